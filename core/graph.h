@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * graph.h — the engine's internal network representation, shared by the
+ * loaders, the graph passes, the ops and the session.
+ *
+ * A graph is a list of values (tensors with a static shape, some of them
+ * constants) and a topologically ordered list of nodes.  Each node points
+ * at an op class, a small vtable that infers output shapes, optionally
+ * prepares (packs weights), runs, and describes itself.  Loaders translate
+ * their format into this form and fill op parameters (ops.h); everything
+ * after that is format-neutral.
+ */
+#ifndef CS_GRAPH_H
+#define CS_GRAPH_H
+
+#include "convscope.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CsThreadPool CsThreadPool;
+typedef struct _CsOpClass    CsOpClass;
+
+typedef struct
+{
+  char    *name;
+  CsDType  dtype;
+  CsShape  shape;
+  void    *constant;   /* owned; non-NULL for initializers and folded values */
+  int      producer;   /* node index, -1 for graph inputs and constants */
+  gboolean is_input;
+  gboolean is_output;
+} CsValue;
+
+typedef enum
+{
+  CS_ACT_NONE,
+  CS_ACT_RELU,
+  CS_ACT_CLIP,         /* alpha = min, beta = max; ReLU6 is Clip(0, 6) */
+  CS_ACT_LEAKY_RELU,   /* alpha = slope */
+  CS_ACT_SIGMOID,
+  CS_ACT_HARD_SIGMOID, /* max(0, min(1, alpha·x + beta)) */
+  CS_ACT_HARD_SWISH,
+  CS_ACT_TANH
+} CsActKind;
+
+typedef struct
+{
+  CsActKind kind;
+  float     alpha;
+  float     beta;
+} CsActivation;
+
+typedef struct
+{
+  const CsOpClass *klass;
+  char            *name;
+  GString         *fused;    /* "+BatchNormalization+Relu", for display */
+  int              n_inputs;
+  int             *inputs;   /* value indices; -1 for an omitted optional input */
+  int              n_outputs;
+  int             *outputs;
+  void            *params;   /* op-specific (ops.h); owned, freed by klass */
+  CsActivation     act;      /* applied to output 0 after the op */
+  gboolean         dead;     /* removed by a pass; skipped everywhere */
+} CsNode;
+
+typedef struct
+{
+  GPtrArray *values;   /* CsValue*, owned */
+  GPtrArray *nodes;    /* CsNode*, owned, in execution order */
+  GArray    *inputs;   /* int value indices of graph inputs */
+  GArray    *outputs;  /* int value indices of graph outputs */
+  char      *source;   /* file name, for messages */
+} CsGraph;
+
+/* What a running op sees. */
+typedef struct
+{
+  const CsGraph *graph;
+  void         **data;        /* per value index: where this run keeps it */
+  CsThreadPool  *pool;        /* NULL runs serially */
+  void         **scratch;     /* per thread, klass->scratch_bytes each */
+} CsExec;
+
+struct _CsOpClass
+{
+  const char  *name;          /* ONNX spelling, shown to users */
+  CsLayerKind  kind;
+  /* TRUE when run applies node->act itself (in its epilogue); otherwise
+   * the session applies it to output 0 after run. */
+  gboolean     fuses_activation;
+  /* Sets the dtype and shape of every output from the inputs (whose
+   * constants are visible) and validates params.  Required. */
+  gboolean   (*infer)         (CsGraph *graph, CsNode *node, GError **error);
+  /* Once the graph is final: pack weights and the like.  Optional. */
+  gboolean   (*prepare)       (CsGraph *graph, CsNode *node, GError **error);
+  /* Computes the outputs; also used to fold constant nodes at load. */
+  void       (*run)           (const CsNode *node, CsExec *exec);
+  /* Per-thread scratch the run needs, in bytes.  Optional. */
+  size_t     (*scratch_bytes) (const CsGraph *graph, const CsNode *node);
+  /* Fills window fields, params and macs of @info.  Optional. */
+  void       (*describe)      (const CsGraph *graph, const CsNode *node,
+                               CsLayerInfo *info);
+  void       (*free_params)   (void *params);
+};
+
+/* ---- Building (graph.c) ---- */
+
+CsGraph *cs_graph_new       (const char *source);
+void     cs_graph_free      (CsGraph *graph);
+/* Adds a value; @constant (may be NULL) is taken over.  Returns its index. */
+int      cs_graph_add_value (CsGraph    *graph,
+                             const char *name,
+                             CsDType     dtype,
+                             const CsShape *shape,
+                             void       *constant);
+/* Finds a value by name, -1 if none. */
+int      cs_graph_find_value (const CsGraph *graph, const char *name);
+/* Appends a node; copies the index arrays, takes over @params. */
+CsNode  *cs_graph_add_node  (CsGraph         *graph,
+                             const CsOpClass *klass,
+                             const char      *name,
+                             const int       *inputs,
+                             int              n_inputs,
+                             const int       *outputs,
+                             int              n_outputs,
+                             void            *params);
+
+static inline CsValue *
+cs_graph_value (const CsGraph *graph, int index)
+{
+  return (CsValue *) g_ptr_array_index (graph->values, index);
+}
+
+static inline CsNode *
+cs_graph_node (const CsGraph *graph, int index)
+{
+  return (CsNode *) g_ptr_array_index (graph->nodes, index);
+}
+
+/* The value feeding input @i of @node, NULL when omitted or absent. */
+static inline CsValue *
+cs_node_input (const CsGraph *graph, const CsNode *node, int i)
+{
+  if (i >= node->n_inputs || node->inputs[i] < 0)
+    return NULL;
+  return cs_graph_value (graph, node->inputs[i]);
+}
+
+static inline CsValue *
+cs_node_output (const CsGraph *graph, const CsNode *node, int i)
+{
+  return cs_graph_value (graph, node->outputs[i]);
+}
+
+/* Sets @error to "SOURCE: node NAME (OP): MESSAGE" with CS_ERROR_INVALID
+ * or @code.  Returns FALSE so infer functions can `return cs_node_error`. */
+gboolean cs_node_error (GError       **error,
+                        CsErrorCode    code,
+                        const CsGraph *graph,
+                        const CsNode  *node,
+                        const char    *format,
+                        ...) G_GNUC_PRINTF (5, 6);
+
+/* ---- Passes (passes.c) ---- */
+
+/* Infers every shape, then runs every node whose inputs are all constant
+ * (and Shape on any input) at load, turning its outputs into constants. */
+gboolean cs_graph_infer_and_fold (CsGraph *graph, GError **error);
+/* Folds BatchNormalization into a preceding Conv and fuses activations
+ * into the op before them where only that op reads the value. */
+gboolean cs_graph_fuse           (CsGraph *graph, GError **error);
+/* Runs every live node's prepare. */
+gboolean cs_graph_prepare        (CsGraph *graph, GError **error);
+
+/* ---- Exec helpers ---- */
+
+static inline const float *
+cs_exec_in (const CsExec *exec, const CsNode *node, int i)
+{
+  return node->inputs[i] < 0 ? NULL : (const float *) exec->data[node->inputs[i]];
+}
+
+static inline float *
+cs_exec_out (const CsExec *exec, const CsNode *node, int i)
+{
+  return (float *) exec->data[node->outputs[i]];
+}
+
+/* Applies @act to @n floats in place (activation.c). */
+void cs_activation_apply (const CsActivation *act, float *data, int64_t n);
+/* The scalar form, for kernels that fuse it into their epilogue. */
+float cs_activation_scalar (const CsActivation *act, float x);
+
+/* ---- Threads (threadpool.c) ---- */
+
+typedef void (*CsRangeFunc) (void *user, int64_t begin, int64_t end, int thread);
+
+CsThreadPool *cs_thread_pool_new       (int n_threads);
+void          cs_thread_pool_free      (CsThreadPool *pool);
+int           cs_thread_pool_n_threads (const CsThreadPool *pool);
+/* Splits [0, n) into chunks of at least @grain and runs @func on them over
+ * all threads, returning when every chunk is done.  @pool NULL runs
+ * serially on the calling thread as thread 0. */
+void          cs_parallel_for          (CsThreadPool *pool,
+                                        int64_t       n,
+                                        int64_t       grain,
+                                        CsRangeFunc   func,
+                                        void         *user);
+
+G_END_DECLS
+
+#endif /* CS_GRAPH_H */

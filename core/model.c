@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * model.c — a loaded model: reading the file, telling ONNX from TFLite by
+ * content, running the graph passes, and the description of the network
+ * as a person reads it (layers, shapes, window arithmetic, parameters,
+ * multiply-accumulates, receptive fields).
+ */
+#include "model.h"
+#include "onnx/onnx.h"
+#ifdef CS_HAVE_TFLITE
+#include "tflite/tflite.h"
+#endif
+
+#include <string.h>
+
+static gboolean
+is_tflite (const guint8 *data, gsize size)
+{
+  return size >= 8 && memcmp (data + 4, "TFL3", 4) == 0;
+}
+
+/* A size in input pixels along H and W. */
+typedef struct
+{
+  int64_t axis[2];
+} Extent;
+
+/* The layers a loaded graph shows: every live node, in order. */
+static void
+describe_layers (CsModel *model)
+{
+  CsGraph *graph = model->graph;
+  Extent *rf = g_new0 (Extent, graph->values->len);
+  Extent *jump = g_new0 (Extent, graph->values->len);
+
+  model->layers = g_array_new (FALSE, TRUE, sizeof (CsLayerInfo));
+  model->layer_nodes = g_array_new (FALSE, FALSE, sizeof (int));
+  for (guint v = 0; v < graph->values->len; v++)
+    rf[v].axis[0] = rf[v].axis[1] = jump[v].axis[0] = jump[v].axis[1] = 1;
+
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *node = cs_graph_node (graph, i);
+      CsLayerInfo info = { 0 };
+      CsValue *in;
+      int64_t in_rf[2] = { 1, 1 }, in_jump[2] = { 1, 1 };
+
+      if (node->dead)
+        continue;
+      info.name = node->name;
+      info.op = g_strconcat (node->klass->name, node->fused->str, NULL);
+      info.kind = node->klass->kind;
+      info.groups = 1;
+      in = cs_node_input (graph, node, 0);
+      if (in != NULL)
+        info.in_shape = in->shape;
+      info.out_shape = cs_node_output (graph, node, 0)->shape;
+      if (node->klass->describe != NULL)
+        node->klass->describe (graph, node, &info);
+
+      /* What one output pixel sees grows by the (dilated) window minus one,
+       * in units of the accumulated stride; global reductions see it all. */
+      for (int j = 0; j < node->n_inputs; j++)
+        if (node->inputs[j] >= 0 && cs_node_input (graph, node, j)->constant == NULL)
+          for (int a = 0; a < 2; a++)
+            {
+              in_rf[a] = MAX (in_rf[a], rf[node->inputs[j]].axis[a]);
+              in_jump[a] = MAX (in_jump[a], jump[node->inputs[j]].axis[a]);
+            }
+      for (int a = 0; a < 2; a++)
+        {
+          info.receptive_field[a] = in_rf[a];
+          info.jump[a] = in_jump[a];
+          if (info.has_window)
+            {
+              info.receptive_field[a] += (int64_t) info.dilation[a]
+                                         * (info.kernel[a] - 1) * in_jump[a];
+              info.jump[a] *= info.stride[a];
+            }
+          else if (info.in_shape.rank == 4
+                   && (info.out_shape.rank < 4 || (info.out_shape.dims[2] == 1
+                                                   && info.out_shape.dims[3] == 1))
+                   && info.in_shape.dims[2 + a] > 1)
+            {
+              info.receptive_field[a] += (info.in_shape.dims[2 + a] - 1) * in_jump[a];
+              info.jump[a] *= info.in_shape.dims[2 + a];
+            }
+        }
+      for (int j = 0; j < node->n_outputs; j++)
+        for (int a = 0; a < 2; a++)
+          {
+            rf[node->outputs[j]].axis[a] = info.receptive_field[a];
+            jump[node->outputs[j]].axis[a] = info.jump[a];
+          }
+      model->total_params += info.params;
+      model->total_macs += info.macs;
+      g_array_append_val (model->layers, info);
+      g_array_append_val (model->layer_nodes, i);
+    }
+  g_free (rf);
+  g_free (jump);
+}
+
+static void
+describe_io (CsModel *model)
+{
+  CsGraph *graph = model->graph;
+
+  model->inputs = g_new0 (CsTensor, graph->inputs->len);
+  model->outputs = g_new0 (CsTensor, graph->outputs->len);
+  for (guint i = 0; i < graph->inputs->len; i++)
+    {
+      CsValue *value = cs_graph_value (graph, g_array_index (graph->inputs, int, i));
+
+      model->inputs[i] = (CsTensor) { value->name, value->dtype, value->shape, NULL };
+    }
+  for (guint i = 0; i < graph->outputs->len; i++)
+    {
+      CsValue *value = cs_graph_value (graph, g_array_index (graph->outputs, int, i));
+
+      model->outputs[i] = (CsTensor) { value->name, value->dtype, value->shape, NULL };
+    }
+}
+
+CsModel *
+cs_model_load_memory (const void          *data,
+                      size_t               size,
+                      const char          *name,
+                      const CsLoadOptions *options,
+                      GError             **error)
+{
+  CsLoadOptions defaults = { 0 };
+  CsModel *model;
+  CsGraph *graph;
+  char **labels = NULL;
+  CsFormat format;
+
+  if (name == NULL)
+    name = "model";
+  if (options == NULL)
+    options = &defaults;
+  if (data == NULL || size == 0)
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_FORMAT, "%s: the file is empty", name);
+      return NULL;
+    }
+  if (is_tflite (data, size))
+    {
+#ifdef CS_HAVE_TFLITE
+      format = CS_FORMAT_TFLITE;
+      graph = cs_tflite_load (data, size, name, options, &labels, error);
+#else
+      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
+                   "%s: TensorFlow Lite models are not supported yet", name);
+      return NULL;
+#endif
+    }
+  else
+    {
+      format = CS_FORMAT_ONNX;
+      graph = cs_onnx_load (data, size, name, options, error);
+    }
+  if (graph == NULL)
+    return NULL;
+  if (graph->outputs->len == 0)
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_INVALID, "%s: the model has no outputs", name);
+      cs_graph_free (graph);
+      g_strfreev (labels);
+      return NULL;
+    }
+  if (!cs_graph_infer_and_fold (graph, error)
+      || !cs_graph_fuse (graph, error)
+      || !cs_graph_prepare (graph, error))
+    {
+      cs_graph_free (graph);
+      g_strfreev (labels);
+      return NULL;
+    }
+
+  model = g_new0 (CsModel, 1);
+  model->graph = graph;
+  model->format = format;
+  model->name = g_strdup (name);
+  model->labels = labels;
+  describe_io (model);
+  describe_layers (model);
+  return model;
+}
+
+CsModel *
+cs_model_load_file (const char          *path,
+                    const CsLoadOptions *options,
+                    GError             **error)
+{
+  GError *file_error = NULL;
+  char *contents = NULL;
+  gsize length = 0;
+  CsModel *model;
+
+  if (!g_file_get_contents (path, &contents, &length, &file_error))
+    {
+      g_set_error_literal (error, CS_ERROR, CS_ERROR_IO, file_error->message);
+      g_error_free (file_error);
+      return NULL;
+    }
+  model = cs_model_load_memory (contents, length, path, options, error);
+  g_free (contents);
+  return model;
+}
+
+void
+cs_model_free (CsModel *model)
+{
+  if (model == NULL)
+    return;
+  for (guint i = 0; i < model->layers->len; i++)
+    {
+      CsLayerInfo *info = &g_array_index (model->layers, CsLayerInfo, i);
+
+      g_free ((char *) info->op);
+      g_free ((char *) info->arithmetic[0]);
+      g_free ((char *) info->arithmetic[1]);
+    }
+  g_array_unref (model->layers);
+  g_array_unref (model->layer_nodes);
+  g_free (model->inputs);
+  g_free (model->outputs);
+  g_strfreev (model->labels);
+  g_free (model->name);
+  cs_graph_free (model->graph);
+  g_free (model);
+}
+
+CsFormat
+cs_model_format (const CsModel *model)
+{
+  return model->format;
+}
+
+const char *
+cs_model_name (const CsModel *model)
+{
+  return model->name;
+}
+
+size_t
+cs_model_n_inputs (const CsModel *model)
+{
+  return model->graph->inputs->len;
+}
+
+const CsTensor *
+cs_model_input (const CsModel *model, size_t index)
+{
+  return index < model->graph->inputs->len ? &model->inputs[index] : NULL;
+}
+
+size_t
+cs_model_n_outputs (const CsModel *model)
+{
+  return model->graph->outputs->len;
+}
+
+const CsTensor *
+cs_model_output (const CsModel *model, size_t index)
+{
+  return index < model->graph->outputs->len ? &model->outputs[index] : NULL;
+}
+
+const char *const *
+cs_model_embedded_labels (const CsModel *model)
+{
+  return (const char *const *) model->labels;
+}
+
+size_t
+cs_model_n_layers (const CsModel *model)
+{
+  return model->layers->len;
+}
+
+const CsLayerInfo *
+cs_model_layer (const CsModel *model, size_t index)
+{
+  if (index >= model->layers->len)
+    return NULL;
+  return &g_array_index (model->layers, CsLayerInfo, index);
+}
+
+int
+cs_model_find_layer (const CsModel *model, const char *name)
+{
+  for (guint i = 0; i < model->layers->len; i++)
+    if (g_strcmp0 (g_array_index (model->layers, CsLayerInfo, i).name, name) == 0)
+      return (int) i;
+  return -1;
+}
+
+int64_t
+cs_model_total_params (const CsModel *model)
+{
+  return model->total_params;
+}
+
+int64_t
+cs_model_total_macs (const CsModel *model)
+{
+  return model->total_macs;
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * ops.h — the op classes the engine implements and their parameters.
+ *
+ * Loaders create nodes with these classes and fill the parameter structs
+ * (allocated with g_new0, owned by the node).  Parameters that ONNX may
+ * pass either as attributes or as constant inputs (axes, pads, split
+ * sizes, Clip bounds, Reshape's shape, Slice's ranges) are read by the
+ * op's infer function from the constant input when the node has one,
+ * else from the struct: loaders only fill what the file states as
+ * attributes.  Every op computes in float32; int64 tensors appear only in
+ * shape arithmetic, which is folded at load.
+ */
+#ifndef CS_OPS_H
+#define CS_OPS_H
+
+#include "../graph.h"
+
+G_BEGIN_DECLS
+
+/* ---- Sliding windows: Conv, MaxPool, AveragePool (window.c) ---- */
+
+typedef enum
+{
+  CS_AUTO_PAD_NOTSET,  /* explicit pads */
+  CS_AUTO_PAD_SAME_UPPER,
+  CS_AUTO_PAD_SAME_LOWER,
+  CS_AUTO_PAD_VALID
+} CsAutoPad;
+
+typedef struct
+{
+  int       kernel[2];    /* H, W */
+  int       stride[2];
+  int       dilation[2];
+  int       pads[4];      /* top, left, bottom, right; set by resolve */
+  CsAutoPad auto_pad;
+  gboolean  ceil_mode;
+} CsWindow;
+
+/* Fills a zero stride or dilation with 1, resolves auto_pad into pads
+ * (SAME: the odd pixel goes at the end for SAME_UPPER, at the start for
+ * SAME_LOWER) and computes the output size.  Fails on a window that does
+ * not fit or a non-positive output. */
+gboolean cs_window_resolve (CsWindow      *window,
+                            int64_t        in_h,
+                            int64_t        in_w,
+                            int64_t       *out_h,
+                            int64_t       *out_w,
+                            const CsGraph *graph,
+                            const CsNode  *node,
+                            GError       **error);
+/* Fills the window fields and the arithmetic strings of @info.  The
+ * strings are allocated and owned by @info's owner (the model). */
+void     cs_window_describe (const CsWindow *window,
+                             const CsShape  *in_shape,
+                             const CsShape  *out_shape,
+                             CsLayerInfo    *info);
+
+typedef struct
+{
+  CsWindow window;
+  int      groups;
+  void    *packed;      /* kernel-private packed weights, set by prepare */
+} CsConvParams;
+/* inputs: X (N×C×H×W), W (M×C/groups×kH×kW, constant), B (M, optional constant) */
+
+typedef struct
+{
+  CsWindow window;
+  gboolean count_include_pad;  /* AveragePool */
+} CsPoolParams;
+
+/* ---- Dense: Gemm, MatMul (dense.c) ---- */
+
+typedef struct
+{
+  float alpha, beta;
+  int   trans_a, trans_b;
+  void *packed;         /* kernel-private, set by prepare when B is constant */
+} CsGemmParams;         /* MatMul uses it too, with alpha 1, no C */
+
+/* ---- Normalization ---- */
+
+typedef struct
+{
+  float epsilon;
+} CsBatchNormParams;    /* inputs: X, scale, B, mean, var (constants) */
+
+typedef struct
+{
+  int   size;
+  float alpha, beta, bias;
+} CsLrnParams;
+
+typedef struct
+{
+  int  axis;
+  gboolean legacy_2d;   /* opset < 13: coerce to 2-D at axis */
+} CsSoftmaxParams;
+
+/* ---- Reductions ---- */
+
+typedef struct
+{
+  int      n_axes;      /* 0: all axes (or from input 1) */
+  int64_t  axes[CS_MAX_RANK];
+  gboolean keepdims;
+  gboolean noop_with_empty_axes;
+} CsReduceParams;       /* ReduceMean */
+
+/* ---- Shape and data movement ---- */
+
+typedef struct { int axis; } CsAxisParams;    /* Flatten, Concat, Gather */
+
+typedef struct
+{
+  gboolean allowzero;
+} CsReshapeParams;      /* shape comes from input 1 */
+
+typedef struct
+{
+  int     n_axes;       /* from the attribute; input 1 overrides */
+  int64_t axes[CS_MAX_RANK];
+} CsAxesParams;         /* Squeeze, Unsqueeze */
+
+typedef struct
+{
+  int n_perm;           /* 0: reverse the axes */
+  int perm[CS_MAX_RANK];
+} CsTransposeParams;
+
+typedef struct
+{
+  int      axis;
+  int      n_split;     /* from the attribute; input 1 overrides; 0: equal parts */
+  int64_t *split;       /* owned */
+} CsSplitParams;
+
+typedef struct
+{
+  /* Opset < 10 gives these as attributes; later opsets as inputs 1–4. */
+  int     n;
+  int64_t starts[CS_MAX_RANK];
+  int64_t ends[CS_MAX_RANK];
+  int64_t axes[CS_MAX_RANK];
+  gboolean has_axes;
+} CsSliceParams;
+
+typedef enum
+{
+  CS_PAD_CONSTANT,
+  CS_PAD_REFLECT,
+  CS_PAD_EDGE
+} CsPadMode;
+
+typedef struct
+{
+  CsPadMode mode;
+  int       n_pads;     /* from the attribute; input 1 overrides */
+  int64_t   pads[2 * CS_MAX_RANK];
+  float     value;      /* input 2 overrides */
+} CsPadParams;
+
+typedef struct
+{
+  int64_t start, end;   /* Shape's slice of dims; end INT64_MAX = to the end */
+} CsShapeParams;
+
+/* ---- The classes ---- */
+
+/* Activations (activation.c): params are a CsActivation; Clip reads
+ * min/max from constant inputs 1 and 2 when present. */
+extern const CsOpClass cs_op_relu;
+extern const CsOpClass cs_op_clip;
+extern const CsOpClass cs_op_leaky_relu;
+extern const CsOpClass cs_op_sigmoid;
+extern const CsOpClass cs_op_hard_sigmoid;
+extern const CsOpClass cs_op_hard_swish;
+extern const CsOpClass cs_op_tanh;
+
+/* Broadcasting arithmetic (binary.c), no params. */
+extern const CsOpClass cs_op_add;
+extern const CsOpClass cs_op_sub;
+extern const CsOpClass cs_op_mul;
+extern const CsOpClass cs_op_div;
+
+extern const CsOpClass cs_op_conv;                 /* conv.c */
+extern const CsOpClass cs_op_max_pool;             /* pool.c */
+extern const CsOpClass cs_op_average_pool;
+extern const CsOpClass cs_op_global_average_pool;
+extern const CsOpClass cs_op_global_max_pool;
+extern const CsOpClass cs_op_reduce_mean;          /* reduce.c */
+extern const CsOpClass cs_op_gemm;                 /* dense.c */
+extern const CsOpClass cs_op_matmul;
+extern const CsOpClass cs_op_batch_norm;           /* batchnorm.c */
+extern const CsOpClass cs_op_lrn;                  /* lrn.c */
+extern const CsOpClass cs_op_softmax;              /* softmax.c */
+
+/* Shape and data movement (one file each or grouped by family). */
+extern const CsOpClass cs_op_flatten;
+extern const CsOpClass cs_op_reshape;
+extern const CsOpClass cs_op_squeeze;
+extern const CsOpClass cs_op_unsqueeze;
+extern const CsOpClass cs_op_transpose;
+extern const CsOpClass cs_op_concat;
+extern const CsOpClass cs_op_split;
+extern const CsOpClass cs_op_slice;
+extern const CsOpClass cs_op_pad;
+extern const CsOpClass cs_op_gather;
+extern const CsOpClass cs_op_shape;
+extern const CsOpClass cs_op_identity;             /* Identity, Dropout */
+
+G_END_DECLS
+
+#endif /* CS_OPS_H */

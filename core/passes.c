@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * passes.c — the graph passes every loaded model goes through, whatever
+ * its format: shape inference with constant folding (torchvision exports
+ * compute Reshape targets with Shape→Gather→Unsqueeze→Concat chains that
+ * must become constants), BatchNormalization folded into the Conv before
+ * it, activations fused into the op that produces their input, removal of
+ * what no output needs, and weight packing.
+ */
+#include "ops/ops.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Tensors beyond this are refused rather than allocated (4 GiB). */
+#define MAX_TENSOR_BYTES (G_GUINT64_CONSTANT (1) << 32)
+
+static gboolean
+check_outputs (CsGraph *graph, CsNode *node, GError **error)
+{
+  for (int i = 0; i < node->n_outputs; i++)
+    {
+      CsValue *value = cs_node_output (graph, node, i);
+      guint64 bytes = cs_dtype_size (value->dtype);
+
+      if (value->shape.rank < 0 || value->shape.rank > CS_MAX_RANK)
+        return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
+                              "output '%s' has rank %d; at most %d is supported",
+                              value->name, value->shape.rank, CS_MAX_RANK);
+      for (int d = 0; d < value->shape.rank; d++)
+        {
+          int64_t dim = value->shape.dims[d];
+
+          if (dim < 0 || (dim > 0 && bytes > MAX_TENSOR_BYTES / (guint64) dim))
+            return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                                  "output '%s' would have dimension %" G_GINT64_FORMAT
+                                  " at axis %d: negative or too large",
+                                  value->name, dim, d);
+          bytes *= (guint64) dim;
+        }
+    }
+  return TRUE;
+}
+
+/* Every input must be a constant, a graph input or computed earlier:
+ * this also rejects cycles and dangling references in hostile files. */
+static gboolean
+check_inputs (CsGraph *graph, CsNode *node, int index, gboolean *all_constant,
+              GError **error)
+{
+  gboolean any = FALSE;
+
+  *all_constant = TRUE;
+  for (int i = 0; i < node->n_inputs; i++)
+    {
+      CsValue *value;
+
+      if (node->inputs[i] < 0)
+        continue;
+      if (node->inputs[i] >= (int) graph->values->len)
+        return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                              "input %d refers to a missing value", i);
+      value = cs_node_input (graph, node, i);
+      if (value->constant == NULL && !value->is_input
+          && (value->producer < 0 || value->producer >= index))
+        return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                              "input '%s' is not computed before this node",
+                              value->name);
+      if (value->constant == NULL)
+        *all_constant = FALSE;
+      any = TRUE;
+    }
+  if (!any)
+    *all_constant = FALSE;
+  return TRUE;
+}
+
+/* Computes @node at load; its outputs become constants. */
+static void
+fold_node (CsGraph *graph, CsNode *node)
+{
+  void **data = g_new0 (void *, graph->values->len);
+  void *scratch = NULL;
+  CsExec exec = { graph, data, NULL, &scratch };
+
+  for (int i = 0; i < node->n_inputs; i++)
+    if (node->inputs[i] >= 0)
+      data[node->inputs[i]] = cs_graph_value (graph, node->inputs[i])->constant;
+  for (int i = 0; i < node->n_outputs; i++)
+    {
+      CsValue *value = cs_node_output (graph, node, i);
+
+      data[node->outputs[i]] = g_malloc0 (MAX (1, cs_shape_numel (&value->shape))
+                                          * cs_dtype_size (value->dtype));
+    }
+  if (node->klass->scratch_bytes != NULL)
+    scratch = g_malloc0 (MAX (1, node->klass->scratch_bytes (graph, node)));
+  node->klass->run (node, &exec);
+  for (int i = 0; i < node->n_outputs; i++)
+    {
+      CsValue *value = cs_node_output (graph, node, i);
+
+      value->constant = data[node->outputs[i]];
+      value->producer = -1;
+    }
+  node->dead = TRUE;
+  g_free (scratch);
+  g_free (data);
+}
+
+gboolean
+cs_graph_infer_and_fold (CsGraph *graph, GError **error)
+{
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *node = cs_graph_node (graph, i);
+      gboolean all_constant;
+
+      if (node->dead)
+        continue;
+      if (!check_inputs (graph, node, (int) i, &all_constant, error)
+          || !node->klass->infer (graph, node, error)
+          || !check_outputs (graph, node, error))
+        return FALSE;
+      /* Shape needs only its input's shape, never its data. */
+      if (all_constant || node->klass == &cs_op_shape)
+        fold_node (graph, node);
+    }
+  return TRUE;
+}
+
+/* How many live nodes read each value; graph outputs count as a reader. */
+static int *
+count_readers (const CsGraph *graph)
+{
+  int *readers = g_new0 (int, graph->values->len);
+
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *node = cs_graph_node (graph, i);
+
+      if (node->dead)
+        continue;
+      for (int j = 0; j < node->n_inputs; j++)
+        if (node->inputs[j] >= 0)
+          readers[node->inputs[j]]++;
+    }
+  for (guint i = 0; i < graph->outputs->len; i++)
+    readers[g_array_index (graph->outputs, int, i)]++;
+  return readers;
+}
+
+/* The live node that alone produces and alone reads @node's input 0. */
+static CsNode *
+sole_producer (CsGraph *graph, CsNode *node, const int *readers)
+{
+  CsValue *value = cs_node_input (graph, node, 0);
+  CsNode *producer;
+
+  if (value == NULL || value->producer < 0 || readers[node->inputs[0]] != 1
+      || value->is_output)
+    return NULL;
+  producer = cs_graph_node (graph, value->producer);
+  if (producer->dead || producer->outputs[0] != node->inputs[0])
+    return NULL;
+  return producer;
+}
+
+/* Lets @producer write @node's output 0 instead of its own, and drops
+ * @node.  The producer keeps its name: the layer is the conv block. */
+static void
+absorb (CsGraph *graph, CsNode *producer, CsNode *node)
+{
+  int producer_index = cs_node_output (graph, producer, 0)->producer;
+
+  producer->outputs[0] = node->outputs[0];
+  cs_node_output (graph, node, 0)->producer = producer_index;
+  g_string_append_printf (producer->fused, "+%s", node->klass->name);
+  node->dead = TRUE;
+}
+
+static const float *
+constant_floats (CsGraph *graph, CsNode *node, int i, int64_t count)
+{
+  CsValue *value = cs_node_input (graph, node, i);
+
+  if (value == NULL || value->constant == NULL || value->dtype != CS_DTYPE_FLOAT32
+      || cs_shape_numel (&value->shape) != count)
+    return NULL;
+  return value->constant;
+}
+
+/* W' = W·γ/√(σ²+ε) per output channel, B' = (B − μ)·γ/√(σ²+ε) + β. */
+static gboolean
+fold_batch_norm (CsGraph *graph, CsNode *conv, CsNode *bn)
+{
+  CsValue *weight = cs_node_input (graph, conv, 1);
+  const CsBatchNormParams *params = bn->params;
+  int64_t m, per_channel;
+  const float *scale, *shift, *mean, *var, *bias;
+  float *new_weight, *new_bias;
+  CsShape bias_shape = { 1, { 0 } };
+  int weight_index, bias_index;
+
+  if (weight == NULL || weight->constant == NULL || weight->shape.rank != 4
+      || params == NULL)
+    return FALSE;
+  m = weight->shape.dims[0];
+  per_channel = m > 0 ? cs_shape_numel (&weight->shape) / m : 0;
+  scale = constant_floats (graph, bn, 1, m);
+  shift = constant_floats (graph, bn, 2, m);
+  mean = constant_floats (graph, bn, 3, m);
+  var = constant_floats (graph, bn, 4, m);
+  bias = conv->n_inputs > 2 ? constant_floats (graph, conv, 2, m) : NULL;
+  if (scale == NULL || shift == NULL || mean == NULL || var == NULL
+      || (conv->n_inputs > 2 && conv->inputs[2] >= 0 && bias == NULL))
+    return FALSE;
+
+  new_weight = g_memdup2 (weight->constant, sizeof (float) * m * per_channel);
+  new_bias = g_new (float, m);
+  for (int64_t c = 0; c < m; c++)
+    {
+      float factor = scale[c] / sqrtf (var[c] + params->epsilon);
+
+      for (int64_t k = 0; k < per_channel; k++)
+        new_weight[c * per_channel + k] *= factor;
+      new_bias[c] = ((bias != NULL ? bias[c] : 0.0f) - mean[c]) * factor + shift[c];
+    }
+  bias_shape.dims[0] = m;
+  weight_index = cs_graph_add_value (graph, weight->name, CS_DTYPE_FLOAT32,
+                                     &weight->shape, new_weight);
+  bias_index = cs_graph_add_value (graph, bn->name, CS_DTYPE_FLOAT32,
+                                   &bias_shape, new_bias);
+  if (conv->n_inputs < 3)
+    {
+      conv->inputs = g_renew (int, conv->inputs, 3);
+      conv->n_inputs = 3;
+    }
+  conv->inputs[1] = weight_index;
+  conv->inputs[2] = bias_index;
+  absorb (graph, conv, bn);
+  return TRUE;
+}
+
+static gboolean
+accepts_activation (const CsNode *node)
+{
+  switch (node->klass->kind)
+    {
+    case CS_LAYER_CONV:
+    case CS_LAYER_DENSE:
+    case CS_LAYER_ELEMENTWISE:
+    case CS_LAYER_NORMALIZATION:
+      return node->act.kind == CS_ACT_NONE;
+    default:
+      return FALSE;
+    }
+}
+
+/* Marks dead every node none of whose outputs is needed. */
+static void
+remove_unused (CsGraph *graph)
+{
+  int *readers = count_readers (graph);
+
+  for (int i = (int) graph->nodes->len - 1; i >= 0; i--)
+    {
+      CsNode *node = cs_graph_node (graph, i);
+      gboolean needed = FALSE;
+
+      if (node->dead)
+        continue;
+      for (int j = 0; j < node->n_outputs; j++)
+        needed |= readers[node->outputs[j]] > 0;
+      if (needed)
+        continue;
+      node->dead = TRUE;
+      for (int j = 0; j < node->n_inputs; j++)
+        if (node->inputs[j] >= 0)
+          readers[node->inputs[j]]--;
+    }
+  g_free (readers);
+}
+
+gboolean
+cs_graph_fuse (CsGraph *graph, GError **error)
+{
+  int *readers = count_readers (graph);
+
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *node = cs_graph_node (graph, i);
+      CsNode *producer;
+
+      if (node->dead || (producer = sole_producer (graph, node, readers)) == NULL)
+        continue;
+      if (node->klass == &cs_op_batch_norm && producer->klass == &cs_op_conv
+          && producer->act.kind == CS_ACT_NONE)
+        fold_batch_norm (graph, producer, node);
+      else if (node->klass->kind == CS_LAYER_ACTIVATION && node->params != NULL
+               && accepts_activation (producer))
+        {
+          producer->act = *(const CsActivation *) node->params;
+          absorb (graph, producer, node);
+        }
+    }
+  g_free (readers);
+  remove_unused (graph);
+  return TRUE;
+}
+
+gboolean
+cs_graph_prepare (CsGraph *graph, GError **error)
+{
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *node = cs_graph_node (graph, i);
+
+      if (!node->dead && node->klass->prepare != NULL
+          && !node->klass->prepare (graph, node, error))
+        return FALSE;
+    }
+  return TRUE;
+}

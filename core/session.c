@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * session.c — running a model.  A session owns the thread pool, the
+ * per-thread scratch and one activation arena planned once from value
+ * lifetimes, so a value's memory is reused as soon as its last reader has
+ * run.  Graph outputs and tapped layers are written straight into buffers
+ * the result owns, so taps cost no copies and never alias reused memory.
+ */
+#include "model.h"
+
+#include <string.h>
+
+#define ALIGNMENT 64
+
+struct _CsSession
+{
+  const CsModel *model;
+  CsThreadPool  *pool;
+  int            n_threads;
+  void         **scratch;        /* per thread */
+  gsize          arena_size;
+  guint8        *arena;
+  gssize        *offsets;        /* per value: arena offset, −1 outside it */
+  void         **data;           /* per value, rebuilt on each run */
+};
+
+typedef struct
+{
+  gsize offset;
+  gsize size;
+} Block;
+
+static gsize
+value_bytes (const CsValue *value)
+{
+  gsize bytes = (gsize) MAX (1, cs_shape_numel (&value->shape)) * cs_dtype_size (value->dtype);
+
+  return (bytes + ALIGNMENT - 1) & ~(gsize) (ALIGNMENT - 1);
+}
+
+/* First fit in a list of free blocks kept sorted by offset; grows the
+ * arena when nothing fits. */
+static gsize
+arena_take (GArray *free_blocks, gsize *arena_size, gsize size)
+{
+  for (guint i = 0; i < free_blocks->len; i++)
+    {
+      Block *block = &g_array_index (free_blocks, Block, i);
+
+      if (block->size >= size)
+        {
+          gsize offset = block->offset;
+
+          block->offset += size;
+          block->size -= size;
+          if (block->size == 0)
+            g_array_remove_index (free_blocks, i);
+          return offset;
+        }
+    }
+  /* Extend a free block that ends the arena rather than leave it stranded. */
+  if (free_blocks->len > 0)
+    {
+      Block *last = &g_array_index (free_blocks, Block, free_blocks->len - 1);
+
+      if (last->offset + last->size == *arena_size)
+        {
+          gsize offset = last->offset;
+
+          *arena_size = offset + size;
+          g_array_remove_index (free_blocks, free_blocks->len - 1);
+          return offset;
+        }
+    }
+  *arena_size += size;
+  return *arena_size - size;
+}
+
+static void
+arena_give (GArray *free_blocks, gsize offset, gsize size)
+{
+  guint i = 0;
+
+  while (i < free_blocks->len && g_array_index (free_blocks, Block, i).offset < offset)
+    i++;
+  g_array_insert_val (free_blocks, i, ((Block) { offset, size }));
+  /* Merge with the neighbours. */
+  if (i + 1 < free_blocks->len)
+    {
+      Block *block = &g_array_index (free_blocks, Block, i);
+      Block *next = &g_array_index (free_blocks, Block, i + 1);
+
+      if (block->offset + block->size == next->offset)
+        {
+          block->size += next->size;
+          g_array_remove_index (free_blocks, i + 1);
+        }
+    }
+  if (i > 0)
+    {
+      Block *prev = &g_array_index (free_blocks, Block, i - 1);
+      Block *block = &g_array_index (free_blocks, Block, i);
+
+      if (prev->offset + prev->size == block->offset)
+        {
+          prev->size += block->size;
+          g_array_remove_index (free_blocks, i);
+        }
+    }
+}
+
+/* Places every computed value that is not a graph output in the arena,
+ * reusing a value's memory once its last reader has run. */
+static void
+plan_arena (CsSession *session)
+{
+  const CsGraph *graph = session->model->graph;
+  guint n_values = graph->values->len;
+  int *last_reader = g_new (int, n_values);
+  GArray *free_blocks = g_array_new (FALSE, FALSE, sizeof (Block));
+
+  session->offsets = g_new (gssize, n_values);
+  for (guint v = 0; v < n_values; v++)
+    {
+      last_reader[v] = -1;
+      session->offsets[v] = -1;
+    }
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *node = cs_graph_node (graph, i);
+
+      if (!node->dead)
+        for (int j = 0; j < node->n_inputs; j++)
+          if (node->inputs[j] >= 0)
+            last_reader[node->inputs[j]] = (int) i;
+    }
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *node = cs_graph_node (graph, i);
+
+      if (node->dead)
+        continue;
+      for (int j = 0; j < node->n_outputs; j++)
+        {
+          CsValue *value = cs_node_output (graph, node, j);
+
+          if (!value->is_output && value->constant == NULL)
+            session->offsets[node->outputs[j]] =
+              (gssize) arena_take (free_blocks, &session->arena_size, value_bytes (value));
+        }
+      /* Outputs nobody reads die at once; inputs after their last reader. */
+      for (int j = 0; j < node->n_outputs; j++)
+        {
+          int v = node->outputs[j];
+
+          if (session->offsets[v] >= 0 && last_reader[v] < 0)
+            arena_give (free_blocks, session->offsets[v], value_bytes (cs_graph_value (graph, v)));
+        }
+      for (int j = 0; j < node->n_inputs; j++)
+        {
+          int v = node->inputs[j];
+          gboolean seen_before = FALSE;
+
+          if (v < 0 || last_reader[v] != (int) i || session->offsets[v] < 0)
+            continue;
+          for (int k = 0; k < j; k++)
+            seen_before |= node->inputs[k] == v;
+          if (!seen_before)
+            arena_give (free_blocks, session->offsets[v], value_bytes (cs_graph_value (graph, v)));
+        }
+    }
+  g_array_unref (free_blocks);
+  g_free (last_reader);
+}
+
+CsSession *
+cs_session_new (const CsModel *model, int n_threads, GError **error)
+{
+  CsSession *session = g_new0 (CsSession, 1);
+  const CsGraph *graph = model->graph;
+  gsize scratch_bytes = 0;
+
+  session->model = model;
+  session->pool = cs_thread_pool_new (n_threads);
+  session->n_threads = cs_thread_pool_n_threads (session->pool);
+  plan_arena (session);
+  session->arena = g_aligned_alloc0 (MAX (session->arena_size, 1), 1, ALIGNMENT);
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *node = cs_graph_node (graph, i);
+
+      if (!node->dead && node->klass->scratch_bytes != NULL)
+        scratch_bytes = MAX (scratch_bytes, node->klass->scratch_bytes (graph, node));
+    }
+  session->scratch = g_new0 (void *, session->n_threads);
+  for (int t = 0; t < session->n_threads; t++)
+    session->scratch[t] = g_aligned_alloc0 (MAX (scratch_bytes, 1), 1, ALIGNMENT);
+  session->data = g_new0 (void *, graph->values->len);
+  return session;
+}
+
+void
+cs_session_free (CsSession *session)
+{
+  if (session == NULL)
+    return;
+  cs_thread_pool_free (session->pool);
+  for (int t = 0; t < session->n_threads; t++)
+    g_aligned_free (session->scratch[t]);
+  g_free (session->scratch);
+  g_aligned_free (session->arena);
+  g_free (session->offsets);
+  g_free (session->data);
+  g_free (session);
+}
+
+void
+cs_result_free (CsResult *result)
+{
+  if (result == NULL)
+    return;
+  for (size_t i = 0; i < result->n_outputs; i++)
+    {
+      g_free (result->outputs[i].name);
+      g_free (result->outputs[i].data);
+    }
+  for (size_t i = 0; i < result->n_taps; i++)
+    {
+      g_free (result->taps[i].name);
+      g_free (result->taps[i].data);
+    }
+  g_free (result->outputs);
+  g_free (result->taps);
+  g_free (result);
+}
+
+static CsTensor
+new_tensor (const CsValue *value, const char *name)
+{
+  CsTensor tensor = { g_strdup (name), value->dtype, value->shape, NULL };
+
+  tensor.data = g_malloc0 (MAX (1, cs_shape_numel (&value->shape)) * cs_dtype_size (value->dtype));
+  return tensor;
+}
+
+static gboolean
+check_inputs (const CsModel *model, const CsTensor *inputs, size_t n_inputs,
+              GError **error)
+{
+  if (n_inputs != cs_model_n_inputs (model))
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
+                   "%s: the model takes %zu input(s), %zu given",
+                   model->name, cs_model_n_inputs (model), n_inputs);
+      return FALSE;
+    }
+  for (size_t i = 0; i < n_inputs; i++)
+    {
+      const CsTensor *want = cs_model_input (model, i);
+
+      if (inputs[i].dtype != want->dtype || !cs_shape_equal (&inputs[i].shape, &want->shape)
+          || inputs[i].data == NULL)
+        {
+          char *have_text = cs_shape_to_string (&inputs[i].shape);
+          char *want_text = cs_shape_to_string (&want->shape);
+
+          g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
+                       "%s: input '%s' must be a %s float32 tensor, got %s%s",
+                       model->name, want->name, want_text, have_text,
+                       inputs[i].dtype != want->dtype ? " of another type" : "");
+          g_free (have_text);
+          g_free (want_text);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Which layers to keep: a per-layer flag, or FALSE with @error set. */
+static gboolean *
+choose_taps (const CsModel *model, const CsRunOptions *options, size_t *n_taps,
+             GError **error)
+{
+  size_t n_layers = cs_model_n_layers (model);
+  gboolean *tapped = g_new0 (gboolean, MAX (n_layers, 1));
+
+  *n_taps = 0;
+  if (options == NULL)
+    return tapped;
+  for (size_t i = 0; i < n_layers && options->tap_all; i++)
+    tapped[i] = TRUE;
+  for (size_t i = 0; options->taps != NULL && options->taps[i] != NULL; i++)
+    {
+      int layer = cs_model_find_layer (model, options->taps[i]);
+
+      if (layer < 0)
+        {
+          g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
+                       "%s: there is no layer called '%s'", model->name, options->taps[i]);
+          g_free (tapped);
+          return NULL;
+        }
+      tapped[layer] = TRUE;
+    }
+  for (size_t i = 0; i < n_layers; i++)
+    *n_taps += tapped[i];
+  return tapped;
+}
+
+gboolean
+cs_session_run (CsSession          *session,
+                const CsTensor     *inputs,
+                size_t              n_inputs,
+                const CsRunOptions *options,
+                CsResult          **result_out,
+                GError            **error)
+{
+  const CsModel *model = session->model;
+  const CsGraph *graph = model->graph;
+  CsExec exec = { graph, session->data, session->pool, session->scratch };
+  CsResult *result;
+  gboolean *tapped;
+  size_t n_taps, tap = 0;
+
+  g_return_val_if_fail (result_out != NULL, FALSE);
+  if (!check_inputs (model, inputs, n_inputs, error)
+      || (tapped = choose_taps (model, options, &n_taps, error)) == NULL)
+    return FALSE;
+
+  result = g_new0 (CsResult, 1);
+  result->n_outputs = graph->outputs->len;
+  result->outputs = g_new0 (CsTensor, result->n_outputs);
+  result->n_taps = n_taps;
+  result->taps = g_new0 (CsTensor, MAX (n_taps, 1));
+
+  for (guint v = 0; v < graph->values->len; v++)
+    {
+      CsValue *value = cs_graph_value (graph, v);
+
+      session->data[v] = value->constant != NULL ? value->constant
+                         : session->offsets[v] >= 0 ? session->arena + session->offsets[v]
+                         : NULL;
+    }
+  for (size_t i = 0; i < n_inputs; i++)
+    session->data[g_array_index (graph->inputs, int, i)] = inputs[i].data;
+  for (size_t i = 0; i < result->n_outputs; i++)
+    {
+      int v = g_array_index (graph->outputs, int, i);
+      CsValue *value = cs_graph_value (graph, v);
+
+      result->outputs[i] = new_tensor (value, value->name);
+      if (session->data[v] != NULL)  /* a constant or an input passed through */
+        memcpy (result->outputs[i].data, session->data[v],
+                cs_shape_numel (&value->shape) * cs_dtype_size (value->dtype));
+      else
+        session->data[v] = result->outputs[i].data;
+    }
+  /* Tapped layers write into the result; one that is also a graph output
+   * is copied after the run. */
+  for (guint l = 0; l < model->layers->len; l++)
+    {
+      int node_index = g_array_index (model->layer_nodes, int, l);
+      CsNode *node = cs_graph_node (graph, node_index);
+      CsValue *value = cs_node_output (graph, node, 0);
+
+      if (!tapped[l])
+        continue;
+      result->taps[tap] = new_tensor (value, node->name);
+      if (!value->is_output)
+        session->data[node->outputs[0]] = result->taps[tap].data;
+      tap++;
+    }
+
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *node = cs_graph_node (graph, i);
+
+      if (node->dead)
+        continue;
+      node->klass->run (node, &exec);
+      if (node->act.kind != CS_ACT_NONE && !node->klass->fuses_activation)
+        cs_activation_apply (&node->act, session->data[node->outputs[0]],
+                             cs_shape_numel (&cs_node_output (graph, node, 0)->shape));
+    }
+
+  tap = 0;
+  for (guint l = 0; l < model->layers->len; l++)
+    {
+      CsNode *node = cs_graph_node (graph, g_array_index (model->layer_nodes, int, l));
+      CsValue *value = cs_node_output (graph, node, 0);
+
+      if (!tapped[l])
+        continue;
+      if (value->is_output)
+        memcpy (result->taps[tap].data, session->data[node->outputs[0]],
+                cs_shape_numel (&value->shape) * cs_dtype_size (value->dtype));
+      tap++;
+    }
+  g_free (tapped);
+  *result_out = result;
+  return TRUE;
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * window.c — the output-size arithmetic of sliding windows (convolution
+ * and pooling): out = ⌊(in − k + p_begin + p_end) / s⌋ + 1 with the
+ * dilated kernel k = d·(k − 1) + 1, the ceil_mode variant, and how SAME
+ * and VALID auto-padding turn into explicit pads.  It is the one place
+ * this rule lives, used by the ops to size their outputs and by the model
+ * description to write the rule out with a layer's numbers.
+ */
+#include "ops/ops.h"
+
+#include <string.h>
+
+static int64_t
+dilated_kernel (int kernel, int dilation)
+{
+  return (int64_t) dilation * (kernel - 1) + 1;
+}
+
+int64_t
+cs_window_output_size (int64_t  in,
+                       int      kernel,
+                       int      stride,
+                       int      dilation,
+                       int      pad_begin,
+                       int      pad_end,
+                       gboolean ceil_mode)
+{
+  int64_t span = in + pad_begin + pad_end - dilated_kernel (kernel, dilation);
+  int64_t out;
+
+  if (span < 0 || stride <= 0)
+    return 0;
+  if (!ceil_mode)
+    return span / stride + 1;
+  out = (span + stride - 1) / stride + 1;
+  /* As in PyTorch and ONNX Runtime: the last window must start inside the
+   * input or its leading padding, not in the trailing padding. */
+  if ((out - 1) * stride >= in + pad_begin)
+    out--;
+  return out;
+}
+
+/* Resolves one axis; @axis 0 is H, 1 is W. */
+static gboolean
+resolve_axis (CsWindow *window, int axis, int64_t in, int64_t *out)
+{
+  int *begin = &window->pads[axis];
+  int *end = &window->pads[axis + 2];
+  int stride = window->stride[axis];
+  int64_t k = dilated_kernel (window->kernel[axis], window->dilation[axis]);
+
+  switch (window->auto_pad)
+    {
+    case CS_AUTO_PAD_SAME_UPPER:
+    case CS_AUTO_PAD_SAME_LOWER:
+      {
+        int64_t want = (in + stride - 1) / stride;
+        int64_t total = MAX ((want - 1) * stride + k - in, 0);
+        int64_t small = total / 2;
+
+        if (total > G_MAXINT)
+          return FALSE;
+        *begin = (int) (window->auto_pad == CS_AUTO_PAD_SAME_UPPER ? small : total - small);
+        *end = (int) total - *begin;
+        window->ceil_mode = FALSE;
+        break;
+      }
+    case CS_AUTO_PAD_VALID:
+      *begin = *end = 0;
+      break;
+    case CS_AUTO_PAD_NOTSET:
+      break;
+    }
+  *out = cs_window_output_size (in, window->kernel[axis], stride,
+                                window->dilation[axis], *begin, *end,
+                                window->ceil_mode);
+  return *out > 0;
+}
+
+gboolean
+cs_window_resolve (CsWindow      *window,
+                   int64_t        in_h,
+                   int64_t        in_w,
+                   int64_t       *out_h,
+                   int64_t       *out_w,
+                   const CsGraph *graph,
+                   const CsNode  *node,
+                   GError       **error)
+{
+  for (int axis = 0; axis < 2; axis++)
+    {
+      if (window->stride[axis] == 0)
+        window->stride[axis] = 1;
+      if (window->dilation[axis] == 0)
+        window->dilation[axis] = 1;
+      if (window->kernel[axis] <= 0 || window->stride[axis] < 0
+          || window->dilation[axis] < 0 || window->kernel[axis] > 65536
+          || window->stride[axis] > 65536 || window->dilation[axis] > 65536)
+        return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                              "kernel %d×%d, stride %d×%d, dilation %d×%d: "
+                              "each must be between 1 and 65536",
+                              window->kernel[0], window->kernel[1],
+                              window->stride[0], window->stride[1],
+                              window->dilation[0], window->dilation[1]);
+    }
+  for (int i = 0; i < 4; i++)
+    if (window->pads[i] < 0 || window->pads[i] > 65536)
+      return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                            "padding %d is outside 0–65536", window->pads[i]);
+  if (!resolve_axis (window, 0, in_h, out_h)
+      || !resolve_axis (window, 1, in_w, out_w))
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "a %d×%d window (dilation %d×%d, padding %d,%d,%d,%d)"
+                          " does not fit the %" G_GINT64_FORMAT "×%"
+                          G_GINT64_FORMAT " input",
+                          window->kernel[0], window->kernel[1],
+                          window->dilation[0], window->dilation[1],
+                          window->pads[0], window->pads[1], window->pads[2],
+                          window->pads[3], in_h, in_w);
+  return TRUE;
+}
+
+/* "⌊(224 − 3 + 2·1) / 2⌋ + 1 = 112", with the dilated kernel size spelled
+ * out when dilation is not 1 and both pads when they differ. */
+static char *
+axis_arithmetic (const CsWindow *window, int axis, int64_t in, int64_t out)
+{
+  int k = window->kernel[axis];
+  int d = window->dilation[axis];
+  int begin = window->pads[axis];
+  int end = window->pads[axis + 2];
+  int64_t keff = dilated_kernel (k, d);
+  GString *text = g_string_new (NULL);
+  gboolean ceil_mode = window->ceil_mode;
+
+  g_string_append_printf (text, "%s(%" G_GINT64_FORMAT " − %" G_GINT64_FORMAT,
+                          ceil_mode ? "⌈" : "⌊", in, keff);
+  if (begin == end)
+    g_string_append_printf (text, " + 2·%d", begin);
+  else
+    g_string_append_printf (text, " + %d + %d", begin, end);
+  g_string_append_printf (text, ") / %d%s + 1", window->stride[axis],
+                          ceil_mode ? "⌉" : "⌋");
+  /* ceil_mode drops a last window that would start in the trailing pad. */
+  if (ceil_mode && out != (in + begin + end - keff + window->stride[axis] - 1)
+                          / window->stride[axis] + 1)
+    g_string_append (text, " − 1");
+  g_string_append_printf (text, " = %" G_GINT64_FORMAT, out);
+  if (d != 1)
+    g_string_append_printf (text, "   with k = %d·(%d − 1) + 1 = %" G_GINT64_FORMAT,
+                            d, k, keff);
+  if (window->auto_pad == CS_AUTO_PAD_SAME_UPPER
+      || window->auto_pad == CS_AUTO_PAD_SAME_LOWER)
+    g_string_append (text, "   (SAME padding: out = ⌈in / s⌉)");
+  else if (window->auto_pad == CS_AUTO_PAD_VALID)
+    g_string_append (text, "   (VALID: no padding)");
+  return g_string_free (text, FALSE);
+}
+
+void
+cs_window_describe (const CsWindow *window,
+                    const CsShape  *in_shape,
+                    const CsShape  *out_shape,
+                    CsLayerInfo    *info)
+{
+  info->has_window = TRUE;
+  for (int axis = 0; axis < 2; axis++)
+    {
+      info->kernel[axis] = window->kernel[axis];
+      info->stride[axis] = window->stride[axis];
+      info->dilation[axis] = window->dilation[axis];
+    }
+  memcpy (info->pads, window->pads, sizeof info->pads);
+  info->ceil_mode = window->ceil_mode;
+  if (in_shape->rank == 4 && out_shape->rank == 4)
+    for (int axis = 0; axis < 2; axis++)
+      info->arithmetic[axis] = axis_arithmetic (window, axis,
+                                                in_shape->dims[2 + axis],
+                                                out_shape->dims[2 + axis]);
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * concat.c — Concat and its inverse Split along one axis.  Both move
+ * each part as a block of the whole tensor through the strided copy, so
+ * a part becomes one memcpy per slice of the axes before it.  Split's
+ * sizes come from the attribute, a constant input 1, or equal parts
+ * (with a smaller last part, as opset 18 allows).
+ */
+#include "op-common.h"
+
+#include <string.h>
+
+/* ---- Concat ---- */
+
+static gboolean
+concat_infer (CsGraph *graph, CsNode *node, GError **error)
+{
+  const CsAxisParams *params = node->params;
+  const CsValue *first;
+  CsShape out;
+  int axis;
+
+  if (!cs_op_check_arity (graph, node, 1, G_MAXINT, 1, error))
+    return FALSE;
+  first = cs_node_input (graph, node, 0);
+  if (first->shape.rank == 0)
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "cannot concatenate scalars");
+  if (!cs_op_axis (graph, node, params != NULL ? params->axis : 0,
+                   first->shape.rank, "axis", &axis, error))
+    return FALSE;
+
+  out = first->shape;
+  out.dims[axis] = 0;
+  for (int i = 0; i < node->n_inputs; i++)
+    {
+      const CsValue *part = cs_node_input (graph, node, i);
+      gboolean fits;
+
+      if (part == NULL)
+        return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                              "input %d is missing", i + 1);
+      fits = part->dtype == first->dtype && part->shape.rank == out.rank;
+      for (int d = 0; d < out.rank && fits; d++)
+        fits = d == axis || part->shape.dims[d] == out.dims[d];
+      if (!fits)
+        {
+          g_autofree char *a = cs_shape_to_string (&first->shape);
+          g_autofree char *b = cs_shape_to_string (&part->shape);
+
+          return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                                "cannot join '%s' (%s) and '%s' (%s) along "
+                                "axis %d", first->name, a, part->name, b,
+                                axis);
+        }
+      if (part->shape.dims[axis] > G_MAXINT64 - out.dims[axis])
+        return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                              "the result would be too large");
+      out.dims[axis] += part->shape.dims[axis];
+    }
+  return cs_op_set_output (graph, node, 0, first->dtype, &out, error);
+}
+
+/* An axis from params that infer already checked against @rank. */
+static int
+checked_axis (int64_t axis, int rank)
+{
+  return (int) (axis < 0 ? axis + rank : axis);
+}
+
+/* Copies between @whole and the consecutive @parts along @axis; into the
+ * whole for Concat (@gather), out of it for Split. */
+static void
+move_parts (const CsGraph *graph,
+            CsExec        *exec,
+            int            whole_index,
+            const int     *part_indices,
+            int            n_parts,
+            int            axis,
+            gboolean       gather)
+{
+  const CsValue *whole = cs_graph_value (graph, whole_index);
+  const size_t elem = cs_dtype_size (whole->dtype);
+  int64_t whole_strides[CS_MAX_RANK], part_strides[CS_MAX_RANK];
+  char *base = exec->data[whole_index];
+  int64_t offset = 0;
+
+  cs_op_strides (&whole->shape, whole_strides);
+  for (int i = 0; i < n_parts; i++)
+    {
+      const CsValue *part = cs_graph_value (graph, part_indices[i]);
+      char *inside = base + offset * whole_strides[axis] * (int64_t) elem;
+
+      if (cs_shape_numel (&part->shape) > 0)
+        {
+          cs_op_strides (&part->shape, part_strides);
+          if (gather)
+            cs_op_strided_copy (inside, whole_strides,
+                                exec->data[part_indices[i]], part_strides,
+                                part->shape.dims, part->shape.rank, elem);
+          else
+            cs_op_strided_copy (exec->data[part_indices[i]], part_strides,
+                                inside, whole_strides,
+                                part->shape.dims, part->shape.rank, elem);
+        }
+      offset += part->shape.dims[axis];
+    }
+}
+
+static void
+concat_run (const CsNode *node, CsExec *exec)
+{
+  const CsAxisParams *params = node->params;
+  const CsValue *y = cs_node_output (exec->graph, node, 0);
+
+  move_parts (exec->graph, exec, node->outputs[0], node->inputs,
+              node->n_inputs,
+              checked_axis (params != NULL ? params->axis : 0, y->shape.rank),
+              TRUE);
+}
+
+/* ---- Split ---- */
+
+static void
+split_free (void *data)
+{
+  CsSplitParams *params = data;
+
+  g_free (params->split);
+  g_free (params);
+}
+
+static gboolean
+split_infer (CsGraph *graph, CsNode *node, GError **error)
+{
+  const CsSplitParams *params = node->params;
+  const CsValue *x;
+  const int n = node->n_outputs;
+  g_autofree int64_t *sizes = NULL;
+  int n_sizes = 0;
+  int64_t total = 0;
+  int axis;
+
+  if (n < 1)
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "there are no outputs");
+  if (!cs_op_check_arity (graph, node, 1, 2, n, error))
+    return FALSE;
+  x = cs_node_input (graph, node, 0);
+  if (x->shape.rank == 0)
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "cannot split a scalar");
+  if (!cs_op_axis (graph, node, params != NULL ? params->axis : 0,
+                   x->shape.rank, "axis", &axis, error))
+    return FALSE;
+
+  sizes = g_new (int64_t, n);
+  if (cs_node_input (graph, node, 1) != NULL)
+    {
+      if (!cs_op_const_ints (graph, node, 1, "the split sizes", sizes, n,
+                             &n_sizes, error))
+        return FALSE;
+    }
+  else if (params != NULL && params->n_split > 0)
+    {
+      n_sizes = params->n_split;
+      if (n_sizes <= n)
+        memcpy (sizes, params->split, sizeof (int64_t) * (size_t) n_sizes);
+    }
+  else
+    {
+      const int64_t dim = x->shape.dims[axis];
+      const int64_t part = dim / n + (dim % n != 0);
+
+      for (int i = 0; i < n; i++)
+        sizes[i] = CLAMP (dim - part * i, 0, part);
+      n_sizes = n;
+    }
+  if (n_sizes != n)
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "%d split sizes for %d outputs", n_sizes, n);
+
+  for (int i = 0; i < n; i++)
+    {
+      CsShape out = x->shape;
+
+      if (sizes[i] < 0 || sizes[i] > x->shape.dims[axis] - total)
+        return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                              "split sizes do not add up to the %"
+                              G_GINT64_FORMAT " elements of axis %d",
+                              x->shape.dims[axis], axis);
+      total += sizes[i];
+      out.dims[axis] = sizes[i];
+      if (!cs_op_set_output (graph, node, i, x->dtype, &out, error))
+        return FALSE;
+    }
+  if (total != x->shape.dims[axis])
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "split sizes add up to %" G_GINT64_FORMAT
+                          ", not the %" G_GINT64_FORMAT " elements of axis %d",
+                          total, x->shape.dims[axis], axis);
+  return TRUE;
+}
+
+static void
+split_run (const CsNode *node, CsExec *exec)
+{
+  const CsSplitParams *params = node->params;
+  const CsValue *x = cs_node_input (exec->graph, node, 0);
+
+  move_parts (exec->graph, exec, node->inputs[0], node->outputs,
+              node->n_outputs,
+              checked_axis (params != NULL ? params->axis : 0, x->shape.rank),
+              FALSE);
+}
+
+const CsOpClass cs_op_concat = {
+  .name = "Concat",
+  .kind = CS_LAYER_RESHAPE,
+  .infer = concat_infer,
+  .run = concat_run,
+};
+
+const CsOpClass cs_op_split = {
+  .name = "Split",
+  .kind = CS_LAYER_RESHAPE,
+  .infer = split_infer,
+  .run = split_run,
+  .free_params = split_free,
+};

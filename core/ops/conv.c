@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * conv.c — the Conv op: 2-D convolution with groups (depthwise included),
+ * dilation, asymmetric or automatic padding, an optional bias and the
+ * activation the fuse pass attached, on the kernels of
+ * kernels/convolution.h.  Weights must be constant: prepare packs them
+ * once into a plan kept in CsConvParams.packed.
+ */
+#include "op-common.h"
+#include "../kernels/convolution.h"
+
+/* The convolution @node computes, from its (inferred) value shapes. */
+static void
+conv_shape (const CsGraph *graph, const CsNode *node, CsConvShape *shape)
+{
+  const CsConvParams *params = node->params;
+  const CsShape *x = &cs_node_input (graph, node, 0)->shape;
+  const CsShape *y = &cs_node_output (graph, node, 0)->shape;
+
+  *shape = (CsConvShape) {
+    x->dims[0], x->dims[1], x->dims[2], x->dims[3],
+    y->dims[1], y->dims[2], y->dims[3],
+    { params->window.kernel[0], params->window.kernel[1] },
+    { params->window.stride[0], params->window.stride[1] },
+    { params->window.dilation[0], params->window.dilation[1] },
+    { params->window.pads[0], params->window.pads[1],
+      params->window.pads[2], params->window.pads[3] },
+    params->groups
+  };
+}
+
+static gboolean
+conv_infer (CsGraph *graph, CsNode *node, GError **error)
+{
+  CsConvParams *params = node->params;
+  const CsValue *x, *w, *b;
+  CsShape out = { 4, { 0 } };
+  CsConvShape shape;
+  GError *shape_error = NULL;
+  int64_t out_h, out_w;
+
+  if (params == NULL)
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node, "has no parameters");
+  if (!cs_op_check_arity (graph, node, 2, 3, 1, error)
+      || !cs_op_check_float (graph, node, 0, 4, 4, error)
+      || !cs_op_check_float (graph, node, 1, 4, 4, error))
+    return FALSE;
+  x = cs_node_input (graph, node, 0);
+  w = cs_node_input (graph, node, 1);
+  b = cs_node_input (graph, node, 2);
+  if (w->constant == NULL)
+    return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
+                          "the weights '%s' must be known at load time", w->name);
+  if (b != NULL && (b->dtype != CS_DTYPE_FLOAT32 || b->constant == NULL
+                    || b->shape.rank != 1 || b->shape.dims[0] != w->shape.dims[0]))
+    return cs_node_error (error, b->constant == NULL ? CS_ERROR_UNSUPPORTED : CS_ERROR_INVALID,
+                          graph, node, "the bias '%s' must be a constant float32 vector"
+                          " of %" G_GINT64_FORMAT " values", b->name, w->shape.dims[0]);
+  if (params->groups == 0)
+    params->groups = 1;
+  if (params->groups < 0 || x->shape.dims[1] != w->shape.dims[1] * params->groups)
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "the input has %" G_GINT64_FORMAT " channels; weights of shape"
+                          " %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×… in %d groups"
+                          " expect %" G_GINT64_FORMAT, x->shape.dims[1],
+                          w->shape.dims[0], w->shape.dims[1], params->groups,
+                          w->shape.dims[1] * params->groups);
+  for (int axis = 0; axis < 2; axis++)
+    {
+      int64_t size = w->shape.dims[2 + axis];
+
+      if (params->window.kernel[axis] == 0 && size <= 65536)
+        params->window.kernel[axis] = (int) size;
+      if (params->window.kernel[axis] != size)
+        return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                              "kernel_shape %d×%d does not match the weights' %"
+                              G_GINT64_FORMAT "×%" G_GINT64_FORMAT,
+                              params->window.kernel[0], params->window.kernel[1],
+                              w->shape.dims[2], w->shape.dims[3]);
+    }
+  if (!cs_window_resolve (&params->window, x->shape.dims[2], x->shape.dims[3],
+                          &out_h, &out_w, graph, node, error))
+    return FALSE;
+  out.dims[0] = x->shape.dims[0];
+  out.dims[1] = w->shape.dims[0];
+  out.dims[2] = out_h;
+  out.dims[3] = out_w;
+  if (!cs_op_set_output (graph, node, 0, CS_DTYPE_FLOAT32, &out, error))
+    return FALSE;
+  conv_shape (graph, node, &shape);
+  if (!cs_conv_shape_check (&shape, &shape_error))
+    {
+      cs_node_error (error, (CsErrorCode) shape_error->code, graph, node, "%s",
+                     shape_error->message);
+      g_error_free (shape_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static CsConvPlan *
+new_plan (const CsGraph *graph, const CsNode *node)
+{
+  const CsValue *b = cs_node_input (graph, node, 2);
+  CsConvShape shape;
+
+  conv_shape (graph, node, &shape);
+  return cs_conv_plan_new (cs_kernels_get (), &shape, cs_node_input (graph, node, 1)->constant,
+                           b != NULL ? b->constant : NULL);
+}
+
+static gboolean
+conv_prepare (CsGraph *graph, CsNode *node, GError **error)
+{
+  CsConvParams *params = node->params;
+
+  cs_conv_plan_free (params->packed);
+  params->packed = new_plan (graph, node);
+  return TRUE;
+}
+
+static void
+conv_run (const CsNode *node, CsExec *exec)
+{
+  const CsConvParams *params = node->params;
+  /* Folding at load runs nodes that were never prepared. */
+  CsConvPlan *plan = params->packed != NULL ? params->packed : new_plan (exec->graph, node);
+
+  cs_conv_plan_run (plan, cs_exec_in (exec, node, 0), cs_exec_out (exec, node, 0),
+                    &node->act, exec->pool, exec->scratch);
+  if (plan != params->packed)
+    cs_conv_plan_free (plan);
+}
+
+static size_t
+conv_scratch_bytes (const CsGraph *graph, const CsNode *node)
+{
+  CsConvShape shape;
+
+  conv_shape (graph, node, &shape);
+  return cs_conv_scratch_bytes (cs_kernels_get (), &shape);
+}
+
+static void
+conv_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
+{
+  const CsConvParams *params = node->params;
+  const CsValue *w = cs_node_input (graph, node, 1);
+  const CsValue *b = cs_node_input (graph, node, 2);
+  const CsShape *y = &cs_node_output (graph, node, 0)->shape;
+
+  cs_window_describe (&params->window, &cs_node_input (graph, node, 0)->shape, y, info);
+  info->groups = params->groups;
+  info->params = cs_shape_numel (&w->shape) + (b != NULL ? cs_shape_numel (&b->shape) : 0);
+  /* Each output sees C/groups · kH · kW inputs: the weights' row length. */
+  info->macs = cs_shape_numel (y) * (cs_shape_numel (&w->shape) / MAX (w->shape.dims[0], 1));
+}
+
+static void
+conv_free_params (void *data)
+{
+  CsConvParams *params = data;
+
+  if (params != NULL)
+    cs_conv_plan_free (params->packed);
+  g_free (params);
+}
+
+const CsOpClass cs_op_conv = {
+  .name = "Conv",
+  .kind = CS_LAYER_CONV,
+  .fuses_activation = TRUE,
+  .infer = conv_infer,
+  .prepare = conv_prepare,
+  .run = conv_run,
+  .scratch_bytes = conv_scratch_bytes,
+  .describe = conv_describe,
+  .free_params = conv_free_params,
+};

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * op-common.c — the validation helpers and the strided element copy that
+ * the reference ops share (see op-common.h).
+ */
+#include "op-common.h"
+
+#include <string.h>
+
+gboolean
+cs_op_check_arity (const CsGraph *graph,
+                   const CsNode  *node,
+                   int            min_inputs,
+                   int            max_inputs,
+                   int            n_outputs,
+                   GError       **error)
+{
+  if (node->n_inputs < min_inputs || node->n_inputs > max_inputs)
+    {
+      if (min_inputs == max_inputs)
+        return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                              "expected %d inputs, got %d",
+                              min_inputs, node->n_inputs);
+      if (max_inputs == G_MAXINT)
+        return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                              "expected at least %d inputs, got %d",
+                              min_inputs, node->n_inputs);
+      return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                            "expected %d to %d inputs, got %d",
+                            min_inputs, max_inputs, node->n_inputs);
+    }
+  for (int i = 0; i < min_inputs; i++)
+    if (node->inputs[i] < 0)
+      return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                            "required input %d is missing", i + 1);
+  if (node->n_outputs != n_outputs)
+    return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
+                          "expected %d output%s, got %d", n_outputs,
+                          n_outputs == 1 ? "" : "s", node->n_outputs);
+  return TRUE;
+}
+
+gboolean
+cs_op_check_float (const CsGraph *graph,
+                   const CsNode  *node,
+                   int            i,
+                   int            min_rank,
+                   int            max_rank,
+                   GError       **error)
+{
+  const CsValue *value = cs_node_input (graph, node, i);
+
+  if (value == NULL)
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "input %d is missing", i + 1);
+  if (value->dtype != CS_DTYPE_FLOAT32)
+    return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
+                          "input '%s' must be float32", value->name);
+  if (value->shape.rank < min_rank || value->shape.rank > max_rank)
+    {
+      g_autofree char *shape = cs_shape_to_string (&value->shape);
+
+      if (min_rank == max_rank)
+        return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
+                              "input '%s' has shape %s, expected rank %d",
+                              value->name, shape, min_rank);
+      return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
+                            "input '%s' has shape %s, expected rank %d to %d",
+                            value->name, shape, min_rank, max_rank);
+    }
+  return TRUE;
+}
+
+gboolean
+cs_op_axis (const CsGraph *graph,
+            const CsNode  *node,
+            int64_t        axis,
+            int            rank,
+            const char    *what,
+            int           *out,
+            GError       **error)
+{
+  if (axis < -rank || axis >= rank)
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "%s %" G_GINT64_FORMAT " is outside [%d, %d)",
+                          what, axis, -rank, rank);
+  *out = (int) (axis < 0 ? axis + rank : axis);
+  return TRUE;
+}
+
+gboolean
+cs_op_axes_mask (const CsGraph *graph,
+                 const CsNode  *node,
+                 int64_t       *axes,
+                 int            n,
+                 int            rank,
+                 guint         *mask,
+                 GError       **error)
+{
+  *mask = 0;
+  for (int i = 0; i < n; i++)
+    {
+      int axis;
+
+      if (!cs_op_axis (graph, node, axes[i], rank, "axis", &axis, error))
+        return FALSE;
+      if (*mask & (1u << axis))
+        return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                              "axis %d is given twice", axis);
+      *mask |= 1u << axis;
+      axes[i] = axis;
+    }
+  return TRUE;
+}
+
+/* The constant behind input @i, or an error saying it must be one. */
+static const CsValue *
+const_input (const CsGraph *graph,
+             const CsNode  *node,
+             int            i,
+             const char    *what,
+             GError       **error)
+{
+  const CsValue *value = cs_node_input (graph, node, i);
+
+  if (value == NULL)
+    {
+      cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                     "%s (input %d) is missing", what, i + 1);
+      return NULL;
+    }
+  if (value->constant == NULL)
+    {
+      cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
+                     "%s must be known at load time", what);
+      return NULL;
+    }
+  return value;
+}
+
+gboolean
+cs_op_const_ints (const CsGraph *graph,
+                  const CsNode  *node,
+                  int            i,
+                  const char    *what,
+                  int64_t       *values,
+                  int            capacity,
+                  int           *n,
+                  GError       **error)
+{
+  const CsValue *value = const_input (graph, node, i, what, error);
+  int64_t count;
+
+  if (value == NULL)
+    return FALSE;
+  if (value->dtype != CS_DTYPE_INT64 || value->shape.rank > 1)
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "%s must be a 1-D int64 tensor", what);
+  count = cs_shape_numel (&value->shape);
+  if (count > capacity)
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "%s has %" G_GINT64_FORMAT " values, at most %d "
+                          "make sense here", what, count, capacity);
+  memcpy (values, value->constant, (size_t) count * sizeof (int64_t));
+  *n = (int) count;
+  return TRUE;
+}
+
+gboolean
+cs_op_const_scalar (const CsGraph *graph,
+                    const CsNode  *node,
+                    int            i,
+                    const char    *what,
+                    double        *value,
+                    GError       **error)
+{
+  const CsValue *input = const_input (graph, node, i, what, error);
+
+  if (input == NULL)
+    return FALSE;
+  if (cs_shape_numel (&input->shape) != 1)
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "%s must be a single value", what);
+  if (input->dtype == CS_DTYPE_INT64)
+    *value = (double) *(const int64_t *) input->constant;
+  else
+    *value = *(const float *) input->constant;
+  return TRUE;
+}
+
+gboolean
+cs_op_set_output (CsGraph       *graph,
+                  CsNode        *node,
+                  int            i,
+                  CsDType        dtype,
+                  const CsShape *shape,
+                  GError       **error)
+{
+  CsValue *value = cs_node_output (graph, node, i);
+  /* Bounded so that element counts, byte sizes and offsets computed
+   * anywhere downstream stay far from overflowing. */
+  const int64_t limit = (int64_t) MIN ((guint64) G_MAXINT64, (guint64) G_MAXSIZE)
+                        / (int64_t) cs_dtype_size (dtype) / 16;
+  int64_t numel = 1;
+  gboolean empty = FALSE;
+
+  for (int d = 0; d < shape->rank; d++)
+    if (shape->dims[d] < 0)
+      return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                            "output '%s' would have negative dimension "
+                            "%" G_GINT64_FORMAT, value->name, shape->dims[d]);
+    else if (shape->dims[d] == 0)
+      empty = TRUE;
+  for (int d = 0; d < shape->rank && !empty; d++)
+    {
+      if (numel > limit / shape->dims[d])
+        return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                              "output '%s' would be too large", value->name);
+      numel *= shape->dims[d];
+    }
+  value->dtype = dtype;
+  value->shape = *shape;
+  return TRUE;
+}
+
+void
+cs_op_strides (const CsShape *shape, int64_t *strides)
+{
+  int64_t stride = 1;
+
+  for (int d = shape->rank - 1; d >= 0; d--)
+    {
+      strides[d] = stride;
+      stride *= shape->dims[d];
+    }
+}
+
+void
+cs_op_strided_copy (void          *dst,
+                    const int64_t *dst_strides,
+                    const void    *src,
+                    const int64_t *src_strides,
+                    const int64_t *dims,
+                    int            rank,
+                    size_t         elem_size)
+{
+  int64_t n[CS_MAX_RANK], ds[CS_MAX_RANK], ss[CS_MAX_RANK], index[CS_MAX_RANK];
+  int r = 0;
+
+  /* Drop unit dimensions and merge neighbours that are contiguous in
+   * both layouts, so that the inner loop runs as long as possible. */
+  for (int d = 0; d < rank; d++)
+    {
+      if (dims[d] == 0)
+        return;
+      if (dims[d] == 1)
+        continue;
+      if (r > 0 && ds[r - 1] == dst_strides[d] * dims[d]
+          && ss[r - 1] == src_strides[d] * dims[d])
+        {
+          n[r - 1] *= dims[d];
+          ds[r - 1] = dst_strides[d];
+          ss[r - 1] = src_strides[d];
+          continue;
+        }
+      n[r] = dims[d];
+      ds[r] = dst_strides[d];
+      ss[r] = src_strides[d];
+      r++;
+    }
+  if (r == 0)
+    {
+      memcpy (dst, src, elem_size);
+      return;
+    }
+
+  const int inner = r - 1;
+  const int64_t count = n[inner];
+  const gboolean contiguous = ds[inner] == 1 && ss[inner] == 1;
+  char *d_row = dst;
+  const char *s_row = src;
+
+  memset (index, 0, sizeof index);
+  for (;;)
+    {
+      if (contiguous)
+        memcpy (d_row, s_row, (size_t) count * elem_size);
+      else
+        for (int64_t i = 0; i < count; i++)
+          memcpy (d_row + i * ds[inner] * (int64_t) elem_size,
+                  s_row + i * ss[inner] * (int64_t) elem_size, elem_size);
+
+      /* Advance the outer index like an odometer. */
+      int d = inner - 1;
+      for (; d >= 0; d--)
+        {
+          d_row += ds[d] * (int64_t) elem_size;
+          s_row += ss[d] * (int64_t) elem_size;
+          if (++index[d] < n[d])
+            break;
+          d_row -= ds[d] * n[d] * (int64_t) elem_size;
+          s_row -= ss[d] * n[d] * (int64_t) elem_size;
+          index[d] = 0;
+        }
+      if (d < 0)
+        return;
+    }
+}
+
+void
+cs_op_copy_input (const CsNode *node, CsExec *exec)
+{
+  const CsValue *out = cs_graph_value (exec->graph, node->outputs[0]);
+  const void *src = exec->data[node->inputs[0]];
+  void *dst = exec->data[node->outputs[0]];
+
+  if (src != dst)
+    memcpy (dst, src, (size_t) cs_shape_numel (&out->shape)
+                      * cs_dtype_size (out->dtype));
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * transpose.c — Transpose: output axis i is input axis perm[i] (reversed
+ * axes when perm is absent).  The copy reads the input through permuted
+ * strides; axes that stay neighbours merge, so the channel shuffle of
+ * ShuffleNet moves whole H×W planes at a time.
+ */
+#include "op-common.h"
+
+/* The permutation for an input of @rank; FALSE if the params give one
+ * of another length or with an axis missing or repeated. */
+static gboolean
+transpose_perm (const CsNode *node, int rank, int *perm)
+{
+  const CsTransposeParams *params = node->params;
+  guint seen = 0;
+
+  if (params == NULL || params->n_perm == 0)
+    {
+      for (int d = 0; d < rank; d++)
+        perm[d] = rank - 1 - d;
+      return TRUE;
+    }
+  if (params->n_perm != rank)
+    return FALSE;
+  for (int d = 0; d < rank; d++)
+    {
+      int axis = params->perm[d];
+
+      if (axis < 0 || axis >= rank || (seen & (1u << axis)))
+        return FALSE;
+      seen |= 1u << axis;
+      perm[d] = axis;
+    }
+  return TRUE;
+}
+
+static gboolean
+transpose_infer (CsGraph *graph, CsNode *node, GError **error)
+{
+  const CsValue *x;
+  int perm[CS_MAX_RANK];
+  CsShape out;
+
+  if (!cs_op_check_arity (graph, node, 1, 1, 1, error))
+    return FALSE;
+  x = cs_node_input (graph, node, 0);
+  if (!transpose_perm (node, x->shape.rank, perm))
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "perm is not a permutation of the input's %d axes",
+                          x->shape.rank);
+  out.rank = x->shape.rank;
+  for (int d = 0; d < out.rank; d++)
+    out.dims[d] = x->shape.dims[perm[d]];
+  return cs_op_set_output (graph, node, 0, x->dtype, &out, error);
+}
+
+static void
+transpose_run (const CsNode *node, CsExec *exec)
+{
+  const CsValue *x = cs_node_input (exec->graph, node, 0);
+  const CsValue *y = cs_node_output (exec->graph, node, 0);
+  int64_t in_strides[CS_MAX_RANK], src_strides[CS_MAX_RANK];
+  int64_t dst_strides[CS_MAX_RANK];
+  int perm[CS_MAX_RANK];
+
+  transpose_perm (node, x->shape.rank, perm);
+  cs_op_strides (&x->shape, in_strides);
+  cs_op_strides (&y->shape, dst_strides);
+  for (int d = 0; d < y->shape.rank; d++)
+    src_strides[d] = in_strides[perm[d]];
+  cs_op_strided_copy (exec->data[node->outputs[0]], dst_strides,
+                      exec->data[node->inputs[0]], src_strides,
+                      y->shape.dims, y->shape.rank, cs_dtype_size (y->dtype));
+}
+
+const CsOpClass cs_op_transpose = {
+  .name = "Transpose",
+  .kind = CS_LAYER_RESHAPE,
+  .infer = transpose_infer,
+  .run = transpose_run,
+};

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * convolution.c — the convolution driver (convolution.h).
+ *
+ * A convolution is a GEMM per image and group: the packed weights
+ * (out-channels × in-channels·kH·kW) times the im2col matrix of the
+ * input.  That matrix is never built.  Instead each task copies the input
+ * rows it needs into a staged block, padded with zeros and split by
+ * stride phase (for stride 2, even and odd columns go to separate
+ * planes), so that for every kernel tap the B row the micro-kernel wants
+ * is a contiguous run of the block: row p starts at block + koff[p] + j.
+ * With stride 1 and no padding the input itself is that block.
+ *
+ * The GEMM columns are "wide" output pixels: output row oh, column ow <
+ * wq sits at (oh − oh0)·wq + ow, where wq ≥ Wo is the staged row width.
+ * Columns ow ≥ Wo are computed and thrown away; a tile that holds some is
+ * written to a small buffer and scattered.  That costs (wq − Wo) / wq of
+ * the work, little next to building an im2col matrix.
+ *
+ * A convolution with one input channel per group (depthwise, or a
+ * single-channel input) has nothing to reuse across output channels and
+ * little work per input pixel, so staging would cost as much as the
+ * arithmetic: the depthwise kernel reads the input plane in place.
+ */
+#include "convolution.h"
+
+#include <string.h>
+
+/* A staged block beyond this is refused (1 GiB): only absurd dilations
+ * or paddings get there. */
+#define STAGE_MAX_FLOATS (G_GINT64_CONSTANT (1) << 28)
+/* Output pixels per task before splitting for threads. */
+#define TARGET_COLUMNS 256
+/* The staged block should stay in L2 while its tiles are computed. */
+#define GEMM_STAGE_FLOATS (64 * 1024)
+/* Output pixels per depthwise task. */
+#define DEPTHWISE_COLUMNS 4096
+/* Packed weights (mc × depth) that stay in L2 across a task's tiles. */
+#define A_BLOCK_FLOATS (128 * 1024)
+/* Enough tasks that threads finishing at different times even out. */
+#define MIN_TASKS 16
+/* Multiply-adds worth waking another thread for. */
+#define MIN_PARALLEL_MACS (256 * 1024)
+
+/* How the work is cut up; a function of the shape and kernel table only,
+ * so the scratch size is known before a plan exists. */
+typedef struct
+{
+  gboolean depthwise;     /* one input channel per group: no GEMM, no staging */
+  gboolean direct;        /* stride 1 without padding: x is the block */
+  int64_t  cg, mg;        /* input and output channels per group */
+  int64_t  depth;         /* cg·kH·kW */
+  int64_t  period[2];     /* stride phases repeat every period taps */
+  int64_t  n_phases[2];   /* distinct stride phases the taps touch */
+  int64_t  halo;          /* staged rows beyond the output rows */
+  int64_t  wq;            /* staged row width */
+  int64_t  rows;          /* output rows per task */
+  int64_t  chunks;        /* tasks down the image */
+  int64_t  mc;            /* output channels per task */
+  int64_t  m_blocks;
+  int64_t  stage_floats;  /* per thread, 0 when direct or depthwise */
+} Layout;
+
+struct _CsConvPlan
+{
+  const CsKernels *kernels;
+  CsConvShape      shape;
+  Layout           layout;
+  float           *weights;  /* packed A panels per group; depthwise: as given */
+  float           *bias;     /* NULL without bias */
+  int64_t         *koff;     /* per depth index, its offset in the block (GEMM) */
+  CsDepthwiseGeometry window;  /* depthwise */
+};
+
+static int64_t
+gcd (int64_t a, int64_t b)
+{
+  while (b != 0)
+    {
+      int64_t t = a % b;
+
+      a = b;
+      b = t;
+    }
+  return a;
+}
+
+static int64_t
+round_up (int64_t value, int64_t multiple)
+{
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+static int64_t
+count_tasks (const CsConvShape *s, const Layout *l)
+{
+  return s->batch * s->groups * l->chunks * l->m_blocks;
+}
+
+/* Fills @l; FALSE when the staged block would be too large. */
+static gboolean
+plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
+{
+  int64_t per_row;
+
+  memset (l, 0, sizeof *l);
+  l->cg = s->in_channels / s->groups;
+  l->mg = s->out_channels / s->groups;
+  l->depthwise = l->cg == 1;
+  l->direct = s->stride[0] == 1 && s->stride[1] == 1 && s->pads[0] == 0
+              && s->pads[1] == 0 && s->pads[2] == 0 && s->pads[3] == 0;
+  l->depth = l->cg * s->kernel[0] * s->kernel[1];
+  for (int axis = 0; axis < 2; axis++)
+    {
+      /* Tap t lands in phase (t·d) mod s, which repeats with this period. */
+      l->period[axis] = s->stride[axis] / gcd (s->dilation[axis], s->stride[axis]);
+      l->n_phases[axis] = MIN (s->kernel[axis], l->period[axis]);
+    }
+  l->halo = (int64_t) (s->kernel[0] - 1) * s->dilation[0] / s->stride[0];
+  l->wq = l->direct ? s->in_w
+          : s->out_w + (int64_t) (s->kernel[1] - 1) * s->dilation[1] / s->stride[1];
+  per_row = l->direct || l->depthwise ? 0 : l->cg * l->n_phases[0] * l->n_phases[1] * l->wq;
+
+  if (l->depthwise)
+    {
+      l->rows = CLAMP (DEPTHWISE_COLUMNS / s->out_w, 1, s->out_h);
+      l->mc = l->mg;
+    }
+  else
+    {
+      l->rows = CLAMP ((TARGET_COLUMNS + l->wq - 1) / l->wq, 1, s->out_h);
+      if (per_row > 0)
+        l->rows = MIN (l->rows, MAX (1, GEMM_STAGE_FLOATS / per_row - l->halo));
+      l->mc = MIN (MAX (kernels->mr, A_BLOCK_FLOATS / MAX (l->depth, 1) / kernels->mr * kernels->mr),
+                   round_up (l->mg, kernels->mr));
+    }
+  for (;;)
+    {
+      l->chunks = (s->out_h + l->rows - 1) / l->rows;
+      l->m_blocks = (l->mg + l->mc - 1) / l->mc;
+      if (count_tasks (s, l) >= MIN_TASKS)
+        break;
+      if (!l->depthwise && l->mc > kernels->mr)
+        l->mc = round_up (l->mc / 2, kernels->mr);
+      else if (l->rows > 1)
+        l->rows = (l->rows + 1) / 2;
+      else
+        break;
+    }
+  l->stage_floats = per_row * (l->rows + l->halo);
+  return l->stage_floats <= STAGE_MAX_FLOATS;
+}
+
+gboolean
+cs_conv_shape_check (const CsConvShape *s, GError **error)
+{
+  Layout layout;
+
+  if (s->groups < 1 || s->in_channels < 1 || s->out_channels < 1
+      || s->in_channels % s->groups != 0 || s->out_channels % s->groups != 0)
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_INVALID,
+                   "%" G_GINT64_FORMAT " input and %" G_GINT64_FORMAT
+                   " output channels do not split into %d groups",
+                   s->in_channels, s->out_channels, s->groups);
+      return FALSE;
+    }
+  for (int axis = 0; axis < 2; axis++)
+    {
+      int64_t in = axis == 0 ? s->in_h : s->in_w;
+      int64_t out = axis == 0 ? s->out_h : s->out_w;
+
+      if (s->kernel[axis] < 1 || s->stride[axis] < 1 || s->dilation[axis] < 1
+          || s->pads[axis] < 0 || s->pads[axis + 2] < 0 || in < 1 || out < 1
+          || out != cs_window_output_size (in, s->kernel[axis], s->stride[axis],
+                                           s->dilation[axis], s->pads[axis],
+                                           s->pads[axis + 2], FALSE))
+        {
+          g_set_error (error, CS_ERROR, CS_ERROR_INVALID,
+                       "the output %s %" G_GINT64_FORMAT " does not follow from the input"
+                       " size %" G_GINT64_FORMAT " and the window",
+                       axis == 0 ? "height" : "width", out, in);
+          return FALSE;
+        }
+    }
+  if (s->batch < 0 || !plan_layout (cs_kernels_get (), s, &layout))
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
+                   "the padding or dilation is too large to run");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+size_t
+cs_conv_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
+{
+  Layout l;
+
+  plan_layout (kernels, shape, &l);
+  return (size_t) (l.stage_floats + kernels->mr * kernels->nr) * sizeof (float)
+         + CS_SCRATCH_SLACK;
+}
+
+CsConvPlan *
+cs_conv_plan_new (const CsKernels   *kernels,
+                  const CsConvShape *shape,
+                  const float       *weights,
+                  const float       *bias)
+{
+  CsConvPlan *plan = g_new0 (CsConvPlan, 1);
+  const Layout *l = &plan->layout;
+  int kh_n = shape->kernel[0], kw_n = shape->kernel[1];
+  int64_t taps = (int64_t) kh_n * kw_n;
+
+  plan->kernels = kernels;
+  plan->shape = *shape;
+  plan_layout (kernels, shape, &plan->layout);
+  if (bias != NULL)
+    plan->bias = g_memdup2 (bias, sizeof (float) * shape->out_channels);
+  if (l->depthwise)
+    {
+      plan->weights = g_memdup2 (weights, sizeof (float) * shape->out_channels * taps);
+      plan->window = (CsDepthwiseGeometry) {
+        shape->in_h, shape->in_w, shape->out_w,
+        { kh_n, kw_n }, { shape->stride[0], shape->stride[1] },
+        { shape->dilation[0], shape->dilation[1] }, shape->pads[0], shape->pads[1]
+      };
+      return plan;
+    }
+
+  plan->weights = g_new (float, shape->out_channels * l->depth);
+  for (int g = 0; g < shape->groups; g++)
+    cs_pack_a (kernels, plan->weights + g * l->mg * l->depth,
+               weights + g * l->mg * l->depth, l->mg, l->depth, l->depth, 1);
+  plan->koff = g_new (int64_t, l->depth);
+  for (int64_t p = 0; p < l->depth; p++)
+    {
+      int64_t c = p / taps, kh = p / kw_n % kh_n, kw = p % kw_n;
+      int64_t r = kh * shape->dilation[0], q = kw * shape->dilation[1];
+
+      if (l->direct)
+        plan->koff[p] = (c * shape->in_h + r) * shape->in_w + q;
+      else
+        {
+          int64_t phase = (c * l->n_phases[0] + kh % l->period[0]) * l->n_phases[1]
+                          + kw % l->period[1];
+
+          plan->koff[p] = (phase * (l->rows + l->halo) + r / shape->stride[0]) * l->wq
+                          + q / shape->stride[1];
+        }
+    }
+  return plan;
+}
+
+void
+cs_conv_plan_free (CsConvPlan *plan)
+{
+  if (plan == NULL)
+    return;
+  g_free (plan->weights);
+  g_free (plan->bias);
+  g_free (plan->koff);
+  g_free (plan);
+}
+
+typedef struct
+{
+  const CsConvPlan *plan;
+  const float      *x;
+  float            *y;
+  const CsActivation *act;
+  CsEpilogue        ep;
+  gboolean          act_done;   /* the kernels apply act */
+  void            **scratch;
+} ConvRun;
+
+/* dst[x] = src[x·stride] for x < n; stride 2 gets a loop of its own that
+ * compilers vectorize with shuffles. */
+static void
+copy_strided (float *restrict dst, const float *restrict src, int64_t n, int64_t stride)
+{
+  if (stride == 1)
+    memcpy (dst, src, sizeof (float) * n);
+  else if (stride == 2)
+    for (int64_t x = 0; x < n; x++)
+      dst[x] = src[2 * x];
+  else
+    for (int64_t x = 0; x < n; x++)
+      dst[x] = src[x * stride];
+}
+
+static void
+zero_floats (float *dst, int64_t n)
+{
+  for (int64_t x = 0; x < n; x++)
+    dst[x] = 0.0f;
+}
+
+/* Copies what output rows [oh0, oh0 + n_rows) of a group read into
+ * @stage: per input channel and stride phase (ph, pw), the rows
+ * y < n_rows + halo of the padded input, Xpad[(oh0 + y)·sh + ph][x·sw + pw]
+ * for x < wq. */
+static void
+stage_input (const CsConvPlan *plan, const float *x_group, int64_t oh0,
+             int64_t n_rows, float *stage)
+{
+  const CsConvShape *s = &plan->shape;
+  const Layout *l = &plan->layout;
+  const int64_t plane = (l->rows + l->halo) * l->wq;
+  const int64_t wq = l->wq, sw = s->stride[1], in_w = s->in_w;
+
+  for (int64_t c = 0; c < l->cg; c++)
+    for (int64_t i = 0; i < l->n_phases[0]; i++)
+      for (int64_t j = 0; j < l->n_phases[1]; j++)
+        {
+          const int64_t ph = i * s->dilation[0] % s->stride[0];
+          const int64_t pw = j * s->dilation[1] % sw;
+          const int64_t shift = pw - s->pads[1];   /* x·sw + shift is the input column */
+          const int64_t x_lo = shift >= 0 ? 0 : MIN ((-shift + sw - 1) / sw, wq);
+          const int64_t x_hi = MAX (x_lo, in_w - 1 - shift < 0 ? 0
+                                          : MIN (wq, (in_w - 1 - shift) / sw + 1));
+          float *dst = stage + ((c * l->n_phases[0] + i) * l->n_phases[1] + j) * plane;
+
+          for (int64_t y = 0; y < n_rows + l->halo; y++, dst += wq)
+            {
+              const int64_t iy = (oh0 + y) * s->stride[0] + ph - s->pads[0];
+
+              if (iy < 0 || iy >= s->in_h)
+                {
+                  zero_floats (dst, wq);
+                  continue;
+                }
+              zero_floats (dst, x_lo);
+              copy_strided (dst + x_lo, x_group + (c * s->in_h + iy) * in_w + x_lo * sw + shift,
+                            x_hi - x_lo, sw);
+              zero_floats (dst + x_hi, wq - x_hi);
+            }
+        }
+}
+
+/* Copies the wide columns [j, j + n) of @h rows of @tile into the output
+ * rows, skipping the columns past the output width. */
+static void
+scatter_tile (const CsConvPlan *plan, const float *tile, int h, int n, int64_t j,
+              float *y_rows, int64_t oh0)
+{
+  const CsConvShape *s = &plan->shape;
+  int64_t wq = plan->layout.wq, plane = s->out_h * s->out_w;
+
+  for (int i = 0; i < h; i++)
+    for (int l = 0; l < n;)
+      {
+        int64_t oh = (j + l) / wq, ow = (j + l) % wq;
+        int run;
+
+        if (ow >= s->out_w)
+          {
+            l += (int) (wq - ow);
+            continue;
+          }
+        run = (int) MIN (n - l, s->out_w - ow);
+        memcpy (y_rows + i * plane + (oh0 + oh) * s->out_w + ow,
+                tile + i * plan->kernels->nr + l, sizeof (float) * run);
+        l += run;
+      }
+}
+
+/* Output channels [m0, m1) of group @g, output rows [oh0, oh0 + n_rows),
+ * by GEMM tiles over the block at @base. */
+static void
+gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_rows,
+           int64_t m0, int64_t m1, const float *base, float *tile)
+{
+  const CsConvPlan *plan = run->plan;
+  const CsConvShape *s = &plan->shape;
+  const Layout *l = &plan->layout;
+  const CsKernels *kernels = plan->kernels;
+  int64_t plane = s->out_h * s->out_w, wq = l->wq, depth = l->depth;
+  int64_t n_cols = (n_rows - 1) * wq + s->out_w;
+  float *y_group = run->y + (img * s->out_channels + g * l->mg) * plane;
+  const float *w_group = plan->weights + g * l->mg * depth;
+  const float *bias_group = plan->bias != NULL ? plan->bias + g * l->mg : NULL;
+
+  for (int64_t i = m0; i < m1; i += kernels->mr)
+    {
+      int h = (int) MIN (kernels->mr, m1 - i);
+      const float *bias = bias_group != NULL ? bias_group + i : NULL;
+
+      for (int64_t j = 0; j < n_cols; j += kernels->nr)
+        {
+          int n = (int) MIN (kernels->nr, n_cols - j);
+          int64_t oh = j / wq, ow = j % wq;
+          gboolean in_place = wq == s->out_w || ow + n <= s->out_w;
+          int64_t offset = wq == s->out_w ? oh0 * s->out_w + j : (oh0 + oh) * s->out_w + ow;
+
+          if (in_place)
+            kernels->gemm (depth, w_group + i * depth, h, base + j, plan->koff, 0,
+                           y_group + i * plane + offset, plane, h, n, bias, &run->ep);
+          else
+            {
+              kernels->gemm (depth, w_group + i * depth, h, base + j, plan->koff, 0,
+                             tile, kernels->nr, h, n, bias, &run->ep);
+              scatter_tile (plan, tile, h, n, j, y_group + i * plane, oh0);
+            }
+        }
+    }
+  if (!run->act_done)
+    for (int64_t i = m0; i < m1; i++)
+      cs_activation_apply (run->act, y_group + i * plane + oh0 * s->out_w,
+                           n_rows * s->out_w);
+}
+
+/* Every output channel of depthwise group @g, output rows [oh0, oh0 + n_rows). */
+static void
+depthwise_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_rows,
+                const float *x_plane)
+{
+  const CsConvPlan *plan = run->plan;
+  const CsConvShape *s = &plan->shape;
+  const Layout *l = &plan->layout;
+  int64_t plane = s->out_h * s->out_w;
+  int taps = s->kernel[0] * s->kernel[1];
+
+  for (int64_t m = g * l->mg; m < (g + 1) * l->mg; m++)
+    {
+      float *out = run->y + (img * s->out_channels + m) * plane;
+
+      plan->kernels->depthwise (x_plane, &plan->window, plan->weights + m * taps,
+                                plan->bias != NULL ? plan->bias[m] : 0.0f, out,
+                                oh0, oh0 + n_rows, &run->ep);
+      if (!run->act_done)
+        cs_activation_apply (run->act, out + oh0 * s->out_w, n_rows * s->out_w);
+    }
+}
+
+/* Tasks are (image, group, row chunk, channel block), the channel block
+ * varying fastest so consecutive tasks share a staged block. */
+static void
+conv_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const ConvRun *run = user;
+  const CsConvPlan *plan = run->plan;
+  const CsConvShape *s = &plan->shape;
+  const Layout *l = &plan->layout;
+  float *stage = cs_scratch_floats (run->scratch[thread]);
+  float *tile = stage + l->stage_floats;
+  int64_t staged = -1;
+
+  for (int64_t task = begin; task < end; task++)
+    {
+      int64_t block = task / l->m_blocks;   /* (image, group, chunk) */
+      int64_t mb = task % l->m_blocks;
+      int64_t chunk = block % l->chunks;
+      int64_t g = block / l->chunks % s->groups;
+      int64_t img = block / l->chunks / s->groups;
+      int64_t oh0 = chunk * l->rows;
+      int64_t n_rows = MIN (l->rows, s->out_h - oh0);
+      const float *x_group = run->x + (img * s->in_channels + g * l->cg) * s->in_h * s->in_w;
+      const float *base;
+
+      if (l->depthwise)
+        {
+          depthwise_task (run, img, g, oh0, n_rows, x_group);
+          continue;
+        }
+      if (l->direct)
+        base = x_group + oh0 * s->in_w;
+      else
+        {
+          if (block != staged)
+            stage_input (plan, x_group, oh0, n_rows, stage);
+          staged = block;
+          base = stage;
+        }
+      gemm_task (run, img, g, oh0, n_rows, mb * l->mc, MIN ((mb + 1) * l->mc, l->mg),
+                 base, tile);
+    }
+}
+
+void
+cs_conv_plan_run (const CsConvPlan   *plan,
+                  const float        *x,
+                  float              *y,
+                  const CsActivation *act,
+                  CsThreadPool       *pool,
+                  void              **scratch)
+{
+  const Layout *l = &plan->layout;
+  int64_t task_macs = l->mc * l->rows * plan->shape.out_w * plan->shape.kernel[0]
+                      * plan->shape.kernel[1] * l->cg;
+  ConvRun run = { plan, x, y, act };
+
+  run.act_done = cs_epilogue_init (&run.ep, act, 1.0f, FALSE);
+  run.scratch = scratch;
+  cs_parallel_for (pool, count_tasks (&plan->shape, l), MAX (1, MIN_PARALLEL_MACS / MAX (task_macs, 1)),
+                   conv_range, &run);
+}

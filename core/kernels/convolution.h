@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * convolution.h — 2-D convolution (NCHW, float32) on a kernel table: a
+ * plan holds the weights packed for the micro-kernel and the geometry
+ * worked out once; running it stages the padded input block by block and
+ * feeds it to the GEMM or depthwise kernels.  The Conv op (ops/conv.c)
+ * makes one plan per node at prepare; tests make plans for several tables
+ * to compare them.
+ */
+#ifndef CS_CONVOLUTION_H
+#define CS_CONVOLUTION_H
+
+#include "gemm.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  int64_t batch, in_channels, in_h, in_w;
+  int64_t out_channels, out_h, out_w;
+  int     kernel[2];     /* H, W */
+  int     stride[2];
+  int     dilation[2];
+  int     pads[4];       /* top, left, bottom, right */
+  int     groups;
+} CsConvShape;
+
+typedef struct _CsConvPlan CsConvPlan;
+
+/* Whether @shape is consistent (the output size follows from the rest,
+ * channels divide into groups) and small enough to stage; sets @error
+ * (CS_ERROR_INVALID or CS_ERROR_UNSUPPORTED, message without a prefix
+ * naming the node) otherwise. */
+gboolean    cs_conv_shape_check   (const CsConvShape *shape,
+                                   GError           **error);
+/* Per-thread scratch a plan for @shape on @kernels needs; @shape must
+ * pass cs_conv_shape_check. */
+size_t      cs_conv_scratch_bytes (const CsKernels   *kernels,
+                                   const CsConvShape *shape);
+/* Packs @weights (out_channels × in_channels/groups × kH × kW) and copies
+ * @bias (out_channels floats, may be NULL); @shape must pass
+ * cs_conv_shape_check.  Free with cs_conv_plan_free. */
+CsConvPlan *cs_conv_plan_new      (const CsKernels   *kernels,
+                                   const CsConvShape *shape,
+                                   const float       *weights,
+                                   const float       *bias);
+void        cs_conv_plan_free     (CsConvPlan *plan);
+/* y = act (conv (x) + bias) over @pool (NULL: serially); @scratch holds
+ * one buffer of cs_conv_scratch_bytes per thread; @act may be NULL. */
+void        cs_conv_plan_run      (const CsConvPlan   *plan,
+                                   const float        *x,
+                                   float              *y,
+                                   const CsActivation *act,
+                                   CsThreadPool       *pool,
+                                   void              **scratch);
+
+G_END_DECLS
+
+#endif /* CS_CONVOLUTION_H */

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * gemm-generic.c — the portable GEMM micro-kernel (kernels.h): plain C
+ * over a fixed-size accumulator tile that compilers vectorize for
+ * whatever the baseline instruction set is.  It is also the reference the
+ * SIMD kernels are tested against.
+ */
+#include "kernels.h"
+
+/* The epilogue of one row of sums (kernels.h: CsEpilogue); shared with
+ * the portable depthwise kernel. */
+void
+cs_epilogue_row_generic (const float *sums, float *out, int n, float start_value,
+                         const CsEpilogue *ep)
+{
+  for (int j = 0; j < n; j++)
+    {
+      float v = ep->alpha * sums[j] + (ep->accumulate ? out[j] : start_value);
+
+      if (ep->leaky && v < 0.0f)
+        v *= ep->slope;
+      if (ep->clamp)
+        {
+          v = v < ep->lo ? ep->lo : v;
+          v = v > ep->hi ? ep->hi : v;
+        }
+      out[j] = v;
+    }
+}
+
+void
+cs_gemm_micro_generic (int64_t           depth,
+                       const float      *a,
+                       int64_t           a_stride,
+                       const float      *b,
+                       const int64_t    *koff,
+                       int64_t           ldb,
+                       float            *c,
+                       int64_t           ldc,
+                       int               m,
+                       int               n,
+                       const float      *bias,
+                       const CsEpilogue *ep)
+{
+  float acc[CS_GENERIC_MR][CS_GENERIC_NR] = { { 0 } };
+
+  for (int64_t p = 0; p < depth; p++)
+    {
+      const float *row = b + (koff != NULL ? koff[p] : p * ldb);
+
+      for (int i = 0; i < m; i++)
+        {
+          float ai = a[p * a_stride + i];
+
+          for (int j = 0; j < n; j++)
+            acc[i][j] += ai * row[j];
+        }
+    }
+  for (int i = 0; i < m; i++)
+    cs_epilogue_row_generic (acc[i], c + i * ldc, n, bias != NULL ? bias[i] : 0.0f, ep);
+}

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * gemm.c — packing and the threaded GEMM driver (gemm.h).
+ *
+ * The work is cut into blocks of mc rows × nc columns, one task each.  A
+ * task packs what the micro-kernel cannot read in place — A with rows
+ * that are not adjacent in memory, B whose columns are not — into its
+ * thread's scratch, then walks its tiles column panel by column panel so
+ * the B panel stays in cache while the A panels stream past it.
+ */
+#include "gemm.h"
+
+#include <math.h>
+
+/* Floats of A (mc × k) and of B (k × nc) a task keeps in cache. */
+#define A_BLOCK_FLOATS (128 * 1024)
+#define B_BLOCK_FLOATS (64 * 1024)
+/* Enough tasks that threads finishing at different times even out. */
+#define MIN_TASKS 16
+/* Multiply-adds worth waking another thread for. */
+#define MIN_PARALLEL_MACS (256 * 1024)
+
+gboolean
+cs_epilogue_init (CsEpilogue         *ep,
+                  const CsActivation *act,
+                  float               alpha,
+                  gboolean            accumulate)
+{
+  *ep = (CsEpilogue) { alpha, accumulate, FALSE, 0.0f, FALSE, -INFINITY, INFINITY };
+  if (act == NULL)
+    return TRUE;
+  switch (act->kind)
+    {
+    case CS_ACT_NONE:
+      return TRUE;
+    case CS_ACT_RELU:
+      ep->clamp = TRUE;
+      ep->lo = 0.0f;
+      return TRUE;
+    case CS_ACT_CLIP:
+      ep->clamp = TRUE;
+      ep->lo = act->alpha;
+      ep->hi = act->beta;
+      return TRUE;
+    case CS_ACT_LEAKY_RELU:
+      ep->leaky = TRUE;
+      ep->slope = act->alpha;
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+void
+cs_pack_a (const CsKernels *kernels,
+           float           *dst,
+           const float     *src,
+           int64_t          rows,
+           int64_t          depth,
+           int64_t          row_stride,
+           int64_t          col_stride)
+{
+  for (int64_t r0 = 0; r0 < rows; r0 += kernels->mr)
+    {
+      int h = (int) MIN (kernels->mr, rows - r0);
+      float *panel = dst + r0 * depth;
+
+      for (int i = 0; i < h; i++)
+        {
+          const float *row = src + (r0 + i) * row_stride;
+
+          for (int64_t p = 0; p < depth; p++)
+            panel[p * h + i] = row[p * col_stride];
+        }
+    }
+}
+
+void
+cs_pack_b (const CsKernels *kernels,
+           float           *dst,
+           const float     *src,
+           int64_t          depth,
+           int64_t          cols,
+           int64_t          row_stride,
+           int64_t          col_stride)
+{
+  for (int64_t j0 = 0; j0 < cols; j0 += kernels->nr)
+    {
+      int w = (int) MIN (kernels->nr, cols - j0);
+      float *panel = dst + j0 * depth;
+
+      for (int64_t p = 0; p < depth; p++)
+        {
+          const float *row = src + p * row_stride + j0 * col_stride;
+
+          for (int j = 0; j < w; j++)
+            panel[p * w + j] = row[j * col_stride];
+        }
+    }
+}
+
+static int64_t
+round_up (int64_t value, int64_t multiple)
+{
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+/* Whether the micro-kernel can read A's rows [r, r + h) as a panel: packed
+ * already, column-major (rows adjacent), or a single row. */
+static gboolean
+a_in_place (const CsGemm *gemm)
+{
+  return gemm->a.packed || gemm->a.row_stride == 1 || gemm->m == 1;
+}
+
+static gboolean
+b_in_place (const CsGemm *gemm)
+{
+  return gemm->b.packed || gemm->b.col_stride == 1;
+}
+
+typedef struct
+{
+  const CsGemm *gemm;
+  int64_t       mc, nc;       /* block sizes, multiples of mr and nr */
+  int64_t       m_blocks;
+  CsEpilogue    ep;
+  gboolean      act_done;     /* the kernels apply gemm->act */
+  void        **scratch;
+} GemmTasks;
+
+static void
+choose_blocks (const CsGemm *gemm, int64_t *mc, int64_t *nc)
+{
+  const CsKernels *kernels = gemm->kernels;
+  int64_t k = MAX (gemm->k, 1);
+
+  *mc = MIN (MAX (kernels->mr, A_BLOCK_FLOATS / k / kernels->mr * kernels->mr),
+             round_up (gemm->m, kernels->mr));
+  *nc = MIN (MAX (kernels->nr, B_BLOCK_FLOATS / k / kernels->nr * kernels->nr),
+             round_up (gemm->n, kernels->nr));
+  while (*nc > kernels->nr
+         && ((gemm->m + *mc - 1) / *mc) * ((gemm->n + *nc - 1) / *nc) < MIN_TASKS)
+    *nc = round_up (*nc / 2, kernels->nr);
+  while (*mc > kernels->mr
+         && ((gemm->m + *mc - 1) / *mc) * ((gemm->n + *nc - 1) / *nc) < MIN_TASKS)
+    *mc = round_up (*mc / 2, kernels->mr);
+}
+
+size_t
+cs_gemm_scratch_bytes (const CsGemm *gemm)
+{
+  int64_t mc, nc;
+  size_t floats = 0;
+
+  choose_blocks (gemm, &mc, &nc);
+  if (!a_in_place (gemm))
+    floats += (size_t) (mc * gemm->k);
+  if (!b_in_place (gemm))
+    floats += (size_t) (gemm->k * nc);
+  return floats * sizeof (float) + CS_SCRATCH_SLACK;
+}
+
+static void
+gemm_task (const GemmTasks *tasks, int64_t task, int thread)
+{
+  const CsGemm *gemm = tasks->gemm;
+  const CsKernels *kernels = gemm->kernels;
+  int64_t k = gemm->k;
+  int64_t m0 = (task % tasks->m_blocks) * tasks->mc;
+  int64_t n0 = (task / tasks->m_blocks) * tasks->nc;
+  int64_t m1 = MIN (m0 + tasks->mc, gemm->m);
+  int64_t n1 = MIN (n0 + tasks->nc, gemm->n);
+  float *packed_a = cs_scratch_floats (tasks->scratch[thread]);
+  float *packed_b = packed_a + (a_in_place (gemm) ? 0 : tasks->mc * k);
+
+  if (!a_in_place (gemm))
+    cs_pack_a (kernels, packed_a, gemm->a.data + m0 * gemm->a.row_stride,
+               m1 - m0, k, gemm->a.row_stride, gemm->a.col_stride);
+  if (!b_in_place (gemm))
+    cs_pack_b (kernels, packed_b, gemm->b.data + n0 * gemm->b.col_stride,
+               k, n1 - n0, gemm->b.row_stride, gemm->b.col_stride);
+
+  for (int64_t j = n0; j < n1; j += kernels->nr)
+    {
+      int w = (int) MIN (kernels->nr, n1 - j);
+      const float *b;
+      int64_t ldb;
+
+      if (gemm->b.packed)
+        b = gemm->b.data + j * k, ldb = w;
+      else if (b_in_place (gemm))
+        b = gemm->b.data + j, ldb = gemm->b.row_stride;
+      else
+        b = packed_b + (j - n0) * k, ldb = w;
+
+      for (int64_t i = m0; i < m1; i += kernels->mr)
+        {
+          int h = (int) MIN (kernels->mr, m1 - i);
+          const float *a;
+          int64_t a_stride;
+
+          if (gemm->a.packed)
+            a = gemm->a.data + i * k, a_stride = h;
+          else if (gemm->a.row_stride == 1)
+            a = gemm->a.data + i, a_stride = gemm->a.col_stride;
+          else if (gemm->m == 1)
+            a = gemm->a.data, a_stride = gemm->a.col_stride;
+          else
+            a = packed_a + (i - m0) * k, a_stride = h;
+
+          kernels->gemm (k, a, a_stride, b, NULL, ldb, gemm->c + i * gemm->ldc + j,
+                         gemm->ldc, h, w, NULL, &tasks->ep);
+        }
+    }
+  if (!tasks->act_done)
+    for (int64_t i = m0; i < m1; i++)
+      cs_activation_apply (gemm->act, gemm->c + i * gemm->ldc + n0, n1 - n0);
+}
+
+static void
+gemm_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  for (int64_t task = begin; task < end; task++)
+    gemm_task (user, task, thread);
+}
+
+void
+cs_gemm_run (const CsGemm *gemm, CsThreadPool *pool, void **scratch)
+{
+  GemmTasks tasks = { gemm };
+
+  if (gemm->m <= 0 || gemm->n <= 0)
+    return;
+  choose_blocks (gemm, &tasks.mc, &tasks.nc);
+  tasks.m_blocks = (gemm->m + tasks.mc - 1) / tasks.mc;
+  tasks.act_done = cs_epilogue_init (&tasks.ep, gemm->act, gemm->alpha, gemm->accumulate);
+  tasks.scratch = scratch;
+  cs_parallel_for (pool, tasks.m_blocks * ((gemm->n + tasks.nc - 1) / tasks.nc),
+                   MAX (1, MIN_PARALLEL_MACS / MAX (tasks.mc * tasks.nc * gemm->k, 1)),
+                   gemm_range, &tasks);
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * kernels.h — the innermost compute loops of convolution and matrix
+ * products, and the table that selects one implementation of them per CPU
+ * (a portable C one, AVX2/FMA, AVX-512).  The table is the only global
+ * state in the engine; everything else receives the table it should use,
+ * so tests and benchmarks can run two implementations side by side.
+ *
+ * These files depend on nothing but GLib's types: the ISA-specific ones
+ * are compiled with their own instruction-set flags, and nothing compiled
+ * with those flags may be called before the CPU has been checked.
+ */
+#ifndef CS_KERNELS_H
+#define CS_KERNELS_H
+
+#include <glib.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+/* What happens to a tile of sums before it is stored:
+ *   v = alpha · Σ (+ C's current value when accumulate, else + bias)
+ *   v = v < 0 ? slope · v : v          when leaky
+ *   v = min (max (v, lo), hi)          when clamp
+ * That covers ReLU, Clip/ReLU6 and LeakyReLU; the drivers apply the other
+ * activations to the stored output (gemm.h: cs_epilogue_init). */
+typedef struct
+{
+  float    alpha;
+  gboolean accumulate;
+  gboolean leaky;
+  float    slope;
+  gboolean clamp;
+  float    lo, hi;
+} CsEpilogue;
+
+/* The GEMM micro-kernel: an m × n tile of C (m ≤ mr, n ≤ nr, row stride
+ * ldc) from
+ *   A: a[p·a_stride + i] for row i < m, depth p < depth (a packed panel);
+ *   B: row p is b + (koff != NULL ? koff[p] : p·ldb), of which the first
+ *      n floats are read (an im2col row read in place, a packed panel, or
+ *      a row-major matrix);
+ * bias (m floats, may be NULL) is used unless ep->accumulate. */
+typedef void (*CsGemmMicro) (int64_t           depth,
+                             const float      *a,
+                             int64_t           a_stride,
+                             const float      *b,
+                             const int64_t    *koff,
+                             int64_t           ldb,
+                             float            *c,
+                             int64_t           ldc,
+                             int               m,
+                             int               n,
+                             const float      *bias,
+                             const CsEpilogue *ep);
+
+/* Where a depthwise kernel's window falls on one input plane. */
+typedef struct
+{
+  int64_t in_h, in_w;
+  int64_t out_w;
+  int     kernel[2];    /* H, W */
+  int     stride[2];
+  int     dilation[2];
+  int     pad_top, pad_left;
+} CsDepthwiseGeometry;
+
+/* Depthwise convolution of one channel, output rows [oh0, oh1):
+ *   y[oh·out_w + ow] = bias + Σ w[kh·kW + kw] · x[ih·in_w + iw],
+ *   ih = oh·sh − pad_top + kh·dh, iw = ow·sw − pad_left + kw·dw,
+ * taps outside the plane counting as zero, followed by @ep (whose alpha
+ * and accumulate are ignored).  Reads only inside the plane. */
+typedef void (*CsDepthwisePlane) (const float               *x,
+                                  const CsDepthwiseGeometry *geometry,
+                                  const float               *w,
+                                  float                      bias,
+                                  float                     *y,
+                                  int64_t                    oh0,
+                                  int64_t                    oh1,
+                                  const CsEpilogue          *ep);
+
+/* The output columns [*lo, *hi) whose tap @kw falls inside the plane. */
+static inline void
+cs_depthwise_columns (const CsDepthwiseGeometry *g, int kw, int64_t *lo, int64_t *hi)
+{
+  int64_t offset = (int64_t) kw * g->dilation[1] - g->pad_left;  /* iw = ow·sw + offset */
+  int64_t sw = g->stride[1];
+
+  *lo = offset >= 0 ? 0 : (-offset + sw - 1) / sw;
+  *hi = g->in_w - 1 - offset < 0 ? 0 : (g->in_w - 1 - offset) / sw + 1;
+  *lo = MIN (*lo, g->out_w);
+  *hi = CLAMP (*hi, *lo, g->out_w);
+}
+
+typedef struct
+{
+  const char      *name;   /* "generic", "avx2", "avx512" */
+  int              mr;     /* rows of a micro-tile (A panel height) */
+  int              nr;     /* columns of a micro-tile (B panel width) */
+  CsGemmMicro      gemm;
+  CsDepthwisePlane depthwise;
+} CsKernels;
+
+/* The fastest table this CPU runs, chosen once (thread-safe). */
+const CsKernels *cs_kernels_get     (void);
+/* The portable C table, on every CPU. */
+const CsKernels *cs_kernels_generic (void);
+/* The table called @name if this build has it and this CPU runs it, else
+ * NULL; for tests and benchmarks. */
+const CsKernels *cs_kernels_by_name (const char *name);
+
+/* The implementations (gemm-*.c, depthwise-*.c). */
+void cs_gemm_micro_generic    (int64_t, const float *, int64_t, const float *,
+                               const int64_t *, int64_t, float *, int64_t,
+                               int, int, const float *, const CsEpilogue *);
+void cs_depthwise_generic     (const float *, const CsDepthwiseGeometry *,
+                               const float *, float, float *, int64_t, int64_t,
+                               const CsEpilogue *);
+#define CS_GENERIC_MR 4
+#define CS_GENERIC_NR 16
+/* The epilogue of one row of @n sums into @out (start_value: the bias). */
+void cs_epilogue_row_generic (const float *sums, float *out, int n,
+                              float start_value, const CsEpilogue *ep);
+
+#ifdef CS_KERNELS_X86
+void cs_gemm_micro_avx2     (int64_t, const float *, int64_t, const float *,
+                             const int64_t *, int64_t, float *, int64_t,
+                             int, int, const float *, const CsEpilogue *);
+void cs_depthwise_avx2       (const float *, const CsDepthwiseGeometry *,
+                             const float *, float, float *, int64_t, int64_t,
+                             const CsEpilogue *);
+#define CS_AVX2_MR 6
+#define CS_AVX2_NR 16
+
+void cs_gemm_micro_avx512     (int64_t, const float *, int64_t, const float *,
+                               const int64_t *, int64_t, float *, int64_t,
+                               int, int, const float *, const CsEpilogue *);
+void cs_depthwise_avx512     (const float *, const CsDepthwiseGeometry *,
+                               const float *, float, float *, int64_t, int64_t,
+                               const CsEpilogue *);
+#define CS_AVX512_MR 16
+#define CS_AVX512_NR 16
+#endif
+
+G_END_DECLS
+
+#endif /* CS_KERNELS_H */

@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test-kernels.c — the convolution and GEMM kernels against a naive
+ * reference computed in double precision, for every kernel table this CPU
+ * runs (portable C, AVX2, AVX-512), serially and on a thread pool, over
+ * many random shapes: odd sizes, groups and depthwise with multipliers,
+ * dilations, strides, asymmetric padding, channel counts and widths that
+ * are not multiples of the tiles, depth 1, every fused activation.  The
+ * error of each output is measured against Σ|terms| of its sum, the scale
+ * float rounding works at.  Also: the Conv op refuses what it cannot run
+ * with the right error codes.
+ */
+#include "kernels/convolution.h"
+#include "ops/ops.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MAX_ERROR 1e-5
+
+static const char *const table_names[] = { "generic", "avx2", "avx512" };
+
+static const CsActivation activations[] = {
+  { CS_ACT_NONE, 0, 0 },
+  { CS_ACT_RELU, 0, 0 },
+  { CS_ACT_CLIP, -0.25f, 0.5f },
+  { CS_ACT_LEAKY_RELU, 0.1f, 0 },
+  { CS_ACT_SIGMOID, 0, 0 },
+};
+
+static void
+fill_random (GRand *rand, float *data, int64_t n)
+{
+  for (int64_t i = 0; i < n; i++)
+    data[i] = (float) g_rand_double_range (rand, -1.0, 1.0);
+}
+
+static double
+activate (const CsActivation *act, double x)
+{
+  switch (act->kind)
+    {
+    case CS_ACT_RELU:
+      return MAX (x, 0.0);
+    case CS_ACT_CLIP:
+      return CLAMP (x, act->alpha, act->beta);
+    case CS_ACT_LEAKY_RELU:
+      return x < 0 ? act->alpha * x : x;
+    case CS_ACT_SIGMOID:
+      return 1.0 / (1.0 + exp (-x));
+    default:
+      return x;
+    }
+}
+
+/* Worst |got − want| / (scale + 1e-30) over @n outputs.  The scale is
+ * Σ|terms| of the sum, which bounds its rounding error (the activations
+ * here are 1-Lipschitz), plus |want| for the activation's own rounding. */
+static double
+max_error (const float *got, const double *want, const double *scale, int64_t n)
+{
+  double worst = 0;
+
+  for (int64_t i = 0; i < n; i++)
+    {
+      double error = fabs (got[i] - want[i]) / (scale[i] + 1e-30);
+
+      if (!(error <= worst))   /* catches NaN */
+        worst = isnan (error) ? INFINITY : error;
+    }
+  return worst;
+}
+
+static void **
+new_scratch (int threads, size_t bytes)
+{
+  void **scratch = g_new (void *, threads);
+
+  for (int t = 0; t < threads; t++)
+    scratch[t] = g_malloc (bytes);
+  return scratch;
+}
+
+static void
+free_scratch (void **scratch, int threads)
+{
+  for (int t = 0; t < threads; t++)
+    g_free (scratch[t]);
+  g_free (scratch);
+}
+
+/* ---- Convolution ---- */
+
+static void
+reference_conv (const CsConvShape *s, const float *x, const float *w, const float *b,
+                const CsActivation *act, double *y, double *scale)
+{
+  int64_t cg = s->in_channels / s->groups, mg = s->out_channels / s->groups;
+
+  for (int64_t img = 0; img < s->batch; img++)
+    for (int64_t m = 0; m < s->out_channels; m++)
+      for (int64_t oh = 0; oh < s->out_h; oh++)
+        for (int64_t ow = 0; ow < s->out_w; ow++)
+          {
+            double sum = b != NULL ? b[m] : 0, magnitude = fabs (sum);
+            int64_t g = m / mg;
+
+            for (int64_t c = 0; c < cg; c++)
+              for (int kh = 0; kh < s->kernel[0]; kh++)
+                for (int kw = 0; kw < s->kernel[1]; kw++)
+                  {
+                    int64_t ih = oh * s->stride[0] - s->pads[0] + kh * s->dilation[0];
+                    int64_t iw = ow * s->stride[1] - s->pads[1] + kw * s->dilation[1];
+                    double term;
+
+                    if (ih < 0 || ih >= s->in_h || iw < 0 || iw >= s->in_w)
+                      continue;
+                    term = (double) w[((m * cg + c) * s->kernel[0] + kh) * s->kernel[1] + kw]
+                           * x[((img * s->in_channels + g * cg + c) * s->in_h + ih) * s->in_w + iw];
+                    sum += term;
+                    magnitude += fabs (term);
+                  }
+            *y = activate (act, sum);
+            *scale++ = magnitude + fabs (*y++);
+          }
+}
+
+/* Runs @s on every kernel table, serially and on two threads, and checks
+ * each against the reference. */
+static void
+check_conv (GRand *rand, const CsConvShape *s, gboolean with_bias, const CsActivation *act)
+{
+  int64_t x_n = s->batch * s->in_channels * s->in_h * s->in_w;
+  int64_t w_n = s->out_channels * (s->in_channels / s->groups) * s->kernel[0] * s->kernel[1];
+  int64_t y_n = s->batch * s->out_channels * s->out_h * s->out_w;
+  float *x = g_new (float, x_n), *w = g_new (float, w_n), *b = g_new (float, s->out_channels);
+  float *y = g_new (float, y_n);
+  double *want = g_new (double, y_n), *scale = g_new (double, y_n);
+  GError *error = NULL;
+
+  g_assert_true (cs_conv_shape_check (s, &error));
+  g_assert_no_error (error);
+  fill_random (rand, x, x_n);
+  fill_random (rand, w, w_n);
+  fill_random (rand, b, s->out_channels);
+  reference_conv (s, x, w, with_bias ? b : NULL, act, want, scale);
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+      CsConvPlan *plan;
+
+      if (kernels == NULL)
+        continue;
+      plan = cs_conv_plan_new (kernels, s, w, with_bias ? b : NULL);
+      for (int threads = 1; threads <= 2; threads++)
+        {
+          CsThreadPool *pool = threads > 1 ? cs_thread_pool_new (threads) : NULL;
+          void **scratch = new_scratch (threads, cs_conv_scratch_bytes (kernels, s));
+          double error_seen;
+
+          memset (y, 0xff, sizeof (float) * y_n);   /* NaN: unwritten outputs fail */
+          cs_conv_plan_run (plan, x, y, act, pool, scratch);
+          error_seen = max_error (y, want, scale, y_n);
+          if (error_seen > MAX_ERROR)
+            g_error ("%s, %d thread(s): conv %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%"
+                     G_GINT64_FORMAT "×%" G_GINT64_FORMAT " → %" G_GINT64_FORMAT
+                     " channels, kernel %d×%d, stride %d×%d, dilation %d×%d, pads %d,%d,%d,%d,"
+                     " groups %d, act %d: relative error %g",
+                     kernels->name, threads, s->batch, s->in_channels, s->in_h, s->in_w,
+                     s->out_channels, s->kernel[0], s->kernel[1], s->stride[0], s->stride[1],
+                     s->dilation[0], s->dilation[1], s->pads[0], s->pads[1], s->pads[2],
+                     s->pads[3], s->groups, act->kind, error_seen);
+          free_scratch (scratch, threads);
+          cs_thread_pool_free (pool);
+        }
+      cs_conv_plan_free (plan);
+    }
+  g_free (x);
+  g_free (w);
+  g_free (b);
+  g_free (y);
+  g_free (want);
+  g_free (scale);
+}
+
+static gboolean
+complete_shape (CsConvShape *s)
+{
+  s->out_h = cs_window_output_size (s->in_h, s->kernel[0], s->stride[0], s->dilation[0],
+                                    s->pads[0], s->pads[2], FALSE);
+  s->out_w = cs_window_output_size (s->in_w, s->kernel[1], s->stride[1], s->dilation[1],
+                                    s->pads[1], s->pads[3], FALSE);
+  return s->out_h > 0 && s->out_w > 0;
+}
+
+static void
+test_conv_random (void)
+{
+  GRand *rand = g_rand_new_with_seed (20240601);
+  int checked = 0;
+
+  while (checked < 150)
+    {
+      CsConvShape s = { 0 };
+      int kind = g_rand_int_range (rand, 0, 4);
+      int64_t cg = g_rand_int_range (rand, 1, 10), mg = g_rand_int_range (rand, 1, 40);
+
+      s.batch = g_rand_int_range (rand, 1, 3);
+      /* 0: plain, 1: grouped, 2: depthwise (with multiplier), 3: one input channel. */
+      s.groups = kind == 1 ? g_rand_int_range (rand, 2, 4)
+                 : kind == 2 ? g_rand_int_range (rand, 1, 20) : 1;
+      if (kind >= 2)
+        {
+          cg = 1;
+          mg = g_rand_int_range (rand, 1, 4);
+        }
+      s.in_channels = cg * s.groups;
+      s.out_channels = mg * s.groups;
+      s.in_h = g_rand_int_range (rand, 1, 24);
+      s.in_w = g_rand_int_range (rand, 1, 40);
+      for (int axis = 0; axis < 2; axis++)
+        {
+          s.kernel[axis] = g_rand_int_range (rand, 1, 6);
+          s.stride[axis] = g_rand_int_range (rand, 1, 4);
+          s.dilation[axis] = g_rand_int_range (rand, 1, 4);
+          s.pads[axis] = g_rand_int_range (rand, 0, 4);
+          s.pads[axis + 2] = g_rand_int_range (rand, 0, 4);
+        }
+      /* A third of the cases without padding and with stride 1, where the
+       * input is read in place. */
+      if (g_rand_int_range (rand, 0, 3) == 0)
+        {
+          memset (s.pads, 0, sizeof s.pads);
+          s.stride[0] = s.stride[1] = 1;
+        }
+      if (!complete_shape (&s))
+        continue;
+      check_conv (rand, &s, g_rand_boolean (rand),
+                  &activations[g_rand_int_range (rand, 0, G_N_ELEMENTS (activations))]);
+      checked++;
+    }
+  g_rand_free (rand);
+}
+
+/* The layer shapes the networks use, full size: long depths, many tiles,
+ * channel blocks split across tasks. */
+static void
+test_conv_network_layers (void)
+{
+  static const int cases[][7] = {
+    /* C, H=W, M, kernel, stride, pad, groups */
+    { 3, 224, 64, 7, 2, 3, 1 },
+    { 64, 56, 64, 3, 1, 1, 1 },
+    { 128, 28, 256, 3, 2, 1, 1 },
+    { 256, 7, 512, 3, 1, 1, 1 },
+    { 512, 7, 100, 1, 1, 0, 1 },
+    { 96, 56, 96, 3, 2, 1, 96 },
+    { 32, 112, 32, 3, 1, 1, 32 },
+    { 58, 28, 58, 3, 1, 1, 58 },
+  };
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const int *c = cases[i];
+      CsConvShape s = { 1, c[0], c[1], c[1], c[2], 0, 0, { c[3], c[3] }, { c[4], c[4] },
+                        { 1, 1 }, { c[5], c[5], c[5], c[5] }, c[6] };
+
+      g_assert_true (complete_shape (&s));
+      check_conv (rand, &s, TRUE, &activations[i % G_N_ELEMENTS (activations)]);
+    }
+  g_rand_free (rand);
+}
+
+/* ---- GEMM ---- */
+
+static void
+check_gemm (GRand *rand, int64_t m, int64_t n, int64_t k, gboolean trans_a, int b_form,
+            float alpha, gboolean accumulate, const CsActivation *act)
+{
+  float *a = g_new (float, MAX (m * k, 1)), *b = g_new (float, MAX (k * n, 1));
+  float *packed = g_new (float, MAX (k * n, 1)), *c0 = g_new (float, m * n);
+  float *c = g_new (float, m * n);
+  double *want = g_new (double, m * n), *scale = g_new (double, m * n);
+  /* Element (i, p) of A and (p, j) of B. */
+  int64_t a_row = trans_a ? 1 : k, a_col = trans_a ? m : 1;
+  int64_t b_row = b_form == 1 ? 1 : n, b_col = b_form == 1 ? k : 1;
+
+  fill_random (rand, a, m * k);
+  fill_random (rand, b, k * n);
+  fill_random (rand, c0, m * n);
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 0; j < n; j++)
+      {
+        double sum = 0, magnitude = 0;
+
+        for (int64_t p = 0; p < k; p++)
+          {
+            double term = (double) a[i * a_row + p * a_col] * b[p * b_row + j * b_col];
+
+            sum += term;
+            magnitude += fabs (term);
+          }
+        sum = alpha * sum + (accumulate ? c0[i * n + j] : 0);
+        want[i * n + j] = activate (act, sum);
+        scale[i * n + j] = fabs (alpha) * magnitude + (accumulate ? fabs (c0[i * n + j]) : 0)
+                           + fabs (want[i * n + j]);
+      }
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+      if (kernels == NULL)
+        continue;
+      /* b_form 2: B transposed and packed, as a dense layer's weights. */
+      if (b_form == 2)
+        cs_pack_b (kernels, packed, b, k, n, b_row, b_col);
+      for (int threads = 1; threads <= 2; threads++)
+        {
+          CsGemm gemm = { kernels, m, n, k, { a, a_row, a_col, FALSE },
+                          { b_form == 2 ? packed : b, b_row, b_col, b_form == 2 },
+                          c, n, alpha, accumulate, act };
+          CsThreadPool *pool = threads > 1 ? cs_thread_pool_new (threads) : NULL;
+          void **scratch = new_scratch (threads, cs_gemm_scratch_bytes (&gemm));
+          double error_seen;
+
+          memcpy (c, c0, sizeof (float) * m * n);
+          cs_gemm_run (&gemm, pool, scratch);
+          error_seen = max_error (c, want, scale, m * n);
+          if (error_seen > MAX_ERROR)
+            g_error ("%s, %d thread(s): gemm %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%"
+                     G_GINT64_FORMAT ", trans_a %d, B form %d, alpha %g, accumulate %d,"
+                     " act %d: relative error %g", kernels->name, threads, m, n, k,
+                     trans_a, b_form, alpha, accumulate, act->kind, error_seen);
+          free_scratch (scratch, threads);
+          cs_thread_pool_free (pool);
+        }
+    }
+  g_free (a);
+  g_free (b);
+  g_free (packed);
+  g_free (c0);
+  g_free (c);
+  g_free (want);
+  g_free (scale);
+}
+
+static void
+test_gemm_random (void)
+{
+  GRand *rand = g_rand_new_with_seed (99);
+
+  for (int i = 0; i < 150; i++)
+    {
+      /* Small m often: a dense layer on one image has a single row. */
+      int64_t m = g_rand_boolean (rand) ? g_rand_int_range (rand, 1, 4)
+                  : g_rand_int_range (rand, 1, 70);
+      int64_t n = g_rand_int_range (rand, 1, 90);
+      int64_t k = g_rand_boolean (rand) ? g_rand_int_range (rand, 1, 3)
+                  : g_rand_int_range (rand, 1, 300);
+
+      check_gemm (rand, m, n, k, g_rand_boolean (rand), g_rand_int_range (rand, 0, 3),
+                  g_rand_boolean (rand) ? 1.0f : -0.75f, g_rand_boolean (rand),
+                  &activations[g_rand_int_range (rand, 0, G_N_ELEMENTS (activations))]);
+    }
+  /* A classifier head, and a product large enough for many tasks. */
+  check_gemm (rand, 1, 1000, 512, FALSE, 2, 1.0f, TRUE, &activations[0]);
+  check_gemm (rand, 130, 200, 700, FALSE, 0, 1.0f, FALSE, &activations[1]);
+  g_rand_free (rand);
+}
+
+/* ---- Dispatch and the Conv op's checks ---- */
+
+static void
+test_dispatch (void)
+{
+  const CsKernels *best = cs_kernels_get ();
+
+  g_assert_nonnull (best);
+  g_assert_true (cs_kernels_get () == best);
+  g_assert_true (cs_kernels_by_name (best->name) == best);
+  g_assert_true (cs_kernels_by_name ("generic") == cs_kernels_generic ());
+  g_assert_null (cs_kernels_by_name ("no-such-isa"));
+  g_test_message ("dispatched kernels: %s (%d×%d tiles)", best->name, best->mr, best->nr);
+}
+
+/* A graph X → Conv(W, B) → Y; W constant unless @weights_constant is FALSE.
+ * Returns the infer result with @error set. */
+static gboolean
+infer_conv (const CsShape *x_shape, const CsShape *w_shape, gboolean weights_constant,
+            int groups, int dilation, GError **error)
+{
+  CsGraph *graph = cs_graph_new ("test.onnx");
+  CsShape empty = { 0 };
+  CsConvParams *params = g_new0 (CsConvParams, 1);
+  int inputs[2], outputs[1];
+  CsNode *node;
+  gboolean ok;
+
+  params->groups = groups;
+  params->window.dilation[0] = params->window.dilation[1] = dilation;
+  for (int i = 0; i < 4; i++)
+    params->window.pads[i] = dilation > 1 ? 60000 : 1;
+  inputs[0] = cs_graph_add_value (graph, "x", CS_DTYPE_FLOAT32, x_shape, NULL);
+  cs_graph_value (graph, inputs[0])->is_input = TRUE;
+  inputs[1] = cs_graph_add_value (graph, "w", CS_DTYPE_FLOAT32, w_shape,
+                                  weights_constant ? g_new0 (float, cs_shape_numel (w_shape))
+                                  : NULL);
+  cs_graph_value (graph, inputs[1])->is_input = !weights_constant;
+  outputs[0] = cs_graph_add_value (graph, "y", CS_DTYPE_FLOAT32, &empty, NULL);
+  node = cs_graph_add_node (graph, &cs_op_conv, "conv", inputs, 2, outputs, 1, params);
+  ok = node->klass->infer (graph, node, error);
+  cs_graph_free (graph);
+  return ok;
+}
+
+static void
+test_conv_op_errors (void)
+{
+  CsShape x = { 4, { 1, 4, 8, 8 } };
+  CsShape w = { 4, { 6, 2, 3, 3 } };
+  GError *error = NULL;
+
+  /* Weights computed at run time. */
+  g_assert_false (infer_conv (&x, &w, FALSE, 2, 1, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "conv"));
+  g_assert_nonnull (strstr (error->message, "load time"));
+  g_clear_error (&error);
+  /* Four channels cannot feed two per group in three groups. */
+  g_assert_false (infer_conv (&x, &w, TRUE, 3, 1, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "groups"));
+  g_clear_error (&error);
+  /* A dilated window over huge padding would need a giant staged block. */
+  g_assert_false (infer_conv (&x, &w, TRUE, 2, 60000, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+  /* The same layer with sane numbers is fine. */
+  g_assert_true (infer_conv (&x, &w, TRUE, 2, 1, &error));
+  g_assert_no_error (error);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/kernels/dispatch", test_dispatch);
+  g_test_add_func ("/kernels/conv/random", test_conv_random);
+  g_test_add_func ("/kernels/conv/network-layers", test_conv_network_layers);
+  g_test_add_func ("/kernels/gemm/random", test_gemm_random);
+  g_test_add_func ("/kernels/conv/op-errors", test_conv_op_errors);
+  return g_test_run ();
+}

@@ -1,0 +1,792 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test-onnx-load.c — the ONNX importer against broken and hostile files,
+ * through the public API.  Small models are built here with protobuf-c so
+ * the test needs nothing else; each broken one must fail with the right
+ * CS_ERROR code and a message naming the problem, and mangled files
+ * (truncated, bit-flipped, absurdly nested) must never crash.
+ */
+#include "convscope.h"
+#include "onnx.pb-c.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#define NODE_TEST_MODEL \
+  "/usr/share/libonnx-testdata/data/node/test_conv_with_strides_padding/model.onnx"
+
+/* ---- Building models ---- */
+
+/* Everything a fixture allocates, freed together. */
+typedef struct
+{
+  GPtrArray        *allocations;
+  GPtrArray        *nodes;
+  GPtrArray        *initializers;
+  GPtrArray        *inputs;
+  GPtrArray        *outputs;
+  Onnx__ModelProto  model;
+  Onnx__GraphProto  graph;
+  Onnx__OperatorSetIdProto opset;
+  Onnx__OperatorSetIdProto *opsets[1];
+} Fixture;
+
+static gpointer
+keep (Fixture *f,
+      gpointer allocation)
+{
+  g_ptr_array_add (f->allocations, allocation);
+  return allocation;
+}
+
+static Fixture *
+fixture_new (int64_t opset)
+{
+  Fixture *f = g_new0 (Fixture, 1);
+
+  f->allocations = g_ptr_array_new_with_free_func (g_free);
+  f->nodes = g_ptr_array_new ();
+  f->initializers = g_ptr_array_new ();
+  f->inputs = g_ptr_array_new ();
+  f->outputs = g_ptr_array_new ();
+  onnx__model_proto__init (&f->model);
+  onnx__graph_proto__init (&f->graph);
+  onnx__operator_set_id_proto__init (&f->opset);
+  f->model.has_ir_version = TRUE;
+  f->model.ir_version = 8;
+  f->model.graph = &f->graph;
+  f->opset.has_version = TRUE;
+  f->opset.version = opset;
+  f->opsets[0] = &f->opset;
+  f->model.n_opset_import = 1;
+  f->model.opset_import = f->opsets;
+  f->graph.name = "fixture";
+  return f;
+}
+
+static void
+fixture_free (Fixture *f)
+{
+  g_ptr_array_unref (f->allocations);
+  g_ptr_array_unref (f->nodes);
+  g_ptr_array_unref (f->initializers);
+  g_ptr_array_unref (f->inputs);
+  g_ptr_array_unref (f->outputs);
+  g_free (f);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fixture, fixture_free)
+
+/* A negative entry in @dims is a symbolic dimension. */
+static Onnx__ValueInfoProto *
+value_info (Fixture       *f,
+            const char    *name,
+            int32_t        elem_type,
+            int            rank,
+            const int64_t *dims)
+{
+  Onnx__ValueInfoProto *info = keep (f, g_new0 (Onnx__ValueInfoProto, 1));
+  Onnx__TypeProto *type = keep (f, g_new0 (Onnx__TypeProto, 1));
+  Onnx__TypeProto__Tensor *tensor = keep (f, g_new0 (Onnx__TypeProto__Tensor, 1));
+  Onnx__TensorShapeProto *shape = keep (f, g_new0 (Onnx__TensorShapeProto, 1));
+  Onnx__TensorShapeProto__Dimension **dim_list =
+    keep (f, g_new0 (Onnx__TensorShapeProto__Dimension *, MAX (rank, 1)));
+
+  onnx__value_info_proto__init (info);
+  onnx__type_proto__init (type);
+  onnx__type_proto__tensor__init (tensor);
+  onnx__tensor_shape_proto__init (shape);
+  for (int i = 0; i < rank; i++)
+    {
+      dim_list[i] = keep (f, g_new0 (Onnx__TensorShapeProto__Dimension, 1));
+      onnx__tensor_shape_proto__dimension__init (dim_list[i]);
+      if (dims[i] < 0)
+        {
+          dim_list[i]->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
+          dim_list[i]->dim_param = "batch";
+          continue;
+        }
+      dim_list[i]->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+      dim_list[i]->dim_value = dims[i];
+    }
+  shape->n_dim = rank;
+  shape->dim = dim_list;
+  tensor->has_elem_type = TRUE;
+  tensor->elem_type = elem_type;
+  tensor->shape = shape;
+  type->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+  type->tensor_type = tensor;
+  info->name = keep (f, g_strdup (name));
+  info->type = type;
+  return info;
+}
+
+static void
+add_input (Fixture       *f,
+           const char    *name,
+           int            rank,
+           const int64_t *dims)
+{
+  g_ptr_array_add (f->inputs, value_info (f, name, ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, rank, dims));
+}
+
+static void
+add_output (Fixture    *f,
+            const char *name)
+{
+  g_ptr_array_add (f->outputs, value_info (f, name, ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 0, NULL));
+}
+
+/* A float initializer stored as raw_data of @n_bytes (normally 4 per
+ * element); the values are all @fill. */
+static Onnx__TensorProto *
+add_initializer (Fixture       *f,
+                 const char    *name,
+                 int            rank,
+                 const int64_t *dims,
+                 size_t         n_bytes,
+                 float          fill)
+{
+  Onnx__TensorProto *tensor = keep (f, g_new0 (Onnx__TensorProto, 1));
+  float *values = keep (f, g_new0 (float, n_bytes / 4 + 1));
+
+  for (size_t i = 0; i < n_bytes / 4; i++)
+    values[i] = fill;
+  onnx__tensor_proto__init (tensor);
+  tensor->name = keep (f, g_strdup (name));
+  tensor->n_dims = rank;
+  tensor->dims = keep (f, g_memdup2 (dims, sizeof *dims * MAX (rank, 1)));
+  tensor->has_data_type = TRUE;
+  tensor->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+  tensor->has_raw_data = TRUE;
+  tensor->raw_data.len = n_bytes;
+  tensor->raw_data.data = (guint8 *) values;
+  g_ptr_array_add (f->initializers, tensor);
+  return tensor;
+}
+
+/* @io lists the inputs, then NULL, then the outputs, then NULL. */
+static Onnx__NodeProto *
+add_node (Fixture    *f,
+          const char *op,
+          const char *name,
+          const char *const *io)
+{
+  Onnx__NodeProto *node = keep (f, g_new0 (Onnx__NodeProto, 1));
+  size_t n_in = g_strv_length ((char **) io);
+  const char *const *outputs = io + n_in + 1;
+
+  onnx__node_proto__init (node);
+  node->op_type = keep (f, g_strdup (op));
+  node->name = keep (f, g_strdup (name));
+  node->n_input = n_in;
+  node->input = keep (f, g_memdup2 (io, sizeof (char *) * (n_in + 1)));
+  node->n_output = g_strv_length ((char **) outputs);
+  node->output = keep (f, g_memdup2 (outputs, sizeof (char *) * (node->n_output + 1)));
+  g_ptr_array_add (f->nodes, node);
+  return node;
+}
+
+static Onnx__AttributeProto *
+add_attribute (Fixture         *f,
+               Onnx__NodeProto *node,
+               const char      *name,
+               Onnx__AttributeProto__AttributeType type)
+{
+  Onnx__AttributeProto *attr = keep (f, g_new0 (Onnx__AttributeProto, 1));
+  Onnx__AttributeProto **list = keep (f, g_new0 (Onnx__AttributeProto *, node->n_attribute + 1));
+
+  onnx__attribute_proto__init (attr);
+  attr->name = keep (f, g_strdup (name));
+  attr->has_type = TRUE;
+  attr->type = type;
+  for (size_t i = 0; i < node->n_attribute; i++)
+    list[i] = node->attribute[i];
+  list[node->n_attribute++] = attr;
+  node->attribute = list;
+  return attr;
+}
+
+static void
+add_ints (Fixture         *f,
+          Onnx__NodeProto *node,
+          const char      *name,
+          size_t           n,
+          const int64_t   *values)
+{
+  Onnx__AttributeProto *attr =
+    add_attribute (f, node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
+
+  attr->n_ints = n;
+  attr->ints = keep (f, g_memdup2 (values, sizeof *values * n));
+}
+
+static void
+add_int (Fixture         *f,
+         Onnx__NodeProto *node,
+         const char      *name,
+         int64_t          value)
+{
+  Onnx__AttributeProto *attr =
+    add_attribute (f, node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+
+  attr->has_i = TRUE;
+  attr->i = value;
+}
+
+static void
+add_float (Fixture         *f,
+           Onnx__NodeProto *node,
+           const char      *name,
+           float            value)
+{
+  Onnx__AttributeProto *attr =
+    add_attribute (f, node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+
+  attr->has_f = TRUE;
+  attr->f = value;
+}
+
+static GBytes *
+fixture_pack (Fixture *f)
+{
+  f->graph.n_node = f->nodes->len;
+  f->graph.node = (Onnx__NodeProto **) f->nodes->pdata;
+  f->graph.n_initializer = f->initializers->len;
+  f->graph.initializer = (Onnx__TensorProto **) f->initializers->pdata;
+  f->graph.n_input = f->inputs->len;
+  f->graph.input = (Onnx__ValueInfoProto **) f->inputs->pdata;
+  f->graph.n_output = f->outputs->len;
+  f->graph.output = (Onnx__ValueInfoProto **) f->outputs->pdata;
+
+  size_t size = onnx__model_proto__get_packed_size (&f->model);
+  guint8 *data = g_malloc (size);
+  onnx__model_proto__pack (&f->model, data);
+  return g_bytes_new_take (data, size);
+}
+
+static const int64_t image_dims[] = { 1, 1, 4, 4 };
+static const int64_t kernel_dims[] = { 1, 1, 3, 3 };
+
+/* X (1×1×4×4) → Conv with 3×3 ones, padding 1 → Y: every output counts
+ * the input pixels its window covers. */
+static Fixture *
+conv_fixture (Onnx__NodeProto **conv)
+{
+  static const char *const io[] = { "X", "W", NULL, "Y", NULL };
+  static const int64_t kernel[] = { 3, 3 }, pads[] = { 1, 1, 1, 1 };
+  Fixture *f = fixture_new (13);
+
+  add_input (f, "X", 4, image_dims);
+  add_initializer (f, "W", 4, kernel_dims, 9 * sizeof (float), 1.0f);
+  Onnx__NodeProto *node = add_node (f, "Conv", "conv1", io);
+  add_ints (f, node, "kernel_shape", 2, kernel);
+  add_ints (f, node, "pads", 4, pads);
+  add_output (f, "Y");
+  if (conv != NULL)
+    *conv = node;
+  return f;
+}
+
+/* ---- Loading and checking ---- */
+
+static CsModel *
+load_bytes (GBytes              *bytes,
+            const CsLoadOptions *options,
+            GError             **error)
+{
+  gsize size;
+  const void *data = g_bytes_get_data (bytes, &size);
+
+  return cs_model_load_memory (data, size, "fixture.onnx", options, error);
+}
+
+/* Loads @bytes expecting failure with @code and a message containing each
+ * of the NULL-terminated @fragments. */
+static void
+assert_load_fails (GBytes              *bytes,
+                   const CsLoadOptions *options,
+                   CsErrorCode          code,
+                   ...)
+{
+  g_autoptr (GError) error = NULL;
+  CsModel *model = load_bytes (bytes, options, &error);
+  va_list args;
+  const char *fragment;
+
+  g_assert_null (model);
+  g_assert_error (error, CS_ERROR, (gint) code);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "fixture.onnx: "));
+  va_start (args, code);
+  while ((fragment = va_arg (args, const char *)) != NULL)
+    if (strstr (error->message, fragment) == NULL)
+      g_error ("message \"%s\" does not mention \"%s\"", error->message, fragment);
+  va_end (args);
+}
+
+/* Runs a model on one input of all @fill; the caller frees the result. */
+static CsResult *
+run_filled (const CsModel *model,
+            float          fill)
+{
+  g_autoptr (GError) error = NULL;
+  const CsTensor *declared = cs_model_input (model, 0);
+  int64_t n = cs_shape_numel (&declared->shape);
+  g_autofree float *values = g_new (float, MAX (n, 1));
+  CsTensor input = { declared->name, CS_DTYPE_FLOAT32, declared->shape, values };
+  CsResult *result = NULL;
+
+  for (int64_t i = 0; i < n; i++)
+    values[i] = fill;
+  CsSession *session = cs_session_new (model, 1, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_session_run (session, &input, 1, NULL, &result, &error));
+  g_assert_no_error (error);
+  cs_session_free (session);
+  return result;
+}
+
+/* What conv_fixture gives for an input of ones. */
+static const float window_counts[16] = { 4, 6, 6, 4, 6, 9, 9, 6, 6, 9, 9, 6, 4, 6, 6, 4 };
+
+static void
+test_valid (void)
+{
+  g_autoptr (Fixture) f = conv_fixture (NULL);
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  g_autoptr (GError) error = NULL;
+  CsModel *model = load_bytes (bytes, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (cs_model_n_inputs (model), ==, 1);
+  g_assert_cmpstr (cs_model_input (model, 0)->name, ==, "X");
+  g_assert_cmpuint (cs_model_n_outputs (model), ==, 1);
+  g_assert_cmpstr (cs_model_output (model, 0)->name, ==, "Y");
+
+  CsResult *result = run_filled (model, 1.0f);
+  g_assert_cmpint (result->outputs[0].shape.rank, ==, 4);
+  g_assert_cmpint (result->outputs[0].shape.dims[2], ==, 4);
+  const float *y = result->outputs[0].data;
+  for (int i = 0; i < 16; i++)
+    g_assert_cmpfloat (y[i], ==, window_counts[i]);
+  cs_result_free (result);
+  cs_model_free (model);
+}
+
+static void
+test_empty (void)
+{
+  g_autoptr (GBytes) bytes = g_bytes_new_static ("", 0);
+
+  assert_load_fails (bytes, NULL, CS_ERROR_FORMAT, NULL);
+}
+
+static void
+test_random_bytes (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (20240601);
+
+  for (int round = 0; round < 64; round++)
+    {
+      gsize size = g_rand_int_range (rand, 16, 4096);
+      guint8 *data = g_malloc (size);
+      for (gsize i = 0; i < size; i++)
+        data[i] = (guint8) g_rand_int (rand);
+      g_autoptr (GBytes) bytes = g_bytes_new_take (data, size);
+      assert_load_fails (bytes, NULL, CS_ERROR_FORMAT, "not a valid ONNX file", NULL);
+    }
+}
+
+/* Every proper prefix of a real model is a truncated file. */
+static void
+check_truncations (GBytes *whole)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (whole, &size);
+
+  for (gsize cut = 0; cut < size; cut++)
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new_static (data, cut);
+      g_autoptr (GError) error = NULL;
+      CsModel *model = load_bytes (bytes, NULL, &error);
+
+      g_assert_null (model);
+      g_assert_error (error, CS_ERROR, CS_ERROR_FORMAT);
+    }
+}
+
+static void
+test_truncated (void)
+{
+  g_autoptr (Fixture) f = conv_fixture (NULL);
+  g_autoptr (GBytes) built = fixture_pack (f);
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  check_truncations (built);
+  if (!g_file_get_contents (NODE_TEST_MODEL, &contents, &length, NULL))
+    {
+      g_test_skip ("no ONNX node test model to cut (libonnx-testdata)");
+      return;
+    }
+  g_autoptr (GBytes) real = g_bytes_new_static (contents, length);
+  check_truncations (real);
+}
+
+/* Flipping any single bit must give an error or a model that runs. */
+static void
+test_bit_flips (void)
+{
+  g_autoptr (Fixture) f = conv_fixture (NULL);
+  g_autoptr (GBytes) whole = fixture_pack (f);
+  gsize size;
+  const guint8 *original = g_bytes_get_data (whole, &size);
+  int loaded = 0, refused = 0;
+
+  for (gsize bit = 0; bit < size * 8; bit++)
+    {
+      guint8 *data = g_memdup2 (original, size);
+      data[bit / 8] ^= (guint8) (1u << (bit % 8));
+      g_autoptr (GBytes) bytes = g_bytes_new_take (data, size);
+      g_autoptr (GError) error = NULL;
+      CsModel *model = load_bytes (bytes, NULL, &error);
+
+      if (model == NULL)
+        {
+          g_assert_true (error != NULL && error->domain == CS_ERROR && error->message[0] != '\0');
+          refused++;
+          continue;
+        }
+      loaded++;
+      if (cs_model_n_inputs (model) == 1
+          && cs_shape_numel (&cs_model_input (model, 0)->shape) <= 1 << 16)
+        cs_result_free (run_filled (model, 0.5f));
+      cs_model_free (model);
+    }
+  g_test_message ("%d flips loaded, %d refused", loaded, refused);
+  g_assert_cmpint (refused, >, 0);
+}
+
+static void
+test_raw_data_length (void)
+{
+  g_autoptr (Fixture) f = conv_fixture (NULL);
+  Onnx__TensorProto *weights = f->initializers->pdata[0];
+
+  weights->raw_data.len = 8 * sizeof (float);
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  assert_load_fails (bytes, NULL, CS_ERROR_FORMAT, "initializer 'W'", "raw_data", "36", NULL);
+}
+
+static void
+test_missing_input (void)
+{
+  Onnx__NodeProto *conv;
+  g_autoptr (Fixture) f = conv_fixture (&conv);
+
+  conv->input[1] = "Z";
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  assert_load_fails (bytes, NULL, CS_ERROR_INVALID, "'conv1'", "'Z'", NULL);
+}
+
+static void
+test_unsupported_op (void)
+{
+  static const char *const io[] = { "Y", NULL, "Z", NULL };
+  g_autoptr (Fixture) f = conv_fixture (NULL);
+
+  add_node (f, "FooBar", "mystery", io);
+  g_ptr_array_set_size (f->outputs, 0);
+  add_output (f, "Z");
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  assert_load_fails (bytes, NULL, CS_ERROR_UNSUPPORTED, "'mystery'", "op 'FooBar'", NULL);
+}
+
+static void
+test_unsupported_dtype (void)
+{
+  g_autoptr (Fixture) f = conv_fixture (NULL);
+  Onnx__TensorProto *weights = f->initializers->pdata[0];
+
+  weights->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  assert_load_fails (bytes, NULL, CS_ERROR_UNSUPPORTED, "'W'", "DOUBLE", NULL);
+}
+
+static void
+test_external_data (void)
+{
+  g_autoptr (Fixture) f = conv_fixture (NULL);
+  Onnx__TensorProto *weights = f->initializers->pdata[0];
+
+  weights->has_data_location = TRUE;
+  weights->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  assert_load_fails (bytes, NULL, CS_ERROR_UNSUPPORTED, "'W'", "external", NULL);
+}
+
+static void
+test_conv_3d (void)
+{
+  static const int64_t kernel[] = { 3, 3, 3 };
+  Onnx__NodeProto *conv;
+  g_autoptr (Fixture) f = conv_fixture (&conv);
+
+  conv->attribute[0]->n_ints = 3;
+  conv->attribute[0]->ints = (int64_t *) kernel;
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  assert_load_fails (bytes, NULL, CS_ERROR_UNSUPPORTED, "'conv1'", "3 spatial axes", NULL);
+}
+
+static void
+test_zero_stride (void)
+{
+  static const int64_t strides[] = { 1, 0 };
+  Onnx__NodeProto *conv;
+  g_autoptr (Fixture) f = conv_fixture (&conv);
+
+  add_ints (f, conv, "strides", 2, strides);
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  assert_load_fails (bytes, NULL, CS_ERROR_INVALID, "'conv1'", "'strides'", NULL);
+}
+
+static void
+test_wrong_attribute_type (void)
+{
+  Onnx__NodeProto *conv;
+  g_autoptr (Fixture) f = conv_fixture (&conv);
+
+  add_int (f, conv, "dilations", 2);
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  assert_load_fails (bytes, NULL, CS_ERROR_INVALID, "'dilations'", "INTS", NULL);
+}
+
+static void
+test_used_dropout_mask (void)
+{
+  static const char *const io[] = { "Y", NULL, "D", "mask", NULL };
+  g_autoptr (Fixture) f = conv_fixture (NULL);
+
+  add_node (f, "Dropout", "drop", io);
+  add_output (f, "mask");
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  assert_load_fails (bytes, NULL, CS_ERROR_UNSUPPORTED, "'drop'", "'mask'", NULL);
+}
+
+static void
+test_bindings (void)
+{
+  g_autoptr (Fixture) f = conv_fixture (NULL);
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  float values[16] = { 0 };
+  CsTensor wrong_shape = { "X", CS_DTYPE_FLOAT32, { 4, { 1, 1, 4, 5 } }, values };
+  CsTensor unknown = { "nothing", CS_DTYPE_FLOAT32, { 4, { 1, 1, 4, 4 } }, values };
+  CsLoadOptions options = { 0, &wrong_shape, 1 };
+
+  assert_load_fails (bytes, &options, CS_ERROR_ARGUMENT, "'X'", "1×1×4×5", NULL);
+  options.bind = &unknown;
+  assert_load_fails (bytes, &options, CS_ERROR_ARGUMENT, "'nothing'", NULL);
+}
+
+/* Files before IR version 4 list initializers among the graph inputs;
+ * binding such an input replaces the weights. */
+static void
+test_bind_initializer (void)
+{
+  float twos[9] = { 2, 2, 2, 2, 2, 2, 2, 2, 2 };
+  CsTensor weights = { "W", CS_DTYPE_FLOAT32, { 4, { 1, 1, 3, 3 } }, twos };
+  g_autoptr (Fixture) f = conv_fixture (NULL);
+  g_autoptr (GError) error = NULL;
+
+  add_input (f, "W", 4, kernel_dims);
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  for (int bound = 0; bound <= 1; bound++)
+    {
+      CsLoadOptions options = { 0, &weights, bound };
+      CsModel *model = load_bytes (bytes, &options, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (cs_model_n_inputs (model), ==, 1);
+      CsResult *result = run_filled (model, 1.0f);
+      const float *y = result->outputs[0].data;
+      for (int i = 0; i < 16; i++)
+        g_assert_cmpfloat (y[i], ==, window_counts[i] * (bound ? 2 : 1));
+      cs_result_free (result);
+      cs_model_free (model);
+    }
+}
+
+static int
+varint_size (guint64 value)
+{
+  int n = 1;
+
+  for (; value > 0x7f; value >>= 7)
+    n++;
+  return n;
+}
+
+/* Appends a length-delimited field header: @tag, then @length. */
+static void
+append_header (GByteArray *bytes,
+               guint8      tag,
+               guint64     length)
+{
+  g_byte_array_append (bytes, &tag, 1);
+  for (;; length >>= 7)
+    {
+      guint8 byte = (guint8) ((length & 0x7f) | (length > 0x7f ? 0x80 : 0));
+      g_byte_array_append (bytes, &byte, 1);
+      if (length <= 0x7f)
+        break;
+    }
+}
+
+static void
+test_free_dims (void)
+{
+  static const int64_t dims[] = { -1, 1, 4, 4 };
+  g_autoptr (Fixture) f = conv_fixture (NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_ptr_array_set_size (f->inputs, 0);
+  add_input (f, "X", 4, dims);
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  for (int64_t free_dim = 0; free_dim <= 3; free_dim++)
+    {
+      CsLoadOptions options = { free_dim, NULL, 0 };
+      CsModel *model = load_bytes (bytes, &options, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (cs_model_input (model, 0)->shape.dims[0], ==, MAX (free_dim, 1));
+      g_assert_cmpint (cs_model_output (model, 0)->shape.dims[0], ==, MAX (free_dim, 1));
+      cs_model_free (model);
+    }
+}
+
+/* Nesting graphs in attributes 100 000 deep: protobuf-c alone would
+ * recurse until the stack runs out. */
+static void
+test_deep_nesting (void)
+{
+  /* From the outside in: GraphProto.node = 1, NodeProto.attribute = 5,
+   * AttributeProto.g = 6, and again. */
+  static const guint8 tags[] = { 0x0a, 0x2a, 0x32 };
+  enum { DEPTH = 100000 };
+  g_autofree guint64 *size = g_new (guint64, DEPTH + 1);
+  GByteArray *model = g_byte_array_new ();
+
+  /* size[k]: bytes of the innermost k levels. */
+  size[0] = 0;
+  for (int k = 1; k <= DEPTH; k++)
+    size[k] = 1 + varint_size (size[k - 1]) + size[k - 1];
+  append_header (model, 0x3a, size[DEPTH]);  /* ModelProto.graph = 7 */
+  for (int k = DEPTH; k >= 1; k--)
+    append_header (model, tags[(DEPTH - k) % 3], size[k - 1]);
+
+  g_autoptr (GBytes) bytes = g_byte_array_free_to_bytes (model);
+  assert_load_fails (bytes, NULL, CS_ERROR_FORMAT, "not a valid ONNX file", NULL);
+}
+
+/* Before opset 13 Softmax normalizes over everything from the axis on;
+ * since, over the axis alone. */
+static void
+test_softmax_opset (void)
+{
+  static const char *const io[] = { "X", NULL, "Y", NULL };
+  static const int64_t dims[] = { 1, 2, 3 };
+  static const struct { int64_t opset; float expected; } cases[] = { { 11, 1.0f / 6 }, { 13, 0.5f } };
+
+  for (size_t c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr (Fixture) f = fixture_new (cases[c].opset);
+      g_autoptr (GError) error = NULL;
+
+      add_input (f, "X", 3, dims);
+      add_int (f, add_node (f, "Softmax", "softmax", io), "axis", 1);
+      add_output (f, "Y");
+      g_autoptr (GBytes) bytes = fixture_pack (f);
+      CsModel *model = load_bytes (bytes, NULL, &error);
+      g_assert_no_error (error);
+
+      CsResult *result = run_filled (model, 2.0f);
+      const float *y = result->outputs[0].data;
+      for (int i = 0; i < 6; i++)
+        g_assert_cmpfloat_with_epsilon (y[i], cases[c].expected, 1e-6);
+      cs_result_free (result);
+      cs_model_free (model);
+    }
+}
+
+/* Opset 4: Pad, Slice, Clip and Reshape all take as attributes what
+ * later opsets pass as inputs. */
+static void
+test_legacy_attributes (void)
+{
+  static const char *const pad_io[] = { "X", NULL, "padded", NULL };
+  static const char *const slice_io[] = { "padded", NULL, "corner", NULL };
+  static const char *const clip_io[] = { "corner", NULL, "clipped", NULL };
+  static const char *const reshape_io[] = { "clipped", NULL, "Y", NULL };
+  static const int64_t pads[] = { 0, 0, 1, 1, 0, 0, 1, 1 };
+  static const int64_t starts[] = { 0, 0 }, ends[] = { 3, 3 }, axes[] = { 2, 3 };
+  static const int64_t flat[] = { 1, 9 };
+  static const float expected[] = { 1.5, 1.5, 1.5, 1.5, 1.75, 1.75, 1.5, 1.75, 1.75 };
+  g_autoptr (Fixture) f = fixture_new (4);
+  g_autoptr (GError) error = NULL;
+  Onnx__NodeProto *node;
+
+  add_input (f, "X", 4, image_dims);
+  node = add_node (f, "Pad", "pad", pad_io);
+  add_ints (f, node, "pads", G_N_ELEMENTS (pads), pads);
+  add_float (f, node, "value", 1.5f);
+  node = add_node (f, "Slice", "slice", slice_io);
+  add_ints (f, node, "starts", 2, starts);
+  add_ints (f, node, "ends", 2, ends);
+  add_ints (f, node, "axes", 2, axes);
+  node = add_node (f, "Clip", "clip", clip_io);
+  add_float (f, node, "min", 0.0f);
+  add_float (f, node, "max", 1.75f);
+  add_ints (f, add_node (f, "Reshape", "reshape", reshape_io), "shape", 2, flat);
+  add_output (f, "Y");
+
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  CsModel *model = load_bytes (bytes, NULL, &error);
+  g_assert_no_error (error);
+  CsResult *result = run_filled (model, 2.0f);
+  g_assert_cmpint (result->outputs[0].shape.rank, ==, 2);
+  g_assert_cmpint (result->outputs[0].shape.dims[1], ==, 9);
+  const float *y = result->outputs[0].data;
+  for (int i = 0; i < 9; i++)
+    g_assert_cmpfloat (y[i], ==, expected[i]);
+  cs_result_free (result);
+  cs_model_free (model);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/onnx/load/valid", test_valid);
+  g_test_add_func ("/onnx/load/empty", test_empty);
+  g_test_add_func ("/onnx/load/random-bytes", test_random_bytes);
+  g_test_add_func ("/onnx/load/truncated", test_truncated);
+  g_test_add_func ("/onnx/load/bit-flips", test_bit_flips);
+  g_test_add_func ("/onnx/load/raw-data-length", test_raw_data_length);
+  g_test_add_func ("/onnx/load/missing-input", test_missing_input);
+  g_test_add_func ("/onnx/load/unsupported-op", test_unsupported_op);
+  g_test_add_func ("/onnx/load/unsupported-dtype", test_unsupported_dtype);
+  g_test_add_func ("/onnx/load/external-data", test_external_data);
+  g_test_add_func ("/onnx/load/conv-3d", test_conv_3d);
+  g_test_add_func ("/onnx/load/zero-stride", test_zero_stride);
+  g_test_add_func ("/onnx/load/wrong-attribute-type", test_wrong_attribute_type);
+  g_test_add_func ("/onnx/load/used-dropout-mask", test_used_dropout_mask);
+  g_test_add_func ("/onnx/load/bindings", test_bindings);
+  g_test_add_func ("/onnx/load/bind-initializer", test_bind_initializer);
+  g_test_add_func ("/onnx/load/free-dims", test_free_dims);
+  g_test_add_func ("/onnx/load/deep-nesting", test_deep_nesting);
+  g_test_add_func ("/onnx/load/softmax-opset", test_softmax_opset);
+  g_test_add_func ("/onnx/load/legacy-attributes", test_legacy_attributes);
+  return g_test_run ();
+}

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * tflite-quant.c — dequantizing TFLite constants to float32 at load and
+ * the FakeQuantize op that emulates a quantized runtime's activation
+ * rounding.  TFLite rounds half away from zero (std::round), as roundf
+ * does.
+ */
+#include "tflite-quant.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "../ops/op-common.h"
+
+void
+cs_tfl_quant_clear (CsTflQuant *quant)
+{
+  g_clear_pointer (&quant->scale, g_free);
+  g_clear_pointer (&quant->zero_point, g_free);
+  quant->n = 0;
+}
+
+gboolean
+cs_tfl_quant_equal (const CsTflQuant *a, const CsTflQuant *b)
+{
+  if (a->n != b->n)
+    return FALSE;
+  for (int i = 0; i < a->n; i++)
+    if (a->scale[i] != b->scale[i] || a->zero_point[i] != b->zero_point[i])
+      return FALSE;
+  return a->n <= 1 || a->dimension == b->dimension;
+}
+
+size_t
+cs_tfl_type_size (int type)
+{
+  switch (type)
+    {
+    case CS_TFL_FLOAT32:
+    case CS_TFL_INT32:
+      return 4;
+    case CS_TFL_FLOAT16:
+    case CS_TFL_INT16:
+      return 2;
+    case CS_TFL_UINT8:
+    case CS_TFL_INT8:
+      return 1;
+    case CS_TFL_INT64:
+    case CS_TFL_FLOAT64:
+      return 8;
+    default:
+      return 0;
+    }
+}
+
+const char *
+cs_tfl_type_name (int type)
+{
+  static const char *const names[] = {
+    "FLOAT32", "FLOAT16", "INT32", "UINT8", "INT64", "STRING", "BOOL",
+    "INT16", "COMPLEX64", "INT8", "FLOAT64", "COMPLEX128", "UINT64",
+    "RESOURCE", "VARIANT", "UINT32", "UINT16", "INT4",
+  };
+
+  if (type >= 0 && (size_t) type < G_N_ELEMENTS (names))
+    return names[type];
+  return "an unknown type";
+}
+
+gboolean
+cs_tfl_type_is_quantizable (int type)
+{
+  return type == CS_TFL_UINT8 || type == CS_TFL_INT8
+         || type == CS_TFL_INT16 || type == CS_TFL_INT32;
+}
+
+static float
+half_to_float (guint16 half)
+{
+  guint32 sign = (guint32) (half & 0x8000) << 16;
+  guint32 exponent = (half >> 10) & 0x1f;
+  guint32 mantissa = half & 0x3ff;
+  guint32 bits;
+  float   value;
+
+  if (exponent == 0)
+    {
+      /* Zero or subnormal: mantissa · 2^−24. */
+      value = ldexpf ((float) mantissa, -24);
+      return sign != 0 ? -value : value;
+    }
+  if (exponent == 31)
+    bits = sign | 0x7f800000u | mantissa << 13;
+  else
+    bits = sign | (exponent + 112) << 23 | mantissa << 13;
+  memcpy (&value, &bits, sizeof value);
+  return value;
+}
+
+/* Reads @n little-endian values of @type from @raw at any alignment. */
+static void
+read_floats (const guint8 *raw, int type, int64_t n, float *out)
+{
+  for (int64_t i = 0; i < n; i++)
+    switch (type)
+      {
+      case CS_TFL_FLOAT32:
+        {
+          guint32 bits;
+
+          memcpy (&bits, raw + 4 * i, 4);
+          bits = GUINT32_FROM_LE (bits);
+          memcpy (&out[i], &bits, 4);
+          break;
+        }
+      case CS_TFL_FLOAT16:
+        {
+          guint16 bits;
+
+          memcpy (&bits, raw + 2 * i, 2);
+          out[i] = half_to_float (GUINT16_FROM_LE (bits));
+          break;
+        }
+      default: /* CS_TFL_FLOAT64 */
+        {
+          guint64 bits;
+          double  value;
+
+          memcpy (&bits, raw + 8 * i, 8);
+          bits = GUINT64_FROM_LE (bits);
+          memcpy (&value, &bits, 8);
+          out[i] = (float) value;
+          break;
+        }
+      }
+}
+
+/* Dequantizes elements [start, end) of @raw, which share one scale and
+ * zero point; like TFLite, in double.  One loop per type so that each
+ * stays simple enough to vectorize. */
+static void
+dequantize_run (const guint8 *raw, int type, int64_t start, int64_t end,
+                int64_t zero_point, double scale, float *out)
+{
+  switch (type)
+    {
+    case CS_TFL_UINT8:
+      for (int64_t i = start; i < end; i++)
+        out[i] = (float) ((double) (raw[i] - zero_point) * scale);
+      break;
+    case CS_TFL_INT8:
+      for (int64_t i = start; i < end; i++)
+        out[i] = (float) ((double) ((gint8) raw[i] - zero_point) * scale);
+      break;
+    case CS_TFL_INT16:
+      for (int64_t i = start; i < end; i++)
+        {
+          guint16 bits;
+
+          memcpy (&bits, raw + 2 * i, 2);
+          out[i] = (float) ((double) ((gint16) GUINT16_FROM_LE (bits) - zero_point) * scale);
+        }
+      break;
+    default: /* CS_TFL_INT32 */
+      for (int64_t i = start; i < end; i++)
+        {
+          guint32 bits;
+
+          memcpy (&bits, raw + 4 * i, 4);
+          out[i] = (float) ((double) ((gint32) GUINT32_FROM_LE (bits) - zero_point) * scale);
+        }
+      break;
+    }
+}
+
+gboolean
+cs_tfl_dequantize (const guint8     *raw,
+                   int               type,
+                   const CsShape    *shape,
+                   const CsTflQuant *quant,
+                   float            *out,
+                   const char      **reason)
+{
+  int64_t numel = cs_shape_numel (shape);
+  int64_t inner = 1, channels = 1;
+
+  if (type == CS_TFL_FLOAT32 || type == CS_TFL_FLOAT16 || type == CS_TFL_FLOAT64)
+    {
+      read_floats (raw, type, numel, out);
+      return TRUE;
+    }
+  if (!cs_tfl_type_is_quantizable (type) || quant->n < 1)
+    {
+      *reason = "integer data without quantization parameters cannot be used as real values";
+      return FALSE;
+    }
+  if (quant->n > 1)
+    {
+      if (quant->dimension < 0 || quant->dimension >= shape->rank
+          || shape->dims[quant->dimension] != quant->n)
+        {
+          *reason = "the number of per-channel scales does not match the quantized dimension";
+          return FALSE;
+        }
+      channels = quant->n;
+      for (int d = quant->dimension + 1; d < shape->rank; d++)
+        inner *= shape->dims[d];
+    }
+  for (int i = 0; i < quant->n; i++)
+    if (!isfinite (quant->scale[i]))
+      {
+        *reason = "a quantization scale is not finite";
+        return FALSE;
+      }
+  /* Walk the elements as [outer][channel][inner]: each run of @inner
+   * shares one scale and zero point. */
+  for (int64_t start = 0, c = 0; start < numel; start += inner, c = (c + 1) % channels)
+    dequantize_run (raw, type, start, start + inner, quant->zero_point[c],
+                    quant->scale[c], out);
+  return TRUE;
+}
+
+gboolean
+cs_fake_quant_params (int                type,
+                      const CsTflQuant  *quant,
+                      CsFakeQuantParams *params,
+                      const char       **reason)
+{
+  switch (type)
+    {
+    case CS_TFL_UINT8:
+      params->qmin = 0.0f, params->qmax = 255.0f;
+      break;
+    case CS_TFL_INT8:
+      params->qmin = -128.0f, params->qmax = 127.0f;
+      break;
+    case CS_TFL_INT16:
+      params->qmin = -32768.0f, params->qmax = 32767.0f;
+      break;
+    default:
+      *reason = "only UINT8, INT8 and INT16 activations can be quantized";
+      return FALSE;
+    }
+  if (quant->n != 1)
+    {
+      *reason = "activations must be quantized per tensor";
+      return FALSE;
+    }
+  if (!(quant->scale[0] > 0.0f) || !isfinite (quant->scale[0]))
+    {
+      *reason = "the quantization scale must be positive and finite";
+      return FALSE;
+    }
+  if ((float) quant->zero_point[0] < params->qmin
+      || (float) quant->zero_point[0] > params->qmax)
+    {
+      *reason = "the zero point lies outside the type's range";
+      return FALSE;
+    }
+  params->scale = quant->scale[0];
+  params->zero_point = (float) quant->zero_point[0];
+  return TRUE;
+}
+
+static gboolean
+fake_quantize_infer (CsGraph *graph, CsNode *node, GError **error)
+{
+  const CsFakeQuantParams *params = node->params;
+
+  if (!cs_op_check_arity (graph, node, 1, 1, 1, error)
+      || !cs_op_check_float (graph, node, 0, 0, CS_MAX_RANK, error))
+    return FALSE;
+  if (params == NULL || !(params->scale > 0.0f))
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "needs a positive quantization scale");
+  return cs_op_set_output (graph, node, 0, CS_DTYPE_FLOAT32,
+                           &cs_node_input (graph, node, 0)->shape, error);
+}
+
+typedef struct
+{
+  const CsFakeQuantParams *params;
+  const float             *x;
+  float                   *y;
+} FakeQuantizeTask;
+
+static void
+fake_quantize_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const FakeQuantizeTask *task = user;
+  const float scale = task->params->scale, zero_point = task->params->zero_point;
+  const float qmin = task->params->qmin, qmax = task->params->qmax;
+
+  for (int64_t i = begin; i < end; i++)
+    {
+      float q = roundf (task->x[i] / scale) + zero_point;
+
+      /* fmaxf first so that NaN becomes qmin rather than staying NaN. */
+      q = fminf (fmaxf (q, qmin), qmax);
+      task->y[i] = (q - zero_point) * scale;
+    }
+}
+
+static void
+fake_quantize_run (const CsNode *node, CsExec *exec)
+{
+  FakeQuantizeTask task = {
+    .params = node->params,
+    .x = cs_exec_in (exec, node, 0),
+    .y = cs_exec_out (exec, node, 0),
+  };
+
+  cs_parallel_for (exec->pool, cs_shape_numel (&cs_node_output (exec->graph, node, 0)->shape),
+                   16384, fake_quantize_range, &task);
+}
+
+const CsOpClass cs_op_fake_quantize = {
+  .name = "FakeQuantize",
+  .kind = CS_LAYER_OTHER,
+  .infer = fake_quantize_infer,
+  .run = fake_quantize_run,
+};

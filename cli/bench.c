@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * bench.c — `convscope bench`: how long one run of a network takes.  One
+ * session is reused for every run, as an application would, on an input
+ * of seeded random numbers so that runs are repeatable; warm-up runs
+ * (first-touch of the activation memory, caches, thread start-up) are
+ * not counted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "cli.h"
+#include "tensor.h"
+
+#define DEFAULT_RUNS   10
+#define DEFAULT_WARMUP 2
+#define INPUT_SEED     20240611
+/* Keeps the array of timings a sane size whatever is asked. */
+#define MAX_RUNS       1000000
+
+typedef struct
+{
+  double median_ms, min_ms, mean_ms, max_ms;
+} Timing;
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Sorts @ms in place. */
+static Timing
+summarize (double *ms, int n)
+{
+  Timing t = { 0 };
+  double sum = 0.0;
+
+  qsort (ms, (size_t) n, sizeof *ms, compare_doubles);
+  for (int i = 0; i < n; i++)
+    sum += ms[i];
+  t.median_ms = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2.0;
+  t.min_ms = ms[0];
+  t.max_ms = ms[n - 1];
+  t.mean_ms = sum / n;
+  return t;
+}
+
+/* Fills @tensors (zeroed by the caller, cleared by it even on failure)
+ * with uniform random numbers in [0, 1) in the inputs' shapes. */
+static gboolean
+make_inputs (const CsModel *model, CsTensor *tensors, GError **error)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (INPUT_SEED);
+
+  for (size_t i = 0; i < cs_model_n_inputs (model); i++)
+    {
+      const CsTensor *input = cs_model_input (model, i);
+      float          *data;
+      int64_t         n;
+
+      if (!cli_tensor_alloc (&tensors[i], input->name, &input->shape, error))
+        return FALSE;
+      data = tensors[i].data;
+      n = cs_shape_numel (&input->shape);
+      for (int64_t j = 0; j < n; j++)
+        data[j] = (float) g_rand_double (rand);
+    }
+  return TRUE;
+}
+
+/* Nanosecond resolution: small networks run in microseconds, finer than
+ * g_get_monotonic_time resolves. */
+static double
+now_ms (void)
+{
+  struct timespec now;
+
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  return now.tv_sec * 1e3 + now.tv_nsec / 1e6;
+}
+
+/* Runs @warmup untimed then @runs timed runs, storing milliseconds. */
+static gboolean
+time_runs (CsSession          *session,
+           const CsTensor     *inputs,
+           size_t              n_inputs,
+           const CsRunOptions *options,
+           int                 warmup,
+           int                 runs,
+           double             *ms,
+           GError            **error)
+{
+  for (int i = -warmup; i < runs; i++)
+    {
+      CsResult *result = NULL;
+      double    start = now_ms ();
+
+      if (!cs_session_run (session, inputs, n_inputs, options, &result, error))
+        return FALSE;
+      if (i >= 0)
+        ms[i] = now_ms () - start;
+      cs_result_free (result);
+    }
+  return TRUE;
+}
+
+static void
+print_text (const char *path, int64_t macs, int threads, int runs, int warmup,
+            gboolean taps, const Timing *t)
+{
+  g_autofree char *shown = cli_printable (path);
+
+  printf ("%s: %d run%s on %d thread%s (after %d warm-up), taps %s\n",
+          shown, runs, runs == 1 ? "" : "s", threads, threads == 1 ? "" : "s",
+          warmup, taps ? "on" : "off");
+  printf ("median %.4g ms   min %.4g ms   mean %.4g ms   max %.4g ms\n",
+          t->median_ms, t->min_ms, t->mean_ms, t->max_ms);
+  if (t->median_ms > 0.0)
+    {
+      g_autofree char *rate = cli_format_count ((int64_t) (macs * 1e3
+                                                           / t->median_ms));
+
+      printf ("%s multiply-accumulates per second at the median\n", rate);
+    }
+}
+
+static void
+print_json (const char *path, int64_t macs, int threads, int runs, int warmup,
+            gboolean taps, const Timing *t)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autofree char *shown = cli_printable (path);
+  const struct { const char *name; double value; } times[] = {
+    { "median_ms", t->median_ms }, { "min_ms", t->min_ms },
+    { "mean_ms", t->mean_ms }, { "max_ms", t->max_ms },
+  };
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "model");
+  json_builder_add_string_value (builder, shown);
+  json_builder_set_member_name (builder, "threads");
+  json_builder_add_int_value (builder, threads);
+  json_builder_set_member_name (builder, "runs");
+  json_builder_add_int_value (builder, runs);
+  json_builder_set_member_name (builder, "warmup");
+  json_builder_add_int_value (builder, warmup);
+  json_builder_set_member_name (builder, "taps");
+  json_builder_add_boolean_value (builder, taps);
+  for (size_t i = 0; i < G_N_ELEMENTS (times); i++)
+    {
+      json_builder_set_member_name (builder, times[i].name);
+      json_builder_add_double_value (builder, times[i].value);
+    }
+  json_builder_set_member_name (builder, "macs");
+  json_builder_add_int_value (builder, macs);
+  json_builder_end_object (builder);
+  cli_json_print (builder);
+}
+
+static gboolean
+bench (const char *path, int threads, int runs, int warmup, gboolean taps,
+       gboolean json, GError **error)
+{
+  CsModel      *model;
+  CsSession    *session = NULL;
+  CsTensor     *inputs;
+  size_t        n_inputs;
+  double       *ms = g_new (double, runs);
+  CsRunOptions  options = { .tap_all = taps };
+  gboolean      ok;
+
+  model = cli_load_model (path, error);
+  if (model == NULL)
+    {
+      g_free (ms);
+      return FALSE;
+    }
+  n_inputs = cs_model_n_inputs (model);
+  inputs = g_new0 (CsTensor, MAX (n_inputs, 1));
+  ok = make_inputs (model, inputs, error)
+       && (session = cs_session_new (model, threads, error)) != NULL
+       && time_runs (session, inputs, n_inputs, &options, warmup, runs, ms, error);
+  if (ok)
+    {
+      Timing  t = summarize (ms, runs);
+      int64_t macs = cs_model_total_macs (model);
+      int     used = threads > 0 ? threads : (int) g_get_num_processors ();
+
+      if (json)
+        print_json (path, macs, used, runs, warmup, taps, &t);
+      else
+        print_text (path, macs, used, runs, warmup, taps, &t);
+    }
+
+  if (session != NULL)
+    cs_session_free (session);
+  for (size_t i = 0; i < n_inputs; i++)
+    cli_tensor_clear (&inputs[i]);
+  g_free (inputs);
+  g_free (ms);
+  cs_model_free (model);
+  return ok;
+}
+
+int
+cli_bench (int argc, char **argv)
+{
+  int      threads = 0, runs = DEFAULT_RUNS, warmup = DEFAULT_WARMUP;
+  gboolean taps = FALSE, json = FALSE;
+  const GOptionEntry entries[] = {
+    { "threads", 'j', 0, G_OPTION_ARG_INT, &threads,
+      "Threads to run on (default 0: every core)", "N" },
+    { "runs", 'n', 0, G_OPTION_ARG_INT, &runs,
+      "Timed runs (default 10)", "N" },
+    { "warmup", 'w', 0, G_OPTION_ARG_INT, &warmup,
+      "Untimed runs first (default 2)", "N" },
+    { "taps", 't', 0, G_OPTION_ARG_NONE, &taps,
+      "Keep every layer's output, to see what that costs", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the timings as JSON", NULL },
+    { NULL }
+  };
+  GError *error = NULL;
+
+  if (!cli_parse_options (&argc, &argv, entries, "MODEL",
+                          "Measure how long one run of a network takes.",
+                          "Prints the median, minimum, mean and maximum "
+                          "latency over the timed runs of one\nreused session "
+                          "on a fixed random input, and the multiply-"
+                          "accumulates per\nsecond that the median means.\n\n"
+                          "Example:\n  convscope bench resnet18.onnx "
+                          "--threads 1 --runs 20",
+                          1, 1, &error))
+    return cli_fail (error);
+  if (threads < 0)
+    cli_usage_error (&error, "--threads must be 0 (every core) or more, not %d",
+                     threads);
+  else if (runs < 1 || runs > MAX_RUNS)
+    cli_usage_error (&error, "--runs must be between 1 and %d, not %d",
+                     MAX_RUNS, runs);
+  else if (warmup < 0)
+    cli_usage_error (&error, "--warmup must be 0 or more, not %d", warmup);
+  if (error != NULL)
+    return cli_fail (error);
+
+  if (!bench (argv[1], threads, runs, warmup, taps, json, &error))
+    return cli_fail (error);
+  return 0;
+}

@@ -208,6 +208,166 @@ gboolean   cs_session_run  (CsSession          *session,
                             CsResult          **result,
                             GError            **error);
 
+/* ---- From an image to the input tensor (card.c, preprocess.c, labels.c) ----
+ *
+ * One path for every front end: a model card says how the network wants
+ * its pixels; cs_resize_plan turns the card and the size of the source
+ * image into the source rectangle to read and where it lands in the
+ * tensor; the front end resamples that rectangle with GEGL
+ * (core/pixels/cs-pixels.h) into R'G'B'A float pixels; cs_preprocess_fill
+ * composites, converts and normalizes them into the input tensor.  See
+ * docs/model-card.md for the card format and every default. */
+
+/* How a graph input was quantized in the file (TFLite): the float graph
+ * takes real = (q − zero_point)·scale for the integers q in [qmin, qmax]. */
+typedef struct
+{
+  float   scale;       /* 0 when the input is float in the file */
+  int64_t zero_point;
+  int64_t qmin, qmax;  /* the file's integer type: 0 … 255 for uint8 */
+} CsQuantization;
+
+/* Fills *@quant and returns TRUE when graph input @index was quantized in
+ * the file; otherwise zeroes *@quant and returns FALSE. */
+gboolean cs_model_input_quantization (const CsModel  *model,
+                                      size_t          index,
+                                      CsQuantization *quant);
+
+typedef enum
+{
+  CS_TASK_CLASSIFICATION,
+  CS_TASK_SEGMENTATION,
+  CS_TASK_OTHER
+} CsTask;
+
+typedef enum
+{
+  CS_RESIZE_STRETCH,    /* the whole image to the input size, aspect not kept */
+  CS_RESIZE_CROP,       /* a centred crop of the input's aspect ratio */
+  CS_RESIZE_LETTERBOX   /* the whole image, aspect kept, borders filled */
+} CsResize;
+
+typedef enum
+{
+  CS_RESAMPLE_ANTIALIAS, /* bilinear, averaging over the footprint when shrinking */
+  CS_RESAMPLE_BILINEAR,  /* bilinear point samples, no averaging */
+  CS_RESAMPLE_NEAREST
+} CsResample;
+
+typedef enum
+{
+  CS_CHANNELS_RGB,
+  CS_CHANNELS_BGR,
+  CS_CHANNELS_GRAY      /* Rec. 601 luma of the sRGB-encoded values */
+} CsChannels;
+
+typedef enum
+{
+  CS_NORMALIZE_UNIT,         /* pixels in [0, 1] */
+  CS_NORMALIZE_MEAN_STD,     /* (range·pixel − mean) / std per channel */
+  CS_NORMALIZE_QUANTIZATION  /* the byte 0 … 255 through the input's quantization */
+} CsNormalize;
+
+/* What a model card says, with every default filled in.  All strings are
+ * owned by the card. */
+typedef struct
+{
+  char          *path;          /* the card file, or NULL when there is none */
+  char          *model_path;
+  char          *name;          /* for people; default: the model's file name */
+  CsTask         task;
+  int            width, height; /* the input tensor's */
+  CsChannels     channels;
+  CsResize       resize;
+  double         crop_fraction; /* CS_RESIZE_CROP: side of the crop over the
+                                 * largest centred one, in (0, 1] */
+  CsResample     resample;
+  float          background[3]; /* sRGB-encoded RGB in [0, 1]: what
+                                 * transparency is composited over */
+  float          fill[3];       /* the same for letterbox borders */
+  CsNormalize    normalize;
+  float          range;         /* CS_NORMALIZE_MEAN_STD, in tensor channel order */
+  float          mean[3];
+  float          std[3];
+  CsQuantization quant;         /* CS_NORMALIZE_QUANTIZATION */
+  char          *labels_path;   /* named by the card (resolved), or NULL */
+  int            label_offset;  /* class N is labels line N + offset */
+  char          *source_url;    /* free text from the card, or NULL */
+  char          *licence;
+  char          *accuracy;
+} CsCard;
+
+/* Where the card of the model file @model_path lives: "@model_path.ini".
+ * The caller frees the string. */
+char   *cs_card_path_for (const char *model_path);
+/* The card of @model (loaded from @model_path): read from @card_path, else
+ * from cs_card_path_for (@model_path) when that file exists, else made of
+ * defaults taken from the model.  Fails when the model has no image input
+ * (1×C×H×W, C 1 or 3) or the card cannot be read, is malformed or
+ * contradicts the model.  Free with cs_card_free. */
+CsCard *cs_card_load     (const CsModel *model,
+                          const char    *model_path,
+                          const char    *card_path,
+                          GError       **error);
+void    cs_card_free     (CsCard *card);
+
+/* Which part of the source image goes where in the input tensor. */
+typedef struct
+{
+  /* The source rectangle in source pixels; fractional for crops. */
+  double src_x, src_y, src_width, src_height;
+  /* Where it lands in the tensor; the rest is letterbox border. */
+  int    dest_x, dest_y, dest_width, dest_height;
+} CsResizePlan;
+
+gboolean cs_resize_plan     (const CsCard *card,
+                             int64_t       source_width,
+                             int64_t       source_height,
+                             CsResizePlan *plan,
+                             GError      **error);
+/* Writes @tensor (1×C×H×W float32 as the card's model takes it; the data
+ * belongs to the caller) from @pixels: plan->dest_width × dest_height
+ * R'G'B'A float pixels (sRGB-encoded, straight alpha) @rowstride floats
+ * apart.  Composites over the card's background, fills the border,
+ * converts the channels and normalizes. */
+gboolean cs_preprocess_fill (const CsCard       *card,
+                             const CsResizePlan *plan,
+                             const float        *pixels,
+                             size_t              rowstride,
+                             CsTensor           *tensor,
+                             GError            **error);
+
+/* Class names. */
+typedef struct _CsLabels CsLabels;
+
+/* One label per line of the UTF-8 text file @path; class N is line
+ * N + @offset. */
+CsLabels   *cs_labels_load     (const char *path,
+                                int         offset,
+                                GError    **error);
+/* @lines (NULL-terminated, copied; NULL for none) as labels; @source says
+ * where they came from, for people. */
+CsLabels   *cs_labels_new      (const char *const *lines,
+                                int                offset,
+                                const char        *source);
+/* The labels of the card's model: the card's file, else the model's own,
+ * else labels.txt beside the model, else none, every class then being
+ * "class N"; the card's offset applies to all.  Fails when the file found
+ * cannot be used. */
+CsLabels   *cs_labels_for_card (const CsCard  *card,
+                                const CsModel *model,
+                                GError       **error);
+/* Lines read, and where from (NULL for none). */
+size_t      cs_labels_count    (const CsLabels *labels);
+const char *cs_labels_source   (const CsLabels *labels);
+/* The label of class @index, or NULL. */
+const char *cs_labels_lookup   (const CsLabels *labels,
+                                size_t          index);
+/* The label of class @index or "class N"; the caller frees it. */
+char       *cs_labels_name     (const CsLabels *labels,
+                                size_t          index);
+void        cs_labels_free     (CsLabels *labels);
+
 G_END_DECLS
 
 #endif /* CONVSCOPE_H */

@@ -19,6 +19,29 @@ is_tflite (const guint8 *data, gsize size)
   return size >= 8 && memcmp (data + 4, "TFL3", 4) == 0;
 }
 
+#ifdef CS_HAVE_TFLITE
+/* The importer's graph, with the quantization of the inputs in the public
+ * form (*@input_quant_out, one per graph input, for g_free). */
+static CsGraph *
+load_tflite (const guint8 *data, gsize size, const char *name,
+             const CsLoadOptions *options, char ***labels_out,
+             CsQuantization **input_quant_out, GError **error)
+{
+  CsTfliteQuant *quant = NULL;
+  CsGraph *graph = cs_tflite_load_full (data, size, name, options, labels_out,
+                                        &quant, error);
+
+  if (graph == NULL)
+    return NULL;
+  *input_quant_out = g_new0 (CsQuantization, MAX (graph->inputs->len, 1));
+  for (guint i = 0; i < graph->inputs->len; i++)
+    (*input_quant_out)[i] = (CsQuantization) { quant[i].scale, quant[i].zero_point,
+                                               quant[i].qmin, quant[i].qmax };
+  g_free (quant);
+  return graph;
+}
+#endif
+
 /* A size in input pixels along H and W. */
 typedef struct
 {
@@ -133,6 +156,7 @@ cs_model_load_memory (const void          *data,
   CsModel *model;
   CsGraph *graph;
   char **labels = NULL;
+  CsQuantization *input_quant = NULL;
   CsFormat format;
 
   if (name == NULL)
@@ -148,7 +172,7 @@ cs_model_load_memory (const void          *data,
     {
 #ifdef CS_HAVE_TFLITE
       format = CS_FORMAT_TFLITE;
-      graph = cs_tflite_load (data, size, name, options, &labels, error);
+      graph = load_tflite (data, size, name, options, &labels, &input_quant, error);
 #else
       g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
                    "%s: TensorFlow Lite models are not supported yet", name);
@@ -167,6 +191,7 @@ cs_model_load_memory (const void          *data,
       g_set_error (error, CS_ERROR, CS_ERROR_INVALID, "%s: the model has no outputs", name);
       cs_graph_free (graph);
       g_strfreev (labels);
+      g_free (input_quant);
       return NULL;
     }
   if (!cs_graph_infer_and_fold (graph, error)
@@ -175,6 +200,7 @@ cs_model_load_memory (const void          *data,
     {
       cs_graph_free (graph);
       g_strfreev (labels);
+      g_free (input_quant);
       return NULL;
     }
 
@@ -183,6 +209,7 @@ cs_model_load_memory (const void          *data,
   model->format = format;
   model->name = g_strdup (name);
   model->labels = labels;
+  model->input_quant = input_quant;
   describe_io (model);
   describe_layers (model);
   return model;
@@ -227,6 +254,7 @@ cs_model_free (CsModel *model)
   g_free (model->inputs);
   g_free (model->outputs);
   g_strfreev (model->labels);
+  g_free (model->input_quant);
   g_free (model->name);
   cs_graph_free (model->graph);
   g_free (model);
@@ -272,6 +300,19 @@ const char *const *
 cs_model_embedded_labels (const CsModel *model)
 {
   return (const char *const *) model->labels;
+}
+
+gboolean
+cs_model_input_quantization (const CsModel  *model,
+                             size_t          index,
+                             CsQuantization *quant)
+{
+  *quant = (CsQuantization) { 0 };
+  if (model->input_quant == NULL || index >= model->graph->inputs->len
+      || model->input_quant[index].scale == 0.0f)
+    return FALSE;
+  *quant = model->input_quant[index];
+  return TRUE;
 }
 
 size_t

@@ -13,6 +13,7 @@ struct _CsModel
   CsFormat  format;
   char     *name;
   char    **labels;       /* embedded in the file, or NULL */
+  CsQuantization *input_quant; /* per graph input (TFLite), or NULL */
   CsTensor *inputs;       /* descriptors; names borrowed from the graph */
   CsTensor *outputs;
   GArray   *layers;       /* CsLayerInfo; op and arithmetic strings owned */

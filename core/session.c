@@ -239,7 +239,8 @@ new_tensor (const CsValue *value, const char *name)
 {
   CsTensor tensor = { g_strdup (name), value->dtype, value->shape, NULL };
 
-  tensor.data = g_malloc0 (MAX (1, cs_shape_numel (&value->shape)) * cs_dtype_size (value->dtype));
+  /* Not zeroed: every op writes all of its output. */
+  tensor.data = g_malloc (MAX (1, cs_shape_numel (&value->shape)) * cs_dtype_size (value->dtype));
   return tensor;
 }
 

@@ -31,6 +31,8 @@ node_free (gpointer data)
   g_free (node->name);
   if (node->fused != NULL)
     g_string_free (node->fused, TRUE);
+  if (node->epilogue != NULL)
+    g_ptr_array_unref (node->epilogue);
   g_free (node->inputs);
   g_free (node->outputs);
   g_free (node);

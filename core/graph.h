@@ -61,6 +61,9 @@ typedef struct
   int             *outputs;
   void            *params;   /* op-specific (ops.h); owned, freed by klass */
   CsActivation     act;      /* applied to output 0 after the op */
+  GPtrArray       *epilogue; /* CsNode*: elementwise nodes absorbed by the
+                              * fuse pass, run in place on output 0 after
+                              * act; not owned (the graph keeps them) */
   gboolean         dead;     /* removed by a pass; skipped everywhere */
 } CsNode;
 
@@ -89,6 +92,10 @@ struct _CsOpClass
   /* TRUE when run applies node->act itself (in its epilogue); otherwise
    * the session applies it to output 0 after run. */
   gboolean     fuses_activation;
+  /* TRUE when output 0 depends on input 0 element by element, so run may
+   * work in place and the fuse pass may append the node to its producer
+   * as an epilogue. */
+  gboolean     elementwise;
   /* Sets the dtype and shape of every output from the inputs (whose
    * constants are visible) and validates params.  Required. */
   gboolean   (*infer)         (CsGraph *graph, CsNode *node, GError **error);

@@ -298,9 +298,18 @@ cs_graph_fuse (CsGraph *graph, GError **error)
           && producer->act.kind == CS_ACT_NONE)
         fold_batch_norm (graph, producer, node);
       else if (node->klass->kind == CS_LAYER_ACTIVATION && node->params != NULL
-               && accepts_activation (producer))
+               && accepts_activation (producer) && producer->epilogue == NULL)
         {
           producer->act = *(const CsActivation *) node->params;
+          absorb (graph, producer, node);
+        }
+      else if (node->klass->elementwise && producer->klass->kind != CS_LAYER_RESHAPE)
+        {
+          /* Rounding to a TFLite grid and the like: part of the layer
+           * that produced the value, so its tap shows the result. */
+          if (producer->epilogue == NULL)
+            producer->epilogue = g_ptr_array_new ();
+          g_ptr_array_add (producer->epilogue, node);
           absorb (graph, producer, node);
         }
     }

@@ -382,6 +382,14 @@ cs_session_run (CsSession          *session,
       if (node->act.kind != CS_ACT_NONE && !node->klass->fuses_activation)
         cs_activation_apply (&node->act, session->data[node->outputs[0]],
                              cs_shape_numel (&cs_node_output (graph, node, 0)->shape));
+      for (guint e = 0; node->epilogue != NULL && e < node->epilogue->len; e++)
+        {
+          CsNode *step = g_ptr_array_index (node->epilogue, e);
+
+          session->data[step->inputs[0]] = session->data[node->outputs[0]];
+          session->data[step->outputs[0]] = session->data[node->outputs[0]];
+          step->klass->run (step, &exec);
+        }
     }
 
   tap = 0;

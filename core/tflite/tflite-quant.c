@@ -317,6 +317,7 @@ fake_quantize_run (const CsNode *node, CsExec *exec)
 const CsOpClass cs_op_fake_quantize = {
   .name = "FakeQuantize",
   .kind = CS_LAYER_OTHER,
+  .elementwise = TRUE,
   .infer = fake_quantize_infer,
   .run = fake_quantize_run,
 };

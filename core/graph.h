@@ -29,6 +29,8 @@ typedef struct
   int      producer;   /* node index, -1 for graph inputs and constants */
   gboolean is_input;
   gboolean is_output;
+  gboolean packed;     /* a constant whose data every reader copied into
+                        * its own packed form; constant is now NULL */
 } CsValue;
 
 typedef enum
@@ -65,6 +67,8 @@ typedef struct
                               * fuse pass, run in place on output 0 after
                               * act; not owned (the graph keeps them) */
   gboolean         dead;     /* removed by a pass; skipped everywhere */
+  guint32          packed_inputs; /* bit i: prepare copied constant input i
+                                   * and run never reads it again */
 } CsNode;
 
 typedef struct

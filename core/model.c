@@ -84,7 +84,8 @@ describe_layers (CsModel *model)
       /* What one output pixel sees grows by the (dilated) window minus one,
        * in units of the accumulated stride; global reductions see it all. */
       for (int j = 0; j < node->n_inputs; j++)
-        if (node->inputs[j] >= 0 && cs_node_input (graph, node, j)->constant == NULL)
+        if (node->inputs[j] >= 0 && cs_node_input (graph, node, j)->constant == NULL
+            && !cs_node_input (graph, node, j)->packed)
           for (int a = 0; a < 2; a++)
             {
               in_rf[a] = MAX (in_rf[a], rf[node->inputs[j]].axis[a]);

@@ -318,6 +318,36 @@ cs_graph_fuse (CsGraph *graph, GError **error)
   return TRUE;
 }
 
+/* Frees constants that every live reader has packed into its own form,
+ * so a model holds its weights once. */
+static void
+release_packed_constants (CsGraph *graph)
+{
+  gboolean *still_read = g_new0 (gboolean, graph->values->len);
+
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *node = cs_graph_node (graph, i);
+
+      if (node->dead)
+        continue;
+      for (int j = 0; j < node->n_inputs; j++)
+        if (node->inputs[j] >= 0 && (j >= 32 || !(node->packed_inputs & (1u << j))))
+          still_read[node->inputs[j]] = TRUE;
+    }
+  for (guint v = 0; v < graph->values->len; v++)
+    {
+      CsValue *value = cs_graph_value (graph, v);
+
+      if (value->constant != NULL && !still_read[v] && !value->is_output)
+        {
+          g_clear_pointer (&value->constant, g_free);
+          value->packed = TRUE;
+        }
+    }
+  g_free (still_read);
+}
+
 gboolean
 cs_graph_prepare (CsGraph *graph, GError **error)
 {
@@ -329,5 +359,6 @@ cs_graph_prepare (CsGraph *graph, GError **error)
           && !node->klass->prepare (graph, node, error))
         return FALSE;
     }
+  release_packed_constants (graph);
   return TRUE;
 }

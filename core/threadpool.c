@@ -5,30 +5,42 @@
  * threads must cost microseconds: workers spin briefly on a generation
  * counter before sleeping on a condition, and the calling thread takes a
  * share of the work itself.  Chunks are handed out from an atomic counter
- * so a core busy with something else does not hold the others up.
+ * and the caller waits for the chunks, not for the workers: a worker the
+ * OS has not scheduled (the machine is busy with something else) simply
+ * takes no chunk, and never holds a loop up.
  */
 #include "graph.h"
 
+#include <stdatomic.h>
+
 #define SPIN_ROUNDS 20000
+/* The claim word: job number above, next chunk below; CLOSED below means
+ * the job takes no more claims. */
+#define CHUNK_BITS 32
+#define CHUNK_MASK ((G_GUINT64_CONSTANT (1) << CHUNK_BITS) - 1)
+#define CLOSED CHUNK_MASK
 
 struct _CsThreadPool
 {
-  int          n_threads;   /* including the caller */
-  GThread    **workers;
-  GMutex       lock;
-  GCond        wake;
-  GCond        done;
-  gint         generation;  /* bumped for each job */
-  gint         pending;     /* workers still inside the current job */
-  gboolean     quit;
+  int              n_threads;  /* including the caller */
+  GThread        **workers;
+  GMutex           lock;
+  GCond            wake;
+  GCond            done_cond;
+  atomic_int       generation; /* bumped for each job, to wake workers */
+  atomic_bool      quit;
+  atomic_int       sleeping;   /* the caller waits on done_cond */
 
-  /* The current job, written before generation is bumped. */
-  CsRangeFunc  func;
-  void        *user;
-  int64_t      n;
-  int64_t      chunk;
-  gint         n_chunks;
-  gint         next_chunk;
+  /* The current job, written while the claim word is CLOSED. */
+  CsRangeFunc      func;
+  void            *user;
+  int64_t          n;
+  int64_t          chunk;
+  /* Read by late workers while it may change: atomic, but only meaningful
+   * to a claim that then succeeds. */
+  atomic_int_fast64_t n_chunks;
+  _Atomic uint64_t claim;
+  atomic_int_fast64_t done;    /* chunks finished */
 };
 
 typedef struct
@@ -45,19 +57,37 @@ cpu_relax (void)
 #endif
 }
 
+/* Runs chunks of whatever job is open until none is left.  A claim only
+ * succeeds on the word of an open job, and a job stays open, its fields
+ * untouched, until every claimed chunk is done. */
 static void
 run_chunks (CsThreadPool *pool, int thread)
 {
   for (;;)
     {
-      gint chunk = g_atomic_int_add (&pool->next_chunk, 1);
+      uint64_t word = atomic_load_explicit (&pool->claim, memory_order_acquire);
+      uint64_t index = word & CHUNK_MASK;
       int64_t begin, end;
 
-      if (chunk >= pool->n_chunks)
+      if (index == CLOSED
+          || (int64_t) index >= atomic_load_explicit (&pool->n_chunks, memory_order_relaxed))
         return;
-      begin = chunk * pool->chunk;
+      if (!atomic_compare_exchange_weak_explicit (&pool->claim, &word, word + 1,
+                                                  memory_order_acq_rel,
+                                                  memory_order_acquire))
+        continue;
+      begin = (int64_t) index * pool->chunk;
       end = MIN (begin + pool->chunk, pool->n);
       pool->func (pool->user, begin, end, thread);
+      /* Sequentially consistent with the caller's store to sleeping and
+       * load of done, so one of the two sees the other. */
+      if (atomic_fetch_add (&pool->done, 1) + 1 == atomic_load (&pool->n_chunks)
+          && atomic_load (&pool->sleeping))
+        {
+          g_mutex_lock (&pool->lock);
+          g_cond_signal (&pool->done_cond);
+          g_mutex_unlock (&pool->lock);
+        }
     }
 }
 
@@ -67,30 +97,24 @@ worker_main (gpointer data)
   WorkerArgs *args = data;
   CsThreadPool *pool = args->pool;
   int index = args->index;
-  gint seen = 0;
+  int seen = 0;
 
   g_free (args);
   for (;;)
     {
-      for (int i = 0; i < SPIN_ROUNDS && g_atomic_int_get (&pool->generation) == seen; i++)
+      for (int i = 0; i < SPIN_ROUNDS && atomic_load (&pool->generation) == seen; i++)
         cpu_relax ();
-      if (g_atomic_int_get (&pool->generation) == seen)
+      if (atomic_load (&pool->generation) == seen)
         {
           g_mutex_lock (&pool->lock);
-          while (g_atomic_int_get (&pool->generation) == seen && !pool->quit)
+          while (atomic_load (&pool->generation) == seen && !atomic_load (&pool->quit))
             g_cond_wait (&pool->wake, &pool->lock);
           g_mutex_unlock (&pool->lock);
         }
-      if (g_atomic_int_get (&pool->quit))
+      if (atomic_load (&pool->quit))
         return NULL;
-      seen = g_atomic_int_get (&pool->generation);
+      seen = atomic_load (&pool->generation);
       run_chunks (pool, index);
-      if (g_atomic_int_dec_and_test (&pool->pending))
-        {
-          g_mutex_lock (&pool->lock);
-          g_cond_signal (&pool->done);
-          g_mutex_unlock (&pool->lock);
-        }
     }
 }
 
@@ -106,7 +130,8 @@ cs_thread_pool_new (int n_threads)
   pool->n_threads = CLAMP (n_threads, 1, 256);
   g_mutex_init (&pool->lock);
   g_cond_init (&pool->wake);
-  g_cond_init (&pool->done);
+  g_cond_init (&pool->done_cond);
+  atomic_init (&pool->claim, CLOSED);
   pool->workers = g_new0 (GThread *, pool->n_threads);
   for (int i = 1; i < pool->n_threads; i++)
     {
@@ -125,8 +150,8 @@ cs_thread_pool_free (CsThreadPool *pool)
   if (pool == NULL)
     return;
   g_mutex_lock (&pool->lock);
-  g_atomic_int_set (&pool->quit, TRUE);
-  g_atomic_int_inc (&pool->generation);
+  atomic_store (&pool->quit, TRUE);
+  atomic_fetch_add (&pool->generation, 1);
   g_cond_broadcast (&pool->wake);
   g_mutex_unlock (&pool->lock);
   for (int i = 1; i < pool->n_threads; i++)
@@ -134,7 +159,7 @@ cs_thread_pool_free (CsThreadPool *pool)
   g_free (pool->workers);
   g_mutex_clear (&pool->lock);
   g_cond_clear (&pool->wake);
-  g_cond_clear (&pool->done);
+  g_cond_clear (&pool->done_cond);
   g_free (pool);
 }
 
@@ -152,6 +177,7 @@ cs_parallel_for (CsThreadPool *pool,
                  void         *user)
 {
   int64_t chunk;
+  uint64_t job;
 
   if (n <= 0)
     return;
@@ -165,28 +191,35 @@ cs_parallel_for (CsThreadPool *pool,
   chunk = MAX (grain, (n + pool->n_threads * 4 - 1) / (pool->n_threads * 4));
   if ((n + chunk - 1) / chunk > G_MAXINT / 2)
     chunk = (n + G_MAXINT / 2 - 1) / (G_MAXINT / 2);
+
+  /* The previous job is closed (see the end): its late workers find
+   * nothing to claim while the fields change. */
+  job = (atomic_load (&pool->claim) >> CHUNK_BITS) + 1;
   pool->func = func;
   pool->user = user;
   pool->n = n;
   pool->chunk = chunk;
-  pool->n_chunks = (gint) ((n + chunk - 1) / chunk);
-  g_atomic_int_set (&pool->next_chunk, 0);
-  g_atomic_int_set (&pool->pending, pool->n_threads - 1);
+  atomic_store (&pool->n_chunks, (n + chunk - 1) / chunk);
+  atomic_store (&pool->done, 0);
+  atomic_store_explicit (&pool->claim, job << CHUNK_BITS, memory_order_release);
 
   g_mutex_lock (&pool->lock);
-  g_atomic_int_inc (&pool->generation);
+  atomic_fetch_add (&pool->generation, 1);
   g_cond_broadcast (&pool->wake);
   g_mutex_unlock (&pool->lock);
 
   run_chunks (pool, 0);
 
-  for (int i = 0; i < SPIN_ROUNDS && g_atomic_int_get (&pool->pending) > 0; i++)
+  for (int i = 0; i < SPIN_ROUNDS && atomic_load (&pool->done) < pool->n_chunks; i++)
     cpu_relax ();
-  if (g_atomic_int_get (&pool->pending) > 0)
+  if (atomic_load (&pool->done) < pool->n_chunks)
     {
       g_mutex_lock (&pool->lock);
-      while (g_atomic_int_get (&pool->pending) > 0)
-        g_cond_wait (&pool->done, &pool->lock);
+      atomic_store (&pool->sleeping, TRUE);
+      while (atomic_load (&pool->done) < atomic_load (&pool->n_chunks))
+        g_cond_wait (&pool->done_cond, &pool->lock);
+      atomic_store (&pool->sleeping, FALSE);
       g_mutex_unlock (&pool->lock);
     }
+  atomic_store (&pool->claim, (job << CHUNK_BITS) | CLOSED);
 }

@@ -56,7 +56,9 @@ typedef struct
   int64_t  wq;            /* staged row width */
   int64_t  rows;          /* output rows per task */
   int64_t  chunks;        /* tasks down the image */
-  int64_t  mc;            /* output channels per task */
+  int64_t  groups_per_task;  /* depthwise; 1 for GEMM */
+  int64_t  g_blocks;
+  int64_t  mc;            /* output channels per task (GEMM) */
   int64_t  m_blocks;
   int64_t  stage_floats;  /* per thread, 0 when direct or depthwise */
 } Layout;
@@ -94,7 +96,7 @@ round_up (int64_t value, int64_t multiple)
 static int64_t
 count_tasks (const CsConvShape *s, const Layout *l)
 {
-  return s->batch * s->groups * l->chunks * l->m_blocks;
+  return s->batch * l->g_blocks * l->chunks * l->m_blocks;
 }
 
 /* Fills @l; FALSE when the staged block would be too large. */
@@ -119,12 +121,20 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   l->halo = (int64_t) (s->kernel[0] - 1) * s->dilation[0] / s->stride[0];
   l->wq = l->direct ? s->in_w
           : s->out_w + (int64_t) (s->kernel[1] - 1) * s->dilation[1] / s->stride[1];
-  per_row = l->direct || l->depthwise ? 0 : l->cg * l->n_phases[0] * l->n_phases[1] * l->wq;
+  /* Hostile strides and kernels could overflow this product. */
+  per_row = l->direct || l->depthwise ? 0 : l->cg;
+  if (__builtin_mul_overflow (per_row, l->n_phases[0], &per_row)
+      || __builtin_mul_overflow (per_row, l->n_phases[1], &per_row)
+      || __builtin_mul_overflow (per_row, l->wq, &per_row) || per_row > STAGE_MAX_FLOATS)
+    return FALSE;
 
+  l->groups_per_task = 1;
   if (l->depthwise)
     {
       l->rows = CLAMP (DEPTHWISE_COLUMNS / s->out_w, 1, s->out_h);
       l->mc = l->mg;
+      /* Small planes: several channels per task share the setup. */
+      l->groups_per_task = CLAMP (DEPTHWISE_COLUMNS / (l->rows * s->out_w * l->mg), 1, s->groups);
     }
   else
     {
@@ -137,16 +147,21 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   for (;;)
     {
       l->chunks = (s->out_h + l->rows - 1) / l->rows;
+      l->g_blocks = (s->groups + l->groups_per_task - 1) / l->groups_per_task;
       l->m_blocks = (l->mg + l->mc - 1) / l->mc;
       if (count_tasks (s, l) >= MIN_TASKS)
         break;
       if (!l->depthwise && l->mc > kernels->mr)
         l->mc = round_up (l->mc / 2, kernels->mr);
+      else if (l->groups_per_task > 1)
+        l->groups_per_task = (l->groups_per_task + 1) / 2;
       else if (l->rows > 1)
         l->rows = (l->rows + 1) / 2;
       else
         break;
     }
+  if (l->halo > STAGE_MAX_FLOATS)
+    return FALSE;
   l->stage_floats = per_row * (l->rows + l->halo);
   return l->stage_floats <= STAGE_MAX_FLOATS;
 }
@@ -266,13 +281,13 @@ cs_conv_plan_free (CsConvPlan *plan)
 
 typedef struct
 {
-  const CsConvPlan *plan;
-  const float      *x;
-  float            *y;
+  const CsConvPlan   *plan;
+  const float        *x;
+  float              *y;
   const CsActivation *act;
-  CsEpilogue        ep;
-  gboolean          act_done;   /* the kernels apply act */
-  void            **scratch;
+  CsEpilogue          ep;
+  gboolean            act_done;   /* the kernels apply act */
+  void              **scratch;
 } ConvRun;
 
 /* dst[x] = src[x·stride] for x < n; stride 2 gets a loop of its own that
@@ -411,27 +426,36 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
                            n_rows * s->out_w);
 }
 
-/* Every output channel of depthwise group @g, output rows [oh0, oh0 + n_rows). */
+/* Every output channel of depthwise groups [g0, g1), output rows
+ * [oh0, oh0 + n_rows). */
 static void
-depthwise_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_rows,
-                const float *x_plane)
+depthwise_task (const ConvRun *run, int64_t img, int64_t g0, int64_t g1, int64_t oh0,
+                int64_t n_rows)
 {
   const CsConvPlan *plan = run->plan;
   const CsConvShape *s = &plan->shape;
   const Layout *l = &plan->layout;
-  int64_t plane = s->out_h * s->out_w;
+  int64_t in_plane = s->in_h * s->in_w, out_plane = s->out_h * s->out_w;
   int taps = s->kernel[0] * s->kernel[1];
+  const float *x = run->x + (img * s->in_channels + g0) * in_plane;
+  float *y = run->y + (img * s->out_channels + g0 * l->mg) * out_plane;
 
-  for (int64_t m = g * l->mg; m < (g + 1) * l->mg; m++)
-    {
-      float *out = run->y + (img * s->out_channels + m) * plane;
-
-      plan->kernels->depthwise (x_plane, &plan->window, plan->weights + m * taps,
-                                plan->bias != NULL ? plan->bias[m] : 0.0f, out,
+  /* One call per block of planes; with a depth multiplier the mg outputs
+   * of a group all read its one plane. */
+  if (l->mg == 1)
+    plan->kernels->depthwise (x, in_plane, &plan->window, plan->weights + g0 * taps,
+                              plan->bias != NULL ? plan->bias + g0 : NULL, y, out_plane,
+                              g1 - g0, oh0, oh0 + n_rows, &run->ep);
+  else
+    for (int64_t g = g0; g < g1; g++)
+      plan->kernels->depthwise (x + (g - g0) * in_plane, 0, &plan->window,
+                                plan->weights + g * l->mg * taps,
+                                plan->bias != NULL ? plan->bias + g * l->mg : NULL,
+                                y + (g - g0) * l->mg * out_plane, out_plane, l->mg,
                                 oh0, oh0 + n_rows, &run->ep);
-      if (!run->act_done)
-        cs_activation_apply (run->act, out + oh0 * s->out_w, n_rows * s->out_w);
-    }
+  if (!run->act_done)
+    for (int64_t m = 0; m < (g1 - g0) * l->mg; m++)
+      cs_activation_apply (run->act, y + m * out_plane + oh0 * s->out_w, n_rows * s->out_w);
 }
 
 /* Tasks are (image, group, row chunk, channel block), the channel block
@@ -449,11 +473,11 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
 
   for (int64_t task = begin; task < end; task++)
     {
-      int64_t block = task / l->m_blocks;   /* (image, group, chunk) */
+      int64_t block = task / l->m_blocks;   /* (image, group block, chunk) */
       int64_t mb = task % l->m_blocks;
       int64_t chunk = block % l->chunks;
-      int64_t g = block / l->chunks % s->groups;
-      int64_t img = block / l->chunks / s->groups;
+      int64_t g = block / l->chunks % l->g_blocks * l->groups_per_task;
+      int64_t img = block / l->chunks / l->g_blocks;
       int64_t oh0 = chunk * l->rows;
       int64_t n_rows = MIN (l->rows, s->out_h - oh0);
       const float *x_group = run->x + (img * s->in_channels + g * l->cg) * s->in_h * s->in_w;
@@ -461,7 +485,7 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
 
       if (l->depthwise)
         {
-          depthwise_task (run, img, g, oh0, n_rows, x_group);
+          depthwise_task (run, img, g, MIN (g + l->groups_per_task, s->groups), oh0, n_rows);
           continue;
         }
       if (l->direct)
@@ -487,8 +511,8 @@ cs_conv_plan_run (const CsConvPlan   *plan,
                   void              **scratch)
 {
   const Layout *l = &plan->layout;
-  int64_t task_macs = l->mc * l->rows * plan->shape.out_w * plan->shape.kernel[0]
-                      * plan->shape.kernel[1] * l->cg;
+  int64_t task_macs = l->groups_per_task * l->mc * l->rows * plan->shape.out_w
+                      * plan->shape.kernel[0] * plan->shape.kernel[1] * l->cg;
   ConvRun run = { plan, x, y, act };
 
   run.act_done = cs_epilogue_init (&run.ep, act, 1.0f, FALSE);

@@ -35,19 +35,48 @@ shifted (const float *row, int64_t offset)
   return (const float *) ((uintptr_t) row + (uintptr_t) (offset * (int64_t) sizeof (float)));
 }
 
-/* Lane l: row[first + l·stride] for the lanes in @lanes, else 0. */
-static inline __m256
-load_taps (const float *row, int64_t first, int stride, __m256i lanes, int64_t in_w)
+/* How one tap column reads a block of eight output columns: the lanes
+ * inside the plane, for stride 2 the masks of its two loads, and whether
+ * every load is whole, so plain loads do (masked ones are slow on some
+ * CPUs). */
+typedef struct
 {
+  int64_t  first;      /* lane 0's input column */
+  __m256i  lanes;
+  __m256i  low, high;
+  gboolean whole;
+} TapMasks;
+
+static inline TapMasks
+tap_masks (const CsDepthwiseGeometry *g, int kw, int64_t ow0)
+{
+  int64_t first = ow0 * g->stride[1] + (int64_t) kw * g->dilation[1] - g->pad_left;
+  int64_t lo, hi;
+
+  cs_depthwise_columns (g, kw, &lo, &hi);
+  return (TapMasks) { first, lane_range (lo - ow0, hi - ow0),
+                      lane_range (-first, g->in_w - first),
+                      lane_range (-first - 8, g->in_w - first - 8),
+                      first >= 0 && first + 8 * g->stride[1] <= g->in_w };
+}
+
+/* Lane l: row[first + l·stride] inside the plane, else 0. */
+static inline __attribute__ ((always_inline)) __m256
+load_taps (const float *row, int stride, const TapMasks *masks)
+{
+  const int64_t first = masks->first;
+
   if (stride == 1)
-    return _mm256_maskload_ps (shifted (row, first), lanes);
+    return masks->whole ? _mm256_loadu_ps (row + first)
+                        : _mm256_maskload_ps (shifted (row, first), masks->lanes);
   if (stride == 2)
     {
       /* The loads' masks keep them inside the row; the even elements are
-       * the taps, and the lanes outside @lanes read padding, i.e. zero. */
-      __m256 low = _mm256_maskload_ps (shifted (row, first), lane_range (-first, in_w - first));
-      __m256 high = _mm256_maskload_ps (shifted (row, first + 8),
-                                        lane_range (-first - 8, in_w - first - 8));
+       * the taps, and lanes outside the plane read padding, i.e. zero. */
+      __m256 low = masks->whole ? _mm256_loadu_ps (row + first)
+                   : _mm256_maskload_ps (shifted (row, first), masks->low);
+      __m256 high = masks->whole ? _mm256_loadu_ps (row + first + 8)
+                    : _mm256_maskload_ps (shifted (row, first + 8), masks->high);
       __m256 even = _mm256_shuffle_ps (low, high, _MM_SHUFFLE (2, 0, 2, 0));
 
       return _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (even),
@@ -57,90 +86,107 @@ load_taps (const float *row, int64_t first, int stride, __m256i lanes, int64_t i
                                    _mm256_add_epi32 (_mm256_set1_epi32 ((int) first),
                                                      _mm256_mullo_epi32 (_mm256_set1_epi32 (stride),
                                                                          _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7))),
-                                   _mm256_castsi256_ps (lanes), 4);
-}
-
-static inline __m256i
-tap_lanes (const CsDepthwiseGeometry *g, int kw, int64_t ow0)
-{
-  int64_t lo, hi;
-
-  cs_depthwise_columns (g, kw, &lo, &hi);
-  return lane_range (lo - ow0, hi - ow0);
+                                   _mm256_castsi256_ps (masks->lanes), 4);
 }
 
 static inline __attribute__ ((always_inline)) void
-plane_kernel (const int                  fixed,
-              const float               *x,
-              const CsDepthwiseGeometry *g,
-              const float               *w,
-              float                      bias,
-              float                     *y,
-              int64_t                    oh0,
-              int64_t                    oh1,
-              const CsEpilogue          *ep)
+planes_kernel (const int                  fixed,
+               const int                  stride,
+               const float               *x,
+               int64_t                    x_stride,
+               const CsDepthwiseGeometry *g,
+               const float               *w,
+               const float               *bias,
+               float                     *y,
+               int64_t                    y_stride,
+               int64_t                    channels,
+               int64_t                    oh0,
+               int64_t                    oh1,
+               const CsEpilogue          *ep)
 {
+  /* Local copies: stores through @y could alias anything read through a
+   * pointer, so the compiler would reload those after every store. */
   const int kh_n = fixed > 0 ? fixed : g->kernel[0];
   const int kw_n = fixed > 0 ? fixed : g->kernel[1];
-  const int sw = g->stride[1];
-  const __m256 start = _mm256_set1_ps (bias);
+  const int sw = stride > 0 ? stride : g->stride[1];
+  const int64_t in_h = g->in_h, in_w = g->in_w, out_w = g->out_w;
+  const int64_t sh = g->stride[0], dh = g->dilation[0], pad_top = g->pad_top;
   CsEpilogue plain = *ep;
+  CsEpilogueAvx2 epv;
   __m256 weight[9];
-  __m256i kept[KEPT_MASKS];
+  TapMasks kept[KEPT_MASKS];
 
   plain.alpha = 1.0f;
-  for (int t = 0; t < fixed * fixed; t++)
-    weight[t] = _mm256_set1_ps (w[t]);
-  for (int64_t ow0 = 0; ow0 < g->out_w; ow0 += 8)
+  epv = cs_epilogue_avx2_load (&plain);
+  for (int64_t ow0 = 0; ow0 < out_w; ow0 += 8)
     {
-      gboolean full = ow0 + 8 <= g->out_w;
-      __m256i out_lanes = lane_range (0, g->out_w - ow0);
+      const gboolean full = ow0 + 8 <= out_w;
+      const __m256i out_lanes = lane_range (0, out_w - ow0);
 
       for (int kw = 0; kw < MIN (kw_n, KEPT_MASKS); kw++)
-        kept[kw] = tap_lanes (g, kw, ow0);
-      for (int64_t oh = oh0; oh < oh1; oh++)
+        kept[kw] = tap_masks (g, kw, ow0);
+      for (int64_t c = 0; c < channels; c++)
         {
-          __m256 sum = _mm256_setzero_ps ();
+          const float *plane = x + c * x_stride;
+          const float *wc = w + c * kh_n * kw_n;
+          float *out = y + c * y_stride + ow0;
+          const __m256 start = _mm256_set1_ps (bias != NULL ? bias[c] : 0.0f);
 
-          for (int kh = 0; kh < kh_n; kh++)
+          for (int t = 0; t < fixed * fixed; t++)
+            weight[t] = _mm256_set1_ps (wc[t]);
+          for (int64_t oh = oh0; oh < oh1; oh++)
             {
-              int64_t ih = oh * g->stride[0] - g->pad_top + (int64_t) kh * g->dilation[0];
-              const float *row;
+              __m256 sum = _mm256_setzero_ps ();
 
-              if (ih < 0 || ih >= g->in_h)
-                continue;
-              row = x + ih * g->in_w;
-              for (int kw = 0; kw < kw_n; kw++)
+              for (int kh = 0; kh < kh_n; kh++)
                 {
-                  __m256i lanes = kw < KEPT_MASKS ? kept[kw] : tap_lanes (g, kw, ow0);
-                  int64_t first = ow0 * sw + (int64_t) kw * g->dilation[1] - g->pad_left;
-                  __m256 wt = fixed > 0 ? weight[kh * fixed + kw] : _mm256_set1_ps (w[kh * kw_n + kw]);
+                  int64_t ih = oh * sh - pad_top + kh * dh;
+                  const float *row;
 
-                  sum = _mm256_fmadd_ps (wt, load_taps (row, first, sw, lanes, g->in_w), sum);
+                  if (ih < 0 || ih >= in_h)
+                    continue;
+                  row = plane + ih * in_w;
+                  for (int kw = 0; kw < kw_n; kw++)
+                    {
+                      TapMasks wide;
+                      const TapMasks *masks = kw < KEPT_MASKS ? &kept[kw]
+                                              : (wide = tap_masks (g, kw, ow0), &wide);
+                      __m256 wt = fixed > 0 ? weight[kh * fixed + kw]
+                                  : _mm256_set1_ps (wc[kh * kw_n + kw]);
+
+                      sum = _mm256_fmadd_ps (wt, load_taps (row, sw, masks), sum);
+                    }
                 }
+              /* Masked stores are slow on some CPUs: only at the right edge. */
+              if (full)
+                _mm256_storeu_ps (out + oh * out_w, cs_epilogue_avx2 (sum, start, epv));
+              else
+                _mm256_maskstore_ps (out + oh * out_w, out_lanes,
+                                     cs_epilogue_avx2 (sum, start, epv));
             }
-          /* Masked stores are slow on some CPUs: only at the right edge. */
-          if (full)
-            _mm256_storeu_ps (y + oh * g->out_w + ow0, cs_epilogue_avx2 (sum, start, &plain));
-          else
-            _mm256_maskstore_ps (y + oh * g->out_w + ow0, out_lanes,
-                                 cs_epilogue_avx2 (sum, start, &plain));
         }
     }
 }
 
 void
 cs_depthwise_avx2 (const float               *x,
+                   int64_t                    x_stride,
                    const CsDepthwiseGeometry *g,
                    const float               *w,
-                   float                      bias,
+                   const float               *bias,
                    float                     *y,
+                   int64_t                    y_stride,
+                   int64_t                    channels,
                    int64_t                    oh0,
                    int64_t                    oh1,
                    const CsEpilogue          *ep)
 {
-  if (g->kernel[0] == 3 && g->kernel[1] == 3)
-    plane_kernel (3, x, g, w, bias, y, oh0, oh1, ep);
+  gboolean three = g->kernel[0] == 3 && g->kernel[1] == 3;
+
+  if (three && g->stride[1] == 1)
+    planes_kernel (3, 1, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
+  else if (three && g->stride[1] == 2)
+    planes_kernel (3, 2, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
   else
-    plane_kernel (0, x, g, w, bias, y, oh0, oh1, ep);
+    planes_kernel (0, 0, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
 }

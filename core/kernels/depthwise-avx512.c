@@ -33,10 +33,12 @@ shifted (const float *row, int64_t offset)
   return (const float *) ((uintptr_t) row + (uintptr_t) (offset * (int64_t) sizeof (float)));
 }
 
-/* How one tap column reads a block of sixteen output columns: the lanes
- * inside the plane, and for stride 2 the masks of its two loads. */
+/* How one tap column reads a block of sixteen output columns: the offset
+ * of lane 0's input column, the lanes inside the plane, and for stride 2
+ * the masks of its two loads. */
 typedef struct
 {
+  int64_t   first;
   __mmask16 lanes;
   __mmask16 low, high;
 } TapMasks;
@@ -48,15 +50,17 @@ tap_masks (const CsDepthwiseGeometry *g, int kw, int64_t ow0)
   int64_t lo, hi;
 
   cs_depthwise_columns (g, kw, &lo, &hi);
-  return (TapMasks) { lane_range (lo - ow0, hi - ow0),
+  return (TapMasks) { first, lane_range (lo - ow0, hi - ow0),
                       lane_range (-first, g->in_w - first),
                       lane_range (-first - 16, g->in_w - first - 16) };
 }
 
 /* Lane l: row[first + l·stride] inside the plane, else 0. */
 static inline __attribute__ ((always_inline)) __m512
-load_taps (const float *row, int64_t first, int stride, TapMasks masks)
+load_taps (const float *row, int stride, TapMasks masks)
 {
+  const int64_t first = masks.first;
+
   if (stride == 1)
     return _mm512_maskz_loadu_ps (masks.lanes, shifted (row, first));
   if (stride == 2)
@@ -79,68 +83,86 @@ load_taps (const float *row, int64_t first, int stride, TapMasks masks)
 }
 
 static inline __attribute__ ((always_inline)) void
-plane_kernel (const int                  fixed,
-              const int                  stride,
-              const float               *x,
-              const CsDepthwiseGeometry *g,
-              const float               *w,
-              float                      bias,
-              float                     *y,
-              int64_t                    oh0,
-              int64_t                    oh1,
-              const CsEpilogue          *ep)
+planes_kernel (const int                  fixed,
+               const int                  stride,
+               const float               *x,
+               int64_t                    x_stride,
+               const CsDepthwiseGeometry *g,
+               const float               *w,
+               const float               *bias,
+               float                     *y,
+               int64_t                    y_stride,
+               int64_t                    channels,
+               int64_t                    oh0,
+               int64_t                    oh1,
+               const CsEpilogue          *ep)
 {
+  /* Local copies: stores through @y could alias anything read through a
+   * pointer, so the compiler would reload those after every store. */
   const int kh_n = fixed > 0 ? fixed : g->kernel[0];
   const int kw_n = fixed > 0 ? fixed : g->kernel[1];
   const int sw = stride > 0 ? stride : g->stride[1];
-  const __m512 start = _mm512_set1_ps (bias);
+  const int64_t in_h = g->in_h, in_w = g->in_w, out_w = g->out_w;
+  const int64_t sh = g->stride[0], dh = g->dilation[0], pad_top = g->pad_top;
   CsEpilogue plain = *ep;
+  CsEpilogueAvx512 epv;
   __m512 weight[9];
   TapMasks kept[KEPT_MASKS];
 
   plain.alpha = 1.0f;
-  for (int t = 0; t < fixed * fixed; t++)
-    weight[t] = _mm512_set1_ps (w[t]);
-  for (int64_t ow0 = 0; ow0 < g->out_w; ow0 += 16)
+  epv = cs_epilogue_avx512_load (&plain);
+  for (int64_t ow0 = 0; ow0 < out_w; ow0 += 16)
     {
-      __mmask16 out_lanes = lane_range (0, g->out_w - ow0);
+      const __mmask16 out_lanes = lane_range (0, out_w - ow0);
 
       for (int kw = 0; kw < MIN (kw_n, KEPT_MASKS); kw++)
         kept[kw] = tap_masks (g, kw, ow0);
-      for (int64_t oh = oh0; oh < oh1; oh++)
+      for (int64_t c = 0; c < channels; c++)
         {
-          __m512 sum = _mm512_setzero_ps ();
+          const float *plane = x + c * x_stride;
+          const float *wc = w + c * kh_n * kw_n;
+          float *out = y + c * y_stride + ow0;
+          const __m512 start = _mm512_set1_ps (bias != NULL ? bias[c] : 0.0f);
 
-          for (int kh = 0; kh < kh_n; kh++)
+          for (int t = 0; t < fixed * fixed; t++)
+            weight[t] = _mm512_set1_ps (wc[t]);
+          for (int64_t oh = oh0; oh < oh1; oh++)
             {
-              int64_t ih = oh * g->stride[0] - g->pad_top + (int64_t) kh * g->dilation[0];
-              const float *row;
+              __m512 sum = _mm512_setzero_ps ();
 
-              if (ih < 0 || ih >= g->in_h)
-                continue;
-              row = x + ih * g->in_w;
-              for (int kw = 0; kw < kw_n; kw++)
+              for (int kh = 0; kh < kh_n; kh++)
                 {
-                  TapMasks masks = kw < KEPT_MASKS ? kept[kw] : tap_masks (g, kw, ow0);
-                  int64_t first = ow0 * sw + (int64_t) kw * g->dilation[1] - g->pad_left;
-                  __m512 wt = fixed > 0 ? weight[kh * fixed + kw]
-                              : _mm512_set1_ps (w[kh * kw_n + kw]);
+                  int64_t ih = oh * sh - pad_top + kh * dh;
+                  const float *row;
 
-                  sum = _mm512_fmadd_ps (wt, load_taps (row, first, sw, masks), sum);
+                  if (ih < 0 || ih >= in_h)
+                    continue;
+                  row = plane + ih * in_w;
+                  for (int kw = 0; kw < kw_n; kw++)
+                    {
+                      TapMasks masks = kw < KEPT_MASKS ? kept[kw] : tap_masks (g, kw, ow0);
+                      __m512 wt = fixed > 0 ? weight[kh * fixed + kw]
+                                  : _mm512_set1_ps (wc[kh * kw_n + kw]);
+
+                      sum = _mm512_fmadd_ps (wt, load_taps (row, sw, masks), sum);
+                    }
                 }
+              _mm512_mask_storeu_ps (out + oh * out_w, out_lanes,
+                                     cs_epilogue_avx512 (sum, start, epv));
             }
-          _mm512_mask_storeu_ps (y + oh * g->out_w + ow0, out_lanes,
-                                 cs_epilogue_avx512 (sum, start, &plain));
         }
     }
 }
 
 void
 cs_depthwise_avx512 (const float               *x,
+                     int64_t                    x_stride,
                      const CsDepthwiseGeometry *g,
                      const float               *w,
-                     float                      bias,
+                     const float               *bias,
                      float                     *y,
+                     int64_t                    y_stride,
+                     int64_t                    channels,
                      int64_t                    oh0,
                      int64_t                    oh1,
                      const CsEpilogue          *ep)
@@ -148,9 +170,9 @@ cs_depthwise_avx512 (const float               *x,
   gboolean three = g->kernel[0] == 3 && g->kernel[1] == 3;
 
   if (three && g->stride[1] == 1)
-    plane_kernel (3, 1, x, g, w, bias, y, oh0, oh1, ep);
+    planes_kernel (3, 1, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
   else if (three && g->stride[1] == 2)
-    plane_kernel (3, 2, x, g, w, bias, y, oh0, oh1, ep);
+    planes_kernel (3, 2, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
   else
-    plane_kernel (0, 0, x, g, w, bias, y, oh0, oh1, ep);
+    planes_kernel (0, 0, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
 }

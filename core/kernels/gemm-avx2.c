@@ -55,12 +55,14 @@ tile (const int         rows,
       a += a_stride;
     }
 
+  const CsEpilogueAvx2 epv = cs_epilogue_avx2_load (ep);
+  const gboolean accumulate = ep->accumulate;
 #define STORE(i) \
   if (i < rows) \
     { \
       float *out = c + i * ldc; \
       __m256 start0, start1; \
-      if (ep->accumulate) \
+      if (accumulate) \
         { \
           start0 = full ? _mm256_loadu_ps (out) : _mm256_maskload_ps (out, mask0); \
           start1 = full ? _mm256_loadu_ps (out + 8) : _mm256_maskload_ps (out + 8, mask1); \
@@ -69,13 +71,13 @@ tile (const int         rows,
         start0 = start1 = _mm256_set1_ps (bias != NULL ? bias[i] : 0.0f); \
       if (full) \
         { \
-          _mm256_storeu_ps (out, cs_epilogue_avx2 (low##i, start0, ep)); \
-          _mm256_storeu_ps (out + 8, cs_epilogue_avx2 (high##i, start1, ep)); \
+          _mm256_storeu_ps (out, cs_epilogue_avx2 (low##i, start0, epv)); \
+          _mm256_storeu_ps (out + 8, cs_epilogue_avx2 (high##i, start1, epv)); \
         } \
       else \
         { \
-          _mm256_maskstore_ps (out, mask0, cs_epilogue_avx2 (low##i, start0, ep)); \
-          _mm256_maskstore_ps (out + 8, mask1, cs_epilogue_avx2 (high##i, start1, ep)); \
+          _mm256_maskstore_ps (out, mask0, cs_epilogue_avx2 (low##i, start0, epv)); \
+          _mm256_maskstore_ps (out + 8, mask1, cs_epilogue_avx2 (high##i, start1, epv)); \
         } \
     }
   EACH_ROW (STORE)

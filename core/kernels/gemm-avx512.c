@@ -71,14 +71,16 @@ tile (const int         rows,
       a += a_stride;
     }
 
+  const CsEpilogueAvx512 epv = cs_epilogue_avx512_load (ep);
+  const gboolean accumulate = ep->accumulate;
 #define STORE(i) \
   if (i < rows) \
     { \
       float *out = c + i * ldc; \
-      __m512 start = ep->accumulate ? _mm512_maskz_loadu_ps (mask, out) \
+      __m512 start = accumulate ? _mm512_maskz_loadu_ps (mask, out) \
                      : _mm512_set1_ps (bias != NULL ? bias[i] : 0.0f); \
       __m512 sums = paired ? _mm512_add_ps (acc##i, odd##i) : acc##i; \
-      _mm512_mask_storeu_ps (out, mask, cs_epilogue_avx512 (sums, start, ep)); \
+      _mm512_mask_storeu_ps (out, mask, cs_epilogue_avx512 (sums, start, epv)); \
     }
   EACH_ROW (STORE)
 #undef STORE

@@ -14,18 +14,7 @@ cs_epilogue_row_generic (const float *sums, float *out, int n, float start_value
                          const CsEpilogue *ep)
 {
   for (int j = 0; j < n; j++)
-    {
-      float v = ep->alpha * sums[j] + (ep->accumulate ? out[j] : start_value);
-
-      if (ep->leaky && v < 0.0f)
-        v *= ep->slope;
-      if (ep->clamp)
-        {
-          v = v < ep->lo ? ep->lo : v;
-          v = v > ep->hi ? ep->hi : v;
-        }
-      out[j] = v;
-    }
+    out[j] = cs_epilogue_scalar (ep, sums[j], ep->accumulate ? out[j] : start_value);
 }
 
 void

@@ -7,6 +7,10 @@
  * that are not adjacent in memory, B whose columns are not — into its
  * thread's scratch, then walks its tiles column panel by column panel so
  * the B panel stays in cache while the A panels stream past it.
+ *
+ * A product of a few rows with a B stored transposed — a dense layer on
+ * one image — is a row of dot products instead: the dot kernel streams
+ * the weights as they are stored, so they need no packed copy.
  */
 #include "gemm.h"
 
@@ -19,6 +23,8 @@
 #define MIN_TASKS 16
 /* Multiply-adds worth waking another thread for. */
 #define MIN_PARALLEL_MACS (256 * 1024)
+/* Columns per task of the dot kernel. */
+#define DOT_COLUMNS 64
 
 gboolean
 cs_epilogue_init (CsEpilogue         *ep,
@@ -119,6 +125,20 @@ b_in_place (const CsGemm *gemm)
   return gemm->b.packed || gemm->b.col_stride == 1;
 }
 
+/* Whether @gemm is a few rows of dot products with B's columns. */
+static gboolean
+uses_dot (const CsGemm *gemm)
+{
+  return !gemm->b.packed && gemm->b.row_stride == 1 && gemm->a.col_stride == 1
+         && gemm->m <= CS_DOT_ROWS;
+}
+
+gboolean
+cs_gemm_packing_pays (const CsGemm *gemm)
+{
+  return !uses_dot (gemm);
+}
+
 typedef struct
 {
   const CsGemm *gemm;
@@ -153,6 +173,8 @@ cs_gemm_scratch_bytes (const CsGemm *gemm)
   int64_t mc, nc;
   size_t floats = 0;
 
+  if (uses_dot (gemm))
+    return CS_SCRATCH_SLACK;
   choose_blocks (gemm, &mc, &nc);
   if (!a_in_place (gemm))
     floats += (size_t) (mc * gemm->k);
@@ -225,6 +247,22 @@ gemm_range (void *user, int64_t begin, int64_t end, int thread)
     gemm_task (user, task, thread);
 }
 
+/* Columns [begin · DOT_COLUMNS, end · DOT_COLUMNS) by the dot kernel. */
+static void
+dot_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const GemmTasks *tasks = user;
+  const CsGemm *gemm = tasks->gemm;
+  int64_t n0 = begin * DOT_COLUMNS, n1 = MIN (end * DOT_COLUMNS, gemm->n);
+
+  gemm->kernels->dot (gemm->k, gemm->a.data, gemm->a.row_stride, (int) gemm->m,
+                      gemm->b.data + n0 * gemm->b.col_stride, gemm->b.col_stride,
+                      (int) (n1 - n0), gemm->c + n0, gemm->ldc, &tasks->ep);
+  if (!tasks->act_done)
+    for (int64_t i = 0; i < gemm->m; i++)
+      cs_activation_apply (gemm->act, gemm->c + i * gemm->ldc + n0, n1 - n0);
+}
+
 void
 cs_gemm_run (const CsGemm *gemm, CsThreadPool *pool, void **scratch)
 {
@@ -232,10 +270,17 @@ cs_gemm_run (const CsGemm *gemm, CsThreadPool *pool, void **scratch)
 
   if (gemm->m <= 0 || gemm->n <= 0)
     return;
-  choose_blocks (gemm, &tasks.mc, &tasks.nc);
-  tasks.m_blocks = (gemm->m + tasks.mc - 1) / tasks.mc;
   tasks.act_done = cs_epilogue_init (&tasks.ep, gemm->act, gemm->alpha, gemm->accumulate);
   tasks.scratch = scratch;
+  if (uses_dot (gemm))
+    {
+      cs_parallel_for (pool, (gemm->n + DOT_COLUMNS - 1) / DOT_COLUMNS,
+                       MAX (1, MIN_PARALLEL_MACS / MAX (DOT_COLUMNS * gemm->m * gemm->k, 1)),
+                       dot_range, &tasks);
+      return;
+    }
+  choose_blocks (gemm, &tasks.mc, &tasks.nc);
+  tasks.m_blocks = (gemm->m + tasks.mc - 1) / tasks.mc;
   cs_parallel_for (pool, tasks.m_blocks * ((gemm->n + tasks.nc - 1) / tasks.nc),
                    MAX (1, MIN_PARALLEL_MACS / MAX (tasks.mc * tasks.nc * gemm->k, 1)),
                    gemm_range, &tasks);

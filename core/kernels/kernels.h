@@ -65,19 +65,25 @@ typedef struct
   int     pad_top, pad_left;
 } CsDepthwiseGeometry;
 
-/* Depthwise convolution of one channel, output rows [oh0, oh1):
- *   y[oh·out_w + ow] = bias + Σ w[kh·kW + kw] · x[ih·in_w + iw],
+/* Depthwise convolution of @channels channels, output rows [oh0, oh1):
+ * channel c reads the plane at x + c·x_stride (0: all read one plane, as
+ * with a depth multiplier) with its weights w + c·kH·kW and writes
+ *   y[c·y_stride + oh·out_w + ow] = bias[c] + Σ w[kh·kW + kw] · x[ih·in_w + iw],
  *   ih = oh·sh − pad_top + kh·dh, iw = ow·sw − pad_left + kw·dw,
  * taps outside the plane counting as zero, followed by @ep (whose alpha
- * and accumulate are ignored).  Reads only inside the plane. */
-typedef void (*CsDepthwisePlane) (const float               *x,
-                                  const CsDepthwiseGeometry *geometry,
-                                  const float               *w,
-                                  float                      bias,
-                                  float                     *y,
-                                  int64_t                    oh0,
-                                  int64_t                    oh1,
-                                  const CsEpilogue          *ep);
+ * and accumulate are ignored); @bias may be NULL.  Reads only inside the
+ * planes. */
+typedef void (*CsDepthwise) (const float               *x,
+                             int64_t                    x_stride,
+                             const CsDepthwiseGeometry *geometry,
+                             const float               *w,
+                             const float               *bias,
+                             float                     *y,
+                             int64_t                    y_stride,
+                             int64_t                    channels,
+                             int64_t                    oh0,
+                             int64_t                    oh1,
+                             const CsEpilogue          *ep);
 
 /* The output columns [*lo, *hi) whose tap @kw falls inside the plane. */
 static inline void
@@ -92,14 +98,48 @@ cs_depthwise_columns (const CsDepthwiseGeometry *g, int kw, int64_t *lo, int64_t
   *hi = CLAMP (*hi, *lo, g->out_w);
 }
 
+/* Dot products for a matrix product with few rows whose B is stored
+ * transposed, as dense layers keep their weights:
+ *   y[i·ldy + j] = Σ_p a[i·lda + p] · b[j·ldb + p]  for i < m ≤ CS_DOT_ROWS, j < n,
+ * plus y's current value when ep->accumulate, then @ep. */
+typedef void (*CsGemmDot) (int64_t           depth,
+                           const float      *a,
+                           int64_t           lda,
+                           int               m,
+                           const float      *b,
+                           int64_t           ldb,
+                           int               n,
+                           float            *y,
+                           int64_t           ldy,
+                           const CsEpilogue *ep);
+#define CS_DOT_ROWS 4
+
 typedef struct
 {
   const char      *name;   /* "generic", "avx2", "avx512" */
   int              mr;     /* rows of a micro-tile (A panel height) */
   int              nr;     /* columns of a micro-tile (B panel width) */
   CsGemmMicro      gemm;
-  CsDepthwisePlane depthwise;
+  CsGemmDot        dot;
+  CsDepthwise      depthwise;
 } CsKernels;
+
+/* The epilogue of one sum; @start is the bias, or C's value when
+ * accumulating. */
+static inline float
+cs_epilogue_scalar (const CsEpilogue *ep, float sum, float start)
+{
+  float v = ep->alpha * sum + start;
+
+  if (ep->leaky && v < 0.0f)
+    v *= ep->slope;
+  if (ep->clamp)
+    {
+      v = v < ep->lo ? ep->lo : v;
+      v = v > ep->hi ? ep->hi : v;
+    }
+  return v;
+}
 
 /* The fastest table this CPU runs, chosen once (thread-safe). */
 const CsKernels *cs_kernels_get     (void);
@@ -109,13 +149,15 @@ const CsKernels *cs_kernels_generic (void);
  * NULL; for tests and benchmarks. */
 const CsKernels *cs_kernels_by_name (const char *name);
 
-/* The implementations (gemm-*.c, depthwise-*.c). */
+/* The implementations (gemm-*.c, dot-*.c, depthwise-*.c). */
 void cs_gemm_micro_generic    (int64_t, const float *, int64_t, const float *,
                                const int64_t *, int64_t, float *, int64_t,
                                int, int, const float *, const CsEpilogue *);
-void cs_depthwise_generic     (const float *, const CsDepthwiseGeometry *,
-                               const float *, float, float *, int64_t, int64_t,
-                               const CsEpilogue *);
+void cs_gemm_dot_generic      (int64_t, const float *, int64_t, int, const float *,
+                               int64_t, int, float *, int64_t, const CsEpilogue *);
+void cs_depthwise_generic (const float *, int64_t, const CsDepthwiseGeometry *,
+                         const float *, const float *, float *, int64_t, int64_t,
+                         int64_t, int64_t, const CsEpilogue *);
 #define CS_GENERIC_MR 4
 #define CS_GENERIC_NR 16
 /* The epilogue of one row of @n sums into @out (start_value: the bias). */
@@ -126,18 +168,22 @@ void cs_epilogue_row_generic (const float *sums, float *out, int n,
 void cs_gemm_micro_avx2     (int64_t, const float *, int64_t, const float *,
                              const int64_t *, int64_t, float *, int64_t,
                              int, int, const float *, const CsEpilogue *);
-void cs_depthwise_avx2       (const float *, const CsDepthwiseGeometry *,
-                             const float *, float, float *, int64_t, int64_t,
-                             const CsEpilogue *);
+void cs_gemm_dot_avx2       (int64_t, const float *, int64_t, int, const float *,
+                             int64_t, int, float *, int64_t, const CsEpilogue *);
+void cs_depthwise_avx2 (const float *, int64_t, const CsDepthwiseGeometry *,
+                         const float *, const float *, float *, int64_t, int64_t,
+                         int64_t, int64_t, const CsEpilogue *);
 #define CS_AVX2_MR 6
 #define CS_AVX2_NR 16
 
 void cs_gemm_micro_avx512     (int64_t, const float *, int64_t, const float *,
                                const int64_t *, int64_t, float *, int64_t,
                                int, int, const float *, const CsEpilogue *);
-void cs_depthwise_avx512     (const float *, const CsDepthwiseGeometry *,
-                               const float *, float, float *, int64_t, int64_t,
-                               const CsEpilogue *);
+void cs_gemm_dot_avx512     (int64_t, const float *, int64_t, int, const float *,
+                             int64_t, int, float *, int64_t, const CsEpilogue *);
+void cs_depthwise_avx512 (const float *, int64_t, const CsDepthwiseGeometry *,
+                         const float *, const float *, float *, int64_t, int64_t,
+                         int64_t, int64_t, const CsEpilogue *);
 #define CS_AVX512_MR 16
 #define CS_AVX512_NR 16
 #endif

@@ -80,7 +80,8 @@ describe_product (const CsGraph *graph, const CsNode *node, Product *product,
             return cs_node_error (error, CS_ERROR_INVALID, graph, node,
                                   "batch dimensions %" G_GINT64_FORMAT " and %"
                                   G_GINT64_FORMAT " do not broadcast", da, db);
-          product->batch[axis] = MAX (da, db);
+          /* A 1 takes the other size, even 0. */
+          product->batch[axis] = da == 1 ? db : da;
           product->a_step[axis] = da == 1 ? 0 : a_size;
           product->b_step[axis] = db == 1 ? 0 : b_size;
           a_size *= da;
@@ -201,11 +202,15 @@ dense_prepare (CsGraph *graph, CsNode *node, GError **error)
   const CsValue *b = cs_node_input (graph, node, 1);
   Product product;
 
+  CsGemm gemm;
+
   g_clear_pointer (&params->packed, g_free);
   if (!describe_product (graph, node, &product, error))
     return FALSE;
+  product_gemm (node, &product, &gemm);
   /* A constant B with a single matrix: the weights of a dense layer. */
-  if (b->constant != NULL && single_b (&product) && product.k * product.n > 0)
+  if (b->constant != NULL && single_b (&product) && product.k * product.n > 0
+      && cs_gemm_packing_pays (&gemm))
     {
       params->packed = g_new (float, product.k * product.n);
       cs_pack_b (cs_kernels_get (), params->packed, b->constant, product.k, product.n,

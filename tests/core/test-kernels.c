@@ -5,10 +5,12 @@
  * runs (portable C, AVX2, AVX-512), serially and on a thread pool, over
  * many random shapes: odd sizes, groups and depthwise with multipliers,
  * dilations, strides, asymmetric padding, channel counts and widths that
- * are not multiples of the tiles, depth 1, every fused activation.  The
- * error of each output is measured against Σ|terms| of its sum, the scale
- * float rounding works at.  Also: the Conv op refuses what it cannot run
- * with the right error codes.
+ * are not multiples of the tiles, depth 1, every fused activation, and
+ * for GEMM every operand layout (transposed, packed, read as stored by
+ * the dot kernel), scaling and accumulation.  The error of each output
+ * is measured against Σ|terms| of its sum, the scale float rounding works
+ * at.  Also: the Conv op refuses what it cannot run with the right error
+ * codes.
  */
 #include "kernels/convolution.h"
 #include "ops/ops.h"
@@ -365,8 +367,11 @@ test_gemm_random (void)
                   g_rand_boolean (rand) ? 1.0f : -0.75f, g_rand_boolean (rand),
                   &activations[g_rand_int_range (rand, 0, G_N_ELEMENTS (activations))]);
     }
-  /* A classifier head, and a product large enough for many tasks. */
+  /* Classifier heads, with their weights packed or read as stored (the
+   * dot kernel), and a product large enough for many tasks. */
   check_gemm (rand, 1, 1000, 512, FALSE, 2, 1.0f, TRUE, &activations[0]);
+  check_gemm (rand, 1, 1000, 512, FALSE, 1, 1.0f, TRUE, &activations[1]);
+  check_gemm (rand, 4, 71, 37, FALSE, 1, 0.5f, FALSE, &activations[3]);
   check_gemm (rand, 130, 200, 700, FALSE, 0, 1.0f, FALSE, &activations[1]);
   g_rand_free (rand);
 }
@@ -443,6 +448,52 @@ test_conv_op_errors (void)
   g_assert_no_error (error);
 }
 
+/* The shape MatMul infers for @a × @b, both graph inputs. */
+static CsShape
+matmul_shape (const CsShape *a, const CsShape *b)
+{
+  CsGraph *graph = cs_graph_new ("test.onnx");
+  CsShape empty = { 0 }, shape;
+  int inputs[2], outputs[1];
+  CsNode *node;
+  GError *error = NULL;
+
+  inputs[0] = cs_graph_add_value (graph, "a", CS_DTYPE_FLOAT32, a, NULL);
+  inputs[1] = cs_graph_add_value (graph, "b", CS_DTYPE_FLOAT32, b, NULL);
+  cs_graph_value (graph, inputs[0])->is_input = TRUE;
+  cs_graph_value (graph, inputs[1])->is_input = TRUE;
+  outputs[0] = cs_graph_add_value (graph, "y", CS_DTYPE_FLOAT32, &empty, NULL);
+  node = cs_graph_add_node (graph, &cs_op_matmul, "matmul", inputs, 2, outputs, 1, NULL);
+  g_assert_true (node->klass->infer (graph, node, &error));
+  g_assert_no_error (error);
+  shape = cs_node_output (graph, node, 0)->shape;
+  cs_graph_free (graph);
+  return shape;
+}
+
+/* NumPy broadcasting of the batch axes, a size 1 against 0 included: the
+ * product is then empty, and nothing may be read. */
+static void
+test_matmul_broadcast (void)
+{
+  CsShape a = { 4, { 1, 2, 3, 4 } }, b = { 4, { 0, 2, 4, 3 } };
+  CsShape vector = { 1, { 4 } }, batched = { 3, { 5, 4, 7 } };
+  CsShape y;
+
+  y = matmul_shape (&a, &b);
+  g_assert_cmpint (y.rank, ==, 4);
+  g_assert_cmpint (y.dims[0], ==, 0);
+  g_assert_cmpint (y.dims[3], ==, 3);
+  y = matmul_shape (&b, &a);   /* 0×2×4×3 · 1×2×3×4 */
+  g_assert_cmpint (y.dims[0], ==, 0);
+  g_assert_cmpint (y.dims[2], ==, 4);
+  /* A 1-D operand loses its axis in the result. */
+  y = matmul_shape (&vector, &batched);
+  g_assert_cmpint (y.rank, ==, 2);
+  g_assert_cmpint (y.dims[0], ==, 5);
+  g_assert_cmpint (y.dims[1], ==, 7);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -452,5 +503,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/network-layers", test_conv_network_layers);
   g_test_add_func ("/kernels/gemm/random", test_gemm_random);
   g_test_add_func ("/kernels/conv/op-errors", test_conv_op_errors);
+  g_test_add_func ("/kernels/matmul/broadcast", test_matmul_broadcast);
   return g_test_run ();
 }

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * bench-kernels.c — throughput of the convolution and dense kernels on
+ * the layer shapes of resnet18, mobilenet_v2 and a classifier head, for
+ * every kernel table this CPU runs, on 1 and 2 threads (or those given).
+ * Prints the median of repeated runs in GFLOP/s (2 per multiply-add) of
+ * wall time and of CPU time, so kernel changes can be judged without
+ * running whole networks, even on a busy machine.
+ *
+ *   bench-kernels [--runs N] [--threads N] [--table NAME] [--filter TEXT]
+ *                 [--model FILE.onnx]
+ *
+ * With --model, the cases are that network's convolutions instead (shapes
+ * from its layer descriptions), and a total at the end.
+ */
+#include "kernels/convolution.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct
+{
+  const char *name;
+  int64_t c, h, w, m;
+  int k, stride, pad, groups;
+} ConvCase;
+
+static const ConvCase conv_cases[] = {
+  { "resnet18 conv1 7x7/2", 3, 224, 224, 64, 7, 2, 3, 1 },
+  { "resnet18 layer1 3x3", 64, 56, 56, 64, 3, 1, 1, 1 },
+  { "resnet18 layer2 3x3/2", 64, 56, 56, 128, 3, 2, 1, 1 },
+  { "resnet18 layer2 3x3", 128, 28, 28, 128, 3, 1, 1, 1 },
+  { "resnet18 layer2 1x1/2", 64, 56, 56, 128, 1, 2, 0, 1 },
+  { "resnet18 layer3 3x3", 256, 14, 14, 256, 3, 1, 1, 1 },
+  { "resnet18 layer4 3x3", 512, 7, 7, 512, 3, 1, 1, 1 },
+  { "mobilenet 1x1 24->144", 24, 56, 56, 144, 1, 1, 0, 1 },
+  { "mobilenet 1x1 144->24", 144, 56, 56, 24, 1, 1, 0, 1 },
+  { "mobilenet 1x1 960->160", 960, 7, 7, 160, 1, 1, 0, 1 },
+  { "mobilenet dw 3x3 144", 144, 56, 56, 144, 3, 1, 1, 144 },
+  { "mobilenet dw 3x3/2 144", 144, 56, 56, 144, 3, 2, 1, 144 },
+  { "mobilenet dw 3x3 32 @112", 32, 112, 112, 32, 3, 1, 1, 32 },
+};
+
+typedef struct
+{
+  const char *name;
+  int64_t m, n, k;
+  gboolean packed;   /* B packed, else read as stored (transposed) */
+} DenseCase;
+
+static const DenseCase dense_cases[] = {
+  { "fc 512->1000 as stored", 1, 1000, 512, FALSE },
+  { "fc 4096->4096 as stored", 1, 4096, 4096, FALSE },
+  { "fc 4096->4096 packed", 1, 4096, 4096, TRUE },
+  { "gemm 256x256x256", 256, 256, 256, TRUE },
+};
+
+static void
+fill_random (float *data, int64_t n, guint32 seed)
+{
+  GRand *rand = g_rand_new_with_seed (seed);
+
+  for (int64_t i = 0; i < n; i++)
+    data[i] = (float) g_rand_double_range (rand, -1.0, 1.0);
+  g_rand_free (rand);
+}
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+typedef void (*RunFunc) (gpointer data);
+
+typedef struct
+{
+  double wall;   /* seconds per call */
+  double cpu;    /* least CPU seconds per call over all threads */
+} Timing;
+
+static double
+cpu_seconds (void)
+{
+  struct timespec now;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &now);
+  return now.tv_sec + now.tv_nsec * 1e-9;
+}
+
+/* The median wall time and the least CPU time over @runs timed calls after
+ * one warm-up.  The least CPU time shows the kernels' own speed on a
+ * machine shared with other work, whose caches other processes flush. */
+static Timing
+time_median (RunFunc func, gpointer data, int runs)
+{
+  double *wall = g_new (double, runs), *cpu = g_new (double, runs);
+  Timing median;
+
+  func (data);
+  for (int i = 0; i < runs; i++)
+    {
+      double cpu_start = cpu_seconds ();
+      gint64 start = g_get_monotonic_time ();
+
+      func (data);
+      wall[i] = (g_get_monotonic_time () - start) * 1e-6;
+      cpu[i] = cpu_seconds () - cpu_start;
+    }
+  qsort (wall, runs, sizeof (double), compare_doubles);
+  qsort (cpu, runs, sizeof (double), compare_doubles);
+  median = (Timing) { wall[runs / 2], cpu[0] };
+  g_free (wall);
+  g_free (cpu);
+  return median;
+}
+
+static void
+print_timing (const char *name, const CsKernels *kernels, int threads, Timing timing,
+              double flops)
+{
+  printf ("%-28s %-8s %d  %8.3f ms  %7.1f GFLOP/s   best %7.1f GFLOP/CPU-s\n", name,
+          kernels->name, threads, timing.wall * 1e3, flops / timing.wall * 1e-9,
+          flops / timing.cpu * 1e-9);
+}
+
+typedef struct
+{
+  CsConvPlan   *plan;
+  const float  *x;
+  float        *y;
+  CsThreadPool *pool;
+  void        **scratch;
+  CsGemm        gemm;
+} Job;
+
+static void
+run_conv (gpointer data)
+{
+  Job *job = data;
+  CsActivation relu = { CS_ACT_RELU, 0, 0 };
+
+  cs_conv_plan_run (job->plan, job->x, job->y, &relu, job->pool, job->scratch);
+}
+
+static void
+run_gemm (gpointer data)
+{
+  Job *job = data;
+
+  cs_gemm_run (&job->gemm, job->pool, job->scratch);
+}
+
+static void **
+new_scratch (int threads, size_t bytes)
+{
+  void **scratch = g_new (void *, threads);
+
+  for (int t = 0; t < threads; t++)
+    scratch[t] = g_malloc0 (bytes);
+  return scratch;
+}
+
+static void
+free_scratch (void **scratch, int threads)
+{
+  for (int t = 0; t < threads; t++)
+    g_free (scratch[t]);
+  g_free (scratch);
+}
+
+/* Returns the median seconds per run. */
+static double
+bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
+{
+  CsConvShape shape = { 1, cc->c, cc->h, cc->w, cc->m, 0, 0, { cc->k, cc->k },
+                        { cc->stride, cc->stride }, { 1, 1 },
+                        { cc->pad, cc->pad, cc->pad, cc->pad }, cc->groups };
+  int64_t weights_n, macs;
+  float *x, *w, *b, *y;
+  Job job = { 0 };
+  Timing timing;
+
+  shape.out_h = cs_window_output_size (cc->h, cc->k, cc->stride, 1, cc->pad, cc->pad, FALSE);
+  shape.out_w = cs_window_output_size (cc->w, cc->k, cc->stride, 1, cc->pad, cc->pad, FALSE);
+  weights_n = cc->m * (cc->c / cc->groups) * cc->k * cc->k;
+  macs = shape.out_h * shape.out_w * weights_n;
+  x = g_new (float, cc->c * cc->h * cc->w);
+  w = g_new (float, weights_n);
+  b = g_new (float, cc->m);
+  y = g_new (float, cc->m * shape.out_h * shape.out_w);
+  fill_random (x, cc->c * cc->h * cc->w, 1);
+  fill_random (w, weights_n, 2);
+  fill_random (b, cc->m, 3);
+
+  job.plan = cs_conv_plan_new (kernels, &shape, w, b);
+  job.x = x;
+  job.y = y;
+  job.pool = cs_thread_pool_new (threads);
+  job.scratch = new_scratch (threads, cs_conv_scratch_bytes (kernels, &shape));
+  timing = time_median (run_conv, &job, runs);
+  print_timing (cc->name, kernels, threads, timing, 2.0 * macs);
+
+  free_scratch (job.scratch, threads);
+  cs_thread_pool_free (job.pool);
+  cs_conv_plan_free (job.plan);
+  g_free (x);
+  g_free (w);
+  g_free (b);
+  g_free (y);
+  return timing.cpu;
+}
+
+/* Every convolution of the model at @path as a case; the names are the
+ * layers' and stay alive with the model. */
+static GArray *
+model_cases (const char *path, CsModel **model)
+{
+  GArray *cases = g_array_new (FALSE, FALSE, sizeof (ConvCase));
+  g_autoptr (GError) error = NULL;
+
+  *model = cs_model_load_file (path, NULL, &error);
+  if (*model == NULL)
+    {
+      fprintf (stderr, "%s\n", error->message);
+      exit (1);
+    }
+  for (size_t i = 0; i < cs_model_n_layers (*model); i++)
+    {
+      const CsLayerInfo *info = cs_model_layer (*model, i);
+      ConvCase cc;
+
+      if (info->kind != CS_LAYER_CONV || info->kernel[0] != info->kernel[1]
+          || info->stride[0] != info->stride[1] || info->pads[0] != info->pads[2]
+          || info->pads[1] != info->pads[3] || info->pads[0] != info->pads[1]
+          || info->dilation[0] != 1 || info->dilation[1] != 1)
+        continue;
+      cc = (ConvCase) { info->name, info->in_shape.dims[1], info->in_shape.dims[2],
+                        info->in_shape.dims[3], info->out_shape.dims[1], info->kernel[0],
+                        info->stride[0], info->pads[0], info->groups };
+      g_array_append_val (cases, cc);
+    }
+  return cases;
+}
+
+static void
+bench_dense (const DenseCase *dc, const CsKernels *kernels, int threads, int runs)
+{
+  float *a = g_new (float, dc->m * dc->k);
+  float *b = g_new (float, dc->k * dc->n);
+  float *packed = g_new (float, dc->k * dc->n);
+  float *c = g_new (float, dc->m * dc->n);
+  Job job = { 0 };
+  Timing timing;
+
+  fill_random (a, dc->m * dc->k, 4);
+  fill_random (b, dc->k * dc->n, 5);
+  /* As a dense layer stores it: B transposed (n × k). */
+  cs_pack_b (kernels, packed, b, dc->k, dc->n, 1, dc->k);
+  job.gemm = (CsGemm) { kernels, dc->m, dc->n, dc->k, { a, dc->k, 1, FALSE },
+                        { dc->packed ? packed : b, 1, dc->k, dc->packed }, c, dc->n, 1.0f,
+                        FALSE, NULL };
+  job.pool = cs_thread_pool_new (threads);
+  job.scratch = new_scratch (threads, cs_gemm_scratch_bytes (&job.gemm));
+  timing = time_median (run_gemm, &job, runs);
+  print_timing (dc->name, kernels, threads, timing, 2.0 * dc->m * dc->n * dc->k);
+
+  free_scratch (job.scratch, threads);
+  cs_thread_pool_free (job.pool);
+  g_free (a);
+  g_free (b);
+  g_free (packed);
+  g_free (c);
+}
+
+int
+main (int argc, char **argv)
+{
+  int runs = 21, threads = 0;
+  g_autofree char *table = NULL, *filter = NULL, *model_path = NULL;
+  GOptionEntry entries[] = {
+    { "runs", 'n', 0, G_OPTION_ARG_INT, &runs, "Timed runs per case (default 21)", "N" },
+    { "threads", 'j', 0, G_OPTION_ARG_INT, &threads, "Only this thread count (default: 1 and 2)", "N" },
+    { "table", 't', 0, G_OPTION_ARG_STRING, &table, "Only this kernel table", "NAME" },
+    { "filter", 'f', 0, G_OPTION_ARG_STRING, &filter, "Only cases whose name contains TEXT", "TEXT" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "The convolutions of this ONNX model", "FILE" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("— kernel throughput");
+  g_autoptr (GError) error = NULL;
+  const char *names[] = { "avx512", "avx2", "generic" };
+  CsModel *model = NULL;
+  GArray *cases;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "%s\n", error->message);
+      return 2;
+    }
+  runs = MAX (runs, 1);
+  if (model_path != NULL)
+    cases = model_cases (model_path, &model);
+  else
+    {
+      cases = g_array_new (FALSE, FALSE, sizeof (ConvCase));
+      g_array_append_vals (cases, conv_cases, G_N_ELEMENTS (conv_cases));
+    }
+  printf ("# dispatched table: %s\n", cs_kernels_get ()->name);
+  for (int t = 1; t <= 2; t++)
+    {
+      int n_threads = threads > 0 ? threads : t;
+
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          const CsKernels *kernels = cs_kernels_by_name (names[i]);
+
+          if (kernels == NULL || (table != NULL && strcmp (table, names[i]) != 0))
+            continue;
+          double total = 0;
+
+          for (guint c = 0; c < cases->len; c++)
+            {
+              const ConvCase *cc = &g_array_index (cases, ConvCase, c);
+
+              if (filter == NULL || strstr (cc->name, filter) != NULL)
+                total += bench_conv (cc, kernels, n_threads, runs);
+            }
+          for (guint d = 0; model == NULL && d < G_N_ELEMENTS (dense_cases); d++)
+            if (filter == NULL || strstr (dense_cases[d].name, filter) != NULL)
+              bench_dense (&dense_cases[d], kernels, n_threads, runs);
+          if (model != NULL)
+            printf ("# total convolution CPU time %.3f ms\n", total * 1e3);
+        }
+      if (threads > 0)
+        break;
+    }
+  g_array_unref (cases);
+  cs_model_free (model);
+  return 0;
+}

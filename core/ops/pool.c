@@ -73,24 +73,31 @@ tap_range (int64_t start, int dilation, int kernel, int64_t lo, int64_t hi,
   *last = (int) MAX (MIN (b, kernel), *first);
 }
 
-/* Folds @n inputs @stride apart into @acc; contiguous (and vectorized) at
- * stride 1. */
+/* Folds @n inputs @stride apart into @acc.  Strides 1 and 2 (nearly
+ * every CNN pool) get loops of their own, which compilers vectorize. */
 static inline void
 fold_into (gboolean is_max, float *acc, const float *src, int64_t n,
            int64_t stride)
 {
-  if (is_max && stride == 1)
-    for (int64_t i = 0; i < n; i++)
-      acc[i] = src[i] > acc[i] ? src[i] : acc[i];
-  else if (is_max)
-    for (int64_t i = 0; i < n; i++)
-      acc[i] = src[i * stride] > acc[i] ? src[i * stride] : acc[i];
-  else if (stride == 1)
-    for (int64_t i = 0; i < n; i++)
-      acc[i] += src[i];
+#define FOLD_LOOP(STRIDE)                                               \
+  do                                                                    \
+    {                                                                   \
+      if (is_max)                                                       \
+        for (int64_t i = 0; i < n; i++)                                 \
+          acc[i] = src[i * (STRIDE)] > acc[i] ? src[i * (STRIDE)] : acc[i]; \
+      else                                                              \
+        for (int64_t i = 0; i < n; i++)                                 \
+          acc[i] += src[i * (STRIDE)];                                  \
+    }                                                                   \
+  while (0)
+
+  if (stride == 1)
+    FOLD_LOOP (1);
+  else if (stride == 2)
+    FOLD_LOOP (2);
   else
-    for (int64_t i = 0; i < n; i++)
-      acc[i] += src[i * stride];
+    FOLD_LOOP (stride);
+#undef FOLD_LOOP
 }
 
 /* Output row @oy of one plane, separably: the window's rows that fall in
@@ -301,7 +308,7 @@ pool_range (void *user, int64_t begin, int64_t end, int thread)
   const int64_t hi = task->in_w - 1 + left - span < 0 ? lo
                      : CLAMP ((task->in_w - 1 + left - span) / stride + 1,
                               lo, task->out_w);
-  int64_t hp, wp;
+  int64_t hp = 0, wp = 0;
   const gboolean flat = task->indices == NULL
                         && flat_layout (w, task->in_h, task->in_w, task->out_h,
                                         task->out_w, &hp, &wp);

@@ -62,20 +62,29 @@ gboolean   cs_fb_check       (CsFbReader *reader,
 
 CsFbTable  cs_fb_root        (CsFbReader *reader);
 
+/* Whether the table stores @field (absent fields read as their default). */
 gboolean   cs_fb_present     (const CsFbReader *reader, const CsFbTable *table, int field);
 
-guint8     cs_fb_u8          (CsFbReader *reader, const CsFbTable *table, int field, guint8 fallback);
-gint8      cs_fb_i8          (CsFbReader *reader, const CsFbTable *table, int field, gint8 fallback);
-gint32     cs_fb_i32         (CsFbReader *reader, const CsFbTable *table, int field, gint32 fallback);
-guint32    cs_fb_u32         (CsFbReader *reader, const CsFbTable *table, int field, guint32 fallback);
-guint64    cs_fb_u64         (CsFbReader *reader, const CsFbTable *table, int field, guint64 fallback);
-float      cs_fb_f32         (CsFbReader *reader, const CsFbTable *table, int field, float fallback);
+/* Scalar fields, @fallback when absent. */
+guint8     cs_fb_u8          (CsFbReader *reader, const CsFbTable *table, int field,
+                              guint8 fallback);
+gint8      cs_fb_i8          (CsFbReader *reader, const CsFbTable *table, int field,
+                              gint8 fallback);
+gint32     cs_fb_i32         (CsFbReader *reader, const CsFbTable *table, int field,
+                              gint32 fallback);
+guint32    cs_fb_u32         (CsFbReader *reader, const CsFbTable *table, int field,
+                              guint32 fallback);
+guint64    cs_fb_u64         (CsFbReader *reader, const CsFbTable *table, int field,
+                              guint64 fallback);
+float      cs_fb_f32         (CsFbReader *reader, const CsFbTable *table, int field,
+                              float fallback);
 
 /* A sub-table field; absent (pos 0) when the field is. */
 CsFbTable  cs_fb_table       (CsFbReader *reader, const CsFbTable *table, int field);
 /* A vector field of @elem_size-byte elements (4 for offsets to tables);
  * empty when the field is absent. */
-CsFbVector cs_fb_vector      (CsFbReader *reader, const CsFbTable *table, int field, guint32 elem_size);
+CsFbVector cs_fb_vector      (CsFbReader *reader, const CsFbTable *table, int field,
+                              guint32 elem_size);
 /* A string field as valid UTF-8 (invalid bytes replaced), newly
  * allocated; NULL when absent. */
 char      *cs_fb_string      (CsFbReader *reader, const CsFbTable *table, int field);

@@ -352,6 +352,77 @@ test_binary_float (void)
                 FLOATS (1, 2, 1.5f, 2, 1.25f, 1.5f, 7, 8, 4.5f, 5, 2.75f, 3));
 }
 
+static void
+row_major_strides (const CsShape *shape, int64_t *strides)
+{
+  for (int d = shape->rank - 1; d >= 0; d--)
+    strides[d] = d == shape->rank - 1 ? 1 : strides[d + 1] * shape->dims[d + 1];
+}
+
+/* Random broadcasts up to rank 5 (unit, equal and missing dimensions in
+ * any mix), against the NumPy rule written out index by index. */
+static void
+test_binary_reference (void)
+{
+  GRand *rand = g_rand_new_with_seed (11);
+  CsThreadPool *pool = cs_thread_pool_new (2);
+
+  for (int round = 0; round < 300; round++)
+    {
+      g_autoptr (Net) net = net_new ();
+      const int rank = g_rand_int_range (rand, 0, 6);
+      CsShape sa = { .rank = g_rand_int_range (rand, 0, rank + 1) };
+      CsShape sb = { .rank = g_rand_int_range (rand, 0, rank + 1) };
+      CsShape sy = { .rank = MAX (sa.rank, sb.rank) };
+      int64_t sa_strides[CS_MAX_RANK], sb_strides[CS_MAX_RANK];
+      g_autofree float *a = NULL, *b = NULL, *want = NULL;
+      int ia, ib, y;
+
+      for (int d = 0; d < sy.rank; d++)
+        {
+          int64_t dim = g_rand_int_range (rand, 1, 5);
+          int ka = d - (sy.rank - sa.rank), kb = d - (sy.rank - sb.rank);
+
+          if (ka >= 0)
+            sa.dims[ka] = g_rand_boolean (rand) ? 1 : dim;
+          if (kb >= 0)
+            sb.dims[kb] = g_rand_boolean (rand) ? 1 : dim;
+          sy.dims[d] = MAX (ka >= 0 ? sa.dims[ka] : 1, kb >= 0 ? sb.dims[kb] : 1);
+        }
+      a = iota (cs_shape_numel (&sa), 1);
+      b = iota (cs_shape_numel (&sb), 0.5f);
+      want = g_new (float, cs_shape_numel (&sy));
+      row_major_strides (&sa, sa_strides);
+      row_major_strides (&sb, sb_strides);
+      for (int64_t i = 0; i < cs_shape_numel (&sy); i++)
+        {
+          int64_t rest = i, oa = 0, ob = 0;
+
+          for (int d = sy.rank - 1; d >= 0; d--)
+            {
+              int64_t index = rest % sy.dims[d];
+              int ka = d - (sy.rank - sa.rank), kb = d - (sy.rank - sb.rank);
+
+              rest /= sy.dims[d];
+              if (ka >= 0 && sa.dims[ka] > 1)
+                oa += index * sa_strides[ka];
+              if (kb >= 0 && sb.dims[kb] > 1)
+                ob += index * sb_strides[kb];
+            }
+          want[i] = a[oa] - b[ob];
+        }
+
+      ia = add_input (net, "a", CS_DTYPE_FLOAT32, sa);
+      ib = add_input (net, "b", CS_DTYPE_FLOAT32, sb);
+      y = add_value (net, "y");
+      add_node (net, &cs_op_sub, "sub", NULL, IDS (ia, ib), IDS (y));
+      run_net (net, (const void *[]) { a, b }, round % 2 ? pool : NULL);
+      expect_floats (net, y, sy, want);
+    }
+  cs_thread_pool_free (pool);
+  g_rand_free (rand);
+}
+
 /* Large enough to split across threads mid-row; also checks the fused
  * activation and that the pool changes nothing. */
 static void
@@ -1436,6 +1507,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops/clip-inputs", test_clip_inputs);
   g_test_add_func ("/ops/clip-errors", test_clip_errors);
   g_test_add_func ("/ops/binary-float", test_binary_float);
+  g_test_add_func ("/ops/binary-reference", test_binary_reference);
   g_test_add_func ("/ops/binary-threads", test_binary_threads);
   g_test_add_func ("/ops/binary-int64", test_binary_int64);
   g_test_add_func ("/ops/binary-errors", test_binary_errors);

@@ -116,6 +116,8 @@ conv_prepare (CsGraph *graph, CsNode *node, GError **error)
 
   cs_conv_plan_free (params->packed);
   params->packed = new_plan (graph, node);
+  /* The plan holds its own copies of the weights and the bias. */
+  node->packed_inputs = (1u << 1) | (1u << 2);
   return TRUE;
 }
 

@@ -3,10 +3,11 @@
  * classify.c — `convscope classify`: run an image classifier on image
  * files and print the most likely classes with their labels.
  *
- * Labels come from --labels FILE, else from the model itself (TFLite
- * metadata), else from labels.txt beside the model, else classes are
- * shown as "class N".  A labels file that cannot be used is a warning,
- * never a failure: the numbers are still worth seeing.
+ * How images become inputs and where labels come from is the model
+ * card's business (core/card.c, docs/model-card.md): --card FILE, else
+ * MODEL.ini beside the model, else defaults from the model.  --resize and
+ * --labels override the card.  A labels file that cannot be used is a
+ * warning, never a failure: the numbers are still worth seeing.
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,27 +15,31 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cs-pixels.h"
 #include "image.h"
 #include "tensor.h"
 
 #define DEFAULT_TOP   5
-/* Larger inputs are surely a mistake, and the image buffers stay small. */
-#define MAX_INPUT_SIDE 16384
-/* How far from 1 a sum of scores may be and still count as probabilities. */
-#define SUM_TOLERANCE 1e-3
 
 typedef struct
 {
   const char *model_path;
   CsModel    *model;
+  CsCard     *card;
+  CsLabels   *labels;
   CsSession  *session;
   CsTensor    input;
-  int         channels, height, width;
   size_t      n_classes;
-  char      **labels;     /* NULL-terminated, or NULL */
-  size_t      n_labels;
   int         top;
 } Classifier;
+
+/* What the command line says over the card. */
+typedef struct
+{
+  const char *card_path;
+  const char *labels_path;
+  const char *resize;
+} Overrides;
 
 typedef struct
 {
@@ -42,70 +47,68 @@ typedef struct
   double probability;
 } Prediction;
 
-/* One label per line; a final newline does not start another label. */
-static char **
-read_labels (const char *path, GError **error)
+/* Labels from --labels with the card's offset, else the card's choice;
+ * one that cannot be used is a warning and classes go by number. */
+static CsLabels *
+find_labels (const Classifier *c, const char *labels_path)
 {
-  g_autofree char *contents = NULL;
-  gsize            length;
-  char           **lines;
-  guint            n;
+  GError   *error = NULL;
+  CsLabels *labels;
 
-  if (!g_file_get_contents (path, &contents, &length, error))
-    return NULL;
-  if (!g_utf8_validate (contents, length, NULL))
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
-                   "%s: not UTF-8 text", path);
-      return NULL;
-    }
-  lines = g_strsplit (contents, "\n", -1);
-  n = g_strv_length (lines);
-  if (n > 0 && lines[n - 1][0] == '\0')
-    {
-      g_free (lines[n - 1]);
-      lines[n - 1] = NULL;
-    }
-  for (char **line = lines; *line != NULL; line++)
-    g_strstrip (*line);
-  return lines;
-}
-
-static char **
-find_labels (const char *labels_path, const char *model_path, const CsModel *model)
-{
-  const char *const *embedded = cs_model_embedded_labels (model);
-  g_autofree char   *dir = NULL;
-  g_autofree char   *beside = NULL;
-  char             **labels;
-  GError            *error = NULL;
-
-  if (labels_path == NULL && embedded != NULL)
-    return g_strdupv ((char **) embedded);
-  if (labels_path == NULL)
-    {
-      dir = g_path_get_dirname (model_path);
-      beside = g_build_filename (dir, "labels.txt", NULL);
-      if (!g_file_test (beside, G_FILE_TEST_EXISTS))
-        return NULL;
-      labels_path = beside;
-    }
-  labels = read_labels (labels_path, &error);
+  labels = labels_path != NULL
+           ? cs_labels_load (labels_path, c->card->label_offset, &error)
+           : cs_labels_for_card (c->card, c->model, &error);
   if (labels == NULL)
     {
-      cli_warning ("cannot use the labels: %s; showing class numbers",
-                   error->message);
+      cli_warning ("cannot use the labels: %s; showing class numbers", error->message);
       g_error_free (error);
+      labels = cs_labels_new (NULL, c->card->label_offset, NULL);
     }
   return labels;
 }
 
-/* Checks that the model is an image classifier this command can feed:
- * one 1×C×H×W input with C 1 or 3, and scores as output 0. */
+/* "stretch", "letterbox", "crop" or "crop:FRACTION" over the card. */
 static gboolean
-check_model (Classifier *c, GError **error)
+apply_resize (CsCard *card, const char *text, GError **error)
 {
-  const CsTensor *input;
+  const char *fraction = NULL;
+  char       *end;
+  double      value;
+
+  if (strcmp (text, "stretch") == 0)
+    card->resize = CS_RESIZE_STRETCH;
+  else if (strcmp (text, "letterbox") == 0)
+    card->resize = CS_RESIZE_LETTERBOX;
+  else if (strcmp (text, "crop") == 0 || g_str_has_prefix (text, "crop:"))
+    {
+      card->resize = CS_RESIZE_CROP;
+      fraction = text[4] == ':' ? text + 5 : NULL;
+    }
+  else
+    {
+      cli_usage_error (error, "--resize takes stretch, crop[:FRACTION] or letterbox, not '%s'",
+                       text);
+      return FALSE;
+    }
+  if (fraction == NULL)
+    return TRUE;
+  value = g_ascii_strtod (fraction, &end);
+  if (end == fraction || *end != '\0' || !(value > 0.0 && value <= 1.0))
+    {
+      cli_usage_error (error, "the crop fraction must be a number in (0, 1], not '%s'",
+                       fraction);
+      return FALSE;
+    }
+  card->crop_fraction = value;
+  return TRUE;
+}
+
+/* Checks that the model is an image classifier this command can feed:
+ * one input, an image as its card says (1×C×H×W with C 1 or 3), and
+ * scores as output 0. */
+static gboolean
+check_model (Classifier *c, const Overrides *overrides, GError **error)
+{
   const CsTensor *output;
 
   if (cs_model_n_inputs (c->model) != 1 || cs_model_n_outputs (c->model) < 1)
@@ -116,23 +119,10 @@ check_model (Classifier *c, GError **error)
                    cs_model_n_inputs (c->model), cs_model_n_outputs (c->model));
       return FALSE;
     }
-  input = cs_model_input (c->model, 0);
-  if (input->shape.rank != 4 || input->shape.dims[0] != 1
-      || (input->shape.dims[1] != 1 && input->shape.dims[1] != 3)
-      || input->shape.dims[2] < 1 || input->shape.dims[2] > MAX_INPUT_SIDE
-      || input->shape.dims[3] < 1 || input->shape.dims[3] > MAX_INPUT_SIDE)
-    {
-      g_autofree char *shape = cs_shape_to_string (&input->shape);
-
-      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                   "%s: classify needs an image input of shape 1×3×H×W or "
-                   "1×1×H×W; input '%s' is %s", c->model_path, input->name,
-                   shape);
-      return FALSE;
-    }
-  c->channels = (int) input->shape.dims[1];
-  c->height = (int) input->shape.dims[2];
-  c->width = (int) input->shape.dims[3];
+  c->card = cs_card_load (c->model, c->model_path, overrides->card_path, error);
+  if (c->card == NULL
+      || (overrides->resize != NULL && !apply_resize (c->card, overrides->resize, error)))
+    return FALSE;
 
   output = cs_model_output (c->model, 0);
   c->n_classes = (size_t) cs_shape_numel (&output->shape);
@@ -143,38 +133,8 @@ check_model (Classifier *c, GError **error)
                    c->model_path, output->name);
       return FALSE;
     }
-  return cli_tensor_alloc (&c->input, input->name, &input->shape, error);
-}
-
-/* The scores as probabilities: kept when they already are (each in
- * [0, 1], summing to 1), otherwise passed through a softmax. */
-static void
-to_probabilities (const float *scores, size_t n, double *probabilities)
-{
-  double   sum = 0.0, max = -INFINITY;
-  gboolean in_range = TRUE;
-
-  for (size_t i = 0; i < n; i++)
-    {
-      in_range = in_range && scores[i] >= 0.0f && scores[i] <= 1.0f;
-      sum += scores[i];
-      max = MAX (max, (double) scores[i]);
-    }
-  if (in_range && fabs (sum - 1.0) <= SUM_TOLERANCE)
-    {
-      for (size_t i = 0; i < n; i++)
-        probabilities[i] = scores[i];
-      return;
-    }
-  /* Subtracting the maximum keeps exp() from overflowing. */
-  sum = 0.0;
-  for (size_t i = 0; i < n; i++)
-    {
-      probabilities[i] = exp (scores[i] - max);
-      sum += probabilities[i];
-    }
-  for (size_t i = 0; i < n; i++)
-    probabilities[i] /= sum;
+  return cli_tensor_alloc (&c->input, cs_model_input (c->model, 0)->name,
+                           &cs_model_input (c->model, 0)->shape, error);
 }
 
 /* Most probable first, NaN (from a broken model) last; the lower class
@@ -208,9 +168,9 @@ select_top (const double *probabilities, size_t n, Prediction *top, int k)
 static char *
 label_for (const Classifier *c, size_t index)
 {
-  if (index < c->n_labels)
-    return cli_printable (c->labels[index]);
-  return g_strdup_printf ("class %zu", index);
+  g_autofree char *name = cs_labels_name (c->labels, index);
+
+  return cli_printable (name);
 }
 
 static gboolean
@@ -219,12 +179,11 @@ classify_image (Classifier *c, const char *path, Prediction *top, GError **error
   CsResult *result = NULL;
   double   *probabilities;
 
-  if (!cli_image_to_planar (path, c->channels, c->height, c->width,
-                            c->input.data, error)
+  if (!cli_image_to_tensor (path, c->card, &c->input, error)
       || !cs_session_run (c->session, &c->input, 1, NULL, &result, error))
     return FALSE;
   probabilities = g_new (double, c->n_classes);
-  to_probabilities (result->outputs[0].data, c->n_classes, probabilities);
+  cs_card_probabilities (c->card, result->outputs[0].data, c->n_classes, probabilities);
   select_top (probabilities, c->n_classes, top, c->top);
   g_free (probabilities);
   cs_result_free (result);
@@ -276,6 +235,18 @@ add_predictions (JsonBuilder *builder, const Classifier *c, const char *path,
   json_builder_end_object (builder);
 }
 
+/* @text made printable, or null. */
+static void
+add_optional_string (JsonBuilder *builder, const char *text)
+{
+  g_autofree char *shown = text != NULL ? cli_printable (text) : NULL;
+
+  if (shown != NULL)
+    json_builder_add_string_value (builder, shown);
+  else
+    json_builder_add_null_value (builder);
+}
+
 /* Classifies every image; text is printed as it goes, JSON at the end
  * (so a failure leaves no half document). */
 static gboolean
@@ -291,6 +262,11 @@ classify_all (Classifier *c, char **images, int n_images, gboolean json,
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "model");
       json_builder_add_string_value (builder, model_shown);
+      /* Where the preprocessing and the labels came from. */
+      json_builder_set_member_name (builder, "card");
+      add_optional_string (builder, c->card->path);
+      json_builder_set_member_name (builder, "labels");
+      add_optional_string (builder, cs_labels_source (c->labels));
       json_builder_set_member_name (builder, "images");
       json_builder_begin_array (builder);
     }
@@ -317,7 +293,7 @@ classify_all (Classifier *c, char **images, int n_images, gboolean json,
 }
 
 static gboolean
-classify (const char *model_path, const char *labels_path, char **images,
+classify (const char *model_path, const Overrides *overrides, char **images,
           int n_images, int top, gboolean json, GError **error)
 {
   Classifier c = { .model_path = model_path };
@@ -326,24 +302,29 @@ classify (const char *model_path, const char *labels_path, char **images,
   c.model = cli_load_model (model_path, error);
   if (c.model == NULL)
     return FALSE;
-  ok = check_model (&c, error)
+  ok = check_model (&c, overrides, error)
        && (c.session = cs_session_new (c.model, 0, error)) != NULL;
   if (ok)
     {
-      c.labels = find_labels (labels_path, model_path, c.model);
-      c.n_labels = c.labels != NULL ? g_strv_length (c.labels) : 0;
-      if (c.labels != NULL && c.n_labels != c.n_classes)
-        cli_warning ("%zu label%s for %zu classes; classes without a label "
-                     "are shown as \"class N\"", c.n_labels,
-                     c.n_labels == 1 ? "" : "s", c.n_classes);
+      size_t n_labels;
+
+      c.labels = find_labels (&c, overrides->labels_path);
+      n_labels = cs_labels_count (c.labels);
+      if (n_labels > 0 && (int64_t) n_labels != (int64_t) c.n_classes + c.card->label_offset)
+        cli_warning ("%zu label%s for %zu classes (label offset %d); classes without "
+                     "a label are shown as \"class N\"", n_labels,
+                     n_labels == 1 ? "" : "s", c.n_classes, c.card->label_offset);
       c.top = (int) MIN ((size_t) top, c.n_classes);
+      cs_pixels_init ();
       ok = classify_all (&c, images, n_images, json, error);
+      cs_pixels_exit ();
     }
 
-  g_strfreev (c.labels);
+  cs_labels_free (c.labels);
   cli_tensor_clear (&c.input);
   if (c.session != NULL)
     cs_session_free (c.session);
+  cs_card_free (c.card);
   cs_model_free (c.model);
   return ok;
 }
@@ -352,29 +333,39 @@ int
 cli_classify (int argc, char **argv)
 {
   g_autofree char *labels_path = NULL;
+  g_autofree char *card_path = NULL;
+  g_autofree char *resize = NULL;
   int              top = DEFAULT_TOP;
   gboolean         json = FALSE;
   const GOptionEntry entries[] = {
+    { "card", 'c', 0, G_OPTION_ARG_FILENAME, &card_path,
+      "The model card (default: MODEL.ini beside the model, if any)", "FILE" },
+    { "resize", 'r', 0, G_OPTION_ARG_STRING, &resize,
+      "stretch, crop[:FRACTION] or letterbox, over the card (default: the "
+      "card's, else stretch; a crop keeps FRACTION of the sides of the largest "
+      "centred one, the card's or 0.875)", "POLICY" },
     { "labels", 'l', 0, G_OPTION_ARG_FILENAME, &labels_path,
-      "Class names, one per line (default: the model's own, else labels.txt "
-      "beside the model)", "FILE" },
+      "Class names, one per line (default: the card's, else the model's own, "
+      "else labels.txt beside the model)", "FILE" },
     { "top", 'k', 0, G_OPTION_ARG_INT, &top,
       "How many classes to show (default 5)", "K" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the results as JSON", NULL },
     { NULL }
   };
+  Overrides overrides;
   GError *error = NULL;
 
   if (!cli_parse_options (&argc, &argv, entries, "MODEL IMAGE…",
                           "Classify images.",
-                          "Each image is made upright, composited over white "
-                          "if it has transparency,\nstretched to the model's "
-                          "input size (bilinear, aspect ratio not kept) and\n"
-                          "scaled to [0, 1] RGB, without mean/std "
-                          "normalization.  Scores that are not\nalready "
-                          "probabilities go through a softmax.\n\n"
+                          "Images are prepared as the model card says (see "
+                          "docs/model-card.md).  Without\na card: made upright, "
+                          "stretched to the model's input size (with GEGL,\n"
+                          "averaging when shrinking), composited over white, and "
+                          "scaled to [0, 1] RGB,\nor to bytes through the input's "
+                          "quantization for quantized models.  Scores\nthat are "
+                          "not already probabilities go through a softmax.\n\n"
                           "Example:\n  convscope classify mobilenet.tflite "
-                          "cat.jpg dog.png --top 3",
+                          "cat.jpg dog.png --top 3 --resize crop:0.875",
                           2, -1, &error))
     return cli_fail (error);
   if (top < 1)
@@ -382,7 +373,8 @@ cli_classify (int argc, char **argv)
       cli_usage_error (&error, "--top must be at least 1, not %d", top);
       return cli_fail (error);
     }
-  if (!classify (argv[1], labels_path, argv + 2, argc - 2, top, json, &error))
+  overrides = (Overrides) { card_path, labels_path, resize };
+  if (!classify (argv[1], &overrides, argv + 2, argc - 2, top, json, &error))
     return cli_fail (error);
   return 0;
 }

@@ -249,7 +249,8 @@ typedef enum
 
 typedef enum
 {
-  CS_RESAMPLE_ANTIALIAS, /* bilinear, averaging over the footprint when shrinking */
+  CS_RESAMPLE_ANTIALIAS, /* averaging over each output pixel's footprint when
+                          * shrinking (GEGL's LoHalo), smooth when enlarging */
   CS_RESAMPLE_BILINEAR,  /* bilinear point samples, no averaging */
   CS_RESAMPLE_NEAREST
 } CsResample;
@@ -276,6 +277,9 @@ typedef struct
   char          *model_path;
   char          *name;          /* for people; default: the model's file name */
   CsTask         task;
+  gboolean       probabilities; /* output 0 is a probability distribution
+                                 * already; default: the network ends in
+                                 * a softmax */
   int            width, height; /* the input tensor's */
   CsChannels     channels;
   CsResize       resize;
@@ -286,7 +290,9 @@ typedef struct
                                  * transparency is composited over */
   float          fill[3];       /* the same for letterbox borders */
   CsNormalize    normalize;
-  float          range;         /* CS_NORMALIZE_MEAN_STD, in tensor channel order */
+  /* CS_NORMALIZE_MEAN_STD: (range·pixel − mean) / std, mean and std in
+   * the tensor's channel order. */
+  float          range;
   float          mean[3];
   float          std[3];
   CsQuantization quant;         /* CS_NORMALIZE_QUANTIZATION */
@@ -310,6 +316,13 @@ CsCard *cs_card_load     (const CsModel *model,
                           const char    *card_path,
                           GError       **error);
 void    cs_card_free     (CsCard *card);
+/* Class probabilities from the @n scores of output 0 (into @probabilities,
+ * n entries, owned by the caller): as they are when the card says they
+ * already are, otherwise through a softmax. */
+void    cs_card_probabilities (const CsCard *card,
+                               const float  *scores,
+                               size_t        n,
+                               double       *probabilities);
 
 /* Which part of the source image goes where in the input tensor. */
 typedef struct
@@ -367,6 +380,12 @@ const char *cs_labels_lookup   (const CsLabels *labels,
 char       *cs_labels_name     (const CsLabels *labels,
                                 size_t          index);
 void        cs_labels_free     (CsLabels *labels);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsModel, cs_model_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsSession, cs_session_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsResult, cs_result_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsCard, cs_card_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsLabels, cs_labels_free)
 
 G_END_DECLS
 

@@ -932,7 +932,79 @@ test_classify (void)
   {
     g_autoptr (Outcome) o = run_cli ("classify", two, red, NULL);
 
-    assert_error_line (o, 1, "classify needs an image input");
+    assert_error_line (o, 1, "not an image of shape 1×3×H×W");
+  }
+  remove_tree (tmp);
+}
+
+/* The model card and --resize: a card beside the model is picked up, its
+ * background shows through transparency, letterbox borders take its fill
+ * colour, and bad options or cards are one-line errors. */
+static void
+test_classify_card (void)
+{
+  g_autofree char *model = NULL, *tmp = NULL, *beside_model = NULL, *card = NULL,
+                  *clear = NULL, *strip = NULL, *contents = NULL, *missing = NULL,
+                  *names = NULL;
+  gsize length;
+
+  if (!needs_fixtures ())
+    return;
+  model = fixture ("colors.onnx");
+  tmp = make_temp_dir ();
+  beside_model = g_build_filename (tmp, "colors.onnx", NULL);
+  card = g_build_filename (tmp, "colors.onnx.ini", NULL);
+  clear = g_build_filename (tmp, "clear.png", NULL);
+  strip = g_build_filename (tmp, "strip.png", NULL);
+  missing = g_build_filename (tmp, "missing.ini", NULL);
+  names = g_build_filename (tmp, "names.txt", NULL);
+  g_assert_true (g_file_get_contents (model, &contents, &length, NULL));
+  write_file (beside_model, contents, length);
+  write_file (card, "[model]\nname = colours\n[input]\nbackground = #00ff00\n"
+                    "fill = #0000ff\n[labels]\nfile = names.txt\n", -1);
+  write_file (names, "red\ngreen\nblue\n", -1);
+  /* Transparent red; a red strip 10×2, which letterboxed into 4×4 covers
+   * one row of four. */
+  save_png (clear, TRUE, 0xff000000, 5, 5);
+  save_png (strip, FALSE, 0xff0000ff, 10, 2);
+
+  {
+    g_autoptr (Outcome) o = run_cli ("classify", beside_model, clear, "--top", "1", NULL);
+
+    assert_success (o);
+    g_assert_true (contains (o->out, "  green\n"));
+  }
+  {
+    g_autoptr (Outcome) stretched = run_cli ("classify", beside_model, strip, "--top", "1", NULL);
+    g_autoptr (Outcome) boxed = run_cli ("classify", beside_model, strip, "--top", "1",
+                                         "--resize", "letterbox", NULL);
+
+    assert_success (stretched);
+    g_assert_true (contains (stretched->out, "  red\n"));
+    assert_success (boxed);
+    g_assert_true (contains (boxed->out, "  blue\n"));
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("classify", beside_model, strip, "--resize", "squash", NULL);
+
+    assert_error_line (o, 2, "--resize takes stretch, crop[:FRACTION] or letterbox, not 'squash'");
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("classify", beside_model, strip, "--resize", "crop:1.5", NULL);
+
+    assert_error_line (o, 2, "the crop fraction must be a number in (0, 1], not '1.5'");
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("classify", model, strip, "--card", missing, NULL);
+
+    assert_error_line (o, 1, "missing.ini: cannot read the model card");
+  }
+  write_file (card, "[input]\nresize = sideways\n", -1);
+  {
+    g_autoptr (Outcome) o = run_cli ("classify", beside_model, strip, NULL);
+
+    assert_error_line (o, 1, "colors.onnx.ini: [input] resize: expected stretch, crop or "
+                             "letterbox, not 'sideways'");
   }
   remove_tree (tmp);
 }
@@ -998,6 +1070,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/bad-models", test_bad_models);
   g_test_add_func ("/cli/hostile-names", test_hostile_names);
   g_test_add_func ("/cli/classify", test_classify);
+  g_test_add_func ("/cli/classify/card", test_classify_card);
   g_test_add_func ("/cli/bench", test_bench);
   return g_test_run ();
 }

@@ -9,7 +9,6 @@
  * --labels override the card.  A labels file that cannot be used is a
  * warning, never a failure: the numbers are still worth seeing.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,12 +39,6 @@ typedef struct
   const char *labels_path;
   const char *resize;
 } Overrides;
-
-typedef struct
-{
-  size_t index;
-  double probability;
-} Prediction;
 
 /* Labels from --labels with the card's offset, else the card's choice;
  * one that cannot be used is a warning and classes go by number. */
@@ -137,33 +130,6 @@ check_model (Classifier *c, const Overrides *overrides, GError **error)
                            &cs_model_input (c->model, 0)->shape, error);
 }
 
-/* Most probable first, NaN (from a broken model) last; the lower class
- * index first among equals. */
-static int
-compare_predictions (const void *a, const void *b)
-{
-  const Prediction *x = a, *y = b;
-  gboolean          x_nan = isnan (x->probability), y_nan = isnan (y->probability);
-
-  if (x_nan != y_nan)
-    return x_nan ? 1 : -1;
-  if (!x_nan && x->probability != y->probability)
-    return x->probability > y->probability ? -1 : 1;
-  return (x->index > y->index) - (x->index < y->index);
-}
-
-/* Fills @top (@k entries, k ≤ n) with the most probable classes. */
-static void
-select_top (const double *probabilities, size_t n, Prediction *top, int k)
-{
-  g_autofree Prediction *all = g_new (Prediction, n);
-
-  for (size_t i = 0; i < n; i++)
-    all[i] = (Prediction) { i, probabilities[i] };
-  qsort (all, n, sizeof *all, compare_predictions);
-  memcpy (top, all, (size_t) k * sizeof *top);
-}
-
 /* The label to show for @index; the caller frees it. */
 static char *
 label_for (const Classifier *c, size_t index)
@@ -174,24 +140,20 @@ label_for (const Classifier *c, size_t index)
 }
 
 static gboolean
-classify_image (Classifier *c, const char *path, Prediction *top, GError **error)
+classify_image (Classifier *c, const char *path, CsPrediction *top, GError **error)
 {
   CsResult *result = NULL;
-  double   *probabilities;
 
   if (!cli_image_to_tensor (path, c->card, &c->input, error)
       || !cs_session_run (c->session, &c->input, 1, NULL, &result, error))
     return FALSE;
-  probabilities = g_new (double, c->n_classes);
-  cs_card_probabilities (c->card, result->outputs[0].data, c->n_classes, probabilities);
-  select_top (probabilities, c->n_classes, top, c->top);
-  g_free (probabilities);
+  cs_card_top_k (c->card, result->outputs[0].data, c->n_classes, c->top, top);
   cs_result_free (result);
   return TRUE;
 }
 
 static void
-print_predictions (const Classifier *c, const char *path, const Prediction *top)
+print_predictions (const Classifier *c, const char *path, const CsPrediction *top)
 {
   g_autofree char *shown = cli_printable (path);
 
@@ -200,14 +162,14 @@ print_predictions (const Classifier *c, const char *path, const Prediction *top)
     {
       g_autofree char *label = label_for (c, top[r].index);
 
-      printf ("  %4d  %5zu  %11.4f  %s\n", r + 1, top[r].index,
+      printf ("  %4d  %5d  %11.4f  %s\n", r + 1, top[r].index,
               top[r].probability, label);
     }
 }
 
 static void
 add_predictions (JsonBuilder *builder, const Classifier *c, const char *path,
-                 const Prediction *top)
+                 const CsPrediction *top)
 {
   g_autofree char *shown = cli_printable (path);
 
@@ -254,7 +216,7 @@ classify_all (Classifier *c, char **images, int n_images, gboolean json,
               GError **error)
 {
   g_autoptr (JsonBuilder) builder = json ? json_builder_new () : NULL;
-  g_autofree Prediction *top = g_new (Prediction, c->top);
+  g_autofree CsPrediction *top = g_new (CsPrediction, c->top);
   g_autofree char *model_shown = cli_printable (c->model_path);
 
   if (json)

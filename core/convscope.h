@@ -324,6 +324,22 @@ void    cs_card_probabilities (const CsCard *card,
                                size_t        n,
                                double       *probabilities);
 
+typedef struct
+{
+  int    index;         /* class number */
+  double probability;
+} CsPrediction;
+
+/* The @k most probable of the @n classes whose scores are @scores (read
+ * through cs_card_probabilities) into @top, most probable first, NaN last,
+ * the lower class first among equals.  Returns how many were written:
+ * MIN (k, n).  @top has room for @k entries and belongs to the caller. */
+int     cs_card_top_k         (const CsCard *card,
+                               const float  *scores,
+                               size_t        n,
+                               int           k,
+                               CsPrediction *top);
+
 /* Which part of the source image goes where in the input tensor. */
 typedef struct
 {

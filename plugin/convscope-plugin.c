@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * convscope-plugin.c — Convscope's GIMP 3 plug-in: convolutional networks
+ * run by Convscope's own engine on what is in GIMP.  This file is the
+ * GimpPlugIn that registers the procedures of classify.c and
+ * feature-maps.c.  See docs/plugin.md for installation and scripting.
+ */
+#include <string.h>
+
+#include "procedures.h"
+
+typedef struct
+{
+  GimpPlugIn parent_instance;
+} Convscope;
+
+typedef struct
+{
+  GimpPlugInClass parent_class;
+} ConvscopeClass;
+
+#define CONVSCOPE_TYPE (convscope_get_type ())
+G_DEFINE_TYPE (Convscope, convscope, GIMP_TYPE_PLUG_IN)
+
+static const struct
+{
+  const char    *name;
+  GimpProcedure *(*create) (GimpPlugIn *plug_in);
+} procedures[] = {
+  { CSP_CLASSIFY_PROC, csp_classify_procedure_new },
+  { CSP_CLASSIFY_FILES_PROC, csp_classify_files_procedure_new },
+  { CSP_FEATURE_MAPS_PROC, csp_feature_maps_procedure_new },
+};
+
+static GList *
+convscope_query_procedures (GimpPlugIn *plug_in)
+{
+  GList *names = NULL;
+
+  for (size_t i = 0; i < G_N_ELEMENTS (procedures); i++)
+    names = g_list_append (names, g_strdup (procedures[i].name));
+  return names;
+}
+
+static GimpProcedure *
+convscope_create_procedure (GimpPlugIn *plug_in, const gchar *name)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS (procedures); i++)
+    if (strcmp (name, procedures[i].name) == 0)
+      return procedures[i].create (plug_in);
+  return NULL;
+}
+
+/* No translations yet; declining localization also keeps GIMP from
+ * logging a missing catalog directory at every call. */
+static gboolean
+convscope_set_i18n (GimpPlugIn *plug_in, const gchar *procedure_name,
+                    gchar **gettext_domain, gchar **catalog_dir)
+{
+  return FALSE;
+}
+
+static void
+convscope_class_init (ConvscopeClass *klass)
+{
+  GimpPlugInClass *plug_in_class = GIMP_PLUG_IN_CLASS (klass);
+
+  plug_in_class->query_procedures = convscope_query_procedures;
+  plug_in_class->create_procedure = convscope_create_procedure;
+  plug_in_class->set_i18n = convscope_set_i18n;
+}
+
+static void
+convscope_init (Convscope *convscope)
+{
+}
+
+GIMP_MAIN (CONVSCOPE_TYPE)

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * network.h — what the plug-in's procedures share: one model loaded with
+ * its card, labels and session, run on any region of a GeglBuffer, for
+ * its class scores or for the feature maps of chosen layers.  Loading
+ * happens once per procedure call, so a batch over many files pays for
+ * it once.
+ */
+#ifndef CSP_NETWORK_H
+#define CSP_NETWORK_H
+
+#include <gegl.h>
+#include <gio/gio.h>
+
+#include "convscope.h"
+
+G_BEGIN_DECLS
+
+/* Bounds of the top-k argument of the classifying procedures. */
+#define CSP_TOP_K_MIN     1
+#define CSP_TOP_K_MAX     20
+#define CSP_TOP_K_DEFAULT 5
+
+typedef struct
+{
+  int    index;        /* the class number in the model's output */
+  double probability;
+  char  *label;        /* owned by the prediction */
+} CspPrediction;
+
+typedef struct _CspNetwork CspNetwork;
+
+/* The model @model_file (a local file); NULL picks the default model,
+ * the first .tflite or .onnx file by name in
+ * $XDG_DATA_HOME/convscope/models.  Reads the card beside the model and
+ * its labels.  Returns NULL and sets @error (CS_ERROR, one line naming
+ * the file) when there is no usable model: one image input and float
+ * scores as output 0.  Free with csp_network_free. */
+CspNetwork    *csp_network_new        (GFile            *model_file,
+                                       GError          **error);
+void           csp_network_free       (CspNetwork       *network);
+const char    *csp_network_model_path (const CspNetwork *network);
+/* Owned by the network. */
+const CsModel *csp_network_model      (const CspNetwork *network);
+const CsCard  *csp_network_card       (const CspNetwork *network);
+
+/* Classifies @roi of @buffer (NULL: its extent), read as sRGB-encoded
+ * pixels whatever its format.  On success returns the @k most probable
+ * classes, most probable first (fewer when the model has fewer classes,
+ * see *@n_predictions); free them with csp_predictions_free. */
+CspPrediction *csp_network_classify   (CspNetwork          *network,
+                                       GeglBuffer          *buffer,
+                                       const GeglRectangle *roi,
+                                       int                  k,
+                                       int                 *n_predictions,
+                                       GError             **error);
+void           csp_predictions_free   (CspPrediction *predictions,
+                                       int            n_predictions);
+
+/* Runs the model on @roi of @buffer keeping the outputs of the layers
+ * @taps (NULL-terminated).  Returns the result, which the caller frees
+ * with cs_result_free, or NULL with @error set. */
+CsResult      *csp_network_run_taps   (CspNetwork          *network,
+                                       GeglBuffer          *buffer,
+                                       const GeglRectangle *roi,
+                                       const char *const   *taps,
+                                       GError             **error);
+
+G_END_DECLS
+
+#endif /* CSP_NETWORK_H */

@@ -5,6 +5,9 @@
  * lifetimes, so a value's memory is reused as soon as its last reader has
  * run.  Graph outputs and tapped layers are written straight into buffers
  * the result owns, so taps cost no copies and never alias reused memory.
+ * All taps of a run share one block; a freed result hands its block back
+ * to the session for the next run, because fresh pages for tens of
+ * megabytes on every run cost more than the network itself.
  */
 #include "model.h"
 
@@ -12,8 +15,29 @@
 
 #define ALIGNMENT 64
 
+/* The block a freed result gives back, shared by the session and its
+ * results (an atomic refcounted box: results may outlive the session). */
+typedef struct
+{
+  GMutex lock;
+  void  *spare;
+  gsize  spare_size;
+} TapStore;
+
+static void tap_store_clear (gpointer data);
+
+/* A result with what it needs to give its tap block back. */
+typedef struct
+{
+  CsResult  result;   /* first, so a CsResult* is a ResultPrivate* */
+  TapStore *store;
+  void     *block;
+  gsize     block_size;
+} ResultPrivate;
+
 struct _CsSession
 {
+  TapStore      *store;
   const CsModel *model;
   CsThreadPool  *pool;
   int            n_threads;
@@ -181,6 +205,8 @@ cs_session_new (const CsModel *model, int n_threads, GError **error)
   gsize scratch_bytes = 0;
 
   session->model = model;
+  session->store = g_atomic_rc_box_new0 (TapStore);
+  g_mutex_init (&session->store->lock);
   session->pool = cs_thread_pool_new (n_threads);
   session->n_threads = cs_thread_pool_n_threads (session->pool);
   plan_arena (session);
@@ -205,6 +231,7 @@ cs_session_free (CsSession *session)
   if (session == NULL)
     return;
   cs_thread_pool_free (session->pool);
+  g_atomic_rc_box_release_full (session->store, tap_store_clear);
   for (int t = 0; t < session->n_threads; t++)
     g_aligned_free (session->scratch[t]);
   g_free (session->scratch);
@@ -214,9 +241,59 @@ cs_session_free (CsSession *session)
   g_free (session);
 }
 
+static void
+tap_store_clear (gpointer data)
+{
+  TapStore *store = data;
+
+  g_free (store->spare);
+  g_mutex_clear (&store->lock);
+}
+
+/* A block of at least @size bytes for the taps: the spare when it fits. */
+static void *
+tap_store_take (TapStore *store, gsize size, gsize *block_size)
+{
+  void *block = NULL;
+
+  g_mutex_lock (&store->lock);
+  if (store->spare != NULL && store->spare_size >= size)
+    {
+      block = store->spare;
+      *block_size = store->spare_size;
+      store->spare = NULL;
+    }
+  g_mutex_unlock (&store->lock);
+  if (block == NULL)
+    {
+      block = g_malloc (MAX (size, 1));
+      *block_size = size;
+    }
+  return block;
+}
+
+/* Keeps the larger of @block and the spare; frees the other. */
+static void
+tap_store_give (TapStore *store, void *block, gsize size)
+{
+  g_mutex_lock (&store->lock);
+  if (store->spare == NULL || store->spare_size < size)
+    {
+      void *old = store->spare;
+
+      store->spare = block;
+      store->spare_size = size;
+      block = old;
+    }
+  g_mutex_unlock (&store->lock);
+  g_free (block);
+}
+
 void
 cs_result_free (CsResult *result)
 {
+  ResultPrivate *priv = (ResultPrivate *) result;
+
   if (result == NULL)
     return;
   for (size_t i = 0; i < result->n_outputs; i++)
@@ -225,13 +302,13 @@ cs_result_free (CsResult *result)
       g_free (result->outputs[i].data);
     }
   for (size_t i = 0; i < result->n_taps; i++)
-    {
-      g_free (result->taps[i].name);
-      g_free (result->taps[i].data);
-    }
+    g_free (result->taps[i].name);
+  if (priv->block != NULL)
+    tap_store_give (priv->store, priv->block, priv->block_size);
+  g_atomic_rc_box_release_full (priv->store, tap_store_clear);
   g_free (result->outputs);
   g_free (result->taps);
-  g_free (result);
+  g_free (priv);
 }
 
 static CsTensor
@@ -319,16 +396,20 @@ cs_session_run (CsSession          *session,
   const CsModel *model = session->model;
   const CsGraph *graph = model->graph;
   CsExec exec = { graph, session->data, session->pool, session->scratch };
+  ResultPrivate *priv;
   CsResult *result;
   gboolean *tapped;
   size_t n_taps, tap = 0;
+  gsize tap_bytes = 0, tap_offset = 0;
 
   g_return_val_if_fail (result_out != NULL, FALSE);
   if (!check_inputs (model, inputs, n_inputs, error)
       || (tapped = choose_taps (model, options, &n_taps, error)) == NULL)
     return FALSE;
 
-  result = g_new0 (CsResult, 1);
+  priv = g_new0 (ResultPrivate, 1);
+  priv->store = g_atomic_rc_box_acquire (session->store);
+  result = &priv->result;
   result->n_outputs = graph->outputs->len;
   result->outputs = g_new0 (CsTensor, result->n_outputs);
   result->n_taps = n_taps;
@@ -356,8 +437,17 @@ cs_session_run (CsSession          *session,
       else
         session->data[v] = result->outputs[i].data;
     }
-  /* Tapped layers write into the result; one that is also a graph output
-   * is copied after the run. */
+  /* Tapped layers write into the result's block; one that is also a graph
+   * output is copied after the run. */
+  for (guint l = 0; l < model->layers->len; l++)
+    if (tapped[l])
+      {
+        CsNode *node = cs_graph_node (graph, g_array_index (model->layer_nodes, int, l));
+
+        tap_bytes += value_bytes (cs_node_output (graph, node, 0));
+      }
+  if (n_taps > 0)
+    priv->block = tap_store_take (session->store, tap_bytes, &priv->block_size);
   for (guint l = 0; l < model->layers->len; l++)
     {
       int node_index = g_array_index (model->layer_nodes, int, l);
@@ -366,7 +456,9 @@ cs_session_run (CsSession          *session,
 
       if (!tapped[l])
         continue;
-      result->taps[tap] = new_tensor (value, node->name);
+      result->taps[tap] = (CsTensor) { g_strdup (node->name), value->dtype, value->shape,
+                                       (guint8 *) priv->block + tap_offset };
+      tap_offset += value_bytes (value);
       if (!value->is_output)
         session->data[node->outputs[0]] = result->taps[tap].data;
       tap++;

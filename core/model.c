@@ -7,9 +7,7 @@
  */
 #include "model.h"
 #include "onnx/onnx.h"
-#ifdef CS_HAVE_TFLITE
 #include "tflite/tflite.h"
-#endif
 
 #include <string.h>
 
@@ -19,7 +17,6 @@ is_tflite (const guint8 *data, gsize size)
   return size >= 8 && memcmp (data + 4, "TFL3", 4) == 0;
 }
 
-#ifdef CS_HAVE_TFLITE
 /* The importer's graph, with the quantization of the inputs in the public
  * form (*@input_quant_out, one per graph input, for g_free). */
 static CsGraph *
@@ -40,7 +37,6 @@ load_tflite (const guint8 *data, gsize size, const char *name,
   g_free (quant);
   return graph;
 }
-#endif
 
 /* A size in input pixels along H and W. */
 typedef struct
@@ -125,25 +121,26 @@ describe_layers (CsModel *model)
   g_free (jump);
 }
 
+/* Name, dtype and shape of the values @indices lists, data NULL. */
+static CsTensor *
+tensor_descriptors (const CsGraph *graph, const GArray *indices)
+{
+  CsTensor *tensors = g_new0 (CsTensor, MAX (indices->len, 1));
+
+  for (guint i = 0; i < indices->len; i++)
+    {
+      CsValue *value = cs_graph_value (graph, g_array_index (indices, int, i));
+
+      tensors[i] = (CsTensor) { value->name, value->dtype, value->shape, NULL };
+    }
+  return tensors;
+}
+
 static void
 describe_io (CsModel *model)
 {
-  CsGraph *graph = model->graph;
-
-  model->inputs = g_new0 (CsTensor, graph->inputs->len);
-  model->outputs = g_new0 (CsTensor, graph->outputs->len);
-  for (guint i = 0; i < graph->inputs->len; i++)
-    {
-      CsValue *value = cs_graph_value (graph, g_array_index (graph->inputs, int, i));
-
-      model->inputs[i] = (CsTensor) { value->name, value->dtype, value->shape, NULL };
-    }
-  for (guint i = 0; i < graph->outputs->len; i++)
-    {
-      CsValue *value = cs_graph_value (graph, g_array_index (graph->outputs, int, i));
-
-      model->outputs[i] = (CsTensor) { value->name, value->dtype, value->shape, NULL };
-    }
+  model->inputs = tensor_descriptors (model->graph, model->graph->inputs);
+  model->outputs = tensor_descriptors (model->graph, model->graph->outputs);
 }
 
 CsModel *
@@ -171,14 +168,8 @@ cs_model_load_memory (const void          *data,
     }
   if (is_tflite (data, size))
     {
-#ifdef CS_HAVE_TFLITE
       format = CS_FORMAT_TFLITE;
       graph = load_tflite (data, size, name, options, &labels, &input_quant, error);
-#else
-      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                   "%s: TensorFlow Lite models are not supported yet", name);
-      return NULL;
-#endif
     }
   else
     {
@@ -188,14 +179,9 @@ cs_model_load_memory (const void          *data,
   if (graph == NULL)
     return NULL;
   if (graph->outputs->len == 0)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_INVALID, "%s: the model has no outputs", name);
-      cs_graph_free (graph);
-      g_strfreev (labels);
-      g_free (input_quant);
-      return NULL;
-    }
-  if (!cs_graph_infer_and_fold (graph, error)
+    g_set_error (error, CS_ERROR, CS_ERROR_INVALID, "%s: the model has no outputs", name);
+  if (graph->outputs->len == 0
+      || !cs_graph_infer_and_fold (graph, error)
       || !cs_graph_fuse (graph, error)
       || !cs_graph_prepare (graph, error))
     {

@@ -397,11 +397,129 @@ char       *cs_labels_name     (const CsLabels *labels,
                                 size_t          index);
 void        cs_labels_free     (CsLabels *labels);
 
+/* ---- Feature maps as pictures ---- */
+
+typedef enum
+{
+  CS_COLORMAP_GRAY,      /* black (low) to white (high) */
+  CS_COLORMAP_VIRIDIS,   /* matplotlib's perceptually uniform dark blue → yellow */
+  CS_COLORMAP_DIVERGING  /* blue (negative) → white (0) → red (positive) */
+} CsColormap;
+
+typedef enum
+{
+  CS_MAP_SCALE_CHANNEL,  /* each channel spans the whole colour map */
+  CS_MAP_SCALE_LAYER     /* one range for all channels of the layer */
+} CsMapScale;
+
+typedef struct
+{
+  float min, max, mean;
+} CsMapStats;
+
+/* "gray", "viridis", "diverging" and back; from_name fails on others. */
+const char *cs_colormap_name      (CsColormap  colormap);
+gboolean    cs_colormap_from_name (const char *name,
+                                   CsColormap *colormap);
+/* The colour of @t in [0, 1] (clamped; NaN is the low end) as sRGB
+ * bytes. */
+void        cs_colormap_rgb       (CsColormap colormap,
+                                   float      t,
+                                   uint8_t    rgb[3]);
+
+/* Minimum, maximum and mean of channel @channel of the 1×C×H×W float
+ * tensor @maps, or of all its channels when @channel is -1; NaNs are
+ * skipped (all-NaN gives zeros).  FALSE when @maps is not 1×C×H×W float
+ * or @channel is out of range. */
+gboolean cs_feature_map_stats (const CsTensor *maps,
+                               int             channel,
+                               CsMapStats     *stats);
+/* The values that map to the ends of @colormap for @channel under
+ * @scale: its own (CHANNEL) or the layer's (LAYER) minimum and maximum;
+ * for CS_COLORMAP_DIVERGING ±the largest magnitude, so that 0 is white.
+ * A constant channel gets a range around its value. */
+gboolean cs_feature_map_range (const CsTensor *maps,
+                               int             channel,
+                               CsMapScale      scale,
+                               CsColormap      colormap,
+                               float          *low,
+                               float          *high);
+/* Paints channel @channel of @maps (H×W) into @pixels (owned by the
+ * caller): H rows @rowstride bytes apart of W pixels, @bytes_per_pixel 1
+ * (gray; only with CS_COLORMAP_GRAY), 3 (RGB) or 4 (RGB and an opaque
+ * alpha), @low..@high spread over the colour map. */
+gboolean cs_feature_map_paint (const CsTensor *maps,
+                               int             channel,
+                               float           low,
+                               float           high,
+                               CsColormap      colormap,
+                               uint8_t        *pixels,
+                               size_t          rowstride,
+                               int             bytes_per_pixel);
+
+/* ---- Models on this machine ---- */
+
+typedef enum
+{
+  CS_MODEL_ORIGIN_BUNDLED,    /* shipped with Convscope */
+  CS_MODEL_ORIGIN_DOWNLOADED, /* in the user's models directory */
+  CS_MODEL_ORIGIN_CHOSEN      /* elsewhere: the user's configured default */
+} CsModelOrigin;
+
+/* A model file and what its card says, read without loading the model.
+ * All strings are owned by the entry; optional ones may be NULL. */
+typedef struct
+{
+  char          *path;
+  char          *name;       /* the card's name, else the file's name */
+  CsModelOrigin  origin;
+  CsFormat       format;     /* from the file name's extension */
+  CsTask         task;       /* the card's, classification when unsaid */
+  int            n_classes;  /* lines of its labels file, 0 if unknown */
+  char          *licence;
+  char          *accuracy;
+  char          *source;
+} CsModelEntry;
+
+void       cs_model_entry_free  (CsModelEntry *entry);
+/* Where the user's downloaded models live: $XDG_DATA_HOME/convscope/models
+ * (not created here).  The caller frees the string. */
+char      *cs_models_user_dir   (void);
+/* Where the bundled models live: $CONVSCOPE_WEIGHTS_DIR when set (the
+ * build tree's tests use it), else Convscope's installed data directory.
+ * The caller frees the string. */
+char      *cs_models_bundled_dir (void);
+/* Every .onnx and .tflite model in @bundled_dir (NULL:
+ * cs_models_bundled_dir ()) and in the user's directory, bundled first,
+ * then by name.  A missing directory is empty, not an error; a card that
+ * cannot be read names its file in @error.  The array frees its
+ * entries. */
+GPtrArray *cs_models_list       (const char *bundled_dir,
+                                 GError    **error);
+/* The model to use when none is given: the user's chosen default
+ * (cs_models_set_default), else a downloaded general photo classifier
+ * (1000 or more classes), else any downloaded classifier, else the
+ * first bundled one.  NULL with @error naming where it looked when
+ * there is none.  Free with cs_model_entry_free. */
+CsModelEntry *cs_models_default (const char *bundled_dir,
+                                 GError    **error);
+/* Records @path (NULL: forget the choice) as the user's default in
+ * $XDG_CONFIG_HOME/convscope/convscope.ini. */
+gboolean   cs_models_set_default (const char *path,
+                                  GError    **error);
+/* When @chosen is bundled and nothing else is available, the plain
+ * sentence telling the user what the bundled model knows and how to
+ * get a general photo classifier, returned only the first time ever
+ * (remembered in $XDG_CONFIG_HOME/convscope); else NULL.  The caller
+ * frees the string. */
+char      *cs_models_note_once  (const CsModelEntry *chosen);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsModel, cs_model_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsSession, cs_session_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsResult, cs_result_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsCard, cs_card_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsLabels, cs_labels_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsModelEntry, cs_model_entry_free)
 
 G_END_DECLS
 

@@ -8,6 +8,10 @@
  * MODEL.ini beside the model, else defaults from the model.  --resize and
  * --labels override the card.  A labels file that cannot be used is a
  * warning, never a failure: the numbers are still worth seeing.
+ *
+ * Which model: --model FILE; else the first argument when its name ends
+ * in .onnx or .tflite; else the default model (cs_models_default), so
+ * that `convscope classify photo.jpg` works out of the box.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,15 +295,48 @@ classify (const char *model_path, const Overrides *overrides, char **images,
   return ok;
 }
 
+static gboolean
+is_model_file_name (const char *path)
+{
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+
+  return g_str_has_suffix (lower, ".onnx") || g_str_has_suffix (lower, ".tflite");
+}
+
+/* The default model's path (the caller frees it), said on stderr since
+ * the user did not name it, with the one-time note about the bundled
+ * model when that is all there is. */
+static char *
+default_model (GError **error)
+{
+  g_autoptr (CsModelEntry) entry = cs_models_default (NULL, error);
+  g_autofree char *note = NULL;
+  g_autofree char *shown = NULL;
+
+  if (entry == NULL)
+    return NULL;
+  shown = cli_printable (entry->path);
+  fflush (stdout);
+  fprintf (stderr, "convscope: using the default model %s (see 'convscope models')\n", shown);
+  note = cs_models_note_once (entry);
+  if (note != NULL)
+    fprintf (stderr, "convscope: note: %s\n", note);
+  return g_strdup (entry->path);
+}
+
 int
 cli_classify (int argc, char **argv)
 {
+  g_autofree char *model_path = NULL;
   g_autofree char *labels_path = NULL;
   g_autofree char *card_path = NULL;
   g_autofree char *resize = NULL;
   int              top = DEFAULT_TOP;
   gboolean         json = FALSE;
   const GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path,
+      "The model (default: the first argument when it ends in .onnx or .tflite, "
+      "else the default model of 'convscope models')", "FILE" },
     { "card", 'c', 0, G_OPTION_ARG_FILENAME, &card_path,
       "The model card (default: MODEL.ini beside the model, if any)", "FILE" },
     { "resize", 'r', 0, G_OPTION_ARG_STRING, &resize,
@@ -315,9 +352,11 @@ cli_classify (int argc, char **argv)
     { NULL }
   };
   Overrides overrides;
+  char **images;
+  int n_images;
   GError *error = NULL;
 
-  if (!cli_parse_options (&argc, &argv, entries, "MODEL IMAGE…",
+  if (!cli_parse_options (&argc, &argv, entries, "[MODEL] IMAGE…",
                           "Classify images.",
                           "Images are prepared as the model card says (see "
                           "docs/model-card.md).  Without\na card: made upright, "
@@ -326,17 +365,37 @@ cli_classify (int argc, char **argv)
                           "scaled to [0, 1] RGB,\nor to bytes through the input's "
                           "quantization for quantized models.  Scores\nthat are "
                           "not already probabilities go through a softmax.\n\n"
+                          "MODEL is the first argument when its name ends in .onnx "
+                          "or .tflite; name\nother models with --model.  Without "
+                          "either, the default model is used\n(see 'convscope models' "
+                          "and docs/models.md).\n\n"
                           "Example:\n  convscope classify mobilenet.tflite "
                           "cat.jpg dog.png --top 3 --resize crop:0.875",
-                          2, -1, &error))
+                          1, -1, &error))
     return cli_fail (error);
+  images = argv + 1;
+  n_images = argc - 1;
+  if (model_path == NULL && is_model_file_name (argv[1]))
+    {
+      model_path = g_strdup (argv[1]);
+      images++;
+      n_images--;
+    }
+  if (n_images < 1)
+    {
+      cli_usage_error (&error, "classify takes MODEL IMAGE… but got no image; "
+                       "see 'convscope classify --help'");
+      return cli_fail (error);
+    }
   if (top < 1)
     {
       cli_usage_error (&error, "--top must be at least 1, not %d", top);
       return cli_fail (error);
     }
+  if (model_path == NULL && (model_path = default_model (&error)) == NULL)
+    return cli_fail (error);
   overrides = (Overrides) { card_path, labels_path, resize };
-  if (!classify (argv[1], &overrides, argv + 2, argc - 2, top, json, &error))
+  if (!classify (model_path, &overrides, images, n_images, top, json, &error))
     return cli_fail (error);
   return 0;
 }

@@ -28,6 +28,15 @@ int cli_info     (int argc, char **argv);
 int cli_run      (int argc, char **argv);
 int cli_classify (int argc, char **argv);
 int cli_bench    (int argc, char **argv);
+int cli_models   (int argc, char **argv);
+/* Only where libsoup-3.0 is found (CONVSCOPE_HAVE_FETCH). */
+int cli_fetch    (int argc, char **argv);
+
+/* The catalogue installed beside the bundled models (cs_catalogue_path);
+ * the array frees its entries. */
+GPtrArray *cli_load_catalogue  (GError **error);
+/* Two lines per entry of @catalogue on stdout, marking those installed. */
+void       cli_print_catalogue (GPtrArray *catalogue);
 
 /* Parses the subcommand's options out of @argv, leaving the positional
  * arguments in (*argv)[1 .. *argc - 1], and checks that there are between

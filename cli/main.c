@@ -26,6 +26,11 @@ static const CliCommand commands[] = {
   { "classify", "classify images and print the most likely classes",
                 cli_classify },
   { "bench",    "measure how long one run takes", cli_bench },
+  { "models",   "list the models here and the catalogue; choose the default",
+                cli_models },
+#ifdef CONVSCOPE_HAVE_FETCH
+  { "fetch",    "download a model of the catalogue", cli_fetch },
+#endif
 };
 
 static void

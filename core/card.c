@@ -219,12 +219,22 @@ ends_in_softmax (const CsModel *model)
   return FALSE;
 }
 
+/* The file name of @model_path without its extension; the caller frees it. */
+static char *
+model_file_stem (const char *model_path)
+{
+  char *base = g_path_get_basename (model_path);
+  char *dot = strrchr (base, '.');
+
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  return base;
+}
+
 static CsCard *
 default_card (const CsModel *model, const char *model_path, GError **error)
 {
   CsCard *card = g_new0 (CsCard, 1);
-  g_autofree char *base = g_path_get_basename (model_path);
-  char *dot = strrchr (base, '.');
 
   card->model_path = g_strdup (model_path);
   if (!take_image_input (card, model, error))
@@ -232,9 +242,7 @@ default_card (const CsModel *model, const char *model_path, GError **error)
       cs_card_free (card);
       return NULL;
     }
-  if (dot != NULL && dot != base)
-    *dot = '\0';
-  card->name = g_strdup (base);
+  card->name = model_file_stem (model_path);
   card->task = guess_task (model);
   card->probabilities = ends_in_softmax (model);
   card->resize = CS_RESIZE_STRETCH;
@@ -634,8 +642,10 @@ read_card_file (const char *path, char **contents, gsize *length, GError **error
   return TRUE;
 }
 
+/* Without @with_input the [input] group is checked for unknown keys
+ * only: its values need the model. */
 static gboolean
-read_card (CsCard *card, const char *path, GError **error)
+read_card (CsCard *card, const char *path, gboolean with_input, GError **error)
 {
   g_autoptr (GKeyFile) file = g_key_file_new ();
   g_autofree char *contents = NULL;
@@ -655,7 +665,7 @@ read_card (CsCard *card, const char *path, GError **error)
   card->path = g_strdup (path);
   return check_layout (&r, error)
          && read_model_group (&r, card, error)
-         && read_input_group (&r, card, error)
+         && (!with_input || read_input_group (&r, card, error))
          && read_labels_group (&r, card, error);
 }
 
@@ -678,7 +688,29 @@ cs_card_load (const CsModel *model,
       if (g_file_test (beside, G_FILE_TEST_EXISTS))
         card_path = beside;
     }
-  if (card_path != NULL && !read_card (card, card_path, error))
+  if (card_path != NULL && !read_card (card, card_path, TRUE, error))
+    {
+      cs_card_free (card);
+      return NULL;
+    }
+  return card;
+}
+
+CsCard *
+cs_card_peek (const char *model_path,
+              GError    **error)
+{
+  g_autofree char *card_path = NULL;
+  CsCard *card;
+
+  g_return_val_if_fail (model_path != NULL, NULL);
+  card = g_new0 (CsCard, 1);
+  card->model_path = g_strdup (model_path);
+  card->name = model_file_stem (model_path);
+  card->task = CS_TASK_CLASSIFICATION;
+  card_path = cs_card_path_for (model_path);
+  if (g_file_test (card_path, G_FILE_TEST_EXISTS)
+      && !read_card (card, card_path, FALSE, error))
     {
       cs_card_free (card);
       return NULL;

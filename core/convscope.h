@@ -315,6 +315,13 @@ CsCard *cs_card_load     (const CsModel *model,
                           const char    *model_path,
                           const char    *card_path,
                           GError       **error);
+/* What the card beside @model_path says about the model without loading
+ * it: name, task, source, licence, accuracy and labels; the [input]
+ * values stay zero.  Defaults (the file's name, classification) when
+ * there is no card; fails when the card cannot be read or is malformed.
+ * Free with cs_card_free. */
+CsCard *cs_card_peek     (const char    *model_path,
+                          GError       **error);
 void    cs_card_free     (CsCard *card);
 /* Class probabilities from the @n scores of output 0 (into @probabilities,
  * n entries, owned by the caller): as they are when the card says they
@@ -475,7 +482,9 @@ typedef struct
   CsModelOrigin  origin;
   CsFormat       format;     /* from the file name's extension */
   CsTask         task;       /* the card's, classification when unsaid */
-  int            n_classes;  /* lines of its labels file, 0 if unknown */
+  int            n_classes;  /* lines of its labels file (the card's, else
+                              * labels.txt beside it) less the card's
+                              * offset, 0 if unknown */
   char          *licence;
   char          *accuracy;
   char          *source;
@@ -492,15 +501,17 @@ char      *cs_models_bundled_dir (void);
 /* Every .onnx and .tflite model in @bundled_dir (NULL:
  * cs_models_bundled_dir ()) and in the user's directory, bundled first,
  * then by name.  A missing directory is empty, not an error; a card that
- * cannot be read names its file in @error.  The array frees its
- * entries. */
+ * cannot be read names its file in @error.  Files whose names start
+ * with a dot (downloads in progress) are not models.  The array frees
+ * its entries. */
 GPtrArray *cs_models_list       (const char *bundled_dir,
                                  GError    **error);
 /* The model to use when none is given: the user's chosen default
  * (cs_models_set_default), else a downloaded general photo classifier
  * (1000 or more classes), else any downloaded classifier, else the
- * first bundled one.  NULL with @error naming where it looked when
- * there is none.  Free with cs_model_entry_free. */
+ * first bundled one; among several, the largest file.  Models whose
+ * card cannot be read are passed over here.  NULL with @error naming
+ * where it looked when there is none.  Free with cs_model_entry_free. */
 CsModelEntry *cs_models_default (const char *bundled_dir,
                                  GError    **error);
 /* Records @path (NULL: forget the choice) as the user's default in
@@ -514,12 +525,55 @@ gboolean   cs_models_set_default (const char *path,
  * frees the string. */
 char      *cs_models_note_once  (const CsModelEntry *chosen);
 
+/* ---- The catalogue of models to fetch (models.c; docs/models.md) ----
+ *
+ * catalogue.ini, installed beside the bundled models, lists public
+ * pretrained models by name with the checksums of their files.  Fetching
+ * them needs HTTP and lives in core/fetch/ (cs-fetch.h). */
+
+typedef struct
+{
+  char    *name;          /* the catalogue's name: "mobilenet-v2" */
+  char    *title;         /* for people: "MobileNet v2 1.0 224 (quantized)" */
+  CsTask   task;
+  CsFormat format;
+  int      width, height; /* the input's */
+  char    *url;
+  char    *file_name;     /* the last part of @url: the name on disk */
+  char    *sha256;        /* 64 lowercase hex digits */
+  gint64   size;          /* bytes */
+  /* The labels file, or all NULL and 0 when there is none. */
+  char    *labels_url;
+  char    *labels_file_name;
+  char    *labels_sha256;
+  gint64   labels_size;
+  int      label_offset;
+  char    *licence;
+  char    *source;
+  char    *accuracy;      /* optional, may be NULL */
+  char    *card;          /* the model card written beside the download */
+} CsCatalogueEntry;
+
+void       cs_catalogue_entry_free (CsCatalogueEntry *entry);
+/* @bundled_dir/catalogue.ini (NULL: cs_models_bundled_dir ()).  The
+ * caller frees the string. */
+char      *cs_catalogue_path       (const char *bundled_dir);
+/* The entries of the catalogue file @path, in the file's order; fails
+ * with @error naming the file and the entry on anything malformed.  The
+ * array frees its entries. */
+GPtrArray *cs_catalogue_load       (const char *path,
+                                    GError    **error);
+/* The entry called @name in @catalogue (owned by it), or NULL. */
+const CsCatalogueEntry *cs_catalogue_find (GPtrArray  *catalogue,
+                                           const char *name);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsModel, cs_model_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsSession, cs_session_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsResult, cs_result_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsCard, cs_card_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsLabels, cs_labels_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsModelEntry, cs_model_entry_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsCatalogueEntry, cs_catalogue_entry_free)
 
 G_END_DECLS
 

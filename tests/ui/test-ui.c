@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test-ui.c — the dialog's widgets with real GTK on a virtual X server:
+ * the bundled model fills the layer table with its layers and shapes,
+ * a layer shows one thumbnail per channel up to the cap and a click
+ * enlarges one, another colour map paints other pixels, a broken model
+ * file shows its error while the previous model stays, and a run
+ * cancelled by a model change is dropped.  Without a display the whole
+ * program skips.
+ */
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "convscope-ui.h"
+#include "cs-pixels.h"
+
+typedef struct
+{
+  GtkWidget     *window;
+  CsuiInspector *inspector;
+  int            finished;
+  int            failed;
+} Fixture;
+
+static char *bundled_dir;
+static char *bundled_model;
+static char *scratch_dir;
+
+static void
+count_finished (CsuiInspector *inspector, Fixture *fixture)
+{
+  fixture->finished++;
+}
+
+static void
+count_failed (CsuiInspector *inspector, const char *message, Fixture *fixture)
+{
+  fixture->failed++;
+}
+
+/* Iterates the main loop until every worker has come back, so what the
+ * inspector shows is final. */
+static void
+wait_for_runs (Fixture *fixture)
+{
+  while (csui_inspector_get_n_running (fixture->inspector) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+fixture_set_up (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GeglBuffer) buffer = NULL;
+  g_autofree char *sample = g_build_filename (bundled_dir, "samples", "05-Bag.png", NULL);
+  g_autoptr (GError) error = NULL;
+
+  fixture->window = gtk_offscreen_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1280, 800);
+  fixture->inspector = CSUI_INSPECTOR (csui_inspector_new (bundled_dir));
+  g_signal_connect (fixture->inspector, "run-finished", G_CALLBACK (count_finished), fixture);
+  g_signal_connect (fixture->inspector, "run-failed", G_CALLBACK (count_failed), fixture);
+  gtk_container_add (GTK_CONTAINER (fixture->window), GTK_WIDGET (fixture->inspector));
+  gtk_widget_show_all (fixture->window);
+
+  buffer = csui_buffer_new_from_file (sample, &error);
+  g_assert_no_error (error);
+  csui_inspector_set_source (fixture->inspector, buffer, NULL);
+  wait_for_runs (fixture);
+}
+
+static void
+fixture_tear_down (Fixture *fixture, gconstpointer data)
+{
+  wait_for_runs (fixture);
+  gtk_widget_destroy (fixture->window);
+}
+
+/* The default model with no user models is the bundled one; its layers
+ * and output shapes are the table's rows. */
+static void
+test_layer_table (Fixture *fixture, gconstpointer data)
+{
+  CsuiLayerTable   *table = csui_inspector_get_layer_table (fixture->inspector);
+  GtkTreeModel     *rows = csui_layer_table_get_rows (table);
+  CsuiNetwork      *network = csui_inspector_get_network (fixture->inspector);
+  g_autoptr (CsModel) model = NULL;
+  g_autoptr (GError) error = NULL;
+  GtkTreeIter       iter;
+  size_t            i = 0;
+  int               conv = -1;
+
+  g_assert_cmpint (fixture->finished, ==, 1);
+  g_assert_cmpint (fixture->failed, ==, 0);
+  g_assert_nonnull (network);
+  g_assert_cmpstr (network->path, ==, bundled_model);
+  model = cs_model_load_file (bundled_model, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (gtk_tree_model_iter_n_children (rows, NULL), ==, cs_model_n_layers (model));
+  for (gboolean more = gtk_tree_model_get_iter_first (rows, &iter); more;
+       more = gtk_tree_model_iter_next (rows, &iter), i++)
+    {
+      const CsLayerInfo *layer = cs_model_layer (model, i);
+      g_autofree char   *name = NULL;
+      g_autofree char   *output = NULL;
+      g_autofree char   *expected = cs_shape_to_string (&layer->out_shape);
+      int                index;
+
+      gtk_tree_model_get (rows, &iter, CSUI_LAYER_COLUMN_INDEX, &index,
+                          CSUI_LAYER_COLUMN_NAME, &name, CSUI_LAYER_COLUMN_OUTPUT, &output, -1);
+      g_assert_cmpint (index, ==, i);
+      g_assert_cmpstr (name, ==, layer->name);
+      g_assert_cmpstr (output, ==, expected);
+      if (conv < 0 && layer->has_window)
+        conv = (int) i;
+    }
+
+  /* A conv layer's arithmetic is written out under the table. */
+  g_assert_cmpint (conv, >=, 0);
+  csui_layer_table_select (table, conv);
+  g_assert_nonnull (strstr (csui_layer_table_get_detail (table),
+                            cs_model_layer (model, (size_t) conv)->arithmetic[0]));
+
+  /* The bundled model knows bags: the sample is one. */
+  {
+    int                 n;
+    const CsPrediction *top = csui_inspector_get_predictions (fixture->inspector, &n);
+    g_autofree char    *label = NULL;
+
+    g_assert_cmpint (n, ==, 5);
+    label = cs_labels_name (network->labels, (size_t) top[0].index);
+    g_assert_cmpstr (label, ==, "Bag");
+  }
+}
+
+/* A press of the first mouse button at (@x, @y) of @widget. */
+static void
+click (GtkWidget *widget, double x, double y)
+{
+  GdkEvent *event = gdk_event_new (GDK_BUTTON_PRESS);
+
+  event->button.window = g_object_ref (gtk_widget_get_window (widget));
+  event->button.x = x;
+  event->button.y = y;
+  event->button.button = GDK_BUTTON_PRIMARY;
+  gdk_event_set_device (event, gdk_seat_get_pointer (
+                                 gdk_display_get_default_seat (gtk_widget_get_display (widget))));
+  gtk_widget_event (widget, event);
+  gdk_event_free (event);
+}
+
+/* Every layer with maps shows one thumbnail per channel, or the cap. */
+static void
+test_thumbnails (Fixture *fixture, gconstpointer data)
+{
+  CsuiLayerTable  *table = csui_inspector_get_layer_table (fixture->inspector);
+  CsuiFeatureGrid *grid = csui_inspector_get_feature_grid (fixture->inspector);
+  const CsModel   *model = csui_inspector_get_network (fixture->inspector)->model;
+  int              with_maps = 0;
+
+  for (size_t i = 0; i < cs_model_n_layers (model); i++)
+    {
+      const CsShape  *shape = &cs_model_layer (model, i)->out_shape;
+      const CsResult *tap;
+
+      csui_layer_table_select (table, (int) i);
+      tap = csui_inspector_get_selected_tap (fixture->inspector);
+      g_assert_nonnull (tap);
+      g_assert_cmpint (tap->n_taps, ==, 1);
+      g_assert_true (cs_shape_equal (&tap->taps[0].shape, shape));
+      if (shape->rank != 4)
+        {
+          g_assert_cmpint (csui_feature_grid_get_n_thumbnails (grid), ==, 0);
+          continue;
+        }
+      with_maps++;
+      g_assert_cmpint (csui_feature_grid_get_n_thumbnails (grid), ==, shape->dims[1]);
+      csui_feature_grid_set_cap (grid, 3);
+      g_assert_cmpint (csui_feature_grid_get_n_thumbnails (grid), ==, MIN (3, shape->dims[1]));
+      csui_feature_grid_set_cap (grid, CSUI_FEATURE_GRID_DEFAULT_CAP);
+    }
+  g_assert_cmpint (with_maps, >, 0);
+
+  /* Clicking a thumbnail enlarges its channel; clicking it again puts it
+   * back. */
+  csui_layer_table_select (table, 0);
+  g_assert_cmpint (csui_feature_grid_channel_at (grid, 1, 1), ==, 0);
+  g_assert_cmpint (csui_feature_grid_get_enlarged (grid), ==, -1);
+  click (GTK_WIDGET (grid), 1, 1);
+  g_assert_cmpint (csui_feature_grid_get_enlarged (grid), ==, 0);
+  click (GTK_WIDGET (grid), 1, 1);
+  g_assert_cmpint (csui_feature_grid_get_enlarged (grid), ==, -1);
+}
+
+/* The grid as drawn on screen. */
+static cairo_surface_t *
+render (GtkWidget *widget)
+{
+  cairo_surface_t *surface;
+  cairo_t         *cr;
+
+  /* Whatever changed last is laid out before drawing. */
+  gtk_container_check_resize (GTK_CONTAINER (gtk_widget_get_toplevel (widget)));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, gtk_widget_get_allocated_width (widget),
+                                        gtk_widget_get_allocated_height (widget));
+  cr = cairo_create (surface);
+  gtk_widget_draw (widget, cr);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  return surface;
+}
+
+static gboolean
+same_pixels (cairo_surface_t *a, cairo_surface_t *b)
+{
+  size_t size = (size_t) cairo_image_surface_get_stride (a) * cairo_image_surface_get_height (a);
+
+  g_assert_cmpint (cairo_image_surface_get_width (a), ==, cairo_image_surface_get_width (b));
+  g_assert_cmpint (cairo_image_surface_get_height (a), ==, cairo_image_surface_get_height (b));
+  return memcmp (cairo_image_surface_get_data (a), cairo_image_surface_get_data (b), size) == 0;
+}
+
+/* The gray map paints gray: R = G = B in the first thumbnail's centre. */
+static gboolean
+centre_of_first_is_gray (cairo_surface_t *surface)
+{
+  const guint32 *pixel = (const guint32 *) (cairo_image_surface_get_data (surface)
+                                            + cairo_image_surface_get_stride (surface) * 4) + 4;
+  guint8 r = (*pixel >> 16) & 0xff, g = (*pixel >> 8) & 0xff, b = *pixel & 0xff;
+
+  return r == g && g == b;
+}
+
+static void
+test_colormap (Fixture *fixture, gconstpointer data)
+{
+  CsuiFeatureGrid *grid = csui_inspector_get_feature_grid (fixture->inspector);
+  cairo_surface_t *viridis, *gray, *again;
+
+  csui_layer_table_select (csui_inspector_get_layer_table (fixture->inspector), 0);
+  g_assert_cmpint (csui_feature_grid_get_n_thumbnails (grid), >, 0);
+  g_assert_cmpint (gtk_widget_get_allocated_width (GTK_WIDGET (grid)), >, 100);
+
+  csui_feature_grid_set_colormap (grid, CS_COLORMAP_VIRIDIS);
+  viridis = render (GTK_WIDGET (grid));
+  csui_feature_grid_set_colormap (grid, CS_COLORMAP_GRAY);
+  gray = render (GTK_WIDGET (grid));
+  csui_feature_grid_set_colormap (grid, CS_COLORMAP_VIRIDIS);
+  again = render (GTK_WIDGET (grid));
+
+  g_assert_false (same_pixels (viridis, gray));
+  g_assert_true (same_pixels (viridis, again));
+  g_assert_true (centre_of_first_is_gray (gray));
+  g_assert_false (centre_of_first_is_gray (viridis));
+  cairo_surface_destroy (viridis);
+  cairo_surface_destroy (gray);
+  cairo_surface_destroy (again);
+}
+
+static void
+test_broken_model (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *broken = g_build_filename (scratch_dir, "broken.onnx", NULL);
+  g_autoptr (GError) error = NULL;
+  GtkTreeModel    *rows = csui_layer_table_get_rows (
+    csui_inspector_get_layer_table (fixture->inspector));
+  int              n_rows = gtk_tree_model_iter_n_children (rows, NULL);
+
+  g_file_set_contents (broken, "this is not a network", -1, &error);
+  g_assert_no_error (error);
+  csui_inspector_set_model_path (fixture->inspector, broken);
+  wait_for_runs (fixture);
+
+  g_assert_cmpint (fixture->failed, ==, 1);
+  g_assert_nonnull (csui_inspector_get_error (fixture->inspector));
+  g_assert_nonnull (strstr (csui_inspector_get_error (fixture->inspector), "broken.onnx"));
+  /* The previous model is still shown, chosen and usable. */
+  g_assert_cmpstr (csui_inspector_get_network (fixture->inspector)->path, ==, bundled_model);
+  g_assert_cmpstr (csui_model_chooser_get_path (csui_inspector_get_chooser (fixture->inspector)),
+                   ==, bundled_model);
+  g_assert_cmpint (gtk_tree_model_iter_n_children (rows, NULL), ==, n_rows);
+  csui_layer_table_select (csui_inspector_get_layer_table (fixture->inspector), 0);
+  g_assert_nonnull (csui_inspector_get_selected_tap (fixture->inspector));
+}
+
+/* A model change while a run is in flight: only the last run shows. */
+static void
+test_cancel (Fixture *fixture, gconstpointer data)
+{
+  const char      *shared = g_getenv ("CONVSCOPE_SHARED");
+  g_autofree char *mobilenet = g_build_filename (shared != NULL ? shared : "../shared", "models",
+                                                 "mobilenet_v2_1.0_224_quant.tflite", NULL);
+  g_autofree char *copy = g_build_filename (scratch_dir, "copy.onnx", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  const char      *first = mobilenet;
+  gsize            length;
+
+  /* MobileNet is the slower run, so the dropped one ends last. */
+  if (!g_file_test (mobilenet, G_FILE_TEST_EXISTS))
+    {
+      g_file_get_contents (bundled_model, &contents, &length, &error);
+      g_assert_no_error (error);
+      g_file_set_contents (copy, contents, (gssize) length, &error);
+      g_assert_no_error (error);
+      first = copy;
+    }
+  fixture->finished = 0;
+  csui_inspector_set_model_path (fixture->inspector, first);
+  csui_inspector_set_model_path (fixture->inspector, bundled_model);
+  g_assert_cmpuint (csui_inspector_get_n_running (fixture->inspector), ==, 2);
+  wait_for_runs (fixture);
+
+  g_assert_cmpint (fixture->finished, ==, 1);
+  g_assert_cmpint (fixture->failed, ==, 0);
+  g_assert_cmpstr (csui_inspector_get_network (fixture->inspector)->path, ==, bundled_model);
+  g_assert_cmpint (gtk_tree_model_iter_n_children (
+                     csui_layer_table_get_rows (csui_inspector_get_layer_table (fixture->inspector)),
+                     NULL),
+                   ==, cs_model_n_layers (csui_inspector_get_network (fixture->inspector)->model));
+}
+
+/* MobileNet v2's late layers have more channels than the default cap. */
+static void
+test_mobilenet_cap (Fixture *fixture, gconstpointer data)
+{
+  const char      *shared = g_getenv ("CONVSCOPE_SHARED");
+  g_autofree char *mobilenet = g_build_filename (shared != NULL ? shared : "../shared", "models",
+                                                 "mobilenet_v2_1.0_224_quant.tflite", NULL);
+  CsuiFeatureGrid *grid = csui_inspector_get_feature_grid (fixture->inspector);
+  const CsModel   *model;
+  int              capped = 0;
+
+  if (!g_file_test (mobilenet, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no ../shared/models/mobilenet_v2_1.0_224_quant.tflite");
+      return;
+    }
+  csui_inspector_set_model_path (fixture->inspector, mobilenet);
+  wait_for_runs (fixture);
+  g_assert_cmpint (fixture->failed, ==, 0);
+  model = csui_inspector_get_network (fixture->inspector)->model;
+  for (size_t i = 0; i < cs_model_n_layers (model); i++)
+    {
+      const CsShape *shape = &cs_model_layer (model, i)->out_shape;
+
+      if (shape->rank != 4)
+        continue;
+      csui_layer_table_select (csui_inspector_get_layer_table (fixture->inspector), (int) i);
+      g_assert_cmpint (csui_feature_grid_get_n_thumbnails (grid), ==,
+                       MIN (shape->dims[1], CSUI_FEATURE_GRID_DEFAULT_CAP));
+      capped += shape->dims[1] > CSUI_FEATURE_GRID_DEFAULT_CAP;
+    }
+  g_assert_cmpint (capped, >, 0);
+}
+
+static void
+remove_scratch (void)
+{
+  g_autoptr (GDir) dir = g_dir_open (scratch_dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (scratch_dir, name, NULL);
+
+      g_remove (path);
+    }
+  g_rmdir (scratch_dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  /* The user's own models and default must not change what is tested. */
+  scratch_dir = g_dir_make_tmp ("convscope-ui-XXXXXX", NULL);
+  g_assert_nonnull (scratch_dir);
+  g_setenv ("XDG_DATA_HOME", scratch_dir, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", scratch_dir, TRUE);
+  if (!gtk_init_check (&argc, &argv))
+    {
+      g_printerr ("test-ui: skipped: no X display (run it under xvfb-run)\n");
+      remove_scratch ();
+      return 77;
+    }
+  bundled_dir = g_strdup (g_getenv ("CONVSCOPE_WEIGHTS_DIR"));
+  if (bundled_dir == NULL)
+    {
+      g_printerr ("test-ui: skipped: CONVSCOPE_WEIGHTS_DIR does not name weights/\n");
+      remove_scratch ();
+      return 77;
+    }
+  bundled_model = g_build_filename (bundled_dir, "fashion-mnist-cnn.onnx", NULL);
+  cs_pixels_init ();
+
+  g_test_add ("/ui/layer-table", Fixture, NULL, fixture_set_up, test_layer_table,
+              fixture_tear_down);
+  g_test_add ("/ui/thumbnails", Fixture, NULL, fixture_set_up, test_thumbnails,
+              fixture_tear_down);
+  g_test_add ("/ui/colormap", Fixture, NULL, fixture_set_up, test_colormap, fixture_tear_down);
+  g_test_add ("/ui/broken-model", Fixture, NULL, fixture_set_up, test_broken_model,
+              fixture_tear_down);
+  g_test_add ("/ui/cancel", Fixture, NULL, fixture_set_up, test_cancel, fixture_tear_down);
+  g_test_add ("/ui/mobilenet-cap", Fixture, NULL, fixture_set_up, test_mobilenet_cap,
+              fixture_tear_down);
+  status = g_test_run ();
+
+  cs_pixels_exit ();
+  remove_scratch ();
+  g_free (bundled_model);
+  g_free (bundled_dir);
+  g_free (scratch_dir);
+  return status;
+}

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * convscope-inspect.c — the dialog's inspector panel in a window of its
+ * own, on an image file, without GIMP: for trying the widgets and for
+ * the screenshots of docs/ (tools/screenshots), which it renders to PNG
+ * off screen once the run has finished.
+ *
+ *   convscope-inspect [--model FILE] [--layer WHICH] [--enlarge N]
+ *                     [--colormap NAME] [--part all|table|maps]
+ *                     [--screenshot OUT.png] IMAGE
+ *
+ * WHICH is a layer index or name, "first-conv" or "last-conv" (the last
+ * conv layer whose maps are larger than 1×1).
+ */
+#include <stdlib.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "convscope-ui.h"
+#include "cs-pixels.h"
+
+#define WINDOW_WIDTH  1280
+#define WINDOW_HEIGHT 800
+
+static char    *model_path;
+static char    *layer_name;
+static char    *colormap_name;
+static char    *part = "all";
+static char    *screenshot_path;
+static int      enlarge = -1;
+
+static const GOptionEntry entries[] = {
+  { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "The model (default: the default model)", "FILE" },
+  { "layer", 'l', 0, G_OPTION_ARG_STRING, &layer_name, "The layer to select", "WHICH" },
+  { "enlarge", 'e', 0, G_OPTION_ARG_INT, &enlarge, "The channel to enlarge", "N" },
+  { "colormap", 'c', 0, G_OPTION_ARG_STRING, &colormap_name, "gray, viridis or diverging", "NAME" },
+  { "part", 'p', 0, G_OPTION_ARG_STRING, &part, "What to capture: all, table or maps", "PART" },
+  { "screenshot", 's', 0, G_OPTION_ARG_FILENAME, &screenshot_path, "Write a PNG and quit", "FILE" },
+  { NULL }
+};
+
+/* The layer @which names in @model, or -1. */
+static int
+find_layer (const CsModel *model, const char *which)
+{
+  gint64 index;
+  int    found = -1;
+
+  if (g_ascii_string_to_signed (which, 10, 0, (gint64) cs_model_n_layers (model) - 1, &index,
+                                NULL))
+    return (int) index;
+  for (size_t i = 0; i < cs_model_n_layers (model); i++)
+    {
+      const CsLayerInfo *layer = cs_model_layer (model, i);
+      gboolean           maps = layer->out_shape.rank == 4 && layer->out_shape.dims[2] > 1;
+
+      if (layer->kind != CS_LAYER_CONV || !maps)
+        continue;
+      if (g_str_equal (which, "first-conv"))
+        return (int) i;
+      if (g_str_equal (which, "last-conv"))
+        found = (int) i;
+    }
+  return found >= 0 ? found : cs_model_find_layer (model, which);
+}
+
+static void
+wait_for_runs (CsuiInspector *inspector)
+{
+  while (csui_inspector_get_n_running (inspector) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Sets up what the options ask for; FALSE with a message when they
+ * name something that is not there. */
+static gboolean
+apply_options (CsuiInspector *inspector)
+{
+  CsuiNetwork *network = csui_inspector_get_network (inspector);
+
+  if (csui_inspector_get_error (inspector) != NULL)
+    {
+      g_printerr ("convscope-inspect: %s\n", csui_inspector_get_error (inspector));
+      return FALSE;
+    }
+  if (network == NULL)
+    {
+      g_printerr ("convscope-inspect: no model: give one with --model\n");
+      return FALSE;
+    }
+  if (layer_name != NULL)
+    {
+      int layer = find_layer (network->model, layer_name);
+
+      if (layer < 0)
+        {
+          g_printerr ("convscope-inspect: %s: no layer \"%s\"\n", network->path, layer_name);
+          return FALSE;
+        }
+      csui_layer_table_select (csui_inspector_get_layer_table (inspector), layer);
+    }
+  if (colormap_name != NULL)
+    {
+      CsColormap colormap;
+
+      if (!cs_colormap_from_name (colormap_name, &colormap))
+        {
+          g_printerr ("convscope-inspect: unknown colour map \"%s\"\n", colormap_name);
+          return FALSE;
+        }
+      csui_feature_grid_set_colormap (csui_inspector_get_feature_grid (inspector), colormap);
+    }
+  if (enlarge >= 0)
+    csui_feature_grid_set_enlarged (csui_inspector_get_feature_grid (inspector), enlarge);
+  return TRUE;
+}
+
+static GtkWidget *
+captured_part (CsuiInspector *inspector)
+{
+  if (g_str_equal (part, "table"))
+    return GTK_WIDGET (csui_inspector_get_layer_table (inspector));
+  if (g_str_equal (part, "maps"))
+    return gtk_widget_get_parent (gtk_widget_get_parent (
+      GTK_WIDGET (csui_inspector_get_feature_grid (inspector))));
+  return GTK_WIDGET (inspector);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new ("IMAGE");
+  g_autoptr (GeglBuffer) buffer = NULL;
+  g_autoptr (GError) error = NULL;
+  CsuiInspector *inspector;
+  GtkWidget     *window;
+  int            status = EXIT_SUCCESS;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_group (context, gtk_get_option_group (TRUE));
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2)
+    {
+      g_printerr ("convscope-inspect: %s\n",
+                  error != NULL ? error->message : "give one image file");
+      return EXIT_FAILURE;
+    }
+  cs_pixels_init ();
+  buffer = csui_buffer_new_from_file (argv[1], &error);
+  if (buffer == NULL)
+    {
+      g_printerr ("convscope-inspect: %s\n", error->message);
+      cs_pixels_exit ();
+      return EXIT_FAILURE;
+    }
+
+  window = screenshot_path != NULL ? gtk_offscreen_window_new ()
+                                   : gtk_window_new (GTK_WINDOW_TOPLEVEL);
+  gtk_window_set_title (GTK_WINDOW (window), _("Convscope Inspector"));
+  gtk_window_set_default_size (GTK_WINDOW (window), WINDOW_WIDTH, WINDOW_HEIGHT);
+  gtk_container_set_border_width (GTK_CONTAINER (window), 12);
+  inspector = CSUI_INSPECTOR (csui_inspector_new (NULL));
+  /* Kept past the window, for its worker threads to come back. */
+  g_object_ref_sink (inspector);
+  gtk_container_add (GTK_CONTAINER (window), GTK_WIDGET (inspector));
+  /* An offscreen window takes its natural size, not the default one. */
+  if (screenshot_path != NULL)
+    gtk_widget_set_size_request (GTK_WIDGET (inspector), WINDOW_WIDTH - 24, WINDOW_HEIGHT - 24);
+  if (model_path != NULL)
+    csui_inspector_set_model_path (inspector, model_path);
+  csui_inspector_set_source (inspector, buffer, NULL);
+  gtk_widget_show_all (window);
+  wait_for_runs (inspector);
+
+  if (!apply_options (inspector))
+    status = EXIT_FAILURE;
+  else if (screenshot_path != NULL)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      if (!csui_widget_save_png (captured_part (inspector), screenshot_path, &error))
+        {
+          g_printerr ("convscope-inspect: %s\n", error->message);
+          status = EXIT_FAILURE;
+        }
+    }
+  else
+    {
+      g_signal_connect (window, "destroy", G_CALLBACK (gtk_main_quit), NULL);
+      gtk_main ();
+      window = NULL;
+    }
+  if (window != NULL)
+    gtk_widget_destroy (window);
+  wait_for_runs (inspector);
+  g_object_unref (inspector);
+  g_clear_object (&buffer);
+  cs_pixels_exit ();
+  return status;
+}

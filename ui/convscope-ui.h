@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * convscope-ui.h — Convscope's GTK 3 widgets: the model chooser, the
+ * layer table, the feature-map grid, and the inspector panel that ties
+ * them to a model run on an image region.  Nothing here knows GIMP, so
+ * the widget tests and the screenshot tool feed the inspector a file;
+ * the plug-in embeds the same panel in its dialog.
+ */
+#ifndef CONVSCOPE_UI_H
+#define CONVSCOPE_UI_H
+
+#include <gtk/gtk.h>
+#include <gegl.h>
+
+#include "convscope.h"
+
+G_BEGIN_DECLS
+
+/* ---- A loaded model with what running it on pixels needs ---- */
+
+/* Immutable once made and shared between the main loop and the worker
+ * thread by reference counting. */
+typedef struct
+{
+  char     *path;
+  CsModel  *model;
+  CsCard   *card;
+  CsLabels *labels;
+} CsuiNetwork;
+
+/* Loads @path with its card and labels; NULL with @error naming the file
+ * when it is not an image classifier Convscope can run. */
+CsuiNetwork *csui_network_load  (const char *path,
+                                 GError    **error);
+CsuiNetwork *csui_network_ref   (CsuiNetwork *network);
+void         csui_network_unref (CsuiNetwork *network);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsuiNetwork, csui_network_unref)
+
+/* An image file (anything GdkPixbuf reads) as an R'G'B'A u8 GeglBuffer
+ * the caller owns; NULL with @error naming the file. */
+GeglBuffer *csui_buffer_new_from_file (const char *path,
+                                       GError    **error);
+
+/* The preprocessed input tensor @input (1×C×H×W) of @card's model
+ * turned back into the picture the network sees: normalization and
+ * channel order undone.  A new pixbuf owned by the caller, or NULL when
+ * @input is not an image tensor. */
+GdkPixbuf  *csui_input_to_pixbuf      (const CsCard   *card,
+                                       const CsTensor *input);
+
+/* "3 489 097": @count with its digits grouped by thin spaces, readable
+ * in every locale.  The caller frees the string. */
+char       *csui_format_count         (int64_t     count);
+
+/* Draws @widget (realized and allocated) as it shows into the PNG file
+ * @path, for screenshots and the dialog's test mode. */
+gboolean    csui_widget_save_png      (GtkWidget  *widget,
+                                       const char *path,
+                                       GError    **error);
+
+/* ---- CsuiModelChooser: which model to inspect ---- */
+
+#define CSUI_TYPE_MODEL_CHOOSER (csui_model_chooser_get_type ())
+G_DECLARE_FINAL_TYPE (CsuiModelChooser, csui_model_chooser, CSUI, MODEL_CHOOSER, GtkBox)
+
+/* The models of cs_models_list (@bundled_dir as there), plus an "Open
+ * model file…" button.  Emits "model-chosen" (path) when the user picks
+ * one. */
+GtkWidget  *csui_model_chooser_new         (const char       *bundled_dir);
+/* Selects @path, adding it to the list when it is not there, without
+ * emitting "model-chosen". */
+void        csui_model_chooser_select_path (CsuiModelChooser *chooser,
+                                            const char       *path);
+const char *csui_model_chooser_get_path    (CsuiModelChooser *chooser);
+/* The one-line summary of @network (NULL: none). */
+void        csui_model_chooser_set_network (CsuiModelChooser *chooser,
+                                            const CsuiNetwork *network);
+/* "ONNX · input 1×1×28×28 · 103,338 parameters · …"; the caller frees it. */
+char       *csui_model_summary             (const CsModel    *model);
+
+/* ---- CsuiLayerTable: the network layer by layer ---- */
+
+#define CSUI_TYPE_LAYER_TABLE (csui_layer_table_get_type ())
+G_DECLARE_FINAL_TYPE (CsuiLayerTable, csui_layer_table, CSUI, LAYER_TABLE, GtkBox)
+
+enum
+{
+  CSUI_LAYER_COLUMN_INDEX,
+  CSUI_LAYER_COLUMN_NAME,
+  CSUI_LAYER_COLUMN_OP,
+  CSUI_LAYER_COLUMN_WINDOW,
+  CSUI_LAYER_COLUMN_OUTPUT,
+  CSUI_LAYER_COLUMN_PARAMS,
+  CSUI_LAYER_N_COLUMNS
+};
+
+/* Emits "layer-selected" (index, -1 for none) when the selection
+ * changes. */
+GtkWidget    *csui_layer_table_new          (void);
+/* Shows the layers of @model (NULL: none); the model must outlive its
+ * showing here. */
+void          csui_layer_table_set_model    (CsuiLayerTable *table,
+                                             const CsModel  *model);
+void          csui_layer_table_select       (CsuiLayerTable *table,
+                                             int             layer);
+int           csui_layer_table_get_selected (CsuiLayerTable *table);
+/* The rows (CSUI_LAYER_COLUMN_*), owned by the table. */
+GtkTreeModel *csui_layer_table_get_rows     (CsuiLayerTable *table);
+/* The text under the table: the selected layer's output-size arithmetic
+ * and receptive field; owned by the table. */
+const char   *csui_layer_table_get_detail   (CsuiLayerTable *table);
+/* "1×32×14×14", the layer's output as the table shows it; the caller
+ * frees it. */
+char         *csui_layer_output_text        (const CsLayerInfo *layer);
+
+/* ---- CsuiFeatureGrid: a layer's channels as thumbnails ---- */
+
+#define CSUI_TYPE_FEATURE_GRID (csui_feature_grid_get_type ())
+G_DECLARE_FINAL_TYPE (CsuiFeatureGrid, csui_feature_grid, CSUI, FEATURE_GRID, GtkDrawingArea)
+
+#define CSUI_FEATURE_GRID_DEFAULT_CAP 256
+
+GtkWidget *csui_feature_grid_new             (void);
+/* Shows the channels of @maps (1×C×H×W float; NULL or any other shape:
+ * nothing).  Takes @owner, a reference that keeps @maps alive, and
+ * releases it with @owner_unref when the maps are replaced or the grid
+ * goes (both NULL when the caller keeps @maps alive otherwise). */
+void       csui_feature_grid_set_maps        (CsuiFeatureGrid *grid,
+                                              const CsTensor  *maps,
+                                              GDestroyNotify   owner_unref,
+                                              gpointer         owner);
+void       csui_feature_grid_set_colormap    (CsuiFeatureGrid *grid,
+                                              CsColormap       colormap);
+void       csui_feature_grid_set_scale       (CsuiFeatureGrid *grid,
+                                              CsMapScale       scale);
+CsColormap csui_feature_grid_get_colormap    (CsuiFeatureGrid *grid);
+CsMapScale csui_feature_grid_get_scale       (CsuiFeatureGrid *grid);
+int        csui_feature_grid_get_cap         (CsuiFeatureGrid *grid);
+/* At most @cap channels are drawn (the first ones). */
+void       csui_feature_grid_set_cap         (CsuiFeatureGrid *grid,
+                                              int              cap);
+/* Enlarges @channel beside the grid (-1: none), as a click does. */
+void       csui_feature_grid_set_enlarged    (CsuiFeatureGrid *grid,
+                                              int              channel);
+int        csui_feature_grid_get_enlarged    (CsuiFeatureGrid *grid);
+int        csui_feature_grid_get_n_thumbnails (CsuiFeatureGrid *grid);
+/* The channel under the widget point (@x, @y), or -1. */
+int        csui_feature_grid_channel_at      (CsuiFeatureGrid *grid,
+                                              double           x,
+                                              double           y);
+
+/* ---- CsuiInspector: the whole panel ---- */
+
+#define CSUI_TYPE_INSPECTOR (csui_inspector_get_type ())
+G_DECLARE_FINAL_TYPE (CsuiInspector, csui_inspector, CSUI, INSPECTOR, GtkBox)
+
+/* @bundled_dir as for cs_models_list.  Emits "run-finished" after each
+ * completed run whose results are shown (not for cancelled ones) and
+ * "run-failed" (message) when loading or running fails. */
+GtkWidget         *csui_inspector_new              (const char          *bundled_dir);
+/* The pixels to look at: @roi of @buffer (NULL: its extent).  The
+ * inspector keeps a reference and reads the buffer from a worker thread,
+ * so hand it a buffer no other thread writes.  Restarts the run. */
+void               csui_inspector_set_source       (CsuiInspector       *inspector,
+                                                    GeglBuffer          *buffer,
+                                                    const GeglRectangle *roi);
+/* Loads @path and runs it; on failure the error shows in the panel and
+ * the previous model stays. */
+void               csui_inspector_set_model_path   (CsuiInspector       *inspector,
+                                                    const char          *path);
+void               csui_inspector_set_top_k        (CsuiInspector       *inspector,
+                                                    int                  top_k);
+gboolean           csui_inspector_is_busy          (CsuiInspector       *inspector);
+/* Worker threads not yet returned, cancelled ones included: an embedding
+ * program waits for 0 (iterating the main loop) before it stops GEGL. */
+guint              csui_inspector_get_n_running    (CsuiInspector       *inspector);
+/* What is shown, owned by the inspector and valid until the next run
+ * finishes or the model changes; NULL before the first run. */
+CsuiNetwork       *csui_inspector_get_network      (CsuiInspector       *inspector);
+const CsResult    *csui_inspector_get_result       (CsuiInspector       *inspector);
+/* The tap of the selected layer (a CsResult holding just that tap,
+ * owned by the inspector) or NULL when no layer with a tap is
+ * selected. */
+const CsResult    *csui_inspector_get_selected_tap (CsuiInspector       *inspector);
+/* The shown top-k, most probable first; owned by the inspector. */
+const CsPrediction *csui_inspector_get_predictions (CsuiInspector       *inspector,
+                                                    int                 *n);
+/* The last error shown, or NULL. */
+const char        *csui_inspector_get_error        (CsuiInspector       *inspector);
+/* The parts, for tests, screenshots and the plug-in's own buttons. */
+CsuiModelChooser  *csui_inspector_get_chooser      (CsuiInspector       *inspector);
+CsuiLayerTable    *csui_inspector_get_layer_table  (CsuiInspector       *inspector);
+CsuiFeatureGrid   *csui_inspector_get_feature_grid (CsuiInspector       *inspector);
+/* A box under the feature grid for the embedding program's actions. */
+GtkBox            *csui_inspector_get_action_box   (CsuiInspector       *inspector);
+
+G_END_DECLS
+
+#endif /* CONVSCOPE_UI_H */

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * csui-feature-grid.c — one layer's output as pictures: every channel
+ * (up to a cap) as a thumbnail in a grid sized to the widget, painted
+ * through the chosen colour map and normalization by the core's
+ * featuremap.c, so they match the layers the plug-in exports.  Hovering
+ * a thumbnail tells its channel's statistics; clicking one enlarges it
+ * beside the grid.
+ */
+#include <math.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "convscope-ui.h"
+
+#define GAP            2.0
+/* Beyond this a thumbnail tells nothing more; the rest of the widget is
+ * better left empty than filled with a few huge blurs. */
+#define MAX_CELL       160.0
+/* The grid's share of the width while a channel is enlarged. */
+#define GRID_SHARE     0.6
+
+struct _CsuiFeatureGrid
+{
+  GtkDrawingArea  parent_instance;
+
+  const CsTensor *maps;
+  GDestroyNotify  owner_unref;
+  gpointer        owner;
+  CsColormap      colormap;
+  CsMapScale      scale;
+  int             cap;
+  int             enlarged;
+  /* One pixbuf per thumbnail, painted on first draw after a change. */
+  GPtrArray      *thumbnails;
+};
+
+G_DEFINE_TYPE (CsuiFeatureGrid, csui_feature_grid, GTK_TYPE_DRAWING_AREA)
+
+typedef struct
+{
+  int    n, columns;
+  double cell;
+  double big_x, big_size;  /* the enlarged channel's square; 0 without */
+} GridLayout;
+
+static int
+n_channels (CsuiFeatureGrid *grid)
+{
+  return grid->maps != NULL ? (int) grid->maps->shape.dims[1] : 0;
+}
+
+int
+csui_feature_grid_get_n_thumbnails (CsuiFeatureGrid *grid)
+{
+  g_return_val_if_fail (CSUI_IS_FEATURE_GRID (grid), 0);
+  return MIN (n_channels (grid), grid->cap);
+}
+
+static void
+compute_layout (CsuiFeatureGrid *grid, GridLayout *layout)
+{
+  double width = gtk_widget_get_allocated_width (GTK_WIDGET (grid));
+  double height = gtk_widget_get_allocated_height (GTK_WIDGET (grid));
+  double grid_width = grid->enlarged >= 0 ? floor (width * GRID_SHARE) : width;
+
+  *layout = (GridLayout) { csui_feature_grid_get_n_thumbnails (grid), 1, 0.0, 0.0, 0.0 };
+  /* The column count that gives the largest cells with all shown. */
+  for (int columns = 1; columns <= layout->n; columns++)
+    {
+      int    rows = (layout->n + columns - 1) / columns;
+      double cell = MIN (grid_width / columns, height / rows);
+
+      if (cell > layout->cell)
+        {
+          layout->cell = cell;
+          layout->columns = columns;
+        }
+    }
+  layout->cell = floor (MIN (layout->cell, MAX_CELL));
+  if (grid->enlarged >= 0)
+    {
+      layout->big_x = grid_width + 4 * GAP;
+      layout->big_size = MAX (0.0, MIN (width - layout->big_x, height - 24.0));
+    }
+}
+
+static void
+clear_thumbnails (CsuiFeatureGrid *grid)
+{
+  g_ptr_array_set_size (grid->thumbnails, 0);
+}
+
+/* The picture of @channel under the current colour map and scale. */
+static GdkPixbuf *
+paint_channel (CsuiFeatureGrid *grid, int channel)
+{
+  GdkPixbuf *pixbuf;
+  float      low, high;
+
+  pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, (int) grid->maps->shape.dims[3],
+                           (int) grid->maps->shape.dims[2]);
+  if (pixbuf == NULL)
+    return NULL;
+  if (!cs_feature_map_range (grid->maps, channel, grid->scale, grid->colormap, &low, &high)
+      || !cs_feature_map_paint (grid->maps, channel, low, high, grid->colormap,
+                                gdk_pixbuf_get_pixels (pixbuf),
+                                (size_t) gdk_pixbuf_get_rowstride (pixbuf), 3))
+    g_clear_object (&pixbuf);
+  return pixbuf;
+}
+
+static GdkPixbuf *
+thumbnail (CsuiFeatureGrid *grid, int channel)
+{
+  if (grid->thumbnails->len == 0)
+    {
+      int n = csui_feature_grid_get_n_thumbnails (grid);
+
+      for (int c = 0; c < n; c++)
+        g_ptr_array_add (grid->thumbnails, paint_channel (grid, c));
+    }
+  return channel < (int) grid->thumbnails->len ? g_ptr_array_index (grid->thumbnails, channel)
+                                               : NULL;
+}
+
+/* Draws @pixbuf into the square at (@x, @y) of side @size, aspect kept,
+ * pixels kept sharp: activations are data, not photos. */
+static void
+draw_map (cairo_t *cr, GdkPixbuf *pixbuf, double x, double y, double size)
+{
+  double w = gdk_pixbuf_get_width (pixbuf), h = gdk_pixbuf_get_height (pixbuf);
+  double zoom = size / MAX (w, h);
+
+  cairo_save (cr);
+  cairo_translate (cr, x + (size - w * zoom) / 2, y + (size - h * zoom) / 2);
+  cairo_scale (cr, zoom, zoom);
+  gdk_cairo_set_source_pixbuf (cr, pixbuf, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_rectangle (cr, 0, 0, w, h);
+  cairo_fill (cr);
+  cairo_restore (cr);
+}
+
+static gboolean
+csui_feature_grid_draw (GtkWidget *widget, cairo_t *cr)
+{
+  CsuiFeatureGrid *grid = CSUI_FEATURE_GRID (widget);
+  GtkStyleContext *style = gtk_widget_get_style_context (widget);
+  GridLayout       layout;
+
+  gtk_render_background (style, cr, 0, 0, gtk_widget_get_allocated_width (widget),
+                         gtk_widget_get_allocated_height (widget));
+  compute_layout (grid, &layout);
+  if (layout.cell < 1.0)
+    return FALSE;
+  for (int c = 0; c < layout.n; c++)
+    {
+      GdkPixbuf *pixbuf = thumbnail (grid, c);
+
+      if (pixbuf != NULL)
+        draw_map (cr, pixbuf, (c % layout.columns) * layout.cell,
+                  (c / layout.columns) * layout.cell, layout.cell - GAP);
+    }
+  if (grid->enlarged >= 0 && grid->enlarged < layout.n && layout.big_size > 0)
+    {
+      GdkPixbuf *pixbuf = thumbnail (grid, grid->enlarged);
+      g_autofree char *caption = g_strdup_printf (_("Channel %d"), grid->enlarged);
+      g_autoptr (PangoLayout) text = gtk_widget_create_pango_layout (widget, caption);
+      int row = grid->enlarged / layout.columns, column = grid->enlarged % layout.columns;
+
+      if (pixbuf != NULL)
+        draw_map (cr, pixbuf, layout.big_x, 0, layout.big_size);
+      gtk_render_layout (style, cr, layout.big_x, layout.big_size + 4, text);
+      /* Which thumbnail is enlarged. */
+      cairo_set_source_rgb (cr, 1.0, 0.55, 0.0);
+      cairo_set_line_width (cr, 2.0);
+      cairo_rectangle (cr, column * layout.cell + 1, row * layout.cell + 1,
+                       layout.cell - GAP - 2, layout.cell - GAP - 2);
+      cairo_stroke (cr);
+    }
+  return FALSE;
+}
+
+int
+csui_feature_grid_channel_at (CsuiFeatureGrid *grid, double x, double y)
+{
+  GridLayout layout;
+  int        column, row, channel;
+
+  g_return_val_if_fail (CSUI_IS_FEATURE_GRID (grid), -1);
+  compute_layout (grid, &layout);
+  if (layout.cell < 1.0 || x < 0 || y < 0)
+    return -1;
+  column = (int) (x / layout.cell);
+  row = (int) (y / layout.cell);
+  channel = row * layout.columns + column;
+  return column < layout.columns && channel < layout.n ? channel : -1;
+}
+
+static gboolean
+csui_feature_grid_button_press (GtkWidget *widget, GdkEventButton *event)
+{
+  CsuiFeatureGrid *grid = CSUI_FEATURE_GRID (widget);
+  int              channel;
+
+  if (event->button != GDK_BUTTON_PRIMARY || event->type != GDK_BUTTON_PRESS)
+    return FALSE;
+  channel = csui_feature_grid_channel_at (grid, event->x, event->y);
+  if (channel < 0)
+    return FALSE;
+  csui_feature_grid_set_enlarged (grid, channel == grid->enlarged ? -1 : channel);
+  return TRUE;
+}
+
+static gboolean
+csui_feature_grid_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard,
+                                 GtkTooltip *tooltip)
+{
+  CsuiFeatureGrid *grid = CSUI_FEATURE_GRID (widget);
+  int              channel = csui_feature_grid_channel_at (grid, x, y);
+  CsMapStats       stats;
+  g_autofree char *text = NULL;
+
+  if (channel < 0 || !cs_feature_map_stats (grid->maps, channel, &stats))
+    return FALSE;
+  text = g_strdup_printf (_("Channel %d\nmin %.4g   max %.4g   mean %.4g\nClick to enlarge"),
+                          channel, stats.min, stats.max, stats.mean);
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+static void
+release_maps (CsuiFeatureGrid *grid)
+{
+  clear_thumbnails (grid);
+  if (grid->owner_unref != NULL && grid->owner != NULL)
+    grid->owner_unref (grid->owner);
+  grid->maps = NULL;
+  grid->owner = NULL;
+  grid->owner_unref = NULL;
+}
+
+static void
+csui_feature_grid_finalize (GObject *object)
+{
+  CsuiFeatureGrid *grid = CSUI_FEATURE_GRID (object);
+
+  release_maps (grid);
+  g_ptr_array_unref (grid->thumbnails);
+  G_OBJECT_CLASS (csui_feature_grid_parent_class)->finalize (object);
+}
+
+static void
+csui_feature_grid_class_init (CsuiFeatureGridClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = csui_feature_grid_finalize;
+  widget_class->draw = csui_feature_grid_draw;
+  widget_class->button_press_event = csui_feature_grid_button_press;
+  widget_class->query_tooltip = csui_feature_grid_query_tooltip;
+}
+
+/* NULL entries stand for channels that could not be painted. */
+static void
+unref_thumbnail (gpointer pixbuf)
+{
+  if (pixbuf != NULL)
+    g_object_unref (pixbuf);
+}
+
+static void
+csui_feature_grid_init (CsuiFeatureGrid *grid)
+{
+  grid->colormap = CS_COLORMAP_VIRIDIS;
+  grid->scale = CS_MAP_SCALE_CHANNEL;
+  grid->cap = CSUI_FEATURE_GRID_DEFAULT_CAP;
+  grid->enlarged = -1;
+  grid->thumbnails = g_ptr_array_new_with_free_func (unref_thumbnail);
+  gtk_widget_add_events (GTK_WIDGET (grid), GDK_BUTTON_PRESS_MASK);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (grid), TRUE);
+  gtk_widget_set_size_request (GTK_WIDGET (grid), 200, 160);
+}
+
+GtkWidget *
+csui_feature_grid_new (void)
+{
+  return g_object_new (CSUI_TYPE_FEATURE_GRID, NULL);
+}
+
+void
+csui_feature_grid_set_maps (CsuiFeatureGrid *grid, const CsTensor *maps,
+                            GDestroyNotify owner_unref, gpointer owner)
+{
+  g_return_if_fail (CSUI_IS_FEATURE_GRID (grid));
+
+  release_maps (grid);
+  grid->owner = owner;
+  grid->owner_unref = owner_unref;
+  if (maps != NULL && maps->data != NULL && maps->dtype == CS_DTYPE_FLOAT32
+      && maps->shape.rank == 4 && maps->shape.dims[0] == 1 && maps->shape.dims[1] > 0
+      && maps->shape.dims[2] > 0 && maps->shape.dims[3] > 0
+      && maps->shape.dims[2] <= G_MAXINT / 4 && maps->shape.dims[3] <= G_MAXINT / 4)
+    grid->maps = maps;
+  grid->enlarged = -1;
+  gtk_widget_queue_draw (GTK_WIDGET (grid));
+}
+
+void
+csui_feature_grid_set_colormap (CsuiFeatureGrid *grid, CsColormap colormap)
+{
+  g_return_if_fail (CSUI_IS_FEATURE_GRID (grid));
+  grid->colormap = colormap;
+  clear_thumbnails (grid);
+  gtk_widget_queue_draw (GTK_WIDGET (grid));
+}
+
+void
+csui_feature_grid_set_scale (CsuiFeatureGrid *grid, CsMapScale scale)
+{
+  g_return_if_fail (CSUI_IS_FEATURE_GRID (grid));
+  grid->scale = scale;
+  clear_thumbnails (grid);
+  gtk_widget_queue_draw (GTK_WIDGET (grid));
+}
+
+void
+csui_feature_grid_set_cap (CsuiFeatureGrid *grid, int cap)
+{
+  g_return_if_fail (CSUI_IS_FEATURE_GRID (grid));
+  grid->cap = MAX (1, cap);
+  clear_thumbnails (grid);
+  if (grid->enlarged >= grid->cap)
+    grid->enlarged = -1;
+  gtk_widget_queue_draw (GTK_WIDGET (grid));
+}
+
+void
+csui_feature_grid_set_enlarged (CsuiFeatureGrid *grid, int channel)
+{
+  g_return_if_fail (CSUI_IS_FEATURE_GRID (grid));
+  grid->enlarged = channel >= 0 && channel < csui_feature_grid_get_n_thumbnails (grid)
+                     ? channel : -1;
+  gtk_widget_queue_draw (GTK_WIDGET (grid));
+}
+
+int
+csui_feature_grid_get_enlarged (CsuiFeatureGrid *grid)
+{
+  g_return_val_if_fail (CSUI_IS_FEATURE_GRID (grid), -1);
+  return grid->enlarged;
+}
+
+CsColormap
+csui_feature_grid_get_colormap (CsuiFeatureGrid *grid)
+{
+  g_return_val_if_fail (CSUI_IS_FEATURE_GRID (grid), CS_COLORMAP_VIRIDIS);
+  return grid->colormap;
+}
+
+CsMapScale
+csui_feature_grid_get_scale (CsuiFeatureGrid *grid)
+{
+  g_return_val_if_fail (CSUI_IS_FEATURE_GRID (grid), CS_MAP_SCALE_CHANNEL);
+  return grid->scale;
+}
+
+int
+csui_feature_grid_get_cap (CsuiFeatureGrid *grid)
+{
+  g_return_val_if_fail (CSUI_IS_FEATURE_GRID (grid), CSUI_FEATURE_GRID_DEFAULT_CAP);
+  return grid->cap;
+}

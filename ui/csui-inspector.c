@@ -1,0 +1,743 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * csui-inspector.c — the whole panel: the model chooser, what the
+ * network sees, its predictions, the layer table and the selected
+ * layer's feature maps, for one image region.  A run loads the model
+ * when it changed, prepares the input and keeps every layer's output,
+ * all in a worker thread, so the dialog stays responsive and switching
+ * layers afterwards costs nothing.  A new model or region cancels the
+ * run in flight; a cancelled run's results are dropped when it ends.
+ */
+#include <glib/gi18n-lib.h>
+
+#include "convscope-ui.h"
+#include "cs-pixels.h"
+
+/* The side the input preview is enlarged towards, in whole multiples,
+ * so a 28×28 input shows at 224×224 and a 224×224 one as it is. */
+#define PREVIEW_SIZE 224
+
+/* What one completed run produced; shared with the feature grid, which
+ * keeps the tap it shows alive through a reference. */
+typedef struct
+{
+  CsuiNetwork *network;
+  CsTensor     input;      /* data NULL when there was no source */
+  CsResult    *result;     /* NULL when there was no source */
+  int         *tap_of_layer;
+} RunOutcome;
+
+/* What a run needs, copied for the worker thread. */
+typedef struct
+{
+  char          *model_path;  /* load this; NULL: run @network */
+  CsuiNetwork   *network;
+  GeglBuffer    *buffer;      /* NULL: load only */
+  GeglRectangle  roi;
+} RunRequest;
+
+struct _CsuiInspector
+{
+  GtkBox            parent_instance;
+
+  GtkWidget        *info_bar;
+  GtkWidget        *error_label;
+  CsuiModelChooser *chooser;
+  GtkWidget        *spinner;
+  GtkWidget        *preview;
+  GtkWidget        *predictions_box;
+  CsuiLayerTable   *table;
+  GtkWidget        *colormap_combo;
+  GtkWidget        *scale_combo;
+  GtkWidget        *grid_caption;
+  CsuiFeatureGrid  *grid;
+  GtkWidget        *action_box;
+
+  GeglBuffer       *buffer;
+  GeglRectangle     roi;
+  int               top_k;
+
+  /* The run in flight: its cancellable, and the model it loads (NULL
+   * when it reruns the shown one). */
+  GCancellable     *cancellable;
+  char             *loading_path;
+  /* Runs started whose results (wanted or not) have not come back. */
+  guint             n_running;
+
+  RunOutcome       *shown;
+  CsPrediction     *predictions;
+  int               n_predictions;
+  CsResult          selected_tap;
+  char             *error;
+};
+
+G_DEFINE_TYPE (CsuiInspector, csui_inspector, GTK_TYPE_BOX)
+
+enum
+{
+  RUN_FINISHED,
+  RUN_FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+outcome_clear (RunOutcome *outcome)
+{
+  csui_network_unref (outcome->network);
+  g_free (outcome->input.data);
+  g_clear_pointer (&outcome->result, cs_result_free);
+  g_free (outcome->tap_of_layer);
+}
+
+static void
+outcome_unref (gpointer outcome)
+{
+  g_atomic_rc_box_release_full (outcome, (GDestroyNotify) outcome_clear);
+}
+
+static void
+request_free (gpointer data)
+{
+  RunRequest *request = data;
+
+  g_free (request->model_path);
+  if (request->network != NULL)
+    csui_network_unref (request->network);
+  g_clear_object (&request->buffer);
+  g_free (request);
+}
+
+/* Prepares @request's source as the network wants it and runs it keeping
+ * every layer's output, into @outcome. */
+static gboolean
+run_network (const RunRequest *request, RunOutcome *outcome, GCancellable *cancellable,
+             GError **error)
+{
+  const CsModel         *model = outcome->network->model;
+  g_autoptr (CsSession)  session = NULL;
+  CsRunOptions           options = { .tap_all = TRUE };
+  size_t                 n_layers = cs_model_n_layers (model);
+
+  outcome->input = (CsTensor) { .dtype = CS_DTYPE_FLOAT32,
+                                .shape = cs_model_input (model, 0)->shape };
+  outcome->input.data = g_try_new (float, cs_shape_numel (&outcome->input.shape));
+  if (outcome->input.data == NULL)
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, _("%s: the input tensor is too large"),
+                   outcome->network->path);
+      return FALSE;
+    }
+  if (!cs_pixels_to_tensor (request->buffer, &request->roi, outcome->network->card,
+                            &outcome->input, error)
+      || g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  session = cs_session_new (model, 0, error);
+  if (session == NULL
+      || !cs_session_run (session, &outcome->input, 1, &options, &outcome->result, error))
+    return FALSE;
+
+  outcome->tap_of_layer = g_new (int, MAX (n_layers, 1));
+  for (size_t i = 0; i < n_layers; i++)
+    outcome->tap_of_layer[i] = -1;
+  for (size_t t = 0; t < outcome->result->n_taps; t++)
+    {
+      int layer = cs_model_find_layer (model, outcome->result->taps[t].name);
+
+      if (layer >= 0)
+        outcome->tap_of_layer[layer] = (int) t;
+    }
+  return TRUE;
+}
+
+static void
+run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  RunRequest *request = task_data;
+  RunOutcome *outcome = g_atomic_rc_box_new0 (RunOutcome);
+  GError     *error = NULL;
+
+  if (request->model_path != NULL)
+    outcome->network = csui_network_load (request->model_path, &error);
+  else
+    outcome->network = csui_network_ref (request->network);
+  if (outcome->network == NULL
+      || g_cancellable_set_error_if_cancelled (cancellable, &error)
+      || (request->buffer != NULL && !run_network (request, outcome, cancellable, &error)))
+    {
+      outcome_unref (outcome);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, outcome, outcome_unref);
+}
+
+static void
+show_error (CsuiInspector *inspector, const char *message)
+{
+  g_free (inspector->error);
+  inspector->error = g_strdup (message);
+  gtk_label_set_text (GTK_LABEL (inspector->error_label), message);
+  gtk_widget_show (inspector->info_bar);
+  g_signal_emit (inspector, signals[RUN_FAILED], 0, message);
+}
+
+static void
+show_preview (CsuiInspector *inspector)
+{
+  RunOutcome          *outcome = inspector->shown;
+  g_autoptr (GdkPixbuf) input = NULL;
+  g_autoptr (GdkPixbuf) enlarged = NULL;
+  int                   side, zoom;
+
+  input = outcome->input.data != NULL ? csui_input_to_pixbuf (outcome->network->card,
+                                                              &outcome->input)
+                                      : NULL;
+  if (input == NULL)
+    {
+      gtk_image_clear (GTK_IMAGE (inspector->preview));
+      return;
+    }
+  side = MAX (gdk_pixbuf_get_width (input), gdk_pixbuf_get_height (input));
+  zoom = MAX (1, PREVIEW_SIZE / side);
+  enlarged = gdk_pixbuf_scale_simple (input, gdk_pixbuf_get_width (input) * zoom,
+                                      gdk_pixbuf_get_height (input) * zoom, GDK_INTERP_NEAREST);
+  gtk_image_set_from_pixbuf (GTK_IMAGE (inspector->preview), enlarged);
+}
+
+static void
+show_predictions (CsuiInspector *inspector)
+{
+  RunOutcome *outcome = inspector->shown;
+  GtkWidget  *grid;
+  g_autoptr (GList) old_rows = NULL;
+
+  old_rows = gtk_container_get_children (GTK_CONTAINER (inspector->predictions_box));
+
+  for (GList *row = old_rows; row != NULL; row = row->next)
+    gtk_widget_destroy (row->data);
+  g_clear_pointer (&inspector->predictions, g_free);
+  inspector->n_predictions = 0;
+  if (outcome == NULL || outcome->result == NULL || outcome->result->n_outputs == 0)
+    return;
+
+  {
+    const CsTensor *scores = &outcome->result->outputs[0];
+
+    inspector->predictions = g_new (CsPrediction, inspector->top_k);
+    inspector->n_predictions = cs_card_top_k (outcome->network->card, scores->data,
+                                              (size_t) cs_shape_numel (&scores->shape),
+                                              inspector->top_k, inspector->predictions);
+  }
+  grid = gtk_grid_new ();
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
+  for (int r = 0; r < inspector->n_predictions; r++)
+    {
+      const CsPrediction *prediction = &inspector->predictions[r];
+      g_autofree char    *name = cs_labels_name (outcome->network->labels,
+                                                 (size_t) prediction->index);
+      g_autofree char    *percent = g_strdup_printf ("%.1f %%", 100.0 * prediction->probability);
+      GtkWidget          *label = gtk_label_new (name);
+      GtkWidget          *bar = gtk_level_bar_new_for_interval (0.0, 1.0);
+      GtkWidget          *value = gtk_label_new (percent);
+
+      gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_width_chars (GTK_LABEL (label), 12);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 18);
+      gtk_widget_set_tooltip_text (label, name);
+      /* The bar is a length, not a warning: no low/high colours. */
+      gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_LOW);
+      gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_HIGH);
+      gtk_level_bar_set_value (GTK_LEVEL_BAR (bar), CLAMP (prediction->probability, 0.0, 1.0));
+      gtk_widget_set_hexpand (bar, TRUE);
+      gtk_widget_set_size_request (bar, 80, -1);
+      gtk_widget_set_valign (bar, GTK_ALIGN_CENTER);
+      gtk_label_set_xalign (GTK_LABEL (value), 1.0f);
+      gtk_label_set_width_chars (GTK_LABEL (value), 7);
+      gtk_grid_attach (GTK_GRID (grid), label, 0, r, 1, 1);
+      gtk_grid_attach (GTK_GRID (grid), bar, 1, r, 1, 1);
+      gtk_grid_attach (GTK_GRID (grid), value, 2, r, 1, 1);
+    }
+  gtk_box_pack_start (GTK_BOX (inspector->predictions_box), grid, TRUE, TRUE, 0);
+  gtk_widget_show_all (inspector->predictions_box);
+}
+
+/* The tap of @layer in what is shown, or NULL. */
+static const CsTensor *
+layer_tap (CsuiInspector *inspector, int layer)
+{
+  RunOutcome *outcome = inspector->shown;
+
+  if (outcome == NULL || outcome->result == NULL || layer < 0
+      || (size_t) layer >= cs_model_n_layers (outcome->network->model)
+      || outcome->tap_of_layer[layer] < 0)
+    return NULL;
+  return &outcome->result->taps[outcome->tap_of_layer[layer]];
+}
+
+static void
+show_layer_maps (CsuiInspector *inspector, int layer)
+{
+  const CsTensor  *tap = layer_tap (inspector, layer);
+  g_autofree char *caption = NULL;
+
+  inspector->selected_tap = (CsResult) { 0 };
+  if (tap == NULL)
+    {
+      csui_feature_grid_set_maps (inspector->grid, NULL, NULL, NULL);
+      caption = g_strdup (inspector->shown != NULL && inspector->shown->result == NULL
+                            ? _("No image to look at yet.")
+                            : _("Select a layer to see its feature maps."));
+    }
+  else
+    {
+      g_autofree char *shape = cs_shape_to_string (&tap->shape);
+      int              shown;
+
+      inspector->selected_tap = (CsResult) { .n_taps = 1, .taps = (CsTensor *) tap };
+      csui_feature_grid_set_maps (inspector->grid, tap, outcome_unref,
+                                  g_atomic_rc_box_acquire (inspector->shown));
+      shown = csui_feature_grid_get_n_thumbnails (inspector->grid);
+      if (shown == 0)
+        caption = g_strdup_printf (_("%s: output %s is not a stack of maps."), tap->name, shape);
+      else if (shown < tap->shape.dims[1])
+        caption = g_strdup_printf (_("%s: %s, the first %d of %" G_GINT64_FORMAT " channels"),
+                                   tap->name, shape, shown, tap->shape.dims[1]);
+      else
+        caption = g_strdup_printf (_("%s: %s, %d channels"), tap->name, shape, shown);
+    }
+  gtk_label_set_text (GTK_LABEL (inspector->grid_caption), caption);
+}
+
+static void
+layer_selected (CsuiLayerTable *table, int layer, CsuiInspector *inspector)
+{
+  show_layer_maps (inspector, layer);
+}
+
+/* The first conv layer: where the maps still look like the picture. */
+static int
+first_conv_layer (const CsModel *model)
+{
+  for (size_t i = 0; i < cs_model_n_layers (model); i++)
+    if (cs_model_layer (model, i)->kind == CS_LAYER_CONV)
+      return (int) i;
+  return cs_model_n_layers (model) > 0 ? 0 : -1;
+}
+
+static void
+show_outcome (CsuiInspector *inspector, RunOutcome *outcome)
+{
+  gboolean new_model = inspector->shown == NULL
+                       || inspector->shown->network != outcome->network;
+  int      layer = csui_layer_table_get_selected (inspector->table);
+
+  if (inspector->shown != NULL)
+    outcome_unref (inspector->shown);
+  inspector->shown = outcome;
+  gtk_widget_hide (inspector->info_bar);
+  if (new_model)
+    {
+      csui_model_chooser_set_network (inspector->chooser, outcome->network);
+      csui_layer_table_set_model (inspector->table, outcome->network->model);
+      layer = first_conv_layer (outcome->network->model);
+    }
+  show_preview (inspector);
+  show_predictions (inspector);
+  /* Selecting the row again would not tell the table anything new. */
+  if (layer == csui_layer_table_get_selected (inspector->table))
+    show_layer_maps (inspector, layer);
+  else
+    csui_layer_table_select (inspector->table, layer);
+}
+
+static void
+run_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  CsuiInspector *inspector = CSUI_INSPECTOR (source);
+  GTask         *task = G_TASK (result);
+  RunOutcome    *outcome;
+  GError        *error = NULL;
+
+  outcome = g_task_propagate_pointer (task, &error);
+  inspector->n_running--;
+  /* A newer run replaced this one: its results are not wanted. */
+  if (g_task_get_cancellable (task) != inspector->cancellable)
+    {
+      if (outcome != NULL)
+        outcome_unref (outcome);
+      g_clear_error (&error);
+      return;
+    }
+  g_clear_object (&inspector->cancellable);
+  g_clear_pointer (&inspector->loading_path, g_free);
+  gtk_spinner_stop (GTK_SPINNER (inspector->spinner));
+  if (outcome == NULL)
+    {
+      /* The chooser goes back to the model still shown, which stays usable. */
+      csui_model_chooser_set_network (inspector->chooser,
+                                      inspector->shown != NULL ? inspector->shown->network
+                                                               : NULL);
+      show_error (inspector, error->message);
+      g_error_free (error);
+      return;
+    }
+  show_outcome (inspector, outcome);
+  g_signal_emit (inspector, signals[RUN_FINISHED], 0);
+}
+
+/* Cancels the run in flight and starts one loading @model_path (NULL:
+ * rerunning the shown model) on the current source. */
+static void
+start_run (CsuiInspector *inspector, const char *model_path)
+{
+  /* @model_path may be the loading_path replaced here. */
+  g_autofree char *path = g_strdup (model_path);
+  RunRequest      *request;
+  GTask           *task;
+
+  if (model_path == NULL && inspector->shown == NULL)
+    return;
+  if (inspector->cancellable != NULL)
+    g_cancellable_cancel (inspector->cancellable);
+  g_clear_object (&inspector->cancellable);
+  g_free (inspector->loading_path);
+  inspector->loading_path = g_strdup (path);
+
+  request = g_new0 (RunRequest, 1);
+  request->model_path = g_steal_pointer (&path);
+  if (request->model_path == NULL)
+    request->network = csui_network_ref (inspector->shown->network);
+  if (inspector->buffer != NULL)
+    {
+      request->buffer = g_object_ref (inspector->buffer);
+      request->roi = inspector->roi;
+    }
+  inspector->cancellable = g_cancellable_new ();
+  task = g_task_new (inspector, inspector->cancellable, run_done, NULL);
+  g_task_set_source_tag (task, start_run);
+  g_task_set_task_data (task, request, request_free);
+  g_task_run_in_thread (task, run_thread);
+  g_object_unref (task);
+  inspector->n_running++;
+  gtk_spinner_start (GTK_SPINNER (inspector->spinner));
+}
+
+static void
+model_chosen (CsuiModelChooser *chooser, const char *path, CsuiInspector *inspector)
+{
+  csui_inspector_set_model_path (inspector, path);
+}
+
+static void
+colormap_changed (GtkComboBox *combo, CsuiInspector *inspector)
+{
+  CsColormap colormap;
+
+  if (cs_colormap_from_name (gtk_combo_box_get_active_id (combo), &colormap))
+    csui_feature_grid_set_colormap (inspector->grid, colormap);
+}
+
+static void
+scale_changed (GtkComboBox *combo, CsuiInspector *inspector)
+{
+  csui_feature_grid_set_scale (inspector->grid,
+                               g_strcmp0 (gtk_combo_box_get_active_id (combo), "layer") == 0
+                                 ? CS_MAP_SCALE_LAYER : CS_MAP_SCALE_CHANNEL);
+}
+
+static void
+info_bar_response (GtkInfoBar *bar, int response, CsuiInspector *inspector)
+{
+  gtk_widget_hide (GTK_WIDGET (bar));
+}
+
+static void
+csui_inspector_dispose (GObject *object)
+{
+  CsuiInspector *inspector = CSUI_INSPECTOR (object);
+
+  if (inspector->cancellable != NULL)
+    g_cancellable_cancel (inspector->cancellable);
+  G_OBJECT_CLASS (csui_inspector_parent_class)->dispose (object);
+}
+
+static void
+csui_inspector_finalize (GObject *object)
+{
+  CsuiInspector *inspector = CSUI_INSPECTOR (object);
+
+  g_clear_object (&inspector->cancellable);
+  g_clear_object (&inspector->buffer);
+  g_free (inspector->loading_path);
+  if (inspector->shown != NULL)
+    outcome_unref (inspector->shown);
+  g_free (inspector->predictions);
+  g_free (inspector->error);
+  G_OBJECT_CLASS (csui_inspector_parent_class)->finalize (object);
+}
+
+static void
+csui_inspector_class_init (CsuiInspectorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = csui_inspector_dispose;
+  object_class->finalize = csui_inspector_finalize;
+
+  signals[RUN_FINISHED] = g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                        G_TYPE_NONE, 0);
+  signals[RUN_FAILED] = g_signal_new ("run-failed", G_TYPE_FROM_CLASS (klass),
+                                      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                      G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+csui_inspector_init (CsuiInspector *inspector)
+{
+  inspector->top_k = 5;
+}
+
+/* A bold heading over @child. */
+static GtkWidget *
+section (const char *title, GtkWidget *child)
+{
+  GtkWidget *frame = gtk_frame_new (NULL);
+  GtkWidget *label = gtk_label_new (NULL);
+  g_autofree char *markup = g_markup_printf_escaped ("<b>%s</b>", title);
+
+  gtk_label_set_markup (GTK_LABEL (label), markup);
+  gtk_frame_set_label_widget (GTK_FRAME (frame), label);
+  gtk_frame_set_shadow_type (GTK_FRAME (frame), GTK_SHADOW_NONE);
+  g_object_set (child, "margin", 6, NULL);
+  gtk_container_add (GTK_CONTAINER (frame), child);
+  return frame;
+}
+
+static GtkWidget *
+labelled_combo (GtkWidget *row, const char *mnemonic, const char *tooltip,
+                const char *const *ids_and_names)
+{
+  GtkWidget *label = gtk_label_new_with_mnemonic (mnemonic);
+  GtkWidget *combo = gtk_combo_box_text_new ();
+
+  for (int i = 0; ids_and_names[i] != NULL; i += 2)
+    gtk_combo_box_text_append (GTK_COMBO_BOX_TEXT (combo), ids_and_names[i],
+                               _(ids_and_names[i + 1]));
+  gtk_combo_box_set_active (GTK_COMBO_BOX (combo), 0);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), combo);
+  gtk_widget_set_tooltip_text (combo, tooltip);
+  gtk_box_pack_start (GTK_BOX (row), label, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (row), combo, FALSE, FALSE, 0);
+  return combo;
+}
+
+static GtkWidget *
+maps_panel (CsuiInspector *inspector)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  inspector->grid_caption = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (inspector->grid_caption), 0.0f);
+  gtk_label_set_ellipsize (GTK_LABEL (inspector->grid_caption), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_box_pack_start (GTK_BOX (row), inspector->grid_caption, TRUE, TRUE, 0);
+  inspector->colormap_combo =
+    labelled_combo (row, _("Colour ma_p:"), _("How activation values become colours"),
+                    (const char *const[]) { "viridis", N_("Viridis"), "gray", N_("Gray"),
+                                            "diverging", N_("Diverging (− blue, + red)"),
+                                            NULL });
+  inspector->scale_combo =
+    labelled_combo (row, _("Ra_nge:"),
+                    _("Spread each channel over the colours by itself, or use one range "
+                      "for the whole layer so channels can be compared"),
+                    (const char *const[]) { "channel", N_("Per channel"),
+                                            "layer", N_("Whole layer"), NULL });
+  g_signal_connect (inspector->colormap_combo, "changed", G_CALLBACK (colormap_changed),
+                    inspector);
+  g_signal_connect (inspector->scale_combo, "changed", G_CALLBACK (scale_changed), inspector);
+
+  inspector->grid = CSUI_FEATURE_GRID (csui_feature_grid_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (inspector->grid), TRUE);
+  inspector->action_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  gtk_box_pack_start (GTK_BOX (box), row, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box), GTK_WIDGET (inspector->grid), TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (box), inspector->action_box, FALSE, FALSE, 0);
+  return section (_("Feature maps"), box);
+}
+
+GtkWidget *
+csui_inspector_new (const char *bundled_dir)
+{
+  CsuiInspector *inspector = g_object_new (CSUI_TYPE_INSPECTOR,
+                                           "orientation", GTK_ORIENTATION_VERTICAL,
+                                           "spacing", 6, NULL);
+  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *side = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *across = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  GtkWidget *down = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
+  g_autoptr (CsModelEntry) entry = NULL;
+
+  inspector->info_bar = gtk_info_bar_new ();
+  gtk_info_bar_set_message_type (GTK_INFO_BAR (inspector->info_bar), GTK_MESSAGE_ERROR);
+  gtk_info_bar_set_show_close_button (GTK_INFO_BAR (inspector->info_bar), TRUE);
+  inspector->error_label = gtk_label_new (NULL);
+  gtk_label_set_line_wrap (GTK_LABEL (inspector->error_label), TRUE);
+  gtk_label_set_selectable (GTK_LABEL (inspector->error_label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (inspector->error_label), 0.0f);
+  gtk_container_add (GTK_CONTAINER (gtk_info_bar_get_content_area (GTK_INFO_BAR (inspector->info_bar))),
+                     inspector->error_label);
+  g_signal_connect (inspector->info_bar, "response", G_CALLBACK (info_bar_response), inspector);
+
+  inspector->chooser = CSUI_MODEL_CHOOSER (csui_model_chooser_new (bundled_dir));
+  g_signal_connect (inspector->chooser, "model-chosen", G_CALLBACK (model_chosen), inspector);
+  inspector->spinner = gtk_spinner_new ();
+  gtk_widget_set_valign (inspector->spinner, GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (inspector->spinner, _("The network is running"));
+  gtk_box_pack_start (GTK_BOX (top), GTK_WIDGET (inspector->chooser), TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (top), inspector->spinner, FALSE, FALSE, 0);
+
+  inspector->preview = gtk_image_new ();
+  gtk_widget_set_size_request (inspector->preview, PREVIEW_SIZE, PREVIEW_SIZE);
+  gtk_widget_set_tooltip_text (inspector->preview,
+                               _("The network's input: the image region after cropping, "
+                                 "resizing and normalization, shown as colours again"));
+  inspector->predictions_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_box_pack_start (GTK_BOX (side), section (_("What the model sees"), inspector->preview),
+                      FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (side), section (_("Predictions"), inspector->predictions_box),
+                      FALSE, FALSE, 0);
+
+  inspector->table = CSUI_LAYER_TABLE (csui_layer_table_new ());
+  g_signal_connect (inspector->table, "layer-selected", G_CALLBACK (layer_selected), inspector);
+  gtk_paned_pack1 (GTK_PANED (down), section (_("Layers"), GTK_WIDGET (inspector->table)),
+                   TRUE, FALSE);
+  gtk_paned_pack2 (GTK_PANED (down), maps_panel (inspector), TRUE, FALSE);
+  gtk_paned_set_position (GTK_PANED (down), 300);
+  gtk_paned_pack1 (GTK_PANED (across), side, FALSE, FALSE);
+  gtk_paned_pack2 (GTK_PANED (across), down, TRUE, FALSE);
+
+  gtk_box_pack_start (GTK_BOX (inspector), inspector->info_bar, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (inspector), top, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (inspector), across, TRUE, TRUE, 0);
+  gtk_widget_show_all (GTK_WIDGET (inspector));
+  gtk_widget_hide (inspector->info_bar);
+
+  /* Without a default there is nothing to show until one is chosen. */
+  entry = cs_models_default (bundled_dir, NULL);
+  if (entry != NULL)
+    csui_inspector_set_model_path (inspector, entry->path);
+  return GTK_WIDGET (inspector);
+}
+
+void
+csui_inspector_set_source (CsuiInspector *inspector, GeglBuffer *buffer,
+                           const GeglRectangle *roi)
+{
+  g_return_if_fail (CSUI_IS_INSPECTOR (inspector));
+  g_return_if_fail (GEGL_IS_BUFFER (buffer));
+
+  g_set_object (&inspector->buffer, buffer);
+  inspector->roi = roi != NULL ? *roi : *gegl_buffer_get_extent (buffer);
+  start_run (inspector, inspector->loading_path);
+}
+
+void
+csui_inspector_set_model_path (CsuiInspector *inspector, const char *path)
+{
+  g_return_if_fail (CSUI_IS_INSPECTOR (inspector));
+  g_return_if_fail (path != NULL);
+  start_run (inspector, path);
+}
+
+void
+csui_inspector_set_top_k (CsuiInspector *inspector, int top_k)
+{
+  g_return_if_fail (CSUI_IS_INSPECTOR (inspector));
+  inspector->top_k = MAX (1, top_k);
+  if (inspector->shown != NULL)
+    show_predictions (inspector);
+}
+
+gboolean
+csui_inspector_is_busy (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), FALSE);
+  return inspector->cancellable != NULL;
+}
+
+guint
+csui_inspector_get_n_running (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), 0);
+  return inspector->n_running;
+}
+
+CsuiNetwork *
+csui_inspector_get_network (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return inspector->shown != NULL ? inspector->shown->network : NULL;
+}
+
+const CsResult *
+csui_inspector_get_result (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return inspector->shown != NULL ? inspector->shown->result : NULL;
+}
+
+const CsResult *
+csui_inspector_get_selected_tap (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return inspector->selected_tap.n_taps > 0 ? &inspector->selected_tap : NULL;
+}
+
+const CsPrediction *
+csui_inspector_get_predictions (CsuiInspector *inspector, int *n)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  *n = inspector->n_predictions;
+  return inspector->predictions;
+}
+
+const char *
+csui_inspector_get_error (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return inspector->error;
+}
+
+CsuiModelChooser *
+csui_inspector_get_chooser (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return inspector->chooser;
+}
+
+CsuiLayerTable *
+csui_inspector_get_layer_table (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return inspector->table;
+}
+
+CsuiFeatureGrid *
+csui_inspector_get_feature_grid (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return inspector->grid;
+}
+
+GtkBox *
+csui_inspector_get_action_box (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return GTK_BOX (inspector->action_box);
+}

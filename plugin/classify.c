@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "dialog.h"
 #include "network.h"
 #include "procedures.h"
 
@@ -74,8 +75,8 @@ metadata_with_keywords (GimpImage *image, const CspPrediction *predictions, int 
 /* Writes the labels into the XMP keywords and the persistent parasite
  * "convscope-labels", as one undo step.  Nothing is changed when the
  * keywords cannot be made. */
-static gboolean
-tag_image (GimpImage *image, const CspPrediction *predictions, int n, GError **error)
+gboolean
+csp_tag_image (GimpImage *image, const CspPrediction *predictions, int n, GError **error)
 {
   g_autofree char *text = NULL;
   GimpMetadata    *metadata;
@@ -155,9 +156,7 @@ classify_run (GimpProcedure       *procedure,
   if ((values = csp_check_one_drawable (procedure, drawables)) != NULL)
     return values;
   if (run_mode == GIMP_RUN_INTERACTIVE
-      && !csp_procedure_dialog (procedure, config, "Classify with Convscope",
-                                (const char *const[]) { "top-k", "use-selection",
-                                                        "tag-image", NULL }))
+      && !csp_classify_dialog (procedure, config, image, drawables[0]))
     return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL, NULL);
 
   g_object_get (config, "model", &model_file, "top-k", &top_k,
@@ -167,10 +166,12 @@ classify_run (GimpProcedure       *procedure,
   network = csp_network_new (model_file, &error);
   if (network == NULL)
     return csp_procedure_fail (procedure, error);
+  if (run_mode == GIMP_RUN_INTERACTIVE)
+    csp_network_show_note_once (network);
 
   buffer = gimp_drawable_get_buffer (drawables[0]);
   predictions = csp_network_classify (network, buffer, &roi, top_k, &n, &error);
-  if (predictions == NULL || (tag && !tag_image (image, predictions, n, &error)))
+  if (predictions == NULL || (tag && !csp_tag_image (image, predictions, n, &error)))
     values = csp_procedure_fail (procedure, error);
   else
     {

@@ -2,11 +2,13 @@
 /*
  * convscope-plugin.c — Convscope's GIMP 3 plug-in: convolutional networks
  * run by Convscope's own engine on what is in GIMP.  This file is the
- * GimpPlugIn that registers the procedures of classify.c and
- * feature-maps.c.  See docs/plugin.md for installation and scripting.
+ * GimpPlugIn that registers the procedures of classify.c,
+ * feature-maps.c and models.c.  See docs/plugin.md for installation and
+ * scripting.
  */
 #include <string.h>
 
+#include "cs-pixels.h"
 #include "procedures.h"
 
 typedef struct
@@ -30,6 +32,7 @@ static const struct
   { CSP_CLASSIFY_PROC, csp_classify_procedure_new },
   { CSP_CLASSIFY_FILES_PROC, csp_classify_files_procedure_new },
   { CSP_FEATURE_MAPS_PROC, csp_feature_maps_procedure_new },
+  { CSP_MODELS_PROC, csp_models_procedure_new },
 };
 
 static GList *
@@ -73,6 +76,10 @@ convscope_class_init (ConvscopeClass *klass)
 static void
 convscope_init (Convscope *convscope)
 {
+  /* libgimp does not initialize GEGL fully: without gegl_init, the tables
+   * GEGL shrinks 8-bit perceptual buffers with stay zero, and every
+   * mipmap read of such a drawable comes back black. */
+  cs_pixels_init ();
 }
 
 GIMP_MAIN (CONVSCOPE_TYPE)

@@ -2,55 +2,46 @@
 /*
  * network.c — one network for the plug-in's procedures: the model with
  * its card, labels and session, and the step from a region of a
- * GeglBuffer to the most probable classes or to layers' outputs.  The pixels go through the
- * same path as the command-line tool's (core/pixels, the model card), so
- * both give the same answer for the same image.
+ * GeglBuffer to the most probable classes or to layers' outputs.  The
+ * pixels go through the same path as the command-line tool's
+ * (core/pixels, the model card), so both give the same answer for the
+ * same image.
  */
 #include "network.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <libgimp/gimp.h>
+
 #include "cs-pixels.h"
+
+#define TILE_CACHE_LIMIT ((guint64) 64 << 20)
 
 struct _CspNetwork
 {
-  char      *model_path;
-  CsModel   *model;
-  CsCard    *card;
-  CsLabels  *labels;
-  CsSession *session;
-  CsTensor   input;
-  size_t     n_classes;
+  CsModelEntry *default_entry; /* how the default was found; NULL when
+                                * the model was given */
+  char         *model_path;
+  CsModel      *model;
+  CsCard       *card;
+  CsLabels     *labels;
+  CsSession    *session;
+  CsTensor      input;
+  size_t        n_classes;
 };
 
-/* The first model file by name in $XDG_DATA_HOME/convscope/models; the
- * caller frees it. */
-static char *
-find_default_model (GError **error)
+char *
+csp_bundled_dir (void)
 {
-  g_autofree char *dir_path = g_build_filename (g_get_user_data_dir (), "convscope",
-                                                "models", NULL);
-  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
-  const char *name;
-  char       *best = NULL, *path;
+  g_autofree char *plug_in_dir = g_path_get_dirname (gimp_get_progname ());
+  char            *weights = g_build_filename (plug_in_dir, "weights", NULL);
 
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    if ((g_str_has_suffix (name, ".tflite") || g_str_has_suffix (name, ".onnx"))
-        && (best == NULL || strcmp (name, best) < 0))
-      {
-        g_free (best);
-        best = g_strdup (name);
-      }
-  if (best == NULL)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "no model given, and no .tflite or .onnx model in %s", dir_path);
-      return NULL;
-    }
-  path = g_build_filename (dir_path, best, NULL);
-  g_free (best);
-  return path;
+  if (g_file_test (weights, G_FILE_TEST_IS_DIR))
+    return weights;
+  g_free (weights);
+  return NULL;
 }
 
 /* An image network has one input, which the card checks is an image,
@@ -107,13 +98,36 @@ find_labels (const CspNetwork *c)
   return labels;
 }
 
+/* GIMP hands its plug-ins its own tile-cache size (by default half the
+ * memory), and shrinking a huge drawable through GEGL's mipmaps passes
+ * every full-size tile through that cache.  Capped, the tiles already
+ * shrunk are dropped, and the plug-in's memory stays bounded whatever
+ * the image's size. */
+static void
+limit_tile_cache (void)
+{
+  guint64 size;
+
+  g_object_get (gegl_config (), "tile-cache-size", &size, NULL);
+  if (size > TILE_CACHE_LIMIT)
+    g_object_set (gegl_config (), "tile-cache-size", TILE_CACHE_LIMIT, NULL);
+}
+
 CspNetwork *
 csp_network_new (GFile *model_file, GError **error)
 {
   CspNetwork *c = g_new0 (CspNetwork, 1);
 
+  limit_tile_cache ();
+
   if (model_file == NULL)
-    c->model_path = find_default_model (error);
+    {
+      g_autofree char *bundled_dir = csp_bundled_dir ();
+
+      c->default_entry = cs_models_default (bundled_dir, error);
+      if (c->default_entry != NULL)
+        c->model_path = g_strdup (c->default_entry->path);
+    }
   else if ((c->model_path = g_file_get_path (model_file)) == NULL)
     {
       g_autofree char *uri = g_file_get_uri (model_file);
@@ -133,11 +147,33 @@ csp_network_new (GFile *model_file, GError **error)
   return c;
 }
 
+/* Tests bound the plug-in's memory: with $CONVSCOPE_PEAK_RSS_LOG set,
+ * appends the process's peak resident memory so far (VmHWM, in KiB) as
+ * one line.  Measured from inside, the line is there before the call
+ * returns, with no waiting for the process to end. */
+static void
+log_peak_rss (void)
+{
+  const char      *log_path = g_getenv ("CONVSCOPE_PEAK_RSS_LOG");
+  g_autofree char *status = NULL;
+  const char      *peak;
+  FILE            *log;
+
+  if (log_path == NULL
+      || !g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
+      || (peak = strstr (status, "VmHWM:")) == NULL
+      || (log = fopen (log_path, "a")) == NULL)
+    return;
+  fprintf (log, "%" G_GINT64_FORMAT "\n", g_ascii_strtoll (peak + strlen ("VmHWM:"), NULL, 10));
+  fclose (log);
+}
+
 void
 csp_network_free (CspNetwork *c)
 {
   if (c == NULL)
     return;
+  log_peak_rss ();
   cs_labels_free (c->labels);
   if (c->session != NULL)
     cs_session_free (c->session);
@@ -146,7 +182,18 @@ csp_network_free (CspNetwork *c)
   cs_card_free (c->card);
   cs_model_free (c->model);
   g_free (c->model_path);
+  if (c->default_entry != NULL)
+    cs_model_entry_free (c->default_entry);
   g_free (c);
+}
+
+void
+csp_network_show_note_once (const CspNetwork *c)
+{
+  g_autofree char *note = NULL;
+
+  if (c->default_entry != NULL && (note = cs_models_note_once (c->default_entry)) != NULL)
+    gimp_message (note);
 }
 
 const char *

@@ -30,15 +30,24 @@ typedef struct
 
 typedef struct _CspNetwork CspNetwork;
 
+/* The bundled models' directory beside the plug-in's executable
+ * (PLUG-INS/convscope/weights), or NULL when there is none and the
+ * installed data directory applies.  The caller frees it. */
+char          *csp_bundled_dir        (void);
+
 /* The model @model_file (a local file); NULL picks the default model,
- * the first .tflite or .onnx file by name in
- * $XDG_DATA_HOME/convscope/models.  Reads the card beside the model and
- * its labels.  Returns NULL and sets @error (CS_ERROR, one line naming
- * the file) when there is no usable model: one image input and float
- * scores as output 0.  Free with csp_network_free. */
+ * cs_models_default () with csp_bundled_dir ().  Reads the card beside
+ * the model and its labels.  Returns NULL and sets @error (CS_ERROR,
+ * one line naming the file) when there is no usable model: one image
+ * input and float scores as output 0.  Free with csp_network_free. */
 CspNetwork    *csp_network_new        (GFile            *model_file,
                                        GError          **error);
+/* Also where a run reports its peak memory to tests (network.c). */
 void           csp_network_free       (CspNetwork       *network);
+/* For interactive runs on the default model: shows, once ever, what the
+ * bundled model knows when nothing else is available
+ * (cs_models_note_once). */
+void           csp_network_show_note_once (const CspNetwork *network);
 const char    *csp_network_model_path (const CspNetwork *network);
 /* Owned by the network. */
 const CsModel *csp_network_model      (const CspNetwork *network);

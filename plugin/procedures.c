@@ -11,17 +11,25 @@
 #include "convscope.h"
 
 void
-csp_procedure_add_common (GimpProcedure *procedure)
+csp_procedure_set_attribution (GimpProcedure *procedure)
 {
   gimp_procedure_set_attribution (procedure, "The Convscope authors",
                                   "The Convscope authors", "2026");
+}
+
+void
+csp_procedure_add_common (GimpProcedure *procedure)
+{
+  csp_procedure_set_attribution (procedure);
   /* The action is ANY, not OPEN: GIMP rejects a missing file for OPEN
    * with a calling error that cannot name it, where the engine's message
    * does. */
   gimp_procedure_add_file_argument (procedure, "model", "_Model",
                                     "The network, an ONNX or TensorFlow Lite file; its "
                                     "model card MODEL.ini beside it applies.  None: the "
-                                    "first model by name in $XDG_DATA_HOME/convscope/models",
+                                    "default model (see plug-in-convscope-models): "
+                                    "the user's chosen one, else a downloaded one, "
+                                    "else the bundled one",
                                     GIMP_FILE_CHOOSER_ACTION_ANY, TRUE, NULL,
                                     G_PARAM_READWRITE);
 }

@@ -15,12 +15,17 @@ G_BEGIN_DECLS
 #define CSP_CLASSIFY_PROC        "plug-in-convscope-classify"
 #define CSP_CLASSIFY_FILES_PROC  "plug-in-convscope-classify-files"
 #define CSP_FEATURE_MAPS_PROC    "plug-in-convscope-feature-maps"
+#define CSP_MODELS_PROC          "plug-in-convscope-models"
 
 /* classify.c */
 GimpProcedure  *csp_classify_procedure_new       (GimpPlugIn *plug_in);
 GimpProcedure  *csp_classify_files_procedure_new (GimpPlugIn *plug_in);
 /* feature-maps.c */
 GimpProcedure  *csp_feature_maps_procedure_new   (GimpPlugIn *plug_in);
+/* models.c */
+GimpProcedure  *csp_models_procedure_new         (GimpPlugIn *plug_in);
+
+void            csp_procedure_set_attribution    (GimpProcedure *procedure);
 
 /* Attribution, and the "model" argument every procedure takes. */
 void            csp_procedure_add_common         (GimpProcedure *procedure);

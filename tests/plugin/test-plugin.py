@@ -1,17 +1,39 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The plug-in's procedures called through GIMP's PDB, from Python-Fu and
 # (through plug-in-script-fu-eval) from Script-Fu, in one GIMP start
-# because each costs 10-40 s.  Run by tools/gimp-test, which sets
-# CONVSCOPE_SHARED (the shared models and images), CONVSCOPE_TEST_TMP and
-# XDG_DATA_HOME (inside it); prints TAP.
+# because each costs 10-40 s.  Run by tools/gimp-test, which installs
+# the plug-in with its bundled weights into the profile and sets
+# CONVSCOPE_SHARED (the shared models and images), CONVSCOPE_SAMPLES (the
+# bundled model's samples), CONVSCOPE_TEST_TMP, XDG_DATA_HOME and
+# XDG_CONFIG_HOME (inside it) and CONVSCOPE_PEAK_RSS_LOG, where each run
+# of the plug-in appends its peak memory; prints TAP.
+# The checks on the bundled model run everywhere; those needing a model
+# from ../shared skip without it.
 import csv
+import glob
 import os
 import re
 
-from gi.repository import Gimp, Gio, GObject
+import gi
+gi.require_version("Gegl", "0.4")
+from gi.repository import Gegl, Gimp, Gio, GObject
 
 SHARED = os.environ.get("CONVSCOPE_SHARED", "")
+SAMPLES = os.environ.get("CONVSCOPE_SAMPLES", "")
 TMP = os.environ.get("CONVSCOPE_TEST_TMP", "")
+PEAK_RSS_LOG = os.environ.get("CONVSCOPE_PEAK_RSS_LOG", "")
+BUNDLED = os.path.join(os.environ.get("GIMP3_DIRECTORY", ""), "plug-ins", "convscope",
+                       "weights", "fashion-mnist-cnn.onnx")
+BUNDLED_NAME = "Fashion-MNIST CNN (Convscope)"
+# The bundled network's convolutions as (name, channels, size), read from
+# the group names of the first export: three, on maps of 28, 14 and 7.
+CONV_LAYERS = []
+CONV_SIZES = [28, 14, 7]
+GROUP_NAME = re.compile(r"(.+) · (\d+)×(\d+)×(\d+)")
+VIRIDIS_ENDS = [(68, 1, 84), (253, 231, 37)]
+DIVERGING_ZERO, DIVERGING_TOP = (247, 247, 247), (103, 0, 31)
+# Far below a full-resolution float copy of the 12000×9000 image (1.7 GB).
+PEAK_RSS_LIMIT_MIB = 400
 MODEL = os.path.join(SHARED, "models", "mobilenet_v2_1.0_224_quant.tflite")
 IMAGES = os.path.join(SHARED, "images")
 # The top class of each image, as `convscope classify` gives it.
@@ -27,12 +49,35 @@ def check(description, passed, detail=""):
     print(line if passed or not detail else f"{line}\n# {detail}", flush=True)
 
 
-def load(name):
-    """The image, marked clean so that any change shows as dirty."""
-    image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE,
-                           Gio.File.new_for_path(os.path.join(IMAGES, name)))
+def skip(description, reason):
+    checks.append(True)
+    print(f"ok {len(checks)} - {description} # SKIP {reason}", flush=True)
+
+
+def have_shared():
+    return os.path.isfile(MODEL) and os.path.isdir(IMAGES)
+
+
+def samples():
+    """The bundled samples with their true labels, from names like
+    01-T-shirt_top.png (label T-shirt/top)."""
+    return sorted(glob.glob(os.path.join(SAMPLES, "*.png")))
+
+
+def sample_label_matches(path, label):
+    stem = os.path.splitext(os.path.basename(path))[0].split("-", 1)[1]
+    return re.sub(r"[/ ]", "_", label) == stem
+
+
+def load_file(path):
+    image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(path))
     image.clean_all()
     return image
+
+
+def load(name):
+    """The shared image, marked clean so that any change shows as dirty."""
+    return load_file(os.path.join(IMAGES, name))
 
 
 def array(boxed, gtype, getter):
@@ -64,11 +109,18 @@ def classify_files(files, output, model=MODEL, top_k=2):
     procedure = pdb.lookup_procedure("plug-in-convscope-classify-files")
     config = procedure.create_config()
     config.set_property("files", files)
-    config.set_property("model", Gio.File.new_for_path(model))
+    config.set_property("model", Gio.File.new_for_path(model) if model else None)
     config.set_property("top-k", top_k)
     config.set_property("output", Gio.File.new_for_path(output))
     result = procedure.run(config)
     return result.index(0), result.index(1) if result.length() > 1 else None
+
+
+def read_csv(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="", encoding="utf-8") as source:
+        return list(csv.reader(source))
 
 
 def unchanged(image, n_layers):
@@ -119,6 +171,16 @@ def test_python_fu():
 
 def test_precisions_and_modes():
     parrot = load("parrot.jpg")
+    original = classify(parrot)
+    parrot.convert_precision(Gimp.Precision.U16_LINEAR)
+    linear = classify(parrot)
+    check("MobileNet: a 16-bit linear RGB image classifies as its 8-bit perceptual "
+          "original (same top-1, probabilities within 0.02)",
+          top_of(original) is not None and top_of(linear) is not None
+          and original[1][0] == linear[1][0] == "macaw"
+          and all(abs(a - b) <= 0.02 for a, b in zip(original[2], linear[2])),
+          f"{original!r} {linear!r}")
+    print_largest_difference(original, linear)
     parrot.convert_precision(Gimp.Precision.FLOAT_LINEAR)
     parrot.get_layers()[0].add_alpha()
     result = classify(parrot)
@@ -158,9 +220,6 @@ def test_failures():
         out.write(b"TFL3 this is not a model at all" * 8)
     failure_leaves_image("a corrupt model fails naming it; the image is unchanged",
                          parrot, corrupt, corrupt, tag_image=True)
-    failure_leaves_image("no model and no default model: a clear error",
-                         parrot, None, "no model given", tag_image=True)
-
     parrot.undo_disable()
     small = Gimp.Layer.new(parrot, "small", 8, 8, Gimp.ImageType.RGB_IMAGE, 100,
                            Gimp.LayerMode.NORMAL)
@@ -170,15 +229,6 @@ def test_failures():
     check("a selection that misses the drawable is an error",
           result[0] == Gimp.PDBStatusType.EXECUTION_ERROR
           and "does not overlap 'small'" in str(result[1]), repr(result))
-    parrot.delete()
-
-    models = os.path.join(os.environ["XDG_DATA_HOME"], "convscope", "models")
-    os.makedirs(models)
-    os.symlink(MODEL, os.path.join(models, "default.tflite"))
-    parrot = load("parrot.jpg")
-    result = classify(parrot, model=None)
-    check("no model given: the first one in $XDG_DATA_HOME/convscope/models",
-          result[0] == Gimp.PDBStatusType.SUCCESS and result[1][0] == "macaw", repr(result))
     parrot.delete()
 
 
@@ -238,78 +288,412 @@ def test_classify_files():
           and not os.path.exists(bad_output), f"{status} {message}")
 
 
-def feature_maps(image, **arguments):
-    """Returns (status, image, n-layers) or (status, message)."""
+def feature_maps(image, drawable=None, model=MODEL, **arguments):
+    """Returns (status, image, layers) or (status, message)."""
     procedure = pdb.lookup_procedure("plug-in-convscope-feature-maps")
     config = procedure.create_config()
     config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
     config.set_property("image", image)
-    config.set_core_object_array("drawables", [image.get_layers()[0]])
-    config.set_property("model", Gio.File.new_for_path(MODEL))
+    config.set_core_object_array("drawables", [drawable or image.get_layers()[0]])
+    config.set_property("model", Gio.File.new_for_path(model) if model else None)
     for name, value in arguments.items():
         config.set_property(name.replace("_", "-"), value)
     result = procedure.run(config)
     status = result.index(0)
     if status != Gimp.PDBStatusType.SUCCESS:
-        return status, result.index(1)
-    return status, result.index(1), result.index(2)
+        return status, result.index(1) if result.length() > 1 else pdb.get_last_error()
+    return status, result.index(1), list(result.get_core_object_array(2))
+
+
+def models():
+    """plug-in-convscope-models: (status, names, paths, default-model)."""
+    procedure = pdb.lookup_procedure("plug-in-convscope-models")
+    result = procedure.run(procedure.create_config())
+    return tuple(result.index(i) for i in range(result.length()))
+
+
+def pixels(drawable, babl_format):
+    """The drawable's pixels in @babl_format (8-bit), as bytes."""
+    buffer = drawable.get_buffer()
+    return bytes(buffer.get(buffer.get_extent(), 1.0, babl_format, Gegl.AbyssPolicy.CLAMP))
+
+
+def colours(drawable):
+    """The set of opaque R'G'B' colours of an RGBA-readable drawable."""
+    data = pixels(drawable, "R'G'B'A u8")
+    return {tuple(data[i:i + 3]) for i in range(0, len(data), 4) if data[i + 3] == 255}
+
+
+def is_normalized(values):
+    """Per-channel normalization: the channel spans 0…255, unless it is
+    constant (a dead ReLU channel), which paints one middle value."""
+    return (min(values) == 0 and max(values) == 255) or len(set(values)) == 1
+
+
+def test_bundled_default():
+    first = samples()[0]
+    image = load_file(first)
+    result = classify(image, model=None)
+    check("no model: the bundled default classifies its own sample",
+          result[0] == Gimp.PDBStatusType.SUCCESS and sample_label_matches(first, result[1][0])
+          and unchanged(image, 1), repr(result))
+    image.delete()
+
+    output = os.path.join(TMP, "samples.csv")
+    status, message = classify_files(samples(), output, model=None, top_k=1)
+    rows = read_csv(output)[1:]
+    check("classify-files with no model: every bundled sample gets its true label",
+          status == Gimp.PDBStatusType.SUCCESS and len(rows) == len(samples())
+          and all(sample_label_matches(path, row[2]) for path, row in zip(samples(), rows)),
+          f"{message} {rows!r}")
+
+
+def test_models_procedure():
+    result = models()
+    check("plug-in-convscope-models lists the bundled model beside the plug-in as the default",
+          result[0] == Gimp.PDBStatusType.SUCCESS and list(result[1]) == [BUNDLED_NAME]
+          and list(result[2]) == [BUNDLED] and result[3] == BUNDLED, repr(result))
+
+
+def print_largest_difference(original, converted):
+    """A TAP comment with the largest change of a top-k probability, for
+    the record."""
+    if top_of(original) is not None and top_of(converted) is not None:
+        largest = max(abs(a - b) for a, b in zip(original[2], converted[2]))
+        print(f"# largest probability change: {largest:.5f}", flush=True)
+
+
+def top_of(result):
+    return (result[1][0], result[2][0]) if result[0] == Gimp.PDBStatusType.SUCCESS else None
+
+
+def test_bundled_precisions_and_modes():
+    path = samples()[1]
+    image = load_file(path)
+    original = classify(image, model=None)
+    image.convert_rgb()
+    image.convert_precision(Gimp.Precision.U16_LINEAR)
+    linear = classify(image, model=None)
+    check("a 16-bit linear image classifies as its 8-bit original: same top-1, "
+          "probabilities within 0.02",
+          top_of(original) is not None and top_of(linear) is not None
+          and original[1][0] == linear[1][0]
+          and all(abs(a - b) <= 0.02 for a, b in zip(original[2], linear[2])),
+          f"{original!r} {linear!r}")
+    print_largest_difference(original, linear)
+    image.delete()
+
+    image = load_file(path)
+    image.convert_rgb()
+    image.convert_indexed(Gimp.ConvertDitherType.NONE, Gimp.ConvertPaletteType.GENERATE,
+                          255, False, False, "")
+    indexed = classify(image, model=None)
+    check("an indexed image gets the true label, as its 16-bit linear copy does",
+          top_of(indexed) is not None and sample_label_matches(path, indexed[1][0])
+          and indexed[1][0] == linear[1][0] and abs(indexed[2][0] - linear[2][0]) <= 0.02,
+          f"{linear!r} {indexed!r}")
+    image.delete()
+
+    tiny = Gimp.Image.new(1, 1, Gimp.ImageBaseType.RGB)
+    tiny.insert_layer(Gimp.Layer.new(tiny, "pixel", 1, 1, Gimp.ImageType.RGB_IMAGE, 100,
+                                     Gimp.LayerMode.NORMAL), None, 0)
+    result = classify(tiny, model=None)
+    maps = feature_maps(tiny, model=None, max_channels=1)
+    check("a 1×1 image classifies and gives 1×1 stretched feature maps",
+          result[0] == maps[0] == Gimp.PDBStatusType.SUCCESS
+          and maps[1].get_width() == maps[1].get_height() == 1
+          and all(c.get_width() == c.get_height() == 1
+                  for g in maps[2] for c in g.get_children()), f"{result!r} {maps!r}")
+    if maps[0] == Gimp.PDBStatusType.SUCCESS:
+        maps[1].delete()
+    tiny.delete()
+
+
+def test_feature_maps_layouts():
+    sample = load_file(samples()[0])
+    layers = feature_maps(sample, model=None, max_channels=5, scale="native")
+    ok = layers[0] == Gimp.PDBStatusType.SUCCESS
+    groups = layers[2] if ok else []
+    names = [g.get_name() for g in groups]
+    shapes = [GROUP_NAME.fullmatch(n) for n in names]
+    CONV_LAYERS[:] = [(m.group(1), int(m.group(2)), int(m.group(3))) for m in shapes if m]
+    check("layer per channel, native, new image: a gray 28×28 image with a group per conv",
+          ok and layers[1] != sample and layers[1].get_base_type() == Gimp.ImageBaseType.GRAY
+          and (layers[1].get_width(), layers[1].get_height()) == (28, 28)
+          and all(shapes) and [size for _, _, size in CONV_LAYERS] == CONV_SIZES
+          and all(m.group(3) == m.group(4) for m in shapes)
+          and [g.get_name() for g in layers[1].get_layers()] == names
+          and all(g.is_group() for g in groups),
+          repr([g.get_name() for g in groups]
+               + [(layers[1].get_width(), layers[1].get_height()) if ok else None]))
+    children = [g.get_children() for g in groups]
+    check("each group: 5 channel layers named NAME #00…#04 at the map's native size",
+          len(children) == 3 == len(CONV_LAYERS)
+          and all([c.get_name() for c in kids] == [f"{name} #{i:02d}" for i in range(5)]
+                  and all((c.get_width(), c.get_height()) == (size, size) for c in kids)
+                  for kids, (name, _, size) in zip(children, CONV_LAYERS)),
+          repr([[(c.get_name(), c.get_width()) for c in kids] for kids in children]))
+    planes = [[pixels(c, "Y' u8") for c in kids] for kids in children]
+    check("per-channel normalization: each channel spans 0…255 (or is constant), "
+          "and not all are constant",
+          all(is_normalized(p) for layer in planes for p in layer)
+          and any(len(set(p)) > 1 for p in planes[0]),
+          repr([[(min(p), max(p)) for p in layer] for layer in planes]))
+
+    mosaic = feature_maps(sample, model=None, max_channels=5, scale="native", layout="mosaic")
+    ok = mosaic[0] == Gimp.PDBStatusType.SUCCESS
+    tiles = mosaic[2] if ok else []
+    # 5 tiles: 3 columns, 2 rows, 1-px gaps.
+    check("mosaic, native: one layer per conv, 3×2 tiles with 1-px gaps, named like the groups",
+          ok and [t.get_name() for t in tiles] == names and not any(t.is_group() for t in tiles)
+          and [(t.get_width(), t.get_height()) for t in tiles]
+          == [(3 * s + 2, 2 * s + 1) for s in CONV_SIZES]
+          and (mosaic[1].get_width(), mosaic[1].get_height()) == (86, 57),
+          repr([(t.get_name(), t.get_width(), t.get_height()) for t in tiles]
+               + [(mosaic[1].get_width(), mosaic[1].get_height()) if ok else None]))
+    same = len(tiles) == len(planes) == 3
+    for tile, layer, (_, _, size) in zip(tiles, planes, CONV_LAYERS):
+        data = pixels(tile, "Y'A u8")
+        width = 3 * size + 2
+        for c, plane in enumerate(layer):
+            x0, y0 = (c % 3) * (size + 1), (c // 3) * (size + 1)
+            got = bytes(data[2 * ((y0 + y) * width + x0 + x)]
+                        for y in range(size) for x in range(size))
+            same = same and got == plane
+        gap = data[2 * size + 1]  # alpha of the pixel right of the first tile
+        empty = data[2 * ((size + 1) * width + 2 * (size + 1)) + 1]  # the sixth, unused tile
+        same = same and gap == 0 and empty == 0
+    check("each mosaic tile is its channel layer pixel for pixel; gaps and the empty tile "
+          "are transparent", same)
+    for result in (layers, mosaic):
+        if result[0] == Gimp.PDBStatusType.SUCCESS:
+            result[1].delete()
+
+    first_name, first_channels, _ = CONV_LAYERS[0]
+    whole = feature_maps(sample, model=None, layers=first_name, max_channels=4096,
+                         scale="native", normalization="layer")
+    planes = ([pixels(c, "Y' u8") for c in whole[2][0].get_children()]
+              if whole[0] == Gimp.PDBStatusType.SUCCESS else [])
+    check("per-layer normalization: the layer spans 0…255, but not every channel does",
+          len(planes) == first_channels and min(map(min, planes)) == 0
+          and max(map(max, planes)) == 255
+          and any(max(p) < 255 for p in planes), repr([(min(p), max(p)) for p in planes]))
+    if whole[0] == Gimp.PDBStatusType.SUCCESS:
+        whole[1].delete()
+
+    viridis = feature_maps(sample, model=None, layers=first_name, max_channels=4,
+                           scale="native", layout="mosaic", colormap="viridis")
+    found = colours(viridis[2][0]) if viridis[0] == Gimp.PDBStatusType.SUCCESS else set()
+    check("viridis: an RGB image whose maps run from viridis' dark blue to its yellow",
+          viridis[0] == Gimp.PDBStatusType.SUCCESS
+          and viridis[1].get_base_type() == Gimp.ImageBaseType.RGB
+          and all(end in found for end in VIRIDIS_ENDS), repr(sorted(found)[:4]))
+    diverging = feature_maps(sample, model=None, layers=first_name, max_channels=4,
+                             scale="native", layout="mosaic", colormap="diverging")
+    found = colours(diverging[2][0]) if diverging[0] == Gimp.PDBStatusType.SUCCESS else set()
+    # The convolutions end in a ReLU: no negative values, so no blue.
+    check("diverging: ReLU outputs run from the white of 0 to the red of the maximum",
+          DIVERGING_ZERO in found and DIVERGING_TOP in found
+          and all(r >= b for r, _, b in found), repr(sorted(found)[:4]))
+    for result in (viridis, diverging):
+        if result[0] == Gimp.PDBStatusType.SUCCESS:
+            result[1].delete()
+
+    stretched = feature_maps(sample, model=None, layers=CONV_LAYERS[1][0], max_channels=2)
+    native = feature_maps(sample, model=None, layers=CONV_LAYERS[1][0], max_channels=2,
+                          scale="native")
+    ok = stretched[0] == native[0] == Gimp.PDBStatusType.SUCCESS
+    big = stretched[2][0].get_children() if ok else []
+    small = native[2][0].get_children() if ok else []
+    blocks = ok and all(
+        (b.get_width(), b.get_height(), b.get_offsets()[1:]) == (112, 112, (0, 0))
+        and bytes(pixels(b, "Y' u8")[(8 * y + 4) * 112 + 8 * x + 4]
+                  for y in range(14) for x in range(14)) == pixels(s, "Y' u8")
+        for b, s in zip(big, small))
+    check("stretched (the default): 14×14 maps cover the 112×112 image in 8×8 blocks",
+          ok and (stretched[1].get_width(), stretched[1].get_height()) == (112, 112)
+          and len(big) == 2 and blocks, f"{stretched!r} {native!r}")
+    for result in (stretched, native):
+        if result[0] == Gimp.PDBStatusType.SUCCESS:
+            result[1].delete()
+    sample.delete()
+
+
+def test_feature_maps_current_image():
+    image = load_file(samples()[2])
+    image.convert_rgb()
+    image.clean_all()
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 56, 28, 56, 56)
+    result = feature_maps(image, model=None, target="current-image", layout="mosaic",
+                          scale="native", colormap="viridis", max_channels=4)
+    top = image.get_layers()
+    ok = result[0] == Gimp.PDBStatusType.SUCCESS
+    check("mosaic into the current RGB image: above its layer, at the selection's corner",
+          ok and result[1] == image and len(top) == 4 and result[2] == top[:3]
+          and all(t.get_offsets()[1:] == (56, 28) for t in top[:3])
+          and image.is_dirty() and image.undo_is_enabled(),
+          repr([(t.get_name(), t.get_offsets()) for t in top]))
+
+    image.delete()
+
+    image = load_file(samples()[2])
+    image.convert_rgb()
+    result = feature_maps(image, model=None, target="current-image", max_channels=3,
+                          layers=CONV_LAYERS[2][0] + "," + CONV_LAYERS[0][0])
+    top = image.get_layers()
+    ok = result[0] == Gimp.PDBStatusType.SUCCESS
+    # The model card letterboxes: maps cover the image where the network saw it.
+    check("groups into the current image in network order; stretched over the image; "
+          "undo still on (GIMP 3's PDB cannot undo, so the single undo group is not "
+          "observable from a script)",
+          ok and [t.get_name() for t in top[:2]]
+          == [f"{name} · {c}×{size}×{size}"
+              for name, c, size in (CONV_LAYERS[0], CONV_LAYERS[2])]
+          and result[2] == top[:2] and len(top) == 3
+          and all((c.get_width(), c.get_height()) == (112, 112) for c in top[0].get_children())
+          and image.undo_is_enabled(), repr([t.get_name() for t in top]))
+    image.delete()
+
+    gray = load_file(samples()[2])
+    result = feature_maps(gray, model=None, target="current-image", max_channels=1,
+                          layout="mosaic")
+    check("gray maps into a grayscale current image",
+          result[0] == Gimp.PDBStatusType.SUCCESS and len(gray.get_layers()) == 4
+          and gray.get_layers()[0].is_gray(), repr(result))
+    gray.delete()
+
+
+def test_feature_maps_failures():
+    gray = load_file(samples()[3])
+    result = feature_maps(gray, model=None, target="current-image", colormap="viridis")
+    check("a colour map into a grayscale current image is refused; the image is unchanged",
+          result[0] == Gimp.PDBStatusType.EXECUTION_ERROR
+          and "needs an RGB image" in str(result[1])
+          and unchanged(gray, 1), repr(result))
+
+    result = feature_maps(gray, model=None, layers="no-such-layer", target="current-image")
+    check("an unknown layer name fails naming it; the image is unchanged",
+          result[0] == Gimp.PDBStatusType.EXECUTION_ERROR
+          and "no layer 'no-such-layer'" in str(result[1]) and unchanged(gray, 1), repr(result))
+    result = feature_maps(gray, model=None, layers="/classifier/fc1/Gemm",
+                          target="current-image")
+    check("a layer without feature maps fails naming its shape; the image is unchanged",
+          result[0] == Gimp.PDBStatusType.EXECUTION_ERROR and "1×128" in str(result[1])
+          and unchanged(gray, 1), repr(result))
+
+    gray.undo_disable()
+    small = Gimp.Layer.new(gray, "small", 8, 8, Gimp.ImageType.GRAY_IMAGE, 100,
+                           Gimp.LayerMode.NORMAL)
+    gray.insert_layer(small, None, 0)
+    gray.select_rectangle(Gimp.ChannelOps.REPLACE, 50, 50, 10, 10)
+    gray.clean_all()
+    maps = feature_maps(gray, small, model=None, target="current-image")
+    classified = classify(gray, small, model=None, tag_image=True)
+    check("a selection that misses the drawable: both procedures fail, the image is unchanged",
+          maps[0] == classified[0] == Gimp.PDBStatusType.EXECUTION_ERROR
+          and "does not overlap 'small'" in str(maps[1])
+          and "does not overlap 'small'" in str(classified[1]) and unchanged(gray, 2),
+          f"{maps!r} {classified!r}")
+    gray.delete()
+
+    indexed = load_file(samples()[3])
+    indexed.convert_indexed(Gimp.ConvertDitherType.NONE, Gimp.ConvertPaletteType.GENERATE,
+                            255, False, False, "")
+    indexed.clean_all()
+    result = feature_maps(indexed, model=None, target="current-image")
+    check("an indexed current image is refused and left unchanged",
+          result[0] == Gimp.PDBStatusType.EXECUTION_ERROR and "indexed" in str(result[1])
+          and unchanged(indexed, 1), repr(result))
+    indexed.delete()
+
+
+def peak_rss_lines():
+    if not os.path.exists(PEAK_RSS_LOG):
+        return []
+    with open(PEAK_RSS_LOG, encoding="ascii") as log:
+        return [int(line) for line in log if line.strip()]
+
+
+def peak_rss_of_next_run(before):
+    """The peak RSS (KiB) of the plug-in run that follows @before logged
+    runs; the plug-in logs it before it answers."""
+    lines = peak_rss_lines()
+    return lines[before] if len(lines) > before else None
+
+
+def test_huge_image():
+    if not PEAK_RSS_LOG:
+        skip("a 12000×9000 image classifies with bounded memory",
+             "CONVSCOPE_PEAK_RSS_LOG is not set")
+        return
+    image = Gimp.Image.new(12000, 9000, Gimp.ImageBaseType.RGB)
+    image.undo_disable()
+    layer = Gimp.Layer.new(image, "huge", 12000, 9000, Gimp.ImageType.RGB_IMAGE, 100,
+                           Gimp.LayerMode.NORMAL)
+    image.insert_layer(layer, None, 0)
+    layer.fill(Gimp.FillType.WHITE)
+    before = len(peak_rss_lines())
+    result = classify(image, model=None)
+    peak = peak_rss_of_next_run(before)
+    print(f"# plug-in peak RSS classifying 12000×9000: {peak} KiB", flush=True)
+    check(f"a 12000×9000 image classifies; the plug-in's peak RSS stays under "
+          f"{PEAK_RSS_LIMIT_MIB} MiB",
+          result[0] == Gimp.PDBStatusType.SUCCESS and peak is not None
+          and peak < PEAK_RSS_LIMIT_MIB * 1024, f"{result!r} peak {peak} KiB")
+    image.delete()
 
 
 def test_feature_maps():
     parrot = load("parrot.jpg")
     result = feature_maps(parrot, layers="conv", max_channels=2)
     ok = result[0] == Gimp.PDBStatusType.SUCCESS
-    groups = result[1].get_layers() if ok else []
+    groups = result[2] if ok else []
     names = [g.get_name() for g in groups]
-    check("feature maps of the convolutions: one group per layer in a new image",
-          ok and result[1] != parrot and len(groups) == result[2] > 10
-          and all(g.is_group() for g in groups)
+    check("MobileNet v2: one group per convolution in a new image",
+          ok and result[1] != parrot and len(groups) > 10 and all(g.is_group() for g in groups)
           and re.fullmatch(r".+ · 32×112×112", names[0]) is not None, repr(names[:3]))
     first = groups[0].get_children() if groups else []
-    layer_name = names[0].split(" · ")[0] if names else ""
-    check("each group holds max-channels layers, numbered from 00, over the whole region",
-          [c.get_name() for c in first] == [f"{layer_name} #00", f"{layer_name} #01"]
+    check("its channel layers are stretched over the whole image and normalized",
+          len(first) == 2
           and all(c.get_width() == parrot.get_width() and c.get_height() == parrot.get_height()
-                  for c in first), repr([(c.get_name(), c.get_width()) for c in first]))
-    spreads = [c.histogram(Gimp.HistogramChannel.VALUE, 0.0, 1.0)[2] for c in first]
-    check("channel layers are normalized maps, not flat", any(s > 0.05 for s in spreads),
-          repr(spreads))
+                  and is_normalized(pixels(c, "Y' u8")) for c in first),
+          repr([(c.get_name(), c.get_width()) for c in first]))
     if ok:
         result[1].delete()
-
-    chosen = [n.split(" · ")[0] for n in names[1:3]]
-    result = feature_maps(parrot, layers=" , ".join(chosen), max_channels=1,
-                          target="current-image")
-    top = parrot.get_layers()
-    check("named layers into the current image, above its own layer",
-          result[0] == Gimp.PDBStatusType.SUCCESS and result[1] == parrot and result[2] == 2
-          and len(top) == 3 and [t.get_name() for t in top[:2]] == names[1:3]
-          and parrot.is_dirty(), repr([t.get_name() for t in top]))
     parrot.delete()
 
+
+def test_downloaded_default():
+    directory = os.path.join(os.environ["XDG_DATA_HOME"], "convscope", "models")
+    os.makedirs(directory)
+    downloaded = os.path.join(directory, "mobilenet.tflite")
+    os.symlink(MODEL, downloaded)
+    result = models()
+    check("plug-in-convscope-models: bundled first, then downloaded; a downloaded "
+          "classifier becomes the default",
+          result[0] == Gimp.PDBStatusType.SUCCESS and list(result[2]) == [BUNDLED, downloaded]
+          and result[3] == downloaded, repr(result))
     parrot = load("parrot.jpg")
-    result = feature_maps(parrot, layers="no-such-layer", target="current-image")
-    check("an unknown layer name fails naming it; the image is unchanged",
-          result[0] == Gimp.PDBStatusType.EXECUTION_ERROR
-          and "no layer 'no-such-layer'" in str(result[1]) and unchanged(parrot, 1),
-          repr(result))
-    parrot.convert_indexed(Gimp.ConvertDitherType.NONE, Gimp.ConvertPaletteType.GENERATE,
-                           255, False, False, "")
-    parrot.clean_all()
-    result = feature_maps(parrot, target="current-image")
-    check("an indexed current image is refused and left unchanged",
-          result[0] == Gimp.PDBStatusType.EXECUTION_ERROR and "indexed" in str(result[1])
-          and unchanged(parrot, 1), repr(result))
+    result = classify(parrot, model=None)
+    check("no model given: the downloaded classifier names the parrot",
+          result[0] == Gimp.PDBStatusType.SUCCESS and result[1][0] == "macaw", repr(result))
     parrot.delete()
 
 
 def main():
-    if not (os.path.isfile(MODEL) and os.path.isdir(IMAGES) and TMP):
-        print(f"1..0 # SKIP the shared models and images ({SHARED or 'unset'}) are absent",
-              flush=True)
+    if not (TMP and os.path.isfile(BUNDLED) and samples()):
+        print(f"1..0 # SKIP the bundled model is not installed in the profile ({BUNDLED}) "
+              f"or the samples ({SAMPLES or 'unset'}) are absent", flush=True)
         return
-    for test in (test_python_fu, test_precisions_and_modes, test_failures, test_script_fu,
-                 test_classify_files, test_feature_maps):
+    tests = [test_bundled_default, test_models_procedure, test_bundled_precisions_and_modes,
+             test_feature_maps_layouts, test_feature_maps_current_image,
+             test_feature_maps_failures, test_huge_image]
+    shared_tests = [test_python_fu, test_precisions_and_modes, test_failures, test_script_fu,
+                    test_classify_files, test_feature_maps, test_downloaded_default]
+    for test in tests + shared_tests:
+        if test in shared_tests and not have_shared():
+            skip(test.__name__, f"the shared models and images ({SHARED or 'unset'}) are absent")
+            continue
         try:
             test()
         except Exception as error:  # a broken check must not hide the others

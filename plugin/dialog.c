@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dialog.c — the interactive dialog of plug-in-convscope-classify: a
+ * GimpProcedureDialog with the procedure's arguments (top-k,
+ * use-selection, tag-image) above the inspector panel of ui/, which runs
+ * the network on the drawable and shows the model, what it sees, its
+ * predictions, its layers and their feature maps.  "Export to Layers"
+ * and "Tag Image" act on what the panel shows, through the same code as
+ * plug-in-convscope-feature-maps and plug-in-convscope-classify.
+ */
+#include <stdlib.h>
+
+#include <glib/gi18n-lib.h>
+#include <libgimp/gimpui.h>
+
+#include "convscope-ui.h"
+#include "dialog.h"
+#include "feature-maps.h"
+#include "network.h"
+#include "procedures.h"
+
+#define DIALOG_WIDTH  1200
+#define DIALOG_HEIGHT 760
+
+typedef struct
+{
+  GimpProcedureConfig *config;
+  GimpImage           *image;
+  GimpDrawable        *drawable;
+  GtkWidget           *dialog;
+  CsuiInspector       *inspector;
+  GeglRectangle        region;
+  GtkWidget           *export_button;
+  GtkWidget           *tag_button;
+  guint                autoclose_ms;
+  guint                autoclose_source;
+} ClassifyDialog;
+
+/* The inspector's worker reads from another thread, where libgimp's
+ * tile requests to GIMP must not happen: it gets the region's pixels
+ * copied into memory here. */
+static void
+update_source (ClassifyDialog *state)
+{
+  g_autoptr (GeglBuffer) drawable_buffer = NULL;
+  g_autoptr (GeglBuffer) copy = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean use_selection;
+
+  g_object_get (state->config, "use-selection", &use_selection, NULL);
+  if (!csp_drawable_region (state->drawable, use_selection, &state->region, &error))
+    {
+      gimp_message (error->message);
+      return;
+    }
+  drawable_buffer = gimp_drawable_get_buffer (state->drawable);
+  copy = gegl_buffer_new (&state->region, gegl_buffer_get_format (drawable_buffer));
+  gegl_buffer_copy (drawable_buffer, &state->region, GEGL_ABYSS_NONE, copy, &state->region);
+  csui_inspector_set_source (state->inspector, copy, &state->region);
+}
+
+static void
+use_selection_changed (GObject *config, GParamSpec *pspec, ClassifyDialog *state)
+{
+  update_source (state);
+}
+
+static void
+top_k_changed (GObject *config, GParamSpec *pspec, ClassifyDialog *state)
+{
+  int top_k;
+
+  g_object_get (config, "top-k", &top_k, NULL);
+  csui_inspector_set_top_k (state->inspector, top_k);
+}
+
+static void
+export_clicked (GtkButton *button, ClassifyDialog *state)
+{
+  CsuiFeatureGrid  *grid = csui_inspector_get_feature_grid (state->inspector);
+  const CsResult   *tap = csui_inspector_get_selected_tap (state->inspector);
+  CsuiNetwork      *network = csui_inspector_get_network (state->inspector);
+  CspExportOptions  options = {
+    .target = CSP_TARGET_NEW_IMAGE,
+    .layout = CSP_LAYOUT_CHANNEL_LAYERS,
+    .size = CSP_SIZE_STRETCH,
+    .normalization = csui_feature_grid_get_scale (grid),
+    .colormap = csui_feature_grid_get_colormap (grid),
+    .max_channels = csui_feature_grid_get_cap (grid),
+    .region = state->region,
+  };
+  GimpImage *maps_image = NULL;
+  GError    *error = NULL;
+
+  if (tap == NULL || network == NULL)
+    {
+      gimp_message (_("Select a layer with feature maps first."));
+      return;
+    }
+  options.card = network->card;
+  if (!csp_export_feature_maps (state->image, state->drawable, tap, &options, &maps_image, NULL,
+                                &error))
+    {
+      gimp_message (error->message);
+      g_error_free (error);
+      return;
+    }
+  gimp_display_new (maps_image);
+}
+
+static void
+tag_clicked (GtkButton *button, ClassifyDialog *state)
+{
+  CsuiNetwork        *network = csui_inspector_get_network (state->inspector);
+  int                 n = 0;
+  const CsPrediction *top = csui_inspector_get_predictions (state->inspector, &n);
+  CspPrediction      *predictions;
+  GError             *error = NULL;
+
+  if (network == NULL || n == 0)
+    return;
+  predictions = g_new0 (CspPrediction, n);
+  for (int r = 0; r < n; r++)
+    predictions[r] = (CspPrediction) {
+      top[r].index, top[r].probability,
+      cs_labels_name (network->labels, (size_t) top[r].index)
+    };
+  if (csp_tag_image (state->image, predictions, n, &error))
+    gimp_displays_flush ();
+  else
+    {
+      gimp_message (error->message);
+      g_error_free (error);
+    }
+  csp_predictions_free (predictions, n);
+}
+
+static gboolean
+autoclose (gpointer data)
+{
+  ClassifyDialog  *state = data;
+  const char      *path = g_getenv ("CONVSCOPE_DIALOG_SCREENSHOT");
+  g_autofree char *default_path = g_build_filename (g_get_tmp_dir (), "convscope-dialog.png",
+                                                    NULL);
+  g_autoptr (GError) error = NULL;
+
+  /* A run can finish before the window manager has shown the dialog. */
+  if (!gtk_widget_get_mapped (state->dialog))
+    return G_SOURCE_CONTINUE;
+  state->autoclose_source = 0;
+  if (!csui_widget_save_png (state->dialog, path != NULL ? path : default_path, &error))
+    g_printerr ("convscope: %s\n", error->message);
+  if (g_getenv ("CONVSCOPE_DIALOG_PRESS_ACTIONS") != NULL)
+    {
+      gtk_button_clicked (GTK_BUTTON (state->export_button));
+      gtk_button_clicked (GTK_BUTTON (state->tag_button));
+    }
+  gtk_dialog_response (GTK_DIALOG (state->dialog), GTK_RESPONSE_OK);
+  return G_SOURCE_REMOVE;
+}
+
+/* The model shown becomes the procedure's, so OK classifies with it and
+ * the next dialog starts from it. */
+static void
+run_finished (CsuiInspector *inspector, ClassifyDialog *state)
+{
+  CsuiNetwork *network = csui_inspector_get_network (inspector);
+  g_autoptr (GFile) model = g_file_new_for_path (network->path);
+
+  g_object_set (state->config, "model", model, NULL);
+  if (state->autoclose_ms > 0 && state->autoclose_source == 0)
+    state->autoclose_source = g_timeout_add (state->autoclose_ms, autoclose, state);
+}
+
+static GtkWidget *
+action_button (ClassifyDialog *state, const char *mnemonic, const char *tooltip,
+               GCallback callback)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (mnemonic);
+
+  gtk_widget_set_tooltip_text (button, tooltip);
+  g_signal_connect (button, "clicked", callback, state);
+  gtk_box_pack_start (csui_inspector_get_action_box (state->inspector), button, FALSE, FALSE, 0);
+  gtk_widget_show (button);
+  return button;
+}
+
+gboolean
+csp_classify_dialog (GimpProcedure       *procedure,
+                     GimpProcedureConfig *config,
+                     GimpImage           *image,
+                     GimpDrawable        *drawable)
+{
+  ClassifyDialog   state = { config, image, drawable };
+  g_autoptr (GFile) model = NULL;
+  g_autofree char *bundled_dir = NULL;
+  const char      *autoclose_ms = g_getenv ("CONVSCOPE_DIALOG_AUTOCLOSE");
+  GtkWidget       *content;
+  gboolean         run;
+  int              top_k;
+
+  gimp_ui_init (CSP_PLUG_IN_BINARY);
+
+  state.dialog = gimp_procedure_dialog_new (procedure, config, _("Classify with Convscope"));
+  gtk_window_set_default_size (GTK_WINDOW (state.dialog), DIALOG_WIDTH, DIALOG_HEIGHT);
+  gtk_window_set_resizable (GTK_WINDOW (state.dialog), TRUE);
+  gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (state.dialog), "top-k", "use-selection",
+                              "tag-image", NULL);
+  if (autoclose_ms != NULL)
+    {
+      state.autoclose_ms = (guint) CLAMP (strtol (autoclose_ms, NULL, 10), 1, 600000);
+      /* In the screen's corner, away from the pointer that a virtual X
+       * server leaves in its middle: no tooltip in the screenshot. */
+      gtk_window_move (GTK_WINDOW (state.dialog), 0, 0);
+    }
+
+  bundled_dir = csp_bundled_dir ();
+  state.inspector = CSUI_INSPECTOR (csui_inspector_new (bundled_dir));
+  /* Kept past the dialog, for its worker threads to come back. */
+  g_object_ref_sink (state.inspector);
+  state.export_button =
+    action_button (&state, _("Export to _Layers"),
+                   _("Make a new image with the selected layer's feature maps, one layer "
+                     "per channel, in the colours shown"),
+                   G_CALLBACK (export_clicked));
+  state.tag_button = action_button (&state, _("Tag _Image"),
+                                    _("Add the predicted labels to the image's keywords now"),
+                                    G_CALLBACK (tag_clicked));
+  content = gtk_dialog_get_content_area (GTK_DIALOG (state.dialog));
+  gtk_box_pack_start (GTK_BOX (content), GTK_WIDGET (state.inspector), TRUE, TRUE, 0);
+  gtk_widget_show (GTK_WIDGET (state.inspector));
+
+  g_object_get (config, "model", &model, "top-k", &top_k, NULL);
+  csui_inspector_set_top_k (state.inspector, top_k);
+  if (model != NULL)
+    {
+      g_autofree char *path = g_file_get_path (model);
+
+      if (path != NULL)
+        csui_inspector_set_model_path (state.inspector, path);
+    }
+  g_signal_connect (state.inspector, "run-finished", G_CALLBACK (run_finished), &state);
+  g_signal_connect (config, "notify::use-selection", G_CALLBACK (use_selection_changed), &state);
+  g_signal_connect (config, "notify::top-k", G_CALLBACK (top_k_changed), &state);
+  update_source (&state);
+
+  run = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (state.dialog));
+
+  g_signal_handlers_disconnect_by_data (config, &state);
+  g_signal_handlers_disconnect_by_data (state.inspector, &state);
+  if (state.autoclose_source != 0)
+    g_source_remove (state.autoclose_source);
+  gtk_widget_destroy (state.dialog);
+  while (csui_inspector_get_n_running (state.inspector) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_object_unref (state.inspector);
+  return run;
+}

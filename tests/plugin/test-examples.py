@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The batch examples of docs/examples/, run verbatim inside GIMP over the
+# bundled samples with the bundled default model: the Script-Fu one
+# through plug-in-script-fu-eval with the call its header shows, the
+# Python-Fu ones through python-fu-eval, which reads the folders from the
+# environment that tools/gimp-test hands GIMP (CONVSCOPE_FOLDER,
+# CONVSCOPE_CSV, CONVSCOPE_XCF_FOLDER).  The sample files are named after
+# their true label, and the bundled model gets each of them right, so each
+# must come out at rank 1.  Prints TAP.
+import csv
+import os
+import shutil
+
+from gi.repository import Gimp, Gio
+
+EXAMPLES = os.environ.get("CONVSCOPE_EXAMPLES", "")
+SAMPLES = os.environ.get("CONVSCOPE_FOLDER", "")
+PYTHON_CSV = os.environ.get("CONVSCOPE_CSV", "")
+XCF_FOLDER = os.environ.get("CONVSCOPE_XCF_FOLDER", "")
+TMP = os.environ.get("CONVSCOPE_TEST_TMP", "")
+HEADER = ["file", "rank", "label", "score"]
+TOP_K = 5
+
+pdb = Gimp.get_pdb()
+checks = []
+
+
+def check(description, passed, detail=""):
+    checks.append(passed)
+    line = ("ok" if passed else "not ok") + f" {len(checks)} - {description}"
+    print(line if passed or not detail else f"{line}\n# {detail}", flush=True)
+
+
+def true_label(path):
+    """'06-Ankle_boot.png' → 'Ankle_boot': the label with '/' and ' ' as '_'."""
+    return os.path.splitext(os.path.basename(path))[0].split("-", 1)[1]
+
+
+def as_file_name(label):
+    return label.replace("/", "_").replace(" ", "_")
+
+
+def samples():
+    return sorted(os.path.join(SAMPLES, name) for name in os.listdir(SAMPLES))
+
+
+def run_example(procedure_name, script):
+    """The status and, on failure, the message of one evaluation."""
+    procedure = pdb.lookup_procedure(procedure_name)
+    config = procedure.create_config()
+    config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
+    config.set_property("script", script)
+    result = procedure.run(config)
+    message = result.index(1) if result.length() > 1 else pdb.get_last_error()
+    return result.index(0) == Gimp.PDBStatusType.SUCCESS, message
+
+
+def read(path):
+    with open(path, encoding="utf-8") as source:
+        return source.read()
+
+
+def check_csv(language, path, ran, message):
+    rows = []
+    if ran and os.path.exists(path):
+        with open(path, newline="", encoding="utf-8") as source:
+            rows = list(csv.reader(source))
+    check(f"{language} example: the call succeeds and writes a CSV", ran and rows != [],
+          str(message))
+    files = samples()
+    check(f"{language} example: header, then ranks 1-{TOP_K} for every sample",
+          rows[:1] == [HEADER]
+          and sorted((r[0], r[1]) for r in rows[1:])
+          == sorted((f, str(k)) for f in files for k in range(1, TOP_K + 1))
+          and all(0.0 <= float(r[3]) <= 1.0 for r in rows[1:]), repr(rows[:3]))
+    top = {r[0]: as_file_name(r[2]) for r in rows[1:] if r[1] == "1"}
+    check(f"{language} example: every sample's true label at rank 1",
+          len(top) == len(files) and all(top.get(f) == true_label(f) for f in files),
+          repr(top))
+
+
+def test_script_fu():
+    output = os.path.join(TMP, "script-fu.csv")
+    # The call as the example's header shows it, with this test's paths.
+    ran, message = run_example(
+        "plug-in-script-fu-eval",
+        f'(load "{EXAMPLES}/classify-folder.scm")\n'
+        f'(convscope-classify-folder "{SAMPLES}" "{output}")')
+    check_csv("Script-Fu", output, ran, message)
+
+
+def test_python_fu():
+    os.makedirs(os.path.dirname(PYTHON_CSV), exist_ok=True)
+    if os.path.exists(PYTHON_CSV):
+        os.remove(PYTHON_CSV)
+    ran, message = run_example("python-fu-eval", read(os.path.join(EXAMPLES, "classify-folder.py")))
+    check_csv("Python-Fu", PYTHON_CSV, ran, message)
+
+
+def test_tag_folder():
+    shutil.rmtree(XCF_FOLDER, ignore_errors=True)
+    ran, message = run_example("python-fu-eval", read(os.path.join(EXAMPLES, "tag-folder.py")))
+    tags = {}
+    for path in samples():
+        xcf = os.path.join(XCF_FOLDER, os.path.splitext(os.path.basename(path))[0] + ".xcf")
+        if not os.path.exists(xcf):
+            continue
+        image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(xcf))
+        parasite = image.get_parasite("convscope-labels")
+        text = bytes(parasite.get_data()).decode().rstrip("\0") if parasite else ""
+        tags[path] = [line.split("\t")[0] for line in text.splitlines()]
+        image.delete()
+    check("tag-folder example: one .xcf per sample, tagged with three labels",
+          ran and len(tags) == len(samples()) and all(len(t) == 3 for t in tags.values()),
+          f"{message} {tags!r}")
+    check("tag-folder example: each .xcf's first label is the sample's true label",
+          all(as_file_name(t[0]) == true_label(p) for p, t in tags.items()) and tags != {},
+          repr(tags))
+
+
+def main():
+    for test in (test_script_fu, test_python_fu, test_tag_folder):
+        try:
+            test()
+        except Exception as error:  # a broken check must not hide the others
+            check(f"{test.__name__} ran to its end", False, repr(error))
+    print(f"1..{len(checks)}", flush=True)
+
+
+main()

@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The dialog inside GIMP 3 itself (the GUI, on a virtual X server): opens
+# a bundled sample, runs plug-in-convscope-classify interactively with
+# CONVSCOPE_DIALOG_AUTOCLOSE and CONVSCOPE_DIALOG_PRESS_ACTIONS set, so
+# the dialog runs the bundled model, saves a screenshot of itself to
+# CONVSCOPE_DIALOG_SCREENSHOT, presses "Export to Layers" and "Tag Image"
+# and answers OK; checks the answer, what the actions made and that the
+# screenshot shows something.  Run by tools/gimp-dialog-test; prints TAP.
+import os
+
+import gi
+gi.require_version("GdkPixbuf", "2.0")
+from gi.repository import GdkPixbuf, Gimp, Gio
+
+SAMPLE = os.environ.get("CONVSCOPE_SAMPLE", "")
+SCREENSHOT = os.environ.get("CONVSCOPE_DIALOG_SCREENSHOT", "")
+checks = []
+
+
+def check(description, passed, detail=""):
+    checks.append(passed)
+    line = ("ok" if passed else "not ok") + f" {len(checks)} - {description}"
+    print(line if passed or not detail else f"{line}\n# {detail}", flush=True)
+
+
+def distinct_colours(path):
+    """How many different pixels a sample of the PNG holds: a blank or
+    unpainted window has one or two."""
+    pixbuf = GdkPixbuf.Pixbuf.new_from_file(path)
+    data = pixbuf.get_pixels()
+    stride, channels = pixbuf.get_rowstride(), pixbuf.get_n_channels()
+    seen = set()
+    for y in range(0, pixbuf.get_height(), 7):
+        for x in range(0, pixbuf.get_width(), 7):
+            offset = y * stride + x * channels
+            seen.add(bytes(data[offset:offset + 3]))
+    return len(seen), pixbuf.get_width(), pixbuf.get_height()
+
+
+def main():
+    if not os.path.isfile(SAMPLE) or not SCREENSHOT:
+        print(f"1..0 # SKIP no sample image ({SAMPLE or 'unset'}) or screenshot path")
+        return
+    image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(SAMPLE))
+    Gimp.Display.new(image)
+    images_before = len(Gimp.get_images())
+    procedure = Gimp.get_pdb().lookup_procedure("plug-in-convscope-classify")
+    config = procedure.create_config()
+    config.set_property("run-mode", Gimp.RunMode.INTERACTIVE)
+    config.set_property("image", image)
+    config.set_core_object_array("drawables", [image.get_layers()[0]])
+    result = procedure.run(config)
+    status = result.index(0)
+    check("the dialog answered OK and the classification succeeded",
+          status == Gimp.PDBStatusType.SUCCESS,
+          repr(result.index(1)) if result.length() > 1 else "")
+    if status == Gimp.PDBStatusType.SUCCESS:
+        labels = list(result.index(1))
+        check("it names the sample's class (a bag)", labels[:1] == ["Bag"], repr(labels))
+    # The first conv layer of the bundled model, selected when the dialog
+    # opens, has 32 channels of 28×28.
+    new_images = [other for other in Gimp.get_images() if other != image]
+    check("Export to Layers made one new image",
+          len(Gimp.get_images()) == images_before + 1 and len(new_images) == 1,
+          f"{len(Gimp.get_images())} images, {images_before} before")
+    if len(new_images) == 1:
+        layers = new_images[0].get_layers()
+        children = layers[0].get_children() if layers and layers[0].is_group() else []
+        check("it holds the selected layer's 32 maps as a layer group",
+              len(layers) == 1 and len(children) == 32,
+              f"{len(layers)} top layers, {len(children)} in the first")
+    parasite = image.get_parasite("convscope-labels")
+    text = bytes(parasite.get_data()).decode("utf-8", "replace") if parasite else ""
+    check("Tag Image wrote the labels parasite, the bag first", text.startswith("Bag\t"),
+          repr(text[:80]))
+    check("the dialog saved a screenshot of itself", os.path.isfile(SCREENSHOT), SCREENSHOT)
+    if os.path.isfile(SCREENSHOT):
+        colours, width, height = distinct_colours(SCREENSHOT)
+        check("the screenshot is a dialog-sized picture with content",
+              width >= 800 and height >= 500 and colours > 50,
+              f"{width}×{height}, {colours} colours")
+    print(f"1..{len(checks)}", flush=True)
+
+
+main()

@@ -779,6 +779,27 @@ test_quantize_round_trip (void)
   check_spec (&spec, x, want, 1e-6f);
 }
 
+/* Exact halves of the grid round away from zero, as TFLite's
+ * TfLiteRound does, and NaN saturates to the type's lowest value. */
+static void
+test_quantize_ties (void)
+{
+  const float x[6] = { 0.25f, -0.25f, 0.75f, -0.75f, 1.25f, NAN };
+  const float want[6] = { 0.5f, -0.5f, 1.0f, -1.0f, 1.5f, -5.0f };
+  SpecTensor tensors[3] = {
+    { "values", T_FLOAT32, 2, { 1, 6 } },
+    { "quantized", T_UINT8, 2, { 1, 6 }, NULL, 0, 0.5f, 10 },
+    { "restored", T_FLOAT32, 2, { 1, 6 } },
+  };
+  SpecOp ops[2] = {
+    { OP_QUANTIZE, 1, { 0 }, 1, O_NONE },
+    { OP_DEQUANTIZE, 1, { 1 }, 2, O_NONE },
+  };
+  Spec spec = { 3, tensors, 2, ops, 0, 2 };
+
+  check_spec (&spec, x, want, 0.0f);
+}
+
 /* A uint8 conv: the graph input takes real values, weights and the INT32
  * bias (scale input·weight, as the file leaves it out) are dequantized,
  * and the output is rounded to its grid. */
@@ -1447,6 +1468,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tflite/pool/average-same", test_average_pool_same);
   g_test_add_func ("/tflite/pool/max-valid", test_max_pool_valid);
   g_test_add_func ("/tflite/quantize/round-trip", test_quantize_round_trip);
+  g_test_add_func ("/tflite/quantize/ties", test_quantize_ties);
   g_test_add_func ("/tflite/quantize/conv", test_quantized_conv);
   g_test_add_func ("/tflite/quantize/per-channel-weights", test_per_channel_weights);
   g_test_add_func ("/tflite/activations", test_activations);

@@ -18,9 +18,11 @@
 
 G_BEGIN_DECLS
 
-/* Starts and stops GEGL for programs that are not GIMP plug-ins (GIMP
- * starts GEGL itself).  Only buffers and samplers are used, so GEGL's
- * operation modules are not loaded unless GEGL_PATH says where. */
+/* Starts and stops GEGL; every program that resamples calls it first,
+ * GIMP plug-ins included: libgimp starts babl but not GEGL, and without
+ * gegl_init the mipmap reads of 8-bit images come back black.  Only
+ * buffers and samplers are used, so GEGL's operation modules are not
+ * loaded unless GEGL_PATH says where. */
 void     cs_pixels_init      (void);
 void     cs_pixels_exit      (void);
 

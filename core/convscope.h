@@ -444,7 +444,8 @@ gboolean cs_feature_map_stats (const CsTensor *maps,
 /* The values that map to the ends of @colormap for @channel under
  * @scale: its own (CHANNEL) or the layer's (LAYER) minimum and maximum;
  * for CS_COLORMAP_DIVERGING ±the largest magnitude, so that 0 is white.
- * A constant channel gets a range around its value. */
+ * A constant channel gets a range that paints it as the map's low end
+ * (for CS_COLORMAP_DIVERGING: as zero's colour). */
 gboolean cs_feature_map_range (const CsTensor *maps,
                                int             channel,
                                CsMapScale      scale,

@@ -79,12 +79,14 @@ cs_feature_map_range (const CsTensor *maps, int channel, CsMapScale scale,
     }
   if (!(hi > lo) || !isfinite (hi - lo))
     {
-      /* A constant (or all-zero, or overflowing) map: a unit range
-       * around its value instead of a division by zero. */
-      float centre = isfinite (lo) ? lo : 0.0f;
+      /* A constant (or overflowing) map has nothing to spread: like
+       * matplotlib, paint it as the colour map's low end (a dead ReLU
+       * channel reads as dark), or for the diverging map as the colour
+       * of zero. */
+      float value = isfinite (lo) ? lo : 0.0f;
 
-      lo = centre - 0.5f;
-      hi = centre + 0.5f;
+      lo = colormap == CS_COLORMAP_DIVERGING ? value - 0.5f : value;
+      hi = lo + 1.0f;
     }
   *low = lo;
   *high = hi;

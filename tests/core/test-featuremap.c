@@ -82,12 +82,12 @@ test_stats_and_range (void)
                                        CS_COLORMAP_GRAY, &low, &high));
   g_assert_cmpfloat (low, ==, 0.0f);
   g_assert_cmpfloat (high, ==, 5.0f);
-  /* A constant channel gets a unit range around its value on its own,
-   * and the layer's range when asked. */
+  /* A constant channel paints as the low end on its own (matplotlib's
+   * convention), and gets the layer's range when asked. */
   g_assert_true (cs_feature_map_range (&maps, 1, CS_MAP_SCALE_CHANNEL,
                                        CS_COLORMAP_GRAY, &low, &high));
-  g_assert_cmpfloat (low, ==, 2.5f);
-  g_assert_cmpfloat (high, ==, 3.5f);
+  g_assert_cmpfloat (low, ==, 3.0f);
+  g_assert_cmpfloat (high, ==, 4.0f);
   g_assert_true (cs_feature_map_range (&maps, 1, CS_MAP_SCALE_LAYER,
                                        CS_COLORMAP_GRAY, &low, &high));
   g_assert_cmpfloat (low, ==, 0.0f);
@@ -96,6 +96,23 @@ test_stats_and_range (void)
                                        CS_COLORMAP_DIVERGING, &low, &high));
   g_assert_cmpfloat (low, ==, -5.0f);
   g_assert_cmpfloat (high, ==, 5.0f);
+
+  /* An all-zero (dead) channel: dark in viridis, zero's white when
+   * diverging. */
+  {
+    float    zeros[4] = { 0 };
+    CsTensor dead = { .dtype = CS_DTYPE_FLOAT32, .shape = { 4, { 1, 1, 2, 2 } },
+                      .data = zeros };
+
+    g_assert_true (cs_feature_map_range (&dead, 0, CS_MAP_SCALE_CHANNEL,
+                                         CS_COLORMAP_VIRIDIS, &low, &high));
+    g_assert_cmpfloat (low, ==, 0.0f);
+    g_assert_cmpfloat (high, ==, 1.0f);
+    g_assert_true (cs_feature_map_range (&dead, 0, CS_MAP_SCALE_CHANNEL,
+                                         CS_COLORMAP_DIVERGING, &low, &high));
+    g_assert_cmpfloat (low, ==, -0.5f);
+    g_assert_cmpfloat (high, ==, 0.5f);
+  }
 
   /* Not feature maps, or no such channel. */
   g_assert_false (cs_feature_map_stats (&maps, 2, &stats));

@@ -326,8 +326,8 @@ def colours(drawable):
 
 def is_normalized(values):
     """Per-channel normalization: the channel spans 0…255, unless it is
-    constant (a dead ReLU channel), which paints one middle value."""
-    return (min(values) == 0 and max(values) == 255) or len(set(values)) == 1
+    constant (a dead ReLU channel), which paints the low end, black."""
+    return min(values) == 0 and (max(values) == 255 or len(set(values)) == 1)
 
 
 def test_bundled_default():

@@ -1,192 +1,33 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * depthwise-avx2.c — the AVX2/FMA depthwise-convolution kernel
- * (kernels.h), compiled with -mavx2 -mfma and called only after
- * dispatch.c has checked the CPU.
- *
- * Eight output columns per vector, read straight from the input plane:
- * masked loads stand in for the zero padding (a masked-off lane is never
- * read, so nothing outside the plane is touched), stride 2 loads 16
- * columns and keeps the even ones, other strides gather.  3×3 keeps its
- * weights in registers.
+ * (kernels.h; the loop is depthwise-simd.h's), compiled with -mavx2
+ * -mfma and called only after dispatch.c has checked the CPU.  Here are
+ * its two AVX2 steps: the even columns of a stride-2 pair of loads, and
+ * the gather of other strides.
  */
-#include "epilogue-avx2.h"
+#include "vec-avx2.h"
 
-/* Tap columns whose masks are kept per block; wider kernels recompute. */
-#define KEPT_MASKS 16
-
-/* Lanes [lo, hi) ∩ [0, 8) as a vector mask. */
-static inline __m256i
-lane_range (int64_t lo, int64_t hi)
+/* AVX2's shuffle works within 128-bit halves, so the evens come out as
+ * low[0,2] high[0,2] low[4,6] high[4,6] and a permute puts them in order. */
+CS_VEC_INLINE CsVec
+even_lanes (CsVec low, CsVec high)
 {
-  const __m256i lane = _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7);
+  __m256 even = _mm256_shuffle_ps (low, high, _MM_SHUFFLE (2, 0, 2, 0));
 
-  lo = CLAMP (lo, 0, 8);
-  hi = CLAMP (hi, lo, 8);
-  return _mm256_andnot_si256 (_mm256_cmpgt_epi32 (_mm256_set1_epi32 ((int) lo), lane),
-                              _mm256_cmpgt_epi32 (_mm256_set1_epi32 ((int) hi), lane));
+  return _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (even),
+                                                  _MM_SHUFFLE (3, 1, 2, 0)));
 }
 
-/* @row + @offset floats; as an integer sum, since the masked lanes may
- * put it before the start of the plane, where C forbids pointing. */
-static inline const float *
-shifted (const float *row, int64_t offset)
+CS_VEC_INLINE CsVec
+gather_taps (const float *row, int64_t first, int stride, CsLaneMask lanes)
 {
-  return (const float *) ((uintptr_t) row + (uintptr_t) (offset * (int64_t) sizeof (float)));
+  __m256i index = _mm256_add_epi32 (_mm256_set1_epi32 ((int) first),
+                                    _mm256_mullo_epi32 (_mm256_set1_epi32 (stride),
+                                                        _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7)));
+
+  return _mm256_mask_i32gather_ps (_mm256_setzero_ps (), row, index,
+                                   _mm256_castsi256_ps (lanes), 4);
 }
 
-/* How one tap column reads a block of eight output columns: the lanes
- * inside the plane, for stride 2 the masks of its two loads, and whether
- * every load is whole, so plain loads do (masked ones are slow on some
- * CPUs). */
-typedef struct
-{
-  int64_t  first;      /* lane 0's input column */
-  __m256i  lanes;
-  __m256i  low, high;
-  gboolean whole;
-} TapMasks;
-
-static inline TapMasks
-tap_masks (const CsDepthwiseGeometry *g, int kw, int64_t ow0)
-{
-  int64_t first = ow0 * g->stride[1] + (int64_t) kw * g->dilation[1] - g->pad_left;
-  int64_t lo, hi;
-
-  cs_depthwise_columns (g, kw, &lo, &hi);
-  return (TapMasks) { first, lane_range (lo - ow0, hi - ow0),
-                      lane_range (-first, g->in_w - first),
-                      lane_range (-first - 8, g->in_w - first - 8),
-                      first >= 0 && first + 8 * g->stride[1] <= g->in_w };
-}
-
-/* Lane l: row[first + l·stride] inside the plane, else 0. */
-static inline __attribute__ ((always_inline)) __m256
-load_taps (const float *row, int stride, const TapMasks *masks)
-{
-  const int64_t first = masks->first;
-
-  if (stride == 1)
-    return masks->whole ? _mm256_loadu_ps (row + first)
-                        : _mm256_maskload_ps (shifted (row, first), masks->lanes);
-  if (stride == 2)
-    {
-      /* The loads' masks keep them inside the row; the even elements are
-       * the taps, and lanes outside the plane read padding, i.e. zero. */
-      __m256 low = masks->whole ? _mm256_loadu_ps (row + first)
-                   : _mm256_maskload_ps (shifted (row, first), masks->low);
-      __m256 high = masks->whole ? _mm256_loadu_ps (row + first + 8)
-                    : _mm256_maskload_ps (shifted (row, first + 8), masks->high);
-      __m256 even = _mm256_shuffle_ps (low, high, _MM_SHUFFLE (2, 0, 2, 0));
-
-      return _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (even),
-                                                      _MM_SHUFFLE (3, 1, 2, 0)));
-    }
-  return _mm256_mask_i32gather_ps (_mm256_setzero_ps (), row,
-                                   _mm256_add_epi32 (_mm256_set1_epi32 ((int) first),
-                                                     _mm256_mullo_epi32 (_mm256_set1_epi32 (stride),
-                                                                         _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7))),
-                                   _mm256_castsi256_ps (masks->lanes), 4);
-}
-
-static inline __attribute__ ((always_inline)) void
-planes_kernel (const int                  fixed,
-               const int                  stride,
-               const float               *x,
-               int64_t                    x_stride,
-               const CsDepthwiseGeometry *g,
-               const float               *w,
-               const float               *bias,
-               float                     *y,
-               int64_t                    y_stride,
-               int64_t                    channels,
-               int64_t                    oh0,
-               int64_t                    oh1,
-               const CsEpilogue          *ep)
-{
-  /* Local copies: stores through @y could alias anything read through a
-   * pointer, so the compiler would reload those after every store. */
-  const int kh_n = fixed > 0 ? fixed : g->kernel[0];
-  const int kw_n = fixed > 0 ? fixed : g->kernel[1];
-  const int sw = stride > 0 ? stride : g->stride[1];
-  const int64_t in_h = g->in_h, in_w = g->in_w, out_w = g->out_w;
-  const int64_t sh = g->stride[0], dh = g->dilation[0], pad_top = g->pad_top;
-  CsEpilogue plain = *ep;
-  CsEpilogueAvx2 epv;
-  __m256 weight[9];
-  TapMasks kept[KEPT_MASKS];
-
-  plain.alpha = 1.0f;
-  epv = cs_epilogue_avx2_load (&plain);
-  for (int64_t ow0 = 0; ow0 < out_w; ow0 += 8)
-    {
-      const gboolean full = ow0 + 8 <= out_w;
-      const __m256i out_lanes = lane_range (0, out_w - ow0);
-
-      for (int kw = 0; kw < MIN (kw_n, KEPT_MASKS); kw++)
-        kept[kw] = tap_masks (g, kw, ow0);
-      for (int64_t c = 0; c < channels; c++)
-        {
-          const float *plane = x + c * x_stride;
-          const float *wc = w + c * kh_n * kw_n;
-          float *out = y + c * y_stride + ow0;
-          const __m256 start = _mm256_set1_ps (bias != NULL ? bias[c] : 0.0f);
-
-          for (int t = 0; t < fixed * fixed; t++)
-            weight[t] = _mm256_set1_ps (wc[t]);
-          for (int64_t oh = oh0; oh < oh1; oh++)
-            {
-              __m256 sum = _mm256_setzero_ps ();
-
-              for (int kh = 0; kh < kh_n; kh++)
-                {
-                  int64_t ih = oh * sh - pad_top + kh * dh;
-                  const float *row;
-
-                  if (ih < 0 || ih >= in_h)
-                    continue;
-                  row = plane + ih * in_w;
-                  for (int kw = 0; kw < kw_n; kw++)
-                    {
-                      TapMasks wide;
-                      const TapMasks *masks = kw < KEPT_MASKS ? &kept[kw]
-                                              : (wide = tap_masks (g, kw, ow0), &wide);
-                      __m256 wt = fixed > 0 ? weight[kh * fixed + kw]
-                                  : _mm256_set1_ps (wc[kh * kw_n + kw]);
-
-                      sum = _mm256_fmadd_ps (wt, load_taps (row, sw, masks), sum);
-                    }
-                }
-              /* Masked stores are slow on some CPUs: only at the right edge. */
-              if (full)
-                _mm256_storeu_ps (out + oh * out_w, cs_epilogue_avx2 (sum, start, epv));
-              else
-                _mm256_maskstore_ps (out + oh * out_w, out_lanes,
-                                     cs_epilogue_avx2 (sum, start, epv));
-            }
-        }
-    }
-}
-
-void
-cs_depthwise_avx2 (const float               *x,
-                   int64_t                    x_stride,
-                   const CsDepthwiseGeometry *g,
-                   const float               *w,
-                   const float               *bias,
-                   float                     *y,
-                   int64_t                    y_stride,
-                   int64_t                    channels,
-                   int64_t                    oh0,
-                   int64_t                    oh1,
-                   const CsEpilogue          *ep)
-{
-  gboolean three = g->kernel[0] == 3 && g->kernel[1] == 3;
-
-  if (three && g->stride[1] == 1)
-    planes_kernel (3, 1, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
-  else if (three && g->stride[1] == 2)
-    planes_kernel (3, 2, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
-  else
-    planes_kernel (0, 0, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
-}
+#include "depthwise-simd.h"

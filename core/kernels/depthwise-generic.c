@@ -11,17 +11,7 @@
 #define BLOCK 256
 
 void
-cs_depthwise_generic (const float               *x,
-                      int64_t                    x_stride,
-                      const CsDepthwiseGeometry *g,
-                      const float               *w,
-                      const float               *bias,
-                      float                     *y,
-                      int64_t                    y_stride,
-                      int64_t                    channels,
-                      int64_t                    oh0,
-                      int64_t                    oh1,
-                      const CsEpilogue          *ep)
+cs_depthwise_generic (CS_DEPTHWISE_PARAMS)
 {
   const int taps = g->kernel[0] * g->kernel[1];
   CsEpilogue plain = *ep;

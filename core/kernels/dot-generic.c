@@ -10,16 +10,7 @@
 #define LANES 8
 
 void
-cs_gemm_dot_generic (int64_t           depth,
-                     const float      *a,
-                     int64_t           lda,
-                     int               m,
-                     const float      *b,
-                     int64_t           ldb,
-                     int               n,
-                     float            *y,
-                     int64_t           ldy,
-                     const CsEpilogue *ep)
+cs_gemm_dot_generic (CS_GEMM_DOT_PARAMS)
 {
   /* Each B row is read once and used for every A row while in cache. */
   for (int j = 0; j < n; j++)

@@ -9,31 +9,19 @@
  * which also keep reads inside a row-major B.  Each row count is its own
  * instantiation, so the accumulators live in registers.
  */
-#include "epilogue-avx2.h"
+#include "vec-avx2.h"
 
 /* The accumulators are named variables, not an array: GCC keeps an array
  * of vectors in memory across the loop's back edge. */
 #define EACH_ROW(X) X (0) X (1) X (2) X (3) X (4) X (5)
 
-static inline __attribute__ ((always_inline)) void
-tile (const int         rows,
-      const gboolean    indexed,
-      const gboolean    full,
-      int64_t           depth,
-      const float      *a,
-      int64_t           a_stride,
-      const float      *b,
-      const int64_t    *koff,
-      int64_t           ldb,
-      float            *c,
-      int64_t           ldc,
-      int               n,
-      const float      *bias,
-      const CsEpilogue *ep)
+/* @rows: @m, as a constant. */
+CS_VEC_INLINE void
+tile (const int rows, const gboolean indexed, const gboolean full, CS_GEMM_MICRO_PARAMS)
 {
-  const __m256i mask0 = cs_lane_mask_avx2 (n, 0);
-  const __m256i mask1 = cs_lane_mask_avx2 (n, 8);
-#define DECLARE(i) __m256 low##i = _mm256_setzero_ps (), high##i = _mm256_setzero_ps ();
+  const CsLaneMask mask0 = vec_lanes (0, n);
+  const CsLaneMask mask1 = vec_lanes (-8, n - 8);
+#define DECLARE(i) CsVec low##i = vec_zero (), high##i = vec_zero ();
   EACH_ROW (DECLARE)
 #undef DECLARE
 
@@ -41,84 +29,58 @@ tile (const int         rows,
   for (int64_t p = 0; p < depth; p++)
     {
       const float *row = b + (indexed ? koff[p] : p * ldb);
-      __m256 b0 = full ? _mm256_loadu_ps (row) : _mm256_maskload_ps (row, mask0);
-      __m256 b1 = full ? _mm256_loadu_ps (row + 8) : _mm256_maskload_ps (row + 8, mask1);
+      CsVec b0 = vec_load_edge (full, row, mask0);
+      CsVec b1 = vec_load_edge (full, row + 8, mask1);
 #define STEP(i) \
       if (i < rows) \
         { \
-          __m256 ai = _mm256_broadcast_ss (a + i); \
-          low##i = _mm256_fmadd_ps (ai, b0, low##i); \
-          high##i = _mm256_fmadd_ps (ai, b1, high##i); \
+          CsVec ai = _mm256_broadcast_ss (a + i); \
+          low##i = vec_fmadd (ai, b0, low##i); \
+          high##i = vec_fmadd (ai, b1, high##i); \
         }
       EACH_ROW (STEP)
 #undef STEP
       a += a_stride;
     }
 
-  const CsEpilogueAvx2 epv = cs_epilogue_avx2_load (ep);
+  const CsEpilogueVec epv = vec_epilogue_load (ep);
   const gboolean accumulate = ep->accumulate;
 #define STORE(i) \
   if (i < rows) \
     { \
       float *out = c + i * ldc; \
-      __m256 start0, start1; \
+      CsVec start0, start1; \
       if (accumulate) \
         { \
-          start0 = full ? _mm256_loadu_ps (out) : _mm256_maskload_ps (out, mask0); \
-          start1 = full ? _mm256_loadu_ps (out + 8) : _mm256_maskload_ps (out + 8, mask1); \
+          start0 = vec_load_edge (full, out, mask0); \
+          start1 = vec_load_edge (full, out + 8, mask1); \
         } \
       else \
-        start0 = start1 = _mm256_set1_ps (bias != NULL ? bias[i] : 0.0f); \
-      if (full) \
-        { \
-          _mm256_storeu_ps (out, cs_epilogue_avx2 (low##i, start0, epv)); \
-          _mm256_storeu_ps (out + 8, cs_epilogue_avx2 (high##i, start1, epv)); \
-        } \
-      else \
-        { \
-          _mm256_maskstore_ps (out, mask0, cs_epilogue_avx2 (low##i, start0, epv)); \
-          _mm256_maskstore_ps (out + 8, mask1, cs_epilogue_avx2 (high##i, start1, epv)); \
-        } \
+        start0 = start1 = vec_set1 (bias != NULL ? bias[i] : 0.0f); \
+      vec_store_edge (full, out, mask0, vec_epilogue (low##i, start0, epv)); \
+      vec_store_edge (full, out + 8, mask1, vec_epilogue (high##i, start1, epv)); \
     }
   EACH_ROW (STORE)
 #undef STORE
 }
 
-#define TILE_CASE(r, indexed, full) \
-  case r: \
-    tile (r, indexed, full, depth, a, a_stride, b, koff, ldb, c, ldc, n, bias, ep); \
-    break;
-
-#define TILE_SWITCH(indexed, full) \
-  switch (m) \
-    { \
-      TILE_CASE (1, indexed, full) TILE_CASE (2, indexed, full) \
-      TILE_CASE (3, indexed, full) TILE_CASE (4, indexed, full) \
-      TILE_CASE (5, indexed, full) TILE_CASE (6, indexed, full) \
-    default: \
-      break; \
-    }
+/* The tile for each row count and form of B, in registers (vec-simd.h). */
+#define TILE(r, indexed, full) \
+  tile (r, indexed, full, depth, a, a_stride, b, koff, ldb, c, ldc, m, n, bias, ep)
+#define INDEXED_FULL_TILE(r) TILE (r, TRUE, TRUE)
+#define INDEXED_PARTIAL_TILE(r) TILE (r, TRUE, FALSE)
+#define FULL_TILE(r) TILE (r, FALSE, TRUE)
+#define PARTIAL_TILE(r) TILE (r, FALSE, FALSE)
 
 void
-cs_gemm_micro_avx2 (int64_t           depth,
-                    const float      *a,
-                    int64_t           a_stride,
-                    const float      *b,
-                    const int64_t    *koff,
-                    int64_t           ldb,
-                    float            *c,
-                    int64_t           ldc,
-                    int               m,
-                    int               n,
-                    const float      *bias,
-                    const CsEpilogue *ep)
+cs_gemm_micro_avx2 (CS_GEMM_MICRO_PARAMS)
 {
   if (koff != NULL && n == CS_AVX2_NR)
-    TILE_SWITCH (TRUE, TRUE)
+    CS_ROW_SWITCH (m, CS_AVX2_MR, INDEXED_FULL_TILE)
   else if (koff != NULL)
-    TILE_SWITCH (TRUE, FALSE)
+    CS_ROW_SWITCH (m, CS_AVX2_MR, INDEXED_PARTIAL_TILE)
   else if (n == CS_AVX2_NR)
-    TILE_SWITCH (FALSE, TRUE)
+    CS_ROW_SWITCH (m, CS_AVX2_MR, FULL_TILE)
   else
-    TILE_SWITCH (FALSE, FALSE)
+    CS_ROW_SWITCH (m, CS_AVX2_MR, PARTIAL_TILE)
 }

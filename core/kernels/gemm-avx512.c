@@ -11,7 +11,7 @@
  * a row-major B whose width is not a multiple of 16.  Each row count is
  * its own instantiation, so the accumulators live in registers.
  */
-#include "epilogue-avx512.h"
+#include "vec-avx512.h"
 
 /* The accumulators are named variables, not an array: GCC keeps an array
  * of vectors in memory across the loop's back edge. */
@@ -20,40 +20,29 @@
   X (8) X (9) X (10) X (11) X (12) X (13) X (14) X (15)
 #define EACH_PAIR(X) X (0) X (1) X (2) X (3)
 
-static inline __attribute__ ((always_inline)) void
-tile (const int         rows,
-      const gboolean    indexed,
-      int64_t           depth,
-      const float      *a,
-      int64_t           a_stride,
-      const float      *b,
-      const int64_t    *koff,
-      int64_t           ldb,
-      float            *c,
-      int64_t           ldc,
-      int               n,
-      const float      *bias,
-      const CsEpilogue *ep)
+/* @rows: @m, as a constant. */
+CS_VEC_INLINE void
+tile (const int rows, const gboolean indexed, CS_GEMM_MICRO_PARAMS)
 {
-  const __mmask16 mask = (__mmask16) ((1u << n) - 1);
+  const CsLaneMask mask = vec_lanes (0, n);
   /* Few rows make a short FMA chain per step: then a second set of
    * accumulators takes the odd steps, to hide the FMA latency. */
   const gboolean paired = rows <= 4;
   int64_t p = 0;
-#define DECLARE(i) __m512 acc##i = _mm512_setzero_ps (), odd##i = _mm512_setzero_ps ();
+#define DECLARE(i) CsVec acc##i = vec_zero (), odd##i = vec_zero ();
   EACH_ROW (DECLARE)
 #undef DECLARE
 
   if (paired)
     for (; p + 1 < depth; p += 2)
       {
-        __m512 b0 = _mm512_maskz_loadu_ps (mask, b + (indexed ? koff[p] : p * ldb));
-        __m512 b1 = _mm512_maskz_loadu_ps (mask, b + (indexed ? koff[p + 1] : (p + 1) * ldb));
+        CsVec b0 = vec_load_lanes (b + (indexed ? koff[p] : p * ldb), mask);
+        CsVec b1 = vec_load_lanes (b + (indexed ? koff[p + 1] : (p + 1) * ldb), mask);
 #define STEP_PAIR(i) \
         if (i < rows) \
           { \
-            acc##i = _mm512_fmadd_ps (_mm512_set1_ps (a[i]), b0, acc##i); \
-            odd##i = _mm512_fmadd_ps (_mm512_set1_ps (a[a_stride + i]), b1, odd##i); \
+            acc##i = vec_fmadd (vec_set1 (a[i]), b0, acc##i); \
+            odd##i = vec_fmadd (vec_set1 (a[a_stride + i]), b1, odd##i); \
           }
         EACH_PAIR (STEP_PAIR)
 #undef STEP_PAIR
@@ -62,64 +51,41 @@ tile (const int         rows,
 #pragma GCC unroll 4
   for (; p < depth; p++)
     {
-      __m512 bv = _mm512_maskz_loadu_ps (mask, b + (indexed ? koff[p] : p * ldb));
+      CsVec bv = vec_load_lanes (b + (indexed ? koff[p] : p * ldb), mask);
 #define STEP(i) \
       if (i < rows) \
-        acc##i = _mm512_fmadd_ps (_mm512_set1_ps (a[i]), bv, acc##i);
+        acc##i = vec_fmadd (vec_set1 (a[i]), bv, acc##i);
       EACH_ROW (STEP)
 #undef STEP
       a += a_stride;
     }
 
-  const CsEpilogueAvx512 epv = cs_epilogue_avx512_load (ep);
+  const CsEpilogueVec epv = vec_epilogue_load (ep);
   const gboolean accumulate = ep->accumulate;
 #define STORE(i) \
   if (i < rows) \
     { \
       float *out = c + i * ldc; \
-      __m512 start = accumulate ? _mm512_maskz_loadu_ps (mask, out) \
-                     : _mm512_set1_ps (bias != NULL ? bias[i] : 0.0f); \
-      __m512 sums = paired ? _mm512_add_ps (acc##i, odd##i) : acc##i; \
-      _mm512_mask_storeu_ps (out, mask, cs_epilogue_avx512 (sums, start, epv)); \
+      CsVec start = accumulate ? vec_load_lanes (out, mask) \
+                    : vec_set1 (bias != NULL ? bias[i] : 0.0f); \
+      CsVec sums = paired ? vec_add (acc##i, odd##i) : acc##i; \
+      vec_store_lanes (out, mask, vec_epilogue (sums, start, epv)); \
     }
   EACH_ROW (STORE)
 #undef STORE
 }
 
-#define TILE_CASE(r, indexed) \
-  case r: \
-    tile (r, indexed, depth, a, a_stride, b, koff, ldb, c, ldc, n, bias, ep); \
-    break;
-
-#define TILE_SWITCH(indexed) \
-  switch (m) \
-    { \
-      TILE_CASE (1, indexed) TILE_CASE (2, indexed) TILE_CASE (3, indexed) \
-      TILE_CASE (4, indexed) TILE_CASE (5, indexed) TILE_CASE (6, indexed) \
-      TILE_CASE (7, indexed) TILE_CASE (8, indexed) TILE_CASE (9, indexed) \
-      TILE_CASE (10, indexed) TILE_CASE (11, indexed) TILE_CASE (12, indexed) \
-      TILE_CASE (13, indexed) TILE_CASE (14, indexed) TILE_CASE (15, indexed) \
-      TILE_CASE (16, indexed) \
-    default: \
-      break; \
-    }
+/* The tile for each row count and form of B, in registers (vec-simd.h). */
+#define TILE(r, indexed) \
+  tile (r, indexed, depth, a, a_stride, b, koff, ldb, c, ldc, m, n, bias, ep)
+#define INDEXED_TILE(r) TILE (r, TRUE)
+#define ROW_MAJOR_TILE(r) TILE (r, FALSE)
 
 void
-cs_gemm_micro_avx512 (int64_t           depth,
-                      const float      *a,
-                      int64_t           a_stride,
-                      const float      *b,
-                      const int64_t    *koff,
-                      int64_t           ldb,
-                      float            *c,
-                      int64_t           ldc,
-                      int               m,
-                      int               n,
-                      const float      *bias,
-                      const CsEpilogue *ep)
+cs_gemm_micro_avx512 (CS_GEMM_MICRO_PARAMS)
 {
   if (koff != NULL)
-    TILE_SWITCH (TRUE)
+    CS_ROW_SWITCH (m, CS_AVX512_MR, INDEXED_TILE)
   else
-    TILE_SWITCH (FALSE)
+    CS_ROW_SWITCH (m, CS_AVX512_MR, ROW_MAJOR_TILE)
 }

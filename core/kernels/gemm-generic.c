@@ -18,18 +18,7 @@ cs_epilogue_row_generic (const float *sums, float *out, int n, float start_value
 }
 
 void
-cs_gemm_micro_generic (int64_t           depth,
-                       const float      *a,
-                       int64_t           a_stride,
-                       const float      *b,
-                       const int64_t    *koff,
-                       int64_t           ldb,
-                       float            *c,
-                       int64_t           ldc,
-                       int               m,
-                       int               n,
-                       const float      *bias,
-                       const CsEpilogue *ep)
+cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS)
 {
   float acc[CS_GENERIC_MR][CS_GENERIC_NR] = { { 0 } };
 

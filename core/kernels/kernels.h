@@ -40,19 +40,14 @@ typedef struct
  *   B: row p is b + (koff != NULL ? koff[p] : p·ldb), of which the first
  *      n floats are read (an im2col row read in place, a packed panel, or
  *      a row-major matrix);
- * bias (m floats, may be NULL) is used unless ep->accumulate. */
-typedef void (*CsGemmMicro) (int64_t           depth,
-                             const float      *a,
-                             int64_t           a_stride,
-                             const float      *b,
-                             const int64_t    *koff,
-                             int64_t           ldb,
-                             float            *c,
-                             int64_t           ldc,
-                             int               m,
-                             int               n,
-                             const float      *bias,
-                             const CsEpilogue *ep);
+ * bias (m floats, may be NULL) is used unless ep->accumulate.
+ * Each kernel's parameter list is a macro, so the implementations of
+ * every instruction set spell it once, here. */
+#define CS_GEMM_MICRO_PARAMS \
+  int64_t depth, const float *a, int64_t a_stride, const float *b, \
+  const int64_t *koff, int64_t ldb, float *c, int64_t ldc, int m, int n, \
+  const float *bias, const CsEpilogue *ep
+typedef void (*CsGemmMicro) (CS_GEMM_MICRO_PARAMS);
 
 /* Where a depthwise kernel's window falls on one input plane. */
 typedef struct
@@ -73,17 +68,11 @@ typedef struct
  * taps outside the plane counting as zero, followed by @ep (whose alpha
  * and accumulate are ignored); @bias may be NULL.  Reads only inside the
  * planes. */
-typedef void (*CsDepthwise) (const float               *x,
-                             int64_t                    x_stride,
-                             const CsDepthwiseGeometry *geometry,
-                             const float               *w,
-                             const float               *bias,
-                             float                     *y,
-                             int64_t                    y_stride,
-                             int64_t                    channels,
-                             int64_t                    oh0,
-                             int64_t                    oh1,
-                             const CsEpilogue          *ep);
+#define CS_DEPTHWISE_PARAMS \
+  const float *x, int64_t x_stride, const CsDepthwiseGeometry *g, const float *w, \
+  const float *bias, float *y, int64_t y_stride, int64_t channels, int64_t oh0, \
+  int64_t oh1, const CsEpilogue *ep
+typedef void (*CsDepthwise) (CS_DEPTHWISE_PARAMS);
 
 /* The output columns [*lo, *hi) whose tap @kw falls inside the plane. */
 static inline void
@@ -102,16 +91,10 @@ cs_depthwise_columns (const CsDepthwiseGeometry *g, int kw, int64_t *lo, int64_t
  * transposed, as dense layers keep their weights:
  *   y[i·ldy + j] = Σ_p a[i·lda + p] · b[j·ldb + p]  for i < m ≤ CS_DOT_ROWS, j < n,
  * plus y's current value when ep->accumulate, then @ep. */
-typedef void (*CsGemmDot) (int64_t           depth,
-                           const float      *a,
-                           int64_t           lda,
-                           int               m,
-                           const float      *b,
-                           int64_t           ldb,
-                           int               n,
-                           float            *y,
-                           int64_t           ldy,
-                           const CsEpilogue *ep);
+#define CS_GEMM_DOT_PARAMS \
+  int64_t depth, const float *a, int64_t lda, int m, const float *b, int64_t ldb, \
+  int n, float *y, int64_t ldy, const CsEpilogue *ep
+typedef void (*CsGemmDot) (CS_GEMM_DOT_PARAMS);
 #define CS_DOT_ROWS 4
 
 typedef struct
@@ -150,14 +133,9 @@ const CsKernels *cs_kernels_generic (void);
 const CsKernels *cs_kernels_by_name (const char *name);
 
 /* The implementations (gemm-*.c, dot-*.c, depthwise-*.c). */
-void cs_gemm_micro_generic    (int64_t, const float *, int64_t, const float *,
-                               const int64_t *, int64_t, float *, int64_t,
-                               int, int, const float *, const CsEpilogue *);
-void cs_gemm_dot_generic      (int64_t, const float *, int64_t, int, const float *,
-                               int64_t, int, float *, int64_t, const CsEpilogue *);
-void cs_depthwise_generic (const float *, int64_t, const CsDepthwiseGeometry *,
-                         const float *, const float *, float *, int64_t, int64_t,
-                         int64_t, int64_t, const CsEpilogue *);
+void cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS);
+void cs_gemm_dot_generic   (CS_GEMM_DOT_PARAMS);
+void cs_depthwise_generic  (CS_DEPTHWISE_PARAMS);
 #define CS_GENERIC_MR 4
 #define CS_GENERIC_NR 16
 /* The epilogue of one row of @n sums into @out (start_value: the bias). */
@@ -165,25 +143,15 @@ void cs_epilogue_row_generic (const float *sums, float *out, int n,
                               float start_value, const CsEpilogue *ep);
 
 #ifdef CS_KERNELS_X86
-void cs_gemm_micro_avx2     (int64_t, const float *, int64_t, const float *,
-                             const int64_t *, int64_t, float *, int64_t,
-                             int, int, const float *, const CsEpilogue *);
-void cs_gemm_dot_avx2       (int64_t, const float *, int64_t, int, const float *,
-                             int64_t, int, float *, int64_t, const CsEpilogue *);
-void cs_depthwise_avx2 (const float *, int64_t, const CsDepthwiseGeometry *,
-                         const float *, const float *, float *, int64_t, int64_t,
-                         int64_t, int64_t, const CsEpilogue *);
+void cs_gemm_micro_avx2 (CS_GEMM_MICRO_PARAMS);
+void cs_gemm_dot_avx2   (CS_GEMM_DOT_PARAMS);
+void cs_depthwise_avx2  (CS_DEPTHWISE_PARAMS);
 #define CS_AVX2_MR 6
 #define CS_AVX2_NR 16
 
-void cs_gemm_micro_avx512     (int64_t, const float *, int64_t, const float *,
-                               const int64_t *, int64_t, float *, int64_t,
-                               int, int, const float *, const CsEpilogue *);
-void cs_gemm_dot_avx512     (int64_t, const float *, int64_t, int, const float *,
-                             int64_t, int, float *, int64_t, const CsEpilogue *);
-void cs_depthwise_avx512 (const float *, int64_t, const CsDepthwiseGeometry *,
-                         const float *, const float *, float *, int64_t, int64_t,
-                         int64_t, int64_t, const CsEpilogue *);
+void cs_gemm_micro_avx512 (CS_GEMM_MICRO_PARAMS);
+void cs_gemm_dot_avx512   (CS_GEMM_DOT_PARAMS);
+void cs_depthwise_avx512  (CS_DEPTHWISE_PARAMS);
 #define CS_AVX512_MR 16
 #define CS_AVX512_NR 16
 #endif

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * depthwise-simd.h — the depthwise-convolution kernel (kernels.h) written
+ * once in the vector vocabulary (vec-avx2.h, vec-avx512.h); included by
+ * depthwise-avx2.c and depthwise-avx512.c after their vocabulary header
+ * and their two instruction-specific steps:
+ *   even_lanes (low, high): the even elements of two vectors in order;
+ *   gather_taps (row, first, stride, lanes): row[first + l·stride] in the
+ *     lanes l of @lanes, else 0.
+ *
+ * CS_VEC_LANES output columns per vector, read straight from the input
+ * plane: masked loads stand in for the zero padding (a masked-off lane is
+ * never read, so nothing outside the plane is touched), stride 2 loads
+ * two vectors and keeps the even columns, other strides gather.  The
+ * masks depend on the column block and tap column only, so they are
+ * worked out once per block for all rows; 3×3 keeps its weights in
+ * registers.
+ */
+
+/* Tap columns whose masks are kept per block; wider kernels recompute. */
+#define KEPT_MASKS 16
+
+/* @row + @offset floats; as an integer sum, since the masked lanes may
+ * put it before the start of the plane, where C forbids pointing. */
+static inline const float *
+shifted (const float *row, int64_t offset)
+{
+  return (const float *) ((uintptr_t) row + (uintptr_t) (offset * (int64_t) sizeof (float)));
+}
+
+/* How one tap column reads a block of output columns: the lanes inside
+ * the plane, for stride 2 the masks of its two loads, and whether every
+ * load is whole (vec_load_edge). */
+typedef struct
+{
+  int64_t    first;      /* lane 0's input column */
+  CsLaneMask lanes;
+  CsLaneMask low, high;
+  gboolean   whole;
+} TapMasks;
+
+static inline TapMasks
+tap_masks (const CsDepthwiseGeometry *g, int kw, int64_t ow0)
+{
+  int64_t first = ow0 * g->stride[1] + (int64_t) kw * g->dilation[1] - g->pad_left;
+  int64_t lo, hi;
+
+  cs_depthwise_columns (g, kw, &lo, &hi);
+  return (TapMasks) { first, vec_lanes (lo - ow0, hi - ow0),
+                      vec_lanes (-first, g->in_w - first),
+                      vec_lanes (-first - CS_VEC_LANES, g->in_w - first - CS_VEC_LANES),
+                      first >= 0 && first + CS_VEC_LANES * g->stride[1] <= g->in_w };
+}
+
+/* Lane l: row[first + l·stride] inside the plane, else 0. */
+CS_VEC_INLINE CsVec
+load_taps (const float *row, int stride, const TapMasks *masks)
+{
+  const int64_t first = masks->first;
+
+  if (stride == 1)
+    return vec_load_edge (masks->whole, shifted (row, first), masks->lanes);
+  if (stride == 2)
+    /* The loads' masks keep them inside the row; the even elements are
+     * the taps, and lanes outside the plane read padding, i.e. zero. */
+    return even_lanes (vec_load_edge (masks->whole, shifted (row, first), masks->low),
+                       vec_load_edge (masks->whole, shifted (row, first + CS_VEC_LANES),
+                                      masks->high));
+  return gather_taps (row, first, stride, masks->lanes);
+}
+
+/* @fixed: the kernel size when it is a constant (3), else 0; @stride
+ * likewise for the column stride. */
+CS_VEC_INLINE void
+planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
+{
+  /* Local copies: stores through @y could alias anything read through a
+   * pointer, so the compiler would reload those after every store. */
+  const int kh_n = fixed > 0 ? fixed : g->kernel[0];
+  const int kw_n = fixed > 0 ? fixed : g->kernel[1];
+  const int sw = stride > 0 ? stride : g->stride[1];
+  const int64_t in_h = g->in_h, in_w = g->in_w, out_w = g->out_w;
+  const int64_t sh = g->stride[0], dh = g->dilation[0], pad_top = g->pad_top;
+  CsEpilogue plain = *ep;
+  CsEpilogueVec epv;
+  CsVec weight[9];
+  TapMasks kept[KEPT_MASKS];
+
+  plain.alpha = 1.0f;
+  epv = vec_epilogue_load (&plain);
+  for (int64_t ow0 = 0; ow0 < out_w; ow0 += CS_VEC_LANES)
+    {
+      const gboolean full = ow0 + CS_VEC_LANES <= out_w;
+      const CsLaneMask out_lanes = vec_lanes (0, out_w - ow0);
+
+      for (int kw = 0; kw < MIN (kw_n, KEPT_MASKS); kw++)
+        kept[kw] = tap_masks (g, kw, ow0);
+      for (int64_t c = 0; c < channels; c++)
+        {
+          const float *plane = x + c * x_stride;
+          const float *wc = w + c * kh_n * kw_n;
+          float *out = y + c * y_stride + ow0;
+          const CsVec start = vec_set1 (bias != NULL ? bias[c] : 0.0f);
+
+          for (int t = 0; t < fixed * fixed; t++)
+            weight[t] = vec_set1 (wc[t]);
+          for (int64_t oh = oh0; oh < oh1; oh++)
+            {
+              CsVec sum = vec_zero ();
+
+              for (int kh = 0; kh < kh_n; kh++)
+                {
+                  int64_t ih = oh * sh - pad_top + kh * dh;
+                  const float *row;
+
+                  if (ih < 0 || ih >= in_h)
+                    continue;
+                  row = plane + ih * in_w;
+                  for (int kw = 0; kw < kw_n; kw++)
+                    {
+                      TapMasks wide;
+                      const TapMasks *masks = kw < KEPT_MASKS ? &kept[kw]
+                                              : (wide = tap_masks (g, kw, ow0), &wide);
+                      CsVec wt = fixed > 0 ? weight[kh * fixed + kw]
+                                 : vec_set1 (wc[kh * kw_n + kw]);
+
+                      sum = vec_fmadd (wt, load_taps (row, sw, masks), sum);
+                    }
+                }
+              vec_store_edge (full, out + oh * out_w, out_lanes,
+                              vec_epilogue (sum, start, epv));
+            }
+        }
+    }
+}
+
+void
+CS_VEC_NAME (cs_depthwise) (CS_DEPTHWISE_PARAMS)
+{
+  gboolean three = g->kernel[0] == 3 && g->kernel[1] == 3;
+
+  if (three && g->stride[1] == 1)
+    planes_kernel (3, 1, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
+  else if (three && g->stride[1] == 2)
+    planes_kernel (3, 2, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
+  else
+    planes_kernel (0, 0, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * vec-avx512.h — the vector vocabulary of the AVX-512 kernels: sixteen
+ * floats in a zmm, lane masks in mask registers, and the loads and stores
+ * of partial vectors.  The code the SIMD kernels share (vec-simd.h,
+ * depthwise-simd.h, dot-simd.h) is written once in these words;
+ * include only from files built with -mavx512f.
+ */
+#ifndef CS_VEC_AVX512_H
+#define CS_VEC_AVX512_H
+
+#include "kernels.h"
+
+#include <immintrin.h>
+
+#define CS_VEC_LANES 16
+/* The name of this instruction set's variant of a kernel. */
+#define CS_VEC_NAME(kernel) kernel##_avx512
+
+typedef __m512    CsVec;
+typedef __mmask16 CsLaneMask;
+
+#define CS_VEC_INLINE static inline __attribute__ ((always_inline))
+
+/* The operations that are one instruction. */
+#define vec_zero  _mm512_setzero_ps
+#define vec_set1  _mm512_set1_ps
+#define vec_fmadd _mm512_fmadd_ps
+#define vec_add   _mm512_add_ps
+#define vec_min   _mm512_min_ps
+#define vec_max   _mm512_max_ps
+
+/* @v with its negative lanes multiplied by @slope. */
+CS_VEC_INLINE CsVec
+vec_scale_negative (CsVec v, CsVec slope)
+{
+  return _mm512_mask_mul_ps (v, _mm512_cmp_ps_mask (v, _mm512_setzero_ps (), _CMP_LT_OQ),
+                             v, slope);
+}
+
+CS_VEC_INLINE float
+vec_sum (CsVec v)
+{
+  return _mm512_reduce_add_ps (v);
+}
+
+/* Lanes [lo, hi) ∩ [0, 16). */
+CS_VEC_INLINE CsLaneMask
+vec_lanes (int64_t lo, int64_t hi)
+{
+  lo = CLAMP (lo, 0, 16);
+  hi = CLAMP (hi, lo, 16);
+  return (__mmask16) (((1u << hi) - 1) & ~((1u << lo) - 1));
+}
+
+/* The lanes of @lanes only; a masked-off lane is never touched. */
+CS_VEC_INLINE CsVec
+vec_load_lanes (const float *from, CsLaneMask lanes)
+{
+  return _mm512_maskz_loadu_ps (lanes, from);
+}
+
+CS_VEC_INLINE void
+vec_store_lanes (float *to, CsLaneMask lanes, CsVec v)
+{
+  _mm512_mask_storeu_ps (to, lanes, v);
+}
+
+/* The loads and stores at the edge of a row.  Masked ones cost no more
+ * than plain ones here, so @whole, which the AVX2 kernels need, is not
+ * looked at. */
+CS_VEC_INLINE CsVec
+vec_load_edge (gboolean whole, const float *from, CsLaneMask lanes)
+{
+  (void) whole;
+  return vec_load_lanes (from, lanes);
+}
+
+CS_VEC_INLINE void
+vec_store_edge (gboolean whole, float *to, CsLaneMask lanes, CsVec v)
+{
+  (void) whole;
+  vec_store_lanes (to, lanes, v);
+}
+
+#include "vec-simd.h"
+
+#endif /* CS_VEC_AVX512_H */

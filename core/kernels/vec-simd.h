@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * vec-simd.h — what every SIMD kernel shares, written once in the vector
+ * vocabulary of vec-avx2.h or vec-avx512.h (which include it): the
+ * CsEpilogue (kernels.h) on a vector of sums, and the switch that gives
+ * each row count of a tile its own instantiation.
+ */
+#ifndef CS_VEC_SIMD_H
+#define CS_VEC_SIMD_H
+
+/* The epilogue's numbers, copied into registers once per kernel call:
+ * read through the pointer, the compiler would reload them after every
+ * store, which might alias them. */
+typedef struct
+{
+  CsVec    alpha, slope, lo, hi;
+  gboolean leaky, clamp;
+} CsEpilogueVec;
+
+CS_VEC_INLINE CsEpilogueVec
+vec_epilogue_load (const CsEpilogue *ep)
+{
+  return (CsEpilogueVec) { vec_set1 (ep->alpha), vec_set1 (ep->slope),
+                           vec_set1 (ep->lo), vec_set1 (ep->hi),
+                           ep->leaky, ep->clamp };
+}
+
+/* alpha · sums + start, then the activation. */
+CS_VEC_INLINE CsVec
+vec_epilogue (CsVec sums, CsVec start, CsEpilogueVec ep)
+{
+  CsVec v = vec_fmadd (sums, ep.alpha, start);
+
+  if (ep.leaky)
+    v = vec_scale_negative (v, ep.slope);
+  /* max/min return their second operand for a NaN, so NaN propagates. */
+  if (ep.clamp)
+    v = vec_min (ep.hi, vec_max (ep.lo, v));
+  return v;
+}
+
+/* TILE (r) with the constant r = @rows, for 1 ≤ @rows ≤ @max_rows ≤ 16:
+ * a tile whose row count is a constant keeps its accumulators in
+ * registers and drops the unused ones.  Other @rows do nothing. */
+#define CS_ROW_SWITCH(rows, max_rows, TILE) \
+  switch (rows) \
+    { \
+      CS_ROW_CASE (1, max_rows, TILE) CS_ROW_CASE (2, max_rows, TILE) \
+      CS_ROW_CASE (3, max_rows, TILE) CS_ROW_CASE (4, max_rows, TILE) \
+      CS_ROW_CASE (5, max_rows, TILE) CS_ROW_CASE (6, max_rows, TILE) \
+      CS_ROW_CASE (7, max_rows, TILE) CS_ROW_CASE (8, max_rows, TILE) \
+      CS_ROW_CASE (9, max_rows, TILE) CS_ROW_CASE (10, max_rows, TILE) \
+      CS_ROW_CASE (11, max_rows, TILE) CS_ROW_CASE (12, max_rows, TILE) \
+      CS_ROW_CASE (13, max_rows, TILE) CS_ROW_CASE (14, max_rows, TILE) \
+      CS_ROW_CASE (15, max_rows, TILE) CS_ROW_CASE (16, max_rows, TILE) \
+    default: \
+      break; \
+    }
+#define CS_ROW_CASE(r, max_rows, TILE) \
+  case r: \
+    if (r <= (max_rows)) \
+      TILE (r); \
+    break;
+
+#endif /* CS_VEC_SIMD_H */

@@ -20,6 +20,8 @@
 #define MAX_CHANNELS_LIMIT   4096
 /* Between the tiles of a mosaic, transparent. */
 #define MOSAIC_GAP 1
+/* The most memory a strip of a stretched map takes while it is sent. */
+#define STRIP_BYTES (1 << 20)
 
 /* Where the maps go and how they are painted.  The rectangle is the
  * network input's extent in image coordinates (larger than the region
@@ -220,6 +222,15 @@ insert_layer (const Canvas *canvas, GimpLayer *parent, int position, const char 
   return layer;
 }
 
+/* The babl format of the pixels that cs_feature_map_paint makes, in
+ * @buffer's space. */
+static const Babl *
+painted_format (const Canvas *canvas, GeglBuffer *buffer)
+{
+  return babl_format_with_space (canvas->is_gray ? "Y' u8" : "R'G'B' u8",
+                                 gegl_buffer_get_format (buffer));
+}
+
 /* Paints channel @channel of @tap, its range taken from @low and @high,
  * at (@x, @y) of @buffer. */
 static void
@@ -233,9 +244,53 @@ paint_channel (const Canvas *canvas, GeglBuffer *buffer, const CsTensor *tap,
   cs_feature_map_paint (tap, channel, low, high, canvas->options->colormap, pixels,
                         rowstride, canvas->bytes_per_pixel);
   gegl_buffer_set (buffer, GEGL_RECTANGLE (x, y, width, height), 0,
-                   babl_format_with_space (canvas->is_gray ? "Y' u8" : "R'G'B' u8",
-                                           gegl_buffer_get_format (buffer)),
-                   pixels, rowstride);
+                   painted_format (canvas, buffer), pixels, rowstride);
+}
+
+/* Paints channel @channel of @tap over all of @buffer, each activation a
+ * block (nearest neighbour, sampled at pixel centres), in strips of rows
+ * so that a huge image costs no more than a strip's memory.  Sending the
+ * blocks is cheaper than having GIMP scale the layer, which it does in
+ * linear float, converting every pixel twice. */
+static void
+paint_channel_stretched (const Canvas *canvas, GeglBuffer *buffer, const CsTensor *tap,
+                         int channel, float low, float high)
+{
+  const int          map_width = (int) tap->shape.dims[3];
+  const int          map_height = (int) tap->shape.dims[2];
+  const int          width = gegl_buffer_get_width (buffer);
+  const int          height = gegl_buffer_get_height (buffer);
+  const int          bpp = canvas->bytes_per_pixel;
+  const size_t       map_rowstride = (size_t) map_width * bpp;
+  const size_t       rowstride = (size_t) width * bpp;
+  const int          strip_rows = (int) CLAMP (STRIP_BYTES / rowstride, 1, (size_t) height);
+  const Babl        *format = painted_format (canvas, buffer);
+  g_autofree guint8 *map = g_malloc (map_rowstride * map_height);
+  g_autofree guint8 *strip = g_malloc (rowstride * strip_rows);
+  g_autofree int    *source_x = g_new (int, width);
+
+  cs_feature_map_paint (tap, channel, low, high, canvas->options->colormap, map,
+                        map_rowstride, bpp);
+  for (int x = 0; x < width; x++)
+    source_x[x] = (int) MIN (((int64_t) 2 * x + 1) * map_width / (2 * (int64_t) width),
+                             map_width - 1);
+  for (int y0 = 0; y0 < height; y0 += strip_rows)
+    {
+      const int rows = MIN (strip_rows, height - y0);
+
+      for (int r = 0; r < rows; r++)
+        {
+          const int64_t source_y = MIN (((int64_t) 2 * (y0 + r) + 1) * map_height
+                                        / (2 * (int64_t) height), map_height - 1);
+          const guint8 *source = map + source_y * map_rowstride;
+          guint8       *row = strip + r * rowstride;
+
+          for (int x = 0; x < width; x++)
+            memcpy (row + (size_t) x * bpp, source + (size_t) source_x[x] * bpp, bpp);
+        }
+      gegl_buffer_set (buffer, GEGL_RECTANGLE (0, y0, width, rows), 0, format, strip,
+                       rowstride);
+    }
 }
 
 /* The range of @channel under the options' normalization, called for
@@ -251,24 +306,36 @@ channel_range (const Canvas *canvas, const CsTensor *tap, int channel,
                         canvas->options->colormap, low, high);
 }
 
-/* Places a painted layer: stretched over the network input's extent,
- * without interpolation so that each activation stays a visible block,
- * or at the region's corner at its own size. */
+/* The network input's extent in image pixels, which stretched maps
+ * cover. */
+static GeglRectangle
+stretched_rect (const Canvas *canvas)
+{
+  const int x0 = (int) lround (canvas->x), y0 = (int) lround (canvas->y);
+  const int x1 = (int) lround (canvas->x + canvas->width);
+  const int y1 = (int) lround (canvas->y + canvas->height);
+
+  return (GeglRectangle) { x0, y0, MAX (x1 - x0, 1), MAX (y1 - y0, 1) };
+}
+
+/* Places a painted layer: at the network input's extent when stretched
+ * (the mosaic is stretched here, without interpolation so that each
+ * activation stays a visible block; channel layers come painted at that
+ * size), or at the region's corner at its own size. */
 static void
 place_layer (Canvas *canvas, GimpLayer *layer)
 {
-  GimpDrawable *drawable = GIMP_DRAWABLE (layer);
+  GimpDrawable       *drawable = GIMP_DRAWABLE (layer);
+  const GeglRectangle rect = stretched_rect (canvas);
 
   gimp_drawable_update (drawable, 0, 0, gimp_drawable_get_width (drawable),
                         gimp_drawable_get_height (drawable));
   if (canvas->options->size == CSP_SIZE_STRETCH)
     {
-      const int x0 = (int) lround (canvas->x), y0 = (int) lround (canvas->y);
-      const int x1 = (int) lround (canvas->x + canvas->width);
-      const int y1 = (int) lround (canvas->y + canvas->height);
-
-      gimp_layer_scale (layer, MAX (x1 - x0, 1), MAX (y1 - y0, 1), FALSE);
-      gimp_layer_set_offsets (layer, x0, y0);
+      if (gimp_drawable_get_width (drawable) != rect.width
+          || gimp_drawable_get_height (drawable) != rect.height)
+        gimp_layer_scale (layer, rect.width, rect.height, FALSE);
+      gimp_layer_set_offsets (layer, rect.x, rect.y);
     }
   else
     gimp_layer_set_offsets (layer, canvas->region_x, canvas->region_y);
@@ -289,22 +356,32 @@ tap_title (const CsTensor *tap)
 static GimpLayer *
 add_channel_layers (Canvas *canvas, const CsTensor *tap, int position)
 {
-  const int64_t    channels = tap->shape.dims[1];
-  const int        digits = MAX (2, (int) floor (log10 ((double) MAX (channels - 1, 1))) + 1);
-  g_autofree char *title = tap_title (tap);
-  GimpLayer       *group = GIMP_LAYER (gimp_group_layer_new (canvas->image, title));
-  float            low = 0.0f, high = 1.0f;
+  const int64_t       channels = tap->shape.dims[1];
+  const int           digits = MAX (2, (int) floor (log10 ((double) MAX (channels - 1, 1))) + 1);
+  const gboolean      stretch = canvas->options->size == CSP_SIZE_STRETCH;
+  const GeglRectangle rect = stretched_rect (canvas);
+  g_autofree char    *title = tap_title (tap);
+  GimpLayer          *group = GIMP_LAYER (gimp_group_layer_new (canvas->image, title));
+  float               low = 0.0f, high = 1.0f;
 
   gimp_image_insert_layer (canvas->image, group, NULL, position);
   for (int c = 0; c < shown_channels (tap, canvas->options); c++)
     {
       g_autofree char *name = g_strdup_printf ("%s #%0*d", tap->name, digits, c);
-      GimpLayer       *layer = insert_layer (canvas, group, c, name, (int) tap->shape.dims[3],
-                                             (int) tap->shape.dims[2], FALSE);
-      GeglBuffer      *buffer = gimp_drawable_get_buffer (GIMP_DRAWABLE (layer));
+      GimpLayer       *layer;
+      GeglBuffer      *buffer;
 
+      if (stretch)
+        layer = insert_layer (canvas, group, c, name, rect.width, rect.height, FALSE);
+      else
+        layer = insert_layer (canvas, group, c, name, (int) tap->shape.dims[3],
+                              (int) tap->shape.dims[2], FALSE);
+      buffer = gimp_drawable_get_buffer (GIMP_DRAWABLE (layer));
       channel_range (canvas, tap, c, &low, &high);
-      paint_channel (canvas, buffer, tap, c, low, high, 0, 0);
+      if (stretch)
+        paint_channel_stretched (canvas, buffer, tap, c, low, high);
+      else
+        paint_channel (canvas, buffer, tap, c, low, high, 0, 0);
       g_object_unref (buffer);
       place_layer (canvas, layer);
     }

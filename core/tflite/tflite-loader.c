@@ -303,6 +303,40 @@ permute_floats (const float *src, const CsShape *shape, const int *perm, float *
         }
 }
 
+/* Whether permuting @shape by @perm leaves its elements in the same
+ * order: the axes longer than 1 keep their relative order.  Then the
+ * permuted tensor is the same memory under another shape. */
+static gboolean
+permutation_keeps_order (const CsShape *shape, const int *perm)
+{
+  int last = -1;
+
+  for (int i = 0; i < shape->rank; i++)
+    if (shape->dims[perm[i]] > 1)
+      {
+        if (perm[i] < last)
+          return FALSE;
+        last = perm[i];
+      }
+  return TRUE;
+}
+
+/* @data (taken, 4-D, row-major @shape) permuted by @perm as
+ * permute_floats does; the same memory when no element moves, as for
+ * 1×1 convolutions' weights, which are most of a mobile network's. */
+static float *
+permute_floats_owned (float *data, const CsShape *shape, const int *perm)
+{
+  float *permuted;
+
+  if (permutation_keeps_order (shape, perm))
+    return data;
+  permuted = g_new (float, cs_shape_numel (shape));
+  permute_floats (data, shape, perm, permuted);
+  g_free (data);
+  return permuted;
+}
+
 /* ---- Tensors ---- */
 
 static gboolean
@@ -587,11 +621,7 @@ tensor_constant_value (Loader *L, const Tensor *t, int rank, GError **error)
     return -1;
   if (shape_is_4d (&shape))
     {
-      float *permuted = g_new (float, cs_shape_numel (&shape));
-
-      permute_floats (data, &shape, perm_to_nchw, permuted);
-      g_free (data);
-      data = permuted;
+      data = permute_floats_owned (data, &shape, perm_to_nchw);
       shape = graph_shape (&shape);
     }
   return constant_value (L, t->name, data, &shape);
@@ -865,7 +895,7 @@ translate_conv (Loader *L, int dest, gboolean depthwise, GError **error)
   const CsFbTable *o = &L->options;
   Tensor *input, *weights;
   CsConvParams *params;
-  float *w, *permuted;
+  float *w;
   CsShape w_shape;
   int inputs[3], n_inputs = 2;
   /* Depthwise options have depth_multiplier at 3, shifting the rest. */
@@ -916,12 +946,10 @@ translate_conv (Loader *L, int dest, gboolean depthwise, GError **error)
     static const int perm_depthwise[4] = { 3, 0, 1, 2 };
     const int *perm = depthwise ? perm_depthwise : perm_to_nchw;
 
-    permuted = g_new (float, cs_shape_numel (&weights->shape));
-    permute_floats (w, &weights->shape, perm, permuted);
-    g_free (w);
+    w = permute_floats_owned (w, &weights->shape, perm);
     w_shape = shape_permuted (&weights->shape, perm);
   }
-  inputs[1] = constant_value (L, weights->name, permuted, &w_shape);
+  inputs[1] = constant_value (L, weights->name, w, &w_shape);
   if (!bias_value (L, input, weights, out_channels, &inputs[2], error))
     {
       g_free (params);

@@ -12,6 +12,7 @@
 #include "convscope.h"
 #include "tflite/flatbuf.h"
 #include "tflite/tflite.h"
+#include "tflite/tflite-quant.h"
 
 #include <math.h>
 #include <string.h>
@@ -800,6 +801,41 @@ test_quantize_ties (void)
   check_spec (&spec, x, want, 0.0f);
 }
 
+/* Long 8-bit runs dequantize through a table, short ones value by value;
+ * both give TFLite's (q − zero_point)·scale, computed in double, for every
+ * byte, uint8 and int8, per tensor and per channel. */
+static void
+test_dequantize_tables (void)
+{
+  enum { CHANNELS = 3, RUN = 1500 };
+  static const int types[2] = { T_UINT8, T_INT8 };
+  float scale[CHANNELS] = { 0.0137f, 3.0e-5f, 0.5f };
+  int64_t zero_point[CHANNELS] = { 128, -7, 0 };
+  g_autofree guint8 *raw = g_new (guint8, CHANNELS * RUN);
+  g_autofree float *out = g_new (float, CHANNELS * RUN);
+
+  for (int i = 0; i < CHANNELS * RUN; i++)
+    raw[i] = (guint8) (i * 37 + i / 256);
+  for (int t = 0; t < 2; t++)
+    for (int per_channel = 0; per_channel < 2; per_channel++)
+      {
+        /* Per channel along the last axis: runs of one value each. */
+        const CsShape shape = per_channel ? (CsShape) { 2, { RUN, CHANNELS } }
+                                          : (CsShape) { 2, { CHANNELS, RUN } };
+        const CsTflQuant quant = { per_channel ? CHANNELS : 1, scale, zero_point, 1 };
+        const char *reason = NULL;
+
+        g_assert_true (cs_tfl_dequantize (raw, types[t], &shape, &quant, out, &reason));
+        for (int i = 0; i < CHANNELS * RUN; i++)
+          {
+            const int c = per_channel ? i % CHANNELS : 0;
+            const int q = types[t] == T_UINT8 ? raw[i] : (gint8) raw[i];
+
+            g_assert_cmpfloat (out[i], ==, (float) ((double) (q - zero_point[c]) * scale[c]));
+          }
+      }
+}
+
 /* A uint8 conv: the graph input takes real values, weights and the INT32
  * bias (scale input·weight, as the file leaves it out) are dequantized,
  * and the output is rounded to its grid. */
@@ -1469,6 +1505,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tflite/pool/max-valid", test_max_pool_valid);
   g_test_add_func ("/tflite/quantize/round-trip", test_quantize_round_trip);
   g_test_add_func ("/tflite/quantize/ties", test_quantize_ties);
+  g_test_add_func ("/tflite/quantize/dequantize-tables", test_dequantize_tables);
   g_test_add_func ("/tflite/quantize/conv", test_quantized_conv);
   g_test_add_func ("/tflite/quantize/per-channel-weights", test_per_channel_weights);
   g_test_add_func ("/tflite/activations", test_activations);

@@ -8,6 +8,7 @@
  * and "Tag Image" act on what the panel shows, through the same code as
  * plug-in-convscope-feature-maps and plug-in-convscope-classify.
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include <glib/gi18n-lib.h>
@@ -31,21 +32,35 @@ typedef struct
   CsuiInspector       *inspector;
   GeglRectangle        region;
   GtkWidget           *export_button;
+  /* The feature-maps procedure's own arguments, for the export's
+   * target, layout and scale. */
+  GimpProcedureConfig *export_config;
   GtkWidget           *tag_button;
   guint                autoclose_ms;
   guint                autoclose_source;
 } ClassifyDialog;
 
+/* The longest side of the copy the inspector gets: the network sees a
+ * few hundred pixels, and a full copy of a 12000×9000 layer would hold
+ * 432 MB for nothing. */
+#define SOURCE_MAX_SIDE 2048
+
 /* The inspector's worker reads from another thread, where libgimp's
  * tile requests to GIMP must not happen: it gets the region's pixels
- * copied into memory here. */
+ * copied into memory here, reduced (GEGL reads the mipmap levels) when
+ * the region is larger than SOURCE_MAX_SIDE. */
 static void
 update_source (ClassifyDialog *state)
 {
   g_autoptr (GeglBuffer) drawable_buffer = NULL;
   g_autoptr (GeglBuffer) copy = NULL;
   g_autoptr (GError) error = NULL;
-  gboolean use_selection;
+  const Babl   *format;
+  GeglRectangle reduced;
+  double        scale;
+  gboolean      use_selection;
+  gsize         bytes_per_pixel;
+  guchar       *pixels;
 
   g_object_get (state->config, "use-selection", &use_selection, NULL);
   if (!csp_drawable_region (state->drawable, use_selection, &state->region, &error))
@@ -54,9 +69,26 @@ update_source (ClassifyDialog *state)
       return;
     }
   drawable_buffer = gimp_drawable_get_buffer (state->drawable);
-  copy = gegl_buffer_new (&state->region, gegl_buffer_get_format (drawable_buffer));
-  gegl_buffer_copy (drawable_buffer, &state->region, GEGL_ABYSS_NONE, copy, &state->region);
-  csui_inspector_set_source (state->inspector, copy, &state->region);
+  format = gegl_buffer_get_format (drawable_buffer);
+  scale = MIN (1.0, (double) SOURCE_MAX_SIDE / MAX (state->region.width, state->region.height));
+  /* gegl_buffer_get takes the rectangle in the scaled coordinates. */
+  reduced = (GeglRectangle) { 0, 0,
+                              MAX (1, (int) floor (state->region.width * scale)),
+                              MAX (1, (int) floor (state->region.height * scale)) };
+  bytes_per_pixel = (gsize) babl_format_get_bytes_per_pixel (format);
+  pixels = g_malloc ((gsize) reduced.width * reduced.height * bytes_per_pixel);
+  {
+    GeglRectangle read = { (int) floor (state->region.x * scale),
+                           (int) floor (state->region.y * scale),
+                           reduced.width, reduced.height };
+
+    gegl_buffer_get (drawable_buffer, &read, scale, format, pixels, GEGL_AUTO_ROWSTRIDE,
+                     GEGL_ABYSS_NONE);
+  }
+  copy = gegl_buffer_linear_new_from_data (pixels, format, &reduced,
+                                           reduced.width * (int) bytes_per_pixel,
+                                           (GDestroyNotify) g_free, pixels);
+  csui_inspector_set_source (state->inspector, copy, &reduced);
 }
 
 static void
@@ -98,6 +130,12 @@ export_clicked (GtkButton *button, ClassifyDialog *state)
       return;
     }
   options.card = network->card;
+  if (state->export_config != NULL)
+    {
+      options.target = gimp_procedure_config_get_choice_id (state->export_config, "target");
+      options.layout = gimp_procedure_config_get_choice_id (state->export_config, "layout");
+      options.size = gimp_procedure_config_get_choice_id (state->export_config, "scale");
+    }
   if (!csp_export_feature_maps (state->image, state->drawable, tap, &options, &maps_image, NULL,
                                 &error))
     {
@@ -105,7 +143,9 @@ export_clicked (GtkButton *button, ClassifyDialog *state)
       g_error_free (error);
       return;
     }
-  gimp_display_new (maps_image);
+  if (maps_image != NULL && maps_image != state->image)
+    gimp_display_new (maps_image);
+  gimp_displays_flush ();
 }
 
 static void
@@ -185,6 +225,29 @@ action_button (ClassifyDialog *state, const char *mnemonic, const char *tooltip,
   return button;
 }
 
+/* Combo boxes for the feature-maps procedure's target, layout and scale
+ * beside "Export to Layers"; the colour map and range are the grid's. */
+static void
+add_export_options (ClassifyDialog *state)
+{
+  GimpProcedure *feature_maps = gimp_pdb_lookup_procedure (gimp_get_pdb (),
+                                                           CSP_FEATURE_MAPS_PROC);
+  const char    *options[] = { "target", "layout", "scale" };
+
+  if (feature_maps == NULL)
+    return;
+  state->export_config = gimp_procedure_create_config (feature_maps);
+  for (gsize i = 0; i < G_N_ELEMENTS (options); i++)
+    {
+      GtkWidget *combo = gimp_prop_choice_combo_box_new (G_OBJECT (state->export_config),
+                                                         options[i]);
+
+      gtk_box_pack_start (csui_inspector_get_action_box (state->inspector), combo, FALSE, FALSE,
+                          0);
+      gtk_widget_show (combo);
+    }
+}
+
 gboolean
 csp_classify_dialog (GimpProcedure       *procedure,
                      GimpProcedureConfig *config,
@@ -195,6 +258,7 @@ csp_classify_dialog (GimpProcedure       *procedure,
   g_autoptr (GFile) model = NULL;
   g_autofree char *bundled_dir = NULL;
   const char      *autoclose_ms = g_getenv ("CONVSCOPE_DIALOG_AUTOCLOSE");
+  CsuiModelChooser *chooser;
   GtkWidget       *content;
   gboolean         run;
   int              top_k;
@@ -204,8 +268,10 @@ csp_classify_dialog (GimpProcedure       *procedure,
   state.dialog = gimp_procedure_dialog_new (procedure, config, _("Classify with Convscope"));
   gtk_window_set_default_size (GTK_WINDOW (state.dialog), DIALOG_WIDTH, DIALOG_HEIGHT);
   gtk_window_set_resizable (GTK_WINDOW (state.dialog), TRUE);
-  gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (state.dialog), "top-k", "use-selection",
-                              "tag-image", NULL);
+  /* In one row: the height is the layer table's and the grid's. */
+  gimp_procedure_dialog_fill_flowbox (GIMP_PROCEDURE_DIALOG (state.dialog), "classify-arguments",
+                                      "top-k", "use-selection", "tag-image", NULL);
+  gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (state.dialog), "classify-arguments", NULL);
   if (autoclose_ms != NULL)
     {
       state.autoclose_ms = (guint) CLAMP (strtol (autoclose_ms, NULL, 10), 1, 600000);
@@ -216,13 +282,16 @@ csp_classify_dialog (GimpProcedure       *procedure,
 
   bundled_dir = csp_bundled_dir ();
   state.inspector = CSUI_INSPECTOR (csui_inspector_new (bundled_dir));
-  /* Kept past the dialog, for its worker threads to come back. */
+  /* Kept past the dialog, for its worker threads and a download to come
+   * back. */
   g_object_ref_sink (state.inspector);
+  chooser = g_object_ref (csui_inspector_get_chooser (state.inspector));
   state.export_button =
     action_button (&state, _("Export to _Layers"),
                    _("Make a new image with the selected layer's feature maps, one layer "
                      "per channel, in the colours shown"),
                    G_CALLBACK (export_clicked));
+  add_export_options (&state);
   state.tag_button = action_button (&state, _("Tag _Image"),
                                     _("Add the predicted labels to the image's keywords now"),
                                     G_CALLBACK (tag_clicked));
@@ -251,8 +320,11 @@ csp_classify_dialog (GimpProcedure       *procedure,
   if (state.autoclose_source != 0)
     g_source_remove (state.autoclose_source);
   gtk_widget_destroy (state.dialog);
-  while (csui_inspector_get_n_running (state.inspector) > 0)
+  while (csui_inspector_get_n_running (state.inspector) > 0
+         || csui_model_chooser_is_fetching (chooser))
     g_main_context_iteration (NULL, TRUE);
+  g_object_unref (chooser);
   g_object_unref (state.inspector);
+  g_clear_object (&state.export_config);
   return run;
 }

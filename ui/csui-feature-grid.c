@@ -280,7 +280,9 @@ csui_feature_grid_init (CsuiFeatureGrid *grid)
   grid->thumbnails = g_ptr_array_new_with_free_func (unref_thumbnail);
   gtk_widget_add_events (GTK_WIDGET (grid), GDK_BUTTON_PRESS_MASK);
   gtk_widget_set_has_tooltip (GTK_WIDGET (grid), TRUE);
-  gtk_widget_set_size_request (GTK_WIDGET (grid), 200, 160);
+  /* Two rows of thumbnails for a 32-channel layer at the least, so a
+   * 1280×800 screen has room for the layer table above. */
+  gtk_widget_set_size_request (GTK_WIDGET (grid), 200, 96);
 }
 
 GtkWidget *

@@ -143,6 +143,20 @@ add_column (CsuiLayerTable *table, const char *title, int column, gboolean expan
   gtk_tree_view_append_column (GTK_TREE_VIEW (table->view), view_column);
 }
 
+#define MIN_VISIBLE_ROWS 8
+
+/* About the height of one row of @view in its font, the header's too. */
+static int
+row_height (GtkWidget *view)
+{
+  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (view, "Xg");
+  int                     height;
+
+  pango_layout_get_pixel_size (layout, NULL, &height);
+  /* The cell's padding and the theme's row spacing. */
+  return height + 8;
+}
+
 GtkWidget *
 csui_layer_table_new (void)
 {
@@ -172,6 +186,10 @@ csui_layer_table_new (void)
                                   GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_shadow_type (GTK_SCROLLED_WINDOW (scrolled), GTK_SHADOW_IN);
   gtk_container_add (GTK_CONTAINER (scrolled), table->view);
+  /* Without it a dialog short of height gives the table two rows, and
+   * the shrinking sizes the table is there to show are out of sight. */
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled),
+                                              (MIN_VISIBLE_ROWS + 1) * row_height (table->view));
 
   table->detail = gtk_label_new (NULL);
   gtk_label_set_xalign (GTK_LABEL (table->detail), 0.0f);

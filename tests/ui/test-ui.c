@@ -5,7 +5,10 @@
  * a layer shows one thumbnail per channel up to the cap and a click
  * enlarges one, another colour map paints other pixels, a broken model
  * file shows its error while the previous model stays, and a run
- * cancelled by a model change is dropped.  Without a display the whole
+ * cancelled by a model change is dropped, and "Get models…" fetches a
+ * catalogue model from a loopback HTTP server serving ../shared/models
+ * into the list and shows it (skipped without ../shared, or where
+ * Convscope is built without core/fetch).  Without a display the whole
  * program skips.
  */
 #include <string.h>
@@ -14,6 +17,10 @@
 
 #include "convscope-ui.h"
 #include "cs-pixels.h"
+#include "../test-dirs.h"
+#ifdef CSUI_HAVE_FETCH
+#include <libsoup/soup.h>
+#endif
 
 typedef struct
 {
@@ -25,7 +32,6 @@ typedef struct
 
 static char *bundled_dir;
 static char *bundled_model;
-static char *scratch_dir;
 
 static void
 count_finished (CsuiInspector *inspector, Fixture *fixture)
@@ -265,7 +271,7 @@ test_colormap (Fixture *fixture, gconstpointer data)
 static void
 test_broken_model (Fixture *fixture, gconstpointer data)
 {
-  g_autofree char *broken = g_build_filename (scratch_dir, "broken.onnx", NULL);
+  g_autofree char *broken = g_build_filename (test_dirs_root, "broken.onnx", NULL);
   g_autoptr (GError) error = NULL;
   GtkTreeModel    *rows = csui_layer_table_get_rows (
     csui_inspector_get_layer_table (fixture->inspector));
@@ -295,7 +301,7 @@ test_cancel (Fixture *fixture, gconstpointer data)
   const char      *shared = g_getenv ("CONVSCOPE_SHARED");
   g_autofree char *mobilenet = g_build_filename (shared != NULL ? shared : "../shared", "models",
                                                  "mobilenet_v2_1.0_224_quant.tflite", NULL);
-  g_autofree char *copy = g_build_filename (scratch_dir, "copy.onnx", NULL);
+  g_autofree char *copy = g_build_filename (test_dirs_root, "copy.onnx", NULL);
   g_autofree char *contents = NULL;
   g_autoptr (GError) error = NULL;
   const char      *first = mobilenet;
@@ -359,19 +365,103 @@ test_mobilenet_cap (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (capped, >, 0);
 }
 
-static void
-remove_scratch (void)
+#ifdef CSUI_HAVE_FETCH
+/* The shared models directory, or NULL when it is not there. */
+static char *
+shared_models_dir (void)
 {
-  g_autoptr (GDir) dir = g_dir_open (scratch_dir, 0, NULL);
-  const char *name;
+  const char *shared = g_getenv ("CONVSCOPE_SHARED");
+  char       *models = g_build_filename (shared != NULL ? shared : "../shared", "models", NULL);
 
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+  if (g_file_test (models, G_FILE_TEST_IS_DIR))
+    return models;
+  g_free (models);
+  return NULL;
+}
+
+/* Serves the files of the directory @data by their names, in the main
+ * context the test iterates while the download runs. */
+static void
+serve_file (SoupServer *server, SoupServerMessage *message, const char *path,
+            GHashTable *query, gpointer data)
+{
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *file = g_build_filename (data, name, NULL);
+  char            *contents;
+  gsize            length;
+
+  if (name[0] == '.' || !g_file_get_contents (file, &contents, &length, NULL))
     {
-      g_autofree char *path = g_build_filename (scratch_dir, name, NULL);
-
-      g_remove (path);
+      soup_server_message_set_status (message, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
     }
-  g_rmdir (scratch_dir);
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (message, "application/octet-stream", SOUP_MEMORY_TAKE,
+                                    contents, length);
+}
+
+static void
+record_chosen (CsuiModelChooser *chooser, const char *path, char **chosen)
+{
+  g_free (*chosen);
+  *chosen = g_strdup (path);
+}
+#endif
+
+static void
+test_get_models (void)
+{
+#ifdef CSUI_HAVE_FETCH
+  g_autofree char *models = shared_models_dir ();
+  g_autoptr (SoupServer) server = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autofree char *base_url = NULL;
+  g_autofree char *chosen = NULL;
+  g_autoptr (GError) error = NULL;
+  Fixture          fixture = { 0 };
+  CsuiModelChooser *chooser;
+  CsuiNetwork      *network;
+  GSList           *uris;
+
+  if (models == NULL)
+    {
+      g_test_skip ("no ../shared/models to serve");
+      return;
+    }
+  server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (server, NULL, serve_file, models, NULL);
+  g_assert_true (soup_server_listen (server, address, 0, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  base_url = g_strdup_printf ("http://127.0.0.1:%d/models", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_setenv ("CONVSCOPE_CATALOGUE_BASE_URL", base_url, TRUE);
+
+  fixture_set_up (&fixture, NULL);
+  chooser = csui_inspector_get_chooser (fixture.inspector);
+  g_signal_connect (chooser, "model-chosen", G_CALLBACK (record_chosen), &chosen);
+  g_assert_false (csui_model_chooser_fetch (chooser, "no-such-model"));
+  g_assert_nonnull (strstr (csui_model_chooser_get_fetch_error (chooser), "no-such-model"));
+  g_assert_true (csui_model_chooser_fetch (chooser, "mobilenet-v1-0.25"));
+  g_assert_true (csui_model_chooser_is_fetching (chooser));
+  while (csui_model_chooser_is_fetching (chooser))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (csui_model_chooser_get_fetch_error (chooser));
+  g_assert_nonnull (chosen);
+  g_assert_true (g_str_has_suffix (chosen, "mobilenet_v1_0.25_128_quant.tflite"));
+  g_assert_true (g_str_has_prefix (chosen, g_get_user_data_dir ()));
+  g_assert_cmpstr (csui_model_chooser_get_path (chooser), ==, chosen);
+  /* The inspector runs what the chooser selected. */
+  wait_for_runs (&fixture);
+  network = csui_inspector_get_network (fixture.inspector);
+  g_assert_cmpstr (network->path, ==, chosen);
+  g_assert_cmpint (fixture.failed, ==, 0);
+  fixture_tear_down (&fixture, NULL);
+  g_unsetenv ("CONVSCOPE_CATALOGUE_BASE_URL");
+#else
+  g_test_skip ("Convscope is built without core/fetch (libsoup 3)");
+#endif
 }
 
 int
@@ -381,21 +471,18 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   /* The user's own models and default must not change what is tested. */
-  scratch_dir = g_dir_make_tmp ("convscope-ui-XXXXXX", NULL);
-  g_assert_nonnull (scratch_dir);
-  g_setenv ("XDG_DATA_HOME", scratch_dir, TRUE);
-  g_setenv ("XDG_CONFIG_HOME", scratch_dir, TRUE);
+  test_dirs_init ();
   if (!gtk_init_check (&argc, &argv))
     {
       g_printerr ("test-ui: skipped: no X display (run it under xvfb-run)\n");
-      remove_scratch ();
+      test_dirs_cleanup ();
       return 77;
     }
   bundled_dir = g_strdup (g_getenv ("CONVSCOPE_WEIGHTS_DIR"));
   if (bundled_dir == NULL)
     {
       g_printerr ("test-ui: skipped: CONVSCOPE_WEIGHTS_DIR does not name weights/\n");
-      remove_scratch ();
+      test_dirs_cleanup ();
       return 77;
     }
   bundled_model = g_build_filename (bundled_dir, "fashion-mnist-cnn.onnx", NULL);
@@ -411,12 +498,12 @@ main (int argc, char **argv)
   g_test_add ("/ui/cancel", Fixture, NULL, fixture_set_up, test_cancel, fixture_tear_down);
   g_test_add ("/ui/mobilenet-cap", Fixture, NULL, fixture_set_up, test_mobilenet_cap,
               fixture_tear_down);
+  test_dirs_add_func ("/ui/get-models", test_get_models);
   status = g_test_run ();
 
   cs_pixels_exit ();
-  remove_scratch ();
+  test_dirs_cleanup ();
   g_free (bundled_model);
   g_free (bundled_dir);
-  g_free (scratch_dir);
   return status;
 }

@@ -5,7 +5,10 @@
 # the dialog runs the bundled model, saves a screenshot of itself to
 # CONVSCOPE_DIALOG_SCREENSHOT, presses "Export to Layers" and "Tag Image"
 # and answers OK; checks the answer, what the actions made and that the
-# screenshot shows something.  Run by tools/gimp-dialog-test; prints TAP.
+# screenshot shows something.  Then once more on the sample enlarged past
+# the 2048 px the dialog copies at most (it reads a reduced copy): the
+# dialog's top label, which Tag Image writes, must be classify's.  Run by
+# tools/gimp-dialog-test; prints TAP.
 import os
 
 import gi
@@ -37,13 +40,9 @@ def distinct_colours(path):
     return len(seen), pixbuf.get_width(), pixbuf.get_height()
 
 
-def main():
-    if not os.path.isfile(SAMPLE) or not SCREENSHOT:
-        print(f"1..0 # SKIP no sample image ({SAMPLE or 'unset'}) or screenshot path")
-        return
-    image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(SAMPLE))
-    Gimp.Display.new(image)
-    images_before = len(Gimp.get_images())
+def run_dialog(image):
+    """Runs the classify dialog on @image; returns the PDB status and
+    the labels of the answer."""
     procedure = Gimp.get_pdb().lookup_procedure("plug-in-convscope-classify")
     config = procedure.create_config()
     config.set_property("run-mode", Gimp.RunMode.INTERACTIVE)
@@ -51,11 +50,29 @@ def main():
     config.set_core_object_array("drawables", [image.get_layers()[0]])
     result = procedure.run(config)
     status = result.index(0)
+    labels = list(result.index(1)) if status == Gimp.PDBStatusType.SUCCESS else []
+    return status, labels, result
+
+
+def dialog_labels(image):
+    """The labels Tag Image wrote: the ones the dialog showed."""
+    parasite = image.get_parasite("convscope-labels")
+    text = bytes(parasite.get_data()).decode("utf-8", "replace") if parasite else ""
+    return text
+
+
+def main():
+    if not os.path.isfile(SAMPLE) or not SCREENSHOT:
+        print(f"1..0 # SKIP no sample image ({SAMPLE or 'unset'}) or screenshot path")
+        return
+    image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(SAMPLE))
+    Gimp.Display.new(image)
+    images_before = len(Gimp.get_images())
+    status, labels, result = run_dialog(image)
     check("the dialog answered OK and the classification succeeded",
           status == Gimp.PDBStatusType.SUCCESS,
           repr(result.index(1)) if result.length() > 1 else "")
     if status == Gimp.PDBStatusType.SUCCESS:
-        labels = list(result.index(1))
         check("it names the sample's class (a bag)", labels[:1] == ["Bag"], repr(labels))
     # The first conv layer of the bundled model, selected when the dialog
     # opens, has 32 channels of 28×28.
@@ -69,8 +86,7 @@ def main():
         check("it holds the selected layer's 32 maps as a layer group",
               len(layers) == 1 and len(children) == 32,
               f"{len(layers)} top layers, {len(children)} in the first")
-    parasite = image.get_parasite("convscope-labels")
-    text = bytes(parasite.get_data()).decode("utf-8", "replace") if parasite else ""
+    text = dialog_labels(image)
     check("Tag Image wrote the labels parasite, the bag first", text.startswith("Bag\t"),
           repr(text[:80]))
     check("the dialog saved a screenshot of itself", os.path.isfile(SCREENSHOT), SCREENSHOT)
@@ -79,6 +95,15 @@ def main():
         check("the screenshot is a dialog-sized picture with content",
               width >= 800 and height >= 500 and colours > 50,
               f"{width}×{height}, {colours} colours")
+    # Larger than the dialog's copy in both directions, not square.
+    large = image.duplicate()
+    large.scale(4100, 3000)
+    status, labels, result = run_dialog(large)
+    text = dialog_labels(large)
+    check("on a 4100×3000 image the dialog's top label is classify's",
+          status == Gimp.PDBStatusType.SUCCESS and labels[:1] != []
+          and text.startswith(labels[0] + "\t"),
+          f"classify {labels[:1]}, dialog {text[:40]!r}")
     print(f"1..{len(checks)}", flush=True)
 
 

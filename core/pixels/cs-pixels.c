@@ -43,10 +43,13 @@ cs_pixels_init (void)
    * most of GEGL's start-up time. */
   g_setenv ("GEGL_PATH", "", FALSE);
   /* babl's default tolerance lets it trade exactness for lookup tables
-   * and fast paths that it builds and measures at start-up: 1.5 s and
-   * 360 MB with babl 0.1.98.  Zero makes it convert exactly, which is
-   * what preprocessing wants anyway, and starts in milliseconds. */
+   * and fast paths that it measures per machine.  Zero makes it convert
+   * exactly, which is what preprocessing wants.  Its fish cache
+   * (~/.cache/babl, shared with GIMP) is then no use: read under another
+   * tolerance it makes babl build tables for a second and 360 MB at
+   * every start (babl 0.1.98), so it is left alone. */
   g_setenv ("BABL_TOLERANCE", "0", FALSE);
+  g_setenv ("BABL_INHIBIT_CACHE", "1", FALSE);
   gegl_init (NULL, NULL);
 }
 

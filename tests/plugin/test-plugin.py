@@ -86,9 +86,11 @@ def array(boxed, gtype, getter):
     return list(getter(GObject.Value(gtype, boxed)))
 
 
-def classify(image, drawable=None, model=MODEL, **arguments):
-    """Returns (status, labels, scores, classes) or (status, message)."""
-    procedure = pdb.lookup_procedure("plug-in-convscope-classify")
+def run_on_drawable(procedure_name, image, drawable, model, arguments):
+    """Runs the image procedure non-interactively on @drawable (default:
+    the first layer) with @model and the other @arguments (underscores for
+    dashes).  Returns (status, values) on success, else (status, message)."""
+    procedure = pdb.lookup_procedure(procedure_name)
     config = procedure.create_config()
     config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
     config.set_property("image", image)
@@ -100,6 +102,15 @@ def classify(image, drawable=None, model=MODEL, **arguments):
     status = result.index(0)
     if status != Gimp.PDBStatusType.SUCCESS:
         return status, result.index(1) if result.length() > 1 else pdb.get_last_error()
+    return status, result
+
+
+def classify(image, drawable=None, model=MODEL, **arguments):
+    """Returns (status, labels, scores, classes) or (status, message)."""
+    status, result = run_on_drawable("plug-in-convscope-classify", image, drawable,
+                                     model, arguments)
+    if status != Gimp.PDBStatusType.SUCCESS:
+        return status, result
     return (status, list(result.index(1)),
             array(result.index(2), Gimp.DoubleArray, Gimp.value_get_double_array),
             array(result.index(3), Gimp.Int32Array, Gimp.value_get_int32_array))
@@ -290,18 +301,10 @@ def test_classify_files():
 
 def feature_maps(image, drawable=None, model=MODEL, **arguments):
     """Returns (status, image, layers) or (status, message)."""
-    procedure = pdb.lookup_procedure("plug-in-convscope-feature-maps")
-    config = procedure.create_config()
-    config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
-    config.set_property("image", image)
-    config.set_core_object_array("drawables", [drawable or image.get_layers()[0]])
-    config.set_property("model", Gio.File.new_for_path(model) if model else None)
-    for name, value in arguments.items():
-        config.set_property(name.replace("_", "-"), value)
-    result = procedure.run(config)
-    status = result.index(0)
+    status, result = run_on_drawable("plug-in-convscope-feature-maps", image, drawable,
+                                     model, arguments)
     if status != Gimp.PDBStatusType.SUCCESS:
-        return status, result.index(1) if result.length() > 1 else pdb.get_last_error()
+        return status, result
     return status, result.index(1), list(result.get_core_object_array(2))
 
 

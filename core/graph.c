@@ -119,6 +119,30 @@ cs_graph_add_node (CsGraph         *graph,
   return node;
 }
 
+void *
+cs_graph_take_constant (CsGraph *graph, const CsNode *node, int index)
+{
+  const int v = node->inputs[index];
+  CsValue *value = cs_graph_value (graph, v);
+  void *data;
+
+  if (value->is_output)
+    return NULL;
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      const CsNode *reader = cs_graph_node (graph, i);
+
+      if (reader->dead)
+        continue;
+      for (int j = 0; j < reader->n_inputs; j++)
+        if (reader->inputs[j] == v && (reader != node || j != index))
+          return NULL;
+    }
+  data = g_steal_pointer (&value->constant);
+  value->packed = data != NULL;
+  return data;
+}
+
 gboolean
 cs_node_error (GError       **error,
                CsErrorCode    code,

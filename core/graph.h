@@ -173,6 +173,14 @@ gboolean cs_node_error (GError       **error,
                         const char    *format,
                         ...) G_GNUC_PRINTF (5, 6);
 
+/* The data of constant input @index of @node, handed over to the caller
+ * (who frees it with g_free) when @node is that value's only live reader
+ * and it is no graph output; the value then counts as packed.  NULL
+ * otherwise, and the caller copies what it needs. */
+void    *cs_graph_take_constant (CsGraph      *graph,
+                                 const CsNode *node,
+                                 int           index);
+
 /* ---- Passes (passes.c) ---- */
 
 /* Infers every shape, then runs every node whose inputs are all constant

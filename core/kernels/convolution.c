@@ -217,11 +217,45 @@ cs_conv_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
          + CS_SCRATCH_SLACK;
 }
 
+/* Packs each group's rows × depth weights into A panels where they lie:
+ * a panel takes exactly the memory of the rows it holds, so only one
+ * panel's rows at a time need a copy. */
+static void
+pack_in_place (const CsKernels *kernels, const CsConvShape *shape, const Layout *l,
+               float *weights)
+{
+  float *panel_rows = g_new (float, kernels->mr * l->depth);
+
+  for (int g = 0; g < shape->groups; g++)
+    for (int64_t r0 = 0; r0 < l->mg; r0 += kernels->mr)
+      {
+        const int64_t h = MIN (kernels->mr, l->mg - r0);
+        float *panel = weights + (g * l->mg + r0) * l->depth;
+
+        memcpy (panel_rows, panel, sizeof (float) * h * l->depth);
+        cs_pack_a (kernels, panel, panel_rows, h, l->depth, l->depth, 1);
+      }
+  g_free (panel_rows);
+}
+
 CsConvPlan *
 cs_conv_plan_new (const CsKernels   *kernels,
                   const CsConvShape *shape,
                   const float       *weights,
                   const float       *bias)
+{
+  const int64_t n_weights = shape->out_channels * (shape->in_channels / shape->groups)
+                            * shape->kernel[0] * shape->kernel[1];
+
+  return cs_conv_plan_new_taking (kernels, shape,
+                                  g_memdup2 (weights, sizeof (float) * n_weights), bias);
+}
+
+CsConvPlan *
+cs_conv_plan_new_taking (const CsKernels   *kernels,
+                         const CsConvShape *shape,
+                         float             *weights,
+                         const float       *bias)
 {
   CsConvPlan *plan = g_new0 (CsConvPlan, 1);
   const Layout *l = &plan->layout;
@@ -231,11 +265,11 @@ cs_conv_plan_new (const CsKernels   *kernels,
   plan->kernels = kernels;
   plan->shape = *shape;
   plan_layout (kernels, shape, &plan->layout);
+  plan->weights = weights;
   if (bias != NULL)
     plan->bias = g_memdup2 (bias, sizeof (float) * shape->out_channels);
   if (l->depthwise)
     {
-      plan->weights = g_memdup2 (weights, sizeof (float) * shape->out_channels * taps);
       plan->window = (CsDepthwiseGeometry) {
         shape->in_h, shape->in_w, shape->out_w,
         { kh_n, kw_n }, { shape->stride[0], shape->stride[1] },
@@ -244,10 +278,7 @@ cs_conv_plan_new (const CsKernels   *kernels,
       return plan;
     }
 
-  plan->weights = g_new (float, shape->out_channels * l->depth);
-  for (int g = 0; g < shape->groups; g++)
-    cs_pack_a (kernels, plan->weights + g * l->mg * l->depth,
-               weights + g * l->mg * l->depth, l->mg, l->depth, l->depth, 1);
+  pack_in_place (kernels, shape, l, weights);
   plan->koff = g_new (int64_t, l->depth);
   for (int64_t p = 0; p < l->depth; p++)
     {

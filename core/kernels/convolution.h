@@ -37,13 +37,21 @@ gboolean    cs_conv_shape_check   (const CsConvShape *shape,
  * pass cs_conv_shape_check. */
 size_t      cs_conv_scratch_bytes (const CsKernels   *kernels,
                                    const CsConvShape *shape);
-/* Packs @weights (out_channels × in_channels/groups × kH × kW) and copies
- * @bias (out_channels floats, may be NULL); @shape must pass
+/* Packs a copy of @weights (out_channels × in_channels/groups × kH × kW)
+ * and copies @bias (out_channels floats, may be NULL); @shape must pass
  * cs_conv_shape_check.  Free with cs_conv_plan_free. */
 CsConvPlan *cs_conv_plan_new      (const CsKernels   *kernels,
                                    const CsConvShape *shape,
                                    const float       *weights,
                                    const float       *bias);
+/* The same, but the plan takes over @weights (g_malloc'd) and packs them
+ * where they are: a model's weights are then never copied, and loading
+ * touches no fresh memory for them, which costs as much as the packing
+ * itself where page faults are slow. */
+CsConvPlan *cs_conv_plan_new_taking (const CsKernels   *kernels,
+                                     const CsConvShape *shape,
+                                     float             *weights,
+                                     const float       *bias);
 void        cs_conv_plan_free     (CsConvPlan *plan);
 /* y = act (conv (x) + bias) over @pool (NULL: serially); @scratch holds
  * one buffer of cs_conv_scratch_bytes per thread; @act may be NULL. */

@@ -98,15 +98,20 @@ conv_infer (CsGraph *graph, CsNode *node, GError **error)
   return TRUE;
 }
 
+/* A plan that copies the weights: @taken NULL.  Otherwise the plan takes
+ * over @taken, the weights' own memory. */
 static CsConvPlan *
-new_plan (const CsGraph *graph, const CsNode *node)
+new_plan (const CsGraph *graph, const CsNode *node, float *taken)
 {
   const CsValue *b = cs_node_input (graph, node, 2);
+  const float *bias = b != NULL ? b->constant : NULL;
   CsConvShape shape;
 
   conv_shape (graph, node, &shape);
+  if (taken != NULL)
+    return cs_conv_plan_new_taking (cs_kernels_get (), &shape, taken, bias);
   return cs_conv_plan_new (cs_kernels_get (), &shape, cs_node_input (graph, node, 1)->constant,
-                           b != NULL ? b->constant : NULL);
+                           bias);
 }
 
 static gboolean
@@ -115,8 +120,8 @@ conv_prepare (CsGraph *graph, CsNode *node, GError **error)
   CsConvParams *params = node->params;
 
   cs_conv_plan_free (params->packed);
-  params->packed = new_plan (graph, node);
-  /* The plan holds its own copies of the weights and the bias. */
+  params->packed = new_plan (graph, node, cs_graph_take_constant (graph, node, 1));
+  /* The plan holds the weights and its own copy of the bias. */
   node->packed_inputs = (1u << 1) | (1u << 2);
   return TRUE;
 }
@@ -126,7 +131,7 @@ conv_run (const CsNode *node, CsExec *exec)
 {
   const CsConvParams *params = node->params;
   /* Folding at load runs nodes that were never prepared. */
-  CsConvPlan *plan = params->packed != NULL ? params->packed : new_plan (exec->graph, node);
+  CsConvPlan *plan = params->packed != NULL ? params->packed : new_plan (exec->graph, node, NULL);
 
   cs_conv_plan_run (plan, cs_exec_in (exec, node, 0), cs_exec_out (exec, node, 0),
                     &node->act, exec->pool, exec->scratch);

@@ -198,7 +198,7 @@ cs_tfl_dequantize (const guint8     *raw,
                    const char      **reason)
 {
   int64_t numel = cs_shape_numel (shape);
-  int64_t inner = 1, channels = 1;
+  int64_t inner = numel, channels = 1;
 
   if (type == CS_TFL_FLOAT32 || type == CS_TFL_FLOAT16 || type == CS_TFL_FLOAT64)
     {
@@ -219,6 +219,7 @@ cs_tfl_dequantize (const guint8     *raw,
           return FALSE;
         }
       channels = quant->n;
+      inner = 1;
       for (int d = quant->dimension + 1; d < shape->rank; d++)
         inner *= shape->dims[d];
     }

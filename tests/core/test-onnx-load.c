@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #define NODE_TEST_MODEL \
   "/usr/share/libonnx-testdata/data/node/test_conv_with_strides_padding/model.onnx"
 
@@ -380,6 +382,36 @@ test_empty (void)
   g_autoptr (GBytes) bytes = g_bytes_new_static ("", 0);
 
   assert_load_fails (bytes, NULL, CS_ERROR_FORMAT, NULL);
+}
+
+/* Files are mapped, not read: what cannot be mapped still fails with a
+ * message naming the file. */
+static void
+test_files (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("convscope-load-XXXXXX", NULL);
+  g_autofree char *empty = g_build_filename (dir, "empty.onnx", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.onnx", NULL);
+  GError *error = NULL;
+
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  g_assert_null (cs_model_load_file (empty, NULL, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "empty.onnx: the file is empty"));
+  g_clear_error (&error);
+
+  g_assert_null (cs_model_load_file (missing, NULL, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "missing.onnx"));
+  g_clear_error (&error);
+
+  g_assert_null (cs_model_load_file (dir, NULL, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_IO);
+  g_assert_cmpstr (strstr (error->message, ": not a regular file"), ==, ": not a regular file");
+  g_clear_error (&error);
+
+  g_assert_cmpint (g_remove (empty), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
 static void
@@ -770,6 +802,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/onnx/load/valid", test_valid);
   g_test_add_func ("/onnx/load/empty", test_empty);
+  g_test_add_func ("/onnx/load/files", test_files);
   g_test_add_func ("/onnx/load/random-bytes", test_random_bytes);
   g_test_add_func ("/onnx/load/truncated", test_truncated);
   g_test_add_func ("/onnx/load/bit-flips", test_bit_flips);

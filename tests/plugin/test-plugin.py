@@ -547,8 +547,7 @@ def test_feature_maps_current_image():
     ok = result[0] == Gimp.PDBStatusType.SUCCESS
     # The model card letterboxes: maps cover the image where the network saw it.
     check("groups into the current image in network order; stretched over the image; "
-          "undo still on (GIMP 3's PDB cannot undo, so the single undo group is not "
-          "observable from a script)",
+          "undo still on (that the export is one undo step: test-undo.py, in the GUI)",
           ok and [t.get_name() for t in top[:2]]
           == [f"{name} · {c}×{size}×{size}"
               for name, c, size in (CONV_LAYERS[0], CONV_LAYERS[2])]

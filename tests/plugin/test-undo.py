@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Undo of a feature-maps export into the current image, in GIMP 3's GUI on
+# a virtual X server (run by tools/gimp-test --gui).  GIMP's PDB has no
+# undo call, so the script presses Ctrl+Z and Ctrl+Y in the image's window
+# with xdotool, as a user would: the whole export must come off in one
+# undo step, leaving the image's layers and pixels as they were, and come
+# back in one redo.  Prints TAP.
+import os
+import shutil
+import subprocess
+import time
+
+import gi
+gi.require_version("Gegl", "0.4")
+from gi.repository import Gegl, Gimp, Gio
+
+SAMPLE = os.environ.get("CONVSCOPE_SAMPLE", "")
+# How long GIMP may take to show the window and to act on a key.
+PATIENCE_S = 30
+checks = []
+
+
+def check(description, passed, detail=""):
+    checks.append(passed)
+    line = ("ok" if passed else "not ok") + f" {len(checks)} - {description}"
+    print(line if passed or not detail else f"{line}\n# {detail}", flush=True)
+
+
+def layer_tree(image):
+    """The image's layers as (name, size, offsets, children) tuples."""
+    def describe(layer):
+        children = layer.get_children() if layer.is_group() else []
+        return (layer.get_name(), layer.get_width(), layer.get_height(),
+                tuple(layer.get_offsets()[1:]), tuple(describe(c) for c in children))
+    return [describe(layer) for layer in image.get_layers()]
+
+
+def pixels(layer):
+    buffer = layer.get_buffer()
+    return bytes(buffer.get(buffer.get_extent(), 1.0, "R'G'B'A u8", Gegl.AbyssPolicy.CLAMP))
+
+
+def image_window(image):
+    """The X window that shows @image, once GIMP shows it: its title holds
+    "]-ID.0", the image's ID and the display's number (the name may be
+    "[Untitled]" for an imported file)."""
+    found = subprocess.run(["timeout", str(PATIENCE_S), "xdotool", "search", "--sync",
+                            "--onlyvisible", "--name", rf"\]-{image.get_id()}\.0 "],
+                           stdout=subprocess.PIPE, text=True)
+    windows = found.stdout.split()
+    return windows[0] if windows else None
+
+
+def press(window, keys):
+    """Focuses @window and types @keys there through the XTEST extension."""
+    subprocess.run(["xdotool", "windowfocus", "--sync", window], check=True)
+    subprocess.run(["xdotool", "key", "--clearmodifiers", keys], check=True)
+
+
+def wait_for(image, tree):
+    """Waits until the image's layers are @tree; whether they became it."""
+    deadline = time.monotonic() + PATIENCE_S
+    while time.monotonic() < deadline:
+        if layer_tree(image) == tree:
+            return True
+        time.sleep(0.2)
+    return layer_tree(image) == tree
+
+
+def main():
+    if not os.path.isfile(SAMPLE):
+        print(f"1..0 # SKIP no sample image ({SAMPLE or 'unset'})")
+        return
+    if shutil.which("xdotool") is None:
+        print("1..0 # SKIP xdotool is not installed")
+        return
+    image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(SAMPLE))
+    Gimp.Display.new(image)
+    Gimp.displays_flush()
+    window = image_window(image)
+    check("GIMP shows the image in a window", window is not None)
+    if window is None:
+        print(f"1..{len(checks)}", flush=True)
+        return
+    original = image.get_layers()[0]
+    tree_before, pixels_before = layer_tree(image), pixels(original)
+
+    procedure = Gimp.get_pdb().lookup_procedure("plug-in-convscope-feature-maps")
+    config = procedure.create_config()
+    config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
+    config.set_property("image", image)
+    config.set_core_object_array("drawables", [original])
+    config.set_property("target", "current-image")
+    config.set_property("max-channels", 4)
+    result = procedure.run(config)
+    Gimp.displays_flush()
+    tree_exported = layer_tree(image)
+    groups = [name for name, *_ in tree_exported[:-1]]
+    check("the export into the image added its layer groups above the layer",
+          result.index(0) == Gimp.PDBStatusType.SUCCESS and len(tree_exported) >= 3
+          and tree_exported[-1] == tree_before[0], repr(groups))
+
+    press(window, "ctrl+z")
+    check("one Ctrl+Z takes the whole export off: the layers are as before",
+          wait_for(image, tree_before), repr(layer_tree(image)))
+    check("and the image's pixels are untouched", pixels(image.get_layers()[0]) == pixels_before)
+
+    press(window, "ctrl+y")
+    check("one Ctrl+Y puts every group back", wait_for(image, tree_exported),
+          repr([name for name, *_ in layer_tree(image)]))
+    print(f"1..{len(checks)}", flush=True)
+
+
+main()

@@ -360,8 +360,8 @@ cli_classify (int argc, char **argv)
                           "Classify images.",
                           "Images are prepared as the model card says (see "
                           "docs/model-card.md).  Without\na card: made upright, "
-                          "stretched to the model's input size (with GEGL,\n"
-                          "averaging when shrinking), composited over white, and "
+                          "stretched to the model's input size (Pillow's bilinear\n"
+                          "filter, averaging when shrinking), composited over white, and "
                           "scaled to [0, 1] RGB,\nor to bytes through the input's "
                           "quantization for quantized models.  Scores\nthat are "
                           "not already probabilities go through a softmax.\n\n"

@@ -213,10 +213,11 @@ gboolean   cs_session_run  (CsSession          *session,
  * One path for every front end: a model card says how the network wants
  * its pixels; cs_resize_plan turns the card and the size of the source
  * image into the source rectangle to read and where it lands in the
- * tensor; the front end resamples that rectangle with GEGL
- * (core/pixels/cs-pixels.h) into R'G'B'A float pixels; cs_preprocess_fill
- * composites, converts and normalizes them into the input tensor.  See
- * docs/model-card.md for the card format and every default. */
+ * tensor; the front end reads that rectangle from GEGL and resamples it
+ * with cs_resample (both in core/pixels/cs-pixels.h) into R'G'B'A float
+ * pixels; cs_preprocess_fill composites, converts and normalizes them
+ * into the input tensor.  See docs/model-card.md for the card format and
+ * every default. */
 
 /* How a graph input was quantized in the file (TFLite): the float graph
  * takes real = (q − zero_point)·scale for the integers q in [qmin, qmax]. */
@@ -249,10 +250,12 @@ typedef enum
 
 typedef enum
 {
-  CS_RESAMPLE_ANTIALIAS, /* averaging over each output pixel's footprint when
-                          * shrinking (GEGL's LoHalo), smooth when enlarging */
-  CS_RESAMPLE_BILINEAR,  /* bilinear point samples, no averaging */
-  CS_RESAMPLE_NEAREST
+  CS_RESAMPLE_ANTIALIAS, /* Pillow's BILINEAR: a triangle filter, widened to
+                          * average over each output pixel's footprint when
+                          * shrinking, plain bilinear when enlarging */
+  CS_RESAMPLE_BILINEAR,  /* the triangle never widened: bilinear point
+                          * samples, no averaging */
+  CS_RESAMPLE_NEAREST    /* the source pixel under each output centre */
 } CsResample;
 
 typedef enum
@@ -371,6 +374,46 @@ gboolean cs_preprocess_fill (const CsCard       *card,
                              const float        *pixels,
                              size_t              rowstride,
                              CsTensor           *tensor,
+                             GError            **error);
+
+/* Resampling exactly as Pillow's Image.resize does with BILINEAR
+ * (Resample.c, its float path), streamed: the source is read through a
+ * CsReadPixels in strips of rows, in increasing order, and only the
+ * columns and rows the filter reaches are read; the working memory is a
+ * strip and a few filtered rows, never the image.
+ *
+ * A CsReadPixels reads the @height rows of @width pixels at (@x, @y) of
+ * the source into @pixels (rows packed, the resampler's channels a
+ * pixel), which belongs to the resampler; it returns FALSE with @error
+ * set when it cannot. */
+typedef gboolean (*CsReadPixels) (void   *user,
+                                  int     x,
+                                  int     y,
+                                  int     width,
+                                  int     height,
+                                  float  *pixels,
+                                  GError **error);
+
+/* Checks that @plan's sizes are in range and that its source rectangle
+ * lies inside a @source_width × @source_height image (up to rounding). */
+gboolean cs_resample_check  (int64_t             source_width,
+                             int64_t             source_height,
+                             const CsResizePlan *plan,
+                             GError            **error);
+/* Resamples @plan's source rectangle of a @source_width × @source_height
+ * image, read through @read_pixels with @user, to plan->dest_width ×
+ * plan->dest_height pixels of @channels (1 to 4) floats in @dest, rows
+ * packed, owned by the caller.  With 2 or 4 channels the last is straight
+ * alpha and the others are filtered premultiplied by it, as Pillow does
+ * for LA and RGBA; where the result is transparent its colour is 0. */
+gboolean cs_resample        (int                 source_width,
+                             int                 source_height,
+                             const CsResizePlan *plan,
+                             CsResample          resample,
+                             int                 channels,
+                             CsReadPixels        read_pixels,
+                             void               *user,
+                             float              *dest,
                              GError            **error);
 
 /* Class names. */

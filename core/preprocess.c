@@ -4,8 +4,8 @@
  * tensor: planning which source rectangle lands where for each resize
  * policy, and writing resampled pixels into the tensor (compositing over
  * the background, channel order, grayscale, normalization).  The
- * resampling itself is GEGL's, in core/pixels; this file never sees more
- * than the input-sized pixels it produces.
+ * resampling between the two is resample.c's, fed by core/pixels; this
+ * file never sees more than the input-sized pixels it produces.
  */
 #include "convscope.h"
 

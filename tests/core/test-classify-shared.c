@@ -344,16 +344,18 @@ test_antialias (void)
   g_test_message ("800×600: %s %.4f; 4000×3000: %.4f antialiased (largest difference %.4f), "
                   "%.4f nearest (%.4f)", cs_labels_lookup (c->labels, top), p_small[top],
                   p_huge[top], smoothed, p_huge_nearest[top], aliased);
-  /* Measured: 0.035 (nine steps of the 8-bit output) against 0.090 with
-   * babl's exact conversions, 0.020 against 0.086 with its approximate
-   * ones: which steps of a quantized network flip depends on the last
-   * bits of the input, so the bound leaves room above both. */
+  /* Measured with Pillow's filter (the 4000×3000 image read at 1/4 from
+   * GEGL's mipmaps first): 0.012 (three steps of the 8-bit output)
+   * against 0.059 for nearest; with GEGL's LoHalo it was 0.020 to 0.035
+   * against 0.086 to 0.090, depending on babl's conversions.  Which steps
+   * of a quantized network flip depends on the last bits of the input,
+   * so the bounds leave room on both sides. */
   g_assert_cmpuint (top, ==, 286);
   g_assert_cmpuint (argmax (p_huge, c->n_classes), ==, top);
-  g_assert_cmpfloat (smoothed, <=, 0.045);
+  g_assert_cmpfloat (smoothed, <=, 0.025);
   /* Without averaging, the large image tells a different story. */
-  g_assert_cmpfloat (aliased, >=, 0.05);
-  g_assert_cmpfloat (aliased, >=, 2 * smoothed);
+  g_assert_cmpfloat (aliased, >=, 0.04);
+  g_assert_cmpfloat (aliased, >=, 3 * smoothed);
 }
 
 /* ---- The command-line tool ---- */

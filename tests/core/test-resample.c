@@ -569,6 +569,16 @@ random_bytes (size_t n_pixels, guint32 seed)
   return bytes;
 }
 
+/* The @roi of an image @width RGBA pixels wide into @region, rows packed. */
+static void
+copy_region (const float *pixels, int width, const GeglRectangle *roi, float *region)
+{
+  for (int y = 0; y < roi->height; y++)
+    memcpy (region + (size_t) y * roi->width * 4,
+            pixels + ((size_t) (roi->y + y) * width + roi->x) * 4,
+            (size_t) roi->width * 4 * sizeof (float));
+}
+
 static void
 test_formats_and_regions (void)
 {
@@ -590,10 +600,7 @@ test_formats_and_regions (void)
 
   for (size_t i = 0; i < (size_t) width * height * 4; i++)
     floats[i] = bytes[i] / 255.0f;
-  for (int y = 0; y < roi.height; y++)
-    memcpy (region + (size_t) y * roi.width * 4,
-            floats + ((size_t) (roi.y + y) * width + roi.x) * 4,
-            (size_t) roi.width * 4 * sizeof (float));
+  copy_region (floats, width, &roi, region);
   gegl_buffer_set (rgba, &extent, 0, babl_format ("R'G'B'A u8"), bytes, GEGL_AUTO_ROWSTRIDE);
   gegl_buffer_set (as_floats, &extent, 0, babl_format ("R'G'B'A float"), floats,
                    GEGL_AUTO_ROWSTRIDE);
@@ -680,10 +687,7 @@ test_mipmap_reduction (void)
     for (int x = 0; x < width; x++)
       for (int c = 0; c < 4; c++)
         pixels[((size_t) y * width + x) * 4 + c] = c == 3 ? 1.0f : wave (x, y, c);
-  for (int y = 0; y < roi.height; y++)
-    memcpy (region + (size_t) y * roi.width * 4,
-            pixels + ((size_t) (roi.y + y) * width + roi.x) * 4,
-            (size_t) roi.width * 4 * sizeof (float));
+  copy_region (pixels, width, &roi, region);
   gegl_buffer_set (buffer, &extent, 0, babl_format ("R'G'B'A float"), pixels,
                    GEGL_AUTO_ROWSTRIDE);
 

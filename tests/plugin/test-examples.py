@@ -13,6 +13,8 @@ import shutil
 
 from gi.repository import Gimp, Gio
 
+from tap import check, plan
+
 EXAMPLES = os.environ.get("CONVSCOPE_EXAMPLES", "")
 SAMPLES = os.environ.get("CONVSCOPE_FOLDER", "")
 PYTHON_CSV = os.environ.get("CONVSCOPE_CSV", "")
@@ -22,13 +24,6 @@ HEADER = ["file", "rank", "label", "score"]
 TOP_K = 5
 
 pdb = Gimp.get_pdb()
-checks = []
-
-
-def check(description, passed, detail=""):
-    checks.append(passed)
-    line = ("ok" if passed else "not ok") + f" {len(checks)} - {description}"
-    print(line if passed or not detail else f"{line}\n# {detail}", flush=True)
 
 
 def true_label(path):
@@ -124,7 +119,7 @@ def main():
             test()
         except Exception as error:  # a broken check must not hide the others
             check(f"{test.__name__} ran to its end", False, repr(error))
-    print(f"1..{len(checks)}", flush=True)
+    plan()
 
 
 main()

@@ -18,6 +18,8 @@ import gi
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp, Gio, GObject
 
+from tap import check, skip, plan
+
 SHARED = os.environ.get("CONVSCOPE_SHARED", "")
 SAMPLES = os.environ.get("CONVSCOPE_SAMPLES", "")
 TMP = os.environ.get("CONVSCOPE_TEST_TMP", "")
@@ -40,18 +42,6 @@ IMAGES = os.path.join(SHARED, "images")
 EXPECTED_TOP = {"parrot.jpg": "macaw", "cat.bmp": "Egyptian cat", "bird.bmp": "chickadee"}
 
 pdb = Gimp.get_pdb()
-checks = []
-
-
-def check(description, passed, detail=""):
-    checks.append(passed)
-    line = ("ok" if passed else "not ok") + f" {len(checks)} - {description}"
-    print(line if passed or not detail else f"{line}\n# {detail}", flush=True)
-
-
-def skip(description, reason):
-    checks.append(True)
-    print(f"ok {len(checks)} - {description} # SKIP {reason}", flush=True)
 
 
 def have_shared():
@@ -700,7 +690,7 @@ def main():
             test()
         except Exception as error:  # a broken check must not hide the others
             check(f"{test.__name__} ran to its end", False, repr(error))
-    print(f"1..{len(checks)}", flush=True)
+    plan()
 
 
 main()

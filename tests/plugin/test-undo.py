@@ -14,16 +14,11 @@ import gi
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp, Gio
 
+from tap import check, plan
+
 SAMPLE = os.environ.get("CONVSCOPE_SAMPLE", "")
 # How long GIMP may take to show the window and to act on a key.
 PATIENCE_S = 30
-checks = []
-
-
-def check(description, passed, detail=""):
-    checks.append(passed)
-    line = ("ok" if passed else "not ok") + f" {len(checks)} - {description}"
-    print(line if passed or not detail else f"{line}\n# {detail}", flush=True)
 
 
 def layer_tree(image):
@@ -80,7 +75,7 @@ def main():
     window = image_window(image)
     check("GIMP shows the image in a window", window is not None)
     if window is None:
-        print(f"1..{len(checks)}", flush=True)
+        plan()
         return
     original = image.get_layers()[0]
     tree_before, pixels_before = layer_tree(image), pixels(original)
@@ -108,7 +103,7 @@ def main():
     press(window, "ctrl+y")
     check("one Ctrl+Y puts every group back", wait_for(image, tree_exported),
           repr([name for name, *_ in layer_tree(image)]))
-    print(f"1..{len(checks)}", flush=True)
+    plan()
 
 
 main()

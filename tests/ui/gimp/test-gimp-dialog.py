@@ -15,15 +15,10 @@ import gi
 gi.require_version("GdkPixbuf", "2.0")
 from gi.repository import GdkPixbuf, Gimp, Gio
 
+from tap import check, plan
+
 SAMPLE = os.environ.get("CONVSCOPE_SAMPLE", "")
 SCREENSHOT = os.environ.get("CONVSCOPE_DIALOG_SCREENSHOT", "")
-checks = []
-
-
-def check(description, passed, detail=""):
-    checks.append(passed)
-    line = ("ok" if passed else "not ok") + f" {len(checks)} - {description}"
-    print(line if passed or not detail else f"{line}\n# {detail}", flush=True)
 
 
 def distinct_colours(path):
@@ -104,7 +99,7 @@ def main():
           status == Gimp.PDBStatusType.SUCCESS and labels[:1] != []
           and text.startswith(labels[0] + "\t"),
           f"classify {labels[:1]}, dialog {text[:40]!r}")
-    print(f"1..{len(checks)}", flush=True)
+    plan()
 
 
 main()

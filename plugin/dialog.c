@@ -110,7 +110,7 @@ static void
 export_clicked (GtkButton *button, ClassifyDialog *state)
 {
   CsuiFeatureGrid  *grid = csui_inspector_get_feature_grid (state->inspector);
-  const CsResult   *tap = csui_inspector_get_selected_tap (state->inspector);
+  const CsResult   *taps = csui_inspector_get_selected_taps (state->inspector);
   CsuiNetwork      *network = csui_inspector_get_network (state->inspector);
   CspExportOptions  options = {
     .target = CSP_TARGET_NEW_IMAGE,
@@ -124,7 +124,7 @@ export_clicked (GtkButton *button, ClassifyDialog *state)
   GimpImage *maps_image = NULL;
   GError    *error = NULL;
 
-  if (tap == NULL || network == NULL)
+  if (taps == NULL || network == NULL)
     {
       gimp_message (_("Select a layer with feature maps first."));
       return;
@@ -136,7 +136,7 @@ export_clicked (GtkButton *button, ClassifyDialog *state)
       options.layout = gimp_procedure_config_get_choice_id (state->export_config, "layout");
       options.size = gimp_procedure_config_get_choice_id (state->export_config, "scale");
     }
-  if (!csp_export_feature_maps (state->image, state->drawable, tap, &options, &maps_image, NULL,
+  if (!csp_export_feature_maps (state->image, state->drawable, taps, &options, &maps_image, NULL,
                                 &error))
     {
       gimp_message (error->message);
@@ -146,6 +146,39 @@ export_clicked (GtkButton *button, ClassifyDialog *state)
   if (maps_image != NULL && maps_image != state->image)
     gimp_display_new (maps_image);
   gimp_displays_flush ();
+}
+
+/* The button says how many network layers it exports when that is more
+ * than the one the grid shows. */
+static void
+layers_selected (CsuiLayerTable *table, int shown_layer, ClassifyDialog *state)
+{
+  g_autoptr (GArray) layers = csui_layer_table_get_selected_layers (table);
+  g_autofree char   *label = NULL;
+
+  if (layers->len > 1)
+    label = g_strdup_printf (ngettext ("Export %u _Layer", "Export %u _Layers", layers->len),
+                             layers->len);
+  gtk_button_set_label (GTK_BUTTON (state->export_button),
+                        label != NULL ? label : _("Export to _Layers"));
+}
+
+/* For the GUI test: the first two conv layers, as Ctrl-clicks select
+ * them, so the export makes one layer group per network layer. */
+static void
+select_two_conv_layers (ClassifyDialog *state)
+{
+  CsuiLayerTable *table = csui_inspector_get_layer_table (state->inspector);
+  const CsModel  *model = csui_inspector_get_network (state->inspector)->model;
+  int             n_selected = 0;
+
+  csui_layer_table_select (table, -1);
+  for (size_t i = 0; i < cs_model_n_layers (model) && n_selected < 2; i++)
+    if (cs_model_layer (model, i)->kind == CS_LAYER_CONV)
+      {
+        csui_layer_table_add_to_selection (table, (int) i);
+        n_selected++;
+      }
 }
 
 static void
@@ -192,6 +225,7 @@ autoclose (gpointer data)
     g_printerr ("convscope: %s\n", error->message);
   if (g_getenv ("CONVSCOPE_DIALOG_PRESS_ACTIONS") != NULL)
     {
+      select_two_conv_layers (state);
       gtk_button_clicked (GTK_BUTTON (state->export_button));
       gtk_button_clicked (GTK_BUTTON (state->tag_button));
     }
@@ -288,8 +322,9 @@ csp_classify_dialog (GimpProcedure       *procedure,
   chooser = g_object_ref (csui_inspector_get_chooser (state.inspector));
   state.export_button =
     action_button (&state, _("Export to _Layers"),
-                   _("Make a new image with the selected layer's feature maps, one layer "
-                     "per channel, in the colours shown"),
+                   _("Make a new image with the feature maps of the selected network "
+                     "layers (Ctrl- or Shift-click for several), one layer group per "
+                     "network layer, in the colours shown"),
                    G_CALLBACK (export_clicked));
   add_export_options (&state);
   state.tag_button = action_button (&state, _("Tag _Image"),
@@ -309,6 +344,8 @@ csp_classify_dialog (GimpProcedure       *procedure,
         csui_inspector_set_model_path (state.inspector, path);
     }
   g_signal_connect (state.inspector, "run-finished", G_CALLBACK (run_finished), &state);
+  g_signal_connect (csui_inspector_get_layer_table (state.inspector), "layer-selected",
+                    G_CALLBACK (layers_selected), &state);
   g_signal_connect (config, "notify::use-selection", G_CALLBACK (use_selection_changed), &state);
   g_signal_connect (config, "notify::top-k", G_CALLBACK (top_k_changed), &state);
   update_source (&state);
@@ -317,6 +354,8 @@ csp_classify_dialog (GimpProcedure       *procedure,
 
   g_signal_handlers_disconnect_by_data (config, &state);
   g_signal_handlers_disconnect_by_data (state.inspector, &state);
+  g_signal_handlers_disconnect_by_data (csui_inspector_get_layer_table (state.inspector),
+                                        &state);
   if (state.autoclose_source != 0)
     g_source_remove (state.autoclose_source);
   gtk_widget_destroy (state.dialog);

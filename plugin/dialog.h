@@ -19,8 +19,9 @@ G_BEGIN_DECLS
  * set to a number of milliseconds (a test mode), the dialog saves a
  * screenshot of itself that long after its first run, to
  * $CONVSCOPE_DIALOG_SCREENSHOT (default: convscope-dialog.png in the
- * temporary directory), presses "Export to Layers" and "Tag Image" too
- * when CONVSCOPE_DIALOG_PRESS_ACTIONS is set, and answers OK. */
+ * temporary directory), selects the first two conv layers and presses
+ * "Export" and "Tag Image" too when CONVSCOPE_DIALOG_PRESS_ACTIONS is
+ * set, and answers OK. */
 gboolean csp_classify_dialog (GimpProcedure       *procedure,
                               GimpProcedureConfig *config,
                               GimpImage           *image,

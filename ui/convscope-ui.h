@@ -111,16 +111,26 @@ enum
   CSUI_LAYER_N_COLUMNS
 };
 
-/* Emits "layer-selected" (index, -1 for none) when the selection
- * changes. */
+/* Several rows can be selected (Ctrl- and Shift-click); the feature
+ * grid shows one of them, the one clicked last.  Emits "layer-selected"
+ * (that layer's index, -1 for none) whenever the selection changes. */
 GtkWidget    *csui_layer_table_new          (void);
 /* Shows the layers of @model (NULL: none); the model must outlive its
  * showing here. */
 void          csui_layer_table_set_model    (CsuiLayerTable *table,
                                              const CsModel  *model);
+/* Selects @layer alone (-1: none), as a plain click does. */
 void          csui_layer_table_select       (CsuiLayerTable *table,
                                              int             layer);
+/* Adds @layer to the selection, as a Ctrl-click on it does: the grid
+ * then shows it. */
+void          csui_layer_table_add_to_selection (CsuiLayerTable *table,
+                                                 int             layer);
+/* The layer the grid shows: the selected one clicked last, or -1. */
 int           csui_layer_table_get_selected (CsuiLayerTable *table);
+/* Every selected layer's index (int), in network order; the caller frees
+ * the array with g_array_unref. */
+GArray       *csui_layer_table_get_selected_layers (CsuiLayerTable *table);
 /* The rows (CSUI_LAYER_COLUMN_*), owned by the table. */
 GtkTreeModel *csui_layer_table_get_rows     (CsuiLayerTable *table);
 /* The text under the table: the selected layer's output-size arithmetic
@@ -195,10 +205,11 @@ guint              csui_inspector_get_n_running    (CsuiInspector       *inspect
  * finishes or the model changes; NULL before the first run. */
 CsuiNetwork       *csui_inspector_get_network      (CsuiInspector       *inspector);
 const CsResult    *csui_inspector_get_result       (CsuiInspector       *inspector);
-/* The tap of the selected layer (a CsResult holding just that tap,
- * owned by the inspector) or NULL when no layer with a tap is
- * selected. */
-const CsResult    *csui_inspector_get_selected_tap (CsuiInspector       *inspector);
+/* The taps of every selected layer that has one, in network order (a
+ * CsResult without outputs, owned by the inspector and valid until the
+ * next call, run or model change), or NULL when no selected layer has
+ * a tap. */
+const CsResult    *csui_inspector_get_selected_taps (CsuiInspector      *inspector);
 /* The shown top-k, most probable first; owned by the inspector. */
 const CsPrediction *csui_inspector_get_predictions (CsuiInspector       *inspector,
                                                     int                 *n);

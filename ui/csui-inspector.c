@@ -67,7 +67,11 @@ struct _CsuiInspector
   RunOutcome       *shown;
   CsPrediction     *predictions;
   int               n_predictions;
-  CsResult          selected_tap;
+  /* The layer the feature grid shows, -1 for none. */
+  int               grid_layer;
+  /* What csui_inspector_get_selected_taps last gave: the shown run's
+   * taps, the array ours. */
+  CsResult          selected_taps;
   char             *error;
 };
 
@@ -284,7 +288,7 @@ show_layer_maps (CsuiInspector *inspector, int layer)
   const CsTensor  *tap = layer_tap (inspector, layer);
   g_autofree char *caption = NULL;
 
-  inspector->selected_tap = (CsResult) { 0 };
+  inspector->grid_layer = layer;
   if (tap == NULL)
     {
       csui_feature_grid_set_maps (inspector->grid, NULL, NULL, NULL);
@@ -297,7 +301,6 @@ show_layer_maps (CsuiInspector *inspector, int layer)
       g_autofree char *shape = cs_shape_to_string (&tap->shape);
       int              shown;
 
-      inspector->selected_tap = (CsResult) { .n_taps = 1, .taps = (CsTensor *) tap };
       csui_feature_grid_set_maps (inspector->grid, tap, outcome_unref,
                                   g_atomic_rc_box_acquire (inspector->shown));
       shown = csui_feature_grid_get_n_thumbnails (inspector->grid);
@@ -315,7 +318,10 @@ show_layer_maps (CsuiInspector *inspector, int layer)
 static void
 layer_selected (CsuiLayerTable *table, int layer, CsuiInspector *inspector)
 {
-  show_layer_maps (inspector, layer);
+  /* Selecting or unselecting other rows leaves the grid, and the channel
+   * enlarged in it, as it is. */
+  if (layer != inspector->grid_layer)
+    show_layer_maps (inspector, layer);
 }
 
 /* The first conv layer: where the maps still look like the picture. */
@@ -476,6 +482,7 @@ csui_inspector_finalize (GObject *object)
   if (inspector->shown != NULL)
     outcome_unref (inspector->shown);
   g_free (inspector->predictions);
+  g_free (inspector->selected_taps.taps);
   g_free (inspector->error);
   G_OBJECT_CLASS (csui_inspector_parent_class)->finalize (object);
 }
@@ -500,6 +507,7 @@ static void
 csui_inspector_init (CsuiInspector *inspector)
 {
   inspector->top_k = 5;
+  inspector->grid_layer = -1;
 }
 
 /* A bold heading over @child. */
@@ -693,10 +701,25 @@ csui_inspector_get_result (CsuiInspector *inspector)
 }
 
 const CsResult *
-csui_inspector_get_selected_tap (CsuiInspector *inspector)
+csui_inspector_get_selected_taps (CsuiInspector *inspector)
 {
+  g_autoptr (GArray) layers = NULL;
+  CsResult *taps;
+
   g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
-  return inspector->selected_tap.n_taps > 0 ? &inspector->selected_tap : NULL;
+  taps = &inspector->selected_taps;
+  layers = csui_layer_table_get_selected_layers (inspector->table);
+  g_free (taps->taps);
+  /* Copies of the tensors' headers: the data stays the run's. */
+  *taps = (CsResult) { .taps = g_new (CsTensor, MAX (layers->len, 1)) };
+  for (guint i = 0; i < layers->len; i++)
+    {
+      const CsTensor *tap = layer_tap (inspector, g_array_index (layers, int, i));
+
+      if (tap != NULL)
+        taps->taps[taps->n_taps++] = *tap;
+    }
+  return taps->n_taps > 0 ? taps : NULL;
 }
 
 const CsPrediction *

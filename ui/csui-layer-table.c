@@ -18,6 +18,10 @@ struct _CsuiLayerTable
   GtkListStore  *rows;
   GtkWidget     *view;
   GtkWidget     *detail;
+  /* The layer the grid shows, and the selected layers as of the last
+   * "changed", to tell which rows a click added. */
+  int            shown;
+  GArray        *selected;
 };
 
 G_DEFINE_TYPE (CsuiLayerTable, csui_layer_table, GTK_TYPE_BOX)
@@ -33,7 +37,10 @@ static guint signals[N_SIGNALS];
 static void
 csui_layer_table_finalize (GObject *object)
 {
-  g_clear_object (&CSUI_LAYER_TABLE (object)->rows);
+  CsuiLayerTable *table = CSUI_LAYER_TABLE (object);
+
+  g_clear_object (&table->rows);
+  g_clear_pointer (&table->selected, g_array_unref);
   G_OBJECT_CLASS (csui_layer_table_parent_class)->finalize (object);
 }
 
@@ -50,6 +57,8 @@ csui_layer_table_class_init (CsuiLayerTableClass *klass)
 static void
 csui_layer_table_init (CsuiLayerTable *table)
 {
+  table->shown = -1;
+  table->selected = g_array_new (FALSE, FALSE, sizeof (int));
 }
 
 /* "3" when both axes agree, else "3×1". */
@@ -111,20 +120,80 @@ detail_text (const CsLayerInfo *layer)
                           params, macs);
 }
 
+static gboolean
+layers_contain (GArray *layers, int layer)
+{
+  for (guint i = 0; i < layers->len; i++)
+    if (g_array_index (layers, int, i) == layer)
+      return TRUE;
+  return FALSE;
+}
+
+/* The row of the tree view's cursor, -1 for none. */
+static int
+cursor_layer (CsuiLayerTable *table)
+{
+  g_autoptr (GtkTreePath) path = NULL;
+  GtkTreeIter iter;
+  int         layer = -1;
+
+  gtk_tree_view_get_cursor (GTK_TREE_VIEW (table->view), &path, NULL);
+  if (path != NULL && gtk_tree_model_get_iter (GTK_TREE_MODEL (table->rows), &iter, path))
+    gtk_tree_model_get (GTK_TREE_MODEL (table->rows), &iter, CSUI_LAYER_COLUMN_INDEX, &layer, -1);
+  return layer;
+}
+
+/* The layer the user clicked last among @selected: a click moves the
+ * cursor before it changes the selection, so a row the change added is
+ * the cursor's (a Shift-click adds a range ending there) or, when the
+ * selection was changed without the cursor, the last one added.  When
+ * rows only went away, the shown layer stays if it can. */
+static int
+clicked_layer (CsuiLayerTable *table, GArray *selected)
+{
+  int      cursor = cursor_layer (table);
+  int      added = -1;
+  gboolean cursor_selected = FALSE;
+
+  for (guint i = 0; i < selected->len; i++)
+    {
+      int layer = g_array_index (selected, int, i);
+
+      if (!layers_contain (table->selected, layer))
+        {
+          if (layer == cursor)
+            return cursor;
+          added = layer;
+        }
+      cursor_selected |= layer == cursor;
+    }
+  if (added >= 0)
+    return added;
+  if (layers_contain (selected, table->shown))
+    return table->shown;
+  if (cursor_selected)
+    return cursor;
+  return selected->len > 0 ? g_array_index (selected, int, selected->len - 1) : -1;
+}
+
 static void
 selection_changed (GtkTreeSelection *selection, CsuiLayerTable *table)
 {
-  int layer = csui_layer_table_get_selected (table);
+  GArray *selected = csui_layer_table_get_selected_layers (table);
 
-  if (layer >= 0 && table->model != NULL)
+  table->shown = clicked_layer (table, selected);
+  g_array_unref (table->selected);
+  table->selected = selected;
+  if (table->shown >= 0 && table->model != NULL)
     {
-      g_autofree char *detail = detail_text (cs_model_layer (table->model, (size_t) layer));
+      g_autofree char *detail = detail_text (cs_model_layer (table->model,
+                                                             (size_t) table->shown));
 
       gtk_label_set_text (GTK_LABEL (table->detail), detail);
     }
   else
     gtk_label_set_text (GTK_LABEL (table->detail), "");
-  g_signal_emit (table, signals[LAYER_SELECTED], 0, layer);
+  g_signal_emit (table, signals[LAYER_SELECTED], 0, table->shown);
 }
 
 static void
@@ -178,7 +247,10 @@ csui_layer_table_new (void)
   gtk_tree_view_set_search_column (GTK_TREE_VIEW (table->view), CSUI_LAYER_COLUMN_NAME);
   gtk_widget_set_tooltip_text (table->view,
                                _("Select a layer to see its feature maps and, for conv and "
-                                 "pool layers, how its output size comes about"));
+                                 "pool layers, how its output size comes about; "
+                                 "Ctrl- or Shift-click to select several for export"));
+  gtk_tree_selection_set_mode (gtk_tree_view_get_selection (GTK_TREE_VIEW (table->view)),
+                               GTK_SELECTION_MULTIPLE);
   g_signal_connect (gtk_tree_view_get_selection (GTK_TREE_VIEW (table->view)), "changed",
                     G_CALLBACK (selection_changed), table);
 
@@ -232,36 +304,69 @@ csui_layer_table_set_model (CsuiLayerTable *table, const CsModel *model)
 void
 csui_layer_table_select (CsuiLayerTable *table, int layer)
 {
-  GtkTreeSelection *selection;
-  GtkTreeIter       iter;
+  GtkTreeIter iter;
 
   g_return_if_fail (CSUI_IS_LAYER_TABLE (table));
-  selection = gtk_tree_view_get_selection (GTK_TREE_VIEW (table->view));
   if (layer < 0
       || !gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (table->rows), &iter, NULL, layer))
     {
-      gtk_tree_selection_unselect_all (selection);
+      gtk_tree_selection_unselect_all (gtk_tree_view_get_selection (GTK_TREE_VIEW (table->view)));
       return;
     }
-  gtk_tree_selection_select_iter (selection, &iter);
   {
     g_autoptr (GtkTreePath) path = gtk_tree_model_get_path (GTK_TREE_MODEL (table->rows), &iter);
 
+    /* As a plain click: the cursor moves there and the row alone is
+     * selected. */
+    gtk_tree_view_set_cursor (GTK_TREE_VIEW (table->view), path, NULL, FALSE);
     gtk_tree_view_scroll_to_cell (GTK_TREE_VIEW (table->view), path, NULL, FALSE, 0, 0);
   }
+}
+
+void
+csui_layer_table_add_to_selection (CsuiLayerTable *table, int layer)
+{
+  GtkTreeIter iter;
+
+  g_return_if_fail (CSUI_IS_LAYER_TABLE (table));
+  if (layer >= 0
+      && gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (table->rows), &iter, NULL, layer))
+    gtk_tree_selection_select_iter (gtk_tree_view_get_selection (GTK_TREE_VIEW (table->view)),
+                                    &iter);
 }
 
 int
 csui_layer_table_get_selected (CsuiLayerTable *table)
 {
-  GtkTreeIter iter;
-  int         layer = -1;
-
   g_return_val_if_fail (CSUI_IS_LAYER_TABLE (table), -1);
-  if (gtk_tree_selection_get_selected (gtk_tree_view_get_selection (GTK_TREE_VIEW (table->view)),
-                                       NULL, &iter))
-    gtk_tree_model_get (GTK_TREE_MODEL (table->rows), &iter, CSUI_LAYER_COLUMN_INDEX, &layer, -1);
-  return layer;
+  return table->shown;
+}
+
+GArray *
+csui_layer_table_get_selected_layers (CsuiLayerTable *table)
+{
+  GtkTreeSelection *selection;
+  GList            *paths;
+  GArray           *layers;
+
+  g_return_val_if_fail (CSUI_IS_LAYER_TABLE (table), NULL);
+  selection = gtk_tree_view_get_selection (GTK_TREE_VIEW (table->view));
+  paths = gtk_tree_selection_get_selected_rows (selection, NULL);
+  layers = g_array_sized_new (FALSE, FALSE, sizeof (int), g_list_length (paths));
+  /* The rows are in tree order, which is the network's. */
+  for (GList *path = paths; path != NULL; path = path->next)
+    {
+      GtkTreeIter iter;
+      int         layer;
+
+      if (!gtk_tree_model_get_iter (GTK_TREE_MODEL (table->rows), &iter, path->data))
+        continue;
+      gtk_tree_model_get (GTK_TREE_MODEL (table->rows), &iter, CSUI_LAYER_COLUMN_INDEX, &layer,
+                          -1);
+      g_array_append_val (layers, layer);
+    }
+  g_list_free_full (paths, (GDestroyNotify) gtk_tree_path_free);
+  return layers;
 }
 
 GtkTreeModel *

@@ -3,7 +3,8 @@
  * test-ui.c — the dialog's widgets with real GTK on a virtual X server:
  * the bundled model fills the layer table with its layers and shapes,
  * a layer shows one thumbnail per channel up to the cap and a click
- * enlarges one, another colour map paints other pixels, a broken model
+ * enlarges one, several selected layers give their taps in network
+ * order while the grid shows the one clicked last, another colour map paints other pixels, a broken model
  * file shows its error while the previous model stays, and a run
  * cancelled by a model change is dropped, and "Get models…" fetches a
  * catalogue model from a loopback HTTP server serving ../shared/models
@@ -173,7 +174,7 @@ test_thumbnails (Fixture *fixture, gconstpointer data)
       const CsResult *tap;
 
       csui_layer_table_select (table, (int) i);
-      tap = csui_inspector_get_selected_tap (fixture->inspector);
+      tap = csui_inspector_get_selected_taps (fixture->inspector);
       g_assert_nonnull (tap);
       g_assert_cmpint (tap->n_taps, ==, 1);
       g_assert_true (cs_shape_equal (&tap->taps[0].shape, shape));
@@ -291,7 +292,90 @@ test_broken_model (Fixture *fixture, gconstpointer data)
                    ==, bundled_model);
   g_assert_cmpint (gtk_tree_model_iter_n_children (rows, NULL), ==, n_rows);
   csui_layer_table_select (csui_inspector_get_layer_table (fixture->inspector), 0);
-  g_assert_nonnull (csui_inspector_get_selected_tap (fixture->inspector));
+  g_assert_nonnull (csui_inspector_get_selected_taps (fixture->inspector));
+}
+
+/* The selected layers of @table in network order are @expected. */
+static void
+assert_selected_layers (CsuiLayerTable *table, const int *expected, guint n_expected)
+{
+  g_autoptr (GArray) layers = csui_layer_table_get_selected_layers (table);
+
+  g_assert_cmpmem (layers->data, layers->len * sizeof (int), expected,
+                   n_expected * sizeof (int));
+}
+
+/* Ctrl-clicked rows join the selection; the grid shows the row clicked
+ * last and the selected taps are every selected layer's, in network
+ * order, also after the network runs again.  A plain click selects one
+ * row again. */
+static void
+test_multi_select (Fixture *fixture, gconstpointer data)
+{
+  CsuiLayerTable  *table = csui_inspector_get_layer_table (fixture->inspector);
+  CsuiFeatureGrid *grid = csui_inspector_get_feature_grid (fixture->inspector);
+  const CsModel   *model = csui_inspector_get_network (fixture->inspector)->model;
+  g_autofree char *sample = g_build_filename (bundled_dir, "samples", "01-T-shirt_top.png", NULL);
+  g_autoptr (GeglBuffer) buffer = NULL;
+  g_autoptr (GError) error = NULL;
+  const int        all[] = { 0, 2, 4 };
+  const int        alone[] = { 4 };
+  const CsResult  *taps;
+
+  /* Conv layers 2 and 4 have 64 channels, layer 0 32: the thumbnail
+   * count tells which one the grid shows. */
+  g_assert_cmpint (cs_model_layer (model, 0)->out_shape.dims[1], ==, 32);
+  g_assert_cmpint (cs_model_layer (model, 2)->out_shape.dims[1], ==, 64);
+  csui_layer_table_select (table, 2);
+  csui_layer_table_add_to_selection (table, 4);
+  g_assert_cmpint (csui_layer_table_get_selected (table), ==, 4);
+  csui_layer_table_add_to_selection (table, 0);
+  g_assert_cmpint (csui_layer_table_get_selected (table), ==, 0);
+  g_assert_cmpint (csui_feature_grid_get_n_thumbnails (grid), ==, 32);
+  g_assert_nonnull (strstr (csui_layer_table_get_detail (table),
+                            cs_model_layer (model, 0)->name));
+  assert_selected_layers (table, all, G_N_ELEMENTS (all));
+
+  for (int run = 0; run < 2; run++)
+    {
+      taps = csui_inspector_get_selected_taps (fixture->inspector);
+      g_assert_nonnull (taps);
+      g_assert_cmpuint (taps->n_taps, ==, G_N_ELEMENTS (all));
+      for (guint t = 0; t < G_N_ELEMENTS (all); t++)
+        {
+          const CsLayerInfo *layer = cs_model_layer (model, (size_t) all[t]);
+
+          g_assert_cmpstr (taps->taps[t].name, ==, layer->name);
+          g_assert_true (cs_shape_equal (&taps->taps[t].shape, &layer->out_shape));
+          g_assert_nonnull (taps->taps[t].data);
+        }
+      if (run == 1)
+        break;
+      /* Another image: the selection and the layer shown stay. */
+      g_assert_true (g_file_test (sample, G_FILE_TEST_IS_REGULAR));
+      buffer = csui_buffer_new_from_file (sample, &error);
+      g_assert_no_error (error);
+      csui_inspector_set_source (fixture->inspector, buffer, NULL);
+      wait_for_runs (fixture);
+      g_assert_cmpint (fixture->finished, ==, 2);
+      g_assert_cmpint (csui_layer_table_get_selected (table), ==, 0);
+      g_assert_cmpint (csui_feature_grid_get_n_thumbnails (grid), ==, 32);
+      assert_selected_layers (table, all, G_N_ELEMENTS (all));
+    }
+
+  csui_layer_table_select (table, 4);
+  assert_selected_layers (table, alone, G_N_ELEMENTS (alone));
+  g_assert_cmpint (csui_layer_table_get_selected (table), ==, 4);
+  g_assert_cmpint (csui_feature_grid_get_n_thumbnails (grid), ==, 64);
+  taps = csui_inspector_get_selected_taps (fixture->inspector);
+  g_assert_nonnull (taps);
+  g_assert_cmpuint (taps->n_taps, ==, 1);
+  g_assert_cmpstr (taps->taps[0].name, ==, cs_model_layer (model, 4)->name);
+
+  csui_layer_table_select (table, -1);
+  assert_selected_layers (table, NULL, 0);
+  g_assert_cmpint (csui_layer_table_get_selected (table), ==, -1);
+  g_assert_null (csui_inspector_get_selected_taps (fixture->inspector));
 }
 
 /* A model change while a run is in flight: only the last run shows. */
@@ -494,6 +578,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/ui/colormap", Fixture, NULL, fixture_set_up, test_colormap, fixture_tear_down);
   g_test_add ("/ui/broken-model", Fixture, NULL, fixture_set_up, test_broken_model,
+              fixture_tear_down);
+  g_test_add ("/ui/multi-select", Fixture, NULL, fixture_set_up, test_multi_select,
               fixture_tear_down);
   g_test_add ("/ui/cancel", Fixture, NULL, fixture_set_up, test_cancel, fixture_tear_down);
   g_test_add ("/ui/mobilenet-cap", Fixture, NULL, fixture_set_up, test_mobilenet_cap,

@@ -3,9 +3,10 @@
 # a bundled sample, runs plug-in-convscope-classify interactively with
 # CONVSCOPE_DIALOG_AUTOCLOSE and CONVSCOPE_DIALOG_PRESS_ACTIONS set, so
 # the dialog runs the bundled model, saves a screenshot of itself to
-# CONVSCOPE_DIALOG_SCREENSHOT, presses "Export to Layers" and "Tag Image"
-# and answers OK; checks the answer, what the actions made and that the
-# screenshot shows something.  Then once more on the sample enlarged past
+# CONVSCOPE_DIALOG_SCREENSHOT, selects the first two conv layers, presses
+# "Export to Layers" and "Tag Image" and answers OK; checks the answer,
+# what the actions made (one layer group per selected network layer) and
+# that the screenshot shows something.  Then once more on the sample enlarged past
 # the 2048 px the dialog copies at most (it reads a reduced copy): the
 # dialog's top label, which Tag Image writes, must be classify's.  Run by
 # tools/gimp-dialog-test; prints TAP.
@@ -69,18 +70,21 @@ def main():
           repr(result.index(1)) if result.length() > 1 else "")
     if status == Gimp.PDBStatusType.SUCCESS:
         check("it names the sample's class (a bag)", labels[:1] == ["Bag"], repr(labels))
-    # The first conv layer of the bundled model, selected when the dialog
-    # opens, has 32 channels of 28×28.
+    # The first two conv layers of the bundled model, which the dialog
+    # selects before it presses Export, give 32 maps of 28×28 and 64 of
+    # 14×14.
     new_images = [other for other in Gimp.get_images() if other != image]
     check("Export to Layers made one new image",
           len(Gimp.get_images()) == images_before + 1 and len(new_images) == 1,
           f"{len(Gimp.get_images())} images, {images_before} before")
     if len(new_images) == 1:
         layers = new_images[0].get_layers()
-        children = layers[0].get_children() if layers and layers[0].is_group() else []
-        check("it holds the selected layer's 32 maps as a layer group",
-              len(layers) == 1 and len(children) == 32,
-              f"{len(layers)} top layers, {len(children)} in the first")
+        counts = [len(layer.get_children()) if layer.is_group() else 0 for layer in layers]
+        check("it holds one layer group per selected network layer, in network order, "
+              "with their 32 and 64 maps",
+              counts == [32, 64] and "block1" in layers[0].get_name()
+              and "block2" in layers[1].get_name(),
+              f"groups {[layer.get_name() for layer in layers]}, maps {counts}")
     text = dialog_labels(image)
     check("Tag Image wrote the labels parasite, the bag first", text.startswith("Bag\t"),
           repr(text[:80]))

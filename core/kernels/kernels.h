@@ -152,8 +152,8 @@ void cs_depthwise_avx2  (CS_DEPTHWISE_PARAMS);
 void cs_gemm_micro_avx512 (CS_GEMM_MICRO_PARAMS);
 void cs_gemm_dot_avx512   (CS_GEMM_DOT_PARAMS);
 void cs_depthwise_avx512  (CS_DEPTHWISE_PARAMS);
-#define CS_AVX512_MR 16
-#define CS_AVX512_NR 16
+#define CS_AVX512_MR 12
+#define CS_AVX512_NR 32
 #endif
 
 G_END_DECLS

@@ -187,8 +187,10 @@ cs_parallel_for (CsThreadPool *pool,
       func (user, 0, n, 0);
       return;
     }
-  /* A few chunks per thread balance load without much bookkeeping. */
-  chunk = MAX (grain, (n + pool->n_threads * 4 - 1) / (pool->n_threads * 4));
+  /* Two chunks per thread still even out a thread that starts late.
+   * Four ran networks 3–9 % slower on two threads, sixteen 10 %: a
+   * convolution restages its input block at every chunk boundary. */
+  chunk = MAX (grain, (n + pool->n_threads * 2 - 1) / (pool->n_threads * 2));
   if ((n + chunk - 1) / chunk > G_MAXINT / 2)
     chunk = (n + G_MAXINT / 2 - 1) / (G_MAXINT / 2);
 

@@ -13,9 +13,10 @@
  *
  * The GEMM columns are "wide" output pixels: output row oh, column ow <
  * wq sits at (oh − oh0)·wq + ow, where wq ≥ Wo is the staged row width.
- * Columns ow ≥ Wo are computed and thrown away; a tile that holds some is
- * written to a small buffer and scattered.  That costs (wq − Wo) / wq of
- * the work, little next to building an im2col matrix.
+ * Columns ow ≥ Wo are computed and thrown away; a tile that holds some
+ * has the micro-kernel wrap its columns onto the output rows
+ * (CsColumnWrap).  That costs (wq − Wo) / wq of the work, little next to
+ * building an im2col matrix.
  *
  * A convolution with one input channel per group (depthwise, or a
  * single-channel input) has nothing to reuse across output channels and
@@ -213,8 +214,7 @@ cs_conv_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
   Layout l;
 
   plan_layout (kernels, shape, &l);
-  return (size_t) (l.stage_floats + kernels->mr * kernels->nr) * sizeof (float)
-         + CS_SCRATCH_SLACK;
+  return (size_t) l.stage_floats * sizeof (float) + CS_SCRATCH_SLACK;
 }
 
 /* Packs each group's rows × depth weights into A panels where they lie:
@@ -385,38 +385,11 @@ stage_input (const CsConvPlan *plan, const float *x_group, int64_t oh0,
         }
 }
 
-/* Copies the wide columns [j, j + n) of @h rows of @tile into the output
- * rows, skipping the columns past the output width. */
-static void
-scatter_tile (const CsConvPlan *plan, const float *tile, int h, int n, int64_t j,
-              float *y_rows, int64_t oh0)
-{
-  const CsConvShape *s = &plan->shape;
-  int64_t wq = plan->layout.wq, plane = s->out_h * s->out_w;
-
-  for (int i = 0; i < h; i++)
-    for (int l = 0; l < n;)
-      {
-        int64_t oh = (j + l) / wq, ow = (j + l) % wq;
-        int run;
-
-        if (ow >= s->out_w)
-          {
-            l += (int) (wq - ow);
-            continue;
-          }
-        run = (int) MIN (n - l, s->out_w - ow);
-        memcpy (y_rows + i * plane + (oh0 + oh) * s->out_w + ow,
-                tile + i * plan->kernels->nr + l, sizeof (float) * run);
-        l += run;
-      }
-}
-
 /* Output channels [m0, m1) of group @g, output rows [oh0, oh0 + n_rows),
  * by GEMM tiles over the block at @base. */
 static void
 gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_rows,
-           int64_t m0, int64_t m1, const float *base, float *tile)
+           int64_t m0, int64_t m1, const float *base)
 {
   const CsConvPlan *plan = run->plan;
   const CsConvShape *s = &plan->shape;
@@ -439,16 +412,11 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
           int64_t oh = j / wq, ow = j % wq;
           gboolean in_place = wq == s->out_w || ow + n <= s->out_w;
           int64_t offset = wq == s->out_w ? oh0 * s->out_w + j : (oh0 + oh) * s->out_w + ow;
+          CsColumnWrap wrap = { ow, wq, s->out_w };
 
-          if (in_place)
-            kernels->gemm (depth, w_group + i * depth, h, base + j, plan->koff, 0,
-                           y_group + i * plane + offset, plane, h, n, bias, &run->ep);
-          else
-            {
-              kernels->gemm (depth, w_group + i * depth, h, base + j, plan->koff, 0,
-                             tile, kernels->nr, h, n, bias, &run->ep);
-              scatter_tile (plan, tile, h, n, j, y_group + i * plane, oh0);
-            }
+          kernels->gemm (depth, w_group + i * depth, h, base + j, plan->koff, 0,
+                         y_group + i * plane + offset, plane, h, n, bias, &run->ep,
+                         in_place ? NULL : &wrap);
         }
     }
   if (!run->act_done)
@@ -499,7 +467,6 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
   const CsConvShape *s = &plan->shape;
   const Layout *l = &plan->layout;
   float *stage = cs_scratch_floats (run->scratch[thread]);
-  float *tile = stage + l->stage_floats;
   int64_t staged = -1;
 
   for (int64_t task = begin; task < end; task++)
@@ -529,7 +496,7 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
           base = stage;
         }
       gemm_task (run, img, g, oh0, n_rows, mb * l->mc, MIN ((mb + 1) * l->mc, l->mg),
-                 base, tile);
+                 base);
     }
 }
 

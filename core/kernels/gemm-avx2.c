@@ -46,7 +46,10 @@ tile (const int rows, const gboolean indexed, const gboolean full, CS_GEMM_MICRO
   const CsEpilogueVec epv = vec_epilogue_load (ep);
   const gboolean accumulate = ep->accumulate;
 #define STORE(i) \
-  if (i < rows) \
+  if (i < rows && wrap != NULL) \
+    vec_store_wrapped (c + i * ldc, n, wrap, low##i, high##i, \
+                       bias != NULL ? bias[i] : 0.0f, accumulate, epv); \
+  else if (i < rows) \
     { \
       float *out = c + i * ldc; \
       CsVec start0, start1; \
@@ -66,7 +69,7 @@ tile (const int rows, const gboolean indexed, const gboolean full, CS_GEMM_MICRO
 
 /* The tile for each row count and form of B, in registers (vec-simd.h). */
 #define TILE(r, indexed, full) \
-  tile (r, indexed, full, depth, a, a_stride, b, koff, ldb, c, ldc, m, n, bias, ep)
+  tile (r, indexed, full, depth, a, a_stride, b, koff, ldb, c, ldc, m, n, bias, ep, wrap)
 #define INDEXED_FULL_TILE(r) TILE (r, TRUE, TRUE)
 #define INDEXED_PARTIAL_TILE(r) TILE (r, TRUE, FALSE)
 #define FULL_TILE(r) TILE (r, FALSE, TRUE)

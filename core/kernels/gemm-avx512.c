@@ -52,7 +52,10 @@ tile (const int rows, const gboolean indexed, const gboolean wide, CS_GEMM_MICRO
   const CsEpilogueVec epv = vec_epilogue_load (ep);
   const gboolean accumulate = ep->accumulate;
 #define STORE(i) \
-  if (i < rows) \
+  if (i < rows && wrap != NULL) \
+    vec_store_wrapped (c + i * ldc, n, wrap, low##i, wide ? high##i : vec_zero (), \
+                       bias != NULL ? bias[i] : 0.0f, accumulate, epv); \
+  else if (i < rows) \
     { \
       float *out = c + i * ldc; \
       CsVec start0, start1; \
@@ -73,7 +76,7 @@ tile (const int rows, const gboolean indexed, const gboolean wide, CS_GEMM_MICRO
 
 /* The tile for each row count and form of B, in registers (vec-simd.h). */
 #define TILE(r, indexed, wide) \
-  tile (r, indexed, wide, depth, a, a_stride, b, koff, ldb, c, ldc, m, n, bias, ep)
+  tile (r, indexed, wide, depth, a, a_stride, b, koff, ldb, c, ldc, m, n, bias, ep, wrap)
 #define INDEXED_WIDE_TILE(r) TILE (r, TRUE, TRUE)
 #define INDEXED_NARROW_TILE(r) TILE (r, TRUE, FALSE)
 #define WIDE_TILE(r) TILE (r, FALSE, TRUE)

@@ -35,5 +35,21 @@ cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS)
         }
     }
   for (int i = 0; i < m; i++)
-    cs_epilogue_row_generic (acc[i], c + i * ldc, n, bias != NULL ? bias[i] : 0.0f, ep);
+    {
+      float start_value = bias != NULL ? bias[i] : 0.0f;
+
+      if (wrap == NULL)
+        cs_epilogue_row_generic (acc[i], c + i * ldc, n, start_value, ep);
+      else
+        /* The r-th output row's columns [lo, hi) of the tile. */
+        for (int64_t r = 0, lo = -wrap->first; lo < n; r++, lo += wrap->period)
+          {
+            int64_t from = MAX (lo, 0), hi = MIN (lo + wrap->width, n);
+
+            if (hi > from)
+              cs_epilogue_row_generic (acc[i] + from,
+                                       c + i * ldc + (from - r * (wrap->period - wrap->width)),
+                                       (int) (hi - from), start_value, ep);
+          }
+    }
 }

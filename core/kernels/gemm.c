@@ -232,7 +232,7 @@ gemm_task (const GemmTasks *tasks, int64_t task, int thread)
             a = packed_a + (i - m0) * k, a_stride = h;
 
           kernels->gemm (k, a, a_stride, b, NULL, ldb, gemm->c + i * gemm->ldc + j,
-                         gemm->ldc, h, w, NULL, &tasks->ep);
+                         gemm->ldc, h, w, NULL, &tasks->ep, NULL);
         }
     }
   if (!tasks->act_done)

@@ -34,19 +34,32 @@ typedef struct
   float    lo, hi;
 } CsEpilogue;
 
+/* Where a tile's columns land when they run across the rows of an output
+ * plane, as a convolution's "wide" columns do (convolution.c): tile
+ * column j is column (first + j) mod period of the r-th row after the
+ * tile's own, r = (first + j) / period; it is stored at c + j − r·(period
+ * − width) when that column is < width, and dropped otherwise. */
+typedef struct
+{
+  int64_t first;
+  int64_t period;
+  int64_t width;
+} CsColumnWrap;
+
 /* The GEMM micro-kernel: an m × n tile of C (m ≤ mr, n ≤ nr, row stride
  * ldc) from
  *   A: a[p·a_stride + i] for row i < m, depth p < depth (a packed panel);
  *   B: row p is b + (koff != NULL ? koff[p] : p·ldb), of which the first
  *      n floats are read (an im2col row read in place, a packed panel, or
  *      a row-major matrix);
- * bias (m floats, may be NULL) is used unless ep->accumulate.
+ * bias (m floats, may be NULL) is used unless ep->accumulate; with @wrap
+ * (may be NULL) the columns of each row of C wrap as it says.
  * Each kernel's parameter list is a macro, so the implementations of
  * every instruction set spell it once, here. */
 #define CS_GEMM_MICRO_PARAMS \
   int64_t depth, const float *a, int64_t a_stride, const float *b, \
   const int64_t *koff, int64_t ldb, float *c, int64_t ldc, int m, int n, \
-  const float *bias, const CsEpilogue *ep
+  const float *bias, const CsEpilogue *ep, const CsColumnWrap *wrap
 typedef void (*CsGemmMicro) (CS_GEMM_MICRO_PARAMS);
 
 /* Where a depthwise kernel's window falls on one input plane. */

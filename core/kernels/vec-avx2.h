@@ -73,6 +73,13 @@ vec_store_lanes (float *to, CsLaneMask lanes, CsVec v)
   _mm256_maskstore_ps (to, lanes, v);
 }
 
+/* @under with the lanes of @lanes loaded from @from. */
+CS_VEC_INLINE CsVec
+vec_load_lanes_over (CsVec under, const float *from, CsLaneMask lanes)
+{
+  return _mm256_blendv_ps (under, _mm256_maskload_ps (from, lanes), _mm256_castsi256_ps (lanes));
+}
+
 /* The loads and stores at the edge of a row: masked ones unless @whole
  * says every lane is in, since masked loads and stores are slow on some
  * AVX2 CPUs. */

@@ -66,6 +66,13 @@ vec_store_lanes (float *to, CsLaneMask lanes, CsVec v)
   _mm512_mask_storeu_ps (to, lanes, v);
 }
 
+/* @under with the lanes of @lanes loaded from @from. */
+CS_VEC_INLINE CsVec
+vec_load_lanes_over (CsVec under, const float *from, CsLaneMask lanes)
+{
+  return _mm512_mask_loadu_ps (under, lanes, from);
+}
+
 /* The loads and stores at the edge of a row.  Masked ones cost no more
  * than plain ones here, so @whole, which the AVX2 kernels need, is not
  * looked at. */

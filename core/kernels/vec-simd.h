@@ -39,6 +39,40 @@ vec_epilogue (CsVec sums, CsVec start, CsEpilogueVec ep)
   return v;
 }
 
+/* One row of a tile, its column vectors @low (columns [0, CS_VEC_LANES))
+ * and @high (the next CS_VEC_LANES), through the epilogue into @out when
+ * its columns wrap (kernels.h: CsColumnWrap): a masked load and store
+ * per output row it touches, at out − r·(period − width) for the r-th.
+ * That address may lie before the row; only the unmasked lanes, which
+ * are inside it, are touched. */
+CS_VEC_INLINE void
+vec_store_wrapped (float *out, int n, const CsColumnWrap *wrap, CsVec low, CsVec high,
+                   float start_value, gboolean accumulate, CsEpilogueVec epv)
+{
+  const int64_t skip = wrap->period - wrap->width;
+  CsVec start0 = vec_set1 (start_value), start1 = start0;
+
+  if (accumulate)
+    for (int64_t r = 0, lo = -wrap->first; lo < n; r++, lo += wrap->period)
+      {
+        const int64_t hi = MIN (lo + wrap->width, n);
+
+        start0 = vec_load_lanes_over (start0, out - r * skip, vec_lanes (lo, hi));
+        start1 = vec_load_lanes_over (start1, out - r * skip + CS_VEC_LANES,
+                                      vec_lanes (lo - CS_VEC_LANES, hi - CS_VEC_LANES));
+      }
+  low = vec_epilogue (low, start0, epv);
+  high = vec_epilogue (high, start1, epv);
+  for (int64_t r = 0, lo = -wrap->first; lo < n; r++, lo += wrap->period)
+    {
+      const int64_t hi = MIN (lo + wrap->width, n);
+
+      vec_store_lanes (out - r * skip, vec_lanes (lo, hi), low);
+      vec_store_lanes (out - r * skip + CS_VEC_LANES,
+                       vec_lanes (lo - CS_VEC_LANES, hi - CS_VEC_LANES), high);
+    }
+}
+
 /* TILE (r) with the constant r = @rows, for 1 ≤ @rows ≤ @max_rows ≤ 16:
  * a tile whose row count is a constant keeps its accumulators in
  * registers and drops the unused ones.  Other @rows do nothing. */

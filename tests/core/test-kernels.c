@@ -376,6 +376,96 @@ test_gemm_random (void)
   g_rand_free (rand);
 }
 
+/* The micro-kernel alone, on tiles whose columns wrap onto the rows of an
+ * output plane (CsColumnWrap), with and without accumulation: every
+ * element it should write is checked, and every other one must keep its
+ * sentinel. */
+static void
+test_gemm_wrapped_columns (void)
+{
+  const float sentinel = 1234.5f;
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+      if (kernels == NULL)
+        continue;
+      for (int trial = 0; trial < 300; trial++)
+        {
+          int m = g_rand_int_range (rand, 1, kernels->mr + 1);
+          int n = g_rand_int_range (rand, 1, kernels->nr + 1);
+          int64_t depth = g_rand_int_range (rand, 1, 40);
+          int64_t width = g_rand_int_range (rand, 1, 40);
+          CsColumnWrap wrap = { 0, width + g_rand_int_range (rand, 0, 4), width };
+          gboolean accumulate = g_rand_boolean (rand);
+          const CsActivation *act = &activations[g_rand_int_range (rand, 0, 4)];
+          int64_t rows, ldc;
+          float *a, *b, *bias, *c, *c0;
+          CsEpilogue ep;
+
+          wrap.first = g_rand_int_range (rand, 0, (int) wrap.period);
+          rows = (wrap.first + n - 1) / wrap.period + 1;
+          ldc = rows * width + wrap.period;
+          a = g_new (float, depth * m);
+          b = g_new (float, depth * n);
+          bias = g_new (float, m);
+          c = g_new (float, m * ldc);
+          c0 = g_new (float, m * ldc);
+          fill_random (rand, a, depth * m);
+          fill_random (rand, b, depth * n);
+          fill_random (rand, bias, m);
+          for (int64_t e = 0; e < m * ldc; e++)
+            c0[e] = sentinel;
+          /* Accumulation reads what the plane holds where it writes. */
+          for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+              if ((wrap.first + j) % wrap.period < width)
+                c0[i * ldc + (wrap.first + j) / wrap.period * width
+                   + (wrap.first + j) % wrap.period] = (float) g_rand_double_range (rand, -1, 1);
+          memcpy (c, c0, sizeof (float) * m * ldc);
+          g_assert_true (cs_epilogue_init (&ep, act, 1.0f, accumulate));
+          kernels->gemm (depth, a, m, b, NULL, n, c + wrap.first, ldc, m, n, bias, &ep, &wrap);
+
+          for (int i = 0; i < m; i++)
+            for (int64_t e = 0; e < ldc; e++)
+              {
+                int64_t row = e / width, col = e % width, j = row * wrap.period + col - wrap.first;
+                double sum = 0, magnitude = 0, want;
+                float got = c[i * ldc + e];
+
+                if (row >= rows || j < 0 || j >= n)
+                  {
+                    if (got != sentinel)
+                      g_error ("%s: %d×%d tile wrapping at %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
+                               " from %" G_GINT64_FORMAT ": row %d, element %" G_GINT64_FORMAT
+                               " outside the tile was written", kernels->name, m, n, width,
+                               wrap.period, wrap.first, i, e);
+                    continue;
+                  }
+                for (int64_t p = 0; p < depth; p++)
+                  {
+                    sum += (double) a[p * m + i] * b[p * n + j];
+                    magnitude += fabs ((double) a[p * m + i] * b[p * n + j]);
+                  }
+                want = activate (act, sum + (accumulate ? c0[i * ldc + e] : bias[i]));
+                if (fabs (got - want) > MAX_ERROR * (magnitude + 1 + fabs (want)))
+                  g_error ("%s: %d×%d tile wrapping at %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
+                           " from %" G_GINT64_FORMAT ", accumulate %d: row %d column %d is %g,"
+                           " not %g", kernels->name, m, n, width, wrap.period, wrap.first,
+                           accumulate, i, (int) j, got, want);
+              }
+          g_free (a);
+          g_free (b);
+          g_free (bias);
+          g_free (c);
+          g_free (c0);
+        }
+    }
+  g_rand_free (rand);
+}
+
 /* ---- Dispatch and the Conv op's checks ---- */
 
 static void
@@ -502,6 +592,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/random", test_conv_random);
   g_test_add_func ("/kernels/conv/network-layers", test_conv_network_layers);
   g_test_add_func ("/kernels/gemm/random", test_gemm_random);
+  g_test_add_func ("/kernels/gemm/wrapped-columns", test_gemm_wrapped_columns);
   g_test_add_func ("/kernels/conv/op-errors", test_conv_op_errors);
   g_test_add_func ("/kernels/matmul/broadcast", test_matmul_broadcast);
   return g_test_run ();

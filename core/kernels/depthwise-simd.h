@@ -69,6 +69,44 @@ load_taps (const float *row, int stride, const TapMasks *masks)
   return gather_taps (row, first, stride, masks->lanes);
 }
 
+/* Output rows computed together by interior_rows. */
+#define ROWS 4
+
+/* 3×3 with equal row and column strides @stride and no dilation: output
+ * rows [oh, oh + ROWS) of one channel, all of whose input rows lie in
+ * the plane from @top on.  Each input row's three taps are loaded once
+ * for every output row that reads them, and the ROWS sums are
+ * independent chains of FMAs: one row alone waits on the FMA latency at
+ * every step.  The taps are summed in the order the one-row loop sums
+ * them, so the results are the same to the bit. */
+CS_VEC_INLINE void
+interior_rows (const int stride, const float *plane, int64_t in_w, int64_t top,
+               const CsVec *weight, const TapMasks *kept, CsVec start, CsEpilogueVec epv,
+               gboolean full, CsLaneMask out_lanes, float *out, int64_t out_w)
+{
+  CsVec sum0 = vec_zero (), sum1 = vec_zero (), sum2 = vec_zero (), sum3 = vec_zero ();
+
+#pragma GCC unroll 16
+  for (int q = 0; q < (ROWS - 1) * stride + 3; q++)
+    {
+      const float *row = plane + (top + q) * in_w;
+      const CsVec t0 = load_taps (row, stride, &kept[0]);
+      const CsVec t1 = load_taps (row, stride, &kept[1]);
+      const CsVec t2 = load_taps (row, stride, &kept[2]);
+#define ROW_TAPS(r) \
+      if (q - r * stride >= 0 && q - r * stride < 3) \
+        sum##r = vec_fmadd (weight[(q - r * stride) * 3 + 2], t2, \
+                            vec_fmadd (weight[(q - r * stride) * 3 + 1], t1, \
+                                       vec_fmadd (weight[(q - r * stride) * 3], t0, sum##r)));
+      ROW_TAPS (0) ROW_TAPS (1) ROW_TAPS (2) ROW_TAPS (3)
+#undef ROW_TAPS
+    }
+#define ROW_STORE(r) \
+  vec_store_edge (full, out + r * out_w, out_lanes, vec_epilogue (sum##r, start, epv));
+  ROW_STORE (0) ROW_STORE (1) ROW_STORE (2) ROW_STORE (3)
+#undef ROW_STORE
+}
+
 /* @fixed: the kernel size when it is a constant (3), else 0; @stride
  * likewise for the column stride. */
 CS_VEC_INLINE void
@@ -107,6 +145,15 @@ planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
           for (int64_t oh = oh0; oh < oh1; oh++)
             {
               CsVec sum = vec_zero ();
+
+              if (fixed == 3 && stride > 0 && sh == stride && dh == 1 && oh + ROWS <= oh1
+                  && oh * sh - pad_top >= 0 && (oh + ROWS - 1) * sh - pad_top + 2 < in_h)
+                {
+                  interior_rows (stride, plane, in_w, oh * sh - pad_top, weight, kept, start,
+                                 epv, full, out_lanes, out + oh * out_w, out_w);
+                  oh += ROWS - 1;
+                  continue;
+                }
 
               for (int kh = 0; kh < kh_n; kh++)
                 {

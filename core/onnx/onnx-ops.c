@@ -395,7 +395,7 @@ static gboolean
 parse_axes (CsOnnxNode *node,
             GError    **error)
 {
-  CsAxesParams *params = node->params = g_new0 (CsAxesParams, 1);
+  CsSqueezeParams *params = node->params = g_new0 (CsSqueezeParams, 1);
   int count;
 
   if (!check_inputs_before (node, 13, 1, error)

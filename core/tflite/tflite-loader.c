@@ -129,7 +129,7 @@ typedef struct
   int           type;       /* TensorType */
   CsShape       shape;      /* as the file states it: NHWC for images */
   const guint8 *data;       /* constant bytes, NULL for activations */
-  CsTflQuant    quant;
+  CsTfliteTensorQuant    quant;
   int           value;      /* the graph value holding it, -1 until made */
   int           alias;      /* a DEQUANTIZE of a constant: that constant, else -1 */
 } Tensor;
@@ -517,7 +517,7 @@ tensor_is_quantized (const Tensor *t)
 /* The tensor's constant data as float32 in the file's layout, dequantized
  * through @quant (the tensor's own when NULL); newly allocated. */
 static float *
-tensor_floats (Loader *L, const Tensor *t, const CsTflQuant *quant, GError **error)
+tensor_floats (Loader *L, const Tensor *t, const CsTfliteTensorQuant *quant, GError **error)
 {
   const Tensor *source = t->alias >= 0 ? &L->tensors[t->alias] : t;
   const char *reason = NULL;
@@ -841,7 +841,7 @@ make_window (Loader *L, CsWindow *window, guint8 padding, int kernel_h, int kern
  * input scale × weight scale, zero point 0. */
 static gboolean
 bias_quant (Loader *L, const Tensor *input, const Tensor *weights, const Tensor *bias,
-            CsTflQuant *quant, GError **error)
+            CsTfliteTensorQuant *quant, GError **error)
 {
   if (bias->type != CS_TFL_INT32 || tensor_is_quantized (bias))
     return TRUE;
@@ -864,7 +864,7 @@ static gboolean
 bias_value (Loader *L, const Tensor *input, const Tensor *weights, int64_t n,
             int *value, GError **error)
 {
-  CsTflQuant quant = { 0 };
+  CsTfliteTensorQuant quant = { 0 };
   Tensor *bias;
   float *data;
   CsShape shape = { 1, { n } };
@@ -881,7 +881,7 @@ bias_value (Loader *L, const Tensor *input, const Tensor *weights, int64_t n,
   if (!bias_quant (L, input, weights, bias, &quant, error))
     return FALSE;
   data = tensor_floats (L, bias, quant.n > 0 ? &quant : NULL, error);
-  cs_tfl_quant_clear (&quant);
+  cs_tflite_tensor_quant_clear (&quant);
   if (data == NULL)
     return FALSE;
   *value = constant_value (L, bias->name, data, &shape);
@@ -1445,7 +1445,7 @@ needs_fake_quantize (Loader *L, const OperatorInfo *info)
       t = &L->tensors[index];
       /* Only data inputs count: shapes, paddings and axes are INT32. */
       if (t->parsed && t->type != CS_TFL_INT32 && t->type != CS_TFL_INT64
-          && (t->type != L->out->type || !cs_tfl_quant_equal (&t->quant, &L->out->quant)))
+          && (t->type != L->out->type || !cs_tflite_tensor_quant_equal (&t->quant, &L->out->quant)))
         return TRUE;
     }
   return FALSE;
@@ -1574,7 +1574,7 @@ make_inputs (Loader *L, const CsFbTable *subgraph, const CsLoadOptions *options,
     {
       Tensor *t = get_tensor (L, cs_fb_vec_i32 (&L->fb, &inputs, i), error);
       const CsTensor *bound = NULL;
-      CsTfliteQuant q = { 0.0f, 0, 0, 0 };
+      CsQuantization q = { 0.0f, 0, 0, 0 };
       CsShape shape;
       void *constant = NULL;
 
@@ -1592,7 +1592,7 @@ make_inputs (Loader *L, const CsFbTable *subgraph, const CsLoadOptions *options,
             return loader_error (L, error, CS_ERROR_UNSUPPORTED,
                                  "input '%s' (%s) lacks a per-tensor quantization",
                                  t->name, cs_tfl_type_name (t->type));
-          q = (CsTfliteQuant) { t->quant.scale[0], t->quant.zero_point[0],
+          q = (CsQuantization) { t->quant.scale[0], t->quant.zero_point[0],
                                 t->type == CS_TFL_UINT8 ? 0 : -128,
                                 t->type == CS_TFL_UINT8 ? 255 : 127 };
         }
@@ -1701,7 +1701,7 @@ loader_clear (Loader *L)
     {
       g_free (L->tensors[i].name);
       g_free (L->tensors[i].short_name);
-      cs_tfl_quant_clear (&L->tensors[i].quant);
+      cs_tflite_tensor_quant_clear (&L->tensors[i].quant);
     }
   g_free (L->tensors);
   g_free (L->opcodes);
@@ -1719,11 +1719,11 @@ cs_tflite_load_full (const guint8         *data,
                      const char           *source,
                      const CsLoadOptions  *options,
                      char               ***labels_out,
-                     CsTfliteQuant       **input_quant_out,
+                     CsQuantization      **input_quant_out,
                      GError              **error)
 {
   Loader L = { 0 };
-  GArray *input_quant = g_array_new (FALSE, FALSE, sizeof (CsTfliteQuant));
+  GArray *input_quant = g_array_new (FALSE, FALSE, sizeof (CsQuantization));
   GError *local_error = NULL;
 
   if (labels_out != NULL)
@@ -1751,7 +1751,7 @@ cs_tflite_load_full (const guint8         *data,
   if (labels_out != NULL)
     *labels_out = cs_tflite_find_labels (data, size);
   if (input_quant_out != NULL)
-    *input_quant_out = (CsTfliteQuant *) g_array_free (input_quant, FALSE);
+    *input_quant_out = (CsQuantization *) g_array_free (input_quant, FALSE);
   else
     g_array_unref (input_quant);
   return L.graph;

@@ -13,7 +13,7 @@
 #include "../ops/op-common.h"
 
 void
-cs_tfl_quant_clear (CsTflQuant *quant)
+cs_tflite_tensor_quant_clear (CsTfliteTensorQuant *quant)
 {
   g_clear_pointer (&quant->scale, g_free);
   g_clear_pointer (&quant->zero_point, g_free);
@@ -21,7 +21,7 @@ cs_tfl_quant_clear (CsTflQuant *quant)
 }
 
 gboolean
-cs_tfl_quant_equal (const CsTflQuant *a, const CsTflQuant *b)
+cs_tflite_tensor_quant_equal (const CsTfliteTensorQuant *a, const CsTfliteTensorQuant *b)
 {
   if (a->n != b->n)
     return FALSE;
@@ -193,7 +193,7 @@ gboolean
 cs_tfl_dequantize (const guint8     *raw,
                    int               type,
                    const CsShape    *shape,
-                   const CsTflQuant *quant,
+                   const CsTfliteTensorQuant *quant,
                    float            *out,
                    const char      **reason)
 {
@@ -239,7 +239,7 @@ cs_tfl_dequantize (const guint8     *raw,
 
 gboolean
 cs_fake_quant_params (int                type,
-                      const CsTflQuant  *quant,
+                      const CsTfliteTensorQuant  *quant,
                       CsFakeQuantParams *params,
                       const char       **reason)
 {

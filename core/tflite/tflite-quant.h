@@ -33,10 +33,10 @@ typedef struct
   float   *scale;        /* owned, n entries */
   int64_t *zero_point;   /* owned, n entries */
   int      dimension;
-} CsTflQuant;
+} CsTfliteTensorQuant;
 
-void        cs_tfl_quant_clear    (CsTflQuant *quant);
-gboolean    cs_tfl_quant_equal    (const CsTflQuant *a, const CsTflQuant *b);
+void        cs_tflite_tensor_quant_clear    (CsTfliteTensorQuant *quant);
+gboolean    cs_tflite_tensor_quant_equal    (const CsTfliteTensorQuant *a, const CsTfliteTensorQuant *b);
 
 /* Bytes per element of @type, 0 for types the importer cannot read. */
 size_t      cs_tfl_type_size      (int type);
@@ -51,7 +51,7 @@ gboolean    cs_tfl_type_is_quantizable (int type);
 gboolean    cs_tfl_dequantize     (const guint8     *raw,
                                    int               type,
                                    const CsShape    *shape,
-                                   const CsTflQuant *quant,
+                                   const CsTfliteTensorQuant *quant,
                                    float            *out,
                                    const char      **reason);
 
@@ -67,7 +67,7 @@ typedef struct
 /* Fills @params for tensors of @type quantized by @quant (per tensor,
  * positive finite scale).  Returns FALSE with a reason otherwise. */
 gboolean    cs_fake_quant_params  (int                type,
-                                   const CsTflQuant  *quant,
+                                   const CsTfliteTensorQuant  *quant,
                                    CsFakeQuantParams *params,
                                    const char       **reason);
 

@@ -825,7 +825,7 @@ test_dequantize_tables (void)
         const CsTfliteTensorQuant quant = { per_channel ? CHANNELS : 1, scale, zero_point, 1 };
         const char *reason = NULL;
 
-        g_assert_true (cs_tfl_dequantize (raw, types[t], &shape, &quant, out, &reason));
+        g_assert_true (cs_tflite_dequantize (raw, types[t], &shape, &quant, out, &reason));
         for (int i = 0; i < CHANNELS * RUN; i++)
           {
             const int c = per_channel ? i % CHANNELS : 0;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * onnx-node.c — the error every part of the importer reports a node's
- * problem with, kept apart so that the loader, the attribute readers and
- * the op table each depend on it and none on another's file.
+ * problem with.  It lives apart from the loader so that the attribute
+ * readers and the op table, which the loader calls, never call back
+ * into it.
  */
 #include "onnx-node.h"
 

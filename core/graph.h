@@ -14,11 +14,11 @@
 #define CS_GRAPH_H
 
 #include "convscope.h"
+#include "threadpool.h"
 
 G_BEGIN_DECLS
 
-typedef struct _CsThreadPool CsThreadPool;
-typedef struct _CsOpClass    CsOpClass;
+typedef struct _CsOpClass CsOpClass;
 
 typedef struct
 {
@@ -208,24 +208,8 @@ cs_exec_out (const CsExec *exec, const CsNode *node, int i)
 
 /* Applies @act to @n floats in place (activation.c). */
 void cs_activation_apply (const CsActivation *act, float *data, int64_t n);
-/* The scalar form, for kernels that fuse it into their epilogue. */
+/* The scalar form. */
 float cs_activation_scalar (const CsActivation *act, float x);
-
-/* ---- Threads (threadpool.c) ---- */
-
-typedef void (*CsRangeFunc) (void *user, int64_t begin, int64_t end, int thread);
-
-CsThreadPool *cs_thread_pool_new       (int n_threads);
-void          cs_thread_pool_free      (CsThreadPool *pool);
-int           cs_thread_pool_n_threads (const CsThreadPool *pool);
-/* Splits [0, n) into chunks of at least @grain and runs @func on them over
- * all threads, returning when every chunk is done.  @pool NULL runs
- * serially on the calling thread as thread 0. */
-void          cs_parallel_for          (CsThreadPool *pool,
-                                        int64_t       n,
-                                        int64_t       grain,
-                                        CsRangeFunc   func,
-                                        void         *user);
 
 G_END_DECLS
 

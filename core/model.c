@@ -17,27 +17,6 @@ is_tflite (const guint8 *data, gsize size)
   return size >= 8 && memcmp (data + 4, "TFL3", 4) == 0;
 }
 
-/* The importer's graph, with the quantization of the inputs in the public
- * form (*@input_quant_out, one per graph input, for g_free). */
-static CsGraph *
-load_tflite (const guint8 *data, gsize size, const char *name,
-             const CsLoadOptions *options, char ***labels_out,
-             CsQuantization **input_quant_out, GError **error)
-{
-  CsTfliteQuant *quant = NULL;
-  CsGraph *graph = cs_tflite_load_full (data, size, name, options, labels_out,
-                                        &quant, error);
-
-  if (graph == NULL)
-    return NULL;
-  *input_quant_out = g_new0 (CsQuantization, MAX (graph->inputs->len, 1));
-  for (guint i = 0; i < graph->inputs->len; i++)
-    (*input_quant_out)[i] = (CsQuantization) { quant[i].scale, quant[i].zero_point,
-                                               quant[i].qmin, quant[i].qmax };
-  g_free (quant);
-  return graph;
-}
-
 /* A size in input pixels along H and W. */
 typedef struct
 {
@@ -169,7 +148,8 @@ cs_model_load_memory (const void          *data,
   if (is_tflite (data, size))
     {
       format = CS_FORMAT_TFLITE;
-      graph = load_tflite (data, size, name, options, &labels, &input_quant, error);
+      graph = cs_tflite_load_full (data, size, name, options, &labels, &input_quant,
+                                    error);
     }
   else
     {

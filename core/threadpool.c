@@ -9,7 +9,7 @@
  * OS has not scheduled (the machine is busy with something else) simply
  * takes no chunk, and never holds a loop up.
  */
-#include "graph.h"
+#include "threadpool.h"
 
 #include <stdatomic.h>
 

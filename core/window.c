@@ -3,11 +3,13 @@
  * window.c — the output-size arithmetic of sliding windows (convolution
  * and pooling): out = ⌊(in − k + p_begin + p_end) / s⌋ + 1 with the
  * dilated kernel k = d·(k − 1) + 1, the ceil_mode variant, and how SAME
- * and VALID auto-padding turn into explicit pads.  It is the one place
- * this rule lives, used by the ops to size their outputs and by the model
- * description to write the rule out with a layer's numbers.
+ * and VALID auto-padding turn into explicit pads, used by the ops to size
+ * their outputs and by the model description to write the rule out with
+ * a layer's numbers.  The rule itself lives with the convolution kernels
+ * (cs_conv_output_size), which check every shape against it.
  */
 #include "ops/ops.h"
+#include "kernels/convolution.h"
 
 #include <string.h>
 
@@ -26,19 +28,7 @@ cs_window_output_size (int64_t  in,
                        int      pad_end,
                        gboolean ceil_mode)
 {
-  int64_t span = in + pad_begin + pad_end - dilated_kernel (kernel, dilation);
-  int64_t out;
-
-  if (span < 0 || stride <= 0)
-    return 0;
-  if (!ceil_mode)
-    return span / stride + 1;
-  out = (span + stride - 1) / stride + 1;
-  /* As in PyTorch and ONNX Runtime: the last window must start inside the
-   * input or its leading padding, not in the trailing padding. */
-  if ((out - 1) * stride >= in + pad_begin)
-    out--;
-  return out;
+  return cs_conv_output_size (in, kernel, stride, dilation, pad_begin, pad_end, ceil_mode);
 }
 
 /* Resolves one axis; @axis 0 is H, 1 is W. */

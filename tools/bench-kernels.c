@@ -13,6 +13,7 @@
  * With --model, the cases are that network's convolutions instead (shapes
  * from its layer descriptions), and a total at the end.
  */
+#include "convscope.h"
 #include "kernels/convolution.h"
 
 #include <stdio.h>
@@ -142,7 +143,7 @@ static void
 run_conv (gpointer data)
 {
   Job *job = data;
-  CsActivation relu = { CS_ACT_RELU, 0, 0 };
+  CsFusedActivation relu = { CS_FUSED_RELU, 0, 0 };
 
   cs_conv_plan_run (job->plan, job->x, job->y, &relu, job->pool, job->scratch);
 }

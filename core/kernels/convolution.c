@@ -167,6 +167,32 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   return l->stage_floats <= STAGE_MAX_FLOATS;
 }
 
+G_DEFINE_QUARK (cs-conv-error-quark, cs_conv_error)
+
+int64_t
+cs_conv_output_size (int64_t  in,
+                     int      kernel,
+                     int      stride,
+                     int      dilation,
+                     int      pad_begin,
+                     int      pad_end,
+                     gboolean ceil_mode)
+{
+  int64_t span = in + pad_begin + pad_end - ((int64_t) dilation * (kernel - 1) + 1);
+  int64_t out;
+
+  if (span < 0 || stride <= 0)
+    return 0;
+  if (!ceil_mode)
+    return span / stride + 1;
+  out = (span + stride - 1) / stride + 1;
+  /* As in PyTorch and ONNX Runtime: the last window must start inside the
+   * input or its leading padding, not in the trailing padding. */
+  if ((out - 1) * stride >= in + pad_begin)
+    out--;
+  return out;
+}
+
 gboolean
 cs_conv_shape_check (const CsConvShape *s, GError **error)
 {
@@ -175,7 +201,7 @@ cs_conv_shape_check (const CsConvShape *s, GError **error)
   if (s->groups < 1 || s->in_channels < 1 || s->out_channels < 1
       || s->in_channels % s->groups != 0 || s->out_channels % s->groups != 0)
     {
-      g_set_error (error, CS_ERROR, CS_ERROR_INVALID,
+      g_set_error (error, CS_CONV_ERROR, CS_CONV_ERROR_INVALID,
                    "%" G_GINT64_FORMAT " input and %" G_GINT64_FORMAT
                    " output channels do not split into %d groups",
                    s->in_channels, s->out_channels, s->groups);
@@ -188,11 +214,11 @@ cs_conv_shape_check (const CsConvShape *s, GError **error)
 
       if (s->kernel[axis] < 1 || s->stride[axis] < 1 || s->dilation[axis] < 1
           || s->pads[axis] < 0 || s->pads[axis + 2] < 0 || in < 1 || out < 1
-          || out != cs_window_output_size (in, s->kernel[axis], s->stride[axis],
-                                           s->dilation[axis], s->pads[axis],
-                                           s->pads[axis + 2], FALSE))
+          || out != cs_conv_output_size (in, s->kernel[axis], s->stride[axis],
+                                         s->dilation[axis], s->pads[axis],
+                                         s->pads[axis + 2], FALSE))
         {
-          g_set_error (error, CS_ERROR, CS_ERROR_INVALID,
+          g_set_error (error, CS_CONV_ERROR, CS_CONV_ERROR_INVALID,
                        "the output %s %" G_GINT64_FORMAT " does not follow from the input"
                        " size %" G_GINT64_FORMAT " and the window",
                        axis == 0 ? "height" : "width", out, in);
@@ -201,7 +227,7 @@ cs_conv_shape_check (const CsConvShape *s, GError **error)
     }
   if (s->batch < 0 || !plan_layout (cs_kernels_get (), s, &layout))
     {
-      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
+      g_set_error (error, CS_CONV_ERROR, CS_CONV_ERROR_TOO_LARGE,
                    "the padding or dilation is too large to run");
       return FALSE;
     }
@@ -312,13 +338,13 @@ cs_conv_plan_free (CsConvPlan *plan)
 
 typedef struct
 {
-  const CsConvPlan   *plan;
-  const float        *x;
-  float              *y;
-  const CsActivation *act;
-  CsEpilogue          ep;
-  gboolean            act_done;   /* the kernels apply act */
-  void              **scratch;
+  const CsConvPlan        *plan;
+  const float             *x;
+  float                   *y;
+  const CsFusedActivation *act;
+  CsEpilogue               ep;
+  gboolean                 act_done;   /* the kernels apply act */
+  void                   **scratch;
 } ConvRun;
 
 /* dst[x] = src[x·stride] for x < n; stride 2 gets a loop of its own that
@@ -421,8 +447,8 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
     }
   if (!run->act_done)
     for (int64_t i = m0; i < m1; i++)
-      cs_activation_apply (run->act, y_group + i * plane + oh0 * s->out_w,
-                           n_rows * s->out_w);
+      cs_fused_activation_apply (run->act, y_group + i * plane + oh0 * s->out_w,
+                                 n_rows * s->out_w);
 }
 
 /* Every output channel of depthwise groups [g0, g1), output rows
@@ -454,7 +480,8 @@ depthwise_task (const ConvRun *run, int64_t img, int64_t g0, int64_t g1, int64_t
                                 oh0, oh0 + n_rows, &run->ep);
   if (!run->act_done)
     for (int64_t m = 0; m < (g1 - g0) * l->mg; m++)
-      cs_activation_apply (run->act, y + m * out_plane + oh0 * s->out_w, n_rows * s->out_w);
+      cs_fused_activation_apply (run->act, y + m * out_plane + oh0 * s->out_w,
+                                 n_rows * s->out_w);
 }
 
 /* Tasks are (image, group, row chunk, channel block), the channel block
@@ -501,12 +528,12 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
 }
 
 void
-cs_conv_plan_run (const CsConvPlan   *plan,
-                  const float        *x,
-                  float              *y,
-                  const CsActivation *act,
-                  CsThreadPool       *pool,
-                  void              **scratch)
+cs_conv_plan_run (const CsConvPlan        *plan,
+                  const float             *x,
+                  float                   *y,
+                  const CsFusedActivation *act,
+                  CsThreadPool            *pool,
+                  void                   **scratch)
 {
   const Layout *l = &plan->layout;
   int64_t task_macs = l->groups_per_task * l->mc * l->rows * plan->shape.out_w

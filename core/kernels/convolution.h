@@ -27,10 +27,31 @@ typedef struct
 
 typedef struct _CsConvPlan CsConvPlan;
 
+/* Why cs_conv_shape_check refused a shape. */
+#define CS_CONV_ERROR (cs_conv_error_quark ())
+GQuark cs_conv_error_quark (void);
+
+typedef enum
+{
+  CS_CONV_ERROR_INVALID,    /* inconsistent */
+  CS_CONV_ERROR_TOO_LARGE   /* consistent, but its staged block is too large */
+} CsConvError;
+
+/* The output size of a window sliding along one axis:
+ * ⌊(in + pad_begin + pad_end − dk) / stride⌋ + 1, dk = dilation·(kernel − 1)
+ * + 1, rounded up instead with @ceil_mode (the last window still starting
+ * inside the input or its leading padding); 0 when no window fits. */
+int64_t     cs_conv_output_size   (int64_t            in,
+                                   int                kernel,
+                                   int                stride,
+                                   int                dilation,
+                                   int                pad_begin,
+                                   int                pad_end,
+                                   gboolean           ceil_mode);
 /* Whether @shape is consistent (the output size follows from the rest,
  * channels divide into groups) and small enough to stage; sets @error
- * (CS_ERROR_INVALID or CS_ERROR_UNSUPPORTED, message without a prefix
- * naming the node) otherwise. */
+ * (CS_CONV_ERROR domain, message without a prefix naming the node)
+ * otherwise. */
 gboolean    cs_conv_shape_check   (const CsConvShape *shape,
                                    GError           **error);
 /* Per-thread scratch a plan for @shape on @kernels needs; @shape must
@@ -55,12 +76,12 @@ CsConvPlan *cs_conv_plan_new_taking (const CsKernels   *kernels,
 void        cs_conv_plan_free     (CsConvPlan *plan);
 /* y = act (conv (x) + bias) over @pool (NULL: serially); @scratch holds
  * one buffer of cs_conv_scratch_bytes per thread; @act may be NULL. */
-void        cs_conv_plan_run      (const CsConvPlan   *plan,
-                                   const float        *x,
-                                   float              *y,
-                                   const CsActivation *act,
-                                   CsThreadPool       *pool,
-                                   void              **scratch);
+void        cs_conv_plan_run      (const CsConvPlan        *plan,
+                                   const float             *x,
+                                   float                   *y,
+                                   const CsFusedActivation *act,
+                                   CsThreadPool            *pool,
+                                   void                   **scratch);
 
 G_END_DECLS
 

@@ -14,8 +14,6 @@
  */
 #include "gemm.h"
 
-#include <math.h>
-
 /* Floats of A (mc × k) and of B (k × nc) a task keeps in cache. */
 #define A_BLOCK_FLOATS (128 * 1024)
 #define B_BLOCK_FLOATS (64 * 1024)
@@ -25,37 +23,6 @@
 #define MIN_PARALLEL_MACS (256 * 1024)
 /* Columns per task of the dot kernel. */
 #define DOT_COLUMNS 64
-
-gboolean
-cs_epilogue_init (CsEpilogue         *ep,
-                  const CsActivation *act,
-                  float               alpha,
-                  gboolean            accumulate)
-{
-  *ep = (CsEpilogue) { alpha, accumulate, FALSE, 0.0f, FALSE, -INFINITY, INFINITY };
-  if (act == NULL)
-    return TRUE;
-  switch (act->kind)
-    {
-    case CS_ACT_NONE:
-      return TRUE;
-    case CS_ACT_RELU:
-      ep->clamp = TRUE;
-      ep->lo = 0.0f;
-      return TRUE;
-    case CS_ACT_CLIP:
-      ep->clamp = TRUE;
-      ep->lo = act->alpha;
-      ep->hi = act->beta;
-      return TRUE;
-    case CS_ACT_LEAKY_RELU:
-      ep->leaky = TRUE;
-      ep->slope = act->alpha;
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
 
 void
 cs_pack_a (const CsKernels *kernels,
@@ -237,7 +204,7 @@ gemm_task (const GemmTasks *tasks, int64_t task, int thread)
     }
   if (!tasks->act_done)
     for (int64_t i = m0; i < m1; i++)
-      cs_activation_apply (gemm->act, gemm->c + i * gemm->ldc + n0, n1 - n0);
+      cs_fused_activation_apply (gemm->act, gemm->c + i * gemm->ldc + n0, n1 - n0);
 }
 
 static void
@@ -260,7 +227,7 @@ dot_range (void *user, int64_t begin, int64_t end, int thread)
                       (int) (n1 - n0), gemm->c + n0, gemm->ldc, &tasks->ep);
   if (!tasks->act_done)
     for (int64_t i = 0; i < gemm->m; i++)
-      cs_activation_apply (gemm->act, gemm->c + i * gemm->ldc + n0, n1 - n0);
+      cs_fused_activation_apply (gemm->act, gemm->c + i * gemm->ldc + n0, n1 - n0);
 }
 
 void

@@ -1,26 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * gemm.h — matrix products on a kernel table (kernels.h): packing operands
- * into the micro-kernel's panels, turning a fused activation into the
- * kernels' epilogue, and the threaded GEMM the dense ops (Gemm, MatMul)
- * run on.  Convolution has its own driver (convolution.h) on the same
+ * into the micro-kernel's panels, and the threaded GEMM the dense ops
+ * (Gemm, MatMul) run on, with its fused activation (epilogue.h).
+ * Convolution has its own driver (convolution.h) on the same
  * micro-kernel.
  */
 #ifndef CS_GEMM_H
 #define CS_GEMM_H
 
-#include "kernels.h"
-#include "../graph.h"
+#include "epilogue.h"
+#include "../threadpool.h"
 
 G_BEGIN_DECLS
-
-/* Fills @ep for @act (NULL: none).  Returns FALSE when the kernels cannot
- * apply @act themselves: the caller then applies it with
- * cs_activation_apply to what was stored. */
-gboolean cs_epilogue_init (CsEpilogue         *ep,
-                           const CsActivation *act,
-                           float               alpha,
-                           gboolean            accumulate);
 
 /* Packs a @rows × @depth matrix (element (r, p) at src[r·row_stride +
  * p·col_stride]) into A panels: panel q holds rows [q·mr, q·mr + h), h =
@@ -57,18 +49,18 @@ typedef struct
 } CsMatrix;
 
 /* C = alpha · A·B (+ C when accumulate), then act; A is m × k, B k × n,
- * C m × n with row stride ldc.  Borrows every pointer. */
+ * C m × n with row stride ldc; act may be NULL.  Borrows every pointer. */
 typedef struct
 {
-  const CsKernels    *kernels;
-  int64_t             m, n, k;
-  CsMatrix            a;
-  CsMatrix            b;
-  float              *c;
-  int64_t             ldc;
-  float               alpha;
-  gboolean            accumulate;
-  const CsActivation *act;
+  const CsKernels         *kernels;
+  int64_t                  m, n, k;
+  CsMatrix                 a;
+  CsMatrix                 b;
+  float                   *c;
+  int64_t                  ldc;
+  float                    alpha;
+  gboolean                 accumulate;
+  const CsFusedActivation *act;
 } CsGemm;
 
 /* Whether packing @gemm's B (not packed yet) at load speeds it up; not

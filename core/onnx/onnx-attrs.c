@@ -5,7 +5,7 @@
  * a wrong type, an out-of-range value or too many values is an error
  * naming the node, the op and the attribute.
  */
-#include "onnx-private.h"
+#include "onnx-attrs.h"
 
 #include <inttypes.h>
 #include <string.h>

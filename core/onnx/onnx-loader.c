@@ -8,34 +8,21 @@
  * weight buffers move from it into constants the graph owns.  Shape
  * inference and the other passes are left to the caller (model.c).
  */
-#include "onnx-private.h"
+#include "onnx-attrs.h"
+#include "onnx-ops.h"
+#include "onnx-tensor.h"
+#include "onnx-wire.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
 
-gboolean
-cs_onnx_node_error (GError          **error,
-                    CsErrorCode       code,
-                    const CsOnnxNode *node,
-                    const char       *format,
-                    ...)
+/* Index of the value called @name, or -1. */
+static int
+find_value (const CsOnnxImport *imp,
+            const char         *name)
 {
-  va_list args;
-
-  va_start (args, format);
-  g_autofree char *message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, CS_ERROR, code, "%s: node '%s' (%s): %s",
-               node->ctx->source, node->name, node->op, message);
-  return FALSE;
-}
-
-int
-cs_onnx_find_value (const CsOnnxContext *ctx,
-                    const char          *name)
-{
-  return GPOINTER_TO_INT (g_hash_table_lookup (ctx->values, name)) - 1;
+  return GPOINTER_TO_INT (g_hash_table_lookup (imp->values, name)) - 1;
 }
 
 static gboolean
@@ -47,33 +34,33 @@ is_empty (const char *name)
 /* Makes @index findable as @name, which must be new: ONNX values are
  * assigned once.  @name is borrowed from the protobuf. */
 static gboolean
-register_value (CsOnnxContext *ctx,
+register_value (CsOnnxImport  *imp,
                 const char    *name,
                 int            index,
                 GError       **error)
 {
-  if (g_hash_table_contains (ctx->values, name))
+  if (g_hash_table_contains (imp->values, name))
     {
       g_set_error (error, CS_ERROR, CS_ERROR_INVALID,
-                   "%s: value '%s' is defined more than once", ctx->source, name);
+                   "%s: value '%s' is defined more than once", imp->source, name);
       return FALSE;
     }
-  g_hash_table_insert (ctx->values, (gpointer) name, GINT_TO_POINTER (index + 1));
+  g_hash_table_insert (imp->values, (gpointer) name, GINT_TO_POINTER (index + 1));
   return TRUE;
 }
 
 /* Adds a constant value, taking over @data. */
 static gboolean
-add_constant (CsOnnxContext *ctx,
+add_constant (CsOnnxImport  *imp,
               const char    *name,
               CsDType        dtype,
               const CsShape *shape,
               void          *data,
               GError       **error)
 {
-  int index = cs_graph_add_value (ctx->graph, name, dtype, shape, data);
+  int index = cs_graph_add_value (imp->graph, name, dtype, shape, data);
 
-  return register_value (ctx, name, index, error);
+  return register_value (imp, name, index, error);
 }
 
 /* ---- Graph inputs ---- */
@@ -94,7 +81,7 @@ dtype_label (CsDType dtype)
 /* The dtype and shape a graph input declares; unknown dims become
  * @free_dim. */
 static gboolean
-read_declared_type (const CsOnnxContext         *ctx,
+read_declared_type (const CsOnnxImport          *imp,
                     const Onnx__ValueInfoProto  *info,
                     int64_t                      free_dim,
                     DeclaredType                *declared,
@@ -106,7 +93,7 @@ read_declared_type (const CsOnnxContext         *ctx,
       || type->tensor_type == NULL)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                   "%s: graph input '%s' is not a tensor", ctx->source, info->name);
+                   "%s: graph input '%s' is not a tensor", imp->source, info->name);
       return FALSE;
     }
 
@@ -120,7 +107,7 @@ read_declared_type (const CsOnnxContext         *ctx,
     {
       g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
                    "%s: graph input '%s' has data type %s; only FLOAT and INT64 are supported",
-                   ctx->source, info->name, cs_onnx_dtype_name (elem_type));
+                   imp->source, info->name, cs_onnx_dtype_name (elem_type));
       return FALSE;
     }
 
@@ -132,7 +119,7 @@ read_declared_type (const CsOnnxContext         *ctx,
     {
       g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
                    "%s: graph input '%s' has %zu dimensions; at most %d are supported",
-                   ctx->source, info->name, tensor->shape->n_dim, CS_MAX_RANK);
+                   imp->source, info->name, tensor->shape->n_dim, CS_MAX_RANK);
       return FALSE;
     }
   declared->shape.rank = (int) tensor->shape->n_dim;
@@ -145,7 +132,7 @@ read_declared_type (const CsOnnxContext         *ctx,
 
   g_autofree char *what = g_strdup_printf ("graph input '%s'", info->name);
   return cs_onnx_shape_check (&declared->shape, cs_dtype_size (declared->dtype),
-                              ctx->source, what, error);
+                              imp->source, what, error);
 }
 
 static const CsTensor *
@@ -165,7 +152,7 @@ find_binding (const CsLoadOptions *options,
 /* Freezes graph input @info as a copy of the caller's @tensor, which must
  * match what the input declares. */
 static gboolean
-bind_input (CsOnnxContext              *ctx,
+bind_input (CsOnnxImport               *imp,
             const Onnx__ValueInfoProto *info,
             const DeclaredType         *declared,
             const CsTensor             *tensor,
@@ -187,31 +174,31 @@ bind_input (CsOnnxContext              *ctx,
       g_autofree char *wanted = cs_shape_to_string (&declared->shape);
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
                    "%s: the tensor bound to graph input '%s' is %s %s; the input is %s %s",
-                   ctx->source, info->name, dtype_label (tensor->dtype), given,
+                   imp->source, info->name, dtype_label (tensor->dtype), given,
                    dtype_label (declared->dtype), declared->has_shape ? wanted : "of any shape");
       return FALSE;
     }
 
   g_autofree char *what = g_strdup_printf ("the tensor bound to graph input '%s'", info->name);
   size_t elem_size = cs_dtype_size (tensor->dtype);
-  if (!cs_onnx_shape_check (&tensor->shape, elem_size, ctx->source, what, error))
+  if (!cs_onnx_shape_check (&tensor->shape, elem_size, imp->source, what, error))
     return FALSE;
   size_t numel = (size_t) cs_shape_numel (&tensor->shape);
   if (tensor->data == NULL && numel > 0)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s: %s has no data", ctx->source, what);
+                   "%s: %s has no data", imp->source, what);
       return FALSE;
     }
 
   void *data = g_malloc0 (MAX (numel, 1) * elem_size);
   if (numel > 0)
     memcpy (data, tensor->data, numel * elem_size);
-  return add_constant (ctx, info->name, tensor->dtype, &tensor->shape, data, error);
+  return add_constant (imp, info->name, tensor->dtype, &tensor->shape, data, error);
 }
 
 static gboolean
-add_graph_inputs (CsOnnxContext            *ctx,
+add_graph_inputs (CsOnnxImport             *imp,
                   const Onnx__GraphProto   *graph,
                   const CsLoadOptions      *options,
                   GError                  **error)
@@ -233,20 +220,20 @@ add_graph_inputs (CsOnnxContext            *ctx,
       if (is_empty (info->name))
         {
           g_set_error (error, CS_ERROR, CS_ERROR_INVALID,
-                       "%s: graph input %zu has no name", ctx->source, i);
+                       "%s: graph input %zu has no name", imp->source, i);
           return FALSE;
         }
       const CsTensor *binding = find_binding (options, info->name, &bind_index);
       /* Older files list every initializer among the inputs too. */
       if (binding == NULL && g_hash_table_contains (initializers, info->name))
         continue;
-      if (!read_declared_type (ctx, info, free_dim, &declared, error))
+      if (!read_declared_type (imp, info, free_dim, &declared, error))
         return FALSE;
 
       if (binding != NULL)
         {
           bound[bind_index] = TRUE;
-          if (!bind_input (ctx, info, &declared, binding, error))
+          if (!bind_input (imp, info, &declared, binding, error))
             return FALSE;
           continue;
         }
@@ -255,21 +242,21 @@ add_graph_inputs (CsOnnxContext            *ctx,
           g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
                        "%s: graph input '%s' has data type %s; only FLOAT inputs can be fed "
                        "at run time, others must be bound to constants",
-                       ctx->source, info->name, dtype_label (declared.dtype));
+                       imp->source, info->name, dtype_label (declared.dtype));
           return FALSE;
         }
       if (!declared.has_shape)
         {
           g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                       "%s: graph input '%s' declares no shape", ctx->source, info->name);
+                       "%s: graph input '%s' declares no shape", imp->source, info->name);
           return FALSE;
         }
 
-      int index = cs_graph_add_value (ctx->graph, info->name, declared.dtype,
+      int index = cs_graph_add_value (imp->graph, info->name, declared.dtype,
                                       &declared.shape, NULL);
-      cs_graph_value (ctx->graph, index)->is_input = TRUE;
-      g_array_append_val (ctx->graph->inputs, index);
-      if (!register_value (ctx, info->name, index, error))
+      cs_graph_value (imp->graph, index)->is_input = TRUE;
+      g_array_append_val (imp->graph->inputs, index);
+      if (!register_value (imp, info->name, index, error))
         return FALSE;
     }
 
@@ -277,7 +264,7 @@ add_graph_inputs (CsOnnxContext            *ctx,
     if (!bound[i])
       {
         g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                     "%s: there is no graph input '%s' to bind", ctx->source,
+                     "%s: there is no graph input '%s' to bind", imp->source,
                      options->bind[i].name != NULL ? options->bind[i].name : "(null)");
         return FALSE;
       }
@@ -286,7 +273,7 @@ add_graph_inputs (CsOnnxContext            *ctx,
 
 /* Weight buffers move from @graph's raw_data into the constants. */
 static gboolean
-add_initializers (CsOnnxContext        *ctx,
+add_initializers (CsOnnxImport         *imp,
                   Onnx__GraphProto     *graph,
                   const CsLoadOptions  *options,
                   GError              **error)
@@ -296,7 +283,7 @@ add_initializers (CsOnnxContext        *ctx,
   if (graph->n_sparse_initializer > 0)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                   "%s: sparse initializers are not supported", ctx->source);
+                   "%s: sparse initializers are not supported", imp->source);
       return FALSE;
     }
 
@@ -310,7 +297,7 @@ add_initializers (CsOnnxContext        *ctx,
       if (is_empty (tensor->name))
         {
           g_set_error (error, CS_ERROR, CS_ERROR_INVALID,
-                       "%s: initializer %zu has no name", ctx->source, i);
+                       "%s: initializer %zu has no name", imp->source, i);
           return FALSE;
         }
       /* A tensor the caller bound to this name overrides the file's. */
@@ -318,8 +305,8 @@ add_initializers (CsOnnxContext        *ctx,
         continue;
 
       g_autofree char *what = g_strdup_printf ("initializer '%s'", tensor->name);
-      if (!cs_onnx_tensor_take (tensor, ctx->source, what, &dtype, &shape, &data, error)
-          || !add_constant (ctx, tensor->name, dtype, &shape, data, error))
+      if (!cs_onnx_tensor_take (tensor, imp->source, what, &dtype, &shape, &data, error)
+          || !add_constant (imp, tensor->name, dtype, &shape, data, error))
         return FALSE;
     }
   return TRUE;
@@ -369,7 +356,7 @@ add_constant_node (CsOnnxNode  *node,
       if (attr->t == NULL)
         return cs_onnx_node_error (error, CS_ERROR_INVALID, node,
                                    "attribute 'value' holds no tensor");
-      if (!cs_onnx_tensor_convert (attr->t, node->ctx->source, what, &dtype, &shape, &data, error))
+      if (!cs_onnx_tensor_convert (attr->t, node->imp->source, what, &dtype, &shape, &data, error))
         return FALSE;
     }
   else if (strcmp (value_name, "value_float") == 0 || strcmp (value_name, "value_int") == 0)
@@ -406,7 +393,7 @@ add_constant_node (CsOnnxNode  *node,
     return cs_onnx_node_error (error, CS_ERROR_UNSUPPORTED, node,
                                "a Constant given as '%s' is not supported", value_name);
 
-  return add_constant (node->ctx, proto->output[0], dtype, &shape, data, error);
+  return add_constant (node->imp, proto->output[0], dtype, &shape, data, error);
 }
 
 static void
@@ -455,7 +442,7 @@ resolve_inputs (CsOnnxNode     *node,
           node->inputs[i] = -1;
           continue;
         }
-      node->inputs[i] = cs_onnx_find_value (node->ctx, proto->input[i]);
+      node->inputs[i] = find_value (node->imp, proto->input[i]);
       if (node->inputs[i] < 0)
         return cs_onnx_node_error (error, CS_ERROR_INVALID, node,
                                    "input '%s' is not defined before this node",
@@ -478,7 +465,7 @@ check_extra_outputs (CsOnnxNode *node,
                                "has %zu outputs; it needs %d",
                                proto->n_output, MAX (node->n_outputs, 1));
   for (size_t i = node->n_outputs; i < proto->n_output; i++)
-    if (!is_empty (proto->output[i]) && g_hash_table_contains (node->ctx->consumed, proto->output[i]))
+    if (!is_empty (proto->output[i]) && g_hash_table_contains (node->imp->consumed, proto->output[i]))
       return cs_onnx_node_error (error, CS_ERROR_UNSUPPORTED, node,
                                  "output %zu ('%s') is not supported", i + 1, proto->output[i]);
   return TRUE;
@@ -496,7 +483,7 @@ add_op_node (CsOnnxNode *node,
     {
       g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
                    "%s: node '%s': op '%s' is not supported",
-                   node->ctx->source, node->name, node->op);
+                   node->imp->source, node->name, node->op);
       return FALSE;
     }
 
@@ -521,27 +508,27 @@ add_op_node (CsOnnxNode *node,
           return cs_onnx_node_error (error, CS_ERROR_INVALID, node,
                                      "output %d has no name", i + 1);
         }
-      outputs[i] = cs_graph_add_value (node->ctx->graph, name, CS_DTYPE_FLOAT32, &unknown, NULL);
-      if (!register_value (node->ctx, name, outputs[i], error))
+      outputs[i] = cs_graph_add_value (node->imp->graph, name, CS_DTYPE_FLOAT32, &unknown, NULL);
+      if (!register_value (node->imp, name, outputs[i], error))
         {
           free_params (op->klass, node->params);
           return FALSE;
         }
     }
 
-  cs_graph_add_node (node->ctx->graph, op->klass, node->name,
+  cs_graph_add_node (node->imp->graph, op->klass, node->name,
                      node->inputs, node->n_inputs, outputs, node->n_outputs, node->params);
   return TRUE;
 }
 
 static gboolean
-add_node (CsOnnxContext         *ctx,
+add_node (CsOnnxImport          *imp,
           const Onnx__NodeProto *proto,
           size_t                 position,
           GError               **error)
 {
   g_autofree char *fallback_name = NULL;
-  CsOnnxNode node = { .ctx = ctx, .proto = proto };
+  CsOnnxNode node = { .imp = imp, .proto = proto };
   gboolean ok;
 
   if (!is_empty (proto->name))
@@ -556,15 +543,15 @@ add_node (CsOnnxContext         *ctx,
     {
       g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
                    "%s: node '%s': op '%s.%s' is not supported",
-                   ctx->source, node.name, proto->domain, node.op);
+                   imp->source, node.name, proto->domain, node.op);
       return FALSE;
     }
 
-  if (ctx->opset == 0)
+  if (imp->opset == 0)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
                    "%s: node '%s' uses the default ONNX domain, which the model does not import",
-                   ctx->source, node.name);
+                   imp->source, node.name);
       return FALSE;
     }
   if (strcmp (node.op, "Constant") == 0)
@@ -576,36 +563,36 @@ add_node (CsOnnxContext         *ctx,
 }
 
 static gboolean
-mark_outputs (CsOnnxContext           *ctx,
+mark_outputs (CsOnnxImport            *imp,
               const Onnx__GraphProto  *graph,
               GError                 **error)
 {
   if (graph->n_output == 0)
     {
-      g_set_error (error, CS_ERROR, CS_ERROR_INVALID, "%s: the graph has no outputs", ctx->source);
+      g_set_error (error, CS_ERROR, CS_ERROR_INVALID, "%s: the graph has no outputs", imp->source);
       return FALSE;
     }
   for (size_t i = 0; i < graph->n_output; i++)
     {
       const char *name = graph->output[i]->name;
-      int index = is_empty (name) ? -1 : cs_onnx_find_value (ctx, name);
+      int index = is_empty (name) ? -1 : find_value (imp, name);
 
       if (index < 0)
         {
           g_set_error (error, CS_ERROR, CS_ERROR_INVALID,
                        "%s: graph output '%s' is not produced by any node",
-                       ctx->source, name != NULL ? name : "");
+                       imp->source, name != NULL ? name : "");
           return FALSE;
         }
-      CsValue *value = cs_graph_value (ctx->graph, index);
+      CsValue *value = cs_graph_value (imp->graph, index);
       if (value->is_output)
         {
           g_set_error (error, CS_ERROR, CS_ERROR_INVALID,
-                       "%s: graph output '%s' is listed twice", ctx->source, name);
+                       "%s: graph output '%s' is listed twice", imp->source, name);
           return FALSE;
         }
       value->is_output = TRUE;
-      g_array_append_val (ctx->graph->outputs, index);
+      g_array_append_val (imp->graph->outputs, index);
     }
   return TRUE;
 }
@@ -628,18 +615,18 @@ collect_consumed (const Onnx__GraphProto *graph)
 }
 
 static gboolean
-build_graph (CsOnnxContext        *ctx,
+build_graph (CsOnnxImport         *imp,
              Onnx__GraphProto     *graph,
              const CsLoadOptions  *options,
              GError              **error)
 {
-  if (!add_graph_inputs (ctx, graph, options, error)
-      || !add_initializers (ctx, graph, options, error))
+  if (!add_graph_inputs (imp, graph, options, error)
+      || !add_initializers (imp, graph, options, error))
     return FALSE;
   for (size_t i = 0; i < graph->n_node; i++)
-    if (!add_node (ctx, graph->node[i], i, error))
+    if (!add_node (imp, graph->node[i], i, error))
       return FALSE;
-  return mark_outputs (ctx, graph, error);
+  return mark_outputs (imp, graph, error);
 }
 
 /* The opset of the default domain; files before IR version 3 had none
@@ -677,7 +664,7 @@ cs_onnx_load (const guint8        *data,
 {
   static const CsLoadOptions no_options = { 0 };
   Onnx__ModelProto *model = NULL;
-  CsOnnxContext ctx = { 0 };
+  CsOnnxImport imp = { 0 };
   gboolean ok;
 
   if (source == NULL)
@@ -701,8 +688,8 @@ cs_onnx_load (const guint8        *data,
       return NULL;
     }
 
-  ctx.source = source;
-  ok = read_opset (model, source, &ctx.opset, error);
+  imp.source = source;
+  ok = read_opset (model, source, &imp.opset, error);
   if (ok && model->graph == NULL)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_FORMAT, "%s: the model has no graph", source);
@@ -710,16 +697,16 @@ cs_onnx_load (const guint8        *data,
     }
   if (ok)
     {
-      ctx.graph = cs_graph_new (source);
-      ctx.values = g_hash_table_new (g_str_hash, g_str_equal);
-      ctx.consumed = collect_consumed (model->graph);
-      ok = build_graph (&ctx, model->graph, options, error);
-      g_hash_table_destroy (ctx.values);
-      g_hash_table_destroy (ctx.consumed);
+      imp.graph = cs_graph_new (source);
+      imp.values = g_hash_table_new (g_str_hash, g_str_equal);
+      imp.consumed = collect_consumed (model->graph);
+      ok = build_graph (&imp, model->graph, options, error);
+      g_hash_table_destroy (imp.values);
+      g_hash_table_destroy (imp.consumed);
     }
 
   onnx__model_proto__free_unpacked (model, &cs_onnx_allocator);
-  if (!ok && ctx.graph != NULL)
-    g_clear_pointer (&ctx.graph, cs_graph_free);
-  return ctx.graph;
+  if (!ok && imp.graph != NULL)
+    g_clear_pointer (&imp.graph, cs_graph_free);
+  return imp.graph;
 }

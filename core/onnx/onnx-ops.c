@@ -7,7 +7,8 @@
  * engine cannot do (1-D/3-D windows, training modes, Pad's wrap mode)
  * is refused here as unsupported, by name.
  */
-#include "onnx-private.h"
+#include "onnx-attrs.h"
+#include "onnx-ops.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -47,7 +48,7 @@ known_rank (const CsOnnxNode *node,
 {
   if (i >= node->n_inputs || node->inputs[i] < 0)
     return -1;
-  const CsValue *value = cs_graph_value (node->ctx->graph, node->inputs[i]);
+  const CsValue *value = cs_graph_value (node->imp->graph, node->inputs[i]);
   return value->is_input || value->constant != NULL ? value->shape.rank : -1;
 }
 
@@ -58,12 +59,12 @@ check_inputs_before (const CsOnnxNode *node,
                      int               max_before,
                      GError          **error)
 {
-  if (node->ctx->opset >= since_opset || node->n_inputs <= max_before)
+  if (node->imp->opset >= since_opset || node->n_inputs <= max_before)
     return TRUE;
   return cs_onnx_node_error (error, CS_ERROR_INVALID, node,
                              "has %d inputs, but before opset %" PRId64 " it takes at most %d "
                              "(the model uses opset %" PRId64 ")",
-                             node->n_inputs, since_opset, max_before, node->ctx->opset);
+                             node->n_inputs, since_opset, max_before, node->imp->opset);
 }
 
 static gboolean
@@ -301,7 +302,7 @@ parse_softmax (CsOnnxNode *node,
                GError    **error)
 {
   CsSoftmaxParams *params = node->params = g_new0 (CsSoftmaxParams, 1);
-  gboolean legacy = node->ctx->opset < 13;
+  gboolean legacy = node->imp->opset < 13;
   int64_t axis;
 
   if (!cs_onnx_attr_int (node, "axis", legacy ? 1 : -1, AXIS_MIN, AXIS_MAX, &axis, error))
@@ -344,7 +345,7 @@ static gboolean
 parse_concat (CsOnnxNode *node,
               GError    **error)
 {
-  if (node->ctx->opset >= 4 && !require_attr (node, "axis", error))
+  if (node->imp->opset >= 4 && !require_attr (node, "axis", error))
     return FALSE;
   return parse_axis (node, 1, error);
 }
@@ -362,7 +363,7 @@ parse_reshape (CsOnnxNode *node,
     return FALSE;
   params->allowzero = allowzero != 0;
 
-  if (node->ctx->opset >= 5)
+  if (node->imp->opset >= 5)
     {
       if (node->n_inputs == 2 && node->inputs[1] >= 0)
         return TRUE;
@@ -386,7 +387,7 @@ parse_reshape (CsOnnxNode *node,
     memcpy (dims, shape_attr->ints, shape_attr->n_ints * sizeof *dims);
   g_autofree char *name = g_strdup_printf ("%s:shape", node->name);
   node->inputs[node->n_inputs++] =
-    cs_graph_add_value (node->ctx->graph, name, CS_DTYPE_INT64, &shape, dims);
+    cs_graph_add_value (node->imp->graph, name, CS_DTYPE_INT64, &shape, dims);
   return TRUE;
 }
 
@@ -394,7 +395,7 @@ static gboolean
 parse_axes (CsOnnxNode *node,
             GError    **error)
 {
-  CsAxesParams *params = node->params = g_new0 (CsAxesParams, 1);
+  CsSqueezeParams *params = node->params = g_new0 (CsSqueezeParams, 1);
   int count;
 
   if (!check_inputs_before (node, 13, 1, error)
@@ -467,7 +468,7 @@ parse_slice (CsOnnxNode *node,
   CsSliceParams *params = node->params = g_new0 (CsSliceParams, 1);
   int n_starts, n_ends, n_axes;
 
-  if (node->ctx->opset >= 10)
+  if (node->imp->opset >= 10)
     {
       if (node->n_inputs < 3 || node->inputs[1] < 0 || node->inputs[2] < 0)
         return cs_onnx_node_error (error, CS_ERROR_INVALID, node,
@@ -511,7 +512,7 @@ parse_pad (CsOnnxNode *node,
                                "mode 'wrap' is not supported");
   params->mode = (CsPadMode) mode;
 
-  if (node->ctx->opset >= 11)
+  if (node->imp->opset >= 11)
     {
       if (node->n_inputs < 2 || node->inputs[1] < 0)
         return cs_onnx_node_error (error, CS_ERROR_INVALID, node,
@@ -519,7 +520,7 @@ parse_pad (CsOnnxNode *node,
       return TRUE;
     }
 
-  const char *pads_name = node->ctx->opset < 2 ? "paddings" : "pads";
+  const char *pads_name = node->imp->opset < 2 ? "paddings" : "pads";
   if (!check_inputs_before (node, 11, 1, error)
       || !require_attr (node, pads_name, error)
       || !cs_onnx_attr_ints (node, pads_name, 2 * CS_MAX_RANK, INT64_MIN, INT64_MAX,
@@ -626,7 +627,7 @@ parse_clip (CsOnnxNode *node,
 
   act->alpha = -INFINITY;
   act->beta = INFINITY;
-  if (node->ctx->opset >= 11)
+  if (node->imp->opset >= 11)
     return TRUE;
   return check_inputs_before (node, 11, 1, error)
          && cs_onnx_attr_float (node, "min", -INFINITY, &act->alpha, error)
@@ -641,7 +642,7 @@ parse_binary (CsOnnxNode *node,
 {
   int64_t broadcast;
 
-  if (node->ctx->opset >= 7)
+  if (node->imp->opset >= 7)
     return TRUE;
   if (!cs_onnx_attr_int (node, "broadcast", 0, 0, 1, &broadcast, error))
     return FALSE;

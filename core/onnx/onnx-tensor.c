@@ -6,7 +6,8 @@
  * refused here with the type named, and the stored element count must
  * match the shape exactly before anything is copied.
  */
-#include "onnx-private.h"
+#include "onnx-tensor.h"
+#include "onnx-wire.h"
 
 #include <inttypes.h>
 #include <string.h>

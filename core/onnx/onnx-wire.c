@@ -5,7 +5,7 @@
  * no depth limit, so a small hostile file of nested graphs or types could
  * exhaust the stack; this walk is iterative per level and bounded in depth.
  */
-#include "onnx-private.h"
+#include "onnx-wire.h"
 
 enum
 {

@@ -3,113 +3,52 @@
  * activation.c — the elementwise activation functions, both as ops of
  * their own (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh)
  * and as the CsActivation that the fuse pass attaches to the op before
- * them, which conv and dense kernels apply in their epilogue.
+ * them.  Both run on the kernels' loops (kernels/epilogue.h), which conv
+ * and dense apply in their epilogue; this file translates a node's
+ * activation into the kernels' form.
  */
 #include "op-common.h"
 
 #include <math.h>
-#include <string.h>
 
-/* Large |x| would overflow exp(−x) in the textbook form; exp of a
- * non-positive argument cannot. */
-static inline float
-sigmoid (float x)
+CsFusedActivation
+cs_activation_fused (const CsActivation *act)
 {
-  float e = expf (-fabsf (x));
-  float r = 1.0f / (1.0f + e);
+  static const CsFusedKind kinds[] = {
+    [CS_ACT_NONE] = CS_FUSED_NONE,
+    [CS_ACT_RELU] = CS_FUSED_RELU,
+    [CS_ACT_CLIP] = CS_FUSED_CLIP,
+    [CS_ACT_LEAKY_RELU] = CS_FUSED_LEAKY_RELU,
+    [CS_ACT_SIGMOID] = CS_FUSED_SIGMOID,
+    [CS_ACT_HARD_SIGMOID] = CS_FUSED_HARD_SIGMOID,
+    [CS_ACT_HARD_SWISH] = CS_FUSED_HARD_SWISH,
+    [CS_ACT_TANH] = CS_FUSED_TANH,
+  };
 
-  return x >= 0.0f ? r : e * r;
-}
-
-static inline float
-hard_sigmoid (float x, float alpha, float beta)
-{
-  return fminf (fmaxf (alpha * x + beta, 0.0f), 1.0f);
-}
-
-float
-cs_activation_scalar (const CsActivation *act, float x)
-{
-  switch (act->kind)
-    {
-    case CS_ACT_NONE:
-      return x;
-    case CS_ACT_RELU:
-      return fmaxf (x, 0.0f);
-    case CS_ACT_CLIP:
-      return fminf (fmaxf (x, act->alpha), act->beta);
-    case CS_ACT_LEAKY_RELU:
-      return x >= 0.0f ? x : act->alpha * x;
-    case CS_ACT_SIGMOID:
-      return sigmoid (x);
-    case CS_ACT_HARD_SIGMOID:
-      return hard_sigmoid (x, act->alpha, act->beta);
-    case CS_ACT_HARD_SWISH:
-      return x * hard_sigmoid (x, 1.0f / 6.0f, 0.5f);
-    case CS_ACT_TANH:
-      return tanhf (x);
-    }
-  return x;
-}
-
-/* One loop per kind, so that the common ones vectorize; @x and @y may be
- * the same array. */
-static void
-activation_map (const CsActivation *act, const float *x, float *y, int64_t n)
-{
-  const float alpha = act->alpha, beta = act->beta;
-
-  switch (act->kind)
-    {
-    case CS_ACT_NONE:
-      if (x != y)
-        memcpy (y, x, (size_t) n * sizeof (float));
-      break;
-    case CS_ACT_RELU:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
-      break;
-    case CS_ACT_CLIP:
-      for (int64_t i = 0; i < n; i++)
-        {
-          float v = x[i] < alpha ? alpha : x[i];
-          y[i] = v > beta ? beta : v;
-        }
-      break;
-    case CS_ACT_LEAKY_RELU:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] >= 0.0f ? x[i] : alpha * x[i];
-      break;
-    case CS_ACT_SIGMOID:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = sigmoid (x[i]);
-      break;
-    case CS_ACT_HARD_SIGMOID:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = hard_sigmoid (x[i], alpha, beta);
-      break;
-    case CS_ACT_HARD_SWISH:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] * hard_sigmoid (x[i], 1.0f / 6.0f, 0.5f);
-      break;
-    case CS_ACT_TANH:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = tanhf (x[i]);
-      break;
-    }
+  return (CsFusedActivation) { kinds[act->kind], act->alpha, act->beta };
 }
 
 void
 cs_activation_apply (const CsActivation *act, float *data, int64_t n)
 {
-  activation_map (act, data, data, n);
+  CsFusedActivation fused = cs_activation_fused (act);
+
+  cs_fused_activation_apply (&fused, data, n);
+}
+
+float
+cs_activation_scalar (const CsActivation *act, float x)
+{
+  CsFusedActivation fused = cs_activation_fused (act);
+
+  return cs_fused_activation_scalar (&fused, x);
 }
 
 typedef struct
 {
-  const CsActivation *act;
-  const float        *x;
-  float              *y;
+  CsFusedActivation act;
+  const float      *x;
+  float            *y;
 } ActivationTask;
 
 static void
@@ -117,7 +56,7 @@ activation_range (void *user, int64_t begin, int64_t end, int thread)
 {
   const ActivationTask *task = user;
 
-  activation_map (task->act, task->x + begin, task->y + begin, end - begin);
+  cs_fused_activation_map (&task->act, task->x + begin, task->y + begin, end - begin);
 }
 
 /* The kind each op class computes, and the parameter defaults a node
@@ -190,7 +129,7 @@ activation_run (const CsNode *node, CsExec *exec)
 {
   const CsValue *y = cs_node_output (exec->graph, node, 0);
   ActivationTask task = {
-    .act = node->params,
+    .act = cs_activation_fused (node->params),
     .x = cs_exec_in (exec, node, 0),
     .y = cs_exec_out (exec, node, 0),
   };

@@ -90,8 +90,10 @@ conv_infer (CsGraph *graph, CsNode *node, GError **error)
   conv_shape (graph, node, &shape);
   if (!cs_conv_shape_check (&shape, &shape_error))
     {
-      cs_node_error (error, (CsErrorCode) shape_error->code, graph, node, "%s",
-                     shape_error->message);
+      cs_node_error (error,
+                     shape_error->code == CS_CONV_ERROR_INVALID ? CS_ERROR_INVALID
+                                                                : CS_ERROR_UNSUPPORTED,
+                     graph, node, "%s", shape_error->message);
       g_error_free (shape_error);
       return FALSE;
     }
@@ -132,9 +134,10 @@ conv_run (const CsNode *node, CsExec *exec)
   const CsConvParams *params = node->params;
   /* Folding at load runs nodes that were never prepared. */
   CsConvPlan *plan = params->packed != NULL ? params->packed : new_plan (exec->graph, node, NULL);
+  CsFusedActivation act = cs_activation_fused (&node->act);
 
   cs_conv_plan_run (plan, cs_exec_in (exec, node, 0), cs_exec_out (exec, node, 0),
-                    &node->act, exec->pool, exec->scratch);
+                    &act, exec->pool, exec->scratch);
   if (plan != params->packed)
     cs_conv_plan_free (plan);
 }

@@ -122,7 +122,7 @@ typedef struct
 {
   int     n_axes;       /* from the attribute; input 1 overrides */
   int64_t axes[CS_MAX_RANK];
-} CsAxesParams;         /* Squeeze, Unsqueeze */
+} CsSqueezeParams;      /* Squeeze, Unsqueeze: the axes removed or inserted */
 
 typedef struct
 {

@@ -119,7 +119,7 @@ static gboolean
 read_axes (const CsGraph *graph, const CsNode *node, int64_t *axes, int *n,
            GError **error)
 {
-  const CsAxesParams *params = node->params;
+  const CsSqueezeParams *params = node->params;
 
   if (cs_node_input (graph, node, 1) != NULL)
     return cs_op_const_ints (graph, node, 1, "the axes", axes, CS_MAX_RANK,

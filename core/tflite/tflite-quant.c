@@ -13,7 +13,7 @@
 #include "../ops/op-common.h"
 
 void
-cs_tfl_quant_clear (CsTflQuant *quant)
+cs_tflite_tensor_quant_clear (CsTfliteTensorQuant *quant)
 {
   g_clear_pointer (&quant->scale, g_free);
   g_clear_pointer (&quant->zero_point, g_free);
@@ -21,7 +21,8 @@ cs_tfl_quant_clear (CsTflQuant *quant)
 }
 
 gboolean
-cs_tfl_quant_equal (const CsTflQuant *a, const CsTflQuant *b)
+cs_tflite_tensor_quant_equal (const CsTfliteTensorQuant *a,
+                              const CsTfliteTensorQuant *b)
 {
   if (a->n != b->n)
     return FALSE;
@@ -32,21 +33,21 @@ cs_tfl_quant_equal (const CsTflQuant *a, const CsTflQuant *b)
 }
 
 size_t
-cs_tfl_type_size (int type)
+cs_tflite_type_size (int type)
 {
   switch (type)
     {
-    case CS_TFL_FLOAT32:
-    case CS_TFL_INT32:
+    case CS_TFLITE_FLOAT32:
+    case CS_TFLITE_INT32:
       return 4;
-    case CS_TFL_FLOAT16:
-    case CS_TFL_INT16:
+    case CS_TFLITE_FLOAT16:
+    case CS_TFLITE_INT16:
       return 2;
-    case CS_TFL_UINT8:
-    case CS_TFL_INT8:
+    case CS_TFLITE_UINT8:
+    case CS_TFLITE_INT8:
       return 1;
-    case CS_TFL_INT64:
-    case CS_TFL_FLOAT64:
+    case CS_TFLITE_INT64:
+    case CS_TFLITE_FLOAT64:
       return 8;
     default:
       return 0;
@@ -54,7 +55,7 @@ cs_tfl_type_size (int type)
 }
 
 const char *
-cs_tfl_type_name (int type)
+cs_tflite_type_name (int type)
 {
   static const char *const names[] = {
     "FLOAT32", "FLOAT16", "INT32", "UINT8", "INT64", "STRING", "BOOL",
@@ -68,10 +69,10 @@ cs_tfl_type_name (int type)
 }
 
 gboolean
-cs_tfl_type_is_quantizable (int type)
+cs_tflite_type_is_quantizable (int type)
 {
-  return type == CS_TFL_UINT8 || type == CS_TFL_INT8
-         || type == CS_TFL_INT16 || type == CS_TFL_INT32;
+  return type == CS_TFLITE_UINT8 || type == CS_TFLITE_INT8
+         || type == CS_TFLITE_INT16 || type == CS_TFLITE_INT32;
 }
 
 static float
@@ -104,7 +105,7 @@ read_floats (const guint8 *raw, int type, int64_t n, float *out)
   for (int64_t i = 0; i < n; i++)
     switch (type)
       {
-      case CS_TFL_FLOAT32:
+      case CS_TFLITE_FLOAT32:
         {
           guint32 bits;
 
@@ -113,7 +114,7 @@ read_floats (const guint8 *raw, int type, int64_t n, float *out)
           memcpy (&out[i], &bits, 4);
           break;
         }
-      case CS_TFL_FLOAT16:
+      case CS_TFLITE_FLOAT16:
         {
           guint16 bits;
 
@@ -121,7 +122,7 @@ read_floats (const guint8 *raw, int type, int64_t n, float *out)
           out[i] = half_to_float (GUINT16_FROM_LE (bits));
           break;
         }
-      default: /* CS_TFL_FLOAT64 */
+      default: /* CS_TFLITE_FLOAT64 */
         {
           guint64 bits;
           double  value;
@@ -147,12 +148,12 @@ static void
 dequantize_run (const guint8 *raw, int type, int64_t start, int64_t end,
                 int64_t zero_point, double scale, float *out)
 {
-  if ((type == CS_TFL_UINT8 || type == CS_TFL_INT8) && end - start >= TABLE_MIN_RUN)
+  if ((type == CS_TFLITE_UINT8 || type == CS_TFLITE_INT8) && end - start >= TABLE_MIN_RUN)
     {
       float table[256];
 
       for (int q = 0; q < 256; q++)
-        table[q] = (float) ((double) ((type == CS_TFL_UINT8 ? q : (gint8) q) - zero_point)
+        table[q] = (float) ((double) ((type == CS_TFLITE_UINT8 ? q : (gint8) q) - zero_point)
                             * scale);
       for (int64_t i = start; i < end; i++)
         out[i] = table[raw[i]];
@@ -160,15 +161,15 @@ dequantize_run (const guint8 *raw, int type, int64_t start, int64_t end,
     }
   switch (type)
     {
-    case CS_TFL_UINT8:
+    case CS_TFLITE_UINT8:
       for (int64_t i = start; i < end; i++)
         out[i] = (float) ((double) (raw[i] - zero_point) * scale);
       break;
-    case CS_TFL_INT8:
+    case CS_TFLITE_INT8:
       for (int64_t i = start; i < end; i++)
         out[i] = (float) ((double) ((gint8) raw[i] - zero_point) * scale);
       break;
-    case CS_TFL_INT16:
+    case CS_TFLITE_INT16:
       for (int64_t i = start; i < end; i++)
         {
           guint16 bits;
@@ -177,7 +178,7 @@ dequantize_run (const guint8 *raw, int type, int64_t start, int64_t end,
           out[i] = (float) ((double) ((gint16) GUINT16_FROM_LE (bits) - zero_point) * scale);
         }
       break;
-    default: /* CS_TFL_INT32 */
+    default: /* CS_TFLITE_INT32 */
       for (int64_t i = start; i < end; i++)
         {
           guint32 bits;
@@ -190,22 +191,22 @@ dequantize_run (const guint8 *raw, int type, int64_t start, int64_t end,
 }
 
 gboolean
-cs_tfl_dequantize (const guint8     *raw,
-                   int               type,
-                   const CsShape    *shape,
-                   const CsTflQuant *quant,
-                   float            *out,
-                   const char      **reason)
+cs_tflite_dequantize (const guint8              *raw,
+                      int                        type,
+                      const CsShape             *shape,
+                      const CsTfliteTensorQuant *quant,
+                      float                     *out,
+                      const char               **reason)
 {
   int64_t numel = cs_shape_numel (shape);
   int64_t inner = numel, channels = 1;
 
-  if (type == CS_TFL_FLOAT32 || type == CS_TFL_FLOAT16 || type == CS_TFL_FLOAT64)
+  if (type == CS_TFLITE_FLOAT32 || type == CS_TFLITE_FLOAT16 || type == CS_TFLITE_FLOAT64)
     {
       read_floats (raw, type, numel, out);
       return TRUE;
     }
-  if (!cs_tfl_type_is_quantizable (type) || quant->n < 1)
+  if (!cs_tflite_type_is_quantizable (type) || quant->n < 1)
     {
       *reason = "integer data without quantization parameters cannot be used as real values";
       return FALSE;
@@ -238,20 +239,20 @@ cs_tfl_dequantize (const guint8     *raw,
 }
 
 gboolean
-cs_fake_quant_params (int                type,
-                      const CsTflQuant  *quant,
-                      CsFakeQuantParams *params,
-                      const char       **reason)
+cs_tflite_fake_quant_params (int                        type,
+                             const CsTfliteTensorQuant *quant,
+                             CsFakeQuantParams         *params,
+                             const char               **reason)
 {
   switch (type)
     {
-    case CS_TFL_UINT8:
+    case CS_TFLITE_UINT8:
       params->qmin = 0.0f, params->qmax = 255.0f;
       break;
-    case CS_TFL_INT8:
+    case CS_TFLITE_INT8:
       params->qmin = -128.0f, params->qmax = 127.0f;
       break;
-    case CS_TFL_INT16:
+    case CS_TFLITE_INT16:
       params->qmin = -32768.0f, params->qmax = 32767.0f;
       break;
     default:

@@ -9,51 +9,42 @@
 #define CS_TFLITE_QUANT_H
 
 #include "../ops/ops.h"
+#include "tflite-schema.h"
 
 G_BEGIN_DECLS
 
-/* TFLite's TensorType values that the importer knows. */
-typedef enum
-{
-  CS_TFL_FLOAT32 = 0,
-  CS_TFL_FLOAT16 = 1,
-  CS_TFL_INT32 = 2,
-  CS_TFL_UINT8 = 3,
-  CS_TFL_INT64 = 4,
-  CS_TFL_INT16 = 7,
-  CS_TFL_INT8 = 9,
-  CS_TFL_FLOAT64 = 10
-} CsTflType;
-
 /* Affine quantization of one tensor: real = (q − zero_point)·scale, per
- * tensor (n 1) or per slice along @dimension (n = that dimension). */
+ * tensor (n 1) or per slice along @dimension (n = that dimension).  A
+ * graph input's, once known to be per tensor, becomes a CsQuantization. */
 typedef struct
 {
   int      n;            /* 0: not quantized */
   float   *scale;        /* owned, n entries */
   int64_t *zero_point;   /* owned, n entries */
   int      dimension;
-} CsTflQuant;
+} CsTfliteTensorQuant;
 
-void        cs_tfl_quant_clear    (CsTflQuant *quant);
-gboolean    cs_tfl_quant_equal    (const CsTflQuant *a, const CsTflQuant *b);
+void        cs_tflite_tensor_quant_clear  (CsTfliteTensorQuant       *quant);
+gboolean    cs_tflite_tensor_quant_equal  (const CsTfliteTensorQuant *a,
+                                           const CsTfliteTensorQuant *b);
 
-/* Bytes per element of @type, 0 for types the importer cannot read. */
-size_t      cs_tfl_type_size      (int type);
-const char *cs_tfl_type_name      (int type);
+/* Bytes per element of @type (a CsTfliteType), 0 for types the importer
+ * cannot read. */
+size_t      cs_tflite_type_size           (int type);
+const char *cs_tflite_type_name           (int type);
 /* Whether values of @type are integers a quantization maps to reals. */
-gboolean    cs_tfl_type_is_quantizable (int type);
+gboolean    cs_tflite_type_is_quantizable (int type);
 
 /* Converts @numel elements of @type at @raw (any alignment, little-endian)
  * into @out: floats as they are, integers through @quant (which must have
  * n ≥ 1 and, when n > 1, match @shape along quant->dimension).  Returns
  * FALSE with a one-line reason in *@reason (static) when it cannot. */
-gboolean    cs_tfl_dequantize     (const guint8     *raw,
-                                   int               type,
-                                   const CsShape    *shape,
-                                   const CsTflQuant *quant,
-                                   float            *out,
-                                   const char      **reason);
+gboolean    cs_tflite_dequantize          (const guint8              *raw,
+                                           int                        type,
+                                           const CsShape             *shape,
+                                           const CsTfliteTensorQuant *quant,
+                                           float                     *out,
+                                           const char               **reason);
 
 /* Rounds to the grid of a per-tensor quantized @type:
  * x → (clamp(round(x/scale) + zero_point, qmin, qmax) − zero_point)·scale. */
@@ -66,10 +57,10 @@ typedef struct
 
 /* Fills @params for tensors of @type quantized by @quant (per tensor,
  * positive finite scale).  Returns FALSE with a reason otherwise. */
-gboolean    cs_fake_quant_params  (int                type,
-                                   const CsTflQuant  *quant,
-                                   CsFakeQuantParams *params,
-                                   const char       **reason);
+gboolean    cs_tflite_fake_quant_params   (int                        type,
+                                           const CsTfliteTensorQuant *quant,
+                                           CsFakeQuantParams         *params,
+                                           const char               **reason);
 
 /* inputs: X; params: CsFakeQuantParams. */
 extern const CsOpClass cs_op_fake_quantize;

@@ -14,16 +14,6 @@
 
 G_BEGIN_DECLS
 
-/* How a graph input was quantized in the file: real = (q − zero_point)·scale
- * for integers q in [qmin, qmax] (the file's integer type).  A float input
- * has scale 0. */
-typedef struct
-{
-  float   scale;
-  int64_t zero_point;
-  int64_t qmin, qmax;
-} CsTfliteQuant;
-
 /* Builds the graph of subgraph 0 of the TFLite model in @data (not
  * retained).  @source names the file in messages.  On success
  * *@labels_out (if @labels_out is non-NULL) receives the lines of the
@@ -38,13 +28,13 @@ CsGraph *cs_tflite_load      (const guint8         *data,
                               char               ***labels_out,
                               GError              **error);
 /* The same, and *@input_quant_out (if non-NULL) receives one
- * CsTfliteQuant per graph input, in graph input order, for g_free. */
+ * CsQuantization per graph input, in graph input order, for g_free. */
 CsGraph *cs_tflite_load_full (const guint8         *data,
                               gsize                 size,
                               const char           *source,
                               const CsLoadOptions  *options,
                               char               ***labels_out,
-                              CsTfliteQuant       **input_quant_out,
+                              CsQuantization      **input_quant_out,
                               GError              **error);
 
 /* The lines of the first label file (a .txt entry, "label" in its name

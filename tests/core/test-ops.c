@@ -959,10 +959,10 @@ axis_params (int axis)
   return params;
 }
 
-static CsAxesParams *
+static CsSqueezeParams *
 axes_params (int n, const int64_t *axes)
 {
-  CsAxesParams *params = g_new0 (CsAxesParams, 1);
+  CsSqueezeParams *params = g_new0 (CsSqueezeParams, 1);
 
   params->n_axes = n;
   memcpy (params->axes, axes, sizeof (int64_t) * n);

@@ -822,10 +822,10 @@ test_dequantize_tables (void)
         /* Per channel along the last axis: runs of one value each. */
         const CsShape shape = per_channel ? (CsShape) { 2, { RUN, CHANNELS } }
                                           : (CsShape) { 2, { CHANNELS, RUN } };
-        const CsTflQuant quant = { per_channel ? CHANNELS : 1, scale, zero_point, 1 };
+        const CsTfliteTensorQuant quant = { per_channel ? CHANNELS : 1, scale, zero_point, 1 };
         const char *reason = NULL;
 
-        g_assert_true (cs_tfl_dequantize (raw, types[t], &shape, &quant, out, &reason));
+        g_assert_true (cs_tflite_dequantize (raw, types[t], &shape, &quant, out, &reason));
         for (int i = 0; i < CHANNELS * RUN; i++)
           {
             const int c = per_channel ? i % CHANNELS : 0;
@@ -857,7 +857,7 @@ test_quantized_conv (void)
   Spec spec = { 4, tensors, 1, &op, 0, 3 };
   g_autoptr (GBytes) model = write_model (&spec);
   g_autoptr (GError) error = NULL;
-  g_autofree CsTfliteQuant *input_quant = NULL;
+  g_autofree CsQuantization *input_quant = NULL;
   CsGraph *graph;
 
   for (int oy = 0; oy < 2; oy++)
@@ -1301,7 +1301,7 @@ test_input_quantization (void)
   g_autofree char *path = shared_model ("mobilenet_v1_0.25_128_quant.tflite");
   g_autoptr (GError) error = NULL;
   g_autofree char *contents = NULL;
-  g_autofree CsTfliteQuant *quant = NULL;
+  g_autofree CsQuantization *quant = NULL;
   g_auto (GStrv) labels = NULL;
   gsize size;
   CsGraph *graph;

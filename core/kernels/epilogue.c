@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * epilogue.c — the fused activations (epilogue.h): which of them the
+ * micro-kernels take into their epilogue, and the loops that apply them
+ * all to stored floats.
+ */
+#include "epilogue.h"
+
+#include <math.h>
+#include <string.h>
+
+gboolean
+cs_epilogue_init (CsEpilogue              *ep,
+                  const CsFusedActivation *act,
+                  float                    alpha,
+                  gboolean                 accumulate)
+{
+  *ep = (CsEpilogue) { alpha, accumulate, FALSE, 0.0f, FALSE, -INFINITY, INFINITY };
+  if (act == NULL)
+    return TRUE;
+  switch (act->kind)
+    {
+    case CS_FUSED_NONE:
+      return TRUE;
+    case CS_FUSED_RELU:
+      ep->clamp = TRUE;
+      ep->lo = 0.0f;
+      return TRUE;
+    case CS_FUSED_CLIP:
+      ep->clamp = TRUE;
+      ep->lo = act->alpha;
+      ep->hi = act->beta;
+      return TRUE;
+    case CS_FUSED_LEAKY_RELU:
+      ep->leaky = TRUE;
+      ep->slope = act->alpha;
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* Large |x| would overflow exp(−x) in the textbook form; exp of a
+ * non-positive argument cannot. */
+static inline float
+sigmoid (float x)
+{
+  float e = expf (-fabsf (x));
+  float r = 1.0f / (1.0f + e);
+
+  return x >= 0.0f ? r : e * r;
+}
+
+static inline float
+hard_sigmoid (float x, float alpha, float beta)
+{
+  return fminf (fmaxf (alpha * x + beta, 0.0f), 1.0f);
+}
+
+float
+cs_fused_activation_scalar (const CsFusedActivation *act,
+                            float                    x)
+{
+  switch (act->kind)
+    {
+    case CS_FUSED_NONE:
+      return x;
+    case CS_FUSED_RELU:
+      return fmaxf (x, 0.0f);
+    case CS_FUSED_CLIP:
+      return fminf (fmaxf (x, act->alpha), act->beta);
+    case CS_FUSED_LEAKY_RELU:
+      return x >= 0.0f ? x : act->alpha * x;
+    case CS_FUSED_SIGMOID:
+      return sigmoid (x);
+    case CS_FUSED_HARD_SIGMOID:
+      return hard_sigmoid (x, act->alpha, act->beta);
+    case CS_FUSED_HARD_SWISH:
+      return x * hard_sigmoid (x, 1.0f / 6.0f, 0.5f);
+    case CS_FUSED_TANH:
+      return tanhf (x);
+    }
+  return x;
+}
+
+/* One loop per kind, so that the common ones vectorize. */
+void
+cs_fused_activation_map (const CsFusedActivation *act,
+                         const float             *x,
+                         float                   *y,
+                         int64_t                  n)
+{
+  const float alpha = act->alpha, beta = act->beta;
+
+  switch (act->kind)
+    {
+    case CS_FUSED_NONE:
+      if (x != y)
+        memcpy (y, x, (size_t) n * sizeof (float));
+      break;
+    case CS_FUSED_RELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+      break;
+    case CS_FUSED_CLIP:
+      for (int64_t i = 0; i < n; i++)
+        {
+          float v = x[i] < alpha ? alpha : x[i];
+          y[i] = v > beta ? beta : v;
+        }
+      break;
+    case CS_FUSED_LEAKY_RELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] >= 0.0f ? x[i] : alpha * x[i];
+      break;
+    case CS_FUSED_SIGMOID:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = sigmoid (x[i]);
+      break;
+    case CS_FUSED_HARD_SIGMOID:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = hard_sigmoid (x[i], alpha, beta);
+      break;
+    case CS_FUSED_HARD_SWISH:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] * hard_sigmoid (x[i], 1.0f / 6.0f, 0.5f);
+      break;
+    case CS_FUSED_TANH:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = tanhf (x[i]);
+      break;
+    }
+}
+
+void
+cs_fused_activation_apply (const CsFusedActivation *act,
+                           float                   *data,
+                           int64_t                  n)
+{
+  cs_fused_activation_map (act, data, data, n);
+}

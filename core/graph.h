@@ -15,6 +15,7 @@
 
 #include "convscope.h"
 #include "threadpool.h"
+#include "kernels/epilogue.h"
 
 G_BEGIN_DECLS
 
@@ -32,25 +33,6 @@ typedef struct
   gboolean packed;     /* a constant whose data every reader copied into
                         * its own packed form; constant is now NULL */
 } CsValue;
-
-typedef enum
-{
-  CS_ACT_NONE,
-  CS_ACT_RELU,
-  CS_ACT_CLIP,         /* alpha = min, beta = max; ReLU6 is Clip(0, 6) */
-  CS_ACT_LEAKY_RELU,   /* alpha = slope */
-  CS_ACT_SIGMOID,
-  CS_ACT_HARD_SIGMOID, /* max(0, min(1, alpha·x + beta)) */
-  CS_ACT_HARD_SWISH,
-  CS_ACT_TANH
-} CsActKind;
-
-typedef struct
-{
-  CsActKind kind;
-  float     alpha;
-  float     beta;
-} CsActivation;
 
 typedef struct
 {
@@ -205,11 +187,6 @@ cs_exec_out (const CsExec *exec, const CsNode *node, int i)
 {
   return (float *) exec->data[node->outputs[i]];
 }
-
-/* Applies @act to @n floats in place (activation.c). */
-void cs_activation_apply (const CsActivation *act, float *data, int64_t n);
-/* The scalar form. */
-float cs_activation_scalar (const CsActivation *act, float x);
 
 G_END_DECLS
 

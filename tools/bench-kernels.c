@@ -143,7 +143,7 @@ static void
 run_conv (gpointer data)
 {
   Job *job = data;
-  CsFusedActivation relu = { CS_FUSED_RELU, 0, 0 };
+  CsActivation relu = { CS_ACT_RELU, 0, 0 };
 
   cs_conv_plan_run (job->plan, job->x, job->y, &relu, job->pool, job->scratch);
 }

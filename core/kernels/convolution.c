@@ -341,7 +341,7 @@ typedef struct
   const CsConvPlan        *plan;
   const float             *x;
   float                   *y;
-  const CsFusedActivation *act;
+  const CsActivation *act;
   CsEpilogue               ep;
   gboolean                 act_done;   /* the kernels apply act */
   void                   **scratch;
@@ -447,7 +447,7 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
     }
   if (!run->act_done)
     for (int64_t i = m0; i < m1; i++)
-      cs_fused_activation_apply (run->act, y_group + i * plane + oh0 * s->out_w,
+      cs_activation_apply (run->act, y_group + i * plane + oh0 * s->out_w,
                                  n_rows * s->out_w);
 }
 
@@ -480,7 +480,7 @@ depthwise_task (const ConvRun *run, int64_t img, int64_t g0, int64_t g1, int64_t
                                 oh0, oh0 + n_rows, &run->ep);
   if (!run->act_done)
     for (int64_t m = 0; m < (g1 - g0) * l->mg; m++)
-      cs_fused_activation_apply (run->act, y + m * out_plane + oh0 * s->out_w,
+      cs_activation_apply (run->act, y + m * out_plane + oh0 * s->out_w,
                                  n_rows * s->out_w);
 }
 
@@ -531,7 +531,7 @@ void
 cs_conv_plan_run (const CsConvPlan        *plan,
                   const float             *x,
                   float                   *y,
-                  const CsFusedActivation *act,
+                  const CsActivation *act,
                   CsThreadPool            *pool,
                   void                   **scratch)
 {

@@ -79,7 +79,7 @@ void        cs_conv_plan_free     (CsConvPlan *plan);
 void        cs_conv_plan_run      (const CsConvPlan        *plan,
                                    const float             *x,
                                    float                   *y,
-                                   const CsFusedActivation *act,
+                                   const CsActivation *act,
                                    CsThreadPool            *pool,
                                    void                   **scratch);
 

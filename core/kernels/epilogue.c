@@ -11,7 +11,7 @@
 
 gboolean
 cs_epilogue_init (CsEpilogue              *ep,
-                  const CsFusedActivation *act,
+                  const CsActivation *act,
                   float                    alpha,
                   gboolean                 accumulate)
 {
@@ -20,18 +20,18 @@ cs_epilogue_init (CsEpilogue              *ep,
     return TRUE;
   switch (act->kind)
     {
-    case CS_FUSED_NONE:
+    case CS_ACT_NONE:
       return TRUE;
-    case CS_FUSED_RELU:
+    case CS_ACT_RELU:
       ep->clamp = TRUE;
       ep->lo = 0.0f;
       return TRUE;
-    case CS_FUSED_CLIP:
+    case CS_ACT_CLIP:
       ep->clamp = TRUE;
       ep->lo = act->alpha;
       ep->hi = act->beta;
       return TRUE;
-    case CS_FUSED_LEAKY_RELU:
+    case CS_ACT_LEAKY_RELU:
       ep->leaky = TRUE;
       ep->slope = act->alpha;
       return TRUE;
@@ -58,26 +58,26 @@ hard_sigmoid (float x, float alpha, float beta)
 }
 
 float
-cs_fused_activation_scalar (const CsFusedActivation *act,
+cs_activation_scalar (const CsActivation *act,
                             float                    x)
 {
   switch (act->kind)
     {
-    case CS_FUSED_NONE:
+    case CS_ACT_NONE:
       return x;
-    case CS_FUSED_RELU:
+    case CS_ACT_RELU:
       return fmaxf (x, 0.0f);
-    case CS_FUSED_CLIP:
+    case CS_ACT_CLIP:
       return fminf (fmaxf (x, act->alpha), act->beta);
-    case CS_FUSED_LEAKY_RELU:
+    case CS_ACT_LEAKY_RELU:
       return x >= 0.0f ? x : act->alpha * x;
-    case CS_FUSED_SIGMOID:
+    case CS_ACT_SIGMOID:
       return sigmoid (x);
-    case CS_FUSED_HARD_SIGMOID:
+    case CS_ACT_HARD_SIGMOID:
       return hard_sigmoid (x, act->alpha, act->beta);
-    case CS_FUSED_HARD_SWISH:
+    case CS_ACT_HARD_SWISH:
       return x * hard_sigmoid (x, 1.0f / 6.0f, 0.5f);
-    case CS_FUSED_TANH:
+    case CS_ACT_TANH:
       return tanhf (x);
     }
   return x;
@@ -85,7 +85,7 @@ cs_fused_activation_scalar (const CsFusedActivation *act,
 
 /* One loop per kind, so that the common ones vectorize. */
 void
-cs_fused_activation_map (const CsFusedActivation *act,
+cs_activation_map (const CsActivation *act,
                          const float             *x,
                          float                   *y,
                          int64_t                  n)
@@ -94,38 +94,38 @@ cs_fused_activation_map (const CsFusedActivation *act,
 
   switch (act->kind)
     {
-    case CS_FUSED_NONE:
+    case CS_ACT_NONE:
       if (x != y)
         memcpy (y, x, (size_t) n * sizeof (float));
       break;
-    case CS_FUSED_RELU:
+    case CS_ACT_RELU:
       for (int64_t i = 0; i < n; i++)
         y[i] = x[i] > 0.0f ? x[i] : 0.0f;
       break;
-    case CS_FUSED_CLIP:
+    case CS_ACT_CLIP:
       for (int64_t i = 0; i < n; i++)
         {
           float v = x[i] < alpha ? alpha : x[i];
           y[i] = v > beta ? beta : v;
         }
       break;
-    case CS_FUSED_LEAKY_RELU:
+    case CS_ACT_LEAKY_RELU:
       for (int64_t i = 0; i < n; i++)
         y[i] = x[i] >= 0.0f ? x[i] : alpha * x[i];
       break;
-    case CS_FUSED_SIGMOID:
+    case CS_ACT_SIGMOID:
       for (int64_t i = 0; i < n; i++)
         y[i] = sigmoid (x[i]);
       break;
-    case CS_FUSED_HARD_SIGMOID:
+    case CS_ACT_HARD_SIGMOID:
       for (int64_t i = 0; i < n; i++)
         y[i] = hard_sigmoid (x[i], alpha, beta);
       break;
-    case CS_FUSED_HARD_SWISH:
+    case CS_ACT_HARD_SWISH:
       for (int64_t i = 0; i < n; i++)
         y[i] = x[i] * hard_sigmoid (x[i], 1.0f / 6.0f, 0.5f);
       break;
-    case CS_FUSED_TANH:
+    case CS_ACT_TANH:
       for (int64_t i = 0; i < n; i++)
         y[i] = tanhf (x[i]);
       break;
@@ -133,9 +133,9 @@ cs_fused_activation_map (const CsFusedActivation *act,
 }
 
 void
-cs_fused_activation_apply (const CsFusedActivation *act,
+cs_activation_apply (const CsActivation *act,
                            float                   *data,
                            int64_t                  n)
 {
-  cs_fused_activation_map (act, data, data, n);
+  cs_activation_map (act, data, data, n);
 }

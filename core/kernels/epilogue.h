@@ -3,8 +3,8 @@
  * epilogue.h — what a GEMM or a convolution does to its sums after the
  * multiply-adds: the fused activation.  A clamp (ReLU, Clip) or a leaky
  * slope the micro-kernels apply as they store a tile (CsEpilogue); the
- * drivers apply any other to the rows they stored.  The ops translate a
- * node's activation into this form, and the standalone activation ops run
+ * drivers apply any other to the rows they stored.  The graph's nodes carry
+ * their activation in this form, and the standalone activation ops run
  * the same loops, so there is one implementation of each function.
  */
 #ifndef CS_EPILOGUE_H
@@ -16,42 +16,44 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  CS_FUSED_NONE,
-  CS_FUSED_RELU,
-  CS_FUSED_CLIP,         /* alpha = min, beta = max */
-  CS_FUSED_LEAKY_RELU,   /* alpha = slope */
-  CS_FUSED_SIGMOID,
-  CS_FUSED_HARD_SIGMOID, /* max(0, min(1, alpha·x + beta)) */
-  CS_FUSED_HARD_SWISH,
-  CS_FUSED_TANH
-} CsFusedKind;
+  CS_ACT_NONE,
+  CS_ACT_RELU,
+  CS_ACT_CLIP,         /* alpha = min, beta = max; ReLU6 is Clip(0, 6) */
+  CS_ACT_LEAKY_RELU,   /* alpha = slope */
+  CS_ACT_SIGMOID,
+  CS_ACT_HARD_SIGMOID, /* max(0, min(1, alpha·x + beta)) */
+  CS_ACT_HARD_SWISH,
+  CS_ACT_TANH
+} CsActKind;
 
+/* An activation: the params of the activation ops, and what the fuse
+ * pass attaches to the op before one (CsNode's act). */
 typedef struct
 {
-  CsFusedKind kind;
-  float       alpha;
-  float       beta;
-} CsFusedActivation;
+  CsActKind kind;
+  float     alpha;
+  float     beta;
+} CsActivation;
 
 /* Fills @ep for @act (NULL: none).  Returns FALSE when the micro-kernels
  * cannot apply @act themselves: the driver then applies it with
- * cs_fused_activation_apply to what was stored. */
+ * cs_activation_apply to what was stored. */
 gboolean cs_epilogue_init           (CsEpilogue              *ep,
-                                     const CsFusedActivation *act,
+                                     const CsActivation *act,
                                      float                    alpha,
                                      gboolean                 accumulate);
 
 /* y[i] = act (x[i]) for @n floats; @x and @y may be the same array. */
-void     cs_fused_activation_map    (const CsFusedActivation *act,
+void     cs_activation_map    (const CsActivation *act,
                                      const float             *x,
                                      float                   *y,
                                      int64_t                  n);
 /* The same in place. */
-void     cs_fused_activation_apply  (const CsFusedActivation *act,
+void     cs_activation_apply  (const CsActivation *act,
                                      float                   *data,
                                      int64_t                  n);
 /* act (x) for one value. */
-float    cs_fused_activation_scalar (const CsFusedActivation *act,
+float    cs_activation_scalar (const CsActivation *act,
                                      float                    x);
 
 G_END_DECLS

@@ -204,7 +204,7 @@ gemm_task (const GemmTasks *tasks, int64_t task, int thread)
     }
   if (!tasks->act_done)
     for (int64_t i = m0; i < m1; i++)
-      cs_fused_activation_apply (gemm->act, gemm->c + i * gemm->ldc + n0, n1 - n0);
+      cs_activation_apply (gemm->act, gemm->c + i * gemm->ldc + n0, n1 - n0);
 }
 
 static void
@@ -227,7 +227,7 @@ dot_range (void *user, int64_t begin, int64_t end, int thread)
                       (int) (n1 - n0), gemm->c + n0, gemm->ldc, &tasks->ep);
   if (!tasks->act_done)
     for (int64_t i = 0; i < gemm->m; i++)
-      cs_fused_activation_apply (gemm->act, gemm->c + i * gemm->ldc + n0, n1 - n0);
+      cs_activation_apply (gemm->act, gemm->c + i * gemm->ldc + n0, n1 - n0);
 }
 
 void

@@ -60,7 +60,7 @@ typedef struct
   int64_t                  ldc;
   float                    alpha;
   gboolean                 accumulate;
-  const CsFusedActivation *act;
+  const CsActivation *act;
 } CsGemm;
 
 /* Whether packing @gemm's B (not packed yet) at load speeds it up; not

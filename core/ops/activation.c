@@ -11,42 +11,9 @@
 
 #include <math.h>
 
-CsFusedActivation
-cs_activation_fused (const CsActivation *act)
-{
-  static const CsFusedKind kinds[] = {
-    [CS_ACT_NONE] = CS_FUSED_NONE,
-    [CS_ACT_RELU] = CS_FUSED_RELU,
-    [CS_ACT_CLIP] = CS_FUSED_CLIP,
-    [CS_ACT_LEAKY_RELU] = CS_FUSED_LEAKY_RELU,
-    [CS_ACT_SIGMOID] = CS_FUSED_SIGMOID,
-    [CS_ACT_HARD_SIGMOID] = CS_FUSED_HARD_SIGMOID,
-    [CS_ACT_HARD_SWISH] = CS_FUSED_HARD_SWISH,
-    [CS_ACT_TANH] = CS_FUSED_TANH,
-  };
-
-  return (CsFusedActivation) { kinds[act->kind], act->alpha, act->beta };
-}
-
-void
-cs_activation_apply (const CsActivation *act, float *data, int64_t n)
-{
-  CsFusedActivation fused = cs_activation_fused (act);
-
-  cs_fused_activation_apply (&fused, data, n);
-}
-
-float
-cs_activation_scalar (const CsActivation *act, float x)
-{
-  CsFusedActivation fused = cs_activation_fused (act);
-
-  return cs_fused_activation_scalar (&fused, x);
-}
-
 typedef struct
 {
-  CsFusedActivation act;
+  CsActivation act;
   const float      *x;
   float            *y;
 } ActivationTask;
@@ -56,7 +23,7 @@ activation_range (void *user, int64_t begin, int64_t end, int thread)
 {
   const ActivationTask *task = user;
 
-  cs_fused_activation_map (&task->act, task->x + begin, task->y + begin, end - begin);
+  cs_activation_map (&task->act, task->x + begin, task->y + begin, end - begin);
 }
 
 /* The kind each op class computes, and the parameter defaults a node
@@ -129,7 +96,7 @@ activation_run (const CsNode *node, CsExec *exec)
 {
   const CsValue *y = cs_node_output (exec->graph, node, 0);
   ActivationTask task = {
-    .act = cs_activation_fused (node->params),
+    .act = *(const CsActivation *) node->params,
     .x = cs_exec_in (exec, node, 0),
     .y = cs_exec_out (exec, node, 0),
   };

@@ -134,10 +134,9 @@ conv_run (const CsNode *node, CsExec *exec)
   const CsConvParams *params = node->params;
   /* Folding at load runs nodes that were never prepared. */
   CsConvPlan *plan = params->packed != NULL ? params->packed : new_plan (exec->graph, node, NULL);
-  CsFusedActivation act = cs_activation_fused (&node->act);
 
   cs_conv_plan_run (plan, cs_exec_in (exec, node, 0), cs_exec_out (exec, node, 0),
-                    &act, exec->pool, exec->scratch);
+                    &node->act, exec->pool, exec->scratch);
   if (plan != params->packed)
     cs_conv_plan_free (plan);
 }

@@ -117,10 +117,9 @@ batch_count (const Product *product)
 }
 
 /* The GEMM of one batch matrix (or of all, folded, when B is single);
- * data pointers are left for the caller, and @act (the node's activation
- * in the kernels' form) must outlive @gemm. */
+ * data pointers are left for the caller, and @act must outlive @gemm. */
 static void
-product_gemm (const CsNode *node, const Product *product, const CsFusedActivation *act,
+product_gemm (const CsNode *node, const Product *product, const CsActivation *act,
               CsGemm *gemm)
 {
   const CsGemmParams *params = node->params;
@@ -203,13 +202,12 @@ dense_prepare (CsGraph *graph, CsNode *node, GError **error)
   CsGemmParams *params = node->params;
   const CsValue *b = cs_node_input (graph, node, 1);
   Product product;
-  CsFusedActivation act = cs_activation_fused (&node->act);
   CsGemm gemm;
 
   g_clear_pointer (&params->packed, g_free);
   if (!describe_product (graph, node, &product, error))
     return FALSE;
-  product_gemm (node, &product, &act, &gemm);
+  product_gemm (node, &product, &node->act, &gemm);
   /* A constant B with a single matrix: the weights of a dense layer. */
   if (b->constant != NULL && single_b (&product) && product.k * product.n > 0
       && cs_gemm_packing_pays (&gemm))
@@ -248,12 +246,11 @@ dense_run (const CsNode *node, CsExec *exec)
   int64_t index[CS_MAX_RANK] = { 0 };
   int64_t a_offset = 0, b_offset = 0;
   Product product;
-  CsFusedActivation act = cs_activation_fused (&node->act);
   CsGemm gemm;
 
   /* Shapes were checked by infer. */
   describe_product (exec->graph, node, &product, NULL);
-  product_gemm (node, &product, &act, &gemm);
+  product_gemm (node, &product, &node->act, &gemm);
   if (is_gemm (node) && node->n_inputs > 2 && node->inputs[2] >= 0 && params->beta != 0.0f)
     {
       fill_with_c (exec->graph, node, cs_exec_in (exec, node, 2), y, product.m, product.n);
@@ -291,11 +288,10 @@ static size_t
 dense_scratch_bytes (const CsGraph *graph, const CsNode *node)
 {
   Product product;
-  CsFusedActivation act = cs_activation_fused (&node->act);
   CsGemm gemm;
 
   describe_product (graph, node, &product, NULL);
-  product_gemm (node, &product, &act, &gemm);
+  product_gemm (node, &product, &node->act, &gemm);
   return cs_gemm_scratch_bytes (&gemm);
 }
 

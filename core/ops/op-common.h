@@ -107,9 +107,6 @@ cs_op_elem_size (const CsGraph *graph, int index)
   return cs_dtype_size (cs_graph_value (graph, index)->dtype);
 }
 
-/* @act in the form the kernels apply it (activation.c). */
-CsFusedActivation cs_activation_fused (const CsActivation *act);
-
 G_END_DECLS
 
 #endif /* CS_OP_COMMON_H */

@@ -22,12 +22,12 @@
 
 static const char *const table_names[] = { "generic", "avx2", "avx512" };
 
-static const CsFusedActivation activations[] = {
-  { CS_FUSED_NONE, 0, 0 },
-  { CS_FUSED_RELU, 0, 0 },
-  { CS_FUSED_CLIP, -0.25f, 0.5f },
-  { CS_FUSED_LEAKY_RELU, 0.1f, 0 },
-  { CS_FUSED_SIGMOID, 0, 0 },
+static const CsActivation activations[] = {
+  { CS_ACT_NONE, 0, 0 },
+  { CS_ACT_RELU, 0, 0 },
+  { CS_ACT_CLIP, -0.25f, 0.5f },
+  { CS_ACT_LEAKY_RELU, 0.1f, 0 },
+  { CS_ACT_SIGMOID, 0, 0 },
 };
 
 static void
@@ -38,17 +38,17 @@ fill_random (GRand *rand, float *data, int64_t n)
 }
 
 static double
-activate (const CsFusedActivation *act, double x)
+activate (const CsActivation *act, double x)
 {
   switch (act->kind)
     {
-    case CS_FUSED_RELU:
+    case CS_ACT_RELU:
       return MAX (x, 0.0);
-    case CS_FUSED_CLIP:
+    case CS_ACT_CLIP:
       return CLAMP (x, act->alpha, act->beta);
-    case CS_FUSED_LEAKY_RELU:
+    case CS_ACT_LEAKY_RELU:
       return x < 0 ? act->alpha * x : x;
-    case CS_FUSED_SIGMOID:
+    case CS_ACT_SIGMOID:
       return 1.0 / (1.0 + exp (-x));
     default:
       return x;
@@ -95,7 +95,7 @@ free_scratch (void **scratch, int threads)
 
 static void
 reference_conv (const CsConvShape *s, const float *x, const float *w, const float *b,
-                const CsFusedActivation *act, double *y, double *scale)
+                const CsActivation *act, double *y, double *scale)
 {
   int64_t cg = s->in_channels / s->groups, mg = s->out_channels / s->groups;
 
@@ -130,7 +130,7 @@ reference_conv (const CsConvShape *s, const float *x, const float *w, const floa
 /* Runs @s on every kernel table, serially and on two threads, and checks
  * each against the reference. */
 static void
-check_conv (GRand *rand, const CsConvShape *s, gboolean with_bias, const CsFusedActivation *act)
+check_conv (GRand *rand, const CsConvShape *s, gboolean with_bias, const CsActivation *act)
 {
   int64_t x_n = s->batch * s->in_channels * s->in_h * s->in_w;
   int64_t w_n = s->out_channels * (s->in_channels / s->groups) * s->kernel[0] * s->kernel[1];
@@ -279,7 +279,7 @@ test_conv_network_layers (void)
 
 static void
 check_gemm (GRand *rand, int64_t m, int64_t n, int64_t k, gboolean trans_a, int b_form,
-            float alpha, gboolean accumulate, const CsFusedActivation *act)
+            float alpha, gboolean accumulate, const CsActivation *act)
 {
   float *a = g_new (float, MAX (m * k, 1)), *b = g_new (float, MAX (k * n, 1));
   float *packed = g_new (float, MAX (k * n, 1)), *c0 = g_new (float, m * n);
@@ -400,7 +400,7 @@ test_gemm_wrapped_columns (void)
           int64_t width = g_rand_int_range (rand, 1, 40);
           CsColumnWrap wrap = { 0, width + g_rand_int_range (rand, 0, 4), width };
           gboolean accumulate = g_rand_boolean (rand);
-          const CsFusedActivation *act = &activations[g_rand_int_range (rand, 0, 4)];
+          const CsActivation *act = &activations[g_rand_int_range (rand, 0, 4)];
           int64_t rows, ldc;
           float *a, *b, *bias, *c, *c0;
           CsEpilogue ep;

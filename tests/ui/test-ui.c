@@ -46,6 +46,19 @@ count_failed (CsuiInspector *inspector, const char *message, Fixture *fixture)
   fixture->failed++;
 }
 
+/* The model of the classifier the inspector shows, and its path. */
+static const CsModel *
+shown_model (Fixture *fixture)
+{
+  return cs_classifier_model (csui_inspector_get_classifier (fixture->inspector));
+}
+
+static const char *
+shown_model_path (Fixture *fixture)
+{
+  return cs_classifier_model_path (csui_inspector_get_classifier (fixture->inspector));
+}
+
 /* Iterates the main loop until every worker has come back, so what the
  * inspector shows is final. */
 static void
@@ -92,7 +105,7 @@ test_layer_table (Fixture *fixture, gconstpointer data)
 {
   CsuiLayerTable   *table = csui_inspector_get_layer_table (fixture->inspector);
   GtkTreeModel     *rows = csui_layer_table_get_rows (table);
-  CsuiNetwork      *network = csui_inspector_get_network (fixture->inspector);
+  CsClassifier     *classifier = csui_inspector_get_classifier (fixture->inspector);
   g_autoptr (CsModel) model = NULL;
   g_autoptr (GError) error = NULL;
   GtkTreeIter       iter;
@@ -101,8 +114,8 @@ test_layer_table (Fixture *fixture, gconstpointer data)
 
   g_assert_cmpint (fixture->finished, ==, 1);
   g_assert_cmpint (fixture->failed, ==, 0);
-  g_assert_nonnull (network);
-  g_assert_cmpstr (network->path, ==, bundled_model);
+  g_assert_nonnull (classifier);
+  g_assert_cmpstr (cs_classifier_model_path (classifier), ==, bundled_model);
   model = cs_model_load_file (bundled_model, NULL, &error);
   g_assert_no_error (error);
 
@@ -135,11 +148,9 @@ test_layer_table (Fixture *fixture, gconstpointer data)
   {
     int                 n;
     const CsPrediction *top = csui_inspector_get_predictions (fixture->inspector, &n);
-    g_autofree char    *label = NULL;
 
     g_assert_cmpint (n, ==, 5);
-    label = cs_labels_name (network->labels, (size_t) top[0].index);
-    g_assert_cmpstr (label, ==, "Bag");
+    g_assert_cmpstr (top[0].label, ==, "Bag");
   }
 }
 
@@ -165,7 +176,7 @@ test_thumbnails (Fixture *fixture, gconstpointer data)
 {
   CsuiLayerTable  *table = csui_inspector_get_layer_table (fixture->inspector);
   CsuiFeatureGrid *grid = csui_inspector_get_feature_grid (fixture->inspector);
-  const CsModel   *model = csui_inspector_get_network (fixture->inspector)->model;
+  const CsModel   *model = shown_model (fixture);
   int              with_maps = 0;
 
   for (size_t i = 0; i < cs_model_n_layers (model); i++)
@@ -287,7 +298,7 @@ test_broken_model (Fixture *fixture, gconstpointer data)
   g_assert_nonnull (csui_inspector_get_error (fixture->inspector));
   g_assert_nonnull (strstr (csui_inspector_get_error (fixture->inspector), "broken.onnx"));
   /* The previous model is still shown, chosen and usable. */
-  g_assert_cmpstr (csui_inspector_get_network (fixture->inspector)->path, ==, bundled_model);
+  g_assert_cmpstr (shown_model_path (fixture), ==, bundled_model);
   g_assert_cmpstr (csui_model_chooser_get_path (csui_inspector_get_chooser (fixture->inspector)),
                    ==, bundled_model);
   g_assert_cmpint (gtk_tree_model_iter_n_children (rows, NULL), ==, n_rows);
@@ -314,7 +325,7 @@ test_multi_select (Fixture *fixture, gconstpointer data)
 {
   CsuiLayerTable  *table = csui_inspector_get_layer_table (fixture->inspector);
   CsuiFeatureGrid *grid = csui_inspector_get_feature_grid (fixture->inspector);
-  const CsModel   *model = csui_inspector_get_network (fixture->inspector)->model;
+  const CsModel   *model = shown_model (fixture);
   g_autofree char *sample = g_build_filename (bundled_dir, "samples", "01-T-shirt_top.png", NULL);
   g_autoptr (GeglBuffer) buffer = NULL;
   g_autoptr (GError) error = NULL;
@@ -408,11 +419,11 @@ test_cancel (Fixture *fixture, gconstpointer data)
 
   g_assert_cmpint (fixture->finished, ==, 1);
   g_assert_cmpint (fixture->failed, ==, 0);
-  g_assert_cmpstr (csui_inspector_get_network (fixture->inspector)->path, ==, bundled_model);
+  g_assert_cmpstr (shown_model_path (fixture), ==, bundled_model);
   g_assert_cmpint (gtk_tree_model_iter_n_children (
                      csui_layer_table_get_rows (csui_inspector_get_layer_table (fixture->inspector)),
                      NULL),
-                   ==, cs_model_n_layers (csui_inspector_get_network (fixture->inspector)->model));
+                   ==, cs_model_n_layers (shown_model (fixture)));
 }
 
 /* MobileNet v2's late layers have more channels than the default cap. */
@@ -434,7 +445,7 @@ test_mobilenet_cap (Fixture *fixture, gconstpointer data)
   csui_inspector_set_model_path (fixture->inspector, mobilenet);
   wait_for_runs (fixture);
   g_assert_cmpint (fixture->failed, ==, 0);
-  model = csui_inspector_get_network (fixture->inspector)->model;
+  model = shown_model (fixture);
   for (size_t i = 0; i < cs_model_n_layers (model); i++)
     {
       const CsShape *shape = &cs_model_layer (model, i)->out_shape;
@@ -505,7 +516,7 @@ test_get_models (void)
   g_autoptr (GError) error = NULL;
   Fixture          fixture = { 0 };
   CsuiModelChooser *chooser;
-  CsuiNetwork      *network;
+  CsClassifier     *classifier;
   GSList           *uris;
 
   if (models == NULL)
@@ -538,8 +549,8 @@ test_get_models (void)
   g_assert_cmpstr (csui_model_chooser_get_path (chooser), ==, chosen);
   /* The inspector runs what the chooser selected. */
   wait_for_runs (&fixture);
-  network = csui_inspector_get_network (fixture.inspector);
-  g_assert_cmpstr (network->path, ==, chosen);
+  classifier = csui_inspector_get_classifier (fixture.inspector);
+  g_assert_cmpstr (cs_classifier_model_path (classifier), ==, chosen);
   g_assert_cmpint (fixture.failed, ==, 0);
   fixture_tear_down (&fixture, NULL);
   g_unsetenv ("CONVSCOPE_CATALOGUE_BASE_URL");

@@ -4,8 +4,9 @@
  * the bundled model fills the layer table with its layers and shapes,
  * a layer shows one thumbnail per channel up to the cap and a click
  * enlarges one, several selected layers give their taps in network
- * order while the grid shows the one clicked last, another colour map paints other pixels, a broken model
- * file shows its error while the previous model stays, and a run
+ * order while the grid shows the one clicked last, another colour map paints other pixels,
+ * a model whose labels cannot be used runs with its classes by number,
+ * a broken model file shows its error while the previous model stays, and a run
  * cancelled by a model change is dropped, and "Get models…" fetches a
  * catalogue model from a loopback HTTP server serving ../shared/models
  * into the list and shows it (skipped without ../shared, or where
@@ -278,6 +279,44 @@ test_colormap (Fixture *fixture, gconstpointer data)
   cairo_surface_destroy (viridis);
   cairo_surface_destroy (gray);
   cairo_surface_destroy (again);
+}
+
+/* Labels that cannot be used do not make a model unusable: it runs and
+ * its classes go by number. */
+static void
+test_unusable_labels (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *model = g_build_filename (test_dirs_root, "unlabelled.onnx", NULL);
+  g_autofree char *card = g_strconcat (model, ".ini", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  const CsPrediction *top;
+  gsize length;
+  int n;
+
+  g_file_get_contents (bundled_model, &contents, &length, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (model, contents, (gssize) length, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (card, "[labels]\nfile = missing.txt\n", -1, &error);
+  g_assert_no_error (error);
+  csui_inspector_set_model_path (fixture->inspector, model);
+  wait_for_runs (fixture);
+
+  g_assert_cmpint (fixture->failed, ==, 0);
+  g_assert_null (csui_inspector_get_error (fixture->inspector));
+  g_assert_cmpstr (shown_model_path (fixture), ==, model);
+  g_assert_nonnull (strstr (cs_classifier_labels_error (
+                              csui_inspector_get_classifier (fixture->inspector))->message,
+                            "missing.txt"));
+  top = csui_inspector_get_predictions (fixture->inspector, &n);
+  g_assert_cmpint (n, ==, 5);
+  for (int r = 0; r < n; r++)
+    {
+      g_autofree char *expected = g_strdup_printf ("class %d", top[r].index);
+
+      g_assert_cmpstr (top[r].label, ==, expected);
+    }
 }
 
 static void
@@ -588,6 +627,8 @@ main (int argc, char **argv)
   g_test_add ("/ui/thumbnails", Fixture, NULL, fixture_set_up, test_thumbnails,
               fixture_tear_down);
   g_test_add ("/ui/colormap", Fixture, NULL, fixture_set_up, test_colormap, fixture_tear_down);
+  g_test_add ("/ui/unusable-labels", Fixture, NULL, fixture_set_up, test_unusable_labels,
+              fixture_tear_down);
   g_test_add ("/ui/broken-model", Fixture, NULL, fixture_set_up, test_broken_model,
               fixture_tear_down);
   g_test_add ("/ui/multi-select", Fixture, NULL, fixture_set_up, test_multi_select,

@@ -6,8 +6,9 @@
  * How images become inputs and where labels come from is the model
  * card's business (core/card.c, docs/model-card.md): --card FILE, else
  * MODEL.ini beside the model, else defaults from the model.  --resize and
- * --labels override the card.  A labels file that cannot be used is a
- * warning, never a failure: the numbers are still worth seeing.
+ * --labels override the card.  The classifier itself, checks included,
+ * is the core's (cs-classifier.h); this file parses the options and
+ * words what it prints.
  *
  * Which model: --model FILE; else the first argument when its name ends
  * in .onnx or .tflite; else the default model (cs_models_default), so
@@ -20,65 +21,26 @@
 #include "cli.h"
 #include "cs-pixels.h"
 #include "image.h"
-#include "tensor.h"
 
 #define DEFAULT_TOP   5
 
-typedef struct
-{
-  const char *model_path;
-  CsModel    *model;
-  CsCard     *card;
-  CsLabels   *labels;
-  CsSession  *session;
-  CsTensor    input;
-  size_t      n_classes;
-  int         top;
-} Classifier;
-
-/* What the command line says over the card. */
-typedef struct
-{
-  const char *card_path;
-  const char *labels_path;
-  const char *resize;
-} Overrides;
-
-/* Labels from --labels with the card's offset, else the card's choice;
- * one that cannot be used is a warning and classes go by number. */
-static CsLabels *
-find_labels (const Classifier *c, const char *labels_path)
-{
-  GError   *error = NULL;
-  CsLabels *labels;
-
-  labels = labels_path != NULL
-           ? cs_labels_load (labels_path, c->card->label_offset, &error)
-           : cs_labels_for_card (c->card, c->model, &error);
-  if (labels == NULL)
-    {
-      cli_warning ("cannot use the labels: %s; showing class numbers", error->message);
-      g_error_free (error);
-      labels = cs_labels_new (NULL, c->card->label_offset, NULL);
-    }
-  return labels;
-}
-
-/* "stretch", "letterbox", "crop" or "crop:FRACTION" over the card. */
+/* "stretch", "letterbox", "crop" or "crop:FRACTION" as the classifier's
+ * resize override. */
 static gboolean
-apply_resize (CsCard *card, const char *text, GError **error)
+parse_resize (const char *text, CsClassifierOptions *options, GError **error)
 {
   const char *fraction = NULL;
   char       *end;
   double      value;
 
+  options->override_resize = TRUE;
   if (strcmp (text, "stretch") == 0)
-    card->resize = CS_RESIZE_STRETCH;
+    options->resize = CS_RESIZE_STRETCH;
   else if (strcmp (text, "letterbox") == 0)
-    card->resize = CS_RESIZE_LETTERBOX;
+    options->resize = CS_RESIZE_LETTERBOX;
   else if (strcmp (text, "crop") == 0 || g_str_has_prefix (text, "crop:"))
     {
-      card->resize = CS_RESIZE_CROP;
+      options->resize = CS_RESIZE_CROP;
       fraction = text[4] == ':' ? text + 5 : NULL;
     }
   else
@@ -96,75 +58,52 @@ apply_resize (CsCard *card, const char *text, GError **error)
                        fraction);
       return FALSE;
     }
-  card->crop_fraction = value;
+  options->crop_fraction = value;
   return TRUE;
 }
 
-/* Checks that the model is an image classifier this command can feed:
- * one input, an image as its card says (1×C×H×W with C 1 or 3), and
- * scores as output 0. */
-static gboolean
-check_model (Classifier *c, const Overrides *overrides, GError **error)
+/* Labels that cannot be used, or that do not match the classes, are
+ * worth a warning, never a failure: the numbers are still worth seeing. */
+static void
+warn_about_labels (const CsClassifier *c)
 {
-  const CsTensor *output;
+  const GError *labels_error = cs_classifier_labels_error (c);
+  size_t        n_labels = cs_labels_count (cs_classifier_labels (c));
+  size_t        n_classes = cs_classifier_n_classes (c);
+  int           offset = cs_classifier_card (c)->label_offset;
 
-  if (cs_model_n_inputs (c->model) != 1 || cs_model_n_outputs (c->model) < 1)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                   "%s: classify needs a model with one input and an output; "
-                   "this one has %zu inputs and %zu outputs", c->model_path,
-                   cs_model_n_inputs (c->model), cs_model_n_outputs (c->model));
-      return FALSE;
-    }
-  c->card = cs_card_load (c->model, c->model_path, overrides->card_path, error);
-  if (c->card == NULL
-      || (overrides->resize != NULL && !apply_resize (c->card, overrides->resize, error)))
-    return FALSE;
-
-  output = cs_model_output (c->model, 0);
-  c->n_classes = (size_t) cs_shape_numel (&output->shape);
-  if (output->dtype != CS_DTYPE_FLOAT32 || c->n_classes < 1)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                   "%s: output '%s' does not hold float class scores",
-                   c->model_path, output->name);
-      return FALSE;
-    }
-  return cli_tensor_alloc (&c->input, cs_model_input (c->model, 0)->name,
-                           &cs_model_input (c->model, 0)->shape, error);
+  if (labels_error != NULL)
+    cli_warning ("cannot use the labels: %s; showing class numbers", labels_error->message);
+  else if (n_labels > 0 && (int64_t) n_labels != (int64_t) n_classes + offset)
+    cli_warning ("%zu label%s for %zu classes (label offset %d); classes without "
+                 "a label are shown as \"class N\"", n_labels,
+                 n_labels == 1 ? "" : "s", n_classes, offset);
 }
 
-/* The label to show for @index; the caller frees it. */
-static char *
-label_for (const Classifier *c, size_t index)
+static CsPrediction *
+classify_image (CsClassifier *c, CsTensor *input, const char *path, int top, int *n,
+                GError **error)
 {
-  g_autofree char *name = cs_labels_name (c->labels, index);
+  CsResult     *result = NULL;
+  CsPrediction *predictions;
 
-  return cli_printable (name);
-}
-
-static gboolean
-classify_image (Classifier *c, const char *path, CsPrediction *top, GError **error)
-{
-  CsResult *result = NULL;
-
-  if (!cli_image_to_tensor (path, c->card, &c->input, error)
-      || !cs_session_run (c->session, &c->input, 1, NULL, &result, error))
-    return FALSE;
-  cs_card_top_k (c->card, result->outputs[0].data, c->n_classes, c->top, top);
+  if (!cli_image_to_tensor (path, cs_classifier_card (c), input, error)
+      || !cs_classifier_run (c, input, NULL, &result, error))
+    return NULL;
+  predictions = cs_classifier_top_k (c, result, top, n);
   cs_result_free (result);
-  return TRUE;
+  return predictions;
 }
 
 static void
-print_predictions (const Classifier *c, const char *path, const CsPrediction *top)
+print_predictions (const char *path, const CsPrediction *top, int n)
 {
   g_autofree char *shown = cli_printable (path);
 
   printf ("%s\n  rank  class  probability  label\n", shown);
-  for (int r = 0; r < c->top; r++)
+  for (int r = 0; r < n; r++)
     {
-      g_autofree char *label = label_for (c, top[r].index);
+      g_autofree char *label = cli_printable (top[r].label);
 
       printf ("  %4d  %5d  %11.4f  %s\n", r + 1, top[r].index,
               top[r].probability, label);
@@ -172,8 +111,7 @@ print_predictions (const Classifier *c, const char *path, const CsPrediction *to
 }
 
 static void
-add_predictions (JsonBuilder *builder, const Classifier *c, const char *path,
-                 const CsPrediction *top)
+add_predictions (JsonBuilder *builder, const char *path, const CsPrediction *top, int n)
 {
   g_autofree char *shown = cli_printable (path);
 
@@ -182,9 +120,9 @@ add_predictions (JsonBuilder *builder, const Classifier *c, const char *path,
   json_builder_add_string_value (builder, shown);
   json_builder_set_member_name (builder, "top");
   json_builder_begin_array (builder);
-  for (int r = 0; r < c->top; r++)
+  for (int r = 0; r < n; r++)
     {
-      g_autofree char *label = label_for (c, top[r].index);
+      g_autofree char *label = cli_printable (top[r].label);
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "rank");
@@ -216,12 +154,11 @@ add_optional_string (JsonBuilder *builder, const char *text)
 /* Classifies every image; text is printed as it goes, JSON at the end
  * (so a failure leaves no half document). */
 static gboolean
-classify_all (Classifier *c, char **images, int n_images, gboolean json,
-              GError **error)
+classify_all (CsClassifier *c, CsTensor *input, char **images, int n_images, int top,
+              gboolean json, GError **error)
 {
   g_autoptr (JsonBuilder) builder = json ? json_builder_new () : NULL;
-  g_autofree CsPrediction *top = g_new (CsPrediction, c->top);
-  g_autofree char *model_shown = cli_printable (c->model_path);
+  g_autofree char *model_shown = cli_printable (cs_classifier_model_path (c));
 
   if (json)
     {
@@ -230,24 +167,28 @@ classify_all (Classifier *c, char **images, int n_images, gboolean json,
       json_builder_add_string_value (builder, model_shown);
       /* Where the preprocessing and the labels came from. */
       json_builder_set_member_name (builder, "card");
-      add_optional_string (builder, c->card->path);
+      add_optional_string (builder, cs_classifier_card (c)->path);
       json_builder_set_member_name (builder, "labels");
-      add_optional_string (builder, cs_labels_source (c->labels));
+      add_optional_string (builder, cs_labels_source (cs_classifier_labels (c)));
       json_builder_set_member_name (builder, "images");
       json_builder_begin_array (builder);
     }
   for (int i = 0; i < n_images; i++)
     {
-      if (!classify_image (c, images[i], top, error))
+      int           n = 0;
+      CsPrediction *predictions = classify_image (c, input, images[i], top, &n, error);
+
+      if (predictions == NULL)
         return FALSE;
       if (json)
-        add_predictions (builder, c, images[i], top);
+        add_predictions (builder, images[i], predictions, n);
       else
         {
           if (i > 0)
             putchar ('\n');
-          print_predictions (c, images[i], top);
+          print_predictions (images[i], predictions, n);
         }
+      cs_predictions_free (predictions, n);
     }
   if (json)
     {
@@ -259,39 +200,20 @@ classify_all (Classifier *c, char **images, int n_images, gboolean json,
 }
 
 static gboolean
-classify (const char *model_path, const Overrides *overrides, char **images,
+classify (const char *model_path, const CsClassifierOptions *options, char **images,
           int n_images, int top, gboolean json, GError **error)
 {
-  Classifier c = { .model_path = model_path };
-  gboolean   ok;
+  g_autoptr (CsClassifier) c = cs_classifier_load (model_path, options, error);
+  CsTensor *input;
+  gboolean  ok;
 
-  c.model = cli_load_model (model_path, error);
-  if (c.model == NULL)
+  if (c == NULL || (input = cs_classifier_input_new (c, error)) == NULL)
     return FALSE;
-  ok = check_model (&c, overrides, error)
-       && (c.session = cs_session_new (c.model, 0, error)) != NULL;
-  if (ok)
-    {
-      size_t n_labels;
-
-      c.labels = find_labels (&c, overrides->labels_path);
-      n_labels = cs_labels_count (c.labels);
-      if (n_labels > 0 && (int64_t) n_labels != (int64_t) c.n_classes + c.card->label_offset)
-        cli_warning ("%zu label%s for %zu classes (label offset %d); classes without "
-                     "a label are shown as \"class N\"", n_labels,
-                     n_labels == 1 ? "" : "s", c.n_classes, c.card->label_offset);
-      c.top = (int) MIN ((size_t) top, c.n_classes);
-      cs_pixels_init ();
-      ok = classify_all (&c, images, n_images, json, error);
-      cs_pixels_exit ();
-    }
-
-  cs_labels_free (c.labels);
-  cli_tensor_clear (&c.input);
-  if (c.session != NULL)
-    cs_session_free (c.session);
-  cs_card_free (c.card);
-  cs_model_free (c.model);
+  warn_about_labels (c);
+  cs_pixels_init ();
+  ok = classify_all (c, input, images, n_images, top, json, error);
+  cs_pixels_exit ();
+  cs_classifier_input_free (input);
   return ok;
 }
 
@@ -309,18 +231,28 @@ is_model_file_name (const char *path)
 static char *
 default_model (GError **error)
 {
-  g_autoptr (CsModelEntry) entry = cs_models_default (NULL, error);
-  g_autofree char *note = NULL;
+  g_autoptr (GError) none = NULL;
+  g_autoptr (CsModelEntry) entry = cs_models_default (NULL, &none);
   g_autofree char *shown = NULL;
 
   if (entry == NULL)
-    return NULL;
+    {
+      g_set_error (error, none->domain, none->code,
+                   "%s; name one, or fetch one with 'convscope fetch mobilenet-v2'",
+                   none->message);
+      return NULL;
+    }
   shown = cli_printable (entry->path);
   fflush (stdout);
   fprintf (stderr, "convscope: using the default model %s (see 'convscope models')\n", shown);
-  note = cs_models_note_once (entry);
-  if (note != NULL)
-    fprintf (stderr, "convscope: note: %s\n", note);
+  if (cs_models_bundled_note_due (entry))
+    {
+      g_autofree char *name = cli_printable (entry->name);
+
+      fprintf (stderr, "convscope: note: the bundled model, %s, only knows %d classes; for "
+               "a general photo classifier, run 'convscope fetch mobilenet-v2'\n",
+               name, entry->n_classes);
+    }
   return g_strdup (entry->path);
 }
 
@@ -351,7 +283,7 @@ cli_classify (int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the results as JSON", NULL },
     { NULL }
   };
-  Overrides overrides;
+  CsClassifierOptions options = { 0 };
   char **images;
   int n_images;
   GError *error = NULL;
@@ -392,10 +324,13 @@ cli_classify (int argc, char **argv)
       cli_usage_error (&error, "--top must be at least 1, not %d", top);
       return cli_fail (error);
     }
+  options.card_path = card_path;
+  options.labels_path = labels_path;
+  if (resize != NULL && !parse_resize (resize, &options, &error))
+    return cli_fail (error);
   if (model_path == NULL && (model_path = default_model (&error)) == NULL)
     return cli_fail (error);
-  overrides = (Overrides) { card_path, labels_path, resize };
-  if (!classify (model_path, &overrides, images, n_images, top, json, &error))
+  if (!classify (model_path, &options, images, n_images, top, json, &error))
     return cli_fail (error);
   return 0;
 }

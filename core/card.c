@@ -7,7 +7,7 @@
  * is checked strictly (unknown groups and keys are errors) because a
  * misspelt key silently ignored would mean silently wrong inputs.
  */
-#include "convscope.h"
+#include "cs-card.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -95,47 +95,6 @@ cs_card_probabilities (const CsCard *card,
     }
   for (size_t i = 0; i < n; i++)
     probabilities[i] /= sum;
-}
-
-/* Most probable first, NaN (from a broken model) last; the lower class
- * first among equals, so the order never depends on qsort. */
-static int
-compare_predictions (const void *a, const void *b)
-{
-  const CsPrediction *x = a, *y = b;
-  gboolean x_nan = isnan (x->probability), y_nan = isnan (y->probability);
-
-  if (x_nan != y_nan)
-    return x_nan ? 1 : -1;
-  if (!x_nan && x->probability != y->probability)
-    return x->probability > y->probability ? -1 : 1;
-  return (x->index > y->index) - (x->index < y->index);
-}
-
-int
-cs_card_top_k (const CsCard *card,
-               const float  *scores,
-               size_t        n,
-               int           k,
-               CsPrediction *top)
-{
-  double *probabilities;
-  CsPrediction *all;
-  int count;
-
-  if (n == 0 || k <= 0)
-    return 0;
-  probabilities = g_new (double, n);
-  all = g_new (CsPrediction, n);
-  cs_card_probabilities (card, scores, n, probabilities);
-  for (size_t i = 0; i < n; i++)
-    all[i] = (CsPrediction) { (int) i, probabilities[i] };
-  qsort (all, n, sizeof *all, compare_predictions);
-  count = (int) MIN ((size_t) k, n);
-  memcpy (top, all, (size_t) count * sizeof *top);
-  g_free (all);
-  g_free (probabilities);
-  return count;
 }
 
 /* "a, b or c" from a NULL-terminated list; the caller frees it. */

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "convscope.h"
+#include "cs-featuremap.h"
 
 /* matplotlib's viridis (Smith and van der Walt, CC0), its 256 entries
  * rounded to bytes. */

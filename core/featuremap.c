@@ -7,7 +7,7 @@
  */
 #include <math.h>
 
-#include "convscope.h"
+#include "cs-featuremap.h"
 
 /* Whether @maps is a 1×C×H×W float tensor with data and @channel (or -1)
  * names one of its channels. */
@@ -57,13 +57,13 @@ cs_feature_map_stats (const CsTensor *maps, int channel, CsMapStats *stats)
 }
 
 gboolean
-cs_feature_map_range (const CsTensor *maps, int channel, CsMapScale scale,
+cs_feature_map_range (const CsTensor *maps, int channel, CsMapRange range,
                       CsColormap colormap, float *low, float *high)
 {
   CsMapStats stats;
 
   if (channel < 0
-      || !cs_feature_map_stats (maps, scale == CS_MAP_SCALE_LAYER ? -1 : channel, &stats)
+      || !cs_feature_map_stats (maps, range == CS_MAP_RANGE_LAYER ? -1 : channel, &stats)
       || !is_feature_maps (maps, channel))
     return FALSE;
 
@@ -108,7 +108,7 @@ cs_feature_map_paint (const CsTensor *maps, int channel, float low, float high,
   size_t       height = (size_t) maps->shape.dims[2];
   size_t       width = (size_t) maps->shape.dims[3];
   const float *values = (const float *) maps->data + (size_t) channel * plane_size (maps);
-  float        scale = 1.0f / (high - low);
+  float        inverse_span = 1.0f / (high - low);
 
   for (size_t y = 0; y < height; y++)
     {
@@ -118,7 +118,7 @@ cs_feature_map_paint (const CsTensor *maps, int channel, float low, float high,
         {
           uint8_t rgb[3];
 
-          cs_colormap_rgb (colormap, (values[y * width + x] - low) * scale, rgb);
+          cs_colormap_rgb (colormap, (values[y * width + x] - low) * inverse_span, rgb);
           if (bytes_per_pixel == 1)
             {
               row[x] = rgb[0];

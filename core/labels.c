@@ -6,7 +6,7 @@
  * label files that start with a "background" class the model lacks (or
  * the other way round).
  */
-#include "convscope.h"
+#include "cs-card.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

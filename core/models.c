@@ -3,11 +3,12 @@
  * models.c — the models on this machine and the catalogue of models to
  * fetch: the bundled ones, the user's downloads in
  * $XDG_DATA_HOME/convscope/models, which one to use when none is named,
- * the one-time note for users who only have the bundled one, and the
- * parsing of catalogue.ini.  Cards are peeked at, never models loaded,
- * so listing stays cheap.  docs/models.md describes it all for users.
+ * when the one-time note for users who only have the bundled one is
+ * due (the front ends word it), and the parsing of catalogue.ini.
+ * Cards are peeked at, never models loaded, so listing stays cheap.
+ * docs/models.md describes it all for users.
  */
-#include "convscope.h"
+#include "cs-models.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -25,10 +26,6 @@
 #define MAX_DOWNLOAD_BYTES ((gint64) 1 << 32)
 
 #define CONFIG_FILE_NAME "convscope.ini"
-#define NOTE_TEXT \
-  "The bundled model only knows ten kinds of clothing items (Fashion-MNIST, " \
-  "28×28 gray pictures).  For a general photo classifier, run " \
-  "'convscope fetch mobilenet-v2' or use \"Get models…\" in the dialog."
 
 static const char *const task_names[] = { "classification", "segmentation", "other", NULL };
 
@@ -353,33 +350,32 @@ cs_models_default (const char *bundled_dir,
       g_autofree char *user = cs_models_user_dir ();
 
       g_set_error (error, CS_ERROR, CS_ERROR_IO,
-                   "no model found in %s or %s; name one, or fetch one with "
-                   "'convscope fetch mobilenet-v2'", bundled, user);
+                   "no model found in %s or %s", bundled, user);
       return NULL;
     }
   return entry_copy (found);
 }
 
-char *
-cs_models_note_once (const CsModelEntry *chosen)
+gboolean
+cs_models_bundled_note_due (const CsModelEntry *chosen)
 {
   g_autoptr (GKeyFile) config = NULL;
   g_autoptr (GPtrArray) entries = NULL;
 
   if (chosen == NULL || chosen->origin != CS_MODEL_ORIGIN_BUNDLED)
-    return NULL;
+    return FALSE;
   entries = collect_models (NULL, TRUE, NULL);
   for (guint i = 0; entries != NULL && i < entries->len; i++)
     if (((const CsModelEntry *) entries->pdata[i])->origin != CS_MODEL_ORIGIN_BUNDLED)
-      return NULL;
+      return FALSE;
   config = config_load ();
   if (g_key_file_get_boolean (config, "notes", "bundled-only", NULL))
-    return NULL;
+    return FALSE;
   g_key_file_set_boolean (config, "notes", "bundled-only", TRUE);
   /* Better said twice than never: a settings file that cannot be written
    * does not keep the note back. */
   config_save (config, NULL);
-  return g_strdup (NOTE_TEXT);
+  return TRUE;
 }
 
 /* ---- The catalogue ---- */

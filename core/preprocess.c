@@ -7,7 +7,7 @@
  * resampling between the two is resample.c's, fed by core/pixels; this
  * file never sees more than the input-sized pixels it produces.
  */
-#include "convscope.h"
+#include "cs-card.h"
 
 #include <math.h>
 

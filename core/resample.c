@@ -9,7 +9,7 @@
  * BILINEAR, to the bit, and for colour with alpha what it gives through
  * premultiplied "RGBa" (here in float rather than 8-bit).
  */
-#include "convscope.h"
+#include "cs-card.h"
 
 #include <math.h>
 

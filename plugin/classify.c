@@ -27,7 +27,7 @@ add_top_k_argument (GimpProcedure *procedure)
 
 /* "macaw\t0.973412\n…", one predicted class per line, for the parasite. */
 static char *
-predictions_to_text (const CspPrediction *predictions, int n)
+predictions_to_text (const CsPrediction *predictions, int n)
 {
   GString *text = g_string_new (NULL);
 
@@ -44,7 +44,7 @@ predictions_to_text (const CspPrediction *predictions, int n)
 /* The image's XMP keywords with the labels added that are not there yet;
  * returns the metadata to set, or NULL with @error set. */
 static GimpMetadata *
-metadata_with_keywords (GimpImage *image, const CspPrediction *predictions, int n,
+metadata_with_keywords (GimpImage *image, const CsPrediction *predictions, int n,
                         GError **error)
 {
   GimpMetadata *metadata = gimp_image_get_metadata (image);
@@ -76,7 +76,7 @@ metadata_with_keywords (GimpImage *image, const CspPrediction *predictions, int 
  * "convscope-labels", as one undo step.  Nothing is changed when the
  * keywords cannot be made. */
 gboolean
-csp_tag_image (GimpImage *image, const CspPrediction *predictions, int n, GError **error)
+csp_tag_image (GimpImage *image, const CsPrediction *predictions, int n, GError **error)
 {
   g_autofree char *text = NULL;
   GimpMetadata    *metadata;
@@ -99,11 +99,12 @@ csp_tag_image (GimpImage *image, const CspPrediction *predictions, int n, GError
 }
 
 static void
-show_predictions (const CspNetwork *network, const CspPrediction *predictions,
+show_predictions (const CspNetwork *network, const CsPrediction *predictions,
                   int n)
 {
-  g_autofree char *model_name = g_path_get_basename (csp_network_model_path (network));
-  GString *text = g_string_new (NULL);
+  const CsClassifier *classifier = csp_network_classifier (network);
+  g_autofree char    *model_name = g_path_get_basename (cs_classifier_model_path (classifier));
+  GString            *text = g_string_new (NULL);
 
   g_string_append_printf (text, "Convscope, %s:", model_name);
   for (int r = 0; r < n; r++)
@@ -115,7 +116,7 @@ show_predictions (const CspNetwork *network, const CspPrediction *predictions,
 
 /* Return values: labels, scores, classes. */
 static GimpValueArray *
-classify_return_values (GimpProcedure *procedure, const CspPrediction *predictions, int n)
+classify_return_values (GimpProcedure *procedure, const CsPrediction *predictions, int n)
 {
   GimpValueArray *values = gimp_procedure_new_return_values (procedure, GIMP_PDB_SUCCESS,
                                                              NULL);
@@ -146,7 +147,7 @@ classify_run (GimpProcedure       *procedure,
   g_autoptr (GFile) model_file = NULL;
   g_autoptr (GeglBuffer) buffer = NULL;
   CspNetwork     *network;
-  CspPrediction  *predictions;
+  CsPrediction   *predictions;
   GimpValueArray *values;
   GError         *error = NULL;
   GeglRectangle   roi;
@@ -179,7 +180,7 @@ classify_run (GimpProcedure       *procedure,
         show_predictions (network, predictions, n);
       values = classify_return_values (procedure, predictions, n);
     }
-  csp_predictions_free (predictions, n);
+  cs_predictions_free (predictions, n);
   csp_network_free (network);
   return values;
 }
@@ -269,7 +270,7 @@ classify_file (CspNetwork *network, const char *name, int top_k, GString *csv,
 {
   g_autoptr (GFile) file = g_file_new_for_commandline_arg (name);
   g_autoptr (GeglBuffer) buffer = NULL;
-  CspPrediction *predictions;
+  CsPrediction  *predictions;
   GimpDrawable  *drawable;
   GimpImage     *image;
   int            n = 0;
@@ -315,7 +316,7 @@ classify_file (CspNetwork *network, const char *name, int top_k, GString *csv,
                               g_ascii_formatd (score, sizeof score, "%.6f",
                                                predictions[r].probability));
     }
-  csp_predictions_free (predictions, n);
+  cs_predictions_free (predictions, n);
   return TRUE;
 }
 

@@ -111,12 +111,12 @@ export_clicked (GtkButton *button, ClassifyDialog *state)
 {
   CsuiFeatureGrid  *grid = csui_inspector_get_feature_grid (state->inspector);
   const CsResult   *taps = csui_inspector_get_selected_taps (state->inspector);
-  CsuiNetwork      *network = csui_inspector_get_network (state->inspector);
+  CsClassifier     *classifier = csui_inspector_get_classifier (state->inspector);
   CspExportOptions  options = {
     .target = CSP_TARGET_NEW_IMAGE,
     .layout = CSP_LAYOUT_CHANNEL_LAYERS,
     .size = CSP_SIZE_STRETCH,
-    .normalization = csui_feature_grid_get_scale (grid),
+    .range = csui_feature_grid_get_range (grid),
     .colormap = csui_feature_grid_get_colormap (grid),
     .max_channels = csui_feature_grid_get_cap (grid),
     .region = state->region,
@@ -124,12 +124,12 @@ export_clicked (GtkButton *button, ClassifyDialog *state)
   GimpImage *maps_image = NULL;
   GError    *error = NULL;
 
-  if (taps == NULL || network == NULL)
+  if (taps == NULL || classifier == NULL)
     {
       gimp_message (_("Select a layer with feature maps first."));
       return;
     }
-  options.card = network->card;
+  options.card = cs_classifier_card (classifier);
   if (state->export_config != NULL)
     {
       options.target = gimp_procedure_config_get_choice_id (state->export_config, "target");
@@ -169,7 +169,7 @@ static void
 select_two_conv_layers (ClassifyDialog *state)
 {
   CsuiLayerTable *table = csui_inspector_get_layer_table (state->inspector);
-  const CsModel  *model = csui_inspector_get_network (state->inspector)->model;
+  const CsModel  *model = cs_classifier_model (csui_inspector_get_classifier (state->inspector));
   int             n_selected = 0;
 
   csui_layer_table_select (table, -1);
@@ -184,28 +184,19 @@ select_two_conv_layers (ClassifyDialog *state)
 static void
 tag_clicked (GtkButton *button, ClassifyDialog *state)
 {
-  CsuiNetwork        *network = csui_inspector_get_network (state->inspector);
   int                 n = 0;
   const CsPrediction *top = csui_inspector_get_predictions (state->inspector, &n);
-  CspPrediction      *predictions;
   GError             *error = NULL;
 
-  if (network == NULL || n == 0)
+  if (n == 0)
     return;
-  predictions = g_new0 (CspPrediction, n);
-  for (int r = 0; r < n; r++)
-    predictions[r] = (CspPrediction) {
-      top[r].index, top[r].probability,
-      cs_labels_name (network->labels, (size_t) top[r].index)
-    };
-  if (csp_tag_image (state->image, predictions, n, &error))
+  if (csp_tag_image (state->image, top, n, &error))
     gimp_displays_flush ();
   else
     {
       gimp_message (error->message);
       g_error_free (error);
     }
-  csp_predictions_free (predictions, n);
 }
 
 static gboolean
@@ -238,8 +229,8 @@ autoclose (gpointer data)
 static void
 run_finished (CsuiInspector *inspector, ClassifyDialog *state)
 {
-  CsuiNetwork *network = csui_inspector_get_network (inspector);
-  g_autoptr (GFile) model = g_file_new_for_path (network->path);
+  CsClassifier     *classifier = csui_inspector_get_classifier (inspector);
+  g_autoptr (GFile) model = g_file_new_for_path (cs_classifier_model_path (classifier));
 
   g_object_set (state->config, "model", model, NULL);
   if (state->autoclose_ms > 0 && state->autoclose_source == 0)

@@ -31,7 +31,7 @@ gboolean csp_classify_dialog (GimpProcedure       *procedure,
  * keywords and its "convscope-labels" parasite, as one undo step, as
  * the procedure's tag-image argument does. */
 gboolean csp_tag_image       (GimpImage           *image,
-                              const CspPrediction *predictions,
+                              const CsPrediction  *predictions,
                               int                  n,
                               GError             **error);
 

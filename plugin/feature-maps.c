@@ -293,16 +293,16 @@ paint_channel_stretched (const Canvas *canvas, GeglBuffer *buffer, const CsTenso
     }
 }
 
-/* The range of @channel under the options' normalization, called for
+/* The range of @channel under the options' colour-map range, called for
  * channels 0, 1, … in turn with the same @low and @high: the layer's
  * range, which every channel shares, is computed once, at channel 0. */
 static void
 channel_range (const Canvas *canvas, const CsTensor *tap, int channel,
                float *low, float *high)
 {
-  if (channel > 0 && canvas->options->normalization == CS_MAP_SCALE_LAYER)
+  if (channel > 0 && canvas->options->range == CS_MAP_RANGE_LAYER)
     return;
-  cs_feature_map_range (tap, channel, canvas->options->normalization,
+  cs_feature_map_range (tap, channel, canvas->options->range,
                         canvas->options->colormap, low, high);
 }
 
@@ -511,8 +511,9 @@ add_named_layers (const CsModel *model, const char *path, const char *spec,
 static GPtrArray *
 select_layers (const CspNetwork *network, const char *spec, GError **error)
 {
-  const CsModel *model = csp_network_model (network);
-  const char    *path = csp_network_model_path (network);
+  const CsClassifier *classifier = csp_network_classifier (network);
+  const CsModel      *model = cs_classifier_model (classifier);
+  const char         *path = cs_classifier_model_path (classifier);
   g_autoptr (GPtrArray) names = g_ptr_array_new ();
   const gboolean all = g_strcmp0 (spec, "all") == 0;
 
@@ -548,7 +549,7 @@ options_from_config (GimpProcedureConfig *config, CspExportOptions *options)
   options->target = gimp_procedure_config_get_choice_id (config, "target");
   options->layout = gimp_procedure_config_get_choice_id (config, "layout");
   options->size = gimp_procedure_config_get_choice_id (config, "scale");
-  options->normalization = gimp_procedure_config_get_choice_id (config, "normalization");
+  options->range = gimp_procedure_config_get_choice_id (config, "normalization");
   options->colormap = gimp_procedure_config_get_choice_id (config, "colormap");
 }
 
@@ -593,7 +594,7 @@ feature_maps_run (GimpProcedure       *procedure,
   if (run_mode == GIMP_RUN_INTERACTIVE)
     csp_network_show_note_once (network);
 
-  options.card = csp_network_card (network);
+  options.card = cs_classifier_card (csp_network_classifier (network));
   buffer = gimp_drawable_get_buffer (drawables[0]);
   if ((names = select_layers (network, layers, &error)) == NULL
       || (result = csp_network_run_taps (network, buffer, &options.region,
@@ -680,9 +681,9 @@ csp_feature_maps_procedure_new (GimpPlugIn *plug_in)
   gimp_procedure_add_choice_argument (procedure, "normalization", "_Normalization",
                                       "Which values span the colour map",
                                       gimp_choice_new_with_values (
-                                        "channel", CS_MAP_SCALE_CHANNEL,
+                                        "channel", CS_MAP_RANGE_CHANNEL,
                                         "Each channel's own range", NULL,
-                                        "layer", CS_MAP_SCALE_LAYER,
+                                        "layer", CS_MAP_RANGE_LAYER,
                                         "The whole layer's range", NULL,
                                         NULL),
                                       "channel", G_PARAM_READWRITE);

@@ -42,7 +42,7 @@ typedef struct
   CspTarget     target;
   CspLayout     layout;
   CspSize       size;
-  CsMapScale    normalization;
+  CsMapRange    range;         /* which values span the colour map */
   CsColormap    colormap;
   int           max_channels;  /* the first channels of each layer, >= 1 */
   /* What the network saw: @region of the drawable (its coordinates),

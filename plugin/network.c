@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * network.c — one network for the plug-in's procedures: the model with
- * its card, labels and session, and the step from a region of a
- * GeglBuffer to the most probable classes or to layers' outputs.  The
- * pixels go through the same path as the command-line tool's
- * (core/pixels, the model card), so both give the same answer for the
- * same image.
+ * network.c — one network for the plug-in's procedures: the core's
+ * classifier (model, card, labels, session, checks) for the model given
+ * or the default one, and the step from a region of a GeglBuffer to the
+ * most probable classes or to layers' outputs.  The pixels go through
+ * the same path as the command-line tool's (core/pixels, the model
+ * card), so both give the same answer for the same image.
  */
 #include "network.h"
 
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
 #include <libgimp/gimp.h>
 
 #include "cs-pixels.h"
@@ -23,13 +24,8 @@ struct _CspNetwork
 {
   CsModelEntry *default_entry; /* how the default was found; NULL when
                                 * the model was given */
-  char         *model_path;
-  CsModel      *model;
-  CsCard       *card;
-  CsLabels     *labels;
-  CsSession    *session;
-  CsTensor      input;
-  size_t        n_classes;
+  CsClassifier *classifier;
+  CsTensor     *input;
 };
 
 char *
@@ -44,58 +40,22 @@ csp_bundled_dir (void)
   return NULL;
 }
 
-/* An image network has one input, which the card checks is an image,
- * and float class scores as output 0. */
-static gboolean
-check_model (CspNetwork *c, GError **error)
+/* The default model's path, or NULL with @error saying there is none. */
+static char *
+default_model_path (CspNetwork *c, GError **error)
 {
-  const CsTensor *input, *output;
+  g_autofree char *bundled_dir = csp_bundled_dir ();
+  g_autoptr (GError) none = NULL;
 
-  if (cs_model_n_inputs (c->model) != 1 || cs_model_n_outputs (c->model) < 1)
+  c->default_entry = cs_models_default (bundled_dir, &none);
+  if (c->default_entry == NULL)
     {
-      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                   "%s: a network needs one input and an output; this model has "
-                   "%zu inputs and %zu outputs", c->model_path,
-                   cs_model_n_inputs (c->model), cs_model_n_outputs (c->model));
-      return FALSE;
+      g_set_error (error, none->domain, none->code,
+                   _("%s; choose a model file, or get one with \"Get Models…\" in the "
+                     "Classify dialog"), none->message);
+      return NULL;
     }
-  output = cs_model_output (c->model, 0);
-  c->n_classes = (size_t) cs_shape_numel (&output->shape);
-  if (output->dtype != CS_DTYPE_FLOAT32 || c->n_classes < 1 || c->n_classes > G_MAXINT32)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                   "%s: output '%s' does not hold float class scores",
-                   c->model_path, output->name);
-      return FALSE;
-    }
-  c->card = cs_card_load (c->model, c->model_path, NULL, error);
-  if (c->card == NULL)
-    return FALSE;
-  /* The card has checked the input is a 1×C×H×W image of a sane size. */
-  input = cs_model_input (c->model, 0);
-  c->input.name = g_strdup (input->name);
-  c->input.dtype = CS_DTYPE_FLOAT32;
-  c->input.shape = input->shape;
-  c->input.data = g_new (float, (size_t) cs_shape_numel (&input->shape));
-  return TRUE;
-}
-
-/* Labels that cannot be used are not worth failing over: the classes are
- * then shown by number, and the reason goes to the terminal. */
-static CsLabels *
-find_labels (const CspNetwork *c)
-{
-  GError   *error = NULL;
-  CsLabels *labels = cs_labels_for_card (c->card, c->model, &error);
-
-  if (labels == NULL)
-    {
-      g_printerr ("convscope: cannot use the labels of %s: %s; showing class numbers\n",
-                  c->model_path, error->message);
-      g_error_free (error);
-      labels = cs_labels_new (NULL, c->card->label_offset, NULL);
-    }
-  return labels;
+  return g_strdup (c->default_entry->path);
 }
 
 /* GIMP hands its plug-ins its own tile-cache size (by default half the
@@ -116,34 +76,34 @@ limit_tile_cache (void)
 CspNetwork *
 csp_network_new (GFile *model_file, GError **error)
 {
-  CspNetwork *c = g_new0 (CspNetwork, 1);
+  CspNetwork      *c = g_new0 (CspNetwork, 1);
+  g_autofree char *model_path = NULL;
+  const GError    *labels_error;
 
   limit_tile_cache ();
 
   if (model_file == NULL)
-    {
-      g_autofree char *bundled_dir = csp_bundled_dir ();
-
-      c->default_entry = cs_models_default (bundled_dir, error);
-      if (c->default_entry != NULL)
-        c->model_path = g_strdup (c->default_entry->path);
-    }
-  else if ((c->model_path = g_file_get_path (model_file)) == NULL)
+    model_path = default_model_path (c, error);
+  else if ((model_path = g_file_get_path (model_file)) == NULL)
     {
       g_autofree char *uri = g_file_get_uri (model_file);
 
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
                    "%s: the model must be a local file", uri);
     }
-  if (c->model_path == NULL
-      || (c->model = cs_model_load_file (c->model_path, NULL, error)) == NULL
-      || !check_model (c, error)
-      || (c->session = cs_session_new (c->model, 0, error)) == NULL)
+  if (model_path == NULL
+      || (c->classifier = cs_classifier_load (model_path, NULL, error)) == NULL
+      || (c->input = cs_classifier_input_new (c->classifier, error)) == NULL)
     {
       csp_network_free (c);
       return NULL;
     }
-  c->labels = find_labels (c);
+  /* Labels that cannot be used are not worth failing over: the classes
+   * are then shown by number, and the reason goes to the terminal. */
+  labels_error = cs_classifier_labels_error (c->classifier);
+  if (labels_error != NULL)
+    g_printerr ("convscope: cannot use the labels of %s: %s; showing class numbers\n",
+                model_path, labels_error->message);
   return c;
 }
 
@@ -174,14 +134,8 @@ csp_network_free (CspNetwork *c)
   if (c == NULL)
     return;
   log_peak_rss ();
-  cs_labels_free (c->labels);
-  if (c->session != NULL)
-    cs_session_free (c->session);
-  g_free (c->input.name);
-  g_free (c->input.data);
-  cs_card_free (c->card);
-  cs_model_free (c->model);
-  g_free (c->model_path);
+  cs_classifier_input_free (c->input);
+  cs_classifier_unref (c->classifier);
   if (c->default_entry != NULL)
     cs_model_entry_free (c->default_entry);
   g_free (c);
@@ -192,26 +146,18 @@ csp_network_show_note_once (const CspNetwork *c)
 {
   g_autofree char *note = NULL;
 
-  if (c->default_entry != NULL && (note = cs_models_note_once (c->default_entry)) != NULL)
-    gimp_message (note);
+  if (c->default_entry == NULL || !cs_models_bundled_note_due (c->default_entry))
+    return;
+  note = g_strdup_printf (_("The bundled model, %s, only knows %d classes.  For a general "
+                            "photo classifier, use \"Get Models…\" in the Classify dialog."),
+                          c->default_entry->name, c->default_entry->n_classes);
+  gimp_message (note);
 }
 
-const char *
-csp_network_model_path (const CspNetwork *c)
+const CsClassifier *
+csp_network_classifier (const CspNetwork *c)
 {
-  return c->model_path;
-}
-
-const CsModel *
-csp_network_model (const CspNetwork *c)
-{
-  return c->model;
-}
-
-const CsCard *
-csp_network_card (const CspNetwork *c)
-{
-  return c->card;
+  return c->classifier;
 }
 
 CsResult *
@@ -224,13 +170,13 @@ csp_network_run_taps (CspNetwork          *c,
   const CsRunOptions options = { .taps = taps };
   CsResult          *result = NULL;
 
-  if (!cs_pixels_to_tensor (buffer, roi, c->card, &c->input, error)
-      || !cs_session_run (c->session, &c->input, 1, &options, &result, error))
+  if (!cs_pixels_to_tensor (buffer, roi, cs_classifier_card (c->classifier), c->input, error)
+      || !cs_classifier_run (c->classifier, c->input, &options, &result, error))
     return NULL;
   return result;
 }
 
-CspPrediction *
+CsPrediction *
 csp_network_classify (CspNetwork          *c,
                       GeglBuffer          *buffer,
                       const GeglRectangle *roi,
@@ -238,36 +184,12 @@ csp_network_classify (CspNetwork          *c,
                       int                 *n_predictions,
                       GError             **error)
 {
-  g_autofree CsPrediction *top = NULL;
-  CspPrediction *all;
-  CsResult      *result;
-  int            n;
+  CsResult     *result = csp_network_run_taps (c, buffer, roi, NULL, error);
+  CsPrediction *predictions;
 
-  result = csp_network_run_taps (c, buffer, roi, NULL, error);
   if (result == NULL)
     return NULL;
-  top = g_new (CsPrediction, MAX (k, 1));
-  n = cs_card_top_k (c->card, result->outputs[0].data, c->n_classes, MAX (k, 1), top);
+  predictions = cs_classifier_top_k (c->classifier, result, MAX (k, 1), n_predictions);
   cs_result_free (result);
-
-  all = g_new0 (CspPrediction, n);
-  for (int r = 0; r < n; r++)
-    {
-      g_autofree char *name = cs_labels_name (c->labels, (size_t) top[r].index);
-
-      /* Labels files can hold anything; what the PDB, XMP and CSV get is
-       * valid UTF-8. */
-      all[r] = (CspPrediction) { top[r].index, top[r].probability,
-                                 g_utf8_make_valid (name, -1) };
-    }
-  *n_predictions = n;
-  return all;
-}
-
-void
-csp_predictions_free (CspPrediction *predictions, int n_predictions)
-{
-  for (int r = 0; predictions != NULL && r < n_predictions; r++)
-    g_free (predictions[r].label);
-  g_free (predictions);
+  return predictions;
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * network.h — what the plug-in's procedures share: one model loaded with
- * its card, labels and session, run on any region of a GeglBuffer, for
- * its class scores or for the feature maps of chosen layers.  Loading
- * happens once per procedure call, so a batch over many files pays for
- * it once.
+ * network.h — what the plug-in's procedures share around the core's
+ * classifier (cs-classifier.h): which model when none is given, the
+ * one-time note about the bundled model, and the step from any region
+ * of a GeglBuffer to the class scores or to the feature maps of chosen
+ * layers.  Loading happens once per procedure call, so a batch over many
+ * files pays for it once.
  */
 #ifndef CSP_NETWORK_H
 #define CSP_NETWORK_H
@@ -21,59 +22,48 @@ G_BEGIN_DECLS
 #define CSP_TOP_K_MAX     20
 #define CSP_TOP_K_DEFAULT 5
 
-typedef struct
-{
-  int    index;        /* the class number in the model's output */
-  double probability;
-  char  *label;        /* owned by the prediction */
-} CspPrediction;
-
 typedef struct _CspNetwork CspNetwork;
 
 /* The bundled models' directory beside the plug-in's executable
  * (PLUG-INS/convscope/weights), or NULL when there is none and the
  * installed data directory applies.  The caller frees it. */
-char          *csp_bundled_dir        (void);
+char               *csp_bundled_dir        (void);
 
 /* The model @model_file (a local file); NULL picks the default model,
- * cs_models_default () with csp_bundled_dir ().  Reads the card beside
- * the model and its labels.  Returns NULL and sets @error (CS_ERROR,
- * one line naming the file) when there is no usable model: one image
- * input and float scores as output 0.  Free with csp_network_free. */
-CspNetwork    *csp_network_new        (GFile            *model_file,
-                                       GError          **error);
+ * cs_models_default () with csp_bundled_dir ().  Loads it as a
+ * classifier, with the card beside it and its labels.  Returns NULL and
+ * sets @error (CS_ERROR, one line naming the file) when there is no
+ * usable model.  Free with csp_network_free. */
+CspNetwork         *csp_network_new        (GFile            *model_file,
+                                            GError          **error);
 /* Also where a run reports its peak memory to tests (network.c). */
-void           csp_network_free       (CspNetwork       *network);
+void                csp_network_free       (CspNetwork       *network);
 /* For interactive runs on the default model: shows, once ever, what the
  * bundled model knows when nothing else is available
- * (cs_models_note_once). */
-void           csp_network_show_note_once (const CspNetwork *network);
-const char    *csp_network_model_path (const CspNetwork *network);
+ * (cs_models_bundled_note_due). */
+void                csp_network_show_note_once (const CspNetwork *network);
 /* Owned by the network. */
-const CsModel *csp_network_model      (const CspNetwork *network);
-const CsCard  *csp_network_card       (const CspNetwork *network);
+const CsClassifier *csp_network_classifier (const CspNetwork *network);
 
 /* Classifies @roi of @buffer (NULL: its extent), read as sRGB-encoded
  * pixels whatever its format.  On success returns the @k most probable
  * classes, most probable first (fewer when the model has fewer classes,
- * see *@n_predictions); free them with csp_predictions_free. */
-CspPrediction *csp_network_classify   (CspNetwork          *network,
-                                       GeglBuffer          *buffer,
-                                       const GeglRectangle *roi,
-                                       int                  k,
-                                       int                 *n_predictions,
-                                       GError             **error);
-void           csp_predictions_free   (CspPrediction *predictions,
-                                       int            n_predictions);
+ * see *@n_predictions); free them with cs_predictions_free. */
+CsPrediction       *csp_network_classify   (CspNetwork          *network,
+                                            GeglBuffer          *buffer,
+                                            const GeglRectangle *roi,
+                                            int                  k,
+                                            int                 *n_predictions,
+                                            GError             **error);
 
 /* Runs the model on @roi of @buffer keeping the outputs of the layers
  * @taps (NULL-terminated).  Returns the result, which the caller frees
  * with cs_result_free, or NULL with @error set. */
-CsResult      *csp_network_run_taps   (CspNetwork          *network,
-                                       GeglBuffer          *buffer,
-                                       const GeglRectangle *roi,
-                                       const char *const   *taps,
-                                       GError             **error);
+CsResult           *csp_network_run_taps   (CspNetwork          *network,
+                                            GeglBuffer          *buffer,
+                                            const GeglRectangle *roi,
+                                            const char *const   *taps,
+                                            GError             **error);
 
 G_END_DECLS
 

@@ -78,25 +78,26 @@ wait_for_runs (CsuiInspector *inspector)
 static gboolean
 apply_options (CsuiInspector *inspector)
 {
-  CsuiNetwork *network = csui_inspector_get_network (inspector);
+  CsClassifier *classifier = csui_inspector_get_classifier (inspector);
 
   if (csui_inspector_get_error (inspector) != NULL)
     {
       g_printerr ("convscope-inspect: %s\n", csui_inspector_get_error (inspector));
       return FALSE;
     }
-  if (network == NULL)
+  if (classifier == NULL)
     {
       g_printerr ("convscope-inspect: no model: give one with --model\n");
       return FALSE;
     }
   if (layer_name != NULL)
     {
-      int layer = find_layer (network->model, layer_name);
+      int layer = find_layer (cs_classifier_model (classifier), layer_name);
 
       if (layer < 0)
         {
-          g_printerr ("convscope-inspect: %s: no layer \"%s\"\n", network->path, layer_name);
+          g_printerr ("convscope-inspect: %s: no layer \"%s\"\n",
+                      cs_classifier_model_path (classifier), layer_name);
           return FALSE;
         }
       csui_layer_table_select (csui_inspector_get_layer_table (inspector), layer);

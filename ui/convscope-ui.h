@@ -16,26 +16,7 @@
 
 G_BEGIN_DECLS
 
-/* ---- A loaded model with what running it on pixels needs ---- */
-
-/* Immutable once made and shared between the main loop and the worker
- * thread by reference counting. */
-typedef struct
-{
-  char     *path;
-  CsModel  *model;
-  CsCard   *card;
-  CsLabels *labels;
-} CsuiNetwork;
-
-/* Loads @path with its card and labels; NULL with @error naming the file
- * when it is not an image classifier Convscope can run. */
-CsuiNetwork *csui_network_load  (const char *path,
-                                 GError    **error);
-CsuiNetwork *csui_network_ref   (CsuiNetwork *network);
-void         csui_network_unref (CsuiNetwork *network);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsuiNetwork, csui_network_unref)
+/* ---- Around the core ---- */
 
 /* An image file (anything GdkPixbuf reads) as an R'G'B'A u8 GeglBuffer
  * the caller owns; NULL with @error naming the file. */
@@ -89,9 +70,9 @@ const char *csui_model_chooser_get_fetch_error (CsuiModelChooser *chooser);
  * destroying the chooser, which cancels it, so that no download is cut
  * off by the program's exit. */
 gboolean    csui_model_chooser_is_fetching     (CsuiModelChooser *chooser);
-/* The one-line summary of @network (NULL: none). */
-void        csui_model_chooser_set_network (CsuiModelChooser *chooser,
-                                            const CsuiNetwork *network);
+/* The one-line summary of @classifier's model (NULL: none), selected. */
+void        csui_model_chooser_set_classifier (CsuiModelChooser   *chooser,
+                                               const CsClassifier *classifier);
 /* "ONNX · input 1×1×28×28 · 103,338 parameters · …"; the caller frees it. */
 char       *csui_model_summary             (const CsModel    *model);
 
@@ -158,10 +139,11 @@ void       csui_feature_grid_set_maps        (CsuiFeatureGrid *grid,
                                               gpointer         owner);
 void       csui_feature_grid_set_colormap    (CsuiFeatureGrid *grid,
                                               CsColormap       colormap);
-void       csui_feature_grid_set_scale       (CsuiFeatureGrid *grid,
-                                              CsMapScale       scale);
+/* Which values span the colour map: each channel's or the layer's. */
+void       csui_feature_grid_set_range       (CsuiFeatureGrid *grid,
+                                              CsMapRange       range);
 CsColormap csui_feature_grid_get_colormap    (CsuiFeatureGrid *grid);
-CsMapScale csui_feature_grid_get_scale       (CsuiFeatureGrid *grid);
+CsMapRange csui_feature_grid_get_range       (CsuiFeatureGrid *grid);
 int        csui_feature_grid_get_cap         (CsuiFeatureGrid *grid);
 /* At most @cap channels are drawn (the first ones). */
 void       csui_feature_grid_set_cap         (CsuiFeatureGrid *grid,
@@ -202,15 +184,18 @@ gboolean           csui_inspector_is_busy          (CsuiInspector       *inspect
  * program waits for 0 (iterating the main loop) before it stops GEGL. */
 guint              csui_inspector_get_n_running    (CsuiInspector       *inspector);
 /* What is shown, owned by the inspector and valid until the next run
- * finishes or the model changes; NULL before the first run. */
-CsuiNetwork       *csui_inspector_get_network      (CsuiInspector       *inspector);
+ * finishes or the model changes (take a reference to keep it longer);
+ * NULL before the first run.  The classifier is shared with the worker
+ * threads (see cs-classifier.h), so only read it here. */
+CsClassifier      *csui_inspector_get_classifier   (CsuiInspector       *inspector);
 const CsResult    *csui_inspector_get_result       (CsuiInspector       *inspector);
 /* The taps of every selected layer that has one, in network order (a
  * CsResult without outputs, owned by the inspector and valid until the
  * next call, run or model change), or NULL when no selected layer has
  * a tap. */
 const CsResult    *csui_inspector_get_selected_taps (CsuiInspector      *inspector);
-/* The shown top-k, most probable first; owned by the inspector. */
+/* The shown top-k, most probable first, with their labels; owned by
+ * the inspector. */
 const CsPrediction *csui_inspector_get_predictions (CsuiInspector       *inspector,
                                                     int                 *n);
 /* The last error shown, or NULL. */

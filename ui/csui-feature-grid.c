@@ -28,7 +28,7 @@ struct _CsuiFeatureGrid
   GDestroyNotify  owner_unref;
   gpointer        owner;
   CsColormap      colormap;
-  CsMapScale      scale;
+  CsMapRange      range;
   int             cap;
   int             enlarged;
   /* One pixbuf per thumbnail, painted on first draw after a change. */
@@ -91,7 +91,7 @@ clear_thumbnails (CsuiFeatureGrid *grid)
   g_ptr_array_set_size (grid->thumbnails, 0);
 }
 
-/* The picture of @channel under the current colour map and scale. */
+/* The picture of @channel under the current colour map and range. */
 static GdkPixbuf *
 paint_channel (CsuiFeatureGrid *grid, int channel)
 {
@@ -102,7 +102,7 @@ paint_channel (CsuiFeatureGrid *grid, int channel)
                            (int) grid->maps->shape.dims[2]);
   if (pixbuf == NULL)
     return NULL;
-  if (!cs_feature_map_range (grid->maps, channel, grid->scale, grid->colormap, &low, &high)
+  if (!cs_feature_map_range (grid->maps, channel, grid->range, grid->colormap, &low, &high)
       || !cs_feature_map_paint (grid->maps, channel, low, high, grid->colormap,
                                 gdk_pixbuf_get_pixels (pixbuf),
                                 (size_t) gdk_pixbuf_get_rowstride (pixbuf), 3))
@@ -274,7 +274,7 @@ static void
 csui_feature_grid_init (CsuiFeatureGrid *grid)
 {
   grid->colormap = CS_COLORMAP_VIRIDIS;
-  grid->scale = CS_MAP_SCALE_CHANNEL;
+  grid->range = CS_MAP_RANGE_CHANNEL;
   grid->cap = CSUI_FEATURE_GRID_DEFAULT_CAP;
   grid->enlarged = -1;
   grid->thumbnails = g_ptr_array_new_with_free_func (unref_thumbnail);
@@ -319,10 +319,10 @@ csui_feature_grid_set_colormap (CsuiFeatureGrid *grid, CsColormap colormap)
 }
 
 void
-csui_feature_grid_set_scale (CsuiFeatureGrid *grid, CsMapScale scale)
+csui_feature_grid_set_range (CsuiFeatureGrid *grid, CsMapRange range)
 {
   g_return_if_fail (CSUI_IS_FEATURE_GRID (grid));
-  grid->scale = scale;
+  grid->range = range;
   clear_thumbnails (grid);
   gtk_widget_queue_draw (GTK_WIDGET (grid));
 }
@@ -361,11 +361,11 @@ csui_feature_grid_get_colormap (CsuiFeatureGrid *grid)
   return grid->colormap;
 }
 
-CsMapScale
-csui_feature_grid_get_scale (CsuiFeatureGrid *grid)
+CsMapRange
+csui_feature_grid_get_range (CsuiFeatureGrid *grid)
 {
-  g_return_val_if_fail (CSUI_IS_FEATURE_GRID (grid), CS_MAP_SCALE_CHANNEL);
-  return grid->scale;
+  g_return_val_if_fail (CSUI_IS_FEATURE_GRID (grid), CS_MAP_RANGE_CHANNEL);
+  return grid->range;
 }
 
 int

@@ -3,10 +3,12 @@
  * csui-inspector.c — the whole panel: the model chooser, what the
  * network sees, its predictions, the layer table and the selected
  * layer's feature maps, for one image region.  A run loads the model
- * when it changed, prepares the input and keeps every layer's output,
- * all in a worker thread, so the dialog stays responsive and switching
- * layers afterwards costs nothing.  A new model or region cancels the
- * run in flight; a cancelled run's results are dropped when it ends.
+ * (the core's classifier, cs-classifier.h) when it changed, prepares the
+ * input and keeps every layer's output, all in a worker thread, so the
+ * dialog stays responsive and switching layers afterwards costs
+ * nothing.  A new model or region cancels the run in flight; a
+ * cancelled run's results are dropped when it ends.  The classifier is
+ * shared by reference between the panel and its workers.
  */
 #include <glib/gi18n-lib.h>
 
@@ -21,17 +23,17 @@
  * keeps the tap it shows alive through a reference. */
 typedef struct
 {
-  CsuiNetwork *network;
-  CsTensor     input;      /* data NULL when there was no source */
-  CsResult    *result;     /* NULL when there was no source */
-  int         *tap_of_layer;
+  CsClassifier *classifier;
+  CsTensor     *input;      /* NULL when there was no source */
+  CsResult     *result;     /* NULL when there was no source */
+  int          *tap_of_layer;
 } RunOutcome;
 
 /* What a run needs, copied for the worker thread. */
 typedef struct
 {
-  char          *model_path;  /* load this; NULL: run @network */
-  CsuiNetwork   *network;
+  char          *model_path;  /* load this; NULL: run @classifier */
+  CsClassifier  *classifier;
   GeglBuffer    *buffer;      /* NULL: load only */
   GeglRectangle  roi;
 } RunRequest;
@@ -48,7 +50,7 @@ struct _CsuiInspector
   GtkWidget        *predictions_box;
   CsuiLayerTable   *table;
   GtkWidget        *colormap_combo;
-  GtkWidget        *scale_combo;
+  GtkWidget        *range_combo;
   GtkWidget        *grid_caption;
   CsuiFeatureGrid  *grid;
   GtkWidget        *action_box;
@@ -89,8 +91,8 @@ static guint signals[N_SIGNALS];
 static void
 outcome_clear (RunOutcome *outcome)
 {
-  csui_network_unref (outcome->network);
-  g_free (outcome->input.data);
+  cs_classifier_unref (outcome->classifier);
+  cs_classifier_input_free (outcome->input);
   g_clear_pointer (&outcome->result, cs_result_free);
   g_free (outcome->tap_of_layer);
 }
@@ -107,8 +109,7 @@ request_free (gpointer data)
   RunRequest *request = data;
 
   g_free (request->model_path);
-  if (request->network != NULL)
-    csui_network_unref (request->network);
+  cs_classifier_unref (request->classifier);
   g_clear_object (&request->buffer);
   g_free (request);
 }
@@ -119,27 +120,17 @@ static gboolean
 run_network (const RunRequest *request, RunOutcome *outcome, GCancellable *cancellable,
              GError **error)
 {
-  const CsModel         *model = outcome->network->model;
-  g_autoptr (CsSession)  session = NULL;
-  CsRunOptions           options = { .tap_all = TRUE };
-  size_t                 n_layers = cs_model_n_layers (model);
+  CsClassifier       *classifier = outcome->classifier;
+  const CsModel      *model = cs_classifier_model (classifier);
+  const CsRunOptions  options = { .tap_all = TRUE };
+  size_t              n_layers = cs_model_n_layers (model);
 
-  outcome->input = (CsTensor) { .dtype = CS_DTYPE_FLOAT32,
-                                .shape = cs_model_input (model, 0)->shape };
-  outcome->input.data = g_try_new (float, cs_shape_numel (&outcome->input.shape));
-  if (outcome->input.data == NULL)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, _("%s: the input tensor is too large"),
-                   outcome->network->path);
-      return FALSE;
-    }
-  if (!cs_pixels_to_tensor (request->buffer, &request->roi, outcome->network->card,
-                            &outcome->input, error)
-      || g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
-  session = cs_session_new (model, 0, error);
-  if (session == NULL
-      || !cs_session_run (session, &outcome->input, 1, &options, &outcome->result, error))
+  outcome->input = cs_classifier_input_new (classifier, error);
+  if (outcome->input == NULL
+      || !cs_pixels_to_tensor (request->buffer, &request->roi, cs_classifier_card (classifier),
+                               outcome->input, error)
+      || g_cancellable_set_error_if_cancelled (cancellable, error)
+      || !cs_classifier_run (classifier, outcome->input, &options, &outcome->result, error))
     return FALSE;
 
   outcome->tap_of_layer = g_new (int, MAX (n_layers, 1));
@@ -163,10 +154,10 @@ run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
   GError     *error = NULL;
 
   if (request->model_path != NULL)
-    outcome->network = csui_network_load (request->model_path, &error);
+    outcome->classifier = cs_classifier_load (request->model_path, NULL, &error);
   else
-    outcome->network = csui_network_ref (request->network);
-  if (outcome->network == NULL
+    outcome->classifier = cs_classifier_ref (request->classifier);
+  if (outcome->classifier == NULL
       || g_cancellable_set_error_if_cancelled (cancellable, &error)
       || (request->buffer != NULL && !run_network (request, outcome, cancellable, &error)))
     {
@@ -182,9 +173,24 @@ show_error (CsuiInspector *inspector, const char *message)
 {
   g_free (inspector->error);
   inspector->error = g_strdup (message);
+  gtk_info_bar_set_message_type (GTK_INFO_BAR (inspector->info_bar), GTK_MESSAGE_ERROR);
   gtk_label_set_text (GTK_LABEL (inspector->error_label), message);
   gtk_widget_show (inspector->info_bar);
   g_signal_emit (inspector, signals[RUN_FAILED], 0, message);
+}
+
+/* A model whose labels cannot be used still runs; the classes then go
+ * by number, and the panel says why. */
+static void
+show_labels_warning (CsuiInspector *inspector, const GError *labels_error)
+{
+  g_autofree char *message = g_strdup_printf (_("The labels cannot be used, so classes are "
+                                                "shown by number: %s"),
+                                              labels_error->message);
+
+  gtk_info_bar_set_message_type (GTK_INFO_BAR (inspector->info_bar), GTK_MESSAGE_WARNING);
+  gtk_label_set_text (GTK_LABEL (inspector->error_label), message);
+  gtk_widget_show (inspector->info_bar);
 }
 
 static void
@@ -195,9 +201,9 @@ show_preview (CsuiInspector *inspector)
   g_autoptr (GdkPixbuf) enlarged = NULL;
   int                   side, zoom;
 
-  input = outcome->input.data != NULL ? csui_input_to_pixbuf (outcome->network->card,
-                                                              &outcome->input)
-                                      : NULL;
+  input = outcome->input != NULL
+          ? csui_input_to_pixbuf (cs_classifier_card (outcome->classifier), outcome->input)
+          : NULL;
   if (input == NULL)
     {
       gtk_image_clear (GTK_IMAGE (inspector->preview));
@@ -221,27 +227,21 @@ show_predictions (CsuiInspector *inspector)
 
   for (GList *row = old_rows; row != NULL; row = row->next)
     gtk_widget_destroy (row->data);
-  g_clear_pointer (&inspector->predictions, g_free);
+  cs_predictions_free (inspector->predictions, inspector->n_predictions);
+  inspector->predictions = NULL;
   inspector->n_predictions = 0;
-  if (outcome == NULL || outcome->result == NULL || outcome->result->n_outputs == 0)
+  if (outcome == NULL || outcome->result == NULL)
     return;
 
-  {
-    const CsTensor *scores = &outcome->result->outputs[0];
-
-    inspector->predictions = g_new (CsPrediction, inspector->top_k);
-    inspector->n_predictions = cs_card_top_k (outcome->network->card, scores->data,
-                                              (size_t) cs_shape_numel (&scores->shape),
-                                              inspector->top_k, inspector->predictions);
-  }
+  inspector->predictions = cs_classifier_top_k (outcome->classifier, outcome->result,
+                                                inspector->top_k, &inspector->n_predictions);
   grid = gtk_grid_new ();
   gtk_grid_set_column_spacing (GTK_GRID (grid), 6);
   gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
   for (int r = 0; r < inspector->n_predictions; r++)
     {
       const CsPrediction *prediction = &inspector->predictions[r];
-      g_autofree char    *name = cs_labels_name (outcome->network->labels,
-                                                 (size_t) prediction->index);
+      const char         *name = prediction->label;
       g_autofree char    *percent = g_strdup_printf ("%.1f %%", 100.0 * prediction->probability);
       GtkWidget          *label = gtk_label_new (name);
       GtkWidget          *bar = gtk_level_bar_new_for_interval (0.0, 1.0);
@@ -276,7 +276,7 @@ layer_tap (CsuiInspector *inspector, int layer)
   RunOutcome *outcome = inspector->shown;
 
   if (outcome == NULL || outcome->result == NULL || layer < 0
-      || (size_t) layer >= cs_model_n_layers (outcome->network->model)
+      || (size_t) layer >= cs_model_n_layers (cs_classifier_model (outcome->classifier))
       || outcome->tap_of_layer[layer] < 0)
     return NULL;
   return &outcome->result->taps[outcome->tap_of_layer[layer]];
@@ -338,7 +338,7 @@ static void
 show_outcome (CsuiInspector *inspector, RunOutcome *outcome)
 {
   gboolean new_model = inspector->shown == NULL
-                       || inspector->shown->network != outcome->network;
+                       || inspector->shown->classifier != outcome->classifier;
   int      layer = csui_layer_table_get_selected (inspector->table);
 
   if (inspector->shown != NULL)
@@ -347,9 +347,13 @@ show_outcome (CsuiInspector *inspector, RunOutcome *outcome)
   gtk_widget_hide (inspector->info_bar);
   if (new_model)
     {
-      csui_model_chooser_set_network (inspector->chooser, outcome->network);
-      csui_layer_table_set_model (inspector->table, outcome->network->model);
-      layer = first_conv_layer (outcome->network->model);
+      const CsModel *model = cs_classifier_model (outcome->classifier);
+
+      csui_model_chooser_set_classifier (inspector->chooser, outcome->classifier);
+      csui_layer_table_set_model (inspector->table, model);
+      layer = first_conv_layer (model);
+      if (cs_classifier_labels_error (outcome->classifier) != NULL)
+        show_labels_warning (inspector, cs_classifier_labels_error (outcome->classifier));
     }
   show_preview (inspector);
   show_predictions (inspector);
@@ -384,8 +388,8 @@ run_done (GObject *source, GAsyncResult *result, gpointer data)
   if (outcome == NULL)
     {
       /* The chooser goes back to the model still shown, which stays usable. */
-      csui_model_chooser_set_network (inspector->chooser,
-                                      inspector->shown != NULL ? inspector->shown->network
+      csui_model_chooser_set_classifier (inspector->chooser,
+                                         inspector->shown != NULL ? inspector->shown->classifier
                                                                : NULL);
       show_error (inspector, error->message);
       g_error_free (error);
@@ -416,7 +420,7 @@ start_run (CsuiInspector *inspector, const char *model_path)
   request = g_new0 (RunRequest, 1);
   request->model_path = g_steal_pointer (&path);
   if (request->model_path == NULL)
-    request->network = csui_network_ref (inspector->shown->network);
+    request->classifier = cs_classifier_ref (inspector->shown->classifier);
   if (inspector->buffer != NULL)
     {
       request->buffer = g_object_ref (inspector->buffer);
@@ -448,11 +452,11 @@ colormap_changed (GtkComboBox *combo, CsuiInspector *inspector)
 }
 
 static void
-scale_changed (GtkComboBox *combo, CsuiInspector *inspector)
+range_changed (GtkComboBox *combo, CsuiInspector *inspector)
 {
-  csui_feature_grid_set_scale (inspector->grid,
+  csui_feature_grid_set_range (inspector->grid,
                                g_strcmp0 (gtk_combo_box_get_active_id (combo), "layer") == 0
-                                 ? CS_MAP_SCALE_LAYER : CS_MAP_SCALE_CHANNEL);
+                                 ? CS_MAP_RANGE_LAYER : CS_MAP_RANGE_CHANNEL);
 }
 
 static void
@@ -481,7 +485,7 @@ csui_inspector_finalize (GObject *object)
   g_free (inspector->loading_path);
   if (inspector->shown != NULL)
     outcome_unref (inspector->shown);
-  g_free (inspector->predictions);
+  cs_predictions_free (inspector->predictions, inspector->n_predictions);
   g_free (inspector->selected_taps.taps);
   g_free (inspector->error);
   G_OBJECT_CLASS (csui_inspector_parent_class)->finalize (object);
@@ -559,7 +563,7 @@ maps_panel (CsuiInspector *inspector)
                     (const char *const[]) { "viridis", N_("Viridis"), "gray", N_("Gray"),
                                             "diverging", N_("Diverging (− blue, + red)"),
                                             NULL });
-  inspector->scale_combo =
+  inspector->range_combo =
     labelled_combo (row, _("Ra_nge:"),
                     _("Spread each channel over the colours by itself, or use one range "
                       "for the whole layer so channels can be compared"),
@@ -567,7 +571,7 @@ maps_panel (CsuiInspector *inspector)
                                             "layer", N_("Whole layer"), NULL });
   g_signal_connect (inspector->colormap_combo, "changed", G_CALLBACK (colormap_changed),
                     inspector);
-  g_signal_connect (inspector->scale_combo, "changed", G_CALLBACK (scale_changed), inspector);
+  g_signal_connect (inspector->range_combo, "changed", G_CALLBACK (range_changed), inspector);
 
   inspector->grid = CSUI_FEATURE_GRID (csui_feature_grid_new ());
   gtk_widget_set_vexpand (GTK_WIDGET (inspector->grid), TRUE);
@@ -686,11 +690,11 @@ csui_inspector_get_n_running (CsuiInspector *inspector)
   return inspector->n_running;
 }
 
-CsuiNetwork *
-csui_inspector_get_network (CsuiInspector *inspector)
+CsClassifier *
+csui_inspector_get_classifier (CsuiInspector *inspector)
 {
   g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
-  return inspector->shown != NULL ? inspector->shown->network : NULL;
+  return inspector->shown != NULL ? inspector->shown->classifier : NULL;
 }
 
 const CsResult *

@@ -614,14 +614,14 @@ csui_model_summary (const CsModel *model)
 }
 
 void
-csui_model_chooser_set_network (CsuiModelChooser *chooser, const CsuiNetwork *network)
+csui_model_chooser_set_classifier (CsuiModelChooser *chooser, const CsClassifier *classifier)
 {
   g_autofree char *summary = NULL;
 
   g_return_if_fail (CSUI_IS_MODEL_CHOOSER (chooser));
-  if (network != NULL)
-    summary = csui_model_summary (network->model);
+  if (classifier != NULL)
+    summary = csui_model_summary (cs_classifier_model (classifier));
   gtk_label_set_text (GTK_LABEL (chooser->summary), summary != NULL ? summary : "");
-  if (network != NULL)
-    csui_model_chooser_select_path (chooser, network->path);
+  if (classifier != NULL)
+    csui_model_chooser_select_path (chooser, cs_classifier_model_path (classifier));
 }

@@ -1,57 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * csui-network.c — what the widgets need around the core: a model loaded
- * with its card and labels, shared by reference between the main loop
- * and the worker thread; an image file as a GeglBuffer for the programs
- * that have no GIMP; the network's input tensor turned back into a
- * picture; and a widget saved as a PNG for screenshots.
+ * csui-network.c — what the widgets need around the core's classifier
+ * (cs-classifier.h, which the inspector shares with its worker threads):
+ * an image file as a GeglBuffer for the programs that have no GIMP; the
+ * network's input tensor turned back into a picture; counts grouped for
+ * reading; and a widget saved as a PNG for screenshots.
  */
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
 
 #include "convscope-ui.h"
-
-static void
-network_clear (CsuiNetwork *network)
-{
-  g_free (network->path);
-  g_clear_pointer (&network->labels, cs_labels_free);
-  g_clear_pointer (&network->card, cs_card_free);
-  g_clear_pointer (&network->model, cs_model_free);
-}
-
-CsuiNetwork *
-csui_network_load (const char *path, GError **error)
-{
-  CsuiNetwork *network = g_atomic_rc_box_new0 (CsuiNetwork);
-
-  network->path = g_strdup (path);
-  network->model = cs_model_load_file (path, NULL, error);
-  if (network->model != NULL)
-    network->card = cs_card_load (network->model, path, NULL, error);
-  if (network->card != NULL)
-    network->labels = cs_labels_for_card (network->card, network->model, error);
-  if (network->labels == NULL)
-    {
-      g_atomic_rc_box_release_full (network, (GDestroyNotify) network_clear);
-      return NULL;
-    }
-  return network;
-}
-
-CsuiNetwork *
-csui_network_ref (CsuiNetwork *network)
-{
-  return g_atomic_rc_box_acquire (network);
-}
-
-void
-csui_network_unref (CsuiNetwork *network)
-{
-  if (network != NULL)
-    g_atomic_rc_box_release_full (network, (GDestroyNotify) network_clear);
-}
 
 GeglBuffer *
 csui_buffer_new_from_file (const char *path, GError **error)

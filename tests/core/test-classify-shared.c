@@ -49,76 +49,52 @@ have_shared (void)
   return FALSE;
 }
 
-typedef struct
-{
-  char      *path;
-  CsModel   *model;
-  CsCard    *card;
-  CsLabels  *labels;
-  CsSession *session;
-  CsTensor   input;
-  size_t     n_classes;
-} Classifier;
-
-static Classifier *
+static CsClassifier *
 classifier_new (const char *model_name)
 {
-  Classifier *c = g_new0 (Classifier, 1);
-  const CsTensor *input;
+  g_autofree char *path = shared_path ("models", model_name);
+  CsClassifier *c;
   GError *error = NULL;
 
-  c->path = shared_path ("models", model_name);
-  g_assert_nonnull (c->path);
-  c->model = cs_model_load_file (c->path, NULL, &error);
+  g_assert_nonnull (path);
+  c = cs_classifier_load (path, NULL, &error);
   g_assert_no_error (error);
-  c->card = cs_card_load (c->model, c->path, NULL, &error);
-  g_assert_no_error (error);
-  c->labels = cs_labels_for_card (c->card, c->model, &error);
-  g_assert_no_error (error);
-  c->session = cs_session_new (c->model, 0, &error);
-  g_assert_no_error (error);
-  input = cs_model_input (c->model, 0);
-  c->input = (CsTensor) { input->name, CS_DTYPE_FLOAT32, input->shape,
-                          g_new (float, cs_shape_numel (&input->shape)) };
-  c->n_classes = (size_t) cs_shape_numel (&cs_model_output (c->model, 0)->shape);
+  g_assert_null (cs_classifier_labels_error (c));
   /* Every classifier here ends in a softmax. */
-  g_assert_true (c->card->probabilities);
+  g_assert_true (cs_classifier_card (c)->probabilities);
   return c;
 }
 
-static void
-classifier_free (Classifier *c)
-{
-  g_free (c->input.data);
-  cs_session_free (c->session);
-  cs_labels_free (c->labels);
-  cs_card_free (c->card);
-  cs_model_free (c->model);
-  g_free (c->path);
-  g_free (c);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Classifier, classifier_free)
-
-/* The class probabilities for @buffer, resampled with @resample; the
- * caller frees them. */
+/* The class probabilities for @buffer, resampled with @resample over
+ * what the card says; the caller frees them. */
 static float *
-classify_buffer (Classifier *c, GeglBuffer *buffer, CsResample resample)
+classify_buffer (CsClassifier *c, GeglBuffer *buffer, CsResample resample)
 {
-  CsResample card_resample = c->card->resample;
+  CsCard card = *cs_classifier_card (c);
+  CsTensor *input;
   CsResult *result = NULL;
   GError *error = NULL;
   float *probabilities;
 
-  c->card->resample = resample;
-  g_assert_true (cs_pixels_to_tensor (buffer, NULL, c->card, &c->input, &error));
-  c->card->resample = card_resample;
+  card.resample = resample;
+  input = cs_classifier_input_new (c, &error);
   g_assert_no_error (error);
-  g_assert_true (cs_session_run (c->session, &c->input, 1, NULL, &result, &error));
+  g_assert_true (cs_pixels_to_tensor (buffer, NULL, &card, input, &error));
   g_assert_no_error (error);
-  probabilities = g_memdup2 (result->outputs[0].data, c->n_classes * sizeof (float));
+  g_assert_true (cs_classifier_run (c, input, NULL, &result, &error));
+  g_assert_no_error (error);
+  probabilities = g_memdup2 (result->outputs[0].data,
+                             cs_classifier_n_classes (c) * sizeof (float));
   cs_result_free (result);
+  cs_classifier_input_free (input);
   return probabilities;
+}
+
+/* The label of class @index; owned by @c. */
+static const char *
+label_of (const CsClassifier *c, size_t index)
+{
+  return cs_labels_lookup (cs_classifier_labels (c), index);
 }
 
 static GeglBuffer *
@@ -135,11 +111,11 @@ load_image (const char *name)
 }
 
 static float *
-classify_image (Classifier *c, const char *name)
+classify_image (CsClassifier *c, const char *name)
 {
   g_autoptr (GeglBuffer) buffer = load_image (name);
 
-  return classify_buffer (c, buffer, c->card->resample);
+  return classify_buffer (c, buffer, cs_classifier_card (c)->resample);
 }
 
 static size_t
@@ -196,22 +172,24 @@ test_reference_table (void)
     { "parrot.jpg", 89, "macaw", 1.00 },
     { "cat_720p.jpg", 286, "Egyptian cat", 0.80 },
   };
-  g_autoptr (Classifier) c = NULL;
+  g_autoptr (CsClassifier) c = NULL;
+  size_t n_classes;
 
   if (!have_shared ())
     return;
   c = classifier_new ("mobilenet_v2_1.0_224_quant.tflite");
-  g_assert_cmpint (c->card->resize, ==, CS_RESIZE_STRETCH);
+  n_classes = cs_classifier_n_classes (c);
+  g_assert_cmpint (cs_classifier_card (c)->resize, ==, CS_RESIZE_STRETCH);
   for (size_t i = 0; i < G_N_ELEMENTS (reference); i++)
     {
       g_autofree float *p = classify_image (c, reference[i].image);
-      size_t top = argmax (p, c->n_classes);
+      size_t top = argmax (p, n_classes);
 
       g_test_message ("%s: class %zu (%s) %.4f; reference %zu %.2f", reference[i].image, top,
-                      cs_labels_lookup (c->labels, top), p[top], reference[i].top1,
+                      label_of (c, top), p[top], reference[i].top1,
                       reference[i].probability);
       g_assert_cmpuint (top, ==, reference[i].top1);
-      g_assert_true (g_str_has_prefix (cs_labels_lookup (c->labels, top), reference[i].label));
+      g_assert_true (g_str_has_prefix (label_of (c, top), reference[i].label));
       g_assert_cmpfloat_with_epsilon (p[top], reference[i].probability, 0.05);
     }
 }
@@ -234,40 +212,42 @@ test_small_mobilenets (void)
     return;
   for (size_t m = 0; m < G_N_ELEMENTS (models); m++)
     {
-      g_autoptr (Classifier) c = classifier_new (models[m]);
-      g_autoptr (Classifier) again = classifier_new (models[m]);
+      g_autoptr (CsClassifier) c = classifier_new (models[m]);
+      g_autoptr (CsClassifier) again = classifier_new (models[m]);
+      const size_t n_classes = cs_classifier_n_classes (c);
       g_autofree float *parrot = classify_image (c, "parrot.jpg");
       g_autofree float *parrot_again = classify_image (c, "parrot.jpg");
       g_autofree float *parrot_other = classify_image (again, "parrot.jpg");
       g_autofree float *cat = classify_image (c, "cat.bmp");
       g_autofree float *bird = classify_image (c, "bird.bmp");
-      size_t cat_top = argmax (cat, c->n_classes);
+      size_t cat_top = argmax (cat, n_classes);
       gboolean is_cat = FALSE;
 
       g_test_message ("%s: parrot → %s %.3f, cat → %s %.3f, bird → %s %.3f", models[m],
-                      cs_labels_lookup (c->labels, argmax (parrot, c->n_classes)),
-                      parrot[89], cs_labels_lookup (c->labels, cat_top), cat[cat_top],
-                      cs_labels_lookup (c->labels, argmax (bird, c->n_classes)), bird[20]);
+                      label_of (c, argmax (parrot, n_classes)),
+                      parrot[89], label_of (c, cat_top), cat[cat_top],
+                      label_of (c, argmax (bird, n_classes)), bird[20]);
       /* Macaw in the top 5 (it is top-1 for all three), chickadee top-1,
        * some kind of cat top-1. */
-      g_assert_cmpuint (rank_of (parrot, c->n_classes, 89), <, 5);
-      g_assert_cmpuint (argmax (bird, c->n_classes), ==, 20);
+      g_assert_cmpuint (rank_of (parrot, n_classes, 89), <, 5);
+      g_assert_cmpuint (argmax (bird, n_classes), ==, 20);
       for (size_t i = 0; i < G_N_ELEMENTS (cats); i++)
         is_cat = is_cat || cat_top == cats[i];
       g_assert_true (is_cat);
       /* The same answer, to the bit, run after run and session after
        * session. */
-      g_assert_cmpmem (parrot, c->n_classes * sizeof (float),
-                       parrot_again, c->n_classes * sizeof (float));
-      g_assert_cmpmem (parrot, c->n_classes * sizeof (float),
-                       parrot_other, c->n_classes * sizeof (float));
+      g_assert_cmpmem (parrot, n_classes * sizeof (float),
+                       parrot_again, n_classes * sizeof (float));
+      g_assert_cmpmem (parrot, n_classes * sizeof (float),
+                       parrot_other, n_classes * sizeof (float));
     }
 }
 
 static void
 test_bird_model (void)
 {
-  g_autoptr (Classifier) c = NULL;
+  g_autoptr (CsClassifier) c = NULL;
+  size_t n_classes;
   g_autofree float *bird = NULL;
   g_autofree float *parrot = NULL;
   size_t top;
@@ -275,14 +255,15 @@ test_bird_model (void)
   if (!have_shared ())
     return;
   c = classifier_new ("mobilenet_v2_1.0_224_inat_bird_quant.tflite");
+  n_classes = cs_classifier_n_classes (c);
   bird = classify_image (c, "bird.bmp");
   parrot = classify_image (c, "parrot.jpg");
-  top = argmax (bird, c->n_classes);
-  g_test_message ("bird.bmp: %s %.3f", cs_labels_lookup (c->labels, top), bird[top]);
+  top = argmax (bird, n_classes);
+  g_test_message ("bird.bmp: %s %.3f", label_of (c, top), bird[top]);
   /* A chickadee species (it is the black-capped one), and the parrot a
    * macaw (the scarlet one). */
-  g_assert_nonnull (strstr (cs_labels_lookup (c->labels, top), "Chickadee"));
-  g_assert_cmpstr (cs_labels_lookup (c->labels, argmax (parrot, c->n_classes)), ==,
+  g_assert_nonnull (strstr (label_of (c, top), "Chickadee"));
+  g_assert_cmpstr (label_of (c, argmax (parrot, n_classes)), ==,
                    "Ara macao (Scarlet Macaw)");
 }
 
@@ -317,7 +298,8 @@ stretched (GeglBuffer *source, int width, int height, CsResample resample)
 static void
 test_antialias (void)
 {
-  g_autoptr (Classifier) c = NULL;
+  g_autoptr (CsClassifier) c = NULL;
+  size_t n_classes;
   g_autoptr (GeglBuffer) photo = NULL;
   g_autoptr (GeglBuffer) small = NULL;
   g_autoptr (GeglBuffer) huge = NULL;
@@ -330,6 +312,7 @@ test_antialias (void)
   if (!have_shared ())
     return;
   c = classifier_new ("mobilenet_v2_1.0_224_quant.tflite");
+  n_classes = cs_classifier_n_classes (c);
   /* A 4000×3000 photo (the 1280×720 one enlarged) and its 800×600
    * version. */
   photo = load_image ("cat_720p.jpg");
@@ -338,11 +321,11 @@ test_antialias (void)
   p_small = classify_buffer (c, small, CS_RESAMPLE_ANTIALIAS);
   p_huge = classify_buffer (c, huge, CS_RESAMPLE_ANTIALIAS);
   p_huge_nearest = classify_buffer (c, huge, CS_RESAMPLE_NEAREST);
-  top = argmax (p_small, c->n_classes);
-  smoothed = max_difference (p_small, p_huge, c->n_classes);
-  aliased = max_difference (p_small, p_huge_nearest, c->n_classes);
+  top = argmax (p_small, n_classes);
+  smoothed = max_difference (p_small, p_huge, n_classes);
+  aliased = max_difference (p_small, p_huge_nearest, n_classes);
   g_test_message ("800×600: %s %.4f; 4000×3000: %.4f antialiased (largest difference %.4f), "
-                  "%.4f nearest (%.4f)", cs_labels_lookup (c->labels, top), p_small[top],
+                  "%.4f nearest (%.4f)", label_of (c, top), p_small[top],
                   p_huge[top], smoothed, p_huge_nearest[top], aliased);
   /* Measured with Pillow's filter (the 4000×3000 image read at 1/4 from
    * GEGL's mipmaps first): 0.012 (three steps of the 8-bit output)
@@ -351,7 +334,7 @@ test_antialias (void)
    * of a quantized network flip depends on the last bits of the input,
    * so the bounds leave room on both sides. */
   g_assert_cmpuint (top, ==, 286);
-  g_assert_cmpuint (argmax (p_huge, c->n_classes), ==, top);
+  g_assert_cmpuint (argmax (p_huge, n_classes), ==, top);
   g_assert_cmpfloat (smoothed, <=, 0.025);
   /* Without averaging, the large image tells a different story. */
   g_assert_cmpfloat (aliased, >=, 0.04);

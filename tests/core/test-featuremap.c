@@ -78,21 +78,21 @@ test_stats_and_range (void)
   g_assert_true (cs_feature_map_stats (&maps, -1, &stats));
   g_assert_cmpfloat_with_epsilon (stats.mean, 30.0f / 11.0f, 1e-6);
 
-  g_assert_true (cs_feature_map_range (&maps, 0, CS_MAP_SCALE_CHANNEL,
+  g_assert_true (cs_feature_map_range (&maps, 0, CS_MAP_RANGE_CHANNEL,
                                        CS_COLORMAP_GRAY, &low, &high));
   g_assert_cmpfloat (low, ==, 0.0f);
   g_assert_cmpfloat (high, ==, 5.0f);
   /* A constant channel paints as the low end on its own (matplotlib's
    * convention), and gets the layer's range when asked. */
-  g_assert_true (cs_feature_map_range (&maps, 1, CS_MAP_SCALE_CHANNEL,
+  g_assert_true (cs_feature_map_range (&maps, 1, CS_MAP_RANGE_CHANNEL,
                                        CS_COLORMAP_GRAY, &low, &high));
   g_assert_cmpfloat (low, ==, 3.0f);
   g_assert_cmpfloat (high, ==, 4.0f);
-  g_assert_true (cs_feature_map_range (&maps, 1, CS_MAP_SCALE_LAYER,
+  g_assert_true (cs_feature_map_range (&maps, 1, CS_MAP_RANGE_LAYER,
                                        CS_COLORMAP_GRAY, &low, &high));
   g_assert_cmpfloat (low, ==, 0.0f);
   g_assert_cmpfloat (high, ==, 5.0f);
-  g_assert_true (cs_feature_map_range (&maps, 0, CS_MAP_SCALE_CHANNEL,
+  g_assert_true (cs_feature_map_range (&maps, 0, CS_MAP_RANGE_CHANNEL,
                                        CS_COLORMAP_DIVERGING, &low, &high));
   g_assert_cmpfloat (low, ==, -5.0f);
   g_assert_cmpfloat (high, ==, 5.0f);
@@ -104,11 +104,11 @@ test_stats_and_range (void)
     CsTensor dead = { .dtype = CS_DTYPE_FLOAT32, .shape = { 4, { 1, 1, 2, 2 } },
                       .data = zeros };
 
-    g_assert_true (cs_feature_map_range (&dead, 0, CS_MAP_SCALE_CHANNEL,
+    g_assert_true (cs_feature_map_range (&dead, 0, CS_MAP_RANGE_CHANNEL,
                                          CS_COLORMAP_VIRIDIS, &low, &high));
     g_assert_cmpfloat (low, ==, 0.0f);
     g_assert_cmpfloat (high, ==, 1.0f);
-    g_assert_true (cs_feature_map_range (&dead, 0, CS_MAP_SCALE_CHANNEL,
+    g_assert_true (cs_feature_map_range (&dead, 0, CS_MAP_RANGE_CHANNEL,
                                          CS_COLORMAP_DIVERGING, &low, &high));
     g_assert_cmpfloat (low, ==, -0.5f);
     g_assert_cmpfloat (high, ==, 0.5f);
@@ -116,7 +116,7 @@ test_stats_and_range (void)
 
   /* Not feature maps, or no such channel. */
   g_assert_false (cs_feature_map_stats (&maps, 2, &stats));
-  g_assert_false (cs_feature_map_range (&maps, -1, CS_MAP_SCALE_LAYER,
+  g_assert_false (cs_feature_map_range (&maps, -1, CS_MAP_RANGE_LAYER,
                                         CS_COLORMAP_GRAY, &low, &high));
   maps.shape = (CsShape) { 2, { 1, 12 } };
   g_assert_false (cs_feature_map_stats (&maps, 0, &stats));

@@ -10,7 +10,7 @@
  * labels from a model's own metadata.
  */
 #include "convscope.h"
-#include "onnx.pb-c.h"
+#include "test-files.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -19,112 +19,20 @@
 /* ---- Fixtures ---- */
 
 /* An image classifier in miniature: image (1×C×H×W) → GlobalAveragePool
- * → Flatten → scores (1×C), written to DIR/NAME. */
+ * → Flatten → scores (1×C), written to DIR/NAME; a model whose input is
+ * not an image passes it straight through. */
 static char *
 write_tiny_model (const char *dir, const char *name, int rank, const int64_t *dims)
 {
-  Onnx__TensorShapeProto__Dimension dim[4], *dim_list[4];
-  Onnx__TensorShapeProto shape;
-  Onnx__TypeProto__Tensor tensor_type, output_tensor_type;
-  Onnx__TypeProto type, output_type;
-  Onnx__ValueInfoProto input, output, *inputs[1] = { &input }, *outputs[1] = { &output };
-  Onnx__NodeProto pool, flatten, *nodes[2] = { &pool, &flatten };
-  char *pool_in[] = { "image" }, *pool_out[] = { "pooled" }, *flat_out[] = { "scores" };
-  Onnx__GraphProto graph;
-  Onnx__OperatorSetIdProto opset, *opsets[1] = { &opset };
-  Onnx__ModelProto model;
-  char *path = g_build_filename (dir, name, NULL);
-  g_autofree guint8 *data = NULL;
-  size_t size;
-
-  for (int i = 0; i < rank; i++)
-    {
-      onnx__tensor_shape_proto__dimension__init (&dim[i]);
-      dim[i].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-      dim[i].dim_value = dims[i];
-      dim_list[i] = &dim[i];
-    }
-  onnx__tensor_shape_proto__init (&shape);
-  shape.n_dim = rank;
-  shape.dim = dim_list;
-  onnx__type_proto__tensor__init (&tensor_type);
-  tensor_type.has_elem_type = TRUE;
-  tensor_type.elem_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
-  tensor_type.shape = &shape;
-  onnx__type_proto__init (&type);
-  type.value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
-  type.tensor_type = &tensor_type;
-  onnx__value_info_proto__init (&input);
-  input.name = "image";
-  input.type = &type;
-  output_tensor_type = tensor_type;
-  output_tensor_type.shape = NULL;
-  output_type = type;
-  output_type.tensor_type = &output_tensor_type;
-  onnx__value_info_proto__init (&output);
-  output.name = rank == 4 ? "scores" : "image";
-  output.type = &output_type;
-
-  onnx__node_proto__init (&pool);
-  pool.op_type = "GlobalAveragePool";
-  pool.name = "pool";
-  pool.n_input = pool.n_output = 1;
-  pool.input = pool_in;
-  pool.output = pool_out;
-  onnx__node_proto__init (&flatten);
-  flatten.op_type = "Flatten";
-  flatten.name = "flatten";
-  flatten.n_input = flatten.n_output = 1;
-  flatten.input = pool_out;
-  flatten.output = flat_out;
-
-  onnx__graph_proto__init (&graph);
-  graph.name = "tiny";
-  /* A model whose input is not an image passes it straight through. */
-  graph.n_node = rank == 4 ? 2 : 0;
-  graph.node = nodes;
-  graph.n_input = graph.n_output = 1;
-  graph.input = inputs;
-  graph.output = outputs;
-  onnx__operator_set_id_proto__init (&opset);
-  opset.has_version = TRUE;
-  opset.version = 13;
-  onnx__model_proto__init (&model);
-  model.has_ir_version = TRUE;
-  model.ir_version = 8;
-  model.n_opset_import = 1;
-  model.opset_import = opsets;
-  model.graph = &graph;
-
-  size = onnx__model_proto__get_packed_size (&model);
-  data = g_malloc (size);
-  onnx__model_proto__pack (&model, data);
-  g_assert_true (g_file_set_contents (path, (const char *) data, size, NULL));
-  return path;
+  if (rank == 4)
+    return test_onnx_write (dir, name, 1, rank, dims, test_onnx_pool_nodes, 2, "scores");
+  return test_onnx_write (dir, name, 1, rank, dims, NULL, 0, "image");
 }
 
 static void
 write_text (const char *path, const char *text)
 {
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_assert_cmpint (g_remove (child), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (path), ==, 0);
 }
 
 /* A temporary directory with a tiny 1×C×H×W model in it, loaded. */
@@ -154,7 +62,7 @@ static void
 setup_free (Setup *s)
 {
   cs_model_free (s->model);
-  remove_tree (s->dir);
+  test_remove_tree (s->dir);
   g_free (s->model_path);
   g_free (s->dir);
   g_free (s);

@@ -4,8 +4,9 @@
  * the bundled model fills the layer table with its layers and shapes,
  * a layer shows one thumbnail per channel up to the cap and a click
  * enlarges one, several selected layers give their taps in network
- * order while the grid shows the one clicked last, another colour map paints other pixels, a broken model
- * file shows its error while the previous model stays, and a run
+ * order while the grid shows the one clicked last, another colour map paints other pixels,
+ * a model whose labels cannot be used runs with its classes by number,
+ * a broken model file shows its error while the previous model stays, and a run
  * cancelled by a model change is dropped, and "Get models…" fetches a
  * catalogue model from a loopback HTTP server serving ../shared/models
  * into the list and shows it (skipped without ../shared, or where
@@ -44,6 +45,19 @@ static void
 count_failed (CsuiInspector *inspector, const char *message, Fixture *fixture)
 {
   fixture->failed++;
+}
+
+/* The model of the classifier the inspector shows, and its path. */
+static const CsModel *
+shown_model (Fixture *fixture)
+{
+  return cs_classifier_model (csui_inspector_get_classifier (fixture->inspector));
+}
+
+static const char *
+shown_model_path (Fixture *fixture)
+{
+  return cs_classifier_model_path (csui_inspector_get_classifier (fixture->inspector));
 }
 
 /* Iterates the main loop until every worker has come back, so what the
@@ -92,7 +106,7 @@ test_layer_table (Fixture *fixture, gconstpointer data)
 {
   CsuiLayerTable   *table = csui_inspector_get_layer_table (fixture->inspector);
   GtkTreeModel     *rows = csui_layer_table_get_rows (table);
-  CsuiNetwork      *network = csui_inspector_get_network (fixture->inspector);
+  CsClassifier     *classifier = csui_inspector_get_classifier (fixture->inspector);
   g_autoptr (CsModel) model = NULL;
   g_autoptr (GError) error = NULL;
   GtkTreeIter       iter;
@@ -101,8 +115,8 @@ test_layer_table (Fixture *fixture, gconstpointer data)
 
   g_assert_cmpint (fixture->finished, ==, 1);
   g_assert_cmpint (fixture->failed, ==, 0);
-  g_assert_nonnull (network);
-  g_assert_cmpstr (network->path, ==, bundled_model);
+  g_assert_nonnull (classifier);
+  g_assert_cmpstr (cs_classifier_model_path (classifier), ==, bundled_model);
   model = cs_model_load_file (bundled_model, NULL, &error);
   g_assert_no_error (error);
 
@@ -135,11 +149,9 @@ test_layer_table (Fixture *fixture, gconstpointer data)
   {
     int                 n;
     const CsPrediction *top = csui_inspector_get_predictions (fixture->inspector, &n);
-    g_autofree char    *label = NULL;
 
     g_assert_cmpint (n, ==, 5);
-    label = cs_labels_name (network->labels, (size_t) top[0].index);
-    g_assert_cmpstr (label, ==, "Bag");
+    g_assert_cmpstr (top[0].label, ==, "Bag");
   }
 }
 
@@ -165,7 +177,7 @@ test_thumbnails (Fixture *fixture, gconstpointer data)
 {
   CsuiLayerTable  *table = csui_inspector_get_layer_table (fixture->inspector);
   CsuiFeatureGrid *grid = csui_inspector_get_feature_grid (fixture->inspector);
-  const CsModel   *model = csui_inspector_get_network (fixture->inspector)->model;
+  const CsModel   *model = shown_model (fixture);
   int              with_maps = 0;
 
   for (size_t i = 0; i < cs_model_n_layers (model); i++)
@@ -269,6 +281,44 @@ test_colormap (Fixture *fixture, gconstpointer data)
   cairo_surface_destroy (again);
 }
 
+/* Labels that cannot be used do not make a model unusable: it runs and
+ * its classes go by number. */
+static void
+test_unusable_labels (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *model = g_build_filename (test_dirs_root, "unlabelled.onnx", NULL);
+  g_autofree char *card = g_strconcat (model, ".ini", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  const CsPrediction *top;
+  gsize length;
+  int n;
+
+  g_file_get_contents (bundled_model, &contents, &length, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (model, contents, (gssize) length, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (card, "[labels]\nfile = missing.txt\n", -1, &error);
+  g_assert_no_error (error);
+  csui_inspector_set_model_path (fixture->inspector, model);
+  wait_for_runs (fixture);
+
+  g_assert_cmpint (fixture->failed, ==, 0);
+  g_assert_null (csui_inspector_get_error (fixture->inspector));
+  g_assert_cmpstr (shown_model_path (fixture), ==, model);
+  g_assert_nonnull (strstr (cs_classifier_labels_error (
+                              csui_inspector_get_classifier (fixture->inspector))->message,
+                            "missing.txt"));
+  top = csui_inspector_get_predictions (fixture->inspector, &n);
+  g_assert_cmpint (n, ==, 5);
+  for (int r = 0; r < n; r++)
+    {
+      g_autofree char *expected = g_strdup_printf ("class %d", top[r].index);
+
+      g_assert_cmpstr (top[r].label, ==, expected);
+    }
+}
+
 static void
 test_broken_model (Fixture *fixture, gconstpointer data)
 {
@@ -287,7 +337,7 @@ test_broken_model (Fixture *fixture, gconstpointer data)
   g_assert_nonnull (csui_inspector_get_error (fixture->inspector));
   g_assert_nonnull (strstr (csui_inspector_get_error (fixture->inspector), "broken.onnx"));
   /* The previous model is still shown, chosen and usable. */
-  g_assert_cmpstr (csui_inspector_get_network (fixture->inspector)->path, ==, bundled_model);
+  g_assert_cmpstr (shown_model_path (fixture), ==, bundled_model);
   g_assert_cmpstr (csui_model_chooser_get_path (csui_inspector_get_chooser (fixture->inspector)),
                    ==, bundled_model);
   g_assert_cmpint (gtk_tree_model_iter_n_children (rows, NULL), ==, n_rows);
@@ -314,7 +364,7 @@ test_multi_select (Fixture *fixture, gconstpointer data)
 {
   CsuiLayerTable  *table = csui_inspector_get_layer_table (fixture->inspector);
   CsuiFeatureGrid *grid = csui_inspector_get_feature_grid (fixture->inspector);
-  const CsModel   *model = csui_inspector_get_network (fixture->inspector)->model;
+  const CsModel   *model = shown_model (fixture);
   g_autofree char *sample = g_build_filename (bundled_dir, "samples", "01-T-shirt_top.png", NULL);
   g_autoptr (GeglBuffer) buffer = NULL;
   g_autoptr (GError) error = NULL;
@@ -408,11 +458,11 @@ test_cancel (Fixture *fixture, gconstpointer data)
 
   g_assert_cmpint (fixture->finished, ==, 1);
   g_assert_cmpint (fixture->failed, ==, 0);
-  g_assert_cmpstr (csui_inspector_get_network (fixture->inspector)->path, ==, bundled_model);
+  g_assert_cmpstr (shown_model_path (fixture), ==, bundled_model);
   g_assert_cmpint (gtk_tree_model_iter_n_children (
                      csui_layer_table_get_rows (csui_inspector_get_layer_table (fixture->inspector)),
                      NULL),
-                   ==, cs_model_n_layers (csui_inspector_get_network (fixture->inspector)->model));
+                   ==, cs_model_n_layers (shown_model (fixture)));
 }
 
 /* MobileNet v2's late layers have more channels than the default cap. */
@@ -434,7 +484,7 @@ test_mobilenet_cap (Fixture *fixture, gconstpointer data)
   csui_inspector_set_model_path (fixture->inspector, mobilenet);
   wait_for_runs (fixture);
   g_assert_cmpint (fixture->failed, ==, 0);
-  model = csui_inspector_get_network (fixture->inspector)->model;
+  model = shown_model (fixture);
   for (size_t i = 0; i < cs_model_n_layers (model); i++)
     {
       const CsShape *shape = &cs_model_layer (model, i)->out_shape;
@@ -505,7 +555,7 @@ test_get_models (void)
   g_autoptr (GError) error = NULL;
   Fixture          fixture = { 0 };
   CsuiModelChooser *chooser;
-  CsuiNetwork      *network;
+  CsClassifier     *classifier;
   GSList           *uris;
 
   if (models == NULL)
@@ -538,8 +588,8 @@ test_get_models (void)
   g_assert_cmpstr (csui_model_chooser_get_path (chooser), ==, chosen);
   /* The inspector runs what the chooser selected. */
   wait_for_runs (&fixture);
-  network = csui_inspector_get_network (fixture.inspector);
-  g_assert_cmpstr (network->path, ==, chosen);
+  classifier = csui_inspector_get_classifier (fixture.inspector);
+  g_assert_cmpstr (cs_classifier_model_path (classifier), ==, chosen);
   g_assert_cmpint (fixture.failed, ==, 0);
   fixture_tear_down (&fixture, NULL);
   g_unsetenv ("CONVSCOPE_CATALOGUE_BASE_URL");
@@ -577,6 +627,8 @@ main (int argc, char **argv)
   g_test_add ("/ui/thumbnails", Fixture, NULL, fixture_set_up, test_thumbnails,
               fixture_tear_down);
   g_test_add ("/ui/colormap", Fixture, NULL, fixture_set_up, test_colormap, fixture_tear_down);
+  g_test_add ("/ui/unusable-labels", Fixture, NULL, fixture_set_up, test_unusable_labels,
+              fixture_tear_down);
   g_test_add ("/ui/broken-model", Fixture, NULL, fixture_set_up, test_broken_model,
               fixture_tear_down);
   g_test_add ("/ui/multi-select", Fixture, NULL, fixture_set_up, test_multi_select,

@@ -139,36 +139,19 @@ idx_read (const char *path, int rank, const guint32 *item_dims,
 
 /* ---- The model as its card describes it ---- */
 
-typedef struct
-{
-  CsModel *model;
-  CsCard  *card;
-} Bundled;
-
-static void
-bundled_free (Bundled *b)
-{
-  g_clear_pointer (&b->card, cs_card_free);
-  g_clear_pointer (&b->model, cs_model_free);
-  g_free (b);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Bundled, bundled_free)
-
-static Bundled *
+/* The bundled model loaded as every front end loads it. */
+static CsClassifier *
 bundled_load (void)
 {
   g_autofree char *path = weights_path (MODEL_NAME);
-  Bundled *b = g_new0 (Bundled, 1);
+  CsClassifier *bundled;
   GError *error = NULL;
 
-  b->model = cs_model_load_file (path, NULL, &error);
-  g_assert_no_error (error);
-  b->card = cs_card_load (b->model, path, NULL, &error);
+  bundled = cs_classifier_load (path, NULL, &error);
   g_assert_no_error (error);
   /* The card must be the file beside the model, not defaults. */
-  g_assert_nonnull (b->card->path);
-  return b;
+  g_assert_nonnull (cs_classifier_card (bundled)->path);
+  return bundled;
 }
 
 /* The accuracy the card records: "93.42 % top-1 on …". */
@@ -192,41 +175,41 @@ card_accuracy (const CsCard *card)
 static void
 test_layers (void)
 {
-  g_autoptr (Bundled) b = bundled_load ();
+  g_autoptr (CsClassifier) bundled = bundled_load ();
+  const CsModel *model = cs_classifier_model (bundled);
+  const CsCard *card = cs_classifier_card (bundled);
+  const CsLabels *labels = cs_classifier_labels (bundled);
   const CsTensor *input, *output;
-  g_autoptr (CsLabels) labels = NULL;
-  GError *error = NULL;
   int n_conv = 0, n_dense = 0;
 
-  g_assert_cmpint (cs_model_n_inputs (b->model), ==, 1);
-  g_assert_cmpint (cs_model_n_outputs (b->model), ==, 1);
-  input = cs_model_input (b->model, 0);
-  output = cs_model_output (b->model, 0);
+  g_assert_cmpint (cs_model_n_inputs (model), ==, 1);
+  g_assert_cmpint (cs_model_n_outputs (model), ==, 1);
+  input = cs_model_input (model, 0);
+  output = cs_model_output (model, 0);
   g_assert_cmpstr (input->name, ==, "image");
   g_assert_cmpstr (output->name, ==, "logits");
   g_assert_cmpint (input->shape.rank, ==, 4);
   g_assert_cmpint (input->shape.dims[0], ==, 1);
   g_assert_cmpint (input->shape.dims[1], ==, 1);
-  g_assert_cmpint (input->shape.dims[2], ==, b->card->height);
-  g_assert_cmpint (input->shape.dims[3], ==, b->card->width);
-  g_assert_cmpint (b->card->width, ==, SIDE);
-  g_assert_cmpint (b->card->height, ==, SIDE);
-  g_assert_cmpint (b->card->channels, ==, CS_CHANNELS_GRAY);
-  g_assert_cmpint (b->card->task, ==, CS_TASK_CLASSIFICATION);
+  g_assert_cmpint (input->shape.dims[2], ==, card->height);
+  g_assert_cmpint (input->shape.dims[3], ==, card->width);
+  g_assert_cmpint (card->width, ==, SIDE);
+  g_assert_cmpint (card->height, ==, SIDE);
+  g_assert_cmpint (card->channels, ==, CS_CHANNELS_GRAY);
+  g_assert_cmpint (card->task, ==, CS_TASK_CLASSIFICATION);
   g_assert_cmpint (cs_shape_numel (&output->shape), ==, N_CLASSES);
 
-  labels = cs_labels_for_card (b->card, b->model, &error);
-  g_assert_no_error (error);
+  g_assert_null (cs_classifier_labels_error (bundled));
   g_assert_cmpint (cs_labels_count (labels), ==, N_CLASSES);
-  g_assert_cmpint (b->card->label_offset, ==, 0);
+  g_assert_cmpint (card->label_offset, ==, 0);
   g_assert_cmpstr (cs_labels_lookup (labels, 0), ==, "T-shirt/top");
   g_assert_cmpstr (cs_labels_lookup (labels, 9), ==, "Ankle boot");
 
   /* What docs/bundled-model.md describes: three 3×3 convolution blocks
    * (batch normalization folded in), then two dense layers. */
-  for (size_t i = 0; i < cs_model_n_layers (b->model); i++)
+  for (size_t i = 0; i < cs_model_n_layers (model); i++)
     {
-      const CsLayerInfo *layer = cs_model_layer (b->model, i);
+      const CsLayerInfo *layer = cs_model_layer (model, i);
 
       if (layer->kind == CS_LAYER_CONV)
         {
@@ -240,7 +223,7 @@ test_layers (void)
     }
   g_assert_cmpint (n_conv, ==, 3);
   g_assert_cmpint (n_dense, ==, 2);
-  g_assert_cmpint (cs_model_total_params (b->model), <, 300000);
+  g_assert_cmpint (cs_model_total_params (model), <, 300000);
 }
 
 static void
@@ -251,12 +234,11 @@ test_accuracy (void)
   g_autofree char *labels_path = g_build_filename (data_dir, "t10k-labels-idx1-ubyte.gz", NULL);
   static const guint32 image_dims[] = { SIDE, SIDE };
   IdxArray images, labels;
-  g_autoptr (Bundled) b = NULL;
-  CsSession *session;
+  g_autoptr (CsClassifier) bundled = NULL;
+  const CsCard *card;
   CsResizePlan plan;
   float pixels[SIDE * SIDE * 4];
-  float input_data[SIDE * SIDE];
-  CsTensor input = { 0 };
+  CsTensor *input;
   GError *error = NULL;
   gsize correct = 0;
   double ours, recorded;
@@ -274,17 +256,16 @@ test_accuracy (void)
   g_assert_cmpuint (images.n, ==, 10000);
   g_assert_cmpuint (labels.n, ==, images.n);
 
-  b = bundled_load ();
-  session = cs_session_new (b->model, 0, &error);
+  bundled = bundled_load ();
+  card = cs_classifier_card (bundled);
+  input = cs_classifier_input_new (bundled, &error);
   g_assert_no_error (error);
   /* The images are already the input's size: the card's preprocessing
    * must map them one to one. */
-  g_assert_true (cs_resize_plan (b->card, SIDE, SIDE, &plan, &error));
+  g_assert_true (cs_resize_plan (card, SIDE, SIDE, &plan, &error));
   g_assert_no_error (error);
   g_assert_cmpint (plan.dest_width, ==, SIDE);
   g_assert_cmpint (plan.dest_height, ==, SIDE);
-  input = *cs_model_input (b->model, 0);
-  input.data = input_data;
 
   for (gsize i = 0; i < images.n; i++)
     {
@@ -301,9 +282,9 @@ test_accuracy (void)
           pixels[4 * p] = pixels[4 * p + 1] = pixels[4 * p + 2] = v;
           pixels[4 * p + 3] = 1.0f;
         }
-      g_assert_true (cs_preprocess_fill (b->card, &plan, pixels, 4 * SIDE, &input, &error));
+      g_assert_true (cs_preprocess_fill (card, &plan, pixels, 4 * SIDE, input, &error));
       g_assert_no_error (error);
-      g_assert_true (cs_session_run (session, &input, 1, NULL, &result, &error));
+      g_assert_true (cs_classifier_run (bundled, input, NULL, &result, &error));
       g_assert_no_error (error);
       logits = result->outputs[0].data;
       for (int c = 1; c < N_CLASSES; c++)
@@ -313,12 +294,12 @@ test_accuracy (void)
       cs_result_free (result);
     }
   ours = 100.0 * (double) correct / (double) images.n;
-  recorded = card_accuracy (b->card);
+  recorded = card_accuracy (card);
   g_test_message ("Convscope: %.2f %% top-1 (%" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
                   "); the card records %.2f %%", ours, correct, images.n, recorded);
   g_assert_cmpfloat (fabs (ours - recorded), <=, ACCURACY_TOLERANCE);
 
-  cs_session_free (session);
+  cs_classifier_input_free (input);
   idx_array_clear (&images);
   idx_array_clear (&labels);
 }

@@ -13,7 +13,7 @@
 #ifndef CS_GRAPH_H
 #define CS_GRAPH_H
 
-#include "convscope.h"
+#include "cs-engine.h"
 #include "threadpool.h"
 #include "kernels/epilogue.h"
 

@@ -3,7 +3,7 @@
  * shape.c — small helpers on shapes and dtypes used across the engine and
  * by its users.
  */
-#include "convscope.h"
+#include "cs-engine.h"
 
 int64_t
 cs_shape_numel (const CsShape *shape)

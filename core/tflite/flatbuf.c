@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "../convscope.h"
+#include "../cs-engine.h"
 
 static void
 fb_fail (CsFbReader *reader, const char *format, ...) G_GNUC_PRINTF (2, 3);

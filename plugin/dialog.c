@@ -19,6 +19,7 @@
 #include "feature-maps.h"
 #include "network.h"
 #include "procedures.h"
+#include "tagging.h"
 
 #define DIALOG_WIDTH  1200
 #define DIALOG_HEIGHT 760

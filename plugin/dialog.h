@@ -9,8 +9,6 @@
 
 #include <libgimp/gimp.h>
 
-#include "network.h"
-
 G_BEGIN_DECLS
 
 /* Shows the dialog for @drawable of @image, with @config's arguments and
@@ -26,14 +24,6 @@ gboolean csp_classify_dialog (GimpProcedure       *procedure,
                               GimpProcedureConfig *config,
                               GimpImage           *image,
                               GimpDrawable        *drawable);
-
-/* classify.c: writes the labels of @predictions into @image's XMP
- * keywords and its "convscope-labels" parasite, as one undo step, as
- * the procedure's tag-image argument does. */
-gboolean csp_tag_image       (GimpImage           *image,
-                              const CspPrediction *predictions,
-                              int                  n,
-                              GError             **error);
 
 G_END_DECLS
 

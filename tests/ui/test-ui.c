@@ -6,11 +6,12 @@
  * enlarges one, several selected layers give their taps in network
  * order while the grid shows the one clicked last, another colour map paints other pixels, a broken model
  * file shows its error while the previous model stays, and a run
- * cancelled by a model change is dropped, and "Get models…" fetches a
- * catalogue model from a loopback HTTP server serving ../shared/models
- * into the list and shows it (skipped without ../shared, or where
- * Convscope is built without core/fetch).  Without a display the whole
- * program skips.
+ * cancelled by a model change is dropped, and "Get Models…", driven
+ * through its widgets found by name, shows a failed download's error and
+ * fetches a catalogue model from a loopback HTTP server serving
+ * ../shared/models into the list and shows it (skipped without
+ * ../shared, or where Convscope is built without core/fetch).  Without a
+ * display the whole program skips.
  */
 #include <string.h>
 
@@ -490,8 +491,69 @@ record_chosen (CsuiModelChooser *chooser, const char *path, char **chosen)
   g_free (*chosen);
   *chosen = g_strdup (path);
 }
+
+typedef struct
+{
+  const char *name;
+  GtkWidget  *found;
+} WidgetSearch;
+
+static void
+search_widget (GtkWidget *widget, gpointer data)
+{
+  WidgetSearch *search = data;
+
+  if (search->found != NULL)
+    return;
+  if (g_str_equal (gtk_widget_get_name (widget), search->name))
+    search->found = widget;
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), search_widget, search);
+}
+
+/* The widget called @name under @root, internal children and the
+ * window's popovers included; fails the test when there is none. */
+static GtkWidget *
+find_widget (GtkWidget *root, const char *name)
+{
+  WidgetSearch search = { name, NULL };
+
+  search_widget (root, &search);
+  if (search.found == NULL)
+    g_error ("no widget named \"%s\"", name);
+  return search.found;
+}
+
+/* Picks the catalogue entry @name in the open "Get Models…" list of
+ * @window, as a click on its row does, and presses Download; returns
+ * when the download has ended. */
+static void
+download (GtkWidget *window, const char *name)
+{
+  g_autofree char *catalogue_path = cs_catalogue_path (bundled_dir);
+  g_autoptr (GPtrArray) catalogue = NULL;
+  g_autoptr (GtkTreePath) row = NULL;
+  g_autoptr (GError) error = NULL;
+  CsuiModelChooser *chooser = csui_inspector_get_chooser (
+    CSUI_INSPECTOR (gtk_bin_get_child (GTK_BIN (window))));
+  guint             index;
+
+  catalogue = cs_catalogue_load (catalogue_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_ptr_array_find (catalogue, cs_catalogue_find (catalogue, name), &index));
+  row = gtk_tree_path_new_from_indices ((int) index, -1);
+  gtk_tree_view_set_cursor (GTK_TREE_VIEW (find_widget (window, "catalogue")), row, NULL, FALSE);
+  gtk_button_clicked (GTK_BUTTON (find_widget (window, "download")));
+  g_assert_true (csui_model_chooser_is_fetching (chooser));
+  while (csui_model_chooser_is_fetching (chooser))
+    g_main_context_iteration (NULL, TRUE);
+}
 #endif
 
+/* "Get Models…" as a user goes through it: the button, a row of the
+ * catalogue, Download.  A server without the file shows the error in
+ * the bar; one with it installs the model, which the chooser selects and
+ * the inspector runs. */
 static void
 test_get_models (void)
 {
@@ -501,11 +563,13 @@ test_get_models (void)
   g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
   g_autofree char *base_url = NULL;
+  g_autofree char *missing_url = NULL;
   g_autofree char *chosen = NULL;
   g_autoptr (GError) error = NULL;
   Fixture          fixture = { 0 };
   CsuiModelChooser *chooser;
   CsuiNetwork      *network;
+  GtkWidget        *error_label;
   GSList           *uris;
 
   if (models == NULL)
@@ -514,24 +578,31 @@ test_get_models (void)
       return;
     }
   server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (server, NULL, serve_file, models, NULL);
+  soup_server_add_handler (server, "/models", serve_file, models, NULL);
   g_assert_true (soup_server_listen (server, address, 0, &error));
   g_assert_no_error (error);
   uris = soup_server_get_uris (server);
   base_url = g_strdup_printf ("http://127.0.0.1:%d/models", g_uri_get_port (uris->data));
+  missing_url = g_strdup_printf ("http://127.0.0.1:%d/elsewhere", g_uri_get_port (uris->data));
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  g_setenv ("CONVSCOPE_CATALOGUE_BASE_URL", base_url, TRUE);
 
   fixture_set_up (&fixture, NULL);
   chooser = csui_inspector_get_chooser (fixture.inspector);
   g_signal_connect (chooser, "model-chosen", G_CALLBACK (record_chosen), &chosen);
-  g_assert_false (csui_model_chooser_fetch (chooser, "no-such-model"));
-  g_assert_nonnull (strstr (csui_model_chooser_get_fetch_error (chooser), "no-such-model"));
-  g_assert_true (csui_model_chooser_fetch (chooser, "mobilenet-v1-0.25"));
-  g_assert_true (csui_model_chooser_is_fetching (chooser));
-  while (csui_model_chooser_is_fetching (chooser))
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_null (csui_model_chooser_get_fetch_error (chooser));
+  gtk_button_clicked (GTK_BUTTON (find_widget (fixture.window, "get-models")));
+  error_label = find_widget (fixture.window, "fetch-error");
+
+  g_setenv ("CONVSCOPE_CATALOGUE_BASE_URL", missing_url, TRUE);
+  download (fixture.window, "mobilenet-v1-0.25");
+  g_assert_true (gtk_widget_get_visible (gtk_widget_get_ancestor (error_label,
+                                                                  GTK_TYPE_INFO_BAR)));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)), "mobilenet-v1-0.25"));
+  g_assert_null (chosen);
+
+  g_setenv ("CONVSCOPE_CATALOGUE_BASE_URL", base_url, TRUE);
+  download (fixture.window, "mobilenet-v1-0.25");
+  g_assert_false (gtk_widget_get_visible (gtk_widget_get_ancestor (error_label,
+                                                                   GTK_TYPE_INFO_BAR)));
   g_assert_nonnull (chosen);
   g_assert_true (g_str_has_suffix (chosen, "mobilenet_v1_0.25_128_quant.tflite"));
   g_assert_true (g_str_has_prefix (chosen, g_get_user_data_dir ()));

@@ -106,7 +106,9 @@ enum
 
 /* Several rows can be selected (Ctrl- and Shift-click); the feature
  * grid shows one of them, the one clicked last.  Emits "layer-selected"
- * (that layer's index, -1 for none) whenever the selection changes. */
+ * (that layer's index, -1 for none) whenever the selection changes.  The
+ * rows' GtkTreeView is named "layers"; a mnemonic label for the table
+ * focuses it. */
 GtkWidget    *csui_layer_table_new          (void);
 /* Shows the layers of @model (NULL: none); the model must outlive its
  * showing here. */

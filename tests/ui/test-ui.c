@@ -32,6 +32,9 @@ typedef struct
   int            failed;
 } Fixture;
 
+/* The fixture's data: a window on the screen rather than off it. */
+#define ON_SCREEN GINT_TO_POINTER (1)
+
 static char *bundled_dir;
 static char *bundled_model;
 
@@ -65,7 +68,9 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
   g_autofree char *sample = g_build_filename (bundled_dir, "samples", "05-Bag.png", NULL);
   g_autoptr (GError) error = NULL;
 
-  fixture->window = gtk_offscreen_window_new ();
+  /* Popovers ("Get Models…") need a window on the screen. */
+  fixture->window = data == ON_SCREEN ? gtk_window_new (GTK_WINDOW_TOPLEVEL)
+                                      : gtk_offscreen_window_new ();
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1280, 800);
   fixture->inspector = CSUI_INSPECTOR (csui_inspector_new (bundled_dir));
   g_signal_connect (fixture->inspector, "run-finished", G_CALLBACK (count_finished), fixture);
@@ -84,6 +89,38 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
 {
   wait_for_runs (fixture);
   gtk_widget_destroy (fixture->window);
+}
+
+typedef struct
+{
+  const char *name;
+  GtkWidget  *found;
+} WidgetSearch;
+
+static void
+search_widget (GtkWidget *widget, gpointer data)
+{
+  WidgetSearch *search = data;
+
+  if (search->found != NULL)
+    return;
+  if (g_str_equal (gtk_widget_get_name (widget), search->name))
+    search->found = widget;
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), search_widget, search);
+}
+
+/* The widget called @name under @root, internal children and the
+ * window's popovers included; fails the test when there is none. */
+static GtkWidget *
+find_widget (GtkWidget *root, const char *name)
+{
+  WidgetSearch search = { name, NULL };
+
+  search_widget (root, &search);
+  if (search.found == NULL)
+    g_error ("no widget named \"%s\"", name);
+  return search.found;
 }
 
 /* The default model with no user models is the bundled one; its layers
@@ -126,6 +163,11 @@ test_layer_table (Fixture *fixture, gconstpointer data)
         conv = (int) i;
     }
 
+  /* A mnemonic for the table (its heading's, "La_yers") takes the
+   * keyboard to the rows. */
+  gtk_widget_mnemonic_activate (GTK_WIDGET (table), FALSE);
+  g_assert_true (gtk_widget_is_focus (find_widget (fixture->window, "layers")));
+
   /* A conv layer's arithmetic is written out under the table. */
   g_assert_cmpint (conv, >=, 0);
   csui_layer_table_select (table, conv);
@@ -159,6 +201,7 @@ click (GtkWidget *widget, double x, double y)
   gtk_widget_event (widget, event);
   gdk_event_free (event);
 }
+
 
 /* Every layer with maps shows one thumbnail per channel, or the cap. */
 static void
@@ -306,6 +349,17 @@ assert_selected_layers (CsuiLayerTable *table, const int *expected, guint n_expe
                    n_expected * sizeof (int));
 }
 
+/* What a Ctrl-click on @layer's row does to the selection: the row
+ * joins it. */
+static void
+ctrl_click_row (Fixture *fixture, int layer)
+{
+  GtkTreeView *view = GTK_TREE_VIEW (find_widget (fixture->window, "layers"));
+  g_autoptr (GtkTreePath) row = gtk_tree_path_new_from_indices (layer, -1);
+
+  gtk_tree_selection_select_path (gtk_tree_view_get_selection (view), row);
+}
+
 /* Ctrl-clicked rows join the selection; the grid shows the row clicked
  * last and the selected taps are every selected layer's, in network
  * order, also after the network runs again.  A plain click selects one
@@ -328,9 +382,9 @@ test_multi_select (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (cs_model_layer (model, 0)->out_shape.dims[1], ==, 32);
   g_assert_cmpint (cs_model_layer (model, 2)->out_shape.dims[1], ==, 64);
   csui_layer_table_select (table, 2);
-  csui_layer_table_add_to_selection (table, 4);
+  ctrl_click_row (fixture, 4);
   g_assert_cmpint (csui_layer_table_get_selected (table), ==, 4);
-  csui_layer_table_add_to_selection (table, 0);
+  ctrl_click_row (fixture, 0);
   g_assert_cmpint (csui_layer_table_get_selected (table), ==, 0);
   g_assert_cmpint (csui_feature_grid_get_n_thumbnails (grid), ==, 32);
   g_assert_nonnull (strstr (csui_layer_table_get_detail (table),
@@ -492,38 +546,6 @@ record_chosen (CsuiModelChooser *chooser, const char *path, char **chosen)
   *chosen = g_strdup (path);
 }
 
-typedef struct
-{
-  const char *name;
-  GtkWidget  *found;
-} WidgetSearch;
-
-static void
-search_widget (GtkWidget *widget, gpointer data)
-{
-  WidgetSearch *search = data;
-
-  if (search->found != NULL)
-    return;
-  if (g_str_equal (gtk_widget_get_name (widget), search->name))
-    search->found = widget;
-  else if (GTK_IS_CONTAINER (widget))
-    gtk_container_forall (GTK_CONTAINER (widget), search_widget, search);
-}
-
-/* The widget called @name under @root, internal children and the
- * window's popovers included; fails the test when there is none. */
-static GtkWidget *
-find_widget (GtkWidget *root, const char *name)
-{
-  WidgetSearch search = { name, NULL };
-
-  search_widget (root, &search);
-  if (search.found == NULL)
-    g_error ("no widget named \"%s\"", name);
-  return search.found;
-}
-
 /* Picks the catalogue entry @name in the open "Get Models…" list of
  * @window, as a click on its row does, and presses Download; returns
  * when the download has ended. */
@@ -586,7 +608,7 @@ test_get_models (void)
   missing_url = g_strdup_printf ("http://127.0.0.1:%d/elsewhere", g_uri_get_port (uris->data));
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
-  fixture_set_up (&fixture, NULL);
+  fixture_set_up (&fixture, ON_SCREEN);
   chooser = csui_inspector_get_chooser (fixture.inspector);
   g_signal_connect (chooser, "model-chosen", G_CALLBACK (record_chosen), &chosen);
   gtk_button_clicked (GTK_BUTTON (find_widget (fixture.window, "get-models")));

@@ -13,13 +13,7 @@ G_BEGIN_DECLS
 
 /* Shows the dialog for @drawable of @image, with @config's arguments and
  * last-used values; the model the inspector ends on becomes @config's
- * "model".  FALSE when the user cancels.  With CONVSCOPE_DIALOG_AUTOCLOSE
- * set to a number of milliseconds (a test mode), the dialog saves a
- * screenshot of itself that long after its first run, to
- * $CONVSCOPE_DIALOG_SCREENSHOT (default: convscope-dialog.png in the
- * temporary directory), selects the first two conv layers and presses
- * "Export" and "Tag Image" too when CONVSCOPE_DIALOG_PRESS_ACTIONS is
- * set, and answers OK. */
+ * "model".  FALSE when the user cancels. */
 gboolean csp_classify_dialog (GimpProcedure       *procedure,
                               GimpProcedureConfig *config,
                               GimpImage           *image,

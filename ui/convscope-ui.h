@@ -54,7 +54,7 @@ GdkPixbuf  *csui_input_to_pixbuf      (const CsCard   *card,
 char       *csui_format_count         (int64_t     count);
 
 /* Draws @widget (realized and allocated) as it shows into the PNG file
- * @path, for screenshots and the dialog's test mode. */
+ * @path, for convscope-inspect's screenshots. */
 gboolean    csui_widget_save_png      (GtkWidget  *widget,
                                        const char *path,
                                        GError    **error);
@@ -117,10 +117,6 @@ void          csui_layer_table_set_model    (CsuiLayerTable *table,
 /* Selects @layer alone (-1: none), as a plain click does. */
 void          csui_layer_table_select       (CsuiLayerTable *table,
                                              int             layer);
-/* Adds @layer to the selection, as a Ctrl-click on it does: the grid
- * then shows it. */
-void          csui_layer_table_add_to_selection (CsuiLayerTable *table,
-                                                 int             layer);
 /* The layer the grid shows: the selected one clicked last, or -1. */
 int           csui_layer_table_get_selected (CsuiLayerTable *table);
 /* Every selected layer's index (int), in network order; the caller frees

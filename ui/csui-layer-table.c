@@ -334,18 +334,6 @@ csui_layer_table_select (CsuiLayerTable *table, int layer)
   }
 }
 
-void
-csui_layer_table_add_to_selection (CsuiLayerTable *table, int layer)
-{
-  GtkTreeIter iter;
-
-  g_return_if_fail (CSUI_IS_LAYER_TABLE (table));
-  if (layer >= 0
-      && gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (table->rows), &iter, NULL, layer))
-    gtk_tree_selection_select_iter (gtk_tree_view_get_selection (GTK_TREE_VIEW (table->view)),
-                                    &iter);
-}
-
 int
 csui_layer_table_get_selected (CsuiLayerTable *table)
 {

@@ -71,9 +71,9 @@ class DialogHands(threading.Thread):
             if window is None:
                 self.failure = "the dialog's window did not show"
                 return
-            # The table holds the focus rather than a text field, whose
-            # blinking cursor would keep the window from settling.
-            press(window, "alt+y")
+            # No key before the screenshot, which would show the focus.
+            # A text cursor that blinks stops doing so after 10 s of GTK's
+            # defaults, so the window settles all the same.
             with tempfile.TemporaryDirectory() as tmp:
                 still = os.path.join(tmp, "still.png")
                 if not wait_until_still(window, still):

@@ -9,7 +9,6 @@
  * plug-in-convscope-feature-maps and plug-in-convscope-classify.
  */
 #include <math.h>
-#include <stdlib.h>
 
 #include <glib/gi18n-lib.h>
 #include <libgimp/gimpui.h>
@@ -19,6 +18,7 @@
 #include "feature-maps.h"
 #include "network.h"
 #include "procedures.h"
+#include "tagging.h"
 
 #define DIALOG_WIDTH  1200
 #define DIALOG_HEIGHT 760
@@ -35,9 +35,6 @@ typedef struct
   /* The feature-maps procedure's own arguments, for the export's
    * target, layout and scale. */
   GimpProcedureConfig *export_config;
-  GtkWidget           *tag_button;
-  guint                autoclose_ms;
-  guint                autoclose_source;
 } ClassifyDialog;
 
 /* The longest side of the copy the inspector gets: the network sees a
@@ -163,24 +160,6 @@ layers_selected (CsuiLayerTable *table, int shown_layer, ClassifyDialog *state)
                         label != NULL ? label : _("Export to _Layers"));
 }
 
-/* For the GUI test: the first two conv layers, as Ctrl-clicks select
- * them, so the export makes one layer group per network layer. */
-static void
-select_two_conv_layers (ClassifyDialog *state)
-{
-  CsuiLayerTable *table = csui_inspector_get_layer_table (state->inspector);
-  const CsModel  *model = cs_classifier_model (csui_inspector_get_classifier (state->inspector));
-  int             n_selected = 0;
-
-  csui_layer_table_select (table, -1);
-  for (size_t i = 0; i < cs_model_n_layers (model) && n_selected < 2; i++)
-    if (cs_model_layer (model, i)->kind == CS_LAYER_CONV)
-      {
-        csui_layer_table_add_to_selection (table, (int) i);
-        n_selected++;
-      }
-}
-
 static void
 tag_clicked (GtkButton *button, ClassifyDialog *state)
 {
@@ -199,31 +178,6 @@ tag_clicked (GtkButton *button, ClassifyDialog *state)
     }
 }
 
-static gboolean
-autoclose (gpointer data)
-{
-  ClassifyDialog  *state = data;
-  const char      *path = g_getenv ("CONVSCOPE_DIALOG_SCREENSHOT");
-  g_autofree char *default_path = g_build_filename (g_get_tmp_dir (), "convscope-dialog.png",
-                                                    NULL);
-  g_autoptr (GError) error = NULL;
-
-  /* A run can finish before the window manager has shown the dialog. */
-  if (!gtk_widget_get_mapped (state->dialog))
-    return G_SOURCE_CONTINUE;
-  state->autoclose_source = 0;
-  if (!csui_widget_save_png (state->dialog, path != NULL ? path : default_path, &error))
-    g_printerr ("convscope: %s\n", error->message);
-  if (g_getenv ("CONVSCOPE_DIALOG_PRESS_ACTIONS") != NULL)
-    {
-      select_two_conv_layers (state);
-      gtk_button_clicked (GTK_BUTTON (state->export_button));
-      gtk_button_clicked (GTK_BUTTON (state->tag_button));
-    }
-  gtk_dialog_response (GTK_DIALOG (state->dialog), GTK_RESPONSE_OK);
-  return G_SOURCE_REMOVE;
-}
-
 /* The model shown becomes the procedure's, so OK classifies with it and
  * the next dialog starts from it. */
 static void
@@ -233,8 +187,6 @@ run_finished (CsuiInspector *inspector, ClassifyDialog *state)
   g_autoptr (GFile) model = g_file_new_for_path (cs_classifier_model_path (classifier));
 
   g_object_set (state->config, "model", model, NULL);
-  if (state->autoclose_ms > 0 && state->autoclose_source == 0)
-    state->autoclose_source = g_timeout_add (state->autoclose_ms, autoclose, state);
 }
 
 static GtkWidget *
@@ -282,7 +234,6 @@ csp_classify_dialog (GimpProcedure       *procedure,
   ClassifyDialog   state = { config, image, drawable };
   g_autoptr (GFile) model = NULL;
   g_autofree char *bundled_dir = NULL;
-  const char      *autoclose_ms = g_getenv ("CONVSCOPE_DIALOG_AUTOCLOSE");
   CsuiModelChooser *chooser;
   GtkWidget       *content;
   gboolean         run;
@@ -297,13 +248,6 @@ csp_classify_dialog (GimpProcedure       *procedure,
   gimp_procedure_dialog_fill_flowbox (GIMP_PROCEDURE_DIALOG (state.dialog), "classify-arguments",
                                       "top-k", "use-selection", "tag-image", NULL);
   gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (state.dialog), "classify-arguments", NULL);
-  if (autoclose_ms != NULL)
-    {
-      state.autoclose_ms = (guint) CLAMP (strtol (autoclose_ms, NULL, 10), 1, 600000);
-      /* In the screen's corner, away from the pointer that a virtual X
-       * server leaves in its middle: no tooltip in the screenshot. */
-      gtk_window_move (GTK_WINDOW (state.dialog), 0, 0);
-    }
 
   bundled_dir = csp_bundled_dir ();
   state.inspector = CSUI_INSPECTOR (csui_inspector_new (bundled_dir));
@@ -318,9 +262,9 @@ csp_classify_dialog (GimpProcedure       *procedure,
                      "network layer, in the colours shown"),
                    G_CALLBACK (export_clicked));
   add_export_options (&state);
-  state.tag_button = action_button (&state, _("Tag _Image"),
-                                    _("Add the predicted labels to the image's keywords now"),
-                                    G_CALLBACK (tag_clicked));
+  action_button (&state, _("Tag _Image"),
+                 _("Add the predicted labels to the image's keywords now"),
+                 G_CALLBACK (tag_clicked));
   content = gtk_dialog_get_content_area (GTK_DIALOG (state.dialog));
   gtk_box_pack_start (GTK_BOX (content), GTK_WIDGET (state.inspector), TRUE, TRUE, 0);
   gtk_widget_show (GTK_WIDGET (state.inspector));
@@ -347,8 +291,6 @@ csp_classify_dialog (GimpProcedure       *procedure,
   g_signal_handlers_disconnect_by_data (state.inspector, &state);
   g_signal_handlers_disconnect_by_data (csui_inspector_get_layer_table (state.inspector),
                                         &state);
-  if (state.autoclose_source != 0)
-    g_source_remove (state.autoclose_source);
   gtk_widget_destroy (state.dialog);
   while (csui_inspector_get_n_running (state.inspector) > 0
          || csui_model_chooser_is_fetching (chooser))

@@ -9,31 +9,15 @@
 
 #include <libgimp/gimp.h>
 
-#include "network.h"
-
 G_BEGIN_DECLS
 
 /* Shows the dialog for @drawable of @image, with @config's arguments and
  * last-used values; the model the inspector ends on becomes @config's
- * "model".  FALSE when the user cancels.  With CONVSCOPE_DIALOG_AUTOCLOSE
- * set to a number of milliseconds (a test mode), the dialog saves a
- * screenshot of itself that long after its first run, to
- * $CONVSCOPE_DIALOG_SCREENSHOT (default: convscope-dialog.png in the
- * temporary directory), selects the first two conv layers and presses
- * "Export" and "Tag Image" too when CONVSCOPE_DIALOG_PRESS_ACTIONS is
- * set, and answers OK. */
+ * "model".  FALSE when the user cancels. */
 gboolean csp_classify_dialog (GimpProcedure       *procedure,
                               GimpProcedureConfig *config,
                               GimpImage           *image,
                               GimpDrawable        *drawable);
-
-/* classify.c: writes the labels of @predictions into @image's XMP
- * keywords and its "convscope-labels" parasite, as one undo step, as
- * the procedure's tag-image argument does. */
-gboolean csp_tag_image       (GimpImage           *image,
-                              const CsPrediction  *predictions,
-                              int                  n,
-                              GError             **error);
 
 G_END_DECLS
 

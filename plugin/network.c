@@ -9,10 +9,6 @@
  */
 #include "network.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include <glib/gi18n-lib.h>
 #include <libgimp/gimp.h>
 
@@ -107,33 +103,11 @@ csp_network_new (GFile *model_file, GError **error)
   return c;
 }
 
-/* Tests bound the plug-in's memory: with $CONVSCOPE_PEAK_RSS_LOG set,
- * appends the process's peak resident memory so far (VmHWM, in KiB) as
- * one line.  Measured from inside, the line is there before the call
- * returns, with no waiting for the process to end. */
-static void
-log_peak_rss (void)
-{
-  const char      *log_path = g_getenv ("CONVSCOPE_PEAK_RSS_LOG");
-  g_autofree char *status = NULL;
-  const char      *peak;
-  FILE            *log;
-
-  if (log_path == NULL
-      || !g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
-      || (peak = strstr (status, "VmHWM:")) == NULL
-      || (log = fopen (log_path, "a")) == NULL)
-    return;
-  fprintf (log, "%" G_GINT64_FORMAT "\n", g_ascii_strtoll (peak + strlen ("VmHWM:"), NULL, 10));
-  fclose (log);
-}
-
 void
 csp_network_free (CspNetwork *c)
 {
   if (c == NULL)
     return;
-  log_peak_rss ();
   cs_classifier_input_free (c->input);
   cs_classifier_unref (c->classifier);
   if (c->default_entry != NULL)

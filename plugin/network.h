@@ -36,7 +36,6 @@ char               *csp_bundled_dir        (void);
  * usable model.  Free with csp_network_free. */
 CspNetwork         *csp_network_new        (GFile            *model_file,
                                             GError          **error);
-/* Also where a run reports its peak memory to tests (network.c). */
 void                csp_network_free       (CspNetwork       *network);
 /* For interactive runs on the default model: shows, once ever, what the
  * bundled model knows when nothing else is available

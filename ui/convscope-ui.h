@@ -35,7 +35,7 @@ GdkPixbuf  *csui_input_to_pixbuf      (const CsCard   *card,
 char       *csui_format_count         (int64_t     count);
 
 /* Draws @widget (realized and allocated) as it shows into the PNG file
- * @path, for screenshots and the dialog's test mode. */
+ * @path, for convscope-inspect's screenshots. */
 gboolean    csui_widget_save_png      (GtkWidget  *widget,
                                        const char *path,
                                        GError    **error);
@@ -46,26 +46,19 @@ gboolean    csui_widget_save_png      (GtkWidget  *widget,
 G_DECLARE_FINAL_TYPE (CsuiModelChooser, csui_model_chooser, CSUI, MODEL_CHOOSER, GtkBox)
 
 /* The models of cs_models_list (@bundled_dir as there), plus an "Open
- * model file…" button and, built with core/fetch (CSUI_HAVE_FETCH), "Get
- * models…" for the catalogue's.  Emits "model-chosen" (path) when the user picks
- * one. */
+ * model file…" button and, built with core/fetch, "Get Models…" for the
+ * catalogue's.  Emits "model-chosen" (path) when the user picks one.
+ * The widgets of "Get Models…" have names (gtk_widget_get_name), for
+ * style sheets and for finding them in the widget tree: "get-models"
+ * (the button), "catalogue" (its list, the catalogue's entries in
+ * order), "download" and "fetch-error" (the label of the error bar). */
 GtkWidget  *csui_model_chooser_new         (const char       *bundled_dir);
 /* Selects @path, adding it to the list when it is not there, without
  * emitting "model-chosen". */
 void        csui_model_chooser_select_path (CsuiModelChooser *chooser,
                                             const char       *path);
 const char *csui_model_chooser_get_path    (CsuiModelChooser *chooser);
-#ifdef CSUI_HAVE_FETCH
-/* Downloads the catalogue entry @name as "Get Models…" does, in a worker
- * thread; when it is installed the list gains it and selects it, which
- * emits "model-chosen".  FALSE (and the error shown in the chooser) when
- * a download is already running or @name is not in the catalogue. */
-gboolean    csui_model_chooser_fetch           (CsuiModelChooser *chooser,
-                                                const char       *name);
-/* The last download's error, or NULL; owned by the chooser. */
-const char *csui_model_chooser_get_fetch_error (CsuiModelChooser *chooser);
-#endif
-/* Whether a download is running (never without CSUI_HAVE_FETCH): an
+/* Whether a download is running (never without core/fetch): an
  * embedding program waits for FALSE, iterating the main loop, after
  * destroying the chooser, which cancels it, so that no download is cut
  * off by the program's exit. */
@@ -94,7 +87,9 @@ enum
 
 /* Several rows can be selected (Ctrl- and Shift-click); the feature
  * grid shows one of them, the one clicked last.  Emits "layer-selected"
- * (that layer's index, -1 for none) whenever the selection changes. */
+ * (that layer's index, -1 for none) whenever the selection changes.  The
+ * rows' GtkTreeView is named "layers"; a mnemonic label for the table
+ * focuses it. */
 GtkWidget    *csui_layer_table_new          (void);
 /* Shows the layers of @model (NULL: none); the model must outlive its
  * showing here. */
@@ -103,10 +98,6 @@ void          csui_layer_table_set_model    (CsuiLayerTable *table,
 /* Selects @layer alone (-1: none), as a plain click does. */
 void          csui_layer_table_select       (CsuiLayerTable *table,
                                              int             layer);
-/* Adds @layer to the selection, as a Ctrl-click on it does: the grid
- * then shows it. */
-void          csui_layer_table_add_to_selection (CsuiLayerTable *table,
-                                                 int             layer);
 /* The layer the grid shows: the selected one clicked last, or -1. */
 int           csui_layer_table_get_selected (CsuiLayerTable *table);
 /* Every selected layer's index (int), in network order; the caller frees

@@ -514,7 +514,8 @@ csui_inspector_init (CsuiInspector *inspector)
   inspector->grid_layer = -1;
 }
 
-/* A bold heading over @child. */
+/* A bold heading over @child; @title may hold a mnemonic, which goes
+ * to @child. */
 static GtkWidget *
 section (const char *title, GtkWidget *child)
 {
@@ -522,7 +523,8 @@ section (const char *title, GtkWidget *child)
   GtkWidget *label = gtk_label_new (NULL);
   g_autofree char *markup = g_markup_printf_escaped ("<b>%s</b>", title);
 
-  gtk_label_set_markup (GTK_LABEL (label), markup);
+  gtk_label_set_markup_with_mnemonic (GTK_LABEL (label), markup);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), child);
   gtk_frame_set_label_widget (GTK_FRAME (frame), label);
   gtk_frame_set_shadow_type (GTK_FRAME (frame), GTK_SHADOW_NONE);
   g_object_set (child, "margin", 6, NULL);
@@ -627,7 +629,7 @@ csui_inspector_new (const char *bundled_dir)
 
   inspector->table = CSUI_LAYER_TABLE (csui_layer_table_new ());
   g_signal_connect (inspector->table, "layer-selected", G_CALLBACK (layer_selected), inspector);
-  gtk_paned_pack1 (GTK_PANED (down), section (_("Layers"), GTK_WIDGET (inspector->table)),
+  gtk_paned_pack1 (GTK_PANED (down), section (_("La_yers"), GTK_WIDGET (inspector->table)),
                    TRUE, FALSE);
   gtk_paned_pack2 (GTK_PANED (down), maps_panel (inspector), TRUE, FALSE);
   gtk_paned_set_position (GTK_PANED (down), 300);

@@ -44,10 +44,20 @@ csui_layer_table_finalize (GObject *object)
   G_OBJECT_CLASS (csui_layer_table_parent_class)->finalize (object);
 }
 
+/* A mnemonic on the table's heading goes to the rows, where the arrow
+ * keys, Ctrl+arrows and Ctrl+Space choose layers. */
+static gboolean
+csui_layer_table_mnemonic_activate (GtkWidget *widget, gboolean group_cycling)
+{
+  gtk_widget_grab_focus (CSUI_LAYER_TABLE (widget)->view);
+  return TRUE;
+}
+
 static void
 csui_layer_table_class_init (CsuiLayerTableClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = csui_layer_table_finalize;
+  GTK_WIDGET_CLASS (klass)->mnemonic_activate = csui_layer_table_mnemonic_activate;
 
   signals[LAYER_SELECTED] = g_signal_new ("layer-selected", G_TYPE_FROM_CLASS (klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -238,6 +248,7 @@ csui_layer_table_new (void)
                                     G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
                                     G_TYPE_STRING);
   table->view = gtk_tree_view_new_with_model (GTK_TREE_MODEL (table->rows));
+  gtk_widget_set_name (table->view, "layers");
   add_column (table, "#", CSUI_LAYER_COLUMN_INDEX, FALSE, 1.0f);
   add_column (table, _("Layer"), CSUI_LAYER_COLUMN_NAME, TRUE, 0.0f);
   add_column (table, _("Op"), CSUI_LAYER_COLUMN_OP, FALSE, 0.0f);
@@ -321,18 +332,6 @@ csui_layer_table_select (CsuiLayerTable *table, int layer)
     gtk_tree_view_set_cursor (GTK_TREE_VIEW (table->view), path, NULL, FALSE);
     gtk_tree_view_scroll_to_cell (GTK_TREE_VIEW (table->view), path, NULL, FALSE, 0, 0);
   }
-}
-
-void
-csui_layer_table_add_to_selection (CsuiLayerTable *table, int layer)
-{
-  GtkTreeIter iter;
-
-  g_return_if_fail (CSUI_IS_LAYER_TABLE (table));
-  if (layer >= 0
-      && gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (table->rows), &iter, NULL, layer))
-    gtk_tree_selection_select_iter (gtk_tree_view_get_selection (GTK_TREE_VIEW (table->view)),
-                                    &iter);
 }
 
 int

@@ -40,7 +40,6 @@ struct _CsuiModelChooser
   GtkWidget    *progress;
   GtkWidget    *fetch_info_bar;
   GtkWidget    *fetch_error_label;
-  char         *fetch_error;
   GCancellable *fetch_cancellable;
   /* Set while the program, not the user, changes the combo. */
   gboolean      selecting;
@@ -65,7 +64,6 @@ csui_model_chooser_finalize (GObject *object)
   g_free (chooser->bundled_dir);
   g_free (chooser->active_path);
   g_clear_pointer (&chooser->catalogue, g_ptr_array_unref);
-  g_free (chooser->fetch_error);
   g_clear_object (&chooser->fetch_cancellable);
   G_OBJECT_CLASS (csui_model_chooser_parent_class)->finalize (object);
 }
@@ -185,9 +183,9 @@ open_clicked (GtkButton *button, CsuiModelChooser *chooser)
 
 #ifdef CSUI_HAVE_FETCH
 
+/* The rows are the catalogue's entries in its order. */
 enum
 {
-  CATALOGUE_COLUMN_NAME,
   CATALOGUE_COLUMN_TITLE,
   CATALOGUE_COLUMN_SIZE,
   CATALOGUE_COLUMN_LICENCE,
@@ -293,8 +291,6 @@ set_fetching (CsuiModelChooser *chooser, gboolean fetching)
 static void
 show_fetch_error (CsuiModelChooser *chooser, const char *message)
 {
-  g_free (chooser->fetch_error);
-  chooser->fetch_error = g_strdup (message);
   gtk_label_set_text (GTK_LABEL (chooser->fetch_error_label), message);
   gtk_widget_show (chooser->fetch_info_bar);
 }
@@ -340,28 +336,16 @@ catalogue (CsuiModelChooser *chooser)
   return chooser->catalogue;
 }
 
-gboolean
-csui_model_chooser_fetch (CsuiModelChooser *chooser, const char *name)
+/* Downloads @entry in a worker thread, unless a download is running. */
+static void
+fetch (CsuiModelChooser *chooser, const CsCatalogueEntry *entry)
 {
-  const CsCatalogueEntry *entry;
-  FetchJob               *job;
-  GTask                  *task;
+  FetchJob *job;
+  GTask    *task;
 
-  g_return_val_if_fail (CSUI_IS_MODEL_CHOOSER (chooser), FALSE);
-  /* No fetch_box: the chooser has been destroyed. */
-  if (chooser->fetch_box == NULL || chooser->fetch_cancellable != NULL
-      || catalogue (chooser) == NULL)
-    return FALSE;
-  entry = cs_catalogue_find (chooser->catalogue, name);
-  if (entry == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("fetch %s: not in the catalogue"), name);
-
-      show_fetch_error (chooser, message);
-      return FALSE;
-    }
+  if (chooser->fetch_cancellable != NULL)
+    return;
   gtk_widget_hide (chooser->fetch_info_bar);
-  g_clear_pointer (&chooser->fetch_error, g_free);
   job = g_new0 (FetchJob, 1);
   job->catalogue = g_ptr_array_ref (chooser->catalogue);
   job->entry = entry;
@@ -372,18 +356,10 @@ csui_model_chooser_fetch (CsuiModelChooser *chooser, const char *name)
   gtk_progress_bar_set_text (GTK_PROGRESS_BAR (chooser->progress), entry->file_name);
   set_fetching (chooser, TRUE);
   task = g_task_new (chooser, chooser->fetch_cancellable, fetch_done, NULL);
-  g_task_set_source_tag (task, csui_model_chooser_fetch);
+  g_task_set_source_tag (task, fetch);
   g_task_set_task_data (task, job, fetch_job_free);
   g_task_run_in_thread (task, fetch_thread);
   g_object_unref (task);
-  return TRUE;
-}
-
-const char *
-csui_model_chooser_get_fetch_error (CsuiModelChooser *chooser)
-{
-  g_return_val_if_fail (CSUI_IS_MODEL_CHOOSER (chooser), NULL);
-  return chooser->fetch_error;
 }
 
 static void
@@ -393,12 +369,12 @@ download_clicked (GtkButton *button, CsuiModelChooser *chooser)
     gtk_tree_view_get_selection (GTK_TREE_VIEW (chooser->catalogue_view));
   GtkTreeModel     *model;
   GtkTreeIter       iter;
-  g_autofree char  *name = NULL;
+  g_autoptr (GtkTreePath) path = NULL;
 
   if (!gtk_tree_selection_get_selected (selection, &model, &iter))
     return;
-  gtk_tree_model_get (model, &iter, CATALOGUE_COLUMN_NAME, &name, -1);
-  csui_model_chooser_fetch (chooser, name);
+  path = gtk_tree_model_get_path (model, &iter);
+  fetch (chooser, g_ptr_array_index (chooser->catalogue, gtk_tree_path_get_indices (path)[0]));
 }
 
 static void
@@ -423,15 +399,13 @@ fill_catalogue_view (CsuiModelChooser *chooser)
   if (gtk_tree_view_get_model (GTK_TREE_VIEW (chooser->catalogue_view)) != NULL
       || catalogue (chooser) == NULL)
     return;
-  rows = gtk_list_store_new (CATALOGUE_N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
-                             G_TYPE_STRING);
+  rows = gtk_list_store_new (CATALOGUE_N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
   for (guint i = 0; i < chooser->catalogue->len; i++)
     {
       const CsCatalogueEntry *entry = g_ptr_array_index (chooser->catalogue, i);
       g_autofree char        *size = g_format_size ((guint64) (entry->size + entry->labels_size));
 
       gtk_list_store_insert_with_values (rows, NULL, -1,
-                                         CATALOGUE_COLUMN_NAME, entry->name,
                                          CATALOGUE_COLUMN_TITLE, entry->title,
                                          CATALOGUE_COLUMN_SIZE, size,
                                          CATALOGUE_COLUMN_LICENCE, entry->licence, -1);
@@ -482,11 +456,13 @@ get_models_button (CsuiModelChooser *chooser)
                                _("Download a pretrained network of Convscope's catalogue "
                                  "into your models folder"));
   g_signal_connect (button, "clicked", G_CALLBACK (get_models_clicked), chooser);
+  gtk_widget_set_name (button, "get-models");
 
   chooser->fetch_info_bar = gtk_info_bar_new ();
   gtk_info_bar_set_message_type (GTK_INFO_BAR (chooser->fetch_info_bar), GTK_MESSAGE_ERROR);
   gtk_info_bar_set_show_close_button (GTK_INFO_BAR (chooser->fetch_info_bar), TRUE);
   chooser->fetch_error_label = gtk_label_new (NULL);
+  gtk_widget_set_name (chooser->fetch_error_label, "fetch-error");
   gtk_label_set_line_wrap (GTK_LABEL (chooser->fetch_error_label), TRUE);
   gtk_label_set_max_width_chars (GTK_LABEL (chooser->fetch_error_label), 60);
   gtk_label_set_selectable (GTK_LABEL (chooser->fetch_error_label), TRUE);
@@ -497,6 +473,7 @@ get_models_button (CsuiModelChooser *chooser)
                     chooser);
 
   chooser->catalogue_view = gtk_tree_view_new ();
+  gtk_widget_set_name (chooser->catalogue_view, "catalogue");
   add_catalogue_column (chooser->catalogue_view, _("Model"), CATALOGUE_COLUMN_TITLE);
   add_catalogue_column (chooser->catalogue_view, _("Size"), CATALOGUE_COLUMN_SIZE);
   add_catalogue_column (chooser->catalogue_view, _("Licence"), CATALOGUE_COLUMN_LICENCE);
@@ -510,6 +487,7 @@ get_models_button (CsuiModelChooser *chooser)
   gtk_progress_bar_set_show_text (GTK_PROGRESS_BAR (chooser->progress), TRUE);
   gtk_progress_bar_set_ellipsize (GTK_PROGRESS_BAR (chooser->progress), PANGO_ELLIPSIZE_MIDDLE);
   chooser->download_button = gtk_button_new_with_mnemonic (_("_Download"));
+  gtk_widget_set_name (chooser->download_button, "download");
   chooser->cancel_button = gtk_button_new_with_mnemonic (_("_Cancel"));
   g_signal_connect (chooser->download_button, "clicked", G_CALLBACK (download_clicked), chooser);
   g_signal_connect (chooser->cancel_button, "clicked", G_CALLBACK (cancel_clicked), chooser);

@@ -7,7 +7,6 @@
 # back in one redo.  Prints TAP.
 import os
 import shutil
-import subprocess
 import time
 
 import gi
@@ -15,10 +14,9 @@ gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp, Gio
 
 from tap import check, plan
+from xwindows import PATIENCE_S, press, wait_for_window
 
 SAMPLE = os.environ.get("CONVSCOPE_SAMPLE", "")
-# How long GIMP may take to show the window and to act on a key.
-PATIENCE_S = 30
 
 
 def layer_tree(image):
@@ -39,17 +37,7 @@ def image_window(image):
     """The X window that shows @image, once GIMP shows it: its title holds
     "]-ID.0", the image's ID and the display's number (the name may be
     "[Untitled]" for an imported file)."""
-    found = subprocess.run(["timeout", str(PATIENCE_S), "xdotool", "search", "--sync",
-                            "--onlyvisible", "--name", rf"\]-{image.get_id()}\.0 "],
-                           stdout=subprocess.PIPE, text=True)
-    windows = found.stdout.split()
-    return windows[0] if windows else None
-
-
-def press(window, keys):
-    """Focuses @window and types @keys there through the XTEST extension."""
-    subprocess.run(["xdotool", "windowfocus", "--sync", window], check=True)
-    subprocess.run(["xdotool", "key", "--clearmodifiers", keys], check=True)
+    return wait_for_window(rf"\]-{image.get_id()}\.0 ")
 
 
 def wait_for(image, tree):

@@ -7,11 +7,12 @@
  * order while the grid shows the one clicked last, another colour map paints other pixels,
  * a model whose labels cannot be used runs with its classes by number,
  * a broken model file shows its error while the previous model stays, and a run
- * cancelled by a model change is dropped, and "Get models…" fetches a
- * catalogue model from a loopback HTTP server serving ../shared/models
- * into the list and shows it (skipped without ../shared, or where
- * Convscope is built without core/fetch).  Without a display the whole
- * program skips.
+ * cancelled by a model change is dropped, and "Get Models…", driven
+ * through its widgets found by name, shows a failed download's error and
+ * fetches a catalogue model from a loopback HTTP server serving
+ * ../shared/models into the list and shows it (skipped without
+ * ../shared, or where Convscope is built without core/fetch).  Without a
+ * display the whole program skips.
  */
 #include <string.h>
 
@@ -31,6 +32,9 @@ typedef struct
   int            finished;
   int            failed;
 } Fixture;
+
+/* The fixture's data: a window on the screen rather than off it. */
+#define ON_SCREEN GINT_TO_POINTER (1)
 
 static char *bundled_dir;
 static char *bundled_model;
@@ -78,7 +82,9 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
   g_autofree char *sample = g_build_filename (bundled_dir, "samples", "05-Bag.png", NULL);
   g_autoptr (GError) error = NULL;
 
-  fixture->window = gtk_offscreen_window_new ();
+  /* Popovers ("Get Models…") need a window on the screen. */
+  fixture->window = data == ON_SCREEN ? gtk_window_new (GTK_WINDOW_TOPLEVEL)
+                                      : gtk_offscreen_window_new ();
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1280, 800);
   fixture->inspector = CSUI_INSPECTOR (csui_inspector_new (bundled_dir));
   g_signal_connect (fixture->inspector, "run-finished", G_CALLBACK (count_finished), fixture);
@@ -97,6 +103,38 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
 {
   wait_for_runs (fixture);
   gtk_widget_destroy (fixture->window);
+}
+
+typedef struct
+{
+  const char *name;
+  GtkWidget  *found;
+} WidgetSearch;
+
+static void
+search_widget (GtkWidget *widget, gpointer data)
+{
+  WidgetSearch *search = data;
+
+  if (search->found != NULL)
+    return;
+  if (g_str_equal (gtk_widget_get_name (widget), search->name))
+    search->found = widget;
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), search_widget, search);
+}
+
+/* The widget called @name under @root, internal children and the
+ * window's popovers included; fails the test when there is none. */
+static GtkWidget *
+find_widget (GtkWidget *root, const char *name)
+{
+  WidgetSearch search = { name, NULL };
+
+  search_widget (root, &search);
+  if (search.found == NULL)
+    g_error ("no widget named \"%s\"", name);
+  return search.found;
 }
 
 /* The default model with no user models is the bundled one; its layers
@@ -139,6 +177,11 @@ test_layer_table (Fixture *fixture, gconstpointer data)
         conv = (int) i;
     }
 
+  /* A mnemonic for the table (its heading's, "La_yers") takes the
+   * keyboard to the rows. */
+  gtk_widget_mnemonic_activate (GTK_WIDGET (table), FALSE);
+  g_assert_true (gtk_widget_is_focus (find_widget (fixture->window, "layers")));
+
   /* A conv layer's arithmetic is written out under the table. */
   g_assert_cmpint (conv, >=, 0);
   csui_layer_table_select (table, conv);
@@ -170,6 +213,7 @@ click (GtkWidget *widget, double x, double y)
   gtk_widget_event (widget, event);
   gdk_event_free (event);
 }
+
 
 /* Every layer with maps shows one thumbnail per channel, or the cap. */
 static void
@@ -355,6 +399,17 @@ assert_selected_layers (CsuiLayerTable *table, const int *expected, guint n_expe
                    n_expected * sizeof (int));
 }
 
+/* What a Ctrl-click on @layer's row does to the selection: the row
+ * joins it. */
+static void
+ctrl_click_row (Fixture *fixture, int layer)
+{
+  GtkTreeView *view = GTK_TREE_VIEW (find_widget (fixture->window, "layers"));
+  g_autoptr (GtkTreePath) row = gtk_tree_path_new_from_indices (layer, -1);
+
+  gtk_tree_selection_select_path (gtk_tree_view_get_selection (view), row);
+}
+
 /* Ctrl-clicked rows join the selection; the grid shows the row clicked
  * last and the selected taps are every selected layer's, in network
  * order, also after the network runs again.  A plain click selects one
@@ -377,9 +432,9 @@ test_multi_select (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (cs_model_layer (model, 0)->out_shape.dims[1], ==, 32);
   g_assert_cmpint (cs_model_layer (model, 2)->out_shape.dims[1], ==, 64);
   csui_layer_table_select (table, 2);
-  csui_layer_table_add_to_selection (table, 4);
+  ctrl_click_row (fixture, 4);
   g_assert_cmpint (csui_layer_table_get_selected (table), ==, 4);
-  csui_layer_table_add_to_selection (table, 0);
+  ctrl_click_row (fixture, 0);
   g_assert_cmpint (csui_layer_table_get_selected (table), ==, 0);
   g_assert_cmpint (csui_feature_grid_get_n_thumbnails (grid), ==, 32);
   g_assert_nonnull (strstr (csui_layer_table_get_detail (table),
@@ -540,8 +595,37 @@ record_chosen (CsuiModelChooser *chooser, const char *path, char **chosen)
   g_free (*chosen);
   *chosen = g_strdup (path);
 }
+
+/* Picks the catalogue entry @name in the open "Get Models…" list of
+ * @window, as a click on its row does, and presses Download; returns
+ * when the download has ended. */
+static void
+download (GtkWidget *window, const char *name)
+{
+  g_autofree char *catalogue_path = cs_catalogue_path (bundled_dir);
+  g_autoptr (GPtrArray) catalogue = NULL;
+  g_autoptr (GtkTreePath) row = NULL;
+  g_autoptr (GError) error = NULL;
+  CsuiModelChooser *chooser = csui_inspector_get_chooser (
+    CSUI_INSPECTOR (gtk_bin_get_child (GTK_BIN (window))));
+  guint             index;
+
+  catalogue = cs_catalogue_load (catalogue_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_ptr_array_find (catalogue, cs_catalogue_find (catalogue, name), &index));
+  row = gtk_tree_path_new_from_indices ((int) index, -1);
+  gtk_tree_view_set_cursor (GTK_TREE_VIEW (find_widget (window, "catalogue")), row, NULL, FALSE);
+  gtk_button_clicked (GTK_BUTTON (find_widget (window, "download")));
+  g_assert_true (csui_model_chooser_is_fetching (chooser));
+  while (csui_model_chooser_is_fetching (chooser))
+    g_main_context_iteration (NULL, TRUE);
+}
 #endif
 
+/* "Get Models…" as a user goes through it: the button, a row of the
+ * catalogue, Download.  A server without the file shows the error in
+ * the bar; one with it installs the model, which the chooser selects and
+ * the inspector runs. */
 static void
 test_get_models (void)
 {
@@ -551,11 +635,13 @@ test_get_models (void)
   g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
   g_autofree char *base_url = NULL;
+  g_autofree char *missing_url = NULL;
   g_autofree char *chosen = NULL;
   g_autoptr (GError) error = NULL;
   Fixture          fixture = { 0 };
   CsuiModelChooser *chooser;
   CsClassifier     *classifier;
+  GtkWidget        *error_label;
   GSList           *uris;
 
   if (models == NULL)
@@ -564,24 +650,31 @@ test_get_models (void)
       return;
     }
   server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (server, NULL, serve_file, models, NULL);
+  soup_server_add_handler (server, "/models", serve_file, models, NULL);
   g_assert_true (soup_server_listen (server, address, 0, &error));
   g_assert_no_error (error);
   uris = soup_server_get_uris (server);
   base_url = g_strdup_printf ("http://127.0.0.1:%d/models", g_uri_get_port (uris->data));
+  missing_url = g_strdup_printf ("http://127.0.0.1:%d/elsewhere", g_uri_get_port (uris->data));
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  g_setenv ("CONVSCOPE_CATALOGUE_BASE_URL", base_url, TRUE);
 
-  fixture_set_up (&fixture, NULL);
+  fixture_set_up (&fixture, ON_SCREEN);
   chooser = csui_inspector_get_chooser (fixture.inspector);
   g_signal_connect (chooser, "model-chosen", G_CALLBACK (record_chosen), &chosen);
-  g_assert_false (csui_model_chooser_fetch (chooser, "no-such-model"));
-  g_assert_nonnull (strstr (csui_model_chooser_get_fetch_error (chooser), "no-such-model"));
-  g_assert_true (csui_model_chooser_fetch (chooser, "mobilenet-v1-0.25"));
-  g_assert_true (csui_model_chooser_is_fetching (chooser));
-  while (csui_model_chooser_is_fetching (chooser))
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_null (csui_model_chooser_get_fetch_error (chooser));
+  gtk_button_clicked (GTK_BUTTON (find_widget (fixture.window, "get-models")));
+  error_label = find_widget (fixture.window, "fetch-error");
+
+  g_setenv ("CONVSCOPE_CATALOGUE_BASE_URL", missing_url, TRUE);
+  download (fixture.window, "mobilenet-v1-0.25");
+  g_assert_true (gtk_widget_get_visible (gtk_widget_get_ancestor (error_label,
+                                                                  GTK_TYPE_INFO_BAR)));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)), "mobilenet-v1-0.25"));
+  g_assert_null (chosen);
+
+  g_setenv ("CONVSCOPE_CATALOGUE_BASE_URL", base_url, TRUE);
+  download (fixture.window, "mobilenet-v1-0.25");
+  g_assert_false (gtk_widget_get_visible (gtk_widget_get_ancestor (error_label,
+                                                                   GTK_TYPE_INFO_BAR)));
   g_assert_nonnull (chosen);
   g_assert_true (g_str_has_suffix (chosen, "mobilenet_v1_0.25_128_quant.tflite"));
   g_assert_true (g_str_has_prefix (chosen, g_get_user_data_dir ()));

@@ -1,25 +1,37 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The dialog inside GIMP 3 itself (the GUI, on a virtual X server): opens
-# a bundled sample, runs plug-in-convscope-classify interactively with
-# CONVSCOPE_DIALOG_AUTOCLOSE and CONVSCOPE_DIALOG_PRESS_ACTIONS set, so
-# the dialog runs the bundled model, saves a screenshot of itself to
-# CONVSCOPE_DIALOG_SCREENSHOT, selects the first two conv layers, presses
-# "Export to Layers" and "Tag Image" and answers OK; checks the answer,
-# what the actions made (one layer group per selected network layer) and
-# that the screenshot shows something.  Then once more on the sample enlarged past
-# the 2048 px the dialog copies at most (it reads a reduced copy): the
-# dialog's top label, which Tag Image writes, must be classify's.  Run by
+# The dialog inside GIMP 3 itself (the GUI, on a virtual X server), driven
+# from outside as a user would: opens a bundled sample and runs
+# plug-in-convscope-classify interactively while a second thread waits
+# for the dialog's window, lets the bundled model's run finish (the
+# window stops changing), saves what the window shows to
+# CONVSCOPE_SCREENSHOT, then types with xdotool: Alt+Y to the layer
+# table, Home, Ctrl+Down twice and Ctrl+Space for the first two conv
+# layers, Alt+L (Export to Layers), Alt+I (Tag Image) and Alt+O (OK).
+# Checks the answer, what the actions made (one layer group per selected
+# network layer) and that the screenshot shows something.  Then once more
+# on the sample enlarged past the 2048 px the dialog copies at most (it
+# reads a reduced copy), pressing only Tag Image and OK: the dialog's top
+# label, which Tag Image writes, must be classify's.  Run by
 # tools/gimp-dialog-test; prints TAP.
 import os
+import shutil
+import tempfile
+import threading
 
 import gi
 gi.require_version("GdkPixbuf", "2.0")
 from gi.repository import GdkPixbuf, Gimp, Gio
 
 from tap import check, plan
+from xwindows import (move_pointer_away, press, wait_for_title, wait_for_window,
+                      wait_until_still, window_titles)
 
 SAMPLE = os.environ.get("CONVSCOPE_SAMPLE", "")
-SCREENSHOT = os.environ.get("CONVSCOPE_DIALOG_SCREENSHOT", "")
+SCREENSHOT = os.environ.get("CONVSCOPE_SCREENSHOT", "")
+DIALOG_TITLE = "^Classify with Convscope$"
+# The title of GIMP's image window: "[name] (…)-ID.DISPLAY (…)", the
+# shown image's (the only one's, in single-window mode).
+IMAGE_WINDOW_TITLE = r"\]-[0-9]+\.[0-9]+ "
 
 
 def distinct_colours(path):
@@ -36,18 +48,71 @@ def distinct_colours(path):
     return len(seen), pixbuf.get_width(), pixbuf.get_height()
 
 
-def run_dialog(image):
-    """Runs the classify dialog on @image; returns the PDB status and
-    the labels of the answer."""
+class DialogHands(threading.Thread):
+    """What a user does in the dialog once its run has finished, in a
+    thread of its own while the procedure waits for the dialog's answer.
+    With @screenshot, saves the settled window there first; with
+    @export, selects the first two conv layers (rows 0 and 2 of the
+    bundled model) and presses Export to Layers, then waits for GIMP to
+    show the new image; then presses Tag Image and, once the button has
+    come back up (a key press clicks it only then), OK.  Whatever goes wrong,
+    the dialog is cancelled rather than left open; @failure says what."""
+
+    def __init__(self, screenshot, export):
+        super().__init__()
+        self.screenshot, self.export = screenshot, export
+        self.failure = None
+
+    def run(self):
+        window = None
+        try:
+            move_pointer_away()
+            window = wait_for_window(DIALOG_TITLE)
+            if window is None:
+                self.failure = "the dialog's window did not show"
+                return
+            # No key before the screenshot, which would show the focus.
+            # A text cursor that blinks stops doing so after 10 s of GTK's
+            # defaults, so the window settles all the same.
+            with tempfile.TemporaryDirectory() as tmp:
+                still = os.path.join(tmp, "still.png")
+                if not wait_until_still(window, still):
+                    self.failure = "the dialog did not settle after its run"
+                    return
+                if self.screenshot:
+                    shutil.copyfile(still, self.screenshot)
+                if self.export:
+                    titles = window_titles(IMAGE_WINDOW_TITLE)
+                    press(window, "alt+y Home ctrl+Down ctrl+Down ctrl+space alt+l")
+                    if wait_for_title(IMAGE_WINDOW_TITLE, ignore=titles) is None:
+                        self.failure = "Export to Layers showed no new image"
+                press(window, "alt+i")
+                wait_until_still(window, still)
+            press(window, "alt+o")
+            window = None
+        except Exception as error:  # the dialog must not stay open
+            self.failure = repr(error)
+        finally:
+            if window is not None:
+                press(window, "Escape")
+
+
+def run_dialog(image, screenshot=None, export=False):
+    """Runs the classify dialog on @image, pressing in it as DialogHands
+    does; returns the PDB status, the labels of the answer, the result and
+    what went wrong in the dialog (None)."""
     procedure = Gimp.get_pdb().lookup_procedure("plug-in-convscope-classify")
     config = procedure.create_config()
     config.set_property("run-mode", Gimp.RunMode.INTERACTIVE)
     config.set_property("image", image)
     config.set_core_object_array("drawables", [image.get_layers()[0]])
+    hands = DialogHands(screenshot, export)
+    hands.start()
     result = procedure.run(config)
+    hands.join()
     status = result.index(0)
     labels = list(result.index(1)) if status == Gimp.PDBStatusType.SUCCESS else []
-    return status, labels, result
+    return status, labels, result, hands.failure
 
 
 def dialog_labels(image):
@@ -64,15 +129,15 @@ def main():
     image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(SAMPLE))
     Gimp.Display.new(image)
     images_before = len(Gimp.get_images())
-    status, labels, result = run_dialog(image)
+    status, labels, result, failure = run_dialog(image, SCREENSHOT, export=True)
+    check("xdotool went through the dialog", failure is None, failure or "")
     check("the dialog answered OK and the classification succeeded",
           status == Gimp.PDBStatusType.SUCCESS,
           repr(result.index(1)) if result.length() > 1 else "")
     if status == Gimp.PDBStatusType.SUCCESS:
         check("it names the sample's class (a bag)", labels[:1] == ["Bag"], repr(labels))
-    # The first two conv layers of the bundled model, which the dialog
-    # selects before it presses Export, give 32 maps of 28×28 and 64 of
-    # 14×14.
+    # The first two conv layers of the bundled model, selected before
+    # Export, give 32 maps of 28×28 and 64 of 14×14.
     new_images = [other for other in Gimp.get_images() if other != image]
     check("Export to Layers made one new image",
           len(Gimp.get_images()) == images_before + 1 and len(new_images) == 1,
@@ -88,7 +153,7 @@ def main():
     text = dialog_labels(image)
     check("Tag Image wrote the labels parasite, the bag first", text.startswith("Bag\t"),
           repr(text[:80]))
-    check("the dialog saved a screenshot of itself", os.path.isfile(SCREENSHOT), SCREENSHOT)
+    check("the dialog's window was captured", os.path.isfile(SCREENSHOT), SCREENSHOT)
     if os.path.isfile(SCREENSHOT):
         colours, width, height = distinct_colours(SCREENSHOT)
         check("the screenshot is a dialog-sized picture with content",
@@ -97,12 +162,12 @@ def main():
     # Larger than the dialog's copy in both directions, not square.
     large = image.duplicate()
     large.scale(4100, 3000)
-    status, labels, result = run_dialog(large)
+    status, labels, result, failure = run_dialog(large)
     text = dialog_labels(large)
     check("on a 4100×3000 image the dialog's top label is classify's",
-          status == Gimp.PDBStatusType.SUCCESS and labels[:1] != []
+          failure is None and status == Gimp.PDBStatusType.SUCCESS and labels[:1] != []
           and text.startswith(labels[0] + "\t"),
-          f"classify {labels[:1]}, dialog {text[:40]!r}")
+          f"{failure or ''} classify {labels[:1]}, dialog {text[:40]!r}")
     plan()
 
 

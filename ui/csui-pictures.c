@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * csui-network.c — what the widgets need around the core's classifier
- * (cs-classifier.h, which the inspector shares with its worker threads):
- * an image file as a GeglBuffer for the programs that have no GIMP; the
- * network's input tensor turned back into a picture; counts grouped for
- * reading; and a widget saved as a PNG for screenshots.
+ * csui-pictures.c — pictures in and out of the widgets: an image file as
+ * a GeglBuffer for the programs that have no GIMP, the network's input
+ * tensor turned back into the picture it sees, a widget saved as a PNG
+ * for screenshots, and counts grouped for reading in the tables.
  */
 #include <string.h>
 

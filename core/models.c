@@ -575,7 +575,7 @@ card_text (const CsCatalogueEntry *entry, const char *output, const char *resize
 {
   GString *card = g_string_new (NULL);
 
-  g_string_append_printf (card, "# Written by 'convscope fetch %s' from Convscope's catalogue.\n"
+  g_string_append_printf (card, "# Written from the entry '%s' of Convscope's catalogue.\n"
                           "[model]\nname = %s\ntask = %s\n", entry->name, entry->title,
                           task_names[entry->task]);
   if (output != NULL)

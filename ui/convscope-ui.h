@@ -170,7 +170,6 @@ void               csui_inspector_set_model_path   (CsuiInspector       *inspect
                                                     const char          *path);
 void               csui_inspector_set_top_k        (CsuiInspector       *inspector,
                                                     int                  top_k);
-gboolean           csui_inspector_is_busy          (CsuiInspector       *inspector);
 /* Worker threads not yet returned, cancelled ones included: an embedding
  * program waits for 0 (iterating the main loop) before it stops GEGL. */
 guint              csui_inspector_get_n_running    (CsuiInspector       *inspector);
@@ -179,7 +178,6 @@ guint              csui_inspector_get_n_running    (CsuiInspector       *inspect
  * NULL before the first run.  The classifier is shared with the worker
  * threads (see cs-classifier.h), so only read it here. */
 CsClassifier      *csui_inspector_get_classifier   (CsuiInspector       *inspector);
-const CsResult    *csui_inspector_get_result       (CsuiInspector       *inspector);
 /* The taps of every selected layer that has one, in network order (a
  * CsResult without outputs, owned by the inspector and valid until the
  * next call, run or model change), or NULL when no selected layer has

@@ -678,13 +678,6 @@ csui_inspector_set_top_k (CsuiInspector *inspector, int top_k)
     show_predictions (inspector);
 }
 
-gboolean
-csui_inspector_is_busy (CsuiInspector *inspector)
-{
-  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), FALSE);
-  return inspector->cancellable != NULL;
-}
-
 guint
 csui_inspector_get_n_running (CsuiInspector *inspector)
 {
@@ -697,13 +690,6 @@ csui_inspector_get_classifier (CsuiInspector *inspector)
 {
   g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
   return inspector->shown != NULL ? inspector->shown->classifier : NULL;
-}
-
-const CsResult *
-csui_inspector_get_result (CsuiInspector *inspector)
-{
-  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
-  return inspector->shown != NULL ? inspector->shown->result : NULL;
 }
 
 const CsResult *

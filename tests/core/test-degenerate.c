@@ -5,8 +5,10 @@
  * tiny model, built in memory (onnx-fixture.h), must either fail to load
  * with one exact error or load and run on zeros with every layer tapped,
  * giving the right (possibly empty) result: never a signal.  The first
- * case is the 146-byte shape that once killed `convscope bench` with
- * SIGFPE in the GEMM block chooser.
+ * case is the shape that once killed `convscope bench` with SIGFPE in the
+ * GEMM block chooser.  Last, every input that ever crashed a fuzz target
+ * (tests/fuzz/regressions) is replayed as fuzz-run runs it and must give
+ * the error listed for it.
  */
 #include "convscope.h"
 #include "onnx-fixture.h"
@@ -484,6 +486,57 @@ test_reduce_mean_of_everything (void)
   g_assert_cmpfloat (((float *) result->outputs[0].data)[0], ==, 5.0f);
 }
 
+/* ---- Inputs that crashed a fuzz target ---- */
+
+typedef struct
+{
+  const char *file;
+  const char *error;   /* after the file's path; NULL: loads and runs */
+} Regression;
+
+static const Regression regressions[] = {
+  { "matmul-k0.onnx",
+    "node 'm' (MatMul): input 'X' is empty (1×0); only ops that move data take "
+    "empty tensors" },
+};
+
+static void
+test_fuzz_regression (gconstpointer data)
+{
+  const Regression *regression = data;
+  g_autofree char *path = g_build_filename (CONVSCOPE_FUZZ_REGRESSIONS, regression->file, NULL);
+  g_autofree char *expected = g_strconcat (path, ": ", regression->error, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CsModel) model = cs_model_load_file (path, NULL, &error);
+
+  if (regression->error != NULL)
+    {
+      g_assert_null (model);
+      g_assert_nonnull (error);
+      g_assert_true (error->domain == CS_ERROR);
+      g_assert_cmpstr (error->message, ==, expected);
+      return;
+    }
+  g_assert_no_error (error);
+  size_t n_inputs = cs_model_n_inputs (model);
+  g_autofree CsTensor *inputs = g_new0 (CsTensor, MAX (n_inputs, 1));
+  CsRunOptions options = { .tap_all = TRUE };
+  g_autoptr (CsSession) session = cs_session_new (model, 2, &error);
+  g_autoptr (CsResult) result = NULL;
+
+  g_assert_no_error (error);
+  for (size_t i = 0; i < n_inputs; i++)
+    {
+      inputs[i] = *cs_model_input (model, i);
+      inputs[i].data = g_malloc0 (MAX (cs_shape_numel (&inputs[i].shape), 1)
+                                  * cs_dtype_size (inputs[i].dtype));
+    }
+  g_assert_true (cs_session_run (session, inputs, n_inputs, &options, &result, &error));
+  g_assert_no_error (error);
+  for (size_t i = 0; i < n_inputs; i++)
+    g_free (inputs[i].data);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -515,5 +568,11 @@ main (int argc, char **argv)
   g_test_add_func ("/degenerate/elementwise/add-broadcast-to-empty", test_add_broadcast_to_empty);
   g_test_add_func ("/degenerate/elementwise/int64-division", test_int64_division);
   g_test_add_func ("/degenerate/reduce/mean-of-everything", test_reduce_mean_of_everything);
+  for (size_t i = 0; i < G_N_ELEMENTS (regressions); i++)
+    {
+      g_autofree char *name = g_strconcat ("/degenerate/fuzz-regression/", regressions[i].file, NULL);
+
+      g_test_add_data_func (name, &regressions[i], test_fuzz_regression);
+    }
   return g_test_run ();
 }

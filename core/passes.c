@@ -63,15 +63,23 @@ check_empty_operands (CsGraph *graph, CsNode *node, GError **error)
   return TRUE;
 }
 
+/* Folding at load may create this much beyond twice the model's own
+ * constants: real models fold shape arithmetic and transforms of their
+ * weights, while a hostile file of a hundred bytes could otherwise make
+ * the loader allocate gigabytes (a constant padded by 2^29, say). */
+#define FOLD_ALLOWANCE_BYTES (G_GUINT64_CONSTANT (64) << 20)
+
 /* What the importer declared: every graph input and constant must be a
- * tensor that can exist. */
+ * tensor that can exist.  Sets *@constant_bytes to the constants' size. */
 static gboolean
-check_declared_values (CsGraph *graph, GError **error)
+check_declared_values (CsGraph *graph, guint64 *constant_bytes, GError **error)
 {
+  *constant_bytes = 0;
   for (guint v = 0; v < graph->values->len; v++)
     {
       CsValue *value = cs_graph_value (graph, v);
       const char *what = value->is_input ? "graph input" : "constant";
+      guint64 bytes;
 
       if (!value->is_input && value->constant == NULL)
         continue;
@@ -82,7 +90,7 @@ check_declared_values (CsGraph *graph, GError **error)
                        graph->source, what, value->name, value->shape.rank, CS_MAX_RANK);
           return FALSE;
         }
-      if (!cs_shape_fits (&value->shape, value->dtype, NULL))
+      if (!cs_shape_fits (&value->shape, value->dtype, &bytes))
         {
           g_autofree char *shape = cs_shape_to_string (&value->shape);
 
@@ -91,7 +99,34 @@ check_declared_values (CsGraph *graph, GError **error)
                        graph->source, what, value->name, shape);
           return FALSE;
         }
+      if (value->constant != NULL)
+        *constant_bytes += bytes;
     }
+  return TRUE;
+}
+
+/* Takes @node's outputs from what folding may still allocate. */
+static gboolean
+take_fold_budget (CsGraph *graph, CsNode *node, guint64 *budget, GError **error)
+{
+  guint64 total = 0;
+
+  for (int i = 0; i < node->n_outputs; i++)
+    {
+      const CsValue *value = cs_node_output (graph, node, i);
+      guint64 bytes;
+
+      cs_shape_fits (&value->shape, value->dtype, &bytes);
+      total += bytes;
+    }
+  if (total > *budget)
+    {
+      return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
+                            "folding it at load would take %.1f MiB, more than the "
+                            "%.1f MiB this model may still fold",
+                            total / 1048576.0, *budget / 1048576.0);
+    }
+  *budget -= total;
   return TRUE;
 }
 
@@ -164,8 +199,11 @@ fold_node (CsGraph *graph, CsNode *node)
 gboolean
 cs_graph_infer_and_fold (CsGraph *graph, GError **error)
 {
-  if (!check_declared_values (graph, error))
+  guint64 fold_budget;
+
+  if (!check_declared_values (graph, &fold_budget, error))
     return FALSE;
+  fold_budget = 2 * fold_budget + FOLD_ALLOWANCE_BYTES;
   for (guint i = 0; i < graph->nodes->len; i++)
     {
       CsNode *node = cs_graph_node (graph, i);
@@ -179,7 +217,11 @@ cs_graph_infer_and_fold (CsGraph *graph, GError **error)
         return FALSE;
       /* Shape needs only its input's shape, never its data. */
       if (all_constant || node->klass == &cs_op_shape)
-        fold_node (graph, node);
+        {
+          if (!take_fold_budget (graph, node, &fold_budget, error))
+            return FALSE;
+          fold_node (graph, node);
+        }
       else if (!check_empty_operands (graph, node, error))
         return FALSE;
     }

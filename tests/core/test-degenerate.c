@@ -436,6 +436,26 @@ test_pad_negative (void)
                   "node 'op' (Pad): the pads for axis 1 crop more than its 4 elements");
 }
 
+/* 108 bytes of file must not make the loader allocate 2 GiB: what the
+ * folding of constants may create is bounded by the model's own weights. */
+static void
+test_pad_fold_too_large (void)
+{
+  static const int64_t x_dims[] = { 1, 4 }, c_dims[] = { 1, 1 },
+                       pads[] = { 0, 0, 0, 1 << 29 };
+  static const char *const io[] = { "C", "P", NULL, "Y", NULL };
+  g_autoptr (Fixture) f = fixture_new (13);
+
+  add_input (f, "X", 2, x_dims);
+  add_initializer (f, "C", 2, c_dims, sizeof (float), 1.0f);
+  add_int64_initializer (f, "P", pads, 4, FALSE);
+  add_node (f, "Pad", "op", io);
+  add_output (f, "Y");
+  assert_refused (f, CS_ERROR_UNSUPPORTED,
+                  "node 'op' (Pad): folding it at load would take 2048.0 MiB, more than "
+                  "the 64.0 MiB this model may still fold");
+}
+
 /* ---- Elementwise and reductions ---- */
 
 static void
@@ -565,6 +585,7 @@ main (int argc, char **argv)
   g_test_add_func ("/degenerate/shape/split-empty-part", test_split_empty_part);
   g_test_add_func ("/degenerate/shape/pad-overflow", test_pad_overflow);
   g_test_add_func ("/degenerate/shape/pad-negative", test_pad_negative);
+  g_test_add_func ("/degenerate/shape/pad-fold-too-large", test_pad_fold_too_large);
   g_test_add_func ("/degenerate/elementwise/add-broadcast-to-empty", test_add_broadcast_to_empty);
   g_test_add_func ("/degenerate/elementwise/int64-division", test_int64_division);
   g_test_add_func ("/degenerate/reduce/mean-of-everything", test_reduce_mean_of_everything);

@@ -195,8 +195,12 @@ gboolean cs_shape_fits (const CsShape *shape, CsDType dtype, guint64 *bytes);
 
 /* ---- Passes (passes.c) ---- */
 
-/* Infers every shape, then runs every node whose inputs are all constant
- * (and Shape on any input) at load, turning its outputs into constants. */
+/* Checks the graph inputs and constants the importer declared (sizes
+ * that can exist), infers every shape, then runs every node whose inputs
+ * are all constant (and Shape on any input) at load, turning its outputs
+ * into constants, within a budget set by the model's own constants.  A
+ * node left to run must not read or write an empty tensor unless it only
+ * moves data. */
 gboolean cs_graph_infer_and_fold (CsGraph *graph, GError **error);
 /* Folds BatchNormalization into a preceding Conv and fuses activations
  * into the op before them where only that op reads the value. */

@@ -120,12 +120,10 @@ take_fold_budget (CsGraph *graph, CsNode *node, guint64 *budget, GError **error)
       total += bytes;
     }
   if (total > *budget)
-    {
-      return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
-                            "folding it at load would take %.1f MiB, more than the "
-                            "%.1f MiB this model may still fold",
-                            total / 1048576.0, *budget / 1048576.0);
-    }
+    return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
+                          "folding it at load would take %.1f MiB, more than the "
+                          "%.1f MiB this model may still fold",
+                          total / 1048576.0, *budget / 1048576.0);
   *budget -= total;
   return TRUE;
 }

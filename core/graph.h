@@ -163,10 +163,26 @@ void    *cs_graph_take_constant (CsGraph      *graph,
                                  const CsNode *node,
                                  int           index);
 
+/* ---- Sizes (shape.c) ---- */
+
+/* Tensors beyond this are refused rather than allocated (4 GiB). */
+#define CS_MAX_TENSOR_BYTES (G_GUINT64_CONSTANT (1) << 32)
+
+/* Whether a tensor of @shape and @dtype can exist here: a rank within
+ * CS_MAX_RANK, no negative dimension, and the product of the non-zero
+ * dimensions times the element size within CS_MAX_TENSOR_BYTES (checked
+ * at every step, so nothing wraps).  Sets *@bytes (may be NULL) to the
+ * tensor's size, 0 when a dimension is zero. */
+gboolean cs_shape_fits (const CsShape *shape, CsDType dtype, guint64 *bytes);
+
 /* ---- Passes (passes.c) ---- */
 
-/* Infers every shape, then runs every node whose inputs are all constant
- * (and Shape on any input) at load, turning its outputs into constants. */
+/* Checks the graph inputs and constants the importer declared (sizes
+ * that can exist), infers every shape, then runs every node whose inputs
+ * are all constant (and Shape on any input) at load, turning its outputs
+ * into constants, within a budget set by the model's own constants.  A
+ * node left to run must not read or write an empty tensor unless it only
+ * moves data. */
 gboolean cs_graph_infer_and_fold (CsGraph *graph, GError **error);
 /* Folds BatchNormalization into a preceding Conv and fuses activations
  * into the op before them where only that op reads the value. */

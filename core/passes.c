@@ -12,33 +12,119 @@
 #include <math.h>
 #include <string.h>
 
-/* Tensors beyond this are refused rather than allocated (4 GiB). */
-#define MAX_TENSOR_BYTES (G_GUINT64_CONSTANT (1) << 32)
-
 static gboolean
 check_outputs (CsGraph *graph, CsNode *node, GError **error)
 {
   for (int i = 0; i < node->n_outputs; i++)
     {
       CsValue *value = cs_node_output (graph, node, i);
-      guint64 bytes = cs_dtype_size (value->dtype);
 
       if (value->shape.rank < 0 || value->shape.rank > CS_MAX_RANK)
         return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
                               "output '%s' has rank %d; at most %d is supported",
                               value->name, value->shape.rank, CS_MAX_RANK);
-      for (int d = 0; d < value->shape.rank; d++)
+      if (!cs_shape_fits (&value->shape, value->dtype, NULL))
         {
-          int64_t dim = value->shape.dims[d];
+          g_autofree char *shape = cs_shape_to_string (&value->shape);
 
-          if (dim < 0 || (dim > 0 && bytes > MAX_TENSOR_BYTES / (guint64) dim))
-            return cs_node_error (error, CS_ERROR_INVALID, graph, node,
-                                  "output '%s' would have dimension %" G_GINT64_FORMAT
-                                  " at axis %d: negative or too large",
-                                  value->name, dim, d);
-          bytes *= (guint64) dim;
+          return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                                "output '%s' would have shape %s: a negative "
+                                "dimension or too large", value->name, shape);
         }
     }
+  return TRUE;
+}
+
+/* Ops that only move elements take empty tensors as ONNX defines them
+ * (its conformance tests slice and split into nothing).  The others
+ * divide their work by their operands' sizes, and no network needs an
+ * empty feature map, so they refuse one at load rather than run on it. */
+static gboolean
+check_empty_operands (CsGraph *graph, CsNode *node, GError **error)
+{
+  if (node->klass->kind == CS_LAYER_RESHAPE || node->klass == &cs_op_identity)
+    return TRUE;
+  for (int i = 0; i < node->n_inputs + node->n_outputs; i++)
+    {
+      gboolean is_input = i < node->n_inputs;
+      const CsValue *value = is_input ? cs_node_input (graph, node, i)
+                                      : cs_node_output (graph, node, i - node->n_inputs);
+
+      if (value != NULL && cs_shape_numel (&value->shape) == 0)
+        {
+          g_autofree char *shape = cs_shape_to_string (&value->shape);
+
+          return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
+                                "%s '%s' is empty (%s); only ops that move data "
+                                "take empty tensors", is_input ? "input" : "output",
+                                value->name, shape);
+        }
+    }
+  return TRUE;
+}
+
+/* Folding at load may create this much beyond twice the model's own
+ * constants: real models fold shape arithmetic and transforms of their
+ * weights, while a hostile file of a hundred bytes could otherwise make
+ * the loader allocate gigabytes (a constant padded by 2^29, say). */
+#define FOLD_ALLOWANCE_BYTES (G_GUINT64_CONSTANT (64) << 20)
+
+/* What the importer declared: every graph input and constant must be a
+ * tensor that can exist.  Sets *@constant_bytes to the constants' size. */
+static gboolean
+check_declared_values (CsGraph *graph, guint64 *constant_bytes, GError **error)
+{
+  *constant_bytes = 0;
+  for (guint v = 0; v < graph->values->len; v++)
+    {
+      CsValue *value = cs_graph_value (graph, v);
+      const char *what = value->is_input ? "graph input" : "constant";
+      guint64 bytes;
+
+      if (!value->is_input && value->constant == NULL)
+        continue;
+      if (value->shape.rank < 0 || value->shape.rank > CS_MAX_RANK)
+        {
+          g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
+                       "%s: %s '%s' has rank %d; at most %d is supported",
+                       graph->source, what, value->name, value->shape.rank, CS_MAX_RANK);
+          return FALSE;
+        }
+      if (!cs_shape_fits (&value->shape, value->dtype, &bytes))
+        {
+          g_autofree char *shape = cs_shape_to_string (&value->shape);
+
+          g_set_error (error, CS_ERROR, CS_ERROR_INVALID,
+                       "%s: %s '%s' has shape %s: a negative dimension or too large",
+                       graph->source, what, value->name, shape);
+          return FALSE;
+        }
+      if (value->constant != NULL)
+        *constant_bytes += bytes;
+    }
+  return TRUE;
+}
+
+/* Takes @node's outputs from what folding may still allocate. */
+static gboolean
+take_fold_budget (CsGraph *graph, CsNode *node, guint64 *budget, GError **error)
+{
+  guint64 total = 0;
+
+  for (int i = 0; i < node->n_outputs; i++)
+    {
+      const CsValue *value = cs_node_output (graph, node, i);
+      guint64 bytes;
+
+      cs_shape_fits (&value->shape, value->dtype, &bytes);
+      total += bytes;
+    }
+  if (total > *budget)
+    return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
+                          "folding it at load would take %.1f MiB, more than the "
+                          "%.1f MiB this model may still fold",
+                          total / 1048576.0, *budget / 1048576.0);
+  *budget -= total;
   return TRUE;
 }
 
@@ -111,6 +197,11 @@ fold_node (CsGraph *graph, CsNode *node)
 gboolean
 cs_graph_infer_and_fold (CsGraph *graph, GError **error)
 {
+  guint64 fold_budget;
+
+  if (!check_declared_values (graph, &fold_budget, error))
+    return FALSE;
+  fold_budget = 2 * fold_budget + FOLD_ALLOWANCE_BYTES;
   for (guint i = 0; i < graph->nodes->len; i++)
     {
       CsNode *node = cs_graph_node (graph, i);
@@ -124,7 +215,13 @@ cs_graph_infer_and_fold (CsGraph *graph, GError **error)
         return FALSE;
       /* Shape needs only its input's shape, never its data. */
       if (all_constant || node->klass == &cs_op_shape)
-        fold_node (graph, node);
+        {
+          if (!take_fold_budget (graph, node, &fold_budget, error))
+            return FALSE;
+          fold_node (graph, node);
+        }
+      else if (!check_empty_operands (graph, node, error))
+        return FALSE;
     }
   return TRUE;
 }

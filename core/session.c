@@ -11,6 +11,7 @@
  */
 #include "model.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define ALIGNMENT 64
@@ -197,6 +198,20 @@ plan_arena (CsSession *session)
   g_free (last_reader);
 }
 
+/* Zeroed memory aligned for the kernels, or NULL when the system has
+ * none to give: a model may declare gigabytes of activations, which must
+ * fail with an error rather than abort.  Released with free (). */
+static void *
+try_alloc_aligned0 (gsize size)
+{
+  void *memory = NULL;
+
+  if (posix_memalign (&memory, ALIGNMENT, MAX (size, 1)) != 0)
+    return NULL;
+  memset (memory, 0, MAX (size, 1));
+  return memory;
+}
+
 CsSession *
 cs_session_new (const CsModel *model, int n_threads, GError **error)
 {
@@ -210,7 +225,7 @@ cs_session_new (const CsModel *model, int n_threads, GError **error)
   session->pool = cs_thread_pool_new (n_threads);
   session->n_threads = cs_thread_pool_n_threads (session->pool);
   plan_arena (session);
-  session->arena = g_aligned_alloc0 (MAX (session->arena_size, 1), 1, ALIGNMENT);
+  session->arena = try_alloc_aligned0 (session->arena_size);
   for (guint i = 0; i < graph->nodes->len; i++)
     {
       CsNode *node = cs_graph_node (graph, i);
@@ -220,8 +235,20 @@ cs_session_new (const CsModel *model, int n_threads, GError **error)
     }
   session->scratch = g_new0 (void *, session->n_threads);
   for (int t = 0; t < session->n_threads; t++)
-    session->scratch[t] = g_aligned_alloc0 (MAX (scratch_bytes, 1), 1, ALIGNMENT);
+    session->scratch[t] = try_alloc_aligned0 (scratch_bytes);
   session->data = g_new0 (void *, graph->values->len);
+  for (int t = 0; t < session->n_threads && session->arena != NULL; t++)
+    if (session->scratch[t] == NULL)
+      g_clear_pointer (&session->arena, free);
+  if (session->arena == NULL)
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
+                   "%s: running it needs %.1f MiB of activations and %.1f MiB of "
+                   "scratch per thread, more than can be allocated", model->name,
+                   session->arena_size / 1048576.0, scratch_bytes / 1048576.0);
+      cs_session_free (session);
+      return NULL;
+    }
   return session;
 }
 
@@ -233,9 +260,9 @@ cs_session_free (CsSession *session)
   cs_thread_pool_free (session->pool);
   g_atomic_rc_box_release_full (session->store, tap_store_clear);
   for (int t = 0; t < session->n_threads; t++)
-    g_aligned_free (session->scratch[t]);
+    free (session->scratch[t]);
   g_free (session->scratch);
-  g_aligned_free (session->arena);
+  free (session->arena);
   g_free (session->offsets);
   g_free (session->data);
   g_free (session);

@@ -3,16 +3,44 @@
  * shape.c — small helpers on shapes and dtypes used across the engine and
  * by its users.
  */
-#include "cs-engine.h"
+#include "graph.h"
 
+/* −1 for a shape no tensor can have (a negative dimension or a count past
+ * int64), which validated graphs never hold: callers see a count that
+ * allocates nothing rather than a wrapped one. */
 int64_t
 cs_shape_numel (const CsShape *shape)
 {
   int64_t n = 1;
 
   for (int i = 0; i < shape->rank; i++)
-    n *= shape->dims[i];
+    if (shape->dims[i] < 0 || __builtin_mul_overflow (n, shape->dims[i], &n))
+      return -1;
   return n;
+}
+
+gboolean
+cs_shape_fits (const CsShape *shape, CsDType dtype, guint64 *bytes)
+{
+  guint64 extent = cs_dtype_size (dtype);
+  gboolean empty = FALSE;
+
+  if (shape->rank < 0 || shape->rank > CS_MAX_RANK)
+    return FALSE;
+  /* Zero dimensions are skipped in the bound, not in the checks: strides
+   * over the other dimensions must stay small even in an empty tensor. */
+  for (int i = 0; i < shape->rank; i++)
+    {
+      int64_t dim = shape->dims[i];
+
+      if (dim < 0 || (dim > 0 && extent > CS_MAX_TENSOR_BYTES / (guint64) dim))
+        return FALSE;
+      empty |= dim == 0;
+      extent *= (guint64) MAX (dim, 1);
+    }
+  if (bytes != NULL)
+    *bytes = empty ? 0 : extent;
+  return TRUE;
 }
 
 gboolean

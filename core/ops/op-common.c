@@ -197,27 +197,15 @@ cs_op_set_output (CsGraph       *graph,
                   GError       **error)
 {
   CsValue *value = cs_node_output (graph, node, i);
-  /* Bounded so that element counts, byte sizes and offsets computed
-   * anywhere downstream stay far from overflowing. */
-  const int64_t limit = (int64_t) MIN ((guint64) G_MAXINT64, (guint64) G_MAXSIZE)
-                        / (int64_t) cs_dtype_size (dtype) / 16;
-  int64_t numel = 1;
-  gboolean empty = FALSE;
 
   for (int d = 0; d < shape->rank; d++)
     if (shape->dims[d] < 0)
       return cs_node_error (error, CS_ERROR_INVALID, graph, node,
                             "output '%s' would have negative dimension "
                             "%" G_GINT64_FORMAT, value->name, shape->dims[d]);
-    else if (shape->dims[d] == 0)
-      empty = TRUE;
-  for (int d = 0; d < shape->rank && !empty; d++)
-    {
-      if (numel > limit / shape->dims[d])
-        return cs_node_error (error, CS_ERROR_INVALID, graph, node,
-                              "output '%s' would be too large", value->name);
-      numel *= shape->dims[d];
-    }
+  if (!cs_shape_fits (shape, dtype, NULL))
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "output '%s' would be too large", value->name);
   value->dtype = dtype;
   value->shape = *shape;
   return TRUE;

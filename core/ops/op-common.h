@@ -74,7 +74,7 @@ gboolean cs_op_const_scalar (const CsGraph *graph,
                              GError       **error);
 
 /* Sets output @i's dtype and shape after checking every dimension is
- * non-negative and the byte size fits in memory arithmetic. */
+ * non-negative and the size within CS_MAX_TENSOR_BYTES (cs_shape_fits). */
 gboolean cs_op_set_output (CsGraph       *graph,
                            CsNode        *node,
                            int            i,

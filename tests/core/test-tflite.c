@@ -1061,6 +1061,28 @@ test_deflated_labels (void)
 
 /* ---- Hostile files ---- */
 
+/* TFLite has no use for empty tensors; the importer refuses a zero-size
+ * dimension before the graph passes see it. */
+static void
+test_zero_size_input (void)
+{
+  SpecTensor tensors[2] = {
+    { "x", T_FLOAT32, 2, { 1, 0 } },
+    { "y", T_FLOAT32, 2, { 1, 0 } },
+  };
+  SpecOp op = { OP_SOFTMAX, 1, { 0 }, 1, O_SOFTMAX, 1, { FLOAT (1.0f) } };
+  Spec spec = { 2, tensors, 1, &op, 0, 1 };
+  g_autoptr (GBytes) bytes = write_model (&spec);
+  g_autoptr (GError) error = NULL;
+  CsModel *model = cs_model_load_memory (g_bytes_get_data (bytes, NULL),
+                                         g_bytes_get_size (bytes), "empty.tflite",
+                                         NULL, &error);
+
+  g_assert_null (model);
+  g_assert_error (error, CS_ERROR, CS_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "empty.tflite: tensor 'x' has dimension 1 of size 0");
+}
+
 /* Loads @data; a model that loads must also survive describing and, when
  * @run, running. */
 static void
@@ -1512,6 +1534,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tflite/unsupported-operator", test_unsupported_operator);
   g_test_add_func ("/tflite/labels/deflated", test_deflated_labels);
   g_test_add_func ("/tflite/hostile/small-model", test_hostile_small_model);
+  g_test_add_func ("/tflite/hostile/zero-size-input", test_zero_size_input);
   for (size_t i = 0; i < G_N_ELEMENTS (classifiers); i++)
     {
       g_autofree char *name = g_strdup_printf ("/tflite/classifier/%s", classifiers[i].file);

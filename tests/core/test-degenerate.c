@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test-degenerate.c — zero-size, negative and overflowing dimensions in
+ * graph inputs, initializers, shape arithmetic and every op family.  Each
+ * tiny model, built in memory (onnx-fixture.h), must either fail to load
+ * with one exact error or load and run on zeros with every layer tapped,
+ * giving the right (possibly empty) result: never a signal.  The first
+ * case is the shape that once killed `convscope bench` with SIGFPE in the
+ * GEMM block chooser.  Last, every input that ever crashed a fuzz target
+ * (tests/fuzz/regressions) is replayed as fuzz-run runs it and must give
+ * the error listed for it.
+ */
+#include "convscope.h"
+#include "onnx-fixture.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#define BIG (G_GINT64_CONSTANT (1) << 40)
+
+static const char *const unary_io[] = { "X", NULL, "Y", NULL };
+static const char *const binary_io[] = { "X", "C", NULL, "Y", NULL };
+
+/* Loads @f's bytes; NULL with @error set on failure. */
+static CsModel *
+load_fixture (Fixture *f, GError **error)
+{
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  gsize size;
+  const void *data = g_bytes_get_data (bytes, &size);
+
+  return cs_model_load_memory (data, size, "degenerate.onnx", NULL, error);
+}
+
+/* Loading @f must fail with @code and exactly @message after the file
+ * name. */
+static void
+assert_refused (Fixture *f, CsErrorCode code, const char *message)
+{
+  g_autoptr (GError) error = NULL;
+  CsModel *model = load_fixture (f, &error);
+  g_autofree char *expected = g_strconcat ("degenerate.onnx: ", message, NULL);
+
+  g_assert_null (model);
+  g_assert_error (error, CS_ERROR, (gint) code);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_assert_null (strchr (error->message, '\n'));
+}
+
+/* Loads @f, describes every layer and runs it once on an input of
+ * @fill with every layer tapped; the caller frees the result. */
+static CsResult *
+load_and_run (Fixture *f, float fill)
+{
+  g_autoptr (GError) error = NULL;
+  CsModel *model = load_fixture (f, &error);
+  const CsTensor *declared;
+  CsRunOptions options = { .tap_all = TRUE };
+  CsSession *session;
+  CsResult *result = NULL;
+
+  g_assert_no_error (error);
+  for (size_t i = 0; i < cs_model_n_layers (model); i++)
+    g_assert_nonnull (cs_model_layer (model, i)->name);
+  declared = cs_model_input (model, 0);
+  int64_t n = cs_shape_numel (&declared->shape);
+  g_autofree float *values = g_new (float, MAX (n, 1));
+  CsTensor input = { declared->name, CS_DTYPE_FLOAT32, declared->shape, values };
+  for (int64_t i = 0; i < n; i++)
+    values[i] = fill;
+  session = cs_session_new (model, 2, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_session_run (session, &input, 1, &options, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->n_taps, ==, cs_model_n_layers (model));
+  cs_session_free (session);
+  cs_model_free (model);
+  return result;
+}
+
+/* A graph input X of @rank and @dims feeding @op (X, C) or (X) into Y. */
+static Fixture *
+op_fixture (const char *op, int rank, const int64_t *dims, gboolean with_constant,
+            Onnx__NodeProto **node)
+{
+  Fixture *f = fixture_new (13);
+
+  add_input (f, "X", rank, dims);
+  *node = add_node (f, op, "op", with_constant ? binary_io : unary_io);
+  add_output (f, "Y");
+  return f;
+}
+
+/* ---- Graph inputs and initializers ---- */
+
+/* X (1×0) · W (0×4): K = 0 reached the GEMM block size as a divisor. */
+static void
+test_matmul_empty_input (void)
+{
+  static const int64_t x_dims[] = { 1, 0 }, w_dims[] = { 0, 4 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("MatMul", 2, x_dims, TRUE, &node);
+
+  add_initializer (f, "C", 2, w_dims, 0, 0.0f);
+  assert_refused (f, CS_ERROR_UNSUPPORTED,
+                  "node 'op' (MatMul): input 'X' is empty (1×0); only ops that "
+                  "move data take empty tensors");
+}
+
+static void
+test_input_overflow (void)
+{
+  static const int64_t dims[] = { BIG, BIG, 1, 1 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Relu", 4, dims, FALSE, &node);
+
+  assert_refused (f, CS_ERROR_INVALID, "graph input 'X' is too large to hold in memory");
+}
+
+/* Zero elements in total, but strides over the other dimensions would
+ * still wrap. */
+static void
+test_initializer_empty_but_huge (void)
+{
+  static const int64_t x_dims[] = { 1, 4 }, c_dims[] = { BIG, BIG, 0 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Add", 2, x_dims, TRUE, &node);
+
+  add_initializer (f, "C", 3, c_dims, 0, 0.0f);
+  assert_refused (f, CS_ERROR_INVALID, "initializer 'C' is too large to hold in memory");
+}
+
+static void
+test_initializer_negative (void)
+{
+  static const int64_t x_dims[] = { 1, 4 }, c_dims[] = { -4 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Add", 2, x_dims, TRUE, &node);
+
+  add_initializer (f, "C", 1, c_dims, 16, 1.0f);
+  assert_refused (f, CS_ERROR_INVALID, "initializer 'C' has the negative dimension -4");
+}
+
+/* ---- Dense: MatMul, Gemm ---- */
+
+static void
+test_gemm_empty_output (void)
+{
+  static const int64_t x_dims[] = { 1, 3 }, w_dims[] = { 3, 0 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Gemm", 2, x_dims, TRUE, &node);
+
+  add_initializer (f, "C", 2, w_dims, 0, 0.0f);
+  assert_refused (f, CS_ERROR_UNSUPPORTED,
+                  "node 'op' (Gemm): input 'C' is empty (3×0); only ops that "
+                  "move data take empty tensors");
+}
+
+static void
+test_matmul_mismatch (void)
+{
+  static const int64_t x_dims[] = { 1, 3 }, w_dims[] = { 0, 3 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("MatMul", 2, x_dims, TRUE, &node);
+
+  add_initializer (f, "C", 2, w_dims, 0, 0.0f);
+  assert_refused (f, CS_ERROR_INVALID,
+                  "node 'op' (MatMul): A has 3 columns but B has 0 rows");
+}
+
+/* ---- Windows: Conv, pooling ---- */
+
+static void
+test_conv_no_filters (void)
+{
+  static const int64_t x_dims[] = { 1, 1, 4, 4 }, w_dims[] = { 0, 1, 3, 3 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Conv", 4, x_dims, TRUE, &node);
+
+  add_initializer (f, "C", 4, w_dims, 0, 0.0f);
+  assert_refused (f, CS_ERROR_INVALID,
+                  "node 'op' (Conv): 1 input and 0 output channels do not split "
+                  "into 1 groups");
+}
+
+static void
+test_conv_empty_kernel (void)
+{
+  static const int64_t x_dims[] = { 1, 1, 4, 4 }, w_dims[] = { 1, 1, 0, 3 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Conv", 4, x_dims, TRUE, &node);
+
+  add_initializer (f, "C", 4, w_dims, 0, 0.0f);
+  assert_refused (f, CS_ERROR_INVALID,
+                  "node 'op' (Conv): kernel 0×3, stride 1×0, dilation 1×0: "
+                  "each must be between 1 and 65536");
+}
+
+static void
+test_conv_kernel_larger_than_input (void)
+{
+  static const int64_t x_dims[] = { 1, 1, 2, 2 }, w_dims[] = { 1, 1, 3, 3 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Conv", 4, x_dims, TRUE, &node);
+
+  add_initializer (f, "C", 4, w_dims, 9 * sizeof (float), 1.0f);
+  assert_refused (f, CS_ERROR_INVALID,
+                  "node 'op' (Conv): a 3×3 window (dilation 1×1, padding 0,0,0,0) "
+                  "does not fit the 2×2 input");
+}
+
+static void
+test_pool_window_larger_than_input (void)
+{
+  static const int64_t x_dims[] = { 1, 1, 2, 2 }, kernel[] = { 5, 5 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("MaxPool", 4, x_dims, FALSE, &node);
+
+  add_ints (f, node, "kernel_shape", 2, kernel);
+  assert_refused (f, CS_ERROR_INVALID,
+                  "node 'op' (MaxPool): a 5×5 window (dilation 1×1, padding 0,0,0,0) "
+                  "does not fit the 2×2 input");
+}
+
+static void
+test_pool_huge_stride (void)
+{
+  static const int64_t x_dims[] = { 1, 1, 3, 3 }, kernel[] = { 1, 1 },
+                       strides[] = { G_MAXINT64, G_MAXINT64 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("AveragePool", 4, x_dims, FALSE, &node);
+
+  add_ints (f, node, "kernel_shape", 2, kernel);
+  add_ints (f, node, "strides", 2, strides);
+  assert_refused (f, CS_ERROR_INVALID,
+                  "node 'op' (AveragePool): attribute 'strides' is "
+                  "9223372036854775807; it must be at least 1");
+}
+
+/* ---- Shape arithmetic: Reshape, Slice, Gather, Concat, Split, Pad ---- */
+
+/* An empty input reshaped keeps its zero (allowzero) and comes out empty. */
+static void
+test_reshape_empty_input (void)
+{
+  static const int64_t x_dims[] = { 0, 3, 4 }, target[] = { 3, 4, 0 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Reshape", 3, x_dims, TRUE, &node);
+  g_autoptr (CsResult) result = NULL;
+
+  add_int64_initializer (f, "C", target, 3, FALSE);
+  add_int (f, node, "allowzero", 1);
+  result = load_and_run (f, 1.0f);
+  g_assert_cmpint (result->outputs[0].shape.rank, ==, 3);
+  g_assert_cmpint (result->outputs[0].shape.dims[2], ==, 0);
+}
+
+/* The -1 would be 4 / 0. */
+static void
+test_reshape_infer_from_zero (void)
+{
+  static const int64_t x_dims[] = { 1, 4 }, target[] = { -1, 0 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Reshape", 2, x_dims, TRUE, &node);
+
+  add_int64_initializer (f, "C", target, 2, FALSE);
+  add_int (f, node, "allowzero", 1);
+  assert_refused (f, CS_ERROR_INVALID,
+                  "node 'op' (Reshape): cannot infer the -1 dimension reshaping 1×4");
+}
+
+static void
+test_reshape_overflow (void)
+{
+  static const int64_t x_dims[] = { 1, 4 }, target[] = { BIG, BIG, BIG };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Reshape", 2, x_dims, TRUE, &node);
+
+  add_int64_initializer (f, "C", target, 3, FALSE);
+  assert_refused (f, CS_ERROR_INVALID,
+                  "node 'op' (Reshape): the target shape is too large");
+}
+
+static void
+test_slice_empty (void)
+{
+  static const int64_t x_dims[] = { 1, 4 }, at[] = { 2 }, axes[] = { 1 };
+  static const char *const io[] = { "X", "S", "E", "A", NULL, "Y", NULL };
+  g_autoptr (Fixture) f = fixture_new (13);
+  g_autoptr (CsResult) result = NULL;
+
+  add_input (f, "X", 2, x_dims);
+  add_int64_initializer (f, "S", at, 1, FALSE);
+  add_int64_initializer (f, "E", at, 1, FALSE);
+  add_int64_initializer (f, "A", axes, 1, FALSE);
+  add_node (f, "Slice", "op", io);
+  add_output (f, "Y");
+  result = load_and_run (f, 1.0f);
+  g_assert_cmpint (result->outputs[0].shape.rank, ==, 2);
+  g_assert_cmpint (result->outputs[0].shape.dims[1], ==, 0);
+}
+
+/* What an empty slice feeds must take empty tensors, or refuse it. */
+static void
+test_softmax_after_empty_slice (void)
+{
+  static const int64_t x_dims[] = { 1, 1, 4, 4 }, at[] = { 2 }, axes[] = { 2 };
+  static const char *const slice_io[] = { "X", "S", "E", "A", NULL, "T", NULL };
+  static const char *const softmax_io[] = { "T", NULL, "Y", NULL };
+  g_autoptr (Fixture) f = fixture_new (13);
+
+  add_input (f, "X", 4, x_dims);
+  add_int64_initializer (f, "S", at, 1, FALSE);
+  add_int64_initializer (f, "E", at, 1, FALSE);
+  add_int64_initializer (f, "A", axes, 1, FALSE);
+  add_node (f, "Slice", "slice", slice_io);
+  add_node (f, "Softmax", "op", softmax_io);
+  add_output (f, "Y");
+  assert_refused (f, CS_ERROR_UNSUPPORTED,
+                  "node 'op' (Softmax): input 'T' is empty (1×1×0×4); only ops that "
+                  "move data take empty tensors");
+}
+
+/* The extreme starts, ends and steps clamp to the whole axis, reversed. */
+static void
+test_slice_extremes (void)
+{
+  static const int64_t x_dims[] = { 1, 4 }, starts[] = { G_MAXINT64 },
+                       ends[] = { G_MININT64 }, axes[] = { -1 }, steps[] = { G_MININT64 };
+  static const char *const io[] = { "X", "S", "E", "A", "T", NULL, "Y", NULL };
+  g_autoptr (Fixture) f = fixture_new (13);
+  g_autoptr (CsResult) result = NULL;
+
+  add_input (f, "X", 2, x_dims);
+  add_int64_initializer (f, "S", starts, 1, FALSE);
+  add_int64_initializer (f, "E", ends, 1, FALSE);
+  add_int64_initializer (f, "A", axes, 1, FALSE);
+  add_int64_initializer (f, "T", steps, 1, FALSE);
+  add_node (f, "Slice", "op", io);
+  add_output (f, "Y");
+  result = load_and_run (f, 2.0f);
+  g_assert_cmpint (result->outputs[0].shape.rank, ==, 2);
+  g_assert_cmpint (result->outputs[0].shape.dims[1], ==, 1);
+  g_assert_cmpfloat (((float *) result->outputs[0].data)[0], ==, 2.0f);
+}
+
+static void
+test_gather_no_indices (void)
+{
+  static const int64_t x_dims[] = { 1, 4 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Gather", 2, x_dims, TRUE, &node);
+  g_autoptr (CsResult) result = NULL;
+
+  add_int64_initializer (f, "C", NULL, 0, FALSE);
+  add_int (f, node, "axis", 1);
+  result = load_and_run (f, 1.0f);
+  g_assert_cmpint (result->outputs[0].shape.rank, ==, 2);
+  g_assert_cmpint (result->outputs[0].shape.dims[1], ==, 0);
+}
+
+static void
+test_gather_out_of_range (void)
+{
+  static const int64_t x_dims[] = { 1, 4 }, index[] = { G_MININT64 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Gather", 2, x_dims, TRUE, &node);
+
+  add_int64_initializer (f, "C", index, 1, FALSE);
+  add_int (f, node, "axis", 1);
+  assert_refused (f, CS_ERROR_INVALID,
+                  "node 'op' (Gather): index -9223372036854775808 is outside [-4, 4)");
+}
+
+/* An empty constant joined to the input: the input comes out unchanged. */
+static void
+test_concat_empty_piece (void)
+{
+  static const int64_t x_dims[] = { 1, 4 }, c_dims[] = { 1, 0 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Concat", 2, x_dims, TRUE, &node);
+  g_autoptr (CsResult) result = NULL;
+
+  add_initializer (f, "C", 2, c_dims, 0, 0.0f);
+  add_int (f, node, "axis", 1);
+  result = load_and_run (f, 3.0f);
+  g_assert_cmpint (cs_shape_numel (&result->outputs[0].shape), ==, 4);
+  for (int i = 0; i < 4; i++)
+    g_assert_cmpfloat (((float *) result->outputs[0].data)[i], ==, 3.0f);
+}
+
+/* The empty part is an output too, tapped with the layer. */
+static void
+test_split_empty_part (void)
+{
+  static const int64_t x_dims[] = { 1, 4 }, sizes[] = { 0, 4 };
+  static const char *const io[] = { "X", "S", NULL, "Y0", "Y", NULL };
+  g_autoptr (Fixture) f = fixture_new (13);
+  g_autoptr (CsResult) result = NULL;
+  Onnx__NodeProto *node;
+
+  add_input (f, "X", 2, x_dims);
+  add_int64_initializer (f, "S", sizes, 2, FALSE);
+  node = add_node (f, "Split", "op", io);
+  add_int (f, node, "axis", 1);
+  add_output (f, "Y0");
+  add_output (f, "Y");
+  result = load_and_run (f, 6.0f);
+  g_assert_cmpint (cs_shape_numel (&result->outputs[0].shape), ==, 0);
+  g_assert_cmpint (cs_shape_numel (&result->outputs[1].shape), ==, 4);
+  for (int i = 0; i < 4; i++)
+    g_assert_cmpfloat (((float *) result->outputs[1].data)[i], ==, 6.0f);
+}
+
+static void
+test_pad_overflow (void)
+{
+  static const int64_t x_dims[] = { 1, 4 }, pads[] = { 0, G_MAXINT64, 0, G_MAXINT64 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Pad", 2, x_dims, TRUE, &node);
+
+  add_int64_initializer (f, "C", pads, 4, FALSE);
+  assert_refused (f, CS_ERROR_INVALID,
+                  "node 'op' (Pad): the pads for axis 1 are out of range");
+}
+
+static void
+test_pad_negative (void)
+{
+  static const int64_t x_dims[] = { 1, 4 }, pads[] = { 0, -3, 0, -3 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Pad", 2, x_dims, TRUE, &node);
+
+  add_int64_initializer (f, "C", pads, 4, FALSE);
+  assert_refused (f, CS_ERROR_INVALID,
+                  "node 'op' (Pad): the pads for axis 1 crop more than its 4 elements");
+}
+
+/* 108 bytes of file must not make the loader allocate 2 GiB: what the
+ * folding of constants may create is bounded by the model's own weights. */
+static void
+test_pad_fold_too_large (void)
+{
+  static const int64_t x_dims[] = { 1, 4 }, c_dims[] = { 1, 1 },
+                       pads[] = { 0, 0, 0, 1 << 29 };
+  static const char *const io[] = { "C", "P", NULL, "Y", NULL };
+  g_autoptr (Fixture) f = fixture_new (13);
+
+  add_input (f, "X", 2, x_dims);
+  add_initializer (f, "C", 2, c_dims, sizeof (float), 1.0f);
+  add_int64_initializer (f, "P", pads, 4, FALSE);
+  add_node (f, "Pad", "op", io);
+  add_output (f, "Y");
+  assert_refused (f, CS_ERROR_UNSUPPORTED,
+                  "node 'op' (Pad): folding it at load would take 2048.0 MiB, more than "
+                  "the 64.0 MiB this model may still fold");
+}
+
+/* ---- Elementwise and reductions ---- */
+
+static void
+test_add_broadcast_to_empty (void)
+{
+  static const int64_t x_dims[] = { 1, 1 }, c_dims[] = { 0 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("Add", 2, x_dims, TRUE, &node);
+
+  add_initializer (f, "C", 1, c_dims, 0, 0.0f);
+  assert_refused (f, CS_ERROR_UNSUPPORTED,
+                  "node 'op' (Add): input 'C' is empty (0); only ops that "
+                  "move data take empty tensors");
+}
+
+/* Integer division by zero and INT64_MIN / -1 in folded shape arithmetic
+ * have defined answers (0 and INT64_MIN), which the Reshape refuses. */
+static void
+test_int64_division (void)
+{
+  static const int64_t x_dims[] = { 1, 4 }, num[] = { G_MININT64, 7 }, den[] = { -1, 0 };
+  static const char *const div_io[] = { "N", "D", NULL, "Q", NULL };
+  static const char *const reshape_io[] = { "X", "Q", NULL, "Y", NULL };
+  g_autoptr (Fixture) f = fixture_new (13);
+
+  add_input (f, "X", 2, x_dims);
+  add_int64_initializer (f, "N", num, 2, FALSE);
+  add_int64_initializer (f, "D", den, 2, FALSE);
+  add_node (f, "Div", "div", div_io);
+  add_node (f, "Reshape", "op", reshape_io);
+  add_output (f, "Y");
+  assert_refused (f, CS_ERROR_INVALID,
+                  "node 'op' (Reshape): target dimension -9223372036854775808 "
+                  "is negative");
+}
+
+static void
+test_reduce_mean_of_everything (void)
+{
+  static const int64_t x_dims[] = { 1, 2, 2 };
+  Onnx__NodeProto *node;
+  g_autoptr (Fixture) f = op_fixture ("ReduceMean", 3, x_dims, FALSE, &node);
+  g_autoptr (CsResult) result = NULL;
+
+  add_int (f, node, "keepdims", 0);
+  result = load_and_run (f, 5.0f);
+  g_assert_cmpint (result->outputs[0].shape.rank, ==, 0);
+  g_assert_cmpfloat (((float *) result->outputs[0].data)[0], ==, 5.0f);
+}
+
+/* ---- Inputs that crashed a fuzz target ---- */
+
+typedef struct
+{
+  const char *file;
+  const char *error;   /* after the file's path; NULL: loads and runs */
+} Regression;
+
+static const Regression regressions[] = {
+  { "matmul-k0.onnx",
+    "node 'm' (MatMul): input 'X' is empty (1×0); only ops that move data take "
+    "empty tensors" },
+};
+
+static void
+test_fuzz_regression (gconstpointer data)
+{
+  const Regression *regression = data;
+  g_autofree char *path = g_build_filename (CONVSCOPE_FUZZ_REGRESSIONS, regression->file, NULL);
+  g_autofree char *expected = g_strconcat (path, ": ", regression->error, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CsModel) model = cs_model_load_file (path, NULL, &error);
+
+  if (regression->error != NULL)
+    {
+      g_assert_null (model);
+      g_assert_nonnull (error);
+      g_assert_true (error->domain == CS_ERROR);
+      g_assert_cmpstr (error->message, ==, expected);
+      return;
+    }
+  g_assert_no_error (error);
+  size_t n_inputs = cs_model_n_inputs (model);
+  g_autofree CsTensor *inputs = g_new0 (CsTensor, MAX (n_inputs, 1));
+  CsRunOptions options = { .tap_all = TRUE };
+  g_autoptr (CsSession) session = cs_session_new (model, 2, &error);
+  g_autoptr (CsResult) result = NULL;
+
+  g_assert_no_error (error);
+  for (size_t i = 0; i < n_inputs; i++)
+    {
+      inputs[i] = *cs_model_input (model, i);
+      inputs[i].data = g_malloc0 (MAX (cs_shape_numel (&inputs[i].shape), 1)
+                                  * cs_dtype_size (inputs[i].dtype));
+    }
+  g_assert_true (cs_session_run (session, inputs, n_inputs, &options, &result, &error));
+  g_assert_no_error (error);
+  for (size_t i = 0; i < n_inputs; i++)
+    g_free (inputs[i].data);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/degenerate/input/matmul-empty", test_matmul_empty_input);
+  g_test_add_func ("/degenerate/input/overflow", test_input_overflow);
+  g_test_add_func ("/degenerate/initializer/empty-but-huge", test_initializer_empty_but_huge);
+  g_test_add_func ("/degenerate/initializer/negative", test_initializer_negative);
+  g_test_add_func ("/degenerate/dense/gemm-empty-output", test_gemm_empty_output);
+  g_test_add_func ("/degenerate/dense/matmul-mismatch", test_matmul_mismatch);
+  g_test_add_func ("/degenerate/window/conv-no-filters", test_conv_no_filters);
+  g_test_add_func ("/degenerate/window/conv-empty-kernel", test_conv_empty_kernel);
+  g_test_add_func ("/degenerate/window/conv-kernel-too-large", test_conv_kernel_larger_than_input);
+  g_test_add_func ("/degenerate/window/pool-too-large", test_pool_window_larger_than_input);
+  g_test_add_func ("/degenerate/window/pool-huge-stride", test_pool_huge_stride);
+  g_test_add_func ("/degenerate/shape/reshape-empty-input", test_reshape_empty_input);
+  g_test_add_func ("/degenerate/shape/reshape-infer-from-zero", test_reshape_infer_from_zero);
+  g_test_add_func ("/degenerate/shape/reshape-overflow", test_reshape_overflow);
+  g_test_add_func ("/degenerate/shape/slice-empty", test_slice_empty);
+  g_test_add_func ("/degenerate/shape/slice-extremes", test_slice_extremes);
+  g_test_add_func ("/degenerate/shape/softmax-after-empty-slice",
+                   test_softmax_after_empty_slice);
+  g_test_add_func ("/degenerate/shape/gather-no-indices", test_gather_no_indices);
+  g_test_add_func ("/degenerate/shape/gather-out-of-range", test_gather_out_of_range);
+  g_test_add_func ("/degenerate/shape/concat-empty-piece", test_concat_empty_piece);
+  g_test_add_func ("/degenerate/shape/split-empty-part", test_split_empty_part);
+  g_test_add_func ("/degenerate/shape/pad-overflow", test_pad_overflow);
+  g_test_add_func ("/degenerate/shape/pad-negative", test_pad_negative);
+  g_test_add_func ("/degenerate/shape/pad-fold-too-large", test_pad_fold_too_large);
+  g_test_add_func ("/degenerate/elementwise/add-broadcast-to-empty", test_add_broadcast_to_empty);
+  g_test_add_func ("/degenerate/elementwise/int64-division", test_int64_division);
+  g_test_add_func ("/degenerate/reduce/mean-of-everything", test_reduce_mean_of_everything);
+  for (size_t i = 0; i < G_N_ELEMENTS (regressions); i++)
+    {
+      g_autofree char *name = g_strconcat ("/degenerate/fuzz-regression/", regressions[i].file, NULL);
+
+      g_test_add_data_func (name, &regressions[i], test_fuzz_regression);
+    }
+  return g_test_run ();
+}

@@ -24,8 +24,8 @@ extern const TestNode test_onnx_pool_nodes[2];
 
 /* Writes DIR/NAME and returns its path (the caller frees it): @n_inputs
  * (1 or 2) float inputs "image", "image1" of shape @dims (@rank of
- * them), the @n_nodes (at most 4) nodes in order, and the graph output
- * @output, whose type the loader infers. */
+ * them), the @n_nodes nodes in order, and the float graph output
+ * @output. */
 char *test_onnx_write (const char     *dir,
                        const char     *name,
                        int             n_inputs,

@@ -57,6 +57,8 @@ typedef struct
   void   *data;
 } CsTensor;
 
+/* The number of elements; −1 for a shape no tensor can have (a negative
+ * dimension or a count past int64). */
 int64_t     cs_shape_numel      (const CsShape *shape);
 gboolean    cs_shape_equal      (const CsShape *a, const CsShape *b);
 /* "1×3×224×224"; the caller frees the string. */

@@ -32,29 +32,29 @@ def window_titles(title_regex):
     return found.stdout.splitlines()
 
 
+def _first_new(found, ignore, patience_s):
+    """The first of what @found () returns that is not in @ignore, once
+    there is one; None when none comes within @patience_s."""
+    deadline = time.monotonic() + patience_s
+    while time.monotonic() < deadline:
+        fresh = [item for item in found() if item not in ignore]
+        if fresh:
+            return fresh[0]
+        time.sleep(0.2)
+    return None
+
+
 def wait_for_title(title_regex, ignore=(), patience_s=PATIENCE_S):
     """The first title of a visible window matching @title_regex that is
     not in @ignore, once there is one (a new window's, or an old one's
     changed); None when none comes."""
-    deadline = time.monotonic() + patience_s
-    while time.monotonic() < deadline:
-        titles = [title for title in window_titles(title_regex) if title not in ignore]
-        if titles:
-            return titles[0]
-        time.sleep(0.2)
-    return None
+    return _first_new(lambda: window_titles(title_regex), ignore, patience_s)
 
 
 def wait_for_window(title_regex, ignore=(), patience_s=PATIENCE_S):
     """The first visible window matching @title_regex that is not in
     @ignore, once there is one; None when none comes."""
-    deadline = time.monotonic() + patience_s
-    while time.monotonic() < deadline:
-        windows = [window for window in find_windows(title_regex) if window not in ignore]
-        if windows:
-            return windows[0]
-        time.sleep(0.2)
-    return None
+    return _first_new(lambda: find_windows(title_regex), ignore, patience_s)
 
 
 def press(window, keys):

@@ -277,7 +277,8 @@ tap_store_clear (gpointer data)
   g_mutex_clear (&store->lock);
 }
 
-/* A block of at least @size bytes for the taps: the spare when it fits. */
+/* A block of at least @size bytes for the taps: the spare when it fits;
+ * NULL when no such block can be allocated. */
 static void *
 tap_store_take (TapStore *store, gsize size, gsize *block_size)
 {
@@ -293,7 +294,7 @@ tap_store_take (TapStore *store, gsize size, gsize *block_size)
   g_mutex_unlock (&store->lock);
   if (block == NULL)
     {
-      block = g_malloc (MAX (size, 1));
+      block = g_try_malloc (MAX (size, 1));
       *block_size = size;
     }
   return block;
@@ -338,14 +339,24 @@ cs_result_free (CsResult *result)
   g_free (priv);
 }
 
-static CsTensor
-new_tensor (const CsValue *value, const char *name)
+/* Fills @tensor with room for @value; FALSE when the room cannot be
+ * allocated (the name is set either way, for cs_result_free). */
+static gboolean
+new_tensor (const CsValue *value, const char *name, CsTensor *tensor)
 {
-  CsTensor tensor = { g_strdup (name), value->dtype, value->shape, NULL };
-
+  *tensor = (CsTensor) { g_strdup (name), value->dtype, value->shape, NULL };
   /* Not zeroed: every op writes all of its output. */
-  tensor.data = g_malloc (MAX (1, cs_shape_numel (&value->shape)) * cs_dtype_size (value->dtype));
-  return tensor;
+  tensor->data = g_try_malloc (MAX (value_bytes (value), 1));
+  return tensor->data != NULL;
+}
+
+/* The error of a run whose outputs or taps do not fit in memory. */
+static void
+set_alloc_error (const CsModel *model, const char *what, gsize bytes, GError **error)
+{
+  g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
+               "%s: %s need %.1f MiB, more than can be allocated", model->name, what,
+               bytes / 1048576.0);
 }
 
 static gboolean
@@ -452,12 +463,31 @@ cs_session_run (CsSession          *session,
     }
   for (size_t i = 0; i < n_inputs; i++)
     session->data[g_array_index (graph->inputs, int, i)] = inputs[i].data;
+  /* The taps' block first: tapping every layer makes it a run's largest
+   * allocation. */
+  for (guint l = 0; l < model->layers->len; l++)
+    if (tapped[l])
+      {
+        CsNode *node = cs_graph_node (graph, g_array_index (model->layer_nodes, int, l));
+
+        tap_bytes += value_bytes (cs_node_output (graph, node, 0));
+      }
+  if (n_taps > 0
+      && (priv->block = tap_store_take (session->store, tap_bytes, &priv->block_size)) == NULL)
+    {
+      set_alloc_error (model, "the tapped layers", tap_bytes, error);
+      goto failed;
+    }
   for (size_t i = 0; i < result->n_outputs; i++)
     {
       int v = g_array_index (graph->outputs, int, i);
       CsValue *value = cs_graph_value (graph, v);
 
-      result->outputs[i] = new_tensor (value, value->name);
+      if (!new_tensor (value, value->name, &result->outputs[i]))
+        {
+          set_alloc_error (model, "the outputs", value_bytes (value), error);
+          goto failed;
+        }
       if (session->data[v] != NULL)  /* a constant or an input passed through */
         memcpy (result->outputs[i].data, session->data[v],
                 cs_shape_numel (&value->shape) * cs_dtype_size (value->dtype));
@@ -466,15 +496,6 @@ cs_session_run (CsSession          *session,
     }
   /* Tapped layers write into the result's block; one that is also a graph
    * output is copied after the run. */
-  for (guint l = 0; l < model->layers->len; l++)
-    if (tapped[l])
-      {
-        CsNode *node = cs_graph_node (graph, g_array_index (model->layer_nodes, int, l));
-
-        tap_bytes += value_bytes (cs_node_output (graph, node, 0));
-      }
-  if (n_taps > 0)
-    priv->block = tap_store_take (session->store, tap_bytes, &priv->block_size);
   for (guint l = 0; l < model->layers->len; l++)
     {
       int node_index = g_array_index (model->layer_nodes, int, l);
@@ -527,4 +548,9 @@ cs_session_run (CsSession          *session,
   g_free (tapped);
   *result_out = result;
   return TRUE;
+
+failed:
+  g_free (tapped);
+  cs_result_free (result);
+  return FALSE;
 }

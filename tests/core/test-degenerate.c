@@ -15,6 +15,7 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 
 #define BIG (G_GINT64_CONSTANT (1) << 40)
 
@@ -465,6 +466,75 @@ test_reduce_mean_of_everything (void)
   g_assert_cmpfloat (((float *) result->outputs[0].data)[0], ==, 5.0f);
 }
 
+/* ---- Runs whose memory cannot be had ---- */
+
+/* AddressSanitizer aborts on a failed allocation unless told to return
+ * NULL as the C library does; the refused allocations below need that. */
+const char *__asan_default_options (void);
+const char *
+__asan_default_options (void)
+{
+  return "allocator_may_return_null=1";
+}
+
+/* Enough 4 GiB outputs, tapped at once, that their one block for the
+ * taps is twice the memory and swap of this machine: the run must fail
+ * with an error, not abort.  Nothing is written before the taps are had. */
+static void
+test_taps_too_large (void)
+{
+  static const int64_t x_dims[] = { 1, 1 };
+  static const int64_t pads[] = { 0, 0, 0, (G_GINT64_CONSTANT (1) << 30) - 1 };
+  const guint64 output_bytes = G_GUINT64_CONSTANT (1) << 32;
+  g_autoptr (Fixture) f = fixture_new (13);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CsModel) model = NULL;
+  g_autoptr (CsSession) session = NULL;
+  g_autofree char *overcommit = NULL;
+  g_autofree char *expected = NULL;
+  CsResult *result = NULL;
+  CsRunOptions options = { .tap_all = TRUE };
+  float value = 1.0f;
+  CsTensor input = { "X", CS_DTYPE_FLOAT32, { 2, { 1, 1 } }, &value };
+  struct sysinfo memory;
+  guint64 n_outputs;
+
+  if (g_file_get_contents ("/proc/sys/vm/overcommit_memory", &overcommit, NULL, NULL)
+      && overcommit[0] == '1')
+    {
+      g_test_skip ("this kernel grants every allocation (vm.overcommit_memory = 1)");
+      return;
+    }
+  g_assert_cmpint (sysinfo (&memory), ==, 0);
+  n_outputs = 2 * ((guint64) memory.totalram + memory.totalswap) * memory.mem_unit / output_bytes + 1;
+  if (n_outputs > 64)
+    {
+      g_test_skip ("this machine has more than 128 GiB of memory and swap");
+      return;
+    }
+  add_input (f, "X", 2, x_dims);
+  add_int64_initializer (f, "P", pads, 4, FALSE);
+  for (guint64 i = 0; i < n_outputs; i++)
+    {
+      char *name = keep (f, g_strdup_printf ("pad%" G_GUINT64_FORMAT, i));
+      char *output = keep (f, g_strdup_printf ("Y%" G_GUINT64_FORMAT, i));
+      const char *io[] = { "X", "P", NULL, output, NULL };
+
+      add_node (f, "Pad", name, io);
+      add_output (f, output);
+    }
+  model = load_fixture (f, &error);
+  g_assert_no_error (error);
+  session = cs_session_new (model, 1, &error);
+  g_assert_no_error (error);
+  g_assert_false (cs_session_run (session, &input, 1, &options, &result, &error));
+  g_assert_null (result);
+  g_assert_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED);
+  expected = g_strdup_printf ("degenerate.onnx: the tapped layers need %.1f MiB, more than "
+                              "can be allocated", n_outputs * 4096.0);
+  g_assert_cmpstr (error->message, ==, expected);
+}
+
 /* ---- Inputs that crashed a fuzz target ---- */
 
 typedef struct
@@ -523,6 +593,7 @@ main (int argc, char **argv)
   for (size_t i = 0; i < G_N_ELEMENTS (refused_cases); i++)
     g_test_add_data_func (refused_cases[i].path, &refused_cases[i], test_refused);
   g_test_add_func ("/degenerate/input/overflow", test_input_overflow);
+  g_test_add_func ("/degenerate/run/taps-too-large", test_taps_too_large);
   g_test_add_func ("/degenerate/window/pool-too-large", test_pool_window_larger_than_input);
   g_test_add_func ("/degenerate/window/pool-huge-stride", test_pool_huge_stride);
   g_test_add_func ("/degenerate/shape/reshape-empty-input", test_reshape_empty_input);

@@ -16,17 +16,14 @@ G_BEGIN_DECLS
 typedef struct _CsOpTally CsOpTally;
 
 /* An empty tally; the caller frees it with cs_op_tally_free. */
-CsOpTally *cs_op_tally_new   (void);
-void       cs_op_tally_free  (CsOpTally *tally);
+CsOpTally *cs_op_tally_new (void);
+void       cs_op_tally_free (CsOpTally *tally);
 /* Counts one more node of op @name (copied). */
-void       cs_op_tally_add   (CsOpTally  *tally,
-                              const char *name);
+void cs_op_tally_add (CsOpTally *tally, const char *name);
 /* TRUE when nothing was counted; otherwise sets @error to
  * "SOURCE: N ops not supported: A ×3, B ×1" with CS_ERROR_UNSUPPORTED,
  * the ops ordered by count, most first, then by name, and returns FALSE. */
-gboolean   cs_op_tally_check (const CsOpTally *tally,
-                              const char      *source,
-                              GError         **error);
+gboolean cs_op_tally_check (const CsOpTally *tally, const char *source, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsOpTally, cs_op_tally_free)
 

@@ -269,6 +269,31 @@ test_activations (void)
   check_activation (&cs_op_clip, NULL, act_x);
 }
 
+/* Against PyTorch 1.13's torch.nn.functional (gelu with approximate
+ * "none" and "tanh", elu, selu, softplus) on act_x, printed with %.9g.
+ * ONNX's node tests of 1.12 predate Gelu (opset 20). */
+static void
+test_activations_pytorch (void)
+{
+  CsActivation tanh_gelu = { CS_ACT_GELU, 1.0f, 0 };
+
+  check_activation (&cs_op_gelu, NULL,
+                    FLOATS (0, -0.0455000997f, -0.154268786f, 0, 0.345731199f,
+                            1.95449996f, 2.99595022f, 200));
+  check_activation (&cs_op_gelu, g_memdup2 (&tanh_gelu, sizeof tanh_gelu),
+                    FLOATS (0, -0.0454022884f, -0.154285997f, 0, 0.345714003f,
+                            1.95459771f, 2.99636269f, 200));
+  check_activation (&cs_op_elu, NULL,
+                    FLOATS (-1, -0.864664733f, -0.393469334f, 0, 0.5f, 2, 3, 200));
+  check_activation (&cs_op_selu, NULL,
+                    FLOATS (-1.75809932f, -1.52016652f, -0.691758156f, 0,
+                            0.525350511f, 2.10140204f, 3.15210295f, 210.140198f));
+  /* Far out, ln(1 + e²⁰⁰) must not become inf. */
+  check_activation (&cs_op_softplus, NULL,
+                    FLOATS (0, 0.126928002f, 0.474076986f, 0.693147182f,
+                            0.974076986f, 2.12692809f, 3.04858732f, 200));
+}
+
 static void
 test_clip_inputs (void)
 {
@@ -1009,6 +1034,48 @@ test_shape_chain_folds (void)
   expect_floats (net, y, SHAPE (2, 6, 10), data);
 }
 
+/* What PyTorch exports for x.expand(2, -1, 4) on a 1×3×1 tensor (opset
+ * 13): ConstantOfShape → Mul by −1 → Equal → Where picks the target's
+ * sizes where the request is −1 → Expand.  All of it but the Expand
+ * folds at load; Cast and Size fold beside it. */
+static void
+test_expand_chain_folds (void)
+{
+  g_autoptr (Net) net = net_new ();
+  g_autofree float *data = iota (3, 1);
+  int x = add_input (net, "x", CS_DTYPE_FLOAT32, SHAPE (1, 3, 1));
+  int request = add_ints (net, "request", SHAPE (3), INTS (2, -1, 4));
+  int rank = add_ints (net, "rank", SHAPE (1), INTS (3));
+  int minus_one = add_ints (net, "minus_one", SCALAR, INTS (-1));
+  int ones = add_value (net, "ones"), negated = add_value (net, "negated");
+  int is_free = add_value (net, "is_free"), target = add_value (net, "target");
+  int y = add_value (net, "y"), size = add_value (net, "size");
+  int as_float = add_value (net, "as_float");
+  CsFillParams *fill = g_new0 (CsFillParams, 1);
+  CsCastParams *cast = g_new0 (CsCastParams, 1);
+
+  fill->dtype = CS_DTYPE_INT64;
+  fill->int_value = 1;
+  cast->to = CS_DTYPE_FLOAT32;
+  add_node (net, &cs_op_constant_of_shape, "fill", fill, IDS (rank), IDS (ones));
+  add_node (net, &cs_op_mul, "negate", NULL, IDS (ones, minus_one), IDS (negated));
+  add_node (net, &cs_op_equal, "equal", NULL, IDS (request, negated), IDS (is_free));
+  add_node (net, &cs_op_where, "where", NULL, IDS (is_free, ones, request), IDS (target));
+  add_node (net, &cs_op_expand, "expand", NULL, IDS (x, target), IDS (y));
+  add_node (net, &cs_op_size, "size", NULL, IDS (y), IDS (size));
+  add_node (net, &cs_op_cast, "cast", cast, IDS (size), IDS (as_float));
+  run_net (net, (const void *[]) { data }, NULL);
+
+  assert_ints (cs_graph_value (net->graph, is_free)->constant, INTS (0, 1, 0), 3);
+  assert_ints (cs_graph_value (net->graph, target)->constant, INTS (2, 1, 4), 3);
+  g_assert_false (cs_graph_node (net->graph, 4)->dead);
+  expect_floats (net, y, SHAPE (2, 3, 4),
+                 FLOATS (1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
+                         1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3));
+  g_assert_nonnull (cs_graph_value (net->graph, as_float)->constant);
+  expect_floats (net, as_float, SCALAR, FLOATS (24));
+}
+
 static void
 check_reshape (CsShape in, const int64_t *target, int n, gboolean allowzero,
                CsShape want)
@@ -1504,6 +1571,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ops/activations", test_activations);
+  g_test_add_func ("/ops/activations-pytorch", test_activations_pytorch);
+  g_test_add_func ("/ops/expand-chain-folds", test_expand_chain_folds);
   g_test_add_func ("/ops/clip-inputs", test_clip_inputs);
   g_test_add_func ("/ops/clip-errors", test_clip_errors);
   g_test_add_func ("/ops/binary-float", test_binary_float);

@@ -120,7 +120,8 @@ layer_norm_infer (CsGraph *graph, CsNode *node, GError **error)
       if (!cs_op_check_float (graph, node, i, 0, CS_MAX_RANK, error)
           || !cs_op_broadcast_shapes (graph, node, &groups, &operand->shape, &broadcast, error))
         return FALSE;
-      if (!cs_shape_equal (&broadcast, &groups))
+      /* Leading 1s beyond the normalized shape's rank change nothing. */
+      if (cs_shape_numel (&broadcast) != cs_shape_numel (&groups))
         {
           g_autofree char *have = cs_shape_to_string (&operand->shape);
           g_autofree char *want = cs_shape_to_string (&groups);

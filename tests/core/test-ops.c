@@ -1034,6 +1034,30 @@ test_shape_chain_folds (void)
   expect_floats (net, y, SHAPE (2, 6, 10), data);
 }
 
+/* Worked out by hand: row 1 has mean 2.5 and variance 1.25, row 2 is
+ * constant (ε keeps it finite).  The scale's leading 1 is no error; the
+ * mean and 1/√(var + ε) come out as outputs 1 and 2, shaped 2×1. */
+static void
+test_layer_norm (void)
+{
+  g_autoptr (Net) net = net_new ();
+  int x = add_input (net, "x", CS_DTYPE_FLOAT32, SHAPE (2, 4));
+  int scale = add_floats (net, "scale", SHAPE (1, 4), FLOATS (2, 2, 2, 2));
+  int bias = add_floats (net, "bias", SHAPE (4), FLOATS (1, 1, 1, 1));
+  int y = add_value (net, "y"), mean = add_value (net, "mean");
+  int inv_std = add_value (net, "inv_std");
+  CsNormParams *params = g_new0 (CsNormParams, 1);
+
+  params->axis = -1;
+  params->epsilon = 1e-5f;
+  add_node (net, &cs_op_layer_norm, "ln", params, IDS (x, scale, bias), IDS (y, mean, inv_std));
+  run_net (net, (const void *[]) { FLOATS (1, 2, 3, 4, 2, 2, 2, 2) }, NULL);
+  expect_floats (net, y, SHAPE (2, 4),
+                 FLOATS (-1.683271f, 0.1055764f, 1.894424f, 3.683271f, 1, 1, 1, 1));
+  expect_floats (net, mean, SHAPE (2, 1), FLOATS (2.5f, 2));
+  expect_floats (net, inv_std, SHAPE (2, 1), FLOATS (0.8944236f, 316.227766f));
+}
+
 /* What PyTorch exports for x.expand(2, -1, 4) on a 1×3×1 tensor (opset
  * 13): ConstantOfShape → Mul by −1 → Equal → Where picks the target's
  * sizes where the request is −1 → Expand.  All of it but the Expand
@@ -1573,6 +1597,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops/activations", test_activations);
   g_test_add_func ("/ops/activations-pytorch", test_activations_pytorch);
   g_test_add_func ("/ops/expand-chain-folds", test_expand_chain_folds);
+  g_test_add_func ("/ops/layer-norm", test_layer_norm);
   g_test_add_func ("/ops/clip-inputs", test_clip_inputs);
   g_test_add_func ("/ops/clip-errors", test_clip_errors);
   g_test_add_func ("/ops/binary-float", test_binary_float);

@@ -38,7 +38,9 @@ check_outputs (CsGraph *graph, CsNode *node, GError **error)
 /* Ops that only move elements take empty tensors as ONNX defines them
  * (its conformance tests slice and split into nothing).  The others
  * divide their work by their operands' sizes, and no network needs an
- * empty feature map, so they refuse one at load rather than run on it. */
+ * empty feature map, so they refuse one at load rather than run on it.
+ * An empty int64 constant is a parameter, not data (a reduction's axes:
+ * none). */
 static gboolean
 check_empty_operands (CsGraph *graph, CsNode *node, GError **error)
 {
@@ -50,7 +52,8 @@ check_empty_operands (CsGraph *graph, CsNode *node, GError **error)
       const CsValue *value = is_input ? cs_node_input (graph, node, i)
                                       : cs_node_output (graph, node, i - node->n_inputs);
 
-      if (value != NULL && cs_shape_numel (&value->shape) == 0)
+      if (value != NULL && cs_shape_numel (&value->shape) == 0
+          && !(value->constant != NULL && value->dtype == CS_DTYPE_INT64))
         {
           g_autofree char *shape = cs_shape_to_string (&value->shape);
 
@@ -213,8 +216,8 @@ cs_graph_infer_and_fold (CsGraph *graph, GError **error)
           || !node->klass->infer (graph, node, error)
           || !check_outputs (graph, node, error))
         return FALSE;
-      /* Shape needs only its input's shape, never its data. */
-      if (all_constant || node->klass == &cs_op_shape)
+      /* Shape and Size need only their input's shape, never its data. */
+      if (all_constant || node->klass == &cs_op_shape || node->klass == &cs_op_size)
         {
           if (!take_fold_budget (graph, node, &fold_budget, error))
             return FALSE;

@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Exports seven torchvision classifiers with deterministic random weights to
-# ONNX (opset 13, 1×3×224×224) together with a deterministic input tensor,
-# so the fidelity test and the benchmark compare Convscope and ONNX Runtime
-# on real architectures without downloading pretrained weights.
+# Exports eight torchvision classifiers with deterministic random weights to
+# ONNX (opset 13, or 17 where a model needs it; 1×3×224×224) together with a
+# deterministic input tensor, so the fidelity test and the benchmark compare
+# Convscope and ONNX Runtime on real architectures without downloading
+# pretrained weights.
 #
 # Usage: /usr/bin/python3 tools/export-torchvision.py [--force] OUTDIR [NAME...]
 #        /usr/bin/python3 tools/export-torchvision.py --list
 # Writes OUTDIR/NAME.onnx, OUTDIR/NAME.input.npy and OUTDIR/NAME.stamp for
-# each NAME (all seven when none are given), skipping models whose stamp
+# each NAME (all eight when none are given), skipping models whose stamp
 # says they were made by this very script with the same torch.
 
 import argparse
@@ -35,7 +36,11 @@ MODELS = {
     "shufflenet_v2_x1_0": (1805, lambda tv: tv.models.shufflenet_v2_x1_0(weights=None)),
     "alexnet": (1806, lambda tv: tv.models.alexnet(weights=None)),
     "vgg11": (1807, lambda tv: tv.models.vgg11(weights=None)),
+    "convnext_tiny": (1808, lambda tv: tv.models.convnext_tiny(weights=None)),
 }
+# Models that need a later opset than OPSET: ConvNeXt's LayerNormalization
+# exists from 17 (earlier opsets spell it out in ReduceMean, Pow, Sqrt, ...).
+OPSETS = {"convnext_tiny": 17}
 
 
 def randomize_batch_norms(torch, model, seed):
@@ -66,6 +71,25 @@ def randomize_batch_norms(torch, model, seed):
     return len(bns)
 
 
+def randomize_layer_norms(torch, model, seed):
+    """Gives every LayerNorm a non-trivial affine transform and every
+    ConvNeXt block a layer scale near one; returns how many LayerNorms.
+
+    Fresh LayerNorms have scale 1 and shift 0, so a scale or shift applied
+    wrongly would go unnoticed; ConvNeXt's layer scale starts at 1e-6,
+    which silences every residual block."""
+    gen = torch.Generator().manual_seed(seed)
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.LayerNorm)]
+    with torch.no_grad():
+        for norm in norms:
+            norm.weight.copy_(torch.rand(norm.weight.shape, generator=gen) + 0.5)
+            norm.bias.copy_(torch.randn(norm.bias.shape, generator=gen) * 0.25)
+        for name, param in model.named_parameters():
+            if name.endswith("layer_scale"):
+                param.copy_(torch.rand(param.shape, generator=gen) * 0.5 + 0.25)
+    return len(norms)
+
+
 def pick_input(torch, np, model, seed):
     """A standard normal image whose top-6 logits are clearly apart.
 
@@ -91,6 +115,7 @@ def export_one(torch, torchvision, onnx, np, name, outdir):
     torch.manual_seed(seed)
     model = build(torchvision).eval()
     n_bn = randomize_batch_norms(torch, model, seed + 1)
+    randomize_layer_norms(torch, model, seed + 2)
 
     image = pick_input(torch, np, model, seed)
 
@@ -101,7 +126,7 @@ def export_one(torch, torchvision, onnx, np, name, outdir):
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(model, torch.from_numpy(image), tmp_path,
-                          opset_version=OPSET,
+                          opset_version=OPSETS.get(name, OPSET),
                           training=torch.onnx.TrainingMode.PRESERVE,
                           do_constant_folding=True,
                           input_names=["input"], output_names=["logits"])

@@ -57,6 +57,29 @@ hard_sigmoid (float x, float alpha, float beta)
   return fminf (fmaxf (alpha * x + beta, 0.0f), 1.0f);
 }
 
+static inline float
+elu (float x, float alpha)
+{
+  return x > 0.0f ? x : alpha * expm1f (x);
+}
+
+/* ln(1 + eˣ) = max(x, 0) + ln(1 + e^−|x|), which never overflows. */
+static inline float
+softplus (float x)
+{
+  return fmaxf (x, 0.0f) + log1pf (expf (-fabsf (x)));
+}
+
+/* Exact: x·(1 + erf(x/√2))/2; approximate: tanh in place of erf, as
+ * ONNX's Gelu (approximate = "tanh") and PyTorch define it. */
+static inline float
+gelu (float x, float approximate)
+{
+  if (approximate != 0.0f)
+    return 0.5f * x * (1.0f + tanhf (0.7978845608028654f * (x + 0.044715f * x * x * x)));
+  return 0.5f * x * (1.0f + erff (x * 0.70710678118654752f));
+}
+
 float
 cs_activation_scalar (const CsActivation *act,
                             float                    x)
@@ -79,6 +102,14 @@ cs_activation_scalar (const CsActivation *act,
       return x * hard_sigmoid (x, 1.0f / 6.0f, 0.5f);
     case CS_ACT_TANH:
       return tanhf (x);
+    case CS_ACT_ELU:
+      return elu (x, act->alpha);
+    case CS_ACT_SELU:
+      return act->beta * elu (x, act->alpha);
+    case CS_ACT_SOFTPLUS:
+      return softplus (x);
+    case CS_ACT_GELU:
+      return gelu (x, act->alpha);
     }
   return x;
 }
@@ -128,6 +159,22 @@ cs_activation_map (const CsActivation *act,
     case CS_ACT_TANH:
       for (int64_t i = 0; i < n; i++)
         y[i] = tanhf (x[i]);
+      break;
+    case CS_ACT_ELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = elu (x[i], alpha);
+      break;
+    case CS_ACT_SELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = beta * elu (x[i], alpha);
+      break;
+    case CS_ACT_SOFTPLUS:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = softplus (x[i]);
+      break;
+    case CS_ACT_GELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = gelu (x[i], alpha);
       break;
     }
 }

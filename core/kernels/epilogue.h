@@ -23,7 +23,11 @@ typedef enum
   CS_ACT_SIGMOID,
   CS_ACT_HARD_SIGMOID, /* max(0, min(1, alpha·x + beta)) */
   CS_ACT_HARD_SWISH,
-  CS_ACT_TANH
+  CS_ACT_TANH,
+  CS_ACT_ELU,          /* x > 0 ? x : alpha·(eˣ − 1) */
+  CS_ACT_SELU,         /* beta·(x > 0 ? x : alpha·(eˣ − 1)) */
+  CS_ACT_SOFTPLUS,     /* ln(1 + eˣ) */
+  CS_ACT_GELU          /* x·Φ(x); alpha = 1: the tanh approximation */
 } CsActKind;
 
 /* An activation: the params of the activation ops, and what the fuse

@@ -12,6 +12,7 @@
 #include "onnx-ops.h"
 #include "onnx-tensor.h"
 #include "onnx-wire.h"
+#include "../op-tally.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -479,14 +480,6 @@ add_op_node (CsOnnxNode *node,
   const CsOnnxOp *op = cs_onnx_op_lookup (node->op);
   g_autofree int *outputs = NULL;
 
-  if (op == NULL)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                   "%s: node '%s': op '%s' is not supported",
-                   node->imp->source, node->name, node->op);
-      return FALSE;
-    }
-
   node->n_outputs = op->n_outputs >= 0 ? op->n_outputs : (int) MIN (proto->n_output, G_MAXINT);
   if (!check_extra_outputs (node, error)
       || !resolve_inputs (node, op, error)
@@ -538,14 +531,6 @@ add_node (CsOnnxImport          *imp,
   else
     node.name = fallback_name = g_strdup_printf ("#%zu", position + 1);
   node.op = proto->op_type != NULL ? proto->op_type : "";
-
-  if (!is_empty (proto->domain) && strcmp (proto->domain, "ai.onnx") != 0)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                   "%s: node '%s': op '%s.%s' is not supported",
-                   imp->source, node.name, proto->domain, node.op);
-      return FALSE;
-    }
 
   if (imp->opset == 0)
     {
@@ -614,13 +599,40 @@ collect_consumed (const Onnx__GraphProto *graph)
   return consumed;
 }
 
+/* Refuses a model with ops the engine lacks before anything is built,
+ * naming them all with their counts. */
+static gboolean
+check_ops_known (const CsOnnxImport     *imp,
+                 const Onnx__GraphProto *graph,
+                 GError                **error)
+{
+  g_autoptr (CsOpTally) unknown = cs_op_tally_new ();
+
+  for (size_t i = 0; i < graph->n_node; i++)
+    {
+      const Onnx__NodeProto *proto = graph->node[i];
+      const char *op = proto->op_type != NULL ? proto->op_type : "";
+
+      if (!is_empty (proto->domain) && strcmp (proto->domain, "ai.onnx") != 0)
+        {
+          g_autofree char *qualified = g_strdup_printf ("%s.%s", proto->domain, op);
+
+          cs_op_tally_add (unknown, qualified);
+        }
+      else if (strcmp (op, "Constant") != 0 && cs_onnx_op_lookup (op) == NULL)
+        cs_op_tally_add (unknown, op);
+    }
+  return cs_op_tally_check (unknown, imp->source, error);
+}
+
 static gboolean
 build_graph (CsOnnxImport         *imp,
              Onnx__GraphProto     *graph,
              const CsLoadOptions  *options,
              GError              **error)
 {
-  if (!add_graph_inputs (imp, graph, options, error)
+  if (!check_ops_known (imp, graph, error)
+      || !add_graph_inputs (imp, graph, options, error)
       || !add_initializers (imp, graph, options, error))
     return FALSE;
   for (size_t i = 0; i < graph->n_node; i++)

@@ -9,6 +9,7 @@
  */
 #include "onnx-attrs.h"
 #include "onnx-ops.h"
+#include "onnx-tensor.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -211,15 +212,18 @@ parse_global_pool (CsOnnxNode *node,
   return check_image_input (node, error);
 }
 
+/* The reductions took their axes as an attribute until they became input
+ * 2: from opset 13 for ReduceSum, 18 for the others. */
 static gboolean
-parse_reduce_mean (CsOnnxNode *node,
-                   GError    **error)
+parse_reduce (CsOnnxNode *node,
+              int64_t     axes_input_since,
+              GError    **error)
 {
   CsReduceParams *params = node->params = g_new0 (CsReduceParams, 1);
   int64_t keepdims, noop;
   int count;
 
-  if (!check_inputs_before (node, 18, 1, error)
+  if (!check_inputs_before (node, axes_input_since, 1, error)
       || !cs_onnx_attr_int (node, "keepdims", 1, 0, 1, &keepdims, error)
       || !cs_onnx_attr_int (node, "noop_with_empty_axes", 0, 0, 1, &noop, error)
       || !cs_onnx_attr_ints (node, "axes", CS_MAX_RANK, AXIS_MIN, AXIS_MAX,
@@ -228,6 +232,37 @@ parse_reduce_mean (CsOnnxNode *node,
   params->n_axes = MAX (count, 0);
   params->keepdims = keepdims != 0;
   params->noop_with_empty_axes = noop != 0;
+  return TRUE;
+}
+
+static gboolean
+parse_reduce_axes_18 (CsOnnxNode *node,
+                      GError    **error)
+{
+  return parse_reduce (node, 18, error);
+}
+
+static gboolean
+parse_reduce_axes_13 (CsOnnxNode *node,
+                      GError    **error)
+{
+  return parse_reduce (node, 13, error);
+}
+
+static gboolean
+parse_arg_extreme (CsOnnxNode *node,
+                   GError    **error)
+{
+  CsArgParams *params = node->params = g_new0 (CsArgParams, 1);
+  int64_t axis, keepdims, select_last_index;
+
+  if (!cs_onnx_attr_int (node, "axis", 0, AXIS_MIN, AXIS_MAX, &axis, error)
+      || !cs_onnx_attr_int (node, "keepdims", 1, 0, 1, &keepdims, error)
+      || !cs_onnx_attr_int (node, "select_last_index", 0, 0, 1, &select_last_index, error))
+    return FALSE;
+  params->axis = (int) axis;
+  params->keepdims = keepdims != 0;
+  params->select_last_index = select_last_index != 0;
   return TRUE;
 }
 
@@ -276,6 +311,31 @@ parse_batch_norm (CsOnnxNode *node,
     return cs_onnx_node_error (error, CS_ERROR_UNSUPPORTED, node,
                                "per-activation statistics (spatial = 0) are not supported");
   return TRUE;
+}
+
+static gboolean
+parse_layer_norm (CsOnnxNode *node,
+                  GError    **error)
+{
+  CsNormParams *params = node->params = g_new0 (CsNormParams, 1);
+  int64_t axis;
+
+  /* stash_type is ignored: the statistics are computed in double, at
+   * least as precise as any stash type asks. */
+  if (!cs_onnx_attr_int (node, "axis", -1, AXIS_MIN, AXIS_MAX, &axis, error)
+      || !cs_onnx_attr_float (node, "epsilon", 1e-5f, &params->epsilon, error))
+    return FALSE;
+  params->axis = (int) axis;
+  return TRUE;
+}
+
+static gboolean
+parse_instance_norm (CsOnnxNode *node,
+                     GError    **error)
+{
+  CsNormParams *params = node->params = g_new0 (CsNormParams, 1);
+
+  return cs_onnx_attr_float (node, "epsilon", 1e-5f, &params->epsilon, error);
 }
 
 static gboolean
@@ -541,6 +601,61 @@ parse_shape (CsOnnxNode *node,
          && cs_onnx_attr_int (node, "end", INT64_MAX, INT64_MIN, INT64_MAX, &params->end, error);
 }
 
+/* The value is a one-element tensor, float 0 when absent. */
+static gboolean
+parse_constant_of_shape (CsOnnxNode *node,
+                         GError    **error)
+{
+  CsFillParams *params = node->params = g_new0 (CsFillParams, 1);
+  g_autofree char *what = g_strdup_printf ("the value of node '%s'", node->name);
+  g_autofree void *data = NULL;
+  CsShape shape;
+  gboolean ok;
+  const Onnx__AttributeProto *value =
+    cs_onnx_attr (node, "value", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR, &ok, error);
+
+  params->dtype = CS_DTYPE_FLOAT32;
+  if (!ok)
+    return FALSE;
+  if (value == NULL)
+    return TRUE;
+  if (value->t == NULL)
+    return cs_onnx_node_error (error, CS_ERROR_INVALID, node, "attribute 'value' holds no tensor");
+  if (!cs_onnx_tensor_convert (value->t, node->imp->source, what, &params->dtype, &shape, &data,
+                               error))
+    return FALSE;
+  if (cs_shape_numel (&shape) != 1)
+    return cs_onnx_node_error (error, CS_ERROR_INVALID, node,
+                               "attribute 'value' has %" PRId64 " elements; expected one",
+                               cs_shape_numel (&shape));
+  if (params->dtype == CS_DTYPE_INT64)
+    params->int_value = *(const int64_t *) data;
+  else
+    params->float_value = *(const float *) data;
+  return TRUE;
+}
+
+static gboolean
+parse_cast (CsOnnxNode *node,
+            GError    **error)
+{
+  CsCastParams *params = node->params = g_new0 (CsCastParams, 1);
+  int64_t to;
+
+  if (!require_attr (node, "to", error)
+      || !cs_onnx_attr_int (node, "to", 0, INT32_MIN, INT32_MAX, &to, error))
+    return FALSE;
+  if (to == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
+    params->to = CS_DTYPE_FLOAT32;
+  else if (to == ONNX__TENSOR_PROTO__DATA_TYPE__INT64)
+    params->to = CS_DTYPE_INT64;
+  else
+    return cs_onnx_node_error (error, CS_ERROR_UNSUPPORTED, node,
+                               "casting to data type %s is not supported; only to FLOAT and INT64",
+                               cs_onnx_dtype_name ((int32_t) to));
+  return TRUE;
+}
+
 /* Inference ignores the ratio; a training_mode input is a bool, which the
  * engine cannot hold, so only the plain form is taken. */
 static gboolean
@@ -618,6 +733,48 @@ parse_hard_sigmoid (CsOnnxNode *node,
          && cs_onnx_attr_float (node, "beta", 0.5f, &act->beta, error);
 }
 
+static gboolean
+parse_elu (CsOnnxNode *node,
+           GError    **error)
+{
+  CsActivation *act = activation_new (node, CS_ACT_ELU);
+
+  return cs_onnx_attr_float (node, "alpha", 1.0f, &act->alpha, error);
+}
+
+static gboolean
+parse_selu (CsOnnxNode *node,
+            GError    **error)
+{
+  CsActivation *act = activation_new (node, CS_ACT_SELU);
+
+  return cs_onnx_attr_float (node, "alpha", 1.67326319217681884765625f, &act->alpha, error)
+         && cs_onnx_attr_float (node, "gamma", 1.05070102214813232421875f, &act->beta, error);
+}
+
+static gboolean
+parse_softplus (CsOnnxNode *node,
+                GError    **error)
+{
+  activation_new (node, CS_ACT_SOFTPLUS);
+  return TRUE;
+}
+
+/* alpha 1 selects the tanh approximation. */
+static gboolean
+parse_gelu (CsOnnxNode *node,
+            GError    **error)
+{
+  static const char *const approximations[] = { "none", "tanh", NULL };
+  CsActivation *act = activation_new (node, CS_ACT_GELU);
+  int approximate;
+
+  if (!cs_onnx_attr_choice (node, "approximate", approximations, 0, &approximate, error))
+    return FALSE;
+  act->alpha = (float) approximate;
+  return TRUE;
+}
+
 /* Clip's bounds were attributes before opset 11 and inputs since. */
 static gboolean
 parse_clip (CsOnnxNode *node,
@@ -658,7 +815,7 @@ static const CsOnnxOp op_table[] = {
   { "AveragePool",        &cs_op_average_pool,        1, 1,        1, parse_average_pool },
   { "GlobalAveragePool",  &cs_op_global_average_pool, 1, 1,        1, parse_global_pool },
   { "GlobalMaxPool",      &cs_op_global_max_pool,     1, 1,        1, parse_global_pool },
-  { "ReduceMean",         &cs_op_reduce_mean,         1, 2,        1, parse_reduce_mean },
+  { "ReduceMean",         &cs_op_reduce_mean,         1, 2,        1, parse_reduce_axes_18 },
   { "Gemm",               &cs_op_gemm,                2, 3,        1, parse_gemm },
   { "MatMul",             &cs_op_matmul,              2, 2,        1, parse_matmul },
   { "BatchNormalization", &cs_op_batch_norm,          5, 5,        1, parse_batch_norm },
@@ -688,6 +845,36 @@ static const CsOnnxOp op_table[] = {
   { "Sub",                &cs_op_sub,                 2, 2,        1, parse_binary },
   { "Mul",                &cs_op_mul,                 2, 2,        1, parse_binary },
   { "Div",                &cs_op_div,                 2, 2,        1, parse_binary },
+  { "ReduceSum",          &cs_op_reduce_sum,          1, 2,        1, parse_reduce_axes_13 },
+  { "ReduceMax",          &cs_op_reduce_max,          1, 2,        1, parse_reduce_axes_18 },
+  { "ReduceL2",           &cs_op_reduce_l2,           1, 2,        1, parse_reduce_axes_18 },
+  { "ArgMax",             &cs_op_arg_max,             1, 1,        1, parse_arg_extreme },
+  { "ArgMin",             &cs_op_arg_min,             1, 1,        1, parse_arg_extreme },
+  { "LayerNormalization", &cs_op_layer_norm,          2, 3,       -1, parse_layer_norm },
+  { "InstanceNormalization", &cs_op_instance_norm,    3, 3,        1, parse_instance_norm },
+  { "Elu",                &cs_op_elu,                 1, 1,        1, parse_elu },
+  { "Selu",               &cs_op_selu,                1, 1,        1, parse_selu },
+  { "Softplus",           &cs_op_softplus,            1, 1,        1, parse_softplus },
+  { "Gelu",               &cs_op_gelu,                1, 1,        1, parse_gelu },
+  { "Erf",                &cs_op_erf,                 1, 1,        1, NULL },
+  { "Sqrt",               &cs_op_sqrt,                1, 1,        1, NULL },
+  { "Exp",                &cs_op_exp,                 1, 1,        1, NULL },
+  { "Log",                &cs_op_log,                 1, 1,        1, NULL },
+  { "Abs",                &cs_op_abs,                 1, 1,        1, NULL },
+  { "Neg",                &cs_op_neg,                 1, 1,        1, NULL },
+  { "Reciprocal",         &cs_op_reciprocal,          1, 1,        1, NULL },
+  { "Pow",                &cs_op_pow,                 2, 2,        1, parse_binary },
+  { "PRelu",              &cs_op_prelu,               2, 2,        1, NULL },
+  { "Equal",              &cs_op_equal,               2, 2,        1, parse_binary },
+  { "Max",                &cs_op_max,                 1, G_MAXINT, 1, NULL },
+  { "Min",                &cs_op_min,                 1, G_MAXINT, 1, NULL },
+  { "Sum",                &cs_op_sum,                 1, G_MAXINT, 1, NULL },
+  { "Mean",               &cs_op_mean,                1, G_MAXINT, 1, NULL },
+  { "Expand",             &cs_op_expand,              2, 2,        1, NULL },
+  { "ConstantOfShape",    &cs_op_constant_of_shape,   1, 1,        1, parse_constant_of_shape },
+  { "Where",              &cs_op_where,               3, 3,        1, NULL },
+  { "Cast",               &cs_op_cast,                1, 1,        1, parse_cast },
+  { "Size",               &cs_op_size,                1, 1,        1, NULL },
 };
 
 const CsOnnxOp *

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * activation.c — the elementwise activation functions, both as ops of
- * their own (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh)
+ * their own (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh,
+ * Elu, Selu, Softplus, Gelu)
  * and as the CsActivation that the fuse pass attaches to the op before
  * them.  Both run on the kernels' loops (kernels/epilogue.h), which conv
  * and dense apply in their epilogue; this file translates a node's
@@ -40,6 +41,10 @@ static const struct
   { &cs_op_hard_sigmoid, { CS_ACT_HARD_SIGMOID, 0.2f, 0.5f } },
   { &cs_op_hard_swish,   { CS_ACT_HARD_SWISH, 0.0f, 0.0f } },
   { &cs_op_tanh,         { CS_ACT_TANH, 0.0f, 0.0f } },
+  { &cs_op_elu,          { CS_ACT_ELU, 1.0f, 0.0f } },
+  { &cs_op_selu,         { CS_ACT_SELU, 1.67326319217681884765625f, 1.05070102214813232421875f } },
+  { &cs_op_softplus,     { CS_ACT_SOFTPLUS, 0.0f, 0.0f } },
+  { &cs_op_gelu,         { CS_ACT_GELU, 0.0f, 0.0f } },
 };
 
 /* Clip's bounds may come as constant inputs (opset 11 on); they go into
@@ -120,3 +125,7 @@ ACTIVATION_CLASS (cs_op_sigmoid, "Sigmoid");
 ACTIVATION_CLASS (cs_op_hard_sigmoid, "HardSigmoid");
 ACTIVATION_CLASS (cs_op_hard_swish, "HardSwish");
 ACTIVATION_CLASS (cs_op_tanh, "Tanh");
+ACTIVATION_CLASS (cs_op_elu, "Elu");
+ACTIVATION_CLASS (cs_op_selu, "Selu");
+ACTIVATION_CLASS (cs_op_softplus, "Softplus");
+ACTIVATION_CLASS (cs_op_gelu, "Gelu");

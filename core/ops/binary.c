@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * binary.c — Add, Sub, Mul and Div with NumPy broadcasting, on float32
- * activations and on the int64 shape arithmetic folded at load.
+ * binary.c — the broadcasting elementwise ops: Add, Sub, Mul, Div, Pow,
+ * PRelu and Equal on two operands, Max, Min, Sum and Mean on any number
+ * (folded pairwise into the output), on float32 activations and on the
+ * int64 shape arithmetic folded at load.  Equal writes int64 0 or 1, the
+ * engine's stand-in for a boolean, which only folded shape arithmetic
+ * reads (Where).
  *
  * Broadcasting is planned by collapsing the output's dimensions: unit
  * dimensions drop out and neighbours that both operands traverse alike
@@ -12,12 +16,19 @@
  */
 #include "op-common.h"
 
+#include <math.h>
+
 typedef enum
 {
   BINARY_ADD,
   BINARY_SUB,
   BINARY_MUL,
-  BINARY_DIV
+  BINARY_DIV,
+  BINARY_POW,
+  BINARY_PRELU,
+  BINARY_EQUAL,
+  BINARY_MAX,
+  BINARY_MIN
 } BinaryOp;
 
 typedef struct
@@ -30,68 +41,100 @@ typedef struct
 
 typedef struct
 {
-  const CsNode *node;
-  BinaryOp      op;
-  CsDType       dtype;
-  Broadcast     plan;
-  const void   *a;
-  const void   *b;
-  void         *y;
+  BinaryOp            op;
+  CsDType             dtype;    /* of the operands */
+  Broadcast           plan;
+  const void         *a;
+  const void         *b;
+  void               *y;
+  float               scale;    /* applied to float results (Mean) */
+  const CsActivation *act;      /* applied to float results, or NULL */
 } BinaryTask;
+
+static const struct
+{
+  const CsOpClass *klass;
+  BinaryOp         op;
+} binary_ops[] = {
+  { &cs_op_add, BINARY_ADD },     { &cs_op_sub, BINARY_SUB },
+  { &cs_op_mul, BINARY_MUL },     { &cs_op_div, BINARY_DIV },
+  { &cs_op_pow, BINARY_POW },     { &cs_op_prelu, BINARY_PRELU },
+  { &cs_op_equal, BINARY_EQUAL }, { &cs_op_max, BINARY_MAX },
+  { &cs_op_min, BINARY_MIN },     { &cs_op_sum, BINARY_ADD },
+  { &cs_op_mean, BINARY_ADD },
+};
 
 static BinaryOp
 binary_op (const CsOpClass *klass)
 {
-  if (klass == &cs_op_sub)
-    return BINARY_SUB;
-  if (klass == &cs_op_mul)
-    return BINARY_MUL;
-  if (klass == &cs_op_div)
-    return BINARY_DIV;
-  return BINARY_ADD;
+  for (size_t i = 0; i < G_N_ELEMENTS (binary_ops); i++)
+    if (binary_ops[i].klass == klass)
+      return binary_ops[i].op;
+  g_return_val_if_reached (BINARY_ADD);
 }
 
-/* Dimension @d of @shape aligned to the right within @rank dimensions. */
-static inline int64_t
-aligned_dim (const CsShape *shape, int rank, int d)
+/* Max, Min, Sum and Mean take one operand or more. */
+static gboolean
+is_variadic (const CsOpClass *klass)
 {
-  int k = d - (rank - shape->rank);
+  return klass == &cs_op_max || klass == &cs_op_min || klass == &cs_op_sum
+         || klass == &cs_op_mean;
+}
 
-  return k >= 0 ? shape->dims[k] : 1;
+/* Pow's exponent may be an integer tensor under a float base; every
+ * other op takes operands of one dtype. */
+static gboolean
+check_operand_types (const CsGraph *graph, const CsNode *node, GError **error)
+{
+  const CsValue *first = cs_node_input (graph, node, 0);
+
+  for (int i = 1; i < node->n_inputs; i++)
+    {
+      const CsValue *other = cs_node_input (graph, node, i);
+
+      if (other->dtype == first->dtype
+          || (node->klass == &cs_op_pow && first->dtype == CS_DTYPE_FLOAT32))
+        continue;
+      return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                            "inputs '%s' and '%s' have different types",
+                            first->name, other->name);
+    }
+  return TRUE;
 }
 
 static gboolean
 binary_infer (CsGraph *graph, CsNode *node, GError **error)
 {
-  const CsValue *a, *b;
-  CsShape out = { 0 };
+  const gboolean variadic = is_variadic (node->klass);
+  const CsValue *a;
+  CsShape out;
 
-  if (!cs_op_check_arity (graph, node, 2, 2, 1, error))
+  if (!cs_op_check_arity (graph, node, variadic ? 1 : 2, variadic ? G_MAXINT : 2, 1, error))
+    return FALSE;
+  for (int i = 0; i < node->n_inputs; i++)
+    if (node->inputs[i] < 0)
+      return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                            "input %d is missing", i + 1);
+  if (!check_operand_types (graph, node, error))
     return FALSE;
   a = cs_node_input (graph, node, 0);
-  b = cs_node_input (graph, node, 1);
-  if (a->dtype != b->dtype)
-    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
-                          "inputs '%s' and '%s' have different types",
-                          a->name, b->name);
-
-  out.rank = MAX (a->shape.rank, b->shape.rank);
-  for (int d = 0; d < out.rank; d++)
+  out = a->shape;
+  for (int i = 1; i < node->n_inputs; i++)
+    if (!cs_op_broadcast_shapes (graph, node, &out, &cs_node_input (graph, node, i)->shape,
+                                 &out, error))
+      return FALSE;
+  /* PRelu's slope broadcasts to X, never X to the slope. */
+  if (node->klass == &cs_op_prelu && !cs_shape_equal (&out, &a->shape))
     {
-      int64_t da = aligned_dim (&a->shape, out.rank, d);
-      int64_t db = aligned_dim (&b->shape, out.rank, d);
+      g_autofree char *sx = cs_shape_to_string (&a->shape);
+      g_autofree char *ss = cs_shape_to_string (&cs_node_input (graph, node, 1)->shape);
 
-      if (da != db && da != 1 && db != 1)
-        {
-          g_autofree char *sa = cs_shape_to_string (&a->shape);
-          g_autofree char *sb = cs_shape_to_string (&b->shape);
-
-          return cs_node_error (error, CS_ERROR_INVALID, graph, node,
-                                "cannot broadcast shapes %s and %s", sa, sb);
-        }
-      out.dims[d] = da == 1 ? db : da;
+      return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                            "the slope's shape %s does not broadcast to X's shape %s", ss, sx);
     }
-  return cs_op_set_output (graph, node, 0, a->dtype, &out, error);
+  return cs_op_set_output (graph, node, 0,
+                           node->klass == &cs_op_equal ? CS_DTYPE_INT64 : a->dtype,
+                           &out, error);
 }
 
 static void
@@ -101,19 +144,10 @@ broadcast_plan (const CsShape *a,
                 Broadcast     *plan)
 {
   int64_t a_strides[CS_MAX_RANK], b_strides[CS_MAX_RANK];
-  int64_t a_next = 1, b_next = 1;
   int r = 0;
 
-  for (int d = out->rank - 1; d >= 0; d--)
-    {
-      int64_t da = aligned_dim (a, out->rank, d);
-      int64_t db = aligned_dim (b, out->rank, d);
-
-      a_strides[d] = da == 1 ? 0 : a_next;
-      b_strides[d] = db == 1 ? 0 : b_next;
-      a_next *= da;
-      b_next *= db;
-    }
+  cs_op_broadcast_strides (a, out, a_strides);
+  cs_op_broadcast_strides (b, out, b_strides);
   for (int d = 0; d < out->rank; d++)
     {
       if (out->dims[d] == 1)
@@ -141,14 +175,14 @@ broadcast_plan (const CsShape *a,
   plan->rank = r;
 }
 
-/* One innermost run of @n outputs; each operand moves by one per output
- * or is a single repeated value (neither moves only in a one-element
- * run). */
-#define BINARY_ROW(T, EXPR)                                         \
+/* One innermost run of @n outputs of type U from operands of type T;
+ * each operand moves by one per output or is a single repeated value
+ * (neither moves only in a one-element run). */
+#define BINARY_ROW(T, U, EXPR)                                      \
   do                                                                \
     {                                                               \
       const T *pa = a, *pb = b;                                     \
-      T *py = y;                                                    \
+      U *py = y;                                                    \
       if (a_moves && b_moves)                                       \
         for (int64_t i = 0; i < n; i++)                             \
           {                                                         \
@@ -181,16 +215,22 @@ broadcast_plan (const CsShape *a,
     }                                                               \
   while (0)
 
+/* Max and Min pass a NaN on, as NumPy's maximum and minimum do. */
 static void
 float_row (BinaryOp op, const void *a, gboolean a_moves, const void *b,
            gboolean b_moves, void *y, int64_t n)
 {
   switch (op)
     {
-    case BINARY_ADD: BINARY_ROW (float, l + r); break;
-    case BINARY_SUB: BINARY_ROW (float, l - r); break;
-    case BINARY_MUL: BINARY_ROW (float, l * r); break;
-    case BINARY_DIV: BINARY_ROW (float, l / r); break;
+    case BINARY_ADD: BINARY_ROW (float, float, l + r); break;
+    case BINARY_SUB: BINARY_ROW (float, float, l - r); break;
+    case BINARY_MUL: BINARY_ROW (float, float, l * r); break;
+    case BINARY_DIV: BINARY_ROW (float, float, l / r); break;
+    case BINARY_POW: BINARY_ROW (float, float, powf (l, r)); break;
+    case BINARY_PRELU: BINARY_ROW (float, float, l < 0.0f ? l * r : l); break;
+    case BINARY_EQUAL: BINARY_ROW (float, int64_t, l == r); break;
+    case BINARY_MAX: BINARY_ROW (float, float, l > r || isnan (l) ? l : r); break;
+    case BINARY_MIN: BINARY_ROW (float, float, l < r || isnan (l) ? l : r); break;
     }
 }
 
@@ -206,6 +246,20 @@ int64_div (int64_t l, int64_t r)
   return l / r;
 }
 
+/* By squaring, wrapping around; a negative exponent truncates 1/l^−r. */
+static inline int64_t
+int64_pow (int64_t l, int64_t r)
+{
+  uint64_t result = 1, base = (uint64_t) l;
+
+  if (r < 0)
+    return l == 1 ? 1 : l == -1 ? ((r & 1) ? -1 : 1) : 0;
+  for (; r > 0; r >>= 1, base *= base)
+    if (r & 1)
+      result *= base;
+  return (int64_t) result;
+}
+
 /* Shape arithmetic wraps around on overflow rather than being undefined. */
 static void
 int64_row (BinaryOp op, const void *a, gboolean a_moves, const void *b,
@@ -214,16 +268,31 @@ int64_row (BinaryOp op, const void *a, gboolean a_moves, const void *b,
   switch (op)
     {
     case BINARY_ADD:
-      BINARY_ROW (int64_t, (int64_t) ((uint64_t) l + (uint64_t) r));
+      BINARY_ROW (int64_t, int64_t, (int64_t) ((uint64_t) l + (uint64_t) r));
       break;
     case BINARY_SUB:
-      BINARY_ROW (int64_t, (int64_t) ((uint64_t) l - (uint64_t) r));
+      BINARY_ROW (int64_t, int64_t, (int64_t) ((uint64_t) l - (uint64_t) r));
       break;
     case BINARY_MUL:
-      BINARY_ROW (int64_t, (int64_t) ((uint64_t) l * (uint64_t) r));
+      BINARY_ROW (int64_t, int64_t, (int64_t) ((uint64_t) l * (uint64_t) r));
       break;
     case BINARY_DIV:
-      BINARY_ROW (int64_t, int64_div (l, r));
+      BINARY_ROW (int64_t, int64_t, int64_div (l, r));
+      break;
+    case BINARY_POW:
+      BINARY_ROW (int64_t, int64_t, int64_pow (l, r));
+      break;
+    case BINARY_PRELU:
+      BINARY_ROW (int64_t, int64_t, l < 0 ? (int64_t) ((uint64_t) l * (uint64_t) r) : l);
+      break;
+    case BINARY_EQUAL:
+      BINARY_ROW (int64_t, int64_t, l == r);
+      break;
+    case BINARY_MAX:
+      BINARY_ROW (int64_t, int64_t, MAX (l, r));
+      break;
+    case BINARY_MIN:
+      BINARY_ROW (int64_t, int64_t, MIN (l, r));
       break;
     }
 }
@@ -236,6 +305,7 @@ binary_range (void *user, int64_t begin, int64_t end, int thread)
   const int inner = plan->rank - 1;
   const int64_t row_length = plan->dims[inner];
   const size_t elem = cs_dtype_size (task->dtype);
+  const gboolean float_result = task->dtype == CS_DTYPE_FLOAT32 && task->op != BINARY_EQUAL;
 
   for (int64_t pos = begin; pos < end;)
     {
@@ -244,7 +314,8 @@ binary_range (void *user, int64_t begin, int64_t end, int thread)
       int64_t a_offset = column * plan->a_strides[inner];
       int64_t b_offset = column * plan->b_strides[inner];
       const char *a, *b;
-      char *y = (char *) task->y + pos * (int64_t) elem;
+      /* Every output here is 4 bytes (float) or 8 (int64, and Equal). */
+      char *y = (char *) task->y + pos * (int64_t) (float_result ? sizeof (float) : sizeof (int64_t));
 
       for (int d = inner - 1; d >= 0; d--)
         {
@@ -260,42 +331,80 @@ binary_range (void *user, int64_t begin, int64_t end, int thread)
         int64_row (task->op, a, plan->a_strides[inner] != 0,
                    b, plan->b_strides[inner] != 0, y, n);
       else
-        {
-          float_row (task->op, a, plan->a_strides[inner] != 0,
-                     b, plan->b_strides[inner] != 0, y, n);
-          /* While the run is still in cache. */
-          if (task->node->act.kind != CS_ACT_NONE)
-            cs_activation_apply (&task->node->act, (float *) y, n);
-        }
+        float_row (task->op, a, plan->a_strides[inner] != 0,
+                   b, plan->b_strides[inner] != 0, y, n);
+      /* While the run is still in cache. */
+      if (float_result && task->scale != 1.0f)
+        for (int64_t i = 0; i < n; i++)
+          ((float *) y)[i] *= task->scale;
+      if (float_result && task->act != NULL)
+        cs_activation_apply (task->act, (float *) y, n);
       pos += n;
     }
 }
 
+/* A float copy of an int64 exponent; the caller frees it. */
+static float *
+float_exponent (const CsValue *value, const int64_t *data)
+{
+  int64_t n = cs_shape_numel (&value->shape);
+  float *copy = g_new (float, MAX (n, 1));
+
+  for (int64_t i = 0; i < n; i++)
+    copy[i] = (float) data[i];
+  return copy;
+}
+
+/* y = in₀ ⊕ in₁, then y = y ⊕ inₖ for each further operand, each step
+ * broadcasting to the output's shape (y moves with itself, so the steps
+ * work in place); Mean scales and the activation applies on the last. */
 static void
 binary_run (const CsNode *node, CsExec *exec)
 {
-  const CsValue *a = cs_node_input (exec->graph, node, 0);
-  const CsValue *b = cs_node_input (exec->graph, node, 1);
   const CsValue *y = cs_node_output (exec->graph, node, 0);
+  const CsValue *first = cs_node_input (exec->graph, node, 0);
+  const int64_t n = cs_shape_numel (&y->shape);
   BinaryTask task = {
-    .node = node,
     .op = binary_op (node->klass),
-    .dtype = y->dtype,
+    .dtype = first->dtype,
     .a = exec->data[node->inputs[0]],
-    .b = exec->data[node->inputs[1]],
     .y = exec->data[node->outputs[0]],
+    .scale = 1.0f,
   };
+  const CsShape *a_shape = &first->shape;
 
-  broadcast_plan (&a->shape, &b->shape, &y->shape, &task.plan);
-  cs_parallel_for (exec->pool, cs_shape_numel (&y->shape), 16384,
-                   binary_range, &task);
+  if (node->n_inputs == 1)
+    {
+      cs_op_copy_input (node, exec);
+      if (node->act.kind != CS_ACT_NONE && first->dtype == CS_DTYPE_FLOAT32)
+        cs_activation_apply (&node->act, task.y, n);
+      return;
+    }
+  for (int i = 1; i < node->n_inputs; i++)
+    {
+      const CsValue *b = cs_node_input (exec->graph, node, i);
+      g_autofree float *exponent = NULL;
+      const gboolean last = i == node->n_inputs - 1;
+
+      task.b = exec->data[node->inputs[i]];
+      if (b->dtype != task.dtype)
+        task.b = exponent = float_exponent (b, task.b);
+      if (last && node->klass == &cs_op_mean)
+        task.scale = 1.0f / (float) node->n_inputs;
+      if (last && node->act.kind != CS_ACT_NONE)
+        task.act = &node->act;
+      broadcast_plan (a_shape, &b->shape, &y->shape, &task.plan);
+      cs_parallel_for (exec->pool, n, 16384, binary_range, &task);
+      task.a = task.y;
+      a_shape = &y->shape;
+    }
 }
 
 /* A constant float operand is a learned parameter (a bias or a scale). */
 static void
 binary_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
 {
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < node->n_inputs; i++)
     {
       const CsValue *input = cs_node_input (graph, node, i);
 
@@ -318,3 +427,10 @@ BINARY_CLASS (cs_op_add, "Add");
 BINARY_CLASS (cs_op_sub, "Sub");
 BINARY_CLASS (cs_op_mul, "Mul");
 BINARY_CLASS (cs_op_div, "Div");
+BINARY_CLASS (cs_op_pow, "Pow");
+BINARY_CLASS (cs_op_prelu, "PRelu");
+BINARY_CLASS (cs_op_equal, "Equal");
+BINARY_CLASS (cs_op_max, "Max");
+BINARY_CLASS (cs_op_min, "Min");
+BINARY_CLASS (cs_op_sum, "Sum");
+BINARY_CLASS (cs_op_mean, "Mean");

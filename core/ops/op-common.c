@@ -211,6 +211,58 @@ cs_op_set_output (CsGraph       *graph,
   return TRUE;
 }
 
+/* Dimension @d of @shape aligned to the right within @rank dimensions. */
+static inline int64_t
+aligned_dim (const CsShape *shape, int rank, int d)
+{
+  int k = d - (rank - shape->rank);
+
+  return k >= 0 ? shape->dims[k] : 1;
+}
+
+gboolean
+cs_op_broadcast_shapes (const CsGraph *graph,
+                        const CsNode  *node,
+                        const CsShape *a,
+                        const CsShape *b,
+                        CsShape       *out,
+                        GError       **error)
+{
+  CsShape result = { .rank = MAX (a->rank, b->rank) };
+
+  for (int d = 0; d < result.rank; d++)
+    {
+      int64_t da = aligned_dim (a, result.rank, d);
+      int64_t db = aligned_dim (b, result.rank, d);
+
+      if (da != db && da != 1 && db != 1)
+        {
+          g_autofree char *sa = cs_shape_to_string (a);
+          g_autofree char *sb = cs_shape_to_string (b);
+
+          return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                                "cannot broadcast shapes %s and %s", sa, sb);
+        }
+      result.dims[d] = da == 1 ? db : da;
+    }
+  *out = result;
+  return TRUE;
+}
+
+void
+cs_op_broadcast_strides (const CsShape *shape, const CsShape *out, int64_t *strides)
+{
+  int64_t next = 1;
+
+  for (int d = out->rank - 1; d >= 0; d--)
+    {
+      int64_t size = aligned_dim (shape, out->rank, d);
+
+      strides[d] = size == 1 ? 0 : next;
+      next *= size;
+    }
+}
+
 void
 cs_op_strides (const CsShape *shape, int64_t *strides)
 {

@@ -82,6 +82,22 @@ gboolean cs_op_set_output (CsGraph       *graph,
                            const CsShape *shape,
                            GError       **error);
 
+/* Broadcasts @a and @b as NumPy does (aligned at the last dimension,
+ * sizes equal or one of them 1) into *@out, which may be @a or @b. */
+gboolean cs_op_broadcast_shapes (const CsGraph *graph,
+                                 const CsNode  *node,
+                                 const CsShape *a,
+                                 const CsShape *b,
+                                 CsShape       *out,
+                                 GError       **error);
+
+/* The element strides that read a tensor of @shape as one of @out's
+ * shape, to which it broadcasts: 0 along the dimensions it repeats,
+ * including the leading ones it lacks. */
+void cs_op_broadcast_strides (const CsShape *shape,
+                              const CsShape *out,
+                              int64_t       *strides);
+
 /* Row-major element strides of @shape. */
 void cs_op_strides (const CsShape *shape, int64_t *strides);
 

@@ -95,6 +95,13 @@ typedef struct
 
 typedef struct
 {
+  int   axis;           /* LayerNormalization: the first normalized axis */
+  float epsilon;
+} CsNormParams;         /* LayerNormalization: X, Scale, B (optional);
+                         * InstanceNormalization: X, scale, B (C each) */
+
+typedef struct
+{
   int  axis;
   gboolean legacy_2d;   /* opset < 13: coerce to 2-D at axis */
 } CsSoftmaxParams;
@@ -107,7 +114,14 @@ typedef struct
   int64_t  axes[CS_MAX_RANK];
   gboolean keepdims;
   gboolean noop_with_empty_axes;
-} CsReduceParams;       /* ReduceMean */
+} CsReduceParams;       /* ReduceMean, ReduceMax, ReduceSum, ReduceL2 */
+
+typedef struct
+{
+  int      axis;
+  gboolean keepdims;
+  gboolean select_last_index;  /* of equal extremes, the last wins */
+} CsArgParams;          /* ArgMax, ArgMin: int64 indices */
 
 /* ---- Shape and data movement ---- */
 
@@ -167,6 +181,18 @@ typedef struct
   int64_t start, end;   /* Shape's slice of dims; end INT64_MAX = to the end */
 } CsShapeParams;
 
+typedef struct
+{
+  CsDType dtype;        /* of the output: the value's */
+  float   float_value;
+  int64_t int_value;
+} CsFillParams;         /* ConstantOfShape: the shape is input 0 */
+
+typedef struct
+{
+  CsDType to;
+} CsCastParams;
+
 /* ---- The classes ---- */
 
 /* Activations (activation.c): params are a CsActivation; Clip reads
@@ -178,12 +204,32 @@ extern const CsOpClass cs_op_sigmoid;
 extern const CsOpClass cs_op_hard_sigmoid;
 extern const CsOpClass cs_op_hard_swish;
 extern const CsOpClass cs_op_tanh;
+extern const CsOpClass cs_op_elu;
+extern const CsOpClass cs_op_selu;
+extern const CsOpClass cs_op_softplus;
+extern const CsOpClass cs_op_gelu;
+
+/* Elementwise math (unary.c), no params. */
+extern const CsOpClass cs_op_erf;
+extern const CsOpClass cs_op_sqrt;
+extern const CsOpClass cs_op_exp;
+extern const CsOpClass cs_op_log;
+extern const CsOpClass cs_op_abs;
+extern const CsOpClass cs_op_neg;
+extern const CsOpClass cs_op_reciprocal;
 
 /* Broadcasting arithmetic (binary.c), no params. */
 extern const CsOpClass cs_op_add;
 extern const CsOpClass cs_op_sub;
 extern const CsOpClass cs_op_mul;
 extern const CsOpClass cs_op_div;
+extern const CsOpClass cs_op_pow;
+extern const CsOpClass cs_op_prelu;
+extern const CsOpClass cs_op_equal;               /* int64 0 or 1 */
+extern const CsOpClass cs_op_max;                 /* one operand or more */
+extern const CsOpClass cs_op_min;
+extern const CsOpClass cs_op_sum;
+extern const CsOpClass cs_op_mean;
 
 extern const CsOpClass cs_op_conv;                 /* conv.c */
 extern const CsOpClass cs_op_max_pool;             /* pool.c */
@@ -191,11 +237,18 @@ extern const CsOpClass cs_op_average_pool;
 extern const CsOpClass cs_op_global_average_pool;
 extern const CsOpClass cs_op_global_max_pool;
 extern const CsOpClass cs_op_reduce_mean;          /* reduce.c */
+extern const CsOpClass cs_op_reduce_max;
+extern const CsOpClass cs_op_reduce_sum;
+extern const CsOpClass cs_op_reduce_l2;
+extern const CsOpClass cs_op_arg_max;
+extern const CsOpClass cs_op_arg_min;
 extern const CsOpClass cs_op_gemm;                 /* dense.c */
 extern const CsOpClass cs_op_matmul;
 extern const CsOpClass cs_op_batch_norm;           /* batchnorm.c */
 extern const CsOpClass cs_op_lrn;                  /* lrn.c */
 extern const CsOpClass cs_op_softmax;              /* softmax.c */
+extern const CsOpClass cs_op_layer_norm;           /* normalize.c */
+extern const CsOpClass cs_op_instance_norm;
 
 /* Shape and data movement (one file each or grouped by family). */
 extern const CsOpClass cs_op_flatten;
@@ -210,6 +263,11 @@ extern const CsOpClass cs_op_pad;
 extern const CsOpClass cs_op_gather;
 extern const CsOpClass cs_op_shape;
 extern const CsOpClass cs_op_identity;             /* Identity, Dropout */
+extern const CsOpClass cs_op_expand;               /* expand.c */
+extern const CsOpClass cs_op_constant_of_shape;
+extern const CsOpClass cs_op_where;
+extern const CsOpClass cs_op_cast;                 /* cast.c */
+extern const CsOpClass cs_op_size;                 /* shape-op.c */
 
 G_END_DECLS
 

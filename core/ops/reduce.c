@@ -1,15 +1,72 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * reduce.c — ReduceMean over any set of axes (attribute, or constant input
- * 1 from opset 18), with keepdims and noop_with_empty_axes.  When the
- * reduced axes are adjacent, the tensor is viewed as outer × reduced ×
- * inner, and a mean over H and W (inner = 1) is a plain row sum; other
- * axis sets accumulate element by element.
+ * reduce.c — the reductions: ReduceMean, ReduceSum, ReduceMax and
+ * ReduceL2 over any set of axes (attribute, or constant input 1 from
+ * opset 13 or 18), with keepdims and noop_with_empty_axes, and ArgMax and
+ * ArgMin along one axis.  When the reduced axes are adjacent, the tensor
+ * is viewed as outer × reduced × inner, and a reduction over H and W
+ * (inner = 1) is a plain row loop; other axis sets accumulate element by
+ * element.
  */
 #include "op-common.h"
 
 #include <math.h>
 #include <string.h>
+
+typedef enum
+{
+  REDUCE_MEAN,
+  REDUCE_SUM,
+  REDUCE_MAX,
+  REDUCE_L2
+} Reducer;
+
+static Reducer
+reducer_of (const CsOpClass *klass)
+{
+  if (klass == &cs_op_reduce_sum)
+    return REDUCE_SUM;
+  if (klass == &cs_op_reduce_max)
+    return REDUCE_MAX;
+  if (klass == &cs_op_reduce_l2)
+    return REDUCE_L2;
+  return REDUCE_MEAN;
+}
+
+static inline double
+reduce_start (Reducer reducer)
+{
+  return reducer == REDUCE_MAX ? -INFINITY : 0.0;
+}
+
+/* A NaN wins a maximum, as in NumPy. */
+static inline double
+reduce_step (Reducer reducer, double acc, float x)
+{
+  switch (reducer)
+    {
+    case REDUCE_MAX:
+      return x > acc || isnan (x) ? x : acc;
+    case REDUCE_L2:
+      return acc + (double) x * x;
+    default:
+      return acc + x;
+    }
+}
+
+static inline float
+reduce_finish (Reducer reducer, double acc, int64_t count)
+{
+  switch (reducer)
+    {
+    case REDUCE_MEAN:
+      return count > 0 ? (float) (acc / (double) count) : NAN;
+    case REDUCE_L2:
+      return (float) sqrt (acc);
+    default:
+      return (float) acc;
+    }
+}
 
 /* Which axes of input 0 the node reduces, as a bit mask; 0 when it is an
  * identity (empty axes with noop_with_empty_axes). */
@@ -74,6 +131,7 @@ reduce_run (const CsNode *node, CsExec *exec)
   const CsShape *in = &cs_node_input (exec->graph, node, 0)->shape;
   const float *x = cs_exec_in (exec, node, 0);
   float *y = cs_exec_out (exec, node, 0);
+  const Reducer reducer = reducer_of (node->klass);
   const int64_t n_in = cs_shape_numel (in);
   const int64_t n_out = cs_shape_numel (&cs_node_output (exec->graph, node, 0)->shape);
   int64_t outer = 1, reduced = 1, inner = 1;
@@ -99,18 +157,17 @@ reduce_run (const CsNode *node, CsExec *exec)
       outer *= in->dims[d];
     else
       inner *= in->dims[d];
-  const float scale = reduced > 0 ? 1.0f / (float) reduced : NAN;
 
   if (mask == ((2u << last) - (1u << first)) && inner == 1)
     {
       for (int64_t o = 0; o < outer; o++)
         {
           const float *row = x + o * reduced;
-          double sum = 0.0;
+          double acc = reduce_start (reducer);
 
           for (int64_t i = 0; i < reduced; i++)
-            sum += row[i];
-          y[o] = (float) sum * scale;
+            acc = reduce_step (reducer, acc, row[i]);
+          y[o] = reduce_finish (reducer, acc, reduced);
         }
     }
   else if (mask == ((2u << last) - (1u << first)))
@@ -119,16 +176,17 @@ reduce_run (const CsNode *node, CsExec *exec)
         {
           float *acc = y + o * inner;
 
-          memset (acc, 0, sizeof (float) * (size_t) inner);
+          for (int64_t i = 0; i < inner; i++)
+            acc[i] = (float) reduce_start (reducer);
           for (int64_t r = 0; r < reduced; r++)
             {
               const float *row = x + (o * reduced + r) * inner;
 
               for (int64_t i = 0; i < inner; i++)
-                acc[i] += row[i];
+                acc[i] = (float) reduce_step (reducer, acc[i], row[i]);
             }
           for (int64_t i = 0; i < inner; i++)
-            acc[i] *= scale;
+            acc[i] = reduce_finish (reducer, acc[i], reduced);
         }
     }
   else
@@ -144,10 +202,11 @@ reduce_run (const CsNode *node, CsExec *exec)
           if (!(mask & (1u << d)))
             stride *= in->dims[d];
         }
-      memset (y, 0, sizeof (float) * (size_t) n_out);
+      for (int64_t i = 0; i < n_out; i++)
+        y[i] = (float) reduce_start (reducer);
       for (int64_t i = 0; i < n_in; i++)
         {
-          y[offset] += x[i];
+          y[offset] = (float) reduce_step (reducer, y[offset], x[i]);
           for (int d = in->rank - 1; d >= 0; d--)
             {
               offset += out_strides[d];
@@ -158,7 +217,7 @@ reduce_run (const CsNode *node, CsExec *exec)
             }
         }
       for (int64_t i = 0; i < n_out; i++)
-        y[i] *= scale;
+        y[i] = reduce_finish (reducer, y[i], reduced);
     }
 }
 
@@ -168,10 +227,92 @@ reduce_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
   info->macs = cs_shape_numel (&cs_node_input (graph, node, 0)->shape);
 }
 
-const CsOpClass cs_op_reduce_mean = {
-  .name = "ReduceMean",
-  .kind = CS_LAYER_POOL,
-  .infer = reduce_infer,
-  .run = reduce_run,
-  .describe = reduce_describe,
-};
+#define REDUCE_CLASS(var, op_name)              \
+  const CsOpClass var = {                       \
+    .name = op_name,                            \
+    .kind = CS_LAYER_POOL,                      \
+    .infer = reduce_infer,                      \
+    .run = reduce_run,                          \
+    .describe = reduce_describe,                \
+  }
+
+REDUCE_CLASS (cs_op_reduce_mean, "ReduceMean");
+REDUCE_CLASS (cs_op_reduce_sum, "ReduceSum");
+REDUCE_CLASS (cs_op_reduce_max, "ReduceMax");
+REDUCE_CLASS (cs_op_reduce_l2, "ReduceL2");
+
+/* ---- ArgMax, ArgMin ---- */
+
+static gboolean
+arg_infer (CsGraph *graph, CsNode *node, GError **error)
+{
+  CsArgParams *params = node->params;
+  const CsValue *x;
+  CsShape out = { 0 };
+  int axis;
+
+  if (params == NULL)
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node, "the axis is not set");
+  if (!cs_op_check_arity (graph, node, 1, 1, 1, error)
+      || !cs_op_check_float (graph, node, 0, 1, CS_MAX_RANK, error))
+    return FALSE;
+  x = cs_node_input (graph, node, 0);
+  if (!cs_op_axis (graph, node, params->axis, x->shape.rank, "axis", &axis, error))
+    return FALSE;
+  params->axis = axis;
+  if (x->shape.dims[axis] == 0)
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "axis %d is empty: there is no extreme to find", axis);
+  for (int d = 0; d < x->shape.rank; d++)
+    if (d != axis)
+      out.dims[out.rank++] = x->shape.dims[d];
+    else if (params->keepdims)
+      out.dims[out.rank++] = 1;
+  return cs_op_set_output (graph, node, 0, CS_DTYPE_INT64, &out, error);
+}
+
+/* The first extreme along the axis, or the last with select_last_index;
+ * a NaN counts as the extreme, as in NumPy. */
+static void
+arg_run (const CsNode *node, CsExec *exec)
+{
+  const CsArgParams *params = node->params;
+  const CsShape *in = &cs_node_input (exec->graph, node, 0)->shape;
+  const float *x = cs_exec_in (exec, node, 0);
+  int64_t *y = exec->data[node->outputs[0]];
+  const gboolean maximum = node->klass == &cs_op_arg_max;
+  const int64_t length = in->dims[params->axis];
+  int64_t outer = 1, inner = 1;
+
+  for (int d = 0; d < params->axis; d++)
+    outer *= in->dims[d];
+  for (int d = params->axis + 1; d < in->rank; d++)
+    inner *= in->dims[d];
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t i = 0; i < inner; i++)
+      {
+        const float *line = x + o * length * inner + i;
+        int64_t best = 0;
+
+        for (int64_t k = 1; k < length && !isnan (line[best * inner]); k++)
+          {
+            float v = line[k * inner], b = line[best * inner];
+
+            if (isnan (v) || (maximum ? v > b : v < b)
+                || (params->select_last_index && v == b))
+              best = k;
+          }
+        y[o * inner + i] = best;
+      }
+}
+
+#define ARG_CLASS(var, op_name)                 \
+  const CsOpClass var = {                       \
+    .name = op_name,                            \
+    .kind = CS_LAYER_OTHER,                     \
+    .infer = arg_infer,                         \
+    .run = arg_run,                             \
+  }
+
+ARG_CLASS (cs_op_arg_max, "ArgMax");
+ARG_CLASS (cs_op_arg_min, "ArgMin");

@@ -2,8 +2,9 @@
 /*
  * shape-op.c — Shape: the input's dimensions as a 1-D int64 tensor,
  * optionally only dims[start:end] (opset 15; out-of-range bounds are
- * clamped).  Shapes are static here, so the fold pass runs it at load on
- * any input and the shape arithmetic after it folds too.
+ * clamped); and Size: its element count as an int64 scalar.  Shapes are
+ * static here, so the fold pass runs both at load on any input and the
+ * shape arithmetic after them folds too.
  */
 #include "op-common.h"
 
@@ -53,4 +54,29 @@ const CsOpClass cs_op_shape = {
   .kind = CS_LAYER_OTHER,
   .infer = shape_infer,
   .run = shape_run,
+};
+
+static gboolean
+size_infer (CsGraph *graph, CsNode *node, GError **error)
+{
+  const CsShape scalar = { 0 };
+
+  if (!cs_op_check_arity (graph, node, 1, 1, 1, error))
+    return FALSE;
+  return cs_op_set_output (graph, node, 0, CS_DTYPE_INT64, &scalar, error);
+}
+
+static void
+size_run (const CsNode *node, CsExec *exec)
+{
+  int64_t *y = exec->data[node->outputs[0]];
+
+  *y = cs_shape_numel (&cs_node_input (exec->graph, node, 0)->shape);
+}
+
+const CsOpClass cs_op_size = {
+  .name = "Size",
+  .kind = CS_LAYER_OTHER,
+  .infer = size_infer,
+  .run = size_run,
 };

@@ -18,6 +18,7 @@
 #include "tflite-layout.h"
 #include "tflite-ops.h"
 #include "tflite-tensor.h"
+#include "../op-tally.h"
 
 /* BuiltinOperator names by value, for messages. */
 static const char *const builtin_names[] = {
@@ -121,8 +122,6 @@ translate_operator (CsTfliteImport  *imp,
   imp->op_name = imp->op_code == CS_TFLITE_OP_CUSTOM && imp->custom_codes[opcode_index] != NULL
                  ? imp->custom_codes[opcode_index] : builtin_name (imp->op_code);
   info = cs_tflite_op_lookup (imp->op_code);
-  if (info == NULL)
-    return cs_tflite_error (error, CS_ERROR_UNSUPPORTED, imp, "this operator is not supported");
   if (!check_options (imp, options_type, info->options, error))
     return FALSE;
   if (outputs.length != 1)
@@ -205,6 +204,35 @@ read_operator_codes (CsTfliteImport  *imp,
         return FALSE;
     }
   return TRUE;
+}
+
+/* Refuses a model with operators the engine lacks before anything is
+ * translated, naming them all with their counts. */
+static gboolean
+check_operators_known (CsTfliteImport   *imp,
+                       const CsFbVector *operators,
+                       GError          **error)
+{
+  g_autoptr (CsOpTally) unknown = cs_op_tally_new ();
+
+  for (guint32 i = 0; i < operators->length; i++)
+    {
+      CsFbTable op = cs_fb_vec_table (&imp->fb, operators, i);
+      guint32 opcode_index = cs_fb_u32 (&imp->fb, &op, CS_TFLITE_OPERATOR_OPCODE_INDEX, 0);
+      int code;
+
+      if (!cs_tflite_check_fb (imp, error))
+        return FALSE;
+      /* A bad index is the walk's to report, with the operator's place. */
+      if (opcode_index >= imp->n_opcodes)
+        continue;
+      code = imp->opcodes[opcode_index];
+      if (cs_tflite_op_lookup (code) != NULL)
+        continue;
+      cs_op_tally_add (unknown, code == CS_TFLITE_OP_CUSTOM && imp->custom_codes[opcode_index] != NULL
+                                ? imp->custom_codes[opcode_index] : builtin_name (code));
+    }
+  return cs_op_tally_check (unknown, imp->source, error);
 }
 
 /* Makes the graph inputs: NCHW for images, real-valued for quantized ones
@@ -333,7 +361,8 @@ load_model (CsTfliteImport      *imp,
   for (guint32 i = 0; i < imp->n_tensors; i++)
     imp->tensors[i].value = imp->tensors[i].alias = -1;
 
-  if (!make_inputs (imp, &subgraph, options, input_quant, error))
+  if (!check_operators_known (imp, &operators, error)
+      || !make_inputs (imp, &subgraph, options, input_quant, error))
     return FALSE;
   for (guint32 i = 0; i < operators.length; i++)
     {

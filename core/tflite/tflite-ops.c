@@ -507,6 +507,43 @@ translate_mean (CsTfliteImport *imp,
   return TRUE;
 }
 
+/* The index of the first maximum along one axis, as int64 whatever
+ * output_type the file asks for (int32 indices are the same numbers).  An
+ * axis other than C of a 4-D tensor leaves the others in NHWC order, so
+ * the input goes back to NHWC first. */
+static gboolean
+translate_arg_max (CsTfliteImport *imp,
+                   int             dest,
+                   GError        **error)
+{
+  CsTfliteTensor *input, *axis_tensor;
+  CsArgParams *params;
+  int64_t axis;
+  int x, n;
+
+  if ((x = cs_tflite_input_value (imp, 0, 0, &input, error)) < 0
+      || (axis_tensor = cs_tflite_input_tensor (imp, 1, error)) == NULL
+      || !cs_tflite_tensor_ints (imp, axis_tensor, &axis, 1, &n, error))
+    return FALSE;
+  if (n != 1)
+    return cs_tflite_error (error, CS_ERROR_INVALID, imp, "has %d axes; ARG_MAX takes one", n);
+  if (axis < -input->shape.rank || axis >= input->shape.rank)
+    return cs_tflite_error (error, CS_ERROR_INVALID, imp,
+                            "axis %" G_GINT64_FORMAT " is outside [%d, %d)", axis,
+                            -input->shape.rank, input->shape.rank);
+  if (axis < 0)
+    axis += input->shape.rank;
+  if (input->shape.rank == 4 && axis == 3)
+    axis = cs_tflite_nhwc_axis_in_nchw[axis];
+  else if (input->shape.rank == 4)
+    x = cs_tflite_to_nhwc (imp, x, input);
+
+  params = g_new0 (CsArgParams, 1);
+  params->axis = (int) axis;
+  cs_tflite_add_node (imp, &cs_op_arg_max, NULL, &x, 1, dest, params);
+  return TRUE;
+}
+
 static gboolean
 translate_pad (CsTfliteImport *imp,
                int             dest,
@@ -722,6 +759,7 @@ static const CsTfliteOp ops[] = {
   { CS_TFLITE_OP_LEAKY_RELU, CS_TFLITE_OPTIONS_LEAKY_RELU, FALSE, translate_activation },
   { CS_TFLITE_OP_QUANTIZE, CS_TFLITE_OPTIONS_NONE, FALSE, translate_quantize },
   { CS_TFLITE_OP_HARD_SWISH, CS_TFLITE_OPTIONS_NONE, FALSE, translate_activation },
+  { CS_TFLITE_OP_ARG_MAX, CS_TFLITE_OPTIONS_ARG_MAX, FALSE, translate_arg_max },
 };
 
 const CsTfliteOp *

@@ -92,6 +92,7 @@ enum
   CS_TFLITE_OP_LEAKY_RELU = 98,
   CS_TFLITE_OP_QUANTIZE = 114,
   CS_TFLITE_OP_HARD_SWISH = 117,
+  CS_TFLITE_OP_ARG_MAX = 56,
 };
 
 /* BuiltinOptions union members, for checking an operator's options. */
@@ -110,6 +111,7 @@ enum
   CS_TFLITE_OPTIONS_SUB = 28,
   CS_TFLITE_OPTIONS_DIV = 29,
   CS_TFLITE_OPTIONS_LEAKY_RELU = 75,
+  CS_TFLITE_OPTIONS_ARG_MAX = 40,
 };
 
 G_END_DECLS

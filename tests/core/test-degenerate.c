@@ -13,6 +13,7 @@
 #include "convscope.h"
 #include "onnx-fixture.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/sysinfo.h>
@@ -165,6 +166,170 @@ test_refused (gconstpointer data)
   g_autoptr (Fixture) f = op_fixture (c->op, c->x_rank, c->x_dims, TRUE, &node);
 
   add_initializer (f, "C", c->c_rank, c->c_dims, c->c_bytes, c->c_fill);
+  assert_refused (f, c->code, c->message);
+}
+
+/* ---- The ops of modern CNNs with hostile parameters, refused at load
+ * with one exact error ---- */
+
+typedef enum
+{
+  ATTR_NONE,
+  ATTR_INT,
+  ATTR_FLOAT,
+  ATTR_INTS
+} AttrKind;
+
+typedef struct
+{
+  const char        *path;
+  const char        *op;
+  const char *const *io;        /* from X and C into Y */
+  int                x_rank;
+  int64_t            x_dims[4];
+  int                c_rank;    /* -1: C holds the int64s below */
+  int64_t            c_dims[4];
+  int                n_ints;
+  int64_t            ints[4];
+  const char        *attr;
+  AttrKind           attr_kind;
+  double             attr_value;  /* ATTR_INTS: one value */
+  CsErrorCode        code;
+  const char        *message;
+} HostileCase;
+
+static const char *const x_c_c_io[] = { "X", "C", "C", NULL, "Y", NULL };
+static const char *const c_io[] = { "C", NULL, "Y", NULL };
+
+static const HostileCase hostile_cases[] = {
+  { "/degenerate/normalize/layer-norm-epsilon-nan", "LayerNormalization", binary_io,
+    2, { 1, 4 }, 1, { 4 }, 0, { 0 }, "epsilon", ATTR_FLOAT, NAN,
+    CS_ERROR_INVALID,
+    "node 'op' (LayerNormalization): epsilon nan is not a finite non-negative number" },
+  { "/degenerate/normalize/layer-norm-axis", "LayerNormalization", binary_io,
+    2, { 1, 4 }, 1, { 4 }, 0, { 0 }, "axis", ATTR_INT, 2,
+    CS_ERROR_INVALID,
+    "node 'op' (LayerNormalization): axis 2 is outside [-2, 2)" },
+  { "/degenerate/normalize/layer-norm-scale", "LayerNormalization", binary_io,
+    2, { 3, 4 }, 2, { 3, 4 }, 0, { 0 }, "axis", ATTR_INT, -1,
+    CS_ERROR_INVALID,
+    "node 'op' (LayerNormalization): the scale has shape 3×4, which does not "
+    "broadcast to the normalized shape 4" },
+  { "/degenerate/normalize/instance-norm-epsilon", "InstanceNormalization", x_c_c_io,
+    4, { 1, 2, 2, 2 }, 1, { 2 }, 0, { 0 }, "epsilon", ATTR_FLOAT, -1,
+    CS_ERROR_INVALID,
+    "node 'op' (InstanceNormalization): epsilon -1 is not a finite non-negative number" },
+  { "/degenerate/normalize/instance-norm-channels", "InstanceNormalization", x_c_c_io,
+    4, { 1, 2, 2, 2 }, 1, { 3 }, 0, { 0 }, NULL, ATTR_NONE, 0,
+    CS_ERROR_INVALID,
+    "node 'op' (InstanceNormalization): the scale has 3 values for 2 channels" },
+  { "/degenerate/elementwise/pow-no-broadcast", "Pow", binary_io,
+    2, { 1, 3 }, 1, { 4 }, 0, { 0 }, NULL, ATTR_NONE, 0,
+    CS_ERROR_INVALID,
+    "node 'op' (Pow): cannot broadcast shapes 1×3 and 4" },
+  { "/degenerate/elementwise/prelu-slope-wider", "PRelu", binary_io,
+    2, { 1, 1 }, 2, { 1, 4 }, 0, { 0 }, NULL, ATTR_NONE, 0,
+    CS_ERROR_INVALID,
+    "node 'op' (PRelu): the slope's shape 1×4 does not broadcast to X's shape 1×1" },
+  { "/degenerate/elementwise/max-no-broadcast", "Max", x_c_c_io,
+    2, { 2, 3 }, 1, { 2 }, 0, { 0 }, NULL, ATTR_NONE, 0,
+    CS_ERROR_INVALID,
+    "node 'op' (Max): cannot broadcast shapes 2×3 and 2" },
+  { "/degenerate/reduce/sum-axis-twice", "ReduceSum", binary_io,
+    2, { 2, 3 }, -1, { 0 }, 2, { 1, -1 }, NULL, ATTR_NONE, 0,
+    CS_ERROR_INVALID,
+    "node 'op' (ReduceSum): axis 1 is given twice" },
+  { "/degenerate/reduce/max-axis-outside", "ReduceMax", unary_io,
+    2, { 2, 3 }, 0, { 0 }, 0, { 0 }, "axes", ATTR_INTS, -3,
+    CS_ERROR_INVALID,
+    "node 'op' (ReduceMax): axis -3 is outside [-2, 2)" },
+  { "/degenerate/reduce/argmax-axis-outside", "ArgMax", unary_io,
+    2, { 2, 3 }, 0, { 0 }, 0, { 0 }, "axis", ATTR_INT, 2,
+    CS_ERROR_INVALID,
+    "node 'op' (ArgMax): axis 2 is outside [-2, 2)" },
+  { "/degenerate/reduce/argmin-empty-axis", "ArgMin", unary_io,
+    2, { 2, 0 }, 0, { 0 }, 0, { 0 }, "axis", ATTR_INT, 1,
+    CS_ERROR_INVALID,
+    "node 'op' (ArgMin): axis 1 is empty: there is no extreme to find" },
+  { "/degenerate/shape/expand-huge", "Expand", binary_io,
+    2, { 1, 1 }, -1, { 0 }, 2, { BIG, BIG }, NULL, ATTR_NONE, 0,
+    CS_ERROR_INVALID,
+    "node 'op' (Expand): output 'Y' would be too large" },
+  { "/degenerate/shape/expand-no-broadcast", "Expand", binary_io,
+    2, { 1, 3 }, -1, { 0 }, 2, { 1, 4 }, NULL, ATTR_NONE, 0,
+    CS_ERROR_INVALID,
+    "node 'op' (Expand): cannot broadcast shapes 1×3 and 1×4" },
+  { "/degenerate/shape/expand-negative", "Expand", binary_io,
+    2, { 1, 1 }, -1, { 0 }, 2, { -5, 1 }, NULL, ATTR_NONE, 0,
+    CS_ERROR_INVALID,
+    "node 'op' (Expand): output 'Y' would have negative dimension -5" },
+  { "/degenerate/shape/expand-float-shape", "Expand", binary_io,
+    2, { 1, 1 }, 1, { 2 }, 0, { 0 }, NULL, ATTR_NONE, 0,
+    CS_ERROR_INVALID,
+    "node 'op' (Expand): the target shape must be a 1-D int64 tensor" },
+  { "/degenerate/shape/constant-of-shape-negative", "ConstantOfShape", c_io,
+    2, { 1, 1 }, -1, { 0 }, 2, { -3, 2 }, NULL, ATTR_NONE, 0,
+    CS_ERROR_INVALID,
+    "node 'op' (ConstantOfShape): output 'Y' would have negative dimension -3" },
+  { "/degenerate/shape/constant-of-shape-huge", "ConstantOfShape", c_io,
+    2, { 1, 1 }, -1, { 0 }, 3, { BIG, BIG, BIG }, NULL, ATTR_NONE, 0,
+    CS_ERROR_INVALID,
+    "node 'op' (ConstantOfShape): output 'Y' would be too large" },
+  { "/degenerate/shape/constant-of-shape-fold-budget", "ConstantOfShape", c_io,
+    2, { 1, 1 }, -1, { 0 }, 2, { 1 << 18, 1 << 10 }, NULL, ATTR_NONE, 0,
+    CS_ERROR_UNSUPPORTED,
+    "node 'op' (ConstantOfShape): folding it at load would take 1024.0 MiB, more "
+    "than the 64.0 MiB this model may still fold" },
+  { "/degenerate/shape/where-float-condition", "Where", x_c_c_io,
+    2, { 1, 2 }, 1, { 2 }, 0, { 0 }, NULL, ATTR_NONE, 0,
+    CS_ERROR_UNSUPPORTED,
+    "node 'op' (Where): the condition 'X' must come from a comparison folded at load" },
+  { "/degenerate/shape/cast-computed", "Cast", unary_io,
+    2, { 1, 2 }, 0, { 0 }, 0, { 0 }, "to", ATTR_INT, 7,
+    CS_ERROR_UNSUPPORTED,
+    "node 'op' (Cast): casting the computed 'X' to another type is not supported; "
+    "only values known at load are" },
+  { "/degenerate/shape/cast-to-double", "Cast", unary_io,
+    2, { 1, 2 }, 0, { 0 }, 0, { 0 }, "to", ATTR_INT, 11,
+    CS_ERROR_UNSUPPORTED,
+    "node 'op' (Cast): casting to data type DOUBLE is not supported; only to FLOAT "
+    "and INT64" },
+};
+
+static void
+test_hostile (gconstpointer data)
+{
+  const HostileCase *c = data;
+  g_autoptr (Fixture) f = fixture_new (13);
+  Onnx__NodeProto *node;
+
+  add_input (f, "X", c->x_rank, c->x_dims);
+  if (c->c_rank < 0)
+    add_int64_initializer (f, "C", c->ints, (size_t) c->n_ints, FALSE);
+  else if (c->c_rank > 0)
+    {
+      int64_t numel = 1;
+
+      for (int d = 0; d < c->c_rank; d++)
+        numel *= c->c_dims[d];
+      add_initializer (f, "C", c->c_rank, c->c_dims, (size_t) numel * sizeof (float), 1.0f);
+    }
+  node = add_node (f, c->op, "op", c->io);
+  add_output (f, "Y");
+  switch (c->attr_kind)
+    {
+    case ATTR_NONE:
+      break;
+    case ATTR_INT:
+      add_int (f, node, c->attr, (int64_t) c->attr_value);
+      break;
+    case ATTR_FLOAT:
+      add_float (f, node, c->attr, (float) c->attr_value);
+      break;
+    case ATTR_INTS:
+      add_ints (f, node, c->attr, 1, (const int64_t[]) { (int64_t) c->attr_value });
+      break;
+    }
   assert_refused (f, c->code, c->message);
 }
 
@@ -592,6 +757,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   for (size_t i = 0; i < G_N_ELEMENTS (refused_cases); i++)
     g_test_add_data_func (refused_cases[i].path, &refused_cases[i], test_refused);
+  for (size_t i = 0; i < G_N_ELEMENTS (hostile_cases); i++)
+    g_test_add_data_func (hostile_cases[i].path, &hostile_cases[i], test_hostile);
   g_test_add_func ("/degenerate/input/overflow", test_input_overflow);
   g_test_add_func ("/degenerate/run/taps-too-large", test_taps_too_large);
   g_test_add_func ("/degenerate/window/pool-too-large", test_pool_window_larger_than_input);

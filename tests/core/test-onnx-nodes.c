@@ -27,19 +27,34 @@ static struct
   GPtrArray  *failures;      /* "test: message" */
 } tally;
 
+/* "op A, B" from "N ops not supported: A ×2, B ×1". */
+static char *
+unsupported_ops (const char *list)
+{
+  g_auto (GStrv) entries = g_strsplit (list, ", ", -1);
+  GString *reason = g_string_new ("op ");
+
+  for (int i = 0; entries[i] != NULL; i++)
+    {
+      const char *count = strstr (entries[i], " ×");
+
+      g_string_append_printf (reason, "%s%.*s", i > 0 ? ", " : "",
+                              (int) (count != NULL ? count - entries[i] : (ptrdiff_t) strlen (entries[i])),
+                              entries[i]);
+    }
+  return g_string_free (reason, FALSE);
+}
+
 /* A short reason for the histogram, taken from an unsupported error. */
 static char *
 skip_reason (const char *message)
 {
-  const char *op = strstr (message, "op '");
+  const char *ops = strstr (message, " not supported: ");
   const char *dtype = strstr (message, "data type ");
   const char *spatial = strstr (message, " spatial ax");
 
-  if (op != NULL)
-    {
-      op += 4;
-      return g_strdup_printf ("op %.*s", (int) strcspn (op, "'"), op);
-    }
+  if (ops != NULL && (strstr (message, " op not") != NULL || strstr (message, " ops not") != NULL))
+    return unsupported_ops (ops + strlen (" not supported: "));
   if (dtype != NULL)
     {
       dtype += 10;

@@ -269,6 +269,31 @@ test_activations (void)
   check_activation (&cs_op_clip, NULL, act_x);
 }
 
+/* Against PyTorch 1.13's torch.nn.functional (gelu with approximate
+ * "none" and "tanh", elu, selu, softplus) on act_x, printed with %.9g.
+ * ONNX's node tests of 1.12 predate Gelu (opset 20). */
+static void
+test_activations_pytorch (void)
+{
+  CsActivation tanh_gelu = { CS_ACT_GELU, 1.0f, 0 };
+
+  check_activation (&cs_op_gelu, NULL,
+                    FLOATS (0, -0.0455000997f, -0.154268786f, 0, 0.345731199f,
+                            1.95449996f, 2.99595022f, 200));
+  check_activation (&cs_op_gelu, g_memdup2 (&tanh_gelu, sizeof tanh_gelu),
+                    FLOATS (0, -0.0454022884f, -0.154285997f, 0, 0.345714003f,
+                            1.95459771f, 2.99636269f, 200));
+  check_activation (&cs_op_elu, NULL,
+                    FLOATS (-1, -0.864664733f, -0.393469334f, 0, 0.5f, 2, 3, 200));
+  check_activation (&cs_op_selu, NULL,
+                    FLOATS (-1.75809932f, -1.52016652f, -0.691758156f, 0,
+                            0.525350511f, 2.10140204f, 3.15210295f, 210.140198f));
+  /* Far out, ln(1 + e²⁰⁰) must not become inf. */
+  check_activation (&cs_op_softplus, NULL,
+                    FLOATS (0, 0.126928002f, 0.474076986f, 0.693147182f,
+                            0.974076986f, 2.12692809f, 3.04858732f, 200));
+}
+
 static void
 test_clip_inputs (void)
 {
@@ -1009,6 +1034,72 @@ test_shape_chain_folds (void)
   expect_floats (net, y, SHAPE (2, 6, 10), data);
 }
 
+/* Worked out by hand: row 1 has mean 2.5 and variance 1.25, row 2 is
+ * constant (ε keeps it finite).  The scale's leading 1 is no error; the
+ * mean and 1/√(var + ε) come out as outputs 1 and 2, shaped 2×1. */
+static void
+test_layer_norm (void)
+{
+  g_autoptr (Net) net = net_new ();
+  int x = add_input (net, "x", CS_DTYPE_FLOAT32, SHAPE (2, 4));
+  int scale = add_floats (net, "scale", SHAPE (1, 4), FLOATS (2, 2, 2, 2));
+  int bias = add_floats (net, "bias", SHAPE (4), FLOATS (1, 1, 1, 1));
+  int y = add_value (net, "y"), mean = add_value (net, "mean");
+  int inv_std = add_value (net, "inv_std");
+  CsNormParams *params = g_new0 (CsNormParams, 1);
+
+  params->axis = -1;
+  params->epsilon = 1e-5f;
+  add_node (net, &cs_op_layer_norm, "ln", params, IDS (x, scale, bias), IDS (y, mean, inv_std));
+  run_net (net, (const void *[]) { FLOATS (1, 2, 3, 4, 2, 2, 2, 2) }, NULL);
+  expect_floats (net, y, SHAPE (2, 4),
+                 FLOATS (-1.683271f, 0.1055764f, 1.894424f, 3.683271f, 1, 1, 1, 1));
+  expect_floats (net, mean, SHAPE (2, 1), FLOATS (2.5f, 2));
+  expect_floats (net, inv_std, SHAPE (2, 1), FLOATS (0.8944236f, 316.227766f));
+}
+
+/* What PyTorch exports for x.expand(2, -1, 4) on a 1×3×1 tensor (opset
+ * 13): ConstantOfShape → Mul by −1 → Equal → Where picks the target's
+ * sizes where the request is −1 → Expand.  All of it but the Expand
+ * folds at load; Cast and Size fold beside it. */
+static void
+test_expand_chain_folds (void)
+{
+  g_autoptr (Net) net = net_new ();
+  g_autofree float *data = iota (3, 1);
+  int x = add_input (net, "x", CS_DTYPE_FLOAT32, SHAPE (1, 3, 1));
+  int request = add_ints (net, "request", SHAPE (3), INTS (2, -1, 4));
+  int rank = add_ints (net, "rank", SHAPE (1), INTS (3));
+  int minus_one = add_ints (net, "minus_one", SCALAR, INTS (-1));
+  int ones = add_value (net, "ones"), negated = add_value (net, "negated");
+  int is_free = add_value (net, "is_free"), target = add_value (net, "target");
+  int y = add_value (net, "y"), size = add_value (net, "size");
+  int as_float = add_value (net, "as_float");
+  CsFillParams *fill = g_new0 (CsFillParams, 1);
+  CsCastParams *cast = g_new0 (CsCastParams, 1);
+
+  fill->dtype = CS_DTYPE_INT64;
+  fill->int_value = 1;
+  cast->to = CS_DTYPE_FLOAT32;
+  add_node (net, &cs_op_constant_of_shape, "fill", fill, IDS (rank), IDS (ones));
+  add_node (net, &cs_op_mul, "negate", NULL, IDS (ones, minus_one), IDS (negated));
+  add_node (net, &cs_op_equal, "equal", NULL, IDS (request, negated), IDS (is_free));
+  add_node (net, &cs_op_where, "where", NULL, IDS (is_free, ones, request), IDS (target));
+  add_node (net, &cs_op_expand, "expand", NULL, IDS (x, target), IDS (y));
+  add_node (net, &cs_op_size, "size", NULL, IDS (y), IDS (size));
+  add_node (net, &cs_op_cast, "cast", cast, IDS (size), IDS (as_float));
+  run_net (net, (const void *[]) { data }, NULL);
+
+  assert_ints (cs_graph_value (net->graph, is_free)->constant, INTS (0, 1, 0), 3);
+  assert_ints (cs_graph_value (net->graph, target)->constant, INTS (2, 1, 4), 3);
+  g_assert_false (cs_graph_node (net->graph, 4)->dead);
+  expect_floats (net, y, SHAPE (2, 3, 4),
+                 FLOATS (1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
+                         1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3));
+  g_assert_nonnull (cs_graph_value (net->graph, as_float)->constant);
+  expect_floats (net, as_float, SCALAR, FLOATS (24));
+}
+
 static void
 check_reshape (CsShape in, const int64_t *target, int n, gboolean allowzero,
                CsShape want)
@@ -1504,6 +1595,9 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ops/activations", test_activations);
+  g_test_add_func ("/ops/activations-pytorch", test_activations_pytorch);
+  g_test_add_func ("/ops/expand-chain-folds", test_expand_chain_folds);
+  g_test_add_func ("/ops/layer-norm", test_layer_norm);
   g_test_add_func ("/ops/clip-inputs", test_clip_inputs);
   g_test_add_func ("/ops/clip-errors", test_clip_errors);
   g_test_add_func ("/ops/binary-float", test_binary_float);

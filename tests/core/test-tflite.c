@@ -26,13 +26,14 @@ enum
   OP_DEPTHWISE_CONV_2D = 4, OP_DEQUANTIZE = 6, OP_FULLY_CONNECTED = 9,
   OP_LOGISTIC = 14, OP_MAX_POOL_2D = 17, OP_MUL = 18, OP_RELU6 = 21, OP_RESHAPE = 22,
   OP_RESIZE_BILINEAR = 23, OP_SOFTMAX = 25, OP_PAD = 34, OP_MEAN = 40, OP_QUANTIZE = 114,
-  OP_HARD_SWISH = 117,
+  OP_HARD_SWISH = 117, OP_FLOOR = 8, OP_SIN = 66, OP_ARG_MAX = 56,
 };
 /* BuiltinOptions members. */
 enum
 {
   O_NONE = 0, O_CONV = 1, O_DEPTHWISE = 2, O_POOL = 5, O_FULLY_CONNECTED = 8,
   O_SOFTMAX = 9, O_CONCATENATION = 10, O_ADD = 11, O_MUL = 21, O_REDUCER = 27,
+  O_ARG_MAX = 40,
 };
 
 /* ---- A minimal flatbuffer writer ----
@@ -954,26 +955,105 @@ test_activations (void)
   check_spec (&spec, x, want, 1e-5f);
 }
 
+/* ARG_MAX along @axis of a 1×2×3×4 NHWC input into int32 indices of
+ * @out_dims; the engine gives them as int64. */
 static void
-test_unsupported_operator (void)
+check_arg_max (gint32 axis, const gint32 *out_dims, const int64_t *want, int n_want)
 {
-  const gint32 size[2] = { 4, 4 };
-  SpecTensor tensors[3] = {
-    { "image", T_FLOAT32, 4, { 1, 2, 2, 1 } },
-    { "size", T_INT32, 1, { 2 }, size, sizeof size },
-    { "resized", T_FLOAT32, 4, { 1, 4, 4, 1 } },
+  /* Distinct values, the maximum of every line where a reference says. */
+  static const float x[24] = {
+    0, 5, 2, 1,   9, 3, 4, 8,   7, 6, 10, 11,
+    -1, 23, -3, 13,   15, -4, 22, -5,   21, 18, -6, 20,
   };
-  SpecOp op = { OP_RESIZE_BILINEAR, 2, { 0, 1 }, 2, O_NONE };
+  SpecTensor tensors[3] = {
+    { "image", T_FLOAT32, 4, { 1, 2, 3, 4 } },
+    { "axis", T_INT32, 0, { 0 }, &axis, sizeof axis },
+    { "index", T_INT32, 3, { out_dims[0], out_dims[1], out_dims[2] } },
+  };
+  SpecOp op = { OP_ARG_MAX, 2, { 0, 1 }, 2, O_ARG_MAX, 1, { BYTE (T_INT32) } };
   Spec spec = { 3, tensors, 1, &op, 0, 2 };
+  g_autoptr (GBytes) bytes = write_model (&spec);
+  g_autoptr (GError) error = NULL;
+  g_autofree float *nchw = g_new (float, 24);
+  CsModel *model = cs_model_load_memory (g_bytes_get_data (bytes, NULL),
+                                         g_bytes_get_size (bytes), "argmax.tflite", NULL, &error);
+  CsTensor input;
+  CsSession *session;
+  CsResult *result = NULL;
+
+  g_assert_no_error (error);
+  input = *cs_model_input (model, 0);
+  nhwc_to_nchw (x, 2, 3, 4, nchw);
+  input.data = nchw;
+  session = cs_session_new (model, 1, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_session_run (session, &input, 1, NULL, &result, &error));
+  g_assert_cmpint (result->outputs[0].dtype, ==, CS_DTYPE_INT64);
+  g_assert_cmpint (result->outputs[0].shape.rank, ==, 3);
+  for (int d = 0; d < 3; d++)
+    g_assert_cmpint (result->outputs[0].shape.dims[d], ==, out_dims[d]);
+  for (int i = 0; i < n_want; i++)
+    g_assert_cmpint (((const int64_t *) result->outputs[0].data)[i], ==, want[i]);
+  cs_result_free (result);
+  cs_session_free (session);
+  cs_model_free (model);
+}
+
+/* Over the channels (a segmentation's class map), and over H, whose
+ * result [N, W, C] NCHW would order differently. */
+static void
+test_arg_max (void)
+{
+  check_arg_max (3, (const gint32[]) { 1, 2, 3 }, (const int64_t[]) { 1, 0, 3, 1, 2, 0 }, 6);
+  check_arg_max (-3, (const gint32[]) { 1, 3, 4 },
+                 (const int64_t[]) { 0, 1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 1 }, 12);
+}
+
+static void
+test_arg_max_bad_axis (void)
+{
+  const gint32 axis = 4;
+  SpecTensor tensors[3] = {
+    { "image", T_FLOAT32, 4, { 1, 2, 3, 4 } },
+    { "axis", T_INT32, 0, { 0 }, &axis, sizeof axis },
+    { "index", T_INT32, 3, { 1, 2, 3 } },
+  };
+  SpecOp op = { OP_ARG_MAX, 2, { 0, 1 }, 2, O_ARG_MAX, 1, { BYTE (T_INT32) } };
+  Spec spec = { 3, tensors, 1, &op, 0, 2 };
+  g_autoptr (GBytes) model = write_model (&spec);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_null (cs_tflite_load (g_bytes_get_data (model, NULL), g_bytes_get_size (model),
+                                 "argmax.tflite", NULL, NULL, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "operator 0 (ARG_MAX): axis 4 is outside [-4, 4)"));
+}
+
+/* Every operator the engine lacks is named at once, with its count. */
+static void
+test_unsupported_operators (void)
+{
+  SpecTensor tensors[4] = {
+    { "image", T_FLOAT32, 4, { 1, 2, 2, 1 } },
+    { "floor", T_FLOAT32, 4, { 1, 2, 2, 1 } },
+    { "sine", T_FLOAT32, 4, { 1, 2, 2, 1 } },
+    { "floor2", T_FLOAT32, 4, { 1, 2, 2, 1 } },
+  };
+  SpecOp ops[3] = {
+    { OP_FLOOR, 1, { 0 }, 1, O_NONE },
+    { OP_SIN, 1, { 1 }, 2, O_NONE },
+    { OP_FLOOR, 1, { 2 }, 3, O_NONE },
+  };
+  Spec spec = { 4, tensors, 3, ops, 0, 3 };
   g_autoptr (GBytes) model = write_model (&spec);
   g_autoptr (GError) error = NULL;
   CsGraph *graph;
 
   graph = cs_tflite_load (g_bytes_get_data (model, NULL), g_bytes_get_size (model),
-                          "resize.tflite", NULL, NULL, &error);
+                          "unknown.tflite", NULL, NULL, &error);
   g_assert_null (graph);
   g_assert_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED);
-  g_assert_nonnull (strstr (error->message, "resize.tflite: operator 0 (RESIZE_BILINEAR)"));
+  g_assert_cmpstr (error->message, ==, "unknown.tflite: 2 ops not supported: FLOOR ×2, SIN ×1");
 }
 
 /* ---- Labels ---- */
@@ -1531,7 +1611,9 @@ main (int argc, char **argv)
   g_test_add_func ("/tflite/quantize/conv", test_quantized_conv);
   g_test_add_func ("/tflite/quantize/per-channel-weights", test_per_channel_weights);
   g_test_add_func ("/tflite/activations", test_activations);
-  g_test_add_func ("/tflite/unsupported-operator", test_unsupported_operator);
+  g_test_add_func ("/tflite/unsupported-operators", test_unsupported_operators);
+  g_test_add_func ("/tflite/arg-max", test_arg_max);
+  g_test_add_func ("/tflite/arg-max-bad-axis", test_arg_max_bad_axis);
   g_test_add_func ("/tflite/labels/deflated", test_deflated_labels);
   g_test_add_func ("/tflite/hostile/small-model", test_hostile_small_model);
   g_test_add_func ("/tflite/hostile/zero-size-input", test_zero_size_input);

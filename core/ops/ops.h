@@ -167,6 +167,67 @@ typedef struct
   int64_t start, end;   /* Shape's slice of dims; end INT64_MAX = to the end */
 } CsShapeParams;
 
+/* ---- Spatial resampling: Resize, Upsample (resize.c) ---- */
+
+typedef enum
+{
+  CS_RESIZE_NEAREST,
+  CS_RESIZE_LINEAR,
+  CS_RESIZE_CUBIC
+} CsResizeMode;
+
+/* Where output coordinate x falls in the input, ONNX's
+ * coordinate_transformation_mode. */
+typedef enum
+{
+  CS_RESIZE_HALF_PIXEL,          /* (x + ½) / scale − ½ */
+  CS_RESIZE_HALF_PIXEL_SYMMETRIC,
+  CS_RESIZE_PYTORCH_HALF_PIXEL,  /* half_pixel, 0 for a one-sample output */
+  CS_RESIZE_ALIGN_CORNERS,       /* x · (in − 1) / (out − 1) */
+  CS_RESIZE_ASYMMETRIC,          /* x / scale */
+  CS_RESIZE_TF_HALF_PIXEL_FOR_NN,  /* (x + ½) / scale */
+  CS_RESIZE_TF_CROP_AND_RESIZE   /* within the roi; outside it, a constant */
+} CsResizeCoordinates;
+
+/* How nearest mode rounds a coordinate. */
+typedef enum
+{
+  CS_RESIZE_ROUND_PREFER_FLOOR,
+  CS_RESIZE_ROUND_PREFER_CEIL,
+  CS_RESIZE_FLOOR,
+  CS_RESIZE_CEIL,
+  CS_RESIZE_SIMPLE               /* opset < 11: floor, ceil when shrinking */
+} CsResizeRounding;
+
+typedef enum
+{
+  CS_RESIZE_ASPECT_STRETCH,
+  CS_RESIZE_ASPECT_NOT_LARGER,
+  CS_RESIZE_ASPECT_NOT_SMALLER
+} CsResizeAspect;
+
+typedef struct
+{
+  CsResizeMode        mode;
+  CsResizeCoordinates coordinates;
+  CsResizeRounding    rounding;
+  float               cubic_a;
+  gboolean            exclude_outside;
+  gboolean            antialias;
+  float               extrapolation;
+  CsResizeAspect      aspect;      /* with sizes, opset 18 */
+  int                 n_axes;      /* 0: every axis */
+  int64_t             axes[CS_MAX_RANK];
+  int                 n_scales;    /* Upsample-7's attribute; inputs override */
+  float               scales[CS_MAX_RANK];
+  /* Inputs by role, -1 when the opset has no such input. */
+  int                 roi_input, scales_input, sizes_input;
+  /* Set by infer for the last two axes (H, W): the scale the coordinates
+   * use and the roi of tf_crop_and_resize. */
+  double              scale[2];
+  double              roi_start[2], roi_end[2];
+} CsResizeParams;
+
 /* ---- The classes ---- */
 
 /* Activations (activation.c): params are a CsActivation; Clip reads
@@ -210,6 +271,8 @@ extern const CsOpClass cs_op_pad;
 extern const CsOpClass cs_op_gather;
 extern const CsOpClass cs_op_shape;
 extern const CsOpClass cs_op_identity;             /* Identity, Dropout */
+extern const CsOpClass cs_op_resize;               /* resize.c */
+extern const CsOpClass cs_op_upsample;
 
 G_END_DECLS
 

@@ -182,6 +182,43 @@ parse_conv (CsOnnxNode *node,
   return parse_window (node, &params->window, FALSE, error);
 }
 
+/* ConvTranspose: Conv's window attributes plus output_padding and an
+ * output_shape of the spatial axes (or of all four, as ONNX Runtime
+ * takes it). */
+static gboolean
+parse_conv_transpose (CsOnnxNode *node,
+                      GError    **error)
+{
+  CsConvTransposeParams *params = node->params = g_new0 (CsConvTransposeParams, 1);
+  int weights_rank = known_rank (node, 1);
+  int64_t groups, values[CS_MAX_RANK];
+  int count;
+  gboolean present;
+
+  if (weights_rank >= 3 && weights_rank != 4)
+    return spatial_unsupported (node, weights_rank - 2, error);
+  if (!cs_onnx_attr_int (node, "group", 1, 1, G_MAXINT, &groups, error)
+      || !parse_window (node, &params->window, FALSE, error)
+      || !window_ints (node, "output_padding", 2, 0, values, &present, error))
+    return FALSE;
+  params->groups = (int) groups;
+  for (int i = 0; present && i < 2; i++)
+    params->output_padding[i] = (int) values[i];
+  if (!cs_onnx_attr_ints (node, "output_shape", CS_MAX_RANK, 1, G_MAXINT, values, &count, error))
+    return FALSE;
+  if (count >= 0 && count != 2 && count != 4)
+    return cs_onnx_node_error (error, CS_ERROR_INVALID, node,
+                               "attribute 'output_shape' has %d values; a 2-D window needs 2",
+                               count);
+  if (count >= 0)
+    {
+      params->n_output_shape = 2;
+      params->output_shape[0] = values[count - 2];
+      params->output_shape[1] = values[count - 1];
+    }
+  return TRUE;
+}
+
 static gboolean
 parse_max_pool (CsOnnxNode *node,
                 GError    **error)
@@ -800,6 +837,7 @@ static const CsOnnxOp op_table[] = {
   { "Div",                &cs_op_div,                 2, 2,        1, parse_binary },
   { "Resize",             &cs_op_resize,              1, 4,        1, parse_resize },
   { "Upsample",           &cs_op_upsample,            1, 2,        1, parse_upsample },
+  { "ConvTranspose",      &cs_op_conv_transpose,      2, 3,        1, parse_conv_transpose },
 };
 
 const CsOnnxOp *

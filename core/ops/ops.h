@@ -71,6 +71,38 @@ typedef struct
   gboolean count_include_pad;  /* AveragePool */
 } CsPoolParams;
 
+/* ConvTranspose's window runs the other way: each input pixel spreads a
+ * kernel over the output, s pixels apart, so
+ * out = (in − 1)·s − p_begin − p_end + d·(k − 1) + output_padding + 1. */
+typedef struct
+{
+  CsWindow window;
+  int      groups;
+  int      output_padding[2];  /* H, W; resolve adds what output_shape asks beyond */
+  int      n_output_shape;     /* 0, or 2 for H, W */
+  int64_t  output_shape[2];
+  float   *packed;             /* the weights as GEMM panels, set by prepare */
+} CsConvTransposeParams;
+/* inputs: X (N×C×H×W), W (C×M/groups×kH×kW, constant), B (M, optional constant) */
+
+/* Resolves a transposed window: pads from auto_pad or from an
+ * output_shape (the remainder of an odd total at the end for SAME_UPPER,
+ * as ONNX specifies), then the output size.  Fails on a non-positive
+ * output or an output_padding not below the stride or dilation. */
+gboolean cs_window_resolve_transposed (CsConvTransposeParams *params,
+                                       int64_t                in_h,
+                                       int64_t                in_w,
+                                       int64_t               *out_h,
+                                       int64_t               *out_w,
+                                       const CsGraph         *graph,
+                                       const CsNode          *node,
+                                       GError               **error);
+/* cs_window_describe for a transposed window. */
+void     cs_window_describe_transposed (const CsConvTransposeParams *params,
+                                        const CsShape               *in_shape,
+                                        const CsShape               *out_shape,
+                                        CsLayerInfo                 *info);
+
 /* ---- Dense: Gemm, MatMul (dense.c) ---- */
 
 typedef struct
@@ -247,6 +279,7 @@ extern const CsOpClass cs_op_mul;
 extern const CsOpClass cs_op_div;
 
 extern const CsOpClass cs_op_conv;                 /* conv.c */
+extern const CsOpClass cs_op_conv_transpose;       /* conv-transpose.c */
 extern const CsOpClass cs_op_max_pool;             /* pool.c */
 extern const CsOpClass cs_op_average_pool;
 extern const CsOpClass cs_op_global_average_pool;

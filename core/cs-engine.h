@@ -144,7 +144,9 @@ typedef struct
   int64_t     params;    /* learned parameters */
   int64_t     macs;      /* multiply-accumulates for one run */
   /* Input pixels one output pixel sees (H, W), and the distance in input
-   * pixels between neighbouring outputs (the accumulated stride). */
+   * pixels between neighbouring outputs (the accumulated stride), rounded
+   * to whole pixels: at least 1, also after upsampling brings outputs
+   * closer than that. */
   int64_t     receptive_field[2];
   int64_t     jump[2];
 

@@ -263,12 +263,13 @@ cs_window_resolve_transposed (CsConvTransposeParams *params,
   if (!resolve_transposed_axis (params, 0, in_h, out_h)
       || !resolve_transposed_axis (params, 1, in_w, out_w))
     return cs_node_error (error, CS_ERROR_INVALID, graph, node,
-                          "a transposed %d×%d window (stride %d×%d, padding %d,%d,%d,%d%s)"
-                          " makes no output of the %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                          "a transposed %d×%d window (stride %d×%d, padding %d,%d,%d,%d)"
+                          " cannot make %s from the %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
                           " input", window->kernel[0], window->kernel[1],
                           window->stride[0], window->stride[1], window->pads[0],
                           window->pads[1], window->pads[2], window->pads[3],
-                          params->n_output_shape == 2 ? ", output_shape" : "", in_h, in_w);
+                          params->n_output_shape == 2 ? "the output_shape" : "an output",
+                          in_h, in_w);
   return TRUE;
 }
 

@@ -254,8 +254,10 @@ typedef struct
   float               scales[CS_MAX_RANK];
   /* Inputs by role, -1 when the opset has no such input. */
   int                 roi_input, scales_input, sizes_input;
-  /* Set by infer for the last two axes (H, W): the scale the coordinates
-   * use and the roi of tf_crop_and_resize. */
+  /* Set by infer for the last two axes (H, W): whether the size came
+   * from sizes, the scale the coordinates use and the roi of
+   * tf_crop_and_resize. */
+  gboolean            sized;
   double              scale[2];
   double              roi_start[2], roi_end[2];
 } CsResizeParams;

@@ -393,6 +393,7 @@ resize_infer (CsGraph *graph, CsNode *node, GError **error)
       out.dims[d] = axis->out;
     }
   plane_geometry (geometry, x->shape.rank, plane);
+  params->sized = given_input (graph, node, params->sizes_input) != NULL;
   for (int a = 0; a < 2; a++)
     {
       params->scale[a] = plane[a].scale;
@@ -537,7 +538,23 @@ resize_scratch_bytes (const CsGraph *graph, const CsNode *node)
   return (size_t) plane[1].in * sizeof (float) + CS_SCRATCH_SLACK;
 }
 
-/* Resize has no window; its layer row gives the scale per axis. */
+/* "⌊65 × 2⌋ = 130" from scales, "65 → 513 from sizes: × 7.892" from
+ * sizes: the output size along one axis with the layer's numbers. */
+static char *
+axis_arithmetic (const CsResizeParams *params, const AxisGeometry *axis)
+{
+  if (params->sized)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " → %" G_GINT64_FORMAT " from sizes: × %.4g",
+                            axis->in, axis->out, axis->scale);
+  if (params->coordinates == CS_RESIZE_TF_CROP_AND_RESIZE)
+    return g_strdup_printf ("⌊%" G_GINT64_FORMAT " × (%g − %g) × %g⌋ = %" G_GINT64_FORMAT,
+                            axis->in, axis->roi_end, axis->roi_start, axis->scale, axis->out);
+  return g_strdup_printf ("⌊%" G_GINT64_FORMAT " × %g⌋ = %" G_GINT64_FORMAT, axis->in,
+                          axis->scale, axis->out);
+}
+
+/* Resize has no window: its layer row gives the scale and the samples
+ * each output reads per axis, and the output-size arithmetic. */
 static void
 resize_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
 {
@@ -548,9 +565,16 @@ resize_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
   run_geometry (graph, node, plane);
   planes = cs_shape_numel (&cs_node_output (graph, node, 0)->shape)
            / MAX (plane[0].out * plane[1].out, 1);
+  info->resampled = TRUE;
+  for (int a = 0; a < 2; a++)
+    {
+      info->scale[a] = plane[a].scale;
+      info->taps[a] = (int) axis_taps (params, plane[a].scale);
+      if (info->out_shape.rank >= 2)
+        info->arithmetic[a] = axis_arithmetic (params, &plane[a]);
+    }
   info->macs = planes * plane[0].out
-               * (plane[1].in * axis_taps (params, plane[0].scale)
-                  + plane[1].out * axis_taps (params, plane[1].scale));
+               * (plane[1].in * info->taps[0] + plane[1].out * info->taps[1]);
 }
 
 const CsOpClass cs_op_resize = {

@@ -228,8 +228,12 @@ resolve_transposed_axis (CsConvTransposeParams *params, int axis, int64_t in, in
         }
       if (total > 2 * 65536)
         return FALSE;
-      *begin = (int) (window->auto_pad == CS_AUTO_PAD_SAME_UPPER ? total / 2
-                                                                  : total - total / 2);
+      /* VALID pads nothing before: the crop is all at the end. */
+      if (window->auto_pad == CS_AUTO_PAD_VALID)
+        *begin = 0;
+      else
+        *begin = (int) (window->auto_pad == CS_AUTO_PAD_SAME_UPPER ? total / 2
+                                                                    : total - total / 2);
       *end = (int) total - *begin;
     }
   *out = spread - *begin - *end;

@@ -44,7 +44,8 @@ describe_layers (CsModel *model)
       CsNode *node = cs_graph_node (graph, i);
       CsLayerInfo info = { 0 };
       CsValue *in;
-      double in_rf[2] = { 1, 1 }, in_jump[2] = { 1, 1 };
+      /* 0 until an input says otherwise: jumps below 1 must survive MAX. */
+      double in_rf[2] = { 0, 0 }, in_jump[2] = { 0, 0 };
 
       if (node->dead)
         continue;
@@ -74,7 +75,13 @@ describe_layers (CsModel *model)
             }
       for (int a = 0; a < 2; a++)
         {
-          double out_rf = in_rf[a], out_jump = in_jump[a];
+          double out_rf, out_jump;
+
+          /* A layer fed only by the image sees one pixel, one apart. */
+          if (in_rf[a] == 0)
+            in_rf[a] = in_jump[a] = 1;
+          out_rf = in_rf[a];
+          out_jump = in_jump[a];
 
           if (info.has_window && info.transposed)
             {

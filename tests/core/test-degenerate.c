@@ -675,15 +675,11 @@ test_resize_to_one_pixel (void)
   g_autoptr (Fixture) f = fixture_new (18);
   g_autoptr (CsResult) result = NULL;
   Onnx__NodeProto *node;
-  Onnx__AttributeProto *mode;
 
   add_input (f, "X", 4, x_dims);
   add_int64_initializer (f, "S", sizes, 4, FALSE);
   node = add_node (f, "Resize", "op", io);
-  mode = add_attribute (f, node, "mode", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
-  mode->s.data = (uint8_t *) "cubic";
-  mode->s.len = 5;
-  mode->has_s = TRUE;
+  add_string (f, node, "mode", "cubic");
   add_int (f, node, "antialias", 1);
   add_output (f, "Y");
   result = load_and_run (f, 2.5f);

@@ -2,7 +2,8 @@
 /*
  * test-fidelity.c — Convscope against ONNX Runtime on seven real network
  * architectures (torchvision's, with seeded random weights and non-trivial
- * BatchNorm statistics).  The fixtures come from tools/make-fixtures: per
+ * BatchNorm statistics) and a small encoder–decoder of the upsampling ops
+ * (ConvTranspose, Resize as F.interpolate exports it).  The fixtures come from tools/make-fixtures: per
  * network NAME.onnx, NAME.input.npy and ORT's output NAME.ort.npy, in the
  * directory named by $CONVSCOPE_FIXTURES.  Each network must match ORT to
  * 1e-4 of ORT's largest logit and give the same top-5 classes in the same
@@ -29,6 +30,7 @@ static const char *const networks[] = {
   "shufflenet_v2_x1_0",
   "alexnet",
   "vgg11",
+  "upsampling",
 };
 
 /* Indices of the @k largest of @values (at most @n), largest first; ties

@@ -165,6 +165,9 @@ axis_table_init (AxisTable *table, const CsResizeParams *params, const AxisGeome
             table->outside = g_new0 (gboolean, axis->out);
           table->outside[o] = TRUE;
         }
+      /* Far outside, every tap is the edge sample: keep x where the
+       * integer arithmetic below cannot overflow. */
+      x = CLAMP (x, -2.0 * (double) taps, (double) axis->in + 2.0 * (double) taps);
       if (table->weight == NULL)
         {
           int64_t i = round_nearest (params->rounding, x, axis->scale);
@@ -285,6 +288,10 @@ resize_geometry (const CsGraph *graph, const CsNode *node, AxisGeometry *geometr
         return cs_node_error (error, CS_ERROR_INVALID, graph, node,
                               "the roi has %d values for %d axes; expected %d",
                               n_roi, n_axes, 2 * n_axes);
+      for (int k = 0; k < n_roi; k++)
+        if (!isfinite (roi[k]) || fabs (roi[k]) > 1e6)
+          return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                                "roi value %g is out of range", roi[k]);
     }
 
   for (int d = 0; d < in->rank; d++)

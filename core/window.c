@@ -204,6 +204,7 @@ resolve_transposed_axis (CsConvTransposeParams *params, int axis, int64_t in, in
                    + params->output_padding[axis];
   int64_t target = -1;
 
+  params->beyond[axis] = 0;
   if (params->n_output_shape == 2)
     target = params->output_shape[axis];
   else if (window->auto_pad == CS_AUTO_PAD_SAME_UPPER
@@ -222,7 +223,7 @@ resolve_transposed_axis (CsConvTransposeParams *params, int axis, int64_t in, in
         {
           if (-total > 65536)
             return FALSE;
-          params->output_padding[axis] += (int) -total;
+          params->beyond[axis] = (int) -total;
           spread = target;
           total = 0;
         }
@@ -278,7 +279,8 @@ cs_window_resolve_transposed (CsConvTransposeParams *params,
 }
 
 /* "(7 − 1)·2 − 2·1 + 1·(3 − 1) + 1 + 1 = 15": ConvTranspose's rule with
- * the layer's numbers, output_padding written only when there is one. */
+ * the layer's numbers, output_padding (with what an output_shape adds)
+ * written only when there is one. */
 static char *
 transposed_arithmetic (const CsConvTransposeParams *params, int axis, int64_t in, int64_t out)
 {
@@ -293,8 +295,8 @@ transposed_arithmetic (const CsConvTransposeParams *params, int axis, int64_t in
   else
     g_string_append_printf (text, " − %d − %d", begin, end);
   g_string_append_printf (text, " + %d·(%d − 1)", window->dilation[axis], window->kernel[axis]);
-  if (params->output_padding[axis] != 0)
-    g_string_append_printf (text, " + %d", params->output_padding[axis]);
+  if (params->output_padding[axis] + params->beyond[axis] != 0)
+    g_string_append_printf (text, " + %d", params->output_padding[axis] + params->beyond[axis]);
   g_string_append_printf (text, " + 1 = %" G_GINT64_FORMAT, out);
   if (params->n_output_shape == 2)
     g_string_append (text, "   (padding from output_shape)");

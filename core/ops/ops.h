@@ -78,7 +78,9 @@ typedef struct
 {
   CsWindow window;
   int      groups;
-  int      output_padding[2];  /* H, W; resolve adds what output_shape asks beyond */
+  int      output_padding[2];  /* H, W */
+  int      beyond[2];          /* set by resolve: rows and columns an output_shape
+                                * asks for beyond the kernels' reach, zeros */
   int      n_output_shape;     /* 0, or 2 for H, W */
   int64_t  output_shape[2];
   float   *packed;             /* the weights as GEMM panels, set by prepare */

@@ -214,8 +214,12 @@ test_transposed_resolve (void)
   g_assert_true (cs_window_resolve_transposed (&params, 3, 3, &h, &w, graph, &node, &error));
   g_assert_cmpint (h, ==, 10);
   g_assert_cmpint (w, ==, 8);
-  g_assert_cmpint (params.output_padding[0], ==, 1);
+  g_assert_cmpint (params.beyond[0], ==, 1);
   g_assert_cmpint (params.window.pads[0] + params.window.pads[2], ==, 0);
+  /* Resolving again (inference may) gives the same. */
+  g_assert_true (cs_window_resolve_transposed (&params, 3, 3, &h, &w, graph, &node, &error));
+  g_assert_cmpint (h, ==, 10);
+  g_assert_cmpint (params.beyond[0], ==, 1);
 
   /* A smaller one crops through the pads, the odd one at the start. */
   params = transposed (3, 1, 0, CS_AUTO_PAD_NOTSET);

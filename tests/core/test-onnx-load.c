@@ -608,6 +608,61 @@ test_upsampling_receptive_fields (void)
   cs_model_free (model);
 }
 
+/* The resizes before opset 11: Upsample-7's scales attribute (nearest,
+ * rounding down) and Resize-10's scales input (linear, asymmetric
+ * coordinates, the last column repeating the edge), on X + [0 1; 2 3]. */
+static void
+test_legacy_resizes (void)
+{
+  static const char *const add_io[] = { "X", "C", NULL, "T", NULL };
+  static const char *const upsample_io[] = { "T", NULL, "Y", NULL };
+  static const char *const resize_io[] = { "T", "S", NULL, "Y", NULL };
+  static const int64_t x_dims[] = { 1, 1, 2, 2 }, four[] = { 4 };
+  static const float ramp[] = { 0, 1, 2, 3 }, scales[] = { 1, 1, 2, 2 };
+  static const float nearest[] = { 1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4 };
+  static const float linear[] = { 1, 1.5, 2, 2, 2, 2.5, 3, 3, 3, 3.5, 4, 4, 3, 3.5, 4, 4 };
+
+  for (int opset = 7; opset <= 10; opset += 3)
+    {
+      g_autoptr (Fixture) f = fixture_new (opset);
+      g_autoptr (GError) error = NULL;
+      Onnx__TensorProto *c;
+
+      add_input (f, "X", 4, x_dims);
+      c = add_initializer (f, "C", 4, x_dims, sizeof ramp, 0.0f);
+      memcpy (c->raw_data.data, ramp, sizeof ramp);
+      add_node (f, "Add", "ramp", add_io);
+      if (opset == 7)
+        {
+          Onnx__AttributeProto *attr =
+            add_attribute (f, add_node (f, "Upsample", "up", upsample_io), "scales",
+                           ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS);
+
+          attr->n_floats = G_N_ELEMENTS (scales);
+          attr->floats = (float *) scales;
+        }
+      else
+        {
+          Onnx__TensorProto *s = add_initializer (f, "S", 1, four, sizeof scales, 0.0f);
+
+          memcpy (s->raw_data.data, scales, sizeof scales);
+          add_string (f, add_node (f, "Resize", "up", resize_io), "mode", "linear");
+        }
+      add_output (f, "Y");
+
+      g_autoptr (GBytes) bytes = fixture_pack (f);
+      CsModel *model = load_bytes (bytes, NULL, &error);
+      g_assert_no_error (error);
+      CsResult *result = run_filled (model, 1.0f);
+      const float *y = result->outputs[0].data;
+      g_assert_cmpint (cs_shape_numel (&result->outputs[0].shape), ==, 16);
+      for (int i = 0; i < 16; i++)
+        g_assert_cmpfloat (y[i], ==, opset == 7 ? nearest[i] : linear[i]);
+      cs_result_free (result);
+      cs_model_free (model);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -635,5 +690,6 @@ main (int    argc,
   g_test_add_func ("/onnx/load/softmax-opset", test_softmax_opset);
   g_test_add_func ("/onnx/load/legacy-attributes", test_legacy_attributes);
   g_test_add_func ("/onnx/load/upsampling-receptive-fields", test_upsampling_receptive_fields);
+  g_test_add_func ("/onnx/load/legacy-resizes", test_legacy_resizes);
   return g_test_run ();
 }

@@ -56,10 +56,12 @@ transpose_layout (const CsGraph *graph, const CsNode *node, Layout *layout)
    * that the GEMM has rows to work on. */
   layout->co_block = (layout->mg + parts - 1) / parts;
   layout->co_block = MAX (layout->co_block, (MIN_ROWS + layout->taps - 1) / layout->taps);
-  layout->co_block = CLAMP (layout->co_block, 1, MAX (MIN (layout->mg, MAX_ROWS / layout->taps), 1));
+  layout->co_block = CLAMP (layout->co_block, 1,
+                            MAX (MIN (layout->mg, MAX_ROWS / layout->taps), 1));
   layout->co_blocks = (layout->mg + layout->co_block - 1) / layout->co_block;
-  layout->chunk_rows = CLAMP (COLUMN_FLOATS / MAX (layout->co_block * layout->taps * layout->in_w, 1),
-                              1, MAX (layout->in_h, 1));
+  layout->chunk_rows
+    = CLAMP (COLUMN_FLOATS / MAX (layout->co_block * layout->taps * layout->in_w, 1), 1,
+             MAX (layout->in_h, 1));
 }
 
 static int64_t
@@ -162,12 +164,12 @@ transpose_prepare (CsGraph *graph, CsNode *node, GError **error)
 {
   CsConvTransposeParams *params = node->params;
   g_autofree float *taken = cs_graph_take_constant (graph, node, 1);
+  const float *weights = taken != NULL ? taken : cs_node_input (graph, node, 1)->constant;
   Layout layout;
 
   transpose_layout (graph, node, &layout);
   g_free (params->packed);
-  params->packed = pack_weights (&layout, taken != NULL ? taken
-                                                        : cs_node_input (graph, node, 1)->constant);
+  params->packed = pack_weights (&layout, weights);
   node->packed_inputs |= 1u << 1;
   return TRUE;
 }
@@ -267,19 +269,20 @@ transpose_run (const CsNode *node, CsExec *exec)
 {
   const CsConvTransposeParams *params = node->params;
   const CsValue *b = cs_node_input (exec->graph, node, 2);
+  g_autofree float *own = NULL;
+  TransposeTask task;
   Layout layout;
+  int64_t macs_per_task;
 
   transpose_layout (exec->graph, node, &layout);
   /* Folding at load runs nodes that were never prepared. */
-  g_autofree float *own = params->packed != NULL
-                            ? NULL
-                            : pack_weights (&layout, cs_node_input (exec->graph, node, 1)->constant);
-  TransposeTask task = {
+  if (params->packed == NULL)
+    own = pack_weights (&layout, cs_node_input (exec->graph, node, 1)->constant);
+  task = (TransposeTask) {
     &layout, params->packed != NULL ? params->packed : own, cs_exec_in (exec, node, 0),
     b != NULL ? b->constant : NULL, cs_exec_out (exec, node, 0), &node->act, exec->scratch
   };
-  int64_t macs_per_task = layout.co_block * layout.taps * layout.cg * layout.in_h * layout.in_w;
-
+  macs_per_task = layout.co_block * layout.taps * layout.cg * layout.in_h * layout.in_w;
   cs_parallel_for (exec->pool, layout.batch * layout.groups * layout.co_blocks,
                    MAX (1, 256 * 1024 / MAX (macs_per_task, 1)), transpose_range, &task);
 }

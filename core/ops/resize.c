@@ -299,8 +299,9 @@ resize_geometry (const CsGraph *graph, const CsNode *node, AxisGeometry *geometr
 
   /* keep_aspect_ratio_policy scales every axis alike, by the smallest or
    * largest ratio of size to input. */
+  gboolean keep_aspect = sizes_value != NULL && params->aspect != CS_RESIZE_ASPECT_STRETCH;
   double aspect_scale = params->aspect == CS_RESIZE_ASPECT_NOT_LARGER ? INFINITY : 0.0;
-  for (int k = 0; sizes_value != NULL && params->aspect != CS_RESIZE_ASPECT_STRETCH && k < n_axes; k++)
+  for (int k = 0; keep_aspect && k < n_axes; k++)
     {
       double ratio = (double) sizes[k] / (double) MAX (in->dims[axes[k]], 1);
 
@@ -325,10 +326,8 @@ resize_geometry (const CsGraph *graph, const CsNode *node, AxisGeometry *geometr
                                   "cannot resize axis %d of %" G_GINT64_FORMAT
                                   " elements to %" G_GINT64_FORMAT, (int) axes[k],
                                   axis->in, sizes[k]);
-          axis->scale = params->aspect == CS_RESIZE_ASPECT_STRETCH ? (double) sizes[k] / (double) axis->in
-                                                            : aspect_scale;
-          out = params->aspect == CS_RESIZE_ASPECT_STRETCH ? (double) sizes[k]
-                                                    : floor (aspect_scale * (double) axis->in + 0.5);
+          axis->scale = keep_aspect ? aspect_scale : (double) sizes[k] / (double) axis->in;
+          out = keep_aspect ? floor (aspect_scale * (double) axis->in + 0.5) : (double) sizes[k];
         }
       else
         {

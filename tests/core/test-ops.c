@@ -802,8 +802,10 @@ test_conv_transpose_reference (void)
       for (int64_t i = 0; i < groups * mg; i++)
         bias[i] = (float) g_rand_double_range (rand, -1, 1);
 
-      oh = (h - 1) * stride[0] - pads[0] - pads[2] + dilation[0] * (kernel[0] - 1) + out_pad[0] + 1;
-      ow = (w - 1) * stride[1] - pads[1] - pads[3] + dilation[1] * (kernel[1] - 1) + out_pad[1] + 1;
+      oh = (h - 1) * stride[0] - pads[0] - pads[2] + dilation[0] * (kernel[0] - 1)
+           + out_pad[0] + 1;
+      ow = (w - 1) * stride[1] - pads[1] - pads[3] + dilation[1] * (kernel[1] - 1)
+           + out_pad[1] + 1;
       if (oh <= 0 || ow <= 0)
         {
           g_free (params);

@@ -1079,7 +1079,8 @@ check_transpose_conv (gboolean same, int stride, int kernel, int oh, int ow)
   const gint32 shape[4] = { 1, oh, ow, m };
   SpecTensor tensors[5] = {
     { "shape", T_INT32, 1, { 4 }, shape, sizeof shape },
-    { "kernel", T_FLOAT32, 4, { m, kernel, kernel, c }, k, sizeof (float) * m * kernel * kernel * c },
+    { "kernel", T_FLOAT32, 4, { m, kernel, kernel, c }, k,
+      sizeof (float) * m * kernel * kernel * c },
     { "image", T_FLOAT32, 4, { 1, h, w, c } },
     { "bias", T_FLOAT32, 1, { m }, b, sizeof (float) * m },
     { "up", T_FLOAT32, 4, { 1, oh, ow, m } },

@@ -2,8 +2,9 @@
 /*
  * test-window.c — the output-size arithmetic of convolution and pooling:
  * cs_window_output_size, SAME/VALID resolution and the text the layer
- * table shows; and the same for ConvTranspose's transposed windows.  Expected values come from the ONNX operator specification
- * and PyTorch's documented formulas, worked out by hand below.
+ * table shows; and the same for ConvTranspose's transposed windows.
+ * Expected values come from the ONNX operator specification and
+ * PyTorch's documented formulas, worked out by hand below.
  */
 #include "ops/ops.h"
 

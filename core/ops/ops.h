@@ -88,8 +88,9 @@ typedef struct
 /* inputs: X (N×C×H×W), W (C×M/groups×kH×kW, constant), B (M, optional constant) */
 
 /* Resolves a transposed window: pads from auto_pad or from an
- * output_shape (the remainder of an odd total at the end for SAME_UPPER,
- * as ONNX specifies), then the output size.  Fails on a non-positive
+ * output_shape (an odd total's extra pixel at the end for SAME_UPPER, at
+ * the start otherwise, as ONNX specifies; VALID crops at the end only),
+ * then the output size.  Fails on a non-positive
  * output or an output_padding not below the stride or dilation. */
 gboolean cs_window_resolve_transposed (CsConvTransposeParams *params,
                                        int64_t                in_h,

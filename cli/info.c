@@ -219,16 +219,14 @@ append_pads (GString *text, const int pads[4])
                             pads[0], pads[1], pads[2], pads[3]);
 }
 
-/* The window line and the output-size arithmetic under a conv or pool
- * row, indented past the index column. */
+/* "kernel 3×3  stride 2  pad 1…": a conv or pool layer's window. */
 static void
-print_window (const CsLayerInfo *info, int indent)
+append_window (GString *text, const CsLayerInfo *info)
 {
-  GString         *text = g_string_new (NULL);
   g_autofree char *stride = format_pair (info->stride[0], info->stride[1]);
 
-  g_string_append_printf (text, "%*skernel %d×%d  stride %s", indent, "",
-                          info->kernel[0], info->kernel[1], stride);
+  g_string_append_printf (text, "kernel %d×%d  stride %s%s", info->kernel[0],
+                          info->kernel[1], stride, info->transposed ? " (transposed)" : "");
   append_pads (text, info->pads);
   if (info->dilation[0] != 1 || info->dilation[1] != 1)
     {
@@ -244,6 +242,22 @@ print_window (const CsLayerInfo *info, int indent)
                             ? " (depthwise)" : "");
   if (info->ceil_mode)
     g_string_append (text, "  ceil mode");
+}
+
+/* The window line (or a resampling layer's scales) and the output-size
+ * arithmetic under a conv, pool or resize row, indented past the index
+ * column. */
+static void
+print_window (const CsLayerInfo *info, int indent)
+{
+  GString *text = g_string_new (NULL);
+
+  g_string_append_printf (text, "%*s", indent, "");
+  if (info->resampled)
+    g_string_append_printf (text, "scale %.4g×%.4g  reads %d×%d samples", info->scale[0],
+                            info->scale[1], info->taps[0], info->taps[1]);
+  else
+    append_window (text, info);
   puts (text->str);
   g_string_free (text, TRUE);
 
@@ -297,7 +311,7 @@ print_table (const char *path, const CsModel *model, gboolean brief)
       const CsLayerInfo *info = cs_model_layer (model, i);
 
       print_row ((const char *const *) rows[i].cells, widths);
-      if (info->has_window && !brief)
+      if ((info->has_window || info->resampled) && !brief)
         print_window (info, widths[COL_INDEX] + (int) strlen (GAP) + 2);
       layer_row_clear (&rows[i]);
     }
@@ -339,6 +353,24 @@ add_string (JsonBuilder *builder, const char *member, const char *value)
 }
 
 static void
+add_arithmetic (JsonBuilder *builder, const CsLayerInfo *info)
+{
+  json_builder_set_member_name (builder, "arithmetic");
+  json_builder_begin_array (builder);
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *shown = info->arithmetic[i]
+                               ? cli_printable (info->arithmetic[i]) : NULL;
+
+      if (shown != NULL)
+        json_builder_add_string_value (builder, shown);
+      else
+        json_builder_add_null_value (builder);
+    }
+  json_builder_end_array (builder);
+}
+
+static void
 add_window (JsonBuilder *builder, const CsLayerInfo *info)
 {
   json_builder_set_member_name (builder, "window");
@@ -354,19 +386,28 @@ add_window (JsonBuilder *builder, const CsLayerInfo *info)
   add_int (builder, "groups", info->groups);
   json_builder_set_member_name (builder, "ceil_mode");
   json_builder_add_boolean_value (builder, info->ceil_mode);
-  json_builder_set_member_name (builder, "arithmetic");
+  if (info->transposed)
+    {
+      json_builder_set_member_name (builder, "transposed");
+      json_builder_add_boolean_value (builder, TRUE);
+    }
+  add_arithmetic (builder, info);
+  json_builder_end_object (builder);
+}
+
+/* A Resize layer's scales, samples read per output and arithmetic. */
+static void
+add_resample (JsonBuilder *builder, const CsLayerInfo *info)
+{
+  json_builder_set_member_name (builder, "resample");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "scale");
   json_builder_begin_array (builder);
   for (int i = 0; i < 2; i++)
-    {
-      g_autofree char *shown = info->arithmetic[i]
-                               ? cli_printable (info->arithmetic[i]) : NULL;
-
-      if (shown != NULL)
-        json_builder_add_string_value (builder, shown);
-      else
-        json_builder_add_null_value (builder);
-    }
+    json_builder_add_double_value (builder, info->scale[i]);
   json_builder_end_array (builder);
+  add_pair (builder, "taps", info->taps[0], info->taps[1]);
+  add_arithmetic (builder, info);
   json_builder_end_object (builder);
 }
 
@@ -384,6 +425,8 @@ add_layer (JsonBuilder *builder, size_t index, const CsLayerInfo *info)
   cli_json_add_shape (builder, &info->out_shape);
   if (info->has_window)
     add_window (builder, info);
+  else if (info->resampled)
+    add_resample (builder, info);
   add_int (builder, "params", info->params);
   add_int (builder, "macs", info->macs);
   add_pair (builder, "receptive_field",

@@ -144,9 +144,22 @@ typedef struct
   int64_t     params;    /* learned parameters */
   int64_t     macs;      /* multiply-accumulates for one run */
   /* Input pixels one output pixel sees (H, W), and the distance in input
-   * pixels between neighbouring outputs (the accumulated stride). */
+   * pixels between neighbouring outputs (the accumulated stride), rounded
+   * to whole pixels: at least 1, also after upsampling brings outputs
+   * closer than that. */
   int64_t     receptive_field[2];
   int64_t     jump[2];
+
+  /* ConvTranspose (has_window too): each input pixel spreads the kernel
+   * over the output, stride pixels apart; the arithmetic is
+   * "(7 − 1)·2 − 2·1 + 1·(3 − 1) + 1 = 15". */
+  gboolean    transposed;
+  /* Resize and Upsample: output samples per input sample along H and W,
+   * the input samples each output reads, and the arithmetic per axis,
+   * e.g. "⌊65 × 2⌋ = 130". */
+  gboolean    resampled;
+  double      scale[2];
+  int         taps[2];
 } CsLayerInfo;
 
 size_t             cs_model_n_layers (const CsModel *model);

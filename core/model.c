@@ -9,6 +9,7 @@
 #include "onnx/onnx.h"
 #include "tflite/tflite.h"
 
+#include <math.h>
 #include <string.h>
 
 static gboolean
@@ -17,10 +18,12 @@ is_tflite (const guint8 *data, gsize size)
   return size >= 8 && memcmp (data + 4, "TFL3", 4) == 0;
 }
 
-/* A size in input pixels along H and W. */
+/* A size in input pixels along H and W; fractional once a layer upsamples
+ * (ConvTranspose, Resize), when neighbouring outputs are less than an
+ * input pixel apart. */
 typedef struct
 {
-  int64_t axis[2];
+  double axis[2];
 } Extent;
 
 /* The layers a loaded graph shows: every live node, in order. */
@@ -41,7 +44,8 @@ describe_layers (CsModel *model)
       CsNode *node = cs_graph_node (graph, i);
       CsLayerInfo info = { 0 };
       CsValue *in;
-      int64_t in_rf[2] = { 1, 1 }, in_jump[2] = { 1, 1 };
+      /* 0 until an input says otherwise: jumps below 1 must survive MAX. */
+      double in_rf[2] = { 0, 0 }, in_jump[2] = { 0, 0 };
 
       if (node->dead)
         continue;
@@ -57,7 +61,10 @@ describe_layers (CsModel *model)
         node->klass->describe (graph, node, &info);
 
       /* What one output pixel sees grows by the (dilated) window minus one,
-       * in units of the accumulated stride; global reductions see it all. */
+       * in units of the accumulated stride; global reductions see it all.
+       * A transposed window reaches ⌊(k − 1) / s⌋ more inputs and brings
+       * outputs s times closer; resampling reaches taps − 1 more and
+       * brings them scale times closer. */
       for (int j = 0; j < node->n_inputs; j++)
         if (node->inputs[j] >= 0 && cs_node_input (graph, node, j)->constant == NULL
             && !cs_node_input (graph, node, j)->packed)
@@ -68,29 +75,47 @@ describe_layers (CsModel *model)
             }
       for (int a = 0; a < 2; a++)
         {
-          info.receptive_field[a] = in_rf[a];
-          info.jump[a] = in_jump[a];
-          if (info.has_window)
+          double out_rf, out_jump;
+
+          /* A layer fed only by the image sees one pixel, one apart. */
+          if (in_rf[a] == 0)
+            in_rf[a] = in_jump[a] = 1;
+          out_rf = in_rf[a];
+          out_jump = in_jump[a];
+
+          if (info.has_window && info.transposed)
             {
-              info.receptive_field[a] += (int64_t) info.dilation[a]
-                                         * (info.kernel[a] - 1) * in_jump[a];
-              info.jump[a] *= info.stride[a];
+              int64_t reach = (int64_t) info.dilation[a] * (info.kernel[a] - 1);
+
+              out_rf += (double) (reach / info.stride[a]) * in_jump[a];
+              out_jump /= info.stride[a];
+            }
+          else if (info.has_window)
+            {
+              out_rf += (double) info.dilation[a] * (info.kernel[a] - 1) * in_jump[a];
+              out_jump *= info.stride[a];
+            }
+          else if (info.resampled)
+            {
+              out_rf += (info.taps[a] - 1) * in_jump[a];
+              out_jump /= info.scale[a];
             }
           else if (info.in_shape.rank == 4
                    && (info.out_shape.rank < 4 || (info.out_shape.dims[2] == 1
                                                    && info.out_shape.dims[3] == 1))
                    && info.in_shape.dims[2 + a] > 1)
             {
-              info.receptive_field[a] += (info.in_shape.dims[2 + a] - 1) * in_jump[a];
-              info.jump[a] *= info.in_shape.dims[2 + a];
+              out_rf += (double) (info.in_shape.dims[2 + a] - 1) * in_jump[a];
+              out_jump *= (double) info.in_shape.dims[2 + a];
+            }
+          info.receptive_field[a] = (int64_t) ceil (out_rf - 1e-9);
+          info.jump[a] = MAX ((int64_t) llround (out_jump), 1);
+          for (int j = 0; j < node->n_outputs; j++)
+            {
+              rf[node->outputs[j]].axis[a] = out_rf;
+              jump[node->outputs[j]].axis[a] = out_jump;
             }
         }
-      for (int j = 0; j < node->n_outputs; j++)
-        for (int a = 0; a < 2; a++)
-          {
-            rf[node->outputs[j]].axis[a] = info.receptive_field[a];
-            jump[node->outputs[j]].axis[a] = info.jump[a];
-          }
       model->total_params += info.params;
       model->total_macs += info.macs;
       g_array_append_val (model->layers, info);

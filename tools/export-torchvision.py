@@ -1,15 +1,16 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Exports eight torchvision classifiers with deterministic random weights to
-# ONNX (opset 13, or 17 where a model needs it; 1×3×224×224) together with a
-# deterministic input tensor, so the fidelity test and the benchmark compare
-# Convscope and ONNX Runtime on real architectures without downloading
-# pretrained weights.
+# Exports eight torchvision classifiers, and a small network of the
+# upsampling ops written here, with deterministic random weights to ONNX
+# (opset 13, or 17 where a model needs it; 1×3×224×224) together with a
+# deterministic input tensor, so the fidelity test and the benchmark
+# compare Convscope and ONNX Runtime on real architectures without
+# downloading pretrained weights.
 #
 # Usage: /usr/bin/python3 tools/export-torchvision.py [--force] OUTDIR [NAME...]
 #        /usr/bin/python3 tools/export-torchvision.py --list
 # Writes OUTDIR/NAME.onnx, OUTDIR/NAME.input.npy and OUTDIR/NAME.stamp for
-# each NAME (all eight when none are given), skipping models whose stamp
+# each NAME (all of them when none are given), skipping models whose stamp
 # says they were made by this very script with the same torch.
 
 import argparse
@@ -24,6 +25,50 @@ INPUT_SHAPE = (1, 3, 224, 224)
 # Ten times the fidelity test's relative tolerance (1e-4).
 TOP_MARGIN = 1e-3
 
+
+
+def upsampling_net(tv):
+    """A small encoder–decoder for the upsampling ops, ending in a
+    classifier head so that the fidelity test's comparison applies:
+    ConvTranspose2d (strides, padding, output_padding, groups) with a skip
+    concatenation, and F.interpolate bilinear with and without
+    align_corners, bicubic and nearest, by scale factor and by size."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    class UpsamplingNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, stride=4, padding=1),
+                                      nn.BatchNorm2d(16), nn.ReLU())
+            self.down = nn.Sequential(nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU())
+            self.deep = nn.Sequential(nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU())
+            self.up1 = nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1)
+            self.up2 = nn.ConvTranspose2d(64, 16, 3, stride=2, padding=1, output_padding=1,
+                                          groups=2)
+            self.head = nn.Conv2d(64, 32, 3, padding=1)
+            self.fc = nn.Linear(32, 100)
+
+        def forward(self, x):
+            stem = self.stem(x)                    # 16×56×56
+            down = self.down(stem)                 # 32×28×28
+            deep = self.deep(down)                 # 64×14×14
+            up = torch.relu(self.up1(deep))        # 32×28×28
+            up = self.up2(torch.cat([up, down], 1))  # 16×56×56
+            bilinear = F.interpolate(deep[:, :8], scale_factor=4, mode="bilinear",
+                                     align_corners=False)
+            bicubic = F.interpolate(deep[:, 8:16], scale_factor=4, mode="bicubic",
+                                    align_corners=False)
+            nearest = F.interpolate(down[:, :16], size=(56, 56), mode="nearest")
+            joined = torch.cat([up, bilinear, bicubic, nearest, stem], 1)[:, :64]
+            corners = F.interpolate(joined, size=(61, 61), mode="bilinear", align_corners=True)
+            head = torch.relu(self.head(corners))
+            return self.fc(F.adaptive_avg_pool2d(head, 1).flatten(1))
+
+    return UpsamplingNet()
+
+
 # Every model has its own fixed seed, so adding or reordering models never
 # changes another one's weights.  Builders take the torchvision module so
 # that --list works without importing torch.
@@ -37,6 +82,7 @@ MODELS = {
     "alexnet": (1806, lambda tv: tv.models.alexnet(weights=None)),
     "vgg11": (1807, lambda tv: tv.models.vgg11(weights=None)),
     "convnext_tiny": (1808, lambda tv: tv.models.convnext_tiny(weights=None)),
+    "upsampling": (1809, upsampling_net),
 }
 # Models that need a later opset than OPSET: ConvNeXt's LayerNormalization
 # exists from 17 (earlier opsets spell it out in ReduceMean, Pow, Sqrt, ...).

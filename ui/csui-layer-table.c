@@ -115,9 +115,10 @@ detail_text (const CsLayerInfo *layer)
   g_autofree char *params = csui_format_count (layer->params);
   g_autofree char *macs = csui_format_count (layer->macs);
 
-  if (!layer->has_window)
+  if (!layer->has_window && !layer->resampled)
     return g_strdup_printf (_("%s (%s): output %s, %s parameters, %s multiply-accumulates.\n"
-                              "Select a conv or pool layer to see its output-size arithmetic."),
+                              "Select a conv, pool or resize layer to see its output-size "
+                              "arithmetic."),
                             layer->name, layer->op, output, params, macs);
   return g_strdup_printf (_("%s (%s)\n"
                             "Height: %s    Width: %s\n"

@@ -183,6 +183,43 @@ parse_conv (CsOnnxNode *node,
   return parse_window (node, &params->window, FALSE, error);
 }
 
+/* ConvTranspose: Conv's window attributes plus output_padding and an
+ * output_shape of the spatial axes (or of all four, as ONNX Runtime
+ * takes it). */
+static gboolean
+parse_conv_transpose (CsOnnxNode *node,
+                      GError    **error)
+{
+  CsConvTransposeParams *params = node->params = g_new0 (CsConvTransposeParams, 1);
+  int weights_rank = known_rank (node, 1);
+  int64_t groups, values[CS_MAX_RANK];
+  int count;
+  gboolean present;
+
+  if (weights_rank >= 3 && weights_rank != 4)
+    return spatial_unsupported (node, weights_rank - 2, error);
+  if (!cs_onnx_attr_int (node, "group", 1, 1, G_MAXINT, &groups, error)
+      || !parse_window (node, &params->window, FALSE, error)
+      || !window_ints (node, "output_padding", 2, 0, values, &present, error))
+    return FALSE;
+  params->groups = (int) groups;
+  for (int i = 0; present && i < 2; i++)
+    params->output_padding[i] = (int) values[i];
+  if (!cs_onnx_attr_ints (node, "output_shape", CS_MAX_RANK, 1, G_MAXINT, values, &count, error))
+    return FALSE;
+  if (count >= 0 && count != 2 && count != 4)
+    return cs_onnx_node_error (error, CS_ERROR_INVALID, node,
+                               "attribute 'output_shape' has %d values; a 2-D window needs 2",
+                               count);
+  if (count >= 0)
+    {
+      params->n_output_shape = 2;
+      params->output_shape[0] = values[count - 2];
+      params->output_shape[1] = values[count - 1];
+    }
+  return TRUE;
+}
+
 static gboolean
 parse_max_pool (CsOnnxNode *node,
                 GError    **error)
@@ -809,6 +846,116 @@ parse_binary (CsOnnxNode *node,
   return TRUE;
 }
 
+/* Upsample (opsets 7–9) and Resize-10 resample the way Resize-11's
+ * asymmetric mode does, rounding nearest samples down when enlarging and
+ * up when shrinking, as ONNX Runtime does.  Upsample before opset 9 took
+ * its scales as an attribute. */
+static gboolean
+parse_resize_legacy (CsOnnxNode     *node,
+                     CsResizeParams *params,
+                     GError        **error)
+{
+  static const char *const modes[] = { "nearest", "linear", NULL };
+  int mode;
+
+  params->coordinates = CS_RESIZE_ASYMMETRIC;
+  params->rounding = CS_RESIZE_SIMPLE;
+  params->scales_input = 1;
+  if (!cs_onnx_attr_choice (node, "mode", modes, CS_RESIZE_NEAREST, &mode, error))
+    return FALSE;
+  params->mode = (CsResizeMode) mode;
+  if (node->imp->opset >= 9)
+    {
+      if (node->n_inputs < 2 || node->inputs[1] < 0)
+        return cs_onnx_node_error (error, CS_ERROR_INVALID, node,
+                                   "expects the scales as its second input");
+      return TRUE;
+    }
+
+  gboolean ok;
+  const Onnx__AttributeProto *scales =
+    cs_onnx_attr (node, "scales", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS, &ok, error);
+  if (!ok || !check_inputs_before (node, 9, 1, error) || !require_attr (node, "scales", error))
+    return FALSE;
+  if (scales->n_floats > CS_MAX_RANK)
+    return cs_onnx_node_error (error, CS_ERROR_UNSUPPORTED, node,
+                               "attribute 'scales' has %zu values; at most %d are supported",
+                               scales->n_floats, CS_MAX_RANK);
+  params->n_scales = (int) scales->n_floats;
+  for (size_t i = 0; i < scales->n_floats; i++)
+    params->scales[i] = scales->floats[i];
+  return TRUE;
+}
+
+static CsResizeParams *
+resize_params_new (CsOnnxNode *node)
+{
+  CsResizeParams *params = node->params = g_new0 (CsResizeParams, 1);
+
+  params->roi_input = params->scales_input = params->sizes_input = -1;
+  return params;
+}
+
+static gboolean
+parse_upsample (CsOnnxNode *node,
+                GError    **error)
+{
+  return parse_resize_legacy (node, resize_params_new (node), error);
+}
+
+static gboolean
+parse_resize (CsOnnxNode *node,
+              GError    **error)
+{
+  /* In the enums' order. */
+  static const char *const modes[] = { "nearest", "linear", "cubic", NULL };
+  static const char *const coordinates[] = {
+    "half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
+    "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize", NULL
+  };
+  static const char *const roundings[] = {
+    "round_prefer_floor", "round_prefer_ceil", "floor", "ceil", NULL
+  };
+  static const char *const aspects[] = { "stretch", "not_larger", "not_smaller", NULL };
+  CsResizeParams *params = resize_params_new (node);
+  int mode, coordinate, rounding, aspect, n_axes;
+  int64_t exclude_outside, antialias;
+
+  if (node->imp->opset < 11)
+    {
+      if (node->n_inputs != 2 || node->inputs[1] < 0)
+        return cs_onnx_node_error (error, CS_ERROR_INVALID, node,
+                                   "expects the scales as its second input");
+      return parse_resize_legacy (node, params, error);
+    }
+
+  params->roi_input = 1;
+  params->scales_input = 2;
+  params->sizes_input = 3;
+  if (!cs_onnx_attr_choice (node, "mode", modes, CS_RESIZE_NEAREST, &mode, error)
+      || !cs_onnx_attr_choice (node, "coordinate_transformation_mode", coordinates,
+                               CS_RESIZE_HALF_PIXEL, &coordinate, error)
+      || !cs_onnx_attr_choice (node, "nearest_mode", roundings,
+                               CS_RESIZE_ROUND_PREFER_FLOOR, &rounding, error)
+      || !cs_onnx_attr_choice (node, "keep_aspect_ratio_policy", aspects, CS_RESIZE_ASPECT_STRETCH,
+                               &aspect, error)
+      || !cs_onnx_attr_float (node, "cubic_coeff_a", -0.75f, &params->cubic_a, error)
+      || !cs_onnx_attr_float (node, "extrapolation_value", 0.0f, &params->extrapolation, error)
+      || !cs_onnx_attr_int (node, "exclude_outside", 0, 0, 1, &exclude_outside, error)
+      || !cs_onnx_attr_int (node, "antialias", 0, 0, 1, &antialias, error)
+      || !cs_onnx_attr_ints (node, "axes", CS_MAX_RANK, AXIS_MIN, AXIS_MAX, params->axes,
+                             &n_axes, error))
+    return FALSE;
+  params->mode = (CsResizeMode) mode;
+  params->coordinates = (CsResizeCoordinates) coordinate;
+  params->rounding = (CsResizeRounding) rounding;
+  params->aspect = (CsResizeAspect) aspect;
+  params->exclude_outside = exclude_outside != 0;
+  params->antialias = antialias != 0;
+  params->n_axes = MAX (n_axes, 0);
+  return TRUE;
+}
+
 static const CsOnnxOp op_table[] = {
   { "Conv",               &cs_op_conv,                2, 3,        1, parse_conv },
   { "MaxPool",            &cs_op_max_pool,            1, 1,        1, parse_max_pool },
@@ -875,6 +1022,9 @@ static const CsOnnxOp op_table[] = {
   { "Where",              &cs_op_where,               3, 3,        1, NULL },
   { "Cast",               &cs_op_cast,                1, 1,        1, parse_cast },
   { "Size",               &cs_op_size,                1, 1,        1, NULL },
+  { "Resize",             &cs_op_resize,              1, 4,        1, parse_resize },
+  { "Upsample",           &cs_op_upsample,            1, 2,        1, parse_upsample },
+  { "ConvTranspose",      &cs_op_conv_transpose,      2, 3,        1, parse_conv_transpose },
 };
 
 const CsOnnxOp *

@@ -33,7 +33,7 @@ static gboolean
 conv_infer (CsGraph *graph, CsNode *node, GError **error)
 {
   CsConvParams *params = node->params;
-  const CsValue *x, *w, *b;
+  const CsValue *x, *w;
   CsShape out = { 4, { 0 } };
   CsConvShape shape;
   GError *shape_error = NULL;
@@ -47,15 +47,8 @@ conv_infer (CsGraph *graph, CsNode *node, GError **error)
     return FALSE;
   x = cs_node_input (graph, node, 0);
   w = cs_node_input (graph, node, 1);
-  b = cs_node_input (graph, node, 2);
-  if (w->constant == NULL)
-    return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
-                          "the weights '%s' must be known at load time", w->name);
-  if (b != NULL && (b->dtype != CS_DTYPE_FLOAT32 || b->constant == NULL
-                    || b->shape.rank != 1 || b->shape.dims[0] != w->shape.dims[0]))
-    return cs_node_error (error, b->constant == NULL ? CS_ERROR_UNSUPPORTED : CS_ERROR_INVALID,
-                          graph, node, "the bias '%s' must be a constant float32 vector"
-                          " of %" G_GINT64_FORMAT " values", b->name, w->shape.dims[0]);
+  if (!cs_op_check_filter (graph, node, &params->window, w->shape.dims[0], error))
+    return FALSE;
   if (params->groups == 0)
     params->groups = 1;
   if (params->groups < 0 || x->shape.dims[1] != w->shape.dims[1] * params->groups)
@@ -65,19 +58,6 @@ conv_infer (CsGraph *graph, CsNode *node, GError **error)
                           " expect %" G_GINT64_FORMAT, x->shape.dims[1],
                           w->shape.dims[0], w->shape.dims[1], params->groups,
                           w->shape.dims[1] * params->groups);
-  for (int axis = 0; axis < 2; axis++)
-    {
-      int64_t size = w->shape.dims[2 + axis];
-
-      if (params->window.kernel[axis] == 0 && size <= 65536)
-        params->window.kernel[axis] = (int) size;
-      if (params->window.kernel[axis] != size)
-        return cs_node_error (error, CS_ERROR_INVALID, graph, node,
-                              "kernel_shape %d×%d does not match the weights' %"
-                              G_GINT64_FORMAT "×%" G_GINT64_FORMAT,
-                              params->window.kernel[0], params->window.kernel[1],
-                              w->shape.dims[2], w->shape.dims[3]);
-    }
   if (!cs_window_resolve (&params->window, x->shape.dims[2], x->shape.dims[3],
                           &out_h, &out_w, graph, node, error))
     return FALSE;

@@ -189,6 +189,40 @@ cs_op_const_scalar (const CsGraph *graph,
 }
 
 gboolean
+cs_op_check_filter (const CsGraph *graph,
+                    const CsNode  *node,
+                    CsWindow      *window,
+                    int64_t        n_out,
+                    GError       **error)
+{
+  const CsValue *w = cs_node_input (graph, node, 1);
+  const CsValue *b = cs_node_input (graph, node, 2);
+
+  if (w->constant == NULL)
+    return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
+                          "the weights '%s' must be known at load time", w->name);
+  if (b != NULL && (b->dtype != CS_DTYPE_FLOAT32 || b->constant == NULL
+                    || b->shape.rank != 1 || b->shape.dims[0] != n_out))
+    return cs_node_error (error, b->constant == NULL ? CS_ERROR_UNSUPPORTED : CS_ERROR_INVALID,
+                          graph, node, "the bias '%s' must be a constant float32 vector"
+                          " of %" G_GINT64_FORMAT " values", b->name, n_out);
+  for (int axis = 0; axis < 2; axis++)
+    {
+      int64_t size = w->shape.dims[2 + axis];
+
+      if (window->kernel[axis] == 0 && size <= 65536)
+        window->kernel[axis] = (int) size;
+      if (window->kernel[axis] != size)
+        return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                              "kernel_shape %d×%d does not match the weights' %"
+                              G_GINT64_FORMAT "×%" G_GINT64_FORMAT,
+                              window->kernel[0], window->kernel[1],
+                              w->shape.dims[2], w->shape.dims[3]);
+    }
+  return TRUE;
+}
+
+gboolean
 cs_op_set_output (CsGraph       *graph,
                   CsNode        *node,
                   int            i,

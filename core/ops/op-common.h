@@ -73,6 +73,17 @@ gboolean cs_op_const_scalar (const CsGraph *graph,
                              double        *value,
                              GError       **error);
 
+/* The filter of Conv and ConvTranspose: checks that the weights (input 1,
+ * 4-D float32, checked by the caller) are constant and their last two
+ * dimensions match @window's kernel, taking the kernel from them where
+ * the file left it out, and that the optional bias (input 2) is a
+ * constant float32 vector of @n_out values. */
+gboolean cs_op_check_filter (const CsGraph *graph,
+                             const CsNode  *node,
+                             CsWindow      *window,
+                             int64_t        n_out,
+                             GError       **error);
+
 /* Sets output @i's dtype and shape after checking every dimension is
  * non-negative and the size within CS_MAX_TENSOR_BYTES (cs_shape_fits). */
 gboolean cs_op_set_output (CsGraph       *graph,

@@ -71,6 +71,41 @@ typedef struct
   gboolean count_include_pad;  /* AveragePool */
 } CsPoolParams;
 
+/* ConvTranspose's window runs the other way: each input pixel spreads a
+ * kernel over the output, s pixels apart, so
+ * out = (in − 1)·s − p_begin − p_end + d·(k − 1) + output_padding + 1. */
+typedef struct
+{
+  CsWindow window;
+  int      groups;
+  int      output_padding[2];  /* H, W */
+  int      beyond[2];          /* set by resolve: rows and columns an output_shape
+                                * asks for beyond the kernels' reach, zeros */
+  int      n_output_shape;     /* 0, or 2 for H, W */
+  int64_t  output_shape[2];
+  float   *packed;             /* the weights as GEMM panels, set by prepare */
+} CsConvTransposeParams;
+/* inputs: X (N×C×H×W), W (C×M/groups×kH×kW, constant), B (M, optional constant) */
+
+/* Resolves a transposed window: pads from auto_pad or from an
+ * output_shape (an odd total's extra pixel at the end for SAME_UPPER, at
+ * the start otherwise, as ONNX specifies; VALID crops at the end only),
+ * then the output size.  Fails on a non-positive
+ * output or an output_padding not below the stride or dilation. */
+gboolean cs_window_resolve_transposed (CsConvTransposeParams *params,
+                                       int64_t                in_h,
+                                       int64_t                in_w,
+                                       int64_t               *out_h,
+                                       int64_t               *out_w,
+                                       const CsGraph         *graph,
+                                       const CsNode          *node,
+                                       GError               **error);
+/* cs_window_describe for a transposed window. */
+void     cs_window_describe_transposed (const CsConvTransposeParams *params,
+                                        const CsShape               *in_shape,
+                                        const CsShape               *out_shape,
+                                        CsLayerInfo                 *info);
+
 /* ---- Dense: Gemm, MatMul (dense.c) ---- */
 
 typedef struct
@@ -192,6 +227,68 @@ typedef struct
 {
   CsDType to;
 } CsCastParams;
+/* ---- Spatial resampling: Resize, Upsample (resize.c) ---- */
+
+typedef enum
+{
+  CS_RESIZE_NEAREST,
+  CS_RESIZE_LINEAR,
+  CS_RESIZE_CUBIC
+} CsResizeMode;
+
+/* Where output coordinate x falls in the input, ONNX's
+ * coordinate_transformation_mode. */
+typedef enum
+{
+  CS_RESIZE_HALF_PIXEL,          /* (x + ½) / scale − ½ */
+  CS_RESIZE_HALF_PIXEL_SYMMETRIC,
+  CS_RESIZE_PYTORCH_HALF_PIXEL,  /* half_pixel, 0 for a one-sample output */
+  CS_RESIZE_ALIGN_CORNERS,       /* x · (in − 1) / (out − 1) */
+  CS_RESIZE_ASYMMETRIC,          /* x / scale */
+  CS_RESIZE_TF_HALF_PIXEL_FOR_NN,  /* (x + ½) / scale */
+  CS_RESIZE_TF_CROP_AND_RESIZE   /* within the roi; outside it, a constant */
+} CsResizeCoordinates;
+
+/* How nearest mode rounds a coordinate. */
+typedef enum
+{
+  CS_RESIZE_ROUND_PREFER_FLOOR,
+  CS_RESIZE_ROUND_PREFER_CEIL,
+  CS_RESIZE_FLOOR,
+  CS_RESIZE_CEIL,
+  CS_RESIZE_SIMPLE               /* opset < 11: floor, ceil when shrinking */
+} CsResizeRounding;
+
+typedef enum
+{
+  CS_RESIZE_ASPECT_STRETCH,
+  CS_RESIZE_ASPECT_NOT_LARGER,
+  CS_RESIZE_ASPECT_NOT_SMALLER
+} CsResizeAspect;
+
+typedef struct
+{
+  CsResizeMode        mode;
+  CsResizeCoordinates coordinates;
+  CsResizeRounding    rounding;
+  float               cubic_a;
+  gboolean            exclude_outside;
+  gboolean            antialias;
+  float               extrapolation;
+  CsResizeAspect      aspect;      /* with sizes, opset 18 */
+  int                 n_axes;      /* 0: every axis */
+  int64_t             axes[CS_MAX_RANK];
+  int                 n_scales;    /* Upsample-7's attribute; inputs override */
+  float               scales[CS_MAX_RANK];
+  /* Inputs by role, -1 when the opset has no such input. */
+  int                 roi_input, scales_input, sizes_input;
+  /* Set by infer for the last two axes (H, W): whether the size came
+   * from sizes, the scale the coordinates use and the roi of
+   * tf_crop_and_resize. */
+  gboolean            sized;
+  double              scale[2];
+  double              roi_start[2], roi_end[2];
+} CsResizeParams;
 
 /* ---- The classes ---- */
 
@@ -232,6 +329,7 @@ extern const CsOpClass cs_op_sum;
 extern const CsOpClass cs_op_mean;
 
 extern const CsOpClass cs_op_conv;                 /* conv.c */
+extern const CsOpClass cs_op_conv_transpose;       /* conv-transpose.c */
 extern const CsOpClass cs_op_max_pool;             /* pool.c */
 extern const CsOpClass cs_op_average_pool;
 extern const CsOpClass cs_op_global_average_pool;
@@ -268,6 +366,8 @@ extern const CsOpClass cs_op_constant_of_shape;
 extern const CsOpClass cs_op_where;
 extern const CsOpClass cs_op_cast;                 /* cast.c */
 extern const CsOpClass cs_op_size;                 /* shape-op.c */
+extern const CsOpClass cs_op_resize;               /* resize.c */
+extern const CsOpClass cs_op_upsample;
 
 G_END_DECLS
 

@@ -112,10 +112,12 @@ bias_quant (CsTfliteImport       *imp,
   return TRUE;
 }
 
-/* Input 2 of a conv or fully connected operator as a 1-D float constant
- * of @n elements into *@value, -1 when the operator has no bias. */
+/* Input @index (2 for a conv or fully connected operator, 3 for
+ * TRANSPOSE_CONV) as a 1-D float constant of @n elements into *@value, -1
+ * when the operator has no bias. */
 static gboolean
 bias_value (CsTfliteImport       *imp,
+            int                   index,
             const CsTfliteTensor *input,
             const CsTfliteTensor *weights,
             int64_t               n,
@@ -128,9 +130,9 @@ bias_value (CsTfliteImport       *imp,
   CsShape shape = { 1, { n } };
 
   *value = -1;
-  if (!cs_tflite_has_input (imp, 2))
+  if (!cs_tflite_has_input (imp, index))
     return TRUE;
-  if ((bias = cs_tflite_input_tensor (imp, 2, error)) == NULL)
+  if ((bias = cs_tflite_input_tensor (imp, index, error)) == NULL)
     return FALSE;
   if (cs_shape_numel (&bias->shape) != n)
     return cs_tflite_error (error, CS_ERROR_INVALID, imp, "bias '%s' has %" G_GINT64_FORMAT
@@ -211,7 +213,7 @@ translate_conv (CsTfliteImport *imp,
     w_shape = cs_tflite_shape_permuted (&weights->shape, perm);
   }
   inputs[1] = cs_tflite_constant_value (imp, weights->name, w, &w_shape);
-  if (!bias_value (imp, input, weights, out_channels, &inputs[2], error))
+  if (!bias_value (imp, 2, input, weights, out_channels, &inputs[2], error))
     {
       g_free (params);
       return FALSE;
@@ -236,6 +238,147 @@ translate_depthwise_conv_2d (CsTfliteImport *imp,
                              GError        **error)
 {
   return translate_conv (imp, dest, TRUE, error);
+}
+
+/* TRANSPOSE_CONV: inputs output_shape (NHWC), weights O×kH×kW×I, the
+ * input and, from version 3, a bias.  TFLite pads as the convolution
+ * from output_shape back to the input would, the odd pixel at the end:
+ * ConvTranspose with that output_shape and SAME_UPPER. */
+static gboolean
+translate_transpose_conv (CsTfliteImport *imp,
+                          int             dest,
+                          GError        **error)
+{
+  CsFbReader *fb = &imp->fb;
+  const CsFbTable *o = &imp->options;
+  guint8 padding = cs_fb_u8 (fb, o, 0, 0);
+  gint32 stride_w = cs_fb_i32 (fb, o, 1, 0), stride_h = cs_fb_i32 (fb, o, 2, 0);
+  gint8 activation = cs_fb_i8 (fb, o, 3, 0);
+  static const int perm[4] = { 3, 0, 1, 2 };
+  CsTfliteTensor *shape_tensor, *weights, *input;
+  CsConvTransposeParams *params;
+  int64_t out_shape[4];
+  int inputs[3], n_inputs = 2, n;
+  CsShape w_shape;
+  float *w;
+
+  if (!cs_tflite_check_fb (imp, error)
+      || (shape_tensor = cs_tflite_input_tensor (imp, 0, error)) == NULL
+      || !cs_tflite_tensor_ints (imp, shape_tensor, out_shape, 4, &n, error)
+      || (weights = cs_tflite_input_tensor (imp, 1, error)) == NULL
+      || (inputs[0] = cs_tflite_input_value (imp, 2, 0, &input, error)) < 0
+      || !require_rank (imp, input, 4, error) || !require_rank (imp, weights, 4, error))
+    return FALSE;
+  if (n != 4 || out_shape[0] != input->shape.dims[0] || out_shape[3] != weights->shape.dims[0])
+    return cs_tflite_error (error, CS_ERROR_INVALID, imp,
+                            "output_shape '%s' is not 4 sizes with %" G_GINT64_FORMAT
+                            " images of %" G_GINT64_FORMAT " channels",
+                            shape_tensor->name, input->shape.dims[0], weights->shape.dims[0]);
+  if (weights->shape.dims[3] != input->shape.dims[3])
+    return cs_tflite_error (error, CS_ERROR_INVALID, imp,
+                            "weights '%s' take %" G_GINT64_FORMAT " channels but the input has %"
+                            G_GINT64_FORMAT, weights->name, weights->shape.dims[3],
+                            input->shape.dims[3]);
+
+  params = g_new0 (CsConvTransposeParams, 1);
+  params->groups = 1;
+  params->n_output_shape = 2;
+  params->output_shape[0] = out_shape[1];
+  params->output_shape[1] = out_shape[2];
+  if (!make_window (imp, &params->window, padding, (int) weights->shape.dims[1],
+                    (int) weights->shape.dims[2], stride_h, stride_w, 1, 1, error)
+      || (w = cs_tflite_tensor_floats (imp, weights, NULL, error)) == NULL)
+    {
+      g_free (params);
+      return FALSE;
+    }
+  /* O×kH×kW×I becomes ONNX's I×O×kH×kW. */
+  w = cs_tflite_permute_floats (w, &weights->shape, perm);
+  w_shape = cs_tflite_shape_permuted (&weights->shape, perm);
+  inputs[1] = cs_tflite_constant_value (imp, weights->name, w, &w_shape);
+  if (!bias_value (imp, 3, input, weights, weights->shape.dims[0], &inputs[2], error))
+    {
+      g_free (params);
+      return FALSE;
+    }
+  if (inputs[2] >= 0)
+    n_inputs = 3;
+  return set_fused_activation (imp, cs_tflite_add_node (imp, &cs_op_conv_transpose, NULL, inputs,
+                                                          n_inputs, dest, params),
+                               activation, error);
+}
+
+/* RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR, input 1 the new height and
+ * width, as ONNX's Resize with sizes.  TensorFlow's coordinates are
+ * ONNX's asymmetric ones by default, align_corners the same, and
+ * half_pixel_centers ONNX's half_pixel for bilinear; nearest rounds
+ * ⌊(x + ½)·in/out⌋ (tf_half_pixel_for_nn) and, with align_corners, half
+ * up. */
+static gboolean
+translate_resize (CsTfliteImport *imp,
+                  int             dest,
+                  CsResizeMode    mode,
+                  GError        **error)
+{
+  /* ResizeBilinearOptions starts with two deprecated sizes. */
+  int first = mode == CS_RESIZE_LINEAR ? 2 : 0;
+  gboolean align_corners = cs_fb_u8 (&imp->fb, &imp->options, first, 0) != 0;
+  gboolean half_pixel = cs_fb_u8 (&imp->fb, &imp->options, first + 1, 0) != 0;
+  CsTfliteTensor *input, *size;
+  CsResizeParams *params;
+  int64_t new_size[2], *sizes;
+  CsShape sizes_shape = { 1, { 4 } };
+  int inputs[2], n;
+
+  if (!cs_tflite_check_fb (imp, error)
+      || (inputs[0] = cs_tflite_input_value (imp, 0, 0, &input, error)) < 0
+      || !require_rank (imp, input, 4, error)
+      || (size = cs_tflite_input_tensor (imp, 1, error)) == NULL
+      || !cs_tflite_tensor_ints (imp, size, new_size, 2, &n, error))
+    return FALSE;
+  if (n != 2 || new_size[0] < 1 || new_size[1] < 1)
+    return cs_tflite_error (error, CS_ERROR_INVALID, imp,
+                            "size '%s' is not a positive height and width", size->name);
+  if (align_corners && half_pixel)
+    return cs_tflite_error (error, CS_ERROR_UNSUPPORTED, imp,
+                            "align_corners together with half_pixel_centers is not supported");
+
+  params = g_new0 (CsResizeParams, 1);
+  params->mode = mode;
+  params->roi_input = params->scales_input = -1;
+  params->sizes_input = 1;
+  params->rounding = align_corners ? CS_RESIZE_ROUND_PREFER_CEIL : CS_RESIZE_FLOOR;
+  if (align_corners)
+    params->coordinates = CS_RESIZE_ALIGN_CORNERS;
+  else if (half_pixel)
+    params->coordinates = mode == CS_RESIZE_LINEAR ? CS_RESIZE_HALF_PIXEL
+                                                   : CS_RESIZE_TF_HALF_PIXEL_FOR_NN;
+  else
+    params->coordinates = CS_RESIZE_ASYMMETRIC;
+  sizes = g_new (int64_t, 4);
+  sizes[0] = input->shape.dims[0];
+  sizes[1] = input->shape.dims[3];
+  sizes[2] = new_size[0];
+  sizes[3] = new_size[1];
+  inputs[1] = cs_tflite_add_value (imp, size->name, &sizes_shape, CS_DTYPE_INT64, sizes);
+  cs_tflite_add_node (imp, &cs_op_resize, NULL, inputs, 2, dest, params);
+  return TRUE;
+}
+
+static gboolean
+translate_resize_bilinear (CsTfliteImport *imp,
+                           int             dest,
+                           GError        **error)
+{
+  return translate_resize (imp, dest, CS_RESIZE_LINEAR, error);
+}
+
+static gboolean
+translate_resize_nearest_neighbor (CsTfliteImport *imp,
+                                   int             dest,
+                                   GError        **error)
+{
+  return translate_resize (imp, dest, CS_RESIZE_NEAREST, error);
 }
 
 static gboolean
@@ -327,7 +470,7 @@ translate_fully_connected (CsTfliteImport *imp,
   if ((w = cs_tflite_tensor_floats (imp, weights, NULL, error)) == NULL)
     return FALSE;
   inputs[1] = cs_tflite_constant_value (imp, weights->name, w, &weights->shape);
-  if (!bias_value (imp, input, weights, weights->shape.dims[0], &inputs[2], error))
+  if (!bias_value (imp, 2, input, weights, weights->shape.dims[0], &inputs[2], error))
     return FALSE;
   if (inputs[2] >= 0)
     n_inputs = 3;
@@ -760,6 +903,12 @@ static const CsTfliteOp ops[] = {
   { CS_TFLITE_OP_QUANTIZE, CS_TFLITE_OPTIONS_NONE, FALSE, translate_quantize },
   { CS_TFLITE_OP_HARD_SWISH, CS_TFLITE_OPTIONS_NONE, FALSE, translate_activation },
   { CS_TFLITE_OP_ARG_MAX, CS_TFLITE_OPTIONS_ARG_MAX, FALSE, translate_arg_max },
+  { CS_TFLITE_OP_RESIZE_BILINEAR, CS_TFLITE_OPTIONS_RESIZE_BILINEAR, FALSE,
+    translate_resize_bilinear },
+  { CS_TFLITE_OP_RESIZE_NEAREST_NEIGHBOR, CS_TFLITE_OPTIONS_RESIZE_NEAREST_NEIGHBOR, TRUE,
+    translate_resize_nearest_neighbor },
+  { CS_TFLITE_OP_TRANSPOSE_CONV, CS_TFLITE_OPTIONS_TRANSPOSE_CONV, FALSE,
+    translate_transpose_conv },
 };
 
 const CsTfliteOp *

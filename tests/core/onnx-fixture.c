@@ -5,6 +5,8 @@
  */
 #include "onnx-fixture.h"
 
+#include <string.h>
+
 gpointer
 keep (Fixture *f,
       gpointer allocation)
@@ -236,6 +238,20 @@ add_float (Fixture         *f,
 
   attr->has_f = TRUE;
   attr->f = value;
+}
+
+void
+add_string (Fixture         *f,
+            Onnx__NodeProto *node,
+            const char      *name,
+            const char      *value)
+{
+  Onnx__AttributeProto *attr =
+    add_attribute (f, node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+
+  attr->has_s = TRUE;
+  attr->s.data = keep (f, g_strdup (value));
+  attr->s.len = strlen (value);
 }
 
 GBytes *

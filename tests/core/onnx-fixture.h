@@ -74,6 +74,7 @@ void add_ints  (Fixture *f, Onnx__NodeProto *node, const char *name,
                 size_t n, const int64_t *values);
 void add_int   (Fixture *f, Onnx__NodeProto *node, const char *name, int64_t value);
 void add_float (Fixture *f, Onnx__NodeProto *node, const char *name, float value);
+void add_string (Fixture *f, Onnx__NodeProto *node, const char *name, const char *value);
 
 /* The model's bytes. */
 GBytes *fixture_pack (Fixture *f);

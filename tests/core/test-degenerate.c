@@ -751,6 +751,177 @@ test_fuzz_regression (gconstpointer data)
     g_free (inputs[i].data);
 }
 
+/* ---- Upsampling: Resize, Upsample, ConvTranspose ---- */
+
+typedef struct
+{
+  const char *path;
+  const char *op;
+  int64_t     opset;
+  int64_t     x_dims[4];
+  /* Resize: @n_sizes sizes, or @n_scales scales all @scale. */
+  int         n_sizes;
+  int64_t     sizes[4];
+  int         n_scales;
+  float       scale;
+  /* ConvTranspose: weights of ones. */
+  int64_t     w_dims[4];
+  int64_t     group;
+  int64_t     stride;
+  int64_t     output_padding;
+  int64_t     output_shape;   /* both axes; 0: none */
+  CsErrorCode code;
+  const char *message;
+} UpsamplingCase;
+
+static const UpsamplingCase upsampling_cases[] = {
+  { "/degenerate/resize/zero-scales", "Resize", 13, { 1, 1, 4, 4 },
+    .n_scales = 4, .scale = 0.0f,
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (Resize): scale 0 for axis 0 must be positive" },
+  { "/degenerate/resize/negative-scales", "Resize", 13, { 1, 1, 4, 4 },
+    .n_scales = 4, .scale = -2.0f,
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (Resize): scale -2 for axis 0 must be positive" },
+  { "/degenerate/resize/nan-scales", "Resize", 13, { 1, 1, 4, 4 },
+    .n_scales = 4, .scale = NAN,
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (Resize): scale nan for axis 0 must be positive" },
+  { "/degenerate/resize/huge-scales", "Resize", 13, { 1, 1, 4, 4 },
+    .n_scales = 4, .scale = 1e30f,
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (Resize): axis 0 of 1 elements would become 1e+30" },
+  { "/degenerate/resize/scales-of-wrong-rank", "Resize", 13, { 1, 1, 4, 4 },
+    .n_scales = 2, .scale = 2.0f,
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (Resize): has 2 scales for 4 axes" },
+  { "/degenerate/resize/sizes-of-wrong-rank", "Resize", 13, { 1, 1, 4, 4 },
+    .n_sizes = 2, .sizes = { 8, 8 },
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (Resize): has 2 sizes for 4 axes" },
+  { "/degenerate/resize/negative-sizes", "Resize", 13, { 1, 1, 4, 4 },
+    .n_sizes = 4, .sizes = { 1, 1, -1, 4 },
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (Resize): cannot resize axis 2 of 4 elements to -1" },
+  { "/degenerate/resize/overflowing-sizes", "Resize", 13, { 1, 1, 4, 4 },
+    .n_sizes = 4, .sizes = { 1, 1, BIG, BIG },
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (Resize): axis 2 of 4 elements would become 1.09951e+12" },
+  /* Each size fits, not their product (40 GB). */
+  { "/degenerate/resize/too-large", "Resize", 13, { 1, 1, 4, 4 },
+    .n_sizes = 4, .sizes = { 1, 1, 100000, 100000 },
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (Resize): output 'Y' would be too large" },
+  { "/degenerate/resize/channels", "Resize", 13, { 1, 1, 4, 4 },
+    .n_sizes = 4, .sizes = { 1, 3, 4, 4 },
+    .code = CS_ERROR_UNSUPPORTED,
+    .message = "node 'op' (Resize): resizing axis 1 is not supported; only the last two axes" },
+  { "/degenerate/resize/nothing-to-go-by", "Resize", 13, { 1, 1, 4, 4 },
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (Resize): needs either scales or sizes" },
+  { "/degenerate/upsample/no-scales", "Upsample", 7, { 1, 1, 4, 4 },
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (Upsample): attribute 'scales' is required" },
+  { "/degenerate/conv-transpose/groups", "ConvTranspose", 13, { 1, 3, 4, 4 },
+    .w_dims = { 3, 1, 3, 3 }, .group = 2,
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (ConvTranspose): the input has 3 channels; weights of shape 3×1×… "
+               "in 2 groups expect 3, a multiple of the groups" },
+  { "/degenerate/conv-transpose/channels", "ConvTranspose", 13, { 1, 2, 4, 4 },
+    .w_dims = { 3, 1, 3, 3 },
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (ConvTranspose): the input has 2 channels; weights of shape 3×1×… "
+               "in 1 groups expect 3, a multiple of the groups" },
+  { "/degenerate/conv-transpose/output-shape", "ConvTranspose", 13, { 1, 1, 4, 4 },
+    .w_dims = { 1, 1, 3, 3 }, .output_shape = 1000000,
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (ConvTranspose): a transposed 3×3 window (stride 1×1, padding "
+               "0,0,0,0) cannot make the output_shape from the 4×4 input" },
+  { "/degenerate/conv-transpose/output-padding", "ConvTranspose", 13, { 1, 1, 4, 4 },
+    .w_dims = { 1, 1, 3, 3 }, .stride = 2, .output_padding = 2,
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (ConvTranspose): output_padding 2×2 must be below the stride 2×2 "
+               "or the dilation 1×1" },
+  { "/degenerate/conv-transpose/too-large", "ConvTranspose", 13, { 1, 1, 100, 100 },
+    .w_dims = { 1, 1, 1, 1 }, .stride = 65536,
+    .code = CS_ERROR_INVALID,
+    .message = "node 'op' (ConvTranspose): output 'Y' would be too large" },
+  { "/degenerate/conv-transpose/no-filters", "ConvTranspose", 13, { 1, 1, 4, 4 },
+    .w_dims = { 1, 0, 3, 3 },
+    .code = CS_ERROR_UNSUPPORTED,
+    .message = "node 'op' (ConvTranspose): input 'W' is empty (1×0×3×3); only ops that move "
+               "data take empty tensors" },
+};
+
+static void
+test_upsampling (gconstpointer data)
+{
+  const UpsamplingCase *c = data;
+  static const char *const sizes_io[] = { "X", "", "", "S", NULL, "Y", NULL };
+  static const char *const scales_io[] = { "X", "", "S", NULL, "Y", NULL };
+  static const char *const conv_io[] = { "X", "W", NULL, "Y", NULL };
+  g_autoptr (Fixture) f = fixture_new (c->opset);
+  const char *const *io = unary_io;
+  Onnx__NodeProto *node;
+
+  add_input (f, "X", 4, c->x_dims);
+  if (c->n_sizes > 0)
+    {
+      add_int64_initializer (f, "S", c->sizes, c->n_sizes, FALSE);
+      io = sizes_io;
+    }
+  else if (c->n_scales > 0)
+    {
+      const int64_t n = c->n_scales;
+
+      add_initializer (f, "S", 1, &n, sizeof (float) * n, c->scale);
+      io = scales_io;
+    }
+  else if (c->w_dims[0] > 0)
+    {
+      add_initializer (f, "W", 4, c->w_dims,
+                       sizeof (float) * c->w_dims[0] * c->w_dims[1] * c->w_dims[2]
+                         * c->w_dims[3], 1.0f);
+      io = conv_io;
+    }
+  node = add_node (f, c->op, "op", io);
+  add_output (f, "Y");
+  if (c->group > 0)
+    add_int (f, node, "group", c->group);
+  if (c->stride > 0)
+    add_ints (f, node, "strides", 2, (const int64_t[]) { c->stride, c->stride });
+  if (c->output_padding > 0)
+    add_ints (f, node, "output_padding", 2,
+              (const int64_t[]) { c->output_padding, c->output_padding });
+  if (c->output_shape > 0)
+    add_ints (f, node, "output_shape", 2,
+              (const int64_t[]) { c->output_shape, c->output_shape });
+  assert_refused (f, c->code, c->message);
+}
+
+/* An antialiased cubic shrink to one pixel widens its kernel over the
+ * whole input and still weighs it to the input's constant value. */
+static void
+test_resize_to_one_pixel (void)
+{
+  static const int64_t x_dims[] = { 1, 2, 5, 7 }, sizes[] = { 1, 2, 1, 1 };
+  static const char *const io[] = { "X", "", "", "S", NULL, "Y", NULL };
+  g_autoptr (Fixture) f = fixture_new (18);
+  g_autoptr (CsResult) result = NULL;
+  Onnx__NodeProto *node;
+
+  add_input (f, "X", 4, x_dims);
+  add_int64_initializer (f, "S", sizes, 4, FALSE);
+  node = add_node (f, "Resize", "op", io);
+  add_string (f, node, "mode", "cubic");
+  add_int (f, node, "antialias", 1);
+  add_output (f, "Y");
+  result = load_and_run (f, 2.5f);
+  g_assert_cmpint (cs_shape_numel (&result->outputs[0].shape), ==, 2);
+  for (int i = 0; i < 2; i++)
+    g_assert_cmpfloat_with_epsilon (((float *) result->outputs[0].data)[i], 2.5f, 1e-5f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -779,6 +950,9 @@ main (int argc, char **argv)
   g_test_add_func ("/degenerate/shape/pad-fold-too-large", test_pad_fold_too_large);
   g_test_add_func ("/degenerate/elementwise/int64-division", test_int64_division);
   g_test_add_func ("/degenerate/reduce/mean-of-everything", test_reduce_mean_of_everything);
+  for (size_t i = 0; i < G_N_ELEMENTS (upsampling_cases); i++)
+    g_test_add_data_func (upsampling_cases[i].path, &upsampling_cases[i], test_upsampling);
+  g_test_add_func ("/degenerate/resize/to-one-pixel", test_resize_to_one_pixel);
   for (size_t i = 0; i < G_N_ELEMENTS (regressions); i++)
     {
       g_autofree char *name = g_strconcat ("/degenerate/fuzz-regression/", regressions[i].file, NULL);

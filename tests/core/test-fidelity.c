@@ -2,7 +2,9 @@
 /*
  * test-fidelity.c — Convscope against ONNX Runtime on eight real network
  * architectures (torchvision's, with seeded random weights and non-trivial
- * BatchNorm statistics and LayerNorm affines).  The fixtures come from tools/make-fixtures: per
+ * BatchNorm statistics and LayerNorm affines) and a small encoder–decoder of
+ * the upsampling ops (ConvTranspose, Resize as F.interpolate exports it).
+ * The fixtures come from tools/make-fixtures: per
  * network NAME.onnx, NAME.input.npy and ORT's output NAME.ort.npy, in the
  * directory named by $CONVSCOPE_FIXTURES.  Each network must match ORT to
  * 1e-4 of ORT's largest logit and give the same top-5 classes in the same
@@ -30,6 +32,7 @@ static const char *const networks[] = {
   "alexnet",
   "vgg11",
   "convnext_tiny",
+  "upsampling",
 };
 
 /* Indices of the @k largest of @values (at most @n), largest first; ties

@@ -562,6 +562,124 @@ test_legacy_attributes (void)
   cs_model_free (model);
 }
 
+/* Receptive fields through upsampling: a stride-2 conv, a 2×2 stride-2
+ * ConvTranspose that undoes it (each output sees one input: no growth),
+ * a 3×3 one (two more inputs), a bilinear ×2 Resize (one more, outputs
+ * half an input pixel apart) and a 3×3 conv on that finer grid. */
+static void
+test_upsampling_receptive_fields (void)
+{
+  static const char *const down_io[] = { "X", "W3", NULL, "down", NULL };
+  static const char *const up_io[] = { "down", "W2", NULL, "up", NULL };
+  static const char *const smooth_io[] = { "up", "W3", NULL, "smooth", NULL };
+  static const char *const resize_io[] = { "smooth", "", "", "S", NULL, "resize", NULL };
+  static const char *const head_io[] = { "resize", "W3", NULL, "Y", NULL };
+  static const int64_t x_dims[] = { 1, 1, 16, 16 }, w3[] = { 1, 1, 3, 3 }, w2[] = { 1, 1, 2, 2 };
+  static const int64_t sizes[] = { 1, 1, 32, 32 }, two[] = { 2, 2 }, ones[] = { 1, 1, 1, 1 };
+  static const struct
+  {
+    const char *name;
+    int64_t     receptive_field, jump;
+    const char *arithmetic;
+  } want[] = {
+    { "down", 3, 2, "⌊(16 − 3 + 2·1) / 2⌋ + 1 = 8" },
+    { "up", 3, 1, "(8 − 1)·2 − 2·0 + 1·(2 − 1) + 1 = 16" },
+    { "smooth", 5, 1, "(16 − 1)·1 − 2·1 + 1·(3 − 1) + 1 = 16" },
+    { "resize", 6, 1, "16 → 32 from sizes: × 2" },
+    { "head", 7, 1, "⌊(32 − 3 + 2·1) / 1⌋ + 1 = 32" },
+  };
+  g_autoptr (Fixture) f = fixture_new (13);
+  g_autoptr (GError) error = NULL;
+  Onnx__NodeProto *node;
+
+  add_input (f, "X", 4, x_dims);
+  add_initializer (f, "W3", 4, w3, 9 * sizeof (float), 1.0f);
+  add_initializer (f, "W2", 4, w2, 4 * sizeof (float), 1.0f);
+  add_int64_initializer (f, "S", sizes, 4, FALSE);
+  node = add_node (f, "Conv", "down", down_io);
+  add_ints (f, node, "strides", 2, two);
+  add_ints (f, node, "pads", 4, ones);
+  add_ints (f, add_node (f, "ConvTranspose", "up", up_io), "strides", 2, two);
+  add_ints (f, add_node (f, "ConvTranspose", "smooth", smooth_io), "pads", 4, ones);
+  add_string (f, add_node (f, "Resize", "resize", resize_io), "mode", "linear");
+  add_ints (f, add_node (f, "Conv", "head", head_io), "pads", 4, ones);
+  add_output (f, "Y");
+
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  CsModel *model = load_bytes (bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cs_model_n_layers (model), ==, G_N_ELEMENTS (want));
+  for (size_t i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      const CsLayerInfo *layer = cs_model_layer (model, i);
+
+      g_assert_cmpstr (layer->name, ==, want[i].name);
+      g_assert_cmpint (layer->receptive_field[0], ==, want[i].receptive_field);
+      g_assert_cmpint (layer->receptive_field[1], ==, want[i].receptive_field);
+      g_assert_cmpint (layer->jump[0], ==, want[i].jump);
+      g_assert_cmpstr (layer->arithmetic[0], ==, want[i].arithmetic);
+    }
+  CsResult *result = run_filled (model, 1.0f);
+  g_assert_cmpint (result->outputs[0].shape.dims[3], ==, 32);
+  cs_result_free (result);
+  cs_model_free (model);
+}
+
+/* The resizes before opset 11: Upsample-7's scales attribute (nearest,
+ * rounding down) and Resize-10's scales input (linear, asymmetric
+ * coordinates, the last column repeating the edge), on X + [0 1; 2 3]. */
+static void
+test_legacy_resizes (void)
+{
+  static const char *const add_io[] = { "X", "C", NULL, "T", NULL };
+  static const char *const upsample_io[] = { "T", NULL, "Y", NULL };
+  static const char *const resize_io[] = { "T", "S", NULL, "Y", NULL };
+  static const int64_t x_dims[] = { 1, 1, 2, 2 }, four[] = { 4 };
+  static const float ramp[] = { 0, 1, 2, 3 }, scales[] = { 1, 1, 2, 2 };
+  static const float nearest[] = { 1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4 };
+  static const float linear[] = { 1, 1.5, 2, 2, 2, 2.5, 3, 3, 3, 3.5, 4, 4, 3, 3.5, 4, 4 };
+
+  for (int opset = 7; opset <= 10; opset += 3)
+    {
+      g_autoptr (Fixture) f = fixture_new (opset);
+      g_autoptr (GError) error = NULL;
+      Onnx__TensorProto *c;
+
+      add_input (f, "X", 4, x_dims);
+      c = add_initializer (f, "C", 4, x_dims, sizeof ramp, 0.0f);
+      memcpy (c->raw_data.data, ramp, sizeof ramp);
+      add_node (f, "Add", "ramp", add_io);
+      if (opset == 7)
+        {
+          Onnx__AttributeProto *attr =
+            add_attribute (f, add_node (f, "Upsample", "up", upsample_io), "scales",
+                           ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS);
+
+          attr->n_floats = G_N_ELEMENTS (scales);
+          attr->floats = (float *) scales;
+        }
+      else
+        {
+          Onnx__TensorProto *s = add_initializer (f, "S", 1, four, sizeof scales, 0.0f);
+
+          memcpy (s->raw_data.data, scales, sizeof scales);
+          add_string (f, add_node (f, "Resize", "up", resize_io), "mode", "linear");
+        }
+      add_output (f, "Y");
+
+      g_autoptr (GBytes) bytes = fixture_pack (f);
+      CsModel *model = load_bytes (bytes, NULL, &error);
+      g_assert_no_error (error);
+      CsResult *result = run_filled (model, 1.0f);
+      const float *y = result->outputs[0].data;
+      g_assert_cmpint (cs_shape_numel (&result->outputs[0].shape), ==, 16);
+      for (int i = 0; i < 16; i++)
+        g_assert_cmpfloat (y[i], ==, opset == 7 ? nearest[i] : linear[i]);
+      cs_result_free (result);
+      cs_model_free (model);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -588,5 +706,7 @@ main (int    argc,
   g_test_add_func ("/onnx/load/deep-nesting", test_deep_nesting);
   g_test_add_func ("/onnx/load/softmax-opset", test_softmax_opset);
   g_test_add_func ("/onnx/load/legacy-attributes", test_legacy_attributes);
+  g_test_add_func ("/onnx/load/upsampling-receptive-fields", test_upsampling_receptive_fields);
+  g_test_add_func ("/onnx/load/legacy-resizes", test_legacy_resizes);
   return g_test_run ();
 }

@@ -779,6 +779,225 @@ check_reduce (const int64_t *axes, int n_axes, gboolean keepdims,
   expect_floats (net, y, out, want);
 }
 
+/* ---- Upsampling: ConvTranspose, Resize ---- */
+
+/* ConvTranspose by its definition, each input pixel's kernel added into
+ * the output, on random geometries; with a pool on every other round. */
+static void
+test_conv_transpose_reference (void)
+{
+  GRand *rand = g_rand_new_with_seed (11);
+  CsThreadPool *pool = cs_thread_pool_new (2);
+
+  for (int round = 0; round < 60; round++)
+    {
+      g_autoptr (Net) net = net_new ();
+      const int groups = g_rand_int_range (rand, 1, 3);
+      const int64_t cg = g_rand_int_range (rand, 1, 4), mg = g_rand_int_range (rand, 1, 20);
+      const int64_t h = g_rand_int_range (rand, 1, 9), w = g_rand_int_range (rand, 1, 12);
+      CsConvTransposeParams *params = g_new0 (CsConvTransposeParams, 1);
+      int kernel[2], stride[2], dilation[2], pads[4], out_pad[2];
+      int64_t n_x = groups * cg * h * w, n_w = groups * cg * mg * 16;
+      g_autofree float *x = g_new (float, n_x);
+      g_autofree float *weights = g_new (float, n_w);
+      g_autofree float *bias = g_new (float, groups * mg);
+      g_autofree float *want = NULL;
+      int ix, iw, ib, y;
+      int64_t oh, ow;
+
+      for (int a = 0; a < 2; a++)
+        {
+          kernel[a] = g_rand_int_range (rand, 1, 5);
+          stride[a] = g_rand_int_range (rand, 1, 4);
+          dilation[a] = g_rand_int_range (rand, 1, 3);
+          out_pad[a] = g_rand_int_range (rand, 0, MAX (stride[a], dilation[a]));
+        }
+      for (int i = 0; i < 4; i++)
+        pads[i] = g_rand_int_range (rand, 0, kernel[i % 2]);
+      params->window = (CsWindow) { { kernel[0], kernel[1] }, { stride[0], stride[1] },
+                                    { dilation[0], dilation[1] },
+                                    { pads[0], pads[1], pads[2], pads[3] } };
+      params->groups = groups;
+      params->output_padding[0] = out_pad[0];
+      params->output_padding[1] = out_pad[1];
+      for (int64_t i = 0; i < n_x; i++)
+        x[i] = (float) g_rand_double_range (rand, -1, 1);
+      for (int64_t i = 0; i < n_w; i++)
+        weights[i] = (float) g_rand_double_range (rand, -1, 1);
+      for (int64_t i = 0; i < groups * mg; i++)
+        bias[i] = (float) g_rand_double_range (rand, -1, 1);
+
+      oh = (h - 1) * stride[0] - pads[0] - pads[2] + dilation[0] * (kernel[0] - 1)
+           + out_pad[0] + 1;
+      ow = (w - 1) * stride[1] - pads[1] - pads[3] + dilation[1] * (kernel[1] - 1)
+           + out_pad[1] + 1;
+      if (oh <= 0 || ow <= 0)
+        {
+          g_free (params);
+          continue;
+        }
+      ix = add_input (net, "x", CS_DTYPE_FLOAT32, SHAPE (1, groups * cg, h, w));
+      iw = add_floats (net, "w", SHAPE (groups * cg, mg, kernel[0], kernel[1]), weights);
+      ib = add_floats (net, "b", SHAPE (groups * mg), bias);
+      y = add_value (net, "y");
+      add_node (net, &cs_op_conv_transpose, "up", params, IDS (ix, iw, ib), IDS (y));
+      run_net (net, (const void *[]) { x }, round % 2 ? pool : NULL);
+
+      want = g_new (float, groups * mg * oh * ow);
+      for (int64_t co = 0; co < groups * mg; co++)
+        for (int64_t i = 0; i < oh * ow; i++)
+          want[co * oh * ow + i] = bias[co];
+      for (int64_t ci = 0; ci < groups * cg; ci++)
+        for (int64_t m = 0; m < mg; m++)
+          for (int64_t iy = 0; iy < h; iy++)
+            for (int64_t jx = 0; jx < w; jx++)
+              for (int ky = 0; ky < kernel[0]; ky++)
+                for (int kx = 0; kx < kernel[1]; kx++)
+                  {
+                    int64_t oy = iy * stride[0] - pads[0] + ky * dilation[0];
+                    int64_t ox = jx * stride[1] - pads[1] + kx * dilation[1];
+                    int64_t co = ci / cg * mg + m;
+
+                    if (oy >= 0 && oy < oh && ox >= 0 && ox < ow)
+                      want[(co * oh + oy) * ow + ox]
+                        += x[(ci * h + iy) * w + jx]
+                           * weights[((ci * mg + m) * kernel[0] + ky) * kernel[1] + kx];
+                  }
+      assert_shape (net, y, SHAPE (1, groups * mg, oh, ow));
+      assert_floats (net->data[y], want, groups * mg * oh * ow, 1e-5);
+    }
+  cs_thread_pool_free (pool);
+  g_rand_free (rand);
+}
+
+/* Bilinear resampling written out per output pixel, not separably: the
+ * four neighbours of the source point (edge samples repeated), weighted
+ * by the distances. */
+static float
+bilinear_at (const float *plane, int64_t h, int64_t w, double sy, double sx)
+{
+  double fy = floor (sy), fx = floor (sx), dy = sy - fy, dx = sx - fx;
+  int64_t y0 = CLAMP ((int64_t) fy, 0, h - 1), y1 = CLAMP ((int64_t) fy + 1, 0, h - 1);
+  int64_t x0 = CLAMP ((int64_t) fx, 0, w - 1), x1 = CLAMP ((int64_t) fx + 1, 0, w - 1);
+
+  return (float) ((1 - dy) * ((1 - dx) * plane[y0 * w + x0] + dx * plane[y0 * w + x1])
+                  + dy * ((1 - dx) * plane[y1 * w + x0] + dx * plane[y1 * w + x1]));
+}
+
+/* DeepLab's last step, 21 class maps enlarged by sizes, as
+ * F.interpolate (bilinear, align_corners False and True) and nearest
+ * (asymmetric, floor) define them; threads change nothing. */
+static void
+test_resize_reference (void)
+{
+  const int64_t c = 21, h = 9, w = 13, oh = 65, ow = 50;
+  CsThreadPool *pool = cs_thread_pool_new (2);
+  g_autofree float *x = g_new (float, c * h * w);
+  g_autofree float *want = g_new (float, c * oh * ow);
+  GRand *rand = g_rand_new_with_seed (5);
+
+  for (int64_t i = 0; i < c * h * w; i++)
+    x[i] = (float) g_rand_double_range (rand, -5, 5);
+  for (int round = 0; round < 6; round++)
+    {
+      g_autoptr (Net) net = net_new ();
+      CsResizeParams *params = g_new0 (CsResizeParams, 1);
+      int coordinates = round % 3;
+      int ix, sizes, y;
+
+      params->mode = coordinates == 2 ? CS_RESIZE_NEAREST : CS_RESIZE_LINEAR;
+      params->coordinates = (CsResizeCoordinates[]) { CS_RESIZE_PYTORCH_HALF_PIXEL,
+                                                      CS_RESIZE_ALIGN_CORNERS,
+                                                      CS_RESIZE_ASYMMETRIC }[coordinates];
+      params->rounding = CS_RESIZE_FLOOR;
+      params->roi_input = 1;
+      params->scales_input = 2;
+      params->sizes_input = 3;
+      ix = add_input (net, "x", CS_DTYPE_FLOAT32, SHAPE (1, c, h, w));
+      sizes = add_ints (net, "sizes", SHAPE (4), INTS (1, c, oh, ow));
+      y = add_value (net, "y");
+      add_node (net, &cs_op_resize, "up", params, IDS (ix, -1, -1, sizes), IDS (y));
+      run_net (net, (const void *[]) { x }, round >= 3 ? pool : NULL);
+
+      for (int64_t p = 0; p < c; p++)
+        for (int64_t oy = 0; oy < oh; oy++)
+          for (int64_t ox = 0; ox < ow; ox++)
+            {
+              const float *plane = x + p * h * w;
+              double sy, sx;
+
+              if (coordinates == 0)
+                {
+                  sy = (oy + 0.5) * h / oh - 0.5;
+                  sx = (ox + 0.5) * w / ow - 0.5;
+                }
+              else if (coordinates == 1)
+                {
+                  sy = oy * (h - 1.0) / (oh - 1.0);
+                  sx = ox * (w - 1.0) / (ow - 1.0);
+                }
+              else
+                {
+                  sy = oy * (double) h / oh;
+                  sx = ox * (double) w / ow;
+                }
+              want[(p * oh + oy) * ow + ox]
+                = coordinates == 2 ? plane[(int64_t) sy * w + (int64_t) sx]
+                                   : bilinear_at (plane, h, w, sy, sx);
+            }
+      assert_shape (net, y, SHAPE (1, c, oh, ow));
+      assert_floats (net->data[y], want, c * oh * ow, 1e-5);
+    }
+  g_rand_free (rand);
+  cs_thread_pool_free (pool);
+}
+
+/* The layer table's rows: ConvTranspose's window and Resize's scales. */
+static void
+test_upsampling_describe (void)
+{
+  g_autoptr (Net) net = net_new ();
+  CsConvTransposeParams *up = g_new0 (CsConvTransposeParams, 1);
+  CsResizeParams *resize = g_new0 (CsResizeParams, 1);
+  g_autofree float *weights = g_new0 (float, 128);
+  int ix = add_input (net, "x", CS_DTYPE_FLOAT32, SHAPE (1, 8, 65, 65));
+  int iw = add_floats (net, "w", SHAPE (8, 4, 2, 2), weights);
+  int scales = add_floats (net, "scales", SHAPE (4), FLOATS (1, 1, 2, 0.5f));
+  int t = add_value (net, "t"), y = add_value (net, "y");
+  CsLayerInfo info = { 0 };
+
+  up->window = (CsWindow) { { 2, 2 }, { 2, 2 }, { 1, 1 } };
+  resize->mode = CS_RESIZE_LINEAR;
+  resize->roi_input = resize->sizes_input = -1;
+  resize->scales_input = 1;
+  add_node (net, &cs_op_conv_transpose, "up", up, IDS (ix, iw), IDS (t));
+  add_node (net, &cs_op_resize, "resize", resize, IDS (t, scales), IDS (y));
+  g_assert_true (net_infer (net, NULL));
+  assert_shape (net, y, SHAPE (1, 4, 260, 65));
+
+  cs_op_conv_transpose.describe (net->graph, cs_graph_node (net->graph, 0), &info);
+  g_assert_true (info.transposed);
+  g_assert_cmpstr (info.arithmetic[0], ==, "(65 − 1)·2 − 2·0 + 1·(2 − 1) + 1 = 130");
+  /* Each of the 8·65·65 inputs meets 4·2·2 weights. */
+  g_assert_cmpint (info.macs, ==, 8 * 65 * 65 * 16);
+  g_assert_cmpint (info.params, ==, 128);
+  for (int i = 0; i < 2; i++)
+    g_free ((char *) info.arithmetic[i]);
+
+  memset (&info, 0, sizeof info);
+  info.out_shape = SHAPE (1, 4, 260, 65);
+  cs_op_resize.describe (net->graph, cs_graph_node (net->graph, 1), &info);
+  g_assert_true (info.resampled);
+  g_assert_false (info.has_window);
+  g_assert_cmpfloat (info.scale[0], ==, 2.0);
+  g_assert_cmpfloat (info.scale[1], ==, 0.5);
+  g_assert_cmpint (info.taps[0], ==, 2);
+  g_assert_cmpstr (info.arithmetic[0], ==, "⌊130 × 2⌋ = 260");
+  g_assert_cmpstr (info.arithmetic[1], ==, "⌊130 × 0.5⌋ = 65");
+  for (int i = 0; i < 2; i++)
+    g_free ((char *) info.arithmetic[i]);
+}
+
 static void
 test_reduce_mean (void)
 {
@@ -1610,6 +1829,9 @@ main (int argc, char **argv)
   g_test_add_func ("/ops/pool-reference", test_pool_reference);
   g_test_add_func ("/ops/global-pools", test_global_pools);
   g_test_add_func ("/ops/pool-describe-and-errors", test_pool_describe_and_errors);
+  g_test_add_func ("/ops/conv-transpose-reference", test_conv_transpose_reference);
+  g_test_add_func ("/ops/resize-reference", test_resize_reference);
+  g_test_add_func ("/ops/upsampling-describe", test_upsampling_describe);
   g_test_add_func ("/ops/reduce-mean", test_reduce_mean);
   g_test_add_func ("/ops/reduce-noop-and-errors", test_reduce_noop_and_errors);
   g_test_add_func ("/ops/batch-norm", test_batch_norm);

@@ -26,14 +26,15 @@ enum
   OP_DEPTHWISE_CONV_2D = 4, OP_DEQUANTIZE = 6, OP_FULLY_CONNECTED = 9,
   OP_LOGISTIC = 14, OP_MAX_POOL_2D = 17, OP_MUL = 18, OP_RELU6 = 21, OP_RESHAPE = 22,
   OP_RESIZE_BILINEAR = 23, OP_SOFTMAX = 25, OP_PAD = 34, OP_MEAN = 40, OP_QUANTIZE = 114,
-  OP_HARD_SWISH = 117, OP_FLOOR = 8, OP_SIN = 66, OP_ARG_MAX = 56,
+  OP_HARD_SWISH = 117, OP_FLOOR = 8, OP_SIN = 66, OP_ARG_MAX = 56, OP_TRANSPOSE_CONV = 67,
+  OP_RESIZE_NEAREST_NEIGHBOR = 97,
 };
 /* BuiltinOptions members. */
 enum
 {
   O_NONE = 0, O_CONV = 1, O_DEPTHWISE = 2, O_POOL = 5, O_FULLY_CONNECTED = 8,
-  O_SOFTMAX = 9, O_CONCATENATION = 10, O_ADD = 11, O_MUL = 21, O_REDUCER = 27,
-  O_ARG_MAX = 40,
+  O_SOFTMAX = 9, O_CONCATENATION = 10, O_ADD = 11, O_RESIZE_BILINEAR = 15, O_MUL = 21,
+  O_REDUCER = 27, O_ARG_MAX = 40, O_TRANSPOSE_CONV = 49, O_RESIZE_NEAREST_NEIGHBOR = 74,
 };
 
 /* ---- A minimal flatbuffer writer ----
@@ -1056,6 +1057,151 @@ test_unsupported_operators (void)
   g_assert_cmpstr (error->message, ==, "unknown.tflite: 2 ops not supported: FLOOR ×2, SIN ×1");
 }
 
+/* ---- Upsampling, against TFLite's reference kernels (NHWC, float) ---- */
+
+/* reference_ops::ResizeBilinear's source coordinate and its neighbours. */
+static void
+tf_bilinear_source (int out, int in_size, int out_size, gboolean align_corners,
+                    gboolean half_pixel, float *value, int *lower, int *upper)
+{
+  float scale = align_corners && out_size > 1 ? (float) (in_size - 1) / (float) (out_size - 1)
+                                              : (float) in_size / (float) out_size;
+
+  *value = half_pixel ? ((float) out + 0.5f) * scale - 0.5f : (float) out * scale;
+  *lower = MAX ((int) floorf (*value), 0);
+  *upper = MIN ((int) ceilf (*value), in_size - 1);
+}
+
+/* reference_ops::ResizeNearestNeighbor's GetNearestNeighbor. */
+static int
+tf_nearest_source (int out, int in_size, int out_size, gboolean align_corners,
+                   gboolean half_pixel)
+{
+  float scale = align_corners && out_size > 1 ? (float) (in_size - 1) / (float) (out_size - 1)
+                                              : (float) in_size / (float) out_size;
+  float offset = half_pixel ? 0.5f : 0.0f;
+  int value = MIN (align_corners ? (int) roundf (((float) out + offset) * scale)
+                                 : (int) floorf (((float) out + offset) * scale),
+                   in_size - 1);
+
+  return half_pixel ? MAX (value, 0) : value;
+}
+
+/* Both resizes in each coordinate mode TFLite has, enlarging 3×4 to 7×9
+ * and shrinking it to 2×3. */
+static void
+test_resize (void)
+{
+  const int h = 3, w = 4, c = 2;
+  g_autofree float *x = pattern (h * w * c, 90);
+  static const int sizes[2][2] = { { 7, 9 }, { 2, 3 } };
+  static const gboolean modes[3][2] = { { FALSE, FALSE }, { TRUE, FALSE }, { FALSE, TRUE } };
+
+  for (int nearest = 0; nearest < 2; nearest++)
+    for (int s = 0; s < 2; s++)
+      for (int m = 0; m < 3; m++)
+        {
+          const int oh = sizes[s][0], ow = sizes[s][1];
+          const gboolean align = modes[m][0], half = modes[m][1];
+          const gint32 size[2] = { oh, ow };
+          g_autofree float *want = g_new (float, oh * ow * c);
+          SpecTensor tensors[3] = {
+            { "image", T_FLOAT32, 4, { 1, h, w, c } },
+            { "size", T_INT32, 1, { 2 }, size, sizeof size },
+            { "resized", T_FLOAT32, 4, { 1, oh, ow, c } },
+          };
+          SpecOp bilinear = { OP_RESIZE_BILINEAR, 2, { 0, 1 }, 2, O_RESIZE_BILINEAR, 4,
+                              { BYTE (0), BYTE (0), BYTE (align), BYTE (half) } };
+          SpecOp nearest_op = { OP_RESIZE_NEAREST_NEIGHBOR, 2, { 0, 1 }, 2,
+                                O_RESIZE_NEAREST_NEIGHBOR, 2, { BYTE (align), BYTE (half) } };
+          Spec spec = { 3, tensors, 1, nearest ? &nearest_op : &bilinear, 0, 2 };
+
+          for (int y = 0; y < oh; y++)
+            for (int xx = 0; xx < ow; xx++)
+              for (int k = 0; k < c; k++)
+                {
+                  float *out = &want[(y * ow + xx) * c + k];
+
+                  if (nearest)
+                    {
+                      int sy = tf_nearest_source (y, h, oh, align, half);
+                      int sx = tf_nearest_source (xx, w, ow, align, half);
+
+                      *out = x[(sy * w + sx) * c + k];
+                    }
+                  else
+                    {
+                      float fy, fx;
+                      int y0, y1, x0, x1;
+
+                      tf_bilinear_source (y, h, oh, align, half, &fy, &y0, &y1);
+                      tf_bilinear_source (xx, w, ow, align, half, &fx, &x0, &x1);
+                      *out = x[(y0 * w + x0) * c + k] * (1 - (fy - y0)) * (1 - (fx - x0))
+                             + x[(y1 * w + x0) * c + k] * (fy - y0) * (1 - (fx - x0))
+                             + x[(y0 * w + x1) * c + k] * (1 - (fy - y0)) * (fx - x0)
+                             + x[(y1 * w + x1) * c + k] * (fy - y0) * (fx - x0);
+                    }
+                }
+          check_spec (&spec, x, want, 1e-5f);
+        }
+}
+
+/* reference_ops::TransposeConv: each input pixel adds its kernel at
+ * (y·stride − pad, x·stride − pad), pads as the convolution from the
+ * output back to the input would have (SAME) or none (VALID). */
+static void
+check_transpose_conv (gboolean same, int stride, int kernel, int oh, int ow)
+{
+  const int h = 3, w = 4, c = 3, m = 2;
+  g_autofree float *x = pattern (h * w * c, 91);
+  g_autofree float *k = pattern (m * kernel * kernel * c, 92);
+  g_autofree float *b = pattern (m, 93);
+  g_autofree float *want = g_new (float, oh * ow * m);
+  const gint32 shape[4] = { 1, oh, ow, m };
+  SpecTensor tensors[5] = {
+    { "shape", T_INT32, 1, { 4 }, shape, sizeof shape },
+    { "kernel", T_FLOAT32, 4, { m, kernel, kernel, c }, k,
+      sizeof (float) * m * kernel * kernel * c },
+    { "image", T_FLOAT32, 4, { 1, h, w, c } },
+    { "bias", T_FLOAT32, 1, { m }, b, sizeof (float) * m },
+    { "up", T_FLOAT32, 4, { 1, oh, ow, m } },
+  };
+  SpecOp op = { OP_TRANSPOSE_CONV, 4, { 0, 1, 2, 3 }, 4, O_TRANSPOSE_CONV, 4,
+                { BYTE (same ? 0 : 1), INT (stride), INT (stride), BYTE (0) } };
+  Spec spec = { 5, tensors, 1, &op, 2, 4 };
+  int pad_top = same ? MAX ((h - 1) * stride + kernel - oh, 0) / 2 : 0;
+  int pad_left = same ? MAX ((w - 1) * stride + kernel - ow, 0) / 2 : 0;
+
+  for (int i = 0; i < oh * ow * m; i++)
+    want[i] = b[i % m];
+  for (int y = 0; y < h; y++)
+    for (int xx = 0; xx < w; xx++)
+      for (int ky = 0; ky < kernel; ky++)
+        for (int kx = 0; kx < kernel; kx++)
+          {
+            int out_y = y * stride - pad_top + ky, out_x = xx * stride - pad_left + kx;
+
+            if (out_y < 0 || out_y >= oh || out_x < 0 || out_x >= ow)
+              continue;
+            for (int o = 0; o < m; o++)
+              for (int i = 0; i < c; i++)
+                want[(out_y * ow + out_x) * m + o]
+                  += x[(y * w + xx) * c + i] * k[((o * kernel + ky) * kernel + kx) * c + i];
+          }
+  check_spec (&spec, x, want, 1e-5f);
+}
+
+static void
+test_transpose_conv (void)
+{
+  /* SAME, stride 2: in·2 = 6×8, total padding 1 each way, at the end. */
+  check_transpose_conv (TRUE, 2, 3, 6, 8);
+  /* VALID: (in − 1)·2 + 3 = 7×9. */
+  check_transpose_conv (FALSE, 2, 3, 7, 9);
+  /* SAME asking for one pixel fewer: padding 2, one before, one after. */
+  check_transpose_conv (TRUE, 2, 3, 5, 7);
+}
+
 /* ---- Labels ---- */
 
 /* A ZIP archive with one deflated entry, as metadata writers may append. */
@@ -1397,6 +1543,51 @@ test_classifier (gconstpointer data)
   cs_model_free (model);
 }
 
+/* The Coral DeepLab v3 in ../shared ends in RESIZE_BILINEAR from 33×33
+ * to 513×513: the layer table says so with its numbers, and the network
+ * runs; its last operator, ARG_MAX, is another part of the work. */
+static void
+test_deeplab (void)
+{
+  g_autofree char *path = shared_model ("deeplabv3_mnv2_pascal_quant.tflite");
+  g_autoptr (GError) error = NULL;
+  const CsLayerInfo *resize = NULL;
+  CsModel *model;
+  CsSession *session;
+  CsResult *result = NULL;
+  CsTensor tensor;
+
+  if (path == NULL)
+    return;
+  model = cs_model_load_file (path, NULL, &error);
+  if (g_error_matches (error, CS_ERROR, CS_ERROR_UNSUPPORTED)
+      && strstr (error->message, "(ARG_MAX)") != NULL)
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  g_assert_no_error (error);
+  for (size_t i = 0; i < cs_model_n_layers (model); i++)
+    if (cs_model_layer (model, i)->resampled
+        && cs_model_layer (model, i)->out_shape.dims[2] == 513)
+      resize = cs_model_layer (model, i);
+  g_assert_nonnull (resize);
+  g_assert_cmpstr (resize->arithmetic[0], ==, "33 → 513 from sizes: × 15.55");
+
+  tensor = *cs_model_input (model, 0);
+  g_assert_cmpint (cs_shape_numel (&tensor.shape), ==, 513 * 513 * 3);
+  g_autofree float *pixels = pattern (513 * 513 * 3, 94);
+  tensor.data = pixels;
+  session = cs_session_new (model, 2, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_session_run (session, &tensor, 1, NULL, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cs_shape_numel (&result->outputs[0].shape), ==, 513 * 513);
+  cs_result_free (result);
+  cs_session_free (session);
+  cs_model_free (model);
+}
+
 static void
 test_input_quantization (void)
 {
@@ -1614,6 +1805,9 @@ main (int argc, char **argv)
   g_test_add_func ("/tflite/unsupported-operators", test_unsupported_operators);
   g_test_add_func ("/tflite/arg-max", test_arg_max);
   g_test_add_func ("/tflite/arg-max-bad-axis", test_arg_max_bad_axis);
+  g_test_add_func ("/tflite/resize", test_resize);
+  g_test_add_func ("/tflite/transpose-conv", test_transpose_conv);
+  g_test_add_func ("/tflite/deeplab", test_deeplab);
   g_test_add_func ("/tflite/labels/deflated", test_deflated_labels);
   g_test_add_func ("/tflite/hostile/small-model", test_hostile_small_model);
   g_test_add_func ("/tflite/hostile/zero-size-input", test_zero_size_input);

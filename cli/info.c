@@ -399,7 +399,7 @@ print_json (const char *path, const CsModel *model)
   json_builder_begin_object (builder);
   cli_json_add_string (builder, "model", path);
   cli_json_add_string (builder, "format",
-              cs_model_format (model) == CS_FORMAT_TFLITE ? "tflite" : "onnx");
+                       cs_model_format (model) == CS_FORMAT_TFLITE ? "tflite" : "onnx");
   json_builder_set_member_name (builder, "layers");
   json_builder_begin_array (builder);
   for (size_t i = 0; i < n; i++)

@@ -21,7 +21,7 @@ typedef struct
   const CsLayerInfo *info;
   int64_t            channel, y, x;
   CsReceptiveBox     box;
-  CsConvProbe       *conv;   /* NULL for a layer that is no convolution */
+  CsConvProbe       *conv; /* NULL for a layer that is no convolution */
   float              tapped;
 } Probe;
 
@@ -84,11 +84,10 @@ find_tap (const CsResult *result, const char *name)
 /* Runs @model on @inputs keeping the layer and, for a convolution, the
  * layer that feeds it; fills the value and the convolution of @probe. */
 static gboolean
-probe_run (const CsModel *model, int layer, const CsTensor *inputs, Probe *probe,
-           GError **error)
+probe_run (const CsModel *model, int layer, const CsTensor *inputs, Probe *probe, GError **error)
 {
-  int source = cs_model_layer_source (model, layer);
-  const char *taps[3] = { probe->info->name, NULL, NULL };
+  int          source = cs_model_layer_source (model, layer);
+  const char  *taps[3] = { probe->info->name, NULL, NULL };
   CsRunOptions options = { .taps = taps };
   g_autoptr (CsSession) session = NULL;
   g_autoptr (CsResult) result = NULL;
@@ -97,17 +96,18 @@ probe_run (const CsModel *model, int layer, const CsTensor *inputs, Probe *probe
   if (source >= 0)
     taps[1] = cs_model_layer (model, source)->name;
   if ((session = cs_session_new (model, 0, error)) == NULL
-      || !cs_session_run (session, inputs, cs_model_n_inputs (model), &options, &result,
-                          error))
+      || !cs_session_run (session, inputs, cs_model_n_inputs (model), &options, &result, error))
     return FALSE;
   tap = find_tap (result, probe->info->name);
-  probe->tapped = ((const float *) tap->data)[(probe->channel * tap->shape.dims[2] + probe->y)
-                                              * tap->shape.dims[3] + probe->x];
+  probe->tapped =
+      ((const float *)
+           tap->data)[(probe->channel * tap->shape.dims[2] + probe->y) * tap->shape.dims[3]
+                      + probe->x];
   if (probe->info->kind != CS_LAYER_CONV)
     return TRUE;
-  probe->conv = cs_conv_probe_new (model, layer,
-                                   source >= 0 ? find_tap (result, taps[1]) : &inputs[0],
-                                   probe->channel, probe->y, probe->x, error);
+  probe->conv =
+      cs_conv_probe_new (model, layer, source >= 0 ? find_tap (result, taps[1]) : &inputs[0],
+                         probe->channel, probe->y, probe->x, error);
   return probe->conv != NULL;
 }
 
@@ -115,18 +115,19 @@ static void
 print_text (const Probe *probe)
 {
   const CsReceptiveBox *box = &probe->box;
-  const CsConvProbe *conv = probe->conv;
-  g_autofree char *name = cli_printable (probe->info->name);
-  g_autofree char *op = cli_printable (probe->info->op);
+  const CsConvProbe    *conv = probe->conv;
+  g_autofree char      *name = cli_printable (probe->info->name);
+  g_autofree char      *op = cli_printable (probe->info->op);
 
   printf ("layer %s (%s), channel %" G_GINT64_FORMAT " at row %" G_GINT64_FORMAT
-          ", column %" G_GINT64_FORMAT "\n", name, op, probe->channel, probe->y, probe->x);
-  printf ("receptive field (y0, x0, y1, x1, inclusive): %" G_GINT64_FORMAT ", %"
-          G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "\n",
+          ", column %" G_GINT64_FORMAT "\n",
+          name, op, probe->channel, probe->y, probe->x);
+  printf ("receptive field (y0, x0, y1, x1, inclusive): %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+          ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "\n",
           box->y0, box->x0, box->y1, box->x1);
   if (box->in_image)
-    printf ("  inside the image:                          %" G_GINT64_FORMAT ", %"
-            G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "\n",
+    printf ("  inside the image:                          %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+            ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "\n",
             box->image_y0, box->image_x0, box->image_y1, box->image_x1);
   else
     puts ("  inside the image: nothing (it sees only padding)");
@@ -136,16 +137,14 @@ print_text (const Probe *probe)
 
       for (int64_t i = 0; i < taps; i++)
         padded += conv->padding[i];
-      printf ("sum of patch × kernel: %.9g over input channels %" G_GINT64_FORMAT "–%"
-              G_GINT64_FORMAT " × %d×%d taps (%" G_GINT64_FORMAT " in the padding)\n",
+      printf ("sum of patch × kernel: %.9g over input channels %" G_GINT64_FORMAT
+              "–%" G_GINT64_FORMAT " × %d×%d taps (%" G_GINT64_FORMAT " in the padding)\n",
               conv->sum, conv->first_channel, conv->first_channel + conv->n_channels - 1,
               conv->kernel_h, conv->kernel_w, padded);
       printf ("bias:                  %.9g%s\n", (double) conv->bias,
-              conv->folded_batchnorm ? " (BatchNormalization folded into weights and bias)"
-                                     : "");
+              conv->folded_batchnorm ? " (BatchNormalization folded into weights and bias)" : "");
       printf ("pre-activation:        %.9g\n", (double) conv->pre_activation);
-      printf ("activation:            %s\n", conv->activation != NULL ? conv->activation
-                                                                     : "none");
+      printf ("activation:            %s\n", conv->activation != NULL ? conv->activation : "none");
       printf ("value:                 %.9g\n", (double) conv->value);
     }
   printf ("tapped value:          %.9g\n", (double) probe->tapped);
@@ -159,8 +158,7 @@ add_number (JsonBuilder *builder, const char *member, double value)
 }
 
 static void
-add_box (JsonBuilder *builder, const char *member, int64_t y0, int64_t x0, int64_t y1,
-         int64_t x1)
+add_box (JsonBuilder *builder, const char *member, int64_t y0, int64_t x0, int64_t y1, int64_t x1)
 {
   const int64_t corners[4] = { y0, x0, y1, x1 };
 
@@ -231,8 +229,7 @@ print_json (const Probe *probe)
   cli_json_add_int (builder, "x", probe->x);
   add_box (builder, "box", box->y0, box->x0, box->y1, box->x1);
   if (box->in_image)
-    add_box (builder, "box_in_image", box->image_y0, box->image_x0, box->image_y1,
-             box->image_x1);
+    add_box (builder, "box_in_image", box->image_y0, box->image_x0, box->image_y1, box->image_x1);
   else
     {
       json_builder_set_member_name (builder, "box_in_image");
@@ -257,9 +254,9 @@ probe_model (const char        *model_path,
 {
   g_autoptr (CsModel) model = cli_load_model (model_path, error);
   CsTensor *inputs;
-  size_t n_inputs;
-  int layer;
-  gboolean ok;
+  size_t    n_inputs;
+  int       layer;
+  gboolean  ok;
 
   if (model == NULL)
     return FALSE;
@@ -269,14 +266,13 @@ probe_model (const char        *model_path,
       g_autofree char *shown = cli_printable (layer_name);
 
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s has no layer called '%s'; 'convscope info' lists them",
-                   model_path, shown);
+                   "%s has no layer called '%s'; 'convscope info' lists them", model_path, shown);
       return FALSE;
     }
   probe->model_path = model_path;
   probe->info = cs_model_layer (model, layer);
-  if (!cs_model_receptive_box (model, layer, probe->channel, probe->y, probe->x,
-                               &probe->box, error))
+  if (!cs_model_receptive_box (model, layer, probe->channel, probe->y, probe->x, &probe->box,
+                               error))
     return FALSE;
   n_inputs = cs_model_n_inputs (model);
   inputs = g_new0 (CsTensor, MAX (n_inputs, 1));
@@ -297,24 +293,22 @@ int
 cli_probe (int argc, char **argv)
 {
   g_auto (GStrv) npy_paths = NULL;
-  g_autofree char *layer = NULL;
-  g_autofree char *at = NULL;
-  gint64 channel = 0;
-  gboolean json = FALSE;
+  g_autofree char   *layer = NULL;
+  g_autofree char   *at = NULL;
+  gint64             channel = 0;
+  gboolean           json = FALSE;
   const GOptionEntry entries[] = {
     { "in", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &npy_paths,
       "Input tensor (.npy, float32) instead of an image; once per model input", "FILE" },
-    { "layer", 'l', 0, G_OPTION_ARG_STRING, &layer,
-      "The layer, by its name in 'convscope info'", "NAME" },
-    { "channel", 'c', 0, G_OPTION_ARG_INT64, &channel,
-      "The output channel (default 0)", "C" },
-    { "at", 'a', 0, G_OPTION_ARG_STRING, &at,
-      "The output pixel, row and column from 0", "Y,X" },
+    { "layer", 'l', 0, G_OPTION_ARG_STRING, &layer, "The layer, by its name in 'convscope info'",
+      "NAME" },
+    { "channel", 'c', 0, G_OPTION_ARG_INT64, &channel, "The output channel (default 0)", "C" },
+    { "at", 'a', 0, G_OPTION_ARG_STRING, &at, "The output pixel, row and column from 0", "Y,X" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       "Print the result as JSON, with every patch, weight and product", NULL },
     { NULL }
   };
-  Probe probe = { 0 };
+  Probe   probe = { 0 };
   GError *error = NULL;
 
   if (!cli_parse_options (&argc, &argv, entries, "MODEL [IMAGE]",
@@ -334,18 +328,18 @@ cli_probe (int argc, char **argv)
     return cli_fail (error);
   if (layer == NULL || at == NULL)
     cli_usage_error (&error, "probe needs --layer NAME and --at Y,X; "
-                     "see 'convscope probe --help'");
+                             "see 'convscope probe --help'");
   else if ((argc == 2) == (npy_paths == NULL))
     cli_usage_error (&error, "probe takes an IMAGE or --in FILE, exactly one of them; "
-                     "see 'convscope probe --help'");
+                             "see 'convscope probe --help'");
   else
     parse_position (at, &probe.y, &probe.x, &error);
   if (error != NULL)
     return cli_fail (error);
   probe.channel = channel;
 
-  if (!probe_model (argv[1], argc == 3 ? argv[2] : NULL, (const char *const *) npy_paths,
-                    layer, &probe, json, &error))
+  if (!probe_model (argv[1], argc == 3 ? argv[2] : NULL, (const char *const *) npy_paths, layer,
+                    &probe, json, &error))
     return cli_fail (error);
   return 0;
 }

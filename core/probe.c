@@ -36,8 +36,8 @@ int
 cs_model_layer_source (const CsModel *model, size_t layer)
 {
   const CsGraph *graph = model->graph;
-  const CsNode *node;
-  int producer;
+  const CsNode  *node;
+  int            producer;
 
   if (layer >= model->layers->len)
     return -1;
@@ -55,8 +55,7 @@ cs_model_layer_source (const CsModel *model, size_t layer)
 
 /* Fills the patch, padding mask and products of @probe, and their sum. */
 static void
-multiply (const CsShape *in_shape, const float *input,
-          CsConvProbe *probe)
+multiply (const CsShape *in_shape, const float *input, CsConvProbe *probe)
 {
   const int64_t taps = (int64_t) probe->kernel_h * probe->kernel_w;
 
@@ -65,17 +64,18 @@ multiply (const CsShape *in_shape, const float *input,
     for (int ky = 0; ky < probe->kernel_h; ky++)
       for (int kx = 0; kx < probe->kernel_w; kx++)
         {
-          const int64_t at = c * taps + ky * probe->kernel_w + kx;
-          const int64_t iy = probe->patch_y0 + (int64_t) ky * probe->dilation[0];
-          const int64_t ix = probe->patch_x0 + (int64_t) kx * probe->dilation[1];
-          const gboolean inside = iy >= 0 && iy < in_shape->dims[2]
-                                  && ix >= 0 && ix < in_shape->dims[3];
+          const int64_t  at = c * taps + ky * probe->kernel_w + kx;
+          const int64_t  iy = probe->patch_y0 + (int64_t) ky * probe->dilation[0];
+          const int64_t  ix = probe->patch_x0 + (int64_t) kx * probe->dilation[1];
+          const gboolean inside =
+              iy >= 0 && iy < in_shape->dims[2] && ix >= 0 && ix < in_shape->dims[3];
 
           probe->padding[at] = !inside;
-          probe->patch[at] = inside
-                             ? input[((probe->first_channel + c) * in_shape->dims[2] + iy)
-                                     * in_shape->dims[3] + ix]
-                             : 0.0f;
+          probe->patch[at] =
+              inside
+                  ? input[((probe->first_channel + c) * in_shape->dims[2] + iy) * in_shape->dims[3]
+                          + ix]
+                  : 0.0f;
           probe->products[at] = probe->patch[at] * probe->weights[at];
           probe->sum += (double) probe->products[at];
         }
@@ -90,18 +90,18 @@ cs_conv_probe_new (const CsModel  *model,
                    int64_t         x,
                    GError        **error)
 {
-  const CsGraph *graph = model->graph;
-  const CsLayerInfo *info = cs_model_layer (model, layer);
-  const CsNode *node;
+  const CsGraph      *graph = model->graph;
+  const CsLayerInfo  *info = cs_model_layer (model, layer);
+  const CsNode       *node;
   const CsConvParams *params;
-  const CsShape *in_shape, *out_shape;
-  CsConvProbe *probe;
-  int64_t n;
+  const CsShape      *in_shape, *out_shape;
+  CsConvProbe        *probe;
+  int64_t             n;
 
   if (info == NULL)
     {
-      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, "%s: there is no layer %zu",
-                   model->name, layer);
+      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, "%s: there is no layer %zu", model->name,
+                   layer);
       return NULL;
     }
   node = cs_graph_node (graph, g_array_index (model->layer_nodes, int, layer));
@@ -118,19 +118,19 @@ cs_conv_probe_new (const CsModel  *model,
       || !cs_shape_equal (&input->shape, in_shape))
     {
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s: layer %s needs its float32 input of the shape it ran on",
-                   model->name, info->name);
+                   "%s: layer %s needs its float32 input of the shape it ran on", model->name,
+                   info->name);
       return NULL;
     }
-  if (channel < 0 || channel >= out_shape->dims[1] || y < 0 || y >= out_shape->dims[2]
-      || x < 0 || x >= out_shape->dims[3])
+  if (channel < 0 || channel >= out_shape->dims[1] || y < 0 || y >= out_shape->dims[2] || x < 0
+      || x >= out_shape->dims[3])
     {
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s: channel %" G_GINT64_FORMAT " at %" G_GINT64_FORMAT ",%"
-                   G_GINT64_FORMAT " is outside layer %s's %" G_GINT64_FORMAT
-                   " channels of %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT,
-                   model->name, channel, y, x, info->name, out_shape->dims[1],
-                   out_shape->dims[2], out_shape->dims[3]);
+                   "%s: channel %" G_GINT64_FORMAT " at %" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+                   " is outside layer %s's %" G_GINT64_FORMAT " channels of %" G_GINT64_FORMAT
+                   "×%" G_GINT64_FORMAT,
+                   model->name, channel, y, x, info->name, out_shape->dims[1], out_shape->dims[2],
+                   out_shape->dims[3]);
       return NULL;
     }
 

@@ -68,13 +68,16 @@ join (gboolean *seen, CsRegion *into, const CsRegion *region)
 
 /* What input @i of @node reads of @out, block of output @j. */
 static gboolean
-footprint (const CsGraph *graph, const CsNode *node, int j, const CsRegion *out, int i,
-           CsRegion *in)
+footprint (const CsGraph  *graph,
+           const CsNode   *node,
+           int             j,
+           const CsRegion *out,
+           int             i,
+           CsRegion       *in)
 {
   const CsValue *x = cs_node_input (graph, node, i);
 
-  if (node->klass->footprint != NULL && is_map (x)
-      && is_map (cs_node_output (graph, node, j)))
+  if (node->klass->footprint != NULL && is_map (x) && is_map (cs_node_output (graph, node, j)))
     return node->klass->footprint (graph, node, j, out, i, in);
   whole (x, in);
   return TRUE;
@@ -91,8 +94,8 @@ visit (const CsGraph *graph, const CsNode *node, Seen *seen)
       for (int i = 0; i < node->n_inputs; i++)
         {
           const CsValue *x = cs_node_input (graph, node, i);
-          Seen *in;
-          CsRegion region;
+          Seen          *in;
+          CsRegion       region;
 
           if (x == NULL || x->constant != NULL || x->packed)
             continue;
@@ -113,9 +116,9 @@ static void
 fill_box (const CsValue *image, const Seen *seen, CsReceptiveBox *box)
 {
   const CsRegion *exact = &seen->exact, *reach = &seen->reach;
-  const int64_t last_y = image->shape.dims[2] - 1, last_x = image->shape.dims[3] - 1;
+  const int64_t   last_y = image->shape.dims[2] - 1, last_x = image->shape.dims[3] - 1;
 
-  *box = (CsReceptiveBox) { 0 };
+  *box = (CsReceptiveBox){ 0 };
   if (!seen->exact_seen)
     {
       box->y0 = reach->lo[1];
@@ -144,16 +147,16 @@ cs_model_receptive_box (const CsModel  *model,
                         CsReceptiveBox *box,
                         GError        **error)
 {
-  const CsGraph *graph = model->graph;
+  const CsGraph     *graph = model->graph;
   const CsLayerInfo *info = cs_model_layer (model, layer);
-  const CsValue *image, *output;
-  int node_index;
-  Seen *seen;
+  const CsValue     *image, *output;
+  int                node_index;
+  Seen              *seen;
 
   if (info == NULL)
     {
-      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, "%s: there is no layer %zu",
-                   model->name, layer);
+      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, "%s: there is no layer %zu", model->name,
+                   layer);
       return FALSE;
     }
   node_index = g_array_index (model->layer_nodes, int, layer);
@@ -162,27 +165,27 @@ cs_model_receptive_box (const CsModel  *model,
   if (!is_map (output) || !is_map (image))
     {
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s: layer %s or the input is not a 1×C×H×W map",
-                   model->name, info->name);
+                   "%s: layer %s or the input is not a 1×C×H×W map", model->name, info->name);
       return FALSE;
     }
-  if (channel < 0 || channel >= output->shape.dims[1] || y < 0
-      || y >= output->shape.dims[2] || x < 0 || x >= output->shape.dims[3])
+  if (channel < 0 || channel >= output->shape.dims[1] || y < 0 || y >= output->shape.dims[2]
+      || x < 0 || x >= output->shape.dims[3])
     {
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s: channel %" G_GINT64_FORMAT " at %" G_GINT64_FORMAT ",%"
-                   G_GINT64_FORMAT " is outside layer %s's %" G_GINT64_FORMAT
-                   " channels of %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT,
+                   "%s: channel %" G_GINT64_FORMAT " at %" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+                   " is outside layer %s's %" G_GINT64_FORMAT " channels of %" G_GINT64_FORMAT
+                   "×%" G_GINT64_FORMAT,
                    model->name, channel, y, x, info->name, output->shape.dims[1],
                    output->shape.dims[2], output->shape.dims[3]);
       return FALSE;
     }
 
   seen = g_new0 (Seen, graph->values->len);
-  seen[cs_graph_node (graph, node_index)->outputs[0]] = (Seen) {
-    TRUE, TRUE, { { channel, y, x }, { channel, y, x } },
-    { { channel, y, x }, { channel, y, x } }
-  };
+  seen[cs_graph_node (graph, node_index)->outputs[0]] =
+      (Seen){ TRUE,
+              TRUE,
+              { { channel, y, x }, { channel, y, x } },
+              { { channel, y, x }, { channel, y, x } } };
   for (int i = node_index; i >= 0; i--)
     if (!cs_graph_node (graph, i)->dead)
       visit (graph, cs_graph_node (graph, i), seen);

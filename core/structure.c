@@ -14,8 +14,7 @@ cs_dense_weights (int64_t in_values, int64_t out_values)
 {
   int64_t weights;
 
-  if (in_values < 0 || out_values < 0
-      || __builtin_mul_overflow (in_values, out_values, &weights))
+  if (in_values < 0 || out_values < 0 || __builtin_mul_overflow (in_values, out_values, &weights))
     return -1;
   return weights;
 }
@@ -72,14 +71,14 @@ int
 cs_model_layer_halvings (const CsModel *model, size_t layer)
 {
   const CsLayerInfo *info = cs_model_layer (model, layer);
-  const CsShape *image;
+  const CsShape     *image;
 
   if (info == NULL || cs_model_n_inputs (model) == 0 || !is_map (&info->out_shape))
     return -1;
   image = &cs_model_input (model, 0)->shape;
   if (!is_map (image))
     return -1;
-  return (int) lround (0.5 * log2 ((double) (image->dims[2] * image->dims[3])
-                                   / (double) (info->out_shape.dims[2]
-                                               * info->out_shape.dims[3])));
+  return (int) lround (0.5
+                       * log2 ((double) (image->dims[2] * image->dims[3])
+                               / (double) (info->out_shape.dims[2] * info->out_shape.dims[3])));
 }

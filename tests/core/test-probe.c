@@ -20,29 +20,35 @@
 
 /* float32 summed in another order, nothing more; absolute near zero. */
 #define VALUE_TOLERANCE 1e-5
-#define VALUE_FLOOR     1e-7
+#define VALUE_FLOOR 1e-7
 
 static CsModel *
 load_fixture (Fixture *f)
 {
   g_autoptr (GBytes) bytes = fixture_pack (f);
-  GError *error = NULL;
-  gsize size;
+  GError     *error = NULL;
+  gsize       size;
   const void *data = g_bytes_get_data (bytes, &size);
-  CsModel *model = cs_model_load_memory (data, size, "probe.onnx", NULL, &error);
+  CsModel    *model = cs_model_load_memory (data, size, "probe.onnx", NULL, &error);
 
   g_assert_no_error (error);
   return model;
 }
 
 static Onnx__NodeProto *
-add_conv (Fixture *f, const char *name, const char *in, const char *weights, const char *out,
-          int kernel, int stride, int pad)
+add_conv (Fixture    *f,
+          const char *name,
+          const char *in,
+          const char *weights,
+          const char *out,
+          int         kernel,
+          int         stride,
+          int         pad)
 {
-  const char *io[] = { in, weights, NULL, out, NULL };
-  const int64_t kernel_shape[2] = { kernel, kernel };
-  const int64_t strides[2] = { stride, stride };
-  const int64_t pads[4] = { pad, pad, pad, pad };
+  const char      *io[] = { in, weights, NULL, out, NULL };
+  const int64_t    kernel_shape[2] = { kernel, kernel };
+  const int64_t    strides[2] = { stride, stride };
+  const int64_t    pads[4] = { pad, pad, pad, pad };
   Onnx__NodeProto *node = add_node (f, "Conv", name, io);
 
   add_ints (f, node, "kernel_shape", 2, kernel_shape);
@@ -76,12 +82,16 @@ windows_model (void)
 }
 
 static void
-assert_box (const CsModel *model, const char *layer, int64_t y, int64_t x,
-            const int64_t expected_box[4], const int64_t expected_image[4])
+assert_box (const CsModel *model,
+            const char    *layer,
+            int64_t        y,
+            int64_t        x,
+            const int64_t  expected_box[4],
+            const int64_t  expected_image[4])
 {
   CsReceptiveBox box;
-  GError *error = NULL;
-  int index = cs_model_find_layer (model, layer);
+  GError        *error = NULL;
+  int            index = cs_model_find_layer (model, layer);
 
   g_assert_cmpint (index, >=, 0);
   g_assert_true (cs_model_receptive_box (model, index, 0, y, x, &box, &error));
@@ -102,24 +112,19 @@ test_boxes_by_hand (void)
 {
   g_autoptr (CsModel) model = windows_model ();
   CsReceptiveBox box;
-  GError *error = NULL;
+  GError        *error = NULL;
 
   /* Output 0 reads rows −1 … 1, the first of them padding. */
-  assert_box (model, "border", 0, 0, (int64_t[]) { -1, -1, 1, 1 },
-              (int64_t[]) { 0, 0, 1, 1 });
+  assert_box (model, "border", 0, 0, (int64_t[]){ -1, -1, 1, 1 }, (int64_t[]){ 0, 0, 1, 1 });
   /* Output 3 reads rows 5 … 7 of a 7-row image: row 7 is padding. */
-  assert_box (model, "border", 3, 1, (int64_t[]) { 5, 1, 7, 3 },
-              (int64_t[]) { 5, 1, 6, 3 });
+  assert_box (model, "border", 3, 1, (int64_t[]){ 5, 1, 7, 3 }, (int64_t[]){ 5, 1, 6, 3 });
   /* ⌊(7 − 2) / 2⌋ + 1 = 3 outputs: the last reads rows 4 and 5, never 6. */
-  assert_box (model, "short", 2, 2, (int64_t[]) { 4, 4, 5, 5 },
-              (int64_t[]) { 4, 4, 5, 5 });
+  assert_box (model, "short", 2, 2, (int64_t[]){ 4, 4, 5, 5 }, (int64_t[]){ 4, 4, 5, 5 });
   /* Stacked: the stacked windows reach two rows into the padding, but the
    * pixel depends on rows 0 … 2 only (row 3 through the second layer's
    * padding never arrives). */
-  assert_box (model, "second", 0, 0, (int64_t[]) { -2, -2, 2, 2 },
-              (int64_t[]) { 0, 0, 2, 2 });
-  assert_box (model, "second", 3, 6, (int64_t[]) { 1, 4, 5, 8 },
-              (int64_t[]) { 1, 4, 5, 6 });
+  assert_box (model, "second", 0, 0, (int64_t[]){ -2, -2, 2, 2 }, (int64_t[]){ 0, 0, 2, 2 });
+  assert_box (model, "second", 3, 6, (int64_t[]){ 1, 4, 5, 8 }, (int64_t[]){ 1, 4, 5, 6 });
 
   g_assert_false (cs_model_receptive_box (model, 0, 1, 0, 0, &box, &error));
   g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
@@ -135,14 +140,14 @@ static void
 test_conv_by_hand (void)
 {
   g_autoptr (Fixture) f = fixture_new (13);
-  const int64_t x_dims[4] = { 1, 1, 2, 2 }, w_dims[4] = { 1, 1, 2, 2 }, b_dims[1] = { 1 };
-  const char *relu_io[] = { "c", NULL, "y", NULL };
-  const char *io[] = { "x", "w", "bias", NULL, "c", NULL };
-  const int64_t kernel[2] = { 2, 2 }, pads[4] = { 1, 1, 1, 1 };
-  float input_data[4] = { 1, 2, 3, 4 };
-  CsTensor input = { "x", CS_DTYPE_FLOAT32, { 4, { 1, 1, 2, 2 } }, input_data };
+  const int64_t      x_dims[4] = { 1, 1, 2, 2 }, w_dims[4] = { 1, 1, 2, 2 }, b_dims[1] = { 1 };
+  const char        *relu_io[] = { "c", NULL, "y", NULL };
+  const char        *io[] = { "x", "w", "bias", NULL, "c", NULL };
+  const int64_t      kernel[2] = { 2, 2 }, pads[4] = { 1, 1, 1, 1 };
+  float              input_data[4] = { 1, 2, 3, 4 };
+  CsTensor           input = { "x", CS_DTYPE_FLOAT32, { 4, { 1, 1, 2, 2 } }, input_data };
   Onnx__TensorProto *w;
-  Onnx__NodeProto *conv;
+  Onnx__NodeProto   *conv;
   g_autoptr (CsModel) model = NULL;
   g_autoptr (CsConvProbe) probe = NULL;
   GError *error = NULL;
@@ -238,7 +243,7 @@ read_fixture (JsonParser *parser, const char *dir, const char *network)
 {
   g_autofree char *name = g_strconcat (network, ".json", NULL);
   g_autofree char *path = g_build_filename (dir, name, NULL);
-  GError *error = NULL;
+  GError          *error = NULL;
 
   json_parser_load_from_file (parser, path, &error);
   g_assert_no_error (error);
@@ -250,8 +255,8 @@ load_network (const char *dir, const char *network)
 {
   g_autofree char *name = g_strconcat (network, ".onnx", NULL);
   g_autofree char *path = g_build_filename (dir, name, NULL);
-  GError *error = NULL;
-  CsModel *model = cs_model_load_file (path, NULL, &error);
+  GError          *error = NULL;
+  CsModel         *model = cs_model_load_file (path, NULL, &error);
 
   g_assert_no_error (error);
   return model;
@@ -274,7 +279,7 @@ test_boxes_against_torch (gconstpointer data)
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (CsModel) model = NULL;
   JsonArray *points;
-  int64_t height, width;
+  int64_t    height, width;
 
   if (dir == NULL)
     {
@@ -289,20 +294,21 @@ test_boxes_against_torch (gconstpointer data)
   g_assert_cmpint (json_array_get_length (points), >, 0);
   for (guint i = 0; i < json_array_get_length (points); i++)
     {
-      JsonObject *point = json_array_get_object_element (points, i);
-      JsonArray *support = json_object_get_array_member (point, "support");
-      const char *layer = json_object_get_string_member (point, "layer");
-      int index = cs_model_find_layer (model, layer);
+      JsonObject    *point = json_array_get_object_element (points, i);
+      JsonArray     *support = json_object_get_array_member (point, "support");
+      const char    *layer = json_object_get_string_member (point, "layer");
+      int            index = cs_model_find_layer (model, layer);
       CsReceptiveBox box;
-      GError *error = NULL;
+      GError        *error = NULL;
 
-      g_test_message ("%s: %s channel %" G_GINT64_FORMAT " at %" G_GINT64_FORMAT ",%"
-                      G_GINT64_FORMAT, network, layer, member_int (point, "channel"),
-                      member_int (point, "y"), member_int (point, "x"));
+      g_test_message ("%s: %s channel %" G_GINT64_FORMAT " at %" G_GINT64_FORMAT
+                      ",%" G_GINT64_FORMAT,
+                      network, layer, member_int (point, "channel"), member_int (point, "y"),
+                      member_int (point, "x"));
       g_assert_cmpint (index, >=, 0);
       g_assert_true (cs_model_receptive_box (model, index, member_int (point, "channel"),
-                                             member_int (point, "y"), member_int (point, "x"),
-                                             &box, &error));
+                                             member_int (point, "y"), member_int (point, "x"), &box,
+                                             &error));
       g_assert_no_error (error);
       g_assert_true (box.in_image);
       g_assert_cmpint (box.image_y0, ==, json_array_get_int_element (support, 0));
@@ -311,10 +317,10 @@ test_boxes_against_torch (gconstpointer data)
       g_assert_cmpint (box.image_x1, ==, json_array_get_int_element (support, 3));
       g_assert_cmpint (box.y0, ==, box.image_y0 > 0 ? box.image_y0 : MIN (box.y0, 0));
       g_assert_cmpint (box.x0, ==, box.image_x0 > 0 ? box.image_x0 : MIN (box.x0, 0));
-      g_assert_cmpint (box.y1, ==, box.image_y1 < height - 1 ? box.image_y1
-                                                             : MAX (box.y1, height - 1));
-      g_assert_cmpint (box.x1, ==, box.image_x1 < width - 1 ? box.image_x1
-                                                            : MAX (box.x1, width - 1));
+      g_assert_cmpint (box.y1, ==,
+                       box.image_y1 < height - 1 ? box.image_y1 : MAX (box.y1, height - 1));
+      g_assert_cmpint (box.x1, ==,
+                       box.image_x1 < width - 1 ? box.image_x1 : MAX (box.x1, width - 1));
     }
 }
 
@@ -344,11 +350,11 @@ test_values_against_torch (void)
   g_autoptr (CsSession) session = NULL;
   g_autoptr (CsResult) result = NULL;
   g_autofree char *input_path = NULL;
-  CsTensor input = { 0 };
-  JsonArray *values;
-  GError *error = NULL;
-  CsRunOptions options = { .tap_all = TRUE };
-  gboolean folded = FALSE;
+  CsTensor         input = { 0 };
+  JsonArray       *values;
+  GError          *error = NULL;
+  CsRunOptions     options = { .tap_all = TRUE };
+  gboolean         folded = FALSE;
 
   if (dir == NULL)
     {
@@ -367,22 +373,22 @@ test_values_against_torch (void)
   g_assert_cmpint (json_array_get_length (values), ==, 15);
   for (guint i = 0; i < json_array_get_length (values); i++)
     {
-      JsonObject *point = json_array_get_object_element (values, i);
-      const char *layer = json_object_get_string_member (point, "layer");
-      int index = cs_model_find_layer (model, layer);
-      int source = cs_model_layer_source (model, index);
-      int64_t c = member_int (point, "channel"), y = member_int (point, "y");
-      int64_t x = member_int (point, "x");
+      JsonObject     *point = json_array_get_object_element (values, i);
+      const char     *layer = json_object_get_string_member (point, "layer");
+      int             index = cs_model_find_layer (model, layer);
+      int             source = cs_model_layer_source (model, index);
+      int64_t         c = member_int (point, "channel"), y = member_int (point, "y");
+      int64_t         x = member_int (point, "x");
       const CsTensor *tap = find_tap (result, layer);
-      const CsTensor *fed = source >= 0 ? find_tap (result, cs_model_layer (model, source)->name)
-                                        : &input;
+      const CsTensor *fed =
+          source >= 0 ? find_tap (result, cs_model_layer (model, source)->name) : &input;
       g_autoptr (CsConvProbe) probe = cs_conv_probe_new (model, index, fed, c, y, x, &error);
-      float tapped = ((const float *) tap->data)[(c * tap->shape.dims[2] + y)
-                                                 * tap->shape.dims[3] + x];
+      float tapped =
+          ((const float *) tap->data)[(c * tap->shape.dims[2] + y) * tap->shape.dims[3] + x];
 
-      g_test_message ("%s channel %" G_GINT64_FORMAT " at %" G_GINT64_FORMAT ",%"
-                      G_GINT64_FORMAT ": %.9g, tapped %.9g, PyTorch %.9g", layer, c, y, x,
-                      probe != NULL ? probe->value : NAN, tapped,
+      g_test_message ("%s channel %" G_GINT64_FORMAT " at %" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+                      ": %.9g, tapped %.9g, PyTorch %.9g",
+                      layer, c, y, x, probe != NULL ? probe->value : NAN, tapped,
                       json_object_get_double_member (point, "torch"));
       g_assert_no_error (error);
       assert_close (probe->value, tapped);

@@ -105,6 +105,15 @@ probe_run (const CsModel *model, int layer, const CsTensor *inputs, Probe *probe
                       + probe->x];
   if (probe->info->kind != CS_LAYER_CONV)
     return TRUE;
+  if (source == CS_LAYER_SOURCE_NONE)
+    {
+      g_autofree char *name = cli_printable (probe->info->name);
+
+      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
+                   "layer %s reads a value that no layer's output holds, so its "
+                   "convolution cannot be shown", name);
+      return FALSE;
+    }
   probe->conv =
       cs_conv_probe_new (model, layer, source >= 0 ? find_tap (result, taps[1]) : &inputs[0],
                          probe->channel, probe->y, probe->x, error);

@@ -26,7 +26,12 @@ G_BEGIN_DECLS
  * edges are the outermost pixels whose change can change the output.
  * Where it meets the image border it goes on into the zero padding, as
  * far as the stacked windows reach (so rows and columns may be negative
- * or past the image). */
+ * or past the image).  Windows (convolutions of every kind, pooling in
+ * ceil mode too, Pad), elementwise ops with broadcasting, Concat, Split
+ * and LRN are followed exactly, channels included (an Inception output
+ * channel sees through its own branch only); an op that moves values
+ * around otherwise (Reshape, Flatten, Transpose, Slice, Gemm, global
+ * pooling) counts as reading all of its input. */
 typedef struct
 {
   int64_t  y0, x0, y1, x1;
@@ -86,8 +91,12 @@ typedef struct
   gboolean    folded_batchnorm;
 } CsConvProbe;
 
-/* The layer whose tapped output is the input of layer @layer, or -1 when
- * that input is the model's first input (or no layer's first output). */
+/* Where layer @layer's first input comes from: the index of the layer
+ * whose tap holds it, CS_LAYER_SOURCE_INPUT when it is the model's first
+ * input, CS_LAYER_SOURCE_NONE when no tap holds it (a Split's second
+ * output, another model input). */
+#define CS_LAYER_SOURCE_INPUT (-1)
+#define CS_LAYER_SOURCE_NONE  (-2)
 int          cs_model_layer_source (const CsModel *model,
                                     size_t         layer);
 /* The convolution of layer @layer (a Conv) at channel @channel, row @y,
@@ -127,7 +136,7 @@ int     cs_model_classifier_start (const CsModel *model);
 /* How many times the map has halved by layer @layer's output, against
  * the model's input: the rounded log₂ of the input's area over the
  * output's, halved (224 → 112 once, 224 → 55 twice); −1 for a layer
- * whose output is no map. */
+ * whose output is no map (or a single pixel). */
 int     cs_model_layer_halvings   (const CsModel *model,
                                    size_t         layer);
 

@@ -36,21 +36,23 @@ int
 cs_model_layer_source (const CsModel *model, size_t layer)
 {
   const CsGraph *graph = model->graph;
-  const CsNode  *node;
-  int            producer;
+  const CsNode *node;
+  int producer;
 
   if (layer >= model->layers->len)
-    return -1;
+    return CS_LAYER_SOURCE_NONE;
   node = cs_graph_node (graph, g_array_index (model->layer_nodes, int, layer));
   if (node->n_inputs < 1 || node->inputs[0] < 0)
-    return -1;
+    return CS_LAYER_SOURCE_NONE;
+  if (graph->inputs->len > 0 && node->inputs[0] == g_array_index (graph->inputs, int, 0))
+    return CS_LAYER_SOURCE_INPUT;
   producer = cs_node_input (graph, node, 0)->producer;
   if (producer < 0 || cs_graph_node (graph, producer)->outputs[0] != node->inputs[0])
-    return -1;
+    return CS_LAYER_SOURCE_NONE;
   for (guint i = 0; i < model->layer_nodes->len; i++)
     if (g_array_index (model->layer_nodes, int, i) == producer)
       return (int) i;
-  return -1;
+  return CS_LAYER_SOURCE_NONE;
 }
 
 /* Fills the patch, padding mask and products of @probe, and their sum. */

@@ -161,8 +161,9 @@ cs_model_receptive_box (const CsModel  *model,
     }
   node_index = g_array_index (model->layer_nodes, int, layer);
   output = cs_node_output (graph, cs_graph_node (graph, node_index), 0);
-  image = cs_graph_value (graph, g_array_index (graph->inputs, int, 0));
-  if (!is_map (output) || !is_map (image))
+  image = graph->inputs->len > 0 ? cs_graph_value (graph, g_array_index (graph->inputs, int, 0))
+                                 : NULL;
+  if (image == NULL || !is_map (output) || !is_map (image))
     {
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
                    "%s: layer %s or the input is not a 1×C×H×W map", model->name, info->name);

@@ -164,7 +164,7 @@ test_conv_by_hand (void)
   add_output (f, "y");
   model = load_fixture (f);
 
-  g_assert_cmpint (cs_model_layer_source (model, 0), ==, -1);
+  g_assert_cmpint (cs_model_layer_source (model, 0), ==, CS_LAYER_SOURCE_INPUT);
   probe = cs_conv_probe_new (model, 0, &input, 0, 0, 0, &error);
   g_assert_no_error (error);
   /* The window at (0, 0) starts at (−1, −1): only its last tap, weight 4,
@@ -386,6 +386,7 @@ test_values_against_torch (void)
       float tapped =
           ((const float *) tap->data)[(c * tap->shape.dims[2] + y) * tap->shape.dims[3] + x];
 
+      g_assert_cmpint (source, !=, CS_LAYER_SOURCE_NONE);
       g_test_message ("%s channel %" G_GINT64_FORMAT " at %" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
                       ": %.9g, tapped %.9g, PyTorch %.9g",
                       layer, c, y, x, probe != NULL ? probe->value : NAN, tapped,

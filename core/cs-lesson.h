@@ -30,8 +30,8 @@ G_BEGIN_DECLS
  * ceil mode too, Pad), elementwise ops with broadcasting, Concat, Split
  * and LRN are followed exactly, channels included (an Inception output
  * channel sees through its own branch only); an op that moves values
- * around otherwise (Reshape, Flatten, Transpose, Slice, Gemm, global
- * pooling) counts as reading all of its input. */
+ * around otherwise (Reshape, Flatten, Transpose, Slice, Gemm) counts as
+ * reading all of its input, and a global pooling all of its channel. */
 typedef struct
 {
   int64_t  y0, x0, y1, x1;

@@ -90,11 +90,13 @@ class Tiny(nn.Module):
 
 
 class Features(nn.Module):
-    """A network's feature extractor alone, named as in the network."""
+    """VGG-11's feature extractor alone, named as in the network; its
+    classifier's 120 million weights would take long to initialise."""
 
-    def __init__(self, network):
+    def __init__(self):
         super().__init__()
-        self.features = network.features
+        vgg = torchvision.models.vgg
+        self.features = vgg.make_layers(vgg.cfgs["A"])
 
     def forward(self, x):
         return self.features(x)
@@ -128,7 +130,7 @@ NETWORKS = {
         ("avgpool", "/avgpool/GlobalAveragePool", 20, [(0, 0)]),
     ]),
     "googlenet": (1903, lambda: torchvision.models.googlenet(
-        weights=None, aux_logits=False, init_weights=True), (64, 64), [
+        weights=None, aux_logits=False, init_weights=False), (64, 64), [
         ("conv1.conv", "/conv1/conv/Conv", 0, [(0, 0), (31, 31), (12, 20)]),
         ("maxpool1", "/maxpool1/MaxPool", 3, [(0, 0), (15, 15)]),
         # inception3a's branches: 1×1 (0–63), 3×3 after 1×1 (64–191),
@@ -150,7 +152,7 @@ NETWORKS = {
          [(0, 0), (3, 3)]),
         ("features.18.0", "/features/features.18/features.18.0/Conv", 30, [(0, 0), (1, 1)]),
     ]),
-    "vgg11": (1905, lambda: Features(torchvision.models.vgg11(weights=None)), (64, 64), [
+    "vgg11": (1905, Features, (64, 64), [
         ("features.3", "/features/features.3/Conv", 9, [(0, 0), (31, 31), (12, 7)]),
         ("features.10", "/features/features.10/MaxPool", 4, [(0, 0), (7, 7), (3, 5)]),
         ("features.18", "/features/features.18/Conv", 33, [(0, 0), (3, 3)]),
@@ -210,7 +212,7 @@ def support_model(model, gen):
     """The copy of @model whose gradients show every dependence: positive
     weights (about 1/fan-in, so activations stay near the input's scale),
     positive BatchNorm shifts, averages for maxima, ReLU for ReLU6."""
-    model = copy.deepcopy(model).double()
+    model = copy.deepcopy(model)
     for name, module in list(model.named_modules()):
         if isinstance(module, (nn.Conv2d, nn.Linear)):
             fan_in = module.weight[0].numel()
@@ -239,22 +241,26 @@ def box_of(mask):
 
 
 def supports(model, size, points, gen):
-    """PyTorch's receptive field of each point, by autograd."""
+    """PyTorch's receptive field of each point, by autograd: one backward
+    pass per layer, batched over its pixels."""
     outputs = {}
     handles = [model.get_submodule(module).register_forward_hook(
         lambda m, args, out, module=module: outputs.__setitem__(module, out))
         for module in {p[0] for p in points}]
-    image = (torch.rand((1, 3) + size, generator=gen, dtype=torch.float64) * 0.9 + 0.1)
+    image = torch.rand((1, 3) + size, generator=gen) * 0.9 + 0.1
     image.requires_grad_(True)
     model(image)
     result = []
     for module, layer, channel, pixels in points:
-        for y, x in pixels:
-            image.grad = None
-            outputs[module][0, channel, y, x].backward(retain_graph=True)
-            grad = image.grad[0].abs().sum(0).numpy()
+        out = outputs[module]
+        seeds = torch.zeros((len(pixels),) + out.shape)
+        for i, (y, x) in enumerate(pixels):
+            seeds[i, 0, channel, y, x] = 1.0
+        grads, = torch.autograd.grad(out, image, seeds, retain_graph=True,
+                                     is_grads_batched=True)
+        for (y, x), grad in zip(pixels, grads):
             result.append({"layer": layer, "channel": channel, "y": y, "x": x,
-                           "support": box_of(grad > 0)})
+                           "support": box_of(grad[0].abs().sum(0).numpy() > 0)})
     for handle in handles:
         handle.remove()
     return result

@@ -143,13 +143,18 @@ print_text (const Probe *probe)
   if (conv != NULL)
     {
       int64_t taps = conv->n_channels * conv->kernel_h * conv->kernel_w, padded = 0;
+      g_autofree char *channels =
+          conv->n_channels == 1
+              ? g_strdup_printf ("input channel %" G_GINT64_FORMAT, conv->first_channel)
+              : g_strdup_printf ("input channels %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT,
+                                 conv->first_channel,
+                                 conv->first_channel + conv->n_channels - 1);
 
       for (int64_t i = 0; i < taps; i++)
         padded += conv->padding[i];
-      printf ("sum of patch × kernel: %.9g over input channels %" G_GINT64_FORMAT
-              "–%" G_GINT64_FORMAT " × %d×%d taps (%" G_GINT64_FORMAT " in the padding)\n",
-              conv->sum, conv->first_channel, conv->first_channel + conv->n_channels - 1,
-              conv->kernel_h, conv->kernel_w, padded);
+      printf ("sum of patch × kernel: %.9g over %s × %d×%d taps (%" G_GINT64_FORMAT
+              " in the padding)\n",
+              conv->sum, channels, conv->kernel_h, conv->kernel_w, padded);
       printf ("bias:                  %.9g%s\n", (double) conv->bias,
               conv->folded_batchnorm ? " (BatchNormalization folded into weights and bias)" : "");
       printf ("pre-activation:        %.9g\n", (double) conv->pre_activation);

@@ -132,6 +132,9 @@ test_boxes_by_hand (void)
   g_assert_false (cs_model_receptive_box (model, 0, 0, 4, 0, &box, &error));
   g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
   g_clear_error (&error);
+  g_assert_false (cs_model_receptive_box (model, 4, 0, 0, 0, &box, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
+  g_clear_error (&error);
 }
 
 /* One 2×2 convolution, pad 1, weights 1 2 / 3 4 and bias 0.5, then Relu,
@@ -196,6 +199,13 @@ test_conv_by_hand (void)
   g_assert_cmpfloat (probe->value, ==, 30.5f);
   g_clear_pointer (&probe, cs_conv_probe_free);
 
+  /* Relu was fused: the model has one layer. */
+  g_assert_null (cs_conv_probe_new (model, 1, &input, 0, 0, 0, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (cs_conv_probe_new (model, 0, &input, 1, 0, 0, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
+  g_clear_error (&error);
   g_assert_null (cs_conv_probe_new (model, 0, &input, 0, 3, 0, &error));
   g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
   g_clear_error (&error);
@@ -216,6 +226,7 @@ test_structure (void)
 {
   g_autofree char *path = weights_path ("fashion-mnist-cnn.onnx");
   g_autoptr (CsModel) model = NULL;
+  CsReceptiveBox box;
   GError *error = NULL;
   /* 28×28 → 28, 14, 14, 7, 7, 3; then Flatten and two Gemms. */
   const int halvings[] = { 0, 1, 1, 2, 2, 3, -1, -1, -1 };
@@ -232,6 +243,13 @@ test_structure (void)
   g_assert_cmpint (cs_model_layer_dense_weights (model, 0), ==, 784 * 25088);
   g_assert_cmpint (cs_model_layer_dense_weights (model, 8), ==, 128 * 10);
   g_assert_cmpint (cs_model_classifier_start (model), ==, 6);
+  /* A MaxPool has no convolution to show, a Flatten no map. */
+  g_assert_null (cs_conv_probe_new (model, 1, NULL, 0, 0, 0, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (cs_model_receptive_box (model, 6, 0, 0, 0, &box, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
+  g_clear_error (&error);
   for (size_t i = 0; i < G_N_ELEMENTS (halvings); i++)
     g_assert_cmpint (cs_model_layer_halvings (model, i), ==, halvings[i]);
 }

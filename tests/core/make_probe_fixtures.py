@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Writes the fixtures of tests/core/test-probe.c into OUTDIR: four
-# torchvision networks (resnet18, googlenet, mobilenet_v2, vgg11's
-# features) and a tiny network of every convolution and pooling kind, as
-# ONNX on small inputs, with PyTorch's answers to two questions.
+# Writes the fixtures of tests/core/test-probe.c into OUTDIR: five
+# torchvision networks (resnet18, googlenet, mobilenet_v2, densenet121,
+# vgg11's features) and a tiny network of every convolution and pooling
+# kind, as ONNX on small inputs, with PyTorch's answers to two questions.
 #
 # Receptive fields: for a few (layer, channel, y, x) per network, the box
 # of input pixels where ∂out[c, y, x]/∂input is non-zero, by autograd on a
@@ -151,6 +151,15 @@ NETWORKS = {
         ("features.7.conv.1.0", "/features/features.7/conv/conv.1/conv.1.0/Conv", 40,
          [(0, 0), (3, 3)]),
         ("features.18.0", "/features/features.18/features.18.0/Conv", 30, [(0, 0), (1, 1)]),
+    ]),
+    # denseblock1's channels 0–63 are its input's, 224–255 its last
+    # layer's, which sees further.
+    "densenet121": (1906, lambda: torchvision.models.densenet121(weights=None), (32, 32), [
+        ("features.denseblock1.denselayer1.conv2",
+         "/features/denseblock1/denselayer1/conv2/Conv", 7, [(0, 0), (7, 7), (3, 4)]),
+        ("features.denseblock1", "/features/denseblock1/Concat", 10, [(0, 0), (7, 7), (3, 4)]),
+        ("features.denseblock1", "/features/denseblock1/Concat", 250, [(0, 0)]),
+        ("features.transition1.pool", "/features/transition1/pool/AveragePool", 5, [(0, 0)]),
     ]),
     "vgg11": (1905, Features, (64, 64), [
         ("features.3", "/features/features.3/Conv", 9, [(0, 0), (31, 31), (12, 7)]),

@@ -5,7 +5,8 @@
  * hand, dense equivalents and structure on the bundled model, and both
  * against PyTorch: the box of every point of make_probe_fixtures.py must
  * be the support of PyTorch's gradient on resnet18, googlenet,
- * mobilenet_v2, vgg11's features and a tiny network of every window kind,
+ * mobilenet_v2, densenet121, vgg11's features and a tiny network of
+ * every window kind,
  * and the probe's value the tapped one and PyTorch's.  The PyTorch
  * fixtures are in $CONVSCOPE_PROBE_FIXTURES (skipped without it); the
  * bundled model in $CONVSCOPE_WEIGHTS.
@@ -424,7 +425,7 @@ int
 main (int argc, char **argv)
 {
   static const char *const networks[] = {
-    "tiny", "resnet18", "googlenet", "mobilenet_v2", "vgg11",
+    "tiny", "resnet18", "googlenet", "mobilenet_v2", "densenet121", "vgg11",
   };
 
   g_test_init (&argc, &argv, NULL);

@@ -29,6 +29,7 @@ int cli_run      (int argc, char **argv);
 int cli_classify (int argc, char **argv);
 int cli_bench    (int argc, char **argv);
 int cli_models   (int argc, char **argv);
+int cli_probe    (int argc, char **argv);
 /* Only where libsoup-3.0 is found (CONVSCOPE_HAVE_FETCH). */
 int cli_fetch    (int argc, char **argv);
 
@@ -64,6 +65,15 @@ void cli_usage_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2,
 
 /* Loads @path with default options; the caller frees the model. */
 CsModel *cli_load_model (const char *path, GError **error);
+/* Reads one .npy of @paths per input of @model (loaded from @model_path)
+ * and checks it against the input's shape.  Fills @tensors (n_inputs of
+ * them, zeroed by the caller), which the caller clears with
+ * cli_tensor_clear even on failure. */
+gboolean cli_read_inputs (const char        *model_path,
+                          const CsModel     *model,
+                          const char *const *paths,
+                          CsTensor          *tensors,
+                          GError           **error);
 
 /* @text as valid UTF-8 without control characters, so a hostile model or
  * labels file cannot garble a terminal.  The caller frees the result. */
@@ -78,6 +88,9 @@ char *cli_format_grouped (int64_t count);
  * name/dtype/shape description. */
 void cli_json_add_shape  (JsonBuilder *builder, const CsShape *shape);
 void cli_json_add_tensor (JsonBuilder *builder, const CsTensor *tensor);
+/* A member holding an integer, or a string made printable. */
+void cli_json_add_int    (JsonBuilder *builder, const char *member, int64_t value);
+void cli_json_add_string (JsonBuilder *builder, const char *member, const char *value);
 /* Writes @builder's root to stdout, pretty-printed, then a newline. */
 void cli_json_print      (JsonBuilder *builder);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "npy.h"
 
 gboolean
 cli_parse_options (int                *argc,
@@ -99,6 +100,46 @@ CsModel *
 cli_load_model (const char *path, GError **error)
 {
   return cs_model_load_file (path, NULL, error);
+}
+
+gboolean
+cli_read_inputs (const char        *model_path,
+                 const CsModel     *model,
+                 const char *const *paths,
+                 CsTensor          *tensors,
+                 GError           **error)
+{
+  size_t n_inputs = cs_model_n_inputs (model);
+  size_t n_paths = g_strv_length ((char **) paths);
+
+  if (n_paths != n_inputs)
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
+                   "%s has %zu input%s but --in was given %zu time%s; give "
+                   "one .npy per input, in order", model_path, n_inputs,
+                   n_inputs == 1 ? "" : "s", n_paths, n_paths == 1 ? "" : "s");
+      return FALSE;
+    }
+  for (size_t i = 0; i < n_inputs; i++)
+    {
+      const CsTensor *expected = cs_model_input (model, i);
+
+      if (!npy_read_file (paths[i], &tensors[i], error))
+        return FALSE;
+      if (!cs_shape_equal (&tensors[i].shape, &expected->shape))
+        {
+          g_autofree char *got = cs_shape_to_string (&tensors[i].shape);
+          g_autofree char *want = cs_shape_to_string (&expected->shape);
+
+          g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
+                       "%s: shape %s does not match input '%s' of %s, "
+                       "which is %s", paths[i], got, expected->name,
+                       model_path, want);
+          return FALSE;
+        }
+      tensors[i].name = g_strdup (expected->name);
+    }
+  return TRUE;
 }
 
 char *
@@ -206,4 +247,20 @@ const char *
 cli_dtype_name (CsDType dtype)
 {
   return dtype == CS_DTYPE_INT64 ? "int64" : "float32";
+}
+
+void
+cli_json_add_int (JsonBuilder *builder, const char *member, int64_t value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_int_value (builder, value);
+}
+
+void
+cli_json_add_string (JsonBuilder *builder, const char *member, const char *value)
+{
+  g_autofree char *shown = cli_printable (value);
+
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, shown);
 }

@@ -327,13 +327,6 @@ print_table (const char *path, const CsModel *model, gboolean brief)
 }
 
 static void
-add_int (JsonBuilder *builder, const char *member, int64_t value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_int_value (builder, value);
-}
-
-static void
 add_pair (JsonBuilder *builder, const char *member, int64_t a, int64_t b)
 {
   json_builder_set_member_name (builder, member);
@@ -341,15 +334,6 @@ add_pair (JsonBuilder *builder, const char *member, int64_t a, int64_t b)
   json_builder_add_int_value (builder, a);
   json_builder_add_int_value (builder, b);
   json_builder_end_array (builder);
-}
-
-static void
-add_string (JsonBuilder *builder, const char *member, const char *value)
-{
-  g_autofree char *shown = cli_printable (value);
-
-  json_builder_set_member_name (builder, member);
-  json_builder_add_string_value (builder, shown);
 }
 
 static void
@@ -383,7 +367,7 @@ add_window (JsonBuilder *builder, const CsLayerInfo *info)
   for (int i = 0; i < 4; i++)
     json_builder_add_int_value (builder, info->pads[i]);
   json_builder_end_array (builder);
-  add_int (builder, "groups", info->groups);
+  cli_json_add_int (builder, "groups", info->groups);
   json_builder_set_member_name (builder, "ceil_mode");
   json_builder_add_boolean_value (builder, info->ceil_mode);
   if (info->transposed)
@@ -415,10 +399,10 @@ static void
 add_layer (JsonBuilder *builder, size_t index, const CsLayerInfo *info)
 {
   json_builder_begin_object (builder);
-  add_int (builder, "index", (int64_t) index);
-  add_string (builder, "name", info->name);
-  add_string (builder, "op", info->op);
-  add_string (builder, "kind", kind_name (info->kind));
+  cli_json_add_int (builder, "index", (int64_t) index);
+  cli_json_add_string (builder, "name", info->name);
+  cli_json_add_string (builder, "op", info->op);
+  cli_json_add_string (builder, "kind", kind_name (info->kind));
   json_builder_set_member_name (builder, "input_shape");
   cli_json_add_shape (builder, &info->in_shape);
   json_builder_set_member_name (builder, "output_shape");
@@ -427,8 +411,8 @@ add_layer (JsonBuilder *builder, size_t index, const CsLayerInfo *info)
     add_window (builder, info);
   else if (info->resampled)
     add_resample (builder, info);
-  add_int (builder, "params", info->params);
-  add_int (builder, "macs", info->macs);
+  cli_json_add_int (builder, "params", info->params);
+  cli_json_add_int (builder, "macs", info->macs);
   add_pair (builder, "receptive_field",
             info->receptive_field[0], info->receptive_field[1]);
   add_pair (builder, "jump", info->jump[0], info->jump[1]);
@@ -456,9 +440,9 @@ print_json (const char *path, const CsModel *model)
   size_t n = cs_model_n_layers (model);
 
   json_builder_begin_object (builder);
-  add_string (builder, "model", path);
-  add_string (builder, "format",
-              cs_model_format (model) == CS_FORMAT_TFLITE ? "tflite" : "onnx");
+  cli_json_add_string (builder, "model", path);
+  cli_json_add_string (builder, "format",
+                       cs_model_format (model) == CS_FORMAT_TFLITE ? "tflite" : "onnx");
   json_builder_set_member_name (builder, "layers");
   json_builder_begin_array (builder);
   for (size_t i = 0; i < n; i++)
@@ -466,9 +450,9 @@ print_json (const char *path, const CsModel *model)
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "totals");
   json_builder_begin_object (builder);
-  add_int (builder, "layers", (int64_t) n);
-  add_int (builder, "params", cs_model_total_params (model));
-  add_int (builder, "macs", cs_model_total_macs (model));
+  cli_json_add_int (builder, "layers", (int64_t) n);
+  cli_json_add_int (builder, "params", cs_model_total_params (model));
+  cli_json_add_int (builder, "macs", cs_model_total_macs (model));
   json_builder_end_object (builder);
   add_tensors (builder, "inputs", model, cs_model_n_inputs (model), cs_model_input);
   add_tensors (builder, "outputs", model, cs_model_n_outputs (model), cs_model_output);

@@ -26,6 +26,7 @@ static const CliCommand commands[] = {
   { "classify", "classify images and print the most likely classes",
                 cli_classify },
   { "bench",    "measure how long one run takes", cli_bench },
+  { "probe",    "what one output pixel of a layer sees and computes", cli_probe },
   { "models",   "list the models here and the catalogue; choose the default",
                 cli_models },
 #ifdef CONVSCOPE_HAVE_FETCH

@@ -16,49 +16,6 @@
 /* Bytes of a layer name kept in a tap's file name. */
 #define TAP_NAME_MAX 64
 
-/* Reads one --in file per model input and checks it against the input's
- * shape.  Fills @tensors (n_inputs of them, zeroed by the caller); the
- * caller clears them even on failure. */
-static gboolean
-read_inputs (const char        *model_path,
-             const CsModel     *model,
-             const char *const *paths,
-             CsTensor          *tensors,
-             GError           **error)
-{
-  size_t n_inputs = cs_model_n_inputs (model);
-  size_t n_paths = g_strv_length ((char **) paths);
-
-  if (n_paths != n_inputs)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s has %zu input%s but --in was given %zu time%s; give "
-                   "one .npy per input, in order", model_path, n_inputs,
-                   n_inputs == 1 ? "" : "s", n_paths, n_paths == 1 ? "" : "s");
-      return FALSE;
-    }
-  for (size_t i = 0; i < n_inputs; i++)
-    {
-      const CsTensor *expected = cs_model_input (model, i);
-
-      if (!npy_read_file (paths[i], &tensors[i], error))
-        return FALSE;
-      if (!cs_shape_equal (&tensors[i].shape, &expected->shape))
-        {
-          g_autofree char *got = cs_shape_to_string (&tensors[i].shape);
-          g_autofree char *want = cs_shape_to_string (&expected->shape);
-
-          g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                       "%s: shape %s does not match input '%s' of %s, "
-                       "which is %s", paths[i], got, expected->name,
-                       model_path, want);
-          return FALSE;
-        }
-      tensors[i].name = g_strdup (expected->name);
-    }
-  return TRUE;
-}
-
 static gboolean
 write_outputs (const CsResult    *result,
                const char *const *paths,
@@ -180,7 +137,7 @@ run_model (const char        *model_path,
   n_inputs = cs_model_n_inputs (model);
   inputs = g_new0 (CsTensor, MAX (n_inputs, 1));
 
-  ok = read_inputs (model_path, model, input_paths, inputs, error)
+  ok = cli_read_inputs (model_path, model, input_paths, inputs, error)
        && (session = cs_session_new (model, 0, error)) != NULL
        && cs_session_run (session, inputs, n_inputs, &options, &result, error)
        && write_outputs (result, output_paths, error)

@@ -12,6 +12,9 @@
  *   cs-models.h      the models on this machine and the catalogue
  *   cs-classifier.h  one image classifier ready to run: model, card,
  *                    labels, session, checked output and top-k
+ *   cs-lesson.h      what the lecture shows: receptive fields, the
+ *                    convolution at one pixel, dense equivalents and
+ *                    the network's structure
  *
  * The GEGL half of preprocessing (core/pixels/cs-pixels.h) and downloads
  * (core/fetch/cs-fetch.h) are libraries of their own, outside this
@@ -25,5 +28,6 @@
 #include "cs-featuremap.h"
 #include "cs-models.h"
 #include "cs-classifier.h"
+#include "cs-lesson.h"
 
 #endif /* CONVSCOPE_H */

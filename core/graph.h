@@ -21,6 +21,15 @@ G_BEGIN_DECLS
 
 typedef struct _CsOpClass CsOpClass;
 
+/* A block of a 4-D (NCHW) value: channels, rows and columns (axes 1–3)
+ * from lo to hi inclusive, one image of the batch.  Rows and columns may
+ * lie outside the value, in the padding an op reads around it. */
+typedef struct
+{
+  int64_t lo[3];
+  int64_t hi[3];
+} CsRegion;
+
 typedef struct
 {
   char    *name;
@@ -95,6 +104,17 @@ struct _CsOpClass
   void       (*describe)      (const CsGraph *graph, const CsNode *node,
                                CsLayerInfo *info);
   void       (*free_params)   (void *params);
+  /* The part of input @i that the part @out of output @j reads, for 4-D
+   * values: set *@in without clipping it to the input (padding stays in
+   * it) and return TRUE, or return FALSE when that part reads none of
+   * input @i.  Optional: without it an output depends on all of every
+   * input. */
+  gboolean   (*footprint)     (const CsGraph  *graph,
+                               const CsNode   *node,
+                               int             j,
+                               const CsRegion *out,
+                               int             i,
+                               CsRegion       *in);
 };
 
 /* ---- Building (graph.c) ---- */

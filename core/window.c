@@ -319,3 +319,16 @@ cs_window_describe_transposed (const CsConvTransposeParams *params,
       info->arithmetic[axis] = transposed_arithmetic (params, axis, in_shape->dims[2 + axis],
                                                       out_shape->dims[2 + axis]);
 }
+
+void
+cs_window_footprint (const CsWindow *window, const CsRegion *out, CsRegion *in)
+{
+  in->lo[0] = out->lo[0];
+  in->hi[0] = out->hi[0];
+  for (int axis = 0; axis < 2; axis++)
+    {
+      in->lo[1 + axis] = out->lo[1 + axis] * window->stride[axis] - window->pads[axis];
+      in->hi[1 + axis] = out->hi[1 + axis] * window->stride[axis] - window->pads[axis]
+                         + dilated_kernel (window->kernel[axis], window->dilation[axis]) - 1;
+    }
+}

@@ -82,6 +82,7 @@ enum
   CSUI_LAYER_COLUMN_WINDOW,
   CSUI_LAYER_COLUMN_OUTPUT,
   CSUI_LAYER_COLUMN_PARAMS,
+  CSUI_LAYER_COLUMN_PART,   /* feature extractor (and map size) or classifier */
   CSUI_LAYER_N_COLUMNS
 };
 
@@ -105,8 +106,9 @@ int           csui_layer_table_get_selected (CsuiLayerTable *table);
 GArray       *csui_layer_table_get_selected_layers (CsuiLayerTable *table);
 /* The rows (CSUI_LAYER_COLUMN_*), owned by the table. */
 GtkTreeModel *csui_layer_table_get_rows     (CsuiLayerTable *table);
-/* The text under the table: the selected layer's output-size arithmetic
- * and receptive field; owned by the table. */
+/* The text under the table: the selected layer's output-size arithmetic,
+ * receptive field and the weights a dense layer would need in its place;
+ * owned by the table. */
 const char   *csui_layer_table_get_detail   (CsuiLayerTable *table);
 /* "1×32×14×14", the layer's output as the table shows it; the caller
  * frees it. */

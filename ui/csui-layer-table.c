@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * csui-layer-table.c — the network as a table, one row per layer (index,
- * name, op, kernel/stride/padding, output C×H×W, parameters), with the
- * selected conv or pool layer's output-size arithmetic and receptive
- * field written out underneath: where shrinking maps, growing channels
- * and the cost of a dense layer against a conv layer become visible.
+ * name, op, kernel/stride/padding, output C×H×W, parameters, part of the
+ * network), with the selected conv or pool layer's output-size
+ * arithmetic, receptive field and dense equivalent written out
+ * underneath: where shrinking maps, growing channels, the split into
+ * feature extractor and classifier and the cost of a dense layer against
+ * a conv layer become visible.
  */
 #include <glib/gi18n-lib.h>
 
@@ -106,14 +108,38 @@ csui_layer_output_text (const CsLayerInfo *layer)
   return cs_shape_to_string (&layer->out_shape);
 }
 
-/* The arithmetic and receptive field of @layer, for the text under the
- * table; a hint when the layer has no window. */
+/* Which part of the network layer @index of @model belongs to: the
+ * feature extractor, with its maps' side against the input's where it
+ * has shrunk (saying so on the layer where it halves), or the
+ * classifier. */
 static char *
-detail_text (const CsLayerInfo *layer)
+part_text (const CsModel *model, size_t index)
 {
+  int classifier = cs_model_classifier_start (model);
+  int halvings = cs_model_layer_halvings (model, index);
+  int before = index > 0 ? cs_model_layer_halvings (model, index - 1) : 0;
+
+  if (classifier >= 0 && (int) index >= classifier)
+    return g_strdup (_("classifier"));
+  if (halvings <= 0)
+    return g_strdup (_("features"));
+  halvings = MIN (halvings, 30);
+  if (before >= 0 && halvings > before)
+    return g_strdup_printf (_("features, 1/%d size (halved)"), 1 << halvings);
+  return g_strdup_printf (_("features, 1/%d size"), 1 << halvings);
+}
+
+/* The arithmetic, receptive field and dense equivalent of layer @index
+ * of @model, for the text under the table; a hint when the layer has no
+ * window. */
+static char *
+detail_text (const CsModel *model, size_t index)
+{
+  const CsLayerInfo *layer = cs_model_layer (model, index);
   g_autofree char *output = csui_layer_output_text (layer);
   g_autofree char *params = csui_format_count (layer->params);
   g_autofree char *macs = csui_format_count (layer->macs);
+  g_autofree char *dense = csui_format_count (cs_model_layer_dense_weights (model, index));
 
   if (!layer->has_window && !layer->resampled)
     return g_strdup_printf (_("%s (%s): output %s, %s parameters, %s multiply-accumulates.\n"
@@ -125,10 +151,11 @@ detail_text (const CsLayerInfo *layer)
                             "Each output pixel sees %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
                             " input pixels (receptive field); neighbouring outputs are %"
                             G_GINT64_FORMAT " input pixels apart.  %s parameters, %s "
-                            "multiply-accumulates."),
+                            "multiply-accumulates; a fully connected layer from its input "
+                            "to its output would need %s weights."),
                           layer->name, layer->op, layer->arithmetic[0], layer->arithmetic[1],
                           layer->receptive_field[0], layer->receptive_field[1], layer->jump[0],
-                          params, macs);
+                          params, macs, dense);
 }
 
 static gboolean
@@ -197,8 +224,7 @@ selection_changed (GtkTreeSelection *selection, CsuiLayerTable *table)
   table->selected = selected;
   if (table->shown >= 0 && table->model != NULL)
     {
-      g_autofree char *detail = detail_text (cs_model_layer (table->model,
-                                                             (size_t) table->shown));
+      g_autofree char *detail = detail_text (table->model, (size_t) table->shown);
 
       gtk_label_set_text (GTK_LABEL (table->detail), detail);
     }
@@ -247,7 +273,7 @@ csui_layer_table_new (void)
 
   table->rows = gtk_list_store_new (CSUI_LAYER_N_COLUMNS, G_TYPE_INT, G_TYPE_STRING,
                                     G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
-                                    G_TYPE_STRING);
+                                    G_TYPE_STRING, G_TYPE_STRING);
   table->view = gtk_tree_view_new_with_model (GTK_TREE_MODEL (table->rows));
   gtk_widget_set_name (table->view, "layers");
   add_column (table, "#", CSUI_LAYER_COLUMN_INDEX, FALSE, 1.0f);
@@ -256,6 +282,7 @@ csui_layer_table_new (void)
   add_column (table, _("Kernel / stride / padding"), CSUI_LAYER_COLUMN_WINDOW, FALSE, 0.0f);
   add_column (table, _("Output C×H×W"), CSUI_LAYER_COLUMN_OUTPUT, FALSE, 0.0f);
   add_column (table, _("Parameters"), CSUI_LAYER_COLUMN_PARAMS, FALSE, 1.0f);
+  add_column (table, _("Part"), CSUI_LAYER_COLUMN_PART, FALSE, 0.0f);
   gtk_tree_view_set_search_column (GTK_TREE_VIEW (table->view), CSUI_LAYER_COLUMN_NAME);
   gtk_widget_set_tooltip_text (table->view,
                                _("Select a layer to see its feature maps and, for conv and "
@@ -302,6 +329,7 @@ csui_layer_table_set_model (CsuiLayerTable *table, const CsModel *model)
       g_autofree char   *window = window_text (layer);
       g_autofree char   *output = csui_layer_output_text (layer);
       g_autofree char   *params = csui_format_count (layer->params);
+      g_autofree char   *part = part_text (model, i);
 
       gtk_list_store_insert_with_values (table->rows, NULL, -1,
                                          CSUI_LAYER_COLUMN_INDEX, (int) i,
@@ -309,7 +337,8 @@ csui_layer_table_set_model (CsuiLayerTable *table, const CsModel *model)
                                          CSUI_LAYER_COLUMN_OP, layer->op,
                                          CSUI_LAYER_COLUMN_WINDOW, window,
                                          CSUI_LAYER_COLUMN_OUTPUT, output,
-                                         CSUI_LAYER_COLUMN_PARAMS, params, -1);
+                                         CSUI_LAYER_COLUMN_PARAMS, params,
+                                         CSUI_LAYER_COLUMN_PART, part, -1);
     }
 }
 

@@ -325,6 +325,27 @@ cs_conv_plan_new_taking (const CsKernels   *kernels,
   return plan;
 }
 
+float
+cs_conv_plan_channel (const CsConvPlan *plan, int64_t m, float *weights)
+{
+  const Layout *l = &plan->layout;
+  const int64_t mr = plan->kernels->mr;
+
+  if (l->depthwise)
+    memcpy (weights, plan->weights + m * l->depth, sizeof (float) * l->depth);
+  else
+    {
+      /* cs_pack_a's panels: row i of a panel of h rows is every h-th float. */
+      const int64_t g = m / l->mg, row = m % l->mg, r0 = row / mr * mr;
+      const int64_t h = MIN (mr, l->mg - r0);
+      const float *panel = plan->weights + (g * l->mg + r0) * l->depth;
+
+      for (int64_t p = 0; p < l->depth; p++)
+        weights[p] = panel[p * h + row - r0];
+    }
+  return plan->bias != NULL ? plan->bias[m] : 0.0f;
+}
+
 void
 cs_conv_plan_free (CsConvPlan *plan)
 {

@@ -74,6 +74,12 @@ CsConvPlan *cs_conv_plan_new_taking (const CsKernels   *kernels,
                                      float             *weights,
                                      const float       *bias);
 void        cs_conv_plan_free     (CsConvPlan *plan);
+/* Copies output channel @m's weights out of the plan's packed form into
+ * @weights (in_channels/groups × kH × kW floats, in the order the plan
+ * was given them) and returns its bias (0 without one). */
+float       cs_conv_plan_channel  (const CsConvPlan *plan,
+                                   int64_t           m,
+                                   float            *weights);
 /* y = act (conv (x) + bias) over @pool (NULL: serially); @scratch holds
  * one buffer of cs_conv_scratch_bytes per thread; @act may be NULL. */
 void        cs_conv_plan_run      (const CsConvPlan        *plan,

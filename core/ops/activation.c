@@ -116,6 +116,7 @@ activation_run (const CsNode *node, CsExec *exec)
     .kind = CS_LAYER_ACTIVATION,                \
     .infer = activation_infer,                  \
     .run = activation_run,                      \
+    .footprint = cs_op_footprint_same,          \
   }
 
 ACTIVATION_CLASS (cs_op_relu, "Relu");

@@ -110,4 +110,5 @@ const CsOpClass cs_op_batch_norm = {
   .infer = batch_norm_infer,
   .run = batch_norm_run,
   .describe = batch_norm_describe,
+  .footprint = cs_op_footprint_same,
 };

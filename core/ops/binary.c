@@ -413,6 +413,20 @@ binary_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
     }
 }
 
+/* An input broadcast along an axis reads its one row there. */
+static gboolean
+binary_footprint (const CsGraph *graph, const CsNode *node, int j, const CsRegion *out,
+                  int i, CsRegion *in)
+{
+  const CsShape *x = &cs_node_input (graph, node, i)->shape;
+
+  *in = *out;
+  for (int axis = 1; axis < 4; axis++)
+    if (x->dims[axis] == 1)
+      in->lo[axis - 1] = in->hi[axis - 1] = 0;
+  return TRUE;
+}
+
 #define BINARY_CLASS(var, op_name)              \
   const CsOpClass var = {                       \
     .name = op_name,                            \
@@ -421,6 +435,7 @@ binary_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
     .infer = binary_infer,                      \
     .run = binary_run,                          \
     .describe = binary_describe,                \
+    .footprint = binary_footprint,              \
   }
 
 BINARY_CLASS (cs_op_add, "Add");

@@ -119,6 +119,37 @@ concat_run (const CsNode *node, CsExec *exec)
               TRUE);
 }
 
+/* Where part @k of @part_indices starts along @axis of the whole. */
+static int64_t
+part_offset (const CsGraph *graph, const int *part_indices, int k, int axis)
+{
+  int64_t offset = 0;
+
+  for (int i = 0; i < k; i++)
+    offset += cs_graph_value (graph, part_indices[i])->shape.dims[axis];
+  return offset;
+}
+
+/* A block of the output reads, of input @i, the rows of the block that
+ * came from it, if any (the branch of an Inception module that made a
+ * channel, say). */
+static gboolean
+concat_footprint (const CsGraph *graph, const CsNode *node, int j, const CsRegion *out,
+                  int i, CsRegion *in)
+{
+  const CsAxisParams *params = node->params;
+  const int axis = checked_axis (params != NULL ? params->axis : 0, 4);
+  const int64_t offset = part_offset (graph, node->inputs, i, axis);
+  const int64_t size = cs_node_input (graph, node, i)->shape.dims[axis];
+
+  *in = *out;
+  if (axis == 0)
+    return TRUE;
+  in->lo[axis - 1] = MAX (out->lo[axis - 1], offset) - offset;
+  in->hi[axis - 1] = MIN (out->hi[axis - 1], offset + size - 1) - offset;
+  return in->lo[axis - 1] <= in->hi[axis - 1];
+}
+
 /* ---- Split ---- */
 
 static void
@@ -214,11 +245,29 @@ split_run (const CsNode *node, CsExec *exec)
               FALSE);
 }
 
+static gboolean
+split_footprint (const CsGraph *graph, const CsNode *node, int j, const CsRegion *out,
+                 int i, CsRegion *in)
+{
+  const CsSplitParams *params = node->params;
+  const int axis = checked_axis (params != NULL ? params->axis : 0, 4);
+  const int64_t offset = part_offset (graph, node->outputs, j, axis);
+
+  *in = *out;
+  if (axis > 0)
+    {
+      in->lo[axis - 1] += offset;
+      in->hi[axis - 1] += offset;
+    }
+  return i == 0;
+}
+
 const CsOpClass cs_op_concat = {
   .name = "Concat",
   .kind = CS_LAYER_RESHAPE,
   .infer = concat_infer,
   .run = concat_run,
+  .footprint = concat_footprint,
 };
 
 const CsOpClass cs_op_split = {
@@ -227,4 +276,5 @@ const CsOpClass cs_op_split = {
   .infer = split_infer,
   .run = split_run,
   .free_params = split_free,
+  .footprint = split_footprint,
 };

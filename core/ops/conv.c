@@ -121,6 +121,12 @@ conv_run (const CsNode *node, CsExec *exec)
     cs_conv_plan_free (plan);
 }
 
+float
+cs_conv_channel_weights (const CsNode *node, int64_t m, float *weights)
+{
+  return cs_conv_plan_channel (((const CsConvParams *) node->params)->packed, m, weights);
+}
+
 static size_t
 conv_scratch_bytes (const CsGraph *graph, const CsNode *node)
 {
@@ -145,6 +151,24 @@ conv_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
   info->macs = cs_shape_numel (y) * (cs_shape_numel (&w->shape) / MAX (w->shape.dims[0], 1));
 }
 
+/* An output channel reads the input channels of its group only: one for
+ * a depthwise convolution, all of them for an ordinary one. */
+static gboolean
+conv_footprint (const CsGraph *graph, const CsNode *node, int j, const CsRegion *out,
+                int i, CsRegion *in)
+{
+  const CsConvParams *params = node->params;
+  const int64_t out_per_group = cs_node_output (graph, node, 0)->shape.dims[1] / params->groups;
+  const int64_t in_per_group = cs_node_input (graph, node, 0)->shape.dims[1] / params->groups;
+
+  if (i != 0)
+    return FALSE;
+  cs_window_footprint (&params->window, out, in);
+  in->lo[0] = out->lo[0] / out_per_group * in_per_group;
+  in->hi[0] = (out->hi[0] / out_per_group + 1) * in_per_group - 1;
+  return TRUE;
+}
+
 static void
 conv_free_params (void *data)
 {
@@ -165,4 +189,5 @@ const CsOpClass cs_op_conv = {
   .scratch_bytes = conv_scratch_bytes,
   .describe = conv_describe,
   .free_params = conv_free_params,
+  .footprint = conv_footprint,
 };

@@ -94,10 +94,25 @@ lrn_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
                * params->size;
 }
 
+/* A channel is divided by the squares of its ⌊(size − 1) / 2⌋ neighbours
+ * before it and ⌈(size − 1) / 2⌉ after it. */
+static gboolean
+lrn_footprint (const CsGraph *graph, const CsNode *node, int j, const CsRegion *out,
+               int i, CsRegion *in)
+{
+  const CsLrnParams *params = node->params;
+
+  *in = *out;
+  in->lo[0] -= (params->size - 1) / 2;
+  in->hi[0] += params->size / 2;
+  return i == 0;
+}
+
 const CsOpClass cs_op_lrn = {
   .name = "LRN",
   .kind = CS_LAYER_NORMALIZATION,
   .infer = lrn_infer,
   .run = lrn_run,
   .describe = lrn_describe,
+  .footprint = lrn_footprint,
 };

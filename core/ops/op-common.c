@@ -392,3 +392,15 @@ cs_op_copy_input (const CsNode *node, CsExec *exec)
     memcpy (dst, src, (size_t) cs_shape_numel (&out->shape)
                       * cs_dtype_size (out->dtype));
 }
+
+gboolean
+cs_op_footprint_same (const CsGraph  *graph,
+                      const CsNode   *node,
+                      int             j,
+                      const CsRegion *out,
+                      int             i,
+                      CsRegion       *in)
+{
+  *in = *out;
+  return i == 0;
+}

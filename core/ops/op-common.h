@@ -14,6 +14,15 @@
 
 G_BEGIN_DECLS
 
+/* The footprint of an op whose output element depends on the same
+ * element of its input only (activations, BatchNormalization, Identity). */
+gboolean cs_op_footprint_same (const CsGraph  *graph,
+                               const CsNode   *node,
+                               int             j,
+                               const CsRegion *out,
+                               int             i,
+                               CsRegion       *in);
+
 /* Checks that @node has between @min_inputs and @max_inputs (G_MAXINT:
  * no limit) inputs, the first @min_inputs of them present, and exactly
  * @n_outputs outputs. */

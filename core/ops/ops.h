@@ -57,12 +57,24 @@ void     cs_window_describe (const CsWindow *window,
                              const CsShape  *out_shape,
                              CsLayerInfo    *info);
 
+/* The rows and columns that output rows and columns @out->lo..hi read
+ * through @window, from the first tap of the first window to the last
+ * tap of the last, padding included; channels are copied. */
+void     cs_window_footprint (const CsWindow *window,
+                              const CsRegion *out,
+                              CsRegion       *in);
+
 typedef struct
 {
   CsWindow window;
   int      groups;
   void    *packed;      /* kernel-private packed weights, set by prepare */
 } CsConvParams;
+
+/* The weights of output channel @m of the prepared Conv @node as it runs
+ * (BatchNormalization folded in), C/groups × kH × kW floats into
+ * @weights; returns the channel's bias. */
+float    cs_conv_channel_weights (const CsNode *node, int64_t m, float *weights);
 /* inputs: X (N×C×H×W), W (M×C/groups×kH×kW, constant), B (M, optional constant) */
 
 typedef struct

@@ -242,9 +242,49 @@ pad_run (const CsNode *node, CsExec *exec)
     }
 }
 
+/* Constant padding shifts the block (its padded part falls outside the
+ * input); reflected and repeated edges read the input coordinates that
+ * pad_source gives for the block's coordinates inside the output. */
+static gboolean
+pad_footprint (const CsGraph *graph, const CsNode *node, int j, const CsRegion *out,
+               int i, CsRegion *in)
+{
+  const CsShape *x = &cs_node_input (graph, node, 0)->shape;
+  PadPlan plan;
+
+  if (i != 0 || !pad_plan (graph, node, &plan, NULL))
+    return FALSE;
+  for (int axis = 1; axis < 4; axis++)
+    {
+      const int64_t begin = plan.begin[axis];
+      int64_t lo = G_MAXINT64, hi = G_MININT64;
+
+      if (plan.mode == CS_PAD_CONSTANT)
+        {
+          in->lo[axis - 1] = out->lo[axis - 1] - begin;
+          in->hi[axis - 1] = out->hi[axis - 1] - begin;
+          continue;
+        }
+      for (int64_t o = MAX (out->lo[axis - 1], 0);
+           o <= MIN (out->hi[axis - 1], plan.out.dims[axis] - 1); o++)
+        {
+          int64_t source = pad_source (plan.mode, o, begin, x->dims[axis]);
+
+          lo = MIN (lo, source);
+          hi = MAX (hi, source);
+        }
+      if (lo > hi)
+        return FALSE;
+      in->lo[axis - 1] = lo;
+      in->hi[axis - 1] = hi;
+    }
+  return TRUE;
+}
+
 const CsOpClass cs_op_pad = {
   .name = "Pad",
   .kind = CS_LAYER_RESHAPE,
   .infer = pad_infer,
   .run = pad_run,
+  .footprint = pad_footprint,
 };

@@ -487,6 +487,26 @@ global_pool_describe (const CsGraph *graph, const CsNode *node,
     }
 }
 
+static gboolean
+pool_footprint (const CsGraph *graph, const CsNode *node, int j, const CsRegion *out,
+                int i, CsRegion *in)
+{
+  cs_window_footprint (&((const CsPoolParams *) node->params)->window, out, in);
+  return TRUE;
+}
+
+/* Each channel's output pixel reads that channel's whole plane. */
+static gboolean
+global_pool_footprint (const CsGraph *graph, const CsNode *node, int j,
+                       const CsRegion *out, int i, CsRegion *in)
+{
+  const CsShape *x = &cs_node_input (graph, node, 0)->shape;
+
+  *in = (CsRegion) { { out->lo[0], 0, 0 },
+                     { out->hi[0], x->dims[2] - 1, x->dims[3] - 1 } };
+  return TRUE;
+}
+
 const CsOpClass cs_op_max_pool = {
   .name = "MaxPool",
   .kind = CS_LAYER_POOL,
@@ -494,6 +514,7 @@ const CsOpClass cs_op_max_pool = {
   .run = pool_run,
   .scratch_bytes = pool_scratch_bytes,
   .describe = pool_describe,
+  .footprint = pool_footprint,
 };
 
 const CsOpClass cs_op_average_pool = {
@@ -503,6 +524,7 @@ const CsOpClass cs_op_average_pool = {
   .run = pool_run,
   .scratch_bytes = pool_scratch_bytes,
   .describe = pool_describe,
+  .footprint = pool_footprint,
 };
 
 const CsOpClass cs_op_global_average_pool = {
@@ -511,6 +533,7 @@ const CsOpClass cs_op_global_average_pool = {
   .infer = global_pool_infer,
   .run = global_pool_run,
   .describe = global_pool_describe,
+  .footprint = global_pool_footprint,
 };
 
 const CsOpClass cs_op_global_max_pool = {
@@ -519,4 +542,5 @@ const CsOpClass cs_op_global_max_pool = {
   .infer = global_pool_infer,
   .run = global_pool_run,
   .describe = global_pool_describe,
+  .footprint = global_pool_footprint,
 };

@@ -245,4 +245,5 @@ const CsOpClass cs_op_identity = {
   .kind = CS_LAYER_OTHER,
   .infer = identity_infer,
   .run = copy_run,
+  .footprint = cs_op_footprint_same,
 };

@@ -352,4 +352,5 @@ const CsOpClass cs_op_fake_quantize = {
   .elementwise = TRUE,
   .infer = fake_quantize_infer,
   .run = fake_quantize_run,
+  .footprint = cs_op_footprint_same,
 };

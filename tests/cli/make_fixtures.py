@@ -73,6 +73,9 @@ def tiny(out_dir, rng):
     logits = c2.mean(axis=(2, 3)) @ wf.T + bf
     np.save(os.path.join(out_dir, "tiny_input.npy"), x)
     np.save(os.path.join(out_dir, "tiny_expected.npy"), logits.astype(np.float32))
+    # What `convscope probe` must find in the two convolutions.
+    np.save(os.path.join(out_dir, "tiny_conv1.npy"), r1.astype(np.float32))
+    np.save(os.path.join(out_dir, "tiny_conv2.npy"), c2.astype(np.float32))
 
 
 def colors(out_dir):

@@ -256,7 +256,7 @@ needs_fixtures (void)
 static void
 test_usage (void)
 {
-  const char *commands[] = { "info", "run", "classify", "bench" };
+  const char *commands[] = { "info", "run", "classify", "bench", "probe" };
   const char *const no_args[] = { NULL };
   g_autoptr (Outcome) none = run_cli_columns ("100", no_args);
   g_autoptr (Outcome) help = run_cli ("--help", NULL);
@@ -1054,6 +1054,178 @@ test_bench (void)
   }
 }
 
+/* `convscope probe --json` on tiny.onnx and its input, parsed; the caller
+ * unrefs it. */
+static JsonNode *
+probe_json (const char *layer, const char *channel, const char *at)
+{
+  g_autofree char *tiny = fixture ("tiny.onnx");
+  g_autofree char *input = fixture ("tiny_input.npy");
+  g_autoptr (Outcome) o = run_cli ("probe", tiny, "--in", input, "--layer", layer,
+                                   "--channel", channel, "--at", at, "--json", NULL);
+
+  assert_success (o);
+  return parse_json (o->out);
+}
+
+/* @expected's element (0, @c, @y, @x), of a .npy NumPy wrote. */
+static float
+numpy_value (const char *name, int64_t c, int64_t y, int64_t x)
+{
+  g_autofree char *path = fixture (name);
+  CsTensor tensor = read_npy (path);
+  float value = ((const float *) tensor.data)[(c * tensor.shape.dims[2] + y)
+                                              * tensor.shape.dims[3] + x];
+
+  cli_tensor_clear (&tensor);
+  return value;
+}
+
+static void
+assert_probe_value (JsonObject *probe, float expected)
+{
+  double value = json_object_get_double_member (probe, "value");
+
+  g_assert_cmpfloat_with_epsilon (value, expected, 1e-5 * MAX (1.0, fabs (expected)));
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (probe, "tapped"), value,
+                                  1e-5 * MAX (1.0, fabs (value)));
+}
+
+static void
+test_probe (void)
+{
+  /* tiny.onnx: conv1 3×3 pad 1, a 2×2 pool, "block/conv 2" 3×3 on 8×8. */
+  static const int64_t conv2_box[] = { 1, -1, 8, 6 }, conv2_inside[] = { 1, 0, 7, 6 };
+  static const int64_t conv1_box[] = { -1, -1, 1, 1 }, conv1_inside[] = { 0, 0, 1, 1 };
+  static const int64_t pool_box[] = { 5, 5, 8, 8 }, pool_inside[] = { 5, 5, 7, 7 };
+  JsonObject *probe;
+
+  if (!needs_fixtures ())
+    return;
+  {
+    /* Output (1, 0) of block/conv 2 reads pool rows 1–3, columns 0–2,
+     * that is conv1 rows 2–7, columns 0–5, and input rows 1–8, columns
+     * −1–6: row 8 and column −1 are conv1's padding. */
+    g_autoptr (JsonNode) root = probe_json ("block/conv 2", "5", "1,0");
+    JsonArray *weights, *products;
+    double sum = 0.0;
+
+    probe = json_node_get_object (root);
+    assert_ints (json_object_get_array_member (probe, "box"), 4, conv2_box);
+    assert_ints (json_object_get_array_member (probe, "box_in_image"), 4, conv2_inside);
+    assert_probe_value (probe, numpy_value ("tiny_conv2.npy", 5, 1, 0));
+    g_assert_true (json_object_get_null_member (probe, "activation"));
+    g_assert_false (json_object_get_boolean_member (probe, "folded_batchnorm"));
+    /* 4 input channels × 3×3 taps, all inside the 4×4 pool output. */
+    weights = json_object_get_array_member (probe, "weights");
+    products = json_object_get_array_member (probe, "products");
+    g_assert_cmpuint (json_array_get_length (weights), ==, 36);
+    g_assert_cmpuint (json_array_get_length (products), ==, 36);
+    for (guint i = 0; i < 36; i++)
+      sum += json_array_get_double_element (products, i);
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (probe, "sum"), sum, 1e-5);
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (probe, "pre_activation"),
+                                    sum + json_object_get_double_member (probe, "bias"),
+                                    1e-5);
+  }
+  {
+    g_autoptr (JsonNode) root = probe_json ("conv1", "3", "0,0");
+    JsonArray *padding;
+    int padded = 0;
+
+    probe = json_node_get_object (root);
+    assert_ints (json_object_get_array_member (probe, "box"), 4, conv1_box);
+    assert_ints (json_object_get_array_member (probe, "box_in_image"), 4, conv1_inside);
+    assert_probe_value (probe, numpy_value ("tiny_conv1.npy", 3, 0, 0));
+    g_assert_cmpstr (json_object_get_string_member (probe, "activation"), ==, "Relu");
+    /* The corner's 3×3 window has 5 of its 9 taps in the padding, in
+     * each of the 3 channels. */
+    padding = json_object_get_array_member (probe, "padding");
+    for (guint i = 0; i < json_array_get_length (padding); i++)
+      padded += json_array_get_boolean_element (padding, i);
+    g_assert_cmpint (padded, ==, 15);
+  }
+  {
+    /* A pool has no sum to show: only its box and value. */
+    g_autoptr (JsonNode) root = probe_json ("pool", "2", "3,3");
+
+    probe = json_node_get_object (root);
+    assert_ints (json_object_get_array_member (probe, "box"), 4, pool_box);
+    assert_ints (json_object_get_array_member (probe, "box_in_image"), 4, pool_inside);
+    g_assert_false (json_object_has_member (probe, "sum"));
+    g_assert_cmpfloat (json_object_get_double_member (probe, "value"), ==,
+                       json_object_get_double_member (probe, "tapped"));
+  }
+}
+
+static void
+test_probe_text_and_errors (void)
+{
+  g_autofree char *tiny = NULL, *input = NULL, *tmp = NULL, *red = NULL;
+
+  if (!needs_fixtures ())
+    return;
+  tiny = fixture ("tiny.onnx");
+  input = fixture ("tiny_input.npy");
+  tmp = make_temp_dir ();
+  red = g_build_filename (tmp, "red.png", NULL);
+  save_png (red, FALSE, 0xff0000ff, 10, 6);
+  {
+    g_autoptr (Outcome) o = run_cli ("probe", tiny, "--in", input, "--layer", "block/conv 2",
+                                     "--channel", "5", "--at", "1,0", NULL);
+
+    assert_success (o);
+    g_assert_true (contains (o->out, "receptive field (y0, x0, y1, x1, inclusive): 1, -1, 8, 6\n"));
+    g_assert_true (contains (o->out, "inside the image:                          1, 0, 7, 6\n"));
+    g_assert_true (contains (o->out, "sum of patch × kernel: "));
+    g_assert_true (contains (o->out, "activation:            none\n"));
+  }
+  {
+    /* An image, prepared as the model card says. */
+    g_autoptr (Outcome) o = run_cli ("probe", tiny, red, "--layer", "conv1", "--at", "7,7",
+                                     NULL);
+
+    assert_success (o);
+    g_assert_true (contains (o->out, "receptive field (y0, x0, y1, x1, inclusive): 6, 6, 8, 8\n"));
+    g_assert_true (contains (o->out, "activation:            Relu\n"));
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("probe", tiny, "--in", input, "--layer", "nope",
+                                     "--at", "0,0", NULL);
+    assert_error_line (o, 1, "has no layer called 'nope'");
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("probe", tiny, "--in", input, "--layer", "conv1",
+                                     "--channel", "4", "--at", "0,0", NULL);
+    assert_error_line (o, 1, "channel 4 at 0,0 is outside layer conv1's 4 channels of 8×8");
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("probe", tiny, "--in", input, "--layer", "pool",
+                                     "--at", "0,4", NULL);
+    assert_error_line (o, 1, "is outside layer pool's");
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("probe", tiny, "--in", input, "--layer", "fc",
+                                     "--at", "0,0", NULL);
+    assert_error_line (o, 1, "is not a 1×C×H×W map");
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("probe", tiny, "--in", input, "--layer", "conv1",
+                                     "--at", "1", NULL);
+    assert_error_line (o, 2, "--at takes ROW,COLUMN");
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("probe", tiny, "--in", input, "--at", "1,1", NULL);
+    assert_error_line (o, 2, "probe needs --layer NAME and --at Y,X");
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("probe", tiny, red, "--in", input, "--layer", "conv1",
+                                     "--at", "1,1", NULL);
+    assert_error_line (o, 2, "exactly one of them");
+  }
+  remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1072,5 +1244,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/classify", test_classify);
   g_test_add_func ("/cli/classify/card", test_classify_card);
   g_test_add_func ("/cli/bench", test_bench);
+  g_test_add_func ("/cli/probe", test_probe);
+  g_test_add_func ("/cli/probe/text-and-errors", test_probe_text_and_errors);
   return g_test_run ();
 }

@@ -127,6 +127,24 @@ reference_conv (const CsConvShape *s, const float *x, const float *w, const floa
           }
 }
 
+/* Every output channel's weights and bias come back out of @plan's packed
+ * form as they went in (what `convscope probe` shows). */
+static void
+check_unpacked (const CsConvPlan *plan, const CsConvShape *s, const float *w, const float *b)
+{
+  int64_t per_channel = (s->in_channels / s->groups) * s->kernel[0] * s->kernel[1];
+  float *unpacked = g_new (float, per_channel);
+
+  for (int64_t m = 0; m < s->out_channels; m++)
+    {
+      g_assert_cmpfloat (cs_conv_plan_channel (plan, m, unpacked), ==,
+                         b != NULL ? b[m] : 0.0f);
+      g_assert_cmpmem (unpacked, sizeof (float) * per_channel, w + m * per_channel,
+                       sizeof (float) * per_channel);
+    }
+  g_free (unpacked);
+}
+
 /* Runs @s on every kernel table, serially and on two threads, and checks
  * each against the reference. */
 static void
@@ -155,6 +173,7 @@ check_conv (GRand *rand, const CsConvShape *s, gboolean with_bias, const CsActiv
       if (kernels == NULL)
         continue;
       plan = cs_conv_plan_new (kernels, s, w, with_bias ? b : NULL);
+      check_unpacked (plan, s, w, with_bias ? b : NULL);
       for (int threads = 1; threads <= 2; threads++)
         {
           CsThreadPool *pool = threads > 1 ? cs_thread_pool_new (threads) : NULL;

@@ -182,11 +182,36 @@ test_layer_table (Fixture *fixture, gconstpointer data)
   gtk_widget_mnemonic_activate (GTK_WIDGET (table), FALSE);
   g_assert_true (gtk_widget_is_focus (find_widget (fixture->window, "layers")));
 
-  /* A conv layer's arithmetic is written out under the table. */
+  /* A conv layer's arithmetic is written out under the table, and what a
+   * dense layer in its place would need: 784 pixels into 32×28×28
+   * values, 19,668,992 weights. */
   g_assert_cmpint (conv, >=, 0);
   csui_layer_table_select (table, conv);
   g_assert_nonnull (strstr (csui_layer_table_get_detail (table),
                             cs_model_layer (model, (size_t) conv)->arithmetic[0]));
+  g_assert_nonnull (strstr (csui_layer_table_get_detail (table),
+                            "would need 19\u202f668\u202f992 weights"));
+
+  /* The parts: 28×28 maps, pooled to 14, 7 and 3, then the classifier
+   * from the Flatten on. */
+  {
+    static const char *const parts[] = {
+      "features", "features, 1/2 size (halved)", "features, 1/2 size",
+      "features, 1/4 size (halved)", "features, 1/4 size", "features, 1/8 size (halved)",
+      "classifier", "classifier", "classifier",
+    };
+
+    g_assert_cmpint (gtk_tree_model_iter_n_children (rows, NULL), ==, G_N_ELEMENTS (parts));
+    i = 0;
+    for (gboolean more = gtk_tree_model_get_iter_first (rows, &iter); more;
+         more = gtk_tree_model_iter_next (rows, &iter), i++)
+      {
+        g_autofree char *part = NULL;
+
+        gtk_tree_model_get (rows, &iter, CSUI_LAYER_COLUMN_PART, &part, -1);
+        g_assert_cmpstr (part, ==, parts[i]);
+      }
+  }
 
   /* The bundled model knows bags: the sample is one. */
   {

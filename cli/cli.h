@@ -12,6 +12,7 @@
 #ifndef CS_CLI_H
 #define CS_CLI_H
 
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
 #include "convscope.h"

@@ -18,17 +18,21 @@ cli_parse_options (int                *argc,
                    int                 max_positional,
                    GError            **error)
 {
-  g_autoptr (GOptionContext) context = g_option_context_new (parameter_string);
+  /* GOption translates what it shows, and the translation of "" is the
+   * catalogue's header. */
+  g_autoptr (GOptionContext) context
+    = g_option_context_new (*parameter_string != '\0' ? parameter_string : NULL);
   const char *command = (*argv)[0];
   GError     *local = NULL;
   int         given;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, summary);
   g_option_context_set_description (context, description);
   if (!g_option_context_parse (context, argc, argv, &local))
     {
-      cli_usage_error (error, "%s; see 'convscope %s --help'",
+      cli_usage_error (error, _("%s; see 'convscope %s --help'"),
                        local->message, command);
       g_error_free (local);
       return FALSE;
@@ -43,11 +47,20 @@ cli_parse_options (int                *argc,
         break;
       }
   given = *argc - 1;
+  if (given > 0 && max_positional == 0)
+    {
+      cli_usage_error (error, _("%s takes no arguments; see 'convscope %s --help'"), command,
+                       command);
+      return FALSE;
+    }
   if (given < min_positional || (max_positional >= 0 && given > max_positional))
     {
-      cli_usage_error (error, "%s takes %s but got %d argument%s; "
-                       "see 'convscope %s --help'", command, parameter_string,
-                       given, given == 1 ? "" : "s", command);
+      cli_usage_error (error,
+                       g_dngettext (GETTEXT_PACKAGE,
+                                    "%s takes %s but got %d argument; see 'convscope %s --help'",
+                                    "%s takes %s but got %d arguments; see 'convscope %s --help'",
+                                    given),
+                       command, parameter_string, given, command);
       return FALSE;
     }
   return TRUE;
@@ -80,7 +93,7 @@ cli_warning (const char *format, ...)
   va_end (args);
   message = cli_printable (text);
   fflush (stdout);
-  fprintf (stderr, "convscope: warning: %s\n", message);
+  fprintf (stderr, _("convscope: warning: %s\n"), message);
 }
 
 void

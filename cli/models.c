@@ -15,9 +15,9 @@ origin_name (CsModelOrigin origin)
 {
   switch (origin)
     {
-    case CS_MODEL_ORIGIN_BUNDLED:    return "bundled";
-    case CS_MODEL_ORIGIN_DOWNLOADED: return "downloaded";
-    case CS_MODEL_ORIGIN_CHOSEN:     return "chosen";
+    case CS_MODEL_ORIGIN_BUNDLED:    return _("bundled");
+    case CS_MODEL_ORIGIN_DOWNLOADED: return _("downloaded");
+    case CS_MODEL_ORIGIN_CHOSEN:     return _("chosen");
     }
   return "?";
 }
@@ -27,9 +27,9 @@ task_name (CsTask task)
 {
   switch (task)
     {
-    case CS_TASK_CLASSIFICATION: return "classification";
-    case CS_TASK_SEGMENTATION:   return "segmentation";
-    case CS_TASK_OTHER:          return "other";
+    case CS_TASK_CLASSIFICATION: return _("classification");
+    case CS_TASK_SEGMENTATION:   return _("segmentation");
+    case CS_TASK_OTHER:          return _("other");
     }
   return "?";
 }
@@ -39,18 +39,19 @@ print_entry (const CsModelEntry *entry, gboolean is_default)
 {
   g_autofree char *name = cli_printable (entry->name);
   g_autofree char *path = cli_printable (entry->path);
-  g_autofree char *licence = cli_printable (entry->licence != NULL ? entry->licence : "not given");
+  g_autofree char *licence = cli_printable (entry->licence != NULL ? entry->licence
+                                                                   : _("not given"));
   g_autofree char *accuracy = cli_printable (entry->accuracy != NULL ? entry->accuracy
-                                                                     : "not given");
+                                                                     : _("not given"));
 
   printf ("%s %s (%s, %s)\n", is_default ? "*" : " ", name, origin_name (entry->origin),
           entry->format == CS_FORMAT_TFLITE ? "tflite" : "onnx");
   printf ("    %s\n", path);
   if (entry->n_classes > 0)
-    printf ("    %s, %d classes\n", task_name (entry->task), entry->n_classes);
+    printf (_("    %s, %d classes\n"), task_name (entry->task), entry->n_classes);
   else
     printf ("    %s\n", task_name (entry->task));
-  printf ("    licence: %s\n    accuracy: %s\n", licence, accuracy);
+  printf (_("    licence: %s\n    accuracy: %s\n"), licence, accuracy);
 }
 
 void
@@ -71,7 +72,7 @@ cli_print_catalogue (GPtrArray *catalogue)
       printf ("  %-18s %s, %s %dx%d, %sB, %s%s\n", "", task_name (entry->task),
               entry->format == CS_FORMAT_TFLITE ? "tflite" : "onnx",
               entry->width, entry->height, size, licence,
-              g_file_test (installed, G_FILE_TEST_IS_REGULAR) ? ", installed" : "");
+              g_file_test (installed, G_FILE_TEST_IS_REGULAR) ? _(", installed") : "");
     }
 }
 
@@ -118,12 +119,12 @@ resolve_model (const char *what, GPtrArray *models, GError **error)
         return path;
       g_free (path);
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s is not installed; get it with 'convscope fetch %s'", what, what);
+                   _("%s is not installed; get it with 'convscope fetch %s'"), what, what);
       return NULL;
     }
   g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-               "%s: no such model file, and no installed model of that name; "
-               "see 'convscope models'", what);
+               _("%s: no such model file, and no installed model of that name; "
+                 "see 'convscope models'"), what);
   return NULL;
 }
 
@@ -140,7 +141,7 @@ set_default (const char *what, GError **error)
     {
       if (!cs_models_set_default (NULL, error))
         return FALSE;
-      printf ("no default model chosen: see 'convscope models' for what is used\n");
+      printf (_("no default model chosen: see 'convscope models' for what is used\n"));
       return TRUE;
     }
   path = resolve_model (what, models, error);
@@ -152,7 +153,7 @@ set_default (const char *what, GError **error)
   {
     g_autofree char *shown = cli_printable (entry->path);
 
-    printf ("default model: %s\n", shown);
+    printf (_("default model: %s\n"), shown);
   }
   return TRUE;
 }
@@ -170,7 +171,7 @@ list_models (GError **error)
   if (models == NULL)
     return FALSE;
   chosen = cs_models_default (NULL, NULL);
-  printf ("Models on this machine (* the default, used when a command names none):\n");
+  printf (_("Models on this machine (* the default, used when a command names none):\n"));
   for (guint i = 0; i < models->len; i++)
     {
       const CsModelEntry *entry = models->pdata[i];
@@ -182,13 +183,13 @@ list_models (GError **error)
   if (chosen != NULL && !chosen_listed)
     print_entry (chosen, TRUE);
   if (models->len == 0 && chosen == NULL)
-    printf ("  none\n");
-  printf ("Downloads go to %s.\n\n", user_shown);
+    printf (_("  none\n"));
+  printf (_("Downloads go to %s.\n\n"), user_shown);
 
   catalogue = cli_load_catalogue (error);
   if (catalogue == NULL)
     return FALSE;
-  printf ("Catalogue ('convscope fetch NAME' downloads one):\n");
+  printf (_("Catalogue ('convscope fetch NAME' downloads one):\n"));
   cli_print_catalogue (catalogue);
   return TRUE;
 }
@@ -199,19 +200,19 @@ cli_models (int argc, char **argv)
   g_autofree char *default_model = NULL;
   const GOptionEntry entries[] = {
     { "default", 'd', 0, G_OPTION_ARG_FILENAME, &default_model,
-      "Use this model when a command names none: a model file, an installed "
-      "model's file name or a catalogue name; 'none' forgets the choice", "MODEL" },
+      N_("Use this model when a command names none: a model file, an installed "
+         "model's file name or a catalogue name; 'none' forgets the choice"), "MODEL" },
     { NULL }
   };
   GError *error = NULL;
 
   if (!cli_parse_options (&argc, &argv, entries, "",
-                          "List the models on this machine and the catalogue.",
-                          "Without a choice (--default), commands use a downloaded "
-                          "general photo classifier\n(1000 classes or more), else any "
-                          "downloaded classifier, else the bundled\nmodel.  See "
-                          "docs/models.md.\n\nExample:\n  convscope models --default "
-                          "mobilenet-v2",
+                          N_("List the models on this machine and the catalogue."),
+                          N_("Without a choice (--default), commands use a downloaded "
+                             "general photo classifier\n(1000 classes or more), else any "
+                             "downloaded classifier, else the bundled\nmodel.  See "
+                             "docs/models.md.\n\nExample:\n  convscope models --default "
+                             "mobilenet-v2"),
                           0, 0, &error))
     return cli_fail (error);
   if (default_model != NULL ? !set_default (default_model, &error) : !list_models (&error))

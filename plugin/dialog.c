@@ -154,7 +154,8 @@ layers_selected (CsuiLayerTable *table, int shown_layer, ClassifyDialog *state)
   g_autofree char   *label = NULL;
 
   if (layers->len > 1)
-    label = g_strdup_printf (ngettext ("Export %u _Layer", "Export %u _Layers", layers->len),
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Export %u _Layer", "Export %u _Layers",
+                                          layers->len),
                              layers->len);
   gtk_button_set_label (GTK_BUTTON (state->export_button),
                         label != NULL ? label : _("Export to _Layers"));

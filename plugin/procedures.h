@@ -7,6 +7,7 @@
 #ifndef CSP_PROCEDURES_H
 #define CSP_PROCEDURES_H
 
+#include <glib/gi18n-lib.h>
 #include <libgimp/gimp.h>
 
 G_BEGIN_DECLS

@@ -7,6 +7,7 @@
  * and the cost of a dense layer against a conv layer become visible.
  */
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 
 #include "convscope-ui.h"
 
@@ -121,9 +122,9 @@ detail_text (const CsLayerInfo *layer)
                             layer->name, layer->op, output, params, macs);
   return g_strdup_printf (_("%s (%s)\n"
                             "Height: %s    Width: %s\n"
-                            "Each output pixel sees %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                            "Each output pixel sees %" PRId64 "×%" PRId64
                             " input pixels (receptive field); neighbouring outputs are %"
-                            G_GINT64_FORMAT " input pixels apart.  %s parameters, %s "
+                            PRId64 " input pixels apart.  %s parameters, %s "
                             "multiply-accumulates."),
                           layer->name, layer->op, layer->arithmetic[0], layer->arithmetic[1],
                           layer->receptive_field[0], layer->receptive_field[1], layer->jump[0],

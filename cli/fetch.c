@@ -105,9 +105,11 @@ cli_fetch (int argc, char **argv)
 {
   g_autofree char *base_url = NULL;
   g_autoptr (GPtrArray) catalogue = NULL;
-  gboolean list = FALSE;
+  gboolean list = FALSE, json = FALSE;
   const GOptionEntry entries[] = {
     { "list", 'l', 0, G_OPTION_ARG_NONE, &list, N_("List the catalogue"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("With --list: print the catalogue as JSON"), NULL },
     { "base-url", 0, 0, G_OPTION_ARG_STRING, &base_url,
       N_("Fetch every file from URL/FILE-NAME instead of the catalogue's URL "
          "(a mirror; default: $CONVSCOPE_CATALOGUE_BASE_URL when set)"), "URL" },
@@ -124,9 +126,11 @@ cli_fetch (int argc, char **argv)
                              "Example:\n  convscope fetch mobilenet-v2"),
                           0, -1, &error))
     return cli_fail (error);
-  if (list != (argc == 1))
+  if (list != (argc == 1) || (json && !list))
     {
-      cli_usage_error (&error, _("fetch takes NAME… or --list; see 'convscope fetch --list'"));
+      cli_usage_error (&error,
+                       json ? _("--json goes with --list")
+                            : _("fetch takes NAME… or --list; see 'convscope fetch --list'"));
       return cli_fail (error);
     }
   catalogue = cli_load_catalogue (&error);
@@ -134,7 +138,10 @@ cli_fetch (int argc, char **argv)
     return cli_fail (error);
   if (list)
     {
-      cli_print_catalogue (catalogue);
+      if (json)
+        cli_print_catalogue_json (catalogue);
+      else
+        cli_print_catalogue (catalogue);
       return 0;
     }
   for (int i = 1; i < argc; i++)

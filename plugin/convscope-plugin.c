@@ -38,7 +38,18 @@ static const struct
 static GList *
 convscope_query_procedures (GimpPlugIn *plug_in)
 {
-  GList *names = NULL;
+  g_autofree char *plug_in_dir = g_path_get_dirname (gimp_get_progname ());
+  g_autofree char *help_dir = g_build_filename (plug_in_dir, "help", NULL);
+  GList           *names = NULL;
+
+  /* Only pages that are there: without them, GIMP's own manual is the
+   * better answer to Help. */
+  if (g_file_test (help_dir, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr (GFile) help = g_file_new_for_path (help_dir);
+
+      gimp_plug_in_set_help_domain (plug_in, CSP_HELP_DOMAIN, help);
+    }
 
   for (size_t i = 0; i < G_N_ELEMENTS (procedures); i++)
     names = g_list_append (names, g_strdup (procedures[i].name));

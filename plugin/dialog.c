@@ -243,6 +243,8 @@ csp_classify_dialog (GimpProcedure       *procedure,
   gimp_ui_init (CSP_PLUG_IN_BINARY);
 
   state.dialog = gimp_procedure_dialog_new (procedure, config, _("Classify with Convscope"));
+  /* Help opens the dialog's own page rather than the procedure's. */
+  g_object_set (state.dialog, "help-id", CSP_DIALOG_HELP_ID, NULL);
   gtk_window_set_default_size (GTK_WINDOW (state.dialog), DIALOG_WIDTH, DIALOG_HEIGHT);
   gtk_window_set_resizable (GTK_WINDOW (state.dialog), TRUE);
   /* In one row: the height is the layer table's and the grid's. */

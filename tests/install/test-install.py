@@ -5,8 +5,9 @@ Korean: installs the build into a temporary DESTDIR, then checks that
 `convscope` is under the prefix with its catalogues, that `--version`
 prints the project's version, that `--help` and a subcommand's help come
 out in Korean, and, when the plug-in is built, that it lands under the
-prefix in PLUG-INS/convscope/ with its weights and its own catalogues
-(GIMP 3 takes a plug-in's translations only from inside its folder).
+prefix in PLUG-INS/convscope/ with its weights, its own catalogues (GIMP
+3 takes a plug-in's translations only from inside its folder) and its
+help pages.
 Prints TAP.
 
 Korean is asked for with LANG=ko_KR.UTF-8: the locale the system has,
@@ -110,6 +111,8 @@ def main(build, prefix, version, cli_translated, plugin_dir="", plugin_dir_optio
             check("its Korean catalogue is inside its folder",
                   os.path.isfile(os.path.join(target, "locale", "ko", "LC_MESSAGES",
                                               "convscope.mo")))
+            check("its help pages are inside its folder",
+                  os.path.isfile(os.path.join(target, "help", "en", "gimp-help.xml")))
     print(f"1..{checks}")
     return 0
 

@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What `meson install` puts where, and that the installed programs speak
-Korean: installs the build into a temporary DESTDIR, then checks that
-`convscope` is under the prefix with its catalogues, that `--version`
-prints the project's version, that `--help` and a subcommand's help come
-out in Korean, and, when the plug-in is built, that it lands under the
-prefix in PLUG-INS/convscope/ with its weights, its own catalogues (GIMP
-3 takes a plug-in's translations only from inside its folder) and its
-help pages.
+"""What `meson install` puts where.  Installs the build into a
+temporary DESTDIR, everything (cli) or only what is tagged plugin
+(plugin, which needs only `ninja gimp-plugin`), then checks:
+- cli: that `convscope` is under the prefix, that `--version` prints the
+  project's version, and, when the build has the CLI's catalogues, that
+  they are under the prefix and `--help`, a subcommand's help and a usage
+  error come out in Korean;
+- plugin: that the plug-in lands under the prefix (unless
+  -Dgimp_plugin_dir names its directory) in PLUG-INS/convscope/ with its
+  weights, its own catalogues (GIMP 3 takes a plug-in's translations only
+  from inside its folder) and its help pages.
 Prints TAP.
 
 Korean is asked for with LANG=ko_KR.UTF-8: the locale the system has,
@@ -16,7 +19,8 @@ else one made with localedef into the temporary directory (LOCPATH), else
 C.UTF-8's data, enough for gettext, which picks catalogues by the
 locale's name (tools/gimp-test --locale does the same).
 
-usage: test-install.py BUILD PREFIX VERSION yes|no [PLUGIN_DIR GIMP_PLUGIN_DIR_OPTION]
+usage: test-install.py BUILD PREFIX VERSION cli yes|no
+       test-install.py BUILD PREFIX VERSION plugin PLUGIN_DIR GIMP_PLUGIN_DIR_OPTION
   (yes: the CLI's catalogues are built; the option is -Dgimp_plugin_dir's value)"""
 import os
 import shutil
@@ -79,45 +83,52 @@ def check_korean_cli(root, program, tmp):
           shown.stderr)
 
 
-def main(build, prefix, version, cli_translated, plugin_dir="", plugin_dir_option=""):
+def check_cli(root, version, cli_translated, tmp):
+    program = os.path.join(root, "bin", "convscope")
+    check("convscope is installed under the prefix", os.access(program, os.X_OK), program)
+    shown = subprocess.run([program, "--version"], capture_output=True, text=True)
+    check("convscope --version prints the project's version",
+          shown.stdout == f"convscope {version}\n", shown.stdout + shown.stderr)
+    if cli_translated == "yes":
+        check_korean_cli(root, program, tmp)
+    else:
+        check("the CLI in Korean # SKIP GNU gettext (msgfmt) was not found, so the "
+              "build has no catalogues for the CLI", True)
+
+
+def check_plugin(destdir, prefix, plugin_dir, plugin_dir_option):
+    if not plugin_dir_option:
+        check("the plug-in directory is under the prefix",
+              plugin_dir.startswith(prefix.rstrip("/") + "/"), plugin_dir)
+    target = destdir + plugin_dir
+    check("the plug-in is installed as PLUG-INS/convscope/convscope",
+          os.access(os.path.join(target, "convscope"), os.X_OK), target)
+    check("its weights are beside it",
+          os.path.isfile(os.path.join(target, "weights", "fashion-mnist-cnn.onnx")))
+    check("its Korean catalogue is inside its folder",
+          os.path.isfile(os.path.join(target, "locale", "ko", "LC_MESSAGES", "convscope.mo")))
+    check("its help pages are inside its folder",
+          os.path.isfile(os.path.join(target, "help", "en", "gimp-help.xml")))
+
+
+def main(build, prefix, version, mode, *rest):
     with tempfile.TemporaryDirectory(prefix="convscope-install-") as tmp:
         destdir = os.path.join(tmp, "root")
+        tags = ["--tags", "plugin"] if mode == "plugin" else []
         installed = subprocess.run(["meson", "install", "--no-rebuild", "--destdir", destdir,
-                                    "-C", build], capture_output=True, text=True)
+                                    "-C", build] + tags, capture_output=True, text=True)
         if not check("meson install into a DESTDIR succeeds", installed.returncode == 0,
                      installed.stdout[-2000:] + installed.stderr):
             return 1
-        root = destdir + prefix
-        program = os.path.join(root, "bin", "convscope")
-        check("convscope is installed under the prefix", os.access(program, os.X_OK), program)
-        shown = subprocess.run([program, "--version"], capture_output=True, text=True)
-        check("convscope --version prints the project's version",
-              shown.stdout == f"convscope {version}\n", shown.stdout + shown.stderr)
-        if cli_translated == "yes":
-            check_korean_cli(root, program, tmp)
+        if mode == "plugin":
+            check_plugin(destdir, prefix, *rest)
         else:
-            check("the CLI in Korean # SKIP GNU gettext (msgfmt) was not found, so the "
-                  "build has no catalogues for the CLI", True)
-
-        if plugin_dir:
-            if not plugin_dir_option:
-                check("the plug-in directory is under the prefix",
-                      plugin_dir.startswith(prefix.rstrip("/") + "/"), plugin_dir)
-            target = destdir + plugin_dir
-            check("the plug-in is installed as PLUG-INS/convscope/convscope",
-                  os.access(os.path.join(target, "convscope"), os.X_OK), target)
-            check("its weights are beside it",
-                  os.path.isfile(os.path.join(target, "weights", "fashion-mnist-cnn.onnx")))
-            check("its Korean catalogue is inside its folder",
-                  os.path.isfile(os.path.join(target, "locale", "ko", "LC_MESSAGES",
-                                              "convscope.mo")))
-            check("its help pages are inside its folder",
-                  os.path.isfile(os.path.join(target, "help", "en", "gimp-help.xml")))
+            check_cli(destdir + prefix, version, *rest, tmp)
     print(f"1..{checks}")
     return 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (5, 7):
+    if len(sys.argv) < 5 or (sys.argv[4], len(sys.argv)) not in (("cli", 6), ("plugin", 7)):
         sys.exit(__doc__.split("\n\n")[-1])
     sys.exit(main(*sys.argv[1:]))

@@ -113,18 +113,22 @@ print_text (const char *path, int64_t macs, int threads, int runs, int warmup,
             gboolean taps, const Timing *t)
 {
   g_autofree char *shown = cli_printable (path);
+  g_autofree char *runs_text = g_strdup_printf (
+    g_dngettext (GETTEXT_PACKAGE, "%d run", "%d runs", runs), runs);
+  g_autofree char *threads_text = g_strdup_printf (
+    g_dngettext (GETTEXT_PACKAGE, "%d thread", "%d threads", threads), threads);
 
-  printf ("%s: %d run%s on %d thread%s (after %d warm-up), taps %s\n",
-          shown, runs, runs == 1 ? "" : "s", threads, threads == 1 ? "" : "s",
-          warmup, taps ? "on" : "off");
-  printf ("median %.4g ms   min %.4g ms   mean %.4g ms   max %.4g ms\n",
+  /* TRANSLATORS: "12 runs on 2 threads (after 2 warm-up), taps off". */
+  printf (_("%s: %s on %s (after %d warm-up), taps %s\n"), shown, runs_text,
+          threads_text, warmup, taps ? _("on") : _("off"));
+  printf (_("median %.4g ms   min %.4g ms   mean %.4g ms   max %.4g ms\n"),
           t->median_ms, t->min_ms, t->mean_ms, t->max_ms);
   if (t->median_ms > 0.0)
     {
       g_autofree char *rate = cli_format_count ((int64_t) (macs * 1e3
                                                            / t->median_ms));
 
-      printf ("%s multiply-accumulates per second at the median\n", rate);
+      printf (_("%s multiply-accumulates per second at the median\n"), rate);
     }
 }
 
@@ -213,36 +217,36 @@ cli_bench (int argc, char **argv)
   gboolean taps = FALSE, json = FALSE;
   const GOptionEntry entries[] = {
     { "threads", 'j', 0, G_OPTION_ARG_INT, &threads,
-      "Threads to run on (default 0: every core)", "N" },
+      N_("Threads to run on (default 0: every core)"), "N" },
     { "runs", 'n', 0, G_OPTION_ARG_INT, &runs,
-      "Timed runs (default 10)", "N" },
+      N_("Timed runs (default 10)"), "N" },
     { "warmup", 'w', 0, G_OPTION_ARG_INT, &warmup,
-      "Untimed runs first (default 2)", "N" },
+      N_("Untimed runs first (default 2)"), "N" },
     { "taps", 't', 0, G_OPTION_ARG_NONE, &taps,
-      "Keep every layer's output, to see what that costs", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the timings as JSON", NULL },
+      N_("Keep every layer's output, to see what that costs"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the timings as JSON"), NULL },
     { NULL }
   };
   GError *error = NULL;
 
   if (!cli_parse_options (&argc, &argv, entries, "MODEL",
-                          "Measure how long one run of a network takes.",
-                          "Prints the median, minimum, mean and maximum "
-                          "latency over the timed runs of one\nreused session "
-                          "on a fixed random input, and the multiply-"
-                          "accumulates per\nsecond that the median means.\n\n"
-                          "Example:\n  convscope bench resnet18.onnx "
-                          "--threads 1 --runs 20",
+                          N_("Measure how long one run of a network takes."),
+                          N_("Prints the median, minimum, mean and maximum "
+                             "latency over the timed runs of one\nreused session "
+                             "on a fixed random input, and the multiply-"
+                             "accumulates per\nsecond that the median means.\n\n"
+                             "Example:\n  convscope bench resnet18.onnx "
+                             "--threads 1 --runs 20"),
                           1, 1, &error))
     return cli_fail (error);
   if (threads < 0)
-    cli_usage_error (&error, "--threads must be 0 (every core) or more, not %d",
+    cli_usage_error (&error, _("--threads must be 0 (every core) or more, not %d"),
                      threads);
   else if (runs < 1 || runs > MAX_RUNS)
-    cli_usage_error (&error, "--runs must be between 1 and %d, not %d",
+    cli_usage_error (&error, _("--runs must be between 1 and %d, not %d"),
                      MAX_RUNS, runs);
   else if (warmup < 0)
-    cli_usage_error (&error, "--warmup must be 0 or more, not %d", warmup);
+    cli_usage_error (&error, _("--warmup must be 0 or more, not %d"), warmup);
   if (error != NULL)
     return cli_fail (error);
 

@@ -45,7 +45,7 @@ parse_resize (const char *text, CsClassifierOptions *options, GError **error)
     }
   else
     {
-      cli_usage_error (error, "--resize takes stretch, crop[:FRACTION] or letterbox, not '%s'",
+      cli_usage_error (error, _("--resize takes stretch, crop[:FRACTION] or letterbox, not '%s'"),
                        text);
       return FALSE;
     }
@@ -54,7 +54,7 @@ parse_resize (const char *text, CsClassifierOptions *options, GError **error)
   value = g_ascii_strtod (fraction, &end);
   if (end == fraction || *end != '\0' || !(value > 0.0 && value <= 1.0))
     {
-      cli_usage_error (error, "the crop fraction must be a number in (0, 1], not '%s'",
+      cli_usage_error (error, _("the crop fraction must be a number in (0, 1], not '%s'"),
                        fraction);
       return FALSE;
     }
@@ -73,11 +73,14 @@ warn_about_labels (const CsClassifier *c)
   int           offset = cs_classifier_card (c)->label_offset;
 
   if (labels_error != NULL)
-    cli_warning ("cannot use the labels: %s; showing class numbers", labels_error->message);
+    cli_warning (_("cannot use the labels: %s; showing class numbers"), labels_error->message);
   else if (n_labels > 0 && (int64_t) n_labels != (int64_t) n_classes + offset)
-    cli_warning ("%zu label%s for %zu classes (label offset %d); classes without "
-                 "a label are shown as \"class N\"", n_labels,
-                 n_labels == 1 ? "" : "s", n_classes, offset);
+    cli_warning (g_dngettext (GETTEXT_PACKAGE,
+                              "%zu label for %zu classes (label offset %d); classes "
+                              "without a label are shown as \"class N\"",
+                              "%zu labels for %zu classes (label offset %d); classes "
+                              "without a label are shown as \"class N\"", n_labels),
+                 n_labels, n_classes, offset);
 }
 
 static CsPrediction *
@@ -100,7 +103,7 @@ print_predictions (const char *path, const CsPrediction *top, int n)
 {
   g_autofree char *shown = cli_printable (path);
 
-  printf ("%s\n  rank  class  probability  label\n", shown);
+  printf (_("%s\n  rank  class  probability  label\n"), shown);
   for (int r = 0; r < n; r++)
     {
       g_autofree char *label = cli_printable (top[r].label);
@@ -238,19 +241,19 @@ default_model (GError **error)
   if (entry == NULL)
     {
       g_set_error (error, none->domain, none->code,
-                   "%s; name one, or fetch one with 'convscope fetch mobilenet-v2'",
+                   _("%s; name one, or fetch one with 'convscope fetch mobilenet-v2'"),
                    none->message);
       return NULL;
     }
   shown = cli_printable (entry->path);
   fflush (stdout);
-  fprintf (stderr, "convscope: using the default model %s (see 'convscope models')\n", shown);
+  fprintf (stderr, _("convscope: using the default model %s (see 'convscope models')\n"), shown);
   if (cs_models_bundled_note_due (entry))
     {
       g_autofree char *name = cli_printable (entry->name);
 
-      fprintf (stderr, "convscope: note: the bundled model, %s, only knows %d classes; for "
-               "a general photo classifier, run 'convscope fetch mobilenet-v2'\n",
+      fprintf (stderr, _("convscope: note: the bundled model, %s, only knows %d classes; for "
+                         "a general photo classifier, run 'convscope fetch mobilenet-v2'\n"),
                name, entry->n_classes);
     }
   return g_strdup (entry->path);
@@ -267,20 +270,20 @@ cli_classify (int argc, char **argv)
   gboolean         json = FALSE;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path,
-      "The model (default: the first argument when it ends in .onnx or .tflite, "
-      "else the default model of 'convscope models')", "FILE" },
+      N_("The model (default: the first argument when it ends in .onnx or .tflite, "
+         "else the default model of 'convscope models')"), "FILE" },
     { "card", 'c', 0, G_OPTION_ARG_FILENAME, &card_path,
-      "The model card (default: MODEL.ini beside the model, if any)", "FILE" },
+      N_("The model card (default: MODEL.ini beside the model, if any)"), "FILE" },
     { "resize", 'r', 0, G_OPTION_ARG_STRING, &resize,
-      "stretch, crop[:FRACTION] or letterbox, over the card (default: the "
-      "card's, else stretch; a crop keeps FRACTION of the sides of the largest "
-      "centred one, the card's or 0.875)", "POLICY" },
+      N_("stretch, crop[:FRACTION] or letterbox, over the card (default: the "
+         "card's, else stretch; a crop keeps FRACTION of the sides of the largest "
+         "centred one, the card's or 0.875)"), "POLICY" },
     { "labels", 'l', 0, G_OPTION_ARG_FILENAME, &labels_path,
-      "Class names, one per line (default: the card's, else the model's own, "
-      "else labels.txt beside the model)", "FILE" },
+      N_("Class names, one per line (default: the card's, else the model's own, "
+         "else labels.txt beside the model)"), "FILE" },
     { "top", 'k', 0, G_OPTION_ARG_INT, &top,
-      "How many classes to show (default 5)", "K" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the results as JSON", NULL },
+      N_("How many classes to show (default 5)"), "K" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the results as JSON"), NULL },
     { NULL }
   };
   CsClassifierOptions options = { 0 };
@@ -289,20 +292,20 @@ cli_classify (int argc, char **argv)
   GError *error = NULL;
 
   if (!cli_parse_options (&argc, &argv, entries, "[MODEL] IMAGE…",
-                          "Classify images.",
-                          "Images are prepared as the model card says (see "
-                          "docs/model-card.md).  Without\na card: made upright, "
-                          "stretched to the model's input size (Pillow's bilinear\n"
-                          "filter, averaging when shrinking), composited over white, and "
-                          "scaled to [0, 1] RGB,\nor to bytes through the input's "
-                          "quantization for quantized models.  Scores\nthat are "
-                          "not already probabilities go through a softmax.\n\n"
-                          "MODEL is the first argument when its name ends in .onnx "
-                          "or .tflite; name\nother models with --model.  Without "
-                          "either, the default model is used\n(see 'convscope models' "
-                          "and docs/models.md).\n\n"
-                          "Example:\n  convscope classify mobilenet.tflite "
-                          "cat.jpg dog.png --top 3 --resize crop:0.875",
+                          N_("Classify images."),
+                          N_("Images are prepared as the model card says (see "
+                             "docs/model-card.md).  Without\na card: made upright, "
+                             "stretched to the model's input size (Pillow's bilinear\n"
+                             "filter, averaging when shrinking), composited over white, and "
+                             "scaled to [0, 1] RGB,\nor to bytes through the input's "
+                             "quantization for quantized models.  Scores\nthat are "
+                             "not already probabilities go through a softmax.\n\n"
+                             "MODEL is the first argument when its name ends in .onnx "
+                             "or .tflite; name\nother models with --model.  Without "
+                             "either, the default model is used\n(see 'convscope models' "
+                             "and docs/models.md).\n\n"
+                             "Example:\n  convscope classify mobilenet.tflite "
+                             "cat.jpg dog.png --top 3 --resize crop:0.875"),
                           1, -1, &error))
     return cli_fail (error);
   images = argv + 1;
@@ -315,13 +318,13 @@ cli_classify (int argc, char **argv)
     }
   if (n_images < 1)
     {
-      cli_usage_error (&error, "classify takes MODEL IMAGE… but got no image; "
-                       "see 'convscope classify --help'");
+      cli_usage_error (&error, _("classify takes MODEL IMAGE… but got no image; "
+                                 "see 'convscope classify --help'"));
       return cli_fail (error);
     }
   if (top < 1)
     {
-      cli_usage_error (&error, "--top must be at least 1, not %d", top);
+      cli_usage_error (&error, _("--top must be at least 1, not %d"), top);
       return cli_fail (error);
     }
   options.card_path = card_path;

@@ -12,6 +12,7 @@
 #ifndef CS_CLI_H
 #define CS_CLI_H
 
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
 #include "convscope.h"
@@ -38,6 +39,8 @@ int cli_fetch    (int argc, char **argv);
 GPtrArray *cli_load_catalogue  (GError **error);
 /* Two lines per entry of @catalogue on stdout, marking those installed. */
 void       cli_print_catalogue (GPtrArray *catalogue);
+/* The same as JSON: {"downloads": DIR, "catalogue": [{...}, ...]}. */
+void       cli_print_catalogue_json (GPtrArray *catalogue);
 
 /* Parses the subcommand's options out of @argv, leaving the positional
  * arguments in (*argv)[1 .. *argc - 1], and checks that there are between

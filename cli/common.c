@@ -19,17 +19,21 @@ cli_parse_options (int                *argc,
                    int                 max_positional,
                    GError            **error)
 {
-  g_autoptr (GOptionContext) context = g_option_context_new (parameter_string);
+  /* GOption translates what it shows, and the translation of "" is the
+   * catalogue's header. */
+  g_autoptr (GOptionContext) context
+    = g_option_context_new (*parameter_string != '\0' ? parameter_string : NULL);
   const char *command = (*argv)[0];
   GError     *local = NULL;
   int         given;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, summary);
   g_option_context_set_description (context, description);
   if (!g_option_context_parse (context, argc, argv, &local))
     {
-      cli_usage_error (error, "%s; see 'convscope %s --help'",
+      cli_usage_error (error, _("%s; see 'convscope %s --help'"),
                        local->message, command);
       g_error_free (local);
       return FALSE;
@@ -44,11 +48,20 @@ cli_parse_options (int                *argc,
         break;
       }
   given = *argc - 1;
+  if (given > 0 && max_positional == 0)
+    {
+      cli_usage_error (error, _("%s takes no arguments; see 'convscope %s --help'"), command,
+                       command);
+      return FALSE;
+    }
   if (given < min_positional || (max_positional >= 0 && given > max_positional))
     {
-      cli_usage_error (error, "%s takes %s but got %d argument%s; "
-                       "see 'convscope %s --help'", command, parameter_string,
-                       given, given == 1 ? "" : "s", command);
+      cli_usage_error (error,
+                       g_dngettext (GETTEXT_PACKAGE,
+                                    "%s takes %s but got %d argument; see 'convscope %s --help'",
+                                    "%s takes %s but got %d arguments; see 'convscope %s --help'",
+                                    given),
+                       command, parameter_string, given, command);
       return FALSE;
     }
   return TRUE;
@@ -81,7 +94,7 @@ cli_warning (const char *format, ...)
   va_end (args);
   message = cli_printable (text);
   fflush (stdout);
-  fprintf (stderr, "convscope: warning: %s\n", message);
+  fprintf (stderr, _("convscope: warning: %s\n"), message);
 }
 
 void
@@ -114,10 +127,15 @@ cli_read_inputs (const char        *model_path,
 
   if (n_paths != n_inputs)
     {
+      g_autofree char *inputs_text = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "%zu input", "%zu inputs", n_inputs), n_inputs);
+      g_autofree char *times_text = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "%zu time", "%zu times", n_paths), n_paths);
+
+      /* TRANSLATORS: "net.onnx has 1 input but --in was given 2 times; …". */
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s has %zu input%s but --in was given %zu time%s; give "
-                   "one .npy per input, in order", model_path, n_inputs,
-                   n_inputs == 1 ? "" : "s", n_paths, n_paths == 1 ? "" : "s");
+                   _("%s has %s but --in was given %s; give one .npy per input, in order"),
+                   model_path, inputs_text, times_text);
       return FALSE;
     }
   for (size_t i = 0; i < n_inputs; i++)
@@ -132,8 +150,8 @@ cli_read_inputs (const char        *model_path,
           g_autofree char *want = cs_shape_to_string (&expected->shape);
 
           g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                       "%s: shape %s does not match input '%s' of %s, "
-                       "which is %s", paths[i], got, expected->name,
+                       _("%s: shape %s does not match input '%s' of %s, "
+                         "which is %s"), paths[i], got, expected->name,
                        model_path, want);
           return FALSE;
         }

@@ -94,7 +94,7 @@ fetch_one (const CsCatalogueEntry *entry, const char *base_url, GError **error)
   {
     g_autofree char *shown = cli_printable (d.path);
 
-    printf ("%s: %s (SHA-256 %s verified)\n", entry->name, shown, entry->sha256);
+    printf (_("%s: %s (SHA-256 %s verified)\n"), entry->name, shown, entry->sha256);
   }
   g_free (d.path);
   return TRUE;
@@ -105,28 +105,32 @@ cli_fetch (int argc, char **argv)
 {
   g_autofree char *base_url = NULL;
   g_autoptr (GPtrArray) catalogue = NULL;
-  gboolean list = FALSE;
+  gboolean list = FALSE, json = FALSE;
   const GOptionEntry entries[] = {
-    { "list", 'l', 0, G_OPTION_ARG_NONE, &list, "List the catalogue", NULL },
+    { "list", 'l', 0, G_OPTION_ARG_NONE, &list, N_("List the catalogue"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("With --list: print the catalogue as JSON"), NULL },
     { "base-url", 0, 0, G_OPTION_ARG_STRING, &base_url,
-      "Fetch every file from URL/FILE-NAME instead of the catalogue's URL "
-      "(a mirror; default: $CONVSCOPE_CATALOGUE_BASE_URL when set)", "URL" },
+      N_("Fetch every file from URL/FILE-NAME instead of the catalogue's URL "
+         "(a mirror; default: $CONVSCOPE_CATALOGUE_BASE_URL when set)"), "URL" },
     { NULL }
   };
   GError *error = NULL;
 
   if (!cli_parse_options (&argc, &argv, entries, "NAME…",
-                          "Download models of the catalogue.",
-                          "Files go to $XDG_DATA_HOME/convscope/models (by default "
-                          "~/.local/share/convscope/models)\nwith a model card and "
-                          "labels; each is checked against the catalogue's size and\n"
-                          "SHA-256 before it is installed.  See docs/models.md.\n\n"
-                          "Example:\n  convscope fetch mobilenet-v2",
+                          N_("Download models of the catalogue."),
+                          N_("Files go to $XDG_DATA_HOME/convscope/models (by default "
+                             "~/.local/share/convscope/models)\nwith a model card and "
+                             "labels; each is checked against the catalogue's size and\n"
+                             "SHA-256 before it is installed.  See docs/models.md.\n\n"
+                             "Example:\n  convscope fetch mobilenet-v2"),
                           0, -1, &error))
     return cli_fail (error);
-  if (list != (argc == 1))
+  if (list != (argc == 1) || (json && !list))
     {
-      cli_usage_error (&error, "fetch takes NAME… or --list; see 'convscope fetch --list'");
+      cli_usage_error (&error,
+                       json ? _("--json goes with --list")
+                            : _("fetch takes NAME… or --list; see 'convscope fetch --list'"));
       return cli_fail (error);
     }
   catalogue = cli_load_catalogue (&error);
@@ -134,7 +138,10 @@ cli_fetch (int argc, char **argv)
     return cli_fail (error);
   if (list)
     {
-      cli_print_catalogue (catalogue);
+      if (json)
+        cli_print_catalogue_json (catalogue);
+      else
+        cli_print_catalogue (catalogue);
       return 0;
     }
   for (int i = 1; i < argc; i++)
@@ -142,8 +149,8 @@ cli_fetch (int argc, char **argv)
       {
         g_autofree char *shown = cli_printable (argv[i]);
 
-        cli_usage_error (&error, "no model called '%s' in the catalogue; see "
-                         "'convscope fetch --list'", shown);
+        cli_usage_error (&error, _("no model called '%s' in the catalogue; see "
+                                   "'convscope fetch --list'"), shown);
         return cli_fail (error);
       }
   for (int i = 1; i < argc; i++)

@@ -3,6 +3,7 @@
  * image.c — decoding image files with gdk-pixbuf into GEGL buffers for
  * the shared preprocessing path; see image.h.
  */
+#include <glib/gi18n-lib.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "cs-pixels.h"
@@ -61,7 +62,7 @@ cli_image_load (const char *path, GError **error)
     {
       g_set_error (error, CS_ERROR,
                    local->domain == G_FILE_ERROR ? CS_ERROR_IO : CS_ERROR_FORMAT,
-                   "%s: cannot load the image: %s", path, local->message);
+                   _("%s: cannot load the image: %s"), path, local->message);
       g_error_free (local);
       return NULL;
     }
@@ -69,7 +70,7 @@ cli_image_load (const char *path, GError **error)
   if (upright == NULL)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
-                   "%s: out of memory rotating the image", path);
+                   _("%s: out of memory rotating the image"), path);
       return NULL;
     }
   /* gdk-pixbuf always hands out 8-bit sRGB-encoded RGB or RGBA. */

@@ -38,7 +38,7 @@ enum
 };
 
 static const char *const titles[N_COLUMNS] = {
-  "#", "layer", "op", "output", "params", "MACs", "RF"
+  "#", N_("layer"), N_("op"), N_("output"), N_("params"), "MACs", "RF"
 };
 
 static const CellAlign aligns[N_COLUMNS] = {
@@ -98,10 +98,40 @@ terminal_width (void)
   return DEFAULT_WIDTH;
 }
 
+/* Terminal columns: CJK characters such as the Korean headings take
+ * two. */
+static int
+char_width (const char *p)
+{
+  return g_unichar_iswide (g_utf8_get_char (p)) ? 2 : 1;
+}
+
 static int
 text_width (const char *text)
 {
-  return (int) g_utf8_strlen (text, -1);
+  int width = 0;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    width += char_width (p);
+  return width;
+}
+
+/* The start of the longest tail of @text at most @columns wide. */
+static const char *
+tail_of_width (const char *text, int columns)
+{
+  const char *start = text + strlen (text);
+
+  while (start > text)
+    {
+      const char *previous = g_utf8_prev_char (start);
+
+      if (char_width (previous) > columns)
+        break;
+      columns -= char_width (previous);
+      start = previous;
+    }
+  return start;
 }
 
 /* Appends @text to @line in exactly @width columns, cut with "…" where
@@ -113,13 +143,22 @@ append_cell (GString *line, const char *text, int width, CellAlign align)
 
   if (length > width)
     {
-      int head = align == ALIGN_LEFT_MIDDLE ? (width - 1) / 2 : width - 1;
-      int tail = width - 1 - head;
+      int         head_columns = align == ALIGN_LEFT_MIDDLE ? (width - 1) / 2 : width - 1;
+      const char *head_end = text, *tail;
+      int         used = 0;
 
-      g_string_append_len (line, text,
-                           g_utf8_offset_to_pointer (text, head) - text);
+      while (*head_end != '\0' && used + char_width (head_end) <= head_columns)
+        {
+          used += char_width (head_end);
+          head_end = g_utf8_next_char (head_end);
+        }
+      g_string_append_len (line, text, head_end - text);
       g_string_append (line, "…");
-      g_string_append (line, g_utf8_offset_to_pointer (text, length - tail));
+      tail = tail_of_width (text, width - 1 - used);
+      g_string_append (line, tail);
+      /* A wide character that did not fit leaves a column to fill. */
+      for (used += 1 + text_width (tail); used < width; used++)
+        g_string_append_c (line, ' ');
       return;
     }
   if (align == ALIGN_RIGHT)
@@ -174,7 +213,7 @@ fit_widths (const LayerRow *rows, size_t n_rows, int total, int widths[N_COLUMNS
 
   for (int c = 0; c < N_COLUMNS; c++)
     {
-      widths[c] = text_width (titles[c]);
+      widths[c] = text_width (_(titles[c]));
       for (size_t i = 0; i < n_rows; i++)
         widths[c] = MAX (widths[c], text_width (rows[i].cells[c]));
       if (c != COL_NAME && c != COL_OP)
@@ -212,10 +251,10 @@ append_pads (GString *text, const int pads[4])
     {
       g_autofree char *pair = format_pair (pads[0], pads[1]);
 
-      g_string_append_printf (text, "  pad %s", pair);
+      g_string_append_printf (text, _("  pad %s"), pair);
     }
   else
-    g_string_append_printf (text, "  pad top %d left %d bottom %d right %d",
+    g_string_append_printf (text, _("  pad top %d left %d bottom %d right %d"),
                             pads[0], pads[1], pads[2], pads[3]);
 }
 
@@ -225,23 +264,23 @@ append_window (GString *text, const CsLayerInfo *info)
 {
   g_autofree char *stride = format_pair (info->stride[0], info->stride[1]);
 
-  g_string_append_printf (text, "kernel %d×%d  stride %s%s", info->kernel[0],
-                          info->kernel[1], stride, info->transposed ? " (transposed)" : "");
+  g_string_append_printf (text, _("kernel %d×%d  stride %s%s"), info->kernel[0],
+                          info->kernel[1], stride, info->transposed ? _(" (transposed)") : "");
   append_pads (text, info->pads);
   if (info->dilation[0] != 1 || info->dilation[1] != 1)
     {
       g_autofree char *dilation = format_pair (info->dilation[0],
                                                info->dilation[1]);
 
-      g_string_append_printf (text, "  dilation %s", dilation);
+      g_string_append_printf (text, _("  dilation %s"), dilation);
     }
   if (info->groups > 1)
-    g_string_append_printf (text, "  groups %d%s", info->groups,
+    g_string_append_printf (text, _("  groups %d%s"), info->groups,
                             info->in_shape.rank == 4
                             && info->in_shape.dims[1] == info->groups
-                            ? " (depthwise)" : "");
+                            ? _(" (depthwise)") : "");
   if (info->ceil_mode)
-    g_string_append (text, "  ceil mode");
+    g_string_append (text, _("  ceil mode"));
 }
 
 /* The window line (or a resampling layer's scales) and the output-size
@@ -254,7 +293,7 @@ print_window (const CsLayerInfo *info, int indent)
 
   g_string_append_printf (text, "%*s", indent, "");
   if (info->resampled)
-    g_string_append_printf (text, "scale %.4g×%.4g  reads %d×%d samples", info->scale[0],
+    g_string_append_printf (text, _("scale %.4g×%.4g  reads %d×%d samples"), info->scale[0],
                             info->scale[1], info->taps[0], info->taps[1]);
   else
     append_window (text, info);
@@ -299,13 +338,16 @@ print_table (const char *path, const CsModel *model, gboolean brief)
   g_autofree char *macs = cli_format_grouped (cs_model_total_macs (model));
   g_autofree char *macs_short = cli_format_count (cs_model_total_macs (model));
   int              widths[N_COLUMNS];
+  const char      *shown_titles[N_COLUMNS];
 
   for (size_t i = 0; i < n; i++)
     rows[i] = layer_row (i, cs_model_layer (model, i));
   fit_widths (rows, n, terminal_width (), widths);
 
-  printf ("%s: %s model\n\n", shown_base, format_name (cs_model_format (model)));
-  print_row (titles, widths);
+  printf (_("%s: %s model\n\n"), shown_base, format_name (cs_model_format (model)));
+  for (int c = 0; c < N_COLUMNS; c++)
+    shown_titles[c] = _(titles[c]);
+  print_row (shown_titles, widths);
   for (size_t i = 0; i < n; i++)
     {
       const CsLayerInfo *info = cs_model_layer (model, i);
@@ -317,13 +359,14 @@ print_table (const char *path, const CsModel *model, gboolean brief)
     }
   g_free (rows);
 
-  printf ("\n%zu layer%s · %s parameters (%s) · %s MACs (%s)\n",
-          n, n == 1 ? "" : "s", params, params_short, macs, macs_short);
+  printf (g_dngettext (GETTEXT_PACKAGE, "\n%zu layer · %s parameters (%s) · %s MACs (%s)\n",
+                      "\n%zu layers · %s parameters (%s) · %s MACs (%s)\n", n),
+          n, params, params_short, macs, macs_short);
   if (!brief)
-    puts ("MACs: multiply-accumulates in one run.\n"
-          "RF: the receptive field, how many input pixels one output pixel sees.");
-  print_tensors ("inputs", model, cs_model_n_inputs (model), cs_model_input);
-  print_tensors ("outputs", model, cs_model_n_outputs (model), cs_model_output);
+    puts (_("MACs: multiply-accumulates in one run.\n"
+            "RF: the receptive field, how many input pixels one output pixel sees."));
+  print_tensors (_("inputs"), model, cs_model_n_inputs (model), cs_model_input);
+  print_tensors (_("outputs"), model, cs_model_n_outputs (model), cs_model_output);
 }
 
 static void
@@ -466,24 +509,24 @@ cli_info (int argc, char **argv)
   gboolean json = FALSE, brief = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      "Print the description as JSON, names untruncated", NULL },
+      N_("Print the description as JSON, names untruncated"), NULL },
     { "brief", 'b', 0, G_OPTION_ARG_NONE, &brief,
-      "One line per layer, without windows and their arithmetic", NULL },
+      N_("One line per layer, without windows and their arithmetic"), NULL },
     { NULL }
   };
   CsModel *model;
   GError  *error = NULL;
 
   if (!cli_parse_options (&argc, &argv, entries, "MODEL",
-                          "Describe a network layer by layer.",
-                          "Each row shows a layer after fusion (a Conv with its "
-                          "BatchNormalization and\nactivation is one layer): "
-                          "its output shape, learned parameters,\n"
-                          "multiply-accumulates (MACs) for one run and "
-                          "receptive field.  Under each\nconv and pool layer: "
-                          "its window and the arithmetic that gives the output\n"
-                          "size, ⌊(in − kernel + pads) / stride⌋ + 1.\n\n"
-                          "Example:\n  convscope info resnet18.onnx | less -S",
+                          N_("Describe a network layer by layer."),
+                          N_("Each row shows a layer after fusion (a Conv with its "
+                             "BatchNormalization and\nactivation is one layer): "
+                             "its output shape, learned parameters,\n"
+                             "multiply-accumulates (MACs) for one run and "
+                             "receptive field.  Under each\nconv and pool layer: "
+                             "its window and the arithmetic that gives the output\n"
+                             "size, ⌊(in − kernel + pads) / stride⌋ + 1.\n\n"
+                             "Example:\n  convscope info resnet18.onnx | less -S"),
                           1, 1, &error))
     return cli_fail (error);
   model = cli_load_model (argv[1], &error);

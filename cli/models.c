@@ -10,14 +10,16 @@
 
 #include "cli.h"
 
+/* The English words, as JSON gives them; the text shows their
+ * translations. */
 static const char *
 origin_name (CsModelOrigin origin)
 {
   switch (origin)
     {
-    case CS_MODEL_ORIGIN_BUNDLED:    return "bundled";
-    case CS_MODEL_ORIGIN_DOWNLOADED: return "downloaded";
-    case CS_MODEL_ORIGIN_CHOSEN:     return "chosen";
+    case CS_MODEL_ORIGIN_BUNDLED:    return N_("bundled");
+    case CS_MODEL_ORIGIN_DOWNLOADED: return N_("downloaded");
+    case CS_MODEL_ORIGIN_CHOSEN:     return N_("chosen");
     }
   return "?";
 }
@@ -27,9 +29,9 @@ task_name (CsTask task)
 {
   switch (task)
     {
-    case CS_TASK_CLASSIFICATION: return "classification";
-    case CS_TASK_SEGMENTATION:   return "segmentation";
-    case CS_TASK_OTHER:          return "other";
+    case CS_TASK_CLASSIFICATION: return N_("classification");
+    case CS_TASK_SEGMENTATION:   return N_("segmentation");
+    case CS_TASK_OTHER:          return N_("other");
     }
   return "?";
 }
@@ -39,18 +41,19 @@ print_entry (const CsModelEntry *entry, gboolean is_default)
 {
   g_autofree char *name = cli_printable (entry->name);
   g_autofree char *path = cli_printable (entry->path);
-  g_autofree char *licence = cli_printable (entry->licence != NULL ? entry->licence : "not given");
+  g_autofree char *licence = cli_printable (entry->licence != NULL ? entry->licence
+                                                                   : _("not given"));
   g_autofree char *accuracy = cli_printable (entry->accuracy != NULL ? entry->accuracy
-                                                                     : "not given");
+                                                                     : _("not given"));
 
-  printf ("%s %s (%s, %s)\n", is_default ? "*" : " ", name, origin_name (entry->origin),
+  printf ("%s %s (%s, %s)\n", is_default ? "*" : " ", name, _(origin_name (entry->origin)),
           entry->format == CS_FORMAT_TFLITE ? "tflite" : "onnx");
   printf ("    %s\n", path);
   if (entry->n_classes > 0)
-    printf ("    %s, %d classes\n", task_name (entry->task), entry->n_classes);
+    printf (_("    %s, %d classes\n"), _(task_name (entry->task)), entry->n_classes);
   else
-    printf ("    %s\n", task_name (entry->task));
-  printf ("    licence: %s\n    accuracy: %s\n", licence, accuracy);
+    printf ("    %s\n", _(task_name (entry->task)));
+  printf (_("    licence: %s\n    accuracy: %s\n"), licence, accuracy);
 }
 
 void
@@ -68,11 +71,112 @@ cli_print_catalogue (GPtrArray *catalogue)
       g_autofree char *size = cli_format_count (entry->size + entry->labels_size);
 
       printf ("  %-18s %s\n", name, title);
-      printf ("  %-18s %s, %s %dx%d, %sB, %s%s\n", "", task_name (entry->task),
+      printf ("  %-18s %s, %s %dx%d, %sB, %s%s\n", "", _(task_name (entry->task)),
               entry->format == CS_FORMAT_TFLITE ? "tflite" : "onnx",
               entry->width, entry->height, size, licence,
-              g_file_test (installed, G_FILE_TEST_IS_REGULAR) ? ", installed" : "");
+              g_file_test (installed, G_FILE_TEST_IS_REGULAR) ? _(", installed") : "");
     }
+}
+
+/* @text as a JSON string member, made valid UTF-8 (a path need not be),
+ * or null when there is no text. */
+static void
+json_add_text (JsonBuilder *builder, const char *member, const char *text)
+{
+  g_autofree char *valid = text != NULL ? g_utf8_make_valid (text, -1) : NULL;
+
+  json_builder_set_member_name (builder, member);
+  if (valid != NULL)
+    json_builder_add_string_value (builder, valid);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+json_add_int (JsonBuilder *builder, const char *member, gint64 value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_int_value (builder, value);
+}
+
+/* @catalogue as an array of objects, one per entry, each saying whether
+ * it is "installed". */
+static void
+json_add_catalogue (JsonBuilder *builder, GPtrArray *catalogue)
+{
+  g_autofree char *user_dir = cs_models_user_dir ();
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < catalogue->len; i++)
+    {
+      const CsCatalogueEntry *entry = catalogue->pdata[i];
+      g_autofree char *installed = g_build_filename (user_dir, entry->file_name, NULL);
+
+      json_builder_begin_object (builder);
+      json_add_text (builder, "name", entry->name);
+      json_add_text (builder, "title", entry->title);
+      json_add_text (builder, "task", task_name (entry->task));
+      json_add_text (builder, "format", entry->format == CS_FORMAT_TFLITE ? "tflite" : "onnx");
+      json_add_int (builder, "width", entry->width);
+      json_add_int (builder, "height", entry->height);
+      json_add_text (builder, "url", entry->url);
+      json_add_text (builder, "sha256", entry->sha256);
+      json_add_int (builder, "size", entry->size);
+      json_add_text (builder, "labels_url", entry->labels_url);
+      json_add_int (builder, "labels_size", entry->labels_size);
+      json_add_text (builder, "licence", entry->licence);
+      json_add_text (builder, "source", entry->source);
+      json_add_text (builder, "accuracy", entry->accuracy);
+      json_builder_set_member_name (builder, "installed");
+      json_builder_add_boolean_value (builder, g_file_test (installed, G_FILE_TEST_IS_REGULAR));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
+/* "downloads" and "catalogue", the members that `convscope models --json`
+ * and `convscope fetch --list --json` share. */
+static void
+json_add_downloads_and_catalogue (JsonBuilder *builder, GPtrArray *catalogue)
+{
+  g_autofree char *user_dir = cs_models_user_dir ();
+
+  json_add_text (builder, "downloads", user_dir);
+  json_builder_set_member_name (builder, "catalogue");
+  json_add_catalogue (builder, catalogue);
+}
+
+void
+cli_print_catalogue_json (GPtrArray *catalogue)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_add_downloads_and_catalogue (builder, catalogue);
+  json_builder_end_object (builder);
+  cli_json_print (builder);
+}
+
+static void
+json_add_model (JsonBuilder *builder, const CsModelEntry *entry, gboolean is_default)
+{
+  json_builder_begin_object (builder);
+  json_add_text (builder, "name", entry->name);
+  json_add_text (builder, "path", entry->path);
+  json_add_text (builder, "origin", origin_name (entry->origin));
+  json_add_text (builder, "format", entry->format == CS_FORMAT_TFLITE ? "tflite" : "onnx");
+  json_add_text (builder, "task", task_name (entry->task));
+  json_builder_set_member_name (builder, "classes");
+  if (entry->n_classes > 0)
+    json_builder_add_int_value (builder, entry->n_classes);
+  else
+    json_builder_add_null_value (builder);
+  json_add_text (builder, "licence", entry->licence);
+  json_add_text (builder, "accuracy", entry->accuracy);
+  json_add_text (builder, "source", entry->source);
+  json_builder_set_member_name (builder, "default");
+  json_builder_add_boolean_value (builder, is_default);
+  json_builder_end_object (builder);
 }
 
 GPtrArray *
@@ -118,12 +222,12 @@ resolve_model (const char *what, GPtrArray *models, GError **error)
         return path;
       g_free (path);
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s is not installed; get it with 'convscope fetch %s'", what, what);
+                   _("%s is not installed; get it with 'convscope fetch %s'"), what, what);
       return NULL;
     }
   g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-               "%s: no such model file, and no installed model of that name; "
-               "see 'convscope models'", what);
+               _("%s: no such model file, and no installed model of that name; "
+                 "see 'convscope models'"), what);
   return NULL;
 }
 
@@ -140,7 +244,7 @@ set_default (const char *what, GError **error)
     {
       if (!cs_models_set_default (NULL, error))
         return FALSE;
-      printf ("no default model chosen: see 'convscope models' for what is used\n");
+      printf (_("no default model chosen: see 'convscope models' for what is used\n"));
       return TRUE;
     }
   path = resolve_model (what, models, error);
@@ -152,13 +256,39 @@ set_default (const char *what, GError **error)
   {
     g_autofree char *shown = cli_printable (entry->path);
 
-    printf ("default model: %s\n", shown);
+    printf (_("default model: %s\n"), shown);
   }
   return TRUE;
 }
 
+/* What list_models prints, as JSON: {"models": [...], "default": PATH or
+ * null, "downloads": DIR, "catalogue": [...]}. */
+static void
+print_models_json (GPtrArray *models, const CsModelEntry *chosen, gboolean chosen_listed,
+                   GPtrArray *catalogue)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "models");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < models->len; i++)
+    {
+      const CsModelEntry *entry = models->pdata[i];
+
+      json_add_model (builder, entry, chosen != NULL && strcmp (chosen->path, entry->path) == 0);
+    }
+  if (chosen != NULL && !chosen_listed)
+    json_add_model (builder, chosen, TRUE);
+  json_builder_end_array (builder);
+  json_add_text (builder, "default", chosen != NULL ? chosen->path : NULL);
+  json_add_downloads_and_catalogue (builder, catalogue);
+  json_builder_end_object (builder);
+  cli_json_print (builder);
+}
+
 static gboolean
-list_models (GError **error)
+list_models (gboolean json, GError **error)
 {
   g_autoptr (GPtrArray) models = cs_models_list (NULL, error);
   g_autoptr (GPtrArray) catalogue = NULL;
@@ -170,7 +300,17 @@ list_models (GError **error)
   if (models == NULL)
     return FALSE;
   chosen = cs_models_default (NULL, NULL);
-  printf ("Models on this machine (* the default, used when a command names none):\n");
+  if (json)
+    {
+      for (guint i = 0; chosen != NULL && i < models->len; i++)
+        chosen_listed |= strcmp (chosen->path, ((CsModelEntry *) models->pdata[i])->path) == 0;
+      catalogue = cli_load_catalogue (error);
+      if (catalogue == NULL)
+        return FALSE;
+      print_models_json (models, chosen, chosen_listed, catalogue);
+      return TRUE;
+    }
+  printf (_("Models on this machine (* the default, used when a command names none):\n"));
   for (guint i = 0; i < models->len; i++)
     {
       const CsModelEntry *entry = models->pdata[i];
@@ -182,13 +322,13 @@ list_models (GError **error)
   if (chosen != NULL && !chosen_listed)
     print_entry (chosen, TRUE);
   if (models->len == 0 && chosen == NULL)
-    printf ("  none\n");
-  printf ("Downloads go to %s.\n\n", user_shown);
+    printf (_("  none\n"));
+  printf (_("Downloads go to %s.\n\n"), user_shown);
 
   catalogue = cli_load_catalogue (error);
   if (catalogue == NULL)
     return FALSE;
-  printf ("Catalogue ('convscope fetch NAME' downloads one):\n");
+  printf (_("Catalogue ('convscope fetch NAME' downloads one):\n"));
   cli_print_catalogue (catalogue);
   return TRUE;
 }
@@ -197,24 +337,32 @@ int
 cli_models (int argc, char **argv)
 {
   g_autofree char *default_model = NULL;
+  gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "default", 'd', 0, G_OPTION_ARG_FILENAME, &default_model,
-      "Use this model when a command names none: a model file, an installed "
-      "model's file name or a catalogue name; 'none' forgets the choice", "MODEL" },
+      N_("Use this model when a command names none: a model file, an installed "
+         "model's file name or a catalogue name; 'none' forgets the choice"), "MODEL" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the list as JSON"), NULL },
     { NULL }
   };
   GError *error = NULL;
 
   if (!cli_parse_options (&argc, &argv, entries, "",
-                          "List the models on this machine and the catalogue.",
-                          "Without a choice (--default), commands use a downloaded "
-                          "general photo classifier\n(1000 classes or more), else any "
-                          "downloaded classifier, else the bundled\nmodel.  See "
-                          "docs/models.md.\n\nExample:\n  convscope models --default "
-                          "mobilenet-v2",
+                          N_("List the models on this machine and the catalogue."),
+                          N_("Without a choice (--default), commands use a downloaded "
+                             "general photo classifier\n(1000 classes or more), else any "
+                             "downloaded classifier, else the bundled\nmodel.  See "
+                             "docs/models.md.\n\nExample:\n  convscope models --default "
+                             "mobilenet-v2"),
                           0, 0, &error))
     return cli_fail (error);
-  if (default_model != NULL ? !set_default (default_model, &error) : !list_models (&error))
+  if (default_model != NULL && json)
+    {
+      cli_usage_error (&error, _("--json goes with the list, not with --default"));
+      return cli_fail (error);
+    }
+  if (default_model != NULL ? !set_default (default_model, &error)
+                            : !list_models (json, &error))
     return cli_fail (error);
   return 0;
 }

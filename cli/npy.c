@@ -10,6 +10,7 @@
  * padded with spaces and a final newline, then the raw data.
  */
 #include <errno.h>
+#include <glib/gi18n-lib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,7 +35,7 @@ static gboolean
 header_error (HeaderParser *p, GError **error, const char *expected)
 {
   g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
-               "%s: malformed .npy header: expected %s at character %zu",
+               _("%s: malformed .npy header: expected %s at character %zu"),
                p->file, expected, p->pos);
   return FALSE;
 }
@@ -70,17 +71,17 @@ parse_string (HeaderParser *p,
 
   skip_space (p);
   if (p->pos >= p->len || (p->text[p->pos] != '\'' && p->text[p->pos] != '"'))
-    return header_error (p, error, "a quoted string");
+    return header_error (p, error, _("a quoted string"));
   quote = p->text[p->pos++];
   begin = p->pos;
   while (p->pos < p->len && p->text[p->pos] != quote)
     {
       if (p->text[p->pos] == '\\' || p->text[p->pos] == '\n')
-        return header_error (p, error, "a string without escapes or newlines");
+        return header_error (p, error, _("a string without escapes or newlines"));
       p->pos++;
     }
   if (p->pos >= p->len)
-    return header_error (p, error, "the closing quote");
+    return header_error (p, error, _("the closing quote"));
   *start = p->text + begin;
   *length = p->pos - begin;
   p->pos++;
@@ -109,7 +110,7 @@ parse_bool (HeaderParser *p, gboolean *value, GError **error)
   else if (accept_word (p, "False"))
     *value = FALSE;
   else
-    return header_error (p, error, "True or False");
+    return header_error (p, error, _("True or False"));
   return TRUE;
 }
 
@@ -130,7 +131,7 @@ parse_dim (HeaderParser *p, int64_t *dim, GError **error)
       if (value > (G_MAXINT64 - digit) / 10)
         {
           g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
-                       "%s: .npy shape has a dimension too large to hold",
+                       _("%s: .npy shape has a dimension too large to hold"),
                        p->file);
           return FALSE;
         }
@@ -138,11 +139,11 @@ parse_dim (HeaderParser *p, int64_t *dim, GError **error)
       p->pos++;
     }
   if (p->pos == begin)
-    return header_error (p, error, "a non-negative integer dimension");
+    return header_error (p, error, _("a non-negative integer dimension"));
   if (p->pos - begin > 1 && p->text[begin] == '0')
     {
       p->pos = begin;
-      return header_error (p, error, "a dimension without leading zeros");
+      return header_error (p, error, _("a dimension without leading zeros"));
     }
   *dim = value;
   return TRUE;
@@ -155,7 +156,7 @@ parse_shape (HeaderParser *p, CsShape *shape, GError **error)
 {
   memset (shape, 0, sizeof *shape);
   if (!accept (p, '('))
-    return header_error (p, error, "a shape tuple");
+    return header_error (p, error, _("a shape tuple"));
   if (accept (p, ')'))
     return TRUE;
   for (;;)
@@ -163,7 +164,7 @@ parse_shape (HeaderParser *p, CsShape *shape, GError **error)
       if (shape->rank == CS_MAX_RANK)
         {
           g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                       "%s: .npy shape has more than %d dimensions",
+                       _("%s: .npy shape has more than %d dimensions"),
                        p->file, CS_MAX_RANK);
           return FALSE;
         }
@@ -173,8 +174,8 @@ parse_shape (HeaderParser *p, CsShape *shape, GError **error)
         return TRUE;
       if (!accept (p, ','))
         return header_error (p, error, shape->rank == 1
-                             ? "',' after the only dimension"
-                             : "',' or ')' in the shape tuple");
+                             ? _("',' after the only dimension")
+                             : _("',' or ')' in the shape tuple"));
       if (accept (p, ')'))
         return TRUE;
     }
@@ -190,7 +191,7 @@ static gboolean
 duplicate_key (HeaderParser *p, const char *key, GError **error)
 {
   g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
-               "%s: .npy header has the key '%s' twice", p->file, key);
+               _("%s: .npy header has the key '%s' twice"), p->file, key);
   return FALSE;
 }
 
@@ -210,7 +211,7 @@ parse_header (HeaderParser *p, CsShape *shape, GError **error)
   gboolean seen_descr = FALSE, seen_order = FALSE, seen_shape = FALSE;
 
   if (!accept (p, '{'))
-    return header_error (p, error, "'{' opening the header dict");
+    return header_error (p, error, _("'{' opening the header dict"));
   while (!accept (p, '}'))
     {
       const char *key;
@@ -219,7 +220,7 @@ parse_header (HeaderParser *p, CsShape *shape, GError **error)
       if (!parse_string (p, &key, &key_len, error))
         return FALSE;
       if (!accept (p, ':'))
-        return header_error (p, error, "':' after a key");
+        return header_error (p, error, _("':' after a key"));
 
       if (key_is (key, key_len, "descr"))
         {
@@ -236,9 +237,9 @@ parse_header (HeaderParser *p, CsShape *shape, GError **error)
               g_autofree char *shown = escape_bytes (descr, descr_len);
 
               g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                           "%s: data type '%s' is not supported; expected "
-                           "little-endian float32 ('" NPY_DESCR "')",
-                           p->file, shown);
+                           _("%s: data type '%s' is not supported; expected "
+                             "little-endian float32 ('%s')"),
+                           p->file, shown, NPY_DESCR);
               return FALSE;
             }
         }
@@ -254,8 +255,8 @@ parse_header (HeaderParser *p, CsShape *shape, GError **error)
           if (fortran_order)
             {
               g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                           "%s: Fortran-ordered arrays are not supported; "
-                           "save a C-ordered array (numpy.ascontiguousarray)",
+                           _("%s: Fortran-ordered arrays are not supported; "
+                             "save a C-ordered array (numpy.ascontiguousarray)"),
                            p->file);
               return FALSE;
             }
@@ -273,7 +274,7 @@ parse_header (HeaderParser *p, CsShape *shape, GError **error)
           g_autofree char *shown = escape_bytes (key, key_len);
 
           g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
-                       "%s: .npy header has an unexpected key '%s'",
+                       _("%s: .npy header has an unexpected key '%s'"),
                        p->file, shown);
           return FALSE;
         }
@@ -281,7 +282,7 @@ parse_header (HeaderParser *p, CsShape *shape, GError **error)
       if (!accept (p, ','))
         {
           if (!accept (p, '}'))
-            return header_error (p, error, "',' or '}' after a value");
+            return header_error (p, error, _("',' or '}' after a value"));
           break;
         }
     }
@@ -289,13 +290,13 @@ parse_header (HeaderParser *p, CsShape *shape, GError **error)
   if (!seen_descr || !seen_order || !seen_shape)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
-                   "%s: .npy header lacks the key '%s'", p->file,
+                   _("%s: .npy header lacks the key '%s'"), p->file,
                    !seen_descr ? "descr" : !seen_order ? "fortran_order" : "shape");
       return FALSE;
     }
   skip_space (p);
   if (p->pos != p->len)
-    return header_error (p, error, "only padding after the header dict");
+    return header_error (p, error, _("only padding after the header dict"));
   return TRUE;
 }
 
@@ -330,21 +331,21 @@ npy_parse (const void *bytes,
   if (size < NPY_MAGIC_LEN + 2 || memcmp (b, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
-                   "%s: not a NumPy .npy file (no \\x93NUMPY magic)", name);
+                   _("%s: not a NumPy .npy file (no \\x93NUMPY magic)"), name);
       return FALSE;
     }
   if (b[6] < 1 || b[6] > 3 || b[7] != 0)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                   "%s: .npy format version %u.%u is not supported "
-                   "(1.0, 2.0 and 3.0 are)", name, b[6], b[7]);
+                   _("%s: .npy format version %u.%u is not supported "
+                     "(1.0, 2.0 and 3.0 are)"), name, b[6], b[7]);
       return FALSE;
     }
   prefix = b[6] == 1 ? 10 : 12;
   if (size < prefix)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
-                   "%s: .npy file ends before its header length", name);
+                   _("%s: .npy file ends before its header length"), name);
       return FALSE;
     }
   header_len = b[8] | (size_t) b[9] << 8;
@@ -353,14 +354,14 @@ npy_parse (const void *bytes,
   if (header_len > NPY_MAX_HEADER)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
-                   "%s: .npy header claims %zu bytes, more than the %d allowed",
+                   _("%s: .npy header claims %zu bytes, more than the %d allowed"),
                    name, header_len, NPY_MAX_HEADER);
       return FALSE;
     }
   if (header_len > size - prefix)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
-                   "%s: .npy header is truncated (%zu bytes promised, %zu present)",
+                   _("%s: .npy header is truncated (%zu bytes promised, %zu present)"),
                    name, header_len, size - prefix);
       return FALSE;
     }
@@ -375,8 +376,8 @@ npy_parse (const void *bytes,
       g_autofree char *text = cs_shape_to_string (&shape);
 
       g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
-                   "%s: the header promises a %s float32 array but the file "
-                   "holds %zu bytes of data", name, text, data_size);
+                   _("%s: the header promises a %s float32 array but the file "
+                     "holds %zu bytes of data"), name, text, data_size);
       return FALSE;
     }
   if (!cli_tensor_alloc (tensor, NULL, &shape, error))
@@ -456,14 +457,14 @@ npy_write_file (const char *path, const CsTensor *tensor, GError **error)
   if (tensor->dtype != CS_DTYPE_FLOAT32)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s: tensor '%s' is not float32; only float32 is written",
+                   _("%s: tensor '%s' is not float32; only float32 is written"),
                    path, tensor->name ? tensor->name : "");
       return FALSE;
     }
   if (!cli_shape_bytes (&tensor->shape, &bytes))
     {
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s: tensor '%s' has an invalid shape",
+                   _("%s: tensor '%s' has an invalid shape"),
                    path, tensor->name ? tensor->name : "");
       return FALSE;
     }
@@ -479,7 +480,7 @@ npy_write_file (const char *path, const CsTensor *tensor, GError **error)
   if (file == NULL)
     {
       saved_errno = errno;
-      g_set_error (error, CS_ERROR, CS_ERROR_IO, "%s: cannot create: %s",
+      g_set_error (error, CS_ERROR, CS_ERROR_IO, _("%s: cannot create: %s"),
                    path, g_strerror (saved_errno));
       return FALSE;
     }
@@ -495,7 +496,7 @@ npy_write_file (const char *path, const CsTensor *tensor, GError **error)
   if (!written)
     {
       remove (path);
-      g_set_error (error, CS_ERROR, CS_ERROR_IO, "%s: cannot write: %s",
+      g_set_error (error, CS_ERROR, CS_ERROR_IO, _("%s: cannot write: %s"),
                    path, g_strerror (saved_errno));
       return FALSE;
     }

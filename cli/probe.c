@@ -6,6 +6,7 @@
  * the patch·kernel sum, bias and activation that make the value the run
  * kept in its feature map.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -38,7 +39,7 @@ parse_position (const char *text, int64_t *y, int64_t *x, GError **error)
     {
       g_autofree char *shown = cli_printable (text);
 
-      cli_usage_error (error, "--at takes ROW,COLUMN (two numbers from 0), not '%s'", shown);
+      cli_usage_error (error, _("--at takes ROW,COLUMN (two numbers from 0), not '%s'"), shown);
       return FALSE;
     }
   *y = (int64_t) values[0];
@@ -110,8 +111,8 @@ probe_run (const CsModel *model, int layer, const CsTensor *inputs, Probe *probe
       g_autofree char *name = cli_printable (probe->info->name);
 
       g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                   "layer %s reads a value that no layer's output holds, so its "
-                   "convolution cannot be shown", name);
+                   _("layer %s reads a value that no layer's output holds, so its "
+                     "convolution cannot be shown"), name);
       return FALSE;
     }
   probe->conv =
@@ -128,40 +129,41 @@ print_text (const Probe *probe)
   g_autofree char      *name = cli_printable (probe->info->name);
   g_autofree char      *op = cli_printable (probe->info->op);
 
-  printf ("layer %s (%s), channel %" G_GINT64_FORMAT " at row %" G_GINT64_FORMAT
-          ", column %" G_GINT64_FORMAT "\n",
+  printf (_("layer %s (%s), channel %" PRId64 " at row %" PRId64 ", column %" PRId64 "\n"),
           name, op, probe->channel, probe->y, probe->x);
-  printf ("receptive field (y0, x0, y1, x1, inclusive): %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-          ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "\n",
+  printf (_("receptive field (y0, x0, y1, x1, inclusive): %" PRId64 ", %" PRId64 ", %" PRId64
+            ", %" PRId64 "\n"),
           box->y0, box->x0, box->y1, box->x1);
   if (box->in_image)
-    printf ("  inside the image:                          %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-            ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "\n",
+    printf (_("  inside the image:                          %" PRId64 ", %" PRId64 ", %" PRId64
+              ", %" PRId64 "\n"),
             box->image_y0, box->image_x0, box->image_y1, box->image_x1);
   else
-    puts ("  inside the image: nothing (it sees only padding)");
+    puts (_("  inside the image: nothing (it sees only padding)"));
   if (conv != NULL)
     {
       int64_t taps = conv->n_channels * conv->kernel_h * conv->kernel_w, padded = 0;
       g_autofree char *channels =
           conv->n_channels == 1
-              ? g_strdup_printf ("input channel %" G_GINT64_FORMAT, conv->first_channel)
-              : g_strdup_printf ("input channels %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT,
+              ? g_strdup_printf (_("input channel %" PRId64), conv->first_channel)
+              : g_strdup_printf (_("input channels %" PRId64 "–%" PRId64),
                                  conv->first_channel,
                                  conv->first_channel + conv->n_channels - 1);
 
       for (int64_t i = 0; i < taps; i++)
         padded += conv->padding[i];
-      printf ("sum of patch × kernel: %.9g over %s × %d×%d taps (%" G_GINT64_FORMAT
-              " in the padding)\n",
+      printf (_("sum of patch × kernel: %.9g over %s × %d×%d taps (%" PRId64
+                " in the padding)\n"),
               conv->sum, channels, conv->kernel_h, conv->kernel_w, padded);
-      printf ("bias:                  %.9g%s\n", (double) conv->bias,
-              conv->folded_batchnorm ? " (BatchNormalization folded into weights and bias)" : "");
-      printf ("pre-activation:        %.9g\n", (double) conv->pre_activation);
-      printf ("activation:            %s\n", conv->activation != NULL ? conv->activation : "none");
-      printf ("value:                 %.9g\n", (double) conv->value);
+      printf (_("bias:                  %.9g%s\n"), (double) conv->bias,
+              conv->folded_batchnorm ? _(" (BatchNormalization folded into weights and bias)")
+                                     : "");
+      printf (_("pre-activation:        %.9g\n"), (double) conv->pre_activation);
+      printf (_("activation:            %s\n"),
+              conv->activation != NULL ? conv->activation : _("none"));
+      printf (_("value:                 %.9g\n"), (double) conv->value);
     }
-  printf ("tapped value:          %.9g\n", (double) probe->tapped);
+  printf (_("tapped value:          %.9g\n"), (double) probe->tapped);
 }
 
 static void
@@ -280,7 +282,7 @@ probe_model (const char        *model_path,
       g_autofree char *shown = cli_printable (layer_name);
 
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s has no layer called '%s'; 'convscope info' lists them", model_path, shown);
+                   _("%s has no layer called '%s'; 'convscope info' lists them"), model_path, shown);
       return FALSE;
     }
   probe->model_path = model_path;
@@ -313,39 +315,39 @@ cli_probe (int argc, char **argv)
   gboolean           json = FALSE;
   const GOptionEntry entries[] = {
     { "in", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &npy_paths,
-      "Input tensor (.npy, float32) instead of an image; once per model input", "FILE" },
-    { "layer", 'l', 0, G_OPTION_ARG_STRING, &layer, "The layer, by its name in 'convscope info'",
+      N_("Input tensor (.npy, float32) instead of an image; once per model input"), "FILE" },
+    { "layer", 'l', 0, G_OPTION_ARG_STRING, &layer, N_("The layer, by its name in 'convscope info'"),
       "NAME" },
-    { "channel", 'c', 0, G_OPTION_ARG_INT64, &channel, "The output channel (default 0)", "C" },
-    { "at", 'a', 0, G_OPTION_ARG_STRING, &at, "The output pixel, row and column from 0", "Y,X" },
+    { "channel", 'c', 0, G_OPTION_ARG_INT64, &channel, N_("The output channel (default 0)"), "C" },
+    { "at", 'a', 0, G_OPTION_ARG_STRING, &at, N_("The output pixel, row and column from 0"), "Y,X" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      "Print the result as JSON, with every patch, weight and product", NULL },
+      N_("Print the result as JSON, with every patch, weight and product"), NULL },
     { NULL }
   };
   Probe   probe = { 0 };
   GError *error = NULL;
 
   if (!cli_parse_options (&argc, &argv, entries, "MODEL [IMAGE]",
-                          "Show what one output pixel of a layer sees and computes.",
-                          "Prints the pixel's receptive field as a box of input pixels "
-                          "(y0, x0, y1, x1,\ninclusive), which reaches past the image "
-                          "into the zero padding at its borders,\nand the part inside "
-                          "the image.  For a convolution also the sum of its input\n"
-                          "patch times its kernel (BatchNormalization folded in, as it "
-                          "runs), the\nbias, the activation and the value, which is the "
-                          "one in the layer's\nfeature map.  The image is prepared as "
-                          "the model card says, as 'convscope\nclassify' does.\n\n"
-                          "Example:\n"
-                          "  convscope probe net.onnx photo.jpg --layer conv1 "
-                          "--channel 5 --at 10,20",
+                          N_("Show what one output pixel of a layer sees and computes."),
+                          N_("Prints the pixel's receptive field as a box of input pixels "
+                            "(y0, x0, y1, x1,\ninclusive), which reaches past the image "
+                            "into the zero padding at its borders,\nand the part inside "
+                            "the image.  For a convolution also the sum of its input\n"
+                            "patch times its kernel (BatchNormalization folded in, as it "
+                            "runs), the\nbias, the activation and the value, which is the "
+                            "one in the layer's\nfeature map.  The image is prepared as "
+                            "the model card says, as 'convscope\nclassify' does.\n\n"
+                            "Example:\n"
+                            "  convscope probe net.onnx photo.jpg --layer conv1 "
+                            "--channel 5 --at 10,20"),
                           1, 2, &error))
     return cli_fail (error);
   if (layer == NULL || at == NULL)
-    cli_usage_error (&error, "probe needs --layer NAME and --at Y,X; "
-                             "see 'convscope probe --help'");
+    cli_usage_error (&error, _("probe needs --layer NAME and --at Y,X; "
+                               "see 'convscope probe --help'"));
   else if ((argc == 2) == (npy_paths == NULL))
-    cli_usage_error (&error, "probe takes an IMAGE or --in FILE, exactly one of them; "
-                             "see 'convscope probe --help'");
+    cli_usage_error (&error, _("probe takes an IMAGE or --in FILE, exactly one of them; "
+                               "see 'convscope probe --help'"));
   else
     parse_position (at, &probe.y, &probe.x, &error);
   if (error != NULL)

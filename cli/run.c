@@ -26,9 +26,11 @@ write_outputs (const CsResult    *result,
   if (n_paths > result->n_outputs)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "--out was given %zu times but the model has only %zu "
-                   "output%s", n_paths, result->n_outputs,
-                   result->n_outputs == 1 ? "" : "s");
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "--out was given %zu times but the model has only %zu output",
+                                "--out was given %zu times but the model has only %zu outputs",
+                                result->n_outputs),
+                   n_paths, result->n_outputs);
       return FALSE;
     }
   for (size_t i = 0; i < result->n_outputs; i++)
@@ -40,13 +42,13 @@ write_outputs (const CsResult    *result,
       if (i >= n_paths)
         {
           if (n_paths > 0)
-            cli_warning ("output '%s' (%s) not written; give --out once per "
-                         "output", name, shape);
+            cli_warning (_("output '%s' (%s) not written; give --out once per "
+                           "output"), name, shape);
           continue;
         }
       if (!npy_write_file (paths[i], output, error))
         return FALSE;
-      printf ("%s: output '%s', %s\n", paths[i], name, shape);
+      printf (_("%s: output '%s', %s\n"), paths[i], name, shape);
     }
   return TRUE;
 }
@@ -96,8 +98,8 @@ write_taps (const CsModel  *model,
     {
       int saved_errno = errno;
 
-      g_set_error (error, CS_ERROR, CS_ERROR_IO, "%s: cannot create the "
-                   "directory: %s", dir, g_strerror (saved_errno));
+      g_set_error (error, CS_ERROR, CS_ERROR_IO, _("%s: cannot create the "
+                                                   "directory: %s"), dir, g_strerror (saved_errno));
       return FALSE;
     }
   for (size_t i = 0; i < result->n_taps; i++)
@@ -111,8 +113,9 @@ write_taps (const CsModel  *model,
       if (!npy_write_file (path, tap, error))
         return FALSE;
     }
-  printf ("%s: %zu layer output%s\n", dir, result->n_taps,
-          result->n_taps == 1 ? "" : "s");
+  printf (g_dngettext (GETTEXT_PACKAGE, "%s: %zu layer output\n", "%s: %zu layer outputs\n",
+                      result->n_taps),
+          dir, result->n_taps);
   return TRUE;
 }
 
@@ -162,37 +165,37 @@ cli_run (int argc, char **argv)
   g_autofree char *taps_dir = NULL;
   const GOptionEntry entries[] = {
     { "in", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &input_paths,
-      "Input tensor (.npy, float32, C order); once per model input, in order",
+      N_("Input tensor (.npy, float32, C order); once per model input, in order"),
       "FILE" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME_ARRAY, &output_paths,
-      "Where to write an output (.npy); once per model output, in order",
+      N_("Where to write an output (.npy); once per model output, in order"),
       "FILE" },
     { "taps", 't', 0, G_OPTION_ARG_FILENAME, &taps_dir,
-      "Write every layer's output into DIR as NNN_<layer>.npy", "DIR" },
+      N_("Write every layer's output into DIR as NNN_<layer>.npy"), "DIR" },
     { NULL }
   };
   GError *error = NULL;
 
   if (!cli_parse_options (&argc, &argv, entries, "MODEL",
-                          "Run a network on NumPy tensors.",
-                          "Inputs must have exactly the shapes 'convscope info' "
-                          "lists.  Outputs are written\nin the model's order, "
-                          "one per --out; outputs beyond the last --out are "
-                          "not\nwritten.  With --taps each layer's output goes "
-                          "to DIR/NNN_<layer>.npy, NNN\nbeing the layer's index "
-                          "in 'convscope info'.\n\n"
-                          "Example:\n"
-                          "  convscope run net.onnx --in x.npy --out y.npy "
-                          "--taps acts/\n"
-                          "  python3 -c \"import numpy; print(numpy.load("
-                          "'y.npy').argmax())\"",
+                          N_("Run a network on NumPy tensors."),
+                          N_("Inputs must have exactly the shapes 'convscope info' "
+                             "lists.  Outputs are written\nin the model's order, "
+                             "one per --out; outputs beyond the last --out are "
+                             "not\nwritten.  With --taps each layer's output goes "
+                             "to DIR/NNN_<layer>.npy, NNN\nbeing the layer's index "
+                             "in 'convscope info'.\n\n"
+                             "Example:\n"
+                             "  convscope run net.onnx --in x.npy --out y.npy "
+                             "--taps acts/\n"
+                             "  python3 -c \"import numpy; print(numpy.load("
+                             "'y.npy').argmax())\""),
                           1, 1, &error))
     return cli_fail (error);
   if (input_paths == NULL)
-    cli_usage_error (&error, "run needs --in FILE; see 'convscope run --help'");
+    cli_usage_error (&error, _("run needs --in FILE; see 'convscope run --help'"));
   else if (output_paths == NULL && taps_dir == NULL)
-    cli_usage_error (&error, "run needs --out FILE or --taps DIR, or there is "
-                     "nothing to show; see 'convscope run --help'");
+    cli_usage_error (&error, _("run needs --out FILE or --taps DIR, or there is "
+                               "nothing to show; see 'convscope run --help'"));
   if (error != NULL)
     return cli_fail (error);
 

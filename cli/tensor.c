@@ -3,6 +3,7 @@
  * tensor.c — allocation and release of the command-line tool's own
  * float32 tensors; see tensor.h.
  */
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "tensor.h"
@@ -42,7 +43,7 @@ cli_tensor_alloc (CsTensor      *tensor,
       g_autofree char *text = cs_shape_to_string (shape);
 
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "a float32 tensor of shape %s is too large", text);
+                   _("a float32 tensor of shape %s is too large"), text);
       return FALSE;
     }
   memset (tensor, 0, sizeof *tensor);
@@ -51,7 +52,7 @@ cli_tensor_alloc (CsTensor      *tensor,
   if (tensor->data == NULL)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "out of memory for %zu bytes of tensor data", bytes);
+                   _("out of memory for %zu bytes of tensor data"), bytes);
       return FALSE;
     }
   tensor->name = g_strdup (name);

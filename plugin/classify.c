@@ -15,8 +15,8 @@
 static void
 add_top_k_argument (GimpProcedure *procedure)
 {
-  gimp_procedure_add_int_argument (procedure, "top-k", "_Top classes",
-                                   "How many of the most probable classes to return",
+  gimp_procedure_add_int_argument (procedure, "top-k", _("_Top classes"),
+                                   _("How many of the most probable classes to return"),
                                    CSP_TOP_K_MIN, CSP_TOP_K_MAX, CSP_TOP_K_DEFAULT,
                                    G_PARAM_READWRITE);
 }
@@ -31,7 +31,7 @@ show_predictions (const CspNetwork *network, const CsPrediction *predictions,
   g_autofree char    *model_name = g_path_get_basename (cs_classifier_model_path (classifier));
   GString            *text = g_string_new (NULL);
 
-  g_string_append_printf (text, "Convscope, %s:", model_name);
+  g_string_append_printf (text, _("Convscope, %s:"), model_name);
   for (int r = 0; r < n; r++)
     g_string_append_printf (text, "\n%2d. %s  %.1f %%", r + 1, predictions[r].label,
                             100.0 * predictions[r].probability);
@@ -113,44 +113,50 @@ classify_run (GimpProcedure       *procedure,
 GimpProcedure *
 csp_classify_procedure_new (GimpPlugIn *plug_in)
 {
-  GimpProcedure *procedure = gimp_image_procedure_new (plug_in, CSP_CLASSIFY_PROC,
-                                                       GIMP_PDB_PROC_TYPE_PLUGIN,
-                                                       classify_run, NULL, NULL);
+  GimpProcedure   *procedure = gimp_image_procedure_new (plug_in, CSP_CLASSIFY_PROC,
+                                                         GIMP_PDB_PROC_TYPE_PLUGIN,
+                                                         classify_run, NULL, NULL);
+  /* The parasite's name is outside the translated text: it is data. */
+  g_autofree char *help = g_strdup_printf (
+    _("Runs an image network (ONNX or TensorFlow Lite) on the drawable, or on "
+      "the bounding box of the selection within it, and returns the most probable "
+      "classes with their probabilities.  The pixels are read in sRGB whatever the "
+      "image's precision, colour space or mode, and prepared as the model card "
+      "beside the model says.  With tag-image the labels are added to the image's "
+      "XMP keywords (dc:subject) and stored in the persistent parasite "
+      "\"%s\" (one \"label<TAB>probability\" line per class), as "
+      "one undo step.  On any failure the image is left unchanged."),
+    CSP_LABELS_PARASITE);
+  g_autofree char *tag_blurb = g_strdup_printf (
+    _("Add the labels to the image's XMP keywords and to the parasite \"%s\""),
+    CSP_LABELS_PARASITE);
 
   gimp_procedure_set_image_types (procedure, "*");
   gimp_procedure_set_sensitivity_mask (procedure, GIMP_PROCEDURE_SENSITIVE_DRAWABLE);
-  gimp_procedure_set_menu_label (procedure, "_Classify…");
+  gimp_procedure_set_menu_label (procedure, _("_Classify…"));
   gimp_procedure_add_menu_path (procedure, "<Image>/Filters/Convscope");
   gimp_procedure_set_documentation (
     procedure,
-    "Name what the image shows with a neural network",
-    "Runs an image network (ONNX or TensorFlow Lite) on the drawable, or on "
-    "the bounding box of the selection within it, and returns the most probable "
-    "classes with their probabilities.  The pixels are read in sRGB whatever the "
-    "image's precision, colour space or mode, and prepared as the model card "
-    "beside the model says.  With tag-image the labels are added to the image's "
-    "XMP keywords (dc:subject) and stored in the persistent parasite "
-    "\"" CSP_LABELS_PARASITE "\" (one \"label<TAB>probability\" line per class), as "
-    "one undo step.  On any failure the image is left unchanged.",
+    _("Name what the image shows with a neural network"),
+    help,
     CSP_CLASSIFY_PROC);
   csp_procedure_add_common (procedure);
   add_top_k_argument (procedure);
   csp_procedure_add_use_selection (procedure,
-                                   "Classify the selection's bounding box in the "
-                                   "drawable rather than the whole drawable");
-  gimp_procedure_add_boolean_argument (procedure, "tag-image", "Ta_g the image",
-                                       "Add the labels to the image's XMP keywords and "
-                                       "to the parasite \"" CSP_LABELS_PARASITE "\"",
+                                   _("Classify the selection's bounding box in the "
+                                     "drawable rather than the whole drawable"));
+  gimp_procedure_add_boolean_argument (procedure, "tag-image", _("Ta_g the image"),
+                                       tag_blurb,
                                        FALSE, G_PARAM_READWRITE);
-  gimp_procedure_add_string_array_return_value (procedure, "labels", "Labels",
-                                                "The most probable classes' labels, "
-                                                "most probable first",
+  gimp_procedure_add_string_array_return_value (procedure, "labels", _("Labels"),
+                                                _("The most probable classes' labels, "
+                                                  "most probable first"),
                                                 G_PARAM_READWRITE);
-  gimp_procedure_add_double_array_return_value (procedure, "scores", "Scores",
-                                                "Their probabilities in [0, 1]",
+  gimp_procedure_add_double_array_return_value (procedure, "scores", _("Scores"),
+                                                _("Their probabilities in [0, 1]"),
                                                 G_PARAM_READWRITE);
-  gimp_procedure_add_int32_array_return_value (procedure, "classes", "Classes",
-                                               "Their class numbers in the model's output",
+  gimp_procedure_add_int32_array_return_value (procedure, "classes", _("Classes"),
+                                               _("Their class numbers in the model's output"),
                                                G_PARAM_READWRITE);
   return procedure;
 }
@@ -203,20 +209,20 @@ classify_file (CspNetwork *network, const char *name, int top_k, GString *csv,
   /* GIMP's own error for a missing file cannot name it. */
   if (!g_file_query_exists (file, NULL))
     {
-      g_set_error (error, CS_ERROR, CS_ERROR_IO, "%s: no such file", name);
+      g_set_error (error, CS_ERROR, CS_ERROR_IO, _("%s: no such file"), name);
       return FALSE;
     }
   image = gimp_file_load (GIMP_RUN_NONINTERACTIVE, file);
   if (image == NULL)
     {
-      g_set_error (error, CS_ERROR, CS_ERROR_IO, "%s: GIMP cannot load it: %s", name,
+      g_set_error (error, CS_ERROR, CS_ERROR_IO, _("%s: GIMP cannot load it: %s"), name,
                    gimp_pdb_get_last_error (gimp_get_pdb ()));
       return FALSE;
     }
   drawable = drawable_of_loaded (image);
   if (drawable == NULL)
     {
-      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, "%s: the image has no visible layer",
+      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, _("%s: the image has no visible layer"),
                    name);
       gimp_image_delete (image);
       return FALSE;
@@ -258,13 +264,14 @@ classify_files (GStrv files, GFile *model_file, int top_k, GFile *output, GError
   if (n_files == 0 || output == NULL)
     {
       g_set_error_literal (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                           n_files == 0 ? "no image files given" : "no output CSV file given");
+                           n_files == 0 ? _("no image files given")
+                                        : _("no output CSV file given"));
       g_string_free (csv, TRUE);
       return FALSE;
     }
   network = csp_network_new (model_file, error);
   ok = network != NULL;
-  gimp_progress_init ("Classifying images");
+  gimp_progress_init (_("Classifying images"));
   for (guint i = 0; ok && i < n_files; i++)
     {
       ok = classify_file (network, files[i], top_k, csv, error);
@@ -305,23 +312,23 @@ csp_classify_files_procedure_new (GimpPlugIn *plug_in)
 
   gimp_procedure_set_documentation (
     procedure,
-    "Name what image files show with a neural network, into a CSV file",
-    "Loads each file with GIMP, classifies its layer (its visible layers merged "
-    "when it has several) with the network, and writes the most probable classes "
-    "to a CSV file with the columns file, rank, label, score.  The model is loaded "
-    "once for all files.  The first file that cannot be loaded or classified fails "
-    "the call, and the CSV file is then not written.",
+    _("Name what image files show with a neural network, into a CSV file"),
+    _("Loads each file with GIMP, classifies its layer (its visible layers merged "
+      "when it has several) with the network, and writes the most probable classes "
+      "to a CSV file with the columns file, rank, label, score.  The model is loaded "
+      "once for all files.  The first file that cannot be loaded or classified fails "
+      "the call, and the CSV file is then not written."),
     CSP_CLASSIFY_FILES_PROC);
-  gimp_procedure_add_enum_argument (procedure, "run-mode", "Run mode",
-                                    "The run mode", GIMP_TYPE_RUN_MODE,
+  gimp_procedure_add_enum_argument (procedure, "run-mode", _("Run mode"),
+                                    _("The run mode"), GIMP_TYPE_RUN_MODE,
                                     GIMP_RUN_NONINTERACTIVE, G_PARAM_READWRITE);
-  gimp_procedure_add_string_array_argument (procedure, "files", "Files",
-                                            "The image files: paths or URIs",
+  gimp_procedure_add_string_array_argument (procedure, "files", _("Files"),
+                                            _("The image files: paths or URIs"),
                                             G_PARAM_READWRITE);
   csp_procedure_add_common (procedure);
   add_top_k_argument (procedure);
-  gimp_procedure_add_file_argument (procedure, "output", "_Output",
-                                    "The CSV file to write (replaced if it exists)",
+  gimp_procedure_add_file_argument (procedure, "output", _("_Output"),
+                                    _("The CSV file to write (replaced if it exists)"),
                                     GIMP_FILE_CHOOSER_ACTION_SAVE, FALSE, NULL,
                                     G_PARAM_READWRITE);
   return procedure;

@@ -38,7 +38,18 @@ static const struct
 static GList *
 convscope_query_procedures (GimpPlugIn *plug_in)
 {
-  GList *names = NULL;
+  g_autofree char *plug_in_dir = g_path_get_dirname (gimp_get_progname ());
+  g_autofree char *help_dir = g_build_filename (plug_in_dir, "help", NULL);
+  GList           *names = NULL;
+
+  /* Only pages that are there: without them, GIMP's own manual is the
+   * better answer to Help. */
+  if (g_file_test (help_dir, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr (GFile) help = g_file_new_for_path (help_dir);
+
+      gimp_plug_in_set_help_domain (plug_in, CSP_HELP_DOMAIN, help);
+    }
 
   for (size_t i = 0; i < G_N_ELEMENTS (procedures); i++)
     names = g_list_append (names, g_strdup (procedures[i].name));
@@ -54,13 +65,18 @@ convscope_create_procedure (GimpPlugIn *plug_in, const gchar *name)
   return NULL;
 }
 
-/* No translations yet; declining localization also keeps GIMP from
- * logging a missing catalog directory at every call. */
+/* GIMP 3 takes a plug-in's catalogues only from inside its own
+ * directory: PLUG-INS/convscope/locale/LANG/LC_MESSAGES/convscope.mo,
+ * where both `meson install` and a per-user copy put them.  GIMP binds
+ * the domain before each procedure is made or run, so the labels and
+ * blurbs it registers and the dialogs' wording are translated. */
 static gboolean
 convscope_set_i18n (GimpPlugIn *plug_in, const gchar *procedure_name,
                     gchar **gettext_domain, gchar **catalog_dir)
 {
-  return FALSE;
+  *gettext_domain = g_strdup (GETTEXT_PACKAGE);
+  *catalog_dir = g_strdup ("locale");
+  return TRUE;
 }
 
 static void

@@ -154,7 +154,8 @@ layers_selected (CsuiLayerTable *table, int shown_layer, ClassifyDialog *state)
   g_autofree char   *label = NULL;
 
   if (layers->len > 1)
-    label = g_strdup_printf (ngettext ("Export %u _Layer", "Export %u _Layers", layers->len),
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Export %u _Layer", "Export %u _Layers",
+                                          layers->len),
                              layers->len);
   gtk_button_set_label (GTK_BUTTON (state->export_button),
                         label != NULL ? label : _("Export to _Layers"));
@@ -242,6 +243,8 @@ csp_classify_dialog (GimpProcedure       *procedure,
   gimp_ui_init (CSP_PLUG_IN_BINARY);
 
   state.dialog = gimp_procedure_dialog_new (procedure, config, _("Classify with Convscope"));
+  /* Help opens the dialog's own page rather than the procedure's. */
+  g_object_set (state.dialog, "help-id", CSP_DIALOG_HELP_ID, NULL);
   gtk_window_set_default_size (GTK_WINDOW (state.dialog), DIALOG_WIDTH, DIALOG_HEIGHT);
   gtk_window_set_resizable (GTK_WINDOW (state.dialog), TRUE);
   /* In one row: the height is the layer table's and the grid's. */

@@ -81,7 +81,7 @@ check_taps (const CsResult *taps, const CspExportOptions *options, GError **erro
   if (taps == NULL || taps->n_taps == 0)
     {
       g_set_error_literal (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                           "no network layer's output to export");
+                           _("no network layer's output to export"));
       return FALSE;
     }
   for (size_t t = 0; t < taps->n_taps; t++)
@@ -100,7 +100,7 @@ check_taps (const CsResult *taps, const CspExportOptions *options, GError **erro
           g_autofree char *shape = cs_shape_to_string (&tap->shape);
 
           g_set_error (error, CS_ERROR, CS_ERROR_INVALID,
-                       "layer '%s' gave %s, not 1×C×H×W float maps GIMP can hold as layers",
+                       _("layer '%s' gave %s, not 1×C×H×W float maps GIMP can hold as layers"),
                        tap->name, shape);
           return FALSE;
         }
@@ -117,7 +117,7 @@ check_target (GimpImage *image, const CspExportOptions *options, GError **error)
   if (options->max_channels < 1 || options->card == NULL)
     {
       g_set_error_literal (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                           "feature-map export needs at least one channel and the model card");
+                           _("feature-map export needs at least one channel and the model card"));
       return FALSE;
     }
   if (options->target != CSP_TARGET_CURRENT_IMAGE)
@@ -125,15 +125,15 @@ check_target (GimpImage *image, const CspExportOptions *options, GError **error)
   if (base == GIMP_INDEXED)
     {
       g_set_error_literal (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                           "feature maps cannot go into an indexed image; convert it "
-                           "to RGB or grayscale, or make a new image");
+                           _("feature maps cannot go into an indexed image; convert it "
+                             "to RGB or grayscale, or make a new image"));
       return FALSE;
     }
   if (base == GIMP_GRAY && options->colormap != CS_COLORMAP_GRAY)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "the %s colour map needs an RGB image; convert the image to RGB, "
-                   "use the gray colour map, or make a new image",
+                   _("the %s colour map needs an RGB image; convert the image to RGB, "
+                     "use the gray colour map, or make a new image"),
                    cs_colormap_name (options->colormap));
       return FALSE;
     }
@@ -441,7 +441,7 @@ csp_export_feature_maps (GimpImage               *image,
     gimp_image_undo_disable (canvas.image);
   else
     gimp_image_undo_group_start (canvas.image);
-  gimp_progress_init ("Feature maps");
+  gimp_progress_init (_("Feature maps"));
   for (size_t t = 0; t < taps->n_taps; t++)
     made[t] = options->layout == CSP_LAYOUT_MOSAIC
               ? add_mosaic_layer (&canvas, &taps->taps[t], (int) t)
@@ -487,8 +487,8 @@ add_named_layers (const CsModel *model, const char *path, const char *spec,
       if (layer == NULL)
         {
           g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                       "%s: no layer '%s'; give \"all\", \"conv\" or layer names as "
-                       "`convscope info` lists them", path, name);
+                       _("%s: no layer '%s'; give \"all\", \"conv\" or layer names as "
+                         "`convscope info` lists them"), path, name);
           return FALSE;
         }
       if (!is_feature_map (layer))
@@ -496,7 +496,7 @@ add_named_layers (const CsModel *model, const char *path, const char *spec,
           g_autofree char *shape = cs_shape_to_string (&layer->out_shape);
 
           g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                       "%s: layer '%s' gives %s, not 1×C×H×W feature maps", path, name,
+                       _("%s: layer '%s' gives %s, not 1×C×H×W feature maps"), path, name,
                        shape);
           return FALSE;
         }
@@ -534,7 +534,7 @@ select_layers (const CspNetwork *network, const char *spec, GError **error)
   if (names->len == 0)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s: no layer with feature maps matches '%s'", path, spec);
+                   _("%s: no layer with feature maps matches '%s'"), path, spec);
       return NULL;
     }
   g_ptr_array_add (names, NULL);
@@ -577,7 +577,7 @@ feature_maps_run (GimpProcedure       *procedure,
   if ((values = csp_check_one_drawable (procedure, drawables)) != NULL)
     return values;
   if (run_mode == GIMP_RUN_INTERACTIVE
-      && !csp_procedure_dialog (procedure, config, "Convscope feature maps",
+      && !csp_procedure_dialog (procedure, config, _("Convscope feature maps"),
                                 (const char *const[]) { "layers", "max-channels", "target",
                                                         "layout", "scale", "normalization",
                                                         "colormap", "use-selection", NULL }))
@@ -627,84 +627,84 @@ csp_feature_maps_procedure_new (GimpPlugIn *plug_in)
 
   gimp_procedure_set_image_types (procedure, "*");
   gimp_procedure_set_sensitivity_mask (procedure, GIMP_PROCEDURE_SENSITIVE_DRAWABLE);
-  gimp_procedure_set_menu_label (procedure, "_Feature Maps…");
+  gimp_procedure_set_menu_label (procedure, _("_Feature Maps…"));
   gimp_procedure_add_menu_path (procedure, "<Image>/Filters/Convscope");
   gimp_procedure_set_documentation (
     procedure,
-    "Show what the layers of a neural network see",
-    "Runs the network on the drawable, or on the bounding box of the selection "
-    "within it, and turns the output of each chosen layer into pictures: a layer "
-    "group \"NAME · C×H×W\" holding one layer \"NAME #07\" per channel, or one "
-    "mosaic layer \"NAME · C×H×W\" with the channels tiled in a near-square grid "
-    "with 1-pixel transparent gaps.  Up to max-channels channels, the first ones, "
-    "are shown, each spread over the colour map by its own range or by the whole "
-    "layer's (the diverging map keeps 0 white).  The maps are stretched without "
-    "interpolation over the image pixels the network's input was made from, or "
-    "kept at their native size.  They go into a new image (grayscale for the gray "
-    "colour map, RGB otherwise) or into the current image as one undo step (RGB, "
-    "or grayscale for the gray map).  On failure no image is made or changed.",
+    _("Show what the layers of a neural network see"),
+    _("Runs the network on the drawable, or on the bounding box of the selection "
+      "within it, and turns the output of each chosen layer into pictures: a layer "
+      "group \"NAME · C×H×W\" holding one layer \"NAME #07\" per channel, or one "
+      "mosaic layer \"NAME · C×H×W\" with the channels tiled in a near-square grid "
+      "with 1-pixel transparent gaps.  Up to max-channels channels, the first ones, "
+      "are shown, each spread over the colour map by its own range or by the whole "
+      "layer's (the diverging map keeps 0 white).  The maps are stretched without "
+      "interpolation over the image pixels the network's input was made from, or "
+      "kept at their native size.  They go into a new image (grayscale for the gray "
+      "colour map, RGB otherwise) or into the current image as one undo step (RGB, "
+      "or grayscale for the gray map).  On failure no image is made or changed."),
     CSP_FEATURE_MAPS_PROC);
   csp_procedure_add_common (procedure);
-  gimp_procedure_add_string_argument (procedure, "layers", "_Layers",
-                                      "\"all\" (every layer with 1×C×H×W output), "
-                                      "\"conv\" (the convolutions), or layer names "
-                                      "separated by commas",
+  gimp_procedure_add_string_argument (procedure, "layers", _("_Layers"),
+                                      _("\"all\" (every layer with 1×C×H×W output), "
+                                        "\"conv\" (the convolutions), or layer names "
+                                        "separated by commas"),
                                       "conv", G_PARAM_READWRITE);
-  gimp_procedure_add_int_argument (procedure, "max-channels", "Ma_x channels",
-                                   "At most this many channels of each layer, the first ones",
+  gimp_procedure_add_int_argument (procedure, "max-channels", _("Ma_x channels"),
+                                   _("At most this many channels of each layer, the first ones"),
                                    1, MAX_CHANNELS_LIMIT, MAX_CHANNELS_DEFAULT,
                                    G_PARAM_READWRITE);
-  gimp_procedure_add_choice_argument (procedure, "target", "_Target", "Where the maps go",
+  gimp_procedure_add_choice_argument (procedure, "target", _("_Target"), _("Where the maps go"),
                                       gimp_choice_new_with_values (
-                                        "new-image", CSP_TARGET_NEW_IMAGE, "New image", NULL,
+                                        "new-image", CSP_TARGET_NEW_IMAGE, _("New image"), NULL,
                                         "current-image", CSP_TARGET_CURRENT_IMAGE,
-                                        "Current image", NULL,
+                                        _("Current image"), NULL,
                                         NULL),
                                       "new-image", G_PARAM_READWRITE);
-  gimp_procedure_add_choice_argument (procedure, "layout", "La_yout",
-                                      "How each network layer's channels become layers",
+  gimp_procedure_add_choice_argument (procedure, "layout", _("La_yout"),
+                                      _("How each network layer's channels become layers"),
                                       gimp_choice_new_with_values (
                                         "channel-layers", CSP_LAYOUT_CHANNEL_LAYERS,
-                                        "A group with a layer per channel", NULL,
+                                        _("A group with a layer per channel"), NULL,
                                         "mosaic", CSP_LAYOUT_MOSAIC,
-                                        "One mosaic layer", NULL,
+                                        _("One mosaic layer"), NULL,
                                         NULL),
                                       "channel-layers", G_PARAM_READWRITE);
-  gimp_procedure_add_choice_argument (procedure, "scale", "_Scale", "The size of the maps",
+  gimp_procedure_add_choice_argument (procedure, "scale", _("_Scale"), _("The size of the maps"),
                                       gimp_choice_new_with_values (
                                         "stretch", CSP_SIZE_STRETCH,
-                                        "Stretched over the region the network saw", NULL,
+                                        _("Stretched over the region the network saw"), NULL,
                                         "native", CSP_SIZE_NATIVE,
-                                        "Native: one pixel per activation", NULL,
+                                        _("Native: one pixel per activation"), NULL,
                                         NULL),
                                       "stretch", G_PARAM_READWRITE);
-  gimp_procedure_add_choice_argument (procedure, "normalization", "_Normalization",
-                                      "Which values span the colour map",
+  gimp_procedure_add_choice_argument (procedure, "normalization", _("_Normalization"),
+                                      _("Which values span the colour map"),
                                       gimp_choice_new_with_values (
                                         "channel", CS_MAP_RANGE_CHANNEL,
-                                        "Each channel's own range", NULL,
+                                        _("Each channel's own range"), NULL,
                                         "layer", CS_MAP_RANGE_LAYER,
-                                        "The whole layer's range", NULL,
+                                        _("The whole layer's range"), NULL,
                                         NULL),
                                       "channel", G_PARAM_READWRITE);
-  gimp_procedure_add_choice_argument (procedure, "colormap", "_Colour map",
-                                      "How values become colours",
+  gimp_procedure_add_choice_argument (procedure, "colormap", _("_Colour map"),
+                                      _("How values become colours"),
                                       gimp_choice_new_with_values (
-                                        "gray", CS_COLORMAP_GRAY, "Gray", NULL,
-                                        "viridis", CS_COLORMAP_VIRIDIS, "Viridis", NULL,
+                                        "gray", CS_COLORMAP_GRAY, _("Gray"), NULL,
+                                        "viridis", CS_COLORMAP_VIRIDIS, _("Viridis"), NULL,
                                         "diverging", CS_COLORMAP_DIVERGING,
-                                        "Diverging: blue below 0, red above", NULL,
+                                        _("Diverging: blue below 0, red above"), NULL,
                                         NULL),
                                       "gray", G_PARAM_READWRITE);
   csp_procedure_add_use_selection (procedure,
-                                   "Run the network on the selection's bounding box in "
-                                   "the drawable rather than the whole drawable");
-  gimp_procedure_add_image_return_value (procedure, "image", "Image",
-                                         "The image holding the maps", FALSE,
+                                   _("Run the network on the selection's bounding box in "
+                                     "the drawable rather than the whole drawable"));
+  gimp_procedure_add_image_return_value (procedure, "image", _("Image"),
+                                         _("The image holding the maps"), FALSE,
                                          G_PARAM_READWRITE);
-  gimp_procedure_add_core_object_array_return_value (procedure, "layers", "Layers",
-                                                     "The groups, or mosaic layers, made: "
-                                                     "one per network layer, top first",
+  gimp_procedure_add_core_object_array_return_value (procedure, "layers", _("Layers"),
+                                                     _("The groups, or mosaic layers, made: "
+                                                       "one per network layer, top first"),
                                                      GIMP_TYPE_LAYER, G_PARAM_READWRITE);
   return procedure;
 }

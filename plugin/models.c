@@ -52,27 +52,27 @@ csp_models_procedure_new (GimpPlugIn *plug_in)
 
   gimp_procedure_set_documentation (
     procedure,
-    "List the neural networks Convscope can use",
-    "Returns the ONNX and TensorFlow Lite models found without loading them: "
-    "those bundled with the plug-in first, then those in the user's models "
-    "directory ($XDG_DATA_HOME/convscope/models), each by name, with the names "
-    "their model cards give and their paths; and the path of the model that "
-    "the other procedures use when they are given none (empty when there is "
-    "none).",
+    _("List the neural networks Convscope can use"),
+    _("Returns the ONNX and TensorFlow Lite models found without loading them: "
+      "those bundled with the plug-in first, then those in the user's models "
+      "directory ($XDG_DATA_HOME/convscope/models), each by name, with the names "
+      "their model cards give and their paths; and the path of the model that "
+      "the other procedures use when they are given none (empty when there is "
+      "none)."),
     CSP_MODELS_PROC);
   csp_procedure_set_attribution (procedure);
-  gimp_procedure_add_enum_argument (procedure, "run-mode", "Run mode",
-                                    "The run mode", GIMP_TYPE_RUN_MODE,
+  gimp_procedure_add_enum_argument (procedure, "run-mode", _("Run mode"),
+                                    _("The run mode"), GIMP_TYPE_RUN_MODE,
                                     GIMP_RUN_NONINTERACTIVE, G_PARAM_READWRITE);
-  gimp_procedure_add_string_array_return_value (procedure, "names", "Names",
-                                                "The models' names, bundled ones first",
+  gimp_procedure_add_string_array_return_value (procedure, "names", _("Names"),
+                                                _("The models' names, bundled ones first"),
                                                 G_PARAM_READWRITE);
-  gimp_procedure_add_string_array_return_value (procedure, "paths", "Paths",
-                                                "Their files, in the same order",
+  gimp_procedure_add_string_array_return_value (procedure, "paths", _("Paths"),
+                                                _("Their files, in the same order"),
                                                 G_PARAM_READWRITE);
-  gimp_procedure_add_string_return_value (procedure, "default-model", "Default model",
-                                          "The file used when no model is given, or "
-                                          "\"\" when there is none",
+  gimp_procedure_add_string_return_value (procedure, "default-model", _("Default model"),
+                                          _("The file used when no model is given, or "
+                                            "\"\" when there is none"),
                                           "", G_PARAM_READWRITE);
   return procedure;
 }

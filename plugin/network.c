@@ -85,7 +85,7 @@ csp_network_new (GFile *model_file, GError **error)
       g_autofree char *uri = g_file_get_uri (model_file);
 
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s: the model must be a local file", uri);
+                   _("%s: the model must be a local file"), uri);
     }
   if (model_path == NULL
       || (c->classifier = cs_classifier_load (model_path, NULL, error)) == NULL
@@ -98,7 +98,7 @@ csp_network_new (GFile *model_file, GError **error)
    * are then shown by number, and the reason goes to the terminal. */
   labels_error = cs_classifier_labels_error (c->classifier);
   if (labels_error != NULL)
-    g_printerr ("convscope: cannot use the labels of %s: %s; showing class numbers\n",
+    g_printerr (_("convscope: cannot use the labels of %s: %s; showing class numbers\n"),
                 model_path, labels_error->message);
   return c;
 }

@@ -8,13 +8,15 @@
 
 #include <libgimp/gimpui.h>
 
+#include "convscope-config.h"
 #include "convscope.h"
 
 void
 csp_procedure_set_attribution (GimpProcedure *procedure)
 {
   gimp_procedure_set_attribution (procedure, "The Convscope authors",
-                                  "The Convscope authors", "2026");
+                                  "Convscope " CONVSCOPE_VERSION ", GPL-3.0-or-later",
+                                  "2026");
 }
 
 void
@@ -24,12 +26,12 @@ csp_procedure_add_common (GimpProcedure *procedure)
   /* The action is ANY, not OPEN: GIMP rejects a missing file for OPEN
    * with a calling error that cannot name it, where the engine's message
    * does. */
-  gimp_procedure_add_file_argument (procedure, "model", "_Model",
-                                    "The network, an ONNX or TensorFlow Lite file; its "
-                                    "model card MODEL.ini beside it applies.  None: the "
-                                    "default model (see plug-in-convscope-models): "
-                                    "the user's chosen one, else a downloaded one, "
-                                    "else the bundled one",
+  gimp_procedure_add_file_argument (procedure, "model", _("_Model"),
+                                    _("The network, an ONNX or TensorFlow Lite file; its "
+                                      "model card MODEL.ini beside it applies.  None: the "
+                                      "default model (see plug-in-convscope-models): "
+                                      "the user's chosen one, else a downloaded one, "
+                                      "else the bundled one"),
                                     GIMP_FILE_CHOOSER_ACTION_ANY, TRUE, NULL,
                                     G_PARAM_READWRITE);
 }
@@ -37,7 +39,7 @@ csp_procedure_add_common (GimpProcedure *procedure)
 void
 csp_procedure_add_use_selection (GimpProcedure *procedure, const char *blurb)
 {
-  gimp_procedure_add_boolean_argument (procedure, "use-selection", "_Use selection",
+  gimp_procedure_add_boolean_argument (procedure, "use-selection", _("_Use selection"),
                                        blurb, TRUE, G_PARAM_READWRITE);
 }
 
@@ -59,8 +61,8 @@ csp_drawable_region (GimpDrawable  *drawable,
       g_autofree char *name = gimp_item_get_name (GIMP_ITEM (drawable));
 
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "the selection does not overlap '%s'; select part of it or "
-                   "turn use-selection off", name);
+                   _("the selection does not overlap '%s'; select part of it or "
+                     "turn use-selection off"), name);
       return FALSE;
     }
   return TRUE;
@@ -73,7 +75,7 @@ csp_check_one_drawable (GimpProcedure *procedure, GimpDrawable **drawables)
     return NULL;
   return gimp_procedure_new_return_values (
     procedure, GIMP_PDB_CALLING_ERROR,
-    g_error_new (CS_ERROR, CS_ERROR_ARGUMENT, "%s works on exactly one drawable",
+    g_error_new (CS_ERROR, CS_ERROR_ARGUMENT, _("%s works on exactly one drawable"),
                  gimp_procedure_get_name (procedure)));
 }
 
@@ -91,8 +93,8 @@ csp_procedure_dialog (GimpProcedure       *procedure,
   dialog = gimp_procedure_dialog_new (procedure, config, title);
   /* GIMP makes no widget for the model's file action ANY (see
    * csp_procedure_add_common): an Open chooser bound to it instead. */
-  model_chooser = gimp_file_chooser_new (GIMP_FILE_CHOOSER_ACTION_OPEN, "_Model",
-                                         "Choose an ONNX or TensorFlow Lite model", NULL);
+  model_chooser = gimp_file_chooser_new (GIMP_FILE_CHOOSER_ACTION_OPEN, _("_Model"),
+                                         _("Choose an ONNX or TensorFlow Lite model"), NULL);
   g_object_bind_property (config, "model", model_chooser, "file",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog))),

@@ -7,6 +7,7 @@
 #ifndef CSP_PROCEDURES_H
 #define CSP_PROCEDURES_H
 
+#include <glib/gi18n-lib.h>
 #include <libgimp/gimp.h>
 
 G_BEGIN_DECLS
@@ -16,6 +17,10 @@ G_BEGIN_DECLS
 #define CSP_CLASSIFY_FILES_PROC  "plug-in-convscope-classify-files"
 #define CSP_FEATURE_MAPS_PROC    "plug-in-convscope-feature-maps"
 #define CSP_MODELS_PROC          "plug-in-convscope-models"
+/* The help pages' domain (help/ beside the plug-in, tools/help-pages),
+ * and the help ID of the Classify dialog's page. */
+#define CSP_HELP_DOMAIN          "org.gimp.GIMP.Plugin.Convscope"
+#define CSP_DIALOG_HELP_ID       "plug-in-convscope-dialog"
 
 /* classify.c */
 GimpProcedure  *csp_classify_procedure_new       (GimpPlugIn *plug_in);

@@ -11,6 +11,7 @@
  * shared by reference between the panel and its workers.
  */
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 
 #include "convscope-ui.h"
 #include "cs-pixels.h"
@@ -307,7 +308,7 @@ show_layer_maps (CsuiInspector *inspector, int layer)
       if (shown == 0)
         caption = g_strdup_printf (_("%s: output %s is not a stack of maps."), tap->name, shape);
       else if (shown < tap->shape.dims[1])
-        caption = g_strdup_printf (_("%s: %s, the first %d of %" G_GINT64_FORMAT " channels"),
+        caption = g_strdup_printf (_("%s: %s, the first %d of %" PRId64 " channels"),
                                    tap->name, shape, shown, tap->shape.dims[1]);
       else
         caption = g_strdup_printf (_("%s: %s, %d channels"), tap->name, shape, shown);

@@ -9,6 +9,7 @@
  * a conv layer become visible.
  */
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 
 #include "convscope-ui.h"
 
@@ -148,9 +149,9 @@ detail_text (const CsModel *model, size_t index)
                             layer->name, layer->op, output, params, macs);
   return g_strdup_printf (_("%s (%s)\n"
                             "Height: %s    Width: %s\n"
-                            "Each output pixel sees %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                            "Each output pixel sees %" PRId64 "×%" PRId64
                             " input pixels (receptive field); neighbouring outputs are %"
-                            G_GINT64_FORMAT " input pixels apart.  %s parameters, %s "
+                            PRId64 " input pixels apart.  %s parameters, %s "
                             "multiply-accumulates; a fully connected layer from its input "
                             "to its output would need %s weights."),
                           layer->name, layer->op, layer->arithmetic[0], layer->arithmetic[1],

@@ -1226,6 +1226,93 @@ test_probe_text_and_errors (void)
   remove_tree (tmp);
 }
 
+/* The catalogue entries' names and "installed" flags, in order, as
+ * "name:0 name:1 …". */
+static char *
+catalogue_summary (JsonObject *object)
+{
+  JsonArray *catalogue = json_object_get_array_member (object, "catalogue");
+  GString   *summary = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (catalogue); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (catalogue, i);
+
+      g_assert_cmpint (strlen (json_object_get_string_member (entry, "sha256")), ==, 64);
+      g_string_append_printf (summary, "%s%s:%d", i > 0 ? " " : "",
+                              json_object_get_string_member (entry, "name"),
+                              json_object_get_boolean_member (entry, "installed"));
+    }
+  return g_string_free (summary, FALSE);
+}
+
+/* `convscope models --json` and `convscope fetch --list --json` with the
+ * bundled model and catalogue of the source tree, empty user directories
+ * and one catalogue model "downloaded" (its file made here). */
+static void
+test_models_json (void)
+{
+  g_autofree char *home = make_temp_dir ();
+  g_autofree char *data = g_build_filename (home, "data", NULL);
+  g_autofree char *downloads = g_build_filename (data, "convscope", "models", NULL);
+  g_autofree char *fake = g_build_filename (downloads, "mobilenet_v2_1.0_224_quant.tflite", NULL);
+  g_autofree char *config = g_build_filename (home, "config", NULL);
+  g_autofree char *bundled = g_build_filename (g_getenv ("CONVSCOPE_TEST_WEIGHTS"),
+                                               "fashion-mnist-cnn.onnx", NULL);
+  g_autofree char *from_models = NULL;
+  g_autoptr (JsonNode) models_root = NULL;
+  JsonObject *models, *first;
+
+  g_assert_cmpint (g_mkdir_with_parents (downloads, 0700), ==, 0);
+  write_file (fake, "not a model", -1);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("CONVSCOPE_WEIGHTS_DIR", g_getenv ("CONVSCOPE_TEST_WEIGHTS"), TRUE);
+  {
+    g_autoptr (Outcome) o = run_cli ("models", "--json", NULL);
+
+    assert_success (o);
+    models_root = parse_json (o->out);
+  }
+  models = json_node_get_object (models_root);
+  first = json_array_get_object_element (json_object_get_array_member (models, "models"), 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "name"), ==,
+                   "Fashion-MNIST CNN (Convscope)");
+  g_assert_cmpstr (json_object_get_string_member (first, "path"), ==, bundled);
+  g_assert_cmpstr (json_object_get_string_member (first, "origin"), ==, "bundled");
+  g_assert_cmpstr (json_object_get_string_member (first, "task"), ==, "classification");
+  g_assert_cmpint (json_object_get_int_member (first, "classes"), ==, 10);
+  g_assert_cmpstr (json_object_get_string_member (models, "downloads"), ==, downloads);
+  from_models = catalogue_summary (models);
+  g_assert_true (contains (from_models, "mobilenet-v2:1"));
+  g_assert_nonnull (strstr (from_models, ":0"));
+  {
+    g_autoptr (Outcome) o = run_cli ("fetch", "--list", "--json", NULL);
+
+    if (o->status == 2 && contains (o->err, "unknown command"))
+      g_test_message ("built without fetch (libsoup 3)");
+    else
+      {
+        g_autoptr (JsonNode) root = NULL;
+        g_autofree char *from_fetch = NULL;
+
+        assert_success (o);
+        root = parse_json (o->out);
+        from_fetch = catalogue_summary (json_node_get_object (root));
+        g_assert_cmpstr (from_fetch, ==, from_models);
+      }
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("models", "--json", "--default", "none", NULL);
+
+    assert_error_line (o, 2, "--json");
+  }
+  g_unsetenv ("XDG_DATA_HOME");
+  g_unsetenv ("XDG_CONFIG_HOME");
+  g_unsetenv ("CONVSCOPE_WEIGHTS_DIR");
+  remove_tree (home);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1246,5 +1333,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/bench", test_bench);
   g_test_add_func ("/cli/probe", test_probe);
   g_test_add_func ("/cli/probe/text-and-errors", test_probe_text_and_errors);
+  g_test_add_func ("/cli/models/json", test_models_json);
   return g_test_run ();
 }

@@ -71,6 +71,8 @@ check_empty_operands (CsGraph *graph, CsNode *node, GError **error)
  * weights, while a hostile file of a hundred bytes could otherwise make
  * the loader allocate gigabytes (a constant padded by 2^29, say). */
 #define FOLD_ALLOWANCE_BYTES (G_GUINT64_CONSTANT (64) << 20)
+/* The most multiply-accumulates one node may cost to be folded at load. */
+#define FOLD_MAX_MACS (G_GINT64_CONSTANT (1) << 24)
 
 /* What the importer declared: every graph input and constant must be a
  * tensor that can exist.  Sets *@constant_bytes to the constants' size. */
@@ -164,6 +166,29 @@ check_inputs (CsGraph *graph, CsNode *node, int index, gboolean *all_constant,
   return TRUE;
 }
 
+/* Whether computing @node at load stays cheap.  Real models fold shape
+ * arithmetic and weight reshuffles; a hostile one can ask for a huge
+ * convolution of constants, which must not make loading take minutes.
+ * Costlier nodes stay in the graph and run with the rest, when the
+ * model is run. */
+static gboolean
+cheap_to_fold (const CsGraph *graph, const CsNode *node)
+{
+  CsLayerInfo info = { 0 };
+  CsValue *in = cs_node_input (graph, node, 0);
+
+  if (node->klass->describe == NULL)
+    return TRUE;
+  info.groups = 1;
+  if (in != NULL)
+    info.in_shape = in->shape;
+  info.out_shape = cs_node_output (graph, node, 0)->shape;
+  node->klass->describe (graph, node, &info);
+  g_free ((char *) info.arithmetic[0]);
+  g_free ((char *) info.arithmetic[1]);
+  return info.macs <= FOLD_MAX_MACS;
+}
+
 /* Computes @node at load; its outputs become constants. */
 static void
 fold_node (CsGraph *graph, CsNode *node)
@@ -217,7 +242,8 @@ cs_graph_infer_and_fold (CsGraph *graph, GError **error)
           || !check_outputs (graph, node, error))
         return FALSE;
       /* Shape and Size need only their input's shape, never its data. */
-      if (all_constant || node->klass == &cs_op_shape || node->klass == &cs_op_size)
+      if ((all_constant && cheap_to_fold (graph, node)) || node->klass == &cs_op_shape
+          || node->klass == &cs_op_size)
         {
           if (!take_fold_budget (graph, node, &fold_budget, error))
             return FALSE;

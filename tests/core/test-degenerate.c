@@ -631,6 +631,39 @@ test_reduce_mean_of_everything (void)
   g_assert_cmpfloat (((float *) result->outputs[0].data)[0], ==, 5.0f);
 }
 
+/* A convolution of constants costlier than folding allows (64 maps of
+ * 64×64 from 16 channels, 37.7 million multiply-accumulates) is not
+ * computed at load, where a hostile file could make loading take
+ * minutes: it stays a layer and gives the same values when run. */
+static void
+test_costly_constant_conv_not_folded (void)
+{
+  static const int64_t x_dims[] = { 1, 16, 64, 64 }, w_dims[] = { 64, 16, 3, 3 };
+  static const int64_t y_dims[] = { 1, 64, 64, 64 }, pads[] = { 1, 1, 1, 1 };
+  static const char *const conv_io[] = { "C", "W", NULL, "Z", NULL };
+  static const char *const add_io[] = { "Z", "Y", NULL, "out", NULL };
+  g_autoptr (Fixture) f = fixture_new (13);
+  g_autoptr (CsResult) result = NULL;
+  Onnx__NodeProto *conv;
+  const float *out;
+
+  add_input (f, "Y", 4, y_dims);
+  add_initializer (f, "C", 4, x_dims, 4 * 16 * 64 * 64, 1.0f);
+  add_initializer (f, "W", 4, w_dims, 4 * 64 * 16 * 9, 1.0f);
+  conv = add_node (f, "Conv", "conv", conv_io);
+  add_ints (f, conv, "pads", 4, pads);
+  add_node (f, "Add", "add", add_io);
+  add_output (f, "out");
+  result = load_and_run (f, 0.0f);
+  /* Both the conv and the add are layers; the taps come first. */
+  g_assert_cmpuint (result->n_taps, ==, 2);
+  g_assert_cmpstr (result->taps[0].name, ==, "conv");
+  out = result->outputs[0].data;
+  /* A corner sees 2×2 of the 3×3 window in 16 channels; the middle all. */
+  g_assert_cmpfloat (out[0], ==, 4.0f * 16);
+  g_assert_cmpfloat (out[32 * 64 + 32], ==, 9.0f * 16);
+}
+
 /* ---- Runs whose memory cannot be had ---- */
 
 /* AddressSanitizer aborts on a failed allocation unless told to return
@@ -932,6 +965,7 @@ main (int argc, char **argv)
     g_test_add_data_func (hostile_cases[i].path, &hostile_cases[i], test_hostile);
   g_test_add_func ("/degenerate/input/overflow", test_input_overflow);
   g_test_add_func ("/degenerate/run/taps-too-large", test_taps_too_large);
+  g_test_add_func ("/degenerate/fold/costly-conv-not-folded", test_costly_constant_conv_not_folded);
   g_test_add_func ("/degenerate/window/pool-too-large", test_pool_window_larger_than_input);
   g_test_add_func ("/degenerate/window/pool-huge-stride", test_pool_huge_stride);
   g_test_add_func ("/degenerate/shape/reshape-empty-input", test_reshape_empty_input);

@@ -12,6 +12,9 @@
  *   cs-models.h      the models on this machine and the catalogue
  *   cs-classifier.h  one image classifier ready to run: model, card,
  *                    labels, session, checked output and top-k
+ *   cs-gradient.h    gradients of an output element (backward pass)
+ *   cs-explain.h     heat maps of why a class scored: Grad-CAM, CAM,
+ *                    saliency, occlusion
  *
  * The GEGL half of preprocessing (core/pixels/cs-pixels.h) and downloads
  * (core/fetch/cs-fetch.h) are libraries of their own, outside this
@@ -25,5 +28,7 @@
 #include "cs-featuremap.h"
 #include "cs-models.h"
 #include "cs-classifier.h"
+#include "cs-gradient.h"
+#include "cs-explain.h"
 
 #endif /* CONVSCOPE_H */

@@ -22,4 +22,15 @@ struct _CsModel
   int64_t   total_macs;
 };
 
+/* For the backward pass (gradient.c), which runs the forward pass its
+ * own way on a session's threads: the session's model, pool and
+ * per-thread scratch, and the input check of cs_session_run. */
+const CsModel *cs_session_model   (const CsSession *session);
+CsThreadPool  *cs_session_pool    (const CsSession *session);
+void         **cs_session_scratch (const CsSession *session);
+gboolean       cs_model_check_inputs (const CsModel  *model,
+                                      const CsTensor *inputs,
+                                      size_t          n_inputs,
+                                      GError        **error);
+
 #endif /* CS_MODEL_H */

@@ -348,9 +348,27 @@ new_tensor (const CsValue *value, const char *name)
   return tensor;
 }
 
-static gboolean
-check_inputs (const CsModel *model, const CsTensor *inputs, size_t n_inputs,
-              GError **error)
+const CsModel *
+cs_session_model (const CsSession *session)
+{
+  return session->model;
+}
+
+CsThreadPool *
+cs_session_pool (const CsSession *session)
+{
+  return session->pool;
+}
+
+void **
+cs_session_scratch (const CsSession *session)
+{
+  return session->scratch;
+}
+
+gboolean
+cs_model_check_inputs (const CsModel *model, const CsTensor *inputs, size_t n_inputs,
+                       GError **error)
 {
   if (n_inputs != cs_model_n_inputs (model))
     {
@@ -430,7 +448,7 @@ cs_session_run (CsSession          *session,
   gsize tap_bytes = 0, tap_offset = 0;
 
   g_return_val_if_fail (result_out != NULL, FALSE);
-  if (!check_inputs (model, inputs, n_inputs, error)
+  if (!cs_model_check_inputs (model, inputs, n_inputs, error)
       || (tapped = choose_taps (model, options, &n_taps, error)) == NULL)
     return FALSE;
 

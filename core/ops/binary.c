@@ -304,7 +304,74 @@ binary_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
     }
 }
 
-#define BINARY_CLASS(var, op_name)              \
+/* Each output's gradient goes to the operand elements it was computed
+ * from, so a broadcast operand sums the gradients of every output it
+ * reached. */
+static gboolean
+binary_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsGraph *graph = exec->exec.graph;
+  const CsShape *a_shape = &cs_node_input (graph, node, 0)->shape;
+  const CsShape *b_shape = &cs_node_input (graph, node, 1)->shape;
+  const CsShape *out = &cs_node_output (graph, node, 0)->shape;
+  const BinaryOp op = binary_op (node->klass);
+  const float *a = cs_exec_in (&exec->exec, node, 0), *b = cs_exec_in (&exec->exec, node, 1);
+  const float *dy = cs_grad_out (exec, node, 0);
+  float *da = cs_grad_in (exec, node, 0), *db = cs_grad_in (exec, node, 1);
+  int64_t a_strides[CS_MAX_RANK], b_strides[CS_MAX_RANK], index[CS_MAX_RANK] = { 0 };
+  int64_t a_next = 1, b_next = 1, ia = 0, ib = 0;
+
+  for (int d = out->rank - 1; d >= 0; d--)
+    {
+      int64_t dim_a = aligned_dim (a_shape, out->rank, d);
+      int64_t dim_b = aligned_dim (b_shape, out->rank, d);
+
+      a_strides[d] = dim_a == 1 ? 0 : a_next;
+      b_strides[d] = dim_b == 1 ? 0 : b_next;
+      a_next *= dim_a;
+      b_next *= dim_b;
+    }
+  for (int64_t i = 0; i < cs_shape_numel (out); i++)
+    {
+      const float g = dy[i];
+
+      switch (op)
+        {
+        case BINARY_ADD:
+        case BINARY_SUB:
+          if (da != NULL)
+            da[ia] += g;
+          if (db != NULL)
+            db[ib] += op == BINARY_ADD ? g : -g;
+          break;
+        case BINARY_MUL:
+          if (da != NULL)
+            da[ia] += g * b[ib];
+          if (db != NULL)
+            db[ib] += g * a[ia];
+          break;
+        case BINARY_DIV:
+          if (da != NULL)
+            da[ia] += g / b[ib];
+          if (db != NULL)
+            db[ib] -= g * a[ia] / (b[ib] * b[ib]);
+          break;
+        }
+      for (int d = out->rank - 1; d >= 0; d--)
+        {
+          ia += a_strides[d];
+          ib += b_strides[d];
+          if (++index[d] < out->dims[d])
+            break;
+          ia -= a_strides[d] * out->dims[d];
+          ib -= b_strides[d] * out->dims[d];
+          index[d] = 0;
+        }
+    }
+  return TRUE;
+}
+
+#define BINARY_CLASS(var, op_name, reads)       \
   const CsOpClass var = {                       \
     .name = op_name,                            \
     .kind = CS_LAYER_ELEMENTWISE,               \
@@ -312,9 +379,11 @@ binary_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
     .infer = binary_infer,                      \
     .run = binary_run,                          \
     .describe = binary_describe,                \
+    .backward = binary_backward,                \
+    .backward_reads = reads,                    \
   }
 
-BINARY_CLASS (cs_op_add, "Add");
-BINARY_CLASS (cs_op_sub, "Sub");
-BINARY_CLASS (cs_op_mul, "Mul");
-BINARY_CLASS (cs_op_div, "Div");
+BINARY_CLASS (cs_op_add, "Add", CS_GRAD_READS_NOTHING);
+BINARY_CLASS (cs_op_sub, "Sub", CS_GRAD_READS_NOTHING);
+BINARY_CLASS (cs_op_mul, "Mul", CS_GRAD_READS_INPUTS);
+BINARY_CLASS (cs_op_div, "Div", CS_GRAD_READS_INPUTS);

@@ -219,6 +219,7 @@ const CsOpClass cs_op_concat = {
   .kind = CS_LAYER_RESHAPE,
   .infer = concat_infer,
   .run = concat_run,
+  .backward = cs_op_backward_moves,
 };
 
 const CsOpClass cs_op_split = {
@@ -226,5 +227,6 @@ const CsOpClass cs_op_split = {
   .kind = CS_LAYER_RESHAPE,
   .infer = split_infer,
   .run = split_run,
+  .backward = cs_op_backward_moves,
   .free_params = split_free,
 };

@@ -162,6 +162,43 @@ reduce_run (const CsNode *node, CsExec *exec)
     }
 }
 
+/* Each input element gets its mean's gradient over the count. */
+static gboolean
+reduce_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsShape *in = &cs_node_input (exec->exec.graph, node, 0)->shape;
+  const float *dy = cs_grad_out (exec, node, 0);
+  float *dx = cs_grad_in (exec, node, 0);
+  int64_t out_strides[CS_MAX_RANK], index[CS_MAX_RANK] = { 0 };
+  int64_t stride = 1, offset = 0, reduced = 1;
+  guint mask;
+
+  if (dx == NULL)
+    return TRUE;
+  reduce_axes (exec->exec.graph, node, &mask, NULL);
+  for (int d = in->rank - 1; d >= 0; d--)
+    {
+      out_strides[d] = (mask & (1u << d)) ? 0 : stride;
+      if (mask & (1u << d))
+        reduced *= in->dims[d];
+      else
+        stride *= in->dims[d];
+    }
+  for (int64_t i = 0; i < cs_shape_numel (in); i++)
+    {
+      dx[i] += dy[offset] / (float) reduced;
+      for (int d = in->rank - 1; d >= 0; d--)
+        {
+          offset += out_strides[d];
+          if (++index[d] < in->dims[d])
+            break;
+          offset -= out_strides[d] * in->dims[d];
+          index[d] = 0;
+        }
+    }
+  return TRUE;
+}
+
 static void
 reduce_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
 {
@@ -173,5 +210,6 @@ const CsOpClass cs_op_reduce_mean = {
   .kind = CS_LAYER_POOL,
   .infer = reduce_infer,
   .run = reduce_run,
+  .backward = reduce_backward,
   .describe = reduce_describe,
 };

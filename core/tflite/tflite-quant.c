@@ -352,4 +352,6 @@ const CsOpClass cs_op_fake_quantize = {
   .elementwise = TRUE,
   .infer = fake_quantize_infer,
   .run = fake_quantize_run,
+  /* Straight through: rounding has no useful slope. */
+  .backward = cs_op_backward_pass_through,
 };

@@ -25,6 +25,8 @@ static const CliCommand commands[] = {
                 "layer's output", cli_run },
   { "classify", "classify images and print the most likely classes",
                 cli_classify },
+  { "explain",  "show where a network looked for a class (Grad-CAM, CAM, "
+                "saliency, occlusion)", cli_explain },
   { "bench",    "measure how long one run takes", cli_bench },
   { "models",   "list the models here and the catalogue; choose the default",
                 cli_models },

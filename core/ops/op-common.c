@@ -336,6 +336,10 @@ cs_op_backward_moves (const CsNode *node, CsGradExec *exec, GError **error)
       const CsValue *x = cs_node_input (graph, node, i);
       int64_t n = x != NULL && x->dtype == CS_DTYPE_FLOAT32 ? cs_shape_numel (&x->shape) : 0;
 
+      /* A value read twice keeps the positions of its first reading. */
+      for (int k = 0; k < i; k++)
+        n = node->inputs[k] == node->inputs[i] ? 0 : n;
+
       first[i + 1] = first[i] + n;
       if (n > 0)
         {

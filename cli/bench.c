@@ -83,12 +83,36 @@ now_ms (void)
   return now.tv_sec * 1e3 + now.tv_nsec / 1e6;
 }
 
+/* One run, or with @gradcam one Grad-CAM of class 0 at the default
+ * layer (forward and backward). */
+static gboolean
+run_once (CsSession *session, const CsTensor *inputs, size_t n_inputs,
+          const CsRunOptions *options, gboolean gradcam, GError **error)
+{
+  CsExplainOptions explain = { .method = CS_EXPLAIN_GRADCAM };
+  CsExplanation   *explanation = NULL;
+  CsResult        *result = NULL;
+
+  if (gradcam)
+    {
+      if (!cs_explain (session, inputs, &explain, &explanation, error))
+        return FALSE;
+      cs_explanation_free (explanation);
+      return TRUE;
+    }
+  if (!cs_session_run (session, inputs, n_inputs, options, &result, error))
+    return FALSE;
+  cs_result_free (result);
+  return TRUE;
+}
+
 /* Runs @warmup untimed then @runs timed runs, storing milliseconds. */
 static gboolean
 time_runs (CsSession          *session,
            const CsTensor     *inputs,
            size_t              n_inputs,
            const CsRunOptions *options,
+           gboolean            gradcam,
            int                 warmup,
            int                 runs,
            double             *ms,
@@ -96,27 +120,25 @@ time_runs (CsSession          *session,
 {
   for (int i = -warmup; i < runs; i++)
     {
-      CsResult *result = NULL;
-      double    start = now_ms ();
+      double start = now_ms ();
 
-      if (!cs_session_run (session, inputs, n_inputs, options, &result, error))
+      if (!run_once (session, inputs, n_inputs, options, gradcam, error))
         return FALSE;
       if (i >= 0)
         ms[i] = now_ms () - start;
-      cs_result_free (result);
     }
   return TRUE;
 }
 
 static void
 print_text (const char *path, int64_t macs, int threads, int runs, int warmup,
-            gboolean taps, const Timing *t)
+            gboolean taps, gboolean gradcam, const Timing *t)
 {
   g_autofree char *shown = cli_printable (path);
 
-  printf ("%s: %d run%s on %d thread%s (after %d warm-up), taps %s\n",
-          shown, runs, runs == 1 ? "" : "s", threads, threads == 1 ? "" : "s",
-          warmup, taps ? "on" : "off");
+  printf ("%s: %d %s%s on %d thread%s (after %d warm-up), taps %s\n",
+          shown, runs, gradcam ? "Grad-CAM run" : "run", runs == 1 ? "" : "s", threads,
+          threads == 1 ? "" : "s", warmup, taps ? "on" : "off");
   printf ("median %.4g ms   min %.4g ms   mean %.4g ms   max %.4g ms\n",
           t->median_ms, t->min_ms, t->mean_ms, t->max_ms);
   if (t->median_ms > 0.0)
@@ -130,7 +152,7 @@ print_text (const char *path, int64_t macs, int threads, int runs, int warmup,
 
 static void
 print_json (const char *path, int64_t macs, int threads, int runs, int warmup,
-            gboolean taps, const Timing *t)
+            gboolean taps, gboolean gradcam, const Timing *t)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autofree char *shown = cli_printable (path);
@@ -150,6 +172,8 @@ print_json (const char *path, int64_t macs, int threads, int runs, int warmup,
   json_builder_add_int_value (builder, warmup);
   json_builder_set_member_name (builder, "taps");
   json_builder_add_boolean_value (builder, taps);
+  json_builder_set_member_name (builder, "gradcam");
+  json_builder_add_boolean_value (builder, gradcam);
   for (size_t i = 0; i < G_N_ELEMENTS (times); i++)
     {
       json_builder_set_member_name (builder, times[i].name);
@@ -163,7 +187,7 @@ print_json (const char *path, int64_t macs, int threads, int runs, int warmup,
 
 static gboolean
 bench (const char *path, int threads, int runs, int warmup, gboolean taps,
-       gboolean json, GError **error)
+       gboolean gradcam, gboolean json, GError **error)
 {
   CsModel      *model;
   CsSession    *session = NULL;
@@ -183,7 +207,7 @@ bench (const char *path, int threads, int runs, int warmup, gboolean taps,
   inputs = g_new0 (CsTensor, MAX (n_inputs, 1));
   ok = make_inputs (model, inputs, error)
        && (session = cs_session_new (model, threads, error)) != NULL
-       && time_runs (session, inputs, n_inputs, &options, warmup, runs, ms, error);
+       && time_runs (session, inputs, n_inputs, &options, gradcam, warmup, runs, ms, error);
   if (ok)
     {
       Timing  t = summarize (ms, runs);
@@ -191,9 +215,9 @@ bench (const char *path, int threads, int runs, int warmup, gboolean taps,
       int     used = threads > 0 ? threads : (int) g_get_num_processors ();
 
       if (json)
-        print_json (path, macs, used, runs, warmup, taps, &t);
+        print_json (path, macs, used, runs, warmup, taps, gradcam, &t);
       else
-        print_text (path, macs, used, runs, warmup, taps, &t);
+        print_text (path, macs, used, runs, warmup, taps, gradcam, &t);
     }
 
   if (session != NULL)
@@ -210,7 +234,7 @@ int
 cli_bench (int argc, char **argv)
 {
   int      threads = 0, runs = DEFAULT_RUNS, warmup = DEFAULT_WARMUP;
-  gboolean taps = FALSE, json = FALSE;
+  gboolean taps = FALSE, gradcam = FALSE, json = FALSE;
   const GOptionEntry entries[] = {
     { "threads", 'j', 0, G_OPTION_ARG_INT, &threads,
       "Threads to run on (default 0: every core)", "N" },
@@ -220,6 +244,9 @@ cli_bench (int argc, char **argv)
       "Untimed runs first (default 2)", "N" },
     { "taps", 't', 0, G_OPTION_ARG_NONE, &taps,
       "Keep every layer's output, to see what that costs", NULL },
+    { "gradcam", 0, 0, G_OPTION_ARG_NONE, &gradcam,
+      "Time Grad-CAM of class 0 at the default layer (a forward and a backward pass) "
+      "instead", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the timings as JSON", NULL },
     { NULL }
   };
@@ -246,7 +273,7 @@ cli_bench (int argc, char **argv)
   if (error != NULL)
     return cli_fail (error);
 
-  if (!bench (argv[1], threads, runs, warmup, taps, json, &error))
+  if (!bench (argv[1], threads, runs, warmup, taps, gradcam, json, &error))
     return cli_fail (error);
   return 0;
 }

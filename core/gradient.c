@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * gradient.c — the backward pass (cs-gradient.h).  The forward pass runs
- * the fused graph node by node as a session does, but in memory of its
- * own: a value is kept past its last forward reader only when the
- * backward pass reads it (what each op's backward_reads names, the output
- * a fused activation's slope is read from, the layers asked for).  The
+ * the fused graph node by node as a session does, in the session's
+ * arena, except that a value the backward pass reads (what each op's
+ * backward_reads names, the output a fused activation's slope is read
+ * from, the layers asked for) is kept in memory of its own.  The
  * backward pass then walks the nodes on the path from the targets to the
  * output in reverse, through each node's epilogue, its fused activation
  * and its op's vector-Jacobian product (CsOpClass.backward), adding into
@@ -32,13 +32,14 @@ typedef struct
 {
   const CsModel *model;
   const CsGraph *graph;
+  CsSession     *session;
   ValueState    *state;
   void         **data;
   float        **grad;
   /* Per node: its output before activation and epilogue, when the
    * backward pass needs it. */
-  float        **raw;
-  int            seed; /* the value holding y */
+  float **raw;
+  int     seed; /* the value holding y */
 } Pass;
 
 static int64_t
@@ -240,12 +241,16 @@ forward_node (Pass *pass, CsExec *exec, int index)
   const CsNode  *node = cs_graph_node (graph, index);
   const int64_t  n = value_numel (graph, node->outputs[0]);
 
+  /* What only the forward pass reads lives in the session's arena, as in
+   * a run; what the backward pass reads too, in memory of its own. */
   for (int j = 0; j < node->n_outputs; j++)
     {
       int v = node->outputs[j];
 
-      pass->data[v] = g_malloc (value_numel (graph, v) * cs_op_elem_size (graph, v));
-      pass->state[v].owned = TRUE;
+      pass->data[v] = pass->state[v].keep ? NULL : cs_session_arena_value (pass->session, v);
+      pass->state[v].owned = pass->data[v] == NULL;
+      if (pass->state[v].owned)
+        pass->data[v] = g_malloc (value_numel (graph, v) * cs_op_elem_size (graph, v));
     }
   if (needs_raw (node) && on_path (pass, node))
     {
@@ -479,7 +484,7 @@ cs_session_gradient (CsSession               *session,
   const CsModel  *model = cs_session_model (session);
   const CsGraph  *graph = model->graph;
   const guint     n_values = graph->values->len;
-  Pass            pass = { model, graph };
+  Pass            pass = { model, graph, session };
   CsExec          exec;
   CsGradExec      gexec;
   g_autofree int *layers = NULL;

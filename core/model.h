@@ -28,6 +28,11 @@ struct _CsModel
 const CsModel *cs_session_model   (const CsSession *session);
 CsThreadPool  *cs_session_pool    (const CsSession *session);
 void         **cs_session_scratch (const CsSession *session);
+/* Where a run keeps value @index in the session's activation arena, or
+ * NULL when it is not there (inputs, outputs, constants).  Reused as
+ * soon as the value's last reader has run. */
+void          *cs_session_arena_value (const CsSession *session,
+                                       int              index);
 gboolean       cs_model_check_inputs (const CsModel  *model,
                                       const CsTensor *inputs,
                                       size_t          n_inputs,

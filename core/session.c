@@ -366,6 +366,12 @@ cs_session_scratch (const CsSession *session)
   return session->scratch;
 }
 
+void *
+cs_session_arena_value (const CsSession *session, int index)
+{
+  return session->offsets[index] >= 0 ? session->arena + session->offsets[index] : NULL;
+}
+
 gboolean
 cs_model_check_inputs (const CsModel *model, const CsTensor *inputs, size_t n_inputs,
                        GError **error)

@@ -8,8 +8,9 @@
 #                       its head allows (224² networks reuse NAME.onnx), and
 #                       an input whose gradient is well posed (see
 #                       pick_stable_input)
-#   NAME.grad.txt       "class K" (PyTorch's top-1) and, per layer, "layer
-#                       NAME" with Convscope's name for the layer
+#   NAME.grad.txt       "class K" (PyTorch's top-1), per layer "layer NAME"
+#                       with Convscope's name for the layer, and "input-
+#                       gradient ill-posed: WHY" where it is (ILL_POSED)
 #   NAME.grad.input-grad.npy   ∂logit_K/∂input, by autograd
 #   NAME.grad.L.act.npy, NAME.grad.L.grad.npy, NAME.grad.L.cam.npy
 #                       for layer L = 0, 1, 2: the layer's output, its
@@ -32,21 +33,26 @@ LAYERS = {
     "resnet18": (64, ["relu", "layer1", "layer4"]),
     "mobilenet_v2": (64, ["features.0", "features.7", "features.18"]),
     "squeezenet1_1": (64, ["features.1", "features.6", "features.12"]),
-    "googlenet": (64, ["conv1", "inception3a", "inception5b"]),
+    # Its overlapping max pools leave windows whose two largest values
+    # differ by 1e-5 to 1e-7 of them on every input tried (64 to 128 px),
+    # less than float32 engines differ by there: below its last max pool
+    # the gradient depends on rounding, in PyTorch too, so only the last
+    # inception block is compared (see ILL_POSED).
+    "googlenet": (64, ["inception5b.branch4.0", "inception5b.branch4", "inception5b"]),
     "shufflenet_v2_x1_0": (64, ["conv1", "stage2", "conv5"]),
     # Their adaptive pooling needs the 224² the fidelity test uses.
     "alexnet": (224, ["features.1", "features.7", "features.11"]),
     "vgg11": (224, ["features.1", "features.9", "features.19"]),
 }
 
+# Networks whose input gradient is not well posed in float32 (above).
+ILL_POSED = {"googlenet": "max-pool windows tie to within float32 rounding"}
+
 # Relative perturbation of the input, of the order of how far float32
 # rounding moves the activations, and how much the input gradient may
 # move under it (a tenth of the test's tolerance).
 PERTURBATION = 1e-6
 STABILITY = 1e-5
-# How far apart, relative, the two largest values of every max-pool
-# window must be: ten times what engines differ by there.
-MAX_POOL_MARGIN = 1e-3
 
 # Ops that Convscope's fuse pass folds into the layer before them.
 FUSED = {"Relu", "Clip", "LeakyRelu", "BatchNormalization", "Sigmoid", "HardSigmoid",
@@ -99,56 +105,19 @@ def input_gradient(torch, model, image, k):
     return x.grad.numpy()
 
 
-def max_pool_margin(torch, model, image):
-    """The smallest gap, relative to the larger value, between the two
-    largest values of any max-pool window (exact ties aside: both engines
-    send those to the first) in a float64 run on @image."""
-    smallest = [float("inf")]
-
-    def hook(module, inputs, output):
-        x = inputs[0]
-        pad = module.padding if isinstance(module.padding, int) else module.padding[0]
-        if pad:
-            x = torch.nn.functional.pad(x, (pad,) * 4, value=float("-inf"))
-        size, stride = module.kernel_size, module.stride
-        if module.ceil_mode:
-            # Windows past the end see -inf, as the ceil-mode ones do.
-            x = torch.nn.functional.pad(x, (0, size, 0, size), value=float("-inf"))
-        windows = x.unfold(2, size, stride).unfold(3, size, stride).flatten(-2)
-        top = windows.topk(2, dim=-1).values
-        first, second = top[..., 0], top[..., 1]
-        gap = (first - second) / first.abs()
-        near = (first > 0) & (second > float("-inf")) & (gap > 0)
-        if near.any():
-            smallest[0] = min(smallest[0], float(gap[near].min()))
-
-    handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, torch.nn.MaxPool2d)]
-    with torch.no_grad():
-        model(torch.from_numpy(image))
-    for h in handles:
-        h.remove()
-    return smallest[0]
-
-
 def pick_stable_input(torch, np, model, seed, side):
     """A standard normal image on which the gradient of the top-1 class
-    is well posed (float64 throughout).
+    barely moves when the image does by PERTURBATION (float64 throughout).
 
-    Another engine's activations differ from PyTorch's in their last bits,
-    by up to about 1e-4 of a value deep in a network; where two values of
-    a max-pool window are that close, or the gradient otherwise turns on
-    such a difference, the gradient flows elsewhere and changes by far
-    more than the test's tolerance, with neither engine wrong.  Drawing
-    inputs until no max-pool window is that close (MAX_POOL_MARGIN) and
-    the gradient barely moves when the image does (PERTURBATION,
-    STABILITY) keeps the comparison well posed."""
+    Another engine's activations differ from PyTorch's in their last bits;
+    where a ReLU's input or two values of a max-pool window are that close,
+    the gradient flows elsewhere and changes by far more than the test's
+    tolerance, with neither engine wrong.  Drawing inputs until the
+    gradient is steady keeps the comparison well posed."""
     rng = np.random.default_rng(seed)
     model64 = copy.deepcopy(model).double()
     for _ in range(30):
         image = rng.standard_normal((1, 3, side, side))
-        if max_pool_margin(torch, model64, image) < MAX_POOL_MARGIN:
-            continue
         with torch.no_grad():
             k = int(torch.argmax(model64(torch.from_numpy(image))[0]))
         reference = input_gradient(torch, model64, image, k)
@@ -167,7 +136,10 @@ def export_one(exporter, torch, onnx, np, name, outdir):
     exporter.randomize_batch_norms(torch, model, seed + 1)
     stem = os.path.join(outdir, name + ".grad")
 
-    image = pick_stable_input(torch, np, model, seed, side)
+    if name in ILL_POSED:
+        image = np.random.default_rng(seed).standard_normal((1, 3, side, side)).astype(np.float32)
+    else:
+        image = pick_stable_input(torch, np, model, seed, side)
     if side == 224:
         os.symlink(name + ".onnx", stem + ".onnx.tmp")
         os.replace(stem + ".onnx.tmp", stem + ".onnx")
@@ -201,6 +173,8 @@ def export_one(exporter, torch, onnx, np, name, outdir):
         h.remove()
 
     lines = [f"class {k}"]
+    if name in ILL_POSED:
+        lines.append("input-gradient ill-posed: " + ILL_POSED[name])
     np.save(stem + ".input-grad.npy", x.grad.numpy())
     for i, p in enumerate(paths):
         act = caught[p].detach()
@@ -213,7 +187,7 @@ def export_one(exporter, torch, onnx, np, name, outdir):
         lines.append("layer " + layer_name(graph, module_output(graph, p)))
     with open(stem + ".txt", "w") as f:
         f.write("\n".join(lines) + "\n")
-    print(f"{name}: class {k}, layers {', '.join(lines[1:])}", flush=True)
+    print(f"{name}: {', '.join(lines)}", flush=True)
 
 
 def main():

@@ -6,7 +6,9 @@
  * input, PyTorch's top-1 class, and for the input and three layers the
  * gradient of that logit by autograd and the Grad-CAM map by forward and
  * backward hooks.  Each must match to 1e-4 of the reference's largest
- * magnitude.
+ * magnitude.  GoogLeNet's max pools tie to within float32 rounding, so
+ * there only the layers after the last one are compared (see
+ * export-gradients.py).
  */
 #include <math.h>
 #include <string.h>
@@ -57,9 +59,11 @@ read_npy (const char *stem, const char *suffix)
   return tensor;
 }
 
-/* "class K" and N_LAYERS "layer NAME" lines. */
+/* "class K", N_LAYERS "layer NAME" lines and, for a network whose input
+ * gradient float32 cannot pin down, "input-gradient ill-posed: WHY"
+ * (*@ill_posed, the caller's, else NULL). */
 static void
-read_description (const char *stem, int64_t *klass, char **layers)
+read_description (const char *stem, int64_t *klass, char **layers, char **ill_posed)
 {
   g_autofree char *path = g_strconcat (stem, ".txt", NULL);
   g_autofree char *text = NULL;
@@ -75,6 +79,8 @@ read_description (const char *stem, int64_t *klass, char **layers)
       *klass = g_ascii_strtoll (lines[i] + 6, NULL, 10);
     else if (g_str_has_prefix (lines[i], "layer ") && n_layers < N_LAYERS)
       layers[n_layers++] = g_strdup (lines[i] + 6);
+    else if (g_str_has_prefix (lines[i], "input-gradient ill-posed: "))
+      *ill_posed = g_strdup (lines[i] + strlen ("input-gradient ill-posed: "));
   g_assert_cmpint (n_layers, ==, N_LAYERS);
   layers[N_LAYERS] = NULL;
 }
@@ -84,7 +90,7 @@ test_network (gconstpointer data)
 {
   const char       *name = data;
   const char       *dir = g_getenv ("CONVSCOPE_FIXTURES");
-  g_autofree char  *stem = NULL, *model_path = NULL, *description = NULL;
+  g_autofree char  *stem = NULL, *model_path = NULL, *description = NULL, *ill_posed = NULL;
   char             *layers[N_LAYERS + 1] = { NULL };
   int64_t           klass = -1;
   CsGradientRequest request = { 0 };
@@ -112,7 +118,7 @@ test_network (gconstpointer data)
       g_test_skip (reason);
       return;
     }
-  read_description (stem, &klass, layers);
+  read_description (stem, &klass, layers, &ill_posed);
   model = cs_model_load_file (model_path, NULL, &error);
   g_assert_no_error (error);
   session = cs_session_new (model, 2, &error);
@@ -157,10 +163,15 @@ test_network (gconstpointer data)
       compare (what, explanation->map.data, &reference, cs_shape_numel (&explanation->map.shape));
       cli_tensor_clear (&reference);
     }
-  reference = read_npy (stem, ".input-grad.npy");
-  compare ("∂y/∂input", gradient->input_grad.data, &reference,
-           cs_shape_numel (&gradient->input_grad.shape));
-  cli_tensor_clear (&reference);
+  if (ill_posed != NULL)
+    g_test_message ("∂y/∂input not compared: %s (in PyTorch too)", ill_posed);
+  else
+    {
+      reference = read_npy (stem, ".input-grad.npy");
+      compare ("∂y/∂input", gradient->input_grad.data, &reference,
+               cs_shape_numel (&gradient->input_grad.shape));
+      cli_tensor_clear (&reference);
+    }
   cli_tensor_clear (&input);
   for (int l = 0; l < N_LAYERS; l++)
     g_free (layers[l]);

@@ -24,7 +24,7 @@ typedef struct
   CsExplainMethod method;
   const char     *layer;         /* Grad-CAM, CAM: NULL for the default */
   int64_t         element;       /* the class: a flat index in output 0 */
-  gboolean        after_softmax; /* as in CsGradientRequest */
+  gboolean        after_softmax; /* as in CsGradientRequest, for every method */
   gboolean        times_input;   /* saliency: |∂y/∂x · x| */
   int             patch;         /* occlusion: side in input pixels, 0 for
                                    * an eighth of the input's */

@@ -78,6 +78,43 @@ new_map (int64_t height, int64_t width)
   return map;
 }
 
+/* The layer whose output holds the scores before a final softmax (unless
+ * @after_softmax), or NULL when output 0 itself does. */
+static const char *
+score_layer (const CsModel *model, gboolean after_softmax)
+{
+  int v = cs_model_score_value (model, 0, after_softmax);
+
+  if (cs_graph_value (model->graph, v)->is_output)
+    return NULL;
+  for (guint l = 0; l < model->layer_nodes->len; l++)
+    if (cs_graph_node (model->graph, g_array_index (model->layer_nodes, int, l))->outputs[0] == v)
+      return cs_model_layer (model, l)->name;
+  return NULL;
+}
+
+/* Runs @input and reads the score of @element: in the tap of @layer, or
+ * in output 0 when @layer is NULL. */
+static gboolean
+run_score (CsSession      *session,
+           const CsTensor *input,
+           const char     *layer,
+           int64_t         element,
+           float          *score,
+           GError        **error)
+{
+  const char  *taps[2] = { layer, NULL };
+  CsRunOptions options = { FALSE, taps };
+  CsResult    *result = NULL;
+
+  if (!cs_session_run (session, input, 1, layer != NULL ? &options : NULL, &result, error))
+    return FALSE;
+  *score =
+      ((const float *) (layer != NULL ? result->taps[0].data : result->outputs[0].data))[element];
+  cs_result_free (result);
+  return TRUE;
+}
+
 /* ReLU (Σ_c α_c·A_c) over image 0, α_c the mean of ∂y/∂A_c over H × W. */
 static gboolean
 grad_cam (CsSession              *session,
@@ -229,8 +266,9 @@ cam (CsSession              *session,
     for (int64_t i = 0; i < plane; i++)
       map[i] += weights[c] * act[c * plane + i];
   explanation->layer = g_strdup (layer->name);
-  explanation->score = ((const float *) result->outputs[0].data)[options->element];
-  return TRUE;
+  /* The score as the other methods give it, before a final softmax. */
+  return run_score (session, input, score_layer (model, options->after_softmax), options->element,
+                    &explanation->score, error);
 }
 
 /* max_c |∂y/∂x_c| (× x_c when asked) over image 0. */
@@ -274,7 +312,8 @@ typedef struct
 {
   const CsTensor         *input;
   const CsExplainOptions *options;
-  CsSession             **sessions; /* per thread */
+  const char             *score_layer; /* NULL: output 0 */
+  CsSession             **sessions;    /* per thread */
   int                     patch, stride;
   int64_t                 columns; /* positions across */
   float                   base;    /* the score without a patch */
@@ -295,17 +334,16 @@ occlusion_range (void *user, int64_t begin, int64_t end, int thread)
   for (int64_t at = begin; at < end && job->errors[thread] == NULL; at++)
     {
       const int64_t y0 = at / job->columns * job->stride, x0 = at % job->columns * job->stride;
-      CsResult     *result = NULL;
-      float        *x = blanked.data;
+      float        *x = blanked.data, score;
 
       for (int64_t p = 0; p < shape->dims[0] * shape->dims[1]; p++)
         for (int64_t y = y0; y < MIN (y0 + job->patch, height); y++)
           for (int64_t i = x0; i < MIN (x0 + job->patch, width); i++)
             x[(p * height + y) * width + i] = job->options->fill;
-      if (!cs_session_run (job->sessions[thread], &blanked, 1, NULL, &result, &job->errors[thread]))
+      if (!run_score (job->sessions[thread], &blanked, job->score_layer, job->options->element,
+                      &score, &job->errors[thread]))
         break;
-      job->map[at] = job->base - ((const float *) result->outputs[0].data)[job->options->element];
-      cs_result_free (result);
+      job->map[at] = job->base - score;
       memcpy (x, job->input->data, sizeof (float) * cs_shape_numel (shape));
     }
   g_free (blanked.data);
@@ -320,9 +358,8 @@ occlusion (CsSession              *session,
 {
   const CsModel *model = cs_session_model (session);
   const int      n_threads = cs_thread_pool_n_threads (cs_session_pool (session));
-  Occlusion      job = { input, options };
+  Occlusion      job = { input, options, score_layer (model, options->after_softmax) };
   CsThreadPool  *pool = NULL;
-  CsResult      *result = NULL;
   int64_t        side, rows;
   gboolean       ok = TRUE;
 
@@ -343,10 +380,8 @@ occlusion (CsSession              *session,
                    job.patch, side);
       return FALSE;
     }
-  if (!cs_session_run (session, input, 1, NULL, &result, error))
+  if (!run_score (session, input, job.score_layer, options->element, &job.base, error))
     return FALSE;
-  job.base = ((const float *) result->outputs[0].data)[options->element];
-  cs_result_free (result);
   rows = (input->shape.dims[2] - job.patch) / job.stride + 1;
   job.columns = (input->shape.dims[3] - job.patch) / job.stride + 1;
   explanation->map = new_map (rows, job.columns);

@@ -96,13 +96,13 @@ on_path (const Pass *pass, const CsNode *node)
   return reaches && any_input (pass, node, G_STRUCT_OFFSET (ValueState, needed));
 }
 
-/* The value whose element is y: graph output @output, or the input of the
- * softmax it is (past ops that only relabel the shape, which keep the
- * element order) unless @after_softmax. */
-static int
-seed_value (const CsGraph *graph, size_t output, gboolean after_softmax)
+/* The softmax looked past stops at ops that only relabel the shape,
+ * which keep the element order. */
+int
+cs_model_score_value (const CsModel *model, size_t output, gboolean after_softmax)
 {
-  int v = g_array_index (graph->outputs, int, output);
+  const CsGraph *graph = model->graph;
+  int            v = g_array_index (graph->outputs, int, output);
 
   for (int at = v; !after_softmax && cs_graph_value (graph, at)->producer >= 0;)
     {
@@ -501,7 +501,7 @@ cs_session_gradient (CsSession               *session,
   pass.data = g_new0 (void *, n_values);
   pass.grad = g_new0 (float *, n_values);
   pass.raw = g_new0 (float *, graph->nodes->len);
-  pass.seed = seed_value (graph, request->output, request->after_softmax);
+  pass.seed = cs_model_score_value (model, request->output, request->after_softmax);
   ok = plan_paths (&pass, request, layers, n_layers, error);
   if (ok)
     {

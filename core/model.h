@@ -33,6 +33,11 @@ void         **cs_session_scratch (const CsSession *session);
  * soon as the value's last reader has run. */
 void          *cs_session_arena_value (const CsSession *session,
                                        int              index);
+/* The value holding the scores of graph output @output: that output, or
+ * the input of the softmax it is unless @after_softmax (gradient.c). */
+int            cs_model_score_value (const CsModel *model,
+                                     size_t         output,
+                                     gboolean       after_softmax);
 gboolean       cs_model_check_inputs (const CsModel  *model,
                                       const CsTensor *inputs,
                                       size_t          n_inputs,

@@ -42,11 +42,16 @@ LAYERS = {
     "shufflenet_v2_x1_0": (64, ["conv1", "stage2", "conv5"]),
     # Their adaptive pooling needs the 224² the fidelity test uses.
     "alexnet": (224, ["features.1", "features.7", "features.11"]),
-    "vgg11": (224, ["features.1", "features.9", "features.19"]),
+    # On the fidelity input PyTorch's own float32 and float64 gradients
+    # differ by 1% below its last max pool (see ILL_POSED).
+    "vgg11": (224, ["features.19", "features.20", "avgpool"]),
 }
 
 # Networks whose input gradient is not well posed in float32 (above).
-ILL_POSED = {"googlenet": "max-pool windows tie to within float32 rounding"}
+ILL_POSED = {
+    "googlenet": "max-pool windows tie to within float32 rounding",
+    "vgg11": "below the last max pool, float32 and float64 PyTorch differ by 1%",
+}
 
 # Relative perturbation of the input, of the order of how far float32
 # rounding moves the activations, and how much the input gradient may
@@ -136,7 +141,9 @@ def export_one(exporter, torch, onnx, np, name, outdir):
     exporter.randomize_batch_norms(torch, model, seed + 1)
     stem = os.path.join(outdir, name + ".grad")
 
-    if name in ILL_POSED:
+    if name in ILL_POSED and side == 224:
+        image = np.load(os.path.join(outdir, name + ".input.npy"))
+    elif name in ILL_POSED:
         image = np.random.default_rng(seed).standard_normal((1, 3, side, side)).astype(np.float32)
     else:
         image = pick_stable_input(torch, np, model, seed, side)

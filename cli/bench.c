@@ -83,12 +83,36 @@ now_ms (void)
   return now.tv_sec * 1e3 + now.tv_nsec / 1e6;
 }
 
+/* One run, or with @gradcam one Grad-CAM of class 0 at the default
+ * layer (forward and backward). */
+static gboolean
+run_once (CsSession *session, const CsTensor *inputs, size_t n_inputs,
+          const CsRunOptions *options, gboolean gradcam, GError **error)
+{
+  CsExplainOptions explain = { .method = CS_EXPLAIN_GRADCAM };
+  CsExplanation   *explanation = NULL;
+  CsResult        *result = NULL;
+
+  if (gradcam)
+    {
+      if (!cs_explain (session, inputs, &explain, &explanation, error))
+        return FALSE;
+      cs_explanation_free (explanation);
+      return TRUE;
+    }
+  if (!cs_session_run (session, inputs, n_inputs, options, &result, error))
+    return FALSE;
+  cs_result_free (result);
+  return TRUE;
+}
+
 /* Runs @warmup untimed then @runs timed runs, storing milliseconds. */
 static gboolean
 time_runs (CsSession          *session,
            const CsTensor     *inputs,
            size_t              n_inputs,
            const CsRunOptions *options,
+           gboolean            gradcam,
            int                 warmup,
            int                 runs,
            double             *ms,
@@ -96,29 +120,29 @@ time_runs (CsSession          *session,
 {
   for (int i = -warmup; i < runs; i++)
     {
-      CsResult *result = NULL;
-      double    start = now_ms ();
+      double start = now_ms ();
 
-      if (!cs_session_run (session, inputs, n_inputs, options, &result, error))
+      if (!run_once (session, inputs, n_inputs, options, gradcam, error))
         return FALSE;
       if (i >= 0)
         ms[i] = now_ms () - start;
-      cs_result_free (result);
     }
   return TRUE;
 }
 
 static void
 print_text (const char *path, int64_t macs, int threads, int runs, int warmup,
-            gboolean taps, const Timing *t)
+            gboolean taps, gboolean gradcam, const Timing *t)
 {
   g_autofree char *shown = cli_printable (path);
   g_autofree char *runs_text = g_strdup_printf (
-    g_dngettext (GETTEXT_PACKAGE, "%d run", "%d runs", runs), runs);
+    gradcam ? g_dngettext (GETTEXT_PACKAGE, "%d Grad-CAM run", "%d Grad-CAM runs", runs)
+            : g_dngettext (GETTEXT_PACKAGE, "%d run", "%d runs", runs), runs);
   g_autofree char *threads_text = g_strdup_printf (
     g_dngettext (GETTEXT_PACKAGE, "%d thread", "%d threads", threads), threads);
 
-  /* TRANSLATORS: "12 runs on 2 threads (after 2 warm-up), taps off". */
+  /* TRANSLATORS: "12 runs on 2 threads (after 2 warm-up), taps off"; with
+   * --gradcam "12 Grad-CAM runs on 2 threads …". */
   printf (_("%s: %s on %s (after %d warm-up), taps %s\n"), shown, runs_text,
           threads_text, warmup, taps ? _("on") : _("off"));
   printf (_("median %.4g ms   min %.4g ms   mean %.4g ms   max %.4g ms\n"),
@@ -134,7 +158,7 @@ print_text (const char *path, int64_t macs, int threads, int runs, int warmup,
 
 static void
 print_json (const char *path, int64_t macs, int threads, int runs, int warmup,
-            gboolean taps, const Timing *t)
+            gboolean taps, gboolean gradcam, const Timing *t)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autofree char *shown = cli_printable (path);
@@ -154,6 +178,8 @@ print_json (const char *path, int64_t macs, int threads, int runs, int warmup,
   json_builder_add_int_value (builder, warmup);
   json_builder_set_member_name (builder, "taps");
   json_builder_add_boolean_value (builder, taps);
+  json_builder_set_member_name (builder, "gradcam");
+  json_builder_add_boolean_value (builder, gradcam);
   for (size_t i = 0; i < G_N_ELEMENTS (times); i++)
     {
       json_builder_set_member_name (builder, times[i].name);
@@ -167,7 +193,7 @@ print_json (const char *path, int64_t macs, int threads, int runs, int warmup,
 
 static gboolean
 bench (const char *path, int threads, int runs, int warmup, gboolean taps,
-       gboolean json, GError **error)
+       gboolean gradcam, gboolean json, GError **error)
 {
   CsModel      *model;
   CsSession    *session = NULL;
@@ -187,7 +213,7 @@ bench (const char *path, int threads, int runs, int warmup, gboolean taps,
   inputs = g_new0 (CsTensor, MAX (n_inputs, 1));
   ok = make_inputs (model, inputs, error)
        && (session = cs_session_new (model, threads, error)) != NULL
-       && time_runs (session, inputs, n_inputs, &options, warmup, runs, ms, error);
+       && time_runs (session, inputs, n_inputs, &options, gradcam, warmup, runs, ms, error);
   if (ok)
     {
       Timing  t = summarize (ms, runs);
@@ -195,9 +221,9 @@ bench (const char *path, int threads, int runs, int warmup, gboolean taps,
       int     used = threads > 0 ? threads : (int) g_get_num_processors ();
 
       if (json)
-        print_json (path, macs, used, runs, warmup, taps, &t);
+        print_json (path, macs, used, runs, warmup, taps, gradcam, &t);
       else
-        print_text (path, macs, used, runs, warmup, taps, &t);
+        print_text (path, macs, used, runs, warmup, taps, gradcam, &t);
     }
 
   if (session != NULL)
@@ -214,7 +240,7 @@ int
 cli_bench (int argc, char **argv)
 {
   int      threads = 0, runs = DEFAULT_RUNS, warmup = DEFAULT_WARMUP;
-  gboolean taps = FALSE, json = FALSE;
+  gboolean taps = FALSE, gradcam = FALSE, json = FALSE;
   const GOptionEntry entries[] = {
     { "threads", 'j', 0, G_OPTION_ARG_INT, &threads,
       N_("Threads to run on (default 0: every core)"), "N" },
@@ -224,6 +250,9 @@ cli_bench (int argc, char **argv)
       N_("Untimed runs first (default 2)"), "N" },
     { "taps", 't', 0, G_OPTION_ARG_NONE, &taps,
       N_("Keep every layer's output, to see what that costs"), NULL },
+    { "gradcam", 0, 0, G_OPTION_ARG_NONE, &gradcam,
+      N_("Time Grad-CAM of class 0 at the default layer (a forward and a backward pass) "
+         "instead"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the timings as JSON"), NULL },
     { NULL }
   };
@@ -250,7 +279,7 @@ cli_bench (int argc, char **argv)
   if (error != NULL)
     return cli_fail (error);
 
-  if (!bench (argv[1], threads, runs, warmup, taps, json, &error))
+  if (!bench (argv[1], threads, runs, warmup, taps, gradcam, json, &error))
     return cli_fail (error);
   return 0;
 }

@@ -26,6 +26,8 @@ static const CliCommand commands[] = {
                    "layer's output"), cli_run },
   { "classify", N_("classify images and print the most likely classes"),
                 cli_classify },
+  { "explain",  N_("show where a network looked for a class (Grad-CAM, CAM, "
+                   "saliency, occlusion)"), cli_explain },
   { "bench",    N_("measure how long one run takes"), cli_bench },
   { "probe",    N_("what one output pixel of a layer sees and computes"), cli_probe },
   { "models",   N_("list the models here and the catalogue; choose the default"),

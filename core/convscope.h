@@ -15,6 +15,9 @@
  *   cs-lesson.h      what the lecture shows: receptive fields, the
  *                    convolution at one pixel, dense equivalents and
  *                    the network's structure
+ *   cs-gradient.h    gradients of an output element (backward pass)
+ *   cs-explain.h     heat maps of why a class scored: Grad-CAM, CAM,
+ *                    saliency, occlusion
  *
  * The GEGL half of preprocessing (core/pixels/cs-pixels.h) and downloads
  * (core/fetch/cs-fetch.h) are libraries of their own, outside this
@@ -29,5 +32,7 @@
 #include "cs-models.h"
 #include "cs-classifier.h"
 #include "cs-lesson.h"
+#include "cs-gradient.h"
+#include "cs-explain.h"
 
 #endif /* CONVSCOPE_H */

@@ -80,6 +80,24 @@ typedef struct
   void         **scratch;     /* per thread, klass->scratch_bytes each */
 } CsExec;
 
+/* What a vector-Jacobian product sees: the forward run's values in
+ * exec.data (those backward_reads asks for; the others may be NULL) and,
+ * per value, its gradient.  Every output of the node has one; an input
+ * has one (to add into) only when the gradient must flow there. */
+typedef struct
+{
+  CsExec  exec;
+  float **grad;
+} CsGradExec;
+
+/* What an op's backward reads of the forward run besides the weights. */
+typedef enum
+{
+  CS_GRAD_READS_NOTHING = 0,
+  CS_GRAD_READS_INPUTS = 1 << 0,   /* its non-constant inputs */
+  CS_GRAD_READS_OUTPUTS = 1 << 1   /* its outputs, before any fused activation */
+} CsGradReads;
+
 struct _CsOpClass
 {
   const char  *name;          /* ONNX spelling, shown to users */
@@ -115,6 +133,12 @@ struct _CsOpClass
                                const CsRegion *out,
                                int             i,
                                CsRegion       *in);
+  /* The vector-Jacobian product: adds the gradient of the outputs times
+   * the op's Jacobian into the gradient of every input that has one.  The
+   * fused activation and epilogue are the caller's.  Optional: an op
+   * without it has no gradient. */
+  gboolean   (*backward)      (const CsNode *node, CsGradExec *exec, GError **error);
+  CsGradReads  backward_reads;
 };
 
 /* ---- Building (graph.c) ---- */
@@ -222,6 +246,19 @@ static inline float *
 cs_exec_out (const CsExec *exec, const CsNode *node, int i)
 {
   return (float *) exec->data[node->outputs[i]];
+}
+
+/* The gradient of input @i to add into, NULL when none flows there. */
+static inline float *
+cs_grad_in (const CsGradExec *exec, const CsNode *node, int i)
+{
+  return i < node->n_inputs && node->inputs[i] >= 0 ? exec->grad[node->inputs[i]] : NULL;
+}
+
+static inline const float *
+cs_grad_out (const CsGradExec *exec, const CsNode *node, int i)
+{
+  return exec->grad[node->outputs[i]];
 }
 
 G_END_DECLS

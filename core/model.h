@@ -22,4 +22,25 @@ struct _CsModel
   int64_t   total_macs;
 };
 
+/* For the backward pass (gradient.c), which runs the forward pass its
+ * own way on a session's threads: the session's model, pool and
+ * per-thread scratch, and the input check of cs_session_run. */
+const CsModel *cs_session_model   (const CsSession *session);
+CsThreadPool  *cs_session_pool    (const CsSession *session);
+void         **cs_session_scratch (const CsSession *session);
+/* Where a run keeps value @index in the session's activation arena, or
+ * NULL when it is not there (inputs, outputs, constants).  Reused as
+ * soon as the value's last reader has run. */
+void          *cs_session_arena_value (const CsSession *session,
+                                       int              index);
+/* The value holding the scores of graph output @output: that output, or
+ * the input of the softmax it is unless @after_softmax (gradient.c). */
+int            cs_model_score_value (const CsModel *model,
+                                     size_t         output,
+                                     gboolean       after_softmax);
+gboolean       cs_model_check_inputs (const CsModel  *model,
+                                      const CsTensor *inputs,
+                                      size_t          n_inputs,
+                                      GError        **error);
+
 #endif /* CS_MODEL_H */

@@ -359,9 +359,33 @@ set_alloc_error (const CsModel *model, const char *what, gsize bytes, GError **e
                bytes / 1048576.0);
 }
 
-static gboolean
-check_inputs (const CsModel *model, const CsTensor *inputs, size_t n_inputs,
-              GError **error)
+const CsModel *
+cs_session_model (const CsSession *session)
+{
+  return session->model;
+}
+
+CsThreadPool *
+cs_session_pool (const CsSession *session)
+{
+  return session->pool;
+}
+
+void **
+cs_session_scratch (const CsSession *session)
+{
+  return session->scratch;
+}
+
+void *
+cs_session_arena_value (const CsSession *session, int index)
+{
+  return session->offsets[index] >= 0 ? session->arena + session->offsets[index] : NULL;
+}
+
+gboolean
+cs_model_check_inputs (const CsModel *model, const CsTensor *inputs, size_t n_inputs,
+                       GError **error)
 {
   if (n_inputs != cs_model_n_inputs (model))
     {
@@ -441,7 +465,7 @@ cs_session_run (CsSession          *session,
   gsize tap_bytes = 0, tap_offset = 0;
 
   g_return_val_if_fail (result_out != NULL, FALSE);
-  if (!check_inputs (model, inputs, n_inputs, error)
+  if (!cs_model_check_inputs (model, inputs, n_inputs, error)
       || (tapped = choose_taps (model, options, &n_taps, error)) == NULL)
     return FALSE;
 

@@ -566,3 +566,158 @@ cs_conv_plan_run (const CsConvPlan        *plan,
   cs_parallel_for (pool, count_tasks (&plan->shape, l), MAX (1, MIN_PARALLEL_MACS / MAX (task_macs, 1)),
                    conv_range, &run);
 }
+
+/* ---- Backward ---- */
+
+typedef struct
+{
+  const CsConvPlan *plan;
+  const float      *w;     /* out_channels × depth, unpacked */
+  const float      *dy;    /* one image */
+  const float      *col;   /* depth × out_h·out_w of one group (GEMM) */
+  float            *dx;    /* one image */
+  int64_t           group; /* the group of col (GEMM) */
+} ConvBackward;
+
+/* The weights as given (out_channels × depth), out of the A panels
+ * pack_in_place made.  The caller frees them. */
+static float *
+unpacked_weights (const CsConvPlan *plan)
+{
+  const Layout *l = &plan->layout;
+  const int mr = plan->kernels->mr;
+  float *w = g_new (float, plan->shape.out_channels * l->depth);
+
+  if (l->depthwise)
+    {
+      memcpy (w, plan->weights, sizeof (float) * plan->shape.out_channels * l->depth);
+      return w;
+    }
+  for (int g = 0; g < plan->shape.groups; g++)
+    for (int64_t r0 = 0; r0 < l->mg; r0 += mr)
+      {
+        const int64_t h = MIN (mr, l->mg - r0);
+        const float *panel = plan->weights + (g * l->mg + r0) * l->depth;
+
+        for (int64_t p = 0; p < l->depth; p++)
+          for (int64_t i = 0; i < h; i++)
+            w[(g * l->mg + r0 + i) * l->depth + p] = panel[p * h + i];
+      }
+  return w;
+}
+
+/* Input channels [begin, end) of the group: each adds the columns of its
+ * taps back onto the pixels they were read from (col2im). */
+static void
+col_to_image_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const ConvBackward *job = user;
+  const CsConvShape *s = &job->plan->shape;
+  const int64_t taps = (int64_t) s->kernel[0] * s->kernel[1];
+
+  for (int64_t c = begin; c < end; c++)
+    {
+      float *plane = job->dx + (job->group * job->plan->layout.cg + c) * s->in_h * s->in_w;
+
+      for (int64_t t = 0; t < taps; t++)
+        {
+          const float *row = job->col + (c * taps + t) * s->out_h * s->out_w;
+          const int64_t dr = t / s->kernel[1] * s->dilation[0] - s->pads[0];
+          const int64_t dc = t % s->kernel[1] * s->dilation[1] - s->pads[1];
+
+          for (int64_t oh = 0; oh < s->out_h; oh++)
+            {
+              const int64_t ih = oh * s->stride[0] + dr;
+
+              if (ih < 0 || ih >= s->in_h)
+                continue;
+              for (int64_t ow = 0; ow < s->out_w; ow++)
+                {
+                  const int64_t iw = ow * s->stride[1] + dc;
+
+                  if (iw >= 0 && iw < s->in_w)
+                    plane[ih * s->in_w + iw] += row[oh * s->out_w + ow];
+                }
+            }
+        }
+    }
+}
+
+/* Depthwise groups [begin, end), straight from the definition: little
+ * work per pixel, as in the forward pass. */
+static void
+depthwise_backward_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const ConvBackward *job = user;
+  const CsConvShape *s = &job->plan->shape;
+  const int64_t mg = job->plan->layout.mg, taps = (int64_t) s->kernel[0] * s->kernel[1];
+
+  for (int64_t g = begin; g < end; g++)
+    for (int64_t m = g * mg; m < (g + 1) * mg; m++)
+      {
+        const float *dy = job->dy + m * s->out_h * s->out_w;
+        float *plane = job->dx + g * s->in_h * s->in_w;
+
+        for (int64_t t = 0; t < taps; t++)
+          {
+            const float w = job->w[m * taps + t];
+            const int64_t dr = t / s->kernel[1] * s->dilation[0] - s->pads[0];
+            const int64_t dc = t % s->kernel[1] * s->dilation[1] - s->pads[1];
+
+            for (int64_t oh = 0; oh < s->out_h; oh++)
+              {
+                const int64_t ih = oh * s->stride[0] + dr;
+
+                if (ih < 0 || ih >= s->in_h)
+                  continue;
+                for (int64_t ow = 0; ow < s->out_w; ow++)
+                  {
+                    const int64_t iw = ow * s->stride[1] + dc;
+
+                    if (iw >= 0 && iw < s->in_w)
+                      plane[ih * s->in_w + iw] += w * dy[oh * s->out_w + ow];
+                  }
+              }
+          }
+      }
+}
+
+void
+cs_conv_plan_backward (const CsConvPlan *plan,
+                       const float      *dy,
+                       float            *dx,
+                       CsThreadPool     *pool)
+{
+  const CsConvShape *s = &plan->shape;
+  const Layout *l = &plan->layout;
+  const int64_t out_plane = s->out_h * s->out_w;
+  float *w = unpacked_weights (plan);
+  float *col = l->depthwise ? NULL : g_new (float, l->depth * out_plane);
+
+  for (int64_t img = 0; img < s->batch; img++)
+    {
+      ConvBackward job = { plan, w, dy + img * s->out_channels * out_plane, col,
+                           dx + img * s->in_channels * s->in_h * s->in_w, 0 };
+
+      if (l->depthwise)
+        {
+          cs_parallel_for (pool, s->groups, 1, depthwise_backward_range, &job);
+          continue;
+        }
+      for (job.group = 0; job.group < s->groups; job.group++)
+        {
+          /* col = W_gᵀ · dy_g: depth × out_plane. */
+          CsGemm gemm = {
+            plan->kernels, l->depth, out_plane, l->mg,
+            { w + job.group * l->mg * l->depth, 1, l->depth, FALSE },
+            { job.dy + job.group * l->mg * out_plane, out_plane, 1, FALSE },
+            col, out_plane, 1.0f, FALSE, NULL
+          };
+
+          cs_gemm_run_own_scratch (&gemm, pool);
+          cs_parallel_for (pool, l->cg, 1, col_to_image_range, &job);
+        }
+    }
+  g_free (col);
+  g_free (w);
+}

@@ -89,6 +89,15 @@ void        cs_conv_plan_run      (const CsConvPlan        *plan,
                                    CsThreadPool            *pool,
                                    void                   **scratch);
 
+/* The backward pass through the convolution without its bias and
+ * activation: dx += convᵀ (dy), the input's share of a gradient @dy
+ * of the output, over @pool (NULL: serially); the scratch (the columns
+ * of one image and group) is its own. */
+void        cs_conv_plan_backward (const CsConvPlan *plan,
+                                   const float      *dy,
+                                   float            *dx,
+                                   CsThreadPool     *pool);
+
 G_END_DECLS
 
 #endif /* CS_CONVOLUTION_H */

@@ -186,3 +186,83 @@ cs_activation_apply (const CsActivation *act,
 {
   cs_activation_map (act, data, data, n);
 }
+
+/* d/dx of x·Φ(x), exactly or of its tanh approximation. */
+static float
+gelu_slope (float x, gboolean tanh_approximation)
+{
+  if (tanh_approximation)
+    {
+      const double k = 0.7978845608028654; /* √(2/π) */
+      double t = tanh (k * (x + 0.044715 * x * x * x));
+
+      return (float) (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * k * (1.0 + 3 * 0.044715 * x * x));
+    }
+  return (float) (0.5 * (1.0 + erf (x / 1.4142135623730951))
+                  + x * exp (-0.5 * (double) x * x) * 0.3989422804014327);
+}
+
+gboolean
+cs_activation_slope_needs_input (const CsActivation *act)
+{
+  return act->kind == CS_ACT_HARD_SWISH || act->kind == CS_ACT_GELU;
+}
+
+/* The slopes follow PyTorch's autograd at the kinks: 0 at ReLU's and at
+ * the ends of Clip's and HardSigmoid's linear part, LeakyReLU's alpha at
+ * 0, HardSwish's x/3 + 1/2 on [−3, 3].  ELU's and SELU's come from the
+ * output (α·eˣ = y + α below 0), Softplus's too (σ(x) = 1 − e^−y);
+ * GELU's need the input. */
+void
+cs_activation_backward (const CsActivation *act,
+                        const float        *x,
+                        const float        *y,
+                        float              *grad,
+                        int64_t             n)
+{
+  for (int64_t i = 0; i < n; i++)
+    {
+      const float out = x != NULL ? cs_activation_scalar (act, x[i]) : y[i];
+      float slope = 1.0f;
+
+      switch (act->kind)
+        {
+        case CS_ACT_NONE:
+          break;
+        case CS_ACT_RELU:
+          slope = out > 0.0f;
+          break;
+        case CS_ACT_CLIP:
+          slope = out > act->alpha && out < act->beta;
+          break;
+        case CS_ACT_LEAKY_RELU:
+          slope = (x != NULL ? x[i] > 0.0f : out > 0.0f) ? 1.0f : act->alpha;
+          break;
+        case CS_ACT_SIGMOID:
+          slope = out * (1.0f - out);
+          break;
+        case CS_ACT_HARD_SIGMOID:
+          slope = out > 0.0f && out < 1.0f ? act->alpha : 0.0f;
+          break;
+        case CS_ACT_HARD_SWISH:
+          slope = x[i] < -3.0f ? 0.0f : x[i] <= 3.0f ? x[i] / 3.0f + 0.5f : 1.0f;
+          break;
+        case CS_ACT_TANH:
+          slope = 1.0f - out * out;
+          break;
+        case CS_ACT_ELU:
+          slope = out > 0.0f ? 1.0f : out + act->alpha;
+          break;
+        case CS_ACT_SELU:
+          slope = out > 0.0f ? act->beta : out + act->beta * act->alpha;
+          break;
+        case CS_ACT_SOFTPLUS:
+          slope = -expm1f (-out);
+          break;
+        case CS_ACT_GELU:
+          slope = gelu_slope (x[i], act->alpha != 0.0f);
+          break;
+        }
+      grad[i] *= slope;
+    }
+}

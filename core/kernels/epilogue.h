@@ -60,6 +60,19 @@ void     cs_activation_apply  (const CsActivation *act,
 float    cs_activation_scalar (const CsActivation *act,
                                      float                    x);
 
+/* Whether cs_activation_backward needs the activation's input, not
+ * only its output, to tell the slope. */
+gboolean cs_activation_slope_needs_input (const CsActivation *act);
+/* grad[i] ·= act′ at element i, for @n floats: the gradient after the
+ * activation becomes the gradient before it.  The slope is taken from
+ * @x, the activation's input, when it is not NULL, else from @y, its
+ * output (not enough when cs_activation_slope_needs_input). */
+void     cs_activation_backward (const CsActivation *act,
+                                 const float        *x,
+                                 const float        *y,
+                                 float              *grad,
+                                 int64_t             n);
+
 G_END_DECLS
 
 #endif /* CS_EPILOGUE_H */

@@ -252,3 +252,18 @@ cs_gemm_run (const CsGemm *gemm, CsThreadPool *pool, void **scratch)
                    MAX (1, MIN_PARALLEL_MACS / MAX (tasks.mc * tasks.nc * gemm->k, 1)),
                    gemm_range, &tasks);
 }
+
+void
+cs_gemm_run_own_scratch (const CsGemm *gemm, CsThreadPool *pool)
+{
+  const int n_threads = pool != NULL ? cs_thread_pool_n_threads (pool) : 1;
+  const size_t bytes = cs_gemm_scratch_bytes (gemm);
+  void **scratch = g_new (void *, n_threads);
+
+  for (int t = 0; t < n_threads; t++)
+    scratch[t] = g_malloc (bytes);
+  cs_gemm_run (gemm, pool, scratch);
+  for (int t = 0; t < n_threads; t++)
+    g_free (scratch[t]);
+  g_free (scratch);
+}

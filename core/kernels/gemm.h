@@ -75,6 +75,11 @@ void   cs_gemm_run           (const CsGemm *gemm,
                               CsThreadPool *pool,
                               void        **scratch);
 
+/* The same with scratch it allocates and frees itself: for the rare
+ * products (the backward pass) that no session planned memory for. */
+void   cs_gemm_run_own_scratch (const CsGemm *gemm,
+                                CsThreadPool *pool);
+
 /* @p aligned up to 64 bytes, for scratch buffers of unknown alignment. */
 static inline float *
 cs_scratch_floats (void *p)

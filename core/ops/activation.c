@@ -110,6 +110,26 @@ activation_run (const CsNode *node, CsExec *exec)
                    activation_range, &task);
 }
 
+/* The slope from the input, which every kind can tell it from. */
+static gboolean
+activation_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsValue *y = cs_node_output (exec->exec.graph, node, 0);
+  const int64_t n = cs_shape_numel (&y->shape);
+  const float *dy = cs_grad_out (exec, node, 0);
+  float *dx = cs_grad_in (exec, node, 0);
+  float *slope;
+
+  if (dx == NULL)
+    return TRUE;
+  slope = g_memdup2 (dy, sizeof (float) * (size_t) n);
+  cs_activation_backward (node->params, cs_exec_in (&exec->exec, node, 0), NULL, slope, n);
+  for (int64_t i = 0; i < n; i++)
+    dx[i] += slope[i];
+  g_free (slope);
+  return TRUE;
+}
+
 #define ACTIVATION_CLASS(var, op_name)          \
   const CsOpClass var = {                       \
     .name = op_name,                            \
@@ -117,6 +137,8 @@ activation_run (const CsNode *node, CsExec *exec)
     .infer = activation_infer,                  \
     .run = activation_run,                      \
     .footprint = cs_op_footprint_same,          \
+    .backward = activation_backward,            \
+    .backward_reads = CS_GRAD_READS_INPUTS,     \
   }
 
 ACTIVATION_CLASS (cs_op_relu, "Relu");

@@ -93,6 +93,33 @@ batch_norm_run (const CsNode *node, CsExec *exec)
                    batch_norm_range, &task);
 }
 
+/* Inference-mode normalization is affine per channel: dx = a·dy. */
+static gboolean
+batch_norm_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsShape *in = &cs_node_input (exec->exec.graph, node, 0)->shape;
+  const CsBatchNormParams *params = node->params;
+  const float *scale = cs_exec_in (&exec->exec, node, 1);
+  const float *var = cs_exec_in (&exec->exec, node, 4);
+  const float *dy = cs_grad_out (exec, node, 0);
+  float *dx = cs_grad_in (exec, node, 0);
+  int64_t plane_size = 1;
+
+  if (dx == NULL)
+    return TRUE;
+  for (int d = 2; d < in->rank; d++)
+    plane_size *= in->dims[d];
+  for (int64_t plane = 0; plane < in->dims[0] * in->dims[1]; plane++)
+    {
+      const int64_t c = plane % in->dims[1];
+      const float a = scale[c] / sqrtf (var[c] + params->epsilon);
+
+      for (int64_t i = plane * plane_size; i < (plane + 1) * plane_size; i++)
+        dx[i] += a * dy[i];
+    }
+  return TRUE;
+}
+
 /* The learned scale and shift; mean and variance are running statistics. */
 static void
 batch_norm_describe (const CsGraph *graph, const CsNode *node,
@@ -109,6 +136,7 @@ const CsOpClass cs_op_batch_norm = {
   .kind = CS_LAYER_NORMALIZATION,
   .infer = batch_norm_infer,
   .run = batch_norm_run,
+  .backward = batch_norm_backward,
   .describe = batch_norm_describe,
   .footprint = cs_op_footprint_same,
 };

@@ -427,7 +427,68 @@ binary_footprint (const CsGraph *graph, const CsNode *node, int j, const CsRegio
   return TRUE;
 }
 
-#define BINARY_CLASS(var, op_name)              \
+/* Each output's gradient goes to the operand elements it was computed
+ * from, so a broadcast operand sums the gradients of every output it
+ * reached. */
+static gboolean
+binary_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsGraph *graph = exec->exec.graph;
+  const CsShape *a_shape = &cs_node_input (graph, node, 0)->shape;
+  const CsShape *b_shape = &cs_node_input (graph, node, 1)->shape;
+  const CsShape *out = &cs_node_output (graph, node, 0)->shape;
+  const BinaryOp op = binary_op (node->klass);
+  const float *a = cs_exec_in (&exec->exec, node, 0), *b = cs_exec_in (&exec->exec, node, 1);
+  const float *dy = cs_grad_out (exec, node, 0);
+  float *da = cs_grad_in (exec, node, 0), *db = cs_grad_in (exec, node, 1);
+  int64_t a_strides[CS_MAX_RANK], b_strides[CS_MAX_RANK], index[CS_MAX_RANK] = { 0 };
+  int64_t ia = 0, ib = 0;
+
+  cs_op_broadcast_strides (a_shape, out, a_strides);
+  cs_op_broadcast_strides (b_shape, out, b_strides);
+  for (int64_t i = 0; i < cs_shape_numel (out); i++)
+    {
+      const float g = dy[i];
+
+      switch (op)
+        {
+        case BINARY_ADD:
+        case BINARY_SUB:
+          if (da != NULL)
+            da[ia] += g;
+          if (db != NULL)
+            db[ib] += op == BINARY_ADD ? g : -g;
+          break;
+        case BINARY_MUL:
+          if (da != NULL)
+            da[ia] += g * b[ib];
+          if (db != NULL)
+            db[ib] += g * a[ia];
+          break;
+        case BINARY_DIV:
+          if (da != NULL)
+            da[ia] += g / b[ib];
+          if (db != NULL)
+            db[ib] -= g * a[ia] / (b[ib] * b[ib]);
+          break;
+        default: /* the classes of the others have no backward */
+          g_return_val_if_reached (FALSE);
+        }
+      for (int d = out->rank - 1; d >= 0; d--)
+        {
+          ia += a_strides[d];
+          ib += b_strides[d];
+          if (++index[d] < out->dims[d])
+            break;
+          ia -= a_strides[d] * out->dims[d];
+          ib -= b_strides[d] * out->dims[d];
+          index[d] = 0;
+        }
+    }
+  return TRUE;
+}
+
+#define BINARY_CLASS(var, op_name, gradient, reads) \
   const CsOpClass var = {                       \
     .name = op_name,                            \
     .kind = CS_LAYER_ELEMENTWISE,               \
@@ -436,16 +497,19 @@ binary_footprint (const CsGraph *graph, const CsNode *node, int j, const CsRegio
     .run = binary_run,                          \
     .describe = binary_describe,                \
     .footprint = binary_footprint,              \
+    .backward = gradient,                       \
+    .backward_reads = reads,                    \
   }
 
-BINARY_CLASS (cs_op_add, "Add");
-BINARY_CLASS (cs_op_sub, "Sub");
-BINARY_CLASS (cs_op_mul, "Mul");
-BINARY_CLASS (cs_op_div, "Div");
-BINARY_CLASS (cs_op_pow, "Pow");
-BINARY_CLASS (cs_op_prelu, "PRelu");
-BINARY_CLASS (cs_op_equal, "Equal");
-BINARY_CLASS (cs_op_max, "Max");
-BINARY_CLASS (cs_op_min, "Min");
-BINARY_CLASS (cs_op_sum, "Sum");
-BINARY_CLASS (cs_op_mean, "Mean");
+BINARY_CLASS (cs_op_add, "Add", binary_backward, CS_GRAD_READS_NOTHING);
+BINARY_CLASS (cs_op_sub, "Sub", binary_backward, CS_GRAD_READS_NOTHING);
+BINARY_CLASS (cs_op_mul, "Mul", binary_backward, CS_GRAD_READS_INPUTS);
+BINARY_CLASS (cs_op_div, "Div", binary_backward, CS_GRAD_READS_INPUTS);
+/* Pow, PRelu, Equal and the variadic ones have no gradient yet. */
+BINARY_CLASS (cs_op_pow, "Pow", NULL, CS_GRAD_READS_NOTHING);
+BINARY_CLASS (cs_op_prelu, "PRelu", NULL, CS_GRAD_READS_NOTHING);
+BINARY_CLASS (cs_op_equal, "Equal", NULL, CS_GRAD_READS_NOTHING);
+BINARY_CLASS (cs_op_max, "Max", NULL, CS_GRAD_READS_NOTHING);
+BINARY_CLASS (cs_op_min, "Min", NULL, CS_GRAD_READS_NOTHING);
+BINARY_CLASS (cs_op_sum, "Sum", NULL, CS_GRAD_READS_NOTHING);
+BINARY_CLASS (cs_op_mean, "Mean", NULL, CS_GRAD_READS_NOTHING);

@@ -268,6 +268,7 @@ const CsOpClass cs_op_concat = {
   .infer = concat_infer,
   .run = concat_run,
   .footprint = concat_footprint,
+  .backward = cs_op_backward_moves,
 };
 
 const CsOpClass cs_op_split = {
@@ -275,6 +276,7 @@ const CsOpClass cs_op_split = {
   .kind = CS_LAYER_RESHAPE,
   .infer = split_infer,
   .run = split_run,
+  .backward = cs_op_backward_moves,
   .free_params = split_free,
   .footprint = split_footprint,
 };

@@ -127,6 +127,19 @@ cs_conv_channel_weights (const CsNode *node, int64_t m, float *weights)
   return cs_conv_plan_channel (((const CsConvParams *) node->params)->packed, m, weights);
 }
 
+/* The bias drops out and the weights are constant: only the input's
+ * gradient, on the plan's own weights. */
+static gboolean
+conv_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsConvParams *params = node->params;
+  float *dx = cs_grad_in (exec, node, 0);
+
+  if (dx != NULL)
+    cs_conv_plan_backward (params->packed, cs_grad_out (exec, node, 0), dx, exec->exec.pool);
+  return TRUE;
+}
+
 static size_t
 conv_scratch_bytes (const CsGraph *graph, const CsNode *node)
 {
@@ -186,6 +199,7 @@ const CsOpClass cs_op_conv = {
   .infer = conv_infer,
   .prepare = conv_prepare,
   .run = conv_run,
+  .backward = conv_backward,
   .scratch_bytes = conv_scratch_bytes,
   .describe = conv_describe,
   .free_params = conv_free_params,

@@ -106,6 +106,23 @@ single_b (const Product *product)
   return TRUE;
 }
 
+/* Steps the batch index like an odometer, and the operands' offsets with
+ * it, to the next batch matrix. */
+static void
+next_matrix (const Product *product, int64_t *index, int64_t *a_offset, int64_t *b_offset)
+{
+  for (int axis = product->batch_rank - 1; axis >= 0; axis--)
+    {
+      *a_offset += product->a_step[axis];
+      *b_offset += product->b_step[axis];
+      if (++index[axis] < product->batch[axis])
+        break;
+      *a_offset -= product->a_step[axis] * product->batch[axis];
+      *b_offset -= product->b_step[axis] * product->batch[axis];
+      index[axis] = 0;
+    }
+}
+
 static int64_t
 batch_count (const Product *product)
 {
@@ -264,24 +281,75 @@ dense_run (const CsNode *node, CsExec *exec)
       cs_gemm_run (&gemm, exec->pool, exec->scratch);
       return;
     }
-  /* One GEMM per batch matrix, walking the batch axes like an odometer. */
   for (int64_t matrix = 0; matrix < batch_count (&product); matrix++)
     {
       gemm.a.data = a + a_offset;
       gemm.b.data = b + b_offset;
       gemm.c = y + matrix * product.m * product.n;
       cs_gemm_run (&gemm, exec->pool, exec->scratch);
-      for (int axis = product.batch_rank - 1; axis >= 0; axis--)
-        {
-          a_offset += product.a_step[axis];
-          b_offset += product.b_step[axis];
-          if (++index[axis] < product.batch[axis])
-            break;
-          a_offset -= product.a_step[axis] * product.batch[axis];
-          b_offset -= product.b_step[axis] * product.batch[axis];
-          index[axis] = 0;
-        }
+      next_matrix (&product, index, &a_offset, &b_offset);
     }
+}
+
+/* ∂A = alpha·∂Y·Bᵀ and ∂B = alpha·Aᵀ·∂Y per batch matrix (summed where
+ * an operand was broadcast), ∂C = beta·∂Y summed over C's broadcast. */
+static gboolean
+dense_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsGemmParams *params = node->params;
+  const float *a = cs_exec_in (&exec->exec, node, 0);
+  const float *b = cs_exec_in (&exec->exec, node, 1);
+  const float *dy = cs_grad_out (exec, node, 0);
+  float *da = cs_grad_in (exec, node, 0), *db = cs_grad_in (exec, node, 1);
+  float *dc = cs_grad_in (exec, node, 2);
+  const float alpha = is_gemm (node) ? params->alpha : 1.0f;
+  int64_t index[CS_MAX_RANK] = { 0 };
+  int64_t a_offset = 0, b_offset = 0;
+  Product p;
+  float *part;
+
+  describe_product (exec->exec.graph, node, &p, NULL);
+  part = g_new (float, MAX (1, MAX (p.m, p.n) * p.k));
+  for (int64_t matrix = 0; matrix < batch_count (&p); matrix++)
+    {
+      const float *dy_matrix = dy + matrix * p.m * p.n;
+
+      if (da != NULL)
+        {
+          CsGemm gemm = { cs_kernels_get (), p.m, p.k, p.n, { dy_matrix, p.n, 1, FALSE },
+                          { b + b_offset, p.b_col, p.b_row, FALSE }, part, p.k, alpha,
+                          FALSE, NULL };
+
+          cs_gemm_run_own_scratch (&gemm, exec->exec.pool);
+          for (int64_t i = 0; i < p.m; i++)
+            for (int64_t j = 0; j < p.k; j++)
+              da[a_offset + i * p.a_row + j * p.a_col] += part[i * p.k + j];
+        }
+      if (db != NULL)
+        {
+          CsGemm gemm = { cs_kernels_get (), p.k, p.n, p.m, { a + a_offset, p.a_col, p.a_row, FALSE },
+                          { dy_matrix, p.n, 1, FALSE }, part, p.n, alpha, FALSE, NULL };
+
+          cs_gemm_run_own_scratch (&gemm, exec->exec.pool);
+          for (int64_t i = 0; i < p.k; i++)
+            for (int64_t j = 0; j < p.n; j++)
+              db[b_offset + i * p.b_row + j * p.b_col] += part[i * p.n + j];
+        }
+      next_matrix (&p, index, &a_offset, &b_offset);
+    }
+  if (dc != NULL)
+    {
+      const CsShape *shape = &cs_node_input (exec->exec.graph, node, 2)->shape;
+      int64_t col_dim = shape->rank >= 1 ? shape->dims[shape->rank - 1] : 1;
+      int64_t row_dim = shape->rank >= 2 ? shape->dims[0] : 1;
+
+      for (int64_t i = 0; i < p.m; i++)
+        for (int64_t j = 0; j < p.n; j++)
+          dc[i * (row_dim == 1 ? 0 : col_dim) + j * (col_dim == 1 ? 0 : 1)]
+            += params->beta * dy[i * p.n + j];
+    }
+  g_free (part);
+  return TRUE;
 }
 
 static size_t
@@ -331,6 +399,8 @@ const CsOpClass cs_op_gemm = {
   .scratch_bytes = dense_scratch_bytes,
   .describe = dense_describe,
   .free_params = dense_free_params,
+  .backward = dense_backward,
+  .backward_reads = CS_GRAD_READS_INPUTS,
 };
 
 const CsOpClass cs_op_matmul = {
@@ -343,4 +413,6 @@ const CsOpClass cs_op_matmul = {
   .scratch_bytes = dense_scratch_bytes,
   .describe = dense_describe,
   .free_params = dense_free_params,
+  .backward = dense_backward,
+  .backward_reads = CS_GRAD_READS_INPUTS,
 };

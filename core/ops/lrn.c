@@ -85,6 +85,59 @@ lrn_run (const CsNode *node, CsExec *exec)
                    MAX (1, 4096 / MAX (task.plane_size, 1)), lrn_range, &task);
 }
 
+/* With s_c = bias + α/size·Σ_{k∈W(c)} x_k² and y_c = x_c·s_c^−β:
+ * dx_k = dy_k·s_k^−β − 2αβ/size·x_k·Σ_{c: k∈W(c)} dy_c·x_c·s_c^(−β−1). */
+static gboolean
+lrn_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsLrnParams *params = node->params;
+  const CsShape *in = &cs_node_input (exec->exec.graph, node, 0)->shape;
+  const float *x = cs_exec_in (&exec->exec, node, 0);
+  const float *dy = cs_grad_out (exec, node, 0);
+  float *dx = cs_grad_in (exec, node, 0);
+  const int64_t channels = in->dims[1];
+  const int64_t before = (params->size - 1) / 2, after = params->size / 2;
+  const float alpha_over_size = params->alpha / (float) params->size;
+  int64_t plane_size = 1;
+  float *s, *t;
+
+  if (dx == NULL)
+    return TRUE;
+  for (int d = 2; d < in->rank; d++)
+    plane_size *= in->dims[d];
+  s = g_new (float, channels);
+  t = g_new (float, channels);
+  for (int64_t img = 0; img < in->dims[0]; img++)
+    for (int64_t i = 0; i < plane_size; i++)
+      {
+        const int64_t base = img * channels * plane_size + i;
+
+        for (int64_t c = 0; c < channels; c++)
+          {
+            float sum = 0.0f;
+
+            for (int64_t k = MAX (0, c - before); k <= MIN (channels - 1, c + after); k++)
+              sum += x[base + k * plane_size] * x[base + k * plane_size];
+            s[c] = params->bias + alpha_over_size * sum;
+            t[c] = dy[base + c * plane_size] * x[base + c * plane_size]
+                   * powf (s[c], -params->beta - 1.0f);
+          }
+        for (int64_t k = 0; k < channels; k++)
+          {
+            float sum = 0.0f;
+
+            for (int64_t c = MAX (0, k - after); c <= MIN (channels - 1, k + before); c++)
+              sum += t[c];
+            dx[base + k * plane_size] += dy[base + k * plane_size] * powf (s[k], -params->beta)
+                                         - 2.0f * alpha_over_size * params->beta
+                                           * x[base + k * plane_size] * sum;
+          }
+      }
+  g_free (s);
+  g_free (t);
+  return TRUE;
+}
+
 static void
 lrn_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
 {
@@ -113,6 +166,8 @@ const CsOpClass cs_op_lrn = {
   .kind = CS_LAYER_NORMALIZATION,
   .infer = lrn_infer,
   .run = lrn_run,
+  .backward = lrn_backward,
+  .backward_reads = CS_GRAD_READS_INPUTS,
   .describe = lrn_describe,
   .footprint = lrn_footprint,
 };

@@ -404,3 +404,79 @@ cs_op_footprint_same (const CsGraph  *graph,
   *in = *out;
   return i == 0;
 }
+
+gboolean
+cs_op_backward_pass_through (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsValue *y = cs_node_output (exec->exec.graph, node, 0);
+  const float *dy = cs_grad_out (exec, node, 0);
+  float *dx = cs_grad_in (exec, node, 0);
+
+  if (dx != NULL)
+    for (int64_t i = 0; i < cs_shape_numel (&y->shape); i++)
+      dx[i] += dy[i];
+  return TRUE;
+}
+
+/* Positions count from 1 so that 0, the bits of a float 0, means none. */
+gboolean
+cs_op_backward_moves (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsGraph *graph = exec->exec.graph;
+  void **data = g_memdup2 (exec->exec.data, sizeof (void *) * graph->values->len);
+  CsExec positions = { graph, data, NULL, exec->exec.scratch };
+  int64_t *first = g_new0 (int64_t, node->n_inputs + 1);
+  gboolean ok = TRUE;
+
+  first[0] = 1;
+  for (int i = 0; i < node->n_inputs; i++)
+    {
+      const CsValue *x = cs_node_input (graph, node, i);
+      int64_t n = x != NULL && x->dtype == CS_DTYPE_FLOAT32 ? cs_shape_numel (&x->shape) : 0;
+
+      /* A value read twice keeps the positions of its first reading. */
+      for (int k = 0; k < i; k++)
+        n = node->inputs[k] == node->inputs[i] ? 0 : n;
+
+      first[i + 1] = first[i] + n;
+      if (n > 0)
+        {
+          gint32 *codes = g_new (gint32, n);
+
+          for (int64_t k = 0; k < n && first[i + 1] <= G_MAXINT32; k++)
+            codes[k] = (gint32) (first[i] + k);
+          data[node->inputs[i]] = codes;
+        }
+    }
+  if (first[node->n_inputs] > G_MAXINT32)
+    ok = cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
+                        "moves too many elements to differentiate");
+  for (int o = 0; o < node->n_outputs && ok; o++)
+    data[node->outputs[o]] = g_new0 (gint32, MAX (1, cs_shape_numel (&cs_node_output (graph, node, o)->shape)));
+  if (ok)
+    node->klass->run (node, &positions);
+  for (int o = 0; o < node->n_outputs && ok; o++)
+    {
+      const gint32 *codes = data[node->outputs[o]];
+      const float *dy = cs_grad_out (exec, node, o);
+
+      for (int64_t k = 0; k < cs_shape_numel (&cs_node_output (graph, node, o)->shape); k++)
+        for (int i = 0; i < node->n_inputs; i++)
+          if (codes[k] >= first[i] && codes[k] < first[i + 1])
+            {
+              float *dx = cs_grad_in (exec, node, i);
+
+              if (dx != NULL)
+                dx[codes[k] - first[i]] += dy[k];
+              break;
+            }
+    }
+  for (int o = 0; o < node->n_outputs && ok; o++)
+    g_free (data[node->outputs[o]]);
+  for (int i = 0; i < node->n_inputs; i++)
+    if (first[i + 1] > first[i])
+      g_free (data[node->inputs[i]]);
+  g_free (first);
+  g_free (data);
+  return ok;
+}

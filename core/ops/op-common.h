@@ -136,6 +136,19 @@ void cs_op_strided_copy (void          *dst,
  * share memory: the run of every op that only relabels the shape. */
 void cs_op_copy_input (const CsNode *node, CsExec *exec);
 
+/* The backward of ops that only relabel the shape (and of rounding
+ * that the gradient passes straight through): dx += dy. */
+gboolean cs_op_backward_pass_through (const CsNode *node,
+                                      CsGradExec   *exec,
+                                      GError      **error);
+/* The backward of ops that move elements without computing (Concat,
+ * Split, Slice, Transpose): the op runs once more on the positions of its
+ * float inputs' elements (as int32 bits, which it moves untouched), and
+ * each output element's gradient is added where it came from. */
+gboolean cs_op_backward_moves (const CsNode *node,
+                               CsGradExec   *exec,
+                               GError      **error);
+
 /* Bytes per element of value @index. */
 static inline size_t
 cs_op_elem_size (const CsGraph *graph, int index)

@@ -281,10 +281,49 @@ pad_footprint (const CsGraph *graph, const CsNode *node, int j, const CsRegion *
   return TRUE;
 }
 
+/* Each output element's gradient goes to the input element it copies;
+ * the constant border's goes nowhere. */
+static gboolean
+pad_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsValue *x = cs_node_input (exec->exec.graph, node, 0);
+  const float *dy = cs_grad_out (exec, node, 0);
+  float *dx = cs_grad_in (exec, node, 0);
+  int64_t in_strides[CS_MAX_RANK], index[CS_MAX_RANK] = { 0 };
+  PadPlan plan;
+
+  if (dx == NULL || !pad_plan (exec->exec.graph, node, &plan, error))
+    return dx == NULL;
+  cs_op_strides (&x->shape, in_strides);
+  for (int64_t i = 0; i < cs_shape_numel (&plan.out); i++)
+    {
+      int64_t offset = 0;
+      gboolean inside = TRUE;
+
+      for (int d = 0; d < x->shape.rank && inside; d++)
+        {
+          int64_t s = pad_source (plan.mode, index[d], plan.begin[d], x->shape.dims[d]);
+
+          inside = s >= 0;
+          offset += s * in_strides[d];
+        }
+      if (inside)
+        dx[offset] += dy[i];
+      for (int d = x->shape.rank - 1; d >= 0; d--)
+        {
+          if (++index[d] < plan.out.dims[d])
+            break;
+          index[d] = 0;
+        }
+    }
+  return TRUE;
+}
+
 const CsOpClass cs_op_pad = {
   .name = "Pad",
   .kind = CS_LAYER_RESHAPE,
   .infer = pad_infer,
   .run = pad_run,
   .footprint = pad_footprint,
+  .backward = pad_backward,
 };

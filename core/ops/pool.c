@@ -11,6 +11,7 @@
  */
 #include "op-common.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -379,6 +380,102 @@ pool_run (const CsNode *node, CsExec *exec)
   cs_parallel_for (exec->pool, in->dims[0] * in->dims[1], 1, pool_range, &range);
 }
 
+typedef struct
+{
+  PoolTask     task;
+  const float *dy;
+  float       *dx;
+} PoolBackward;
+
+/* The taps of one window that fall in [0, @in) and, for AveragePool's
+ * divisor, in the padded extent [−pad_begin, in + pad_end). */
+static void
+window_taps (int64_t start, int dilation, int kernel, int64_t in, int pad_begin,
+             int pad_end, gboolean include_pad, int *first, int *last, int64_t *count)
+{
+  int lo, hi;
+
+  tap_range (start, dilation, kernel, 0, in, first, last);
+  tap_range (start, dilation, kernel, -pad_begin, in + pad_end, &lo, &hi);
+  *count = include_pad ? hi - lo : *last - *first;
+}
+
+/* How far below a window's maximum a value still ties with it.  Equal
+ * inputs (a maximum that an overlapping pool repeated, then a pointwise
+ * convolution) come out of the kernels a few ulps apart, depending on
+ * where they sat in a tile; a tie must not be decided by that. */
+static inline float
+tie_margin (float maximum)
+{
+  return 8.0f * FLT_EPSILON * fabsf (maximum);
+}
+
+/* Planes [begin, end): MaxPool's gradient goes to the first maximum of
+ * each window in row-major order, as PyTorch sends it; AveragePool's is
+ * shared by the taps with the forward divisor. */
+static void
+pool_backward_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const PoolBackward *job = user;
+  const PoolTask *task = &job->task;
+  const CsWindow *w = &task->params->window;
+
+  for (int64_t plane = begin; plane < end; plane++)
+    {
+      const float *x = task->x + plane * task->in_h * task->in_w;
+      const float *dy = job->dy + plane * task->out_h * task->out_w;
+      float *dx = job->dx + plane * task->in_h * task->in_w;
+
+      for (int64_t oy = 0; oy < task->out_h; oy++)
+        for (int64_t ox = 0; ox < task->out_w; ox++)
+          {
+            const int64_t y0 = oy * w->stride[0] - w->pads[0];
+            const int64_t x0 = ox * w->stride[1] - w->pads[1];
+            const float g = dy[oy * task->out_w + ox];
+            int ky0, ky1, kx0, kx1;
+            int64_t rows, cols, best = -1;
+            float best_value = -INFINITY;
+
+            window_taps (y0, w->dilation[0], w->kernel[0], task->in_h, w->pads[0],
+                         w->pads[2], task->params->count_include_pad, &ky0, &ky1, &rows);
+            window_taps (x0, w->dilation[1], w->kernel[1], task->in_w, w->pads[1],
+                         w->pads[3], task->params->count_include_pad, &kx0, &kx1, &cols);
+            for (int pass = 0; pass < (task->is_max ? 2 : 1); pass++)
+              for (int ky = ky0; ky < ky1; ky++)
+                for (int kx = kx0; kx < kx1; kx++)
+                  {
+                    const int64_t at = (y0 + (int64_t) ky * w->dilation[0]) * task->in_w
+                                       + x0 + (int64_t) kx * w->dilation[1];
+
+                    if (!task->is_max)
+                      dx[at] += g / (float) (rows * cols);
+                    else if (pass == 0)
+                      best_value = MAX (best_value, x[at]);
+                    else if (best < 0 && x[at] >= best_value - tie_margin (best_value))
+                      best = at;
+                  }
+            if (best >= 0)
+              dx[best] += g;
+          }
+    }
+}
+
+static gboolean
+pool_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsShape *in = &cs_node_input (exec->exec.graph, node, 0)->shape;
+  const CsShape *out = &cs_node_output (exec->exec.graph, node, 0)->shape;
+  PoolBackward job = {
+    { node->params, node->klass == &cs_op_max_pool, cs_exec_in (&exec->exec, node, 0), NULL,
+      NULL, in->dims[2], in->dims[3], out->dims[2], out->dims[3] },
+    cs_grad_out (exec, node, 0), cs_grad_in (exec, node, 0)
+  };
+
+  if (job.dx != NULL)
+    cs_parallel_for (exec->exec.pool, in->dims[0] * in->dims[1], 1, pool_backward_range, &job);
+  return TRUE;
+}
+
 static void
 pool_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
 {
@@ -466,6 +563,61 @@ global_pool_run (const CsNode *node, CsExec *exec)
 
 /* Described as the window it amounts to, one as large as the input, so
  * that the arithmetic and receptive field read like any other pool. */
+typedef struct
+{
+  gboolean     is_max;
+  const float *x;
+  const float *dy;
+  float       *dx;
+  int64_t      plane_size;
+} GlobalPoolBackward;
+
+static void
+global_pool_backward_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const GlobalPoolBackward *job = user;
+
+  for (int64_t plane = begin; plane < end; plane++)
+    {
+      const float *x = job->x + plane * job->plane_size;
+      float *dx = job->dx + plane * job->plane_size;
+      int64_t best = 0;
+
+      if (!job->is_max)
+        {
+          for (int64_t i = 0; i < job->plane_size; i++)
+            dx[i] += job->dy[plane] / (float) job->plane_size;
+          continue;
+        }
+      for (int64_t i = 1; i < job->plane_size; i++)
+        best = x[i] > x[best] ? i : best;
+      for (int64_t i = 0; i < best; i++)
+        if (x[i] >= x[best] - tie_margin (x[best]))
+          {
+            best = i;
+            break;
+          }
+      dx[best] += job->dy[plane];
+    }
+}
+
+static gboolean
+global_pool_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsShape *in = &cs_node_input (exec->exec.graph, node, 0)->shape;
+  GlobalPoolBackward job = {
+    node->klass == &cs_op_global_max_pool, cs_exec_in (&exec->exec, node, 0),
+    cs_grad_out (exec, node, 0), cs_grad_in (exec, node, 0), 1
+  };
+
+  for (int d = 2; d < in->rank; d++)
+    job.plane_size *= in->dims[d];
+  if (job.dx != NULL && job.plane_size > 0)
+    cs_parallel_for (exec->exec.pool, in->dims[0] * in->dims[1], 16, global_pool_backward_range,
+                     &job);
+  return TRUE;
+}
+
 static void
 global_pool_describe (const CsGraph *graph, const CsNode *node,
                       CsLayerInfo *info)
@@ -515,6 +667,8 @@ const CsOpClass cs_op_max_pool = {
   .scratch_bytes = pool_scratch_bytes,
   .describe = pool_describe,
   .footprint = pool_footprint,
+  .backward = pool_backward,
+  .backward_reads = CS_GRAD_READS_INPUTS,
 };
 
 const CsOpClass cs_op_average_pool = {
@@ -525,6 +679,8 @@ const CsOpClass cs_op_average_pool = {
   .scratch_bytes = pool_scratch_bytes,
   .describe = pool_describe,
   .footprint = pool_footprint,
+  .backward = pool_backward,
+  .backward_reads = CS_GRAD_READS_NOTHING,
 };
 
 const CsOpClass cs_op_global_average_pool = {
@@ -534,6 +690,8 @@ const CsOpClass cs_op_global_average_pool = {
   .run = global_pool_run,
   .describe = global_pool_describe,
   .footprint = global_pool_footprint,
+  .backward = global_pool_backward,
+  .backward_reads = CS_GRAD_READS_NOTHING,
 };
 
 const CsOpClass cs_op_global_max_pool = {
@@ -543,4 +701,6 @@ const CsOpClass cs_op_global_max_pool = {
   .run = global_pool_run,
   .describe = global_pool_describe,
   .footprint = global_pool_footprint,
+  .backward = global_pool_backward,
+  .backward_reads = CS_GRAD_READS_INPUTS,
 };

@@ -221,25 +221,64 @@ reduce_run (const CsNode *node, CsExec *exec)
     }
 }
 
+/* Each input element gets its mean's gradient over the count. */
+static gboolean
+reduce_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsShape *in = &cs_node_input (exec->exec.graph, node, 0)->shape;
+  const float *dy = cs_grad_out (exec, node, 0);
+  float *dx = cs_grad_in (exec, node, 0);
+  int64_t out_strides[CS_MAX_RANK], index[CS_MAX_RANK] = { 0 };
+  int64_t stride = 1, offset = 0, reduced = 1;
+  guint mask;
+
+  if (dx == NULL)
+    return TRUE;
+  reduce_axes (exec->exec.graph, node, &mask, NULL);
+  for (int d = in->rank - 1; d >= 0; d--)
+    {
+      out_strides[d] = (mask & (1u << d)) ? 0 : stride;
+      if (mask & (1u << d))
+        reduced *= in->dims[d];
+      else
+        stride *= in->dims[d];
+    }
+  for (int64_t i = 0; i < cs_shape_numel (in); i++)
+    {
+      dx[i] += dy[offset] / (float) reduced;
+      for (int d = in->rank - 1; d >= 0; d--)
+        {
+          offset += out_strides[d];
+          if (++index[d] < in->dims[d])
+            break;
+          offset -= out_strides[d] * in->dims[d];
+          index[d] = 0;
+        }
+    }
+  return TRUE;
+}
+
 static void
 reduce_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
 {
   info->macs = cs_shape_numel (&cs_node_input (graph, node, 0)->shape);
 }
 
-#define REDUCE_CLASS(var, op_name)              \
+#define REDUCE_CLASS(var, op_name, gradient)    \
   const CsOpClass var = {                       \
     .name = op_name,                            \
     .kind = CS_LAYER_POOL,                      \
     .infer = reduce_infer,                      \
     .run = reduce_run,                          \
+    .backward = gradient,                       \
     .describe = reduce_describe,                \
   }
 
-REDUCE_CLASS (cs_op_reduce_mean, "ReduceMean");
-REDUCE_CLASS (cs_op_reduce_sum, "ReduceSum");
-REDUCE_CLASS (cs_op_reduce_max, "ReduceMax");
-REDUCE_CLASS (cs_op_reduce_l2, "ReduceL2");
+/* Only the mean has a gradient yet. */
+REDUCE_CLASS (cs_op_reduce_mean, "ReduceMean", reduce_backward);
+REDUCE_CLASS (cs_op_reduce_sum, "ReduceSum", NULL);
+REDUCE_CLASS (cs_op_reduce_max, "ReduceMax", NULL);
+REDUCE_CLASS (cs_op_reduce_l2, "ReduceL2", NULL);
 
 /* ---- ArgMax, ArgMin ---- */
 

@@ -217,6 +217,7 @@ const CsOpClass cs_op_flatten = {
   .kind = CS_LAYER_RESHAPE,
   .infer = flatten_infer,
   .run = copy_run,
+  .backward = cs_op_backward_pass_through,
 };
 
 const CsOpClass cs_op_reshape = {
@@ -224,6 +225,7 @@ const CsOpClass cs_op_reshape = {
   .kind = CS_LAYER_RESHAPE,
   .infer = reshape_infer,
   .run = copy_run,
+  .backward = cs_op_backward_pass_through,
 };
 
 const CsOpClass cs_op_squeeze = {
@@ -231,6 +233,7 @@ const CsOpClass cs_op_squeeze = {
   .kind = CS_LAYER_RESHAPE,
   .infer = squeeze_infer,
   .run = copy_run,
+  .backward = cs_op_backward_pass_through,
 };
 
 const CsOpClass cs_op_unsqueeze = {
@@ -238,6 +241,7 @@ const CsOpClass cs_op_unsqueeze = {
   .kind = CS_LAYER_RESHAPE,
   .infer = unsqueeze_infer,
   .run = copy_run,
+  .backward = cs_op_backward_pass_through,
 };
 
 const CsOpClass cs_op_identity = {
@@ -246,4 +250,5 @@ const CsOpClass cs_op_identity = {
   .infer = identity_infer,
   .run = copy_run,
   .footprint = cs_op_footprint_same,
+  .backward = cs_op_backward_pass_through,
 };

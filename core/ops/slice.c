@@ -171,4 +171,5 @@ const CsOpClass cs_op_slice = {
   .kind = CS_LAYER_RESHAPE,
   .infer = slice_infer,
   .run = slice_run,
+  .backward = cs_op_backward_moves,
 };

@@ -69,9 +69,46 @@ softmax_run (const CsNode *node, CsExec *exec)
       softmax_line (x + o * n * inner + i, y + o * n * inner + i, n, inner);
 }
 
+/* dx = y·(dy − Σ y·dy) along each line. */
+static gboolean
+softmax_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsSoftmaxParams *params = node->params;
+  const CsShape *in = &cs_node_input (exec->exec.graph, node, 0)->shape;
+  const float *y = cs_exec_out (&exec->exec, node, 0);
+  const float *dy = cs_grad_out (exec, node, 0);
+  float *dx = cs_grad_in (exec, node, 0);
+  const int axis = params->axis < 0 ? params->axis + in->rank : params->axis;
+  int64_t outer = 1, n = 1, inner = 1;
+
+  if (dx == NULL)
+    return TRUE;
+  for (int d = 0; d < in->rank; d++)
+    if (d < axis)
+      outer *= in->dims[d];
+    else if (d == axis || params->legacy_2d)
+      n *= in->dims[d];
+    else
+      inner *= in->dims[d];
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t i = 0; i < inner; i++)
+      {
+        const int64_t base = o * n * inner + i;
+        double dot = 0.0;
+
+        for (int64_t k = 0; k < n; k++)
+          dot += (double) y[base + k * inner] * dy[base + k * inner];
+        for (int64_t k = 0; k < n; k++)
+          dx[base + k * inner] += y[base + k * inner] * (dy[base + k * inner] - (float) dot);
+      }
+  return TRUE;
+}
+
 const CsOpClass cs_op_softmax = {
   .name = "Softmax",
   .kind = CS_LAYER_NORMALIZATION,
   .infer = softmax_infer,
   .run = softmax_run,
+  .backward = softmax_backward,
+  .backward_reads = CS_GRAD_READS_OUTPUTS,
 };

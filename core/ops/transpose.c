@@ -79,4 +79,5 @@ const CsOpClass cs_op_transpose = {
   .kind = CS_LAYER_RESHAPE,
   .infer = transpose_infer,
   .run = transpose_run,
+  .backward = cs_op_backward_moves,
 };

@@ -353,4 +353,6 @@ const CsOpClass cs_op_fake_quantize = {
   .infer = fake_quantize_infer,
   .run = fake_quantize_run,
   .footprint = cs_op_footprint_same,
+  /* Straight through: rounding has no useful slope. */
+  .backward = cs_op_backward_pass_through,
 };

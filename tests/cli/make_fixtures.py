@@ -77,6 +77,13 @@ def tiny(out_dir, rng):
     np.save(os.path.join(out_dir, "tiny_conv1.npy"), r1.astype(np.float32))
     np.save(os.path.join(out_dir, "tiny_conv2.npy"), c2.astype(np.float32))
 
+    # Grad-CAM of class 3 on "block/conv 2": under the mean and the dense
+    # layer, ∂logit_3/∂c2 is wf[3, c] / (H·W) at every pixel.
+    grad = np.broadcast_to((wf[3] / 4.0).reshape(1, 6, 1, 1), c2.shape)
+    cam = np.maximum((grad.mean(axis=(2, 3), keepdims=True) * c2).sum(axis=1)[0], 0)
+    np.save(os.path.join(out_dir, "tiny_gradcam_grad.npy"), grad.astype(np.float32))
+    np.save(os.path.join(out_dir, "tiny_gradcam_map.npy"), cam.astype(np.float32))
+
 
 def colors(out_dir):
     """Scores 10 × the mean of each of R, G, B: a red image is class 0 with

@@ -256,7 +256,7 @@ needs_fixtures (void)
 static void
 test_usage (void)
 {
-  const char *commands[] = { "info", "run", "classify", "bench", "probe" };
+  const char *commands[] = { "info", "run", "classify", "bench", "probe", "explain" };
   const char *const no_args[] = { NULL };
   g_autoptr (Outcome) none = run_cli_columns ("100", no_args);
   g_autoptr (Outcome) help = run_cli ("--help", NULL);
@@ -1313,6 +1313,195 @@ test_models_json (void)
   remove_tree (home);
 }
 
+/* The largest |a − b| of two tensors of one shape. */
+static double
+max_difference (const CsTensor *a, const CsTensor *b)
+{
+  double worst = 0.0;
+
+  g_assert_true (cs_shape_equal (&a->shape, &b->shape));
+  for (int64_t i = 0; i < cs_shape_numel (&a->shape); i++)
+    worst = MAX (worst, fabs ((double) ((const float *) a->data)[i] - ((const float *) b->data)[i]));
+  return worst;
+}
+
+/* --in: the raw Grad-CAM map and the gradient against NumPy's (made by
+ * make_fixtures.py from the weights), and the errors. */
+static void
+test_explain_tensor (void)
+{
+  g_autofree char *tiny = NULL, *input = NULL, *tmp = NULL, *map_path = NULL,
+                  *grad_path = NULL, *two = NULL, *want_map_path = NULL,
+                  *want_grad_path = NULL;
+  static const struct
+  {
+    const char *klass, *layer, *message;
+  } bad[] = {
+    { "5", "block/conv 2", "class 5 is out of range" },
+    { "parrot", "block/conv 2", "no class is labelled 'parrot'" },
+    { "3", "fc", "layer 'fc' has no spatial extent" },
+    { "3", "nowhere", "no layer called 'nowhere'" },
+  };
+
+  if (!needs_fixtures ())
+    return;
+  tiny = fixture ("tiny.onnx");
+  input = fixture ("tiny_input.npy");
+  two = fixture ("two_outputs.onnx");
+  want_map_path = fixture ("tiny_gradcam_map.npy");
+  want_grad_path = fixture ("tiny_gradcam_grad.npy");
+  tmp = make_temp_dir ();
+  map_path = g_build_filename (tmp, "map.npy", NULL);
+  grad_path = g_build_filename (tmp, "grad.npy", NULL);
+  {
+    g_autoptr (Outcome) o = run_cli ("explain", tiny, "--in", input, "--layer", "block/conv 2",
+                                     "--class", "3", "--method", "gradcam", "--out", map_path,
+                                     "--grad-out", grad_path, NULL);
+    CsTensor map, grad, want_map, want_grad;
+
+    assert_success (o);
+    map = read_npy (map_path);
+    grad = read_npy (grad_path);
+    want_map = read_npy (want_map_path);
+    want_grad = read_npy (want_grad_path);
+    g_assert_cmpint (map.shape.rank, ==, 2);
+    g_assert_cmpfloat (max_difference (&map, &want_map), <=, 1e-5);
+    g_assert_cmpfloat (max_difference (&grad, &want_grad), <=, 1e-6);
+    cli_tensor_clear (&map);
+    cli_tensor_clear (&grad);
+    cli_tensor_clear (&want_map);
+    cli_tensor_clear (&want_grad);
+  }
+  for (size_t i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (Outcome) o = run_cli ("explain", tiny, "--in", input, "--layer", bad[i].layer,
+                                       "--class", bad[i].klass, "--out", map_path, NULL);
+
+      assert_error_line (o, 1, bad[i].message);
+    }
+  {
+    const CsShape shape = { 4, { 1, 2, 3, 3 } };
+    g_autofree char *two_input = g_build_filename (tmp, "x.npy", NULL);
+    g_autoptr (Outcome) o = NULL;
+
+    write_npy (two_input, &shape, -1.0f, 0.1f);
+    o = run_cli ("explain", two, "--in", two_input, "--layer", "sigmoid", "--class", "0",
+                 "--out", map_path, NULL);
+    assert_error_line (o, 1, "layer 'sigmoid' does not lead to output 'pos'");
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("explain", tiny, "--in", input, "--class", "3",
+                                     "--method", "blur", "--out", map_path, NULL);
+
+    assert_error_line (o, 2, "--method takes gradcam, cam, saliency or occlusion");
+  }
+  remove_tree (tmp);
+}
+
+/* On an image: every method writes a map at the image's size with
+ * values in [0, 1], numbered when there are several classes. */
+static void
+test_explain_images (void)
+{
+  static const char *const methods[] = { "gradcam", "cam", "saliency", "occlusion" };
+  g_autofree char *tiny = NULL, *tmp = NULL, *red = NULL, *heat = NULL, *overlay = NULL;
+
+  if (!needs_fixtures ())
+    return;
+  tiny = fixture ("tiny.onnx");
+  tmp = make_temp_dir ();
+  red = g_build_filename (tmp, "red.png", NULL);
+  heat = g_build_filename (tmp, "heat.npy", NULL);
+  overlay = g_build_filename (tmp, "overlay.png", NULL);
+  save_png (red, FALSE, 0xff2040ff, 10, 6);
+  for (size_t m = 0; m < G_N_ELEMENTS (methods); m++)
+    {
+      g_autoptr (Outcome) o = run_cli ("explain", tiny, red, "--method", methods[m], "--top",
+                                       "2", "--out", heat, "--overlay", overlay, "--json",
+                                       NULL);
+      g_autoptr (JsonNode) root = NULL;
+      JsonArray *results;
+
+      assert_success (o);
+      root = parse_json (o->out);
+      results = json_node_get_array (root);
+      g_assert_cmpuint (json_array_get_length (results), ==, 2);
+      for (guint k = 0; k < 2; k++)
+        {
+          JsonObject *result = json_array_get_object_element (results, k);
+          const char *out = json_object_get_string_member (result, "out");
+          const char *over = json_object_get_string_member (result, "overlay");
+          g_autoptr (GdkPixbuf) picture = gdk_pixbuf_new_from_file (over, NULL);
+          g_autofree char *numbered = g_strdup_printf (
+            "heat-1-%" G_GINT64_FORMAT ".npy", json_object_get_int_member (result, "class"));
+          CsTensor map = read_npy (out);
+          float low = INFINITY, high = -INFINITY;
+
+          g_assert_cmpstr (json_object_get_string_member (result, "method"), ==, methods[m]);
+          g_assert_true (g_str_has_suffix (out, numbered));
+          g_assert_cmpint (map.shape.rank, ==, 2);
+          g_assert_cmpint (map.shape.dims[0], ==, 6);
+          g_assert_cmpint (map.shape.dims[1], ==, 10);
+          for (int i = 0; i < 60; i++)
+            {
+              low = MIN (low, ((float *) map.data)[i]);
+              high = MAX (high, ((float *) map.data)[i]);
+            }
+          g_assert_cmpfloat (low, >=, 0.0f);
+          g_assert_cmpfloat (high, <=, 1.0f);
+          g_assert_nonnull (picture);
+          g_assert_cmpint (gdk_pixbuf_get_width (picture), ==, 10);
+          g_assert_cmpint (gdk_pixbuf_get_height (picture), ==, 6);
+          cli_tensor_clear (&map);
+        }
+    }
+  remove_tree (tmp);
+}
+
+/* The quantized MobileNet v2 of ../shared looks at the bird for "macaw":
+ * the Grad-CAM maximum lies in the box around the parrot of parrot.jpg
+ * (512×929; measured once on the photo: head to the base of the tail). */
+static void
+test_explain_parrot (void)
+{
+  const char *shared = g_getenv ("CONVSCOPE_SHARED");
+  g_autofree char *model = NULL, *photo = NULL, *tmp = NULL, *heat = NULL;
+  CsTensor map;
+  int64_t best = 0;
+
+  model = g_build_filename (shared != NULL ? shared : "", "models",
+                            "mobilenet_v2_1.0_224_quant.tflite", NULL);
+  photo = g_build_filename (shared != NULL ? shared : "", "images", "parrot.jpg", NULL);
+  if (shared == NULL || !g_file_test (model, G_FILE_TEST_IS_REGULAR)
+      || !g_file_test (photo, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("no ../shared with the quantized MobileNet v2 and parrot.jpg");
+      return;
+    }
+  tmp = make_temp_dir ();
+  heat = g_build_filename (tmp, "heat.npy", NULL);
+  {
+    g_autoptr (Outcome) o = run_cli ("explain", model, photo, "--class", "macaw", "--out", heat,
+                                     NULL);
+
+    assert_success (o);
+    g_assert_true (contains (o->out, "(macaw)"));
+  }
+  map = read_npy (heat);
+  g_assert_cmpint (map.shape.dims[0], ==, 929);
+  g_assert_cmpint (map.shape.dims[1], ==, 512);
+  for (int64_t i = 1; i < 929 * 512; i++)
+    best = ((float *) map.data)[i] > ((float *) map.data)[best] ? i : best;
+  g_test_message ("Grad-CAM maximum at x %" G_GINT64_FORMAT ", y %" G_GINT64_FORMAT,
+                  best % 512, best / 512);
+  g_assert_cmpint (best % 512, >=, 140);
+  g_assert_cmpint (best % 512, <=, 470);
+  g_assert_cmpint (best / 512, >=, 100);
+  g_assert_cmpint (best / 512, <=, 640);
+  cli_tensor_clear (&map);
+  remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1334,5 +1523,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/probe", test_probe);
   g_test_add_func ("/cli/probe/text-and-errors", test_probe_text_and_errors);
   g_test_add_func ("/cli/models/json", test_models_json);
+  g_test_add_func ("/cli/explain/tensor", test_explain_tensor);
+  g_test_add_func ("/cli/explain/images", test_explain_images);
+  g_test_add_func ("/cli/explain/parrot", test_explain_parrot);
   return g_test_run ();
 }

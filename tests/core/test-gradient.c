@@ -219,6 +219,17 @@ test_conv_batch_norm_leaky (void)
   conv_case (2, 3, 1, 1, 1, (const int64_t[]){ 1, 1, 1, 1 }, TRUE, "LeakyRelu");
 }
 
+/* The smooth activations fused into a conv: ELU and SELU (slopes from
+ * the output), Softplus, GELU (from the input). */
+static void
+test_conv_smooth_activations (void)
+{
+  static const char *const acts[] = { "Elu", "Selu", "Softplus", "Gelu" };
+
+  for (size_t i = 0; i < G_N_ELEMENTS (acts); i++)
+    conv_case (2, 3, 1, 1, 1, (const int64_t[]){ 1, 1, 1, 1 }, i % 2 == 1, acts[i]);
+}
+
 /* x (2×5) → Gemm (transB, bias) → Sigmoid, and x → MatMul → Tanh. */
 static void
 test_dense (void)
@@ -528,6 +539,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gradient/conv-depthwise-dilated-clip", test_conv_depthwise_dilated_clip);
   g_test_add_func ("/gradient/conv-batch-norm-hard-swish", test_conv_batch_norm_hard_swish);
   g_test_add_func ("/gradient/conv-batch-norm-leaky", test_conv_batch_norm_leaky);
+  g_test_add_func ("/gradient/conv-smooth-activations", test_conv_smooth_activations);
   g_test_add_func ("/gradient/dense", test_dense);
   g_test_add_func ("/gradient/max-pool-ceil", test_max_pool_ceil);
   g_test_add_func ("/gradient/average-pool-ceil", test_average_pool_ceil);

@@ -11,9 +11,13 @@
 # network layer) and that the screenshot shows something.  Then once more
 # on the sample enlarged past the 2048 px the dialog copies at most (it
 # reads a reduced copy), pressing only Tag Image and OK: the dialog's top
-# label, which Tag Image writes, must be classify's.  Run by
-# tools/gimp-dialog-test; prints TAP.
+# label, which Tag Image writes, must be classify's.  In any language
+# GIMP runs in (the tests run it in Korean too): the dialog's title comes
+# from the plug-in's own catalogue, and the translations keep the
+# mnemonics.  Run by tools/gimp-dialog-test; prints TAP.
+import gettext
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -28,7 +32,11 @@ from xwindows import (move_pointer_away, press, wait_for_title, wait_for_window,
 
 SAMPLE = os.environ.get("CONVSCOPE_SAMPLE", "")
 SCREENSHOT = os.environ.get("CONVSCOPE_SCREENSHOT", "")
-DIALOG_TITLE = "^Classify with Convscope$"
+# The dialog's title in the language of GIMP's locale, as the plug-in
+# installed in GIMP's profile translates it.
+DIALOG_TITLE = "^" + re.escape(gettext.translation(
+    "convscope", os.path.join(os.environ.get("GIMP3_DIRECTORY", ""), "plug-ins", "convscope",
+                              "locale"), fallback=True).gettext("Classify with Convscope")) + "$"
 # The title of GIMP's image window: "[name] (…)-ID.DISPLAY (…)", the
 # shown image's (the only one's, in single-window mode).
 IMAGE_WINDOW_TITLE = r"\]-[0-9]+\.[0-9]+ "
@@ -130,7 +138,8 @@ def main():
     Gimp.Display.new(image)
     images_before = len(Gimp.get_images())
     status, labels, result, failure = run_dialog(image, SCREENSHOT, export=True)
-    check("xdotool went through the dialog", failure is None, failure or "")
+    check(f"xdotool went through the dialog titled {DIALOG_TITLE[1:-1]!r}", failure is None,
+          failure or "")
     check("the dialog answered OK and the classification succeeded",
           status == Gimp.PDBStatusType.SUCCESS,
           repr(result.index(1)) if result.length() > 1 else "")

@@ -19,6 +19,7 @@
 #                       pytorch-grad-cam), not by anything of Convscope's
 #
 # Usage: /usr/bin/python3 tools/export-gradients.py OUTDIR [NAME...]
+#        /usr/bin/python3 tools/export-gradients.py --list   (the networks it knows)
 
 import copy
 import importlib.util
@@ -198,8 +199,11 @@ def export_one(exporter, torch, onnx, np, name, outdir):
 
 
 def main():
+    if sys.argv[1:] == ["--list"]:
+        print("\n".join(LAYERS))
+        return 0
     if len(sys.argv) < 2:
-        print(__doc__ or "usage: export-gradients.py OUTDIR [NAME...]", file=sys.stderr)
+        print(__doc__ or "usage: export-gradients.py OUTDIR [NAME...] | --list", file=sys.stderr)
         return 2
     outdir, names = sys.argv[1], sys.argv[2:] or list(LAYERS)
 

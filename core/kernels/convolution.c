@@ -24,6 +24,7 @@
  * arithmetic: the depthwise kernel reads the input plane in place.
  */
 #include "convolution.h"
+#include "col2im.h"
 
 #include <string.h>
 
@@ -607,40 +608,22 @@ unpacked_weights (const CsConvPlan *plan)
 }
 
 /* Input channels [begin, end) of the group: each adds the columns of its
- * taps back onto the pixels they were read from (col2im). */
+ * taps back onto the pixels they were read from. */
 static void
 col_to_image_range (void *user, int64_t begin, int64_t end, int thread)
 {
   const ConvBackward *job = user;
   const CsConvShape *s = &job->plan->shape;
+  const CsCol2ImShape shape = {
+    s->out_h, s->out_w, s->in_h, s->in_w,
+    { s->kernel[0], s->kernel[1] }, { s->stride[0], s->stride[1] },
+    { s->dilation[0], s->dilation[1] }, s->pads[0], s->pads[1]
+  };
   const int64_t taps = (int64_t) s->kernel[0] * s->kernel[1];
 
-  for (int64_t c = begin; c < end; c++)
-    {
-      float *plane = job->dx + (job->group * job->plan->layout.cg + c) * s->in_h * s->in_w;
-
-      for (int64_t t = 0; t < taps; t++)
-        {
-          const float *row = job->col + (c * taps + t) * s->out_h * s->out_w;
-          const int64_t dr = t / s->kernel[1] * s->dilation[0] - s->pads[0];
-          const int64_t dc = t % s->kernel[1] * s->dilation[1] - s->pads[1];
-
-          for (int64_t oh = 0; oh < s->out_h; oh++)
-            {
-              const int64_t ih = oh * s->stride[0] + dr;
-
-              if (ih < 0 || ih >= s->in_h)
-                continue;
-              for (int64_t ow = 0; ow < s->out_w; ow++)
-                {
-                  const int64_t iw = ow * s->stride[1] + dc;
-
-                  if (iw >= 0 && iw < s->in_w)
-                    plane[ih * s->in_w + iw] += row[oh * s->out_w + ow];
-                }
-            }
-        }
-    }
+  cs_col2im_add (&shape, job->col + begin * taps * s->out_h * s->out_w, 0, s->out_h,
+                 end - begin,
+                 job->dx + (job->group * job->plan->layout.cg + begin) * s->in_h * s->in_w);
 }
 
 /* Depthwise groups [begin, end), straight from the definition: little

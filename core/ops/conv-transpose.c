@@ -10,6 +10,7 @@
  * stages its columns a few input rows at a time in its own scratch.
  */
 #include "op-common.h"
+#include "../kernels/col2im.h"
 #include "../kernels/gemm.h"
 
 #include <string.h>
@@ -29,7 +30,7 @@ typedef struct
 {
   int64_t batch, in_c, in_h, in_w, out_c, out_h, out_w;
   int64_t groups, cg, mg;      /* input and output channels per group */
-  int     kernel[2], stride[2], dilation[2], pad_top, pad_left;
+  CsCol2ImShape col2im;        /* input pixels onto output planes */
   int64_t taps;                /* kH·kW */
   int64_t co_block;            /* output channels per task */
   int64_t co_blocks;           /* per group */
@@ -48,8 +49,9 @@ transpose_layout (const CsGraph *graph, const CsNode *node, Layout *layout)
   *layout = (Layout) {
     x->dims[0], x->dims[1], x->dims[2], x->dims[3], y->dims[1], y->dims[2], y->dims[3],
     params->groups, x->dims[1] / params->groups, y->dims[1] / params->groups,
-    { window->kernel[0], window->kernel[1] }, { window->stride[0], window->stride[1] },
-    { window->dilation[0], window->dilation[1] }, window->pads[0], window->pads[1],
+    { x->dims[2], x->dims[3], y->dims[2], y->dims[3],
+      { window->kernel[0], window->kernel[1] }, { window->stride[0], window->stride[1] },
+      { window->dilation[0], window->dilation[1] }, window->pads[0], window->pads[1] },
     (int64_t) window->kernel[0] * window->kernel[1]
   };
   /* Blocks small enough for every thread to have some, large enough
@@ -129,8 +131,8 @@ transpose_infer (CsGraph *graph, CsNode *node, GError **error)
   if (column_floats (&layout) > MAX_COLUMN_FLOATS)
     return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
                           "a %d×%d kernel over input rows of %" G_GINT64_FORMAT
-                          " pixels is too large to stage", layout.kernel[0],
-                          layout.kernel[1], layout.in_w);
+                          " pixels is too large to stage", layout.col2im.kernel[0],
+                          layout.col2im.kernel[1], layout.in_w);
   return TRUE;
 }
 
@@ -185,43 +187,6 @@ typedef struct
   void              **scratch;
 } TransposeTask;
 
-/* Adds the staged columns of input rows [row0, row0 + rows) into the
- * output planes of channels [co0, co0 + n_co) of one image. */
-static void
-scatter (const Layout *layout, const float *columns, int64_t rows, int64_t row0,
-         int64_t n_co, float *planes)
-{
-  int64_t width = rows * layout->in_w;
-  int64_t out_plane = layout->out_h * layout->out_w;
-
-  for (int64_t r = 0; r < n_co * layout->taps; r++)
-    {
-      int64_t tap = r % layout->taps;
-      int64_t ky = tap / layout->kernel[1], kx = tap % layout->kernel[1];
-      int64_t x_offset = kx * layout->dilation[1] - layout->pad_left;
-      /* The input columns whose output column ix·s + x_offset is inside. */
-      int64_t ix0 = x_offset >= 0 ? 0 : (-x_offset + layout->stride[1] - 1) / layout->stride[1];
-      int64_t ix1 = layout->out_w - 1 - x_offset < 0
-                      ? 0
-                      : MIN ((layout->out_w - 1 - x_offset) / layout->stride[1] + 1,
-                             layout->in_w);
-      float *plane = planes + (r / layout->taps) * out_plane;
-
-      for (int64_t i = 0; i < rows; i++)
-        {
-          int64_t oy = (row0 + i) * layout->stride[0] - layout->pad_top + ky * layout->dilation[0];
-          const float *src = columns + r * width + i * layout->in_w;
-          float *dst;
-
-          if (oy < 0 || oy >= layout->out_h)
-            continue;
-          dst = plane + oy * layout->out_w;
-          for (int64_t ix = ix0; ix < ix1; ix++)
-            dst[ix * layout->stride[1] + x_offset] += src[ix];
-        }
-    }
-}
-
 static void
 transpose_range (void *user, int64_t begin, int64_t end, int thread)
 {
@@ -257,7 +222,7 @@ transpose_range (void *user, int64_t begin, int64_t end, int thread)
                                    + row0) * layout->in_w;
           gemm.c = columns;
           cs_gemm_run (&gemm, NULL, &gemm_scratch);
-          scatter (layout, columns, rows, row0, n_co, planes);
+          cs_col2im_add (&layout->col2im, columns, row0, rows, n_co, planes);
         }
       if (task->act->kind != CS_ACT_NONE)
         cs_activation_apply (task->act, planes, n_co * out_plane);

@@ -25,18 +25,18 @@ cs_col2im_add (const CsCol2ImShape *shape,
       /* The grid columns whose plane column x·stride + x_offset is inside,
        * found once so that the inner loop has no test. */
       const int64_t x0 = x_offset >= 0 ? 0 : (-x_offset + shape->stride[1] - 1) / shape->stride[1];
-      const int64_t x1 = shape->plane_w - 1 - x_offset < 0
-                           ? 0
-                           : MIN ((shape->plane_w - 1 - x_offset) / shape->stride[1] + 1,
-                                  shape->grid_w);
+      const int64_t x1 =
+          shape->plane_w - 1 - x_offset < 0
+              ? 0
+              : MIN ((shape->plane_w - 1 - x_offset) / shape->stride[1] + 1, shape->grid_w);
       float *plane = planes + (r / taps) * plane_size;
 
       for (int64_t i = 0; i < rows; i++)
         {
-          const int64_t py = (row0 + i) * shape->stride[0] - shape->pad_top
-                             + ky * shape->dilation[0];
+          const int64_t py =
+              (row0 + i) * shape->stride[0] - shape->pad_top + ky * shape->dilation[0];
           const float *src = columns + r * width + i * shape->grid_w;
-          float *dst;
+          float       *dst;
 
           if (py < 0 || py >= shape->plane_h)
             continue;

@@ -39,7 +39,10 @@ typedef struct
   /* Per node: its output before activation and epilogue, when the
    * backward pass needs it. */
   float **raw;
-  int     seed; /* the value holding y */
+  /* Per node with an epilogue: for each step whose backward reads its
+   * input, that input, saved before the step overwrote it in place. */
+  GPtrArray **step_inputs;
+  int         seed; /* the value holding y */
 } Pass;
 
 static int64_t
@@ -178,8 +181,10 @@ plan_paths (Pass                    *pass,
         {
           const CsNode *step = g_ptr_array_index (node->epilogue, e);
 
-          /* A step runs in place: it cannot read what it overwrote. */
-          if (step->klass->backward == NULL || step->klass->backward_reads != 0)
+          /* A step runs in place: its input is saved for its backward,
+           * its output is overwritten by the next step. */
+          if (step->klass->backward == NULL
+              || (step->klass->backward_reads & CS_GRAD_READS_OUTPUTS))
             return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, step, "has no gradient");
         }
     }
@@ -276,6 +281,16 @@ forward_node (Pass *pass, CsExec *exec, int index)
 
       pass->data[step->inputs[0]] = pass->data[node->outputs[0]];
       pass->data[step->outputs[0]] = pass->data[node->outputs[0]];
+      if ((step->klass->backward_reads & CS_GRAD_READS_INPUTS) && on_path (pass, node))
+        {
+          if (pass->step_inputs[index] == NULL)
+            {
+              pass->step_inputs[index] = g_ptr_array_new_with_free_func (g_free);
+              g_ptr_array_set_size (pass->step_inputs[index], (gint) node->epilogue->len);
+            }
+          g_ptr_array_index (pass->step_inputs[index], e) =
+              g_memdup2 (pass->data[node->outputs[0]], sizeof (float) * n);
+        }
       step->klass->run (step, exec);
     }
 
@@ -321,9 +336,15 @@ backward_node (Pass *pass, CsGradExec *gexec, int index, GError **error)
   for (guint e = node->epilogue != NULL ? node->epilogue->len : 0; e-- > 0;)
     {
       const CsNode *step = g_ptr_array_index (node->epilogue, e);
+      void         *step_data = pass->data[step->inputs[0]];
+      gboolean      step_ok;
 
+      if (pass->step_inputs[index] != NULL && g_ptr_array_index (pass->step_inputs[index], e))
+        pass->data[step->inputs[0]] = g_ptr_array_index (pass->step_inputs[index], e);
       grad_of (pass, step->inputs[0]);
-      if (!step->klass->backward (step, gexec, error))
+      step_ok = step->klass->backward (step, gexec, error);
+      pass->data[step->inputs[0]] = step_data;
+      if (!step_ok)
         return FALSE;
       drop_grad (pass, step->outputs[0]);
     }
@@ -361,6 +382,7 @@ backward_node (Pass *pass, CsGradExec *gexec, int index, GError **error)
   for (int j = 0; j < node->n_outputs; j++)
     drop_grad (pass, node->outputs[j]);
   g_clear_pointer (&pass->raw[index], g_free);
+  g_clear_pointer (&pass->step_inputs[index], g_ptr_array_unref);
   return ok;
 }
 
@@ -501,6 +523,7 @@ cs_session_gradient (CsSession               *session,
   pass.data = g_new0 (void *, n_values);
   pass.grad = g_new0 (float *, n_values);
   pass.raw = g_new0 (float *, graph->nodes->len);
+  pass.step_inputs = g_new0 (GPtrArray *, graph->nodes->len);
   pass.seed = cs_model_score_value (model, request->output, request->after_softmax);
   ok = plan_paths (&pass, request, layers, n_layers, error);
   if (ok)
@@ -531,8 +554,12 @@ cs_session_gradient (CsSession               *session,
       g_free (pass.grad[v]);
     }
   for (guint i = 0; i < graph->nodes->len; i++)
-    g_free (pass.raw[i]);
+    {
+      g_free (pass.raw[i]);
+      g_clear_pointer (&pass.step_inputs[i], g_ptr_array_unref);
+    }
   g_free (pass.raw);
+  g_free (pass.step_inputs);
   g_free (pass.grad);
   g_free (pass.data);
   g_free (pass.state);

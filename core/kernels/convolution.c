@@ -586,7 +586,6 @@ static float *
 unpacked_weights (const CsConvPlan *plan)
 {
   const Layout *l = &plan->layout;
-  const int mr = plan->kernels->mr;
   float *w = g_new (float, plan->shape.out_channels * l->depth);
 
   if (l->depthwise)
@@ -595,15 +594,8 @@ unpacked_weights (const CsConvPlan *plan)
       return w;
     }
   for (int g = 0; g < plan->shape.groups; g++)
-    for (int64_t r0 = 0; r0 < l->mg; r0 += mr)
-      {
-        const int64_t h = MIN (mr, l->mg - r0);
-        const float *panel = plan->weights + (g * l->mg + r0) * l->depth;
-
-        for (int64_t p = 0; p < l->depth; p++)
-          for (int64_t i = 0; i < h; i++)
-            w[(g * l->mg + r0 + i) * l->depth + p] = panel[p * h + i];
-      }
+    cs_unpack_a (plan->kernels, w + g * l->mg * l->depth, plan->weights + g * l->mg * l->depth,
+                 l->mg, l->depth, l->depth, 1);
   return w;
 }
 

@@ -49,6 +49,30 @@ cs_pack_a (const CsKernels *kernels,
 }
 
 void
+cs_unpack_a (const CsKernels *kernels,
+             float           *dst,
+             const float     *src,
+             int64_t          rows,
+             int64_t          depth,
+             int64_t          row_stride,
+             int64_t          col_stride)
+{
+  for (int64_t r0 = 0; r0 < rows; r0 += kernels->mr)
+    {
+      int          h = (int) MIN (kernels->mr, rows - r0);
+      const float *panel = src + r0 * depth;
+
+      for (int i = 0; i < h; i++)
+        {
+          float *row = dst + (r0 + i) * row_stride;
+
+          for (int64_t p = 0; p < depth; p++)
+            row[p * col_stride] = panel[p * h + i];
+        }
+    }
+}
+
+void
 cs_pack_b (const CsKernels *kernels,
            float           *dst,
            const float     *src,

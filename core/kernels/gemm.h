@@ -26,6 +26,16 @@ void cs_pack_a (const CsKernels *kernels,
                 int64_t          row_stride,
                 int64_t          col_stride);
 
+/* The inverse of cs_pack_a with the same arguments: writes the matrix
+ * back from the panels at @src to @dst, strided as cs_pack_a read it. */
+void cs_unpack_a (const CsKernels *kernels,
+                  float           *dst,
+                  const float     *src,
+                  int64_t          rows,
+                  int64_t          depth,
+                  int64_t          row_stride,
+                  int64_t          col_stride);
+
 /* Packs a @depth × @cols matrix (element (p, j) at src[p·row_stride +
  * j·col_stride]) into B panels: panel q holds columns [q·nr, q·nr + w) as
  * @depth rows of w floats at dst + q·nr·depth.  @dst holds depth · cols

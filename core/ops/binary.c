@@ -427,61 +427,114 @@ binary_footprint (const CsGraph *graph, const CsNode *node, int j, const CsRegio
   return TRUE;
 }
 
+/* The operand that gave output element (at): Max and Min fold pairwise
+ * and keep the right operand on a tie, so the last extreme one. */
+static int
+extreme_operand (BinaryOp op, const float *const *x, const int64_t *at, int n)
+{
+  int winner = 0;
+
+  for (int k = 1; k < n; k++)
+    if (op == BINARY_MAX ? x[k][at[k]] >= x[winner][at[winner]]
+                         : x[k][at[k]] <= x[winner][at[winner]])
+      winner = k;
+  return winner;
+}
+
 /* Each output's gradient goes to the operand elements it was computed
  * from, so a broadcast operand sums the gradients of every output it
- * reached. */
+ * reached.  An int64 exponent of Pow is read as floats and gets none. */
 static gboolean
 binary_backward (const CsNode *node, CsGradExec *exec, GError **error)
 {
-  const CsGraph *graph = exec->exec.graph;
-  const CsShape *a_shape = &cs_node_input (graph, node, 0)->shape;
-  const CsShape *b_shape = &cs_node_input (graph, node, 1)->shape;
+  const CsGraph           *graph = exec->exec.graph;
   const CsShape *out = &cs_node_output (graph, node, 0)->shape;
   const BinaryOp op = binary_op (node->klass);
-  const float *a = cs_exec_in (&exec->exec, node, 0), *b = cs_exec_in (&exec->exec, node, 1);
-  const float *dy = cs_grad_out (exec, node, 0);
-  float *da = cs_grad_in (exec, node, 0), *db = cs_grad_in (exec, node, 1);
-  int64_t a_strides[CS_MAX_RANK], b_strides[CS_MAX_RANK], index[CS_MAX_RANK] = { 0 };
-  int64_t ia = 0, ib = 0;
+  const int                n = node->n_inputs;
+  const float             *dy = cs_grad_out (exec, node, 0);
+  const float              scale = node->klass == &cs_op_mean ? 1.0f / (float) n : 1.0f;
+  g_autofree int64_t      *strides = g_new (int64_t, (gsize) n * CS_MAX_RANK);
+  g_autofree int64_t      *at = g_new0 (int64_t, n);
+  g_autofree const float **x = g_new0 (const float *, n);
+  g_autofree float       **dx = g_new0 (float *, n);
+  g_autofree float        *exponent = NULL;
+  int64_t                  index[CS_MAX_RANK] = { 0 };
 
-  cs_op_broadcast_strides (a_shape, out, a_strides);
-  cs_op_broadcast_strides (b_shape, out, b_strides);
+  for (int k = 0; k < n; k++)
+    {
+      const CsValue *value = cs_node_input (graph, node, k);
+
+      cs_op_broadcast_strides (&value->shape, out, strides + k * CS_MAX_RANK);
+      x[k] = cs_exec_in (&exec->exec, node, k);
+      dx[k] = cs_grad_in (exec, node, k);
+      if (value->dtype == CS_DTYPE_INT64)
+        x[k] = exponent = float_exponent (value, exec->exec.data[node->inputs[k]]);
+    }
   for (int64_t i = 0; i < cs_shape_numel (out); i++)
     {
       const float g = dy[i];
 
       switch (op)
         {
-        case BINARY_ADD:
+        case BINARY_ADD: /* and Sum, Mean */
+          for (int k = 0; k < n; k++)
+            if (dx[k] != NULL)
+              dx[k][at[k]] += g * scale;
+          break;
         case BINARY_SUB:
-          if (da != NULL)
-            da[ia] += g;
-          if (db != NULL)
-            db[ib] += op == BINARY_ADD ? g : -g;
+          if (dx[0] != NULL)
+            dx[0][at[0]] += g;
+          if (dx[1] != NULL)
+            dx[1][at[1]] -= g;
           break;
         case BINARY_MUL:
-          if (da != NULL)
-            da[ia] += g * b[ib];
-          if (db != NULL)
-            db[ib] += g * a[ia];
+          if (dx[0] != NULL)
+            dx[0][at[0]] += g * x[1][at[1]];
+          if (dx[1] != NULL)
+            dx[1][at[1]] += g * x[0][at[0]];
           break;
         case BINARY_DIV:
-          if (da != NULL)
-            da[ia] += g / b[ib];
-          if (db != NULL)
-            db[ib] -= g * a[ia] / (b[ib] * b[ib]);
+          if (dx[0] != NULL)
+            dx[0][at[0]] += g / x[1][at[1]];
+          if (dx[1] != NULL)
+            dx[1][at[1]] -= g * x[0][at[0]] / (x[1][at[1]] * x[1][at[1]]);
           break;
-        default: /* the classes of the others have no backward */
+        case BINARY_POW:
+          {
+            const float base = x[0][at[0]], power = x[1][at[1]];
+
+            if (dx[0] != NULL)
+              dx[0][at[0]] += g * power * powf (base, power - 1.0f);
+            if (dx[1] != NULL && base > 0.0f)
+              dx[1][at[1]] += g * powf (base, power) * logf (base);
+          }
+          break;
+        case BINARY_PRELU:
+          if (dx[0] != NULL)
+            dx[0][at[0]] += x[0][at[0]] < 0.0f ? g * x[1][at[1]] : g;
+          if (dx[1] != NULL && x[0][at[0]] < 0.0f)
+            dx[1][at[1]] += g * x[0][at[0]];
+          break;
+        case BINARY_MAX:
+        case BINARY_MIN:
+          {
+            const int winner = extreme_operand (op, x, at, n);
+
+            if (dx[winner] != NULL)
+              dx[winner][at[winner]] += g;
+          }
+          break;
+        case BINARY_EQUAL: /* its class has no backward */
           g_return_val_if_reached (FALSE);
         }
       for (int d = out->rank - 1; d >= 0; d--)
         {
-          ia += a_strides[d];
-          ib += b_strides[d];
+          for (int k = 0; k < n; k++)
+            at[k] += strides[k * CS_MAX_RANK + d];
           if (++index[d] < out->dims[d])
             break;
-          ia -= a_strides[d] * out->dims[d];
-          ib -= b_strides[d] * out->dims[d];
+          for (int k = 0; k < n; k++)
+            at[k] -= strides[k * CS_MAX_RANK + d] * out->dims[d];
           index[d] = 0;
         }
     }
@@ -505,11 +558,11 @@ BINARY_CLASS (cs_op_add, "Add", binary_backward, CS_GRAD_READS_NOTHING);
 BINARY_CLASS (cs_op_sub, "Sub", binary_backward, CS_GRAD_READS_NOTHING);
 BINARY_CLASS (cs_op_mul, "Mul", binary_backward, CS_GRAD_READS_INPUTS);
 BINARY_CLASS (cs_op_div, "Div", binary_backward, CS_GRAD_READS_INPUTS);
-/* Pow, PRelu, Equal and the variadic ones have no gradient yet. */
-BINARY_CLASS (cs_op_pow, "Pow", NULL, CS_GRAD_READS_NOTHING);
-BINARY_CLASS (cs_op_prelu, "PRelu", NULL, CS_GRAD_READS_NOTHING);
+BINARY_CLASS (cs_op_pow, "Pow", binary_backward, CS_GRAD_READS_INPUTS);
+BINARY_CLASS (cs_op_prelu, "PRelu", binary_backward, CS_GRAD_READS_INPUTS);
+/* Equal's output is a boolean stand-in: no gradient passes it. */
 BINARY_CLASS (cs_op_equal, "Equal", NULL, CS_GRAD_READS_NOTHING);
-BINARY_CLASS (cs_op_max, "Max", NULL, CS_GRAD_READS_NOTHING);
-BINARY_CLASS (cs_op_min, "Min", NULL, CS_GRAD_READS_NOTHING);
-BINARY_CLASS (cs_op_sum, "Sum", NULL, CS_GRAD_READS_NOTHING);
-BINARY_CLASS (cs_op_mean, "Mean", NULL, CS_GRAD_READS_NOTHING);
+BINARY_CLASS (cs_op_max, "Max", binary_backward, CS_GRAD_READS_INPUTS);
+BINARY_CLASS (cs_op_min, "Min", binary_backward, CS_GRAD_READS_INPUTS);
+BINARY_CLASS (cs_op_sum, "Sum", binary_backward, CS_GRAD_READS_NOTHING);
+BINARY_CLASS (cs_op_mean, "Mean", binary_backward, CS_GRAD_READS_NOTHING);

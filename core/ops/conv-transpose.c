@@ -252,6 +252,85 @@ transpose_run (const CsNode *node, CsExec *exec)
                    MAX (1, 256 * 1024 / MAX (macs_per_task, 1)), transpose_range, &task);
 }
 
+/* The weights as the model gave them (C × M/groups × kH × kW), out of
+ * the panels pack_weights made.  The caller frees them. */
+static float *
+unpack_weights (const Layout *layout, const float *packed)
+{
+  const CsKernels *kernels = cs_kernels_get ();
+  int64_t          group_rows = layout->mg * layout->taps;
+  float           *weights = g_new (float, MAX (layout->groups * group_rows * layout->cg, 1));
+
+  for (int64_t g = 0; g < layout->groups; g++)
+    for (int64_t b = 0; b < layout->co_blocks; b++)
+      {
+        int64_t co0 = b * layout->co_block;
+        int64_t co1 = MIN (co0 + layout->co_block, layout->mg);
+        int64_t row0 = g * group_rows + co0 * layout->taps;
+
+        cs_unpack_a (kernels, weights + g * layout->cg * group_rows + co0 * layout->taps,
+                     packed + row0 * layout->cg, (co1 - co0) * layout->taps, layout->cg, 1,
+                     group_rows);
+      }
+  return weights;
+}
+
+/* dx is a plain convolution of dy with the same weights: each input
+ * pixel gathers the output gradients its patch was spread over.  Little
+ * needs it fast (heat maps of decoders), so it is written out. */
+static gboolean
+transpose_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsConvTransposeParams *params = node->params;
+  const float                 *dy = cs_grad_out (exec, node, 0);
+  float                       *dx = cs_grad_in (exec, node, 0);
+  const CsCol2ImShape         *geometry;
+  g_autofree float            *weights = NULL;
+  Layout                       layout;
+
+  if (dx == NULL)
+    return TRUE;
+  transpose_layout (exec->exec.graph, node, &layout);
+  geometry = &layout.col2im;
+  weights = unpack_weights (&layout, params->packed);
+  for (int64_t image = 0; image < layout.batch; image++)
+    for (int64_t ci = 0; ci < layout.in_c; ci++)
+      {
+        const int64_t group = ci / layout.cg;
+        const float  *w = weights + ci * layout.mg * layout.taps;
+        float        *plane = dx + (image * layout.in_c + ci) * layout.in_h * layout.in_w;
+
+        for (int64_t co = 0; co < layout.mg; co++)
+          for (int64_t t = 0; t < layout.taps; t++)
+            {
+              const float *g =
+                  dy
+                  + (image * layout.out_c + group * layout.mg + co) * layout.out_h * layout.out_w;
+              const float   weight = w[co * layout.taps + t];
+              const int64_t dr =
+                  t / geometry->kernel[1] * geometry->dilation[0] - geometry->pad_top;
+              const int64_t dc =
+                  t % geometry->kernel[1] * geometry->dilation[1] - geometry->pad_left;
+
+              for (int64_t iy = 0; iy < layout.in_h; iy++)
+                {
+                  const int64_t oy = iy * geometry->stride[0] + dr;
+
+                  if (oy < 0 || oy >= layout.out_h)
+                    continue;
+                  for (int64_t ix = 0; ix < layout.in_w; ix++)
+                    {
+                      const int64_t ox = ix * geometry->stride[1] + dc;
+
+                      if (ox >= 0 && ox < layout.out_w)
+                        plane[iy * layout.in_w + ix] += weight * g[oy * layout.out_w + ox];
+                    }
+                }
+            }
+      }
+  return TRUE;
+}
+
 static size_t
 transpose_scratch_bytes (const CsGraph *graph, const CsNode *node)
 {
@@ -298,6 +377,7 @@ const CsOpClass cs_op_conv_transpose = {
   .infer = transpose_infer,
   .prepare = transpose_prepare,
   .run = transpose_run,
+  .backward = transpose_backward,
   .scratch_bytes = transpose_scratch_bytes,
   .describe = transpose_describe,
   .free_params = transpose_free_params,

@@ -50,11 +50,40 @@ expand_run (const CsNode *node, CsExec *exec)
                       src_strides, y->shape.dims, y->shape.rank, cs_dtype_size (y->dtype));
 }
 
+/* Each input element gets the sum of the gradients of its copies. */
+static gboolean
+expand_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsShape *x = &cs_node_input (exec->exec.graph, node, 0)->shape;
+  const CsShape *y = &cs_node_output (exec->exec.graph, node, 0)->shape;
+  const float   *dy = cs_grad_out (exec, node, 0);
+  float         *dx = cs_grad_in (exec, node, 0);
+  int64_t        strides[CS_MAX_RANK], index[CS_MAX_RANK] = { 0 }, at = 0;
+
+  if (dx == NULL)
+    return TRUE;
+  cs_op_broadcast_strides (x, y, strides);
+  for (int64_t i = 0; i < cs_shape_numel (y); i++)
+    {
+      dx[at] += dy[i];
+      for (int d = y->rank - 1; d >= 0; d--)
+        {
+          at += strides[d];
+          if (++index[d] < y->dims[d])
+            break;
+          at -= strides[d] * y->dims[d];
+          index[d] = 0;
+        }
+    }
+  return TRUE;
+}
+
 const CsOpClass cs_op_expand = {
   .name = "Expand",
   .kind = CS_LAYER_RESHAPE,
   .infer = expand_infer,
   .run = expand_run,
+  .backward = expand_backward,
 };
 
 /* ---- ConstantOfShape ---- */

@@ -63,6 +63,85 @@ norm_range (void *user, int64_t begin, int64_t end, int thread)
     }
 }
 
+/* The backward of one group, from the forward's definition: with
+ * x̂ = (x − mean)·s, s = 1/√(var + ε), and g = dy·scale,
+ * dx = s·(g − mean(g) − x̂·mean(g·x̂)); dscale += dy·x̂, dbias += dy, for
+ * the scale and bias that have a gradient (NULL otherwise), which go by
+ * channel or by element as in norm_range. */
+static void
+norm_backward_group (const NormTask *task,
+                     int64_t         g,
+                     const float    *dy,
+                     float          *dx,
+                     float          *dscale,
+                     float          *dbias)
+{
+  const int64_t n = task->group_size;
+  const float  *x = task->x + g * n;
+  double        sum = 0.0, squares = 0.0, g_sum = 0.0, gx_sum = 0.0;
+  double        mean, inv_std;
+
+  dy += g * n;
+  for (int64_t i = 0; i < n; i++)
+    sum += x[i];
+  mean = sum / (double) n;
+  for (int64_t i = 0; i < n; i++)
+    squares += (x[i] - mean) * (x[i] - mean);
+  inv_std = 1.0 / sqrt (squares / (double) n + task->epsilon);
+  for (int64_t i = 0; i < n; i++)
+    {
+      const int64_t p = task->channels > 0 ? g % task->channels : i;
+      const double  xhat = (x[i] - mean) * inv_std, gi = (double) dy[i] * task->scale[p];
+
+      g_sum += gi;
+      gx_sum += gi * xhat;
+      if (dscale != NULL)
+        dscale[p] += (float) (dy[i] * xhat);
+      if (dbias != NULL)
+        dbias[p] += dy[i];
+    }
+  if (dx == NULL)
+    return;
+  dx += g * n;
+  for (int64_t i = 0; i < n; i++)
+    {
+      const int64_t p = task->channels > 0 ? g % task->channels : i;
+      const double  xhat = (x[i] - mean) * inv_std;
+
+      dx[i] += (float) (inv_std
+                        * ((double) dy[i] * task->scale[p] - g_sum / (double) n
+                           - xhat * gx_sum / (double) n));
+    }
+}
+
+/* Outputs 1 and 2 of LayerNormalization (the statistics) pass no
+ * gradient on: a model reading them on the way to the output is
+ * refused rather than differentiated wrongly. */
+static gboolean
+norm_backward (const CsNode   *node,
+               CsGradExec     *exec,
+               const NormTask *task,
+               int64_t         n_groups,
+               float          *dscale,
+               float          *dbias,
+               GError        **error)
+{
+  for (int j = 1; j < node->n_outputs; j++)
+    {
+      const float  *grad = cs_grad_out (exec, node, j);
+      const int64_t n = cs_shape_numel (&cs_node_output (exec->exec.graph, node, j)->shape);
+
+      for (int64_t i = 0; grad != NULL && i < n; i++)
+        if (grad[i] != 0.0f)
+          return cs_node_error (error, CS_ERROR_UNSUPPORTED, exec->exec.graph, node,
+                                "has no gradient through its output %d", j + 1);
+    }
+  for (int64_t g = 0; g < n_groups; g++)
+    norm_backward_group (task, g, cs_grad_out (exec, node, 0), cs_grad_in (exec, node, 0), dscale,
+                         dbias);
+  return TRUE;
+}
+
 static gboolean
 check_epsilon (const CsGraph *graph, const CsNode *node, GError **error)
 {
@@ -186,6 +265,34 @@ layer_norm_run (const CsNode *node, CsExec *exec)
   cs_parallel_for (exec->pool, cs_shape_numel (in) / group_size, 1, norm_range, &task);
 }
 
+/* A scale or bias with a gradient is one per element of the normalized
+ * shape here (a broadcast one is refused). */
+static gboolean
+layer_norm_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsNormParams *params = node->params;
+  const CsShape      *in = &cs_node_input (exec->exec.graph, node, 0)->shape;
+  const CsShape       groups = normalized_shape (in, params->axis);
+  const int64_t       group_size = cs_shape_numel (&groups);
+  g_autofree float   *scale = NULL;
+  NormTask            task = {
+               .x = cs_exec_in (&exec->exec, node, 0),
+               .group_size = group_size,
+               .epsilon = params->epsilon,
+  };
+
+  if (cs_shape_numel (in) == 0)
+    return TRUE;
+  for (int i = 1; i < 3; i++)
+    if (cs_grad_in (exec, node, i) != NULL
+        && cs_shape_numel (&cs_node_input (exec->exec.graph, node, i)->shape) != group_size)
+      return cs_node_error (error, CS_ERROR_UNSUPPORTED, exec->exec.graph, node,
+                            "has no gradient for a broadcast %s", i == 1 ? "scale" : "bias");
+  task.scale = per_element (node, &exec->exec, 1, &groups, &scale);
+  return norm_backward (node, exec, &task, cs_shape_numel (in) / group_size,
+                        cs_grad_in (exec, node, 1), cs_grad_in (exec, node, 2), error);
+}
+
 static void
 layer_norm_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
 {
@@ -205,6 +312,8 @@ const CsOpClass cs_op_layer_norm = {
   .infer = layer_norm_infer,
   .run = layer_norm_run,
   .describe = layer_norm_describe,
+  .backward = layer_norm_backward,
+  .backward_reads = CS_GRAD_READS_INPUTS,
 };
 
 /* ---- InstanceNormalization ---- */
@@ -256,10 +365,32 @@ instance_norm_run (const CsNode *node, CsExec *exec)
   cs_parallel_for (exec->pool, groups, 1, norm_range, &task);
 }
 
+static gboolean
+instance_norm_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsShape *in = &cs_node_input (exec->exec.graph, node, 0)->shape;
+  const int64_t  groups = in->dims[0] * in->dims[1];
+  NormTask       task;
+
+  if (cs_shape_numel (in) == 0)
+    return TRUE;
+  task = (NormTask){
+    .x = cs_exec_in (&exec->exec, node, 0),
+    .scale = cs_exec_in (&exec->exec, node, 1),
+    .group_size = cs_shape_numel (in) / groups,
+    .channels = in->dims[1],
+    .epsilon = ((const CsNormParams *) node->params)->epsilon,
+  };
+  return norm_backward (node, exec, &task, groups, cs_grad_in (exec, node, 1),
+                        cs_grad_in (exec, node, 2), error);
+}
+
 const CsOpClass cs_op_instance_norm = {
   .name = "InstanceNormalization",
   .kind = CS_LAYER_NORMALIZATION,
   .infer = instance_norm_infer,
   .run = instance_norm_run,
   .describe = layer_norm_describe,
+  .backward = instance_norm_backward,
+  .backward_reads = CS_GRAD_READS_INPUTS,
 };

@@ -221,31 +221,26 @@ reduce_run (const CsNode *node, CsExec *exec)
     }
 }
 
-/* Each input element gets its mean's gradient over the count. */
-static gboolean
-reduce_backward (const CsNode *node, CsGradExec *exec, GError **error)
+/* Walks input 0 in order, calling @visit with each element's index and
+ * the index of the output it reduces into. */
+static void
+for_each_reduced (const CsShape *in,
+                  guint          mask,
+                  void (*visit) (void *, int64_t, int64_t),
+                  void *user)
 {
-  const CsShape *in = &cs_node_input (exec->exec.graph, node, 0)->shape;
-  const float *dy = cs_grad_out (exec, node, 0);
-  float *dx = cs_grad_in (exec, node, 0);
   int64_t out_strides[CS_MAX_RANK], index[CS_MAX_RANK] = { 0 };
-  int64_t stride = 1, offset = 0, reduced = 1;
-  guint mask;
+  int64_t stride = 1, offset = 0;
 
-  if (dx == NULL)
-    return TRUE;
-  reduce_axes (exec->exec.graph, node, &mask, NULL);
   for (int d = in->rank - 1; d >= 0; d--)
     {
       out_strides[d] = (mask & (1u << d)) ? 0 : stride;
-      if (mask & (1u << d))
-        reduced *= in->dims[d];
-      else
+      if (!(mask & (1u << d)))
         stride *= in->dims[d];
     }
   for (int64_t i = 0; i < cs_shape_numel (in); i++)
     {
-      dx[i] += dy[offset] / (float) reduced;
+      visit (user, i, offset);
       for (int d = in->rank - 1; d >= 0; d--)
         {
           offset += out_strides[d];
@@ -255,6 +250,86 @@ reduce_backward (const CsNode *node, CsGradExec *exec, GError **error)
           index[d] = 0;
         }
     }
+}
+
+typedef struct
+{
+  Reducer      reducer;
+  const float *x, *y, *dy;
+  float       *dx;
+  float        scale; /* the mean's 1 / count */
+  int64_t     *ties;  /* the maximum: how many elements reach it */
+} ReduceGrad;
+
+static void
+count_ties (void *user, int64_t i, int64_t o)
+{
+  ReduceGrad *g = user;
+
+  g->ties[o] += g->x[i] == g->y[o];
+}
+
+/* Mean and sum spread the gradient evenly; the maximum gives it to the
+ * elements that reach it, shared among ties as PyTorch's amax does; the
+ * L2 norm ‖x‖ gives x / ‖x‖ (nothing where the norm is 0). */
+static void
+add_gradient (void *user, int64_t i, int64_t o)
+{
+  ReduceGrad *g = user;
+
+  switch (g->reducer)
+    {
+    case REDUCE_MEAN:
+    case REDUCE_SUM:
+      g->dx[i] += g->dy[o] * g->scale;
+      break;
+    case REDUCE_MAX:
+      if (g->x[i] == g->y[o])
+        g->dx[i] += g->dy[o] / (float) g->ties[o];
+      break;
+    case REDUCE_L2:
+      if (g->y[o] > 0.0f)
+        g->dx[i] += g->dy[o] * g->x[i] / g->y[o];
+      break;
+    }
+}
+
+static gboolean
+reduce_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsGraph      *graph = exec->exec.graph;
+  const CsShape      *in = &cs_node_input (graph, node, 0)->shape;
+  g_autofree int64_t *ties = NULL;
+  ReduceGrad          grad = {
+             .reducer = reducer_of (node->klass),
+             .x = cs_exec_in (&exec->exec, node, 0),
+             .y = cs_exec_out (&exec->exec, node, 0),
+             .dy = cs_grad_out (exec, node, 0),
+             .dx = cs_grad_in (exec, node, 0),
+             .scale = 1.0f,
+  };
+  guint mask;
+
+  if (grad.dx == NULL)
+    return TRUE;
+  if (!reduce_axes (graph, node, &mask, error))
+    return FALSE;
+  if (grad.reducer == REDUCE_MEAN)
+    {
+      int64_t reduced = 1;
+
+      for (int d = 0; d < in->rank; d++)
+        if (mask & (1u << d))
+          reduced *= in->dims[d];
+      grad.scale = 1.0f / (float) reduced;
+    }
+  if (grad.reducer == REDUCE_MAX)
+    {
+      grad.ties = ties =
+          g_new0 (int64_t, MAX (1, cs_shape_numel (&cs_node_output (graph, node, 0)->shape)));
+      for_each_reduced (in, mask, count_ties, &grad);
+    }
+  for_each_reduced (in, mask, add_gradient, &grad);
   return TRUE;
 }
 
@@ -264,21 +339,21 @@ reduce_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
   info->macs = cs_shape_numel (&cs_node_input (graph, node, 0)->shape);
 }
 
-#define REDUCE_CLASS(var, op_name, gradient)    \
-  const CsOpClass var = {                       \
-    .name = op_name,                            \
-    .kind = CS_LAYER_POOL,                      \
-    .infer = reduce_infer,                      \
-    .run = reduce_run,                          \
-    .backward = gradient,                       \
-    .describe = reduce_describe,                \
+#define REDUCE_CLASS(var, op_name, reads)                                                          \
+  const CsOpClass var = {                                                                          \
+    .name = op_name,                                                                               \
+    .kind = CS_LAYER_POOL,                                                                         \
+    .infer = reduce_infer,                                                                         \
+    .run = reduce_run,                                                                             \
+    .backward = reduce_backward,                                                                   \
+    .backward_reads = reads,                                                                       \
+    .describe = reduce_describe,                                                                   \
   }
 
-/* Only the mean has a gradient yet. */
-REDUCE_CLASS (cs_op_reduce_mean, "ReduceMean", reduce_backward);
-REDUCE_CLASS (cs_op_reduce_sum, "ReduceSum", NULL);
-REDUCE_CLASS (cs_op_reduce_max, "ReduceMax", NULL);
-REDUCE_CLASS (cs_op_reduce_l2, "ReduceL2", NULL);
+REDUCE_CLASS (cs_op_reduce_mean, "ReduceMean", CS_GRAD_READS_NOTHING);
+REDUCE_CLASS (cs_op_reduce_sum, "ReduceSum", CS_GRAD_READS_NOTHING);
+REDUCE_CLASS (cs_op_reduce_max, "ReduceMax", CS_GRAD_READS_INPUTS | CS_GRAD_READS_OUTPUTS);
+REDUCE_CLASS (cs_op_reduce_l2, "ReduceL2", CS_GRAD_READS_INPUTS | CS_GRAD_READS_OUTPUTS);
 
 /* ---- ArgMax, ArgMin ---- */
 

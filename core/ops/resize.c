@@ -535,6 +535,59 @@ resize_run (const CsNode *node, CsExec *exec)
   axis_table_clear (&task.cols);
 }
 
+/* The adjoint of resize_row over every row: each output's gradient goes
+ * back along its taps, horizontally into one input-width row, then
+ * vertically onto the input rows; extrapolated samples pass none. */
+static gboolean
+resize_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const CsResizeParams *params = node->params;
+  const CsShape        *out = &cs_node_output (exec->exec.graph, node, 0)->shape;
+  const float          *dy = cs_grad_out (exec, node, 0);
+  float                *dx = cs_grad_in (exec, node, 0);
+  g_autofree float     *drow = NULL;
+  AxisGeometry          plane[2];
+  AxisTable             rows = { 0 }, cols = { 0 };
+  int64_t               planes;
+
+  if (dx == NULL || cs_shape_numel (out) == 0)
+    return TRUE;
+  run_geometry (exec->exec.graph, node, plane);
+  planes = cs_shape_numel (out) / (plane[0].out * plane[1].out);
+  axis_table_init (&rows, params, &plane[0]);
+  axis_table_init (&cols, params, &plane[1]);
+  drow = g_new (float, MAX (plane[1].in, 1));
+  for (int64_t p = 0; p < planes; p++)
+    for (int64_t oy = 0; oy < plane[0].out; oy++)
+      {
+        const float *g = dy + (p * plane[0].out + oy) * plane[1].out;
+        float       *x_plane = dx + p * plane[0].in * plane[1].in;
+
+        if (rows.outside != NULL && rows.outside[oy])
+          continue;
+        memset (drow, 0, sizeof (float) * plane[1].in);
+        for (int64_t ox = 0; ox < plane[1].out; ox++)
+          {
+            if (cols.outside != NULL && cols.outside[ox])
+              continue;
+            for (int t = 0; t < cols.taps; t++)
+              drow[cols.index[ox * cols.taps + t]] +=
+                  (cols.weight != NULL ? cols.weight[ox * cols.taps + t] : 1.0f) * g[ox];
+          }
+        for (int t = 0; t < rows.taps; t++)
+          {
+            float      *x_row = x_plane + rows.index[oy * rows.taps + t] * plane[1].in;
+            const float w = rows.weight != NULL ? rows.weight[oy * rows.taps + t] : 1.0f;
+
+            for (int64_t i = 0; i < plane[1].in; i++)
+              x_row[i] += w * drow[i];
+          }
+      }
+  axis_table_clear (&rows);
+  axis_table_clear (&cols);
+  return TRUE;
+}
+
 static size_t
 resize_scratch_bytes (const CsGraph *graph, const CsNode *node)
 {
@@ -590,6 +643,7 @@ const CsOpClass cs_op_resize = {
   .run = resize_run,
   .scratch_bytes = resize_scratch_bytes,
   .describe = resize_describe,
+  .backward = resize_backward,
 };
 
 const CsOpClass cs_op_upsample = {
@@ -599,4 +653,5 @@ const CsOpClass cs_op_upsample = {
   .run = resize_run,
   .scratch_bytes = resize_scratch_bytes,
   .describe = resize_describe,
+  .backward = resize_backward,
 };

@@ -138,6 +138,52 @@ unary_run (const CsNode *node, CsExec *exec)
   cs_parallel_for (exec->pool, n, 16384, unary_range, &task);
 }
 
+/* dx += dy·f′(x), from x: an epilogue step keeps its input for this
+ * (gradient.c), which the fused run overwrote. */
+static gboolean
+unary_backward (const CsNode *node, CsGradExec *exec, GError **error)
+{
+  const UnaryOp op = unary_op (node->klass);
+  const float  *x = cs_exec_in (&exec->exec, node, 0);
+  const float  *dy = cs_grad_out (exec, node, 0);
+  float        *dx = cs_grad_in (exec, node, 0);
+  const int64_t n = cs_shape_numel (&cs_node_input (exec->exec.graph, node, 0)->shape);
+
+  if (dx == NULL)
+    return TRUE;
+  for (int64_t i = 0; i < n; i++)
+    {
+      float slope = 0.0f;
+
+      switch (op)
+        {
+        case UNARY_ERF:
+          slope = (float) (2.0 / sqrt (G_PI)) * expf (-x[i] * x[i]);
+          break;
+        case UNARY_SQRT:
+          slope = 0.5f / sqrtf (x[i]);
+          break;
+        case UNARY_EXP:
+          slope = expf (x[i]);
+          break;
+        case UNARY_LOG:
+          slope = 1.0f / x[i];
+          break;
+        case UNARY_ABS:
+          slope = x[i] > 0.0f ? 1.0f : x[i] < 0.0f ? -1.0f : 0.0f;
+          break;
+        case UNARY_NEG:
+          slope = -1.0f;
+          break;
+        case UNARY_RECIPROCAL:
+          slope = -1.0f / (x[i] * x[i]);
+          break;
+        }
+      dx[i] += dy[i] * slope;
+    }
+  return TRUE;
+}
+
 #define UNARY_CLASS(var, op_name)                                                                  \
   const CsOpClass var = {                                                                          \
     .name = op_name,                                                                               \
@@ -145,6 +191,8 @@ unary_run (const CsNode *node, CsExec *exec)
     .elementwise = TRUE,                                                                           \
     .infer = unary_infer,                                                                          \
     .run = unary_run,                                                                              \
+    .backward = unary_backward,                                                                    \
+    .backward_reads = CS_GRAD_READS_INPUTS,                                                        \
   }
 
 UNARY_CLASS (cs_op_erf, "Erf");

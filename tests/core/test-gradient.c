@@ -6,7 +6,10 @@
  * convolutions with groups, depth multipliers, dilation, strides,
  * asymmetric padding, fused activations and folded batch norms; dense
  * layers; pooling in ceil mode; every activation; broadcasting
- * arithmetic; the data movers; ReduceMean, LRN, Softmax).  Also: CAM
+ * arithmetic; the data movers; ReduceMean, LRN, Softmax; the unary
+ * math, also as a fused epilogue; the variadic ops, Pow and PRelu; the
+ * other reductions; the normalizations and Expand; Resize in each mode;
+ * ConvTranspose).  Also: CAM
  * equals Grad-CAM up to a constant under a global-average-pool + dense
  * head, and the errors for what cannot be differentiated.
  */
@@ -43,6 +46,23 @@ random_initializer (Fixture *f, const char *name, int rank, const int64_t *dims,
   values = (float *) tensor->raw_data.data;
   for (int64_t i = 0; i < n; i++)
     values[i] = (float) g_rand_double_range (rand, -1.0, 1.0);
+}
+
+/* A float initializer holding @values. */
+static void
+values_initializer (Fixture       *f,
+                    const char    *name,
+                    int            rank,
+                    const int64_t *dims,
+                    const float   *values)
+{
+  int64_t            n = 1;
+  Onnx__TensorProto *tensor;
+
+  for (int i = 0; i < rank; i++)
+    n *= dims[i];
+  tensor = add_initializer (f, name, rank, dims, (size_t) n * 4, 0.0f);
+  memcpy (tensor->raw_data.data, values, (size_t) n * 4);
 }
 
 static CsModel *
@@ -407,6 +427,200 @@ test_lrn_softmax (void)
   check_gradient (without, elements);
 }
 
+/* The unary ops, most of them as epilogue steps, which overwrite their
+ * input in place (the backward pass keeps a copy of it): ConvNeXt's
+ * exported GELU c·½(1 + erf(c/√2)) with Erf fused into the Div, Erf on
+ * a conv output read elsewhere too, and Sqrt, Log, Exp, Reciprocal and
+ * Neg fused one after another into an Add. */
+static void
+test_unary_epilogue (void)
+{
+  g_autoptr (Fixture) f = fixture_new (13);
+  const int64_t    x_dims[] = { 1, 2, 5, 4 };
+  const int64_t    w_dims[] = { 3, 2, 3, 3 };
+  const int64_t    scalar[] = { 1 };
+  Onnx__NodeProto *conv;
+
+  add_input (f, "x", 4, x_dims);
+  add_output (f, "y");
+  random_initializer (f, "w", 4, w_dims, 41);
+  add_initializer (f, "root2", 0, scalar, 4, (float) G_SQRT2);
+  add_initializer (f, "one", 0, scalar, 4, 1.0f);
+  add_initializer (f, "half", 0, scalar, 4, 0.5f);
+  conv = add_node (f, "Conv", "conv", N_IO ("x", "w", NULL, "c", NULL));
+  add_ints (f, conv, "pads", 4, (const int64_t[]){ 1, 1, 1, 1 });
+  add_node (f, "Erf", "erf_direct", N_IO ("c", NULL, "e", NULL));
+  add_node (f, "Div", "div", N_IO ("c", "root2", NULL, "d", NULL));
+  add_node (f, "Erf", "erf", N_IO ("d", NULL, "erf_d", NULL));
+  add_node (f, "Add", "add", N_IO ("erf_d", "one", NULL, "a", NULL));
+  add_node (f, "Mul", "mul", N_IO ("c", "a", NULL, "m", NULL));
+  add_node (f, "Mul", "gelu", N_IO ("m", "half", NULL, "g", NULL));
+  add_node (f, "Add", "sum", N_IO ("g", "e", NULL, "s", NULL));
+  add_node (f, "Abs", "abs", N_IO ("s", NULL, "ab", NULL));
+  add_node (f, "Add", "shift", N_IO ("ab", "one", NULL, "pos", NULL));
+  add_node (f, "Sqrt", "sqrt", N_IO ("pos", NULL, "sq", NULL));
+  add_node (f, "Log", "log", N_IO ("sq", NULL, "lg", NULL));
+  add_node (f, "Exp", "exp", N_IO ("lg", NULL, "ex", NULL));
+  add_node (f, "Reciprocal", "reciprocal", N_IO ("ex", NULL, "r", NULL));
+  add_node (f, "Neg", "neg", N_IO ("r", NULL, "n", NULL));
+  add_node (f, "Mul", "out", N_IO ("n", "s", NULL, "y", NULL));
+  check_gradient (f, spread_elements);
+}
+
+/* The variadic ops with three and two operands broadcast together (x,
+ * its mean over the last axis, a constant row), PRelu with a slope per
+ * channel, Pow with a float and an int64 exponent. */
+static void
+test_variadic_pow_prelu (void)
+{
+  g_autoptr (Fixture) f = fixture_new (13);
+  const int64_t    x_dims[] = { 1, 2, 3, 4 };
+  const int64_t    row_dims[] = { 4 };
+  const int64_t    slope_dims[] = { 2, 1, 1 };
+  const int64_t    scalar[] = { 1 };
+  Onnx__NodeProto *node;
+
+  add_input (f, "x", 4, x_dims);
+  add_output (f, "y");
+  values_initializer (f, "row", 1, row_dims, (const float[]){ -0.3f, 0.1f, 0.45f, -0.7f });
+  values_initializer (f, "slope", 3, slope_dims, (const float[]){ 0.25f, -0.5f });
+  add_initializer (f, "one", 0, scalar, 4, 1.0f);
+  add_initializer (f, "power", 0, scalar, 4, 1.5f);
+  add_int64_initializer (f, "two", (const int64_t[]){ 2 }, 1, TRUE);
+  node = add_node (f, "ReduceMean", "mean", N_IO ("x", NULL, "m", NULL));
+  add_ints (f, node, "axes", 1, (const int64_t[]){ 3 });
+  add_node (f, "Max", "max", N_IO ("x", "m", "row", NULL, "a", NULL));
+  add_node (f, "Min", "min", N_IO ("x", "m", NULL, "b", NULL));
+  add_node (f, "Sum", "sum", N_IO ("a", "b", "x", NULL, "s", NULL));
+  add_node (f, "Mean", "average", N_IO ("s", "m", NULL, "t", NULL));
+  add_node (f, "PRelu", "prelu", N_IO ("t", "slope", NULL, "p", NULL));
+  add_node (f, "Abs", "abs", N_IO ("p", NULL, "ab", NULL));
+  add_node (f, "Add", "shift", N_IO ("ab", "one", NULL, "pos", NULL));
+  add_node (f, "Pow", "pow", N_IO ("pos", "power", NULL, "q", NULL));
+  add_node (f, "Pow", "square", N_IO ("q", "two", NULL, "sq", NULL));
+  add_node (f, "Mul", "out", N_IO ("sq", "p", NULL, "y", NULL));
+  check_gradient (f, (const int64_t[]){ 0, 5, 11, 17, 23, -1 });
+}
+
+/* ReduceSum (axes as an input), ReduceMax over two axes and ReduceL2,
+ * each broadcast back against x. */
+static void
+test_reductions (void)
+{
+  g_autoptr (Fixture) f = fixture_new (13);
+  const int64_t    x_dims[] = { 1, 3, 4, 5 };
+  Onnx__NodeProto *node;
+
+  add_input (f, "x", 4, x_dims);
+  add_output (f, "y");
+  add_int64_initializer (f, "axes", (const int64_t[]){ 2 }, 1, FALSE);
+  add_node (f, "ReduceSum", "sum", N_IO ("x", "axes", NULL, "s", NULL));
+  node = add_node (f, "ReduceMax", "max", N_IO ("x", NULL, "mx", NULL));
+  add_ints (f, node, "axes", 2, (const int64_t[]){ 1, 3 });
+  node = add_node (f, "ReduceL2", "l2", N_IO ("x", NULL, "l", NULL));
+  add_ints (f, node, "axes", 1, (const int64_t[]){ 3 });
+  add_node (f, "Mul", "mul", N_IO ("x", "s", NULL, "p", NULL));
+  add_node (f, "Add", "add", N_IO ("mx", "l", NULL, "q", NULL));
+  add_node (f, "Add", "out", N_IO ("p", "q", NULL, "y", NULL));
+  check_gradient (f, (const int64_t[]){ 0, 7, 19, 33, 59, -1 });
+}
+
+/* InstanceNormalization, then LayerNormalization over C, H and W with a
+ * scale and bias per element, then Expand across a new batch of two. */
+static void
+test_norms_expand (void)
+{
+  g_autoptr (Fixture) f = fixture_new (17);
+  const int64_t    x_dims[] = { 1, 3, 4, 2 };
+  const int64_t    c_dims[] = { 3 };
+  const int64_t    group_dims[] = { 3, 4, 2 };
+  Onnx__NodeProto *node;
+
+  add_input (f, "x", 4, x_dims);
+  add_output (f, "y");
+  random_initializer (f, "in_scale", 1, c_dims, 51);
+  random_initializer (f, "in_bias", 1, c_dims, 52);
+  random_initializer (f, "ln_scale", 3, group_dims, 53);
+  random_initializer (f, "ln_bias", 3, group_dims, 54);
+  add_int64_initializer (f, "shape", (const int64_t[]){ 2, 1, 1, 1 }, 4, FALSE);
+  node = add_node (f, "InstanceNormalization", "instance",
+                   N_IO ("x", "in_scale", "in_bias", NULL, "i", NULL));
+  add_float (f, node, "epsilon", 1e-3f);
+  add_node (f, "Mul", "mix", N_IO ("i", "x", NULL, "m", NULL));
+  node = add_node (f, "LayerNormalization", "layer",
+                   N_IO ("m", "ln_scale", "ln_bias", NULL, "l", NULL));
+  add_int (f, node, "axis", 1);
+  add_node (f, "Expand", "expand", N_IO ("l", "shape", NULL, "y", NULL));
+  check_gradient (f, (const int64_t[]){ 0, 5, 13, 23, 29, 47, -1 });
+}
+
+/* Resize with @mode and @coordinates, to @sizes (or by @scales). */
+static void
+resize_case (const char    *mode,
+             const char    *coordinates,
+             const int64_t *sizes,
+             const float   *scales,
+             gboolean       antialias)
+{
+  g_autoptr (Fixture) f = fixture_new (18);
+  const int64_t    x_dims[] = { 1, 2, 5, 4 };
+  const int64_t    four[] = { 4 };
+  Onnx__NodeProto *node;
+
+  add_input (f, "x", 4, x_dims);
+  add_output (f, "y");
+  if (sizes != NULL)
+    add_int64_initializer (f, "sizes", sizes, 4, FALSE);
+  else
+    values_initializer (f, "scales", 1, four, scales);
+  node = add_node (f, "Resize", "resize",
+                   sizes != NULL ? N_IO ("x", "", "", "sizes", NULL, "r", NULL)
+                                 : N_IO ("x", "", "scales", NULL, "r", NULL));
+  add_string (f, node, "mode", mode);
+  add_string (f, node, "coordinate_transformation_mode", coordinates);
+  if (antialias)
+    add_int (f, node, "antialias", 1);
+  /* So that the output elements weigh differently. */
+  add_node (f, "Sigmoid", "act", N_IO ("r", NULL, "y", NULL));
+  check_gradient (f, (const int64_t[]){ 0, 7, 17, -1 });
+}
+
+static void
+test_resize (void)
+{
+  resize_case ("linear", "half_pixel", NULL, (const float[]){ 1.0f, 1.0f, 2.0f, 1.5f }, FALSE);
+  resize_case ("cubic", "align_corners", (const int64_t[]){ 1, 2, 7, 9 }, NULL, FALSE);
+  resize_case ("nearest", "asymmetric", NULL, (const float[]){ 1.0f, 1.0f, 2.0f, 2.0f }, FALSE);
+  resize_case ("linear", "pytorch_half_pixel", (const int64_t[]){ 1, 2, 3, 3 }, NULL, TRUE);
+}
+
+/* ConvTranspose with groups, stride, dilation, padding and
+ * output_padding, a bias and a fused Relu. */
+static void
+test_conv_transpose (void)
+{
+  g_autoptr (Fixture) f = fixture_new (13);
+  const int64_t    x_dims[] = { 1, 4, 3, 4 };
+  const int64_t    w_dims[] = { 4, 3, 3, 2 };
+  const int64_t    b_dims[] = { 6 };
+  Onnx__NodeProto *node;
+
+  add_input (f, "x", 4, x_dims);
+  add_output (f, "y");
+  random_initializer (f, "w", 4, w_dims, 61);
+  random_initializer (f, "b", 1, b_dims, 62);
+  node = add_node (f, "ConvTranspose", "up", N_IO ("x", "w", "b", NULL, "u", NULL));
+  add_int (f, node, "group", 2);
+  add_ints (f, node, "strides", 2, (const int64_t[]){ 2, 3 });
+  add_ints (f, node, "dilations", 2, (const int64_t[]){ 2, 1 });
+  add_ints (f, node, "pads", 4, (const int64_t[]){ 1, 0, 2, 1 });
+  add_ints (f, node, "output_padding", 2, (const int64_t[]){ 1, 0 });
+  add_node (f, "Relu", "relu", N_IO ("u", NULL, "y", NULL));
+  /* The output is 1×6×7×10; with these strides and pads only odd rows
+   * and columns x with x mod 3 < 2 are reached by any input pixel. */
+  check_gradient (f, (const int64_t[]){ 10, 34, 127, 221, 409, -1 });
+}
+
 /* conv → Relu → GlobalAveragePool → Flatten → Gemm: CAM's map and
  * Grad-CAM's agree up to 1 / (H·W) where CAM is positive. */
 static void
@@ -547,6 +761,12 @@ main (int argc, char **argv)
   g_test_add_func ("/gradient/broadcasting-binaries", test_broadcasting_binaries);
   g_test_add_func ("/gradient/data-movement", test_data_movement);
   g_test_add_func ("/gradient/lrn-softmax", test_lrn_softmax);
+  g_test_add_func ("/gradient/unary-epilogue", test_unary_epilogue);
+  g_test_add_func ("/gradient/variadic-pow-prelu", test_variadic_pow_prelu);
+  g_test_add_func ("/gradient/reductions", test_reductions);
+  g_test_add_func ("/gradient/norms-expand", test_norms_expand);
+  g_test_add_func ("/gradient/resize", test_resize);
+  g_test_add_func ("/gradient/conv-transpose", test_conv_transpose);
   g_test_add_func ("/gradient/cam-is-grad-cam", test_cam_is_grad_cam);
   g_test_add_func ("/gradient/errors", test_errors);
   return g_test_run ();

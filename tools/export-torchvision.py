@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Exports eight torchvision classifiers, and a small network of the
+# Exports eight torchvision classifiers, two torchvision segmenters
+# (DeepLabV3 and LR-ASPP on MobileNetV3-Large) and a small network of the
 # upsampling ops written here, with deterministic random weights to ONNX
 # (opset 13, or 17 where a model needs it; 1×3×224×224) together with a
 # deterministic input tensor, so the fidelity test and the benchmark
@@ -69,6 +70,25 @@ def upsampling_net(tv):
     return UpsamplingNet()
 
 
+def segmenter(name):
+    """torchvision's segmentation model @name without its auxiliary head,
+    returning the class scores (1×21×H×W) rather than a dict."""
+    def build(tv):
+        from torch import nn
+
+        class Scores(nn.Module):
+            def __init__(self, model):
+                super().__init__()
+                self.model = model
+
+            def forward(self, x):
+                return self.model(x)["out"]
+
+        return Scores(getattr(tv.models.segmentation, name)(weights=None,
+                                                             weights_backbone=None))
+    return build
+
+
 # Every model has its own fixed seed, so adding or reordering models never
 # changes another one's weights.  Builders take the torchvision module so
 # that --list works without importing torch.
@@ -83,7 +103,12 @@ MODELS = {
     "vgg11": (1807, lambda tv: tv.models.vgg11(weights=None)),
     "convnext_tiny": (1808, lambda tv: tv.models.convnext_tiny(weights=None)),
     "upsampling": (1809, upsampling_net),
+    "deeplabv3_mobilenet_v3_large": (1810, segmenter("deeplabv3_mobilenet_v3_large")),
+    "lraspp_mobilenet_v3_large": (1811, segmenter("lraspp_mobilenet_v3_large")),
 }
+# Models whose output is a score map per pixel: the fidelity test
+# compares their argmax per pixel, not a top-5.
+SEGMENTERS = {"deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"}
 # Models that need a later opset than OPSET: ConvNeXt's LayerNormalization
 # exists from 17 (earlier opsets spell it out in ReduceMean, Pow, Sqrt, ...).
 OPSETS = {"convnext_tiny": 17}
@@ -163,7 +188,10 @@ def export_one(torch, torchvision, onnx, np, name, outdir):
     n_bn = randomize_batch_norms(torch, model, seed + 1)
     randomize_layer_norms(torch, model, seed + 2)
 
-    image = pick_input(torch, np, model, seed)
+    if name in SEGMENTERS:
+        image = np.random.default_rng(seed).standard_normal(INPUT_SHAPE).astype(np.float32)
+    else:
+        image = pick_input(torch, np, model, seed)
 
     onnx_path = os.path.join(outdir, name + ".onnx")
     tmp_path = onnx_path + ".tmp"

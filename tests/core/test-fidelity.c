@@ -2,13 +2,15 @@
 /*
  * test-fidelity.c — Convscope against ONNX Runtime on eight real network
  * architectures (torchvision's, with seeded random weights and non-trivial
- * BatchNorm statistics and LayerNorm affines) and a small encoder–decoder of
- * the upsampling ops (ConvTranspose, Resize as F.interpolate exports it).
+ * BatchNorm statistics and LayerNorm affines), two of torchvision's
+ * segmenters (DeepLabV3 and LR-ASPP) and a small encoder–decoder of the
+ * upsampling ops (ConvTranspose, Resize as F.interpolate exports it).
  * The fixtures come from tools/make-fixtures: per
  * network NAME.onnx, NAME.input.npy and ORT's output NAME.ort.npy, in the
  * directory named by $CONVSCOPE_FIXTURES.  Each network must match ORT to
  * 1e-4 of ORT's largest logit and give the same top-5 classes in the same
- * order, and keeping every layer's output must change nothing.
+ * order (a segmenter: the same class at every pixel), and keeping every
+ * layer's output must change nothing.
  */
 #include <math.h>
 #include <string.h>
@@ -33,6 +35,8 @@ static const char *const networks[] = {
   "vgg11",
   "convnext_tiny",
   "upsampling",
+  "deeplabv3_mobilenet_v3_large",
+  "lraspp_mobilenet_v3_large",
 };
 
 /* Indices of the @k largest of @values (at most @n), largest first; ties
@@ -81,7 +85,30 @@ run_or_fail (CsSession *session, const CsTensor *input, const CsRunOptions *opti
   return result;
 }
 
-/* The output of ours against ORT's: the largest difference and the top-5. */
+/* How many pixels of a 1×C×H×W score map get another class from @a than
+ * from @b. */
+static int64_t
+pixels_disagreeing (const CsShape *shape, const float *a, const float *b)
+{
+  const int64_t classes = shape->dims[1], plane = shape->dims[2] * shape->dims[3];
+  int64_t       differ = 0;
+
+  for (int64_t p = 0; p < plane; p++)
+    {
+      int64_t best_a = 0, best_b = 0;
+
+      for (int64_t c = 1; c < classes; c++)
+        {
+          best_a = a[c * plane + p] > a[best_a * plane + p] ? c : best_a;
+          best_b = b[c * plane + p] > b[best_b * plane + p] ? c : best_b;
+        }
+      differ += best_a != best_b;
+    }
+  return differ;
+}
+
+/* The output of ours against ORT's: the largest difference, and the top-5
+ * or, for a score map, the class of every pixel. */
 static void
 compare_with_reference (const char *name, const CsTensor *ours, const CsTensor *reference)
 {
@@ -103,6 +130,19 @@ compare_with_reference (const char *name, const CsTensor *ours, const CsTensor *
       /* A NaN of ours must fail the bound, not slip past a comparison. */
       max_diff = isnan (diff) ? INFINITY : MAX (max_diff, diff);
       max_ref = MAX (max_ref, fabs ((double) b[i]));
+    }
+  if (reference->shape.rank == 4)
+    {
+      int64_t differ = pixels_disagreeing (&reference->shape, a, b);
+
+      g_test_message ("%-20s max |diff| %.3g, relative %.3g (limit %g), "
+                      "%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " pixels of another class",
+                      name, max_diff, max_diff / max_ref, TOLERANCE, differ,
+                      n / reference->shape.dims[1]);
+      g_assert_cmpfloat (max_ref, >, 0.0);
+      g_assert_cmpfloat (max_diff, <=, TOLERANCE * max_ref);
+      g_assert_cmpint (differ, ==, 0);
+      return;
     }
   top_k (a, n, TOP_K, our_top);
   top_k (b, n, TOP_K, ref_top);

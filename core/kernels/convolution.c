@@ -22,6 +22,12 @@
  * single-channel input) has nothing to reuse across output channels and
  * little work per input pixel, so staging would cost as much as the
  * arithmetic: the depthwise kernel reads the input plane in place.
+ *
+ * A dilation as large as the input (DeepLab's atrous pyramid on a small
+ * feature map) leaves the outer kernel rows or columns in the zero
+ * padding at every output pixel.  Such a plan runs a second one made of
+ * the taps that reach the input, and keeps its full weights for what
+ * reads them back (cs_conv_plan_channel, the backward pass).
  */
 #include "convolution.h"
 #include "col2im.h"
@@ -74,6 +80,8 @@ struct _CsConvPlan
   float           *bias;     /* NULL without bias */
   int64_t         *koff;     /* per depth index, its offset in the block (GEMM) */
   CsDepthwiseGeometry window;  /* depthwise */
+  CsConvPlan         *live;    /* what runs when some taps never reach the
+                              * input (see above), else NULL */
 };
 
 static int64_t
@@ -235,13 +243,85 @@ cs_conv_shape_check (const CsConvShape *s, GError **error)
   return TRUE;
 }
 
+/* Whether tap @k of one axis reads the input at some output position. */
+static gboolean
+tap_reaches_input (const CsConvShape *s, int axis, int k)
+{
+  const int64_t in = axis == 0 ? s->in_h : s->in_w, out = axis == 0 ? s->out_h : s->out_w;
+
+  for (int64_t o = 0; o < out; o++)
+    {
+      const int64_t i = o * s->stride[axis] - s->pads[axis] + (int64_t) k * s->dilation[axis];
+
+      if (i >= 0 && i < in)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The convolution on the kernel rows and columns that reach the input,
+ * in *@live, with its first tap in *@first: FALSE when every outer tap
+ * does (nothing to gain) or none does (the output is the bias alone,
+ * which the full plan computes), or when dropping them would leave a
+ * negative padding. */
+static gboolean
+live_shape (const CsConvShape *s, CsConvShape *live, int first[2])
+{
+  gboolean smaller = FALSE;
+
+  *live = *s;
+  for (int axis = 0; axis < 2; axis++)
+    {
+      int lo = 0, hi = s->kernel[axis] - 1;
+
+      while (lo <= hi && !tap_reaches_input (s, axis, lo))
+        lo++;
+      while (hi >= lo && !tap_reaches_input (s, axis, hi))
+        hi--;
+      if (lo > hi)
+        return FALSE;
+      first[axis] = lo;
+      live->kernel[axis] = hi - lo + 1;
+      live->pads[axis] = s->pads[axis] - lo * s->dilation[axis];
+      live->pads[axis + 2] = s->pads[axis + 2] - (s->kernel[axis] - 1 - hi) * s->dilation[axis];
+      if (live->pads[axis] < 0 || live->pads[axis + 2] < 0)
+        return FALSE;
+      smaller |= live->kernel[axis] < s->kernel[axis];
+    }
+  return smaller;
+}
+
 size_t
 cs_conv_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
 {
-  Layout l;
+  CsConvShape live;
+  int         first[2];
+  Layout      l;
 
   plan_layout (kernels, shape, &l);
+  if (live_shape (shape, &live, first))
+    return MAX ((size_t) l.stage_floats * sizeof (float) + CS_SCRATCH_SLACK,
+                cs_conv_scratch_bytes (kernels, &live));
   return (size_t) l.stage_floats * sizeof (float) + CS_SCRATCH_SLACK;
+}
+
+/* The weights of the taps @live keeps, out of @weights as given
+ * (out_channels × C/groups × kH × kW).  The caller frees them. */
+static float *
+live_weights (const CsConvShape *s,
+              const CsConvShape *live,
+              const int          first[2],
+              const float       *weights)
+{
+  const int64_t planes = s->out_channels * (s->in_channels / s->groups);
+  float        *kept = g_new (float, MAX (planes * live->kernel[0] * live->kernel[1], 1));
+  float        *to = kept;
+
+  for (int64_t p = 0; p < planes; p++)
+    for (int kh = 0; kh < live->kernel[0]; kh++)
+      for (int kw = 0; kw < live->kernel[1]; kw++)
+        *to++ = weights[(p * s->kernel[0] + first[0] + kh) * s->kernel[1] + first[1] + kw];
+  return kept;
 }
 
 /* Packs each group's rows × depth weights into A panels where they lie:
@@ -288,7 +368,12 @@ cs_conv_plan_new_taking (const CsKernels   *kernels,
   const Layout *l = &plan->layout;
   int kh_n = shape->kernel[0], kw_n = shape->kernel[1];
   int64_t taps = (int64_t) kh_n * kw_n;
+  CsConvShape   live;
+  int           first[2];
 
+  if (live_shape (shape, &live, first))
+    plan->live =
+        cs_conv_plan_new_taking (kernels, &live, live_weights (shape, &live, first, weights), bias);
   plan->kernels = kernels;
   plan->shape = *shape;
   plan_layout (kernels, shape, &plan->layout);
@@ -355,6 +440,7 @@ cs_conv_plan_free (CsConvPlan *plan)
   g_free (plan->weights);
   g_free (plan->bias);
   g_free (plan->koff);
+  cs_conv_plan_free (plan->live);
   g_free (plan);
 }
 
@@ -562,6 +648,11 @@ cs_conv_plan_run (const CsConvPlan        *plan,
                       * plan->shape.kernel[0] * plan->shape.kernel[1] * l->cg;
   ConvRun run = { plan, x, y, act };
 
+  if (plan->live != NULL)
+    {
+      cs_conv_plan_run (plan->live, x, y, act, pool, scratch);
+      return;
+    }
   run.act_done = cs_epilogue_init (&run.ep, act, 1.0f, FALSE);
   run.scratch = scratch;
   cs_parallel_for (pool, count_tasks (&plan->shape, l), MAX (1, MIN_PARALLEL_MACS / MAX (task_macs, 1)),

@@ -294,6 +294,37 @@ test_conv_network_layers (void)
   g_rand_free (rand);
 }
 
+/* Dilations as large as the input, as in DeepLab's atrous pyramid: the
+ * outer taps never reach the input and the plan runs on the others
+ * alone, which must change nothing; also where dropping them would
+ * leave a negative padding, and where no tap reaches it. */
+static void
+test_conv_atrous (void)
+{
+  /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
+  static const CsConvShape cases[] = {
+    { 1, 16, 14, 14, 8, 0, 0, { 3, 3 }, { 1, 1 }, { 24, 24 }, { 24, 24, 24, 24 }, 1 },
+    { 1, 16, 14, 14, 8, 0, 0, { 3, 3 }, { 1, 1 }, { 12, 36 }, { 12, 36, 12, 36 }, 1 },
+    { 2, 12, 9, 9, 12, 0, 0, { 3, 3 }, { 1, 1 }, { 36, 2 }, { 36, 2, 36, 2 }, 12 },
+    { 1, 8, 6, 7, 4, 0, 0, { 5, 5 }, { 1, 1 }, { 5, 5 }, { 10, 10, 10, 10 }, 1 },
+    /* Only the first tap row misses the input, and dropping it would
+     * need a padding of −3. */
+    { 1, 8, 10, 6, 4, 0, 0, { 3, 3 }, { 8, 1 }, { 4, 1 }, { 1, 1, 0, 1 }, 1 },
+    /* No tap reaches the input: the output is the bias. */
+    { 1, 4, 3, 3, 4, 0, 0, { 3, 3 }, { 1, 1 }, { 9, 9 }, { 9, 9, 9, 9 }, 1 },
+  };
+  GRand *rand = g_rand_new_with_seed (11);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      CsConvShape s = cases[i];
+
+      g_assert_true (complete_shape (&s));
+      check_conv (rand, &s, TRUE, &activations[i % G_N_ELEMENTS (activations)]);
+    }
+  g_rand_free (rand);
+}
+
 /* ---- GEMM ---- */
 
 static void
@@ -610,6 +641,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/dispatch", test_dispatch);
   g_test_add_func ("/kernels/conv/random", test_conv_random);
   g_test_add_func ("/kernels/conv/network-layers", test_conv_network_layers);
+  g_test_add_func ("/kernels/conv/atrous", test_conv_atrous);
   g_test_add_func ("/kernels/gemm/random", test_gemm_random);
   g_test_add_func ("/kernels/gemm/wrapped-columns", test_gemm_wrapped_columns);
   g_test_add_func ("/kernels/conv/op-errors", test_conv_op_errors);

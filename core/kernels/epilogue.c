@@ -51,10 +51,15 @@ sigmoid (float x)
   return x >= 0.0f ? r : e * r;
 }
 
+/* Comparisons rather than fminf and fmaxf, which compilers call instead
+ * of vectorizing; a NaN comes out as 0 either way. */
 static inline float
 hard_sigmoid (float x, float alpha, float beta)
 {
-  return fminf (fmaxf (alpha * x + beta, 0.0f), 1.0f);
+  const float v = alpha * x + beta;
+  const float clipped = v > 0.0f ? v : 0.0f;
+
+  return clipped < 1.0f ? clipped : 1.0f;
 }
 
 static inline float

@@ -8,8 +8,13 @@
 # compare Convscope and ONNX Runtime on real architectures without
 # downloading pretrained weights.
 #
-# Usage: /usr/bin/python3 tools/export-torchvision.py [--force] OUTDIR [NAME...]
-#        /usr/bin/python3 tools/export-torchvision.py --list
+# With --zoo, the networks are instead every convolutional classifier
+# torchvision has (its transformers left out), with plain random inputs
+# of the size each was made for: the set tools/bench times against ONNX
+# Runtime for docs/benchmarks.md, too large for the tests.
+#
+# Usage: /usr/bin/python3 tools/export-torchvision.py [--force] [--zoo] OUTDIR [NAME...]
+#        /usr/bin/python3 tools/export-torchvision.py --list [--zoo]
 # Writes OUTDIR/NAME.onnx, OUTDIR/NAME.input.npy and OUTDIR/NAME.stamp for
 # each NAME (all of them when none are given), skipping models whose stamp
 # says they were made by this very script with the same torch.
@@ -20,6 +25,7 @@ import os
 import sys
 import time
 import warnings
+import zlib
 
 OPSET = 13
 INPUT_SHAPE = (1, 3, 224, 224)
@@ -106,6 +112,28 @@ MODELS = {
     "deeplabv3_mobilenet_v3_large": (1810, segmenter("deeplabv3_mobilenet_v3_large")),
     "lraspp_mobilenet_v3_large": (1811, segmenter("lraspp_mobilenet_v3_large")),
 }
+# torchvision's classifiers that are transformers, not CNNs: not in the zoo.
+NOT_CNN = ("vit_", "swin_", "maxvit_")
+# Zoo networks made for another input than 224×224, and the arguments
+# that leave out their auxiliary heads.
+ZOO_SIDES = {"inception_v3": 299}
+ZOO_ARGUMENTS = {"googlenet": {"aux_logits": False, "init_weights": True},
+                 "inception_v3": {"aux_logits": False, "init_weights": True}}
+
+
+def zoo_names(tv):
+    return [n for n in tv.models.list_models(module=tv.models) if not n.startswith(NOT_CNN)]
+
+
+def zoo_entry(name):
+    """(seed, builder, input shape) of zoo network @name; the seed comes
+    from the name, so the set can change without changing any weights."""
+    side = ZOO_SIDES.get(name, INPUT_SHAPE[-1])
+    return (zlib.crc32(name.encode()) % 100000,
+            lambda tv: tv.models.get_model(name, weights=None, **ZOO_ARGUMENTS.get(name, {})),
+            INPUT_SHAPE[:2] + (side, side))
+
+
 # Models whose output is a score map per pixel: the fidelity test
 # compares their argmax per pixel, not a top-5.
 SEGMENTERS = {"deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"}
@@ -114,7 +142,7 @@ SEGMENTERS = {"deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"}
 OPSETS = {"convnext_tiny": 17}
 
 
-def randomize_batch_norms(torch, model, seed):
+def randomize_batch_norms(torch, model, seed, shape):
     """Gives every BatchNorm a non-trivial affine transform and running
     statistics that match what it really sees; returns how many there are.
 
@@ -137,7 +165,7 @@ def randomize_batch_norms(torch, model, seed):
             bn.momentum = None  # cumulative average over the calibration batches
         model.train()
         for _ in range(3):
-            model(torch.randn((4,) + INPUT_SHAPE[1:], generator=gen))
+            model(torch.randn((4,) + tuple(shape[1:]), generator=gen))
     model.eval()
     return len(bns)
 
@@ -180,16 +208,16 @@ def pick_input(torch, np, model, seed):
     raise RuntimeError("no input with well-separated top-6 logits in 100 draws")
 
 
-def export_one(torch, torchvision, onnx, np, name, outdir):
+def export_one(torch, torchvision, onnx, np, name, outdir, zoo):
     """Writes NAME.onnx and NAME.input.npy; returns (nodes, BatchNorm nodes)."""
-    seed, build = MODELS[name]
+    seed, build, shape = zoo_entry(name) if zoo else MODELS[name] + (INPUT_SHAPE,)
     torch.manual_seed(seed)
     model = build(torchvision).eval()
-    n_bn = randomize_batch_norms(torch, model, seed + 1)
+    n_bn = randomize_batch_norms(torch, model, seed + 1, shape)
     randomize_layer_norms(torch, model, seed + 2)
 
-    if name in SEGMENTERS:
-        image = np.random.default_rng(seed).standard_normal(INPUT_SHAPE).astype(np.float32)
+    if zoo or name in SEGMENTERS:
+        image = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
     else:
         image = pick_input(torch, np, model, seed)
 
@@ -240,17 +268,24 @@ def main():
         description="Export torchvision classifiers with random weights to ONNX.")
     parser.add_argument("--list", action="store_true", help="print the model names and exit")
     parser.add_argument("--force", action="store_true", help="export even up-to-date models")
+    parser.add_argument("--zoo", action="store_true",
+                        help="every convolutional classifier of torchvision instead")
     parser.add_argument("outdir", nargs="?")
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help="models to export (default: all): " + ", ".join(MODELS))
     args = parser.parse_intermixed_args()
 
+    if args.zoo:
+        import torchvision
+        available = zoo_names(torchvision)
+    else:
+        available = list(MODELS)
     if args.list:
-        print("\n".join(MODELS))
+        print("\n".join(available))
         return 0
     if args.outdir is None:
         parser.error("OUTDIR is required")
-    unknown = [n for n in args.names if n not in MODELS]
+    unknown = [n for n in args.names if n not in available]
     if unknown:
         parser.error("unknown model(s): " + ", ".join(unknown))
 
@@ -262,7 +297,7 @@ def main():
     torch.set_num_threads(2)
     os.makedirs(args.outdir, exist_ok=True)
     stamp = export_stamp(torch, torchvision)
-    for name in args.names or MODELS:
+    for name in args.names or available:
         stamp_path = os.path.join(args.outdir, name + ".stamp")
         if not args.force and is_current(args.outdir, name, stamp):
             print(f"{name}: up to date", flush=True)
@@ -271,7 +306,7 @@ def main():
         if os.path.exists(stamp_path):
             os.remove(stamp_path)
         start = time.monotonic()
-        n_nodes, n_bn = export_one(torch, torchvision, onnx, np, name, args.outdir)
+        n_nodes, n_bn = export_one(torch, torchvision, onnx, np, name, args.outdir, args.zoo)
         with open(stamp_path, "w") as f:
             f.write(stamp)
         print(f"{name}: exported {n_nodes} nodes ({n_bn} BatchNormalization) "

@@ -24,6 +24,37 @@
 /* Columns per task of the dot kernel. */
 #define DOT_COLUMNS 64
 
+/* Copies between a strided matrix and its A panels, in the direction
+ * @to_panels says: packing and unpacking walk the same way. */
+static void
+copy_a_panels (const CsKernels *kernels,
+               float           *panels,
+               float           *matrix,
+               int64_t          rows,
+               int64_t          depth,
+               int64_t          row_stride,
+               int64_t          col_stride,
+               gboolean         to_panels)
+{
+  for (int64_t r0 = 0; r0 < rows; r0 += kernels->mr)
+    {
+      int    h = (int) MIN (kernels->mr, rows - r0);
+      float *panel = panels + r0 * depth;
+
+      for (int i = 0; i < h; i++)
+        {
+          float *row = matrix + (r0 + i) * row_stride;
+
+          for (int64_t p = 0; p < depth; p++)
+            if (to_panels)
+              panel[p * h + i] = row[p * col_stride];
+            else
+              row[p * col_stride] = panel[p * h + i];
+        }
+    }
+}
+
+/* Packing only reads @src. */
 void
 cs_pack_a (const CsKernels *kernels,
            float           *dst,
@@ -33,21 +64,10 @@ cs_pack_a (const CsKernels *kernels,
            int64_t          row_stride,
            int64_t          col_stride)
 {
-  for (int64_t r0 = 0; r0 < rows; r0 += kernels->mr)
-    {
-      int h = (int) MIN (kernels->mr, rows - r0);
-      float *panel = dst + r0 * depth;
-
-      for (int i = 0; i < h; i++)
-        {
-          const float *row = src + (r0 + i) * row_stride;
-
-          for (int64_t p = 0; p < depth; p++)
-            panel[p * h + i] = row[p * col_stride];
-        }
-    }
+  copy_a_panels (kernels, dst, (float *) src, rows, depth, row_stride, col_stride, TRUE);
 }
 
+/* Unpacking only reads @src. */
 void
 cs_unpack_a (const CsKernels *kernels,
              float           *dst,
@@ -57,19 +77,7 @@ cs_unpack_a (const CsKernels *kernels,
              int64_t          row_stride,
              int64_t          col_stride)
 {
-  for (int64_t r0 = 0; r0 < rows; r0 += kernels->mr)
-    {
-      int          h = (int) MIN (kernels->mr, rows - r0);
-      const float *panel = src + r0 * depth;
-
-      for (int i = 0; i < h; i++)
-        {
-          float *row = dst + (r0 + i) * row_stride;
-
-          for (int64_t p = 0; p < depth; p++)
-            row[p * col_stride] = panel[p * h + i];
-        }
-    }
+  copy_a_panels (kernels, (float *) src, dst, rows, depth, row_stride, col_stride, FALSE);
 }
 
 void

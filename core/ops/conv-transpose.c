@@ -136,16 +136,15 @@ transpose_infer (CsGraph *graph, CsNode *node, GError **error)
   return TRUE;
 }
 
-/* The weights (C × M/groups × kH × kW) as A panels, block by block:
- * block b of group g holds the rows (output channel, tap) of its
- * channels, each row the C/groups weights of one input channel apart.
- * Returns a g_malloc'd array the size of the weights. */
-static float *
-pack_weights (const Layout *layout, const float *weights)
+/* Copies between the weights (C × M/groups × kH × kW) and their A
+ * panels, in the direction @to_panels says.  Block b of group g holds
+ * the rows (output channel, tap) of its channels, each row the C/groups
+ * weights of one input channel apart. */
+static void
+copy_weight_panels (const Layout *layout, float *packed, float *weights, gboolean to_panels)
 {
   const CsKernels *kernels = cs_kernels_get ();
-  int64_t group_rows = layout->mg * layout->taps;
-  float *packed = g_new (float, MAX (layout->groups * group_rows * layout->cg, 1));
+  int64_t          group_rows = layout->mg * layout->taps;
 
   for (int64_t g = 0; g < layout->groups; g++)
     for (int64_t b = 0; b < layout->co_blocks; b++)
@@ -153,11 +152,24 @@ pack_weights (const Layout *layout, const float *weights)
         int64_t co0 = b * layout->co_block;
         int64_t co1 = MIN (co0 + layout->co_block, layout->mg);
         int64_t row0 = g * group_rows + co0 * layout->taps;
+        float  *panels = packed + row0 * layout->cg;
+        float  *block = weights + g * layout->cg * group_rows + co0 * layout->taps;
 
-        cs_pack_a (kernels, packed + row0 * layout->cg,
-                   weights + g * layout->cg * group_rows + co0 * layout->taps,
-                   (co1 - co0) * layout->taps, layout->cg, 1, group_rows);
+        if (to_panels)
+          cs_pack_a (kernels, panels, block, (co1 - co0) * layout->taps, layout->cg, 1, group_rows);
+        else
+          cs_unpack_a (kernels, block, panels, (co1 - co0) * layout->taps, layout->cg, 1,
+                       group_rows);
       }
+}
+
+/* The weights as A panels; returns a g_malloc'd array their size. */
+static float *
+pack_weights (const Layout *layout, const float *weights)
+{
+  float *packed = g_new (float, MAX (layout->groups * layout->mg * layout->taps * layout->cg, 1));
+
+  copy_weight_panels (layout, packed, (float *) weights, TRUE);
   return packed;
 }
 
@@ -252,26 +264,14 @@ transpose_run (const CsNode *node, CsExec *exec)
                    MAX (1, 256 * 1024 / MAX (macs_per_task, 1)), transpose_range, &task);
 }
 
-/* The weights as the model gave them (C × M/groups × kH × kW), out of
- * the panels pack_weights made.  The caller frees them. */
+/* The weights as the model gave them, out of the panels pack_weights
+ * made.  The caller frees them. */
 static float *
 unpack_weights (const Layout *layout, const float *packed)
 {
-  const CsKernels *kernels = cs_kernels_get ();
-  int64_t          group_rows = layout->mg * layout->taps;
-  float           *weights = g_new (float, MAX (layout->groups * group_rows * layout->cg, 1));
+  float *weights = g_new (float, MAX (layout->groups * layout->mg * layout->taps * layout->cg, 1));
 
-  for (int64_t g = 0; g < layout->groups; g++)
-    for (int64_t b = 0; b < layout->co_blocks; b++)
-      {
-        int64_t co0 = b * layout->co_block;
-        int64_t co1 = MIN (co0 + layout->co_block, layout->mg);
-        int64_t row0 = g * group_rows + co0 * layout->taps;
-
-        cs_unpack_a (kernels, weights + g * layout->cg * group_rows + co0 * layout->taps,
-                     packed + row0 * layout->cg, (co1 - co0) * layout->taps, layout->cg, 1,
-                     group_rows);
-      }
+  copy_weight_panels (layout, (float *) packed, weights, FALSE);
   return weights;
 }
 

@@ -676,8 +676,37 @@ def test_heatmap_outputs():
     image.delete()
 
 
+def gather_model(path):
+    """An image classifier in miniature whose way to the scores passes a
+    Gather, an op without a gradient: image 1×1×8×8 → Conv → global
+    average pool → Flatten → Gather (the two scores swapped)."""
+    import numpy
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+
+    nodes = [helper.make_node("Conv", ["image", "w"], ["conv"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("GlobalAveragePool", ["conv"], ["pool"], name="pool"),
+             helper.make_node("Flatten", ["pool"], ["flat"], name="flatten"),
+             helper.make_node("Gather", ["flat", "swap"], ["scores"], name="gather", axis=1)]
+    graph = helper.make_graph(
+        nodes, "gather", [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 1, 8, 8])],
+        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 2])],
+        [numpy_helper.from_array(numpy.ones((2, 1, 3, 3), numpy.float32), "w"),
+         numpy_helper.from_array(numpy.array([1, 0], numpy.int64), "swap")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, path)
+
+
 def test_heatmap_failures():
     image = load_file(samples()[4])
+    gather = os.path.join(TMP, "gather.onnx")
+    gather_model(gather)
+    result = heatmap(image, model=gather, colormap="gray")
+    check("heat map through an op without a gradient: fails naming it, the image is unchanged",
+          result[0] == Gimp.PDBStatusType.EXECUTION_ERROR
+          and "node 'gather' (Gather): has no gradient" in str(result[1])
+          and not image.is_dirty() and items(image) == (1, 0, 0), repr(result))
     cases = [({"class_": 10}, "class 10 is out of range"),
              ({"label": "Spaceship"}, "no class is labelled 'Spaceship'"),
              ({"layer": "/classifier/fc1/Gemm"}, "has no spatial extent"),

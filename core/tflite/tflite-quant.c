@@ -7,6 +7,7 @@
  */
 #include "tflite-quant.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -98,6 +99,15 @@ half_to_float (guint16 half)
   return value;
 }
 
+/* A double as a float: a value beyond float's range (a float64 weight, a
+ * hostile scale) becomes an infinity rather than an undefined conversion;
+ * a NaN stays one. */
+static inline float
+to_float (double value)
+{
+  return value > FLT_MAX ? INFINITY : value < -FLT_MAX ? -INFINITY : (float) value;
+}
+
 /* Reads @n little-endian values of @type from @raw at any alignment. */
 static void
 read_floats (const guint8 *raw, int type, int64_t n, float *out)
@@ -130,7 +140,7 @@ read_floats (const guint8 *raw, int type, int64_t n, float *out)
           memcpy (&bits, raw + 8 * i, 8);
           bits = GUINT64_FROM_LE (bits);
           memcpy (&value, &bits, 8);
-          out[i] = (float) value;
+          out[i] = to_float (value);
           break;
         }
       }
@@ -153,8 +163,8 @@ dequantize_run (const guint8 *raw, int type, int64_t start, int64_t end,
       float table[256];
 
       for (int q = 0; q < 256; q++)
-        table[q] = (float) ((double) ((type == CS_TFLITE_UINT8 ? q : (gint8) q) - zero_point)
-                            * scale);
+        table[q] = to_float (
+            ((double) (type == CS_TFLITE_UINT8 ? q : (gint8) q) - (double) zero_point) * scale);
       for (int64_t i = start; i < end; i++)
         out[i] = table[raw[i]];
       return;
@@ -163,11 +173,11 @@ dequantize_run (const guint8 *raw, int type, int64_t start, int64_t end,
     {
     case CS_TFLITE_UINT8:
       for (int64_t i = start; i < end; i++)
-        out[i] = (float) ((double) (raw[i] - zero_point) * scale);
+        out[i] = to_float (((double) raw[i] - (double) zero_point) * scale);
       break;
     case CS_TFLITE_INT8:
       for (int64_t i = start; i < end; i++)
-        out[i] = (float) ((double) ((gint8) raw[i] - zero_point) * scale);
+        out[i] = to_float (((double) (gint8) raw[i] - (double) zero_point) * scale);
       break;
     case CS_TFLITE_INT16:
       for (int64_t i = start; i < end; i++)
@@ -175,7 +185,8 @@ dequantize_run (const guint8 *raw, int type, int64_t start, int64_t end,
           guint16 bits;
 
           memcpy (&bits, raw + 2 * i, 2);
-          out[i] = (float) ((double) ((gint16) GUINT16_FROM_LE (bits) - zero_point) * scale);
+          out[i] =
+              to_float (((double) (gint16) GUINT16_FROM_LE (bits) - (double) zero_point) * scale);
         }
       break;
     default: /* CS_TFLITE_INT32 */
@@ -184,7 +195,8 @@ dequantize_run (const guint8 *raw, int type, int64_t start, int64_t end,
           guint32 bits;
 
           memcpy (&bits, raw + 4 * i, 4);
-          out[i] = (float) ((double) ((gint32) GUINT32_FROM_LE (bits) - zero_point) * scale);
+          out[i] =
+              to_float (((double) (gint32) GUINT32_FROM_LE (bits) - (double) zero_point) * scale);
         }
       break;
     }

@@ -838,6 +838,41 @@ test_dequantize_tables (void)
       }
 }
 
+/* A scale that takes (q − zero point)·scale beyond float's range gives
+ * infinities, not an undefined conversion (fuzz-tflite found it, under
+ * UBSan, in a mutated model), in the table and the value-by-value loops. */
+static void
+test_dequantize_overflow (void)
+{
+  enum
+  {
+    RUN = 1500
+  };
+  float              scale[1] = { 3.0e38f };
+  int64_t            zero_point[1] = { 7 };
+  g_autofree guint8 *raw = g_new (guint8, RUN);
+  g_autofree float  *out = g_new (float, RUN);
+
+  for (int i = 0; i < RUN; i++)
+    raw[i] = (guint8) i;
+  for (int64_t n = 3; n <= RUN; n += RUN - 3)
+    {
+      const CsShape             shape = { 1, { n } };
+      const CsTfliteTensorQuant quant = { 1, scale, zero_point, 1 };
+      const char               *reason = NULL;
+
+      g_assert_true (cs_tflite_dequantize (raw, T_UINT8, &shape, &quant, out, &reason));
+      g_assert_cmpfloat (out[0], ==, -INFINITY);
+      g_assert_cmpfloat (out[2], ==, -INFINITY);
+      if (n > 8)
+        {
+          g_assert_cmpfloat (out[7], ==, 0.0f);
+          g_assert_cmpfloat (out[8], ==, 3.0e38f);
+          g_assert_cmpfloat (out[9], ==, INFINITY);
+        }
+    }
+}
+
 /* A uint8 conv: the graph input takes real values, weights and the INT32
  * bias (scale input·weight, as the file leaves it out) are dequantized,
  * and the output is rounded to its grid. */
@@ -1799,6 +1834,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tflite/quantize/round-trip", test_quantize_round_trip);
   g_test_add_func ("/tflite/quantize/ties", test_quantize_ties);
   g_test_add_func ("/tflite/quantize/dequantize-tables", test_dequantize_tables);
+  g_test_add_func ("/tflite/quantize/dequantize-overflow", test_dequantize_overflow);
   g_test_add_func ("/tflite/quantize/conv", test_quantized_conv);
   g_test_add_func ("/tflite/quantize/per-channel-weights", test_per_channel_weights);
   g_test_add_func ("/tflite/activations", test_activations);

@@ -50,6 +50,34 @@ cs_heatmap_display (const CsTensor *map, int width, int height, GError **error)
   return display;
 }
 
+/* Where the centre of pixel @pixel of one axis of the image falls in the
+ * display map, which the plan's source span [@src_start, @src_start +
+ * @src_length) covers with @dest_length samples from @dest_start: the
+ * two samples to mix, *@i0 and *@i1, and the weight *@f of the second.
+ * FALSE outside the span, where the model saw none of the image. */
+static gboolean
+axis_sample (int     pixel,
+             double  src_start,
+             double  src_length,
+             double  dest_start,
+             double  dest_length,
+             int     size,
+             int    *i0,
+             int    *i1,
+             double *f)
+{
+  const double centre = pixel + 0.5;
+  double       t = dest_start + (centre - src_start) * dest_length / src_length - 0.5;
+
+  if (centre < src_start || centre > src_start + src_length)
+    return FALSE;
+  t = CLAMP (t, 0.0, size - 1.0);
+  *i0 = (int) t;
+  *i1 = MIN (*i0 + 1, size - 1);
+  *f = t - *i0;
+  return TRUE;
+}
+
 void
 cs_heatmap_rows (const float        *display,
                  int                 display_width,
@@ -60,36 +88,27 @@ cs_heatmap_rows (const float        *display,
                  int                 n_rows,
                  float              *rows)
 {
-  const double sx = plan->dest_width / plan->src_width, sy = plan->dest_height / plan->src_height;
-
   memset (rows, 0, sizeof (float) * (size_t) width * n_rows);
   for (int v = y; v < y + n_rows; v++)
     {
-      double ty = plan->dest_y + (v + 0.5 - plan->src_y) * sy - 0.5;
-      float *row = rows + (size_t) (v - y) * width;
-      int    y0, y1;
-      double fy;
+      float       *row = rows + (size_t) (v - y) * width;
+      const float *top, *bottom;
+      int          y0, y1;
+      double       fy;
 
-      if (v + 0.5 < plan->src_y || v + 0.5 > plan->src_y + plan->src_height)
+      if (!axis_sample (v, plan->src_y, plan->src_height, plan->dest_y, plan->dest_height,
+                        display_height, &y0, &y1, &fy))
         continue;
-      ty = CLAMP (ty, 0.0, display_height - 1.0);
-      y0 = (int) ty;
-      y1 = MIN (y0 + 1, display_height - 1);
-      fy = ty - y0;
+      top = display + (size_t) y0 * display_width;
+      bottom = display + (size_t) y1 * display_width;
       for (int u = 0; u < width; u++)
         {
-          double       tx = plan->dest_x + (u + 0.5 - plan->src_x) * sx - 0.5;
-          const float *top = display + (size_t) y0 * display_width;
-          const float *bottom = display + (size_t) y1 * display_width;
-          int          x0, x1;
-          double       fx;
+          int    x0, x1;
+          double fx;
 
-          if (u + 0.5 < plan->src_x || u + 0.5 > plan->src_x + plan->src_width)
+          if (!axis_sample (u, plan->src_x, plan->src_width, plan->dest_x, plan->dest_width,
+                            display_width, &x0, &x1, &fx))
             continue;
-          tx = CLAMP (tx, 0.0, display_width - 1.0);
-          x0 = (int) tx;
-          x1 = MIN (x0 + 1, display_width - 1);
-          fx = tx - x0;
           row[u] = (float) ((1 - fy) * ((1 - fx) * top[x0] + fx * top[x1])
                             + fy * ((1 - fx) * bottom[x0] + fx * bottom[x1]));
         }

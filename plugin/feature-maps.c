@@ -129,15 +129,7 @@ check_target (GimpImage *image, const CspExportOptions *options, GError **error)
                              "to RGB or grayscale, or make a new image"));
       return FALSE;
     }
-  if (base == GIMP_GRAY && options->colormap != CS_COLORMAP_GRAY)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   _("the %s colour map needs an RGB image; convert the image to RGB, "
-                     "use the gray colour map, or make a new image"),
-                   cs_colormap_name (options->colormap));
-      return FALSE;
-    }
-  return TRUE;
+  return csp_check_colormap_fits (image, options->colormap, error);
 }
 
 /* The largest layer of a native export, for the size of a new image. */

@@ -149,15 +149,7 @@ check_output (GimpImage *image, GimpDrawable *drawable, const HeatOptions *optio
                                   "it to RGB, or make a new image"));
           return FALSE;
         }
-      if (base == GIMP_GRAY && options->colormap != CS_COLORMAP_GRAY)
-        {
-          g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                       _("the %s colour map needs an RGB image; convert the image to RGB, "
-                          "use the gray colour map, or make a new image"),
-                       cs_colormap_name (options->colormap));
-          return FALSE;
-        }
-      return TRUE;
+      return csp_check_colormap_fits (image, options->colormap, error);
     case CSP_HEAT_MASK:
       if (!GIMP_IS_LAYER (drawable))
         {

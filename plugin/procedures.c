@@ -109,6 +109,18 @@ csp_procedure_dialog (GimpProcedure       *procedure,
   return run;
 }
 
+gboolean
+csp_check_colormap_fits (GimpImage *image, CsColormap colormap, GError **error)
+{
+  if (gimp_image_get_base_type (image) != GIMP_GRAY || colormap == CS_COLORMAP_GRAY)
+    return TRUE;
+  g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
+               _ ("the %s colour map needs an RGB image; convert the image to RGB, "
+                  "use the gray colour map, or make a new image"),
+               cs_colormap_name (colormap));
+  return FALSE;
+}
+
 GimpValueArray *
 csp_procedure_fail (GimpProcedure *procedure, GError *error)
 {

@@ -10,6 +10,8 @@
 #include <glib/gi18n-lib.h>
 #include <libgimp/gimp.h>
 
+#include "convscope.h"
+
 G_BEGIN_DECLS
 
 #define CSP_PLUG_IN_BINARY       "convscope"
@@ -59,6 +61,10 @@ gboolean        csp_procedure_dialog             (GimpProcedure       *procedure
                                                   GimpProcedureConfig *config,
                                                   const char          *title,
                                                   const char *const   *arguments);
+/* Whether maps in @colormap can be drawn into @image: a
+ * grayscale image takes only the gray colour map; otherwise sets @error
+ * saying what to do. */
+gboolean csp_check_colormap_fits (GimpImage *image, CsColormap colormap, GError **error);
 /* An execution error; takes @error. */
 GimpValueArray *csp_procedure_fail               (GimpProcedure *procedure,
                                                   GError        *error);

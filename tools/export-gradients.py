@@ -139,7 +139,7 @@ def export_one(exporter, torch, onnx, np, name, outdir):
     seed, build = exporter.MODELS[name]
     torch.manual_seed(seed)
     model = build(__import__("torchvision")).eval()
-    exporter.randomize_batch_norms(torch, model, seed + 1)
+    exporter.randomize_batch_norms(torch, model, seed + 1, exporter.INPUT_SHAPE)
     stem = os.path.join(outdir, name + ".grad")
 
     if name in ILL_POSED and side == 224:

@@ -344,9 +344,11 @@ check_labels_request (const CsResizePlan *plan,
       return FALSE;
     }
   if (!(plan->src_width > 0 && plan->src_height > 0) || plan->dest_width < 1
-      || plan->dest_height < 1)
+      || plan->dest_height < 1 || !isfinite (plan->src_x) || !isfinite (plan->src_y)
+      || !isfinite (plan->src_width) || !isfinite (plan->src_height))
     {
-      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, "the resize plan reads or writes nothing");
+      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
+                   "the resize plan reads or writes nothing, or is not finite");
       return FALSE;
     }
   return TRUE;

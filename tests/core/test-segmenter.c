@@ -248,6 +248,17 @@ test_bad_input (void)
       cs_segmentation_labels (segmentation, &plan, SIDE, SIDE, 0, 1, NAN, labels, &error));
   g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
   g_clear_error (&error);
+  plan.src_x = NAN;
+  g_assert_false (
+      cs_segmentation_labels (segmentation, &plan, SIDE, SIDE, 0, 1, 0.0, labels, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  plan.src_x = 0;
+  plan.dest_width = 0;
+  g_assert_false (
+      cs_segmentation_labels (segmentation, &plan, SIDE, SIDE, 0, 1, 0.0, labels, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
+  g_clear_error (&error);
 
   options.card_path = card;
   write_text (dir, "card.ini", "[model]\ntask = segmentation\n[segmentation]\nscores = nope\n");
@@ -484,6 +495,8 @@ main (int argc, char **argv)
   int status;
 
   g_test_init (&argc, &argv, NULL);
+  if (g_getenv ("CONVSCOPE_WEIGHTS") == NULL)
+    g_setenv ("CONVSCOPE_WEIGHTS", "weights", FALSE);
   cs_pixels_init ();
   g_test_add_func ("/segmenter/ramp", test_ramp);
   g_test_add_func ("/segmenter/strips-and-threshold", test_strips_and_threshold);

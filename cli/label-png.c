@@ -43,7 +43,7 @@ on_png_warning (png_structp png, png_const_charp message)
 static void
 set_write_error (GError **error, const LabelPng *out)
 {
-  g_set_error (error, CS_ERROR, CS_ERROR_IO, _ ("%s: cannot write the label image: %s"), out->path,
+  g_set_error (error, CS_ERROR, CS_ERROR_IO, _("%s: cannot write the label image: %s"), out->path,
                out->message);
 }
 
@@ -69,7 +69,7 @@ label_png_open (const char *path, int width, int height, GError **error)
     {
       int saved = errno;
 
-      g_set_error (error, CS_ERROR, CS_ERROR_IO, _ ("%s: cannot write the label image: %s"), path,
+      g_set_error (error, CS_ERROR, CS_ERROR_IO, _("%s: cannot write the label image: %s"), path,
                    g_strerror (saved));
       label_png_free (out);
       return NULL;
@@ -101,6 +101,10 @@ label_png_open (const char *path, int width, int height, GError **error)
                 PNG_COLOR_TYPE_PALETTE, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                 PNG_FILTER_TYPE_DEFAULT);
   png_set_PLTE (out->png, out->info, palette, 256);
+  /* Labels come in long runs that zlib's fastest level already packs
+   * tightly; filters only help photographs, never palette indices. */
+  png_set_filter (out->png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+  png_set_compression_level (out->png, 1);
   png_write_info (out->png, out->info);
   return out;
 }
@@ -118,30 +122,34 @@ label_png_rows (LabelPng *out, const guint8 *labels, int n_rows, GError **error)
   return TRUE;
 }
 
+/* png_write_end with its own jump point: the caller's locals stay
+ * untouched by the longjmp. */
+static gboolean
+write_end (LabelPng *out, GError **error)
+{
+  if (setjmp (png_jmpbuf (out->png)))
+    {
+      set_write_error (error, out);
+      return FALSE;
+    }
+  png_write_end (out->png, out->info);
+  return TRUE;
+}
+
 gboolean
 label_png_finish (LabelPng *out, gboolean complete, GError **error)
 {
-  gboolean ok = TRUE;
+  gboolean ok = !complete || write_end (out, error);
 
-  if (complete)
-    {
-      if (setjmp (png_jmpbuf (out->png)))
-        {
-          set_write_error (error, out);
-          complete = ok = FALSE;
-        }
-      else
-        png_write_end (out->png, out->info);
-    }
   if (ok && fclose (g_steal_pointer (&out->file)) != 0)
     {
       int saved = errno;
 
-      g_set_error (error, CS_ERROR, CS_ERROR_IO, _ ("%s: cannot write the label image: %s"),
+      g_set_error (error, CS_ERROR, CS_ERROR_IO, _("%s: cannot write the label image: %s"),
                    out->path, g_strerror (saved));
-      complete = ok = FALSE;
+      ok = FALSE;
     }
-  if (!complete)
+  if (!complete || !ok)
     g_remove (out->path);
   label_png_free (out);
   return ok;

@@ -53,7 +53,7 @@ choose_classes (Segment *s, const char *text, GError **error)
       g_ptr_array_add (names, parts[i]);
   if (names->len == 0)
     {
-      cli_usage_error (error, _ ("--classes takes class names separated by commas"));
+      cli_usage_error (error, _("--classes takes class names separated by commas"));
       return FALSE;
     }
   g_ptr_array_add (names, NULL);
@@ -185,7 +185,7 @@ print_counts (const Segment *s, const Counts *counts)
   int              n;
 
   present = classes_present (counts, cs_segmenter_n_classes (s->segmenter), &n);
-  printf (_ ("%s (%d×%d)\n    share  class  label\n"), shown, counts->width, counts->height);
+  printf (_("%s (%d×%d)\n    share  class  label\n"), shown, counts->width, counts->height);
   for (int i = 0; i < n; i++)
     {
       g_autofree char *name = cs_labels_name (cs_segmenter_labels (s->segmenter), present[i]);
@@ -195,12 +195,12 @@ print_counts (const Segment *s, const Counts *counts)
               label);
     }
   if (counts->pixels[CS_SEGMENT_NONE] > 0)
-    printf (_ ("  %5.1f %%         (no class)\n"), 100.0 * counts->pixels[CS_SEGMENT_NONE] / total);
+    printf (_("  %5.1f %%         (no class)\n"), 100.0 * counts->pixels[CS_SEGMENT_NONE] / total);
   if (counts->mask != NULL)
     {
       g_autofree char *mask = cli_printable (counts->mask);
 
-      printf (_ ("  label image: %s\n"), mask);
+      printf (_("  label image: %s\n"), mask);
     }
 }
 
@@ -307,7 +307,7 @@ segment (const char               *model_path,
   if ((s.segmenter = cs_segmenter_load (model_path, options, error)) == NULL)
     return FALSE;
   if (cs_segmenter_labels_error (s.segmenter) != NULL)
-    cli_warning (_ ("cannot use the labels: %s; showing class numbers"),
+    cli_warning (_("cannot use the labels: %s; showing class numbers"),
                  cs_segmenter_labels_error (s.segmenter)->message);
   for (int c = 0; c < 256; c++)
     s.kept[c] = classes == NULL;
@@ -334,32 +334,32 @@ cli_segment (int argc, char **argv)
   gboolean           json = FALSE;
   const GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
-      N_ ("Write the label image, an 8-bit palette PNG whose pixel values are the class "
+      N_("Write the label image, an 8-bit palette PNG whose pixel values are the class "
           "numbers (255: no class); with several images, a directory for IMAGE.png each"),
       "FILE" },
     { "classes", 0, 0, G_OPTION_ARG_STRING, &classes,
-      N_ ("Keep only these classes, by name, separated by commas; the others count as "
+      N_("Keep only these classes, by name, separated by commas; the others count as "
           "no class"),
       "NAMES" },
     { "threshold", 't', 0, G_OPTION_ARG_DOUBLE, &threshold,
-      N_ ("Leave pixels whose class is less probable than this without a class "
+      N_("Leave pixels whose class is less probable than this without a class "
           "(0 to 1, default 0)"),
       "P" },
     { "card", 'c', 0, G_OPTION_ARG_FILENAME, &card_path,
-      N_ ("The model card (default: MODEL.ini beside the model, if any)"), "FILE" },
+      N_("The model card (default: MODEL.ini beside the model, if any)"), "FILE" },
     { "labels", 'l', 0, G_OPTION_ARG_FILENAME, &labels_path,
-      N_ ("Class names, one per line (default: the card's, else the model's own, "
+      N_("Class names, one per line (default: the card's, else the model's own, "
           "else labels.txt beside the model)"),
       "FILE" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print the results as JSON"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the results as JSON"), NULL },
     { NULL }
   };
   CsSegmenterOptions options = { 0 };
   GError            *error = NULL;
 
   if (!cli_parse_options (&argc, &argv, entries, "MODEL IMAGE…",
-                          N_ ("Segment images: the class of every pixel."),
-                          N_ ("Prints the classes each image shows, with their shares of "
+                          N_("Segment images: the class of every pixel."),
+                          N_("Prints the classes each image shows, with their shares of "
                               "the pixels, largest\nfirst.  The network's class scores "
                               "are brought to the image's own size\nbilinearly before "
                               "the most probable class is taken, so edges follow the\n"
@@ -371,12 +371,12 @@ cli_segment (int argc, char **argv)
     return cli_fail (error);
   if (!(threshold >= 0.0 && threshold <= 1.0))
     {
-      cli_usage_error (&error, _ ("--threshold must be between 0 and 1, not %g"), threshold);
+      cli_usage_error (&error, _("--threshold must be between 0 and 1, not %g"), threshold);
       return cli_fail (error);
     }
   if (out != NULL && argc > 3 && !g_file_test (out, G_FILE_TEST_IS_DIR))
     {
-      cli_usage_error (&error, _ ("with several images, --out must be a directory"));
+      cli_usage_error (&error, _("with several images, --out must be a directory"));
       return cli_fail (error);
     }
   options.card_path = card_path;

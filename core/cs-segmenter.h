@@ -6,9 +6,9 @@
  * from it.  What makes a model a segmenter is checked once, when it is
  * loaded: its card's task is segmentation, and a float class score map
  * 1×C×h×w is found — output 0, the layer the card names under
- * [segmentation] scores, or the scores an ArgMax (after Resizes) turns
- * into class numbers, as in the Coral DeepLab v3; the model then runs
- * only up to that map, never the full-size Resize and ArgMax.
+ * [segmentation] scores, or the scores a full-size Resize and an ArgMax
+ * turn into class numbers, as in the Coral DeepLab v3; the model then
+ * runs only up to that map, never the full-size Resize and ArgMax.
  *
  * Pixels become the input tensor as for a classifier: cs_resize_plan
  * with cs_segmenter_card, then cs_pixels_to_tensor (core/pixels) or

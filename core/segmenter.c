@@ -10,6 +10,7 @@
 #include "model-bundle.h"
 #include "model.h"
 #include "ops/ops.h"
+#include "tflite/tflite-quant.h"
 
 #include <math.h>
 #include <string.h>
@@ -22,6 +23,10 @@ struct _CsSegmenter
   /* How the model's own upsampling of the map lines up with the input
    * (half_pixel when it has none). */
   CsResizeCoordinates coordinates;
+  /* The 8-bit grid a quantized model rounds its upsampled scores to
+   * before its ArgMax (scale 0: none), so that labels break the ties it
+   * makes as it does. */
+  CsFakeQuantParams   grid;
 };
 
 struct _CsSegmentation
@@ -31,6 +36,7 @@ struct _CsSegmentation
   int                 n_classes, height, width;
   int                 input_width, input_height;
   CsResizeCoordinates coordinates;
+  CsFakeQuantParams   grid;
   gboolean            probabilities;
 };
 
@@ -61,12 +67,32 @@ static gboolean
 finishes_scores (const CsNode *node)
 {
   return node->klass == &cs_op_arg_max || node->klass == &cs_op_resize
-         || node->klass == &cs_op_upsample || strcmp (node->klass->name, "FakeQuantize") == 0;
+         || node->klass == &cs_op_upsample || node->klass == &cs_op_fake_quantize;
 }
 
-/* The value holding the class scores: the card's layer, else output 0
- * with the ArgMax, Resizes and rounding it ends in walked back.  Notes
- * how the last upsampling, the one to the input's size, aligns them. */
+/* The rounding to a quantized grid nearest the ArgMax: a FakeQuantize
+ * node, or one its producer absorbed. */
+static void
+note_grid (CsSegmenter *s, const CsNode *node)
+{
+  if (s->grid.scale != 0.0f)
+    return;
+  if (node->klass == &cs_op_fake_quantize)
+    s->grid = *(const CsFakeQuantParams *) node->params;
+  for (guint e = 0; node->epilogue != NULL && e < node->epilogue->len; e++)
+    {
+      const CsNode *step = g_ptr_array_index (node->epilogue, e);
+
+      if (step->klass == &cs_op_fake_quantize && s->grid.scale == 0.0f)
+        s->grid = *(const CsFakeQuantParams *) step->params;
+    }
+}
+
+/* The value holding the class scores: the card's layer, else output 0,
+ * or what the upsampling to the input's size reads when output 0 is
+ * that upsampling's ArgMax (walking back through ArgMax, rounding and
+ * Resizes that keep the size).  Notes how that upsampling aligns the
+ * scores and the grid it rounds them to. */
 static int
 find_scores (CsSegmenter *s, GError **error)
 {
@@ -88,21 +114,25 @@ find_scores (CsSegmenter *s, GError **error)
       return cs_graph_node (graph, g_array_index (b->model->layer_nodes, int, layer))->outputs[0];
     }
   value = g_array_index (graph->outputs, int, 0);
-  for (gboolean upsampled = FALSE;;)
+  for (;;)
     {
       int           producer = cs_graph_value (graph, value)->producer;
       const CsNode *node = producer >= 0 ? cs_graph_node (graph, producer) : NULL;
 
       if (node == NULL || !finishes_scores (node) || node->inputs[0] < 0)
         return value;
-      if ((node->klass == &cs_op_resize || node->klass == &cs_op_upsample) && !upsampled
+      note_grid (s, node);
+      value = node->inputs[0];
+      /* The scores are what the upsampling to the input's size reads:
+       * what comes before it, resizes that keep the size included, is
+       * the model's own. */
+      if ((node->klass == &cs_op_resize || node->klass == &cs_op_upsample)
           && !cs_shape_equal (&cs_node_input (graph, node, 0)->shape,
                               &cs_node_output (graph, node, 0)->shape))
         {
           s->coordinates = ((const CsResizeParams *) node->params)->coordinates;
-          upsampled = TRUE;
+          return value;
         }
-      value = node->inputs[0];
     }
 }
 
@@ -257,6 +287,7 @@ cs_segmenter_run (CsSegmenter *s, const CsTensor *input, CsSegmentation **out, G
   segmentation->input_width = s->bundle.card->width;
   segmentation->input_height = s->bundle.card->height;
   segmentation->coordinates = s->coordinates;
+  segmentation->grid = s->grid;
   segmentation->probabilities = s->bundle.card->probabilities;
   *out = segmentation;
   return TRUE;
@@ -354,6 +385,24 @@ check_labels_request (const CsResizePlan *plan,
   return TRUE;
 }
 
+/* One class's score between samples @lo and @hi of a row of the map,
+ * rounded to the model's grid when it has one (halves away from zero, as
+ * TFLite rounds; NaN to the grid's low end). */
+static inline float
+sample_score (const CsSegmentation *segmentation, const float *scores, int lo, int hi,
+              float weight)
+{
+  const CsFakeQuantParams *grid = &segmentation->grid;
+  float                    v = scores[lo] + (scores[hi] - scores[lo]) * weight;
+
+  if (grid->scale == 0.0f)
+    return v;
+  v /= grid->scale;
+  v = v > grid->qmin - grid->zero_point ? v : grid->qmin - grid->zero_point;
+  v = v < grid->qmax - grid->zero_point ? v : grid->qmax - grid->zero_point;
+  return roundf (v) * grid->scale;
+}
+
 /* The class with the largest score at one pixel, from the row of scores
  * sampled vertically (@row, C×w) and the pixel's column weights; NONE
  * when its probability is below @threshold or no score is a number. */
@@ -372,8 +421,7 @@ label_pixel (const CsSegmentation *segmentation,
 
   for (int c = 0; c < n_classes; c++)
     {
-      const float *scores = row + (size_t) c * width;
-      float        v = scores[lo] + (scores[hi] - scores[lo]) * weight;
+      float v = sample_score (segmentation, row + (size_t) c * width, lo, hi, weight);
 
       if (v > best)
         {
@@ -389,9 +437,8 @@ label_pixel (const CsSegmentation *segmentation,
     return best >= threshold ? (guint8) winner : CS_SEGMENT_NONE;
   for (int c = 0; c < n_classes; c++)
     {
-      const float *scores = row + (size_t) c * width;
-
-      sum += exp ((double) (scores[lo] + (scores[hi] - scores[lo]) * weight) - best);
+      sum += exp ((double) sample_score (segmentation, row + (size_t) c * width, lo, hi, weight)
+                  - best);
     }
   return 1.0 / sum >= threshold ? (guint8) winner : CS_SEGMENT_NONE;
 }

@@ -422,7 +422,7 @@ classes_present (const CsSegmenter *segmenter, const guint8 *labels, size_t n, d
   return names;
 }
 
-/* The score map under ResizeBilinear_1, _2 and ArgMax; the labels at
+/* The score map under the upsampling ResizeBilinear_2 and ArgMax; the labels at
  * 513×513 against the model's own ArgMax, run in full on the same input. */
 static void
 test_deeplab_own_argmax (void)
@@ -445,7 +445,7 @@ test_deeplab_own_argmax (void)
   if (segmenter == NULL)
     return;
   g_assert_cmpint (cs_segmenter_n_classes (segmenter), ==, 21);
-  g_assert_cmpstr (cs_segmenter_score_layer (segmenter), ==, "logits/semantic/BiasAdd");
+  g_assert_cmpstr (cs_segmenter_score_layer (segmenter), ==, "ResizeBilinear_1");
   g_assert_cmpuint (cs_model_n_outputs (cs_segmenter_model (segmenter)), ==, 1);
   g_assert_cmpint (cs_model_output (cs_segmenter_model (segmenter), 0)->shape.dims[1], ==, 21);
   g_assert_cmpint (cs_model_output (cs_segmenter_model (segmenter), 0)->shape.dims[3], ==, 33);
@@ -474,7 +474,9 @@ test_deeplab_own_argmax (void)
     agree += labels[i] == argmax[i];
   g_test_message ("pets.jpg at 513×513: %.3f %% of the pixels agree with the model's ArgMax",
                   100.0 * agree / (513 * 513));
-  g_assert_cmpint (agree, >=, 0.99 * 513 * 513);
+  /* Left to tell them apart: where the model's 8-bit rounding of the
+   * upsampled scores is not ours (float bilinear weights against its). */
+  g_assert_cmpint (agree, >=, 0.999 * 513 * 513);
   present = classes_present (segmenter, labels, 513 * 513, 0.01);
   g_test_message ("pets.jpg at 513×513: %s", present->str);
   /* Two dogs on a lawn. */

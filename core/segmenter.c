@@ -26,7 +26,7 @@ struct _CsSegmenter
   /* The 8-bit grid a quantized model rounds its upsampled scores to
    * before its ArgMax (scale 0: none), so that labels break the ties it
    * makes as it does. */
-  CsFakeQuantParams   grid;
+  CsFakeQuantParams grid;
 };
 
 struct _CsSegmentation
@@ -389,8 +389,7 @@ check_labels_request (const CsResizePlan *plan,
  * rounded to the model's grid when it has one (halves away from zero, as
  * TFLite rounds; NaN to the grid's low end). */
 static inline float
-sample_score (const CsSegmentation *segmentation, const float *scores, int lo, int hi,
-              float weight)
+sample_score (const CsSegmentation *segmentation, const float *scores, int lo, int hi, float weight)
 {
   const CsFakeQuantParams *grid = &segmentation->grid;
   float                    v = scores[lo] + (scores[hi] - scores[lo]) * weight;

@@ -333,8 +333,8 @@ test_palette (void)
     int    label;
     guint8 rgb[3];
   } voc[] = {
-    { 0, { 0, 0, 0 } },        { 1, { 128, 0, 0 } },     { 8, { 64, 0, 0 } },
-    { 12, { 64, 0, 128 } },    { 15, { 192, 128, 128 } }, { 20, { 0, 64, 128 } },
+    { 0, { 0, 0, 0 } },         { 1, { 128, 0, 0 } },      { 8, { 64, 0, 0 } },
+    { 12, { 64, 0, 128 } },     { 15, { 192, 128, 128 } }, { 20, { 0, 64, 128 } },
     { 255, { 224, 224, 192 } },
   };
 
@@ -371,14 +371,14 @@ shared_path (const char *dir, const char *name)
 static CsSegmenter *
 deeplab_new (char **dir)
 {
-  g_autofree char *catalogue_path = g_build_filename (g_getenv ("CONVSCOPE_WEIGHTS"),
-                                                      "catalogue.ini", NULL);
+  g_autofree char *catalogue_path =
+      g_build_filename (g_getenv ("CONVSCOPE_WEIGHTS"), "catalogue.ini", NULL);
   g_autoptr (GPtrArray) catalogue = NULL;
   const CsCatalogueEntry *entry;
-  g_autofree char *model = NULL, *labels = NULL, *linked_model = NULL, *linked_labels = NULL;
-  g_autofree char *card = NULL;
-  CsSegmenter *segmenter;
-  GError *error = NULL;
+  g_autofree char        *model = NULL, *labels = NULL, *linked_model = NULL, *linked_labels = NULL;
+  g_autofree char        *card = NULL;
+  CsSegmenter            *segmenter;
+  GError                 *error = NULL;
 
   *dir = NULL;
   catalogue = cs_catalogue_load (catalogue_path, &error);

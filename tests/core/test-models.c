@@ -284,10 +284,10 @@ test_shipped_catalogue (void)
   const char *shared = g_getenv ("CONVSCOPE_SHARED");
   g_autofree char *shared_models = shared != NULL ? g_build_filename (shared, "models", NULL)
                                                   : NULL;
-  const CsCatalogueEntry *v2;
+  const CsCatalogueEntry *v2, *deeplab;
   gboolean verified = shared_models != NULL && g_file_test (shared_models, G_FILE_TEST_IS_DIR);
 
-  g_assert_cmpuint (catalogue->len, ==, 5);
+  g_assert_cmpuint (catalogue->len, ==, 6);
   v2 = cs_catalogue_find (catalogue, "mobilenet-v2");
   g_assert_nonnull (v2);
   g_assert_cmpstr (v2->file_name, ==, "mobilenet_v2_1.0_224_quant.tflite");
@@ -300,6 +300,12 @@ test_shipped_catalogue (void)
   g_assert_true (g_str_has_prefix (v2->url, "https://raw.githubusercontent.com/google-coral/"
                                    "test_data/104342d2d3480b3e66203073dac24f4e2dbb4c41/"));
   g_assert_nonnull (strstr (v2->card, "normalization = quantization"));
+  deeplab = cs_catalogue_find (catalogue, "deeplab-v3");
+  g_assert_nonnull (deeplab);
+  g_assert_cmpint (deeplab->task, ==, CS_TASK_SEGMENTATION);
+  g_assert_cmpint (deeplab->width, ==, 513);
+  g_assert_cmpstr (deeplab->labels_file_name, ==, "pascal_voc_segmentation_labels.txt");
+  g_assert_nonnull (strstr (deeplab->card, "task = segmentation"));
   g_assert_null (cs_catalogue_find (catalogue, "deeplabv3"));
   g_assert_null (cs_catalogue_find (catalogue, "mobilenet"));
 
@@ -309,7 +315,8 @@ test_shipped_catalogue (void)
       g_autofree char *model = g_build_filename (shared_models, entry->file_name, NULL);
       g_autofree char *labels = g_build_filename (shared_models, entry->labels_file_name, NULL);
 
-      g_assert_cmpint (entry->task, ==, CS_TASK_CLASSIFICATION);
+      g_assert_cmpint (entry->task, ==, entry == deeplab ? CS_TASK_SEGMENTATION
+                                                         : CS_TASK_CLASSIFICATION);
       assert_file_matches (model, entry->sha256, entry->size);
       assert_file_matches (labels, entry->labels_sha256, entry->labels_size);
     }

@@ -20,6 +20,7 @@ import gi
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp, Gio, GObject
 
+from deeplab import COLOURS, deeplab
 from tap import check, skip, plan
 
 SHARED = os.environ.get("CONVSCOPE_SHARED", "")
@@ -600,6 +601,138 @@ def test_feature_maps_failures():
     indexed.delete()
 
 
+def segment(image, drawable=None, model=None, **arguments):
+    """Returns (status, classes, shares) or (status, message)."""
+    status, result = run_on_drawable("plug-in-convscope-segment", image, drawable,
+                                     model or deeplab(SHARED, os.path.join(TMP, "deeplab")),
+                                     arguments)
+    if status != Gimp.PDBStatusType.SUCCESS:
+        return status, result
+    return (status, list(result.index(1) or []),
+            array(result.index(2), Gimp.DoubleArray, Gimp.value_get_double_array))
+
+
+def mask_count(drawable):
+    """How many of the drawable's pixels are fully on (a mask or channel)."""
+    return pixels(drawable, "Y u8").count(255)
+
+
+def items(image):
+    return len(image.get_layers()), len(image.get_channels())
+
+
+def test_segment_layers():
+    pets = load("pets.jpg")
+    size = pets.get_width() * pets.get_height()
+    original = pixels(pets.get_layers()[0], "R'G'B'A u8")
+    result = segment(pets)
+    ok = result[0] == Gimp.PDBStatusType.SUCCESS
+    check("DeepLab v3 on the pets photo: the dogs, above a tenth of the pixels, come first",
+          ok and result[1][:1] == ["dog"] and result[2][0] > 0.1
+          and result[2] == sorted(result[2], reverse=True) and 0.0 < sum(result[2]) <= 1.0,
+          repr(result))
+    top = pets.get_layers()
+    group = top[0] if top and top[0].is_group() else None
+    children = group.get_children() if group else []
+    check("layers: a group above the photo, a layer per class named after it",
+          ok and len(top) == 2 and group is not None
+          and [c.get_name() for c in children] == result[1], repr([t.get_name() for t in top]))
+    masks = [c.get_mask() for c in children]
+    counts = [mask_count(m) if m else -1 for m in masks]
+    check("each layer is the photo with a mask on exactly its class's share of pixels",
+          children != [] and all(pixels(c, "R'G'B'A u8") == original for c in children)
+          and counts == [round(share * size) for share in (result[2] if ok else [])],
+          f"{counts} {result!r}")
+    planes = [pixels(m, "Y u8") for m in masks if m]
+    check("the class masks are disjoint and hold only 0 and 255",
+          all(set(p) <= {0, 255} for p in planes)
+          and all(sum(p[i] == 255 for p in planes) <= 1 for i in range(0, size, 97)),
+          repr([sorted(set(p)) for p in planes]))
+    check("the photo's own layer stays below, untouched",
+          len(top) == 2 and pixels(top[1], "R'G'B'A u8") == original and pets.is_dirty())
+    pets.delete()
+
+
+def test_segment_selection_channels_labels():
+    pets = load("pets.jpg")
+    size = pets.get_width() * pets.get_height()
+    dog = segment(pets, classes="dog", output="selection")
+    selection = pets.get_selection()
+    bounds = Gimp.Selection.bounds(pets)
+    check("selection of the dogs: non-empty, within the image, on the dogs' share",
+          dog[0] == Gimp.PDBStatusType.SUCCESS and dog[1] == ["dog"] and bounds[1]
+          and 0 <= bounds[2] < bounds[4] <= pets.get_width()
+          and 0 <= bounds[3] < bounds[5] <= pets.get_height()
+          and mask_count(selection) == round(dog[2][0] * size) and items(pets) == (1, 0),
+          f"{dog!r} {bounds!r}")
+    pets.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 0, pets.get_width() // 2,
+                          pets.get_height())
+    left = segment(pets, classes="dog", output="selection", use_selection=False,
+                   operation=Gimp.ChannelOps.INTERSECT)
+    bounds = Gimp.Selection.bounds(pets)
+    check("intersect: the dogs within the left half only",
+          left[0] == Gimp.PDBStatusType.SUCCESS and bounds[1]
+          and bounds[4] <= pets.get_width() // 2
+          and 0 < mask_count(selection) < round(dog[2][0] * size), f"{left!r} {bounds!r}")
+    gone = segment(pets, classes="dog", output="selection", use_selection=False,
+                   operation=Gimp.ChannelOps.SUBTRACT)
+    check("subtract: taking the dogs off leaves nothing",
+          gone[0] == Gimp.PDBStatusType.SUCCESS and Gimp.Selection.is_empty(pets), repr(gone))
+    Gimp.Selection.none(pets)
+
+    channels = segment(pets, output="channels")
+    made = pets.get_channels()
+    check("channels: one per class found, named after it, each on its share",
+          channels[0] == Gimp.PDBStatusType.SUCCESS and [c.get_name() for c in made] == channels[1]
+          and [mask_count(c) for c in made] == [round(s * size) for s in channels[2]],
+          f"{channels!r} {[c.get_name() for c in made]}")
+
+    labels = segment(pets, output="label-layer")
+    layer = pets.get_layers()[0]
+    found = colours(layer)
+    check("label layer: the legend in its name, each class in its colour",
+          labels[0] == Gimp.PDBStatusType.SUCCESS
+          and layer.get_name().startswith("Labels: dog #400080")
+          and COLOURS["dog"] in found and len(found) == len(labels[1]),
+          f"{labels!r} {layer.get_name()!r} {sorted(found)}")
+    pets.delete()
+
+    cat = load("cat.bmp")
+    result = segment(cat, output="channels")
+    check("the cat photo: the cat comes first",
+          result[0] == Gimp.PDBStatusType.SUCCESS and result[1][:1] == ["cat"], repr(result))
+    cat.delete()
+
+
+def test_segment_nothing_and_failures():
+    pets = load("pets.jpg")
+    before = items(pets)
+    result = segment(pets, threshold=1.0)
+    check("threshold 1.0: nothing found, nothing made",
+          result[0] == Gimp.PDBStatusType.SUCCESS and result[1] == [] and result[2] == []
+          and items(pets) == before and not pets.is_dirty(), repr(result))
+
+    def refused(description, expected, image=pets, **arguments):
+        before = items(image)
+        result = segment(image, **arguments)
+        check(description + "; the image is unchanged",
+              result[0] == Gimp.PDBStatusType.EXECUTION_ERROR and expected in str(result[1])
+              and "\n" not in str(result[1]) and items(image) == before
+              and not image.is_dirty(), repr(result))
+
+    refused("an unknown class fails listing the valid ones",
+            "no class 'unicorn'; the classes are background, aeroplane", classes="dog,unicorn")
+    refused("a classifier given to segment fails", "not a segmentation model", model=MODEL)
+    refused("a selection of classes not found fails rather than select nothing",
+            "the selection is left as it was", output="selection", classes="cat,horse",
+            threshold=1.0)
+    pets.convert_grayscale()
+    pets.clean_all()
+    refused("a label layer for a grayscale image fails", "needs an RGB image",
+            output="label-layer")
+    pets.delete()
+
+
 def plugin_processes():
     """The process IDs of the Convscope plug-in that GIMP runs now: this
     script's siblings, as GIMP starts every plug-in."""
@@ -725,9 +858,14 @@ def main():
              test_feature_maps_failures, test_huge_image]
     shared_tests = [test_python_fu, test_precisions_and_modes, test_failures, test_script_fu,
                     test_classify_files, test_feature_maps, test_downloaded_default]
-    for test in tests + shared_tests:
-        if test in shared_tests and not have_shared():
+    deeplab_tests = [test_segment_layers, test_segment_selection_channels_labels,
+                     test_segment_nothing_and_failures]
+    for test in tests + shared_tests + deeplab_tests:
+        if test not in tests and not have_shared():
             skip(test.__name__, f"the shared models and images ({SHARED or 'unset'}) are absent")
+            continue
+        if test in deeplab_tests and deeplab(SHARED, os.path.join(TMP, "deeplab")) is None:
+            skip(test.__name__, f"the shared models ({SHARED}) lack DeepLab v3")
             continue
         try:
             test()

@@ -345,7 +345,7 @@ static void
 add_label_layer (GimpImage *image, GimpDrawable *drawable, const LabelMap *map)
 {
   g_autofree char *name = legend (map);
-  g_autofree       guint8 (*colours)[4] = g_malloc_n (map->n_found, sizeof *colours);
+  g_autofree guint8 (*colours)[4] = g_malloc_n (map->n_found, sizeof *colours);
   GimpLayer       *layer = gimp_layer_new (image, name, map->region.width, map->region.height,
                                            GIMP_RGBA_IMAGE, 100.0, GIMP_LAYER_MODE_NORMAL);
   int              x, y;
@@ -380,7 +380,6 @@ csp_export_segmentation (GimpImage               *image,
                               "image to RGB, or choose another output"));
       return FALSE;
     }
-  gimp_progress_init (_("Segmenting"));
   if (!label_region (segmenter, segmentation, options, &map, error))
     {
       label_map_clear (&map);
@@ -495,6 +494,7 @@ segment_drawable (GimpImage               *image,
   CsTensor *input = cs_segmenter_input_new (segmenter, error);
   gboolean  ok;
 
+  gimp_progress_init (_("Segmenting"));
   ok =
       input != NULL
       && cs_pixels_to_tensor (buffer, &options->region, cs_segmenter_card (segmenter), input, error)

@@ -49,7 +49,7 @@ typedef struct
 /* Brings @segmentation (from @segmenter, run on options->region of
  * @drawable) to labels at the drawable's resolution, strip by strip, and
  * makes the output @options asks for in @image, the drawable's image, as
- * one undo step; the progress bar moves as it goes.  *@found receives
+ * one undo step, moving the progress bar the caller started.  *@found receives
  * the chosen classes present, largest share first, and *@n_found their
  * number; free them with csp_segment_classes_free.  When none is
  * present, nothing is made and the call succeeds, except for the

@@ -627,29 +627,35 @@ def test_segment_layers():
     original = pixels(pets.get_layers()[0], "R'G'B'A u8")
     result = segment(pets)
     ok = result[0] == Gimp.PDBStatusType.SUCCESS
-    check("DeepLab v3 on the pets photo: the dogs, above a tenth of the pixels, come first",
-          ok and result[1][:1] == ["dog"] and result[2][0] > 0.1
-          and result[2] == sorted(result[2], reverse=True) and 0.0 < sum(result[2]) <= 1.0,
+    check("DeepLab v3 on the pets photo: the dogs, above a tenth of the pixels, come first; "
+          "no background unless asked for",
+          ok and result[1][:1] == ["dog"] and "background" not in result[1]
+          and result[2][0] > 0.1 and result[2] == sorted(result[2], reverse=True),
           repr(result))
+    print(f"# pets.jpg: {result[1:]}", flush=True)
     top = pets.get_layers()
     group = top[0] if top and top[0].is_group() else None
     children = group.get_children() if group else []
     check("layers: a group above the photo, a layer per class named after it",
           ok and len(top) == 2 and group is not None
           and [c.get_name() for c in children] == result[1], repr([t.get_name() for t in top]))
-    masks = [c.get_mask() for c in children]
-    counts = [mask_count(m) if m else -1 for m in masks]
-    check("each layer is the photo with a mask on exactly its class's share of pixels",
-          children != [] and all(pixels(c, "R'G'B'A u8") == original for c in children)
-          and counts == [round(share * size) for share in (result[2] if ok else [])],
-          f"{counts} {result!r}")
-    planes = [pixels(m, "Y u8") for m in masks if m]
-    check("the class masks are disjoint and hold only 0 and 255",
-          all(set(p) <= {0, 255} for p in planes)
-          and all(sum(p[i] == 255 for p in planes) <= 1 for i in range(0, size, 97)),
-          repr([sorted(set(p)) for p in planes]))
     check("the photo's own layer stays below, untouched",
           len(top) == 2 and pixels(top[1], "R'G'B'A u8") == original and pets.is_dirty())
+
+    # The photo again: the new group goes right above it, below the first.
+    both = segment(pets, top[1], classes="Background, dog")
+    children = pets.get_layers()[1].get_children()
+    masks = [c.get_mask() for c in children]
+    planes = [pixels(m, "Y u8") if m else b"" for m in masks]
+    counts = [p.count(255) for p in planes]
+    check("each layer is a copy of the photo masked on exactly its class's share of pixels",
+          both[0] == Gimp.PDBStatusType.SUCCESS and sorted(both[1]) == ["background", "dog"]
+          and all(pixels(c, "R'G'B'A u8") == original for c in children)
+          and counts == [round(share * size) for share in both[2]], f"{counts} {both!r}")
+    check("at threshold 0 the two masks split the photo: only 0 and 255, disjoint, all covered",
+          len(planes) == 2 and all(set(p) <= {0, 255} for p in planes)
+          and sum(counts) == size and bytes(a | b for a, b in zip(*planes)) == b"\xff" * size,
+          repr([sorted(set(p)) for p in planes]))
     pets.delete()
 
 
@@ -811,6 +817,29 @@ def test_huge_image():
     image.delete()
 
 
+def test_segment_huge_photo():
+    """The issue's bound: DeepLab v3 on a 4000×3000 photo within 400 MiB."""
+    pets = load("pets.jpg")
+    pets.undo_disable()
+    pets.scale(4000, 3000)
+    watch = PeakWatch()
+    watch.start()
+    start = time.monotonic()
+    result = segment(pets)
+    seconds = time.monotonic() - start
+    peak = watch.stop()
+    print(f"# plug-in peak RSS segmenting 4000×3000 into masked layers: {peak} KiB, "
+          f"{seconds:.1f} s", flush=True)
+    masks = [c.get_mask() for c in pets.get_layers()[0].get_children()]
+    check(f"a 4000×3000 photo segments into full-size masks; the plug-in's peak RSS stays "
+          f"under {PEAK_RSS_LIMIT_MIB} MiB",
+          result[0] == Gimp.PDBStatusType.SUCCESS and result[1][:1] == ["dog"]
+          and masks and all(m and (m.get_width(), m.get_height()) == (4000, 3000) for m in masks)
+          and peak is not None and peak < PEAK_RSS_LIMIT_MIB * 1024,
+          f"{result!r} peak {peak} KiB")
+    pets.delete()
+
+
 def test_feature_maps():
     parrot = load("parrot.jpg")
     result = feature_maps(parrot, layers="conv", max_channels=2)
@@ -859,7 +888,7 @@ def main():
     shared_tests = [test_python_fu, test_precisions_and_modes, test_failures, test_script_fu,
                     test_classify_files, test_feature_maps, test_downloaded_default]
     deeplab_tests = [test_segment_layers, test_segment_selection_channels_labels,
-                     test_segment_nothing_and_failures]
+                     test_segment_nothing_and_failures, test_segment_huge_photo]
     for test in tests + shared_tests + deeplab_tests:
         if test not in tests and not have_shared():
             skip(test.__name__, f"the shared models and images ({SHARED or 'unset'}) are absent")

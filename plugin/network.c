@@ -136,7 +136,7 @@ default_segmenter_path (GError **error)
   if (models != NULL)
     g_set_error_literal (error, CS_ERROR, CS_ERROR_ARGUMENT,
                          _("no segmentation model here; choose a model file, or get "
-                           "DeepLab v3 with `convscope fetch deeplabv3`"));
+                           "DeepLab v3 with `convscope fetch deeplab-v3`"));
   return NULL;
 }
 

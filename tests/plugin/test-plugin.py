@@ -877,6 +877,23 @@ def test_downloaded_default():
     parrot.delete()
 
 
+def test_segment_default_model():
+    directory = os.path.join(os.environ["XDG_DATA_HOME"], "convscope", "models")
+    pets = load("pets.jpg")
+    status, message = run_on_drawable("plug-in-convscope-segment", pets, None, None, {})
+    check("no model given and no segmenter here: the error says how to get one",
+          status == Gimp.PDBStatusType.EXECUTION_ERROR
+          and "convscope fetch deeplab-v3" in str(message) and items(pets) == (1, 0),
+          f"{status} {message}")
+    downloaded = deeplab(SHARED, directory)
+    status, result = run_on_drawable("plug-in-convscope-segment", pets, None, None, {})
+    check("no model given: the downloaded segmenter finds the dogs; the default for the "
+          "other procedures is no segmenter",
+          status == Gimp.PDBStatusType.SUCCESS and list(result.index(1))[:1] == ["dog"]
+          and models()[3] != downloaded, f"{status} {result}")
+    pets.delete()
+
+
 def main():
     if not (TMP and os.path.isfile(BUNDLED) and samples()):
         print(f"1..0 # SKIP the bundled model is not installed in the profile ({BUNDLED}) "
@@ -888,7 +905,8 @@ def main():
     shared_tests = [test_python_fu, test_precisions_and_modes, test_failures, test_script_fu,
                     test_classify_files, test_feature_maps, test_downloaded_default]
     deeplab_tests = [test_segment_layers, test_segment_selection_channels_labels,
-                     test_segment_nothing_and_failures, test_segment_huge_photo]
+                     test_segment_nothing_and_failures, test_segment_huge_photo,
+                     test_segment_default_model]
     for test in tests + shared_tests + deeplab_tests:
         if test not in tests and not have_shared():
             skip(test.__name__, f"the shared models and images ({SHARED or 'unset'}) are absent")

@@ -684,14 +684,25 @@ def test_segment_selection_channels_labels():
                    operation=Gimp.ChannelOps.SUBTRACT)
     check("subtract: taking the dogs off leaves nothing",
           gone[0] == Gimp.PDBStatusType.SUCCESS and Gimp.Selection.is_empty(pets), repr(gone))
-    Gimp.Selection.none(pets)
 
+    # use-selection: only the right half, where the smaller dog is, is read.
+    half = pets.get_width() // 2
+    pets.select_rectangle(Gimp.ChannelOps.REPLACE, half, 0, pets.get_width() - half,
+                          pets.get_height())
     channels = segment(pets, output="channels")
     made = pets.get_channels()
-    check("channels: one per class found, named after it, each on its share",
-          channels[0] == Gimp.PDBStatusType.SUCCESS and [c.get_name() for c in made] == channels[1]
-          and [mask_count(c) for c in made] == [round(s * size) for s in channels[2]],
+    width = pets.get_width()
+    planes = [pixels(c, "Y u8") for c in made]
+    check("channels of the selection's bounds: one per class found, named after it, each "
+          "on its share of the region and nothing left of it",
+          channels[0] == Gimp.PDBStatusType.SUCCESS and channels[1][:1] == ["dog"]
+          and [c.get_name() for c in made] == channels[1]
+          and [p.count(255) for p in planes]
+          == [round(s * (width - half) * pets.get_height()) for s in channels[2]]
+          and all(x >= half for p in planes for x in
+                  (i % width for i, v in enumerate(p) if v == 255)),
           f"{channels!r} {[c.get_name() for c in made]}")
+    Gimp.Selection.none(pets)
 
     labels = segment(pets, output="label-layer")
     layer = pets.get_layers()[0]

@@ -123,6 +123,11 @@ gboolean cs_segmentation_labels (const CsSegmentation *segmentation,
                                  GError              **error);
 void     cs_segmentation_free (CsSegmentation *segmentation);
 
+/* The colour of label @label (0 … 255) in label images, into @rgb (sRGB
+ * bytes): the PASCAL VOC palette, in which CS_SEGMENT_NONE is its "void"
+ * colour, a pale grey. */
+void     cs_segment_colour (int label, guint8 rgb[3]);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsSegmenter, cs_segmenter_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsSegmentation, cs_segmentation_free)
 

@@ -459,3 +459,14 @@ cs_segmentation_labels (const CsSegmentation *segmentation,
     }
   return TRUE;
 }
+
+/* The VOC development kit's labelcolormap: the bits of the class number,
+ * three at a time, go to the high bits of red, green and blue. */
+void
+cs_segment_colour (int label, guint8 rgb[3])
+{
+  rgb[0] = rgb[1] = rgb[2] = 0;
+  for (int shift = 7, bits = label; bits > 0 && shift >= 0; shift--, bits >>= 3)
+    for (int c = 0; c < 3; c++)
+      rgb[c] |= ((bits >> c) & 1) << shift;
+}

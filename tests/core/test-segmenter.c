@@ -311,6 +311,29 @@ test_class_names (void)
   g_clear_error (&error);
 }
 
+/* Label colours: the PASCAL VOC devkit's palette (VOClabelcolormap). */
+static void
+test_palette (void)
+{
+  static const struct
+  {
+    int    label;
+    guint8 rgb[3];
+  } voc[] = {
+    { 0, { 0, 0, 0 } },        { 1, { 128, 0, 0 } },     { 8, { 64, 0, 0 } },
+    { 12, { 64, 0, 128 } },    { 15, { 192, 128, 128 } }, { 20, { 0, 64, 128 } },
+    { 255, { 224, 224, 192 } },
+  };
+
+  for (size_t i = 0; i < G_N_ELEMENTS (voc); i++)
+    {
+      guint8 rgb[3];
+
+      cs_segment_colour (voc[i].label, rgb);
+      g_assert_cmpmem (rgb, 3, voc[i].rgb, 3);
+    }
+}
+
 /* ---- The Coral DeepLab v3 of ../shared ---- */
 
 static char *
@@ -469,6 +492,7 @@ main (int argc, char **argv)
   g_test_add_func ("/segmenter/bad-input", test_bad_input);
   g_test_add_func ("/segmenter/refused", test_refused);
   g_test_add_func ("/segmenter/class-names", test_class_names);
+  g_test_add_func ("/segmenter/palette", test_palette);
   g_test_add_func ("/segmenter/deeplab-own-argmax", test_deeplab_own_argmax);
   g_test_add_func ("/segmenter/deeplab-cat", test_deeplab_cat);
   status = g_test_run ();

@@ -36,18 +36,6 @@ typedef struct
   int              n_found;
 } LabelMap;
 
-/* The colour of class @index: Pascal VOC's palette, which spreads the
- * bits of the class number over the channels' high bits, so that
- * neighbouring classes differ. */
-static void
-class_colour (int index, guint8 rgb[3])
-{
-  rgb[0] = rgb[1] = rgb[2] = 0;
-  for (int bit = 7; bit >= 0 && index > 0; bit--, index >>= 3)
-    for (int c = 0; c < 3; c++)
-      rgb[c] |= ((index >> c) & 1) << bit;
-}
-
 /* Larger share first, then the model's order. */
 static int
 compare_found (gconstpointer a, gconstpointer b)
@@ -297,7 +285,7 @@ add_class_channels (GimpImage *image, GimpDrawable *drawable, const LabelMap *ma
     {
       guint8 rgb[3];
 
-      class_colour (map->found[k].index, rgb);
+      cs_segment_colour (map->found[k].index, rgb);
       add_mask_channel (image, drawable, map, map->found[k].name, rgb, k, k);
       gimp_progress_update (LABELS_PROGRESS + (1.0 - LABELS_PROGRESS) * (k + 1) / map->n_found);
     }
@@ -331,7 +319,7 @@ legend (const LabelMap *map)
     {
       guint8 rgb[3];
 
-      class_colour (map->found[k].index, rgb);
+      cs_segment_colour (map->found[k].index, rgb);
       g_string_append_printf (entries, "%s%s #%02X%02X%02X", k > 0 ? ", " : "", map->found[k].name,
                               rgb[0], rgb[1], rgb[2]);
     }
@@ -352,7 +340,7 @@ add_label_layer (GimpImage *image, GimpDrawable *drawable, const LabelMap *map)
 
   for (int k = 0; k < map->n_found; k++)
     {
-      class_colour (map->found[k].index, colours[k]);
+      cs_segment_colour (map->found[k].index, colours[k]);
       colours[k][3] = 255;
     }
   insert_above (image, drawable, layer);

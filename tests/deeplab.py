@@ -15,8 +15,8 @@ normalization = quantization
 [labels]
 file = {LABELS}
 """
-# Pascal VOC's colours of two classes, as the label layer paints them.
-COLOURS = {"dog": (64, 0, 128), "cat": (64, 0, 0)}
+# Pascal VOC's colour of a class, as the label layer paints it.
+COLOURS = {"dog": (64, 0, 128)}
 
 
 def deeplab(shared, directory):

@@ -29,6 +29,7 @@ int cli_info     (int argc, char **argv);
 int cli_run      (int argc, char **argv);
 int cli_classify (int argc, char **argv);
 int cli_explain  (int argc, char **argv);
+int cli_segment  (int argc, char **argv);
 int cli_bench    (int argc, char **argv);
 int cli_models   (int argc, char **argv);
 int cli_probe    (int argc, char **argv);

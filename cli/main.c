@@ -28,6 +28,8 @@ static const CliCommand commands[] = {
                 cli_classify },
   { "explain",  N_("show where a network looked for a class (Grad-CAM, CAM, "
                    "saliency, occlusion)"), cli_explain },
+  { "segment",  N_("label every pixel of images with its class; write label images"),
+                cli_segment },
   { "bench",    N_("measure how long one run takes"), cli_bench },
   { "probe",    N_("what one output pixel of a layer sees and computes"), cli_probe },
   { "models",   N_("list the models here and the catalogue; choose the default"),

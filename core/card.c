@@ -39,6 +39,7 @@ static const char *const input_keys[] = {
   "normalization", "range", "mean", "std", NULL
 };
 static const char *const labels_keys[] = { "file", "offset", NULL };
+static const char *const segmentation_keys[] = { "scores", "background", NULL };
 
 typedef struct
 {
@@ -50,6 +51,7 @@ static const GroupKeys card_groups[] = {
   { "model", model_keys },
   { "input", input_keys },
   { "labels", labels_keys },
+  { "segmentation", segmentation_keys },
 };
 
 char *
@@ -67,6 +69,7 @@ cs_card_free (CsCard *card)
   g_free (card->model_path);
   g_free (card->name);
   g_free (card->labels_path);
+  g_free (card->score_layer);
   g_free (card->source_url);
   g_free (card->licence);
   g_free (card->accuracy);
@@ -143,7 +146,8 @@ take_image_input (CsCard *card, const CsModel *model, GError **error)
 }
 
 /* Without a card the task is told from output 0: one score per class
- * (1×N or 1×N×1×1) is a classifier, a score map (1×N×H×W) a segmenter. */
+ * (1×N or 1×N×1×1) is a classifier, a score map (1×N×H×W) or a map of
+ * class numbers (1×H×W integers, from an ArgMax) a segmenter. */
 static CsTask
 guess_task (const CsModel *model)
 {
@@ -157,6 +161,9 @@ guess_task (const CsModel *model)
       || (shape->rank == 4 && shape->dims[0] == 1 && shape->dims[2] == 1 && shape->dims[3] == 1))
     return CS_TASK_CLASSIFICATION;
   if (shape->rank == 4 && shape->dims[0] == 1 && (shape->dims[2] > 1 || shape->dims[3] > 1))
+    return CS_TASK_SEGMENTATION;
+  if (output->dtype == CS_DTYPE_INT64 && shape->rank == 3 && shape->dims[0] == 1
+      && (shape->dims[1] > 1 || shape->dims[2] > 1))
     return CS_TASK_SEGMENTATION;
   return CS_TASK_OTHER;
 }
@@ -263,7 +270,8 @@ check_layout (const Reader *r, GError **error)
       if (known == NULL)
         {
           g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
-                       "%s: unknown group [%s]; a card has [model], [input] and [labels]",
+                       "%s: unknown group [%s]; a card has [model], [input], [labels] "
+                       "and [segmentation]",
                        r->path, groups[g]);
           return FALSE;
         }
@@ -571,6 +579,32 @@ read_labels_group (const Reader *r, CsCard *card, GError **error)
   return TRUE;
 }
 
+static gboolean
+read_segmentation_group (const Reader *r, CsCard *card, GError **error)
+{
+  double background;
+  gboolean given;
+
+  if (g_key_file_has_group (r->file, "segmentation") && card->task != CS_TASK_SEGMENTATION)
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_FORMAT,
+                   "%s: [segmentation] only means something with task=segmentation", r->path);
+      return FALSE;
+    }
+  if (!take_text (r, "segmentation", "scores", &card->score_layer, error)
+      || !take_number (r, "segmentation", "background", 0, FALSE, 254, &background, &given,
+                       error))
+    return FALSE;
+  if (card->score_layer != NULL && card->score_layer[0] == '\0')
+    return card_error (error, r, "segmentation", "scores", "is empty");
+  if (given && background != floor (background))
+    return card_error (error, r, "segmentation", "background", "%g is not a whole number",
+                       background);
+  if (given)
+    card->background_class = (int) background;
+  return TRUE;
+}
+
 /* Reads @path whole, refusing what cannot be a card before reading it. */
 static gboolean
 read_card_file (const char *path, char **contents, gsize *length, GError **error)
@@ -625,7 +659,8 @@ read_card (CsCard *card, const char *path, gboolean with_input, GError **error)
   return check_layout (&r, error)
          && read_model_group (&r, card, error)
          && (!with_input || read_input_group (&r, card, error))
-         && read_labels_group (&r, card, error);
+         && read_labels_group (&r, card, error)
+         && read_segmentation_group (&r, card, error);
 }
 
 CsCard *

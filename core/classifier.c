@@ -6,6 +6,7 @@
  * that make a model a classifier live here and nowhere else.
  */
 #include "cs-classifier.h"
+#include "model-bundle.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -13,57 +14,49 @@
 
 struct _CsClassifier
 {
-  char      *model_path;
-  CsModel   *model;
-  CsCard    *card;
-  CsLabels  *labels;
-  GError    *labels_error;  /* or NULL */
-  size_t     n_classes;
-  int        n_threads;
-  /* The session the next run takes, NULL while one runs on it. */
-  GMutex     lock;
-  CsSession *idle_session;
+  CsModelBundle bundle;
+  size_t        n_classes;
 };
 
 static void
 classifier_clear (CsClassifier *c)
 {
-  if (c->idle_session != NULL)
-    cs_session_free (c->idle_session);
-  g_mutex_clear (&c->lock);
-  cs_labels_free (c->labels);
-  g_clear_error (&c->labels_error);
-  cs_card_free (c->card);
-  cs_model_free (c->model);
-  g_free (c->model_path);
+  cs_model_bundle_clear (&c->bundle);
 }
 
-/* One input, and float scores as output 0: the card checks that the
- * input is an image. */
+/* One input, and float scores as output 0: the card has checked that
+ * the input is an image. */
 static gboolean
 check_model (CsClassifier *c, GError **error)
 {
+  const CsModelBundle *b = &c->bundle;
   const CsTensor *output;
 
-  if (cs_model_n_inputs (c->model) != 1)
+  if (b->card->task == CS_TASK_SEGMENTATION)
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
+                   "%s: a segmentation model, not an image classifier", b->model_path);
+      return FALSE;
+    }
+  if (cs_model_n_inputs (b->model) != 1)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
                    "%s: a classifier takes one image input; this model has %zu inputs",
-                   c->model_path, cs_model_n_inputs (c->model));
+                   b->model_path, cs_model_n_inputs (b->model));
       return FALSE;
     }
-  if (cs_model_n_outputs (c->model) < 1)
+  if (cs_model_n_outputs (b->model) < 1)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
-                   "%s: the model has no output to read class scores from", c->model_path);
+                   "%s: the model has no output to read class scores from", b->model_path);
       return FALSE;
     }
-  output = cs_model_output (c->model, 0);
+  output = cs_model_output (b->model, 0);
   if (output->dtype != CS_DTYPE_FLOAT32)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
                    "%s: output '%s' holds integers, not float class scores",
-                   c->model_path, output->name);
+                   b->model_path, output->name);
       return FALSE;
     }
   /* Class numbers are ints wherever they go (predictions, the PDB). */
@@ -73,7 +66,7 @@ check_model (CsClassifier *c, GError **error)
 
       g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
                    "%s: output '%s' is %s, not class scores (1 to %d of them)",
-                   c->model_path, output->name, shape, G_MAXINT32);
+                   b->model_path, output->name, shape, G_MAXINT32);
       return FALSE;
     }
   c->n_classes = (size_t) cs_shape_numel (&output->shape);
@@ -105,18 +98,6 @@ apply_overrides (CsCard *card, const CsClassifierOptions *options, GError **erro
   return TRUE;
 }
 
-/* The labels file the options name, else the card's choice; when they
- * cannot be used the classes go by number and the reason is kept. */
-static void
-find_labels (CsClassifier *c, const char *labels_path)
-{
-  c->labels = labels_path != NULL
-              ? cs_labels_load (labels_path, c->card->label_offset, &c->labels_error)
-              : cs_labels_for_card (c->card, c->model, &c->labels_error);
-  if (c->labels == NULL)
-    c->labels = cs_labels_new (NULL, c->card->label_offset, NULL);
-}
-
 CsClassifier *
 cs_classifier_load (const char *model_path, const CsClassifierOptions *options,
                     GError **error)
@@ -126,19 +107,15 @@ cs_classifier_load (const char *model_path, const CsClassifierOptions *options,
 
   if (options == NULL)
     options = &no_options;
-  g_mutex_init (&c->lock);
-  c->model_path = g_strdup (model_path);
-  c->n_threads = options->n_threads;
-  if ((c->model = cs_model_load_file (model_path, NULL, error)) == NULL
+  if (!cs_model_bundle_load (&c->bundle, model_path, options->card_path, options->n_threads,
+                             error)
       || !check_model (c, error)
-      || (c->card = cs_card_load (c->model, model_path, options->card_path, error)) == NULL
-      || !apply_overrides (c->card, options, error)
-      || (c->idle_session = cs_session_new (c->model, c->n_threads, error)) == NULL)
+      || !apply_overrides (c->bundle.card, options, error)
+      || !cs_model_bundle_start (&c->bundle, options->labels_path, error))
     {
       cs_classifier_unref (c);
       return NULL;
     }
-  find_labels (c, options->labels_path);
   return c;
 }
 
@@ -158,31 +135,31 @@ cs_classifier_unref (CsClassifier *c)
 const char *
 cs_classifier_model_path (const CsClassifier *c)
 {
-  return c->model_path;
+  return c->bundle.model_path;
 }
 
 const CsModel *
 cs_classifier_model (const CsClassifier *c)
 {
-  return c->model;
+  return c->bundle.model;
 }
 
 const CsCard *
 cs_classifier_card (const CsClassifier *c)
 {
-  return c->card;
+  return c->bundle.card;
 }
 
 const CsLabels *
 cs_classifier_labels (const CsClassifier *c)
 {
-  return c->labels;
+  return c->bundle.labels;
 }
 
 const GError *
 cs_classifier_labels_error (const CsClassifier *c)
 {
-  return c->labels_error;
+  return c->bundle.labels_error;
 }
 
 size_t
@@ -194,55 +171,20 @@ cs_classifier_n_classes (const CsClassifier *c)
 CsTensor *
 cs_classifier_input_new (const CsClassifier *c, GError **error)
 {
-  const CsTensor *model_input = cs_model_input (c->model, 0);
-  CsTensor       *input;
-  float          *data;
-
-  /* The card has checked that the input is an image of a sane size. */
-  data = g_try_new0 (float, (size_t) cs_shape_numel (&model_input->shape));
-  if (data == NULL)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   "%s: not enough memory for the input tensor", c->model_path);
-      return NULL;
-    }
-  input = g_new (CsTensor, 1);
-  *input = (CsTensor) { g_strdup (model_input->name), CS_DTYPE_FLOAT32,
-                        model_input->shape, data };
-  return input;
+  return cs_model_bundle_input_new (&c->bundle, error);
 }
 
 void
 cs_classifier_input_free (CsTensor *input)
 {
-  if (input == NULL)
-    return;
-  g_free (input->name);
-  g_free (input->data);
-  g_free (input);
+  cs_model_bundle_input_free (input);
 }
 
 gboolean
 cs_classifier_run (CsClassifier *c, const CsTensor *input, const CsRunOptions *options,
                    CsResult **result, GError **error)
 {
-  CsSession *session;
-  gboolean   ok;
-
-  g_mutex_lock (&c->lock);
-  session = g_steal_pointer (&c->idle_session);
-  g_mutex_unlock (&c->lock);
-  if (session == NULL && (session = cs_session_new (c->model, c->n_threads, error)) == NULL)
-    return FALSE;
-  ok = cs_session_run (session, input, 1, options, result, error);
-  /* Kept for the next run unless another run has given one back first. */
-  g_mutex_lock (&c->lock);
-  if (c->idle_session == NULL)
-    c->idle_session = g_steal_pointer (&session);
-  g_mutex_unlock (&c->lock);
-  if (session != NULL)
-    cs_session_free (session);
-  return ok;
+  return cs_model_bundle_run (&c->bundle, input, options, result, error);
 }
 
 /* Most probable first, NaN (from a broken model) last; the lower class
@@ -275,7 +217,7 @@ cs_classifier_top_k (const CsClassifier *c, const CsResult *result, int k,
 
   probabilities = g_new (double, n);
   all = g_new (CsPrediction, n);
-  cs_card_probabilities (c->card, result->outputs[0].data, n, probabilities);
+  cs_card_probabilities (c->bundle.card, result->outputs[0].data, n, probabilities);
   for (size_t i = 0; i < n; i++)
     all[i] = (CsPrediction) { (int) i, probabilities[i], NULL };
   qsort (all, n, sizeof *all, compare_predictions);
@@ -283,7 +225,7 @@ cs_classifier_top_k (const CsClassifier *c, const CsResult *result, int k,
   all = g_renew (CsPrediction, all, MAX (count, 1));
   for (int r = 0; r < count; r++)
     {
-      g_autofree char *name = cs_labels_name (c->labels, (size_t) all[r].index);
+      g_autofree char *name = cs_labels_name (c->bundle.labels, (size_t) all[r].index);
 
       /* Labels files can hold anything; what front ends get is text. */
       all[r].label = g_utf8_make_valid (name, -1);

@@ -31,6 +31,7 @@
 #include "cs-featuremap.h"
 #include "cs-models.h"
 #include "cs-classifier.h"
+#include "cs-segmenter.h"
 #include "cs-lesson.h"
 #include "cs-gradient.h"
 #include "cs-explain.h"

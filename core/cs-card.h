@@ -87,6 +87,11 @@ typedef struct
   CsQuantization quant;         /* CS_NORMALIZE_QUANTIZATION */
   char          *labels_path;   /* named by the card (resolved), or NULL */
   int            label_offset;  /* class N is labels line N + offset */
+  /* Segmenters ([segmentation]): the layer whose output is the class
+   * score map (NULL: found by the segmenter) and the class of pixels
+   * that are none of the others. */
+  char          *score_layer;
+  int            background_class;
   char          *source_url;    /* free text from the card, or NULL */
   char          *licence;
   char          *accuracy;
@@ -215,6 +220,16 @@ const char *cs_labels_lookup   (const CsLabels *labels,
 /* The label of class @index or "class N"; the caller frees it. */
 char       *cs_labels_name     (const CsLabels *labels,
                                 size_t          index);
+/* The classes below @n_classes called @names (NULL-terminated; a name
+ * matches a label or "class N" as cs_labels_name gives it, ignoring
+ * ASCII case), into @indices, one per name, the caller's.  Fails
+ * (CS_ERROR_ARGUMENT) on the first unknown name with one line listing
+ * the valid ones. */
+gboolean    cs_labels_find     (const CsLabels     *labels,
+                                size_t              n_classes,
+                                const char *const  *names,
+                                int                *indices,
+                                GError            **error);
 void        cs_labels_free     (CsLabels *labels);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsCard, cs_card_free)

@@ -231,6 +231,10 @@ gboolean cs_graph_infer_and_fold (CsGraph *graph, GError **error);
 /* Folds BatchNormalization into a preceding Conv and fuses activations
  * into the op before them where only that op reads the value. */
 gboolean cs_graph_fuse           (CsGraph *graph, GError **error);
+/* Makes @value the graph's only output and removes the nodes it does not
+ * need: for a front end that wants an inner value, such as a score map
+ * under a full-size Resize and ArgMax nobody will read. */
+void     cs_graph_cut            (CsGraph *graph, int value);
 /* Runs every live node's prepare. */
 gboolean cs_graph_prepare        (CsGraph *graph, GError **error);
 

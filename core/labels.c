@@ -140,3 +140,41 @@ cs_labels_name (const CsLabels *labels, size_t index)
 
   return label != NULL ? g_strdup (label) : g_strdup_printf ("class %zu", index);
 }
+
+/* The index of the class called @name, or −1. */
+static int
+find_class (const CsLabels *labels, size_t n_classes, const char *name)
+{
+  for (size_t i = 0; i < n_classes && i <= G_MAXINT32; i++)
+    {
+      g_autofree char *label = cs_labels_name (labels, i);
+
+      if (g_ascii_strcasecmp (g_strstrip (label), name) == 0)
+        return (int) i;
+    }
+  return -1;
+}
+
+gboolean
+cs_labels_find (const CsLabels *labels, size_t n_classes, const char *const *names,
+                int *indices, GError **error)
+{
+  for (size_t n = 0; names[n] != NULL; n++)
+    {
+      g_autoptr (GString) valid = NULL;
+
+      if ((indices[n] = find_class (labels, n_classes, names[n])) >= 0)
+        continue;
+      valid = g_string_new (NULL);
+      for (size_t i = 0; i < n_classes && i <= G_MAXINT32; i++)
+        {
+          g_autofree char *label = cs_labels_name (labels, i);
+
+          g_string_append_printf (valid, "%s%s", i > 0 ? ", " : "", g_strstrip (label));
+        }
+      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, "no class '%s'; the classes are %s",
+                   names[n], valid->str);
+      return FALSE;
+    }
+  return TRUE;
+}

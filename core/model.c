@@ -147,6 +147,25 @@ describe_io (CsModel *model)
   model->outputs = tensor_descriptors (model->graph, model->graph->outputs);
 }
 
+/* Undoes describe_io and describe_layers. */
+static void
+forget_description (CsModel *model)
+{
+  for (guint i = 0; i < model->layers->len; i++)
+    {
+      CsLayerInfo *info = &g_array_index (model->layers, CsLayerInfo, i);
+
+      g_free ((char *) info->op);
+      g_free ((char *) info->arithmetic[0]);
+      g_free ((char *) info->arithmetic[1]);
+    }
+  g_array_unref (model->layers);
+  g_array_unref (model->layer_nodes);
+  g_free (model->inputs);
+  g_free (model->outputs);
+  model->total_params = model->total_macs = 0;
+}
+
 CsModel *
 cs_model_load_memory (const void          *data,
                       size_t               size,
@@ -241,22 +260,20 @@ cs_model_load_file (const char          *path,
 }
 
 void
+cs_model_cut (CsModel *model, int value)
+{
+  cs_graph_cut (model->graph, value);
+  forget_description (model);
+  describe_io (model);
+  describe_layers (model);
+}
+
+void
 cs_model_free (CsModel *model)
 {
   if (model == NULL)
     return;
-  for (guint i = 0; i < model->layers->len; i++)
-    {
-      CsLayerInfo *info = &g_array_index (model->layers, CsLayerInfo, i);
-
-      g_free ((char *) info->op);
-      g_free ((char *) info->arithmetic[0]);
-      g_free ((char *) info->arithmetic[1]);
-    }
-  g_array_unref (model->layers);
-  g_array_unref (model->layer_nodes);
-  g_free (model->inputs);
-  g_free (model->outputs);
+  forget_description (model);
   g_strfreev (model->labels);
   g_free (model->input_quant);
   g_free (model->name);

@@ -38,6 +38,11 @@ void          *cs_session_arena_value (const CsSession *session,
 int            cs_model_score_value (const CsModel *model,
                                      size_t         output,
                                      gboolean       after_softmax);
+/* Makes @value the model's only output, drops the layers it does not
+ * need and describes the network anew (segmenter.c).  No session of the
+ * model may exist yet. */
+void           cs_model_cut (CsModel *model,
+                             int      value);
 gboolean       cs_model_check_inputs (const CsModel  *model,
                                       const CsTensor *inputs,
                                       size_t          n_inputs,

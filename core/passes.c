@@ -444,6 +444,17 @@ cs_graph_fuse (CsGraph *graph, GError **error)
   return TRUE;
 }
 
+void
+cs_graph_cut (CsGraph *graph, int value)
+{
+  for (guint i = 0; i < graph->outputs->len; i++)
+    cs_graph_value (graph, g_array_index (graph->outputs, int, i))->is_output = FALSE;
+  g_array_set_size (graph->outputs, 0);
+  g_array_append_val (graph->outputs, value);
+  cs_graph_value (graph, value)->is_output = TRUE;
+  remove_unused (graph);
+}
+
 /* Frees constants that every live reader has packed into its own form,
  * so a model holds its weights once. */
 static void

@@ -99,6 +99,14 @@ def colors(out_dir):
                [value("image", [1, 3, 4, 4])], [value("scores", [1, 3])], inits)
 
 
+def regions(out_dir):
+    """A segmenter in miniature: the score of class c at a pixel is its
+    channel c, so red pixels are class 0 and blue ones class 2."""
+    nodes = [helper.make_node("Relu", ["image"], ["scores"], name="scores")]
+    save_model(os.path.join(out_dir, "regions.onnx"), nodes,
+               [value("image", [1, 3, 4, 4])], [value("scores", [1, 3, 4, 4])])
+
+
 def two_outputs(out_dir):
     nodes = [helper.make_node("Relu", ["x"], ["pos"], name="relu"),
              helper.make_node("Sigmoid", ["x"], ["sig"], name="sigmoid")]
@@ -127,6 +135,7 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     tiny(out_dir, np.random.default_rng(7))
     colors(out_dir)
+    regions(out_dir)
     two_outputs(out_dir)
     unsupported(out_dir)
     hostile_names(out_dir)

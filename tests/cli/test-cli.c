@@ -1502,6 +1502,175 @@ test_explain_parrot (void)
   remove_tree (tmp);
 }
 
+/* An 8×4 picture, red on the left half and blue on the right. */
+static void
+save_halves (const char *path)
+{
+  g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 8, 4);
+  g_autoptr (GdkPixbuf) right = gdk_pixbuf_new_subpixbuf (pixbuf, 4, 0, 4, 4);
+  GError *error = NULL;
+
+  gdk_pixbuf_fill (pixbuf, 0xff0000ff);
+  gdk_pixbuf_fill (right, 0x0000ffff);
+  gdk_pixbuf_save (pixbuf, path, "png", &error, NULL);
+  g_assert_no_error (error);
+}
+
+/* The classes of `segment --json` on one image: label → share. */
+static JsonObject *
+segment_json (const char *model, const char *image, const char *labels, const char *extra,
+              const char *value, double *none)
+{
+  g_autoptr (Outcome) o = run_cli ("segment", model, image, "--labels", labels, "--json", extra,
+                                   value, NULL);
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *result, *shares = json_object_new ();
+  JsonArray *classes;
+
+  assert_success (o);
+  root = parse_json (o->out);
+  result = json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (root), "images"), 0);
+  g_assert_cmpint (json_object_get_int_member (result, "width"), ==, 8);
+  classes = json_object_get_array_member (result, "classes");
+  for (guint i = 0; i < json_array_get_length (classes); i++)
+    {
+      JsonObject *c = json_array_get_object_element (classes, i);
+
+      json_object_set_double_member (shares, json_object_get_string_member (c, "label"),
+                                     json_object_get_double_member (c, "share"));
+    }
+  *none = json_object_get_double_member (result, "none");
+  return shares;
+}
+
+static void
+test_segment (void)
+{
+  g_autofree char *model = NULL, *classifier = NULL, *tmp = NULL, *image = NULL,
+                  *labels = NULL, *mask = NULL, *contents = NULL, *masks = NULL,
+                  *second = NULL, *first_mask = NULL, *second_mask = NULL;
+  gsize length;
+  double none;
+
+  if (!needs_fixtures ())
+    return;
+  model = fixture ("regions.onnx");
+  classifier = fixture ("colors.onnx");
+  tmp = make_temp_dir ();
+  image = g_build_filename (tmp, "halves.png", NULL);
+  second = g_build_filename (tmp, "again.png", NULL);
+  labels = g_build_filename (tmp, "labels.txt", NULL);
+  mask = g_build_filename (tmp, "mask.png", NULL);
+  masks = g_build_filename (tmp, "masks", NULL);
+  save_halves (image);
+  save_halves (second);
+  write_file (labels, "red\ngreen\nblue\n", -1);
+
+  /* Stretched to 4×4 the halves stay apart (Pillow's filter mixes 7:1
+   * at the middle columns), and brought back bilinearly the edge falls
+   * between pixels 3 and 4: half red, half blue. */
+  {
+    g_autoptr (Outcome) o = run_cli ("segment", model, image, "--labels", labels, "--out", mask,
+                                     NULL);
+    g_autoptr (GdkPixbuf) read = NULL;
+    GError *error = NULL;
+    const guint8 *pixels;
+
+    assert_success (o);
+    g_assert_true (contains (o->out, " 50.0 %      0  red\n"));
+    g_assert_true (contains (o->out, " 50.0 %      2  blue\n"));
+    g_assert_false (contains (o->out, "green"));
+    /* An 8-bit palette PNG: IHDR's bit depth and colour type 3. */
+    g_assert_true (g_file_get_contents (mask, &contents, &length, NULL));
+    g_assert_cmpuint (length, >, 26);
+    g_assert_cmpint (contents[24], ==, 8);
+    g_assert_cmpint (contents[25], ==, 3);
+    /* Through the palette: VOC's class 0 is black, class 2 (0, 128, 0). */
+    read = gdk_pixbuf_new_from_file (mask, &error);
+    g_assert_no_error (error);
+    pixels = gdk_pixbuf_read_pixels (read);
+    for (int x = 0; x < 8; x++)
+      {
+        const guint8 *p = pixels + 2 * gdk_pixbuf_get_rowstride (read)
+                          + x * gdk_pixbuf_get_n_channels (read);
+
+        g_assert_cmpint (p[0], ==, 0);
+        g_assert_cmpint (p[1], ==, x < 4 ? 0 : 128);
+        g_assert_cmpint (p[2], ==, 0);
+      }
+  }
+  {
+    g_autoptr (JsonObject) shares = segment_json (model, image, labels, NULL, NULL, &none);
+
+    g_assert_cmpfloat (json_object_get_double_member (shares, "red"), ==, 0.5);
+    g_assert_cmpfloat (json_object_get_double_member (shares, "blue"), ==, 0.5);
+    g_assert_cmpfloat (none, ==, 0.0);
+  }
+  {
+    g_autoptr (JsonObject) shares = segment_json (model, image, labels, "--classes", " Blue",
+                                                  &none);
+
+    g_assert_false (json_object_has_member (shares, "red"));
+    g_assert_cmpfloat (json_object_get_double_member (shares, "blue"), ==, 0.5);
+    g_assert_cmpfloat (none, ==, 0.5);
+  }
+  /* No pixel's class is certain. */
+  {
+    g_autoptr (JsonObject) shares = segment_json (model, image, labels, "--threshold", "1",
+                                                  &none);
+
+    g_assert_cmpuint (json_object_get_size (shares), ==, 0);
+    g_assert_cmpfloat (none, ==, 1.0);
+  }
+  /* Several images into a directory, IMAGE.png each. */
+  {
+    g_autoptr (Outcome) o = NULL;
+
+    g_assert_cmpint (g_mkdir (masks, 0700), ==, 0);
+    o = run_cli ("segment", model, image, second, "--out", masks, NULL);
+    assert_success (o);
+    first_mask = g_build_filename (masks, "halves.png", NULL);
+    second_mask = g_build_filename (masks, "again.png", NULL);
+    g_assert_true (g_file_test (first_mask, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (g_file_test (second_mask, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (contains (o->out, "class 2"));
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("segment", model, image, "--labels", labels, "--classes",
+                                     "red,purple", NULL);
+
+    assert_error_line (o, 1, "no class 'purple'; the classes are red, green, blue");
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("segment", classifier, image, NULL);
+
+    assert_error_line (o, 1, "colors.onnx: an image classifier, not a segmentation model");
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("classify", model, image, NULL);
+
+    assert_error_line (o, 1, "regions.onnx: a segmentation model, not an image classifier");
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("segment", model, image, "--threshold", "2", NULL);
+
+    assert_error_line (o, 2, "--threshold must be between 0 and 1, not 2");
+  }
+  {
+    g_autoptr (Outcome) o = run_cli ("segment", model, image, second, "--out", mask, NULL);
+
+    assert_error_line (o, 2, "with several images, --out must be a directory");
+  }
+  {
+    g_autofree char *missing = g_build_filename (tmp, "no", "such", "mask.png", NULL);
+    g_autoptr (Outcome) o = run_cli ("segment", model, image, "--out", missing, NULL);
+
+    assert_error_line (o, 1, "cannot write the label image");
+  }
+  remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1526,5 +1695,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/explain/tensor", test_explain_tensor);
   g_test_add_func ("/cli/explain/images", test_explain_images);
   g_test_add_func ("/cli/explain/parrot", test_explain_parrot);
+  g_test_add_func ("/cli/segment", test_segment);
   return g_test_run ();
 }

@@ -188,50 +188,6 @@ explain_tensor (const char *model_path, Options *options, GError **error)
 
 /* ---- On images ---- */
 
-/* The display map (width × height of the tensor) sampled at each pixel
- * of a @width × @height image through @plan, which put the image into
- * the tensor: bilinear, and 0 outside the part of the image the model
- * saw.  The caller frees it. */
-static float *
-map_to_image (const float        *display,
-              int                 tensor_w,
-              int                 tensor_h,
-              const CsResizePlan *plan,
-              int                 width,
-              int                 height)
-{
-  float       *heat = g_new0 (float, (size_t) width *height);
-  const double sx = plan->dest_width / plan->src_width, sy = plan->dest_height / plan->src_height;
-
-  for (int v = 0; v < height; v++)
-    for (int u = 0; u < width; u++)
-      {
-        double tx = plan->dest_x + (u + 0.5 - plan->src_x) * sx - 0.5;
-        double ty = plan->dest_y + (v + 0.5 - plan->src_y) * sy - 0.5;
-        int    x0, y0, x1, y1;
-        double fx, fy;
-
-        if (u + 0.5 < plan->src_x || u + 0.5 > plan->src_x + plan->src_width
-            || v + 0.5 < plan->src_y || v + 0.5 > plan->src_y + plan->src_height)
-          continue;
-        tx = CLAMP (tx, 0.0, tensor_w - 1.0);
-        ty = CLAMP (ty, 0.0, tensor_h - 1.0);
-        x0 = (int) tx;
-        y0 = (int) ty;
-        x1 = MIN (x0 + 1, tensor_w - 1);
-        y1 = MIN (y0 + 1, tensor_h - 1);
-        fx = tx - x0;
-        fy = ty - y0;
-        heat[(size_t) v * width + u] = (float) ((1 - fy)
-                                                    * ((1 - fx) * display[y0 * tensor_w + x0]
-                                                       + fx * display[y0 * tensor_w + x1])
-                                                + fy
-                                                      * ((1 - fx) * display[y1 * tensor_w + x0]
-                                                         + fx * display[y1 * tensor_w + x1]));
-      }
-  return heat;
-}
-
 /* The heat map in colour, or over @image when it is not NULL. */
 static gboolean
 save_png (const char  *path,
@@ -422,6 +378,7 @@ explain_image (CsClassifier *c,
   image = gdk_pixbuf_apply_embedded_orientation (decoded);
   width = gdk_pixbuf_get_width (image);
   height = gdk_pixbuf_get_height (image);
+  cs_explain_card_fill (card, options->explain.fill);
   if (!cs_resize_plan (card, width, height, &plan, error)
       || (classes = choose_classes (c, input, options, &n_classes, error)) == NULL)
     return FALSE;
@@ -443,7 +400,8 @@ explain_image (CsClassifier *c,
           || (display = cs_heatmap_display (&explanation->map, card->width, card->height, error))
                  == NULL)
         return FALSE;
-      heat = map_to_image (display, card->width, card->height, &plan, width, height);
+      heat = g_new (float, (size_t) width * height);
+      cs_heatmap_rows (display, card->width, card->height, &plan, width, 0, height, heat);
       if (!write_heat (options, heat, image, width, height, out, overlay, error))
         return FALSE;
       report (builder, path, classes[k], label, explanation, options, out, overlay);

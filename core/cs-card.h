@@ -150,6 +150,12 @@ gboolean cs_preprocess_fill (const CsCard       *card,
                              size_t              rowstride,
                              CsTensor           *tensor,
                              GError            **error);
+/* The input tensor's value in each channel for an opaque sRGB-encoded
+ * grey @grey in [0, 1], as cs_preprocess_fill writes it: @value[c] for
+ * tensor channel c, only [0] for a gray input. */
+void     cs_preprocess_grey (const CsCard *card,
+                             float         grey,
+                             float         value[3]);
 
 /* Resampling exactly as Pillow's Image.resize does with BILINEAR
  * (Resample.c, its float path), streamed: the source is read through a

@@ -7,6 +7,7 @@
 #ifndef CS_EXPLAIN_H
 #define CS_EXPLAIN_H
 
+#include "cs-card.h"
 #include "cs-gradient.h"
 
 G_BEGIN_DECLS
@@ -29,8 +30,14 @@ typedef struct
   int             patch;         /* occlusion: side in input pixels, 0 for
                                    * an eighth of the input's */
   int             stride;        /* occlusion: 0 for half the patch */
-  float           fill;          /* occlusion: the patch's value in the
-                                   * input tensor (its grey) */
+  float           fill[3];       /* occlusion: the patch's value in each
+                                   * channel of the input tensor (its
+                                   * grey; channels past the third get 0),
+                                   * see cs_explain_card_fill */
+  /* Occlusion: called now and then on the calling thread with the share
+   * of patch positions done, for a progress bar; NULL for none. */
+  void          (*progress) (double done, void *user);
+  void           *progress_data;
 } CsExplainOptions;
 
 typedef struct
@@ -61,10 +68,32 @@ void     cs_explanation_free (CsExplanation *explanation);
  * the model; NULL with @error set when there is none. */
 const char *cs_explain_default_layer (const CsModel *model, GError **error);
 
+/* The grey occlusion blanks patches with when the pixels come through
+ * @card: the mid grey 0.5 of an sRGB pixel, as the card's normalization
+ * puts it into the input tensor, into @fill (CsExplainOptions.fill). */
+void cs_explain_card_fill (const CsCard *card, float fill[3]);
+
+/* heatmap.c: raw maps as pictures. */
+
 /* @map (H × W) brought to @width × @height by bilinear interpolation and
  * scaled for display: negatives to 0, the largest value to 1.  Returns
  * width · height floats, rows packed, the caller's to g_free. */
 float *cs_heatmap_display (const CsTensor *map, int width, int height, GError **error);
+/* Rows @y … @y + @n_rows − 1 of the heat map over a @width-pixel-wide
+ * source image whose pixels @plan put into the input tensor, sampled
+ * bilinearly from @display (the input tensor's @display_width ×
+ * @display_height, as cs_heatmap_display makes it) at each pixel's
+ * centre; 0 where the model saw none of the image (letterbox borders,
+ * what a crop cut away).  Into @rows, @n_rows × @width floats owned by
+ * the caller, so that a huge image is made strip by strip. */
+void   cs_heatmap_rows    (const float        *display,
+                           int                 display_width,
+                           int                 display_height,
+                           const CsResizePlan *plan,
+                           int                 width,
+                           int                 y,
+                           int                 n_rows,
+                           float              *rows);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsExplanation, cs_explanation_free)
 

@@ -315,10 +315,11 @@ typedef struct
   const char             *score_layer; /* NULL: output 0 */
   CsSession             **sessions;    /* per thread */
   int                     patch, stride;
-  int64_t                 columns; /* positions across */
+  int64_t                 map_rows, columns; /* positions down and across */
   float                   base;    /* the score without a patch */
   float                  *map;
   GError                **errors; /* per thread, the first one */
+  gint                   *done;   /* positions run, over all threads */
 } Occlusion;
 
 /* Patch positions [begin, end), each one run with its patch blanked. */
@@ -335,15 +336,26 @@ occlusion_range (void *user, int64_t begin, int64_t end, int thread)
     {
       const int64_t y0 = at / job->columns * job->stride, x0 = at % job->columns * job->stride;
       float        *x = blanked.data, score;
+      gint          done;
 
       for (int64_t p = 0; p < shape->dims[0] * shape->dims[1]; p++)
-        for (int64_t y = y0; y < MIN (y0 + job->patch, height); y++)
-          for (int64_t i = x0; i < MIN (x0 + job->patch, width); i++)
-            x[(p * height + y) * width + i] = job->options->fill;
+        {
+          const int64_t channel = p % shape->dims[1];
+          const float   grey = channel < 3 ? job->options->fill[channel] : 0.0f;
+
+          for (int64_t y = y0; y < MIN (y0 + job->patch, height); y++)
+            for (int64_t i = x0; i < MIN (x0 + job->patch, width); i++)
+              x[(p * height + y) * width + i] = grey;
+        }
       if (!run_score (job->sessions[thread], &blanked, job->score_layer, job->options->element,
                       &score, &job->errors[thread]))
         break;
       job->map[at] = job->base - score;
+      done = g_atomic_int_add (job->done, 1) + 1;
+      /* Only the calling thread reports, so that a front end may draw. */
+      if (thread == 0 && job->options->progress != NULL)
+        job->options->progress ((double) done / (double) (job->map_rows * job->columns),
+                                job->options->progress_data);
       memcpy (x, job->input->data, sizeof (float) * cs_shape_numel (shape));
     }
   g_free (blanked.data);
@@ -360,7 +372,8 @@ occlusion (CsSession              *session,
   const int      n_threads = cs_thread_pool_n_threads (cs_session_pool (session));
   Occlusion      job = { input, options, score_layer (model, options->after_softmax) };
   CsThreadPool  *pool = NULL;
-  int64_t        side, rows;
+  int64_t        side;
+  gint           done = 0;
   gboolean       ok = TRUE;
 
   if (input->shape.rank != 4)
@@ -382,9 +395,10 @@ occlusion (CsSession              *session,
     }
   if (!run_score (session, input, job.score_layer, options->element, &job.base, error))
     return FALSE;
-  rows = (input->shape.dims[2] - job.patch) / job.stride + 1;
+  job.map_rows = (input->shape.dims[2] - job.patch) / job.stride + 1;
   job.columns = (input->shape.dims[3] - job.patch) / job.stride + 1;
-  explanation->map = new_map (rows, job.columns);
+  job.done = &done;
+  explanation->map = new_map (job.map_rows, job.columns);
   explanation->score = job.base;
   job.map = explanation->map.data;
   job.sessions = g_new0 (CsSession *, n_threads);
@@ -394,7 +408,7 @@ occlusion (CsSession              *session,
   if (ok)
     {
       pool = cs_thread_pool_new (n_threads);
-      cs_parallel_for (pool, rows * job.columns, 1, occlusion_range, &job);
+      cs_parallel_for (pool, job.map_rows * job.columns, 1, occlusion_range, &job);
       cs_thread_pool_free (pool);
     }
   for (int t = 0; t < n_threads; t++)
@@ -472,6 +486,12 @@ cs_explain (CsSession              *session,
 }
 
 void
+cs_explain_card_fill (const CsCard *card, float fill[3])
+{
+  cs_preprocess_grey (card, 0.5f, fill);
+}
+
+void
 cs_explanation_free (CsExplanation *explanation)
 {
   if (explanation == NULL)
@@ -482,44 +502,4 @@ cs_explanation_free (CsExplanation *explanation)
   g_free (explanation->grad.data);
   g_free (explanation->layer);
   g_free (explanation);
-}
-
-/* Rows of the map for the resampler. */
-static gboolean
-read_map_rows (void *user, int x, int y, int width, int height, float *pixels, GError **error)
-{
-  const CsTensor *map = user;
-  const float    *data = map->data;
-
-  for (int row = 0; row < height; row++)
-    memcpy (pixels + (size_t) row * width, data + (y + row) * map->shape.dims[1] + x,
-            sizeof (float) * width);
-  return TRUE;
-}
-
-float *
-cs_heatmap_display (const CsTensor *map, int width, int height, GError **error)
-{
-  const CsResizePlan plan = {
-    0.0, 0.0, (double) map->shape.dims[1], (double) map->shape.dims[0], 0, 0, width, height
-  };
-  float *display, top = 0.0f;
-
-  if (map->shape.rank != 2 || width < 1 || height < 1)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, "a heat map is H×W, shown at least 1×1");
-      return NULL;
-    }
-  display = g_new (float, (size_t) width *height);
-  if (!cs_resample ((int) map->shape.dims[1], (int) map->shape.dims[0], &plan, CS_RESAMPLE_BILINEAR,
-                    1, read_map_rows, (void *) map, display, error))
-    {
-      g_free (display);
-      return NULL;
-    }
-  for (size_t i = 0; i < (size_t) width * height; i++)
-    top = MAX (top, display[i]);
-  for (size_t i = 0; i < (size_t) width * height; i++)
-    display[i] = top > 0.0f ? MAX (display[i], 0.0f) / top : 0.0f;
-  return display;
 }

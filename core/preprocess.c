@@ -142,6 +142,16 @@ put_pixel (const CsCard *card, const Affine *a, const float rgb[3], float *dest,
     }
 }
 
+void
+cs_preprocess_grey (const CsCard *card, float grey, float value[3])
+{
+  const Affine a = card_affine (card);
+  const float  rgb[3] = { grey, grey, grey };
+
+  value[0] = value[1] = value[2] = 0.0f;
+  put_pixel (card, &a, rgb, value, 1);
+}
+
 gboolean
 cs_preprocess_fill (const CsCard       *card,
                     const CsResizePlan *plan,

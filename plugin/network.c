@@ -219,3 +219,9 @@ csp_network_classify (CspNetwork          *c,
   cs_result_free (result);
   return predictions;
 }
+
+const CsTensor *
+csp_network_input (const CspNetwork *c)
+{
+  return c->input;
+}

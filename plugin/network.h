@@ -73,6 +73,10 @@ CsResult           *csp_network_run_taps   (CspNetwork          *network,
                                             const char *const   *taps,
                                             GError             **error);
 
+/* The input tensor of the last run, as the model card made it from the
+ * pixels: owned by the network, overwritten by the next run. */
+const CsTensor     *csp_network_input      (const CspNetwork    *network);
+
 G_END_DECLS
 
 #endif /* CSP_NETWORK_H */

@@ -684,6 +684,75 @@ test_cam_is_grad_cam (void)
     }
 }
 
+static void
+count_progress (double done, void *user)
+{
+  double *last = user;
+
+  g_assert_cmpfloat (done, >, *last);
+  g_assert_cmpfloat (done, <=, 1.0);
+  *last = done;
+}
+
+/* Occlusion blanks each channel with its own grey: patches of exactly
+ * the input's value change nothing, anything else does; the progress
+ * reported on the calling thread climbs within (0, 1]. */
+static void
+test_occlusion_fill (void)
+{
+  g_autoptr (Fixture) f = fixture_new (13);
+  const int64_t x_dims[] = { 1, 3, 6, 6 };
+  const int64_t w_dims[] = { 2, 3, 1, 1 };
+  const int64_t d_dims[] = { 4, 2 };
+  const float   value[3] = { 0.2f, -0.5f, 0.9f };
+  g_autoptr (CsModel) model = NULL;
+  g_autoptr (CsSession) session = NULL;
+  float    x[108];
+  CsTensor input = { "x", CS_DTYPE_FLOAT32, { 4, { 1, 3, 6, 6 } }, x };
+  GError  *error = NULL;
+  double   last = 0.0;
+  Onnx__NodeProto *node;
+
+  add_input (f, "x", 4, x_dims);
+  add_output (f, "y");
+  random_initializer (f, "w", 4, w_dims, 41);
+  random_initializer (f, "d", 2, d_dims, 42);
+  add_node (f, "Conv", "conv", N_IO ("x", "w", NULL, "c", NULL));
+  add_node (f, "GlobalAveragePool", "gap", N_IO ("c", NULL, "g", NULL));
+  add_node (f, "Flatten", "flatten", N_IO ("g", NULL, "fl", NULL));
+  node = add_node (f, "Gemm", "fc", N_IO ("fl", "d", NULL, "y", NULL));
+  add_int (f, node, "transB", 1);
+  model = load (f);
+  session = cs_session_new (model, 2, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 108; i++)
+    x[i] = value[i / 36];
+
+  for (int round = 0; round < 2; round++)
+    {
+      CsExplainOptions options = { .method = CS_EXPLAIN_OCCLUSION, .element = 1, .patch = 2,
+                                   .progress = count_progress, .progress_data = &last };
+      g_autoptr (CsExplanation) explanation = NULL;
+      float largest = 0.0f;
+
+      /* First the input's own values, then the old blank of 0. */
+      if (round == 0)
+        memcpy (options.fill, value, sizeof value);
+      last = 0.0;
+      g_assert_true (cs_explain (session, &input, &options, &explanation, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (explanation->map.shape.dims[0], ==, 5);
+      g_assert_cmpint (explanation->map.shape.dims[1], ==, 5);
+      for (int i = 0; i < 25; i++)
+        largest = MAX (largest, fabsf (((float *) explanation->map.data)[i]));
+      if (round == 0)
+        g_assert_cmpfloat (largest, <=, 1e-6f);
+      else
+        g_assert_cmpfloat (largest, >, 1e-3f);
+      g_assert_cmpfloat (last, >, 0.0);
+    }
+}
+
 /* What cannot be explained says why, in one line. */
 static void
 test_errors (void)
@@ -768,6 +837,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gradient/resize", test_resize);
   g_test_add_func ("/gradient/conv-transpose", test_conv_transpose);
   g_test_add_func ("/gradient/cam-is-grad-cam", test_cam_is_grad_cam);
+  g_test_add_func ("/gradient/occlusion-fill", test_occlusion_fill);
   g_test_add_func ("/gradient/errors", test_errors);
   return g_test_run ();
 }

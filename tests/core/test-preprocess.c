@@ -340,6 +340,46 @@ test_fill_gray (void)
   g_assert_cmpfloat_with_epsilon (out[1], (0.299 - 0.1307) / 0.3081, 1e-5);
 }
 
+/* The mid grey that occlusion blanks patches with (cs_explain_card_fill)
+ * is what the card makes of the sRGB pixel 0.5, channel by channel. */
+static void
+test_grey (void)
+{
+  g_autoptr (Setup) s = setup_new (3, 2, 2);
+  g_autoptr (Setup) gray = setup_new (1, 2, 2);
+  g_autoptr (CsCard) card = default_card (s);
+  g_autoptr (CsCard) gray_card = default_card (gray);
+  const float mean[3] = { 0.485f, 0.456f, 0.406f }, std[3] = { 0.229f, 0.224f, 0.225f };
+  float       fill[3];
+
+  cs_explain_card_fill (card, fill);
+  for (int c = 0; c < 3; c++)
+    g_assert_cmpfloat_with_epsilon (fill[c], 0.5, 1e-6);
+
+  card->normalize = CS_NORMALIZE_MEAN_STD;
+  card->channels = CS_CHANNELS_BGR;
+  memcpy (card->mean, mean, sizeof mean);
+  memcpy (card->std, std, sizeof std);
+  cs_explain_card_fill (card, fill);
+  for (int c = 0; c < 3; c++)
+    g_assert_cmpfloat_with_epsilon (fill[c], (0.5 - mean[c]) / std[c], 1e-5);
+
+  /* uint8: 0.5 is the byte 128 (127.5 rounded half up). */
+  card->normalize = CS_NORMALIZE_QUANTIZATION;
+  card->quant = (CsQuantization) { 1.0f / 128, 128, 0, 255 };
+  cs_explain_card_fill (card, fill);
+  g_assert_cmpfloat (fill[0], ==, 0.0f);
+  g_assert_cmpfloat (fill[2], ==, 0.0f);
+
+  gray_card->normalize = CS_NORMALIZE_MEAN_STD;
+  gray_card->mean[0] = 0.1307f;
+  gray_card->std[0] = 0.3081f;
+  cs_explain_card_fill (gray_card, fill);
+  g_assert_cmpfloat_with_epsilon (fill[0], (0.5 - 0.1307) / 0.3081, 1e-5);
+  g_assert_cmpfloat (fill[1], ==, 0.0f);
+  g_assert_cmpfloat (fill[2], ==, 0.0f);
+}
+
 static void
 test_fill_letterbox_and_hostile (void)
 {
@@ -762,6 +802,7 @@ main (int argc, char **argv)
   g_test_add_func ("/preprocess/fill/quantized", test_fill_quantized);
   g_test_add_func ("/preprocess/fill/gray", test_fill_gray);
   g_test_add_func ("/preprocess/fill/letterbox-and-hostile", test_fill_letterbox_and_hostile);
+  g_test_add_func ("/preprocess/fill/grey", test_grey);
   g_test_add_func ("/preprocess/card/defaults", test_card_defaults);
   g_test_add_func ("/preprocess/card/full", test_card_full);
   g_test_add_func ("/preprocess/card/bad", test_card_bad);

@@ -9,7 +9,9 @@
 # of them right, so each must come out at rank 1.  The segmenting ones run
 # DeepLab v3 from ../shared (CONVSCOPE_SHARED; they skip without it) set
 # up at CONVSCOPE_SEGMENTER on two photos linked into CONVSCOPE_PHOTOS
-# (CONVSCOPE_SHARES, CONVSCOPE_SEGMENTS: what they write).  Prints TAP.
+# (CONVSCOPE_SHARES, CONVSCOPE_SEGMENTS: what they write).  The heat-map
+# ones run over the bundled samples too (CONVSCOPE_HEAT_FOLDER: what they
+# write).  Prints TAP.
 import csv
 import os
 import shutil
@@ -25,6 +27,7 @@ EXAMPLES = os.environ.get("CONVSCOPE_EXAMPLES", "")
 SAMPLES = os.environ.get("CONVSCOPE_FOLDER", "")
 PYTHON_CSV = os.environ.get("CONVSCOPE_CSV", "")
 XCF_FOLDER = os.environ.get("CONVSCOPE_XCF_FOLDER", "")
+HEAT_FOLDER = os.environ.get("CONVSCOPE_HEAT_FOLDER", "")
 TMP = os.environ.get("CONVSCOPE_TEST_TMP", "")
 SHARED = os.environ.get("CONVSCOPE_SHARED", "")
 SEGMENTER = os.environ.get("CONVSCOPE_SEGMENTER", "")
@@ -187,8 +190,56 @@ def test_segment_examples():
           and alpha.count(0) == size - opaque, f"{message} opaque {opaque}, dogs' share {dog}")
 
 
+def test_heatmap_folder():
+    shutil.rmtree(HEAT_FOLDER, ignore_errors=True)
+    ran, message = run_example("python-fu-eval",
+                               read(os.path.join(EXAMPLES, "heatmap-folder.py")))
+    groups = {}
+    for path in samples():
+        xcf = os.path.join(HEAT_FOLDER, os.path.splitext(os.path.basename(path))[0] + ".xcf")
+        if not os.path.exists(xcf):
+            continue
+        image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(xcf))
+        top = image.get_layers()[0]
+        groups[path] = (top.get_name() if top.is_group() else None,
+                        [(layer.get_width(), layer.get_height(), layer.get_opacity())
+                         for layer in top.get_children()] if top.is_group() else [],
+                        (image.get_width(), image.get_height()))
+        image.delete()
+    check("heatmap-folder example: one .xcf per sample, a group on top named after the "
+          "sample's true label",
+          ran and len(groups) == len(samples())
+          and all(as_file_name(g[0] or "") == true_label(p) for p, g in groups.items()),
+          f"{message} {groups!r}")
+    check("heatmap-folder example: in each group one heat-map layer of the image's size, "
+          "60 % opaque",
+          groups != {} and all(len(g[1]) == 1 and g[1][0][:2] == g[2]
+                               and abs(g[1][0][2] - 60.0) < 1e-3 for g in groups.values()),
+          repr(groups))
+
+
+def test_heatmap_script_fu():
+    sample = samples()[4]
+    # The call as the example's header shows it, checked in Script-Fu.
+    ran, message = run_example(
+        "plug-in-script-fu-eval",
+        f'(load "{EXAMPLES}/heatmap.scm")\n'
+        f'(let* ((image (car (gimp-file-load RUN-NONINTERACTIVE "{sample}")))\n'
+        f'       (label (convscope-heat-map image))\n'
+        f'       (top (vector-ref (car (gimp-image-get-layers image)) 0)))\n'
+        f'  (if (not (and (string=? (car (gimp-item-get-name top)) label)\n'
+        f'                (= (vector-length (car (gimp-item-get-children top))) 1)))\n'
+        f'      (error "no group named after the class" label))\n'
+        f'  (gimp-image-delete image)\n'
+        f'  (if (not (string=? label "{true_label(sample)}"))\n'
+        f'      (error "not the true label" label)))')
+    check("Script-Fu heat-map example: a group named after the sample's true label holding "
+          "the heat map", ran, str(message))
+
+
 def main():
-    for test in (test_script_fu, test_python_fu, test_tag_folder, test_segment_examples):
+    for test in (test_script_fu, test_python_fu, test_tag_folder, test_segment_examples,
+                 test_heatmap_folder, test_heatmap_script_fu):
         try:
             test()
         except Exception as error:  # a broken check must not hide the others

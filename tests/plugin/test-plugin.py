@@ -617,10 +617,6 @@ def mask_count(drawable):
     return pixels(drawable, "Y u8").count(255)
 
 
-def items(image):
-    return len(image.get_layers()), len(image.get_channels())
-
-
 def test_segment_layers():
     pets = load("pets.jpg")
     size = pets.get_width() * pets.get_height()
@@ -669,7 +665,7 @@ def test_segment_selection_channels_labels():
           dog[0] == Gimp.PDBStatusType.SUCCESS and dog[1] == ["dog"] and bounds[1]
           and 0 <= bounds[2] < bounds[4] <= pets.get_width()
           and 0 <= bounds[3] < bounds[5] <= pets.get_height()
-          and mask_count(selection) == round(dog[2][0] * size) and items(pets) == (1, 0),
+          and mask_count(selection) == round(dog[2][0] * size) and items(pets) == (1, 0, 0),
           f"{dog!r} {bounds!r}")
     pets.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 0, pets.get_width() // 2,
                           pets.get_height())
@@ -748,6 +744,154 @@ def test_segment_nothing_and_failures():
     refused("a label layer for a grayscale image fails", "needs an RGB image",
             output="label-layer")
     pets.delete()
+def heatmap(image, drawable=None, model=MODEL, **arguments):
+    """plug-in-convscope-heatmap: (status, item, label, score) or
+    (status, message)."""
+    status, result = run_on_drawable("plug-in-convscope-heatmap", image, drawable, model,
+                                     arguments)
+    if status != Gimp.PDBStatusType.SUCCESS:
+        return status, result
+    return status, result.index(1), result.index(2), result.index(3)
+
+
+def items(image):
+    """What the heat map may add: top-level layers, channels, masks."""
+    return (len(image.get_layers()), len(image.get_channels()),
+            sum(1 for layer in image.get_layers() if layer.get_mask() is not None))
+
+
+def hottest(drawable):
+    """(x, y) of the brightest pixel of @drawable, read as grey."""
+    data = pixels(drawable, "Y' u8")
+    best = max(range(len(data)), key=data.__getitem__)
+    return best % drawable.get_width(), best // drawable.get_width()
+
+
+def test_heatmap_outputs():
+    image = load_file(samples()[4])
+    before = items(image)
+    result = heatmap(image, model=None, colormap="gray", opacity=60.0)
+    ok = result[0] == Gimp.PDBStatusType.SUCCESS
+    layer = result[1] if ok else None
+    parent = layer.get_parent() if ok else None
+    check("heat map as a layer: in a new group named after the top class, the image's "
+          "size, the opacity asked, its hottest pixel white",
+          ok and sample_label_matches(samples()[4], result[2]) and 0.5 < result[3] <= 1.0
+          and parent is not None and parent.get_name() == result[2]
+          and image.get_layers()[0] == parent and items(image) == (before[0] + 1, 0, 0)
+          and (layer.get_width(), layer.get_height()) == (image.get_width(), image.get_height())
+          and abs(layer.get_opacity() - 60.0) < 1e-6 and max(pixels(layer, "Y' u8")) == 255,
+          f"{result!r} {items(image)}")
+    image.delete()
+
+    image = load_file(samples()[4])
+    result = heatmap(image, model=None, output="mask", method="saliency")
+    ok = result[0] == Gimp.PDBStatusType.SUCCESS
+    mask = image.get_layers()[0].get_mask()
+    grey = pixels(mask, "Y' u8") if mask is not None else b"\0"
+    # Near white at the hottest point: the pixel centres of the 112×112
+    # sample fall between the points of the 28×28 saliency map.
+    check("heat map as a layer mask on the drawable, near white where the heat is highest",
+          ok and result[1].get_id() == mask.get_id() and items(image) == (1, 0, 1)
+          and max(grey) >= 200 and min(grey) < max(grey), f"{result!r} {items(image)}")
+    image.delete()
+
+    image = load_file(samples()[4])
+    result = heatmap(image, model=None, output="selection", threshold=0.5)
+    ok = result[0] == Gimp.PDBStatusType.SUCCESS
+    selected = pixels(image.get_selection(), "Y u8") if ok else b""
+    check("heat map as the selection: the pixels whose heat reaches the threshold, no "
+          "channel left behind",
+          ok and items(image) == (1, 0, 0) and 0 < selected.count(255) < len(selected)
+          and set(selected) <= {0, 255}, repr(result))
+    image.delete()
+
+    image = load_file(samples()[4])
+    result = heatmap(image, model=None, output="image", method="occlusion",
+                     label=result[2] if ok else "Bag")
+    ok = result[0] == Gimp.PDBStatusType.SUCCESS
+    check("heat map (occlusion, class by label) as a new image; the drawable's image is "
+          "left as it was",
+          ok and result[1].get_image() != image and sample_label_matches(samples()[4], result[2])
+          and result[1].get_image().get_width() == image.get_width()
+          and not image.is_dirty() and items(image) == (1, 0, 0), repr(result))
+    if ok:
+        result[1].get_image().delete()
+    image.delete()
+
+
+def gather_model(path):
+    """An image classifier in miniature whose way to the scores passes a
+    Gather, an op without a gradient: image 1×1×8×8 → Conv → global
+    average pool → Flatten → Gather (the two scores swapped)."""
+    import numpy
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+
+    nodes = [helper.make_node("Conv", ["image", "w"], ["conv"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("GlobalAveragePool", ["conv"], ["pool"], name="pool"),
+             helper.make_node("Flatten", ["pool"], ["flat"], name="flatten"),
+             helper.make_node("Gather", ["flat", "swap"], ["scores"], name="gather", axis=1)]
+    graph = helper.make_graph(
+        nodes, "gather", [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 1, 8, 8])],
+        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 2])],
+        [numpy_helper.from_array(numpy.ones((2, 1, 3, 3), numpy.float32), "w"),
+         numpy_helper.from_array(numpy.array([1, 0], numpy.int64), "swap")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, path)
+
+
+def test_heatmap_failures():
+    image = load_file(samples()[4])
+    gather = os.path.join(TMP, "gather.onnx")
+    gather_model(gather)
+    result = heatmap(image, model=gather, colormap="gray")
+    check("heat map through an op without a gradient: fails naming it, the image is unchanged",
+          result[0] == Gimp.PDBStatusType.EXECUTION_ERROR
+          and "node 'gather' (Gather): has no gradient" in str(result[1])
+          and not image.is_dirty() and items(image) == (1, 0, 0), repr(result))
+    cases = [({"class_": 10}, "class 10 is out of range"),
+             ({"label": "Spaceship"}, "no class is labelled 'Spaceship'"),
+             ({"layer": "/classifier/fc1/Gemm"}, "has no spatial extent"),
+             ({"layer": "no-such-layer"}, "no layer called 'no-such-layer'"),
+             ({"colormap": "viridis"}, "needs an RGB image")]
+    for arguments, expected in cases:
+        arguments = {k.rstrip("_"): v for k, v in arguments.items()}
+        result = heatmap(image, model=None, colormap=arguments.pop("colormap", "gray"),
+                         **arguments)
+        check(f"heat map with {arguments or 'a colour map on grey'}: fails naming the "
+              f"problem, the image is unchanged",
+              result[0] == Gimp.PDBStatusType.EXECUTION_ERROR and expected in str(result[1])
+              and "\n" not in str(result[1]).strip() and not image.is_dirty()
+              and items(image) == (1, 0, 0), repr(result))
+    first = heatmap(image, model=None, output="mask")
+    image.clean_all()
+    second = heatmap(image, model=None, output="mask")
+    check("a second heat-map mask on a layer that has one fails, the image is unchanged",
+          first[0] == Gimp.PDBStatusType.SUCCESS
+          and second[0] == Gimp.PDBStatusType.EXECUTION_ERROR
+          and "has a layer mask already" in str(second[1]) and not image.is_dirty()
+          and items(image) == (1, 0, 1), f"{first!r} {second!r}")
+    image.delete()
+
+
+# The box around the parrot in parrot.jpg (512×929) that the command
+# line's test measured: from the head to the base of the tail.
+PARROT_BOX = (140, 100, 470, 640)
+
+
+def test_heatmap_parrot():
+    parrot = load("parrot.jpg")
+    result = heatmap(parrot, label="macaw", colormap="gray")
+    ok = result[0] == Gimp.PDBStatusType.SUCCESS
+    x, y = hottest(result[1]) if ok else (-1, -1)
+    print(f"# plug-in Grad-CAM maximum for macaw at x {x}, y {y}", flush=True)
+    check("MobileNet v2, Grad-CAM of macaw: a layer in the group \"macaw\", hottest on the bird",
+          ok and result[2] == "macaw" and result[1].get_parent().get_name() == "macaw"
+          and PARROT_BOX[0] <= x <= PARROT_BOX[2] and PARROT_BOX[1] <= y <= PARROT_BOX[3],
+          repr(result))
+    parrot.delete()
 
 
 def plugin_processes():
@@ -825,6 +969,16 @@ def test_huge_image():
           f"{PEAK_RSS_LIMIT_MIB} MiB",
           result[0] == Gimp.PDBStatusType.SUCCESS and peak is not None
           and peak < PEAK_RSS_LIMIT_MIB * 1024, f"{result!r} peak {peak} KiB")
+    watch = PeakWatch()
+    watch.start()
+    result = heatmap(image, model=None)
+    peak = watch.stop()
+    print(f"# plug-in peak RSS of a heat map on 12000×9000: {peak} KiB", flush=True)
+    check(f"a 12000×9000 image gets its heat-map layer; the plug-in's peak RSS stays under "
+          f"{PEAK_RSS_LIMIT_MIB} MiB",
+          result[0] == Gimp.PDBStatusType.SUCCESS and result[1].get_width() == 12000
+          and peak is not None and peak < PEAK_RSS_LIMIT_MIB * 1024,
+          f"{result!r} peak {peak} KiB")
     image.delete()
 
 
@@ -894,7 +1048,7 @@ def test_segment_default_model():
     status, message = run_on_drawable("plug-in-convscope-segment", pets, None, None, {})
     check("no model given and no segmenter here: the error says how to get one",
           status == Gimp.PDBStatusType.EXECUTION_ERROR
-          and "convscope fetch deeplab-v3" in str(message) and items(pets) == (1, 0),
+          and "convscope fetch deeplab-v3" in str(message) and items(pets) == (1, 0, 0),
           f"{status} {message}")
     downloaded = deeplab(SHARED, directory)
     status, result = run_on_drawable("plug-in-convscope-segment", pets, None, None, {})
@@ -912,9 +1066,11 @@ def main():
         return
     tests = [test_bundled_default, test_models_procedure, test_bundled_precisions_and_modes,
              test_feature_maps_layouts, test_feature_maps_current_image,
-             test_feature_maps_failures, test_huge_image]
+             test_feature_maps_failures, test_heatmap_outputs, test_heatmap_failures,
+             test_huge_image]
     shared_tests = [test_python_fu, test_precisions_and_modes, test_failures, test_script_fu,
-                    test_classify_files, test_feature_maps, test_downloaded_default]
+                    test_classify_files, test_feature_maps, test_heatmap_parrot,
+                    test_downloaded_default]
     deeplab_tests = [test_segment_layers, test_segment_selection_channels_labels,
                      test_segment_nothing_and_failures, test_segment_huge_photo,
                      test_segment_default_model]

@@ -38,6 +38,8 @@ PROCEDURES = {
         (None, "List the neural networks Convscope can use"),
     "plug-in-convscope-segment":
         ("_Segment…", "Select or mask what a segmentation network finds in the image"),
+    "plug-in-convscope-heatmap":
+        ("_Heat Map…", "Show where a neural network looked for a class"),
 }
 
 

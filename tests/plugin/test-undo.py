@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Undo of a feature-maps export into the current image, and of a
-# segmentation's layers (with DeepLab v3 from CONVSCOPE_SHARED), in GIMP
+# Undo of a feature-maps export into the current image, of heat maps, and
+# of a segmentation's layers (with DeepLab v3 from CONVSCOPE_SHARED), in GIMP
 # 3's GUI on a virtual X server (run by tools/gimp-test --gui).  GIMP's
 # PDB has no undo call, so the script presses Ctrl+Z and Ctrl+Y in the
 # image's window with xdotool, as a user would: each whole export must
@@ -44,14 +44,19 @@ def image_window(image):
     return wait_for_window(rf"\]-{image.get_id()}\.0 ")
 
 
-def wait_for(image, tree):
-    """Waits until the image's layers are @tree; whether they became it."""
+def wait_until(condition):
+    """Waits until @condition () holds; whether it came to."""
     deadline = time.monotonic() + PATIENCE_S
     while time.monotonic() < deadline:
-        if layer_tree(image) == tree:
+        if condition():
             return True
         time.sleep(0.2)
-    return layer_tree(image) == tree
+    return condition()
+
+
+def wait_for(image, tree):
+    """Waits until the image's layers are @tree; whether they became it."""
+    return wait_until(lambda: layer_tree(image) == tree)
 
 
 def main():
@@ -95,6 +100,26 @@ def main():
     press(window, "ctrl+y")
     check("one Ctrl+Y puts every group back", wait_for(image, tree_exported),
           repr([name for name, *_ in layer_tree(image)]))
+
+    heatmap = Gimp.get_pdb().lookup_procedure("plug-in-convscope-heatmap")
+    selection_before = pixels(image.get_selection())
+    for output in ("layer", "selection"):
+        config = heatmap.create_config()
+        config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
+        config.set_property("image", image)
+        config.set_core_object_array("drawables", [original])
+        config.set_property("colormap", "gray")
+        config.set_property("output", output)
+        result = heatmap.run(config)
+        Gimp.displays_flush()
+        changed = (layer_tree(image) != tree_exported
+                   or pixels(image.get_selection()) != selection_before)
+        press(window, "ctrl+z")
+        undone = wait_until(lambda: layer_tree(image) == tree_exported
+                            and pixels(image.get_selection()) == selection_before)
+        check(f"a heat map as {output} comes off in one Ctrl+Z, the selection too",
+              result.index(0) == Gimp.PDBStatusType.SUCCESS and changed and undone
+              and image.get_channels() == [], repr(layer_tree(image)[:1]))
     check_segment_undo(image, window, original)
     plan()
 

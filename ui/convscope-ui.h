@@ -150,6 +150,75 @@ int        csui_feature_grid_get_n_thumbnails (CsuiFeatureGrid *grid);
 int        csui_feature_grid_channel_at      (CsuiFeatureGrid *grid,
                                               double           x,
                                               double           y);
+/* Where the enlarged channel is drawn: its top-left corner and the side
+ * of one of its pixels, in widget coordinates; FALSE when none is. */
+gboolean   csui_feature_grid_get_enlarged_area (CsuiFeatureGrid *grid,
+                                                double          *x,
+                                                double          *y,
+                                                double          *zoom);
+/* The enlarged channel's pixel (row, column) under the widget point
+ * (@x, @y); FALSE when it is not over one.  Hovering one emits
+ * "map-hovered" (channel, row, column; all −1 when the pointer leaves
+ * the map) and clicking one "map-clicked" (channel, row, column). */
+gboolean   csui_feature_grid_pixel_at        (CsuiFeatureGrid *grid,
+                                              double           x,
+                                              double           y,
+                                              int             *row,
+                                              int             *column);
+
+/* ---- CsuiInputView: what the network sees, and two lessons over it ---- */
+
+#define CSUI_TYPE_INPUT_VIEW (csui_input_view_get_type ())
+G_DECLARE_FINAL_TYPE (CsuiInputView, csui_input_view, CSUI, INPUT_VIEW, GtkDrawingArea)
+
+/* The network's input enlarged, with a margin for the zero padding. */
+GtkWidget *csui_input_view_new            (void);
+/* @picture: the input as csui_input_to_pixbuf gives it (NULL: none);
+ * the view keeps a reference. */
+void       csui_input_view_set_picture    (CsuiInputView        *view,
+                                           GdkPixbuf            *picture);
+/* Frames @box, a receptive field in the input's pixels (NULL: none):
+ * the part inside the picture solid, the whole box dashed, what lies in
+ * the padding hatched. */
+void       csui_input_view_set_box        (CsuiInputView        *view,
+                                           const CsReceptiveBox *box);
+/* The box framed, FALSE when none is. */
+gboolean   csui_input_view_get_box        (CsuiInputView        *view,
+                                           CsReceptiveBox       *box);
+/* Shows @layer's zero border and its first windows with their stride,
+ * in cells of the layer's input scaled over the picture (NULL, or a
+ * layer without a window: nothing). */
+void       csui_input_view_set_window     (CsuiInputView        *view,
+                                           const CsLayerInfo    *layer);
+/* Whether a layer's padding and stride are shown. */
+gboolean   csui_input_view_get_window     (CsuiInputView        *view);
+/* Where the picture is drawn: the top-left corner of its pixel (0, 0)
+ * and the side of one pixel, in widget coordinates; FALSE without one. */
+gboolean   csui_input_view_get_pixel_area (CsuiInputView        *view,
+                                           double               *x,
+                                           double               *y,
+                                           double               *zoom);
+
+/* ---- CsuiProbeView: the convolution at one pixel ---- */
+
+#define CSUI_TYPE_PROBE_VIEW (csui_probe_view_get_type ())
+G_DECLARE_FINAL_TYPE (CsuiProbeView, csui_probe_view, CSUI, PROBE_VIEW, GtkBox)
+
+/* The input patch, kernel and products of the first input channels of
+ * one output pixel's group as small heat grids, then the sum, bias,
+ * value before the activation, activation and result, next to the value
+ * in the feature map.  Its labels have names: "probe-sum", "probe-bias",
+ * "probe-pre-activation", "probe-activation", "probe-value",
+ * "probe-tapped", "probe-folded" and the grids' area "probe-grids". */
+GtkWidget *csui_probe_view_new            (void);
+/* Shows @probe (NULL: nothing) of layer @layer_name, whose feature map
+ * holds @tapped at that pixel; copies what it needs. */
+void       csui_probe_view_set_probe      (CsuiProbeView     *view,
+                                           const char        *layer_name,
+                                           const CsConvProbe *probe,
+                                           float              tapped);
+/* How many input channels the grids show. */
+int        csui_probe_view_get_n_shown    (CsuiProbeView     *view);
 
 /* ---- CsuiInspector: the whole panel ---- */
 
@@ -195,6 +264,8 @@ const char        *csui_inspector_get_error        (CsuiInspector       *inspect
 CsuiModelChooser  *csui_inspector_get_chooser      (CsuiInspector       *inspector);
 CsuiLayerTable    *csui_inspector_get_layer_table  (CsuiInspector       *inspector);
 CsuiFeatureGrid   *csui_inspector_get_feature_grid (CsuiInspector       *inspector);
+CsuiInputView     *csui_inspector_get_input_view   (CsuiInspector       *inspector);
+CsuiProbeView     *csui_inspector_get_probe_view   (CsuiInspector       *inspector);
 /* A box under the feature grid for the embedding program's actions. */
 GtkBox            *csui_inspector_get_action_box   (CsuiInspector       *inspector);
 

@@ -6,13 +6,15 @@
  * off screen once the run has finished.
  *
  *   convscope-inspect [--model FILE] [--layer WHICH] [--enlarge N]
- *                     [--at Y,X] [--padding] [--height PIXELS] [--colormap NAME]
+ *                     [--at Y,X] [--padding] [--kernels] [--height PIXELS]
+ *                     [--colormap NAME]
  *                     [--part all|table|maps|side] [--screenshot OUT.png] IMAGE
  *
  * WHICH is a layer index or name, "first-conv" or "last-conv" (the last
  * conv layer whose maps are larger than 1×1).  --at points at and clicks
  * pixel (Y, X) of the enlarged channel, as a user would, for the
- * lessons' screenshots; --padding turns on the padding and stride view.
+ * lessons' screenshots; --padding turns on the padding and stride view,
+ * --kernels shows the kernels page.
  */
 #include <stdlib.h>
 
@@ -31,6 +33,7 @@ static char    *screenshot_path;
 static int      enlarge = -1;
 static char    *pixel_at;
 static gboolean padding;
+static gboolean kernels;
 static int      window_height = 800;
 
 static const GOptionEntry entries[] = {
@@ -39,6 +42,7 @@ static const GOptionEntry entries[] = {
   { "enlarge", 'e', 0, G_OPTION_ARG_INT, &enlarge, "The channel to enlarge", "N" },
   { "at", 'a', 0, G_OPTION_ARG_STRING, &pixel_at, "Point at and click this pixel of the enlarged channel", "Y,X" },
   { "height", 0, 0, G_OPTION_ARG_INT, &window_height, "The window's height (default 800)", "PIXELS" },
+  { "kernels", 0, 0, G_OPTION_ARG_NONE, &kernels, "Show the selected layer's kernels instead of its maps", NULL },
   { "padding", 0, 0, G_OPTION_ARG_NONE, &padding, "Show the selected layer's padding and stride", NULL },
   { "colormap", 'c', 0, G_OPTION_ARG_STRING, &colormap_name, "gray, viridis or diverging", "NAME" },
   { "part", 'p', 0, G_OPTION_ARG_STRING, &part, "What to capture: all, table, maps or side", "PART" },
@@ -189,6 +193,10 @@ apply_options (CsuiInspector *inspector)
     }
   if (enlarge >= 0)
     csui_feature_grid_set_enlarged (csui_inspector_get_feature_grid (inspector), enlarge);
+  if (kernels)
+    gtk_stack_set_visible_child_name (GTK_STACK (find_named (GTK_WIDGET (inspector),
+                                                             "maps-stack")),
+                                      "kernels");
   if (padding)
     gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_named (GTK_WIDGET (inspector),
                                                                  "show-padding")),

@@ -220,6 +220,45 @@ void       csui_probe_view_set_probe      (CsuiProbeView     *view,
 /* How many input channels the grids show. */
 int        csui_probe_view_get_n_shown    (CsuiProbeView     *view);
 
+/* ---- CsuiKernelGrid: a convolution's learned kernels ---- */
+
+#define CSUI_TYPE_KERNEL_GRID (csui_kernel_grid_get_type ())
+G_DECLARE_FINAL_TYPE (CsuiKernelGrid, csui_kernel_grid, CSUI, KERNEL_GRID, GtkDrawingArea)
+
+typedef enum
+{
+  CSUI_KERNEL_GRAY, /* one diverging picture per output and input channel */
+  CSUI_KERNEL_RGB,  /* a first layer on an RGB picture: one colour picture
+                     * per output channel */
+  CSUI_KERNEL_BGR   /* the same for a model reading blue first */
+} CsuiKernelColour;
+
+GtkWidget       *csui_kernel_grid_new            (void);
+/* Shows @kernels, a layer's kernels from cs_model_conv_kernels, of
+ * @outputs output channels, and takes them (NULL: nothing); @colour
+ * applies to kernels of three input channels only.  Output channels go
+ * in rows of their input channels' pictures, or, one picture each (in
+ * colour, or with one input channel), in a near-square grid; the first
+ * 32 × 32 or 256 are drawn. */
+void             csui_kernel_grid_set_kernels    (CsuiKernelGrid  *grid,
+                                                  CsTensor        *kernels,
+                                                  int64_t          outputs,
+                                                  CsuiKernelColour colour);
+/* The kernels shown, owned by the grid, or NULL. */
+const CsTensor  *csui_kernel_grid_get_kernels    (CsuiKernelGrid  *grid);
+int              csui_kernel_grid_get_n_pictures (CsuiKernelGrid  *grid);
+CsuiKernelColour csui_kernel_grid_get_colour     (CsuiKernelGrid  *grid);
+/* Where the picture of output channel @output's kernel over input
+ * channel @input (any of the three in colour) is drawn: its top-left
+ * corner and the side of one tap, in widget coordinates; FALSE when it
+ * is not drawn. */
+gboolean         csui_kernel_grid_get_cell_area  (CsuiKernelGrid  *grid,
+                                                  int              output,
+                                                  int              input,
+                                                  double          *x,
+                                                  double          *y,
+                                                  double          *tap_side);
+
 /* ---- CsuiInspector: the whole panel ---- */
 
 #define CSUI_TYPE_INSPECTOR (csui_inspector_get_type ())
@@ -266,6 +305,7 @@ CsuiLayerTable    *csui_inspector_get_layer_table  (CsuiInspector       *inspect
 CsuiFeatureGrid   *csui_inspector_get_feature_grid (CsuiInspector       *inspector);
 CsuiInputView     *csui_inspector_get_input_view   (CsuiInspector       *inspector);
 CsuiProbeView     *csui_inspector_get_probe_view   (CsuiInspector       *inspector);
+CsuiKernelGrid    *csui_inspector_get_kernel_grid  (CsuiInspector       *inspector);
 /* A box under the feature grid for the embedding program's actions. */
 GtkBox            *csui_inspector_get_action_box   (CsuiInspector       *inspector);
 

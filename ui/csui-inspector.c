@@ -14,7 +14,8 @@
  * number from the core (cs-lesson.h): hovering a pixel of the enlarged
  * map frames its receptive field on the input, clicking one works out
  * its convolution, a toggle shows the selected layer's padding and
- * stride, and what a fully connected first layer would need.
+ * stride, a page beside the maps its learned kernels, and what a fully
+ * connected first layer would need.
  */
 #include <glib/gi18n-lib.h>
 #include <inttypes.h>
@@ -70,6 +71,9 @@ struct _CsuiInspector
   GtkWidget        *range_combo;
   GtkWidget        *grid_caption;
   CsuiFeatureGrid  *grid;
+  GtkWidget        *maps_stack;
+  CsuiKernelGrid   *kernel_grid;
+  GtkWidget        *kernels_caption;
   GtkWidget        *action_box;
 
   GeglBuffer       *buffer;
@@ -268,6 +272,46 @@ show_window (CsuiInspector *inspector)
   gtk_label_set_text (GTK_LABEL (inspector->window_caption), text);
 }
 
+/* The selected layer's kernels, when it is a convolution. */
+static void
+show_kernels (CsuiInspector *inspector)
+{
+  const CsModel     *model = shown_model (inspector);
+  int                layer = inspector->grid_layer;
+  CsTensor          *kernels =
+    model != NULL && layer >= 0 ? cs_model_conv_kernels (model, (size_t) layer, NULL) : NULL;
+  const CsLayerInfo *info;
+  CsuiKernelColour   colour = CSUI_KERNEL_GRAY;
+  g_autofree char   *weights = NULL;
+  g_autofree char   *text = NULL;
+
+  if (kernels == NULL)
+    {
+      csui_kernel_grid_set_kernels (inspector->kernel_grid, NULL, 0, CSUI_KERNEL_GRAY);
+      gtk_label_set_text (GTK_LABEL (inspector->kernels_caption),
+                          _("Select a convolution layer to see its kernels."));
+      return;
+    }
+  info = cs_model_layer (model, (size_t) layer);
+  /* A first layer's three input channels are the picture's colours. */
+  if (cs_model_layer_source (model, (size_t) layer) == CS_LAYER_SOURCE_INPUT
+      && info->in_shape.dims[1] == 3)
+    colour = cs_classifier_card (inspector->shown->classifier)->channels == CS_CHANNELS_BGR
+               ? CSUI_KERNEL_BGR : CSUI_KERNEL_RGB;
+  weights = csui_format_count (cs_shape_numel (&kernels->shape));
+  text = g_strdup_printf (colour == CSUI_KERNEL_GRAY
+                            ? _("%s: %d×%d kernels; output channels: %" PRId64 ", input "
+                                "channels per kernel: %" PRId64 "; %s weights (blue negative, "
+                                "red positive).")
+                            : _("%s: %d×%d kernels; output channels: %" PRId64 ", input "
+                                "channels per kernel: %" PRId64 "; %s weights, each kernel in "
+                                "colour: its red, green and blue weights, mid gray for 0."),
+                          info->name, info->kernel[0], info->kernel[1], info->out_shape.dims[1],
+                          kernels->shape.dims[1] / info->out_shape.dims[1], weights);
+  csui_kernel_grid_set_kernels (inspector->kernel_grid, kernels, info->out_shape.dims[1], colour);
+  gtk_label_set_text (GTK_LABEL (inspector->kernels_caption), text);
+}
+
 static void
 show_window_toggled (GtkToggleButton *button, CsuiInspector *inspector)
 {
@@ -395,6 +439,7 @@ show_layer_maps (CsuiInspector *inspector, int layer)
 
   inspector->grid_layer = layer;
   show_window (inspector);
+  show_kernels (inspector);
   clear_probe (inspector);
   if (tap == NULL)
     {
@@ -763,43 +808,6 @@ labelled_combo (GtkWidget *row, const char *mnemonic, const char *tooltip,
   return combo;
 }
 
-static GtkWidget *
-maps_panel (CsuiInspector *inspector)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-
-  inspector->grid_caption = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (inspector->grid_caption), 0.0f);
-  gtk_label_set_ellipsize (GTK_LABEL (inspector->grid_caption), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_box_pack_start (GTK_BOX (row), inspector->grid_caption, TRUE, TRUE, 0);
-  inspector->colormap_combo =
-    labelled_combo (row, _("Colour ma_p:"), _("How activation values become colours"),
-                    (const char *const[]) { "viridis", N_("Viridis"), "gray", N_("Gray"),
-                                            "diverging", N_("Diverging (− blue, + red)"),
-                                            NULL });
-  inspector->range_combo =
-    labelled_combo (row, _("Ra_nge:"),
-                    _("Spread each channel over the colours by itself, or use one range "
-                      "for the whole layer so channels can be compared"),
-                    (const char *const[]) { "channel", N_("Per channel"),
-                                            "layer", N_("Whole layer"), NULL });
-  g_signal_connect (inspector->colormap_combo, "changed", G_CALLBACK (colormap_changed),
-                    inspector);
-  g_signal_connect (inspector->range_combo, "changed", G_CALLBACK (range_changed), inspector);
-
-  inspector->grid = CSUI_FEATURE_GRID (csui_feature_grid_new ());
-  g_signal_connect (inspector->grid, "map-hovered", G_CALLBACK (map_hovered), inspector);
-  g_signal_connect (inspector->grid, "map-clicked", G_CALLBACK (map_clicked), inspector);
-  gtk_widget_set_vexpand (GTK_WIDGET (inspector->grid), TRUE);
-  inspector->action_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-
-  gtk_box_pack_start (GTK_BOX (box), row, FALSE, FALSE, 0);
-  gtk_box_pack_start (GTK_BOX (box), GTK_WIDGET (inspector->grid), TRUE, TRUE, 0);
-  gtk_box_pack_start (GTK_BOX (box), inspector->action_box, FALSE, FALSE, 0);
-  return section (_("Feature maps"), box);
-}
-
 /* A label the lessons write their numbers into, named for finding. */
 static GtkWidget *
 caption (const char *name)
@@ -827,6 +835,75 @@ explanation (const char *name, const char *text)
   gtk_style_context_add_class (gtk_widget_get_style_context (label), GTK_STYLE_CLASS_DIM_LABEL);
   gtk_container_add (GTK_CONTAINER (expander), label);
   return expander;
+}
+
+static GtkWidget *
+maps_panel (CsuiInspector *inspector)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  GtkWidget *switcher = gtk_stack_switcher_new ();
+  GtkWidget *kernels_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *kernels_scroll = gtk_scrolled_window_new (NULL, NULL);
+
+  inspector->maps_stack = gtk_stack_new ();
+  gtk_widget_set_name (inspector->maps_stack, "maps-stack");
+  gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), GTK_STACK (inspector->maps_stack));
+  gtk_box_pack_start (GTK_BOX (row), switcher, FALSE, FALSE, 0);
+  inspector->grid_caption = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (inspector->grid_caption), 0.0f);
+  gtk_label_set_ellipsize (GTK_LABEL (inspector->grid_caption), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_box_pack_start (GTK_BOX (row), inspector->grid_caption, TRUE, TRUE, 0);
+  inspector->colormap_combo =
+    labelled_combo (row, _("Colour ma_p:"), _("How activation values become colours"),
+                    (const char *const[]) { "viridis", N_("Viridis"), "gray", N_("Gray"),
+                                            "diverging", N_("Diverging (− blue, + red)"),
+                                            NULL });
+  inspector->range_combo =
+    labelled_combo (row, _("Ra_nge:"),
+                    _("Spread each channel over the colours by itself, or use one range "
+                      "for the whole layer so channels can be compared"),
+                    (const char *const[]) { "channel", N_("Per channel"),
+                                            "layer", N_("Whole layer"), NULL });
+  g_signal_connect (inspector->colormap_combo, "changed", G_CALLBACK (colormap_changed),
+                    inspector);
+  g_signal_connect (inspector->range_combo, "changed", G_CALLBACK (range_changed), inspector);
+
+  inspector->grid = CSUI_FEATURE_GRID (csui_feature_grid_new ());
+  g_signal_connect (inspector->grid, "map-hovered", G_CALLBACK (map_hovered), inspector);
+  g_signal_connect (inspector->grid, "map-clicked", G_CALLBACK (map_clicked), inspector);
+  gtk_widget_set_vexpand (GTK_WIDGET (inspector->grid), TRUE);
+  inspector->action_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  inspector->kernel_grid = CSUI_KERNEL_GRID (csui_kernel_grid_new ());
+  gtk_widget_set_name (GTK_WIDGET (inspector->kernel_grid), "kernels");
+  inspector->kernels_caption = caption ("kernels-caption");
+  gtk_label_set_max_width_chars (GTK_LABEL (inspector->kernels_caption), 80);
+  gtk_container_add (GTK_CONTAINER (kernels_scroll), GTK_WIDGET (inspector->kernel_grid));
+  gtk_widget_set_vexpand (kernels_scroll, TRUE);
+  gtk_box_pack_start (GTK_BOX (kernels_box), inspector->kernels_caption, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (kernels_box), kernels_scroll, TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (kernels_box),
+                      explanation ("kernels-why",
+                                  _("A convolution layer learns a few small kernels, each a "
+                                    "set of weights over a patch of every input channel; the "
+                                    "same kernel slides over the whole input, so one kernel "
+                                    "finds one feature wherever it is. Many kernels learn "
+                                    "different features: the first layer's kernels, shown in "
+                                    "colour for a colour picture, look like edges, lines, "
+                                    "spots and colour contrasts; deeper ones combine the "
+                                    "maps below them. Blue weights subtract, red ones add.")),
+                      FALSE, FALSE, 0);
+  gtk_stack_add_titled (GTK_STACK (inspector->maps_stack), GTK_WIDGET (inspector->grid), "maps",
+                        _("Maps"));
+  gtk_stack_add_titled (GTK_STACK (inspector->maps_stack), kernels_box, "kernels",
+                        _("Kernels"));
+
+  gtk_box_pack_start (GTK_BOX (box), row, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box), inspector->maps_stack, TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (box), inspector->action_box, FALSE, FALSE, 0);
+  return section (_("Feature maps"), box);
 }
 
 /* The input, framed by the receptive field of the hovered map pixel and
@@ -1110,6 +1187,13 @@ csui_inspector_get_probe_view (CsuiInspector *inspector)
 {
   g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
   return inspector->probe_view;
+}
+
+CsuiKernelGrid *
+csui_inspector_get_kernel_grid (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return inspector->kernel_grid;
 }
 
 GtkBox *

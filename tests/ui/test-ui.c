@@ -792,6 +792,64 @@ test_lesson_probe (Fixture *fixture, gconstpointer data)
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (probe)));
 }
 
+/* The kernels page of the bundled model's second convolution (64 output
+ * channels over 32 input channels, 3×3) shows the first 32 output
+ * channels' rows of 32 pictures, each tap in the diverging colour of the
+ * weight the layer's probe uses; the first convolution, over one gray
+ * channel, one picture per output channel. */
+static void
+test_lesson_kernels (Fixture *fixture, gconstpointer data)
+{
+  CsuiLayerTable  *table = csui_inspector_get_layer_table (fixture->inspector);
+  CsuiKernelGrid  *grid = csui_inspector_get_kernel_grid (fixture->inspector);
+  const CsModel   *model = shown_model (fixture);
+  const int        layer = 2, output = 3, input = 5;
+  const CsResult  *taps;
+  const CsTensor  *kernels;
+  g_autoptr (CsConvProbe) probe = NULL;
+  g_autoptr (GError) error = NULL;
+  cairo_surface_t *surface;
+  double           x, y, side;
+  float            largest = 0.0f;
+
+  gtk_stack_set_visible_child_name (GTK_STACK (find_widget (fixture->window, "maps-stack")),
+                                    "kernels");
+  csui_layer_table_select (table, 0);
+  g_assert_cmpint (csui_kernel_grid_get_n_pictures (grid), ==, 32);
+  csui_layer_table_select (table, 1);
+  g_assert_null (csui_kernel_grid_get_kernels (grid));
+  g_assert_cmpint (csui_kernel_grid_get_n_pictures (grid), ==, 0);
+
+  /* The probe reads the layer's weights from its input, the pool's map. */
+  taps = csui_inspector_get_selected_taps (fixture->inspector);
+  probe = cs_conv_probe_new (model, layer, &taps->taps[0], output, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (probe->n_channels, ==, 32);
+  csui_layer_table_select (table, layer);
+  kernels = csui_kernel_grid_get_kernels (grid);
+  g_assert_nonnull (kernels);
+  g_assert_cmpint (csui_kernel_grid_get_n_pictures (grid), ==, 32 * 32);
+  g_assert_cmpint (csui_kernel_grid_get_colour (grid), ==, CSUI_KERNEL_GRAY);
+  g_assert_true (csui_kernel_grid_get_cell_area (grid, 31, 31, &x, &y, &side));
+  g_assert_false (csui_kernel_grid_get_cell_area (grid, 32, 0, &x, &y, &side));
+  for (int64_t i = 0; i < cs_shape_numel (&kernels->shape); i++)
+    largest = MAX (largest, fabsf (((const float *) kernels->data)[i]));
+
+  g_assert_true (csui_kernel_grid_get_cell_area (grid, output, input, &x, &y, &side));
+  surface = render (GTK_WIDGET (grid));
+  for (int ky = 0; ky < 3; ky++)
+    for (int kx = 0; kx < 3; kx++)
+      {
+        float   weight = probe->weights[(input * 3 + ky) * 3 + kx];
+        uint8_t rgb[3];
+        guint32 shown = pixel_rgb (surface, x + (kx + 0.5) * side, y + (ky + 0.5) * side);
+
+        cs_colormap_rgb (CS_COLORMAP_DIVERGING, (weight + largest) / (2 * largest), rgb);
+        g_assert_cmphex (shown, ==, (guint32) rgb[0] << 16 | (guint32) rgb[1] << 8 | rgb[2]);
+      }
+  cairo_surface_destroy (surface);
+}
+
 /* The weights a dense first layer of 1,024 units would need on the
  * bundled model's 28×28 input, and on the lecture's 500×800 photo. */
 static void
@@ -985,6 +1043,8 @@ main (int argc, char **argv)
   g_test_add ("/ui/lesson-padding", Fixture, NULL, fixture_set_up, test_lesson_padding,
               fixture_tear_down);
   g_test_add ("/ui/lesson-probe", Fixture, NULL, fixture_set_up, test_lesson_probe,
+              fixture_tear_down);
+  g_test_add ("/ui/lesson-kernels", Fixture, NULL, fixture_set_up, test_lesson_kernels,
               fixture_tear_down);
   g_test_add ("/ui/lesson-mlp", Fixture, NULL, fixture_set_up, test_lesson_mlp,
               fixture_tear_down);

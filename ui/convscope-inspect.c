@@ -8,7 +8,8 @@
  *   convscope-inspect [--model FILE] [--layer WHICH] [--enlarge N]
  *                     [--at Y,X] [--padding] [--kernels] [--height PIXELS]
  *                     [--colormap NAME]
- *                     [--part all|table|maps|side] [--screenshot OUT.png] IMAGE
+ *                     [--part all|table|maps|side|input|probe|mlp]
+ *                     [--screenshot OUT.png] IMAGE
  *
  * WHICH is a layer index or name, "first-conv" or "last-conv" (the last
  * conv layer whose maps are larger than 1×1).  --at points at and clicks
@@ -45,7 +46,7 @@ static const GOptionEntry entries[] = {
   { "kernels", 0, 0, G_OPTION_ARG_NONE, &kernels, "Show the selected layer's kernels instead of its maps", NULL },
   { "padding", 0, 0, G_OPTION_ARG_NONE, &padding, "Show the selected layer's padding and stride", NULL },
   { "colormap", 'c', 0, G_OPTION_ARG_STRING, &colormap_name, "gray, viridis or diverging", "NAME" },
-  { "part", 'p', 0, G_OPTION_ARG_STRING, &part, "What to capture: all, table, maps or side", "PART" },
+  { "part", 'p', 0, G_OPTION_ARG_STRING, &part, "What to capture: all, table, maps, side, input, probe or mlp", "PART" },
   { "screenshot", 's', 0, G_OPTION_ARG_FILENAME, &screenshot_path, "Write a PNG and quit", "FILE" },
   { NULL }
 };
@@ -224,6 +225,16 @@ captured_part (CsuiInspector *inspector)
   if (g_str_equal (part, "side"))
     return gtk_widget_get_ancestor (GTK_WIDGET (csui_inspector_get_input_view (inspector)),
                                     GTK_TYPE_SCROLLED_WINDOW);
+  /* A lesson's section. */
+  if (g_str_equal (part, "input"))
+    return gtk_widget_get_ancestor (GTK_WIDGET (csui_inspector_get_input_view (inspector)),
+                                    GTK_TYPE_FRAME);
+  if (g_str_equal (part, "probe"))
+    return gtk_widget_get_ancestor (GTK_WIDGET (csui_inspector_get_probe_view (inspector)),
+                                    GTK_TYPE_FRAME);
+  if (g_str_equal (part, "mlp"))
+    return gtk_widget_get_ancestor (find_named (GTK_WIDGET (inspector), "mlp-numbers"),
+                                    GTK_TYPE_FRAME);
   if (g_str_equal (part, "maps"))
     return gtk_widget_get_parent (gtk_widget_get_parent (
       GTK_WIDGET (csui_inspector_get_feature_grid (inspector))));

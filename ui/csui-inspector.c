@@ -270,6 +270,7 @@ show_window (CsuiInspector *inspector)
                               MAX (0, span[1] - layer->stride[1]));
     }
   gtk_label_set_text (GTK_LABEL (inspector->window_caption), text);
+  gtk_widget_set_visible (inspector->window_caption, text[0] != '\0');
 }
 
 /* The selected layer's kernels, when it is a convolution. */
@@ -854,7 +855,9 @@ maps_panel (CsuiInspector *inspector)
   inspector->grid_caption = gtk_label_new (NULL);
   gtk_label_set_xalign (GTK_LABEL (inspector->grid_caption), 0.0f);
   gtk_label_set_ellipsize (GTK_LABEL (inspector->grid_caption), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_box_pack_start (GTK_BOX (row), inspector->grid_caption, TRUE, TRUE, 0);
+  /* Its own line: the page switcher leaves the row little room. */
+  gtk_box_pack_start (GTK_BOX (box), inspector->grid_caption, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (row), gtk_label_new (NULL), TRUE, TRUE, 0);
   inspector->colormap_combo =
     labelled_combo (row, _("Colour ma_p:"), _("How activation values become colours"),
                     (const char *const[]) { "viridis", N_("Viridis"), "gray", N_("Gray"),
@@ -922,7 +925,7 @@ input_panel (CsuiInspector *inspector)
   gtk_label_set_text (GTK_LABEL (inspector->receptive_caption),
                       _("Hover a pixel of the enlarged map to see which input pixels it sees."));
   inspector->show_window =
-    gtk_check_button_new_with_mnemonic (_("Show the _padding and stride of the selected layer"));
+    gtk_check_button_new_with_mnemonic (_("Show the padding and _stride of the selected layer"));
   gtk_widget_set_name (inspector->show_window, "show-padding");
   g_signal_connect (inspector->show_window, "toggled", G_CALLBACK (show_window_toggled),
                     inspector);

@@ -8,7 +8,8 @@
  * the classifier begins, and how often the map has halved (structure.c).
  *
  * Ownership: a CsConvProbe from cs_conv_probe_new is the caller's and goes
- * with cs_conv_probe_free; the rest returns plain values.
+ * with cs_conv_probe_free, the kernels of cs_model_conv_kernels with
+ * cs_conv_kernels_free; the rest returns plain values.
  */
 #ifndef CS_LESSON_H
 #define CS_LESSON_H
@@ -112,6 +113,21 @@ CsConvProbe *cs_conv_probe_new     (const CsModel  *model,
                                     int64_t         x,
                                     GError        **error);
 void         cs_conv_probe_free    (CsConvProbe *probe);
+
+/* ---- Learned kernels ---- */
+
+/* The weights of convolution layer @layer as it runs them (with a
+ * BatchNormalization folded in, the folded ones), laid out as maps: a
+ * 1×(M·G)×kH×kW float tensor named after the layer, whose channel o·G + i
+ * is output channel o's kernel over input channel i of its group (M
+ * output channels, G = C / groups input channels per group), so that the
+ * feature-map pictures and exports take it as it is.  NULL with
+ * CS_ERROR_ARGUMENT for a layer that is not a convolution.  The caller
+ * frees it with cs_conv_kernels_free. */
+CsTensor *cs_model_conv_kernels (const CsModel *model,
+                                 size_t         layer,
+                                 GError       **error);
+void      cs_conv_kernels_free  (CsTensor      *kernels);
 
 /* ---- Structure ---- */
 

@@ -6,7 +6,9 @@
  * the network on the drawable and shows the model, what it sees, its
  * predictions, its layers and their feature maps.  "Export to Layers"
  * and "Tag Image" act on what the panel shows, through the same code as
- * plug-in-convscope-feature-maps and plug-in-convscope-classify.
+ * plug-in-convscope-feature-maps and plug-in-convscope-classify; "Export
+ * Kernels" makes the selected convolution's learned kernels layers
+ * through that export too, one image pixel per weight.
  */
 #include <math.h>
 
@@ -145,6 +147,51 @@ export_clicked (GtkButton *button, ClassifyDialog *state)
   gimp_displays_flush ();
 }
 
+/* The kernels are maps of kH×kW (cs_model_conv_kernels): the export
+ * tiles them into one layer at one pixel per weight, in the grid's
+ * diverging colours over the layer's range. */
+static void
+export_kernels_clicked (GtkButton *button, ClassifyDialog *state)
+{
+  CsuiKernelGrid  *grid = csui_inspector_get_kernel_grid (state->inspector);
+  const CsTensor  *kernels = csui_kernel_grid_get_kernels (grid);
+  CsClassifier    *classifier = csui_inspector_get_classifier (state->inspector);
+  CspExportOptions options = {
+    .target = CSP_TARGET_NEW_IMAGE,
+    .layout = CSP_LAYOUT_MOSAIC,
+    .size = CSP_SIZE_NATIVE,
+    .range = CS_MAP_RANGE_LAYER,
+    .colormap = CS_COLORMAP_DIVERGING,
+    .region = state->region,
+  };
+  CsResult   taps = { 0 };
+  GimpImage *kernels_image = NULL;
+  GError    *error = NULL;
+
+  if (kernels == NULL || classifier == NULL)
+    {
+      gimp_message (_("Select a convolution layer first."));
+      return;
+    }
+  options.card = cs_classifier_card (classifier);
+  options.max_channels = (int) MIN (kernels->shape.dims[1], G_MAXINT);
+  if (state->export_config != NULL)
+    options.target = gimp_procedure_config_get_choice_id (state->export_config, "target");
+  /* One tap, the grid's: the export only reads it. */
+  taps.n_taps = 1;
+  taps.taps = (CsTensor *) kernels;
+  if (!csp_export_feature_maps (state->image, state->drawable, &taps, &options, &kernels_image,
+                                NULL, &error))
+    {
+      gimp_message (error->message);
+      g_error_free (error);
+      return;
+    }
+  if (kernels_image != NULL && kernels_image != state->image)
+    gimp_display_new (kernels_image);
+  gimp_displays_flush ();
+}
+
 /* The button says how many network layers it exports when that is more
  * than the one the grid shows. */
 static void
@@ -265,6 +312,10 @@ csp_classify_dialog (GimpProcedure       *procedure,
                      "network layer, in the colours shown"),
                    G_CALLBACK (export_clicked));
   add_export_options (&state);
+  action_button (&state, _("Export _Kernels"),
+                 _("Make the selected convolution layer's learned kernels layers: one layer, "
+                   "one pixel per weight, blue negative and red positive"),
+                 G_CALLBACK (export_kernels_clicked));
   action_button (&state, _("Tag _Image"),
                  _("Add the predicted labels to the image's keywords now"),
                  G_CALLBACK (tag_clicked));

@@ -9,6 +9,13 @@
  * nothing.  A new model or region cancels the run in flight; a
  * cancelled run's results are dropped when it ends.  The classifier is
  * shared by reference between the panel and its workers.
+ *
+ * Beside the maps are the lessons of a first lecture on CNNs, every
+ * number from the core (cs-lesson.h): hovering a pixel of the enlarged
+ * map frames its receptive field on the input, clicking one works out
+ * its convolution, a toggle shows the selected layer's padding and
+ * stride, a page beside the maps its learned kernels, and what a fully
+ * connected first layer would need.
  */
 #include <glib/gi18n-lib.h>
 #include <inttypes.h>
@@ -16,9 +23,10 @@
 #include "convscope-ui.h"
 #include "cs-pixels.h"
 
-/* The side the input preview is enlarged towards, in whole multiples,
- * so a 28×28 input shows at 224×224 and a 224×224 one as it is. */
-#define PREVIEW_SIZE 224
+/* Units of the fully connected first layer compared with the first
+ * convolution, and the lecture's example image: 500×800 RGB. */
+#define MLP_UNITS          1024
+#define MLP_EXAMPLE_VALUES (500 * 800 * 3)
 
 /* What one completed run produced; shared with the feature grid, which
  * keeps the tap it shows alive through a reference. */
@@ -47,13 +55,25 @@ struct _CsuiInspector
   GtkWidget        *error_label;
   CsuiModelChooser *chooser;
   GtkWidget        *spinner;
-  GtkWidget        *preview;
+  CsuiInputView    *input_view;
+  GtkWidget        *show_window;
+  GtkWidget        *window_caption;
+  GtkWidget        *receptive_caption;
+  GtkWidget        *probe_hint;
+  CsuiProbeView    *probe_view;
+  GtkWidget        *probe_section;
+  GtkWidget        *side_scroll;
+  guint             reveal_source;
+  GtkWidget        *mlp_numbers;
   GtkWidget        *predictions_box;
   CsuiLayerTable   *table;
   GtkWidget        *colormap_combo;
   GtkWidget        *range_combo;
   GtkWidget        *grid_caption;
   CsuiFeatureGrid  *grid;
+  GtkWidget        *maps_stack;
+  CsuiKernelGrid   *kernel_grid;
+  GtkWidget        *kernels_caption;
   GtkWidget        *action_box;
 
   GeglBuffer       *buffer;
@@ -194,27 +214,156 @@ show_labels_warning (CsuiInspector *inspector, const GError *labels_error)
   gtk_widget_show (inspector->info_bar);
 }
 
+static const CsTensor *layer_tap (CsuiInspector *inspector, int layer);
+static void clear_probe (CsuiInspector *inspector);
+
 static void
 show_preview (CsuiInspector *inspector)
 {
   RunOutcome          *outcome = inspector->shown;
   g_autoptr (GdkPixbuf) input = NULL;
-  g_autoptr (GdkPixbuf) enlarged = NULL;
-  int                   side, zoom;
 
   input = outcome->input != NULL
           ? csui_input_to_pixbuf (cs_classifier_card (outcome->classifier), outcome->input)
           : NULL;
-  if (input == NULL)
+  csui_input_view_set_picture (inspector->input_view, input);
+}
+
+/* The model shown, or NULL. */
+static const CsModel *
+shown_model (CsuiInspector *inspector)
+{
+  return inspector->shown != NULL ? cs_classifier_model (inspector->shown->classifier) : NULL;
+}
+
+/* The selected layer's padding and stride on the input, when asked for,
+ * and in words. */
+static void
+show_window (CsuiInspector *inspector)
+{
+  const CsModel     *model = shown_model (inspector);
+  const CsLayerInfo *layer =
+    model != NULL && inspector->grid_layer >= 0
+      ? cs_model_layer (model, (size_t) inspector->grid_layer) : NULL;
+  gboolean           wanted =
+    gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (inspector->show_window));
+  g_autofree char   *text = NULL;
+
+  csui_input_view_set_window (inspector->input_view, wanted ? layer : NULL);
+  if (!wanted)
+    text = g_strdup ("");
+  else if (layer == NULL || !csui_input_view_get_window (inspector->input_view))
+    text = g_strdup (_("The selected layer slides no window."));
+  else
     {
-      gtk_image_clear (GTK_IMAGE (inspector->preview));
+      int span[2];
+
+      for (int axis = 0; axis < 2; axis++)
+        span[axis] = (layer->kernel[axis] - 1) * layer->dilation[axis] + 1;
+      text = g_strdup_printf (_("%s: zero padding of %d, %d, %d and %d cells (top, left, bottom, "
+                                "right) around its %" PRId64 "×%" PRId64 " input; %d×%d windows "
+                                "every %d×%d cells, so neighbours share %d×%d cells."),
+                              layer->name, layer->pads[0], layer->pads[1], layer->pads[2],
+                              layer->pads[3], layer->in_shape.dims[2], layer->in_shape.dims[3],
+                              span[0], span[1], layer->stride[0], layer->stride[1],
+                              MAX (0, span[0] - layer->stride[0]),
+                              MAX (0, span[1] - layer->stride[1]));
+    }
+  gtk_label_set_text (GTK_LABEL (inspector->window_caption), text);
+  gtk_widget_set_visible (inspector->window_caption, text[0] != '\0');
+}
+
+/* The selected layer's kernels, when it is a convolution. */
+static void
+show_kernels (CsuiInspector *inspector)
+{
+  const CsModel     *model = shown_model (inspector);
+  int                layer = inspector->grid_layer;
+  CsTensor          *kernels =
+    model != NULL && layer >= 0 ? cs_model_conv_kernels (model, (size_t) layer, NULL) : NULL;
+  const CsLayerInfo *info;
+  CsuiKernelColour   colour = CSUI_KERNEL_GRAY;
+  g_autofree char   *weights = NULL;
+  g_autofree char   *text = NULL;
+
+  if (kernels == NULL)
+    {
+      csui_kernel_grid_set_kernels (inspector->kernel_grid, NULL, 0, CSUI_KERNEL_GRAY);
+      gtk_label_set_text (GTK_LABEL (inspector->kernels_caption),
+                          _("Select a convolution layer to see its kernels."));
       return;
     }
-  side = MAX (gdk_pixbuf_get_width (input), gdk_pixbuf_get_height (input));
-  zoom = MAX (1, PREVIEW_SIZE / side);
-  enlarged = gdk_pixbuf_scale_simple (input, gdk_pixbuf_get_width (input) * zoom,
-                                      gdk_pixbuf_get_height (input) * zoom, GDK_INTERP_NEAREST);
-  gtk_image_set_from_pixbuf (GTK_IMAGE (inspector->preview), enlarged);
+  info = cs_model_layer (model, (size_t) layer);
+  /* A first layer's three input channels are the picture's colours. */
+  if (cs_model_layer_source (model, (size_t) layer) == CS_LAYER_SOURCE_INPUT
+      && info->in_shape.dims[1] == 3)
+    colour = cs_classifier_card (inspector->shown->classifier)->channels == CS_CHANNELS_BGR
+               ? CSUI_KERNEL_BGR : CSUI_KERNEL_RGB;
+  weights = csui_format_count (cs_shape_numel (&kernels->shape));
+  text = g_strdup_printf (colour == CSUI_KERNEL_GRAY
+                            ? _("%s: %d×%d kernels; output channels: %" PRId64 ", input "
+                                "channels per kernel: %" PRId64 "; %s weights (blue negative, "
+                                "red positive).")
+                            : _("%s: %d×%d kernels; output channels: %" PRId64 ", input "
+                                "channels per kernel: %" PRId64 "; %s weights, each kernel in "
+                                "colour: its red, green and blue weights, mid gray for 0."),
+                          info->name, info->kernel[0], info->kernel[1], info->out_shape.dims[1],
+                          kernels->shape.dims[1] / info->out_shape.dims[1], weights);
+  csui_kernel_grid_set_kernels (inspector->kernel_grid, kernels, info->out_shape.dims[1], colour);
+  gtk_label_set_text (GTK_LABEL (inspector->kernels_caption), text);
+}
+
+static void
+show_window_toggled (GtkToggleButton *button, CsuiInspector *inspector)
+{
+  show_window (inspector);
+}
+
+/* What a fully connected first layer would need, next to the first
+ * convolution, for the model shown. */
+static void
+show_mlp (CsuiInspector *inspector)
+{
+  const CsModel   *model = shown_model (inspector);
+  GString         *text = g_string_new (NULL);
+  g_autofree char *example = csui_format_count (cs_dense_weights (MLP_EXAMPLE_VALUES, MLP_UNITS));
+  int64_t          dense = model != NULL ? cs_model_input_dense_weights (model, MLP_UNITS) : -1;
+
+  if (dense > 0)
+    {
+      g_autofree char *dense_text = csui_format_count (dense);
+
+      g_string_append_printf (text, _("A fully connected first layer of %d units on this "
+                                      "model's input would need %s weights."),
+                              MLP_UNITS, dense_text);
+      for (size_t i = 0; i < cs_model_n_layers (model); i++)
+        if (cs_model_layer (model, i)->kind == CS_LAYER_CONV)
+          {
+            const CsLayerInfo *conv = cs_model_layer (model, i);
+            g_autofree char   *params = csui_format_count (conv->params);
+
+            g_string_append_printf (text, _(" Its first convolution, %s, has %s parameters."),
+                                    conv->name, params);
+            break;
+          }
+      g_string_append_c (text, '\n');
+    }
+  g_string_append_printf (text, _("A 500×800 RGB photo into %d units: %s weights."), MLP_UNITS,
+                          example);
+  gtk_label_set_text (GTK_LABEL (inspector->mlp_numbers), text->str);
+  g_string_free (text, TRUE);
+}
+
+/* The input @layer read in the shown run: the tap of the layer feeding
+ * it, or the network's input; NULL when neither was kept. */
+static const CsTensor *
+layer_input (CsuiInspector *inspector, int layer)
+{
+  int source = cs_model_layer_source (shown_model (inspector), (size_t) layer);
+
+  if (source == CS_LAYER_SOURCE_INPUT)
+    return inspector->shown->input;
+  return source >= 0 ? layer_tap (inspector, source) : NULL;
 }
 
 static void
@@ -290,6 +439,9 @@ show_layer_maps (CsuiInspector *inspector, int layer)
   g_autofree char *caption = NULL;
 
   inspector->grid_layer = layer;
+  show_window (inspector);
+  show_kernels (inspector);
+  clear_probe (inspector);
   if (tap == NULL)
     {
       csui_feature_grid_set_maps (inspector->grid, NULL, NULL, NULL);
@@ -314,6 +466,110 @@ show_layer_maps (CsuiInspector *inspector, int layer)
         caption = g_strdup_printf (_("%s: %s, %d channels"), tap->name, shape, shown);
     }
   gtk_label_set_text (GTK_LABEL (inspector->grid_caption), caption);
+}
+
+static void
+map_hovered (CsuiFeatureGrid *grid, int channel, int y, int x, CsuiInspector *inspector)
+{
+  const CsModel   *model = shown_model (inspector);
+  CsReceptiveBox   box;
+  g_autofree char *text = NULL;
+
+  if (channel < 0 || model == NULL || inspector->grid_layer < 0
+      || !cs_model_receptive_box (model, (size_t) inspector->grid_layer, channel, y, x, &box,
+                                  NULL))
+    {
+      csui_input_view_set_box (inspector->input_view, NULL);
+      gtk_label_set_text (GTK_LABEL (inspector->receptive_caption),
+                          _("Hover a pixel of the enlarged map to see which input pixels it "
+                            "sees."));
+      return;
+    }
+  csui_input_view_set_box (inspector->input_view, &box);
+  if (!box.in_image)
+    text = g_strdup_printf (_("Channel %d at row %d, column %d sees only zero padding."),
+                            channel, y, x);
+  else if (box.y0 == box.image_y0 && box.x0 == box.image_x0 && box.y1 == box.image_y1
+           && box.x1 == box.image_x1)
+    text = g_strdup_printf (_("Channel %d at row %d, column %d sees rows %" PRId64 " to %" PRId64
+                              " and columns %" PRId64 " to %" PRId64 " of the input."),
+                            channel, y, x, box.y0, box.y1, box.x0, box.x1);
+  else
+    text = g_strdup_printf (_("Channel %d at row %d, column %d sees rows %" PRId64 " to %" PRId64
+                              " and columns %" PRId64 " to %" PRId64 ", reaching into the zero "
+                              "padding (hatched); rows %" PRId64 " to %" PRId64 " and columns %"
+                              PRId64 " to %" PRId64 " are in the image."),
+                            channel, y, x, box.y0, box.y1, box.x0, box.x1, box.image_y0,
+                            box.image_y1, box.image_x0, box.image_x1);
+  gtk_label_set_text (GTK_LABEL (inspector->receptive_caption), text);
+}
+
+static void
+clear_probe (CsuiInspector *inspector)
+{
+  csui_probe_view_set_probe (inspector->probe_view, NULL, NULL, 0.0f);
+  gtk_widget_hide (GTK_WIDGET (inspector->probe_view));
+  gtk_widget_show (inspector->probe_hint);
+  gtk_label_set_text (GTK_LABEL (inspector->probe_hint),
+                      _("Click a pixel of the enlarged map of a convolution layer to see how "
+                        "it was computed."));
+}
+
+static gboolean
+reveal_probe (gpointer data)
+{
+  CsuiInspector *inspector = data;
+  GtkAdjustment *scroll =
+    gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (inspector->side_scroll));
+  GtkWidget     *content = gtk_bin_get_child (GTK_BIN (inspector->side_scroll));
+  int            x, y;
+
+  inspector->reveal_source = 0;
+  if (GTK_IS_VIEWPORT (content))
+    content = gtk_bin_get_child (GTK_BIN (content));
+  if (gtk_widget_translate_coordinates (inspector->probe_section, content, 0, 0, &x, &y))
+    gtk_adjustment_clamp_page (scroll, y,
+                               y + gtk_widget_get_allocated_height (inspector->probe_section));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+map_clicked (CsuiFeatureGrid *grid, int channel, int y, int x, CsuiInspector *inspector)
+{
+  const CsModel      *model = shown_model (inspector);
+  const CsTensor     *tap = layer_tap (inspector, inspector->grid_layer);
+  const CsTensor     *input;
+  g_autoptr (CsConvProbe) probe = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (model == NULL || tap == NULL)
+    return;
+  if (cs_model_layer (model, (size_t) inspector->grid_layer)->kind != CS_LAYER_CONV)
+    {
+      clear_probe (inspector);
+      gtk_label_set_text (GTK_LABEL (inspector->probe_hint),
+                          _("This layer is no convolution: click a pixel of a convolution "
+                            "layer's map."));
+      return;
+    }
+  input = layer_input (inspector, inspector->grid_layer);
+  probe = cs_conv_probe_new (model, (size_t) inspector->grid_layer, input, channel, y, x,
+                             &error);
+  if (probe == NULL)
+    {
+      clear_probe (inspector);
+      gtk_label_set_text (GTK_LABEL (inspector->probe_hint), error->message);
+      return;
+    }
+  csui_probe_view_set_probe (inspector->probe_view, tap->name, probe,
+                             ((const float *) tap->data)[(channel * tap->shape.dims[2] + y)
+                                                         * tap->shape.dims[3] + x]);
+  gtk_widget_hide (inspector->probe_hint);
+  gtk_widget_show (GTK_WIDGET (inspector->probe_view));
+  /* Once laid out, scrolled into view: it opens below the fold. */
+  if (inspector->reveal_source == 0)
+    inspector->reveal_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE + 20, reveal_probe,
+                                                inspector, NULL);
 }
 
 static void
@@ -358,6 +614,7 @@ show_outcome (CsuiInspector *inspector, RunOutcome *outcome)
     }
   show_preview (inspector);
   show_predictions (inspector);
+  show_mlp (inspector);
   /* Selecting the row again would not tell the table anything new. */
   if (layer == csui_layer_table_get_selected (inspector->table))
     show_layer_maps (inspector, layer);
@@ -473,6 +730,7 @@ csui_inspector_dispose (GObject *object)
 
   if (inspector->cancellable != NULL)
     g_cancellable_cancel (inspector->cancellable);
+  g_clear_handle_id (&inspector->reveal_source, g_source_remove);
   G_OBJECT_CLASS (csui_inspector_parent_class)->dispose (object);
 }
 
@@ -551,16 +809,55 @@ labelled_combo (GtkWidget *row, const char *mnemonic, const char *tooltip,
   return combo;
 }
 
+/* A label the lessons write their numbers into, named for finding. */
+static GtkWidget *
+caption (const char *name)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_line_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 44);
+  if (name != NULL)
+    gtk_widget_set_name (label, name);
+  return label;
+}
+
+/* A lesson's one-paragraph explanation, folded away until asked for so
+ * the pictures stay in view; @name names the expander. */
+static GtkWidget *
+explanation (const char *name, const char *text)
+{
+  GtkWidget *expander = gtk_expander_new_with_mnemonic (_("_Why?"));
+  GtkWidget *label = caption (NULL);
+
+  gtk_widget_set_name (expander, name);
+  gtk_label_set_text (GTK_LABEL (label), text);
+  gtk_style_context_add_class (gtk_widget_get_style_context (label), GTK_STYLE_CLASS_DIM_LABEL);
+  gtk_container_add (GTK_CONTAINER (expander), label);
+  return expander;
+}
+
 static GtkWidget *
 maps_panel (CsuiInspector *inspector)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
 
+  GtkWidget *switcher = gtk_stack_switcher_new ();
+  GtkWidget *kernels_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *kernels_scroll = gtk_scrolled_window_new (NULL, NULL);
+
+  inspector->maps_stack = gtk_stack_new ();
+  gtk_widget_set_name (inspector->maps_stack, "maps-stack");
+  gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), GTK_STACK (inspector->maps_stack));
+  gtk_box_pack_start (GTK_BOX (row), switcher, FALSE, FALSE, 0);
   inspector->grid_caption = gtk_label_new (NULL);
   gtk_label_set_xalign (GTK_LABEL (inspector->grid_caption), 0.0f);
   gtk_label_set_ellipsize (GTK_LABEL (inspector->grid_caption), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_box_pack_start (GTK_BOX (row), inspector->grid_caption, TRUE, TRUE, 0);
+  /* Its own line: the page switcher leaves the row little room. */
+  gtk_box_pack_start (GTK_BOX (box), inspector->grid_caption, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (row), gtk_label_new (NULL), TRUE, TRUE, 0);
   inspector->colormap_combo =
     labelled_combo (row, _("Colour ma_p:"), _("How activation values become colours"),
                     (const char *const[]) { "viridis", N_("Viridis"), "gray", N_("Gray"),
@@ -577,13 +874,137 @@ maps_panel (CsuiInspector *inspector)
   g_signal_connect (inspector->range_combo, "changed", G_CALLBACK (range_changed), inspector);
 
   inspector->grid = CSUI_FEATURE_GRID (csui_feature_grid_new ());
+  g_signal_connect (inspector->grid, "map-hovered", G_CALLBACK (map_hovered), inspector);
+  g_signal_connect (inspector->grid, "map-clicked", G_CALLBACK (map_clicked), inspector);
   gtk_widget_set_vexpand (GTK_WIDGET (inspector->grid), TRUE);
   inspector->action_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
 
+  inspector->kernel_grid = CSUI_KERNEL_GRID (csui_kernel_grid_new ());
+  gtk_widget_set_name (GTK_WIDGET (inspector->kernel_grid), "kernels");
+  inspector->kernels_caption = caption ("kernels-caption");
+  gtk_label_set_max_width_chars (GTK_LABEL (inspector->kernels_caption), 80);
+  gtk_container_add (GTK_CONTAINER (kernels_scroll), GTK_WIDGET (inspector->kernel_grid));
+  gtk_widget_set_vexpand (kernels_scroll, TRUE);
+  gtk_box_pack_start (GTK_BOX (kernels_box), inspector->kernels_caption, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (kernels_box), kernels_scroll, TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (kernels_box),
+                      explanation ("kernels-why",
+                                  _("A convolution layer learns a few small kernels, each a "
+                                    "set of weights over a patch of every input channel; the "
+                                    "same kernel slides over the whole input, so one kernel "
+                                    "finds one feature wherever it is. Many kernels learn "
+                                    "different features: the first layer's kernels, shown in "
+                                    "colour for a colour picture, look like edges, lines, "
+                                    "spots and colour contrasts; deeper ones combine the "
+                                    "maps below them. Blue weights subtract, red ones add.")),
+                      FALSE, FALSE, 0);
+  gtk_stack_add_titled (GTK_STACK (inspector->maps_stack), GTK_WIDGET (inspector->grid), "maps",
+                        _("Maps"));
+  gtk_stack_add_titled (GTK_STACK (inspector->maps_stack), kernels_box, "kernels",
+                        _("Kernels"));
+
   gtk_box_pack_start (GTK_BOX (box), row, FALSE, FALSE, 0);
-  gtk_box_pack_start (GTK_BOX (box), GTK_WIDGET (inspector->grid), TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (box), inspector->maps_stack, TRUE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (box), inspector->action_box, FALSE, FALSE, 0);
   return section (_("Feature maps"), box);
+}
+
+/* The input, framed by the receptive field of the hovered map pixel and
+ * by the selected layer's padding and stride when asked. */
+static GtkWidget *
+input_panel (CsuiInspector *inspector)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+
+  inspector->input_view = CSUI_INPUT_VIEW (csui_input_view_new ());
+  gtk_widget_set_name (GTK_WIDGET (inspector->input_view), "input-view");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (inspector->input_view),
+                               _("The network's input: the image region after cropping, "
+                                 "resizing and normalization, shown as colours again"));
+  inspector->receptive_caption = caption ("receptive-caption");
+  gtk_label_set_text (GTK_LABEL (inspector->receptive_caption),
+                      _("Hover a pixel of the enlarged map to see which input pixels it sees."));
+  inspector->show_window =
+    gtk_check_button_new_with_mnemonic (_("Show the padding and _stride of the selected layer"));
+  gtk_widget_set_name (inspector->show_window, "show-padding");
+  g_signal_connect (inspector->show_window, "toggled", G_CALLBACK (show_window_toggled),
+                    inspector);
+  inspector->window_caption = caption ("window-caption");
+
+  gtk_box_pack_start (GTK_BOX (box), GTK_WIDGET (inspector->input_view), FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box), inspector->receptive_caption, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box),
+                      explanation ("receptive-why",
+                                  _("Each pixel of a feature map is computed from a window of "
+                                    "the layer below, which was computed from a window of the "
+                                    "layer below it, and so on: the receptive field, the part "
+                                    "of the input one pixel sees, grows layer by layer. Early "
+                                    "layers see a few pixels and find edges, lines and colours; "
+                                    "later ones see large parts of the image and respond to "
+                                    "shapes, parts and objects, as the visual cortex does from "
+                                    "V1 to IT. Where the field reaches past the border it sees "
+                                    "zeros, the padding, drawn hatched.")),
+                      FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box), inspector->show_window, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box), inspector->window_caption, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box),
+                      explanation ("padding-why",
+                                  _("A window near the border would hang over the edge, so the "
+                                    "layer's input is surrounded by zeros (blue): without them "
+                                    "the border pixels would be visited less often than the "
+                                    "centre and the map would shrink at every layer. The stride "
+                                    "is how far the window moves each step (the ticks): a "
+                                    "stride smaller than the window makes neighbouring windows "
+                                    "overlap, a stride of 2 halves the map.")),
+                      FALSE, FALSE, 0);
+  return box;
+}
+
+static GtkWidget *
+probe_panel (CsuiInspector *inspector)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+
+  inspector->probe_hint = caption ("probe-hint");
+  inspector->probe_view = CSUI_PROBE_VIEW (csui_probe_view_new ());
+  /* Shown on a click only; its parts always. */
+  gtk_widget_show_all (GTK_WIDGET (inspector->probe_view));
+  gtk_widget_set_no_show_all (GTK_WIDGET (inspector->probe_view), TRUE);
+  gtk_box_pack_start (GTK_BOX (box), inspector->probe_hint, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box), GTK_WIDGET (inspector->probe_view), FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box),
+                      explanation ("probe-why",
+                                  _("A kernel is a small set of learned weights that slides "
+                                    "over the image, the same weights at every position. One "
+                                    "output pixel is the sum of the products of the input patch "
+                                    "under the kernel with the kernel's weights, over every "
+                                    "input channel, plus a bias, through the activation; that "
+                                    "result is the value in the feature map.")),
+                      FALSE, FALSE, 0);
+  return box;
+}
+
+static GtkWidget *
+mlp_panel (CsuiInspector *inspector)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+
+  inspector->mlp_numbers = caption ("mlp-numbers");
+  gtk_box_pack_start (GTK_BOX (box), inspector->mlp_numbers, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box),
+                      explanation ("mlp-why",
+                                  _("A plain fully connected network must flatten the image "
+                                    "into one long row of numbers: which pixels were neighbours "
+                                    "is lost, every unit has a weight for every pixel, and the "
+                                    "weights explode (a 500×800 RGB photo into 1,024 units "
+                                    "needs about 1.2 billion). A pattern moved by a few pixels "
+                                    "meets other weights and looks like a different input. A "
+                                    "convolution shares one small kernel over all positions, so "
+                                    "its features move with the pattern. The layer table gives, "
+                                    "for every layer, the weights a dense layer in its place "
+                                    "would need.")),
+                      FALSE, FALSE, 0);
+  return box;
 }
 
 GtkWidget *
@@ -594,6 +1015,7 @@ csui_inspector_new (const char *bundled_dir)
                                            "spacing", 6, NULL);
   GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *side = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *side_scroll = inspector->side_scroll = gtk_scrolled_window_new (NULL, NULL);
   GtkWidget *across = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
   GtkWidget *down = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
   g_autoptr (CsModelEntry) entry = NULL;
@@ -617,16 +1039,20 @@ csui_inspector_new (const char *bundled_dir)
   gtk_box_pack_start (GTK_BOX (top), GTK_WIDGET (inspector->chooser), TRUE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (top), inspector->spinner, FALSE, FALSE, 0);
 
-  inspector->preview = gtk_image_new ();
-  gtk_widget_set_size_request (inspector->preview, PREVIEW_SIZE, PREVIEW_SIZE);
-  gtk_widget_set_tooltip_text (inspector->preview,
-                               _("The network's input: the image region after cropping, "
-                                 "resizing and normalization, shown as colours again"));
   inspector->predictions_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  gtk_box_pack_start (GTK_BOX (side), section (_("What the model sees"), inspector->preview),
+  gtk_box_pack_start (GTK_BOX (side), section (_("What the model sees"), input_panel (inspector)),
                       FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (side), section (_("Predictions"), inspector->predictions_box),
                       FALSE, FALSE, 0);
+  inspector->probe_section = section (_("The convolution at this pixel"),
+                                     probe_panel (inspector));
+  gtk_box_pack_start (GTK_BOX (side), inspector->probe_section, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (side),
+                      section (_("Why not a fully connected network?"), mlp_panel (inspector)),
+                      FALSE, FALSE, 0);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (side_scroll), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_container_add (GTK_CONTAINER (side_scroll), side);
 
   inspector->table = CSUI_LAYER_TABLE (csui_layer_table_new ());
   g_signal_connect (inspector->table, "layer-selected", G_CALLBACK (layer_selected), inspector);
@@ -634,7 +1060,7 @@ csui_inspector_new (const char *bundled_dir)
                    TRUE, FALSE);
   gtk_paned_pack2 (GTK_PANED (down), maps_panel (inspector), TRUE, FALSE);
   gtk_paned_set_position (GTK_PANED (down), 300);
-  gtk_paned_pack1 (GTK_PANED (across), side, FALSE, FALSE);
+  gtk_paned_pack1 (GTK_PANED (across), side_scroll, FALSE, FALSE);
   gtk_paned_pack2 (GTK_PANED (across), down, TRUE, FALSE);
 
   gtk_box_pack_start (GTK_BOX (inspector), inspector->info_bar, FALSE, FALSE, 0);
@@ -642,6 +1068,7 @@ csui_inspector_new (const char *bundled_dir)
   gtk_box_pack_start (GTK_BOX (inspector), across, TRUE, TRUE, 0);
   gtk_widget_show_all (GTK_WIDGET (inspector));
   gtk_widget_hide (inspector->info_bar);
+  clear_probe (inspector);
 
   /* Without a default there is nothing to show until one is chosen. */
   entry = cs_models_default (bundled_dir, NULL);
@@ -749,6 +1176,27 @@ csui_inspector_get_feature_grid (CsuiInspector *inspector)
 {
   g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
   return inspector->grid;
+}
+
+CsuiInputView *
+csui_inspector_get_input_view (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return inspector->input_view;
+}
+
+CsuiProbeView *
+csui_inspector_get_probe_view (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return inspector->probe_view;
+}
+
+CsuiKernelGrid *
+csui_inspector_get_kernel_grid (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return inspector->kernel_grid;
 }
 
 GtkBox *

@@ -14,6 +14,7 @@
  * ../shared, or where Convscope is built without core/fetch).  Without a
  * display the whole program skips.
  */
+#include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -579,6 +580,289 @@ test_mobilenet_cap (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (capped, >, 0);
 }
 
+/* The pointer moved to (@x, @y) of @widget. */
+static void
+point (GtkWidget *widget, double x, double y)
+{
+  GdkEvent *event = gdk_event_new (GDK_MOTION_NOTIFY);
+
+  event->motion.window = g_object_ref (gtk_widget_get_window (widget));
+  event->motion.x = x;
+  event->motion.y = y;
+  gdk_event_set_device (event, gdk_seat_get_pointer (
+                                 gdk_display_get_default_seat (gtk_widget_get_display (widget))));
+  gtk_widget_event (widget, event);
+  gdk_event_free (event);
+}
+
+/* The centre of pixel (@row, @column) of the enlarged channel. */
+static void
+map_pixel_centre (CsuiFeatureGrid *grid, int row, int column, double *x, double *y)
+{
+  double left, top, zoom;
+  int    found_row, found_column;
+
+  g_assert_true (csui_feature_grid_get_enlarged_area (grid, &left, &top, &zoom));
+  *x = left + (column + 0.5) * zoom;
+  *y = top + (row + 0.5) * zoom;
+  g_assert_true (csui_feature_grid_pixel_at (grid, *x, *y, &found_row, &found_column));
+  g_assert_cmpint (found_row, ==, row);
+  g_assert_cmpint (found_column, ==, column);
+}
+
+/* The colour at (@x, @y) of @surface as 0xRRGGBB. */
+static guint32
+pixel_rgb (cairo_surface_t *surface, double x, double y)
+{
+  const guchar *row = cairo_image_surface_get_data (surface)
+                      + (int) y * cairo_image_surface_get_stride (surface);
+
+  return ((const guint32 *) row)[(int) x] & 0xffffff;
+}
+
+/* Orange as the box is drawn (also where the hatching lets the
+ * background through a little), and the padding's blue, as far as their
+ * channels tell them apart from the picture's grays and the theme. */
+static gboolean
+is_box_orange (guint32 rgb)
+{
+  guint32 red = rgb >> 16, green = (rgb >> 8) & 0xff, blue = rgb & 0xff;
+
+  return red >= 0xa0 && blue < 0x60 && green * 100 >= red * 40 && green * 100 <= red * 70;
+}
+
+static gboolean
+is_padding_blue (guint32 rgb)
+{
+  return (rgb & 0xff) > (rgb >> 16) + 0x30;
+}
+
+/* Hovering a pixel of the enlarged map frames the core's receptive box
+ * of (layer, channel, row, column) on the input: the part in the image
+ * solid, the part above it in the padding hatched; leaving the map
+ * takes it away. */
+static void
+test_lesson_receptive (Fixture *fixture, gconstpointer data)
+{
+  CsuiFeatureGrid *grid = csui_inspector_get_feature_grid (fixture->inspector);
+  CsuiInputView   *view = csui_inspector_get_input_view (fixture->inspector);
+  const CsModel   *model = shown_model (fixture);
+  const int        layer = 2, channel = 1, row = 0, column = 3;
+  CsReceptiveBox   expected, shown;
+  g_autoptr (GError) error = NULL;
+  cairo_surface_t *before, *after;
+  double           x, y, left, top, zoom;
+  gboolean         hatched = FALSE;
+
+  g_assert_cmpint (cs_model_layer (model, layer)->kind, ==, CS_LAYER_CONV);
+  g_assert_true (cs_model_receptive_box (model, layer, channel, row, column, &expected, &error));
+  g_assert_no_error (error);
+  /* The second 3×3 conv after a 2×2 pool: 8×8, three rows above the image. */
+  g_assert_cmpint (expected.y0, ==, -3);
+  g_assert_cmpint (expected.y1 - expected.y0 + 1, ==, 8);
+  g_assert_cmpint (expected.image_y0, ==, 0);
+
+  csui_layer_table_select (csui_inspector_get_layer_table (fixture->inspector), layer);
+  csui_feature_grid_set_enlarged (grid, channel);
+  before = render (GTK_WIDGET (view));
+  g_assert_false (csui_input_view_get_box (view, &shown));
+  map_pixel_centre (grid, row, column, &x, &y);
+  point (GTK_WIDGET (grid), x, y);
+  g_assert_true (csui_input_view_get_box (view, &shown));
+  g_assert_cmpmem (&shown, sizeof shown, &expected, sizeof expected);
+  after = render (GTK_WIDGET (view));
+
+  /* The solid frame's left edge, halfway down the part in the image. */
+  g_assert_true (csui_input_view_get_pixel_area (view, &left, &top, &zoom));
+  x = left + expected.image_x0 * zoom;
+  y = top + (expected.image_y0 + expected.image_y1 + 1) * zoom / 2;
+  g_assert_false (is_box_orange (pixel_rgb (before, x, y)));
+  g_assert_true (is_box_orange (pixel_rgb (after, x, y)));
+  /* Hatching in the padding above the image, inside the box. */
+  for (double hy = top + expected.y0 * zoom + 3; hy < top - 2; hy++)
+    for (double hx = left + expected.x0 * zoom + 3; hx < left + (expected.x1 + 1) * zoom - 3; hx++)
+      hatched |= is_box_orange (pixel_rgb (after, hx, hy));
+  g_assert_true (hatched);
+  cairo_surface_destroy (before);
+  cairo_surface_destroy (after);
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (find_widget (fixture->window,
+                                                                        "receptive-caption"))),
+                            "zero padding"));
+
+  /* Off the map (over the thumbnails): no box. */
+  point (GTK_WIDGET (grid), 1, 1);
+  g_assert_false (csui_input_view_get_box (view, &shown));
+}
+
+/* The toggle draws the selected layer's zero border, as wide as its
+ * padding: the first conv's one pixel of padding around the picture,
+ * nothing beyond it, and nothing without the toggle. */
+static void
+test_lesson_padding (Fixture *fixture, gconstpointer data)
+{
+  CsuiInputView     *view = csui_inspector_get_input_view (fixture->inspector);
+  GtkWidget         *toggle = find_widget (fixture->window, "show-padding");
+  const CsLayerInfo *layer = cs_model_layer (shown_model (fixture), 0);
+  cairo_surface_t   *off, *on;
+  double             left, top, zoom, y;
+
+  g_assert_true (layer->has_window);
+  g_assert_cmpint (layer->pads[1], ==, 1);
+  csui_layer_table_select (csui_inspector_get_layer_table (fixture->inspector), 0);
+  g_assert_true (csui_input_view_get_pixel_area (view, &left, &top, &zoom));
+  /* Between two of the ticks that mark where windows start. */
+  y = top + 10.5 * zoom;
+  off = render (GTK_WIDGET (view));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), TRUE);
+  g_assert_true (csui_input_view_get_window (view));
+  on = render (GTK_WIDGET (view));
+  g_assert_false (is_padding_blue (pixel_rgb (off, left - zoom / 2, y)));
+  g_assert_true (is_padding_blue (pixel_rgb (on, left - zoom / 2, y)));
+  g_assert_true (is_padding_blue (pixel_rgb (on, left - layer->pads[1] * zoom + 1, y)));
+  g_assert_cmphex (pixel_rgb (on, left - layer->pads[1] * zoom - 8, y), ==,
+                   pixel_rgb (off, left - layer->pads[1] * zoom - 8, y));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (find_widget (fixture->window,
+                                                                        "window-caption"))),
+                            "zero padding of 1, 1, 1 and 1"));
+  cairo_surface_destroy (off);
+  cairo_surface_destroy (on);
+
+  /* A fully connected layer slides no window. */
+  csui_layer_table_select (csui_inspector_get_layer_table (fixture->inspector),
+                           (int) cs_model_n_layers (shown_model (fixture)) - 1);
+  g_assert_false (csui_input_view_get_window (view));
+}
+
+static double
+label_number (Fixture *fixture, const char *name)
+{
+  const char *text = gtk_label_get_text (GTK_LABEL (find_widget (fixture->window, name)));
+  char       *end;
+  double      value = g_ascii_strtod (text, &end);
+
+  g_assert_true (end != text && *end == '\0');
+  return value;
+}
+
+/* Clicking a pixel of a conv layer's enlarged map works its convolution
+ * out: the result shown equals the value in the feature map, and so
+ * does sum + bias through the ReLU. */
+static void
+test_lesson_probe (Fixture *fixture, gconstpointer data)
+{
+  CsuiFeatureGrid *grid = csui_inspector_get_feature_grid (fixture->inspector);
+  CsuiProbeView   *probe = csui_inspector_get_probe_view (fixture->inspector);
+  const int        layer = 2, channel = 5, row = 6, column = 7;
+  const CsResult  *taps;
+  const CsTensor  *tap;
+  float            tapped;
+  double           x, y, value, pre_activation;
+
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (probe)));
+  csui_layer_table_select (csui_inspector_get_layer_table (fixture->inspector), layer);
+  taps = csui_inspector_get_selected_taps (fixture->inspector);
+  tap = &taps->taps[0];
+  tapped = ((const float *) tap->data)[(channel * tap->shape.dims[2] + row) * tap->shape.dims[3]
+                                       + column];
+  csui_feature_grid_set_enlarged (grid, channel);
+  map_pixel_centre (grid, row, column, &x, &y);
+  click (GTK_WIDGET (grid), x, y);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (probe)));
+  /* 32 input channels, 16 drawn. */
+  g_assert_cmpint (csui_probe_view_get_n_shown (probe), ==, 16);
+  value = label_number (fixture, "probe-value");
+  pre_activation = label_number (fixture, "probe-pre-activation");
+  g_assert_cmpfloat_with_epsilon (value, tapped, 1e-5 * MAX (1.0, fabs (tapped)));
+  g_assert_cmpfloat_with_epsilon (label_number (fixture, "probe-tapped"), tapped,
+                                  1e-6 * MAX (1.0, fabs (tapped)));
+  g_assert_cmpfloat_with_epsilon (label_number (fixture, "probe-sum")
+                                    + label_number (fixture, "probe-bias"),
+                                  pre_activation, 1e-5);
+  g_assert_cmpfloat_with_epsilon (value, MAX (pre_activation, 0.0), 1e-5);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_widget (fixture->window,
+                                                               "probe-activation"))),
+                   ==, "Relu");
+
+  /* A pooling layer's pixel: no convolution to show. */
+  csui_layer_table_select (csui_inspector_get_layer_table (fixture->inspector), layer - 1);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (probe)));
+  csui_feature_grid_set_enlarged (grid, 0);
+  map_pixel_centre (grid, 0, 0, &x, &y);
+  click (GTK_WIDGET (grid), x, y);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (probe)));
+}
+
+/* The kernels page of the bundled model's second convolution (64 output
+ * channels over 32 input channels, 3×3) shows the first 32 output
+ * channels' rows of 32 pictures, each tap in the diverging colour of the
+ * weight the layer's probe uses; the first convolution, over one gray
+ * channel, one picture per output channel. */
+static void
+test_lesson_kernels (Fixture *fixture, gconstpointer data)
+{
+  CsuiLayerTable  *table = csui_inspector_get_layer_table (fixture->inspector);
+  CsuiKernelGrid  *grid = csui_inspector_get_kernel_grid (fixture->inspector);
+  const CsModel   *model = shown_model (fixture);
+  const int        layer = 2, output = 3, input = 5;
+  const CsResult  *taps;
+  const CsTensor  *kernels;
+  g_autoptr (CsConvProbe) probe = NULL;
+  g_autoptr (GError) error = NULL;
+  cairo_surface_t *surface;
+  double           x, y, side;
+  float            largest = 0.0f;
+
+  gtk_stack_set_visible_child_name (GTK_STACK (find_widget (fixture->window, "maps-stack")),
+                                    "kernels");
+  csui_layer_table_select (table, 0);
+  g_assert_cmpint (csui_kernel_grid_get_n_pictures (grid), ==, 32);
+  csui_layer_table_select (table, 1);
+  g_assert_null (csui_kernel_grid_get_kernels (grid));
+  g_assert_cmpint (csui_kernel_grid_get_n_pictures (grid), ==, 0);
+
+  /* The probe reads the layer's weights from its input, the pool's map. */
+  taps = csui_inspector_get_selected_taps (fixture->inspector);
+  probe = cs_conv_probe_new (model, layer, &taps->taps[0], output, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (probe->n_channels, ==, 32);
+  csui_layer_table_select (table, layer);
+  kernels = csui_kernel_grid_get_kernels (grid);
+  g_assert_nonnull (kernels);
+  g_assert_cmpint (csui_kernel_grid_get_n_pictures (grid), ==, 32 * 32);
+  g_assert_cmpint (csui_kernel_grid_get_colour (grid), ==, CSUI_KERNEL_GRAY);
+  g_assert_true (csui_kernel_grid_get_cell_area (grid, 31, 31, &x, &y, &side));
+  g_assert_false (csui_kernel_grid_get_cell_area (grid, 32, 0, &x, &y, &side));
+  for (int64_t i = 0; i < cs_shape_numel (&kernels->shape); i++)
+    largest = MAX (largest, fabsf (((const float *) kernels->data)[i]));
+
+  g_assert_true (csui_kernel_grid_get_cell_area (grid, output, input, &x, &y, &side));
+  surface = render (GTK_WIDGET (grid));
+  for (int ky = 0; ky < 3; ky++)
+    for (int kx = 0; kx < 3; kx++)
+      {
+        float   weight = probe->weights[(input * 3 + ky) * 3 + kx];
+        uint8_t rgb[3];
+        guint32 shown = pixel_rgb (surface, x + (kx + 0.5) * side, y + (ky + 0.5) * side);
+
+        cs_colormap_rgb (CS_COLORMAP_DIVERGING, (weight + largest) / (2 * largest), rgb);
+        g_assert_cmphex (shown, ==, (guint32) rgb[0] << 16 | (guint32) rgb[1] << 8 | rgb[2]);
+      }
+  cairo_surface_destroy (surface);
+}
+
+/* The weights a dense first layer of 1,024 units would need on the
+ * bundled model's 28×28 input, and on the lecture's 500×800 photo. */
+static void
+test_lesson_mlp (Fixture *fixture, gconstpointer data)
+{
+  const char *text = gtk_label_get_text (GTK_LABEL (find_widget (fixture->window,
+                                                                 "mlp-numbers")));
+
+  g_assert_nonnull (strstr (text, "802\u202f816 weights"));
+  g_assert_nonnull (strstr (text, "has 320 parameters"));
+  g_assert_nonnull (strstr (text, "1\u202f228\u202f800\u202f000 weights"));
+}
+
 #ifdef CSUI_HAVE_FETCH
 /* The shared models directory, or NULL when it is not there. */
 static char *
@@ -753,6 +1037,16 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/ui/cancel", Fixture, NULL, fixture_set_up, test_cancel, fixture_tear_down);
   g_test_add ("/ui/mobilenet-cap", Fixture, NULL, fixture_set_up, test_mobilenet_cap,
+              fixture_tear_down);
+  g_test_add ("/ui/lesson-receptive", Fixture, NULL, fixture_set_up, test_lesson_receptive,
+              fixture_tear_down);
+  g_test_add ("/ui/lesson-padding", Fixture, NULL, fixture_set_up, test_lesson_padding,
+              fixture_tear_down);
+  g_test_add ("/ui/lesson-probe", Fixture, NULL, fixture_set_up, test_lesson_probe,
+              fixture_tear_down);
+  g_test_add ("/ui/lesson-kernels", Fixture, NULL, fixture_set_up, test_lesson_kernels,
+              fixture_tear_down);
+  g_test_add ("/ui/lesson-mlp", Fixture, NULL, fixture_set_up, test_lesson_mlp,
               fixture_tear_down);
   test_dirs_add_func ("/ui/get-models", test_get_models);
   status = g_test_run ();

@@ -8,7 +8,9 @@
  * and "Tag Image" act on what the panel shows, through the same code as
  * plug-in-convscope-feature-maps and plug-in-convscope-classify; "Export
  * Kernels" makes the selected convolution's learned kernels layers
- * through that export too, one image pixel per weight.
+ * through that export too, one image pixel per weight.  With a
+ * segmentation model, Select makes the classes ticked in the panel's
+ * legend the selection, through plug-in-convscope-segment's own code.
  */
 #include <math.h>
 
@@ -20,6 +22,7 @@
 #include "feature-maps.h"
 #include "network.h"
 #include "procedures.h"
+#include "segment.h"
 #include "tagging.h"
 
 #define DIALOG_WIDTH  1200
@@ -226,14 +229,51 @@ tag_clicked (GtkButton *button, ClassifyDialog *state)
     }
 }
 
+/* The ticked classes of the segmentation shown become the selection,
+ * replacing it, at the drawable's resolution, in one undo step; an error
+ * shows in the panel and leaves the image as it was. */
+static void
+select_classes (CsuiClassLegend *legend, ClassifyDialog *state)
+{
+  CsSegmenter          *segmenter = csui_inspector_get_segmenter (state->inspector);
+  const CsSegmentation *segmentation = csui_inspector_get_segmentation (state->inspector);
+  int                   n_classes = 0;
+  g_autofree gboolean  *chosen = csui_class_legend_get_chosen (legend, &n_classes);
+  CspSegmentOptions     options = {
+    .output = CSP_SEGMENT_SELECTION,
+    .operation = GIMP_CHANNEL_OP_REPLACE,
+    .chosen = chosen,
+    .region = state->region,
+  };
+  CspSegmentClass      *found = NULL;
+  int                   n_found = 0;
+  g_autoptr (GError)    error = NULL;
+
+  if (segmenter == NULL || segmentation == NULL
+      || n_classes != cs_segmenter_n_classes (segmenter))
+    return;
+  gimp_progress_init (_("Selecting"));
+  if (csp_export_segmentation (state->image, state->drawable, segmenter, segmentation, &options,
+                               &found, &n_found, &error))
+    gimp_displays_flush ();
+  else
+    csui_inspector_show_error (state->inspector, error->message);
+  gimp_progress_end ();
+  csp_segment_classes_free (found, n_found);
+}
+
 /* The model shown becomes the procedure's, so OK classifies with it and
- * the next dialog starts from it. */
+ * the next dialog starts from it; a segmentation model cannot classify,
+ * so it leaves the procedure's model as it was. */
 static void
 run_finished (CsuiInspector *inspector, ClassifyDialog *state)
 {
   CsClassifier     *classifier = csui_inspector_get_classifier (inspector);
-  g_autoptr (GFile) model = g_file_new_for_path (cs_classifier_model_path (classifier));
+  g_autoptr (GFile) model = NULL;
 
+  if (classifier == NULL)
+    return;
+  model = g_file_new_for_path (cs_classifier_model_path (classifier));
   g_object_set (state->config, "model", model, NULL);
 }
 
@@ -333,6 +373,8 @@ csp_classify_dialog (GimpProcedure       *procedure,
         csui_inspector_set_model_path (state.inspector, path);
     }
   g_signal_connect (state.inspector, "run-finished", G_CALLBACK (run_finished), &state);
+  g_signal_connect (csui_inspector_get_class_legend (state.inspector), "select-classes",
+                    G_CALLBACK (select_classes), &state);
   g_signal_connect (csui_inspector_get_layer_table (state.inspector), "layer-selected",
                     G_CALLBACK (layers_selected), &state);
   g_signal_connect (config, "notify::use-selection", G_CALLBACK (use_selection_changed), &state);
@@ -344,6 +386,8 @@ csp_classify_dialog (GimpProcedure       *procedure,
   g_signal_handlers_disconnect_by_data (config, &state);
   g_signal_handlers_disconnect_by_data (state.inspector, &state);
   g_signal_handlers_disconnect_by_data (csui_inspector_get_layer_table (state.inspector),
+                                        &state);
+  g_signal_handlers_disconnect_by_data (csui_inspector_get_class_legend (state.inspector),
                                         &state);
   gtk_widget_destroy (state.dialog);
   while (csui_inspector_get_n_running (state.inspector) > 0

@@ -66,6 +66,10 @@ gboolean    csui_model_chooser_is_fetching     (CsuiModelChooser *chooser);
 /* The one-line summary of @classifier's model (NULL: none), selected. */
 void        csui_model_chooser_set_classifier (CsuiModelChooser   *chooser,
                                                const CsClassifier *classifier);
+/* The same for any model loaded from @path (NULL: none). */
+void        csui_model_chooser_show_model     (CsuiModelChooser   *chooser,
+                                               const CsModel      *model,
+                                               const char         *path);
 /* "ONNX · input 1×1×28×28 · 103,338 parameters · …"; the caller frees it. */
 char       *csui_model_summary             (const CsModel    *model);
 
@@ -141,6 +145,14 @@ int        csui_feature_grid_get_cap         (CsuiFeatureGrid *grid);
 /* At most @cap channels are drawn (the first ones). */
 void       csui_feature_grid_set_cap         (CsuiFeatureGrid *grid,
                                               int              cap);
+/* Shows the channels in @order (a permutation of the maps' channels,
+ * copied; NULL: channel order), so the cap keeps the first of @order;
+ * new maps go back to channel order. */
+void       csui_feature_grid_set_order       (CsuiFeatureGrid *grid,
+                                              const int       *order);
+/* The channel drawn at @place (0 first) of the grid, or -1. */
+int        csui_feature_grid_channel_at_place (CsuiFeatureGrid *grid,
+                                               int              place);
 /* Enlarges @channel beside the grid (-1: none), as a click does. */
 void       csui_feature_grid_set_enlarged    (CsuiFeatureGrid *grid,
                                               int              channel);
@@ -259,6 +271,49 @@ gboolean         csui_kernel_grid_get_cell_area  (CsuiKernelGrid  *grid,
                                                   double          *y,
                                                   double          *tap_side);
 
+/* ---- What a segmentation network found, and why a class scored ---- */
+
+/* @labels (@width × @height class numbers, rows packed) as an RGBA
+ * picture: each class in its colour (cs_segment_colour), opaque; pixels
+ * of no class (CS_SEGMENT_NONE) clear.  The caller owns it. */
+GdkPixbuf *csui_segment_overlay_new (const guint8 *labels,
+                                     int           width,
+                                     int           height);
+/* @heat (@width × @height values in [0, 1], as cs_heatmap_display gives
+ * them) in @colormap's colours, opaque.  The caller owns it. */
+GdkPixbuf *csui_heat_overlay_new    (const float  *heat,
+                                     int           width,
+                                     int           height,
+                                     CsColormap    colormap);
+/* Draws @overlay (NULL: none; the view keeps a reference), of the
+ * picture's size, over the picture at @opacity (0 … 1). */
+void       csui_input_view_set_overlay (CsuiInputView *view,
+                                        GdkPixbuf     *overlay,
+                                        double         opacity);
+GdkPixbuf *csui_input_view_get_overlay (CsuiInputView *view);
+double     csui_input_view_get_overlay_opacity (CsuiInputView *view);
+
+#define CSUI_TYPE_CLASS_LEGEND (csui_class_legend_get_type ())
+G_DECLARE_FINAL_TYPE (CsuiClassLegend, csui_class_legend, CSUI, CLASS_LEGEND, GtkBox)
+
+/* The classes present, one row each, largest share first, in the grid
+ * named "legend": column 0 the colour ("legend-swatch"), 1 a check
+ * button with the class's name ("legend-class"), 2 its share
+ * ("legend-share").  The button "select-classes" emits "select-classes"
+ * and is sensitive while a class is ticked. */
+GtkWidget *csui_class_legend_new        (void);
+/* Shows the classes of @labels (@width × @height, of @segmenter's
+ * classes; NULL: none), unticked. */
+void       csui_class_legend_set        (CsuiClassLegend   *legend,
+                                         const CsSegmenter *segmenter,
+                                         const guint8      *labels,
+                                         int                width,
+                                         int                height);
+/* One flag per class of the model, TRUE for the ticked; *@n_classes
+ * receives their number.  The caller frees the array. */
+gboolean  *csui_class_legend_get_chosen (CsuiClassLegend   *legend,
+                                         int               *n_classes);
+
 /* ---- CsuiInspector: the whole panel ---- */
 
 #define CSUI_TYPE_INSPECTOR (csui_inspector_get_type ())
@@ -308,6 +363,18 @@ CsuiProbeView     *csui_inspector_get_probe_view   (CsuiInspector       *inspect
 CsuiKernelGrid    *csui_inspector_get_kernel_grid  (CsuiInspector       *inspector);
 /* A box under the feature grid for the embedding program's actions. */
 GtkBox            *csui_inspector_get_action_box   (CsuiInspector       *inspector);
+/* For a segmentation model, instead of the classifier: the segmenter
+ * and the segmentation of what it sees, owned and valid as above; NULL
+ * otherwise. */
+CsSegmenter       *csui_inspector_get_segmenter    (CsuiInspector       *inspector);
+const CsSegmentation *csui_inspector_get_segmentation (CsuiInspector    *inspector);
+/* The legend of a segmentation's classes, whose "select-classes" the
+ * embedding program acts on. */
+CsuiClassLegend   *csui_inspector_get_class_legend (CsuiInspector       *inspector);
+/* Shows @message, one line, in the panel's error bar, as a failed run's
+ * error is shown; for the embedding program's actions. */
+void               csui_inspector_show_error       (CsuiInspector       *inspector,
+                                                    const char          *message);
 
 G_END_DECLS
 

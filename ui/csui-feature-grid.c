@@ -33,6 +33,9 @@ struct _CsuiFeatureGrid
   CsMapRange      range;
   int             cap;
   int             enlarged;
+  /* The channel at each place of the grid, all of them; NULL: channel
+   * order. */
+  int            *order;
   /* One pixbuf per thumbnail, painted on first draw after a change. */
   GPtrArray      *thumbnails;
   /* The enlarged map's pixel under the pointer and the one clicked last
@@ -63,6 +66,27 @@ static int
 n_channels (CsuiFeatureGrid *grid)
 {
   return grid->maps != NULL ? (int) grid->maps->shape.dims[1] : 0;
+}
+
+/* The channel shown at @place of the grid, and the place of @channel
+ * (n_channels when it has none). */
+static int
+channel_of (CsuiFeatureGrid *grid, int place)
+{
+  return grid->order != NULL ? grid->order[place] : place;
+}
+
+static int
+place_of (CsuiFeatureGrid *grid, int channel)
+{
+  int n = n_channels (grid);
+
+  if (grid->order == NULL)
+    return channel;
+  for (int place = 0; place < n; place++)
+    if (grid->order[place] == channel)
+      return place;
+  return n;
 }
 
 int
@@ -125,18 +149,19 @@ paint_channel (CsuiFeatureGrid *grid, int channel)
   return pixbuf;
 }
 
+/* The picture at @place of the grid. */
 static GdkPixbuf *
-thumbnail (CsuiFeatureGrid *grid, int channel)
+thumbnail (CsuiFeatureGrid *grid, int place)
 {
   if (grid->thumbnails->len == 0)
     {
       int n = csui_feature_grid_get_n_thumbnails (grid);
 
       for (int c = 0; c < n; c++)
-        g_ptr_array_add (grid->thumbnails, paint_channel (grid, c));
+        g_ptr_array_add (grid->thumbnails, paint_channel (grid, channel_of (grid, c)));
     }
-  return channel < (int) grid->thumbnails->len ? g_ptr_array_index (grid->thumbnails, channel)
-                                               : NULL;
+  return place < (int) grid->thumbnails->len ? g_ptr_array_index (grid->thumbnails, place)
+                                             : NULL;
 }
 
 /* Draws @pixbuf into the square at (@x, @y) of side @size, aspect kept,
@@ -165,7 +190,7 @@ csui_feature_grid_get_enlarged_area (CsuiFeatureGrid *grid, double *x, double *y
 
   g_return_val_if_fail (CSUI_IS_FEATURE_GRID (grid), FALSE);
   compute_layout (grid, &layout);
-  if (grid->enlarged < 0 || grid->enlarged >= layout.n || layout.big_size <= 0)
+  if (grid->enlarged < 0 || place_of (grid, grid->enlarged) >= layout.n || layout.big_size <= 0)
     return FALSE;
   /* As draw_map places it. */
   w = (double) grid->maps->shape.dims[3];
@@ -231,12 +256,13 @@ csui_feature_grid_draw (GtkWidget *widget, cairo_t *cr)
         draw_map (cr, pixbuf, (c % layout.columns) * layout.cell,
                   (c / layout.columns) * layout.cell, layout.cell - GAP);
     }
-  if (grid->enlarged >= 0 && grid->enlarged < layout.n && layout.big_size > 0)
+  if (grid->enlarged >= 0 && place_of (grid, grid->enlarged) < layout.n && layout.big_size > 0)
     {
-      GdkPixbuf *pixbuf = thumbnail (grid, grid->enlarged);
+      int        place = place_of (grid, grid->enlarged);
+      GdkPixbuf *pixbuf = thumbnail (grid, place);
       g_autofree char *caption = g_strdup_printf (_("Channel %d"), grid->enlarged);
       g_autoptr (PangoLayout) text = gtk_widget_create_pango_layout (widget, caption);
-      int row = grid->enlarged / layout.columns, column = grid->enlarged % layout.columns;
+      int row = place / layout.columns, column = place % layout.columns;
 
       if (pixbuf != NULL)
         {
@@ -259,7 +285,7 @@ int
 csui_feature_grid_channel_at (CsuiFeatureGrid *grid, double x, double y)
 {
   GridLayout layout;
-  int        column, row, channel;
+  int        column, row, place;
 
   g_return_val_if_fail (CSUI_IS_FEATURE_GRID (grid), -1);
   compute_layout (grid, &layout);
@@ -267,8 +293,8 @@ csui_feature_grid_channel_at (CsuiFeatureGrid *grid, double x, double y)
     return -1;
   column = (int) (x / layout.cell);
   row = (int) (y / layout.cell);
-  channel = row * layout.columns + column;
-  return column < layout.columns && channel < layout.n ? channel : -1;
+  place = row * layout.columns + column;
+  return column < layout.columns && place < layout.n ? channel_of (grid, place) : -1;
 }
 
 static gboolean
@@ -375,6 +401,7 @@ csui_feature_grid_finalize (GObject *object)
 
   release_maps (grid);
   g_ptr_array_unref (grid->thumbnails);
+  g_free (grid->order);
   G_OBJECT_CLASS (csui_feature_grid_parent_class)->finalize (object);
 }
 
@@ -451,6 +478,7 @@ csui_feature_grid_set_maps (CsuiFeatureGrid *grid, const CsTensor *maps,
       && maps->shape.dims[2] > 0 && maps->shape.dims[3] > 0
       && maps->shape.dims[2] <= G_MAXINT / 4 && maps->shape.dims[3] <= G_MAXINT / 4)
     grid->maps = maps;
+  g_clear_pointer (&grid->order, g_free);
   grid->enlarged = -1;
   forget_pixels (grid);
   gtk_widget_queue_draw (GTK_WIDGET (grid));
@@ -480,7 +508,7 @@ csui_feature_grid_set_cap (CsuiFeatureGrid *grid, int cap)
   g_return_if_fail (CSUI_IS_FEATURE_GRID (grid));
   grid->cap = MAX (1, cap);
   clear_thumbnails (grid);
-  if (grid->enlarged >= grid->cap)
+  if (grid->enlarged >= 0 && place_of (grid, grid->enlarged) >= grid->cap)
     {
       grid->enlarged = -1;
       forget_pixels (grid);
@@ -492,7 +520,8 @@ void
 csui_feature_grid_set_enlarged (CsuiFeatureGrid *grid, int channel)
 {
   g_return_if_fail (CSUI_IS_FEATURE_GRID (grid));
-  grid->enlarged = channel >= 0 && channel < csui_feature_grid_get_n_thumbnails (grid)
+  grid->enlarged = channel >= 0 && channel < n_channels (grid)
+                       && place_of (grid, channel) < csui_feature_grid_get_n_thumbnails (grid)
                      ? channel : -1;
   forget_pixels (grid);
   gtk_widget_queue_draw (GTK_WIDGET (grid));
@@ -524,4 +553,31 @@ csui_feature_grid_get_cap (CsuiFeatureGrid *grid)
 {
   g_return_val_if_fail (CSUI_IS_FEATURE_GRID (grid), CSUI_FEATURE_GRID_DEFAULT_CAP);
   return grid->cap;
+}
+
+void
+csui_feature_grid_set_order (CsuiFeatureGrid *grid, const int *order)
+{
+  int n;
+
+  g_return_if_fail (CSUI_IS_FEATURE_GRID (grid));
+  n = n_channels (grid);
+  g_clear_pointer (&grid->order, g_free);
+  if (order != NULL && n > 0)
+    grid->order = g_memdup2 (order, sizeof (int) * (gsize) n);
+  clear_thumbnails (grid);
+  if (grid->enlarged >= 0
+      && place_of (grid, grid->enlarged) >= csui_feature_grid_get_n_thumbnails (grid))
+    {
+      grid->enlarged = -1;
+      forget_pixels (grid);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (grid));
+}
+
+int
+csui_feature_grid_channel_at_place (CsuiFeatureGrid *grid, int place)
+{
+  g_return_val_if_fail (CSUI_IS_FEATURE_GRID (grid), -1);
+  return place >= 0 && place < n_channels (grid) ? channel_of (grid, place) : -1;
 }

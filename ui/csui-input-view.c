@@ -30,6 +30,9 @@ struct _CsuiInputView
   CsReceptiveBox  box;
   gboolean        has_window;
   CsLayerInfo     window;   /* only the window's numbers and input shape */
+  /* A segmentation's classes or a heat map, of the picture's size. */
+  GdkPixbuf      *overlay;
+  double          overlay_opacity;
 };
 
 G_DEFINE_TYPE (CsuiInputView, csui_input_view, GTK_TYPE_DRAWING_AREA)
@@ -200,6 +203,12 @@ csui_input_view_draw (GtkWidget *widget, cairo_t *cr)
   gdk_cairo_set_source_pixbuf (cr, view->picture, 0, 0);
   cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
   cairo_paint (cr);
+  if (view->overlay != NULL)
+    {
+      gdk_cairo_set_source_pixbuf (cr, view->overlay, 0, 0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+      cairo_paint_with_alpha (cr, view->overlay_opacity);
+    }
   cairo_restore (cr);
 
   if (view->has_window)
@@ -213,6 +222,7 @@ static void
 csui_input_view_finalize (GObject *object)
 {
   g_clear_object (&CSUI_INPUT_VIEW (object)->picture);
+  g_clear_object (&CSUI_INPUT_VIEW (object)->overlay);
   G_OBJECT_CLASS (csui_input_view_parent_class)->finalize (object);
 }
 
@@ -297,4 +307,28 @@ csui_input_view_get_window (CsuiInputView *view)
 {
   g_return_val_if_fail (CSUI_IS_INPUT_VIEW (view), FALSE);
   return view->has_window;
+}
+
+void
+csui_input_view_set_overlay (CsuiInputView *view, GdkPixbuf *overlay, double opacity)
+{
+  g_return_if_fail (CSUI_IS_INPUT_VIEW (view));
+
+  g_set_object (&view->overlay, overlay);
+  view->overlay_opacity = CLAMP (opacity, 0.0, 1.0);
+  gtk_widget_queue_draw (GTK_WIDGET (view));
+}
+
+GdkPixbuf *
+csui_input_view_get_overlay (CsuiInputView *view)
+{
+  g_return_val_if_fail (CSUI_IS_INPUT_VIEW (view), NULL);
+  return view->overlay;
+}
+
+double
+csui_input_view_get_overlay_opacity (CsuiInputView *view)
+{
+  g_return_val_if_fail (CSUI_IS_INPUT_VIEW (view), 0.0);
+  return view->overlay_opacity;
 }

@@ -16,6 +16,11 @@
  * its convolution, a toggle shows the selected layer's padding and
  * stride, a page beside the maps its learned kernels, and what a fully
  * connected first layer would need.
+ *
+ * A segmentation model (its card says task = segmentation; the core's
+ * segmenter, cs-segmenter.h) takes the classifier's place: its classes
+ * are drawn over what the model sees, and a legend of the classes
+ * present takes the predictions' place.
  */
 #include <glib/gi18n-lib.h>
 #include <inttypes.h>
@@ -27,22 +32,31 @@
  * convolution, and the lecture's example image: 500×800 RGB. */
 #define MLP_UNITS          1024
 #define MLP_EXAMPLE_VALUES (500 * 800 * 3)
+/* How strongly a segmentation's classes tint the picture. */
+#define SEGMENT_OPACITY    0.5
 
 /* What one completed run produced; shared with the feature grid, which
  * keeps the tap it shows alive through a reference. */
 typedef struct
 {
-  CsClassifier *classifier;
-  CsTensor     *input;      /* NULL when there was no source */
-  CsResult     *result;     /* NULL when there was no source */
-  int          *tap_of_layer;
+  /* One of the two: the model as a classifier or as a segmenter. */
+  CsClassifier   *classifier;
+  CsSegmenter    *segmenter;
+  CsTensor       *input;      /* NULL when there was no source */
+  CsResult       *result;     /* NULL when there was no source or for a
+                               * segmenter, whose layers are not kept */
+  int            *tap_of_layer;
+  CsSegmentation *segmentation; /* a segmenter's, with a source */
+  guint8         *labels;       /* its classes at the input's size */
 } RunOutcome;
 
 /* What a run needs, copied for the worker thread. */
 typedef struct
 {
-  char          *model_path;  /* load this; NULL: run @classifier */
+  char          *model_path;  /* load this; NULL: run @classifier or
+                              * @segmenter */
   CsClassifier  *classifier;
+  CsSegmenter   *segmenter;
   GeglBuffer    *buffer;      /* NULL: load only */
   GeglRectangle  roi;
 } RunRequest;
@@ -66,6 +80,9 @@ struct _CsuiInspector
   guint             reveal_source;
   GtkWidget        *mlp_numbers;
   GtkWidget        *predictions_box;
+  GtkWidget        *predictions_section;
+  GtkWidget        *classes_section;
+  CsuiClassLegend  *legend;
   CsuiLayerTable   *table;
   GtkWidget        *colormap_combo;
   GtkWidget        *range_combo;
@@ -112,10 +129,43 @@ static guint signals[N_SIGNALS];
 static void
 outcome_clear (RunOutcome *outcome)
 {
-  cs_classifier_unref (outcome->classifier);
-  cs_classifier_input_free (outcome->input);
+  if (outcome->segmenter != NULL)
+    g_clear_pointer (&outcome->input, cs_segmenter_input_free);
+  g_clear_pointer (&outcome->input, cs_classifier_input_free);
+  g_clear_pointer (&outcome->classifier, cs_classifier_unref);
+  g_clear_pointer (&outcome->segmenter, cs_segmenter_unref);
   g_clear_pointer (&outcome->result, cs_result_free);
+  g_clear_pointer (&outcome->segmentation, cs_segmentation_free);
   g_free (outcome->tap_of_layer);
+  g_free (outcome->labels);
+}
+
+static const CsModel *
+outcome_model (const RunOutcome *outcome)
+{
+  return outcome->classifier != NULL ? cs_classifier_model (outcome->classifier)
+                                     : cs_segmenter_model (outcome->segmenter);
+}
+
+static const CsCard *
+outcome_card (const RunOutcome *outcome)
+{
+  return outcome->classifier != NULL ? cs_classifier_card (outcome->classifier)
+                                     : cs_segmenter_card (outcome->segmenter);
+}
+
+static const char *
+outcome_model_path (const RunOutcome *outcome)
+{
+  return outcome->classifier != NULL ? cs_classifier_model_path (outcome->classifier)
+                                     : cs_segmenter_model_path (outcome->segmenter);
+}
+
+static const GError *
+outcome_labels_error (const RunOutcome *outcome)
+{
+  return outcome->classifier != NULL ? cs_classifier_labels_error (outcome->classifier)
+                                     : cs_segmenter_labels_error (outcome->segmenter);
 }
 
 static void
@@ -130,9 +180,32 @@ request_free (gpointer data)
   RunRequest *request = data;
 
   g_free (request->model_path);
-  cs_classifier_unref (request->classifier);
+  g_clear_pointer (&request->classifier, cs_classifier_unref);
+  g_clear_pointer (&request->segmenter, cs_segmenter_unref);
   g_clear_object (&request->buffer);
   g_free (request);
+}
+
+/* Runs @outcome's segmenter on @request's source: the score map, and the
+ * classes of the input's pixels from it (the plan of an input-sized
+ * source maps each pixel onto itself). */
+static gboolean
+run_segmenter (const RunRequest *request, RunOutcome *outcome, GCancellable *cancellable,
+               GError **error)
+{
+  const CsCard *card = cs_segmenter_card (outcome->segmenter);
+  CsResizePlan  plan;
+
+  outcome->input = cs_segmenter_input_new (outcome->segmenter, error);
+  if (outcome->input == NULL
+      || !cs_pixels_to_tensor (request->buffer, &request->roi, card, outcome->input, error)
+      || g_cancellable_set_error_if_cancelled (cancellable, error)
+      || !cs_segmenter_run (outcome->segmenter, outcome->input, &outcome->segmentation, error)
+      || !cs_resize_plan (card, card->width, card->height, &plan, error))
+    return FALSE;
+  outcome->labels = g_malloc ((gsize) card->width * card->height);
+  return cs_segmentation_labels (outcome->segmentation, &plan, card->width, card->height, 0,
+                                 card->height, 0.0, outcome->labels, error);
 }
 
 /* Prepares @request's source as the network wants it and runs it keeping
@@ -175,12 +248,23 @@ run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
   GError     *error = NULL;
 
   if (request->model_path != NULL)
-    outcome->classifier = cs_classifier_load (request->model_path, NULL, &error);
+    {
+      g_autoptr (CsCard) peeked = cs_card_peek (request->model_path, NULL);
+
+      if (peeked != NULL && peeked->task == CS_TASK_SEGMENTATION)
+        outcome->segmenter = cs_segmenter_load (request->model_path, NULL, &error);
+      else
+        outcome->classifier = cs_classifier_load (request->model_path, NULL, &error);
+    }
+  else if (request->segmenter != NULL)
+    outcome->segmenter = cs_segmenter_ref (request->segmenter);
   else
     outcome->classifier = cs_classifier_ref (request->classifier);
-  if (outcome->classifier == NULL
+  if ((outcome->classifier == NULL && outcome->segmenter == NULL)
       || g_cancellable_set_error_if_cancelled (cancellable, &error)
-      || (request->buffer != NULL && !run_network (request, outcome, cancellable, &error)))
+      || (request->buffer != NULL
+          && !(outcome->segmenter != NULL ? run_segmenter (request, outcome, cancellable, &error)
+                                          : run_network (request, outcome, cancellable, &error))))
     {
       outcome_unref (outcome);
       g_task_return_error (task, error);
@@ -223,17 +307,25 @@ show_preview (CsuiInspector *inspector)
   RunOutcome          *outcome = inspector->shown;
   g_autoptr (GdkPixbuf) input = NULL;
 
-  input = outcome->input != NULL
-          ? csui_input_to_pixbuf (cs_classifier_card (outcome->classifier), outcome->input)
-          : NULL;
+  g_autoptr (GdkPixbuf) classes = NULL;
+  const CsCard        *card = outcome_card (outcome);
+
+  input = outcome->input != NULL ? csui_input_to_pixbuf (card, outcome->input) : NULL;
   csui_input_view_set_picture (inspector->input_view, input);
+  if (outcome->labels != NULL)
+    classes = csui_segment_overlay_new (outcome->labels, card->width, card->height);
+  csui_input_view_set_overlay (inspector->input_view, classes, SEGMENT_OPACITY);
+  csui_class_legend_set (inspector->legend, outcome->segmenter, outcome->labels, card->width,
+                         card->height);
+  gtk_widget_set_visible (inspector->classes_section, outcome->segmenter != NULL);
+  gtk_widget_set_visible (inspector->predictions_section, outcome->segmenter == NULL);
 }
 
 /* The model shown, or NULL. */
 static const CsModel *
 shown_model (CsuiInspector *inspector)
 {
-  return inspector->shown != NULL ? cs_classifier_model (inspector->shown->classifier) : NULL;
+  return inspector->shown != NULL ? outcome_model (inspector->shown) : NULL;
 }
 
 /* The selected layer's padding and stride on the input, when asked for,
@@ -297,7 +389,7 @@ show_kernels (CsuiInspector *inspector)
   /* A first layer's three input channels are the picture's colours. */
   if (cs_model_layer_source (model, (size_t) layer) == CS_LAYER_SOURCE_INPUT
       && info->in_shape.dims[1] == 3)
-    colour = cs_classifier_card (inspector->shown->classifier)->channels == CS_CHANNELS_BGR
+    colour = outcome_card (inspector->shown)->channels == CS_CHANNELS_BGR
                ? CSUI_KERNEL_BGR : CSUI_KERNEL_RGB;
   weights = csui_format_count (cs_shape_numel (&kernels->shape));
   text = g_strdup_printf (colour == CSUI_KERNEL_GRAY
@@ -426,7 +518,7 @@ layer_tap (CsuiInspector *inspector, int layer)
   RunOutcome *outcome = inspector->shown;
 
   if (outcome == NULL || outcome->result == NULL || layer < 0
-      || (size_t) layer >= cs_model_n_layers (cs_classifier_model (outcome->classifier))
+      || (size_t) layer >= cs_model_n_layers (outcome_model (outcome))
       || outcome->tap_of_layer[layer] < 0)
     return NULL;
   return &outcome->result->taps[outcome->tap_of_layer[layer]];
@@ -445,9 +537,13 @@ show_layer_maps (CsuiInspector *inspector, int layer)
   if (tap == NULL)
     {
       csui_feature_grid_set_maps (inspector->grid, NULL, NULL, NULL);
-      caption = g_strdup (inspector->shown != NULL && inspector->shown->result == NULL
-                            ? _("No image to look at yet.")
-                            : _("Select a layer to see its feature maps."));
+      if (inspector->shown != NULL && inspector->shown->segmenter != NULL)
+        caption = g_strdup (_("A segmentation model's feature maps are not kept: its layers "
+                              "are too large at its input's size."));
+      else if (inspector->shown != NULL && inspector->shown->result == NULL)
+        caption = g_strdup (_("No image to look at yet."));
+      else
+        caption = g_strdup (_("Select a layer to see its feature maps."));
     }
   else
     {
@@ -595,7 +691,8 @@ static void
 show_outcome (CsuiInspector *inspector, RunOutcome *outcome)
 {
   gboolean new_model = inspector->shown == NULL
-                       || inspector->shown->classifier != outcome->classifier;
+                       || inspector->shown->classifier != outcome->classifier
+                       || inspector->shown->segmenter != outcome->segmenter;
   int      layer = csui_layer_table_get_selected (inspector->table);
 
   if (inspector->shown != NULL)
@@ -604,13 +701,13 @@ show_outcome (CsuiInspector *inspector, RunOutcome *outcome)
   gtk_widget_hide (inspector->info_bar);
   if (new_model)
     {
-      const CsModel *model = cs_classifier_model (outcome->classifier);
+      const CsModel *model = outcome_model (outcome);
 
-      csui_model_chooser_set_classifier (inspector->chooser, outcome->classifier);
+      csui_model_chooser_show_model (inspector->chooser, model, outcome_model_path (outcome));
       csui_layer_table_set_model (inspector->table, model);
       layer = first_conv_layer (model);
-      if (cs_classifier_labels_error (outcome->classifier) != NULL)
-        show_labels_warning (inspector, cs_classifier_labels_error (outcome->classifier));
+      if (outcome_labels_error (outcome) != NULL)
+        show_labels_warning (inspector, outcome_labels_error (outcome));
     }
   show_preview (inspector);
   show_predictions (inspector);
@@ -646,9 +743,11 @@ run_done (GObject *source, GAsyncResult *result, gpointer data)
   if (outcome == NULL)
     {
       /* The chooser goes back to the model still shown, which stays usable. */
-      csui_model_chooser_set_classifier (inspector->chooser,
-                                         inspector->shown != NULL ? inspector->shown->classifier
-                                                               : NULL);
+      if (inspector->shown != NULL)
+        csui_model_chooser_show_model (inspector->chooser, outcome_model (inspector->shown),
+                                       outcome_model_path (inspector->shown));
+      else
+        csui_model_chooser_show_model (inspector->chooser, NULL, NULL);
       show_error (inspector, error->message);
       g_error_free (error);
       return;
@@ -677,7 +776,9 @@ start_run (CsuiInspector *inspector, const char *model_path)
 
   request = g_new0 (RunRequest, 1);
   request->model_path = g_steal_pointer (&path);
-  if (request->model_path == NULL)
+  if (request->model_path == NULL && inspector->shown->segmenter != NULL)
+    request->segmenter = cs_segmenter_ref (inspector->shown->segmenter);
+  else if (request->model_path == NULL)
     request->classifier = cs_classifier_ref (inspector->shown->classifier);
   if (inspector->buffer != NULL)
     {
@@ -1042,8 +1143,13 @@ csui_inspector_new (const char *bundled_dir)
   inspector->predictions_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_box_pack_start (GTK_BOX (side), section (_("What the model sees"), input_panel (inspector)),
                       FALSE, FALSE, 0);
-  gtk_box_pack_start (GTK_BOX (side), section (_("Predictions"), inspector->predictions_box),
-                      FALSE, FALSE, 0);
+  inspector->predictions_section = section (_("Predictions"), inspector->predictions_box);
+  gtk_widget_set_name (inspector->predictions_section, "predictions-section");
+  gtk_box_pack_start (GTK_BOX (side), inspector->predictions_section, FALSE, FALSE, 0);
+  inspector->legend = CSUI_CLASS_LEGEND (csui_class_legend_new ());
+  inspector->classes_section = section (_("Classes present"), GTK_WIDGET (inspector->legend));
+  gtk_widget_set_name (inspector->classes_section, "classes-section");
+  gtk_box_pack_start (GTK_BOX (side), inspector->classes_section, FALSE, FALSE, 0);
   inspector->probe_section = section (_("The convolution at this pixel"),
                                      probe_panel (inspector));
   gtk_box_pack_start (GTK_BOX (side), inspector->probe_section, FALSE, FALSE, 0);
@@ -1068,6 +1174,7 @@ csui_inspector_new (const char *bundled_dir)
   gtk_box_pack_start (GTK_BOX (inspector), across, TRUE, TRUE, 0);
   gtk_widget_show_all (GTK_WIDGET (inspector));
   gtk_widget_hide (inspector->info_bar);
+  gtk_widget_hide (inspector->classes_section);
   clear_probe (inspector);
 
   /* Without a default there is nothing to show until one is chosen. */
@@ -1204,4 +1311,33 @@ csui_inspector_get_action_box (CsuiInspector *inspector)
 {
   g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
   return GTK_BOX (inspector->action_box);
+}
+
+CsSegmenter *
+csui_inspector_get_segmenter (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return inspector->shown != NULL ? inspector->shown->segmenter : NULL;
+}
+
+const CsSegmentation *
+csui_inspector_get_segmentation (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return inspector->shown != NULL ? inspector->shown->segmentation : NULL;
+}
+
+CsuiClassLegend *
+csui_inspector_get_class_legend (CsuiInspector *inspector)
+{
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), NULL);
+  return inspector->legend;
+}
+
+void
+csui_inspector_show_error (CsuiInspector *inspector, const char *message)
+{
+  g_return_if_fail (CSUI_IS_INSPECTOR (inspector));
+  g_return_if_fail (message != NULL);
+  show_error (inspector, message);
 }

@@ -15,7 +15,9 @@
  * display the whole program skips.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -1000,6 +1002,243 @@ test_get_models (void)
 #endif
 }
 
+/* The pixel (@x, @y) of @surface as 0xRRGGBB. */
+static guint32
+surface_rgb (cairo_surface_t *surface, int x, int y)
+{
+  return ((const guint32 *) (cairo_image_surface_get_data (surface)
+                             + (gsize) cairo_image_surface_get_stride (surface) * y))[x]
+         & 0xffffff;
+}
+
+/* A known 4×3 label map: the overlay holds each class in the core's
+ * colour, opaque, and no class clear; over a mid grey picture at half
+ * opacity the view draws each input pixel as the mean of the two. */
+static void
+test_segment_overlay (Fixture *fixture, gconstpointer data)
+{
+  static const guint8 labels[3][4] = { { 0, 12, 12, CS_SEGMENT_NONE },
+                                       { 15, 15, 8, 0 },
+                                       { 1, 2, 3, 20 } };
+  CsuiInputView      *view = csui_inspector_get_input_view (fixture->inspector);
+  g_autoptr (GdkPixbuf) overlay = csui_segment_overlay_new (&labels[0][0], 4, 3);
+  g_autoptr (GdkPixbuf) grey = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 4, 3);
+  cairo_surface_t    *surface;
+  double              left, top, zoom;
+
+  g_assert_nonnull (overlay);
+  g_assert_true (gdk_pixbuf_get_has_alpha (overlay));
+  for (int y = 0; y < 3; y++)
+    for (int x = 0; x < 4; x++)
+      {
+        const guint8 *pixel = gdk_pixbuf_get_pixels (overlay)
+                              + y * gdk_pixbuf_get_rowstride (overlay) + 4 * x;
+        guint8        rgb[3];
+
+        cs_segment_colour (labels[y][x], rgb);
+        g_assert_cmpmem (pixel, 3, rgb, 3);
+        g_assert_cmpint (pixel[3], ==, labels[y][x] == CS_SEGMENT_NONE ? 0 : 255);
+      }
+
+  gdk_pixbuf_fill (grey, 0x808080ff);
+  csui_input_view_set_picture (view, grey);
+  csui_input_view_set_overlay (view, overlay, 0.5);
+  surface = render (GTK_WIDGET (view));
+  g_assert_true (csui_input_view_get_pixel_area (view, &left, &top, &zoom));
+  for (int y = 0; y < 3; y++)
+    for (int x = 0; x < 4; x++)
+      {
+        guint32 drawn = surface_rgb (surface, (int) (left + (x + 0.5) * zoom),
+                                     (int) (top + (y + 0.5) * zoom));
+        guint8  rgb[3];
+
+        cs_segment_colour (labels[y][x], rgb);
+        for (int c = 0; c < 3; c++)
+          {
+            int expected = labels[y][x] == CS_SEGMENT_NONE ? 0x80 : (0x80 + rgb[c] + 1) / 2;
+
+            g_assert_cmpint (abs ((int) ((drawn >> (16 - 8 * c)) & 0xff) - expected), <=, 1);
+          }
+      }
+  cairo_surface_destroy (surface);
+}
+
+static void
+legend_ticked (CsuiClassLegend *legend, int *count)
+{
+  (*count)++;
+}
+
+/* DeepLab v3 from ../shared with the catalogue's card, linked into a
+ * fresh folder of the test's; NULL (the test skipped) without it. */
+static char *
+deeplab_model (void)
+{
+  const char      *shared = g_getenv ("CONVSCOPE_SHARED");
+  g_autofree char *models = g_build_filename (shared != NULL ? shared : "../shared", "models",
+                                              NULL);
+  g_autofree char *source = g_build_filename (models, "deeplabv3_mnv2_pascal_quant.tflite",
+                                              NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *labels = NULL;
+  char            *model;
+  g_autofree char *card = NULL;
+  GError          *error = NULL;
+
+  if (!g_file_test (source, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no ../shared/models/deeplabv3_mnv2_pascal_quant.tflite");
+      return NULL;
+    }
+  dir = g_dir_make_tmp ("convscope-deeplab-XXXXXX", &error);
+  g_assert_no_error (error);
+  model = g_build_filename (dir, "deeplabv3_mnv2_pascal_quant.tflite", NULL);
+  labels = g_build_filename (dir, "pascal_voc_segmentation_labels.txt", NULL);
+  card = g_strconcat (model, ".ini", NULL);
+  g_assert_cmpint (symlink (source, model), ==, 0);
+  g_free (source);
+  source = g_build_filename (models, "pascal_voc_segmentation_labels.txt", NULL);
+  g_assert_cmpint (symlink (source, labels), ==, 0);
+  g_file_set_contents (card,
+                       "[model]\ntask = segmentation\n[input]\nresize = stretch\n"
+                       "normalization = quantization\n[labels]\n"
+                       "file = pascal_voc_segmentation_labels.txt\n", -1, &error);
+  g_assert_no_error (error);
+  return model;
+}
+
+/* The segmenter on the pets photo: the overlay is the core's labels of
+ * the same input in the core's colours, the legend lists the classes
+ * present by share with their colours (the core's shares of its labels),
+ * the predictions give way to it,
+ * and ticking the dogs makes Select ask for exactly them. */
+static void
+test_segment_deeplab (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char     *model = deeplab_model ();
+  const char          *shared = g_getenv ("CONVSCOPE_SHARED");
+  g_autofree char     *photo = NULL;
+  g_autoptr (GeglBuffer) buffer = NULL;
+  g_autoptr (CsSegmenter) segmenter = NULL;
+  g_autoptr (CsSegmentation) segmentation = NULL;
+  CsTensor            *input;
+  CsResizePlan         plan;
+  g_autofree guint8   *labels = NULL;
+  g_autoptr (GdkPixbuf) expected = NULL;
+  GdkPixbuf           *overlay;
+  const CsCard        *card;
+  CsuiClassLegend     *legend = csui_inspector_get_class_legend (fixture->inspector);
+  GtkWidget           *rows, *select;
+  GError              *error = NULL;
+  double               last_share = 101.0;
+  int                  n_rows = 0, n_classes, selects = 0;
+  g_autofree gboolean *chosen = NULL;
+  int                  dog = -1;
+
+  if (model == NULL)
+    return;
+  photo = g_build_filename (shared != NULL ? shared : "../shared", "images", "pets.jpg", NULL);
+  buffer = csui_buffer_new_from_file (photo, &error);
+  g_assert_no_error (error);
+  csui_inspector_set_source (fixture->inspector, buffer, NULL);
+  csui_inspector_set_model_path (fixture->inspector, model);
+  wait_for_runs (fixture);
+  g_assert_cmpint (fixture->failed, ==, 0);
+  g_assert_null (csui_inspector_get_classifier (fixture->inspector));
+  g_assert_nonnull (csui_inspector_get_segmenter (fixture->inspector));
+  g_assert_true (gtk_widget_get_visible (find_widget (fixture->window, "classes-section")));
+  g_assert_false (gtk_widget_get_visible (find_widget (fixture->window, "predictions-section")));
+
+  /* The same labels, worked out here by the core alone. */
+  segmenter = cs_segmenter_load (model, NULL, &error);
+  g_assert_no_error (error);
+  card = cs_segmenter_card (segmenter);
+  input = cs_segmenter_input_new (segmenter, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_pixels_to_tensor (buffer, gegl_buffer_get_extent (buffer), card, input,
+                                      &error));
+  g_assert_true (cs_segmenter_run (segmenter, input, &segmentation, &error));
+  cs_segmenter_input_free (input);
+  g_assert_true (cs_resize_plan (card, card->width, card->height, &plan, &error));
+  labels = g_malloc ((gsize) card->width * card->height);
+  g_assert_true (cs_segmentation_labels (segmentation, &plan, card->width, card->height, 0,
+                                         card->height, 0.0, labels, &error));
+  g_assert_no_error (error);
+  expected = csui_segment_overlay_new (labels, card->width, card->height);
+  overlay = csui_input_view_get_overlay (csui_inspector_get_input_view (fixture->inspector));
+  g_assert_nonnull (overlay);
+  g_assert_cmpint (gdk_pixbuf_get_width (overlay), ==, card->width);
+  g_assert_cmpint (gdk_pixbuf_get_height (overlay), ==, card->height);
+  for (int y = 0; y < card->height; y++)
+    g_assert_cmpmem (gdk_pixbuf_get_pixels (overlay) + y * gdk_pixbuf_get_rowstride (overlay),
+                     4 * card->width,
+                     gdk_pixbuf_get_pixels (expected) + y * gdk_pixbuf_get_rowstride (expected),
+                     4 * card->width);
+
+  /* Legend rows: largest share first, the dogs leading, each share the
+   * core's count, each swatch its class's colour. */
+  rows = find_widget (fixture->window, "legend");
+  for (GtkWidget *check; (check = gtk_grid_get_child_at (GTK_GRID (rows), 1, n_rows)) != NULL;
+       n_rows++)
+    {
+      const char      *name = gtk_button_get_label (GTK_BUTTON (check));
+      const char      *share = gtk_label_get_text (
+        GTK_LABEL (gtk_grid_get_child_at (GTK_GRID (rows), 2, n_rows)));
+      GtkWidget       *swatch = gtk_grid_get_child_at (GTK_GRID (rows), 0, n_rows);
+      int              index = -1;
+      size_t           count = 0;
+      g_autofree char *core_share = NULL;
+      cairo_surface_t *drawn;
+      guint8           rgb[3];
+
+      g_assert_true (cs_labels_find (cs_segmenter_labels (segmenter),
+                                     cs_segmenter_n_classes (segmenter),
+                                     (const char *const[]) { name, NULL }, &index, &error));
+      g_assert_no_error (error);
+      for (int i = 0; i < card->width * card->height; i++)
+        count += labels[i] == (guint8) index;
+      core_share = g_strdup_printf ("%.1f %%", 100.0 * count / (card->width * card->height));
+      g_assert_cmpstr (share, ==, core_share);
+      g_assert_cmpfloat (g_ascii_strtod (share, NULL), <=, last_share);
+      last_share = g_ascii_strtod (share, NULL);
+      drawn = render (swatch);
+      cs_segment_colour (index, rgb);
+      g_assert_cmphex (surface_rgb (drawn, 4, 4), ==,
+                       ((guint32) rgb[0] << 16) | ((guint32) rgb[1] << 8) | rgb[2]);
+      cairo_surface_destroy (drawn);
+      if (g_str_equal (name, "dog"))
+        {
+          dog = index;
+          gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (check), TRUE);
+        }
+    }
+  g_assert_cmpint (n_rows, >=, 2);
+  /* The photo's background, then its two dogs. */
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (gtk_grid_get_child_at (GTK_GRID (rows), 1,
+                                                                            0))), ==,
+                   "background");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (gtk_grid_get_child_at (GTK_GRID (rows), 1,
+                                                                            1))), ==, "dog");
+
+  select = find_widget (fixture->window, "select-classes");
+  g_assert_true (gtk_widget_is_sensitive (select));
+  g_signal_connect (legend, "select-classes", G_CALLBACK (legend_ticked), &selects);
+  gtk_button_clicked (GTK_BUTTON (select));
+  g_assert_cmpint (selects, ==, 1);
+  chosen = csui_class_legend_get_chosen (legend, &n_classes);
+  g_assert_cmpint (n_classes, ==, cs_segmenter_n_classes (segmenter));
+  for (int c = 0; c < n_classes; c++)
+    g_assert_cmpint (chosen[c], ==, c == dog);
+
+  /* Back to a classifier: the predictions return, the overlay goes. */
+  csui_inspector_set_model_path (fixture->inspector, bundled_model);
+  wait_for_runs (fixture);
+  g_assert_nonnull (csui_inspector_get_classifier (fixture->inspector));
+  g_assert_null (csui_input_view_get_overlay (csui_inspector_get_input_view (fixture->inspector)));
+  g_assert_false (gtk_widget_get_visible (find_widget (fixture->window, "classes-section")));
+  g_assert_true (gtk_widget_get_visible (find_widget (fixture->window, "predictions-section")));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1047,6 +1286,10 @@ main (int argc, char **argv)
   g_test_add ("/ui/lesson-kernels", Fixture, NULL, fixture_set_up, test_lesson_kernels,
               fixture_tear_down);
   g_test_add ("/ui/lesson-mlp", Fixture, NULL, fixture_set_up, test_lesson_mlp,
+              fixture_tear_down);
+  g_test_add ("/ui/segment-overlay", Fixture, NULL, fixture_set_up, test_segment_overlay,
+              fixture_tear_down);
+  g_test_add ("/ui/segment-deeplab", Fixture, NULL, fixture_set_up, test_segment_deeplab,
               fixture_tear_down);
   test_dirs_add_func ("/ui/get-models", test_get_models);
   status = g_test_run ();

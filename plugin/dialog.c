@@ -11,6 +11,8 @@
  * through that export too, one image pixel per weight.  With a
  * segmentation model, Select makes the classes ticked in the panel's
  * legend the selection, through plug-in-convscope-segment's own code.
+ * "Export Heat Map" runs plug-in-convscope-heatmap on the drawable with
+ * the class, method and opacity of the heat map the panel shows.
  */
 #include <math.h>
 
@@ -262,6 +264,48 @@ select_classes (CsuiClassLegend *legend, ClassifyDialog *state)
   csp_segment_classes_free (found, n_found);
 }
 
+/* The heat map of the class clicked (or the most probable), made a
+ * layer in a group over the image by the heat-map procedure itself (one
+ * undo step); its error shows in the panel. */
+static void
+export_heat_clicked (GtkButton *button, ClassifyDialog *state)
+{
+  static const char *const methods[] = { [CS_EXPLAIN_GRADCAM] = "gradcam",
+                                         [CS_EXPLAIN_CAM] = "cam",
+                                         [CS_EXPLAIN_SALIENCY] = "saliency",
+                                         [CS_EXPLAIN_OCCLUSION] = "occlusion" };
+  CsClassifier    *classifier = csui_inspector_get_classifier (state->inspector);
+  GimpProcedure   *heatmap = gimp_pdb_lookup_procedure (gimp_get_pdb (), CSP_HEATMAP_PROC);
+  g_autoptr (GimpProcedureConfig) config = NULL;
+  GimpValueArray  *result;
+  g_autoptr (GFile) model = NULL;
+  CsExplainMethod  method;
+  double           opacity;
+  gboolean         use_selection;
+  int              class_index;
+
+  if (classifier == NULL || heatmap == NULL
+      || !csui_inspector_get_heat (state->inspector, &class_index, &method, &opacity))
+    {
+      csui_inspector_show_error (state->inspector, _("There is no prediction to explain."));
+      return;
+    }
+  model = g_file_new_for_path (cs_classifier_model_path (classifier));
+  g_object_get (state->config, "use-selection", &use_selection, NULL);
+  config = gimp_procedure_create_config (heatmap);
+  g_object_set (config, "run-mode", GIMP_RUN_NONINTERACTIVE, "image", state->image, "model",
+                model, "class", class_index, "method", methods[method], "opacity", opacity,
+                "use-selection", use_selection, "output", "layer", NULL);
+  gimp_procedure_config_set_core_object_array (config, "drawables",
+                                               (GObject *[]) { G_OBJECT (state->drawable) }, 1);
+  result = gimp_procedure_run_config (heatmap, config);
+  if (GIMP_VALUES_GET_ENUM (result, 0) == GIMP_PDB_SUCCESS)
+    gimp_displays_flush ();
+  else
+    csui_inspector_show_error (state->inspector, gimp_pdb_get_last_error (gimp_get_pdb ()));
+  gimp_value_array_unref (result);
+}
+
 /* The model shown becomes the procedure's, so OK classifies with it and
  * the next dialog starts from it; a segmentation model cannot classify,
  * so it leaves the procedure's model as it was. */
@@ -356,6 +400,10 @@ csp_classify_dialog (GimpProcedure       *procedure,
                  _("Make the selected convolution layer's learned kernels layers: one layer, "
                    "one pixel per weight, blue negative and red positive"),
                  G_CALLBACK (export_kernels_clicked));
+  action_button (&state, _("Export _Heat Map"),
+                 _("Make the heat map of the prediction clicked (the most probable until one "
+                   "is) a layer over the image, in a group named after the class"),
+                 G_CALLBACK (export_heat_clicked));
   action_button (&state, _("Tag _Image"),
                  _("Add the predicted labels to the image's keywords now"),
                  G_CALLBACK (tag_clicked));

@@ -371,6 +371,13 @@ const CsSegmentation *csui_inspector_get_segmentation (CsuiInspector    *inspect
 /* The legend of a segmentation's classes, whose "select-classes" the
  * embedding program acts on. */
 CsuiClassLegend   *csui_inspector_get_class_legend (CsuiInspector       *inspector);
+/* The class explained (its number in output 0): the prediction clicked,
+ * else the most probable; the heat map's method and opacity in percent.
+ * FALSE without predictions. */
+gboolean           csui_inspector_get_heat         (CsuiInspector       *inspector,
+                                                    int                 *class_index,
+                                                    CsExplainMethod     *method,
+                                                    double              *opacity);
 /* Shows @message, one line, in the panel's error bar, as a failed run's
  * error is shown; for the embedding program's actions. */
 void               csui_inspector_show_error       (CsuiInspector       *inspector,

@@ -181,7 +181,7 @@ csui_class_legend_init (CsuiClassLegend *legend)
   gtk_widget_set_name (legend->rows, "legend");
   gtk_grid_set_column_spacing (GTK_GRID (legend->rows), 6);
   gtk_grid_set_row_spacing (GTK_GRID (legend->rows), 2);
-  legend->select_button = gtk_button_new_with_mnemonic (_("_Select"));
+  legend->select_button = gtk_button_new_with_mnemonic (_("Selec_t"));
   gtk_widget_set_name (legend->select_button, "select-classes");
   gtk_widget_set_tooltip_text (legend->select_button,
                                _("Replace the image's selection with the ticked classes, at "

@@ -21,12 +21,19 @@
  * segmenter, cs-segmenter.h) takes the classifier's place: its classes
  * are drawn over what the model sees, and a legend of the classes
  * present takes the predictions' place.
+ *
+ * Why a classifier chose a class (cs-explain.h, in a worker thread,
+ * csui-explain-job.c): clicking a prediction lays its heat map over what
+ * the model sees, by the method chosen, and the feature grid can put the
+ * selected layer's channels in the order of their Grad-CAM weights for
+ * that class, the channels that voted for it first.
  */
 #include <glib/gi18n-lib.h>
 #include <inttypes.h>
 
 #include "convscope-ui.h"
 #include "cs-pixels.h"
+#include "csui-explain-job.h"
 
 /* Units of the fully connected first layer compared with the first
  * convolution, and the lecture's example image: 500×800 RGB. */
@@ -34,6 +41,8 @@
 #define MLP_EXAMPLE_VALUES (500 * 800 * 3)
 /* How strongly a segmentation's classes tint the picture. */
 #define SEGMENT_OPACITY    0.5
+/* The heat map's colours. */
+#define HEAT_COLORMAP      CS_COLORMAP_VIRIDIS
 
 /* What one completed run produced; shared with the feature grid, which
  * keeps the tap it shows alive through a reference. */
@@ -81,6 +90,18 @@ struct _CsuiInspector
   GtkWidget        *mlp_numbers;
   GtkWidget        *predictions_box;
   GtkWidget        *predictions_section;
+  GtkWidget        *heat_controls;
+  GtkWidget        *heat_method;
+  GtkWidget        *heat_opacity;
+  GtkWidget        *heat_caption;
+  GtkWidget        *sort_by_weight;
+  GtkWidget        *sort_caption;
+  /* The class explained (its number in output 0), -1 for none; its
+   * label; the jobs in flight. */
+  int               heat_class;
+  char             *heat_label;
+  GCancellable     *heat_cancellable;
+  GCancellable     *order_cancellable;
   GtkWidget        *classes_section;
   CsuiClassLegend  *legend;
   CsuiLayerTable   *table;
@@ -458,6 +479,183 @@ layer_input (CsuiInspector *inspector, int layer)
   return source >= 0 ? layer_tap (inspector, source) : NULL;
 }
 
+/* The class the channels are sorted for: the one explained, else the
+ * most probable; -1 without predictions. */
+static int
+order_class (CsuiInspector *inspector, const char **label)
+{
+  if (inspector->heat_class >= 0)
+    {
+      *label = inspector->heat_label;
+      return inspector->heat_class;
+    }
+  if (inspector->n_predictions == 0)
+    return -1;
+  *label = inspector->predictions[0].label;
+  return inspector->predictions[0].index;
+}
+
+static void
+order_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  CsuiInspector   *inspector = CSUI_INSPECTOR (source);
+  g_autoptr (CsuiExplained) explained = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  const char      *label = NULL;
+  const CsTensor  *tap;
+
+  explained = csui_explain_finish (result, &error);
+  inspector->n_running--;
+  if (g_task_get_cancellable (G_TASK (result)) != inspector->order_cancellable)
+    return;
+  g_clear_object (&inspector->order_cancellable);
+  order_class (inspector, &label);
+  tap = layer_tap (inspector, inspector->grid_layer);
+  if (explained == NULL)
+    text = g_strdup_printf (_("The channels cannot be sorted: %s"), error->message);
+  else if (tap == NULL || explained->n_channels != tap->shape.dims[1])
+    text = g_strdup (_("The channels cannot be sorted: the gradient does not match the maps."));
+  else
+    {
+      csui_feature_grid_set_order (inspector->grid, explained->order);
+      text = g_strdup_printf (_("Sorted by Grad-CAM weight α for “%s”: channel %d first "
+                                "(α = %.3g), channel %d last (α = %.3g)."),
+                              label, explained->order[0], explained->alpha[explained->order[0]],
+                              explained->order[explained->n_channels - 1],
+                              explained->alpha[explained->order[explained->n_channels - 1]]);
+    }
+  gtk_label_set_text (GTK_LABEL (inspector->sort_caption), text);
+}
+
+/* Sorts the grid's channels by their Grad-CAM weights for the class
+ * explained, when asked and a layer with maps is shown. */
+static void
+start_order (CsuiInspector *inspector)
+{
+  const CsTensor  *tap = layer_tap (inspector, inspector->grid_layer);
+  const char      *label = NULL;
+  CsExplainOptions options = { .method = CS_EXPLAIN_GRADCAM };
+
+  if (inspector->order_cancellable != NULL)
+    g_cancellable_cancel (inspector->order_cancellable);
+  g_clear_object (&inspector->order_cancellable);
+  csui_feature_grid_set_order (inspector->grid, NULL);
+  gtk_label_set_text (GTK_LABEL (inspector->sort_caption), "");
+  if (!gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (inspector->sort_by_weight))
+      || tap == NULL || inspector->shown->classifier == NULL)
+    return;
+  options.element = order_class (inspector, &label);
+  if (options.element < 0)
+    return;
+  options.layer = tap->name;
+  gtk_label_set_text (GTK_LABEL (inspector->sort_caption),
+                      _("Working out each channel's Grad-CAM weight…"));
+  inspector->order_cancellable = g_cancellable_new ();
+  csui_explain_async (inspector->shown->classifier, inspector->shown->input, outcome_unref,
+                      g_atomic_rc_box_acquire (inspector->shown), &options, TRUE, inspector,
+                      inspector->order_cancellable, order_done, NULL);
+  inspector->n_running++;
+}
+
+static void
+sort_toggled (GtkToggleButton *button, CsuiInspector *inspector)
+{
+  start_order (inspector);
+}
+
+static const char *const heat_methods[] = { N_("Grad-CAM"), N_("CAM"), N_("Saliency"),
+                                            N_("Occlusion") };
+
+static void
+heat_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  CsuiInspector   *inspector = CSUI_INSPECTOR (source);
+  g_autoptr (CsuiExplained) explained = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkPixbuf) heat = NULL;
+  g_autofree char *text = NULL;
+  const char      *method =
+    _(heat_methods[gtk_combo_box_get_active (GTK_COMBO_BOX (inspector->heat_method))]);
+
+  explained = csui_explain_finish (result, &error);
+  inspector->n_running--;
+  if (g_task_get_cancellable (G_TASK (result)) != inspector->heat_cancellable)
+    return;
+  g_clear_object (&inspector->heat_cancellable);
+  if (explained == NULL)
+    text = g_strdup (error->message);
+  else
+    {
+      heat = csui_heat_overlay_new (explained->heat, explained->width, explained->height,
+                                    HEAT_COLORMAP);
+      text = explained->layer != NULL
+               ? g_strdup_printf (_("%s of “%s” at layer %s: the brighter, the more that part "
+                                    "of the picture counted for the class."),
+                                  method, inspector->heat_label, explained->layer)
+               : g_strdup_printf (_("%s of “%s”: the brighter, the more that part of the "
+                                    "picture counted for the class."),
+                                  method, inspector->heat_label);
+    }
+  csui_input_view_set_overlay (inspector->input_view, heat,
+                               gtk_range_get_value (GTK_RANGE (inspector->heat_opacity)) / 100.0);
+  gtk_label_set_text (GTK_LABEL (inspector->heat_caption), text);
+}
+
+/* The heat map of the class explained, by the method chosen. */
+static void
+start_heat (CsuiInspector *inspector)
+{
+  CsExplainOptions options = {
+    .method = gtk_combo_box_get_active (GTK_COMBO_BOX (inspector->heat_method)),
+    .element = inspector->heat_class,
+  };
+
+  if (inspector->heat_cancellable != NULL)
+    g_cancellable_cancel (inspector->heat_cancellable);
+  g_clear_object (&inspector->heat_cancellable);
+  if (inspector->heat_class < 0 || inspector->shown == NULL
+      || inspector->shown->classifier == NULL || inspector->shown->input == NULL)
+    return;
+  gtk_widget_show (inspector->heat_controls);
+  gtk_label_set_text (GTK_LABEL (inspector->heat_caption), _("Working out the heat map…"));
+  inspector->heat_cancellable = g_cancellable_new ();
+  csui_explain_async (inspector->shown->classifier, inspector->shown->input, outcome_unref,
+                      g_atomic_rc_box_acquire (inspector->shown), &options, FALSE, inspector,
+                      inspector->heat_cancellable, heat_done, NULL);
+  inspector->n_running++;
+}
+
+static void
+prediction_clicked (GtkButton *button, CsuiInspector *inspector)
+{
+  int rank = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "rank"));
+
+  if (rank >= inspector->n_predictions)
+    return;
+  inspector->heat_class = inspector->predictions[rank].index;
+  g_free (inspector->heat_label);
+  inspector->heat_label = g_strdup (inspector->predictions[rank].label);
+  start_heat (inspector);
+  start_order (inspector);
+}
+
+static void
+heat_method_changed (GtkComboBox *combo, CsuiInspector *inspector)
+{
+  start_heat (inspector);
+}
+
+static void
+heat_opacity_changed (GtkRange *range, CsuiInspector *inspector)
+{
+  CsuiInputView *view = inspector->input_view;
+
+  if (inspector->heat_class >= 0)
+    csui_input_view_set_overlay (view, csui_input_view_get_overlay (view),
+                                 gtk_range_get_value (range) / 100.0);
+}
+
 static void
 show_predictions (CsuiInspector *inspector)
 {
@@ -486,6 +684,7 @@ show_predictions (CsuiInspector *inspector)
       const char         *name = prediction->label;
       g_autofree char    *percent = g_strdup_printf ("%.1f %%", 100.0 * prediction->probability);
       GtkWidget          *label = gtk_label_new (name);
+      GtkWidget          *button = gtk_button_new ();
       GtkWidget          *bar = gtk_level_bar_new_for_interval (0.0, 1.0);
       GtkWidget          *value = gtk_label_new (percent);
 
@@ -493,7 +692,12 @@ show_predictions (CsuiInspector *inspector)
       gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
       gtk_label_set_width_chars (GTK_LABEL (label), 12);
       gtk_label_set_max_width_chars (GTK_LABEL (label), 18);
-      gtk_widget_set_tooltip_text (label, name);
+      gtk_container_add (GTK_CONTAINER (button), label);
+      gtk_button_set_relief (GTK_BUTTON (button), GTK_RELIEF_NONE);
+      gtk_widget_set_name (button, "prediction");
+      gtk_widget_set_tooltip_text (button, _("Click to see where the network found this class"));
+      g_object_set_data (G_OBJECT (button), "rank", GINT_TO_POINTER (r));
+      g_signal_connect (button, "clicked", G_CALLBACK (prediction_clicked), inspector);
       /* The bar is a length, not a warning: no low/high colours. */
       gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_LOW);
       gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_HIGH);
@@ -503,7 +707,7 @@ show_predictions (CsuiInspector *inspector)
       gtk_widget_set_valign (bar, GTK_ALIGN_CENTER);
       gtk_label_set_xalign (GTK_LABEL (value), 1.0f);
       gtk_label_set_width_chars (GTK_LABEL (value), 7);
-      gtk_grid_attach (GTK_GRID (grid), label, 0, r, 1, 1);
+      gtk_grid_attach (GTK_GRID (grid), button, 0, r, 1, 1);
       gtk_grid_attach (GTK_GRID (grid), bar, 1, r, 1, 1);
       gtk_grid_attach (GTK_GRID (grid), value, 2, r, 1, 1);
     }
@@ -562,6 +766,7 @@ show_layer_maps (CsuiInspector *inspector, int layer)
         caption = g_strdup_printf (_("%s: %s, %d channels"), tap->name, shape, shown);
     }
   gtk_label_set_text (GTK_LABEL (inspector->grid_caption), caption);
+  start_order (inspector);
 }
 
 static void
@@ -699,6 +904,10 @@ show_outcome (CsuiInspector *inspector, RunOutcome *outcome)
     outcome_unref (inspector->shown);
   inspector->shown = outcome;
   gtk_widget_hide (inspector->info_bar);
+  /* A heat map belongs to the run it explained. */
+  inspector->heat_class = -1;
+  start_heat (inspector);
+  gtk_widget_hide (inspector->heat_controls);
   if (new_model)
     {
       const CsModel *model = outcome_model (outcome);
@@ -831,6 +1040,10 @@ csui_inspector_dispose (GObject *object)
 
   if (inspector->cancellable != NULL)
     g_cancellable_cancel (inspector->cancellable);
+  if (inspector->heat_cancellable != NULL)
+    g_cancellable_cancel (inspector->heat_cancellable);
+  if (inspector->order_cancellable != NULL)
+    g_cancellable_cancel (inspector->order_cancellable);
   g_clear_handle_id (&inspector->reveal_source, g_source_remove);
   G_OBJECT_CLASS (csui_inspector_parent_class)->dispose (object);
 }
@@ -841,6 +1054,9 @@ csui_inspector_finalize (GObject *object)
   CsuiInspector *inspector = CSUI_INSPECTOR (object);
 
   g_clear_object (&inspector->cancellable);
+  g_clear_object (&inspector->heat_cancellable);
+  g_clear_object (&inspector->order_cancellable);
+  g_free (inspector->heat_label);
   g_clear_object (&inspector->buffer);
   g_free (inspector->loading_path);
   if (inspector->shown != NULL)
@@ -872,6 +1088,7 @@ csui_inspector_init (CsuiInspector *inspector)
 {
   inspector->top_k = 5;
   inspector->grid_layer = -1;
+  inspector->heat_class = -1;
 }
 
 /* A bold heading over @child; @title may hold a mnemonic, which goes
@@ -958,6 +1175,18 @@ maps_panel (CsuiInspector *inspector)
   gtk_label_set_ellipsize (GTK_LABEL (inspector->grid_caption), PANGO_ELLIPSIZE_MIDDLE);
   /* Its own line: the page switcher leaves the row little room. */
   gtk_box_pack_start (GTK_BOX (box), inspector->grid_caption, FALSE, FALSE, 0);
+  inspector->sort_by_weight =
+    gtk_check_button_new_with_mnemonic (_("Sort by _Grad-CAM weight"));
+  gtk_widget_set_name (inspector->sort_by_weight, "sort-by-weight");
+  gtk_widget_set_tooltip_text (inspector->sort_by_weight,
+                               _("Put the channels in the order of their Grad-CAM weight α for "
+                                 "the class clicked in the predictions (the most probable until "
+                                 "one is): the channels that voted for it come first"));
+  g_signal_connect (inspector->sort_by_weight, "toggled", G_CALLBACK (sort_toggled), inspector);
+  gtk_box_pack_start (GTK_BOX (row), inspector->sort_by_weight, FALSE, FALSE, 0);
+  inspector->sort_caption = caption ("sort-caption");
+  gtk_label_set_max_width_chars (GTK_LABEL (inspector->sort_caption), 80);
+  gtk_box_pack_start (GTK_BOX (box), inspector->sort_caption, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (row), gtk_label_new (NULL), TRUE, TRUE, 0);
   inspector->colormap_combo =
     labelled_combo (row, _("Colour ma_p:"), _("How activation values become colours"),
@@ -1010,6 +1239,42 @@ maps_panel (CsuiInspector *inspector)
   return section (_("Feature maps"), box);
 }
 
+/* How the heat map of a clicked prediction is made and shown; hidden
+ * until there is one. */
+static GtkWidget *
+heat_panel (CsuiInspector *inspector)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *opacity_label = gtk_label_new_with_mnemonic (_("Op_acity:"));
+
+  inspector->heat_controls = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  gtk_widget_set_name (inspector->heat_controls, "heat-controls");
+  inspector->heat_method =
+    labelled_combo (row, _("_Method:"), _("How the heat map is computed"),
+                    (const char *const[]) { "gradcam", heat_methods[CS_EXPLAIN_GRADCAM],
+                                            "cam", heat_methods[CS_EXPLAIN_CAM],
+                                            "saliency", heat_methods[CS_EXPLAIN_SALIENCY],
+                                            "occlusion", heat_methods[CS_EXPLAIN_OCCLUSION],
+                                            NULL });
+  gtk_widget_set_name (inspector->heat_method, "heat-method");
+  g_signal_connect (inspector->heat_method, "changed", G_CALLBACK (heat_method_changed),
+                    inspector);
+  inspector->heat_opacity = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 100, 1);
+  gtk_widget_set_name (inspector->heat_opacity, "heat-opacity");
+  gtk_range_set_value (GTK_RANGE (inspector->heat_opacity), 50);
+  gtk_widget_set_hexpand (inspector->heat_opacity, TRUE);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (opacity_label), inspector->heat_opacity);
+  g_signal_connect (inspector->heat_opacity, "value-changed", G_CALLBACK (heat_opacity_changed),
+                    inspector);
+  gtk_box_pack_start (GTK_BOX (row), opacity_label, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (row), inspector->heat_opacity, TRUE, TRUE, 0);
+  inspector->heat_caption = caption ("heat-caption");
+  gtk_box_pack_start (GTK_BOX (inspector->heat_controls), row, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (inspector->heat_controls), inspector->heat_caption, FALSE, FALSE,
+                      0);
+  return inspector->heat_controls;
+}
+
 /* The input, framed by the receptive field of the hovered map pixel and
  * by the selected layer's padding and stride when asked. */
 static GtkWidget *
@@ -1033,6 +1298,7 @@ input_panel (CsuiInspector *inspector)
   inspector->window_caption = caption ("window-caption");
 
   gtk_box_pack_start (GTK_BOX (box), GTK_WIDGET (inspector->input_view), FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box), heat_panel (inspector), FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (box), inspector->receptive_caption, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (box),
                       explanation ("receptive-why",
@@ -1175,6 +1441,7 @@ csui_inspector_new (const char *bundled_dir)
   gtk_widget_show_all (GTK_WIDGET (inspector));
   gtk_widget_hide (inspector->info_bar);
   gtk_widget_hide (inspector->classes_section);
+  gtk_widget_hide (inspector->heat_controls);
   clear_probe (inspector);
 
   /* Without a default there is nothing to show until one is chosen. */
@@ -1340,4 +1607,19 @@ csui_inspector_show_error (CsuiInspector *inspector, const char *message)
   g_return_if_fail (CSUI_IS_INSPECTOR (inspector));
   g_return_if_fail (message != NULL);
   show_error (inspector, message);
+}
+
+gboolean
+csui_inspector_get_heat (CsuiInspector *inspector, int *class_index, CsExplainMethod *method,
+                         double *opacity)
+{
+  const char *label;
+
+  g_return_val_if_fail (CSUI_IS_INSPECTOR (inspector), FALSE);
+  *class_index = order_class (inspector, &label);
+  if (*class_index < 0)
+    return FALSE;
+  *method = gtk_combo_box_get_active (GTK_COMBO_BOX (inspector->heat_method));
+  *opacity = gtk_range_get_value (GTK_RANGE (inspector->heat_opacity));
+  return TRUE;
 }

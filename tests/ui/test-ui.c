@@ -1239,6 +1239,145 @@ test_segment_deeplab (Fixture *fixture, gconstpointer data)
   g_assert_true (gtk_widget_get_visible (find_widget (fixture->window, "predictions-section")));
 }
 
+/* The core's explanation of @element for the bundled sample as the
+ * inspector's fixture shows it, worked out here alone. */
+static CsExplanation *
+explain_sample (CsExplainMethod method, int64_t element, const char *layer)
+{
+  g_autofree char     *sample = g_build_filename (bundled_dir, "samples", "05-Bag.png", NULL);
+  g_autoptr (GeglBuffer) buffer = NULL;
+  g_autoptr (CsClassifier) classifier = NULL;
+  g_autoptr (CsSession) session = NULL;
+  CsExplainOptions     options = { .method = method, .element = element, .layer = layer };
+  CsExplanation       *explanation = NULL;
+  CsTensor            *input;
+  GError              *error = NULL;
+
+  buffer = csui_buffer_new_from_file (sample, &error);
+  g_assert_no_error (error);
+  classifier = cs_classifier_load (bundled_model, NULL, &error);
+  g_assert_no_error (error);
+  input = cs_classifier_input_new (classifier, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_pixels_to_tensor (buffer, gegl_buffer_get_extent (buffer),
+                                      cs_classifier_card (classifier), input, &error));
+  cs_explain_card_fill (cs_classifier_card (classifier), options.fill);
+  session = cs_session_new (cs_classifier_model (classifier), 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_explain (session, input, &options, &explanation, &error));
+  g_assert_no_error (error);
+  cs_classifier_input_free (input);
+  return explanation;
+}
+
+/* The overlay matches the core's display map of @explanation in the heat
+ * map's colours, byte for byte give or take the last bit of a sum. */
+static void
+assert_heat_overlay (GdkPixbuf *overlay, const CsExplanation *explanation, int width, int height)
+{
+  g_autofree float     *display = cs_heatmap_display (&explanation->map, width, height, NULL);
+  g_autoptr (GdkPixbuf) expected = NULL;
+
+  g_assert_nonnull (display);
+  expected = csui_heat_overlay_new (display, width, height, CS_COLORMAP_VIRIDIS);
+  g_assert_nonnull (overlay);
+  g_assert_cmpint (gdk_pixbuf_get_width (overlay), ==, width);
+  g_assert_cmpint (gdk_pixbuf_get_height (overlay), ==, height);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < 4 * width; x++)
+      g_assert_cmpint (abs (gdk_pixbuf_get_pixels (overlay)[y * gdk_pixbuf_get_rowstride (overlay) + x]
+                            - gdk_pixbuf_get_pixels (expected)[y * gdk_pixbuf_get_rowstride (expected)
+                                                               + x]),
+                       <=, 1);
+}
+
+/* Clicking the top prediction lays its Grad-CAM map over what the model
+ * sees (the core's map), the opacity slider sets its strength, another
+ * method gives the core's saliency map, and sorting by weight puts the
+ * first convolution's channels in the order of the core's α_c. */
+static void
+test_heat_map (Fixture *fixture, gconstpointer data)
+{
+  CsuiInputView   *view = csui_inspector_get_input_view (fixture->inspector);
+  CsuiFeatureGrid *grid = csui_inspector_get_feature_grid (fixture->inspector);
+  const CsCard    *card = cs_classifier_card (csui_inspector_get_classifier (fixture->inspector));
+  const CsResult  *taps;
+  int              n = 0, class_index;
+  const CsPrediction *top = csui_inspector_get_predictions (fixture->inspector, &n);
+  g_autoptr (CsExplanation) gradcam = NULL;
+  g_autoptr (CsExplanation) saliency = NULL;
+  g_autoptr (CsExplanation) weights = NULL;
+  CsExplainMethod  method;
+  double           opacity;
+  int64_t          channels, area;
+  double          *alpha;
+  int              first = 0;
+
+  g_assert_cmpint (n, >, 0);
+  g_assert_false (gtk_widget_get_visible (find_widget (fixture->window, "heat-controls")));
+  /* Until a prediction is clicked, the most probable is the one explained. */
+  g_assert_true (csui_inspector_get_heat (fixture->inspector, &class_index, &method, &opacity));
+  g_assert_cmpint (class_index, ==, top[0].index);
+  g_assert_null (csui_input_view_get_overlay (view));
+  /* The first row of the predictions' grid: the most probable. */
+  gtk_button_clicked (GTK_BUTTON (gtk_grid_get_child_at (
+    GTK_GRID (gtk_widget_get_parent (find_widget (fixture->window, "prediction"))), 0, 0)));
+  wait_for_runs (fixture);
+  g_assert_true (gtk_widget_get_visible (find_widget (fixture->window, "heat-controls")));
+  g_assert_true (csui_inspector_get_heat (fixture->inspector, &class_index, &method, &opacity));
+  g_assert_cmpint (class_index, ==, top[0].index);
+  g_assert_cmpint (method, ==, CS_EXPLAIN_GRADCAM);
+  gradcam = explain_sample (CS_EXPLAIN_GRADCAM, top[0].index, NULL);
+  assert_heat_overlay (csui_input_view_get_overlay (view), gradcam, card->width, card->height);
+  g_assert_cmpfloat (csui_input_view_get_overlay_opacity (view), ==, 0.5);
+  gtk_range_set_value (GTK_RANGE (find_widget (fixture->window, "heat-opacity")), 80);
+  g_assert_cmpfloat (csui_input_view_get_overlay_opacity (view), ==, 0.8);
+
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (find_widget (fixture->window, "heat-method")),
+                               "saliency");
+  wait_for_runs (fixture);
+  saliency = explain_sample (CS_EXPLAIN_SALIENCY, top[0].index, NULL);
+  assert_heat_overlay (csui_input_view_get_overlay (view), saliency, card->width, card->height);
+  g_assert_cmpfloat (csui_input_view_get_overlay_opacity (view), ==, 0.8);
+
+  /* The grid shows the first convolution; sorted, its channels follow
+   * the core's Grad-CAM weights for the class clicked, largest first. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_widget (fixture->window,
+                                                                "sort-by-weight")),
+                                TRUE);
+  wait_for_runs (fixture);
+  taps = csui_inspector_get_selected_taps (fixture->inspector);
+  g_assert_nonnull (taps);
+  weights = explain_sample (CS_EXPLAIN_GRADCAM, top[0].index, taps->taps[0].name);
+  channels = weights->grad.shape.dims[1];
+  area = weights->grad.shape.dims[2] * weights->grad.shape.dims[3];
+  alpha = g_new0 (double, channels);
+  for (int64_t c = 0; c < channels; c++)
+    {
+      for (int64_t i = 0; i < area; i++)
+        alpha[c] += ((const float *) weights->grad.data)[c * area + i];
+      alpha[c] /= (double) area;
+      if (alpha[c] > alpha[first])
+        first = (int) c;
+    }
+  g_assert_cmpint (csui_feature_grid_channel_at_place (grid, 0), ==, first);
+  g_assert_cmpint (csui_feature_grid_channel_at_place (grid, 0), !=, 0);
+  for (int place = 1; place < channels; place++)
+    g_assert_cmpfloat (alpha[csui_feature_grid_channel_at_place (grid, place)], <=,
+                       alpha[csui_feature_grid_channel_at_place (grid, place - 1)] + 1e-9);
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (find_widget (fixture->window,
+                                                                        "sort-caption"))),
+                            top[0].label));
+  g_free (alpha);
+
+  /* Unticked, channel order again. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_widget (fixture->window,
+                                                                "sort-by-weight")),
+                                FALSE);
+  for (int place = 0; place < channels; place++)
+    g_assert_cmpint (csui_feature_grid_channel_at_place (grid, place), ==, place);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1291,6 +1430,7 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/ui/segment-deeplab", Fixture, NULL, fixture_set_up, test_segment_deeplab,
               fixture_tear_down);
+  g_test_add ("/ui/heat-map", Fixture, NULL, fixture_set_up, test_heat_map, fixture_tear_down);
   test_dirs_add_func ("/ui/get-models", test_get_models);
   status = g_test_run ();
 

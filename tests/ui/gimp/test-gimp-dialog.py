@@ -8,9 +8,11 @@
 # table, Home, Ctrl+Down twice and Ctrl+Space for the first two conv
 # layers, Alt+L (Export to Layers), Alt+S (the padding and stride
 # lesson), Alt+K (Export Kernels, of the conv layer selected last),
-# Alt+I (Tag Image) and Alt+O (OK).  Checks the answer, what the actions
-# made (one layer group per selected network layer, one layer of the
-# second conv's kernels) and that the screenshot shows something.  Then once more
+# Alt+H (Export Heat Map, of the most probable class), Alt+I (Tag Image)
+# and Alt+O (OK).  Checks the answer, what the actions made (one layer
+# group per selected network layer, one layer of the second conv's
+# kernels, a group named after the class over the image holding its heat
+# map) and that the screenshot shows something.  Then once more
 # on the sample enlarged past the 2048 px the dialog copies at most (it
 # reads a reduced copy), pressing only Tag Image and OK: the dialog's top
 # label, which Tag Image writes, must be classify's.  In any language
@@ -100,6 +102,8 @@ class DialogHands(threading.Thread):
                     press(window, "alt+s alt+k")
                     if wait_for_title(IMAGE_WINDOW_TITLE, ignore=titles) is None:
                         self.failure = "Export Kernels showed no new image"
+                    press(window, "alt+h")
+                    wait_until_still(window, still)
                 press(window, "alt+i")
                 wait_until_still(window, still)
             press(window, "alt+o")
@@ -173,6 +177,14 @@ def main():
               counts == [32, 64] and "block1" in layers[0].get_name()
               and "block2" in layers[1].get_name(),
               f"groups {[layer.get_name() for layer in layers]}, maps {counts}")
+    top = image.get_layers()[0]
+    heat = top.get_children() if top.is_group() else []
+    check("Export Heat Map made a group named after the class over the image, holding the "
+          "heat map at the image's size",
+          top.get_name() == "Bag" and len(heat) == 1
+          and (heat[0].get_width(), heat[0].get_height())
+          == (image.get_width(), image.get_height()),
+          f"{[(layer.get_name(), layer.is_group()) for layer in image.get_layers()]}")
     text = dialog_labels(image)
     check("Tag Image wrote the labels parasite, the bag first", text.startswith("Bag\t"),
           repr(text[:80]))

@@ -9,7 +9,7 @@
  * plug-in-convscope-feature-maps and plug-in-convscope-classify; "Export
  * Kernels" makes the selected convolution's learned kernels layers
  * through that export too, one image pixel per weight.  With a
- * segmentation model, Select makes the classes ticked in the panel's
+ * segmentation model, "Select" makes the classes ticked in the panel's
  * legend the selection, through plug-in-convscope-segment's own code.
  * "Export Heat Map" runs plug-in-convscope-heatmap on the drawable with
  * the class, method and opacity of the heat map the panel shows.
@@ -39,6 +39,7 @@ typedef struct
   CsuiInspector       *inspector;
   GeglRectangle        region;
   GtkWidget           *export_button;
+  GtkWidget           *select_button;
   /* The feature-maps procedure's own arguments, for the export's
    * target, layout and scale. */
   GimpProcedureConfig *export_config;
@@ -235,8 +236,9 @@ tag_clicked (GtkButton *button, ClassifyDialog *state)
  * replacing it, at the drawable's resolution, in one undo step; an error
  * shows in the panel and leaves the image as it was. */
 static void
-select_classes (CsuiClassLegend *legend, ClassifyDialog *state)
+select_clicked (GtkButton *button, ClassifyDialog *state)
 {
+  CsuiClassLegend      *legend = csui_inspector_get_class_legend (state->inspector);
   CsSegmenter          *segmenter = csui_inspector_get_segmenter (state->inspector);
   const CsSegmentation *segmentation = csui_inspector_get_segmentation (state->inspector);
   int                   n_classes = 0;
@@ -266,7 +268,8 @@ select_classes (CsuiClassLegend *legend, ClassifyDialog *state)
 
 /* The heat map of the class clicked (or the most probable), made a
  * layer in a group over the image by the heat-map procedure itself (one
- * undo step); its error shows in the panel. */
+ * undo step), in the panel's colours or, in a grayscale image, grey; its
+ * error shows in the panel. */
 static void
 export_heat_clicked (GtkButton *button, ClassifyDialog *state)
 {
@@ -295,7 +298,10 @@ export_heat_clicked (GtkButton *button, ClassifyDialog *state)
   config = gimp_procedure_create_config (heatmap);
   g_object_set (config, "run-mode", GIMP_RUN_NONINTERACTIVE, "image", state->image, "model",
                 model, "class", class_index, "method", methods[method], "opacity", opacity,
-                "use-selection", use_selection, "output", "layer", NULL);
+                "use-selection", use_selection, "output", "layer", "colormap",
+                cs_colormap_name (gimp_image_get_base_type (state->image) == GIMP_GRAY
+                                    ? CS_COLORMAP_GRAY : CS_COLORMAP_VIRIDIS),
+                NULL);
   gimp_procedure_config_set_core_object_array (config, "drawables",
                                                (GObject *[]) { G_OBJECT (state->drawable) }, 1);
   result = gimp_procedure_run_config (heatmap, config);
@@ -308,13 +314,14 @@ export_heat_clicked (GtkButton *button, ClassifyDialog *state)
 
 /* The model shown becomes the procedure's, so OK classifies with it and
  * the next dialog starts from it; a segmentation model cannot classify,
- * so it leaves the procedure's model as it was. */
+ * so it leaves the procedure's model as it was, and offers Select. */
 static void
 run_finished (CsuiInspector *inspector, ClassifyDialog *state)
 {
   CsClassifier     *classifier = csui_inspector_get_classifier (inspector);
   g_autoptr (GFile) model = NULL;
 
+  gtk_widget_set_visible (state->select_button, classifier == NULL);
   if (classifier == NULL)
     return;
   model = g_file_new_for_path (cs_classifier_model_path (classifier));
@@ -400,13 +407,19 @@ csp_classify_dialog (GimpProcedure       *procedure,
                  _("Make the selected convolution layer's learned kernels layers: one layer, "
                    "one pixel per weight, blue negative and red positive"),
                  G_CALLBACK (export_kernels_clicked));
-  action_button (&state, _("Export _Heat Map"),
+  action_button (&state, _("E_xport Heat Map"),
                  _("Make the heat map of the prediction clicked (the most probable until one "
                    "is) a layer over the image, in a group named after the class"),
                  G_CALLBACK (export_heat_clicked));
   action_button (&state, _("Tag _Image"),
                  _("Add the predicted labels to the image's keywords now"),
                  G_CALLBACK (tag_clicked));
+  state.select_button =
+    action_button (&state, _("S_elect"),
+                   _("Replace the image's selection with the classes ticked under \"Classes "
+                     "present\", at the image's resolution"),
+                   G_CALLBACK (select_clicked));
+  gtk_widget_hide (state.select_button);
   content = gtk_dialog_get_content_area (GTK_DIALOG (state.dialog));
   gtk_box_pack_start (GTK_BOX (content), GTK_WIDGET (state.inspector), TRUE, TRUE, 0);
   gtk_widget_show (GTK_WIDGET (state.inspector));
@@ -421,8 +434,6 @@ csp_classify_dialog (GimpProcedure       *procedure,
         csui_inspector_set_model_path (state.inspector, path);
     }
   g_signal_connect (state.inspector, "run-finished", G_CALLBACK (run_finished), &state);
-  g_signal_connect (csui_inspector_get_class_legend (state.inspector), "select-classes",
-                    G_CALLBACK (select_classes), &state);
   g_signal_connect (csui_inspector_get_layer_table (state.inspector), "layer-selected",
                     G_CALLBACK (layers_selected), &state);
   g_signal_connect (config, "notify::use-selection", G_CALLBACK (use_selection_changed), &state);
@@ -434,8 +445,6 @@ csp_classify_dialog (GimpProcedure       *procedure,
   g_signal_handlers_disconnect_by_data (config, &state);
   g_signal_handlers_disconnect_by_data (state.inspector, &state);
   g_signal_handlers_disconnect_by_data (csui_inspector_get_layer_table (state.inspector),
-                                        &state);
-  g_signal_handlers_disconnect_by_data (csui_inspector_get_class_legend (state.inspector),
                                         &state);
   gtk_widget_destroy (state.dialog);
   while (csui_inspector_get_n_running (state.inspector) > 0

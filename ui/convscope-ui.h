@@ -299,11 +299,10 @@ G_DECLARE_FINAL_TYPE (CsuiClassLegend, csui_class_legend, CSUI, CLASS_LEGEND, Gt
 /* The classes present, one row each, largest share first, in the grid
  * named "legend": column 0 the colour ("legend-swatch"), 1 a check
  * button with the class's name ("legend-class"), 2 its share
- * ("legend-share").  The button "select-classes" emits "select-classes"
- * and is sensitive while a class is ticked. */
+ * ("legend-share"). */
 GtkWidget *csui_class_legend_new        (void);
 /* Shows the classes of @labels (@width × @height, of @segmenter's
- * classes; NULL: none), unticked. */
+ * classes; NULL: none), the largest but the background ticked. */
 void       csui_class_legend_set        (CsuiClassLegend   *legend,
                                          const CsSegmenter *segmenter,
                                          const guint8      *labels,
@@ -368,7 +367,7 @@ GtkBox            *csui_inspector_get_action_box   (CsuiInspector       *inspect
  * otherwise. */
 CsSegmenter       *csui_inspector_get_segmenter    (CsuiInspector       *inspector);
 const CsSegmentation *csui_inspector_get_segmentation (CsuiInspector    *inspector);
-/* The legend of a segmentation's classes, whose "select-classes" the
+/* The legend of a segmentation's classes, whose ticked classes the
  * embedding program acts on. */
 CsuiClassLegend   *csui_inspector_get_class_legend (CsuiInspector       *inspector);
 /* The class explained (its number in output 0): the prediction clicked,

@@ -2,12 +2,9 @@
 /*
  * csui-class-legend.c — what a segmentation network found in the
  * picture it saw, beside its overlay (csui-overlays.c): one row per class
- * present with its colour and share, largest first.  Ticking
- * classes and pressing Select asks the embedding program to select
- * them; the legend itself changes nothing.
+ * present with its colour and share, largest first, each with a check
+ * box: the embedding program acts on the classes ticked.
  */
-#include <glib/gi18n-lib.h>
-
 #include "convscope-ui.h"
 
 struct _CsuiClassLegend
@@ -15,20 +12,11 @@ struct _CsuiClassLegend
   GtkBox     parent_instance;
 
   GtkWidget *rows;
-  GtkWidget *select_button;
   /* One check button per class of the model, NULL for those absent. */
   GPtrArray *checks;
 };
 
 G_DEFINE_TYPE (CsuiClassLegend, csui_class_legend, GTK_TYPE_BOX)
-
-enum
-{
-  SELECT_CLASSES,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
 
 static gboolean
 draw_swatch (GtkWidget *swatch, cairo_t *cr, gpointer data)
@@ -39,32 +27,6 @@ draw_swatch (GtkWidget *swatch, cairo_t *cr, gpointer data)
   cairo_set_source_rgb (cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
   cairo_paint (cr);
   return TRUE;
-}
-
-static void
-update_select (CsuiClassLegend *legend)
-{
-  gboolean any = FALSE;
-
-  for (guint c = 0; c < legend->checks->len && !any; c++)
-    {
-      GtkWidget *check = g_ptr_array_index (legend->checks, c);
-
-      any = check != NULL && gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (check));
-    }
-  gtk_widget_set_sensitive (legend->select_button, any);
-}
-
-static void
-check_toggled (GtkToggleButton *check, CsuiClassLegend *legend)
-{
-  update_select (legend);
-}
-
-static void
-select_clicked (GtkButton *button, CsuiClassLegend *legend)
-{
-  g_signal_emit (legend, signals[SELECT_CLASSES], 0);
 }
 
 typedef struct
@@ -91,6 +53,7 @@ csui_class_legend_set (CsuiClassLegend *legend, const CsSegmenter *segmenter,
   int               n_classes = segmenter != NULL ? cs_segmenter_n_classes (segmenter) : 0;
   g_autofree ClassCount *counts = g_new0 (ClassCount, MAX (n_classes, 1));
   gint64            total = (gint64) width * height;
+  gboolean          ticked = FALSE;
 
   g_return_if_fail (CSUI_IS_CLASS_LEGEND (legend));
   old_rows = gtk_container_get_children (GTK_CONTAINER (legend->rows));
@@ -99,10 +62,7 @@ csui_class_legend_set (CsuiClassLegend *legend, const CsSegmenter *segmenter,
   g_ptr_array_set_size (legend->checks, 0);
   g_ptr_array_set_size (legend->checks, n_classes);
   if (segmenter == NULL || labels == NULL || total <= 0)
-    {
-      update_select (legend);
-      return;
-    }
+    return;
 
   for (int c = 0; c < n_classes; c++)
     counts[c].label = c;
@@ -122,7 +82,6 @@ csui_class_legend_set (CsuiClassLegend *legend, const CsSegmenter *segmenter,
       GtkWidget       *value = gtk_label_new (share);
 
       gtk_widget_set_name (check, "legend-class");
-      g_signal_connect (check, "toggled", G_CALLBACK (check_toggled), legend);
       gtk_widget_set_name (swatch, "legend-swatch");
       gtk_widget_set_size_request (swatch, 16, 16);
       gtk_widget_set_valign (swatch, GTK_ALIGN_CENTER);
@@ -134,9 +93,15 @@ csui_class_legend_set (CsuiClassLegend *legend, const CsSegmenter *segmenter,
       gtk_grid_attach (GTK_GRID (legend->rows), check, 1, r, 1, 1);
       gtk_grid_attach (GTK_GRID (legend->rows), value, 2, r, 1, 1);
       g_ptr_array_index (legend->checks, label) = check;
+      /* Ready to select what the picture is most of, beside its
+       * background. */
+      if (!ticked && label != cs_segmenter_background (segmenter))
+        {
+          gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (check), TRUE);
+          ticked = TRUE;
+        }
     }
   gtk_widget_show_all (legend->rows);
-  update_select (legend);
 }
 
 gboolean *
@@ -167,9 +132,6 @@ static void
 csui_class_legend_class_init (CsuiClassLegendClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = csui_class_legend_finalize;
-  signals[SELECT_CLASSES] = g_signal_new ("select-classes", G_TYPE_FROM_CLASS (klass),
-                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
-                                          0);
 }
 
 static void
@@ -181,16 +143,7 @@ csui_class_legend_init (CsuiClassLegend *legend)
   gtk_widget_set_name (legend->rows, "legend");
   gtk_grid_set_column_spacing (GTK_GRID (legend->rows), 6);
   gtk_grid_set_row_spacing (GTK_GRID (legend->rows), 2);
-  legend->select_button = gtk_button_new_with_mnemonic (_("Selec_t"));
-  gtk_widget_set_name (legend->select_button, "select-classes");
-  gtk_widget_set_tooltip_text (legend->select_button,
-                               _("Replace the image's selection with the ticked classes, at "
-                                 "the image's resolution"));
-  gtk_widget_set_halign (legend->select_button, GTK_ALIGN_END);
-  g_signal_connect (legend->select_button, "clicked", G_CALLBACK (select_clicked), legend);
   gtk_box_pack_start (GTK_BOX (legend), legend->rows, FALSE, FALSE, 0);
-  gtk_box_pack_start (GTK_BOX (legend), legend->select_button, FALSE, FALSE, 0);
-  update_select (legend);
 }
 
 GtkWidget *

@@ -1176,7 +1176,7 @@ maps_panel (CsuiInspector *inspector)
   /* Its own line: the page switcher leaves the row little room. */
   gtk_box_pack_start (GTK_BOX (box), inspector->grid_caption, FALSE, FALSE, 0);
   inspector->sort_by_weight =
-    gtk_check_button_new_with_mnemonic (_("Sort by _Grad-CAM weight"));
+    gtk_check_button_new_with_mnemonic (_("Sort _by Grad-CAM weight"));
   gtk_widget_set_name (inspector->sort_by_weight, "sort-by-weight");
   gtk_widget_set_tooltip_text (inspector->sort_by_weight,
                                _("Put the channels in the order of their Grad-CAM weight α for "

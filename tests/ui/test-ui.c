@@ -1063,12 +1063,6 @@ test_segment_overlay (Fixture *fixture, gconstpointer data)
   cairo_surface_destroy (surface);
 }
 
-static void
-legend_ticked (CsuiClassLegend *legend, int *count)
-{
-  (*count)++;
-}
-
 /* DeepLab v3 from ../shared with the catalogue's card, linked into a
  * fresh folder of the test's; NULL (the test skipped) without it. */
 static char *
@@ -1110,8 +1104,8 @@ deeplab_model (void)
 /* The segmenter on the pets photo: the overlay is the core's labels of
  * the same input in the core's colours, the legend lists the classes
  * present by share with their colours (the core's shares of its labels),
- * the predictions give way to it,
- * and ticking the dogs makes Select ask for exactly them. */
+ * the predictions give way to it, the dogs come ticked and are the
+ * classes chosen, and another class ticked joins them. */
 static void
 test_segment_deeplab (Fixture *fixture, gconstpointer data)
 {
@@ -1128,10 +1122,10 @@ test_segment_deeplab (Fixture *fixture, gconstpointer data)
   GdkPixbuf           *overlay;
   const CsCard        *card;
   CsuiClassLegend     *legend = csui_inspector_get_class_legend (fixture->inspector);
-  GtkWidget           *rows, *select;
+  GtkWidget           *rows;
   GError              *error = NULL;
   double               last_share = 101.0;
-  int                  n_rows = 0, n_classes, selects = 0;
+  int                  n_rows = 0, n_classes;
   g_autofree gboolean *chosen = NULL;
   int                  dog = -1;
 
@@ -1206,11 +1200,11 @@ test_segment_deeplab (Fixture *fixture, gconstpointer data)
       g_assert_cmphex (surface_rgb (drawn, 4, 4), ==,
                        ((guint32) rgb[0] << 16) | ((guint32) rgb[1] << 8) | rgb[2]);
       cairo_surface_destroy (drawn);
+      /* The largest class but the background comes ticked. */
+      g_assert_cmpint (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (check)), ==,
+                       g_str_equal (name, "dog"));
       if (g_str_equal (name, "dog"))
-        {
-          dog = index;
-          gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (check), TRUE);
-        }
+        dog = index;
     }
   g_assert_cmpint (n_rows, >=, 2);
   /* The photo's background, then its two dogs. */
@@ -1220,15 +1214,16 @@ test_segment_deeplab (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (gtk_grid_get_child_at (GTK_GRID (rows), 1,
                                                                             1))), ==, "dog");
 
-  select = find_widget (fixture->window, "select-classes");
-  g_assert_true (gtk_widget_is_sensitive (select));
-  g_signal_connect (legend, "select-classes", G_CALLBACK (legend_ticked), &selects);
-  gtk_button_clicked (GTK_BUTTON (select));
-  g_assert_cmpint (selects, ==, 1);
   chosen = csui_class_legend_get_chosen (legend, &n_classes);
   g_assert_cmpint (n_classes, ==, cs_segmenter_n_classes (segmenter));
   for (int c = 0; c < n_classes; c++)
     g_assert_cmpint (chosen[c], ==, c == dog);
+  g_free (chosen);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (gtk_grid_get_child_at (GTK_GRID (rows), 1, 0)),
+                                TRUE);
+  chosen = csui_class_legend_get_chosen (legend, &n_classes);
+  for (int c = 0; c < n_classes; c++)
+    g_assert_cmpint (chosen[c], ==, c == dog || c == cs_segmenter_background (segmenter));
 
   /* Back to a classifier: the predictions return, the overlay goes. */
   csui_inspector_set_model_path (fixture->inspector, bundled_model);

@@ -8,7 +8,7 @@
 # table, Home, Ctrl+Down twice and Ctrl+Space for the first two conv
 # layers, Alt+L (Export to Layers), Alt+S (the padding and stride
 # lesson), Alt+K (Export Kernels, of the conv layer selected last),
-# Alt+H (Export Heat Map, of the most probable class), Alt+I (Tag Image)
+# Alt+X (Export Heat Map, of the most probable class), Alt+I (Tag Image)
 # and Alt+O (OK).  Checks the answer, what the actions made (one layer
 # group per selected network layer, one layer of the second conv's
 # kernels, a group named after the class over the image holding its heat
@@ -102,7 +102,7 @@ class DialogHands(threading.Thread):
                     press(window, "alt+s alt+k")
                     if wait_for_title(IMAGE_WINDOW_TITLE, ignore=titles) is None:
                         self.failure = "Export Kernels showed no new image"
-                    press(window, "alt+h")
+                    press(window, "alt+x")
                     wait_until_still(window, still)
                 press(window, "alt+i")
                 wait_until_still(window, still)

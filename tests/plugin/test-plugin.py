@@ -854,7 +854,6 @@ def test_heatmap_failures():
     cases = [({"class_": 10}, "class 10 is out of range"),
              ({"label": "Spaceship"}, "no class is labelled 'Spaceship'"),
              ({"layer": "/classifier/fc1/Gemm"}, "has no spatial extent"),
-             ({"layer": "no-such-layer"}, "no layer called 'no-such-layer'"),
              ({"colormap": "viridis"}, "needs an RGB image")]
     for arguments, expected in cases:
         arguments = {k.rstrip("_"): v for k, v in arguments.items()}
@@ -969,16 +968,6 @@ def test_huge_image():
           f"{PEAK_RSS_LIMIT_MIB} MiB",
           result[0] == Gimp.PDBStatusType.SUCCESS and peak is not None
           and peak < PEAK_RSS_LIMIT_MIB * 1024, f"{result!r} peak {peak} KiB")
-    watch = PeakWatch()
-    watch.start()
-    result = heatmap(image, model=None)
-    peak = watch.stop()
-    print(f"# plug-in peak RSS of a heat map on 12000×9000: {peak} KiB", flush=True)
-    check(f"a 12000×9000 image gets its heat-map layer; the plug-in's peak RSS stays under "
-          f"{PEAK_RSS_LIMIT_MIB} MiB",
-          result[0] == Gimp.PDBStatusType.SUCCESS and result[1].get_width() == 12000
-          and peak is not None and peak < PEAK_RSS_LIMIT_MIB * 1024,
-          f"{result!r} peak {peak} KiB")
     image.delete()
 
 

@@ -580,6 +580,14 @@ show_layer_maps (CsuiInspector *inspector, int layer)
       else
         caption = g_strdup_printf (_("%s: %s, %d channels"), tap->name, shape, shown);
     }
+  if (tap != NULL && showing_shifted (inspector))
+    {
+      char *unshifted = caption;
+
+      caption = g_strdup_printf (_("%s; the input shifted %d down and %d right"), unshifted,
+                                 inspector->shown->shift_y, inspector->shown->shift_x);
+      g_free (unshifted);
+    }
   gtk_label_set_text (GTK_LABEL (inspector->grid_caption), caption);
 }
 

@@ -1183,7 +1183,7 @@ invariance_panel (CsuiInspector *inspector)
   gtk_widget_set_tooltip_text (row, _("Input pixels to move the picture by; negative values "
                                       "move it up and left"));
   inspector->show_shifted =
-    gtk_check_button_new_with_mnemonic (_("Show the shifted picture and its _maps"));
+    gtk_check_button_new_with_mnemonic (_("Show the s_hifted picture and its maps"));
   gtk_widget_set_name (inspector->show_shifted, "show-shifted");
   g_signal_connect (inspector->show_shifted, "toggled", G_CALLBACK (show_shifted_toggled),
                     inspector);

@@ -8,7 +8,9 @@
 # table, Home, Ctrl+Down twice and Ctrl+Space for the first two conv
 # layers, Alt+L (Export to Layers), Alt+S (the padding and stride
 # lesson), Alt+K (Export Kernels, of the conv layer selected last),
-# Alt+I (Tag Image) and Alt+O (OK).  Checks the answer, what the actions
+# Alt+D and Up twice (the input shifted two pixels down, run again),
+# Alt+H (the shifted run's picture and maps), Alt+I (Tag Image) and
+# Alt+O (OK).  Checks the answer, what the actions
 # made (one layer group per selected network layer, one layer of the
 # second conv's kernels) and that the screenshot shows something.  Then once more
 # on the sample enlarged past the 2048 px the dialog copies at most (it
@@ -100,6 +102,10 @@ class DialogHands(threading.Thread):
                     press(window, "alt+s alt+k")
                     if wait_for_title(IMAGE_WINDOW_TITLE, ignore=titles) is None:
                         self.failure = "Export Kernels showed no new image"
+                    press(window, "alt+d Up Up")
+                    if not wait_until_still(window, still):
+                        self.failure = "the dialog did not settle after the shifted run"
+                    press(window, "alt+h")
                 press(window, "alt+i")
                 wait_until_still(window, still)
             press(window, "alt+o")

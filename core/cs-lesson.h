@@ -5,7 +5,8 @@
  * a convolution computes one output pixel from its patch, kernel, bias
  * and activation (probe.c), and the network's structure: what a dense
  * layer would cost in its place, where the feature extractor ends and
- * the classifier begins, and how often the map has halved (structure.c).
+ * the classifier begins, and how often the map has halved (structure.c);
+ * and the input moved by a few pixels, to compare the runs (shift.c).
  *
  * Ownership: a CsConvProbe from cs_conv_probe_new is the caller's and goes
  * with cs_conv_probe_free, the kernels of cs_model_conv_kernels with
@@ -155,6 +156,20 @@ int     cs_model_classifier_start (const CsModel *model);
  * whose output is no map (or a single pixel). */
 int     cs_model_layer_halvings   (const CsModel *model,
                                    size_t         layer);
+
+/* ---- Invariance ---- */
+
+/* Fills @shifted with @input, a prepared image tensor (1×C×H×W float),
+ * moved @dy rows down and @dx columns right (negative: up, left); the
+ * rows and columns uncovered repeat the nearest edge pixel (shift.c).
+ * @shifted is the caller's, of @input's shape and not @input itself
+ * (cs_classifier_input_new makes one).  FALSE with CS_ERROR_ARGUMENT
+ * when the two are not float image tensors of one shape. */
+gboolean cs_input_shift (const CsTensor *input,
+                         int             dy,
+                         int             dx,
+                         CsTensor       *shifted,
+                         GError        **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsConvProbe, cs_conv_probe_free)
 

@@ -7,15 +7,16 @@
  *
  *   convscope-inspect [--model FILE] [--layer WHICH] [--enlarge N]
  *                     [--at Y,X] [--padding] [--kernels] [--height PIXELS]
- *                     [--colormap NAME]
- *                     [--part all|table|maps|side|input|probe|mlp]
+ *                     [--colormap NAME] [--shift DY,DX]
+ *                     [--part all|table|maps|side|input|probe|mlp|shift]
  *                     [--screenshot OUT.png] IMAGE
  *
  * WHICH is a layer index or name, "first-conv" or "last-conv" (the last
  * conv layer whose maps are larger than 1×1).  --at points at and clicks
  * pixel (Y, X) of the enlarged channel, as a user would, for the
  * lessons' screenshots; --padding turns on the padding and stride view,
- * --kernels shows the kernels page.
+ * --kernels shows the kernels page, --shift runs the input shifted too
+ * and shows the shifted run's picture and maps.
  */
 #include <stdlib.h>
 
@@ -33,6 +34,7 @@ static char    *part = "all";
 static char    *screenshot_path;
 static int      enlarge = -1;
 static char    *pixel_at;
+static char    *shift_by;
 static gboolean padding;
 static gboolean kernels;
 static int      window_height = 800;
@@ -45,8 +47,9 @@ static const GOptionEntry entries[] = {
   { "height", 0, 0, G_OPTION_ARG_INT, &window_height, "The window's height (default 800)", "PIXELS" },
   { "kernels", 0, 0, G_OPTION_ARG_NONE, &kernels, "Show the selected layer's kernels instead of its maps", NULL },
   { "padding", 0, 0, G_OPTION_ARG_NONE, &padding, "Show the selected layer's padding and stride", NULL },
+  { "shift", 0, 0, G_OPTION_ARG_STRING, &shift_by, "Run the input shifted DY rows down and DX columns right too, and show that run", "DY,DX" },
   { "colormap", 'c', 0, G_OPTION_ARG_STRING, &colormap_name, "gray, viridis or diverging", "NAME" },
-  { "part", 'p', 0, G_OPTION_ARG_STRING, &part, "What to capture: all, table, maps, side, input, probe or mlp", "PART" },
+  { "part", 'p', 0, G_OPTION_ARG_STRING, &part, "What to capture: all, table, maps, side, input, probe, mlp or shift", "PART" },
   { "screenshot", 's', 0, G_OPTION_ARG_FILENAME, &screenshot_path, "Write a PNG and quit", "FILE" },
   { NULL }
 };
@@ -152,6 +155,29 @@ wait_for_runs (CsuiInspector *inspector)
     ;
 }
 
+/* Sets the shift "DY,DX" as a user would, waits for the runs and shows
+ * the shifted one. */
+static gboolean
+shift_input (CsuiInspector *inspector, const char *by)
+{
+  g_auto (GStrv) parts = g_strsplit (by, ",", 2);
+  gint64 dy, dx;
+
+  if (g_strv_length (parts) != 2
+      || !g_ascii_string_to_signed (parts[0], 10, G_MININT, G_MAXINT, &dy, NULL)
+      || !g_ascii_string_to_signed (parts[1], 10, G_MININT, G_MAXINT, &dx, NULL))
+    return FALSE;
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (find_named (GTK_WIDGET (inspector), "shift-y")),
+                             (double) dy);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (find_named (GTK_WIDGET (inspector), "shift-x")),
+                             (double) dx);
+  wait_for_runs (inspector);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_named (GTK_WIDGET (inspector),
+                                                               "show-shifted")),
+                                TRUE);
+  return TRUE;
+}
+
 /* Sets up what the options ask for; FALSE with a message when they
  * name something that is not there. */
 static gboolean
@@ -191,6 +217,11 @@ apply_options (CsuiInspector *inspector)
           return FALSE;
         }
       csui_feature_grid_set_colormap (csui_inspector_get_feature_grid (inspector), colormap);
+    }
+  if (shift_by != NULL && !shift_input (inspector, shift_by))
+    {
+      g_printerr ("convscope-inspect: --shift %s: give rows and columns as DY,DX\n", shift_by);
+      return FALSE;
     }
   if (enlarge >= 0)
     csui_feature_grid_set_enlarged (csui_inspector_get_feature_grid (inspector), enlarge);
@@ -234,6 +265,9 @@ captured_part (CsuiInspector *inspector)
                                     GTK_TYPE_FRAME);
   if (g_str_equal (part, "mlp"))
     return gtk_widget_get_ancestor (find_named (GTK_WIDGET (inspector), "mlp-numbers"),
+                                    GTK_TYPE_FRAME);
+  if (g_str_equal (part, "shift"))
+    return gtk_widget_get_ancestor (find_named (GTK_WIDGET (inspector), "shift-predictions"),
                                     GTK_TYPE_FRAME);
   if (g_str_equal (part, "maps"))
     return gtk_widget_get_parent (gtk_widget_get_parent (

@@ -320,7 +320,11 @@ G_DECLARE_FINAL_TYPE (CsuiInspector, csui_inspector, CSUI, INSPECTOR, GtkBox)
 
 /* @bundled_dir as for cs_models_list.  Emits "run-finished" after each
  * completed run whose results are shown (not for cancelled ones) and
- * "run-failed" (message) when loading or running fails. */
+ * "run-failed" (message) when loading or running fails.  The invariance
+ * lesson's widgets have names: the spin buttons "shift-y" and "shift-x"
+ * (a shift other than 0 runs the shifted input too), "show-shifted"
+ * (the picture, maps, probe and taps then are the shifted run's) and
+ * the lists "predictions-before" and "predictions-after". */
 GtkWidget         *csui_inspector_new              (const char          *bundled_dir);
 /* The pixels to look at: @roi of @buffer (NULL: its extent).  The
  * inspector keeps a reference and reads the buffer from a worker thread,

@@ -14,8 +14,9 @@
  * number from the core (cs-lesson.h): hovering a pixel of the enlarged
  * map frames its receptive field on the input, clicking one works out
  * its convolution, a toggle shows the selected layer's padding and
- * stride, a page beside the maps its learned kernels, and what a fully
- * connected first layer would need.
+ * stride, a page beside the maps its learned kernels, what a fully
+ * connected first layer would need, and, with the input shifted by a few
+ * pixels, the predictions before and after and the maps moving along.
  *
  * A segmentation model (its card says task = segmentation; the core's
  * segmenter, cs-segmenter.h) takes the classifier's place: its classes
@@ -44,6 +45,9 @@
 /* The heat map's colours. */
 #define HEAT_COLORMAP      CS_COLORMAP_VIRIDIS
 
+/* The invariance lesson's largest shift, in input pixels. */
+#define SHIFT_MAX 8
+
 /* What one completed run produced; shared with the feature grid, which
  * keeps the tap it shows alive through a reference. */
 typedef struct
@@ -57,6 +61,11 @@ typedef struct
   int            *tap_of_layer;
   CsSegmentation *segmentation; /* a segmenter's, with a source */
   guint8         *labels;       /* its classes at the input's size */
+  /* The input shifted as the invariance lesson asks and its run, with
+   * the same taps; NULL when it asks for no shift (or for a segmenter). */
+  CsTensor       *shifted_input;
+  CsResult       *shifted_result;
+  int             shift_y, shift_x;
 } RunOutcome;
 
 /* What a run needs, copied for the worker thread. */
@@ -68,6 +77,7 @@ typedef struct
   CsSegmenter   *segmenter;
   GeglBuffer    *buffer;      /* NULL: load only */
   GeglRectangle  roi;
+  int            shift_y, shift_x;
 } RunRequest;
 
 struct _CsuiInspector
@@ -88,6 +98,10 @@ struct _CsuiInspector
   GtkWidget        *side_scroll;
   guint             reveal_source;
   GtkWidget        *mlp_numbers;
+  GtkWidget        *shift_y;
+  GtkWidget        *shift_x;
+  GtkWidget        *show_shifted;
+  GtkWidget        *shift_predictions;
   GtkWidget        *predictions_box;
   GtkWidget        *predictions_section;
   GtkWidget        *heat_controls;
@@ -158,6 +172,8 @@ outcome_clear (RunOutcome *outcome)
   g_clear_pointer (&outcome->result, cs_result_free);
   g_clear_pointer (&outcome->segmentation, cs_segmentation_free);
   g_free (outcome->tap_of_layer);
+  cs_classifier_input_free (outcome->shifted_input);
+  g_clear_pointer (&outcome->shifted_result, cs_result_free);
   g_free (outcome->labels);
 }
 
@@ -230,7 +246,8 @@ run_segmenter (const RunRequest *request, RunOutcome *outcome, GCancellable *can
 }
 
 /* Prepares @request's source as the network wants it and runs it keeping
- * every layer's output, into @outcome. */
+ * every layer's output, into @outcome; then, when a shift is asked for,
+ * the same on the prepared input shifted. */
 static gboolean
 run_network (const RunRequest *request, RunOutcome *outcome, GCancellable *cancellable,
              GError **error)
@@ -247,6 +264,19 @@ run_network (const RunRequest *request, RunOutcome *outcome, GCancellable *cance
       || g_cancellable_set_error_if_cancelled (cancellable, error)
       || !cs_classifier_run (classifier, outcome->input, &options, &outcome->result, error))
     return FALSE;
+  if (request->shift_y != 0 || request->shift_x != 0)
+    {
+      outcome->shifted_input = cs_classifier_input_new (classifier, error);
+      if (outcome->shifted_input == NULL
+          || !cs_input_shift (outcome->input, request->shift_y, request->shift_x,
+                              outcome->shifted_input, error)
+          || g_cancellable_set_error_if_cancelled (cancellable, error)
+          || !cs_classifier_run (classifier, outcome->shifted_input, &options,
+                                 &outcome->shifted_result, error))
+        return FALSE;
+      outcome->shift_y = request->shift_y;
+      outcome->shift_x = request->shift_x;
+    }
 
   outcome->tap_of_layer = g_new (int, MAX (n_layers, 1));
   for (size_t i = 0; i < n_layers; i++)
@@ -321,18 +351,36 @@ show_labels_warning (CsuiInspector *inspector, const GError *labels_error)
 
 static const CsTensor *layer_tap (CsuiInspector *inspector, int layer);
 static void clear_probe (CsuiInspector *inspector);
+static GtkWidget *caption (const char *name);
+
+/* Whether the picture, maps and probe show the shifted run: asked for,
+ * and a shifted run there. */
+static gboolean
+showing_shifted (CsuiInspector *inspector)
+{
+  return inspector->shown != NULL && inspector->shown->shifted_result != NULL
+         && gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (inspector->show_shifted));
+}
+
+/* The input of the run shown, or NULL. */
+static const CsTensor *
+shown_input (CsuiInspector *inspector)
+{
+  return showing_shifted (inspector) ? inspector->shown->shifted_input : inspector->shown->input;
+}
 
 static void
 show_preview (CsuiInspector *inspector)
 {
   RunOutcome          *outcome = inspector->shown;
-  g_autoptr (GdkPixbuf) input = NULL;
+  const CsTensor      *input = shown_input (inspector);
+  g_autoptr (GdkPixbuf) picture = NULL;
 
   g_autoptr (GdkPixbuf) classes = NULL;
   const CsCard        *card = outcome_card (outcome);
 
-  input = outcome->input != NULL ? csui_input_to_pixbuf (card, outcome->input) : NULL;
-  csui_input_view_set_picture (inspector->input_view, input);
+  picture = input != NULL ? csui_input_to_pixbuf (card, input) : NULL;
+  csui_input_view_set_picture (inspector->input_view, picture);
   if (outcome->labels != NULL)
     classes = csui_segment_overlay_new (outcome->labels, card->width, card->height);
   csui_input_view_set_overlay (inspector->input_view, classes, SEGMENT_OPACITY);
@@ -475,7 +523,7 @@ layer_input (CsuiInspector *inspector, int layer)
   int source = cs_model_layer_source (shown_model (inspector), (size_t) layer);
 
   if (source == CS_LAYER_SOURCE_INPUT)
-    return inspector->shown->input;
+    return shown_input (inspector);
   return source >= 0 ? layer_tap (inspector, source) : NULL;
 }
 
@@ -656,63 +704,134 @@ heat_opacity_changed (GtkRange *range, CsuiInspector *inspector)
                                  gtk_range_get_value (range) / 100.0);
 }
 
-static void
-show_predictions (CsuiInspector *inspector)
+/* @predictions as rows of label, bar and percentage; @narrow for two
+ * lists side by side; with @inspector, each label a button that shows
+ * its class's heat map. */
+static GtkWidget *
+predictions_grid (const CsPrediction *predictions, int n_predictions, gboolean narrow,
+                  CsuiInspector *inspector)
 {
-  RunOutcome *outcome = inspector->shown;
-  GtkWidget  *grid;
-  g_autoptr (GList) old_rows = NULL;
+  GtkWidget *grid = gtk_grid_new ();
 
-  old_rows = gtk_container_get_children (GTK_CONTAINER (inspector->predictions_box));
-
-  for (GList *row = old_rows; row != NULL; row = row->next)
-    gtk_widget_destroy (row->data);
-  cs_predictions_free (inspector->predictions, inspector->n_predictions);
-  inspector->predictions = NULL;
-  inspector->n_predictions = 0;
-  if (outcome == NULL || outcome->result == NULL)
-    return;
-
-  inspector->predictions = cs_classifier_top_k (outcome->classifier, outcome->result,
-                                                inspector->top_k, &inspector->n_predictions);
-  grid = gtk_grid_new ();
   gtk_grid_set_column_spacing (GTK_GRID (grid), 6);
   gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
-  for (int r = 0; r < inspector->n_predictions; r++)
+  for (int r = 0; r < n_predictions; r++)
     {
-      const CsPrediction *prediction = &inspector->predictions[r];
+      const CsPrediction *prediction = &predictions[r];
       const char         *name = prediction->label;
       g_autofree char    *percent = g_strdup_printf ("%.1f %%", 100.0 * prediction->probability);
       GtkWidget          *label = gtk_label_new (name);
-      GtkWidget          *button = gtk_button_new ();
+      GtkWidget          *button = inspector != NULL ? gtk_button_new () : NULL;
       GtkWidget          *bar = gtk_level_bar_new_for_interval (0.0, 1.0);
       GtkWidget          *value = gtk_label_new (percent);
 
       gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
       gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-      gtk_label_set_width_chars (GTK_LABEL (label), 12);
-      gtk_label_set_max_width_chars (GTK_LABEL (label), 18);
-      gtk_container_add (GTK_CONTAINER (button), label);
-      gtk_button_set_relief (GTK_BUTTON (button), GTK_RELIEF_NONE);
-      gtk_widget_set_name (button, "prediction");
-      gtk_widget_set_tooltip_text (button, _("Click to see where the network found this class"));
-      g_object_set_data (G_OBJECT (button), "rank", GINT_TO_POINTER (r));
-      g_signal_connect (button, "clicked", G_CALLBACK (prediction_clicked), inspector);
+      gtk_label_set_width_chars (GTK_LABEL (label), narrow ? 8 : 12);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), narrow ? 10 : 18);
+      gtk_widget_set_tooltip_text (label, name);
+      if (button != NULL)
+        {
+          gtk_container_add (GTK_CONTAINER (button), label);
+          gtk_button_set_relief (GTK_BUTTON (button), GTK_RELIEF_NONE);
+          gtk_widget_set_name (button, "prediction");
+          gtk_widget_set_tooltip_text (button,
+                                       _("Click to see where the network found this class"));
+          g_object_set_data (G_OBJECT (button), "rank", GINT_TO_POINTER (r));
+          g_signal_connect (button, "clicked", G_CALLBACK (prediction_clicked), inspector);
+        }
       /* The bar is a length, not a warning: no low/high colours. */
       gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_LOW);
       gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_HIGH);
       gtk_level_bar_set_value (GTK_LEVEL_BAR (bar), CLAMP (prediction->probability, 0.0, 1.0));
       gtk_widget_set_hexpand (bar, TRUE);
-      gtk_widget_set_size_request (bar, 80, -1);
+      gtk_widget_set_size_request (bar, narrow ? 30 : 80, -1);
       gtk_widget_set_valign (bar, GTK_ALIGN_CENTER);
       gtk_label_set_xalign (GTK_LABEL (value), 1.0f);
       gtk_label_set_width_chars (GTK_LABEL (value), 7);
-      gtk_grid_attach (GTK_GRID (grid), button, 0, r, 1, 1);
+      gtk_grid_attach (GTK_GRID (grid), button != NULL ? button : label, 0, r, 1, 1);
       gtk_grid_attach (GTK_GRID (grid), bar, 1, r, 1, 1);
       gtk_grid_attach (GTK_GRID (grid), value, 2, r, 1, 1);
     }
-  gtk_box_pack_start (GTK_BOX (inspector->predictions_box), grid, TRUE, TRUE, 0);
-  gtk_widget_show_all (inspector->predictions_box);
+  return grid;
+}
+
+static void
+clear_box (GtkWidget *box)
+{
+  g_autoptr (GList) children = gtk_container_get_children (GTK_CONTAINER (box));
+
+  for (GList *child = children; child != NULL; child = child->next)
+    gtk_widget_destroy (child->data);
+}
+
+/* The predictions on the picture and on the picture shifted side by
+ * side, each under its heading; the lists are named
+ * "predictions-before" and "predictions-after". */
+static void
+show_shift_predictions (CsuiInspector *inspector)
+{
+  RunOutcome      *outcome = inspector->shown;
+  GtkWidget       *grid, *before_heading, *after_heading, *before_list, *after_list;
+  CsPrediction    *after;
+  int              n_after = 0;
+  g_autofree char *heading = NULL;
+
+  clear_box (inspector->shift_predictions);
+  if (outcome == NULL || outcome->shifted_result == NULL)
+    {
+      GtkWidget *hint = caption (NULL);
+
+      gtk_label_set_text (GTK_LABEL (hint), _("Shift the input to compare the predictions."));
+      gtk_box_pack_start (GTK_BOX (inspector->shift_predictions), hint, FALSE, FALSE, 0);
+      gtk_widget_show_all (inspector->shift_predictions);
+      return;
+    }
+  after = cs_classifier_top_k (outcome->classifier, outcome->shifted_result, inspector->top_k,
+                               &n_after);
+  heading = g_strdup_printf (_("Shifted %d down and %d right:"), outcome->shift_y,
+                             outcome->shift_x);
+  before_heading = caption (NULL);
+  gtk_label_set_text (GTK_LABEL (before_heading), _("As it is:"));
+  after_heading = caption (NULL);
+  gtk_label_set_text (GTK_LABEL (after_heading), heading);
+  before_list = predictions_grid (inspector->predictions, inspector->n_predictions, TRUE, NULL);
+  gtk_widget_set_name (before_list, "predictions-before");
+  after_list = predictions_grid (after, n_after, TRUE, NULL);
+  gtk_widget_set_name (after_list, "predictions-after");
+  grid = gtk_grid_new ();
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
+  gtk_grid_set_column_homogeneous (GTK_GRID (grid), TRUE);
+  gtk_grid_attach (GTK_GRID (grid), before_heading, 0, 0, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), after_heading, 1, 0, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), before_list, 0, 1, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), after_list, 1, 1, 1, 1);
+  cs_predictions_free (after, n_after);
+  gtk_box_pack_start (GTK_BOX (inspector->shift_predictions), grid, FALSE, FALSE, 0);
+  gtk_widget_show_all (inspector->shift_predictions);
+}
+
+static void
+show_predictions (CsuiInspector *inspector)
+{
+  RunOutcome *outcome = inspector->shown;
+
+  clear_box (inspector->predictions_box);
+  cs_predictions_free (inspector->predictions, inspector->n_predictions);
+  inspector->predictions = NULL;
+  inspector->n_predictions = 0;
+  if (outcome != NULL && outcome->result != NULL)
+    {
+      inspector->predictions = cs_classifier_top_k (outcome->classifier, outcome->result,
+                                                    inspector->top_k, &inspector->n_predictions);
+      gtk_box_pack_start (GTK_BOX (inspector->predictions_box),
+                          predictions_grid (inspector->predictions, inspector->n_predictions,
+                                            FALSE, inspector),
+                          TRUE, TRUE, 0);
+      gtk_widget_show_all (inspector->predictions_box);
+    }
+  show_shift_predictions (inspector);
 }
 
 /* The tap of @layer in what is shown, or NULL. */
@@ -720,12 +839,15 @@ static const CsTensor *
 layer_tap (CsuiInspector *inspector, int layer)
 {
   RunOutcome *outcome = inspector->shown;
+  CsResult   *result;
 
   if (outcome == NULL || outcome->result == NULL || layer < 0
       || (size_t) layer >= cs_model_n_layers (outcome_model (outcome))
       || outcome->tap_of_layer[layer] < 0)
     return NULL;
-  return &outcome->result->taps[outcome->tap_of_layer[layer]];
+  /* The shifted run has the same taps in the same order. */
+  result = showing_shifted (inspector) ? outcome->shifted_result : outcome->result;
+  return &result->taps[outcome->tap_of_layer[layer]];
 }
 
 static void
@@ -764,6 +886,14 @@ show_layer_maps (CsuiInspector *inspector, int layer)
                                    tap->name, shape, shown, tap->shape.dims[1]);
       else
         caption = g_strdup_printf (_("%s: %s, %d channels"), tap->name, shape, shown);
+    }
+  if (tap != NULL && showing_shifted (inspector))
+    {
+      char *unshifted = caption;
+
+      caption = g_strdup_printf (_("%s; the input shifted %d down and %d right"), unshifted,
+                                 inspector->shown->shift_y, inspector->shown->shift_x);
+      g_free (unshifted);
     }
   gtk_label_set_text (GTK_LABEL (inspector->grid_caption), caption);
   start_order (inspector);
@@ -899,6 +1029,8 @@ show_outcome (CsuiInspector *inspector, RunOutcome *outcome)
                        || inspector->shown->classifier != outcome->classifier
                        || inspector->shown->segmenter != outcome->segmenter;
   int      layer = csui_layer_table_get_selected (inspector->table);
+  /* Another shift or region keeps the channel looked at enlarged. */
+  int      enlarged = new_model ? -1 : csui_feature_grid_get_enlarged (inspector->grid);
 
   if (inspector->shown != NULL)
     outcome_unref (inspector->shown);
@@ -926,6 +1058,7 @@ show_outcome (CsuiInspector *inspector, RunOutcome *outcome)
     show_layer_maps (inspector, layer);
   else
     csui_layer_table_select (inspector->table, layer);
+  csui_feature_grid_set_enlarged (inspector->grid, enlarged);
 }
 
 static void
@@ -993,6 +1126,8 @@ start_run (CsuiInspector *inspector, const char *model_path)
     {
       request->buffer = g_object_ref (inspector->buffer);
       request->roi = inspector->roi;
+      request->shift_y = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (inspector->shift_y));
+      request->shift_x = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (inspector->shift_x));
     }
   inspector->cancellable = g_cancellable_new ();
   task = g_task_new (inspector, inspector->cancellable, run_done, NULL);
@@ -1002,6 +1137,27 @@ start_run (CsuiInspector *inspector, const char *model_path)
   g_object_unref (task);
   inspector->n_running++;
   gtk_spinner_start (GTK_SPINNER (inspector->spinner));
+}
+
+/* A new shift reruns the picture and the picture shifted. */
+static void
+shift_changed (GtkSpinButton *button, CsuiInspector *inspector)
+{
+  start_run (inspector, inspector->loading_path);
+}
+
+/* Switches the picture, the maps and the probe between the two runs,
+ * keeping the channel looked at enlarged so the map is seen to move. */
+static void
+show_shifted_toggled (GtkToggleButton *button, CsuiInspector *inspector)
+{
+  int enlarged = csui_feature_grid_get_enlarged (inspector->grid);
+
+  if (inspector->shown == NULL)
+    return;
+  show_preview (inspector);
+  show_layer_maps (inspector, inspector->grid_layer);
+  csui_feature_grid_set_enlarged (inspector->grid, enlarged);
 }
 
 static void
@@ -1374,6 +1530,63 @@ mlp_panel (CsuiInspector *inspector)
   return box;
 }
 
+/* A spin button of the shift along one axis, named @name, after its
+ * mnemonic label in @row. */
+static GtkWidget *
+shift_spin (GtkWidget *row, const char *mnemonic, const char *name, CsuiInspector *inspector)
+{
+  GtkWidget *label = gtk_label_new_with_mnemonic (mnemonic);
+  GtkWidget *spin = gtk_spin_button_new_with_range (-SHIFT_MAX, SHIFT_MAX, 1);
+
+  gtk_widget_set_name (spin, name);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), spin);
+  g_signal_connect (spin, "value-changed", G_CALLBACK (shift_changed), inspector);
+  gtk_box_pack_start (GTK_BOX (row), label, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (row), spin, FALSE, FALSE, 0);
+  return spin;
+}
+
+static GtkWidget *
+invariance_panel (CsuiInspector *inspector)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  inspector->shift_y = shift_spin (row, _("Shift _down:"), "shift-y", inspector);
+  inspector->shift_x = shift_spin (row, _("_right:"), "shift-x", inspector);
+  gtk_widget_set_tooltip_text (row, _("Input pixels to move the picture by; negative values "
+                                      "move it up and left"));
+  inspector->show_shifted =
+    gtk_check_button_new_with_mnemonic (_("Show the s_hifted picture and its maps"));
+  gtk_widget_set_name (inspector->show_shifted, "show-shifted");
+  g_signal_connect (inspector->show_shifted, "toggled", G_CALLBACK (show_shifted_toggled),
+                    inspector);
+  inspector->shift_predictions = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_set_name (inspector->shift_predictions, "shift-predictions");
+
+  gtk_box_pack_start (GTK_BOX (box), row, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box), inspector->shift_predictions, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box), inspector->show_shifted, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box),
+                      explanation ("invariance-why",
+                                  _("A convolution slides the same kernel over every position, "
+                                    "so when the pattern moves by a few pixels its feature maps "
+                                    "move with it, by as many pixels (divided by the strides on "
+                                    "the way; a shift the strides do not divide changes the "
+                                    "maps a little): convolution is equivariant to shifts. Max "
+                                    "pooling keeps the strongest answer of each window, "
+                                    "whichever pixel gave it, and a global pooling before the "
+                                    "classifier keeps how strongly each feature answered, not "
+                                    "where, so such a network's prediction hardly changes: it is "
+                                    "nearly invariant. A network that flattens a small map, as "
+                                    "the bundled one does, still sees roughly where the features "
+                                    "are and changes more with larger shifts. A flattened fully "
+                                    "connected network has its own weight for every pixel, so "
+                                    "to it a 7 moved by a few pixels is a different input.")),
+                      FALSE, FALSE, 0);
+  return box;
+}
+
 GtkWidget *
 csui_inspector_new (const char *bundled_dir)
 {
@@ -1421,6 +1634,9 @@ csui_inspector_new (const char *bundled_dir)
   gtk_box_pack_start (GTK_BOX (side), inspector->probe_section, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (side),
                       section (_("Why not a fully connected network?"), mlp_panel (inspector)),
+                      FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (side), section (_("Shifted by a few pixels"),
+                                               invariance_panel (inspector)),
                       FALSE, FALSE, 0);
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (side_scroll), GTK_POLICY_NEVER,
                                   GTK_POLICY_AUTOMATIC);

@@ -239,6 +239,42 @@ weights_path (const char *name)
   return g_build_filename (g_getenv ("CONVSCOPE_WEIGHTS"), name, NULL);
 }
 
+/* The invariance lesson's shift, worked out by hand on two 3×4
+ * channels holding 0 to 23: one row down and two columns left, the
+ * uncovered row and columns repeating the edge; shapes that differ, or
+ * no image, are refused. */
+static void
+test_input_shift (void)
+{
+  float       from[24], to[24];
+  float       other[12];
+  CsShape     image = { 4, { 1, 2, 3, 4 } };
+  CsTensor    input = { "input", CS_DTYPE_FLOAT32, image, from };
+  CsTensor    shifted = { "shifted", CS_DTYPE_FLOAT32, image, to };
+  CsTensor    half = { "half", CS_DTYPE_FLOAT32, { 4, { 1, 1, 3, 4 } }, other };
+  CsTensor    flat = { "flat", CS_DTYPE_FLOAT32, { 2, { 1, 24 } }, to };
+  const float expected[24] = { 2,  3,  3,  3,  2,  3,  3,  3,  6,  7,  7,  7,
+                               14, 15, 15, 15, 14, 15, 15, 15, 18, 19, 19, 19 };
+  GError     *error = NULL;
+
+  for (int i = 0; i < 24; i++)
+    from[i] = (float) i;
+  g_assert_true (cs_input_shift (&input, 1, -2, &shifted, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (to, sizeof to, expected, sizeof expected);
+  /* Further than the picture: every pixel is the nearest corner's. */
+  g_assert_true (cs_input_shift (&input, 9, 9, &shifted, &error));
+  g_assert_cmpfloat (to[11], ==, 0.0f);
+  g_assert_cmpfloat (to[23], ==, 12.0f);
+
+  g_assert_false (cs_input_shift (&input, 1, 1, &half, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (cs_input_shift (&flat, 1, 1, &flat, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
+  g_clear_error (&error);
+}
+
 static void
 test_structure (void)
 {
@@ -471,6 +507,7 @@ main (int argc, char **argv)
   g_test_add_func ("/probe/boxes-by-hand", test_boxes_by_hand);
   g_test_add_func ("/probe/conv-by-hand", test_conv_by_hand);
   g_test_add_func ("/probe/structure", test_structure);
+  g_test_add_func ("/probe/input-shift", test_input_shift);
   for (size_t i = 0; i < G_N_ELEMENTS (networks); i++)
     {
       g_autofree char *path = g_strconcat ("/probe/torch-boxes/", networks[i], NULL);

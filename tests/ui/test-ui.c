@@ -865,6 +865,129 @@ test_lesson_mlp (Fixture *fixture, gconstpointer data)
   g_assert_nonnull (strstr (text, "1\u202f228\u202f800\u202f000 weights"));
 }
 
+/* The class names of the predictions list @name, top first: the first
+ * column of its rows.  The caller frees the array with g_strfreev. */
+static char **
+listed_classes (Fixture *fixture, const char *name)
+{
+  GtkGrid   *grid = GTK_GRID (find_widget (fixture->window, name));
+  GPtrArray *classes = g_ptr_array_new ();
+
+  for (int row = 0; gtk_grid_get_child_at (grid, 0, row) != NULL; row++)
+    g_ptr_array_add (classes,
+                     g_strdup (gtk_label_get_text (GTK_LABEL (gtk_grid_get_child_at (grid, 0,
+                                                                                      row)))));
+  g_ptr_array_add (classes, NULL);
+  return (char **) g_ptr_array_free (classes, FALSE);
+}
+
+/* The first convolution's maps (stride 1, 3×3, padding 1) of the input
+ * shifted by (@dy, @dx) against @original's: where neither window
+ * reaches the padding or the rows the shift made up, each value is the
+ * original's @dy rows up and @dx columns left.  Some values in that part
+ * differ from the unshifted ones, so the maps did move. */
+static void
+assert_maps_moved (const CsTensor *shifted, const float *original, int dy, int dx)
+{
+  const float *moved = shifted->data;
+  int64_t      channels = shifted->shape.dims[1];
+  int64_t      height = shifted->shape.dims[2], width = shifted->shape.dims[3];
+  int64_t      compared = 0, changed = 0;
+
+  for (int64_t c = 0; c < channels; c++)
+    for (int64_t y = 1 + MAX (0, dy); y <= height - 2 + MIN (0, dy); y++)
+      for (int64_t x = 1 + MAX (0, dx); x <= width - 2 + MIN (0, dx); x++)
+        {
+          float expected = original[(c * height + y - dy) * width + x - dx];
+          float value = moved[(c * height + y) * width + x];
+
+          g_assert_cmpfloat_with_epsilon (value, expected, 1e-5);
+          changed += fabsf (value - original[(c * height + y) * width + x]) > 1e-3f;
+          compared++;
+        }
+  g_assert_cmpint (compared, >, channels * 20 * 20);
+  g_assert_cmpint (changed, >, compared / 20);
+}
+
+/* Shifting the bundled model's input runs it on the picture moved by
+ * a few pixels: the predictions before and after are listed side by
+ * side, the first convolution's maps of the shifted run are the
+ * original's moved by as many pixels, either way, and turning the
+ * shifted view off shows the original maps again. */
+static void
+test_lesson_shift (Fixture *fixture, gconstpointer data)
+{
+  CsuiLayerTable     *table = csui_inspector_get_layer_table (fixture->inspector);
+  GtkSpinButton      *shift_y = GTK_SPIN_BUTTON (find_widget (fixture->window, "shift-y"));
+  GtkSpinButton      *shift_x = GTK_SPIN_BUTTON (find_widget (fixture->window, "shift-x"));
+  GtkToggleButton    *show_shifted =
+    GTK_TOGGLE_BUTTON (find_widget (fixture->window, "show-shifted"));
+  const CsLayerInfo  *conv = cs_model_layer (shown_model (fixture), 0);
+  const CsPrediction *predictions;
+  const CsTensor     *tap;
+  const int           shifts[][2] = { { 2, 3 }, { -3, -1 } };
+  g_autofree float   *original = NULL;
+  int                 n_predictions;
+
+  g_assert_cmpint (conv->kind, ==, CS_LAYER_CONV);
+  g_assert_cmpint (conv->stride[0], ==, 1);
+  g_assert_cmpint (conv->stride[1], ==, 1);
+  g_assert_cmpint (conv->pads[0], ==, 1);
+  g_assert_cmpint (conv->kernel[0], ==, 3);
+  csui_layer_table_select (table, 0);
+  tap = &csui_inspector_get_selected_taps (fixture->inspector)->taps[0];
+  original = g_memdup2 (tap->data, (gsize) cs_shape_numel (&tap->shape) * sizeof (float));
+
+  for (size_t i = 0; i < G_N_ELEMENTS (shifts); i++)
+    {
+      g_auto (GStrv) before = NULL;
+      g_auto (GStrv) after = NULL;
+
+      gtk_spin_button_set_value (shift_y, shifts[i][0]);
+      gtk_spin_button_set_value (shift_x, shifts[i][1]);
+      wait_for_runs (fixture);
+      g_assert_cmpint (fixture->failed, ==, 0);
+
+      predictions = csui_inspector_get_predictions (fixture->inspector, &n_predictions);
+      before = listed_classes (fixture, "predictions-before");
+      after = listed_classes (fixture, "predictions-after");
+      g_assert_cmpint (n_predictions, ==, 5);
+      g_assert_cmpuint (g_strv_length (before), ==, 5);
+      g_assert_cmpuint (g_strv_length (after), ==, 5);
+      for (int r = 0; r < n_predictions; r++)
+        g_assert_cmpstr (before[r], ==, predictions[r].label);
+      /* Five different classes of the model's ten. */
+      for (int r = 0; r < 5; r++)
+        {
+          g_assert_cmpstr (after[r], !=, "");
+          for (int other = 0; other < r; other++)
+            g_assert_cmpstr (after[r], !=, after[other]);
+        }
+
+      gtk_toggle_button_set_active (show_shifted, TRUE);
+      g_assert_cmpint (csui_layer_table_get_selected (table), ==, 0);
+      tap = &csui_inspector_get_selected_taps (fixture->inspector)->taps[0];
+      assert_maps_moved (tap, original, shifts[i][0], shifts[i][1]);
+      gtk_toggle_button_set_active (show_shifted, FALSE);
+      tap = &csui_inspector_get_selected_taps (fixture->inspector)->taps[0];
+      g_assert_cmpmem (tap->data, cs_shape_numel (&tap->shape) * sizeof (float), original,
+                       cs_shape_numel (&tap->shape) * sizeof (float));
+    }
+
+  /* No shift, nothing to compare: a hint instead of the two lists. */
+  gtk_spin_button_set_value (shift_y, 0);
+  gtk_spin_button_set_value (shift_x, 0);
+  wait_for_runs (fixture);
+  {
+    g_autoptr (GList) children =
+      gtk_container_get_children (GTK_CONTAINER (find_widget (fixture->window,
+                                                              "shift-predictions")));
+
+    g_assert_cmpuint (g_list_length (children), ==, 1);
+    g_assert_true (GTK_IS_LABEL (children->data));
+  }
+}
+
 #ifdef CSUI_HAVE_FETCH
 /* The shared models directory, or NULL when it is not there. */
 static char *
@@ -1418,6 +1541,8 @@ main (int argc, char **argv)
   g_test_add ("/ui/lesson-probe", Fixture, NULL, fixture_set_up, test_lesson_probe,
               fixture_tear_down);
   g_test_add ("/ui/lesson-kernels", Fixture, NULL, fixture_set_up, test_lesson_kernels,
+              fixture_tear_down);
+  g_test_add ("/ui/lesson-shift", Fixture, NULL, fixture_set_up, test_lesson_shift,
               fixture_tear_down);
   g_test_add ("/ui/lesson-mlp", Fixture, NULL, fixture_set_up, test_lesson_mlp,
               fixture_tear_down);

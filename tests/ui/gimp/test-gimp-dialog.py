@@ -8,11 +8,13 @@
 # table, Home, Ctrl+Down twice and Ctrl+Space for the first two conv
 # layers, Alt+L (Export to Layers), Alt+S (the padding and stride
 # lesson), Alt+K (Export Kernels, of the conv layer selected last),
-# Alt+X (Export Heat Map, of the most probable class), Alt+I (Tag Image)
-# and Alt+O (OK).  Checks the answer, what the actions made (one layer
-# group per selected network layer, one layer of the second conv's
-# kernels, a group named after the class over the image holding its heat
-# map) and that the screenshot shows something.  Then once more
+# Alt+X (Export Heat Map, of the most probable class), Alt+D and Up
+# twice (the input shifted two pixels down, run again), Alt+H (the
+# shifted run's picture and maps), Alt+I (Tag Image) and Alt+O (OK).
+# Checks the answer, what the actions made (one layer group per selected
+# network layer, one layer of the second conv's kernels, a group named
+# after the class over the image holding its heat map) and that the
+# screenshot shows something.  Then once more
 # on the sample enlarged past the 2048 px the dialog copies at most (it
 # reads a reduced copy), pressing only Tag Image and OK: the dialog's top
 # label, which Tag Image writes, must be classify's.  In any language
@@ -104,6 +106,10 @@ class DialogHands(threading.Thread):
                         self.failure = "Export Kernels showed no new image"
                     press(window, "alt+x")
                     wait_until_still(window, still)
+                    press(window, "alt+d Up Up")
+                    if not wait_until_still(window, still):
+                        self.failure = "the dialog did not settle after the shifted run"
+                    press(window, "alt+h")
                 press(window, "alt+i")
                 wait_until_still(window, still)
             press(window, "alt+o")

@@ -5,10 +5,12 @@
  * a convolution computes one output pixel from its patch, kernel, bias
  * and activation (probe.c), and the network's structure: what a dense
  * layer would cost in its place, where the feature extractor ends and
- * the classifier begins, and how often the map has halved (structure.c).
+ * the classifier begins, and how often the map has halved (structure.c);
+ * and the input moved by a few pixels, to compare the runs (shift.c).
  *
  * Ownership: a CsConvProbe from cs_conv_probe_new is the caller's and goes
- * with cs_conv_probe_free; the rest returns plain values.
+ * with cs_conv_probe_free, the kernels of cs_model_conv_kernels with
+ * cs_conv_kernels_free; the rest returns plain values.
  */
 #ifndef CS_LESSON_H
 #define CS_LESSON_H
@@ -113,6 +115,21 @@ CsConvProbe *cs_conv_probe_new     (const CsModel  *model,
                                     GError        **error);
 void         cs_conv_probe_free    (CsConvProbe *probe);
 
+/* ---- Learned kernels ---- */
+
+/* The weights of convolution layer @layer as it runs them (with a
+ * BatchNormalization folded in, the folded ones), laid out as maps: a
+ * 1×(M·G)×kH×kW float tensor named after the layer, whose channel o·G + i
+ * is output channel o's kernel over input channel i of its group (M
+ * output channels, G = C / groups input channels per group), so that the
+ * feature-map pictures and exports take it as it is.  NULL with
+ * CS_ERROR_ARGUMENT for a layer that is not a convolution.  The caller
+ * frees it with cs_conv_kernels_free. */
+CsTensor *cs_model_conv_kernels (const CsModel *model,
+                                 size_t         layer,
+                                 GError       **error);
+void      cs_conv_kernels_free  (CsTensor      *kernels);
+
 /* ---- Structure ---- */
 
 /* Weights of a fully connected layer from @in_values to @out_values
@@ -139,6 +156,20 @@ int     cs_model_classifier_start (const CsModel *model);
  * whose output is no map (or a single pixel). */
 int     cs_model_layer_halvings   (const CsModel *model,
                                    size_t         layer);
+
+/* ---- Invariance ---- */
+
+/* Fills @shifted with @input, a prepared image tensor (1×C×H×W float),
+ * moved @dy rows down and @dx columns right (negative: up, left); the
+ * rows and columns uncovered repeat the nearest edge pixel (shift.c).
+ * @shifted is the caller's, of @input's shape and not @input itself
+ * (cs_classifier_input_new makes one).  FALSE with CS_ERROR_ARGUMENT
+ * when the two are not float image tensors of one shape. */
+gboolean cs_input_shift (const CsTensor *input,
+                         int             dy,
+                         int             dx,
+                         CsTensor       *shifted,
+                         GError        **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsConvProbe, cs_conv_probe_free)
 

@@ -4,7 +4,8 @@
  * the input patch of each channel of its group, the kernel as the layer
  * runs it (BatchNormalization folded in), their products and sum, the
  * bias and the fused activation, from the very input a run tapped, so
- * that the result is the value in the feature map.
+ * that the result is the value in the feature map; and a layer's learned
+ * kernels, the same weights, laid out as maps for pictures.
  */
 #include "cs-lesson.h"
 #include "model.h"
@@ -83,6 +84,66 @@ multiply (const CsShape *in_shape, const float *input, CsConvProbe *probe)
         }
 }
 
+/* The node of convolution layer @layer, or NULL with @error set. */
+static const CsNode *
+conv_node (const CsModel *model, size_t layer, GError **error)
+{
+  const CsLayerInfo *info = cs_model_layer (model, layer);
+  const CsNode      *node;
+
+  if (info == NULL)
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, "%s: there is no layer %zu", model->name,
+                   layer);
+      return NULL;
+    }
+  node = cs_graph_node (model->graph, g_array_index (model->layer_nodes, int, layer));
+  if (node->klass != &cs_op_conv)
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, "%s: layer %s is a %s, not a Conv",
+                   model->name, info->name, node->klass->name);
+      return NULL;
+    }
+  return node;
+}
+
+CsTensor *
+cs_model_conv_kernels (const CsModel *model, size_t layer, GError **error)
+{
+  const CsNode       *node = conv_node (model, layer, error);
+  const CsConvParams *params;
+  int64_t             outputs, per_group;
+  CsTensor           *kernels;
+
+  if (node == NULL)
+    return NULL;
+  params = node->params;
+  outputs = cs_node_output (model->graph, node, 0)->shape.dims[1];
+  per_group = cs_node_input (model->graph, node, 0)->shape.dims[1] / params->groups;
+  kernels = g_new0 (CsTensor, 1);
+  kernels->name = g_strdup (cs_model_layer (model, layer)->name);
+  kernels->dtype = CS_DTYPE_FLOAT32;
+  kernels->shape = (CsShape) { 4, { 1, outputs * per_group, params->window.kernel[0],
+                                    params->window.kernel[1] } };
+  /* The layer's weights are in memory already: this is no larger. */
+  kernels->data = g_new (float, cs_shape_numel (&kernels->shape));
+  for (int64_t m = 0; m < outputs; m++)
+    cs_conv_channel_weights (node, m, (float *) kernels->data
+                                        + m * per_group * params->window.kernel[0]
+                                            * params->window.kernel[1]);
+  return kernels;
+}
+
+void
+cs_conv_kernels_free (CsTensor *kernels)
+{
+  if (kernels == NULL)
+    return;
+  g_free (kernels->name);
+  g_free (kernels->data);
+  g_free (kernels);
+}
+
 CsConvProbe *
 cs_conv_probe_new (const CsModel  *model,
                    size_t          layer,
@@ -94,25 +155,14 @@ cs_conv_probe_new (const CsModel  *model,
 {
   const CsGraph      *graph = model->graph;
   const CsLayerInfo  *info = cs_model_layer (model, layer);
-  const CsNode       *node;
+  const CsNode       *node = conv_node (model, layer, error);
   const CsConvParams *params;
   const CsShape      *in_shape, *out_shape;
   CsConvProbe        *probe;
   int64_t             n;
 
-  if (info == NULL)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, "%s: there is no layer %zu", model->name,
-                   layer);
-      return NULL;
-    }
-  node = cs_graph_node (graph, g_array_index (model->layer_nodes, int, layer));
-  if (node->klass != &cs_op_conv)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT, "%s: layer %s is a %s, not a Conv",
-                   model->name, info->name, node->klass->name);
-      return NULL;
-    }
+  if (node == NULL)
+    return NULL;
   params = node->params;
   in_shape = &cs_node_input (graph, node, 0)->shape;
   out_shape = &cs_node_output (graph, node, 0)->shape;

@@ -3,8 +3,8 @@
  * convscope-plugin.c — Convscope's GIMP 3 plug-in: convolutional networks
  * run by Convscope's own engine on what is in GIMP.  This file is the
  * GimpPlugIn that registers the procedures of classify.c,
- * feature-maps.c, heatmap.c and models.c.  See docs/plugin.md for
- * installation and scripting.
+ * feature-maps.c, heatmap.c, models.c and segment.c.  See docs/plugin.md
+ * for installation and scripting.
  */
 #include <string.h>
 
@@ -33,6 +33,7 @@ static const struct
   { CSP_CLASSIFY_FILES_PROC, csp_classify_files_procedure_new },
   { CSP_FEATURE_MAPS_PROC, csp_feature_maps_procedure_new },
   { CSP_MODELS_PROC, csp_models_procedure_new },
+  { CSP_SEGMENT_PROC, csp_segment_procedure_new },
   { CSP_HEATMAP_PROC, csp_heatmap_procedure_new },
 };
 

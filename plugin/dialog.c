@@ -6,7 +6,13 @@
  * the network on the drawable and shows the model, what it sees, its
  * predictions, its layers and their feature maps.  "Export to Layers"
  * and "Tag Image" act on what the panel shows, through the same code as
- * plug-in-convscope-feature-maps and plug-in-convscope-classify.
+ * plug-in-convscope-feature-maps and plug-in-convscope-classify; "Export
+ * Kernels" makes the selected convolution's learned kernels layers
+ * through that export too, one image pixel per weight.  With a
+ * segmentation model, "Select" makes the classes ticked in the panel's
+ * legend the selection, through plug-in-convscope-segment's own code.
+ * "Export Heat Map" runs plug-in-convscope-heatmap on the drawable with
+ * the class, method and opacity of the heat map the panel shows.
  */
 #include <math.h>
 
@@ -18,6 +24,7 @@
 #include "feature-maps.h"
 #include "network.h"
 #include "procedures.h"
+#include "segment.h"
 #include "tagging.h"
 
 #define DIALOG_WIDTH  1200
@@ -32,6 +39,7 @@ typedef struct
   CsuiInspector       *inspector;
   GeglRectangle        region;
   GtkWidget           *export_button;
+  GtkWidget           *select_button;
   /* The feature-maps procedure's own arguments, for the export's
    * target, layout and scale. */
   GimpProcedureConfig *export_config;
@@ -145,6 +153,51 @@ export_clicked (GtkButton *button, ClassifyDialog *state)
   gimp_displays_flush ();
 }
 
+/* The kernels are maps of kH×kW (cs_model_conv_kernels): the export
+ * tiles them into one layer at one pixel per weight, in the grid's
+ * diverging colours over the layer's range. */
+static void
+export_kernels_clicked (GtkButton *button, ClassifyDialog *state)
+{
+  CsuiKernelGrid  *grid = csui_inspector_get_kernel_grid (state->inspector);
+  const CsTensor  *kernels = csui_kernel_grid_get_kernels (grid);
+  CsClassifier    *classifier = csui_inspector_get_classifier (state->inspector);
+  CspExportOptions options = {
+    .target = CSP_TARGET_NEW_IMAGE,
+    .layout = CSP_LAYOUT_MOSAIC,
+    .size = CSP_SIZE_NATIVE,
+    .range = CS_MAP_RANGE_LAYER,
+    .colormap = CS_COLORMAP_DIVERGING,
+    .region = state->region,
+  };
+  CsResult   taps = { 0 };
+  GimpImage *kernels_image = NULL;
+  GError    *error = NULL;
+
+  if (kernels == NULL || classifier == NULL)
+    {
+      gimp_message (_("Select a convolution layer first."));
+      return;
+    }
+  options.card = cs_classifier_card (classifier);
+  options.max_channels = (int) MIN (kernels->shape.dims[1], G_MAXINT);
+  if (state->export_config != NULL)
+    options.target = gimp_procedure_config_get_choice_id (state->export_config, "target");
+  /* One tap, the grid's: the export only reads it. */
+  taps.n_taps = 1;
+  taps.taps = (CsTensor *) kernels;
+  if (!csp_export_feature_maps (state->image, state->drawable, &taps, &options, &kernels_image,
+                                NULL, &error))
+    {
+      gimp_message (error->message);
+      g_error_free (error);
+      return;
+    }
+  if (kernels_image != NULL && kernels_image != state->image)
+    gimp_display_new (kernels_image);
+  gimp_displays_flush ();
+}
+
 /* The button says how many network layers it exports when that is more
  * than the one the grid shows. */
 static void
@@ -179,14 +232,99 @@ tag_clicked (GtkButton *button, ClassifyDialog *state)
     }
 }
 
+/* The ticked classes of the segmentation shown become the selection,
+ * replacing it, at the drawable's resolution, in one undo step; an error
+ * shows in the panel and leaves the image as it was. */
+static void
+select_clicked (GtkButton *button, ClassifyDialog *state)
+{
+  CsuiClassLegend      *legend = csui_inspector_get_class_legend (state->inspector);
+  CsSegmenter          *segmenter = csui_inspector_get_segmenter (state->inspector);
+  const CsSegmentation *segmentation = csui_inspector_get_segmentation (state->inspector);
+  int                   n_classes = 0;
+  g_autofree gboolean  *chosen = csui_class_legend_get_chosen (legend, &n_classes);
+  CspSegmentOptions     options = {
+    .output = CSP_SEGMENT_SELECTION,
+    .operation = GIMP_CHANNEL_OP_REPLACE,
+    .chosen = chosen,
+    .region = state->region,
+  };
+  CspSegmentClass      *found = NULL;
+  int                   n_found = 0;
+  g_autoptr (GError)    error = NULL;
+
+  if (segmenter == NULL || segmentation == NULL
+      || n_classes != cs_segmenter_n_classes (segmenter))
+    return;
+  gimp_progress_init (_("Selecting"));
+  if (csp_export_segmentation (state->image, state->drawable, segmenter, segmentation, &options,
+                               &found, &n_found, &error))
+    gimp_displays_flush ();
+  else
+    csui_inspector_show_error (state->inspector, error->message);
+  gimp_progress_end ();
+  csp_segment_classes_free (found, n_found);
+}
+
+/* The heat map of the class clicked (or the most probable), made a
+ * layer in a group over the image by the heat-map procedure itself (one
+ * undo step), in the panel's colours or, in a grayscale image, grey; its
+ * error shows in the panel. */
+static void
+export_heat_clicked (GtkButton *button, ClassifyDialog *state)
+{
+  static const char *const methods[] = { [CS_EXPLAIN_GRADCAM] = "gradcam",
+                                         [CS_EXPLAIN_CAM] = "cam",
+                                         [CS_EXPLAIN_SALIENCY] = "saliency",
+                                         [CS_EXPLAIN_OCCLUSION] = "occlusion" };
+  CsClassifier    *classifier = csui_inspector_get_classifier (state->inspector);
+  GimpProcedure   *heatmap = gimp_pdb_lookup_procedure (gimp_get_pdb (), CSP_HEATMAP_PROC);
+  g_autoptr (GimpProcedureConfig) config = NULL;
+  GimpValueArray  *result;
+  g_autoptr (GFile) model = NULL;
+  CsExplainMethod  method;
+  double           opacity;
+  gboolean         use_selection;
+  int              class_index;
+
+  if (classifier == NULL || heatmap == NULL
+      || !csui_inspector_get_heat (state->inspector, &class_index, &method, &opacity))
+    {
+      csui_inspector_show_error (state->inspector, _("There is no prediction to explain."));
+      return;
+    }
+  model = g_file_new_for_path (cs_classifier_model_path (classifier));
+  g_object_get (state->config, "use-selection", &use_selection, NULL);
+  config = gimp_procedure_create_config (heatmap);
+  g_object_set (config, "run-mode", GIMP_RUN_NONINTERACTIVE, "image", state->image, "model",
+                model, "class", class_index, "method", methods[method], "opacity", opacity,
+                "use-selection", use_selection, "output", "layer", "colormap",
+                cs_colormap_name (gimp_image_get_base_type (state->image) == GIMP_GRAY
+                                    ? CS_COLORMAP_GRAY : CS_COLORMAP_VIRIDIS),
+                NULL);
+  gimp_procedure_config_set_core_object_array (config, "drawables",
+                                               (GObject *[]) { G_OBJECT (state->drawable) }, 1);
+  result = gimp_procedure_run_config (heatmap, config);
+  if (GIMP_VALUES_GET_ENUM (result, 0) == GIMP_PDB_SUCCESS)
+    gimp_displays_flush ();
+  else
+    csui_inspector_show_error (state->inspector, gimp_pdb_get_last_error (gimp_get_pdb ()));
+  gimp_value_array_unref (result);
+}
+
 /* The model shown becomes the procedure's, so OK classifies with it and
- * the next dialog starts from it. */
+ * the next dialog starts from it; a segmentation model cannot classify,
+ * so it leaves the procedure's model as it was, and offers Select. */
 static void
 run_finished (CsuiInspector *inspector, ClassifyDialog *state)
 {
   CsClassifier     *classifier = csui_inspector_get_classifier (inspector);
-  g_autoptr (GFile) model = g_file_new_for_path (cs_classifier_model_path (classifier));
+  g_autoptr (GFile) model = NULL;
 
+  gtk_widget_set_visible (state->select_button, classifier == NULL);
+  if (classifier == NULL)
+    return;
+  model = g_file_new_for_path (cs_classifier_model_path (classifier));
   g_object_set (state->config, "model", model, NULL);
 }
 
@@ -265,9 +403,23 @@ csp_classify_dialog (GimpProcedure       *procedure,
                      "network layer, in the colours shown"),
                    G_CALLBACK (export_clicked));
   add_export_options (&state);
+  action_button (&state, _("Export _Kernels"),
+                 _("Make the selected convolution layer's learned kernels layers: one layer, "
+                   "one pixel per weight, blue negative and red positive"),
+                 G_CALLBACK (export_kernels_clicked));
+  action_button (&state, _("E_xport Heat Map"),
+                 _("Make the heat map of the prediction clicked (the most probable until one "
+                   "is) a layer over the image, in a group named after the class"),
+                 G_CALLBACK (export_heat_clicked));
   action_button (&state, _("Tag _Image"),
                  _("Add the predicted labels to the image's keywords now"),
                  G_CALLBACK (tag_clicked));
+  state.select_button =
+    action_button (&state, _("S_elect"),
+                   _("Replace the image's selection with the classes ticked under \"Classes "
+                     "present\", at the image's resolution"),
+                   G_CALLBACK (select_clicked));
+  gtk_widget_hide (state.select_button);
   content = gtk_dialog_get_content_area (GTK_DIALOG (state.dialog));
   gtk_box_pack_start (GTK_BOX (content), GTK_WIDGET (state.inspector), TRUE, TRUE, 0);
   gtk_widget_show (GTK_WIDGET (state.inspector));

@@ -69,24 +69,44 @@ limit_tile_cache (void)
     g_object_set (gegl_config (), "tile-cache-size", TILE_CACHE_LIMIT, NULL);
 }
 
-CspNetwork *
-csp_network_new (GFile *model_file, GError **error)
+/* Labels that cannot be used are not worth failing over: the classes
+ * are then shown by number, and the reason goes to the terminal. */
+static void
+warn_unusable_labels (const char *model_path, const GError *labels_error)
 {
-  CspNetwork      *c = g_new0 (CspNetwork, 1);
-  g_autofree char *model_path = NULL;
-  const GError    *labels_error;
+  if (labels_error != NULL)
+    g_printerr (_("convscope: cannot use the labels of %s: %s; showing class numbers\n"),
+                model_path, labels_error->message);
+}
 
-  limit_tile_cache ();
+/* The path of @model_file, or NULL with @error when it is not local. */
+static char *
+model_file_path (GFile *model_file, GError **error)
+{
+  char *path = g_file_get_path (model_file);
 
-  if (model_file == NULL)
-    model_path = default_model_path (c, error);
-  else if ((model_path = g_file_get_path (model_file)) == NULL)
+  if (path == NULL)
     {
       g_autofree char *uri = g_file_get_uri (model_file);
 
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
                    _("%s: the model must be a local file"), uri);
     }
+  return path;
+}
+
+CspNetwork *
+csp_network_new (GFile *model_file, GError **error)
+{
+  CspNetwork      *c = g_new0 (CspNetwork, 1);
+  g_autofree char *model_path = NULL;
+
+  limit_tile_cache ();
+
+  if (model_file == NULL)
+    model_path = default_model_path (c, error);
+  else
+    model_path = model_file_path (model_file, error);
   if (model_path == NULL
       || (c->classifier = cs_classifier_load (model_path, NULL, error)) == NULL
       || (c->input = cs_classifier_input_new (c->classifier, error)) == NULL)
@@ -94,13 +114,45 @@ csp_network_new (GFile *model_file, GError **error)
       csp_network_free (c);
       return NULL;
     }
-  /* Labels that cannot be used are not worth failing over: the classes
-   * are then shown by number, and the reason goes to the terminal. */
-  labels_error = cs_classifier_labels_error (c->classifier);
-  if (labels_error != NULL)
-    g_printerr (_("convscope: cannot use the labels of %s: %s; showing class numbers\n"),
-                model_path, labels_error->message);
+  warn_unusable_labels (model_path, cs_classifier_labels_error (c->classifier));
   return c;
+}
+
+/* The first segmentation model here, bundled or downloaded, or NULL
+ * with @error saying there is none. */
+static char *
+default_segmenter_path (GError **error)
+{
+  g_autofree char *bundled_dir = csp_bundled_dir ();
+  g_autoptr (GPtrArray) models = cs_models_list (bundled_dir, error);
+
+  for (guint i = 0; models != NULL && i < models->len; i++)
+    {
+      const CsModelEntry *entry = g_ptr_array_index (models, i);
+
+      if (entry->task == CS_TASK_SEGMENTATION)
+        return g_strdup (entry->path);
+    }
+  if (models != NULL)
+    g_set_error_literal (error, CS_ERROR, CS_ERROR_ARGUMENT,
+                         _("no segmentation model here; choose a model file, or get "
+                           "DeepLab v3 with `convscope fetch deeplab-v3`"));
+  return NULL;
+}
+
+CsSegmenter *
+csp_segmenter_new (GFile *model_file, GError **error)
+{
+  g_autofree char *model_path = NULL;
+  CsSegmenter     *segmenter;
+
+  limit_tile_cache ();
+  model_path =
+      model_file == NULL ? default_segmenter_path (error) : model_file_path (model_file, error);
+  if (model_path == NULL || (segmenter = cs_segmenter_load (model_path, NULL, error)) == NULL)
+    return NULL;
+  warn_unusable_labels (model_path, cs_segmenter_labels_error (segmenter));
+  return segmenter;
 }
 
 void

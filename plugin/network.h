@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * network.h — what the plug-in's procedures share around the core's
- * classifier (cs-classifier.h): which model when none is given, the
- * one-time note about the bundled model, and the step from any region
- * of a GeglBuffer to the class scores or to the feature maps of chosen
- * layers.  Loading happens once per procedure call, so a batch over many
+ * classifier (cs-classifier.h) and segmenter (cs-segmenter.h): which
+ * model when none is given, the one-time note about the bundled model,
+ * and the step from any region of a GeglBuffer to the class scores or to
+ * the feature maps of chosen layers.  Loading happens once per procedure call, so a batch over many
  * files pays for it once.
  */
 #ifndef CSP_NETWORK_H
@@ -54,6 +54,15 @@ CsPrediction       *csp_network_classify   (CspNetwork          *network,
                                             int                  k,
                                             int                 *n_predictions,
                                             GError             **error);
+
+/* The segmenter @model_file (a local file); NULL picks the first
+ * segmentation model among the bundled and downloaded ones
+ * (cs_models_list).  Unusable labels are told on the terminal, as for
+ * csp_network_new.  Returns NULL and sets @error (one line naming the
+ * file) when there is no usable segmenter.  The caller releases it with
+ * cs_segmenter_unref. */
+CsSegmenter        *csp_segmenter_new      (GFile            *model_file,
+                                            GError          **error);
 
 /* Runs the model on @roi of @buffer keeping the outputs of the layers
  * @taps (NULL-terminated).  Returns the result, which the caller frees

@@ -19,6 +19,7 @@ G_BEGIN_DECLS
 #define CSP_CLASSIFY_FILES_PROC  "plug-in-convscope-classify-files"
 #define CSP_FEATURE_MAPS_PROC    "plug-in-convscope-feature-maps"
 #define CSP_MODELS_PROC          "plug-in-convscope-models"
+#define CSP_SEGMENT_PROC         "plug-in-convscope-segment"
 #define CSP_HEATMAP_PROC         "plug-in-convscope-heatmap"
 /* The help pages' domain (help/ beside the plug-in, tools/help-pages),
  * and the help ID of the Classify dialog's page. */
@@ -32,6 +33,8 @@ GimpProcedure  *csp_classify_files_procedure_new (GimpPlugIn *plug_in);
 GimpProcedure  *csp_feature_maps_procedure_new   (GimpPlugIn *plug_in);
 /* models.c */
 GimpProcedure  *csp_models_procedure_new         (GimpPlugIn *plug_in);
+/* segment.c */
+GimpProcedure  *csp_segment_procedure_new        (GimpPlugIn *plug_in);
 /* heatmap.c */
 GimpProcedure  *csp_heatmap_procedure_new        (GimpPlugIn *plug_in);
 

@@ -6,11 +6,17 @@
  * off screen once the run has finished.
  *
  *   convscope-inspect [--model FILE] [--layer WHICH] [--enlarge N]
- *                     [--colormap NAME] [--part all|table|maps]
+ *                     [--at Y,X] [--padding] [--kernels] [--height PIXELS]
+ *                     [--colormap NAME] [--shift DY,DX]
+ *                     [--part all|table|maps|side|input|probe|mlp|shift]
  *                     [--screenshot OUT.png] IMAGE
  *
  * WHICH is a layer index or name, "first-conv" or "last-conv" (the last
- * conv layer whose maps are larger than 1×1).
+ * conv layer whose maps are larger than 1×1).  --at points at and clicks
+ * pixel (Y, X) of the enlarged channel, as a user would, for the
+ * lessons' screenshots; --padding turns on the padding and stride view,
+ * --kernels shows the kernels page, --shift runs the input shifted too
+ * and shows the shifted run's picture and maps.
  */
 #include <stdlib.h>
 
@@ -20,7 +26,6 @@
 #include "cs-pixels.h"
 
 #define WINDOW_WIDTH  1280
-#define WINDOW_HEIGHT 800
 
 static char    *model_path;
 static char    *layer_name;
@@ -28,13 +33,23 @@ static char    *colormap_name;
 static char    *part = "all";
 static char    *screenshot_path;
 static int      enlarge = -1;
+static char    *pixel_at;
+static char    *shift_by;
+static gboolean padding;
+static gboolean kernels;
+static int      window_height = 800;
 
 static const GOptionEntry entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "The model (default: the default model)", "FILE" },
   { "layer", 'l', 0, G_OPTION_ARG_STRING, &layer_name, "The layer to select", "WHICH" },
   { "enlarge", 'e', 0, G_OPTION_ARG_INT, &enlarge, "The channel to enlarge", "N" },
+  { "at", 'a', 0, G_OPTION_ARG_STRING, &pixel_at, "Point at and click this pixel of the enlarged channel", "Y,X" },
+  { "height", 0, 0, G_OPTION_ARG_INT, &window_height, "The window's height (default 800)", "PIXELS" },
+  { "kernels", 0, 0, G_OPTION_ARG_NONE, &kernels, "Show the selected layer's kernels instead of its maps", NULL },
+  { "padding", 0, 0, G_OPTION_ARG_NONE, &padding, "Show the selected layer's padding and stride", NULL },
+  { "shift", 0, 0, G_OPTION_ARG_STRING, &shift_by, "Run the input shifted DY rows down and DX columns right too, and show that run", "DY,DX" },
   { "colormap", 'c', 0, G_OPTION_ARG_STRING, &colormap_name, "gray, viridis or diverging", "NAME" },
-  { "part", 'p', 0, G_OPTION_ARG_STRING, &part, "What to capture: all, table or maps", "PART" },
+  { "part", 'p', 0, G_OPTION_ARG_STRING, &part, "What to capture: all, table, maps, side, input, probe, mlp or shift", "PART" },
   { "screenshot", 's', 0, G_OPTION_ARG_FILENAME, &screenshot_path, "Write a PNG and quit", "FILE" },
   { NULL }
 };
@@ -64,6 +79,73 @@ find_layer (const CsModel *model, const char *which)
   return found >= 0 ? found : cs_model_find_layer (model, which);
 }
 
+/* The first widget called @name under @widget, or NULL. */
+static GtkWidget *
+find_named (GtkWidget *widget, const char *name)
+{
+  g_autoptr (GList) children = NULL;
+
+  if (g_str_equal (gtk_widget_get_name (widget), name))
+    return widget;
+  if (!GTK_IS_CONTAINER (widget))
+    return NULL;
+  children = gtk_container_get_children (GTK_CONTAINER (widget));
+  for (GList *child = children; child != NULL; child = child->next)
+    {
+      GtkWidget *found = find_named (child->data, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Sends @widget a pointer event of @type at (@x, @y), as the pointer
+ * would: a motion or a primary button press. */
+static void
+send_pointer (GtkWidget *widget, GdkEventType type, double x, double y)
+{
+  GdkDisplay *display = gtk_widget_get_display (widget);
+  GdkEvent   *event = gdk_event_new (type);
+
+  event->any.window = g_object_ref (gtk_widget_get_window (widget));
+  if (type == GDK_MOTION_NOTIFY)
+    {
+      event->motion.x = x;
+      event->motion.y = y;
+    }
+  else
+    {
+      event->button.x = x;
+      event->button.y = y;
+      event->button.button = GDK_BUTTON_PRIMARY;
+    }
+  gdk_event_set_device (event, gdk_seat_get_pointer (gdk_display_get_default_seat (display)));
+  gtk_widget_event (widget, event);
+  gdk_event_free (event);
+}
+
+/* Points at and clicks pixel "Y,X" of the enlarged channel. */
+static gboolean
+point_at (CsuiFeatureGrid *grid, const char *where)
+{
+  g_auto (GStrv) parts = g_strsplit (where, ",", 2);
+  gint64 row, column;
+  double left, top, zoom;
+
+  if (g_strv_length (parts) != 2
+      || !g_ascii_string_to_signed (parts[0], 10, 0, G_MAXINT, &row, NULL)
+      || !g_ascii_string_to_signed (parts[1], 10, 0, G_MAXINT, &column, NULL)
+      || !csui_feature_grid_get_enlarged_area (grid, &left, &top, &zoom))
+    return FALSE;
+  /* The grid's window is its own: its coordinates are the widget's. */
+  send_pointer (GTK_WIDGET (grid), GDK_MOTION_NOTIFY, left + (column + 0.5) * zoom,
+                top + (row + 0.5) * zoom);
+  send_pointer (GTK_WIDGET (grid), GDK_BUTTON_PRESS, left + (column + 0.5) * zoom,
+                top + (row + 0.5) * zoom);
+  return TRUE;
+}
+
 static void
 wait_for_runs (CsuiInspector *inspector)
 {
@@ -71,6 +153,29 @@ wait_for_runs (CsuiInspector *inspector)
     g_main_context_iteration (NULL, TRUE);
   while (g_main_context_iteration (NULL, FALSE))
     ;
+}
+
+/* Sets the shift "DY,DX" as a user would, waits for the runs and shows
+ * the shifted one. */
+static gboolean
+shift_input (CsuiInspector *inspector, const char *by)
+{
+  g_auto (GStrv) parts = g_strsplit (by, ",", 2);
+  gint64 dy, dx;
+
+  if (g_strv_length (parts) != 2
+      || !g_ascii_string_to_signed (parts[0], 10, G_MININT, G_MAXINT, &dy, NULL)
+      || !g_ascii_string_to_signed (parts[1], 10, G_MININT, G_MAXINT, &dx, NULL))
+    return FALSE;
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (find_named (GTK_WIDGET (inspector), "shift-y")),
+                             (double) dy);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (find_named (GTK_WIDGET (inspector), "shift-x")),
+                             (double) dx);
+  wait_for_runs (inspector);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_named (GTK_WIDGET (inspector),
+                                                               "show-shifted")),
+                                TRUE);
+  return TRUE;
 }
 
 /* Sets up what the options ask for; FALSE with a message when they
@@ -113,8 +218,33 @@ apply_options (CsuiInspector *inspector)
         }
       csui_feature_grid_set_colormap (csui_inspector_get_feature_grid (inspector), colormap);
     }
+  if (shift_by != NULL && !shift_input (inspector, shift_by))
+    {
+      g_printerr ("convscope-inspect: --shift %s: give rows and columns as DY,DX\n", shift_by);
+      return FALSE;
+    }
   if (enlarge >= 0)
     csui_feature_grid_set_enlarged (csui_inspector_get_feature_grid (inspector), enlarge);
+  if (kernels)
+    gtk_stack_set_visible_child_name (GTK_STACK (find_named (GTK_WIDGET (inspector),
+                                                             "maps-stack")),
+                                      "kernels");
+  if (padding)
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_named (GTK_WIDGET (inspector),
+                                                                 "show-padding")),
+                                  TRUE);
+  if (pixel_at != NULL)
+    {
+      /* The enlarged map is placed when the grid is laid out. */
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      if (!point_at (csui_inspector_get_feature_grid (inspector), pixel_at))
+        {
+          g_printerr ("convscope-inspect: --at %s: no such pixel of an enlarged channel\n",
+                      pixel_at);
+          return FALSE;
+        }
+    }
   return TRUE;
 }
 
@@ -123,6 +253,22 @@ captured_part (CsuiInspector *inspector)
 {
   if (g_str_equal (part, "table"))
     return GTK_WIDGET (csui_inspector_get_layer_table (inspector));
+  if (g_str_equal (part, "side"))
+    return gtk_widget_get_ancestor (GTK_WIDGET (csui_inspector_get_input_view (inspector)),
+                                    GTK_TYPE_SCROLLED_WINDOW);
+  /* A lesson's section. */
+  if (g_str_equal (part, "input"))
+    return gtk_widget_get_ancestor (GTK_WIDGET (csui_inspector_get_input_view (inspector)),
+                                    GTK_TYPE_FRAME);
+  if (g_str_equal (part, "probe"))
+    return gtk_widget_get_ancestor (GTK_WIDGET (csui_inspector_get_probe_view (inspector)),
+                                    GTK_TYPE_FRAME);
+  if (g_str_equal (part, "mlp"))
+    return gtk_widget_get_ancestor (find_named (GTK_WIDGET (inspector), "mlp-numbers"),
+                                    GTK_TYPE_FRAME);
+  if (g_str_equal (part, "shift"))
+    return gtk_widget_get_ancestor (find_named (GTK_WIDGET (inspector), "shift-predictions"),
+                                    GTK_TYPE_FRAME);
   if (g_str_equal (part, "maps"))
     return gtk_widget_get_parent (gtk_widget_get_parent (
       GTK_WIDGET (csui_inspector_get_feature_grid (inspector))));
@@ -159,7 +305,7 @@ main (int argc, char **argv)
   window = screenshot_path != NULL ? gtk_offscreen_window_new ()
                                    : gtk_window_new (GTK_WINDOW_TOPLEVEL);
   gtk_window_set_title (GTK_WINDOW (window), _("Convscope Inspector"));
-  gtk_window_set_default_size (GTK_WINDOW (window), WINDOW_WIDTH, WINDOW_HEIGHT);
+  gtk_window_set_default_size (GTK_WINDOW (window), WINDOW_WIDTH, window_height);
   gtk_container_set_border_width (GTK_CONTAINER (window), 12);
   inspector = CSUI_INSPECTOR (csui_inspector_new (NULL));
   /* Kept past the window, for its worker threads to come back. */
@@ -167,7 +313,7 @@ main (int argc, char **argv)
   gtk_container_add (GTK_CONTAINER (window), GTK_WIDGET (inspector));
   /* An offscreen window takes its natural size, not the default one. */
   if (screenshot_path != NULL)
-    gtk_widget_set_size_request (GTK_WIDGET (inspector), WINDOW_WIDTH - 24, WINDOW_HEIGHT - 24);
+    gtk_widget_set_size_request (GTK_WIDGET (inspector), WINDOW_WIDTH - 24, window_height - 24);
   if (model_path != NULL)
     csui_inspector_set_model_path (inspector, model_path);
   csui_inspector_set_source (inspector, buffer, NULL);

@@ -594,12 +594,23 @@ csui_model_summary (const CsModel *model)
 void
 csui_model_chooser_set_classifier (CsuiModelChooser *chooser, const CsClassifier *classifier)
 {
+  g_return_if_fail (CSUI_IS_MODEL_CHOOSER (chooser));
+  csui_model_chooser_show_model (chooser,
+                                 classifier != NULL ? cs_classifier_model (classifier) : NULL,
+                                 classifier != NULL ? cs_classifier_model_path (classifier)
+                                                    : NULL);
+}
+
+void
+csui_model_chooser_show_model (CsuiModelChooser *chooser, const CsModel *model,
+                               const char *path)
+{
   g_autofree char *summary = NULL;
 
   g_return_if_fail (CSUI_IS_MODEL_CHOOSER (chooser));
-  if (classifier != NULL)
-    summary = csui_model_summary (cs_classifier_model (classifier));
+  if (model != NULL)
+    summary = csui_model_summary (model);
   gtk_label_set_text (GTK_LABEL (chooser->summary), summary != NULL ? summary : "");
-  if (classifier != NULL)
-    csui_model_chooser_select_path (chooser, cs_classifier_model_path (classifier));
+  if (model != NULL && path != NULL)
+    csui_model_chooser_select_path (chooser, path);
 }

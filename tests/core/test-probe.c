@@ -7,7 +7,8 @@
  * be the support of PyTorch's gradient on resnet18, googlenet,
  * mobilenet_v2, densenet121, vgg11's features and a tiny network of
  * every window kind,
- * and the probe's value the tapped one and PyTorch's.  The PyTorch
+ * and the probe's value the tapped one and PyTorch's, its weights those
+ * of the layer's kernels laid out as maps.  The PyTorch
  * fixtures are in $CONVSCOPE_PROBE_FIXTURES (skipped without it); the
  * bundled model in $CONVSCOPE_WEIGHTS.
  */
@@ -154,7 +155,8 @@ test_conv_by_hand (void)
   Onnx__NodeProto   *conv;
   g_autoptr (CsModel) model = NULL;
   g_autoptr (CsConvProbe) probe = NULL;
-  GError *error = NULL;
+  CsTensor *kernels;
+  GError   *error = NULL;
 
   add_input (f, "x", 4, x_dims);
   w = add_initializer (f, "w", 4, w_dims, 4 * 4, 0.0f);
@@ -200,8 +202,23 @@ test_conv_by_hand (void)
   g_assert_cmpfloat (probe->value, ==, 30.5f);
   g_clear_pointer (&probe, cs_conv_probe_free);
 
+  /* Its kernel laid out as one 2×2 map, named after the layer. */
+  kernels = cs_model_conv_kernels (model, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (kernels->name, ==, cs_model_layer (model, 0)->name);
+  g_assert_cmpint (kernels->shape.rank, ==, 4);
+  g_assert_cmpint (kernels->shape.dims[1], ==, 1);
+  g_assert_cmpint (kernels->shape.dims[2], ==, 2);
+  g_assert_cmpint (kernels->shape.dims[3], ==, 2);
+  for (int i = 0; i < 4; i++)
+    g_assert_cmpfloat (((const float *) kernels->data)[i], ==, (float) (i + 1));
+  cs_conv_kernels_free (kernels);
+
   /* Relu was fused: the model has one layer. */
   g_assert_null (cs_conv_probe_new (model, 1, &input, 0, 0, 0, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (cs_model_conv_kernels (model, 1, &error));
   g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
   g_clear_error (&error);
   g_assert_null (cs_conv_probe_new (model, 0, &input, 1, 0, 0, &error));
@@ -220,6 +237,42 @@ static char *
 weights_path (const char *name)
 {
   return g_build_filename (g_getenv ("CONVSCOPE_WEIGHTS"), name, NULL);
+}
+
+/* The invariance lesson's shift, worked out by hand on two 3×4
+ * channels holding 0 to 23: one row down and two columns left, the
+ * uncovered row and columns repeating the edge; shapes that differ, or
+ * no image, are refused. */
+static void
+test_input_shift (void)
+{
+  float       from[24], to[24];
+  float       other[12];
+  CsShape     image = { 4, { 1, 2, 3, 4 } };
+  CsTensor    input = { "input", CS_DTYPE_FLOAT32, image, from };
+  CsTensor    shifted = { "shifted", CS_DTYPE_FLOAT32, image, to };
+  CsTensor    half = { "half", CS_DTYPE_FLOAT32, { 4, { 1, 1, 3, 4 } }, other };
+  CsTensor    flat = { "flat", CS_DTYPE_FLOAT32, { 2, { 1, 24 } }, to };
+  const float expected[24] = { 2,  3,  3,  3,  2,  3,  3,  3,  6,  7,  7,  7,
+                               14, 15, 15, 15, 14, 15, 15, 15, 18, 19, 19, 19 };
+  GError     *error = NULL;
+
+  for (int i = 0; i < 24; i++)
+    from[i] = (float) i;
+  g_assert_true (cs_input_shift (&input, 1, -2, &shifted, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (to, sizeof to, expected, sizeof expected);
+  /* Further than the picture: every pixel is the nearest corner's. */
+  g_assert_true (cs_input_shift (&input, 9, 9, &shifted, &error));
+  g_assert_cmpfloat (to[11], ==, 0.0f);
+  g_assert_cmpfloat (to[23], ==, 12.0f);
+
+  g_assert_false (cs_input_shift (&input, 1, 1, &half, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (cs_input_shift (&flat, 1, 1, &flat, &error));
+  g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
+  g_clear_error (&error);
 }
 
 static void
@@ -360,6 +413,25 @@ assert_close (double value, double reference)
 }
 
 /* The value at each point equals the tap and PyTorch's output. */
+/* The layer's kernels, laid out as maps, hold the probe's weights (the
+ * folded ones where a BatchNorm was folded) for its output channel. */
+static void
+assert_kernels_as_probed (const CsModel *model, int layer, const CsConvProbe *probe)
+{
+  GError   *error = NULL;
+  CsTensor *kernels = cs_model_conv_kernels (model, layer, &error);
+  int64_t   taps = (int64_t) probe->kernel_h * probe->kernel_w;
+  int64_t   n = probe->n_channels * taps;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (kernels->shape.dims[1], ==,
+                   cs_model_layer (model, layer)->out_shape.dims[1] * probe->n_channels);
+  g_assert_cmpint (kernels->shape.dims[2] * kernels->shape.dims[3], ==, taps);
+  g_assert_cmpmem ((const float *) kernels->data + probe->channel * n, n * sizeof (float),
+                   probe->weights, n * sizeof (float));
+  cs_conv_kernels_free (kernels);
+}
+
 static void
 test_values_against_torch (void)
 {
@@ -415,6 +487,7 @@ test_values_against_torch (void)
       assert_close (probe->value, json_object_get_double_member (point, "torch"));
       assert_close (probe->pre_activation, probe->sum + probe->bias);
       folded |= probe->folded_batchnorm;
+      assert_kernels_as_probed (model, index, probe);
     }
   /* plain, dilated and depthwise have a BatchNorm folded in. */
   g_assert_true (folded);
@@ -434,6 +507,7 @@ main (int argc, char **argv)
   g_test_add_func ("/probe/boxes-by-hand", test_boxes_by_hand);
   g_test_add_func ("/probe/conv-by-hand", test_conv_by_hand);
   g_test_add_func ("/probe/structure", test_structure);
+  g_test_add_func ("/probe/input-shift", test_input_shift);
   for (size_t i = 0; i < G_N_ELEMENTS (networks); i++)
     {
       g_autofree char *path = g_strconcat ("/probe/torch-boxes/", networks[i], NULL);

@@ -1,19 +1,27 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The batch examples of docs/examples/, run verbatim inside GIMP over the
-# bundled samples with the bundled default model: the Script-Fu one
-# through plug-in-script-fu-eval with the call its header shows, the
-# Python-Fu ones through python-fu-eval, which reads the folders from the
-# environment that tools/gimp-test hands GIMP (CONVSCOPE_FOLDER,
-# CONVSCOPE_CSV, CONVSCOPE_XCF_FOLDER, CONVSCOPE_HEAT_FOLDER).  The sample files are named after
-# their true label, and the bundled model gets each of them right, so each
-# must come out at rank 1.  Prints TAP.
+# The batch examples of docs/examples/, run verbatim inside GIMP: the
+# Script-Fu ones through plug-in-script-fu-eval with the call their header
+# shows, the Python-Fu ones through python-fu-eval, which reads the
+# folders from the environment that tools/gimp-test hands GIMP.  The
+# classifying ones run over the bundled samples with the bundled default
+# model (CONVSCOPE_FOLDER, CONVSCOPE_CSV, CONVSCOPE_XCF_FOLDER): the sample
+# files are named after their true label, and the bundled model gets each
+# of them right, so each must come out at rank 1.  The segmenting ones run
+# DeepLab v3 from ../shared (CONVSCOPE_SHARED; they skip without it) set
+# up at CONVSCOPE_SEGMENTER on two photos linked into CONVSCOPE_PHOTOS
+# (CONVSCOPE_SHARES, CONVSCOPE_SEGMENTS: what they write).  The heat-map
+# ones run over the bundled samples too (CONVSCOPE_HEAT_FOLDER: what they
+# write).  Prints TAP.
 import csv
 import os
 import shutil
 
-from gi.repository import Gimp, Gio
+import gi
+gi.require_version("Gegl", "0.4")
+from gi.repository import Gegl, Gimp, Gio
 
-from tap import check, plan
+from deeplab import deeplab
+from tap import check, plan, skip
 
 EXAMPLES = os.environ.get("CONVSCOPE_EXAMPLES", "")
 SAMPLES = os.environ.get("CONVSCOPE_FOLDER", "")
@@ -21,6 +29,13 @@ PYTHON_CSV = os.environ.get("CONVSCOPE_CSV", "")
 XCF_FOLDER = os.environ.get("CONVSCOPE_XCF_FOLDER", "")
 HEAT_FOLDER = os.environ.get("CONVSCOPE_HEAT_FOLDER", "")
 TMP = os.environ.get("CONVSCOPE_TEST_TMP", "")
+SHARED = os.environ.get("CONVSCOPE_SHARED", "")
+SEGMENTER = os.environ.get("CONVSCOPE_SEGMENTER", "")
+PHOTOS = os.environ.get("CONVSCOPE_PHOTOS", "")
+SHARES_CSV = os.environ.get("CONVSCOPE_SHARES", "")
+SEGMENTS = os.environ.get("CONVSCOPE_SEGMENTS", "")
+# What DeepLab v3 finds most of in each photo, as test-plugin.py checks.
+LARGEST_CLASS = {"pets.jpg": "dog", "cat.bmp": "cat"}
 HEADER = ["file", "rank", "label", "score"]
 TOP_K = 5
 
@@ -56,11 +71,15 @@ def read(path):
         return source.read()
 
 
+def read_rows(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="", encoding="utf-8") as source:
+        return list(csv.reader(source))
+
+
 def check_csv(language, path, ran, message):
-    rows = []
-    if ran and os.path.exists(path):
-        with open(path, newline="", encoding="utf-8") as source:
-            rows = list(csv.reader(source))
+    rows = read_rows(path) if ran else []
     check(f"{language} example: the call succeeds and writes a CSV", ran and rows != [],
           str(message))
     files = samples()
@@ -114,6 +133,63 @@ def test_tag_folder():
           repr(tags))
 
 
+def photos():
+    """The photos for the segmenting examples, linked afresh into PHOTOS."""
+    shutil.rmtree(PHOTOS, ignore_errors=True)
+    os.makedirs(PHOTOS)
+    for name in LARGEST_CLASS:
+        os.symlink(os.path.join(SHARED, "images", name), os.path.join(PHOTOS, name))
+    return {name: os.path.join(PHOTOS, name) for name in LARGEST_CLASS}
+
+
+def test_segment_examples():
+    if deeplab(SHARED, os.path.dirname(SEGMENTER)) != SEGMENTER:
+        skip("the segmenting examples", f"no DeepLab v3 in the shared folder ({SHARED!r})")
+        return
+    paths = photos()
+    shutil.rmtree(SEGMENTS, ignore_errors=True)
+    ran, message = run_example("python-fu-eval",
+                               read(os.path.join(EXAMPLES, "segment-folder.py")))
+    rows = read_rows(SHARES_CSV) if ran else []
+    largest = {}
+    for path, label, share in rows[1:]:
+        largest.setdefault(os.path.basename(path), (label, float(share)))
+    check("segment-folder example: a CSV whose largest class is each photo's subject",
+          ran and rows[:1] == [["file", "class", "share"]]
+          and {name: label for name, (label, _) in largest.items()} == LARGEST_CLASS
+          and all(0.0 < float(r[2]) <= 1.0 for r in rows[1:]), f"{message} {rows!r}")
+    groups = []
+    for name in LARGEST_CLASS:
+        xcf = os.path.join(SEGMENTS, os.path.splitext(name)[0] + ".xcf")
+        if os.path.exists(xcf):
+            image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(xcf))
+            top = image.get_layers()[0]
+            groups.append([(c.get_name(), c.get_mask() is not None)
+                           for c in (top.get_children() if top.is_group() else [])])
+            image.delete()
+    check("segment-folder example: each .xcf holds a group of masked layers, subject first",
+          [g[:1] for g in groups] == [[(label, True)] for label in LARGEST_CLASS.values()],
+          repr(groups))
+
+    png = os.path.join(TMP, "dogs.png")
+    ran, message = run_example(
+        "plug-in-script-fu-eval",
+        f'(load "{EXAMPLES}/cut-out.scm")\n'
+        f'(convscope-cut-out "{paths["pets.jpg"]}" "dog" "{SEGMENTER}" "{png}")')
+    opaque = -1
+    if ran and os.path.exists(png):
+        image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(png))
+        layer = image.get_layers()[0]
+        buffer = layer.get_buffer()
+        alpha = bytes(buffer.get(buffer.get_extent(), 1.0, "A u8", Gegl.AbyssPolicy.CLAMP))
+        opaque, size = alpha.count(255), len(alpha)
+        image.delete()
+    dog = largest.get("pets.jpg", ("", 0.0))[1]
+    check("cut-out example: a PNG opaque exactly on the dogs, clear elsewhere",
+          ran and opaque > 0 and opaque == round(dog * size)
+          and alpha.count(0) == size - opaque, f"{message} opaque {opaque}, dogs' share {dog}")
+
+
 def test_heatmap_folder():
     shutil.rmtree(HEAT_FOLDER, ignore_errors=True)
     ran, message = run_example("python-fu-eval",
@@ -162,8 +238,8 @@ def test_heatmap_script_fu():
 
 
 def main():
-    for test in (test_script_fu, test_python_fu, test_tag_folder, test_heatmap_folder,
-                 test_heatmap_script_fu):
+    for test in (test_script_fu, test_python_fu, test_tag_folder, test_segment_examples,
+                 test_heatmap_folder, test_heatmap_script_fu):
         try:
             test()
         except Exception as error:  # a broken check must not hide the others

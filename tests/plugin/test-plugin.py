@@ -20,6 +20,7 @@ import gi
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp, Gio, GObject
 
+from deeplab import COLOURS, deeplab
 from tap import check, skip, plan
 
 SHARED = os.environ.get("CONVSCOPE_SHARED", "")
@@ -600,6 +601,149 @@ def test_feature_maps_failures():
     indexed.delete()
 
 
+def segment(image, drawable=None, model=None, **arguments):
+    """Returns (status, classes, shares) or (status, message)."""
+    status, result = run_on_drawable("plug-in-convscope-segment", image, drawable,
+                                     model or deeplab(SHARED, os.path.join(TMP, "deeplab")),
+                                     arguments)
+    if status != Gimp.PDBStatusType.SUCCESS:
+        return status, result
+    return (status, list(result.index(1) or []),
+            array(result.index(2), Gimp.DoubleArray, Gimp.value_get_double_array))
+
+
+def mask_count(drawable):
+    """How many of the drawable's pixels are fully on (a mask or channel)."""
+    return pixels(drawable, "Y u8").count(255)
+
+
+def test_segment_layers():
+    pets = load("pets.jpg")
+    size = pets.get_width() * pets.get_height()
+    original = pixels(pets.get_layers()[0], "R'G'B'A u8")
+    result = segment(pets)
+    ok = result[0] == Gimp.PDBStatusType.SUCCESS
+    check("DeepLab v3 on the pets photo: the dogs, above a tenth of the pixels, come first; "
+          "no background unless asked for",
+          ok and result[1][:1] == ["dog"] and "background" not in result[1]
+          and result[2][0] > 0.1 and result[2] == sorted(result[2], reverse=True),
+          repr(result))
+    print(f"# pets.jpg: {result[1:]}", flush=True)
+    top = pets.get_layers()
+    group = top[0] if top and top[0].is_group() else None
+    children = group.get_children() if group else []
+    check("layers: a group above the photo, a layer per class named after it",
+          ok and len(top) == 2 and group is not None
+          and [c.get_name() for c in children] == result[1], repr([t.get_name() for t in top]))
+    check("the photo's own layer stays below, untouched",
+          len(top) == 2 and pixels(top[1], "R'G'B'A u8") == original and pets.is_dirty())
+
+    # The photo again: the new group goes right above it, below the first.
+    both = segment(pets, top[1], classes="Background, dog")
+    children = pets.get_layers()[1].get_children()
+    masks = [c.get_mask() for c in children]
+    planes = [pixels(m, "Y u8") if m else b"" for m in masks]
+    counts = [p.count(255) for p in planes]
+    check("each layer is a copy of the photo masked on exactly its class's share of pixels",
+          both[0] == Gimp.PDBStatusType.SUCCESS and sorted(both[1]) == ["background", "dog"]
+          and all(pixels(c, "R'G'B'A u8") == original for c in children)
+          and counts == [round(share * size) for share in both[2]], f"{counts} {both!r}")
+    check("at threshold 0 the two masks split the photo: only 0 and 255, disjoint, all covered",
+          len(planes) == 2 and all(set(p) <= {0, 255} for p in planes)
+          and sum(counts) == size and bytes(a | b for a, b in zip(*planes)) == b"\xff" * size,
+          repr([sorted(set(p)) for p in planes]))
+    pets.delete()
+
+
+def test_segment_selection_channels_labels():
+    pets = load("pets.jpg")
+    size = pets.get_width() * pets.get_height()
+    dog = segment(pets, classes="dog", output="selection")
+    selection = pets.get_selection()
+    bounds = Gimp.Selection.bounds(pets)
+    check("selection of the dogs: non-empty, within the image, on the dogs' share",
+          dog[0] == Gimp.PDBStatusType.SUCCESS and dog[1] == ["dog"] and bounds[1]
+          and 0 <= bounds[2] < bounds[4] <= pets.get_width()
+          and 0 <= bounds[3] < bounds[5] <= pets.get_height()
+          and mask_count(selection) == round(dog[2][0] * size) and items(pets) == (1, 0, 0),
+          f"{dog!r} {bounds!r}")
+    pets.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 0, pets.get_width() // 2,
+                          pets.get_height())
+    left = segment(pets, classes="dog", output="selection", use_selection=False,
+                   operation=Gimp.ChannelOps.INTERSECT)
+    bounds = Gimp.Selection.bounds(pets)
+    check("intersect: the dogs within the left half only",
+          left[0] == Gimp.PDBStatusType.SUCCESS and bounds[1]
+          and bounds[4] <= pets.get_width() // 2
+          and 0 < mask_count(selection) < round(dog[2][0] * size), f"{left!r} {bounds!r}")
+    gone = segment(pets, classes="dog", output="selection", use_selection=False,
+                   operation=Gimp.ChannelOps.SUBTRACT)
+    check("subtract: taking the dogs off leaves nothing",
+          gone[0] == Gimp.PDBStatusType.SUCCESS and Gimp.Selection.is_empty(pets), repr(gone))
+
+    # use-selection: only the right half, where the smaller dog is, is read.
+    half = pets.get_width() // 2
+    pets.select_rectangle(Gimp.ChannelOps.REPLACE, half, 0, pets.get_width() - half,
+                          pets.get_height())
+    channels = segment(pets, output="channels")
+    made = pets.get_channels()
+    width = pets.get_width()
+    planes = [pixels(c, "Y u8") for c in made]
+    check("channels of the selection's bounds: one per class found, named after it, each "
+          "on its share of the region and nothing left of it",
+          channels[0] == Gimp.PDBStatusType.SUCCESS and channels[1][:1] == ["dog"]
+          and [c.get_name() for c in made] == channels[1]
+          and [p.count(255) for p in planes]
+          == [round(s * (width - half) * pets.get_height()) for s in channels[2]]
+          and all(x >= half for p in planes for x in
+                  (i % width for i, v in enumerate(p) if v == 255)),
+          f"{channels!r} {[c.get_name() for c in made]}")
+    Gimp.Selection.none(pets)
+
+    labels = segment(pets, output="label-layer")
+    layer = pets.get_layers()[0]
+    found = colours(layer)
+    check("label layer: the legend in its name, each class in its colour",
+          labels[0] == Gimp.PDBStatusType.SUCCESS
+          and layer.get_name().startswith("Labels: dog #400080")
+          and COLOURS["dog"] in found and len(found) == len(labels[1]),
+          f"{labels!r} {layer.get_name()!r} {sorted(found)}")
+    pets.delete()
+
+    cat = load("cat.bmp")
+    result = segment(cat, output="channels")
+    check("the cat photo: the cat comes first",
+          result[0] == Gimp.PDBStatusType.SUCCESS and result[1][:1] == ["cat"], repr(result))
+    cat.delete()
+
+
+def test_segment_nothing_and_failures():
+    pets = load("pets.jpg")
+    before = items(pets)
+    result = segment(pets, threshold=1.0)
+    check("threshold 1.0: nothing found, nothing made",
+          result[0] == Gimp.PDBStatusType.SUCCESS and result[1] == [] and result[2] == []
+          and items(pets) == before and not pets.is_dirty(), repr(result))
+
+    def refused(description, expected, image=pets, **arguments):
+        before = items(image)
+        result = segment(image, **arguments)
+        check(description + "; the image is unchanged",
+              result[0] == Gimp.PDBStatusType.EXECUTION_ERROR and expected in str(result[1])
+              and "\n" not in str(result[1]) and items(image) == before
+              and not image.is_dirty(), repr(result))
+
+    refused("an unknown class fails listing the valid ones",
+            "no class 'unicorn'; the classes are background, aeroplane", classes="dog,unicorn")
+    refused("a classifier given to segment fails", "not a segmentation model", model=MODEL)
+    refused("a selection of classes not found fails rather than select nothing",
+            "the selection is left as it was", output="selection", classes="cat,horse",
+            threshold=1.0)
+    pets.convert_grayscale()
+    pets.clean_all()
+    refused("a label layer for a grayscale image fails", "needs an RGB image",
+            output="label-layer")
+    pets.delete()
 def heatmap(image, drawable=None, model=MODEL, **arguments):
     """plug-in-convscope-heatmap: (status, item, label, score) or
     (status, message)."""
@@ -827,6 +971,29 @@ def test_huge_image():
     image.delete()
 
 
+def test_segment_huge_photo():
+    """The issue's bound: DeepLab v3 on a 4000×3000 photo within 400 MiB."""
+    pets = load("pets.jpg")
+    pets.undo_disable()
+    pets.scale(4000, 3000)
+    watch = PeakWatch()
+    watch.start()
+    start = time.monotonic()
+    result = segment(pets)
+    seconds = time.monotonic() - start
+    peak = watch.stop()
+    print(f"# plug-in peak RSS segmenting 4000×3000 into masked layers: {peak} KiB, "
+          f"{seconds:.1f} s", flush=True)
+    masks = [c.get_mask() for c in pets.get_layers()[0].get_children()]
+    check(f"a 4000×3000 photo segments into full-size masks; the plug-in's peak RSS stays "
+          f"under {PEAK_RSS_LIMIT_MIB} MiB",
+          result[0] == Gimp.PDBStatusType.SUCCESS and result[1][:1] == ["dog"]
+          and masks and all(m and (m.get_width(), m.get_height()) == (4000, 3000) for m in masks)
+          and peak is not None and peak < PEAK_RSS_LIMIT_MIB * 1024,
+          f"{result!r} peak {peak} KiB")
+    pets.delete()
+
+
 def test_feature_maps():
     parrot = load("parrot.jpg")
     result = feature_maps(parrot, layers="conv", max_channels=2)
@@ -864,6 +1031,23 @@ def test_downloaded_default():
     parrot.delete()
 
 
+def test_segment_default_model():
+    directory = os.path.join(os.environ["XDG_DATA_HOME"], "convscope", "models")
+    pets = load("pets.jpg")
+    status, message = run_on_drawable("plug-in-convscope-segment", pets, None, None, {})
+    check("no model given and no segmenter here: the error says how to get one",
+          status == Gimp.PDBStatusType.EXECUTION_ERROR
+          and "convscope fetch deeplab-v3" in str(message) and items(pets) == (1, 0, 0),
+          f"{status} {message}")
+    downloaded = deeplab(SHARED, directory)
+    status, result = run_on_drawable("plug-in-convscope-segment", pets, None, None, {})
+    check("no model given: the downloaded segmenter finds the dogs; the default for the "
+          "other procedures is no segmenter",
+          status == Gimp.PDBStatusType.SUCCESS and list(result.index(1))[:1] == ["dog"]
+          and models()[3] != downloaded, f"{status} {result}")
+    pets.delete()
+
+
 def main():
     if not (TMP and os.path.isfile(BUNDLED) and samples()):
         print(f"1..0 # SKIP the bundled model is not installed in the profile ({BUNDLED}) "
@@ -876,9 +1060,15 @@ def main():
     shared_tests = [test_python_fu, test_precisions_and_modes, test_failures, test_script_fu,
                     test_classify_files, test_feature_maps, test_heatmap_parrot,
                     test_downloaded_default]
-    for test in tests + shared_tests:
-        if test in shared_tests and not have_shared():
+    deeplab_tests = [test_segment_layers, test_segment_selection_channels_labels,
+                     test_segment_nothing_and_failures, test_segment_huge_photo,
+                     test_segment_default_model]
+    for test in tests + shared_tests + deeplab_tests:
+        if test not in tests and not have_shared():
             skip(test.__name__, f"the shared models and images ({SHARED or 'unset'}) are absent")
+            continue
+        if test in deeplab_tests and deeplab(SHARED, os.path.join(TMP, "deeplab")) is None:
+            skip(test.__name__, f"the shared models ({SHARED}) lack DeepLab v3")
             continue
         try:
             test()

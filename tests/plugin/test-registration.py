@@ -36,6 +36,8 @@ PROCEDURES = {
         ("_Feature Maps…", "Show what the layers of a neural network see"),
     "plug-in-convscope-models":
         (None, "List the neural networks Convscope can use"),
+    "plug-in-convscope-segment":
+        ("_Segment…", "Select or mask what a segmentation network finds in the image"),
     "plug-in-convscope-heatmap":
         ("_Heat Map…", "Show where a neural network looked for a class"),
 }

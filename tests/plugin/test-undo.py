@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Undo of a feature-maps export and of heat maps into the current image,
-# in GIMP 3's GUI on a virtual X server (run by tools/gimp-test --gui).
-# GIMP's PDB has no undo call, so the script presses Ctrl+Z and Ctrl+Y in
-# the image's window with xdotool, as a user would: the whole export must
+# Undo of a feature-maps export into the current image, of heat maps, and
+# of a segmentation's layers (with DeepLab v3 from CONVSCOPE_SHARED), in GIMP
+# 3's GUI on a virtual X server (run by tools/gimp-test --gui).  GIMP's
+# PDB has no undo call, so the script presses Ctrl+Z and Ctrl+Y in the
+# image's window with xdotool, as a user would: each whole export must
 # come off in one undo step, leaving the image's layers and pixels as
-# they were, and come back in one redo; so must a heat map.  Prints TAP.
+# they were, and come back in one redo.  Prints TAP.
 import os
 import shutil
 import time
@@ -13,10 +14,13 @@ import gi
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp, Gio
 
-from tap import check, plan
+from deeplab import deeplab
+from tap import check, plan, skip
 from xwindows import PATIENCE_S, press, wait_for_window
 
 SAMPLE = os.environ.get("CONVSCOPE_SAMPLE", "")
+SHARED = os.environ.get("CONVSCOPE_SHARED", "")
+TMP = os.environ.get("CONVSCOPE_TEST_TMP", "")
 
 
 def layer_tree(image):
@@ -116,7 +120,46 @@ def main():
         check(f"a heat map as {output} comes off in one Ctrl+Z, the selection too",
               result.index(0) == Gimp.PDBStatusType.SUCCESS and changed and undone
               and image.get_channels() == [], repr(layer_tree(image)[:1]))
+    check_segment_undo(image, window, original)
     plan()
+
+
+def check_segment_undo(image, window, layer):
+    """The layer group of a segmentation of @layer, the image's bottom
+    one, comes off in one Ctrl+Z, masks and all, and back in one
+    Ctrl+Y."""
+    model = deeplab(SHARED, os.path.join(TMP, "deeplab"))
+    if model is None:
+        skip("a segmentation comes off in one undo step", f"no DeepLab v3 in {SHARED!r}")
+        return
+    tree_before = layer_tree(image)
+    procedure = Gimp.get_pdb().lookup_procedure("plug-in-convscope-segment")
+    config = procedure.create_config()
+    config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
+    config.set_property("image", image)
+    config.set_core_object_array("drawables", [layer])
+    config.set_property("model", Gio.File.new_for_path(model))
+    # Every class: whatever DeepLab makes of the sample, a group is made.
+    with open(os.path.join(os.path.dirname(model), "pascal_voc_segmentation_labels.txt"),
+              encoding="utf-8") as labels:
+        config.set_property("classes", ",".join(labels.read().splitlines()[:21]))
+    result = procedure.run(config)
+    Gimp.displays_flush()
+    tree_segmented = layer_tree(image)
+    # Right above the layer, the bottom one.
+    group = image.get_layers()[-2]
+    masked = [child for child in group.get_children() if child.get_mask()]
+    check("a segmentation adds a group of masked layers right above the layer",
+          result.index(0) == Gimp.PDBStatusType.SUCCESS
+          and tree_segmented[:-2] + tree_segmented[-1:] == tree_before
+          and group.get_name().startswith("Segmentation")
+          and len(masked) == len(result.index(1)) > 0, repr(tree_segmented[-2:]))
+    press(window, "ctrl+z")
+    check("one Ctrl+Z takes the segmentation off", wait_for(image, tree_before),
+          repr(layer_tree(image)[:1]))
+    press(window, "ctrl+y")
+    check("one Ctrl+Y puts it back", wait_for(image, tree_segmented),
+          repr(layer_tree(image)[:1]))
 
 
 main()

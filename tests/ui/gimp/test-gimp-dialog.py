@@ -6,9 +6,15 @@
 # window stops changing), saves what the window shows to
 # CONVSCOPE_SCREENSHOT, then types with xdotool: Alt+Y to the layer
 # table, Home, Ctrl+Down twice and Ctrl+Space for the first two conv
-# layers, Alt+L (Export to Layers), Alt+I (Tag Image) and Alt+O (OK).
+# layers, Alt+L (Export to Layers), Alt+S (the padding and stride
+# lesson), Alt+K (Export Kernels, of the conv layer selected last),
+# Alt+X (Export Heat Map, of the most probable class), Alt+D and Up
+# twice (the input shifted two pixels down, run again), Alt+H (the
+# shifted run's picture and maps), Alt+I (Tag Image) and Alt+O (OK).
 # Checks the answer, what the actions made (one layer group per selected
-# network layer) and that the screenshot shows something.  Then once more
+# network layer, one layer of the second conv's kernels, a group named
+# after the class over the image holding its heat map) and that the
+# screenshot shows something.  Then once more
 # on the sample enlarged past the 2048 px the dialog copies at most (it
 # reads a reduced copy), pressing only Tag Image and OK: the dialog's top
 # label, which Tag Image writes, must be classify's.  In any language
@@ -94,6 +100,16 @@ class DialogHands(threading.Thread):
                     press(window, "alt+y Home ctrl+Down ctrl+Down ctrl+space alt+l")
                     if wait_for_title(IMAGE_WINDOW_TITLE, ignore=titles) is None:
                         self.failure = "Export to Layers showed no new image"
+                    titles = window_titles(IMAGE_WINDOW_TITLE)
+                    press(window, "alt+s alt+k")
+                    if wait_for_title(IMAGE_WINDOW_TITLE, ignore=titles) is None:
+                        self.failure = "Export Kernels showed no new image"
+                    press(window, "alt+x")
+                    wait_until_still(window, still)
+                    press(window, "alt+d Up Up")
+                    if not wait_until_still(window, still):
+                        self.failure = "the dialog did not settle after the shifted run"
+                    press(window, "alt+h")
                 press(window, "alt+i")
                 wait_until_still(window, still)
             press(window, "alt+o")
@@ -147,11 +163,19 @@ def main():
         check("it names the sample's class (a bag)", labels[:1] == ["Bag"], repr(labels))
     # The first two conv layers of the bundled model, selected before
     # Export, give 32 maps of 28×28 and 64 of 14×14.
+    # Newest first: the kernels', then the maps'.
     new_images = [other for other in Gimp.get_images() if other != image]
-    check("Export to Layers made one new image",
-          len(Gimp.get_images()) == images_before + 1 and len(new_images) == 1,
+    new_images.sort(key=lambda other: other.get_id())
+    check("Export to Layers and Export Kernels made one new image each",
+          len(Gimp.get_images()) == images_before + 2 and len(new_images) == 2,
           f"{len(Gimp.get_images())} images, {images_before} before")
-    if len(new_images) == 1:
+    if len(new_images) == 2:
+        kernels = new_images[1].get_layers()
+        # 64 kernels over 32 input channels, 3×3 pixels each, tiled.
+        check("the kernels' image holds one layer of the second conv's 2048 kernels",
+              len(kernels) == 1 and "block2" in kernels[0].get_name()
+              and kernels[0].get_width() * kernels[0].get_height() >= 2048 * 9,
+              f"{[(layer.get_name(), layer.get_width(), layer.get_height()) for layer in kernels]}")
         layers = new_images[0].get_layers()
         counts = [len(layer.get_children()) if layer.is_group() else 0 for layer in layers]
         check("it holds one layer group per selected network layer, in network order, "
@@ -159,6 +183,14 @@ def main():
               counts == [32, 64] and "block1" in layers[0].get_name()
               and "block2" in layers[1].get_name(),
               f"groups {[layer.get_name() for layer in layers]}, maps {counts}")
+    top = image.get_layers()[0]
+    heat = top.get_children() if top.is_group() else []
+    check("Export Heat Map made a group named after the class over the image, holding the "
+          "heat map at the image's size",
+          top.get_name() == "Bag" and len(heat) == 1
+          and (heat[0].get_width(), heat[0].get_height())
+          == (image.get_width(), image.get_height()),
+          f"{[(layer.get_name(), layer.is_group()) for layer in image.get_layers()]}")
     text = dialog_labels(image)
     check("Tag Image wrote the labels parasite, the bag first", text.startswith("Bag\t"),
           repr(text[:80]))

@@ -472,7 +472,7 @@ cli_explain (int argc, char **argv)
     { "times-input", 0, 0, G_OPTION_ARG_NONE, &options.explain.times_input,
       N_("Saliency: weigh the gradient by the input"), NULL },
     { "patch", 0, 0, G_OPTION_ARG_INT, &options.explain.patch,
-      N_("Occlusion: the patch's side in input pixels (default: an eighth of the input)"), "N" },
+      N_("Occlusion: the patch's side in input pixels (default: a third of the input)"), "N" },
     { "stride", 0, 0, G_OPTION_ARG_INT, &options.explain.stride,
       N_("Occlusion: the step between patches (default: half the patch)"), "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &options.json, N_("Print the results as JSON"), NULL },

@@ -383,7 +383,7 @@ occlusion (CsSession              *session,
       return FALSE;
     }
   side = MIN (input->shape.dims[2], input->shape.dims[3]);
-  job.patch = options->patch > 0 ? options->patch : (int) MAX (1, side / 8);
+  job.patch = options->patch > 0 ? options->patch : (int) MAX (1, side / 3);
   job.stride = options->stride > 0 ? options->stride : MAX (1, job.patch / 2);
   if (job.patch > side)
     {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * npy.c — a strict reader and a plain writer of NumPy .npy files holding
- * float32 tensors; see npy.h for what is accepted.
+ * npy.c — a strict reader of NumPy .npy files holding float32 tensors
+ * and a plain writer of float32 and int64 ones; see npy.h for what is
+ * accepted.
  *
  * The format: the magic "\x93NUMPY", a major and minor version byte, the
  * header length (2 bytes little-endian in version 1, 4 bytes in 2 and 3),
@@ -20,6 +21,7 @@
 #define NPY_MAGIC     "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
 #define NPY_DESCR     "<f4"
+#define NPY_DESCR_INT "<i8"
 /* NumPy aligns the data to this many bytes; the reader does not care. */
 #define NPY_ALIGN     64
 
@@ -300,16 +302,21 @@ parse_header (HeaderParser *p, CsShape *shape, GError **error)
   return TRUE;
 }
 
-/* .npy data is little-endian; a big-endian host swaps every float. */
+/* .npy data is little-endian; a big-endian host swaps each of the @n
+ * elements of @size bytes (4 or 8). */
 static void
-swap_little_endian (guint32 *words, size_t n)
+swap_little_endian (void *elements, size_t n, size_t size)
 {
 #if G_BYTE_ORDER == G_BIG_ENDIAN
   for (size_t i = 0; i < n; i++)
-    words[i] = GUINT32_SWAP_LE_BE (words[i]);
+    if (size == sizeof (guint64))
+      ((guint64 *) elements)[i] = GUINT64_SWAP_LE_BE (((guint64 *) elements)[i]);
+    else
+      ((guint32 *) elements)[i] = GUINT32_SWAP_LE_BE (((guint32 *) elements)[i]);
 #else
-  (void) words;
+  (void) elements;
   (void) n;
+  (void) size;
 #endif
 }
 
@@ -383,7 +390,7 @@ npy_parse (const void *bytes,
   if (!cli_tensor_alloc (tensor, NULL, &shape, error))
     return FALSE;
   memcpy (tensor->data, b + prefix + header_len, data_size);
-  swap_little_endian (tensor->data, data_size / sizeof (guint32));
+  swap_little_endian (tensor->data, data_size / sizeof (float), sizeof (float));
   return TRUE;
 }
 
@@ -405,12 +412,12 @@ npy_read_file (const char *path, CsTensor *tensor, GError **error)
 }
 
 static char *
-header_for (const CsShape *shape, size_t *length)
+header_for (const char *descr, const CsShape *shape, size_t *length)
 {
-  GString *header = g_string_new ("{'descr': '" NPY_DESCR "', "
-                                  "'fortran_order': False, 'shape': (");
+  GString *header = g_string_new (NULL);
   size_t   used;
 
+  g_string_printf (header, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
   for (int i = 0; i < shape->rank; i++)
     g_string_append_printf (header, i > 0 ? ", %" G_GINT64_FORMAT
                                           : "%" G_GINT64_FORMAT,
@@ -424,21 +431,22 @@ header_for (const CsShape *shape, size_t *length)
   return g_string_free (header, FALSE);
 }
 
-/* Writes the data in chunks so a big-endian host can swap a copy. */
+/* Writes @n elements of @size bytes in chunks, so a big-endian host can
+ * swap a copy. */
 static gboolean
-write_floats (FILE *file, const guint32 *words, size_t n)
+write_elements (FILE *file, const guint8 *elements, size_t n, size_t size)
 {
-  guint32 chunk[4096];
+  guint64 chunk[2048];
 
   while (n > 0)
     {
-      size_t count = MIN (n, G_N_ELEMENTS (chunk));
+      size_t count = MIN (n, sizeof chunk / size);
 
-      memcpy (chunk, words, count * sizeof *chunk);
-      swap_little_endian (chunk, count);
-      if (fwrite (chunk, sizeof *chunk, count, file) != count)
+      memcpy (chunk, elements, count * size);
+      swap_little_endian (chunk, count, size);
+      if (fwrite (chunk, size, count, file) != count)
         return FALSE;
-      words += count;
+      elements += count * size;
       n -= count;
     }
   return TRUE;
@@ -453,14 +461,9 @@ npy_write_file (const char *path, const CsTensor *tensor, GError **error)
   FILE            *file;
   gboolean         written;
   int              saved_errno;
+  const gboolean   is_int = tensor->dtype == CS_DTYPE_INT64;
+  const size_t     size = is_int ? sizeof (int64_t) : sizeof (float);
 
-  if (tensor->dtype != CS_DTYPE_FLOAT32)
-    {
-      g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
-                   _("%s: tensor '%s' is not float32; only float32 is written"),
-                   path, tensor->name ? tensor->name : "");
-      return FALSE;
-    }
   if (!cli_shape_bytes (&tensor->shape, &bytes))
     {
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
@@ -469,7 +472,7 @@ npy_write_file (const char *path, const CsTensor *tensor, GError **error)
       return FALSE;
     }
 
-  header = header_for (&tensor->shape, &header_len);
+  header = header_for (is_int ? NPY_DESCR_INT : NPY_DESCR, &tensor->shape, &header_len);
   memcpy (prefix, NPY_MAGIC, NPY_MAGIC_LEN);
   prefix[6] = 1;
   prefix[7] = 0;
@@ -486,7 +489,7 @@ npy_write_file (const char *path, const CsTensor *tensor, GError **error)
     }
   written = fwrite (prefix, 1, sizeof prefix, file) == sizeof prefix
             && fwrite (header, 1, header_len, file) == header_len
-            && write_floats (file, tensor->data, bytes / sizeof (guint32));
+            && write_elements (file, tensor->data, bytes / sizeof (float), size);
   saved_errno = errno;
   if (fclose (file) != 0 && written)
     {

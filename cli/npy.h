@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * npy.h — NumPy .npy files of float32 tensors, the command-line tool's
- * exchange format for `run` inputs, outputs and taps.
+ * npy.h — NumPy .npy files of float32 tensors (and int64 ones written),
+ * the command-line tool's exchange format for `run` inputs, outputs and
+ * taps.
  *
  * The reader accepts format versions 1.0, 2.0 and 3.0 holding
  * little-endian float32 ('<f4') in C order, and nothing else: the header
@@ -32,8 +33,8 @@ gboolean npy_parse      (const void *bytes,
 gboolean npy_read_file  (const char *path,
                          CsTensor   *tensor,
                          GError    **error);
-/* Writes the float32 @tensor to @path as a version 1.0 .npy file; on
- * failure no partial file is left behind. */
+/* Writes the float32 or int64 (ArgMax's indices) @tensor to @path as a
+ * version 1.0 .npy file; on failure no partial file is left behind. */
 gboolean npy_write_file (const char     *path,
                          const CsTensor *tensor,
                          GError        **error);

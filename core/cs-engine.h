@@ -39,7 +39,8 @@ typedef enum
 typedef enum
 {
   CS_DTYPE_FLOAT32,
-  CS_DTYPE_INT64   /* shape arithmetic; folded at load, never computed */
+  CS_DTYPE_INT64   /* shape arithmetic, folded at load; ArgMax and ArgMin
+                    * indices, computed */
 } CsDType;
 
 typedef struct

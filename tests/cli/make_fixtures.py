@@ -107,6 +107,16 @@ def regions(out_dir):
                [value("image", [1, 3, 4, 4])], [value("scores", [1, 3, 4, 4])])
 
 
+def labels(out_dir):
+    """Class numbers, as a segmenter ending in ArgMax gives: an int64
+    output."""
+    nodes = [helper.make_node("Abs", ["x"], ["magnitude"], name="abs"),
+             helper.make_node("ArgMax", ["magnitude"], ["labels"], name="argmax", axis=1,
+                              keepdims=0)]
+    save_model(os.path.join(out_dir, "labels.onnx"), nodes, [value("x", [1, 2, 3, 3])],
+               [helper.make_tensor_value_info("labels", TensorProto.INT64, [1, 3, 3])])
+
+
 def two_outputs(out_dir):
     nodes = [helper.make_node("Relu", ["x"], ["pos"], name="relu"),
              helper.make_node("Sigmoid", ["x"], ["sig"], name="sigmoid")]
@@ -136,6 +146,7 @@ def main():
     tiny(out_dir, np.random.default_rng(7))
     colors(out_dir)
     regions(out_dir)
+    labels(out_dir)
     two_outputs(out_dir)
     unsupported(out_dir)
     hostile_names(out_dir)

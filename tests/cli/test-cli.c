@@ -548,6 +548,46 @@ test_run_taps (void)
   remove_tree (tmp);
 }
 
+/* A model whose output is ArgMax's int64 class numbers writes them as
+ * int64 ('<i8'), little-endian, as NumPy reads them. */
+static void
+test_run_int64_output (void)
+{
+  const CsShape    shape = { 4, { 1, 2, 3, 3 } };
+  /* |−2 + 0.25·i| of channel 0 against |0.25 + 0.25·i| of channel 1. */
+  static const gint64 expected[9] = { 0, 0, 0, 0, 1, 1, 1, 1, 1 };
+  g_autofree char *model = NULL, *tmp = NULL, *x = NULL, *y = NULL, *contents = NULL;
+  gsize            length;
+  const char      *data;
+
+  if (!needs_fixtures ())
+    return;
+  model = fixture ("labels.onnx");
+  tmp = make_temp_dir ();
+  x = g_build_filename (tmp, "x.npy", NULL);
+  y = g_build_filename (tmp, "y.npy", NULL);
+  write_npy (x, &shape, -2.0f, 0.25f);
+  {
+    g_autoptr (Outcome) o = run_cli ("run", model, "--in", x, "--out", y, NULL);
+
+    assert_success (o);
+  }
+  g_assert_true (g_file_get_contents (y, &contents, &length, NULL));
+  g_assert_cmpuint (length, ==, 128 + sizeof expected);
+  /* Past the magic and the version's 0 byte, the header's text. */
+  g_assert_nonnull (g_strstr_len (contents + 10, 118, "'descr': '<i8'"));
+  g_assert_nonnull (g_strstr_len (contents + 10, 118, "'shape': (1, 3, 3)"));
+  data = contents + 128;
+  for (int i = 0; i < 9; i++)
+    {
+      gint64 label;
+
+      memcpy (&label, data + 8 * i, sizeof label);
+      g_assert_cmpint (GINT64_FROM_LE (label), ==, expected[i]);
+    }
+  remove_tree (tmp);
+}
+
 static void
 test_run_two_outputs (void)
 {
@@ -1759,6 +1799,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/info/json", test_info_json);
   g_test_add_func ("/cli/run/taps", test_run_taps);
   g_test_add_func ("/cli/run/two-outputs", test_run_two_outputs);
+  g_test_add_func ("/cli/run/int64-output", test_run_int64_output);
   g_test_add_func ("/cli/run/bad-inputs", test_run_bad_inputs);
   g_test_add_func ("/cli/bad-models", test_bad_models);
   g_test_add_func ("/cli/hostile-names", test_hostile_names);

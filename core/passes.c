@@ -4,8 +4,9 @@
  * its format: shape inference with constant folding (torchvision exports
  * compute Reshape targets with Shape→Gather→Unsqueeze→Concat chains that
  * must become constants), BatchNormalization folded into the Conv before
- * it, activations fused into the op that produces their input, removal of
- * what no output needs, and weight packing.
+ * it, Sigmoid → Mul made one SiLU, activations fused into the op that
+ * produces their input, removal of what no output needs, and weight
+ * packing.
  */
 #include "ops/ops.h"
 
@@ -383,6 +384,54 @@ accepts_activation (const CsNode *node)
     }
 }
 
+/* The Sigmoid node that makes @gate from @x, when the Mul reading @gate
+ * is its only reader and it is no graph output. */
+static CsNode *
+gate_of (CsGraph *graph, int gate, int x, const int *readers)
+{
+  const CsValue *value = gate >= 0 ? cs_graph_value (graph, gate) : NULL;
+  CsNode        *sigmoid;
+
+  if (value == NULL || value->producer < 0 || value->is_output || readers[gate] != 1)
+    return NULL;
+  sigmoid = cs_graph_node (graph, value->producer);
+  if (sigmoid->dead || sigmoid->klass != &cs_op_sigmoid || sigmoid->inputs[0] != x
+      || sigmoid->outputs[0] != gate || sigmoid->act.kind != CS_ACT_NONE
+      || sigmoid->epilogue != NULL)
+    return NULL;
+  return sigmoid;
+}
+
+/* x·σ(x), which PyTorch exports as Sigmoid → Mul: two more passes over a
+ * big tensor after each convolution of an EfficientNet.  The Sigmoid
+ * becomes one Silu node writing the Mul's output, and the Mul goes; the
+ * fusion that follows then folds the Silu into x's producer like any
+ * activation, now that x has one reader fewer. */
+static void
+fuse_silu (CsGraph *graph, int *readers)
+{
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *mul = cs_graph_node (graph, i), *sigmoid = NULL;
+      int     side;
+
+      if (mul->dead || mul->klass != &cs_op_mul || mul->n_inputs != 2
+          || mul->act.kind != CS_ACT_NONE || mul->epilogue != NULL)
+        continue;
+      for (side = 0; side < 2 && sigmoid == NULL; side++)
+        sigmoid = gate_of (graph, mul->inputs[side], mul->inputs[1 - side], readers);
+      if (sigmoid == NULL)
+        continue;
+      readers[sigmoid->outputs[0]]--;
+      readers[sigmoid->inputs[0]]--;
+      sigmoid->klass = &cs_op_silu;
+      ((CsActivation *) sigmoid->params)->kind = CS_ACT_SILU;
+      cs_node_output (graph, mul, 0)->producer = cs_node_output (graph, sigmoid, 0)->producer;
+      sigmoid->outputs[0] = mul->outputs[0];
+      mul->dead = TRUE;
+    }
+}
+
 /* Marks dead every node none of whose outputs is needed. */
 static void
 remove_unused (CsGraph *graph)
@@ -413,6 +462,7 @@ cs_graph_fuse (CsGraph *graph, GError **error)
 {
   int *readers = count_readers (graph);
 
+  fuse_silu (graph, readers);
   for (guint i = 0; i < graph->nodes->len; i++)
     {
       CsNode *node = cs_graph_node (graph, i);

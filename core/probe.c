@@ -13,7 +13,8 @@
 
 #include <string.h>
 
-/* The fused activation's ONNX name and attributes. */
+/* The fused activation's ONNX name and attributes (SiLU, which ONNX
+ * writes as Sigmoid → Mul, by PyTorch's name). */
 static void
 describe_activation (const CsActivation *act, CsConvProbe *probe)
 {
@@ -26,6 +27,7 @@ describe_activation (const CsActivation *act, CsConvProbe *probe)
     [CS_ACT_HARD_SIGMOID] = "HardSigmoid",
     [CS_ACT_HARD_SWISH] = "HardSwish",
     [CS_ACT_TANH] = "Tanh",
+    [CS_ACT_SILU] = "SiLU",
   };
 
   probe->activation = (size_t) act->kind < G_N_ELEMENTS (names) ? names[act->kind] : NULL;

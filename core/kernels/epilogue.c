@@ -40,17 +40,6 @@ cs_epilogue_init (CsEpilogue              *ep,
     }
 }
 
-/* Large |x| would overflow exp(−x) in the textbook form; exp of a
- * non-positive argument cannot. */
-static inline float
-sigmoid (float x)
-{
-  float e = expf (-fabsf (x));
-  float r = 1.0f / (1.0f + e);
-
-  return x >= 0.0f ? r : e * r;
-}
-
 /* Comparisons rather than fminf and fmaxf, which compilers call instead
  * of vectorizing; a NaN comes out as 0 either way. */
 static inline float
@@ -100,7 +89,7 @@ cs_activation_scalar (const CsActivation *act,
     case CS_ACT_LEAKY_RELU:
       return x >= 0.0f ? x : act->alpha * x;
     case CS_ACT_SIGMOID:
-      return sigmoid (x);
+      return cs_sigmoid_scalar (x, FALSE);
     case CS_ACT_HARD_SIGMOID:
       return hard_sigmoid (x, act->alpha, act->beta);
     case CS_ACT_HARD_SWISH:
@@ -115,11 +104,14 @@ cs_activation_scalar (const CsActivation *act,
       return softplus (x);
     case CS_ACT_GELU:
       return gelu (x, act->alpha);
+    case CS_ACT_SILU:
+      return cs_sigmoid_scalar (x, TRUE);
     }
   return x;
 }
 
-/* One loop per kind, so that the common ones vectorize. */
+/* One loop per kind, so that the common ones vectorize; the sigmoid has
+ * kernels of its own (kernels.h), since compilers vectorize no expf. */
 void
 cs_activation_map (const CsActivation *act,
                          const float             *x,
@@ -150,8 +142,7 @@ cs_activation_map (const CsActivation *act,
         y[i] = x[i] >= 0.0f ? x[i] : alpha * x[i];
       break;
     case CS_ACT_SIGMOID:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = sigmoid (x[i]);
+      cs_kernels_get ()->sigmoid (x, y, n, FALSE);
       break;
     case CS_ACT_HARD_SIGMOID:
       for (int64_t i = 0; i < n; i++)
@@ -180,6 +171,9 @@ cs_activation_map (const CsActivation *act,
     case CS_ACT_GELU:
       for (int64_t i = 0; i < n; i++)
         y[i] = gelu (x[i], alpha);
+      break;
+    case CS_ACT_SILU:
+      cs_kernels_get ()->sigmoid (x, y, n, TRUE);
       break;
     }
 }
@@ -210,14 +204,14 @@ gelu_slope (float x, gboolean tanh_approximation)
 gboolean
 cs_activation_slope_needs_input (const CsActivation *act)
 {
-  return act->kind == CS_ACT_HARD_SWISH || act->kind == CS_ACT_GELU;
+  return act->kind == CS_ACT_HARD_SWISH || act->kind == CS_ACT_GELU || act->kind == CS_ACT_SILU;
 }
 
 /* The slopes follow PyTorch's autograd at the kinks: 0 at ReLU's and at
  * the ends of Clip's and HardSigmoid's linear part, LeakyReLU's alpha at
  * 0, HardSwish's x/3 + 1/2 on [−3, 3].  ELU's and SELU's come from the
  * output (α·eˣ = y + α below 0), Softplus's too (σ(x) = 1 − e^−y);
- * GELU's need the input. */
+ * GELU's and SiLU's need the input. */
 void
 cs_activation_backward (const CsActivation *act,
                         const float        *x,
@@ -266,6 +260,13 @@ cs_activation_backward (const CsActivation *act,
           break;
         case CS_ACT_GELU:
           slope = gelu_slope (x[i], act->alpha != 0.0f);
+          break;
+        case CS_ACT_SILU:
+          {
+            const float sigma = cs_sigmoid_scalar (x[i], FALSE);
+
+            slope = sigma * (1.0f + x[i] * (1.0f - sigma));
+          }
           break;
         }
       grad[i] *= slope;

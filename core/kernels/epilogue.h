@@ -27,7 +27,8 @@ typedef enum
   CS_ACT_ELU,          /* x > 0 ? x : alpha·(eˣ − 1) */
   CS_ACT_SELU,         /* beta·(x > 0 ? x : alpha·(eˣ − 1)) */
   CS_ACT_SOFTPLUS,     /* ln(1 + eˣ) */
-  CS_ACT_GELU          /* x·Φ(x); alpha = 1: the tanh approximation */
+  CS_ACT_GELU,         /* x·Φ(x); alpha = 1: the tanh approximation */
+  CS_ACT_SILU          /* x·σ(x), which PyTorch exports as Sigmoid → Mul */
 } CsActKind;
 
 /* An activation: the params of the activation ops, and what the fuse

@@ -6,6 +6,9 @@
  * state in the engine; everything else receives the table it should use,
  * so tests and benchmarks can run two implementations side by side.
  *
+ * The logistic function is here too: SiLU networks spend more time in it
+ * than in their depthwise convolutions.
+ *
  * These files depend on nothing but GLib's types: the ISA-specific ones
  * are compiled with their own instruction-set flags, and nothing compiled
  * with those flags may be called before the CPU has been checked.
@@ -14,6 +17,7 @@
 #define CS_KERNELS_H
 
 #include <glib.h>
+#include <math.h>
 #include <stdint.h>
 
 G_BEGIN_DECLS
@@ -110,6 +114,32 @@ cs_depthwise_columns (const CsDepthwiseGeometry *g, int kw, int64_t *lo, int64_t
 typedef void (*CsGemmDot) (CS_GEMM_DOT_PARAMS);
 #define CS_DOT_ROWS 4
 
+/* The logistic function of @n floats, y[i] = σ(x[i]) = 1/(1 + e^−x[i]), or
+ * with @times_input y[i] = x[i]·σ(x[i]) (SiLU, which PyTorch exports as
+ * Sigmoid → Mul); @x and @y may be the same array. */
+#define CS_SIGMOID_PARAMS const float *x, float *y, int64_t n, gboolean times_input
+typedef void (*CsSigmoid) (CS_SIGMOID_PARAMS);
+
+/* Below this x, x·σ(x) and σ(x) are 0 in floats (|x|·e^x < 2⁻¹⁴⁹). */
+#define CS_SIGMOID_FLOOR (-126.0f)
+
+/* One value of the portable kernel, in double precision: in floats the
+ * roundings of e^−|x|, of 1/(1 + e) and of the products add up to over
+ * 2 ulp, and e^x is subnormal below −87.  exp of −|x| cannot overflow, as
+ * e^−x would for large negative x; the x·σ(x) of −∞ is its limit 0, not
+ * −∞·0. */
+static inline float
+cs_sigmoid_scalar (float x, gboolean times_input)
+{
+  const double e = exp (-fabs ((double) x));
+  const double r = 1.0 / (1.0 + e);
+  const double sigma = x >= 0.0f ? r : e * r;
+
+  if (!times_input)
+    return (float) sigma;
+  return x < CS_SIGMOID_FLOOR ? -0.0f : (float) (x * sigma);
+}
+
 typedef struct
 {
   const char      *name;   /* "generic", "avx2", "avx512" */
@@ -118,6 +148,7 @@ typedef struct
   CsGemmMicro      gemm;
   CsGemmDot        dot;
   CsDepthwise      depthwise;
+  CsSigmoid        sigmoid;
 } CsKernels;
 
 /* The epilogue of one sum; @start is the bias, or C's value when
@@ -145,10 +176,11 @@ const CsKernels *cs_kernels_generic (void);
  * NULL; for tests and benchmarks. */
 const CsKernels *cs_kernels_by_name (const char *name);
 
-/* The implementations (gemm-*.c, dot-*.c, depthwise-*.c). */
+/* The implementations (gemm-*.c, dot-*.c, depthwise-*.c, sigmoid-*.c). */
 void cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS);
 void cs_gemm_dot_generic   (CS_GEMM_DOT_PARAMS);
 void cs_depthwise_generic  (CS_DEPTHWISE_PARAMS);
+void cs_sigmoid_generic    (CS_SIGMOID_PARAMS);
 #define CS_GENERIC_MR 4
 #define CS_GENERIC_NR 16
 /* The epilogue of one row of @n sums into @out (start_value: the bias). */
@@ -159,12 +191,14 @@ void cs_epilogue_row_generic (const float *sums, float *out, int n,
 void cs_gemm_micro_avx2 (CS_GEMM_MICRO_PARAMS);
 void cs_gemm_dot_avx2   (CS_GEMM_DOT_PARAMS);
 void cs_depthwise_avx2  (CS_DEPTHWISE_PARAMS);
+void cs_sigmoid_avx2    (CS_SIGMOID_PARAMS);
 #define CS_AVX2_MR 6
 #define CS_AVX2_NR 16
 
 void cs_gemm_micro_avx512 (CS_GEMM_MICRO_PARAMS);
 void cs_gemm_dot_avx512   (CS_GEMM_DOT_PARAMS);
 void cs_depthwise_avx512  (CS_DEPTHWISE_PARAMS);
+void cs_sigmoid_avx512    (CS_SIGMOID_PARAMS);
 #define CS_AVX512_MR 12
 #define CS_AVX512_NR 32
 #endif

@@ -3,7 +3,7 @@
  * vec-avx2.h — the vector vocabulary of the AVX2/FMA kernels: eight
  * floats in a ymm, lane masks as vectors, and the loads and stores of
  * partial vectors.  The code the SIMD kernels share (vec-simd.h,
- * depthwise-simd.h, dot-simd.h) is written once in these words;
+ * depthwise-simd.h, dot-simd.h, sigmoid-simd.h) is written once in these words;
  * include only from files built with -mavx2 -mfma.
  */
 #ifndef CS_VEC_AVX2_H
@@ -19,6 +19,7 @@
 
 typedef __m256  CsVec;
 typedef __m256i CsLaneMask;
+typedef __m256i CsIntVec;
 
 #define CS_VEC_INLINE static inline __attribute__ ((always_inline))
 
@@ -29,6 +30,35 @@ typedef __m256i CsLaneMask;
 #define vec_add   _mm256_add_ps
 #define vec_min   _mm256_min_ps
 #define vec_max   _mm256_max_ps
+#define vec_mul   _mm256_mul_ps
+#define vec_sub   _mm256_sub_ps
+#define vec_div   _mm256_div_ps
+/* 1/v to 12 bits or more. */
+#define vec_rcp   _mm256_rcp_ps
+#define vec_int_sub _mm256_sub_epi32
+/* Integers to the nearest, ties to even, staying floats. */
+#define vec_round(v) _mm256_round_ps (v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+/* Floats holding integers to int32 lanes. */
+#define vec_to_int _mm256_cvttps_epi32
+/* ⌊n / 2⌋ of each lane. */
+#define vec_int_halve(n) _mm256_srai_epi32 (n, 1)
+
+/* 2ⁿ for −126 ≤ n ≤ 127, built in the exponent bits. */
+CS_VEC_INLINE CsVec
+vec_pow2 (CsIntVec n)
+{
+  const CsIntVec biased = _mm256_add_epi32 (n, _mm256_set1_epi32 (127));
+
+  return _mm256_castsi256_ps (_mm256_slli_epi32 (biased, 23));
+}
+
+/* @if_negative in the lanes where @v < 0, else @otherwise. */
+CS_VEC_INLINE CsVec
+vec_select_negative (CsVec v, CsVec if_negative, CsVec otherwise)
+{
+  return _mm256_blendv_ps (otherwise, if_negative,
+                           _mm256_cmp_ps (v, _mm256_setzero_ps (), _CMP_LT_OQ));
+}
 
 /* @v with its negative lanes multiplied by @slope. */
 CS_VEC_INLINE CsVec

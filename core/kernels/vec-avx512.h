@@ -3,7 +3,7 @@
  * vec-avx512.h — the vector vocabulary of the AVX-512 kernels: sixteen
  * floats in a zmm, lane masks in mask registers, and the loads and stores
  * of partial vectors.  The code the SIMD kernels share (vec-simd.h,
- * depthwise-simd.h, dot-simd.h) is written once in these words;
+ * depthwise-simd.h, dot-simd.h, sigmoid-simd.h) is written once in these words;
  * include only from files built with -mavx512f.
  */
 #ifndef CS_VEC_AVX512_H
@@ -19,6 +19,7 @@
 
 typedef __m512    CsVec;
 typedef __mmask16 CsLaneMask;
+typedef __m512i   CsIntVec;
 
 #define CS_VEC_INLINE static inline __attribute__ ((always_inline))
 
@@ -29,6 +30,35 @@ typedef __mmask16 CsLaneMask;
 #define vec_add   _mm512_add_ps
 #define vec_min   _mm512_min_ps
 #define vec_max   _mm512_max_ps
+#define vec_mul   _mm512_mul_ps
+#define vec_sub   _mm512_sub_ps
+#define vec_div   _mm512_div_ps
+/* 1/v to 12 bits or more. */
+#define vec_rcp   _mm512_rcp14_ps
+#define vec_int_sub _mm512_sub_epi32
+/* Integers to the nearest, ties to even, staying floats. */
+#define vec_round(v) _mm512_roundscale_ps (v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+/* Floats holding integers to int32 lanes. */
+#define vec_to_int _mm512_cvttps_epi32
+/* ⌊n / 2⌋ of each lane. */
+#define vec_int_halve(n) _mm512_srai_epi32 (n, 1)
+
+/* 2ⁿ for −126 ≤ n ≤ 127, built in the exponent bits. */
+CS_VEC_INLINE CsVec
+vec_pow2 (CsIntVec n)
+{
+  const CsIntVec biased = _mm512_add_epi32 (n, _mm512_set1_epi32 (127));
+
+  return _mm512_castsi512_ps (_mm512_slli_epi32 (biased, 23));
+}
+
+/* @if_negative in the lanes where @v < 0, else @otherwise. */
+CS_VEC_INLINE CsVec
+vec_select_negative (CsVec v, CsVec if_negative, CsVec otherwise)
+{
+  return _mm512_mask_blend_ps (_mm512_cmp_ps_mask (v, _mm512_setzero_ps (), _CMP_LT_OQ),
+                               otherwise, if_negative);
+}
 
 /* @v with its negative lanes multiplied by @slope. */
 CS_VEC_INLINE CsVec

@@ -2,9 +2,9 @@
 /*
  * activation.c — the elementwise activation functions, both as ops of
  * their own (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh,
- * Elu, Selu, Softplus, Gelu)
- * and as the CsActivation that the fuse pass attaches to the op before
- * them.  Both run on the kernels' loops (kernels/epilogue.h), which conv
+ * Elu, Selu, Softplus, Gelu; and Silu, which no importer makes: the fuse
+ * pass makes it of a Sigmoid → Mul pair) and as the CsActivation that the
+ * fuse pass attaches to the op before them.  Both run on the kernels' loops (kernels/epilogue.h), which conv
  * and dense apply in their epilogue; this file translates a node's
  * activation into the kernels' form.
  */
@@ -45,6 +45,7 @@ static const struct
   { &cs_op_selu,         { CS_ACT_SELU, 1.67326319217681884765625f, 1.05070102214813232421875f } },
   { &cs_op_softplus,     { CS_ACT_SOFTPLUS, 0.0f, 0.0f } },
   { &cs_op_gelu,         { CS_ACT_GELU, 0.0f, 0.0f } },
+  { &cs_op_silu,         { CS_ACT_SILU, 0.0f, 0.0f } },
 };
 
 /* Clip's bounds may come as constant inputs (opset 11 on); they go into
@@ -152,3 +153,4 @@ ACTIVATION_CLASS (cs_op_elu, "Elu");
 ACTIVATION_CLASS (cs_op_selu, "Selu");
 ACTIVATION_CLASS (cs_op_softplus, "Softplus");
 ACTIVATION_CLASS (cs_op_gelu, "Gelu");
+ACTIVATION_CLASS (cs_op_silu, "Silu");

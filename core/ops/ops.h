@@ -317,6 +317,8 @@ extern const CsOpClass cs_op_elu;
 extern const CsOpClass cs_op_selu;
 extern const CsOpClass cs_op_softplus;
 extern const CsOpClass cs_op_gelu;
+/* x·σ(x): made by the fuse pass from Sigmoid → Mul, by no importer. */
+extern const CsOpClass cs_op_silu;
 
 /* Elementwise math (unary.c), no params. */
 extern const CsOpClass cs_op_erf;

@@ -202,9 +202,16 @@ conv_case (int64_t        in_channels,
           add_initializer (f, "lo", 0, scalar, 4, 0.0f);
           add_initializer (f, "hi", 0, scalar, 4, 0.5f);
         }
-      add_node (f, act, "act",
-                clip ? N_IO (batch_norm ? "n" : "c", "lo", "hi", NULL, "y", NULL)
-                     : N_IO (batch_norm ? "n" : "c", NULL, "y", NULL));
+      /* PyTorch's SiLU, x·σ(x), which the fuse pass makes one activation. */
+      if (strcmp (act, "Silu") == 0)
+        {
+          add_node (f, "Sigmoid", "gate", N_IO (batch_norm ? "n" : "c", NULL, "s", NULL));
+          add_node (f, "Mul", "act", N_IO (batch_norm ? "n" : "c", "s", NULL, "y", NULL));
+        }
+      else
+        add_node (f, act, "act",
+                  clip ? N_IO (batch_norm ? "n" : "c", "lo", "hi", NULL, "y", NULL)
+                       : N_IO (batch_norm ? "n" : "c", NULL, "y", NULL));
     }
   check_gradient (f, spread_elements);
 }
@@ -240,11 +247,11 @@ test_conv_batch_norm_leaky (void)
 }
 
 /* The smooth activations fused into a conv: ELU and SELU (slopes from
- * the output), Softplus, GELU (from the input). */
+ * the output), Softplus, GELU and SiLU (from the input). */
 static void
 test_conv_smooth_activations (void)
 {
-  static const char *const acts[] = { "Elu", "Selu", "Softplus", "Gelu" };
+  static const char *const acts[] = { "Elu", "Selu", "Softplus", "Gelu", "Silu" };
 
   for (size_t i = 0; i < G_N_ELEMENTS (acts); i++)
     conv_case (2, 3, 1, 1, 1, (const int64_t[]){ 1, 1, 1, 1 }, i % 2 == 1, acts[i]);

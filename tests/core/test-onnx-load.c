@@ -9,6 +9,7 @@
 #include "convscope.h"
 #include "onnx-fixture.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -77,26 +78,37 @@ assert_load_fails (GBytes              *bytes,
   va_end (args);
 }
 
-/* Runs a model on one input of all @fill; the caller frees the result. */
+/* Runs a model on one input holding @values; the caller frees the
+ * result. */
 static CsResult *
-run_filled (const CsModel *model,
-            float          fill)
+run_values (const CsModel *model,
+            const float   *values)
 {
   g_autoptr (GError) error = NULL;
   const CsTensor *declared = cs_model_input (model, 0);
-  int64_t n = cs_shape_numel (&declared->shape);
-  g_autofree float *values = g_new (float, MAX (n, 1));
-  CsTensor input = { declared->name, CS_DTYPE_FLOAT32, declared->shape, values };
+  CsTensor input = { declared->name, CS_DTYPE_FLOAT32, declared->shape, (float *) values };
   CsResult *result = NULL;
 
-  for (int64_t i = 0; i < n; i++)
-    values[i] = fill;
   CsSession *session = cs_session_new (model, 1, &error);
   g_assert_no_error (error);
   g_assert_true (cs_session_run (session, &input, 1, NULL, &result, &error));
   g_assert_no_error (error);
   cs_session_free (session);
   return result;
+}
+
+/* The same on an input of all @fill. */
+static CsResult *
+run_filled (const CsModel *model,
+            float          fill)
+{
+  const CsTensor *declared = cs_model_input (model, 0);
+  int64_t n = cs_shape_numel (&declared->shape);
+  g_autofree float *values = g_new (float, MAX (n, 1));
+
+  for (int64_t i = 0; i < n; i++)
+    values[i] = fill;
+  return run_values (model, values);
 }
 
 /* What conv_fixture gives for an input of ones. */
@@ -625,6 +637,121 @@ test_upsampling_receptive_fields (void)
   cs_model_free (model);
 }
 
+/* Who else reads the Sigmoid's output in silu_model. */
+typedef enum
+{
+  GATE_READ_BY_MUL,
+  GATE_AN_OUTPUT,
+  GATE_READ_BY_RELU,
+} GateReaders;
+
+/* A Conv → Sigmoid → Mul model, the SiLU of PyTorch's exports: @gated
+ * is what the Sigmoid reads ("C", the conv's output, or the graph input
+ * "X"), @mul_io the Mul's operands and output. */
+static GBytes *
+silu_model (const char *gated, const char *const *mul_io, GateReaders readers)
+{
+  static const char *const relu_io[] = { "S", NULL, "R", NULL };
+  static const char *const conv_io[] = { "X", "W", "B", NULL, "C", NULL };
+  static const int64_t x_dims[] = { 1, 3, 5, 5 }, w_dims[] = { 3, 3, 3, 3 }, b_dims[] = { 3 };
+  static const int64_t ones[] = { 1, 1, 1, 1 };
+  const char *sigmoid_io[] = { gated, NULL, "S", NULL };
+  g_autoptr (Fixture) f = fixture_new (13);
+  Onnx__TensorProto *w, *b;
+
+  add_input (f, "X", 4, x_dims);
+  w = add_initializer (f, "W", 4, w_dims, 81 * sizeof (float), 0.0f);
+  b = add_initializer (f, "B", 1, b_dims, 3 * sizeof (float), 0.0f);
+  for (int i = 0; i < 81; i++)
+    ((float *) w->raw_data.data)[i] = (float) ((i * 37) % 17 - 8) / 8.0f;
+  for (int i = 0; i < 3; i++)
+    ((float *) b->raw_data.data)[i] = (float) i - 1.0f;
+  add_ints (f, add_node (f, "Conv", "conv", conv_io), "pads", 4, ones);
+  add_node (f, "Sigmoid", "sigmoid", sigmoid_io);
+  add_node (f, "Mul", "mul", mul_io);
+  add_output (f, "Y");
+  if (readers == GATE_AN_OUTPUT)
+    add_output (f, "S");
+  if (readers == GATE_READ_BY_RELU)
+    {
+      add_node (f, "Relu", "relu", relu_io);
+      add_output (f, "R");
+    }
+  return fixture_pack (f);
+}
+
+/* The ops of a model's layers, joined by spaces. */
+static char *
+layer_ops (const CsModel *model)
+{
+  GString *ops = g_string_new (NULL);
+
+  for (size_t i = 0; i < cs_model_n_layers (model); i++)
+    g_string_append_printf (ops, "%s%s", i > 0 ? " " : "", cs_model_layer (model, i)->op);
+  return g_string_free (ops, FALSE);
+}
+
+/* x·σ(x) as Sigmoid → Mul becomes one SiLU in the conv before it, with
+ * either operand order, and gives what the two ops give apart (the same
+ * graph with the Sigmoid's output also read by a Relu, which must not
+ * fuse); nor may it when the Sigmoid's output is a graph output, or in
+ * Mul(C, Sigmoid(X)) of another tensor. */
+static void
+test_silu_fusion (void)
+{
+  static const char *const mul_io[] = { "C", "S", NULL, "Y", NULL };
+  static const char *const swapped_io[] = { "S", "C", NULL, "Y", NULL };
+  g_autoptr (GError) error = NULL;
+  float values[75];
+
+  for (int i = 0; i < 75; i++)
+    values[i] = (float) ((i * 29) % 75) / 12.0f - 3.0f;
+
+  g_autoptr (GBytes) apart_bytes = silu_model ("C", mul_io, GATE_READ_BY_RELU);
+  CsModel *apart = load_bytes (apart_bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_autofree char *apart_ops = layer_ops (apart);
+  g_assert_cmpstr (apart_ops, ==, "Conv Sigmoid Mul Relu");
+  CsResult *want = run_values (apart, values);
+
+  for (int swapped = 0; swapped <= 1; swapped++)
+    {
+      g_autoptr (GBytes) bytes = silu_model ("C", swapped ? swapped_io : mul_io, GATE_READ_BY_MUL);
+      CsModel *model = load_bytes (bytes, NULL, &error);
+      g_assert_no_error (error);
+      g_autofree char *ops = layer_ops (model);
+      g_assert_cmpstr (ops, ==, "Conv+Silu");
+      g_assert_cmpstr (cs_model_layer (model, 0)->name, ==, "conv");
+      CsResult *got = run_values (model, values);
+      const float *y = got->outputs[0].data, *y_want = want->outputs[0].data;
+      gboolean some_negative = FALSE;
+
+      g_assert_cmpint (cs_shape_numel (&got->outputs[0].shape), ==, 75);
+      for (int i = 0; i < 75; i++)
+        {
+          some_negative |= y[i] < -0.01f;
+          if (fabsf (y[i] - y_want[i]) > 1e-6f * fabsf (y_want[i]))
+            g_error ("element %d fused is %.9g, apart %.9g", i, y[i], y_want[i]);
+        }
+      g_assert_true (some_negative);
+      cs_result_free (got);
+      cs_model_free (model);
+    }
+  cs_result_free (want);
+  cs_model_free (apart);
+
+  for (int other = 0; other <= 1; other++)
+    {
+      g_autoptr (GBytes) bytes = other ? silu_model ("X", mul_io, GATE_READ_BY_MUL)
+                                       : silu_model ("C", mul_io, GATE_AN_OUTPUT);
+      CsModel *model = load_bytes (bytes, NULL, &error);
+      g_assert_no_error (error);
+      g_autofree char *ops = layer_ops (model);
+      g_assert_cmpstr (ops, ==, "Conv Sigmoid Mul");
+      cs_model_free (model);
+    }
+}
+
 /* The resizes before opset 11: Upsample-7's scales attribute (nearest,
  * rounding down) and Resize-10's scales input (linear, asymmetric
  * coordinates, the last column repeating the edge), on X + [0 1; 2 3]. */
@@ -708,5 +835,6 @@ main (int    argc,
   g_test_add_func ("/onnx/load/legacy-attributes", test_legacy_attributes);
   g_test_add_func ("/onnx/load/upsampling-receptive-fields", test_upsampling_receptive_fields);
   g_test_add_func ("/onnx/load/legacy-resizes", test_legacy_resizes);
+  g_test_add_func ("/onnx/load/silu-fusion", test_silu_fusion);
   return g_test_run ();
 }

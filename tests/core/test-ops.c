@@ -270,8 +270,8 @@ test_activations (void)
 }
 
 /* Against PyTorch 1.13's torch.nn.functional (gelu with approximate
- * "none" and "tanh", elu, selu, softplus) on act_x, printed with %.9g.
- * ONNX's node tests of 1.12 predate Gelu (opset 20). */
+ * "none" and "tanh", elu, selu, softplus, silu) on act_x, printed with
+ * %.9g.  ONNX's node tests of 1.12 predate Gelu (opset 20). */
 static void
 test_activations_pytorch (void)
 {
@@ -292,6 +292,10 @@ test_activations_pytorch (void)
   check_activation (&cs_op_softplus, NULL,
                     FLOATS (0, 0.126928002f, 0.474076986f, 0.693147182f,
                             0.974076986f, 2.12692809f, 3.04858732f, 200));
+  /* The op the fuse pass makes of Sigmoid → Mul. */
+  check_activation (&cs_op_silu, NULL,
+                    FLOATS (-0.0f, -0.238405839f, -0.188770339f, 0, 0.311229676f,
+                            1.76159406f, 2.85772252f, 200));
 }
 
 static void

@@ -991,6 +991,40 @@ test_activations (void)
   check_spec (&spec, x, want, 1e-5f);
 }
 
+/* SiLU as TFLite writes it, LOGISTIC then MUL of the input by it: one
+ * Silu layer, x·σ(x) to float precision. */
+static void
+test_silu (void)
+{
+  g_autofree float *x = pattern (24, 150);
+  float want[24];
+  SpecTensor tensors[3] = {
+    { "image", T_FLOAT32, 4, { 1, 2, 3, 4 } },
+    { "gate", T_FLOAT32, 4, { 1, 2, 3, 4 } },
+    { "silu", T_FLOAT32, 4, { 1, 2, 3, 4 } },
+  };
+  SpecOp ops[2] = {
+    { OP_LOGISTIC, 1, { 0 }, 1, O_NONE },
+    { OP_MUL, 2, { 1, 0 }, 2, O_MUL, 1, { BYTE (0) } },
+  };
+  Spec spec = { 3, tensors, 2, ops, 0, 2 };
+  g_autoptr (GBytes) bytes = write_model (&spec);
+  g_autoptr (GError) error = NULL;
+  CsModel *model = cs_model_load_memory (g_bytes_get_data (bytes, NULL),
+                                         g_bytes_get_size (bytes), "spec.tflite", NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (cs_model_n_layers (model), ==, 1);
+  g_assert_cmpstr (cs_model_layer (model, 0)->op, ==, "Silu");
+  cs_model_free (model);
+  for (int i = 0; i < 24; i++)
+    {
+      x[i] *= 8.0f;
+      want[i] = (float) (x[i] / (1.0 + exp (-(double) x[i])));
+    }
+  check_spec (&spec, x, want, 1e-6f);
+}
+
 /* ARG_MAX along @axis of a 1×2×3×4 NHWC input into int32 indices of
  * @out_dims; the engine gives them as int64. */
 static void
@@ -1838,6 +1872,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tflite/quantize/conv", test_quantized_conv);
   g_test_add_func ("/tflite/quantize/per-channel-weights", test_per_channel_weights);
   g_test_add_func ("/tflite/activations", test_activations);
+  g_test_add_func ("/tflite/silu", test_silu);
   g_test_add_func ("/tflite/unsupported-operators", test_unsupported_operators);
   g_test_add_func ("/tflite/arg-max", test_arg_max);
   g_test_add_func ("/tflite/arg-max-bad-axis", test_arg_max_bad_axis);

@@ -17,7 +17,11 @@
 # screenshot shows something.  Then once more
 # on the sample enlarged past the 2048 px the dialog copies at most (it
 # reads a reduced copy), pressing only Tag Image and OK: the dialog's top
-# label, which Tag Image writes, must be classify's.  In any language
+# label, which Tag Image writes, must be classify's.  With DeepLab v3
+# from CONVSCOPE_SHARED (skipped without it), the dialog opens on the
+# pets photo with it as its model, Alt+E presses Select (the legend ticks
+# the dogs) and Escape cancels: the selection left must be exactly
+# plug-in-convscope-segment's selection of the dogs.  In any language
 # GIMP runs in (the tests run it in Korean too): the dialog's title comes
 # from the plug-in's own catalogue, and the translations keep the
 # mnemonics.  Run by tools/gimp-dialog-test; prints TAP.
@@ -30,14 +34,17 @@ import threading
 
 import gi
 gi.require_version("GdkPixbuf", "2.0")
-from gi.repository import GdkPixbuf, Gimp, Gio
+gi.require_version("Gegl", "0.4")
+from gi.repository import GdkPixbuf, Gegl, Gimp, Gio
 
-from tap import check, plan
+from deeplab import deeplab
+from tap import check, plan, skip
 from xwindows import (move_pointer_away, press, wait_for_title, wait_for_window,
                       wait_until_still, window_titles)
 
 SAMPLE = os.environ.get("CONVSCOPE_SAMPLE", "")
 SCREENSHOT = os.environ.get("CONVSCOPE_SCREENSHOT", "")
+SHARED = os.environ.get("CONVSCOPE_SHARED", "")
 # The dialog's title in the language of GIMP's locale, as the plug-in
 # installed in GIMP's profile translates it.
 DIALOG_TITLE = "^" + re.escape(gettext.translation(
@@ -69,12 +76,14 @@ class DialogHands(threading.Thread):
     @export, selects the first two conv layers (rows 0 and 2 of the
     bundled model) and presses Export to Layers, then waits for GIMP to
     show the new image; then presses Tag Image and, once the button has
-    come back up (a key press clicks it only then), OK.  Whatever goes wrong,
-    the dialog is cancelled rather than left open; @failure says what."""
+    come back up (a key press clicks it only then), OK.  With @select (a
+    segmentation model's dialog), presses Select instead and, once the
+    window has settled, cancels.  Whatever goes wrong, the dialog is
+    cancelled rather than left open; @failure says what."""
 
-    def __init__(self, screenshot, export):
+    def __init__(self, screenshot, export, select=False):
         super().__init__()
-        self.screenshot, self.export = screenshot, export
+        self.screenshot, self.export, self.select = screenshot, export, select
         self.failure = None
 
     def run(self):
@@ -95,6 +104,10 @@ class DialogHands(threading.Thread):
                     return
                 if self.screenshot:
                     shutil.copyfile(still, self.screenshot)
+                if self.select:
+                    press(window, "alt+e")
+                    wait_until_still(window, still)
+                    return
                 if self.export:
                     titles = window_titles(IMAGE_WINDOW_TITLE)
                     press(window, "alt+y Home ctrl+Down ctrl+Down ctrl+space alt+l")
@@ -121,16 +134,19 @@ class DialogHands(threading.Thread):
                 press(window, "Escape")
 
 
-def run_dialog(image, screenshot=None, export=False):
-    """Runs the classify dialog on @image, pressing in it as DialogHands
-    does; returns the PDB status, the labels of the answer, the result and
-    what went wrong in the dialog (None)."""
+def run_dialog(image, screenshot=None, export=False, model=None):
+    """Runs the classify dialog on @image (with @model, a segmentation
+    model, pressing Select), pressing in it as DialogHands does; returns
+    the PDB status, the labels of the answer, the result and what went
+    wrong in the dialog (None)."""
     procedure = Gimp.get_pdb().lookup_procedure("plug-in-convscope-classify")
     config = procedure.create_config()
     config.set_property("run-mode", Gimp.RunMode.INTERACTIVE)
     config.set_property("image", image)
     config.set_core_object_array("drawables", [image.get_layers()[0]])
-    hands = DialogHands(screenshot, export)
+    if model is not None:
+        config.set_property("model", Gio.File.new_for_path(model))
+    hands = DialogHands(screenshot, export, select=model is not None)
     hands.start()
     result = procedure.run(config)
     hands.join()
@@ -144,6 +160,51 @@ def dialog_labels(image):
     parasite = image.get_parasite("convscope-labels")
     text = bytes(parasite.get_data()).decode("utf-8", "replace") if parasite else ""
     return text
+
+
+def selection_pixels(image):
+    """The image's selection mask, one byte per pixel."""
+    selection = image.get_selection()
+    buffer = selection.get_buffer()
+    return bytes(buffer.get(buffer.get_extent(), 1.0, "Y u8", Gegl.AbyssPolicy.CLAMP))
+
+
+def test_segment_select():
+    """Select in a segmentation model's dialog makes the selection that
+    plug-in-convscope-segment makes of the class the legend ticks first."""
+    model = deeplab(SHARED, tempfile.mkdtemp()) if SHARED else None
+    if model is None:
+        skip("Select in the dialog of a segmentation model",
+             f"no DeepLab v3 in the shared folder ({SHARED or 'unset'})")
+        return
+    photo = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE,
+                           Gio.File.new_for_path(os.path.join(SHARED, "images", "pets.jpg")))
+    Gimp.Display.new(photo)
+    # An interactive run starts from the last values saved, which name the
+    # bundled model, rather than from the arguments.
+    last = os.path.join(os.environ.get("GIMP3_DIRECTORY", ""), "plug-in-settings",
+                        "GimpProcedureConfigRun-plug-in-convscope-classify.last")
+    if os.path.exists(last):
+        os.remove(last)
+    status, _, _, failure = run_dialog(photo, model=model)
+    selected = selection_pixels(photo)
+    Gimp.Selection.none(photo)
+    procedure = Gimp.get_pdb().lookup_procedure("plug-in-convscope-segment")
+    config = procedure.create_config()
+    config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
+    config.set_property("image", photo)
+    config.set_core_object_array("drawables", [photo.get_layers()[0]])
+    config.set_property("model", Gio.File.new_for_path(model))
+    config.set_property("classes", "dog")
+    config.set_property("output", "selection")
+    result = procedure.run(config)
+    expected = selection_pixels(photo)
+    check("Select in DeepLab v3's dialog selects the dogs, as plug-in-convscope-segment does",
+          failure is None and status == Gimp.PDBStatusType.CANCEL
+          and result.index(0) == Gimp.PDBStatusType.SUCCESS and 0 < expected.count(255)
+          and selected == expected,
+          f"{failure or ''} status {status} dialog {selected.count(255)} selected, segment "
+          f"{expected.count(255)}")
 
 
 def main():
@@ -209,6 +270,7 @@ def main():
           failure is None and status == Gimp.PDBStatusType.SUCCESS and labels[:1] != []
           and text.startswith(labels[0] + "\t"),
           f"{failure or ''} classify {labels[:1]}, dialog {text[:40]!r}")
+    test_segment_select()
     plan()
 
 

@@ -4,9 +4,9 @@
  * its format: shape inference with constant folding (torchvision exports
  * compute Reshape targets with Shape→Gather→Unsqueeze→Concat chains that
  * must become constants), BatchNormalization folded into the Conv before
- * it, Sigmoid → Mul made one SiLU, activations fused into the op that
- * produces their input, removal of what no output needs, and weight
- * packing.
+ * it, Sigmoid → Mul made one SiLU and HardSigmoid → Mul one HardSwish,
+ * activations fused into the op that produces their input, removal of
+ * what no output needs, and weight packing.
  */
 #include "ops/ops.h"
 
@@ -384,50 +384,81 @@ accepts_activation (const CsNode *node)
     }
 }
 
-/* The Sigmoid node that makes @gate from @x, when the Mul reading @gate
- * is its only reader and it is no graph output. */
+/* The activation x·g(x) amounts to when @gate computes g: x·σ(x) is
+ * SiLU, and x·HardSigmoid(x) with α = 1/6 and β = ½ is HardSwish, which
+ * PyTorch exports that way before opset 14 (MobileNet v3); any other
+ * HardSigmoid is not. */
+static gboolean
+gated_activation (const CsNode *gate, const CsOpClass **klass, CsActKind *kind)
+{
+  const CsActivation *act = gate->params;
+
+  if (gate->klass == &cs_op_sigmoid)
+    {
+      *klass = &cs_op_silu;
+      *kind = CS_ACT_SILU;
+      return TRUE;
+    }
+  if (gate->klass == &cs_op_hard_sigmoid && act->alpha == 1.0f / 6.0f && act->beta == 0.5f)
+    {
+      *klass = &cs_op_hard_swish;
+      *kind = CS_ACT_HARD_SWISH;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* The node that makes @gate from @x, when the Mul reading @gate is its
+ * only reader, it is no graph output, and x·gate is an activation (set
+ * in @klass and @kind). */
 static CsNode *
-gate_of (CsGraph *graph, int gate, int x, const int *readers)
+gate_of (CsGraph          *graph,
+         int               gate,
+         int               x,
+         const int        *readers,
+         const CsOpClass **klass,
+         CsActKind        *kind)
 {
   const CsValue *value = gate >= 0 ? cs_graph_value (graph, gate) : NULL;
-  CsNode        *sigmoid;
+  CsNode        *node;
 
   if (value == NULL || value->producer < 0 || value->is_output || readers[gate] != 1)
     return NULL;
-  sigmoid = cs_graph_node (graph, value->producer);
-  if (sigmoid->dead || sigmoid->klass != &cs_op_sigmoid || sigmoid->inputs[0] != x
-      || sigmoid->outputs[0] != gate || sigmoid->act.kind != CS_ACT_NONE
-      || sigmoid->epilogue != NULL)
+  node = cs_graph_node (graph, value->producer);
+  if (node->dead || !gated_activation (node, klass, kind) || node->inputs[0] != x
+      || node->outputs[0] != gate || node->act.kind != CS_ACT_NONE || node->epilogue != NULL)
     return NULL;
-  return sigmoid;
+  return node;
 }
 
-/* x·σ(x), which PyTorch exports as Sigmoid → Mul: two more passes over a
- * big tensor after each convolution of an EfficientNet.  The Sigmoid
- * becomes one Silu node writing the Mul's output, and the Mul goes; the
- * fusion that follows then folds the Silu into x's producer like any
+/* x·σ(x) and x·HardSigmoid(x), which PyTorch exports as Sigmoid → Mul
+ * and HardSigmoid → Mul: two more passes over a big tensor after each
+ * convolution of an EfficientNet or a MobileNet v3.  The gate becomes one
+ * Silu or HardSwish node writing the Mul's output, and the Mul goes; the
+ * fusion that follows then folds it into x's producer like any
  * activation, now that x has one reader fewer. */
 static void
-fuse_silu (CsGraph *graph, int *readers)
+fuse_gated_activations (CsGraph *graph, int *readers)
 {
   for (guint i = 0; i < graph->nodes->len; i++)
     {
-      CsNode *mul = cs_graph_node (graph, i), *sigmoid = NULL;
-      int     side;
+      CsNode          *mul = cs_graph_node (graph, i), *gate = NULL;
+      const CsOpClass *klass = NULL;
+      CsActKind        kind = CS_ACT_NONE;
 
       if (mul->dead || mul->klass != &cs_op_mul || mul->n_inputs != 2
           || mul->act.kind != CS_ACT_NONE || mul->epilogue != NULL)
         continue;
-      for (side = 0; side < 2 && sigmoid == NULL; side++)
-        sigmoid = gate_of (graph, mul->inputs[side], mul->inputs[1 - side], readers);
-      if (sigmoid == NULL)
+      for (int side = 0; side < 2 && gate == NULL; side++)
+        gate = gate_of (graph, mul->inputs[side], mul->inputs[1 - side], readers, &klass, &kind);
+      if (gate == NULL)
         continue;
-      readers[sigmoid->outputs[0]]--;
-      readers[sigmoid->inputs[0]]--;
-      sigmoid->klass = &cs_op_silu;
-      ((CsActivation *) sigmoid->params)->kind = CS_ACT_SILU;
-      cs_node_output (graph, mul, 0)->producer = cs_node_output (graph, sigmoid, 0)->producer;
-      sigmoid->outputs[0] = mul->outputs[0];
+      readers[gate->outputs[0]]--;
+      readers[gate->inputs[0]]--;
+      gate->klass = klass;
+      ((CsActivation *) gate->params)->kind = kind;
+      cs_node_output (graph, mul, 0)->producer = cs_node_output (graph, gate, 0)->producer;
+      gate->outputs[0] = mul->outputs[0];
       mul->dead = TRUE;
     }
 }
@@ -462,7 +493,7 @@ cs_graph_fuse (CsGraph *graph, GError **error)
 {
   int *readers = count_readers (graph);
 
-  fuse_silu (graph, readers);
+  fuse_gated_activations (graph, readers);
   for (guint i = 0; i < graph->nodes->len; i++)
     {
       CsNode *node = cs_graph_node (graph, i);

@@ -375,6 +375,103 @@ test_pool_huge_stride (void)
                   "9223372036854775807; it must be at least 1");
 }
 
+/* ---- Gated activations: x·σ(x) and x·HardSigmoid(x) made one ---- */
+
+/* X → @gate (with an alpha attribute of *@alpha unless NULL) →
+ * Mul (X, gate) → Y, @x_dims 4-D. */
+static Fixture *
+gated_fixture (const char *gate, const float *alpha, const int64_t *x_dims)
+{
+  static const char *const gate_io[] = { "X", NULL, "G", NULL };
+  static const char *const mul_io[] = { "X", "G", NULL, "Y", NULL };
+  Fixture                 *f = fixture_new (13);
+  Onnx__NodeProto         *node;
+
+  add_input (f, "X", 4, x_dims);
+  node = add_node (f, gate, "gate", gate_io);
+  if (alpha != NULL)
+    add_float (f, node, "alpha", *alpha);
+  add_node (f, "Mul", "op", mul_io);
+  add_output (f, "Y");
+  return f;
+}
+
+/* The ops of @f's layers, joined by spaces. */
+static char *
+fixture_layer_ops (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  CsModel *model = load_fixture (f, &error);
+  GString *ops = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  for (size_t i = 0; i < cs_model_n_layers (model); i++)
+    g_string_append_printf (ops, "%s%s", i > 0 ? " " : "", cs_model_layer (model, i)->op);
+  cs_model_free (model);
+  return g_string_free (ops, FALSE);
+}
+
+/* x·gate(x) of an empty X is refused with the gate's one error before
+ * any fusion, as the gate alone would be. */
+static void
+test_gated_activation_empty (void)
+{
+  static const int64_t x_dims[] = { 1, 3, 0, 4 };
+  static const float   sixth = 1.0f / 6.0f;
+
+  g_autoptr (Fixture) sigmoid = gated_fixture ("Sigmoid", NULL, x_dims);
+  assert_refused (sigmoid, CS_ERROR_UNSUPPORTED,
+                  "node 'gate' (Sigmoid): input 'X' is empty (1×3×0×4); only ops that move "
+                  "data take empty tensors");
+  g_autoptr (Fixture) hard = gated_fixture ("HardSigmoid", &sixth, x_dims);
+  assert_refused (hard, CS_ERROR_UNSUPPORTED,
+                  "node 'gate' (HardSigmoid): input 'X' is empty (1×3×0×4); only ops that "
+                  "move data take empty tensors");
+}
+
+/* Without a convolution before it, x·HardSigmoid(x) with α = 1/6 is one
+ * HardSwish layer of its own: 0, 2/3 and 4 on −3, 1 and 4. */
+static void
+test_gated_activation_alone (void)
+{
+  static const int64_t x_dims[] = { 1, 1, 1, 3 };
+  static const float   sixth = 1.0f / 6.0f;
+  static const float   x[] = { -3.0f, 1.0f, 4.0f }, want[] = { 0.0f, 2.0f / 3.0f, 4.0f };
+  g_autoptr (Fixture) f = gated_fixture ("HardSigmoid", &sixth, x_dims);
+  g_autofree char *ops = fixture_layer_ops (f);
+  g_autoptr (GError) error = NULL;
+  CsModel        *model = load_fixture (f, &error);
+  const CsTensor *declared = cs_model_input (model, 0);
+  CsTensor        input = { declared->name, CS_DTYPE_FLOAT32, declared->shape, (float *) x };
+  CsSession      *session = cs_session_new (model, 1, &error);
+  g_autoptr (CsResult) result = NULL;
+
+  g_assert_cmpstr (ops, ==, "HardSwish");
+  g_assert_true (cs_session_run (session, &input, 1, NULL, &result, &error));
+  g_assert_no_error (error);
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpfloat_with_epsilon (((const float *) result->outputs[0].data)[i], want[i], 1e-6);
+  cs_session_free (session);
+  cs_model_free (model);
+}
+
+/* A HardSigmoid whose α is NaN is no HardSwish: it stays apart, and on
+ * ones its NaN clips to 0, where a HardSwish would give 2/3. */
+static void
+test_gated_activation_nan_alpha (void)
+{
+  static const int64_t x_dims[] = { 1, 2, 2, 2 };
+  static const float   nan_alpha = NAN;
+  g_autoptr (Fixture) f = gated_fixture ("HardSigmoid", &nan_alpha, x_dims);
+  g_autoptr (CsResult) result = NULL;
+  g_autofree char *ops = fixture_layer_ops (f);
+
+  g_assert_cmpstr (ops, ==, "HardSigmoid Mul");
+  result = load_and_run (f, 1.0f);
+  for (int i = 0; i < 8; i++)
+    g_assert_cmpfloat (((const float *) result->outputs[0].data)[i], ==, 0.0f);
+}
+
 /* ---- Shape arithmetic: Reshape, Slice, Gather, Concat, Split, Pad ---- */
 
 /* An empty input reshaped keeps its zero (allowzero) and comes out empty. */
@@ -984,6 +1081,10 @@ main (int argc, char **argv)
   g_test_add_func ("/degenerate/shape/pad-fold-too-large", test_pad_fold_too_large);
   g_test_add_func ("/degenerate/elementwise/int64-division", test_int64_division);
   g_test_add_func ("/degenerate/reduce/mean-of-everything", test_reduce_mean_of_everything);
+  g_test_add_func ("/degenerate/elementwise/gated-activation-empty", test_gated_activation_empty);
+  g_test_add_func ("/degenerate/elementwise/gated-activation-alone", test_gated_activation_alone);
+  g_test_add_func ("/degenerate/elementwise/gated-activation-nan-alpha",
+                   test_gated_activation_nan_alpha);
   for (size_t i = 0; i < G_N_ELEMENTS (upsampling_cases); i++)
     g_test_add_data_func (upsampling_cases[i].path, &upsampling_cases[i], test_upsampling);
   g_test_add_func ("/degenerate/resize/to-one-pixel", test_resize_to_one_pixel);

@@ -202,10 +202,17 @@ conv_case (int64_t        in_channels,
           add_initializer (f, "lo", 0, scalar, 4, 0.0f);
           add_initializer (f, "hi", 0, scalar, 4, 0.5f);
         }
-      /* PyTorch's SiLU, x·σ(x), which the fuse pass makes one activation. */
-      if (strcmp (act, "Silu") == 0)
+      /* PyTorch's SiLU, x·σ(x), and its HardSwish before opset 14,
+       * x·HardSigmoid(x) with α = 1/6, which the fuse pass makes one
+       * activation each. */
+      if (strcmp (act, "Silu") == 0 || strcmp (act, "HardSigmoid·x") == 0)
         {
-          add_node (f, "Sigmoid", "gate", N_IO (batch_norm ? "n" : "c", NULL, "s", NULL));
+          const gboolean   hard = act[0] == 'H';
+          Onnx__NodeProto *gate = add_node (f, hard ? "HardSigmoid" : "Sigmoid", "gate",
+                                            N_IO (batch_norm ? "n" : "c", NULL, "s", NULL));
+
+          if (hard)
+            add_float (f, gate, "alpha", 1.0f / 6.0f);
           add_node (f, "Mul", "act", N_IO (batch_norm ? "n" : "c", "s", NULL, "y", NULL));
         }
       else
@@ -238,6 +245,13 @@ static void
 test_conv_batch_norm_hard_swish (void)
 {
   conv_case (3, 4, 1, 2, 1, (const int64_t[]){ 1, 0, 0, 1 }, TRUE, "HardSwish");
+}
+
+/* The same as PyTorch exports it before opset 14. */
+static void
+test_conv_batch_norm_gated_hard_swish (void)
+{
+  conv_case (3, 4, 1, 2, 1, (const int64_t[]){ 1, 0, 0, 1 }, TRUE, "HardSigmoid·x");
 }
 
 static void
@@ -828,6 +842,8 @@ main (int argc, char **argv)
                    test_conv_grouped_strided_asymmetric);
   g_test_add_func ("/gradient/conv-depthwise-dilated-clip", test_conv_depthwise_dilated_clip);
   g_test_add_func ("/gradient/conv-batch-norm-hard-swish", test_conv_batch_norm_hard_swish);
+  g_test_add_func ("/gradient/conv-batch-norm-gated-hard-swish",
+                   test_conv_batch_norm_gated_hard_swish);
   g_test_add_func ("/gradient/conv-batch-norm-leaky", test_conv_batch_norm_leaky);
   g_test_add_func ("/gradient/conv-smooth-activations", test_conv_smooth_activations);
   g_test_add_func ("/gradient/dense", test_dense);

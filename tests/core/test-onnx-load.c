@@ -637,7 +637,7 @@ test_upsampling_receptive_fields (void)
   cs_model_free (model);
 }
 
-/* Who else reads the Sigmoid's output in silu_model. */
+/* Who else reads the gate's output in gated_model. */
 typedef enum
 {
   GATE_READ_BY_MUL,
@@ -645,19 +645,31 @@ typedef enum
   GATE_READ_BY_RELU,
 } GateReaders;
 
-/* A Conv → Sigmoid → Mul model, the SiLU of PyTorch's exports: @gated
- * is what the Sigmoid reads ("C", the conv's output, or the graph input
- * "X"), @mul_io the Mul's operands and output. */
+/* A gate g whose x·g(x) may be an activation of its own: the op, its
+ * alpha attribute (NaN for none), and the layers of Conv → gate → Mul
+ * fused or apart. */
+typedef struct
+{
+  const char *op;
+  float       alpha;
+  const char *fused;
+  const char *apart;
+} Gate;
+
+/* A Conv → gate → Mul model, the SiLU or HardSwish of PyTorch's exports:
+ * @gated is what the gate reads ("C", the conv's output, or the graph
+ * input "X"), @mul_io the Mul's operands and output. */
 static GBytes *
-silu_model (const char *gated, const char *const *mul_io, GateReaders readers)
+gated_model (const Gate *gate, const char *gated, const char *const *mul_io, GateReaders readers)
 {
   static const char *const relu_io[] = { "S", NULL, "R", NULL };
   static const char *const conv_io[] = { "X", "W", "B", NULL, "C", NULL };
   static const int64_t x_dims[] = { 1, 3, 5, 5 }, w_dims[] = { 3, 3, 3, 3 }, b_dims[] = { 3 };
   static const int64_t ones[] = { 1, 1, 1, 1 };
-  const char *sigmoid_io[] = { gated, NULL, "S", NULL };
+  const char              *gate_io[] = { gated, NULL, "S", NULL };
   g_autoptr (Fixture) f = fixture_new (13);
   Onnx__TensorProto *w, *b;
+  Onnx__NodeProto   *gate_node;
 
   add_input (f, "X", 4, x_dims);
   w = add_initializer (f, "W", 4, w_dims, 81 * sizeof (float), 0.0f);
@@ -667,7 +679,9 @@ silu_model (const char *gated, const char *const *mul_io, GateReaders readers)
   for (int i = 0; i < 3; i++)
     ((float *) b->raw_data.data)[i] = (float) i - 1.0f;
   add_ints (f, add_node (f, "Conv", "conv", conv_io), "pads", 4, ones);
-  add_node (f, "Sigmoid", "sigmoid", sigmoid_io);
+  gate_node = add_node (f, gate->op, "gate", gate_io);
+  if (!isnan (gate->alpha))
+    add_float (f, gate_node, "alpha", gate->alpha);
   add_node (f, "Mul", "mul", mul_io);
   add_output (f, "Y");
   if (readers == GATE_AN_OUTPUT)
@@ -691,14 +705,21 @@ layer_ops (const CsModel *model)
   return g_string_free (ops, FALSE);
 }
 
-/* x·σ(x) as Sigmoid → Mul becomes one SiLU in the conv before it, with
- * either operand order, and gives what the two ops give apart (the same
- * graph with the Sigmoid's output also read by a Relu, which must not
- * fuse); nor may it when the Sigmoid's output is a graph output, or in
- * Mul(C, Sigmoid(X)) of another tensor. */
+/* x·σ(x) as Sigmoid → Mul becomes one SiLU in the conv before it, and
+ * x·HardSigmoid(x) with α = 1/6 one HardSwish, with either operand
+ * order, and gives what the two ops give apart (the same graph with the
+ * gate's output also read by a Relu, which must not fuse); nor may it
+ * when the gate's output is a graph output, or in Mul(C, gate(X)) of
+ * another tensor, or for a HardSigmoid of ONNX's default α = 0.2, which
+ * is no HardSwish. */
 static void
-test_silu_fusion (void)
+test_gated_activation_fusion (void)
 {
+  static const Gate gates[] = {
+    { "Sigmoid", NAN, "Conv+Silu", "Conv Sigmoid Mul" },
+    { "HardSigmoid", 1.0f / 6.0f, "Conv+HardSwish", "Conv HardSigmoid Mul" },
+    { "HardSigmoid", NAN, "Conv HardSigmoid Mul", "Conv HardSigmoid Mul" },
+  };
   static const char *const mul_io[] = { "C", "S", NULL, "Y", NULL };
   static const char *const swapped_io[] = { "S", "C", NULL, "Y", NULL };
   g_autoptr (GError) error = NULL;
@@ -707,48 +728,55 @@ test_silu_fusion (void)
   for (int i = 0; i < 75; i++)
     values[i] = (float) ((i * 29) % 75) / 12.0f - 3.0f;
 
-  g_autoptr (GBytes) apart_bytes = silu_model ("C", mul_io, GATE_READ_BY_RELU);
-  CsModel *apart = load_bytes (apart_bytes, NULL, &error);
-  g_assert_no_error (error);
-  g_autofree char *apart_ops = layer_ops (apart);
-  g_assert_cmpstr (apart_ops, ==, "Conv Sigmoid Mul Relu");
-  CsResult *want = run_values (apart, values);
-
-  for (int swapped = 0; swapped <= 1; swapped++)
+  for (size_t g = 0; g < G_N_ELEMENTS (gates); g++)
     {
-      g_autoptr (GBytes) bytes = silu_model ("C", swapped ? swapped_io : mul_io, GATE_READ_BY_MUL);
-      CsModel *model = load_bytes (bytes, NULL, &error);
+      const Gate *gate = &gates[g];
+      g_autoptr (GBytes) apart_bytes = gated_model (gate, "C", mul_io, GATE_READ_BY_RELU);
+      CsModel *apart = load_bytes (apart_bytes, NULL, &error);
       g_assert_no_error (error);
-      g_autofree char *ops = layer_ops (model);
-      g_assert_cmpstr (ops, ==, "Conv+Silu");
-      g_assert_cmpstr (cs_model_layer (model, 0)->name, ==, "conv");
-      CsResult *got = run_values (model, values);
-      const float *y = got->outputs[0].data, *y_want = want->outputs[0].data;
-      gboolean some_negative = FALSE;
+      g_autofree char *apart_ops = layer_ops (apart);
+      g_autofree char *apart_want = g_strconcat (gate->apart, " Relu", NULL);
+      g_assert_cmpstr (apart_ops, ==, apart_want);
+      CsResult *want = run_values (apart, values);
 
-      g_assert_cmpint (cs_shape_numel (&got->outputs[0].shape), ==, 75);
-      for (int i = 0; i < 75; i++)
+      for (int swapped = 0; swapped <= 1; swapped++)
         {
-          some_negative |= y[i] < -0.01f;
-          if (fabsf (y[i] - y_want[i]) > 1e-6f * fabsf (y_want[i]))
-            g_error ("element %d fused is %.9g, apart %.9g", i, y[i], y_want[i]);
-        }
-      g_assert_true (some_negative);
-      cs_result_free (got);
-      cs_model_free (model);
-    }
-  cs_result_free (want);
-  cs_model_free (apart);
+          g_autoptr (GBytes) bytes =
+              gated_model (gate, "C", swapped ? swapped_io : mul_io, GATE_READ_BY_MUL);
+          CsModel *model = load_bytes (bytes, NULL, &error);
+          g_assert_no_error (error);
+          g_autofree char *ops = layer_ops (model);
+          g_assert_cmpstr (ops, ==, gate->fused);
+          g_assert_cmpstr (cs_model_layer (model, 0)->name, ==, "conv");
+          CsResult    *got = run_values (model, values);
+          const float *y = got->outputs[0].data, *y_want = want->outputs[0].data;
+          gboolean     some_negative = FALSE;
 
-  for (int other = 0; other <= 1; other++)
-    {
-      g_autoptr (GBytes) bytes = other ? silu_model ("X", mul_io, GATE_READ_BY_MUL)
-                                       : silu_model ("C", mul_io, GATE_AN_OUTPUT);
-      CsModel *model = load_bytes (bytes, NULL, &error);
-      g_assert_no_error (error);
-      g_autofree char *ops = layer_ops (model);
-      g_assert_cmpstr (ops, ==, "Conv Sigmoid Mul");
-      cs_model_free (model);
+          g_assert_cmpint (cs_shape_numel (&got->outputs[0].shape), ==, 75);
+          for (int i = 0; i < 75; i++)
+            {
+              some_negative |= y[i] < -0.01f;
+              if (fabsf (y[i] - y_want[i]) > 1e-6f * fabsf (y_want[i]))
+                g_error ("%s: element %d fused is %.9g, apart %.9g", gate->fused, i, y[i],
+                         y_want[i]);
+            }
+          g_assert_true (some_negative);
+          cs_result_free (got);
+          cs_model_free (model);
+        }
+      cs_result_free (want);
+      cs_model_free (apart);
+
+      for (int other = 0; other <= 1; other++)
+        {
+          g_autoptr (GBytes) bytes = other ? gated_model (gate, "X", mul_io, GATE_READ_BY_MUL)
+                                           : gated_model (gate, "C", mul_io, GATE_AN_OUTPUT);
+          CsModel *model = load_bytes (bytes, NULL, &error);
+          g_assert_no_error (error);
+          g_autofree char *ops = layer_ops (model);
+          g_assert_cmpstr (ops, ==, gate->apart);
+          cs_model_free (model);
+        }
     }
 }
 
@@ -835,6 +863,6 @@ main (int    argc,
   g_test_add_func ("/onnx/load/legacy-attributes", test_legacy_attributes);
   g_test_add_func ("/onnx/load/upsampling-receptive-fields", test_upsampling_receptive_fields);
   g_test_add_func ("/onnx/load/legacy-resizes", test_legacy_resizes);
-  g_test_add_func ("/onnx/load/silu-fusion", test_silu_fusion);
+  g_test_add_func ("/onnx/load/gated-activation-fusion", test_gated_activation_fusion);
   return g_test_run ();
 }

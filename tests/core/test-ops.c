@@ -298,6 +298,35 @@ test_activations_pytorch (void)
                             1.76159406f, 2.85772252f, 200));
 }
 
+/* HardSwish over several of the blocks its loop works in and a partial
+ * one, out of place and in place, against x·clamp(x/6 + 1/2, 0, 1) in
+ * double precision: every value, the kinks at ±3 included; nothing
+ * written for n = 0. */
+static void
+test_hard_swish_blocks (void)
+{
+  const CsActivation act = { CS_ACT_HARD_SWISH, 1.0f / 6.0f, 0.5f };
+  /* Two blocks of 64 and 37 more. */
+  float     x[165], y[165], in_place[165];
+  const int n = G_N_ELEMENTS (x);
+
+  for (int i = 0; i < n; i++)
+    x[i] = in_place[i] = (float) (i - n / 2) / 20.0f;
+  g_assert_cmpfloat (x[n / 2 - 60], ==, -3.0f);
+  cs_activation_map (&act, x, y, n);
+  cs_activation_apply (&act, in_place, n);
+  for (int i = 0; i < n; i++)
+    {
+      const double gate = CLAMP ((double) x[i] / 6.0 + 0.5, 0.0, 1.0);
+
+      g_assert_cmpfloat_with_epsilon (y[i], x[i] * gate, 1e-6);
+      g_assert_cmpfloat (in_place[i], ==, y[i]);
+    }
+  y[0] = 42.0f;
+  cs_activation_map (&act, x, y, 0);
+  g_assert_cmpfloat (y[0], ==, 42.0f);
+}
+
 static void
 test_clip_inputs (void)
 {
@@ -1819,6 +1848,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ops/activations", test_activations);
   g_test_add_func ("/ops/activations-pytorch", test_activations_pytorch);
+  g_test_add_func ("/ops/hard-swish-blocks", test_hard_swish_blocks);
   g_test_add_func ("/ops/expand-chain-folds", test_expand_chain_folds);
   g_test_add_func ("/ops/layer-norm", test_layer_norm);
   g_test_add_func ("/ops/clip-inputs", test_clip_inputs);

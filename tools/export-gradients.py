@@ -25,6 +25,7 @@ import copy
 import importlib.util
 import os
 import re
+import struct
 import sys
 import warnings
 
@@ -88,6 +89,26 @@ def module_output(graph, path):
     return nodes[-1].output[0]
 
 
+def gate(node, producer, readers):
+    """The Sigmoid or HardSigmoid (α = 1/6, β = ½) node g when @node is
+    Mul(x, g(x)), which the fuse pass makes one SiLU or HardSwish node
+    out of g, or None."""
+    if node.op_type != "Mul" or len(node.input) != 2:
+        return None
+    for side in (0, 1):
+        g = producer.get(node.input[side])
+        if g is None or readers.get(node.input[side], 0) != 1 \
+                or g.input[0] != node.input[1 - side]:
+            continue
+        attrs = {a.name: a.f for a in g.attribute}
+        if g.op_type == "Sigmoid" or (g.op_type == "HardSigmoid"
+                                      and struct.pack("f", attrs.get("alpha", 0.2))
+                                      == struct.pack("f", 1 / 6)
+                                      and attrs.get("beta", 0.5) == 0.5):
+            return g
+    return None
+
+
 def layer_name(graph, value):
     """Convscope's name for the layer that outputs @value: the node the
     fused activations and batch norms went into."""
@@ -96,6 +117,11 @@ def layer_name(graph, value):
     for n in graph.node:
         for i in n.input:
             readers[i] = readers.get(i, 0) + 1
+    for mul in graph.node:
+        g = gate(mul, producer, readers)
+        if g is not None:
+            readers[g.input[0]] -= 1
+            producer[mul.output[0]] = g
     node = producer[value]
     while node.op_type in FUSED and node.input[0] in producer \
             and readers.get(node.input[0], 0) == 1 \

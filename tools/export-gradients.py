@@ -97,7 +97,9 @@ def gate(node, producer, readers):
         return None
     for side in (0, 1):
         g = producer.get(node.input[side])
+        # A Constant producer has no inputs.
         if g is None or readers.get(node.input[side], 0) != 1 \
+                or g.op_type not in ("Sigmoid", "HardSigmoid") or not g.input \
                 or g.input[0] != node.input[1 - side]:
             continue
         attrs = {a.name: a.f for a in g.attribute}

@@ -19,7 +19,12 @@
 
 typedef __m256  CsVec;
 typedef __m256i CsLaneMask;
-typedef __m256i CsIntVec;
+/* 2ⁿ, for vec_exp2_head and vec_exp2_tail: two powers whose product it
+ * is. */
+typedef struct
+{
+  __m256 head, tail;
+} CsExp2;
 
 #define CS_VEC_INLINE static inline __attribute__ ((always_inline))
 
@@ -33,23 +38,50 @@ typedef __m256i CsIntVec;
 #define vec_mul   _mm256_mul_ps
 #define vec_sub   _mm256_sub_ps
 #define vec_div   _mm256_div_ps
-/* 1/v to 12 bits or more. */
+/* 1/v to CS_VEC_RCP_BITS bits. */
 #define vec_rcp   _mm256_rcp_ps
-#define vec_int_sub _mm256_sub_epi32
+#define CS_VEC_RCP_BITS 12
 /* Integers to the nearest, ties to even, staying floats. */
 #define vec_round(v) _mm256_round_ps (v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
-/* Floats holding integers to int32 lanes. */
-#define vec_to_int _mm256_cvttps_epi32
-/* ⌊n / 2⌋ of each lane. */
-#define vec_int_halve(n) _mm256_srai_epi32 (n, 1)
 
-/* 2ⁿ for −126 ≤ n ≤ 127, built in the exponent bits. */
+/* 2ᵏ for −126 ≤ k ≤ 127, built in the exponent bits. */
 CS_VEC_INLINE CsVec
-vec_pow2 (CsIntVec n)
+vec_pow2 (__m256i k)
 {
-  const CsIntVec biased = _mm256_add_epi32 (n, _mm256_set1_epi32 (127));
+  const __m256i biased = _mm256_add_epi32 (k, _mm256_set1_epi32 (127));
 
   return _mm256_castsi256_ps (_mm256_slli_epi32 (biased, 23));
+}
+
+/* v·2ⁿ for integral −182 ≤ n ≤ 127 in two steps, head then tail, so that
+ * a subnormal result is rounded once, at the tail: 2ⁿ is made as two
+ * normal powers, of ⌊n/2⌋ and of the rest. */
+CS_VEC_INLINE CsExp2
+vec_exp2_split (CsVec n)
+{
+  const __m256i whole = _mm256_cvttps_epi32 (n);
+  const __m256i half = _mm256_srai_epi32 (whole, 1);
+
+  return (CsExp2) { vec_pow2 (half), vec_pow2 (_mm256_sub_epi32 (whole, half)) };
+}
+
+CS_VEC_INLINE CsVec
+vec_exp2_head (CsVec v, CsExp2 power)
+{
+  return vec_mul (v, power.head);
+}
+
+CS_VEC_INLINE CsVec
+vec_exp2_tail (CsVec v, CsExp2 power)
+{
+  return vec_mul (v, power.tail);
+}
+
+/* −|v|, by setting the sign bit; NaN stays NaN. */
+CS_VEC_INLINE CsVec
+vec_minus_abs (CsVec v)
+{
+  return _mm256_or_ps (v, _mm256_set1_ps (-0.0f));
 }
 
 /* @if_negative in the lanes where @v < 0, else @otherwise. */

@@ -19,7 +19,9 @@
 
 typedef __m512    CsVec;
 typedef __mmask16 CsLaneMask;
-typedef __m512i   CsIntVec;
+/* 2ⁿ, for vec_exp2_head and vec_exp2_tail: n itself, as vscalefps
+ * takes it. */
+typedef __m512 CsExp2;
 
 #define CS_VEC_INLINE static inline __attribute__ ((always_inline))
 
@@ -33,23 +35,40 @@ typedef __m512i   CsIntVec;
 #define vec_mul   _mm512_mul_ps
 #define vec_sub   _mm512_sub_ps
 #define vec_div   _mm512_div_ps
-/* 1/v to 12 bits or more. */
+/* 1/v to CS_VEC_RCP_BITS bits. */
 #define vec_rcp   _mm512_rcp14_ps
-#define vec_int_sub _mm512_sub_epi32
+#define CS_VEC_RCP_BITS 14
 /* Integers to the nearest, ties to even, staying floats. */
 #define vec_round(v) _mm512_roundscale_ps (v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
-/* Floats holding integers to int32 lanes. */
-#define vec_to_int _mm512_cvttps_epi32
-/* ⌊n / 2⌋ of each lane. */
-#define vec_int_halve(n) _mm512_srai_epi32 (n, 1)
 
-/* 2ⁿ for −126 ≤ n ≤ 127, built in the exponent bits. */
-CS_VEC_INLINE CsVec
-vec_pow2 (CsIntVec n)
+/* v·2ⁿ for integral −182 ≤ n ≤ 127 in two steps, head then tail, so that
+ * a subnormal result is rounded once, at the tail: here the head is v
+ * itself and the tail one vscalefps. */
+CS_VEC_INLINE CsExp2
+vec_exp2_split (CsVec n)
 {
-  const CsIntVec biased = _mm512_add_epi32 (n, _mm512_set1_epi32 (127));
+  return n;
+}
 
-  return _mm512_castsi512_ps (_mm512_slli_epi32 (biased, 23));
+CS_VEC_INLINE CsVec
+vec_exp2_head (CsVec v, CsExp2 power)
+{
+  (void) power;
+  return v;
+}
+
+CS_VEC_INLINE CsVec
+vec_exp2_tail (CsVec v, CsExp2 power)
+{
+  return _mm512_scalef_ps (v, power);
+}
+
+/* −|v|, by setting the sign bit; NaN stays NaN. */
+CS_VEC_INLINE CsVec
+vec_minus_abs (CsVec v)
+{
+  return _mm512_castsi512_ps (
+      _mm512_or_si512 (_mm512_castps_si512 (v), _mm512_set1_epi32 ((int) 0x80000000u)));
 }
 
 /* @if_negative in the lanes where @v < 0, else @otherwise. */

@@ -533,10 +533,19 @@ global_pool_range (void *user, int64_t begin, int64_t end, int thread)
         }
       else
         {
-          double sum = 0.0;
+          /* Eight sums side by side: one alone waits on each addition
+           * before the next (the SE blocks of EfficientNet spent 6 % of
+           * a run here); in double, their order hardly matters. */
+          double  part[8] = { 0.0 }, sum = 0.0;
+          int64_t i = 0;
 
-          for (int64_t i = 0; i < task->plane_size; i++)
-            sum += x[i];
+          for (; i + 8 <= task->plane_size; i += 8)
+            for (int k = 0; k < 8; k++)
+              part[k] += x[i + k];
+          for (; i < task->plane_size; i++)
+            part[0] += x[i];
+          for (int k = 0; k < 8; k++)
+            sum += part[k];
           task->y[plane] = task->plane_size > 0
                            ? (float) (sum / (double) task->plane_size) : 0.0f;
         }

@@ -13,8 +13,9 @@
  * never read, so nothing outside the plane is touched), stride 2 loads
  * two vectors and keeps the even columns, other strides gather.  The
  * masks depend on the column block and tap column only, so they are
- * worked out once per block for all rows; 3×3 keeps its weights in
- * registers.
+ * worked out once per block for all rows; 3×3 and 5×5 have loops of
+ * their own, with weights held in vectors and ROWS output rows summed
+ * together.
  */
 
 /* Tap columns whose masks are kept per block; wider kernels recompute. */
@@ -72,32 +73,38 @@ load_taps (const float *row, int stride, const TapMasks *masks)
 /* Output rows computed together by interior_rows. */
 #define ROWS 4
 
-/* 3×3 with equal row and column strides @stride and no dilation: output
- * rows [oh, oh + ROWS) of one channel, all of whose input rows lie in
- * the plane from @top on.  Each input row's three taps are loaded once
- * for every output row that reads them, and the ROWS sums are
- * independent chains of FMAs: one row alone waits on the FMA latency at
- * every step.  The taps are summed in the order the one-row loop sums
- * them, so the results are the same to the bit. */
+/* A @size × @size kernel with equal row and column strides @stride and
+ * no dilation: output rows [oh, oh + ROWS) of one channel, whose input
+ * rows start at @top (rows outside the plane, the zero padding, are
+ * skipped).  Each input row's taps are loaded once for every output row
+ * that reads them, and the ROWS sums are independent chains of FMAs: one
+ * row alone waits on the FMA latency at every step.  The taps are summed
+ * in the order the one-row loop sums them, so the results are the same
+ * to the bit. */
 CS_VEC_INLINE void
-interior_rows (const int stride, const float *plane, int64_t in_w, int64_t top,
-               const CsVec *weight, const TapMasks *kept, CsVec start, CsEpilogueVec epv,
-               gboolean full, CsLaneMask out_lanes, float *out, int64_t out_w)
+rows_together (const int size, const int stride, const float *plane, int64_t in_h,
+               int64_t in_w, int64_t top, const CsVec *weight, const TapMasks *kept,
+               CsVec start, CsEpilogueVec epv, gboolean full, CsLaneMask out_lanes, float *out,
+               int64_t out_w)
 {
   CsVec sum0 = vec_zero (), sum1 = vec_zero (), sum2 = vec_zero (), sum3 = vec_zero ();
 
 #pragma GCC unroll 16
-  for (int q = 0; q < (ROWS - 1) * stride + 3; q++)
+  for (int q = 0; q < (ROWS - 1) * stride + size; q++)
     {
-      const float *row = plane + (top + q) * in_w;
-      const CsVec t0 = load_taps (row, stride, &kept[0]);
-      const CsVec t1 = load_taps (row, stride, &kept[1]);
-      const CsVec t2 = load_taps (row, stride, &kept[2]);
+      const float *row;
+      CsVec        taps[5];
+
+      if (top + q < 0 || top + q >= in_h)
+        continue;
+      row = plane + (top + q) * in_w;
+#pragma GCC unroll 5
+      for (int kw = 0; kw < size; kw++)
+        taps[kw] = load_taps (row, stride, &kept[kw]);
 #define ROW_TAPS(r) \
-      if (q - r * stride >= 0 && q - r * stride < 3) \
-        sum##r = vec_fmadd (weight[(q - r * stride) * 3 + 2], t2, \
-                            vec_fmadd (weight[(q - r * stride) * 3 + 1], t1, \
-                                       vec_fmadd (weight[(q - r * stride) * 3], t0, sum##r)));
+      if (q - r * stride >= 0 && q - r * stride < size) \
+        for (int kw = 0; kw < size; kw++) \
+          sum##r = vec_fmadd (weight[(q - r * stride) * size + kw], taps[kw], sum##r);
       ROW_TAPS (0) ROW_TAPS (1) ROW_TAPS (2) ROW_TAPS (3)
 #undef ROW_TAPS
     }
@@ -107,8 +114,8 @@ interior_rows (const int stride, const float *plane, int64_t in_w, int64_t top,
 #undef ROW_STORE
 }
 
-/* @fixed: the kernel size when it is a constant (3), else 0; @stride
- * likewise for the column stride. */
+/* @fixed: the kernel size when it is a constant (3 or 5), else 0;
+ * @stride likewise for the column stride. */
 CS_VEC_INLINE void
 planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
 {
@@ -121,7 +128,7 @@ planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
   const int64_t sh = g->stride[0], dh = g->dilation[0], pad_top = g->pad_top;
   CsEpilogue plain = *ep;
   CsEpilogueVec epv;
-  CsVec weight[9];
+  CsVec weight[25];
   TapMasks kept[KEPT_MASKS];
 
   plain.alpha = 1.0f;
@@ -146,11 +153,10 @@ planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
             {
               CsVec sum = vec_zero ();
 
-              if (fixed == 3 && stride > 0 && sh == stride && dh == 1 && oh + ROWS <= oh1
-                  && oh * sh - pad_top >= 0 && (oh + ROWS - 1) * sh - pad_top + 2 < in_h)
+              if (fixed > 0 && stride > 0 && sh == stride && dh == 1 && oh + ROWS <= oh1)
                 {
-                  interior_rows (stride, plane, in_w, oh * sh - pad_top, weight, kept, start,
-                                 epv, full, out_lanes, out + oh * out_w, out_w);
+                  rows_together (fixed, stride, plane, in_h, in_w, oh * sh - pad_top, weight,
+                                 kept, start, epv, full, out_lanes, out + oh * out_w, out_w);
                   oh += ROWS - 1;
                   continue;
                 }
@@ -185,11 +191,16 @@ void
 CS_VEC_NAME (cs_depthwise) (CS_DEPTHWISE_PARAMS)
 {
   gboolean three = g->kernel[0] == 3 && g->kernel[1] == 3;
+  gboolean five = g->kernel[0] == 5 && g->kernel[1] == 5;
 
   if (three && g->stride[1] == 1)
     planes_kernel (3, 1, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
   else if (three && g->stride[1] == 2)
     planes_kernel (3, 2, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
+  else if (five && g->stride[1] == 1)
+    planes_kernel (5, 1, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
+  else if (five && g->stride[1] == 2)
+    planes_kernel (5, 2, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
   else
     planes_kernel (0, 0, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
 }

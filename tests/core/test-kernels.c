@@ -281,6 +281,11 @@ test_conv_network_layers (void)
     { 96, 56, 96, 3, 2, 1, 96 },
     { 32, 112, 32, 3, 1, 1, 32 },
     { 58, 28, 58, 3, 1, 1, 58 },
+    /* EfficientNet's 5×5 depthwise layers, 7×7 maps among them, where
+     * every group of rows reaches into the padding. */
+    { 240, 28, 240, 5, 2, 2, 240 },
+    { 672, 14, 672, 5, 1, 2, 672 },
+    { 1152, 7, 1152, 5, 1, 2, 1152 },
   };
   GRand *rand = g_rand_new_with_seed (7);
 

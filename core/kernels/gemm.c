@@ -158,6 +158,16 @@ choose_blocks (const CsGemm *gemm, int64_t *mc, int64_t *nc)
              round_up (gemm->m, kernels->mr));
   *nc = MIN (MAX (kernels->nr, B_BLOCK_FLOATS / k / kernels->nr * kernels->nr),
              round_up (gemm->n, kernels->nr));
+  /* Every task packs its own block of the operands that need packing, so
+   * a split of the columns packs A's rows once per column block.  When
+   * only A needs packing (a MatMul of activations by weights packed at
+   * load), a task takes every column and the rows are split instead. */
+  if (!a_in_place (gemm) && b_in_place (gemm))
+    {
+      *nc = round_up (gemm->n, kernels->nr);
+      while (*mc > kernels->mr && (gemm->m + *mc - 1) / *mc < MIN_TASKS)
+        *mc = round_up (*mc / 2, kernels->mr);
+    }
   while (*nc > kernels->nr
          && ((gemm->m + *mc - 1) / *mc) * ((gemm->n + *nc - 1) / *nc) < MIN_TASKS)
     *nc = round_up (*nc / 2, kernels->nr);

@@ -13,8 +13,8 @@
  * never read, so nothing outside the plane is touched), stride 2 loads
  * two vectors and keeps the even columns, other strides gather.  The
  * masks depend on the column block and tap column only, so they are
- * worked out once per block for all rows; 3×3 and 5×5 have loops of
- * their own, with weights held in vectors and ROWS output rows summed
+ * worked out once per block for all rows; 3×3, 5×5 and 7×7 have loops
+ * of their own, with weights held in vectors and ROWS output rows summed
  * together.
  */
 
@@ -93,12 +93,12 @@ rows_together (const int size, const int stride, const float *plane, int64_t in_
   for (int q = 0; q < (ROWS - 1) * stride + size; q++)
     {
       const float *row;
-      CsVec        taps[5];
+      CsVec        taps[7];
 
       if (top + q < 0 || top + q >= in_h)
         continue;
       row = plane + (top + q) * in_w;
-#pragma GCC unroll 5
+#pragma GCC unroll 7
       for (int kw = 0; kw < size; kw++)
         taps[kw] = load_taps (row, stride, &kept[kw]);
 #define ROW_TAPS(r) \
@@ -114,7 +114,7 @@ rows_together (const int size, const int stride, const float *plane, int64_t in_
 #undef ROW_STORE
 }
 
-/* @fixed: the kernel size when it is a constant (3 or 5), else 0;
+/* @fixed: the kernel size when it is a constant (3, 5 or 7), else 0;
  * @stride likewise for the column stride. */
 CS_VEC_INLINE void
 planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
@@ -128,7 +128,7 @@ planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
   const int64_t sh = g->stride[0], dh = g->dilation[0], pad_top = g->pad_top;
   CsEpilogue plain = *ep;
   CsEpilogueVec epv;
-  CsVec weight[25];
+  CsVec weight[49];
   TapMasks kept[KEPT_MASKS];
 
   plain.alpha = 1.0f;
@@ -192,6 +192,7 @@ CS_VEC_NAME (cs_depthwise) (CS_DEPTHWISE_PARAMS)
 {
   gboolean three = g->kernel[0] == 3 && g->kernel[1] == 3;
   gboolean five = g->kernel[0] == 5 && g->kernel[1] == 5;
+  gboolean seven = g->kernel[0] == 7 && g->kernel[1] == 7;
 
   if (three && g->stride[1] == 1)
     planes_kernel (3, 1, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
@@ -201,6 +202,8 @@ CS_VEC_NAME (cs_depthwise) (CS_DEPTHWISE_PARAMS)
     planes_kernel (5, 1, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
   else if (five && g->stride[1] == 2)
     planes_kernel (5, 2, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
+  else if (seven && g->stride[1] == 1)
+    planes_kernel (7, 1, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
   else
     planes_kernel (0, 0, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
 }

@@ -286,6 +286,9 @@ test_conv_network_layers (void)
     { 240, 28, 240, 5, 2, 2, 240 },
     { 672, 14, 672, 5, 1, 2, 672 },
     { 1152, 7, 1152, 5, 1, 2, 1152 },
+    /* ConvNeXt's 7×7 depthwise layers. */
+    { 96, 56, 96, 7, 1, 3, 96 },
+    { 768, 7, 768, 7, 1, 3, 768 },
   };
   GRand *rand = g_rand_new_with_seed (7);
 

@@ -49,19 +49,20 @@ sigmoid_vector (CsVec x, const gboolean times_input)
   /* 1 + e = sum + sum_error exactly (Fast2Sum, as 1 ≥ e). */
   const CsVec sum = vec_add (one, e);
   const CsVec sum_error = vec_add (vec_sub (one, sum), e);
-  /* The numerator, 1, or e before its tail scaling below 0 (so e/(1 + e) is one quotient,
-   * not e·σ), times x for SiLU as an exact sum of two floats. */
+  /* The numerator, 1, or below 0 e before its tail scaling (so that
+   * e/(1 + e) is one quotient, not e·σ), times x for SiLU as an exact sum
+   * of two floats. */
   const CsVec numerator = vec_select_negative (x, high, one);
   const CsVec product = times_input ? vec_mul (clamped, numerator) : numerator;
   const CsVec product_error =
       times_input ? vec_fmadd (clamped, numerator, vec_sub (vec_zero (), product)) : vec_zero ();
-  /* One Newton step from the rounded quotient against the exact
-   * numerator and denominator: the rounding of 1 + e and of x·e no longer
-   * counts, only that of the result and e's own error. */
+  /* One Newton step from a first quotient against the exact numerator
+   * and denominator: the rounding of 1 + e and of x·e no longer counts,
+   * only that of the result and e's own error.  The step squares the
+   * first quotient's relative error, so a 14-bit reciprocal (2⁻²⁸ after
+   * it, under the result's rounding) serves instead of a division; a
+   * 12-bit one would leave 2⁻²⁴, an ulp. */
   const CsVec reciprocal = vec_rcp (sum);
-  /* The step squares the quotient's relative error: a 14-bit reciprocal
-   * leaves 2⁻²⁸, under the result's rounding, and costs less than a
-   * division; a 12-bit one would leave 2⁻²⁴, an ulp. */
   const CsVec quotient =
       CS_VEC_RCP_BITS >= 14 ? vec_mul (product, reciprocal) : vec_div (product, sum);
   const CsVec minus_quotient = vec_sub (vec_zero (), quotient);

@@ -70,7 +70,7 @@ load_taps (const float *row, int stride, const TapMasks *masks)
   return gather_taps (row, first, stride, masks->lanes);
 }
 
-/* Output rows computed together by interior_rows. */
+/* Output rows computed together by rows_together. */
 #define ROWS 4
 
 /* A @size × @size kernel with equal row and column strides @stride and

@@ -4,9 +4,10 @@
  * its format: shape inference with constant folding (torchvision exports
  * compute Reshape targets with Shape→Gather→Unsqueeze→Concat chains that
  * must become constants), BatchNormalization folded into the Conv before
- * it, Sigmoid → Mul made one SiLU and HardSigmoid → Mul one HardSwish,
- * activations fused into the op that produces their input, removal of
- * what no output needs, and weight packing.
+ * it, Sigmoid → Mul made one SiLU, HardSigmoid → Mul one HardSwish and
+ * Div → Erf → Add → Mul → Mul one GELU, activations fused into the op
+ * that produces their input, removal of what no output needs, and weight
+ * packing.
  */
 #include "ops/ops.h"
 
@@ -463,6 +464,103 @@ fuse_gated_activations (CsGraph *graph, int *readers)
     }
 }
 
+/* Whether input @side of @node is the float constant @want, to within
+ * @tolerance (relative). */
+static gboolean
+is_constant (const CsGraph *graph, const CsNode *node, int side, double want, double tolerance)
+{
+  const CsValue *value = cs_node_input (graph, node, side);
+
+  return value != NULL && value->constant != NULL && value->dtype == CS_DTYPE_FLOAT32
+         && cs_shape_numel (&value->shape) == 1
+         && fabs (*(const float *) value->constant - want) <= tolerance * fabs (want);
+}
+
+/* The live node of class @klass, with two inputs (one for Erf), neither
+ * activation nor epilogue, that makes @value, when @value has one reader
+ * and is no graph output. */
+static CsNode *
+plain_producer (CsGraph *graph, int value, const CsOpClass *klass, const int *readers)
+{
+  const CsValue *v = value >= 0 ? cs_graph_value (graph, value) : NULL;
+  CsNode        *node;
+
+  if (v == NULL || v->producer < 0 || v->is_output || readers[value] != 1)
+    return NULL;
+  node = cs_graph_node (graph, v->producer);
+  if (node->dead || node->klass != klass || node->n_inputs != (klass == &cs_op_erf ? 1 : 2)
+      || node->outputs[0] != value || node->act.kind != CS_ACT_NONE || node->epilogue != NULL)
+    return NULL;
+  return node;
+}
+
+/* The Div (by √2) or Mul (by 1/√2) that makes @value from @x. */
+static CsNode *
+scaling_by_root_half (CsGraph *graph, int value, int x, const int *readers)
+{
+  CsNode *node = plain_producer (graph, value, &cs_op_div, readers);
+
+  if (node != NULL)
+    return node->inputs[0] == x && is_constant (graph, node, 1, G_SQRT2, 1e-6) ? node : NULL;
+  node = plain_producer (graph, value, &cs_op_mul, readers);
+  if (node == NULL)
+    return NULL;
+  for (int side = 0; side < 2; side++)
+    if (node->inputs[side] == x && is_constant (graph, node, 1 - side, 1.0 / G_SQRT2, 1e-6))
+      return node;
+  return NULL;
+}
+
+/* x·Φ(x) as PyTorch exports GELU before opset 20: Div(x, √2) → Erf →
+ * Add(1) → Mul(x) → Mul(½), five passes over the biggest tensors of a
+ * ConvNeXt.  The first node becomes one Gelu reading x and writing the
+ * last Mul's output, the others go, and the fusion that follows folds the
+ * Gelu into x's producer like any activation. */
+static void
+fuse_erf_gelu (CsGraph *graph, int *readers)
+{
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *half = cs_graph_node (graph, i), *product = NULL, *scaling = NULL;
+      CsNode *plus_one = NULL, *erf = NULL;
+      CsActivation *act;
+      int x = -1;
+
+      if (half->dead || half->klass != &cs_op_mul || half->n_inputs != 2
+          || half->act.kind != CS_ACT_NONE || half->epilogue != NULL)
+        continue;
+      for (int side = 0; side < 2 && product == NULL; side++)
+        if (is_constant (graph, half, 1 - side, 0.5, 0.0))
+          product = plain_producer (graph, half->inputs[side], &cs_op_mul, readers);
+      for (int side = 0; product != NULL && side < 2 && scaling == NULL; side++)
+        {
+          x = product->inputs[side];
+          plus_one = plain_producer (graph, product->inputs[1 - side], &cs_op_add, readers);
+          if (plus_one == NULL)
+            continue;
+          for (int one = 0; one < 2 && scaling == NULL; one++)
+            if (is_constant (graph, plus_one, one, 1.0, 0.0)
+                && (erf = plain_producer (graph, plus_one->inputs[1 - one], &cs_op_erf,
+                                          readers)) != NULL)
+              scaling = scaling_by_root_half (graph, erf->inputs[0], x, readers);
+        }
+      if (scaling == NULL
+          || !cs_shape_equal (&cs_graph_value (graph, x)->shape,
+                              &cs_node_output (graph, half, 0)->shape))
+        continue;
+      act = g_new0 (CsActivation, 1);
+      act->kind = CS_ACT_GELU;
+      scaling->klass = &cs_op_gelu;
+      scaling->params = act;
+      scaling->n_inputs = 1;
+      scaling->inputs[0] = x;
+      readers[x]--;
+      cs_node_output (graph, half, 0)->producer = cs_node_output (graph, scaling, 0)->producer;
+      scaling->outputs[0] = half->outputs[0];
+      erf->dead = plus_one->dead = product->dead = half->dead = TRUE;
+    }
+}
+
 /* Marks dead every node none of whose outputs is needed. */
 static void
 remove_unused (CsGraph *graph)
@@ -494,6 +592,7 @@ cs_graph_fuse (CsGraph *graph, GError **error)
   int *readers = count_readers (graph);
 
   fuse_gated_activations (graph, readers);
+  fuse_erf_gelu (graph, readers);
   for (guint i = 0; i < graph->nodes->len; i++)
     {
       CsNode *node = cs_graph_node (graph, i);

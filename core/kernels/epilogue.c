@@ -64,14 +64,14 @@ softplus (float x)
   return fmaxf (x, 0.0f) + log1pf (expf (-fabsf (x)));
 }
 
-/* Exact: x·(1 + erf(x/√2))/2; approximate: tanh in place of erf, as
- * ONNX's Gelu (approximate = "tanh") and PyTorch define it. */
+/* Exact: x·(1 + erf(x/√2))/2 (kernels.h); approximate: tanh in place of
+ * erf, as ONNX's Gelu (approximate = "tanh") and PyTorch define it. */
 static inline float
 gelu (float x, float approximate)
 {
   if (approximate != 0.0f)
     return 0.5f * x * (1.0f + tanhf (0.7978845608028654f * (x + 0.044715f * x * x * x)));
-  return 0.5f * x * (1.0f + erff (x * 0.70710678118654752f));
+  return cs_gelu_scalar (x);
 }
 
 float
@@ -130,8 +130,9 @@ hard_swish_map (const float *x, float *y, int64_t n)
     }
 }
 
-/* One loop per kind, so that the common ones vectorize; the sigmoid has
- * kernels of its own (kernels.h), since compilers vectorize no expf. */
+/* One loop per kind, so that the common ones vectorize; the sigmoid and
+ * the exact GELU have kernels of their own (kernels.h), since compilers
+ * vectorize no expf or erff. */
 void
 cs_activation_map (const CsActivation *act,
                          const float             *x,
@@ -188,8 +189,11 @@ cs_activation_map (const CsActivation *act,
         y[i] = softplus (x[i]);
       break;
     case CS_ACT_GELU:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = gelu (x[i], alpha);
+      if (alpha == 0.0f)
+        cs_kernels_get ()->gelu (x, y, n);
+      else
+        for (int64_t i = 0; i < n; i++)
+          y[i] = gelu (x[i], alpha);
       break;
     case CS_ACT_SILU:
       cs_kernels_get ()->sigmoid (x, y, n, TRUE);

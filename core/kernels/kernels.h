@@ -6,8 +6,9 @@
  * state in the engine; everything else receives the table it should use,
  * so tests and benchmarks can run two implementations side by side.
  *
- * The logistic function is here too: SiLU networks spend more time in it
- * than in their depthwise convolutions.
+ * The logistic function and GELU are here too: SiLU networks spend more
+ * time in the one than in their depthwise convolutions, and ConvNeXt in
+ * the other.
  *
  * These files depend on nothing but GLib's types: the ISA-specific ones
  * are compiled with their own instruction-set flags, and nothing compiled
@@ -140,6 +141,26 @@ cs_sigmoid_scalar (float x, gboolean times_input)
   return x < CS_SIGMOID_FLOOR ? -0.0f : (float) (x * sigma);
 }
 
+/* GELU of @n floats, y[i] = x[i]·Φ(x[i]) = ½x[i]·(1 + erf(x[i]/√2)), Φ being
+ * the standard normal distribution; @x and @y may be the same array. */
+#define CS_GELU_PARAMS const float *x, float *y, int64_t n
+typedef void (*CsGelu) (CS_GELU_PARAMS);
+
+/* Beyond ±this x, erf(x/√2) is ±1 in floats (erfc(x/√2) < 2⁻²⁵). */
+#define CS_GELU_BOUND 5.5426f
+
+/* One value of the portable kernel, in double precision, by erfc so that
+ * x·Φ(x) keeps its precision below 0, where 1 + erf(x/√2) cancels.
+ * Below −40, where erfc underflows in double and −∞·0 would be NaN, it is
+ * −0, as x·Φ(x) rounds to from −14.4 on. */
+static inline float
+cs_gelu_scalar (float x)
+{
+  if (x < -40.0f)
+    return -0.0f;
+  return (float) (0.5 * x * erfc (-(double) x * 0.70710678118654752440));
+}
+
 typedef struct
 {
   const char      *name;   /* "generic", "avx2", "avx512" */
@@ -149,6 +170,7 @@ typedef struct
   CsGemmDot        dot;
   CsDepthwise      depthwise;
   CsSigmoid        sigmoid;
+  CsGelu           gelu;
 } CsKernels;
 
 /* The epilogue of one sum; @start is the bias, or C's value when
@@ -176,11 +198,13 @@ const CsKernels *cs_kernels_generic (void);
  * NULL; for tests and benchmarks. */
 const CsKernels *cs_kernels_by_name (const char *name);
 
-/* The implementations (gemm-*.c, dot-*.c, depthwise-*.c, sigmoid-*.c). */
+/* The implementations (gemm-*.c, dot-*.c, depthwise-*.c, sigmoid-*.c,
+ * gelu-*.c). */
 void cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS);
 void cs_gemm_dot_generic   (CS_GEMM_DOT_PARAMS);
 void cs_depthwise_generic  (CS_DEPTHWISE_PARAMS);
 void cs_sigmoid_generic    (CS_SIGMOID_PARAMS);
+void cs_gelu_generic       (CS_GELU_PARAMS);
 #define CS_GENERIC_MR 4
 #define CS_GENERIC_NR 16
 /* The epilogue of one row of @n sums into @out (start_value: the bias). */
@@ -192,6 +216,7 @@ void cs_gemm_micro_avx2 (CS_GEMM_MICRO_PARAMS);
 void cs_gemm_dot_avx2   (CS_GEMM_DOT_PARAMS);
 void cs_depthwise_avx2  (CS_DEPTHWISE_PARAMS);
 void cs_sigmoid_avx2    (CS_SIGMOID_PARAMS);
+void cs_gelu_avx2       (CS_GELU_PARAMS);
 #define CS_AVX2_MR 6
 #define CS_AVX2_NR 16
 
@@ -199,6 +224,7 @@ void cs_gemm_micro_avx512 (CS_GEMM_MICRO_PARAMS);
 void cs_gemm_dot_avx512   (CS_GEMM_DOT_PARAMS);
 void cs_depthwise_avx512  (CS_DEPTHWISE_PARAMS);
 void cs_sigmoid_avx512    (CS_SIGMOID_PARAMS);
+void cs_gelu_avx512       (CS_GELU_PARAMS);
 #define CS_AVX512_MR 12
 #define CS_AVX512_NR 32
 #endif

@@ -10,8 +10,8 @@
  * the dot kernel), scaling and accumulation.  The error of each output
  * is measured against Σ|terms| of its sum, the scale float rounding works
  * at.  Also: the Conv op refuses what it cannot run with the right error
- * codes, and the logistic-function kernels are within their stated ulps
- * of σ in double precision.
+ * codes, and the logistic-function and GELU kernels are within their
+ * stated ulps of σ and x·Φ(x) in double precision.
  */
 #include "kernels/convolution.h"
 #include "ops/ops.h"
@@ -526,7 +526,7 @@ test_gemm_wrapped_columns (void)
   g_rand_free (rand);
 }
 
-/* ---- The logistic function ---- */
+/* ---- The logistic function and GELU ---- */
 
 /* σ(x) or x·σ(x) in double precision; the product is 0 where σ is. */
 static double
@@ -535,6 +535,16 @@ sigmoid_reference (float x, gboolean times_input)
   const double sigma = 1.0 / (1.0 + exp (-(double) x));
 
   return times_input ? (sigma == 0.0 ? 0.0 : x * sigma) : sigma;
+}
+
+/* x·Φ(x) in double precision, by erfc so that it keeps its precision
+ * below 0; 0 where Φ is. */
+static double
+gelu_reference (float x)
+{
+  const double phi = 0.5 * erfc (-(double) x / sqrt (2.0));
+
+  return phi == 0.0 ? 0.0 : x * phi;
 }
 
 /* The unit in the last place of a float as big as @want (subnormal
@@ -548,27 +558,24 @@ ulp (double want)
   return ldexp (1.0, MAX (exponent - 24, -149));
 }
 
-/* Every 8191st float and the edges through every kernel table, in runs
- * of odd lengths so that every tail length is met, one of them in place,
- * against σ(x) and x·σ(x) in double precision: within 2 ulp and 2·10⁻⁷
- * of themselves, subnormal results too; NaN for NaN, ±∞ exact, nothing
- * written past the run. */
-static void
-test_sigmoid (void)
+/* The edges of float arithmetic and every 8191st float; the caller frees
+ * them. */
+static float *
+sample_floats (int64_t *count)
 {
   static const float edges[] = {
     0.0f, -0.0f, 1e-45f, -1e-45f, 1e-30f, -1e-30f, FLT_MIN, -FLT_MIN, 1e-7f, -1e-7f,
-    0.5f, -0.5f, 1.0f, -1.0f, 10.0f, -10.0f, 16.6f, -16.6f, 87.0f, -87.0f, 88.0f, -88.0f,
+    0.5f, -0.5f, 1.0f, -1.0f, 5.5f, -5.5f, 5.5426f, -5.5426f, 5.6f, -5.6f, 10.0f, -10.0f,
+    14.4f, -14.4f, 16.6f, -16.6f, 40.0f, -40.0f, 87.0f, -87.0f, 88.0f, -88.0f,
     88.7f, -88.7f, 89.0f, -89.0f, 100.0f, -100.0f, 103.9f, -103.9f, 110.0f, -110.0f,
     126.0f, -126.0f, 127.0f, -127.0f, 1e10f, -1e10f, FLT_MAX, -FLT_MAX,
     INFINITY, -INFINITY, NAN, -NAN,
   };
-  const int64_t count = G_N_ELEMENTS (edges) + ((int64_t) 1 << 32) / 8191 + 1;
-  const int64_t margin = 17;
-  float *x = g_new (float, count), *y = g_new (float, count + margin);
-  const float sentinel = 1234.5f;
+  float *x;
   int64_t filled = 0;
 
+  *count = G_N_ELEMENTS (edges) + ((int64_t) 1 << 32) / 8191 + 1;
+  x = g_new (float, *count);
   for (guint e = 0; e < G_N_ELEMENTS (edges); e++)
     x[filled++] = edges[e];
   for (uint64_t bits = 0; bits < ((uint64_t) 1 << 32); bits += 8191)
@@ -577,7 +584,57 @@ test_sigmoid (void)
 
       memcpy (&x[filled++], &word, sizeof word);
     }
-  g_assert_cmpint (filled, ==, count);
+  g_assert_cmpint (filled, ==, *count);
+  return x;
+}
+
+/* One elementwise kernel of @kernels: the logistic function (@variant 0),
+ * SiLU (1) or GELU (2). */
+static void
+map_floats (const CsKernels *kernels, int variant, const float *x, float *y, int64_t n)
+{
+  if (variant == 2)
+    kernels->gelu (x, y, n);
+  else
+    kernels->sigmoid (x, y, n, variant == 1);
+}
+
+/* y = the kernel of all @count values of x, in runs of odd lengths so
+ * that every tail length is met, the first in place; fails if a run
+ * writes past its end.  @y has room for 17 floats more. */
+static void
+map_in_runs (const CsKernels *kernels, int variant, const float *x, float *y, int64_t count)
+{
+  const int64_t margin = 17;
+  const float sentinel = 1234.5f;
+
+  for (int64_t start = 0, length = 1; start < count; start += length, length = length % 37 + 2)
+    {
+      const int64_t n = MIN (length, count - start);
+
+      for (int64_t i = 0; i < n + margin; i++)
+        y[start + i] = sentinel;
+      if (start == 0)
+        {
+          memcpy (y, x, n * sizeof (float));
+          map_floats (kernels, variant, y, y, n);
+        }
+      else
+        map_floats (kernels, variant, x + start, y + start, n);
+      for (int64_t i = n; i < n + margin; i++)
+        if (y[start + i] != sentinel)
+          g_error ("%s: a run of %" G_GINT64_FORMAT " wrote past its end", kernels->name, n);
+    }
+}
+
+/* Every 8191st float and the edges through every kernel table, against
+ * σ(x) and x·σ(x) in double precision: within 2 ulp and 2·10⁻⁷ of
+ * themselves, subnormal results too; NaN for NaN, ±∞ exact. */
+static void
+test_sigmoid (void)
+{
+  int64_t count;
+  float *x = sample_floats (&count), *y = g_new (float, count + 17);
 
   for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
     {
@@ -590,24 +647,7 @@ test_sigmoid (void)
           double worst = 0.0, worst_relative = 0.0;
           float worst_x = 0.0f;
 
-          for (int64_t start = 0, length = 1; start < count; start += length, length = length % 37 + 2)
-            {
-              const int64_t n = MIN (length, count - start);
-
-              for (int64_t i = 0; i < n + margin; i++)
-                y[start + i] = sentinel;
-              if (start == 0)
-                {
-                  memcpy (y, x, n * sizeof (float));
-                  kernels->sigmoid (y, y, n, times_input);
-                }
-              else
-                kernels->sigmoid (x + start, y + start, n, times_input);
-              for (int64_t i = n; i < n + margin; i++)
-                if (y[start + i] != sentinel)
-                  g_error ("%s: a run of %" G_GINT64_FORMAT " wrote past its end", kernels->name,
-                           n);
-            }
+          map_in_runs (kernels, times_input, x, y, count);
           for (int64_t i = 0; i < count; i++)
             {
               const double want = sigmoid_reference (x[i], times_input);
@@ -636,6 +676,58 @@ test_sigmoid (void)
                      kernels->name, times_input ? "silu" : "sigmoid", worst_x, worst,
                      worst_relative);
         }
+    }
+  g_free (x);
+  g_free (y);
+}
+
+/* The same floats against x·Φ(x) in double precision: within 3 ulp for
+ * x ≥ 0; below 0, where 1 + erf(x/√2) cancels, within 3 ulp + |x|·2⁻²²
+ * (½x times 8 units of 2⁻²⁴; the rational erf of gelu-simd.h is within 5
+ * in floats).  NaN for NaN, +∞ for +∞, 0 for −∞. */
+static void
+test_gelu (void)
+{
+  int64_t count;
+  float *x = sample_floats (&count), *y = g_new (float, count + 17);
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+      /* In ulp for x ≥ 0; below 0 as a share of the bound. */
+      double worst[2] = { 0.0, 0.0 };
+      float worst_x[2] = { 0.0f, 0.0f };
+
+      if (kernels == NULL)
+        continue;
+      map_in_runs (kernels, 2, x, y, count);
+      for (int64_t i = 0; i < count; i++)
+        {
+          const double want = gelu_reference (x[i]);
+          const int negative = x[i] < 0.0f;
+          double error;
+
+          if (isnan (want) || isinf (want))
+            {
+              if (!(isnan (want) ? isnan (y[i]) : y[i] == want))
+                g_error ("%s: gelu of %g is %g, not %g", kernels->name, x[i], y[i], want);
+              continue;
+            }
+          error = fabs (y[i] - want);
+          error = negative ? error / (3.0 * ulp (want) + fabs (x[i]) * 0x1p-22)
+                           : error / ulp (want);
+          if (error > worst[negative])
+            {
+              worst[negative] = error;
+              worst_x[negative] = x[i];
+            }
+        }
+      g_test_message ("%s gelu: at most %.2f ulp for x >= 0 (at %.9g), %.2f of the bound"
+                      " below 0 (at %.9g)", kernels->name, worst[0], worst_x[0], worst[1],
+                      worst_x[1]);
+      if (worst[0] > 3.0 || worst[1] > 1.0)
+        g_error ("%s: gelu of %.9g is %.2f ulp off, of %.9g %.2f of the bound", kernels->name,
+                 worst_x[0], worst[0], worst_x[1], worst[1]);
     }
   g_free (x);
   g_free (y);
@@ -772,5 +864,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/op-errors", test_conv_op_errors);
   g_test_add_func ("/kernels/matmul/broadcast", test_matmul_broadcast);
   g_test_add_func ("/kernels/sigmoid", test_sigmoid);
+  g_test_add_func ("/kernels/gelu", test_gelu);
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 #include "convscope.h"
 #include "onnx-fixture.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -780,6 +781,145 @@ test_gated_activation_fusion (void)
     }
 }
 
+/* How erf_gelu_model writes x·Φ(x). */
+typedef enum
+{
+  GELU_DIV,            /* Div(C, √2) → Erf → Add(1) → Mul(C, ·) → Mul(·, ½) */
+  GELU_MUL_SWAPPED,    /* Mul(1/√2, C) → Erf → Add(1, ·) → Mul(·, C) → Mul(½, ·) */
+  GELU_NOT_ROOT_TWO,   /* Div(C, 2): no GELU */
+  GELU_ERF_AN_OUTPUT,  /* Div(C, √2) → Erf, whose output is also a graph output */
+} GeluForm;
+
+/* Conv → GELU in one of the forms PyTorch and others export it. */
+static GBytes *
+erf_gelu_model (GeluForm form)
+{
+  static const char *const conv_io[] = { "X", "W", "B", NULL, "C", NULL };
+  static const char *const div_io[] = { "C", "R", NULL, "D", NULL };
+  static const char *const scale_io[] = { "R", "C", NULL, "D", NULL };
+  static const char *const erf_io[] = { "D", NULL, "E", NULL };
+  static const char *const add_io[] = { "E", "One", NULL, "A", NULL };
+  static const char *const add_swapped_io[] = { "One", "E", NULL, "A", NULL };
+  static const char *const product_io[] = { "C", "A", NULL, "P", NULL };
+  static const char *const product_swapped_io[] = { "A", "C", NULL, "P", NULL };
+  static const char *const half_io[] = { "P", "Half", NULL, "Y", NULL };
+  static const char *const half_swapped_io[] = { "Half", "P", NULL, "Y", NULL };
+  static const int64_t x_dims[] = { 1, 3, 5, 5 }, w_dims[] = { 3, 3, 3, 3 }, b_dims[] = { 3 };
+  static const int64_t ones[] = { 1, 1, 1, 1 };
+  const gboolean swapped = form == GELU_MUL_SWAPPED;
+  g_autoptr (Fixture) f = fixture_new (13);
+  Onnx__TensorProto *w;
+
+  add_input (f, "X", 4, x_dims);
+  w = add_initializer (f, "W", 4, w_dims, 81 * sizeof (float), 0.0f);
+  add_initializer (f, "B", 1, b_dims, 3 * sizeof (float), -0.5f);
+  for (int i = 0; i < 81; i++)
+    ((float *) w->raw_data.data)[i] = (float) ((i * 37) % 17 - 8) / 8.0f;
+  add_initializer (f, "R", 0, NULL, sizeof (float),
+                   swapped ? 1.0f / G_SQRT2 : form == GELU_NOT_ROOT_TWO ? 2.0f : G_SQRT2);
+  add_initializer (f, "One", 0, NULL, sizeof (float), 1.0f);
+  add_initializer (f, "Half", 0, NULL, sizeof (float), 0.5f);
+  add_ints (f, add_node (f, "Conv", "conv", conv_io), "pads", 4, ones);
+  add_node (f, swapped ? "Mul" : "Div", "scale", swapped ? scale_io : div_io);
+  add_node (f, "Erf", "erf", erf_io);
+  add_node (f, "Add", "plus_one", swapped ? add_swapped_io : add_io);
+  add_node (f, "Mul", "product", swapped ? product_swapped_io : product_io);
+  add_node (f, "Mul", "half", swapped ? half_swapped_io : half_io);
+  add_output (f, "Y");
+  if (form == GELU_ERF_AN_OUTPUT)
+    add_output (f, "E");
+  return fixture_pack (f);
+}
+
+/* The conv's output of erf_gelu_model, as a tap of the form that keeps
+ * the conv apart; the caller frees it. */
+static float *
+erf_gelu_conv_output (const float *values)
+{
+  static const char *const taps[] = { "conv", NULL };
+  const CsRunOptions options = { FALSE, taps };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = erf_gelu_model (GELU_ERF_AN_OUTPUT);
+  CsModel *model = load_bytes (bytes, NULL, &error);
+  g_assert_no_error (error);
+  const CsTensor *declared = cs_model_input (model, 0);
+  CsTensor input = { declared->name, CS_DTYPE_FLOAT32, declared->shape, (float *) values };
+  CsSession *session = cs_session_new (model, 1, &error);
+  CsResult *result = NULL;
+  float *conv;
+
+  g_assert_no_error (error);
+  g_assert_true (cs_session_run (session, &input, 1, &options, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (result->n_taps, ==, 1);
+  g_assert_cmpint (cs_shape_numel (&result->taps[0].shape), ==, 75);
+  conv = g_memdup2 (result->taps[0].data, 75 * sizeof (float));
+  cs_result_free (result);
+  cs_session_free (session);
+  cs_model_free (model);
+  return conv;
+}
+
+/* The five nodes of an exported GELU become one Gelu in the conv before
+ * them, with the Div or a Mul by 1/√2 and either operand order; a Div by
+ * another constant, or an Erf whose output is also read elsewhere, keep
+ * them apart.  Fused or apart, GELU's output is x·Φ(x) of the conv's
+ * output in double precision, within the kernel's bound (3 ulp + |x|·2⁻²²)
+ * — but for Div by 2, which is x·(1 + erf(x/2))/2. */
+static void
+test_erf_gelu_fusion (void)
+{
+  static const struct
+  {
+    GeluForm    form;
+    const char *ops;
+  } cases[] = {
+    { GELU_DIV, "Conv+Gelu" },
+    { GELU_MUL_SWAPPED, "Conv+Gelu" },
+    { GELU_NOT_ROOT_TWO, "Conv Div+Erf Add Mul Mul" },
+    { GELU_ERF_AN_OUTPUT, "Conv Div+Erf Add Mul Mul" },
+  };
+  g_autoptr (GError) error = NULL;
+  g_autofree float *conv = NULL;
+  float values[75];
+  int negative = 0, positive = 0;
+
+  for (int i = 0; i < 75; i++)
+    values[i] = (float) ((i * 29) % 75) / 12.0f - 3.0f;
+  conv = erf_gelu_conv_output (values);
+  for (int i = 0; i < 75; i++)
+    {
+      negative += conv[i] < -0.5f;
+      positive += conv[i] > 0.5f;
+    }
+  g_assert_cmpint (negative, >, 10);
+  g_assert_cmpint (positive, >, 10);
+
+  for (size_t k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      g_autoptr (GBytes) bytes = erf_gelu_model (cases[k].form);
+      CsModel *model = load_bytes (bytes, NULL, &error);
+      g_assert_no_error (error);
+      g_autofree char *ops = layer_ops (model);
+      const double root = cases[k].form == GELU_NOT_ROOT_TWO ? 2.0 : G_SQRT2;
+      CsResult *got;
+      const float *y;
+
+      g_assert_cmpstr (ops, ==, cases[k].ops);
+      got = run_values (model, values);
+      y = got->outputs[0].data;
+      for (int i = 0; i < 75; i++)
+        {
+          const double want = 0.5 * conv[i] * erfc (-(double) conv[i] / root);
+
+          if (fabs (y[i] - want) > 3 * FLT_EPSILON * fabs (want) + fabs (conv[i]) * 0x1p-22)
+            g_error ("%s: x·Φ(x) of %.9g is %.9g, not %.9g", cases[k].ops, conv[i], y[i], want);
+        }
+      cs_result_free (got);
+      cs_model_free (model);
+    }
+}
+
 /* The resizes before opset 11: Upsample-7's scales attribute (nearest,
  * rounding down) and Resize-10's scales input (linear, asymmetric
  * coordinates, the last column repeating the edge), on X + [0 1; 2 3]. */
@@ -864,5 +1004,6 @@ main (int    argc,
   g_test_add_func ("/onnx/load/upsampling-receptive-fields", test_upsampling_receptive_fields);
   g_test_add_func ("/onnx/load/legacy-resizes", test_legacy_resizes);
   g_test_add_func ("/onnx/load/gated-activation-fusion", test_gated_activation_fusion);
+  g_test_add_func ("/onnx/load/erf-gelu-fusion", test_erf_gelu_fusion);
   return g_test_run ();
 }

@@ -309,6 +309,47 @@ cs_op_strides (const CsShape *shape, int64_t *strides)
     }
 }
 
+/* @count elements of @size bytes, @dst_step and @src_step elements apart;
+ * with @size a constant the memcpy becomes one load and one store. */
+static inline __attribute__ ((always_inline)) void
+copy_elements (char *dst, int64_t dst_step, const char *src, int64_t src_step, int64_t count,
+               size_t size)
+{
+  for (int64_t i = 0; i < count; i++)
+    memcpy (dst + i * dst_step * (int64_t) size, src + i * src_step * (int64_t) size, size);
+}
+
+static void
+copy_run (char *dst, int64_t dst_step, const char *src, int64_t src_step, int64_t count,
+          size_t size)
+{
+  if (dst_step == 1 && src_step == 1)
+    memcpy (dst, src, (size_t) count * size);
+  else if (size == 4)
+    copy_elements (dst, dst_step, src, src_step, count, 4);
+  else if (size == 8)
+    copy_elements (dst, dst_step, src, src_step, count, 8);
+  else
+    copy_elements (dst, dst_step, src, src_step, count, size);
+}
+
+/* dst[r·dst_row + c] = src[r·src_row + c·src_column] for r < rows and
+ * c < columns, in square tiles: a transpose (src_row 1) read a column at
+ * a time would pull a cache line of the source for every element. */
+static void
+copy_plane (char *dst, int64_t dst_row, const char *src, int64_t src_row, int64_t src_column,
+            int64_t rows, int64_t columns, size_t size)
+{
+  enum { TILE = 16 };
+
+  for (int64_t r0 = 0; r0 < rows; r0 += TILE)
+    for (int64_t c0 = 0; c0 < columns; c0 += TILE)
+      for (int64_t r = r0; r < MIN (r0 + TILE, rows); r++)
+        copy_run (dst + (r * dst_row + c0) * (int64_t) size, 1,
+                  src + (r * src_row + c0 * src_column) * (int64_t) size, src_column,
+                  MIN (TILE, columns - c0), size);
+}
+
 void
 cs_op_strided_copy (void          *dst,
                     const int64_t *dst_strides,
@@ -348,24 +389,40 @@ cs_op_strided_copy (void          *dst,
       return;
     }
 
-  const int inner = r - 1;
-  const int64_t count = n[inner];
-  const gboolean contiguous = ds[inner] == 1 && ss[inner] == 1;
+  /* When the destination's inner run reads the source with a stride and
+   * another dimension is the source's contiguous one, that dimension
+   * moves next to the inner one (the order of the outer loops does not
+   * matter) and the two are copied as planes. */
+  int inner = r - 1;
+  gboolean planes = FALSE;
+
+  if (ds[inner] == 1 && ss[inner] != 1)
+    for (int d = 0; d < inner && !planes; d++)
+      if (ss[d] == 1)
+        {
+          int64_t swap;
+
+          swap = n[d], n[d] = n[inner - 1], n[inner - 1] = swap;
+          swap = ds[d], ds[d] = ds[inner - 1], ds[inner - 1] = swap;
+          swap = ss[d], ss[d] = ss[inner - 1], ss[inner - 1] = swap;
+          planes = TRUE;
+        }
+
+  const int outer = planes ? inner - 1 : inner;
   char *d_row = dst;
   const char *s_row = src;
 
   memset (index, 0, sizeof index);
   for (;;)
     {
-      if (contiguous)
-        memcpy (d_row, s_row, (size_t) count * elem_size);
+      if (planes)
+        copy_plane (d_row, ds[outer], s_row, ss[outer], ss[inner], n[outer], n[inner],
+                    elem_size);
       else
-        for (int64_t i = 0; i < count; i++)
-          memcpy (d_row + i * ds[inner] * (int64_t) elem_size,
-                  s_row + i * ss[inner] * (int64_t) elem_size, elem_size);
+        copy_run (d_row, ds[inner], s_row, ss[inner], n[inner], elem_size);
 
       /* Advance the outer index like an odometer. */
-      int d = inner - 1;
+      int d = outer - 1;
       for (; d >= 0; d--)
         {
           d_row += ds[d] * (int64_t) elem_size;

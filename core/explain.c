@@ -198,6 +198,8 @@ cam_weights (const CsModel *model, const CsLayerInfo *layer, int64_t element, GE
   const CsGemmParams *params;
   int64_t             n_out;
   float              *weights;
+  g_autofree float   *unpacked = NULL;
+  const float        *w = NULL;
 
   if (node != NULL && node->klass == &cs_op_global_average_pool && node->act.kind == CS_ACT_NONE)
     for (node = sole_reader (graph, node->outputs[0]);
@@ -206,7 +208,8 @@ cam_weights (const CsModel *model, const CsLayerInfo *layer, int64_t element, GE
   else
     node = NULL;
   if (node == NULL || (node->klass != &cs_op_gemm && node->klass != &cs_op_matmul)
-      || (b = cs_node_input (graph, node, 1))->constant == NULL || b->shape.rank != 2
+      || (w = cs_dense_b (graph, node, &unpacked)) == NULL
+      || (b = cs_node_input (graph, node, 1))->shape.rank != 2
       || ((const CsGemmParams *) node->params)->trans_a)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_ARGUMENT,
@@ -227,8 +230,6 @@ cam_weights (const CsModel *model, const CsLayerInfo *layer, int64_t element, GE
   weights = g_new (float, channels);
   for (int64_t c = 0; c < channels; c++)
     {
-      const float *w = b->constant;
-
       weights[c] = (node->klass == &cs_op_gemm ? params->alpha : 1.0f)
                    * (params->trans_b ? w[element * channels + c] : w[c * n_out + element]);
     }

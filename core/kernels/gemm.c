@@ -80,6 +80,37 @@ cs_unpack_a (const CsKernels *kernels,
   copy_a_panels (kernels, (float *) src, dst, rows, depth, row_stride, col_stride, FALSE);
 }
 
+/* Copies between a strided matrix and its B panels, in the direction
+ * @to_panels says, as copy_a_panels does for A. */
+static void
+copy_b_panels (const CsKernels *kernels,
+               float           *panels,
+               float           *matrix,
+               int64_t          depth,
+               int64_t          cols,
+               int64_t          row_stride,
+               int64_t          col_stride,
+               gboolean         to_panels)
+{
+  for (int64_t j0 = 0; j0 < cols; j0 += kernels->nr)
+    {
+      int w = (int) MIN (kernels->nr, cols - j0);
+      float *panel = panels + j0 * depth;
+
+      for (int64_t p = 0; p < depth; p++)
+        {
+          float *row = matrix + p * row_stride + j0 * col_stride;
+
+          for (int j = 0; j < w; j++)
+            if (to_panels)
+              panel[p * w + j] = row[j * col_stride];
+            else
+              row[j * col_stride] = panel[p * w + j];
+        }
+    }
+}
+
+/* Packing only reads @src. */
 void
 cs_pack_b (const CsKernels *kernels,
            float           *dst,
@@ -89,19 +120,20 @@ cs_pack_b (const CsKernels *kernels,
            int64_t          row_stride,
            int64_t          col_stride)
 {
-  for (int64_t j0 = 0; j0 < cols; j0 += kernels->nr)
-    {
-      int w = (int) MIN (kernels->nr, cols - j0);
-      float *panel = dst + j0 * depth;
+  copy_b_panels (kernels, dst, (float *) src, depth, cols, row_stride, col_stride, TRUE);
+}
 
-      for (int64_t p = 0; p < depth; p++)
-        {
-          const float *row = src + p * row_stride + j0 * col_stride;
-
-          for (int j = 0; j < w; j++)
-            panel[p * w + j] = row[j * col_stride];
-        }
-    }
+/* Unpacking only reads @src. */
+void
+cs_unpack_b (const CsKernels *kernels,
+             float           *dst,
+             const float     *src,
+             int64_t          depth,
+             int64_t          cols,
+             int64_t          row_stride,
+             int64_t          col_stride)
+{
+  copy_b_panels (kernels, (float *) src, dst, depth, cols, row_stride, col_stride, FALSE);
 }
 
 static int64_t

@@ -48,6 +48,16 @@ void cs_pack_b (const CsKernels *kernels,
                 int64_t          row_stride,
                 int64_t          col_stride);
 
+/* The inverse of cs_pack_b with the same arguments: writes the matrix
+ * back from the panels at @src to @dst, strided as cs_pack_b read it. */
+void cs_unpack_b (const CsKernels *kernels,
+                  float           *dst,
+                  const float     *src,
+                  int64_t          depth,
+                  int64_t          cols,
+                  int64_t          row_stride,
+                  int64_t          col_stride);
+
 /* An operand: a strided matrix, or panels that cs_pack_a (for A) or
  * cs_pack_b (for B) made with the same kernel table. */
 typedef struct

@@ -232,8 +232,29 @@ dense_prepare (CsGraph *graph, CsNode *node, GError **error)
       params->packed = g_new (float, product.k * product.n);
       cs_pack_b (cs_kernels_get (), params->packed, b->constant, product.k, product.n,
                  product.b_row, product.b_col);
+      /* Only the backward pass and CAM read B again, unpacked for them
+       * (cs_dense_b): a ConvNeXt's weights are nearly all here. */
+      node->packed_inputs |= 1u << 1;
     }
   return TRUE;
+}
+
+const float *
+cs_dense_b (const CsGraph *graph, const CsNode *node, float **copy)
+{
+  const CsGemmParams *params = node->params;
+  const CsValue *b = cs_node_input (graph, node, 1);
+  Product product;
+
+  *copy = NULL;
+  if (b->constant != NULL || !b->packed || params->packed == NULL)
+    return b->constant;
+  /* Shapes were checked by infer. */
+  describe_product (graph, node, &product, NULL);
+  *copy = g_new (float, product.k * product.n);
+  cs_unpack_b (cs_kernels_get (), *copy, params->packed, product.k, product.n, product.b_row,
+               product.b_col);
+  return *copy;
 }
 
 /* Y = beta · C broadcast over the m × n output. */
@@ -298,7 +319,10 @@ dense_backward (const CsNode *node, CsGradExec *exec, GError **error)
 {
   const CsGemmParams *params = node->params;
   const float *a = cs_exec_in (&exec->exec, node, 0);
-  const float *b = cs_exec_in (&exec->exec, node, 1);
+  g_autofree float *unpacked = NULL;
+  const float *b = cs_exec_in (&exec->exec, node, 1) != NULL
+                       ? cs_exec_in (&exec->exec, node, 1)
+                       : cs_dense_b (exec->exec.graph, node, &unpacked);
   const float *dy = cs_grad_out (exec, node, 0);
   float *da = cs_grad_in (exec, node, 0), *db = cs_grad_in (exec, node, 1);
   float *dc = cs_grad_in (exec, node, 2);
@@ -373,7 +397,7 @@ dense_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
     {
       const CsValue *value = cs_node_input (graph, node, i);
 
-      if (value != NULL && value->constant != NULL)
+      if (value != NULL && (value->constant != NULL || value->packed))
         info->params += cs_shape_numel (&value->shape);
     }
   info->macs = batch_count (&product) * product.m * product.n * product.k;

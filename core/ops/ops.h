@@ -127,6 +127,12 @@ typedef struct
   void *packed;         /* kernel-private, set by prepare when B is constant */
 } CsGemmParams;         /* MatMul uses it too, with alpha 1, no C */
 
+/* B of a Gemm or MatMul node as loaded (B's shape, row-major), also once
+ * prepare has packed it and released the constant: then unpacked into a
+ * copy that *@copy holds for the caller to free (else *@copy is NULL).
+ * NULL when B is not constant. */
+const float *cs_dense_b (const CsGraph *graph, const CsNode *node, float **copy);
+
 /* ---- Normalization ---- */
 
 typedef struct

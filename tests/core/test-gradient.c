@@ -643,14 +643,16 @@ test_conv_transpose (void)
 }
 
 /* conv → Relu → GlobalAveragePool → Flatten → Gemm: CAM's map and
- * Grad-CAM's agree up to 1 / (H·W) where CAM is positive. */
+ * Grad-CAM's agree up to 1 / (H·W) where CAM is positive, with the
+ * Gemm's weights transposed (read in place by the dot kernel) or not
+ * (packed at load, the loaded copy released, and unpacked for both). */
 static void
-test_cam_is_grad_cam (void)
+cam_case (gboolean trans_b)
 {
   g_autoptr (Fixture) f = fixture_new (13);
   const int64_t x_dims[] = { 1, 3, 6, 5 };
   const int64_t w_dims[] = { 8, 3, 3, 3 };
-  const int64_t d_dims[] = { 4, 8 };
+  const int64_t d_dims[] = { trans_b ? 4 : 8, trans_b ? 8 : 4 };
   const int64_t b_dims[] = { 4 };
   g_autoptr (CsModel) model = NULL;
   g_autoptr (CsSession) session = NULL;
@@ -671,7 +673,7 @@ test_cam_is_grad_cam (void)
   add_node (f, "GlobalAveragePool", "gap", N_IO ("r", NULL, "g", NULL));
   add_node (f, "Flatten", "flatten", N_IO ("g", NULL, "fl", NULL));
   node = add_node (f, "Gemm", "fc", N_IO ("fl", "d", "b", NULL, "y", NULL));
-  add_int (f, node, "transB", 1);
+  add_int (f, node, "transB", trans_b);
   model = load (f);
   session = cs_session_new (model, 1, &error);
   g_assert_no_error (error);
@@ -703,6 +705,13 @@ test_cam_is_grad_cam (void)
       g_assert_cmpfloat (max_value, >, 0.0);
       g_assert_cmpfloat (max_diff, <=, 1e-5 * max_value);
     }
+}
+
+static void
+test_cam_is_grad_cam (void)
+{
+  cam_case (TRUE);
+  cam_case (FALSE);
 }
 
 static void

@@ -376,9 +376,16 @@ check_gemm (GRand *rand, int64_t m, int64_t n, int64_t k, gboolean trans_a, int 
 
       if (kernels == NULL)
         continue;
-      /* b_form 2: B transposed and packed, as a dense layer's weights. */
+      /* b_form 2: B transposed and packed, as a dense layer's weights;
+       * unpacking gives B back. */
       if (b_form == 2)
-        cs_pack_b (kernels, packed, b, k, n, b_row, b_col);
+        {
+          g_autofree float *unpacked = g_new0 (float, MAX (k * n, 1));
+
+          cs_pack_b (kernels, packed, b, k, n, b_row, b_col);
+          cs_unpack_b (kernels, unpacked, packed, k, n, b_row, b_col);
+          g_assert_cmpmem (unpacked, k * n * sizeof (float), b, k * n * sizeof (float));
+        }
       for (int threads = 1; threads <= 2; threads++)
         {
           CsGemm gemm = { kernels, m, n, k, { a, a_row, a_col, FALSE },

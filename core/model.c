@@ -166,42 +166,46 @@ forget_description (CsModel *model)
   model->total_params = model->total_macs = 0;
 }
 
-CsModel *
-cs_model_load_memory (const void          *data,
-                      size_t               size,
-                      const char          *name,
-                      const CsLoadOptions *options,
-                      GError             **error)
+/* What a loader made of a file, before the passes. */
+typedef struct
 {
-  CsLoadOptions defaults = { 0 };
-  CsModel *model;
-  CsGraph *graph;
-  char **labels = NULL;
-  CsQuantization *input_quant = NULL;
-  CsFormat format;
+  CsGraph        *graph;
+  CsFormat        format;
+  char          **labels;
+  CsQuantization *input_quant;
+} Imported;
 
-  if (name == NULL)
-    name = "model";
-  if (options == NULL)
-    options = &defaults;
+/* Translates @data into a graph; the graph keeps nothing of @data.  FALSE
+ * with @error set on failure. */
+static gboolean
+import (const void *data, size_t size, const char *name, const CsLoadOptions *options,
+        Imported *imported, GError **error)
+{
+  *imported = (Imported) { NULL, CS_FORMAT_ONNX, NULL, NULL };
   if (data == NULL || size == 0)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_FORMAT, "%s: the file is empty", name);
-      return NULL;
+      return FALSE;
     }
   if (is_tflite (data, size))
     {
-      format = CS_FORMAT_TFLITE;
-      graph = cs_tflite_load_full (data, size, name, options, &labels, &input_quant,
-                                    error);
+      imported->format = CS_FORMAT_TFLITE;
+      imported->graph = cs_tflite_load_full (data, size, name, options, &imported->labels,
+                                             &imported->input_quant, error);
     }
   else
-    {
-      format = CS_FORMAT_ONNX;
-      graph = cs_onnx_load (data, size, name, options, error);
-    }
-  if (graph == NULL)
-    return NULL;
+    imported->graph = cs_onnx_load (data, size, name, options, error);
+  return imported->graph != NULL;
+}
+
+/* Runs the passes over what import made and describes the model; takes
+ * @imported over, freeing it on failure. */
+static CsModel *
+finish (Imported *imported, const char *name, GError **error)
+{
+  CsGraph *graph = imported->graph;
+  CsModel *model;
+
   if (graph->outputs->len == 0)
     g_set_error (error, CS_ERROR, CS_ERROR_INVALID, "%s: the model has no outputs", name);
   if (graph->outputs->len == 0
@@ -210,35 +214,56 @@ cs_model_load_memory (const void          *data,
       || !cs_graph_prepare (graph, error))
     {
       cs_graph_free (graph);
-      g_strfreev (labels);
-      g_free (input_quant);
+      g_strfreev (imported->labels);
+      g_free (imported->input_quant);
       return NULL;
     }
 
   model = g_new0 (CsModel, 1);
   model->graph = graph;
-  model->format = format;
+  model->format = imported->format;
   model->name = g_strdup (name);
-  model->labels = labels;
-  model->input_quant = input_quant;
+  model->labels = imported->labels;
+  model->input_quant = imported->input_quant;
   describe_io (model);
   describe_layers (model);
   return model;
+}
+
+CsModel *
+cs_model_load_memory (const void          *data,
+                      size_t               size,
+                      const char          *name,
+                      const CsLoadOptions *options,
+                      GError             **error)
+{
+  CsLoadOptions defaults = { 0 };
+  Imported imported;
+
+  if (name == NULL)
+    name = "model";
+  if (!import (data, size, name, options != NULL ? options : &defaults, &imported, error))
+    return NULL;
+  return finish (&imported, name, error);
 }
 
 /* The file is mapped rather than read: the loader copies what it keeps,
  * and a mapping costs a page fault per 16 pages of the page cache where a
  * read fills fresh memory at a fault per page (3 ms against 11 ms for
  * MobileNet v2 on a VM).  Model files are replaced by renaming, never
- * rewritten in place, so the mapping does not change under the loader. */
+ * rewritten in place, so the mapping does not change under the loader.
+ * It is dropped before the passes, which pack weights: the file, the
+ * loaded weights and their packed copy are never all in memory at once. */
 CsModel *
 cs_model_load_file (const char          *path,
                     const CsLoadOptions *options,
                     GError             **error)
 {
+  CsLoadOptions defaults = { 0 };
   GError *file_error = NULL;
   GMappedFile *file;
-  CsModel *model;
+  Imported imported;
+  gboolean ok;
 
   /* GLib's message for mapping a directory names the device, not it. */
   if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
@@ -253,10 +278,10 @@ cs_model_load_file (const char          *path,
       g_error_free (file_error);
       return NULL;
     }
-  model = cs_model_load_memory (g_mapped_file_get_contents (file),
-                                g_mapped_file_get_length (file), path, options, error);
+  ok = import (g_mapped_file_get_contents (file), g_mapped_file_get_length (file), path,
+               options != NULL ? options : &defaults, &imported, error);
   g_mapped_file_unref (file);
-  return model;
+  return ok ? finish (&imported, path, error) : NULL;
 }
 
 void

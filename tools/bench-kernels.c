@@ -5,7 +5,9 @@
  * every kernel table this CPU runs, on 1 and 2 threads (or those given).
  * Prints the median of repeated runs in GFLOP/s (2 per multiply-add) of
  * wall time and of CPU time, so kernel changes can be judged without
- * running whole networks, even on a busy machine.
+ * running whole networks, even on a busy machine; and the CPU-time figure
+ * as a share of one core's FMA peak for the table's instruction set,
+ * measured first (tools/fma-peak.c).
  *
  *   bench-kernels [--runs N] [--threads N] [--table NAME] [--filter TEXT]
  *                 [--model FILE.onnx]
@@ -120,13 +122,38 @@ time_median (RunFunc func, gpointer data, int runs)
   return median;
 }
 
+#ifdef CS_FMA_PEAK
+double fma_peak_avx2   (void);
+double fma_peak_avx512 (void);
+#endif
+
+/* One core's FMA peak in GFLOP/s for @kernels' instruction set, measured
+ * once; 0 where there is none to measure (the portable table). */
+static double
+fma_peak (const CsKernels *kernels)
+{
+  static double avx2, avx512;
+
+#ifdef CS_FMA_PEAK
+  if (strcmp (kernels->name, "avx2") == 0)
+    return avx2 > 0 ? avx2 : (avx2 = fma_peak_avx2 ());
+  if (strcmp (kernels->name, "avx512") == 0)
+    return avx512 > 0 ? avx512 : (avx512 = fma_peak_avx512 ());
+#endif
+  return 0.0;
+}
+
 static void
 print_timing (const char *name, const CsKernels *kernels, int threads, Timing timing,
               double flops)
 {
-  printf ("%-28s %-8s %d  %8.3f ms  %7.1f GFLOP/s   best %7.1f GFLOP/CPU-s\n", name,
-          kernels->name, threads, timing.wall * 1e3, flops / timing.wall * 1e-9,
-          flops / timing.cpu * 1e-9);
+  const double per_cpu = flops / timing.cpu * 1e-9, peak = fma_peak (kernels);
+
+  printf ("%-28s %-8s %d  %8.3f ms  %7.1f GFLOP/s   best %7.1f GFLOP/CPU-s", name,
+          kernels->name, threads, timing.wall * 1e3, flops / timing.wall * 1e-9, per_cpu);
+  if (peak > 0)
+    printf ("  %3.0f %% of peak", 100.0 * per_cpu / peak);
+  printf ("\n");
 }
 
 typedef struct
@@ -323,6 +350,10 @@ main (int argc, char **argv)
           if (kernels == NULL || (table != NULL && strcmp (table, names[i]) != 0))
             continue;
           double total = 0;
+
+          if (t == 1 && fma_peak (kernels) > 0)
+            printf ("# %s: one core's FMA peak %.1f GFLOP/s\n", kernels->name,
+                    fma_peak (kernels));
 
           for (guint c = 0; c < cases->len; c++)
             {

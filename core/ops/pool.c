@@ -74,31 +74,77 @@ tap_range (int64_t start, int dilation, int kernel, int64_t lo, int64_t hi,
   *last = (int) MAX (MIN (b, kernel), *first);
 }
 
-/* Folds @n inputs @stride apart into @acc.  Strides 1 and 2 (nearly
- * every CNN pool) get loops of their own, which compilers vectorize. */
-static inline void
-fold_into (gboolean is_max, float *acc, const float *src, int64_t n,
-           int64_t stride)
+/* One pass of fold_taps over @count ≤ 3 taps, the constants spelled out
+ * at each call so that every loop vectorizes. */
+static inline __attribute__ ((always_inline)) void
+fold_pass (const gboolean is_max, const gboolean first, const int count, float *acc,
+           const float *src, int64_t tap_step, int64_t n, const int64_t stride)
 {
-#define FOLD_LOOP(STRIDE)                                               \
-  do                                                                    \
-    {                                                                   \
-      if (is_max)                                                       \
-        for (int64_t i = 0; i < n; i++)                                 \
-          acc[i] = src[i * (STRIDE)] > acc[i] ? src[i * (STRIDE)] : acc[i]; \
-      else                                                              \
-        for (int64_t i = 0; i < n; i++)                                 \
-          acc[i] += src[i * (STRIDE)];                                  \
-    }                                                                   \
-  while (0)
+  const float init = is_max ? -INFINITY : 0.0f;
 
-  if (stride == 1)
-    FOLD_LOOP (1);
-  else if (stride == 2)
-    FOLD_LOOP (2);
-  else
-    FOLD_LOOP (stride);
-#undef FOLD_LOOP
+#define FOLD(a, b) (is_max ? ((b) > (a) ? (b) : (a)) : (a) + (b))
+  for (int64_t i = 0; i < n; i++)
+    {
+      float v = FOLD (first ? init : acc[i], src[i * stride]);
+
+      if (count > 1)
+        v = FOLD (v, src[tap_step + i * stride]);
+      if (count > 2)
+        v = FOLD (v, src[2 * tap_step + i * stride]);
+      acc[i] = v;
+    }
+#undef FOLD
+}
+
+/* acc[i] = the fold (maximum, or sum in tap order) of src[t·tap_step +
+ * i·stride] over the @taps taps, −∞ or 0 for none.  Three taps a pass,
+ * so that @acc is written once per three taps rather than once per tap;
+ * strides 1 and 2 (nearly every CNN pool) get loops of their own. */
+static void
+fold_taps (gboolean is_max, float *acc, const float *src, int64_t tap_step, int taps,
+           int64_t n, int64_t stride)
+{
+  if (taps <= 0)
+    for (int64_t i = 0; i < n; i++)
+      acc[i] = is_max ? -INFINITY : 0.0f;
+  for (int t = 0; t < taps; t += 3)
+    {
+      const float *at = src + t * tap_step;
+      const int count = MIN (3, taps - t);
+
+#define PASS(MAX, FIRST, COUNT)                                                      \
+  do                                                                                \
+    {                                                                               \
+      if (stride == 1)                                                              \
+        fold_pass (MAX, FIRST, COUNT, acc, at, tap_step, n, 1);                     \
+      else if (stride == 2)                                                         \
+        fold_pass (MAX, FIRST, COUNT, acc, at, tap_step, n, 2);                     \
+      else                                                                          \
+        fold_pass (MAX, FIRST, COUNT, acc, at, tap_step, n, stride);                \
+    }                                                                               \
+  while (0)
+#define BY_COUNT(MAX, FIRST)                                                        \
+  do                                                                                \
+    {                                                                               \
+      if (count == 3)                                                               \
+        PASS (MAX, FIRST, 3);                                                       \
+      else if (count == 2)                                                          \
+        PASS (MAX, FIRST, 2);                                                       \
+      else                                                                          \
+        PASS (MAX, FIRST, 1);                                                       \
+    }                                                                               \
+  while (0)
+      if (is_max && t == 0)
+        BY_COUNT (TRUE, TRUE);
+      else if (is_max)
+        BY_COUNT (TRUE, FALSE);
+      else if (t == 0)
+        BY_COUNT (FALSE, TRUE);
+      else
+        BY_COUNT (FALSE, FALSE);
+#undef BY_COUNT
+#undef PASS
+    }
 }
 
 /* Output row @oy of one plane, separably: the window's rows that fall in
@@ -123,12 +169,8 @@ pool_row (const PoolTask *task, const float *x, float *out, float *column,
              task->in_h + w->pads[2], &py0, &py1);
   rows = task->params->count_include_pad ? py1 - py0 : ky1 - ky0;
 
-  for (int64_t i = 0; i < task->in_w; i++)
-    column[i] = init;
-  for (int ky = ky0; ky < ky1; ky++)
-    fold_into (is_max, column,
-               x + (y0 + (int64_t) ky * w->dilation[0]) * task->in_w,
-               task->in_w, 1);
+  fold_taps (is_max, column, x + (y0 + (int64_t) ky0 * w->dilation[0]) * task->in_w,
+             (int64_t) w->dilation[0] * task->in_w, ky1 - ky0, task->in_w, 1);
 
   for (int64_t ox = 0; ox < task->out_w; ox++)
     {
@@ -138,11 +180,7 @@ pool_row (const PoolTask *task, const float *x, float *out, float *column,
 
       if (ox == lo && hi > lo)
         {
-          for (int64_t i = lo; i < hi; i++)
-            out[i] = init;
-          for (int kx = 0; kx < w->kernel[1]; kx++)
-            fold_into (is_max, out + lo, column + x0 + kx * dilation,
-                       hi - lo, stride);
+          fold_taps (is_max, out + lo, column + x0, dilation, w->kernel[1], hi - lo, stride);
           if (!is_max)
             {
               const float scale = rows > 0
@@ -254,13 +292,8 @@ pool_plane_flat (const PoolTask *task, const float *x, float *y,
             sizeof (float) * (size_t) cols);
 
   /* Down the window's rows, then along its columns back into @padded. */
-  memcpy (folded, padded, sizeof (float) * (size_t) n);
-  for (int ky = 1; ky < w->kernel[0]; ky++)
-    fold_into (is_max, folded, padded + (int64_t) ky * w->dilation[0] * wp, n, 1);
-  memcpy (padded, folded, sizeof (float) * (size_t) (n - span));
-  for (int kx = 1; kx < w->kernel[1]; kx++)
-    fold_into (is_max, padded, folded + (int64_t) kx * w->dilation[1],
-               n - span, 1);
+  fold_taps (is_max, folded, padded, (int64_t) w->dilation[0] * wp, w->kernel[0], n, 1);
+  fold_taps (is_max, padded, folded, w->dilation[1], w->kernel[1], n - span, 1);
 
   for (int64_t oy = 0; oy < task->out_h; oy++)
     {

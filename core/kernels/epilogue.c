@@ -93,7 +93,7 @@ cs_activation_scalar (const CsActivation *act,
     case CS_ACT_HARD_SIGMOID:
       return hard_sigmoid (x, act->alpha, act->beta);
     case CS_ACT_HARD_SWISH:
-      return x * hard_sigmoid (x, 1.0f / 6.0f, 0.5f);
+      return cs_hard_swish_scalar (x);
     case CS_ACT_TANH:
       return tanhf (x);
     case CS_ACT_ELU:
@@ -110,29 +110,10 @@ cs_activation_scalar (const CsActivation *act,
   return x;
 }
 
-/* x·HardSigmoid(x) in two loops over blocks small enough for the stack:
- * in one, GCC 12 makes x·min(v, 1) a branch (x·1 being x), which no
- * longer vectorizes and, on a network's activations, mispredicts; the
- * gate and the product apart vectorize.  @y may be @x. */
-static void
-hard_swish_map (const float *x, float *y, int64_t n)
-{
-  float gate[64];
-
-  for (int64_t start = 0; start < n; start += G_N_ELEMENTS (gate))
-    {
-      const int64_t length = MIN ((int64_t) G_N_ELEMENTS (gate), n - start);
-
-      for (int64_t i = 0; i < length; i++)
-        gate[i] = hard_sigmoid (x[start + i], 1.0f / 6.0f, 0.5f);
-      for (int64_t i = 0; i < length; i++)
-        y[start + i] = x[start + i] * gate[i];
-    }
-}
-
 /* One loop per kind, so that the common ones vectorize; the sigmoid and
  * the exact GELU have kernels of their own (kernels.h), since compilers
- * vectorize no expf or erff. */
+ * vectorize no expf or erff, and so has HardSwish, which the baseline
+ * build vectorizes four floats wide. */
 void
 cs_activation_map (const CsActivation *act,
                          const float             *x,
@@ -170,7 +151,7 @@ cs_activation_map (const CsActivation *act,
         y[i] = hard_sigmoid (x[i], alpha, beta);
       break;
     case CS_ACT_HARD_SWISH:
-      hard_swish_map (x, y, n);
+      cs_kernels_get ()->hard_swish (x, y, n);
       break;
     case CS_ACT_TANH:
       for (int64_t i = 0; i < n; i++)

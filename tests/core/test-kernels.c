@@ -11,7 +11,8 @@
  * is measured against Σ|terms| of its sum, the scale float rounding works
  * at.  Also: the Conv op refuses what it cannot run with the right error
  * codes, and the logistic-function and GELU kernels are within their
- * stated ulps of σ and x·Φ(x) in double precision.
+ * stated ulps of σ and x·Φ(x) in double precision, the HardSwish kernels
+ * agree with the portable one to the bit.
  */
 #include "kernels/convolution.h"
 #include "ops/ops.h"
@@ -596,11 +597,13 @@ sample_floats (int64_t *count)
 }
 
 /* One elementwise kernel of @kernels: the logistic function (@variant 0),
- * SiLU (1) or GELU (2). */
+ * SiLU (1), GELU (2) or HardSwish (3). */
 static void
 map_floats (const CsKernels *kernels, int variant, const float *x, float *y, int64_t n)
 {
-  if (variant == 2)
+  if (variant == 3)
+    kernels->hard_swish (x, y, n);
+  else if (variant == 2)
     kernels->gelu (x, y, n);
   else
     kernels->sigmoid (x, y, n, variant == 1);
@@ -740,6 +743,59 @@ test_gelu (void)
   g_free (y);
 }
 
+/* The same floats through every table's HardSwish: the same bits as the
+ * portable kernel (NaN for NaN), which is within 2 ulp + |x|·2⁻²⁴ of
+ * x·min(max(x/6 + ½, 0), 1) in double precision: near x = −3 the gate
+ * cancels, and is known to 2⁻²⁵ or so absolutely, as in any float
+ * evaluation of ONNX's formula. */
+static void
+test_hard_swish (void)
+{
+  int64_t count;
+  float *x = sample_floats (&count), *y = g_new (float, count + 17);
+  float *portable = g_new (float, count + 17);
+  double worst = 0.0;
+  float worst_x = 0.0f;
+
+  map_in_runs (cs_kernels_generic (), 3, x, portable, count);
+  for (int64_t i = 0; i < count; i++)
+    {
+      const double gate = CLAMP ((double) x[i] / 6.0 + 0.5, 0.0, 1.0);
+      const double want = x[i] * gate;
+
+      if (isnan (want) || isinf (want))
+        {
+          if (!(isnan (want) ? isnan (portable[i]) : portable[i] == want))
+            g_error ("generic: hard-swish of %g is %g, not %g", x[i], portable[i], want);
+          continue;
+        }
+      if (fabs (portable[i] - want) / (2.0 * ulp (want) + fabs (x[i]) * 0x1p-24) > worst)
+        {
+          worst = fabs (portable[i] - want) / (2.0 * ulp (want) + fabs (x[i]) * 0x1p-24);
+          worst_x = x[i];
+        }
+    }
+  g_test_message ("generic hard-swish: at most %.2f of the bound (at %.9g)", worst, worst_x);
+  if (worst > 1.0)
+    g_error ("generic: hard-swish of %.9g is %.2f of the bound off", worst_x, worst);
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+      if (kernels == NULL)
+        continue;
+      map_in_runs (kernels, 3, x, y, count);
+      for (int64_t i = 0; i < count; i++)
+        if (isnan (portable[i]) ? !isnan (y[i]) : memcmp (&y[i], &portable[i], sizeof (float)) != 0)
+          g_error ("%s: hard-swish of %.9g is %.9g, the portable kernel's %.9g", kernels->name,
+                   x[i], y[i], portable[i]);
+    }
+  g_free (x);
+  g_free (y);
+  g_free (portable);
+}
+
 /* ---- Dispatch and the Conv op's checks ---- */
 
 static void
@@ -872,5 +928,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/matmul/broadcast", test_matmul_broadcast);
   g_test_add_func ("/kernels/sigmoid", test_sigmoid);
   g_test_add_func ("/kernels/gelu", test_gelu);
+  g_test_add_func ("/kernels/hard-swish", test_hard_swish);
   return g_test_run ();
 }

@@ -7,6 +7,8 @@
  */
 #include "op-common.h"
 
+#include <string.h>
+
 /* The permutation for an input of @rank; FALSE if the params give one
  * of another length or with an axis missing or repeated. */
 static gboolean
@@ -55,23 +57,70 @@ transpose_infer (CsGraph *graph, CsNode *node, GError **error)
   return cs_op_set_output (graph, node, 0, x->dtype, &out, error);
 }
 
+typedef struct
+{
+  char          *y;
+  const char    *x;
+  int64_t        dst_strides[CS_MAX_RANK];
+  int64_t        src_strides[CS_MAX_RANK];
+  int64_t        dims[CS_MAX_RANK];
+  int            rank;
+  int            split;   /* the output axis the threads divide; −1: none */
+  size_t         elem_size;
+} TransposeTask;
+
+/* Output indices [begin, end) along the split axis. */
+static void
+transpose_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const TransposeTask *task = user;
+  const int split = task->split;
+  int64_t dims[CS_MAX_RANK];
+
+  if (split < 0)
+    {
+      cs_op_strided_copy (task->y, task->dst_strides, task->x, task->src_strides, task->dims,
+                          task->rank, task->elem_size);
+      return;
+    }
+  memcpy (dims, task->dims, sizeof dims);
+  dims[split] = end - begin;
+  cs_op_strided_copy (task->y + begin * task->dst_strides[split] * (int64_t) task->elem_size,
+                      task->dst_strides,
+                      task->x + begin * task->src_strides[split] * (int64_t) task->elem_size,
+                      task->src_strides, dims, task->rank, task->elem_size);
+}
+
+/* The threads divide the longest of the output's outer axes (all but the
+ * last, along which the copy runs). */
 static void
 transpose_run (const CsNode *node, CsExec *exec)
 {
   const CsValue *x = cs_node_input (exec->graph, node, 0);
   const CsValue *y = cs_node_output (exec->graph, node, 0);
-  int64_t in_strides[CS_MAX_RANK], src_strides[CS_MAX_RANK];
-  int64_t dst_strides[CS_MAX_RANK];
+  int64_t in_strides[CS_MAX_RANK];
   int perm[CS_MAX_RANK];
+  TransposeTask task = {
+    .y = exec->data[node->outputs[0]],
+    .x = exec->data[node->inputs[0]],
+    .rank = y->shape.rank,
+    .split = y->shape.rank > 1 ? 0 : -1,
+    .elem_size = cs_dtype_size (y->dtype),
+  };
+  int64_t n, inner;
 
   transpose_perm (node, x->shape.rank, perm);
   cs_op_strides (&x->shape, in_strides);
-  cs_op_strides (&y->shape, dst_strides);
+  cs_op_strides (&y->shape, task.dst_strides);
+  memcpy (task.dims, y->shape.dims, sizeof (int64_t) * y->shape.rank);
   for (int d = 0; d < y->shape.rank; d++)
-    src_strides[d] = in_strides[perm[d]];
-  cs_op_strided_copy (exec->data[node->outputs[0]], dst_strides,
-                      exec->data[node->inputs[0]], src_strides,
-                      y->shape.dims, y->shape.rank, cs_dtype_size (y->dtype));
+    task.src_strides[d] = in_strides[perm[d]];
+  for (int d = 1; d + 1 < y->shape.rank; d++)
+    if (y->shape.dims[d] > y->shape.dims[task.split])
+      task.split = d;
+  n = task.split >= 0 ? y->shape.dims[task.split] : 1;
+  inner = n > 0 ? cs_shape_numel (&y->shape) / n : 0;
+  cs_parallel_for (exec->pool, n, MAX (1, 65536 / MAX (inner, 1)), transpose_range, &task);
 }
 
 const CsOpClass cs_op_transpose = {

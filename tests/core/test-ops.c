@@ -1510,6 +1510,39 @@ test_transpose (void)
   expect_floats (net, y_shuffle, SHAPE (1, 3, 2, 2, 2), want_shuffle);
 }
 
+/* Tensors big enough that two threads divide them, as ConvNeXt permutes
+ * NCHW to NHWC and back: 2×37×29×53 both ways, on a pool of two, against
+ * index arithmetic; the odd sizes leave partial 16×16 tiles at every
+ * edge. */
+static void
+test_transpose_threaded (void)
+{
+  enum { N = 2, C = 37, H = 29, W = 53, COUNT = N * C * H * W };
+  g_autoptr (Net) net = net_new ();
+  g_autofree float *data = iota (COUNT, 0);
+  g_autofree float *want_nhwc = g_new (float, COUNT), *want_back = NULL;
+  int x = add_input (net, "x", CS_DTYPE_FLOAT32, SHAPE (N, C, H, W));
+  int nhwc = add_value (net, "nhwc"), back = add_value (net, "back");
+  CsTransposeParams *to_nhwc = g_new0 (CsTransposeParams, 1);
+  CsTransposeParams *to_nchw = g_new0 (CsTransposeParams, 1);
+  CsThreadPool *pool = cs_thread_pool_new (2);
+
+  *to_nhwc = (CsTransposeParams) { 4, { 0, 2, 3, 1 } };
+  *to_nchw = (CsTransposeParams) { 4, { 0, 3, 1, 2 } };
+  add_node (net, &cs_op_transpose, "to_nhwc", to_nhwc, IDS (x), IDS (nhwc));
+  add_node (net, &cs_op_transpose, "to_nchw", to_nchw, IDS (nhwc), IDS (back));
+  for (int n = 0; n < N; n++)
+    for (int c = 0; c < C; c++)
+      for (int h = 0; h < H; h++)
+        for (int w = 0; w < W; w++)
+          want_nhwc[((n * H + h) * W + w) * C + c] = data[((n * C + c) * H + h) * W + w];
+  want_back = g_memdup2 (data, COUNT * sizeof (float));
+  run_net (net, (const void *[]) { data }, pool);
+  expect_floats (net, nhwc, SHAPE (N, H, W, C), want_nhwc);
+  expect_floats (net, back, SHAPE (N, C, H, W), want_back);
+  cs_thread_pool_free (pool);
+}
+
 static void
 test_transpose_errors (void)
 {
@@ -1879,6 +1912,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops/squeeze-unsqueeze-flatten", test_squeeze_unsqueeze_flatten);
   g_test_add_func ("/ops/squeeze-errors", test_squeeze_errors);
   g_test_add_func ("/ops/transpose", test_transpose);
+  g_test_add_func ("/ops/transpose/threaded", test_transpose_threaded);
   g_test_add_func ("/ops/transpose-errors", test_transpose_errors);
   g_test_add_func ("/ops/concat-split", test_concat_split);
   g_test_add_func ("/ops/concat-split-errors", test_concat_split_errors);

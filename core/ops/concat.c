@@ -68,8 +68,49 @@ checked_axis (int64_t axis, int rank)
   return (int) (axis < 0 ? axis + rank : axis);
 }
 
+typedef struct
+{
+  const CsGraph *graph;
+  CsExec        *exec;
+  int            whole_index;
+  const int     *part_indices;
+  int            axis;
+  gboolean       gather;
+  const int64_t *offsets;    /* where each part starts along the axis */
+} MoveTask;
+
+/* Parts [begin, end), each one strided copy. */
+static void
+move_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const MoveTask *task = user;
+  const CsValue *whole = cs_graph_value (task->graph, task->whole_index);
+  const size_t elem = cs_dtype_size (whole->dtype);
+  int64_t whole_strides[CS_MAX_RANK], part_strides[CS_MAX_RANK];
+
+  cs_op_strides (&whole->shape, whole_strides);
+  for (int64_t i = begin; i < end; i++)
+    {
+      const int part_index = task->part_indices[i];
+      const CsValue *part = cs_graph_value (task->graph, part_index);
+      char *inside = (char *) task->exec->data[task->whole_index]
+                     + task->offsets[i] * whole_strides[task->axis] * (int64_t) elem;
+
+      if (cs_shape_numel (&part->shape) == 0)
+        continue;
+      cs_op_strides (&part->shape, part_strides);
+      if (task->gather)
+        cs_op_strided_copy (inside, whole_strides, task->exec->data[part_index], part_strides,
+                            part->shape.dims, part->shape.rank, elem);
+      else
+        cs_op_strided_copy (task->exec->data[part_index], part_strides, inside, whole_strides,
+                            part->shape.dims, part->shape.rank, elem);
+    }
+}
+
 /* Copies between @whole and the consecutive @parts along @axis; into the
- * whole for Concat (@gather), out of it for Split. */
+ * whole for Concat (@gather), out of it for Split.  The threads share
+ * out the parts when there is enough to copy. */
 static void
 move_parts (const CsGraph *graph,
             CsExec        *exec,
@@ -80,31 +121,17 @@ move_parts (const CsGraph *graph,
             gboolean       gather)
 {
   const CsValue *whole = cs_graph_value (graph, whole_index);
-  const size_t elem = cs_dtype_size (whole->dtype);
-  int64_t whole_strides[CS_MAX_RANK], part_strides[CS_MAX_RANK];
-  char *base = exec->data[whole_index];
+  g_autofree int64_t *offsets = g_new (int64_t, MAX (n_parts, 1));
+  MoveTask task = { graph, exec, whole_index, part_indices, axis, gather, offsets };
   int64_t offset = 0;
 
-  cs_op_strides (&whole->shape, whole_strides);
   for (int i = 0; i < n_parts; i++)
     {
-      const CsValue *part = cs_graph_value (graph, part_indices[i]);
-      char *inside = base + offset * whole_strides[axis] * (int64_t) elem;
-
-      if (cs_shape_numel (&part->shape) > 0)
-        {
-          cs_op_strides (&part->shape, part_strides);
-          if (gather)
-            cs_op_strided_copy (inside, whole_strides,
-                                exec->data[part_indices[i]], part_strides,
-                                part->shape.dims, part->shape.rank, elem);
-          else
-            cs_op_strided_copy (exec->data[part_indices[i]], part_strides,
-                                inside, whole_strides,
-                                part->shape.dims, part->shape.rank, elem);
-        }
-      offset += part->shape.dims[axis];
+      offsets[i] = offset;
+      offset += cs_graph_value (graph, part_indices[i])->shape.dims[axis];
     }
+  cs_parallel_for (cs_shape_numel (&whole->shape) >= 65536 ? exec->pool : NULL, n_parts, 1,
+                   move_range, &task);
 }
 
 static void

@@ -1600,6 +1600,51 @@ test_concat_split (void)
   expect_floats (net, q1, SHAPE (1, 5), FLOATS (5, 6, 7, 8, 9));
 }
 
+/* Concat of three parts along the channels of big enough tensors that
+ * two threads share them out, then Split back: each part comes out as it
+ * went in, and the whole holds them one after the other per image. */
+static void
+test_concat_split_threaded (void)
+{
+  enum { N = 2, H = 41, W = 43, PLANE = H * W };
+  static const int channels[] = { 5, 1, 9 };
+  g_autoptr (Net) net = net_new ();
+  float *parts[3];
+  int in[3], out[3], whole = add_value (net, "whole");
+  g_autofree float *want = g_new (float, N * 15 * PLANE);
+  CsThreadPool *pool = cs_thread_pool_new (2);
+  int64_t at = 0;
+
+  for (int i = 0; i < 3; i++)
+    {
+      char name[8];
+
+      g_snprintf (name, sizeof name, "in%d", i);
+      in[i] = add_input (net, name, CS_DTYPE_FLOAT32, SHAPE (N, channels[i], H, W));
+      g_snprintf (name, sizeof name, "out%d", i);
+      out[i] = add_value (net, name);
+      parts[i] = iota (N * channels[i] * PLANE, 100000.0f * (float) (i + 1));
+    }
+  add_node (net, &cs_op_concat, "cat", axis_params (1), IDS (in[0], in[1], in[2]), IDS (whole));
+  add_node (net, &cs_op_split, "split", split_params (1, 3, INTS (5, 1, 9)), IDS (whole),
+            IDS (out[0], out[1], out[2]));
+  for (int n = 0; n < N; n++)
+    for (int i = 0; i < 3; i++)
+      {
+        memcpy (want + at, parts[i] + n * channels[i] * PLANE,
+                sizeof (float) * channels[i] * PLANE);
+        at += channels[i] * PLANE;
+      }
+  run_net (net, (const void *[]) { parts[0], parts[1], parts[2] }, pool);
+  expect_floats (net, whole, SHAPE (N, 15, H, W), want);
+  for (int i = 0; i < 3; i++)
+    {
+      expect_floats (net, out[i], SHAPE (N, channels[i], H, W), parts[i]);
+      g_free (parts[i]);
+    }
+  cs_thread_pool_free (pool);
+}
+
 static void
 test_concat_split_errors (void)
 {
@@ -1913,6 +1958,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops/squeeze-errors", test_squeeze_errors);
   g_test_add_func ("/ops/transpose", test_transpose);
   g_test_add_func ("/ops/transpose/threaded", test_transpose_threaded);
+  g_test_add_func ("/ops/concat-split/threaded", test_concat_split_threaded);
   g_test_add_func ("/ops/transpose-errors", test_transpose_errors);
   g_test_add_func ("/ops/concat-split", test_concat_split);
   g_test_add_func ("/ops/concat-split-errors", test_concat_split_errors);

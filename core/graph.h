@@ -109,6 +109,10 @@ struct _CsOpClass
    * work in place and the fuse pass may append the node to its producer
    * as an epilogue. */
   gboolean     elementwise;
+  /* TRUE when run only copies input 0 to output 0, bytes unchanged (the
+   * reshapes): the session lets the two share memory where input 0 dies
+   * there, and the copy becomes none. */
+  gboolean     copies_input;
   /* Sets the dtype and shape of every output from the inputs (whose
    * constants are visible) and validates params.  Required. */
   gboolean   (*infer)         (CsGraph *graph, CsNode *node, GError **error);

@@ -5,6 +5,8 @@
  * lifetimes, so a value's memory is reused as soon as its last reader has
  * run.  Graph outputs and tapped layers are written straight into buffers
  * the result owns, so taps cost no copies and never alias reused memory.
+ * A reshape whose input dies there takes the input's memory over, and
+ * copies nothing.
  * All taps of a run share one block; a freed result hands its block back
  * to the session for the next run, because fresh pages for tens of
  * megabytes on every run cost more than the network itself.
@@ -136,6 +138,27 @@ arena_give (GArray *free_blocks, gsize offset, gsize size)
 
 /* Places every computed value that is not a graph output in the arena,
  * reusing a value's memory once its last reader has run. */
+/* Whether node @i, a copy of its input 0 (a reshape), takes that input's
+ * memory over as its output's: the input lives in the arena and dies at
+ * this node, and the output is no graph output and has its size. */
+static gboolean
+hands_input_over (const CsGraph *graph, const CsNode *node, int i, const gssize *offsets,
+                  const int *last_reader)
+{
+  int in;
+
+  if (node->dead || !node->klass->copies_input || node->n_inputs < 1 || node->n_outputs < 1
+      || (in = node->inputs[0]) < 0 || offsets[in] < 0 || last_reader[in] != i
+      || cs_node_output (graph, node, 0)->is_output
+      || value_bytes (cs_graph_value (graph, in))
+             != value_bytes (cs_node_output (graph, node, 0)))
+    return FALSE;
+  for (int j = 1; j < node->n_inputs; j++)
+    if (node->inputs[j] == in)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 plan_arena (CsSession *session)
 {
@@ -162,6 +185,8 @@ plan_arena (CsSession *session)
   for (guint i = 0; i < graph->nodes->len; i++)
     {
       CsNode *node = cs_graph_node (graph, i);
+      const gboolean hands_over = hands_input_over (graph, node, (int) i, session->offsets,
+                                                    last_reader);
 
       if (node->dead)
         continue;
@@ -169,7 +194,9 @@ plan_arena (CsSession *session)
         {
           CsValue *value = cs_node_output (graph, node, j);
 
-          if (!value->is_output && value->constant == NULL)
+          if (j == 0 && hands_over)
+            session->offsets[node->outputs[0]] = session->offsets[node->inputs[0]];
+          else if (!value->is_output && value->constant == NULL)
             session->offsets[node->outputs[j]] =
               (gssize) arena_take (free_blocks, &session->arena_size, value_bytes (value));
         }
@@ -186,7 +213,8 @@ plan_arena (CsSession *session)
           int v = node->inputs[j];
           gboolean seen_before = FALSE;
 
-          if (v < 0 || last_reader[v] != (int) i || session->offsets[v] < 0)
+          if (v < 0 || last_reader[v] != (int) i || session->offsets[v] < 0
+              || (j == 0 && hands_over))
             continue;
           for (int k = 0; k < j; k++)
             seen_before |= node->inputs[k] == v;

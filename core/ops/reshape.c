@@ -216,6 +216,7 @@ const CsOpClass cs_op_flatten = {
   .name = "Flatten",
   .kind = CS_LAYER_RESHAPE,
   .infer = flatten_infer,
+  .copies_input = TRUE,
   .run = copy_run,
   .backward = cs_op_backward_pass_through,
 };
@@ -224,6 +225,7 @@ const CsOpClass cs_op_reshape = {
   .name = "Reshape",
   .kind = CS_LAYER_RESHAPE,
   .infer = reshape_infer,
+  .copies_input = TRUE,
   .run = copy_run,
   .backward = cs_op_backward_pass_through,
 };
@@ -232,6 +234,7 @@ const CsOpClass cs_op_squeeze = {
   .name = "Squeeze",
   .kind = CS_LAYER_RESHAPE,
   .infer = squeeze_infer,
+  .copies_input = TRUE,
   .run = copy_run,
   .backward = cs_op_backward_pass_through,
 };
@@ -240,6 +243,7 @@ const CsOpClass cs_op_unsqueeze = {
   .name = "Unsqueeze",
   .kind = CS_LAYER_RESHAPE,
   .infer = unsqueeze_infer,
+  .copies_input = TRUE,
   .run = copy_run,
   .backward = cs_op_backward_pass_through,
 };
@@ -248,6 +252,7 @@ const CsOpClass cs_op_identity = {
   .name = "Identity",
   .kind = CS_LAYER_OTHER,
   .infer = identity_infer,
+  .copies_input = TRUE,
   .run = copy_run,
   .footprint = cs_op_footprint_same,
   .backward = cs_op_backward_pass_through,

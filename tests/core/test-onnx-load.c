@@ -575,6 +575,87 @@ test_legacy_attributes (void)
   cs_model_free (model);
 }
 
+/* Reshapes share memory with their input where it dies there (a session
+ * detail no output may show).  Relu → Sigmoid → Reshape, the Sigmoid's
+ * output dying at the Reshape, whose output a Neg and an Add read after
+ * it: the Neg, the first to take memory after the Reshape, must not
+ * overwrite it (−b + b = 0).  Then a Reshape of the Relu's output, which
+ * the last Add reads again: relu(x) + σ(relu(x)).  The same with no taps,
+ * with every layer tapped and with only the reshapes tapped, and the
+ * taps hold what each layer computed. */
+static void
+test_reshape_shares_memory (void)
+{
+  static const char *const relu_io[] = { "X", NULL, "R", NULL };
+  static const char *const sigmoid_io[] = { "R", NULL, "S", NULL };
+  static const char *const back_io[] = { "S", "flat_shape", NULL, "B", NULL };
+  static const char *const neg_io[] = { "B", NULL, "N", NULL };
+  static const char *const cancel_io[] = { "N", "B", NULL, "Z", NULL };
+  static const char *const flat_io[] = { "R", "flat_shape", NULL, "F", NULL };
+  static const char *const add_io[] = { "F", "B", NULL, "Y", NULL };
+  static const int64_t dims[] = { 1, 2, 3, 4 }, flat[] = { 1, 24 };
+  static const char *const reshapes[] = { "back", "flat", NULL };
+  g_autoptr (Fixture) f = fixture_new (13);
+  g_autoptr (GError) error = NULL;
+  float x[24];
+
+  add_input (f, "X", 4, dims);
+  add_int64_initializer (f, "flat_shape", flat, 2, FALSE);
+  add_node (f, "Relu", "relu", relu_io);
+  add_node (f, "Sigmoid", "sigmoid", sigmoid_io);
+  add_node (f, "Reshape", "back", back_io);
+  add_node (f, "Neg", "neg", neg_io);
+  add_node (f, "Add", "cancel", cancel_io);
+  add_node (f, "Reshape", "flat", flat_io);
+  add_node (f, "Add", "add", add_io);
+  add_output (f, "Y");
+  add_output (f, "Z");
+  for (int i = 0; i < 24; i++)
+    x[i] = (float) (i % 7) - 3.0f;
+
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  CsModel *model = load_bytes (bytes, NULL, &error);
+  g_assert_no_error (error);
+  CsSession *session = cs_session_new (model, 1, &error);
+  g_assert_no_error (error);
+  const CsTensor input = { "X", CS_DTYPE_FLOAT32, { 4, { 1, 2, 3, 4 } }, x };
+
+  for (int taps = 0; taps < 3; taps++)
+    {
+      const CsRunOptions options = { taps == 1, taps == 2 ? reshapes : NULL };
+      CsResult *result = NULL;
+
+      g_assert_true (cs_session_run (session, &input, 1, &options, &result, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (result->n_taps, ==, taps == 0 ? 0 : taps == 1 ? 7 : 2);
+      for (int i = 0; i < 24; i++)
+        {
+          const double relu = MAX (x[i], 0.0f);
+          const double sigma = 1.0 / (1.0 + exp (-relu));
+
+          g_assert_cmpfloat_with_epsilon (((const float *) result->outputs[0].data)[i],
+                                          relu + sigma, 1e-6);
+          g_assert_cmpfloat (((const float *) result->outputs[1].data)[i], ==, 0.0f);
+          for (size_t t = 0; t < result->n_taps; t++)
+            {
+              const char *name = result->taps[t].name;
+              const double want = strcmp (name, "relu") == 0 || strcmp (name, "flat") == 0
+                                      ? relu
+                                  : strcmp (name, "add") == 0    ? relu + sigma
+                                  : strcmp (name, "neg") == 0    ? -sigma
+                                  : strcmp (name, "cancel") == 0 ? 0.0
+                                                                 : sigma;
+
+              g_assert_cmpfloat_with_epsilon (((const float *) result->taps[t].data)[i], want,
+                                              1e-6);
+            }
+        }
+      cs_result_free (result);
+    }
+  cs_session_free (session);
+  cs_model_free (model);
+}
+
 /* Receptive fields through upsampling: a stride-2 conv, a 2×2 stride-2
  * ConvTranspose that undoes it (each output sees one input: no growth),
  * a 3×3 one (two more inputs), a bilinear ×2 Resize (one more, outputs
@@ -1005,5 +1086,6 @@ main (int    argc,
   g_test_add_func ("/onnx/load/legacy-resizes", test_legacy_resizes);
   g_test_add_func ("/onnx/load/gated-activation-fusion", test_gated_activation_fusion);
   g_test_add_func ("/onnx/load/erf-gelu-fusion", test_erf_gelu_fusion);
+  g_test_add_func ("/onnx/load/reshape-shares-memory", test_reshape_shares_memory);
   return g_test_run ();
 }

@@ -24,21 +24,24 @@
 /* Columns per task of the dot kernel. */
 #define DOT_COLUMNS 64
 
-/* Copies between a strided matrix and its A panels, in the direction
- * @to_panels says: packing and unpacking walk the same way. */
+/* Copies between a strided matrix (rows × depth, element (i, p) at
+ * matrix[i·row_stride + p·col_stride]) and panels of @height rows, in
+ * the direction @to_panels says: panel q holds rows [q·height, q·height +
+ * h) as depth steps of h floats at panels + q·height·depth.  A's panels
+ * are those of A with the kernel's mr; B's are those of Bᵀ with its nr. */
 static void
-copy_a_panels (const CsKernels *kernels,
-               float           *panels,
-               float           *matrix,
-               int64_t          rows,
-               int64_t          depth,
-               int64_t          row_stride,
-               int64_t          col_stride,
-               gboolean         to_panels)
+copy_panels (int      height,
+             float   *panels,
+             float   *matrix,
+             int64_t  rows,
+             int64_t  depth,
+             int64_t  row_stride,
+             int64_t  col_stride,
+             gboolean to_panels)
 {
-  for (int64_t r0 = 0; r0 < rows; r0 += kernels->mr)
+  for (int64_t r0 = 0; r0 < rows; r0 += height)
     {
-      int    h = (int) MIN (kernels->mr, rows - r0);
+      int    h = (int) MIN (height, rows - r0);
       float *panel = panels + r0 * depth;
 
       for (int i = 0; i < h; i++)
@@ -64,7 +67,7 @@ cs_pack_a (const CsKernels *kernels,
            int64_t          row_stride,
            int64_t          col_stride)
 {
-  copy_a_panels (kernels, dst, (float *) src, rows, depth, row_stride, col_stride, TRUE);
+  copy_panels (kernels->mr, dst, (float *) src, rows, depth, row_stride, col_stride, TRUE);
 }
 
 /* Unpacking only reads @src. */
@@ -77,40 +80,9 @@ cs_unpack_a (const CsKernels *kernels,
              int64_t          row_stride,
              int64_t          col_stride)
 {
-  copy_a_panels (kernels, (float *) src, dst, rows, depth, row_stride, col_stride, FALSE);
+  copy_panels (kernels->mr, (float *) src, dst, rows, depth, row_stride, col_stride, FALSE);
 }
 
-/* Copies between a strided matrix and its B panels, in the direction
- * @to_panels says, as copy_a_panels does for A. */
-static void
-copy_b_panels (const CsKernels *kernels,
-               float           *panels,
-               float           *matrix,
-               int64_t          depth,
-               int64_t          cols,
-               int64_t          row_stride,
-               int64_t          col_stride,
-               gboolean         to_panels)
-{
-  for (int64_t j0 = 0; j0 < cols; j0 += kernels->nr)
-    {
-      int w = (int) MIN (kernels->nr, cols - j0);
-      float *panel = panels + j0 * depth;
-
-      for (int64_t p = 0; p < depth; p++)
-        {
-          float *row = matrix + p * row_stride + j0 * col_stride;
-
-          for (int j = 0; j < w; j++)
-            if (to_panels)
-              panel[p * w + j] = row[j * col_stride];
-            else
-              row[j * col_stride] = panel[p * w + j];
-        }
-    }
-}
-
-/* Packing only reads @src. */
 void
 cs_pack_b (const CsKernels *kernels,
            float           *dst,
@@ -120,10 +92,9 @@ cs_pack_b (const CsKernels *kernels,
            int64_t          row_stride,
            int64_t          col_stride)
 {
-  copy_b_panels (kernels, dst, (float *) src, depth, cols, row_stride, col_stride, TRUE);
+  copy_panels (kernels->nr, dst, (float *) src, cols, depth, col_stride, row_stride, TRUE);
 }
 
-/* Unpacking only reads @src. */
 void
 cs_unpack_b (const CsKernels *kernels,
              float           *dst,
@@ -133,7 +104,7 @@ cs_unpack_b (const CsKernels *kernels,
              int64_t          row_stride,
              int64_t          col_stride)
 {
-  copy_b_panels (kernels, (float *) src, dst, depth, cols, row_stride, col_stride, FALSE);
+  copy_panels (kernels->nr, (float *) src, dst, cols, depth, col_stride, row_stride, FALSE);
 }
 
 static int64_t

@@ -21,15 +21,5 @@ hard_swish_vector (CsVec x)
 void
 CS_VEC_NAME (cs_hard_swish) (CS_HARD_SWISH_PARAMS)
 {
-  const CsLaneMask all = vec_lanes (0, CS_VEC_LANES);
-  int64_t          i = 0;
-
-  for (; i + CS_VEC_LANES <= n; i += CS_VEC_LANES)
-    vec_store_edge (TRUE, y + i, all, hard_swish_vector (vec_load_edge (TRUE, x + i, all)));
-  if (i < n)
-    {
-      const CsLaneMask tail = vec_lanes (0, n - i);
-
-      vec_store_lanes (y + i, tail, hard_swish_vector (vec_load_lanes (x + i, tail)));
-    }
+  CS_VEC_MAP (x, y, n, hard_swish_vector);
 }

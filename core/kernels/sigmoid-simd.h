@@ -113,35 +113,12 @@ silu_vector (CsVec x)
       x, vec_exp2_tail (vec_exp2_head (quotient, inverse), inverse), quotient);
 }
 
-CS_VEC_INLINE CsVec
-sigmoid_or_silu (CsVec x, const gboolean times_input)
-{
-  return times_input ? silu_vector (x) : sigmoid_vector (x);
-}
-
-CS_VEC_INLINE void
-sigmoid_run (const float *x, float *y, int64_t n, const gboolean times_input)
-{
-  const CsLaneMask all = vec_lanes (0, CS_VEC_LANES);
-  int64_t          i = 0;
-
-  for (; i + CS_VEC_LANES <= n; i += CS_VEC_LANES)
-    vec_store_edge (TRUE, y + i, all,
-                    sigmoid_or_silu (vec_load_edge (TRUE, x + i, all), times_input));
-  if (i < n)
-    {
-      const CsLaneMask tail = vec_lanes (0, n - i);
-
-      vec_store_lanes (y + i, tail, sigmoid_or_silu (vec_load_lanes (x + i, tail), times_input));
-    }
-}
-
 void
 CS_VEC_NAME (cs_sigmoid) (CS_SIGMOID_PARAMS)
 {
   /* A loop for each, with the choice made outside it. */
   if (times_input)
-    sigmoid_run (x, y, n, TRUE);
+    CS_VEC_MAP (x, y, n, silu_vector);
   else
-    sigmoid_run (x, y, n, FALSE);
+    CS_VEC_MAP (x, y, n, sigmoid_vector);
 }

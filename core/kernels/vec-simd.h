@@ -2,8 +2,9 @@
 /*
  * vec-simd.h — what every SIMD kernel shares, written once in the vector
  * vocabulary of vec-avx2.h or vec-avx512.h (which include it): the
- * CsEpilogue (kernels.h) on a vector of sums, and the switch that gives
- * each row count of a tile its own instantiation.
+ * CsEpilogue (kernels.h) on a vector of sums, the switch that gives
+ * each row count of a tile its own instantiation, and the loop of the
+ * elementwise kernels.
  */
 #ifndef CS_VEC_SIMD_H
 #define CS_VEC_SIMD_H
@@ -95,5 +96,25 @@ vec_store_wrapped (float *out, int n, const CsColumnWrap *wrap, CsVec low, CsVec
     if (r <= (max_rows)) \
       TILE (r); \
     break;
+
+/* y[i] = FUNC (x[i]) for i < n, whole vectors and then a masked tail;
+ * FUNC is an expression of one CsVec (a macro or an inline function), so
+ * that each kernel's loop is compiled around its own arithmetic. */
+#define CS_VEC_MAP(x, y, n, FUNC) \
+  do \
+    { \
+      const CsLaneMask map_all_ = vec_lanes (0, CS_VEC_LANES); \
+      int64_t          map_i_ = 0; \
+      for (; map_i_ + CS_VEC_LANES <= (n); map_i_ += CS_VEC_LANES) \
+        vec_store_edge (TRUE, (y) + map_i_, map_all_, \
+                        FUNC (vec_load_edge (TRUE, (x) + map_i_, map_all_))); \
+      if (map_i_ < (n)) \
+        { \
+          const CsLaneMask map_tail_ = vec_lanes (0, (n) - map_i_); \
+          vec_store_lanes ((y) + map_i_, map_tail_, \
+                           FUNC (vec_load_lanes ((x) + map_i_, map_tail_))); \
+        } \
+    } \
+  while (0)
 
 #endif /* CS_VEC_SIMD_H */

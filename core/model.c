@@ -175,13 +175,17 @@ typedef struct
   CsQuantization *input_quant;
 } Imported;
 
-/* Translates @data into a graph; the graph keeps nothing of @data.  FALSE
- * with @error set on failure. */
+/* Translates @data into a graph; the graph keeps nothing of @data.
+ * @options may be NULL.  FALSE with @error set on failure. */
 static gboolean
 import (const void *data, size_t size, const char *name, const CsLoadOptions *options,
         Imported *imported, GError **error)
 {
+  static const CsLoadOptions defaults = { 0 };
+
   *imported = (Imported) { NULL, CS_FORMAT_ONNX, NULL, NULL };
+  if (options == NULL)
+    options = &defaults;
   if (data == NULL || size == 0)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_FORMAT, "%s: the file is empty", name);
@@ -237,12 +241,11 @@ cs_model_load_memory (const void          *data,
                       const CsLoadOptions *options,
                       GError             **error)
 {
-  CsLoadOptions defaults = { 0 };
   Imported imported;
 
   if (name == NULL)
     name = "model";
-  if (!import (data, size, name, options != NULL ? options : &defaults, &imported, error))
+  if (!import (data, size, name, options, &imported, error))
     return NULL;
   return finish (&imported, name, error);
 }
@@ -259,7 +262,6 @@ cs_model_load_file (const char          *path,
                     const CsLoadOptions *options,
                     GError             **error)
 {
-  CsLoadOptions defaults = { 0 };
   GError *file_error = NULL;
   GMappedFile *file;
   Imported imported;
@@ -279,7 +281,7 @@ cs_model_load_file (const char          *path,
       return NULL;
     }
   ok = import (g_mapped_file_get_contents (file), g_mapped_file_get_length (file), path,
-               options != NULL ? options : &defaults, &imported, error);
+               options, &imported, error);
   g_mapped_file_unref (file);
   return ok ? finish (&imported, path, error) : NULL;
 }

@@ -6,8 +6,8 @@
  * Prints the median of repeated runs in GFLOP/s (2 per multiply-add) of
  * wall time and of CPU time, so kernel changes can be judged without
  * running whole networks, even on a busy machine; and the CPU-time figure
- * as a share of one core's FMA peak for the table's instruction set,
- * measured first (tools/fma-peak.c).
+ * as a share of one core's FMA peak for the table's instruction set
+ * (tools/fma-peak.c), the highest measured before each case.
  *
  *   bench-kernels [--runs N] [--threads N] [--table NAME] [--filter TEXT]
  *                 [--model FILE.onnx]
@@ -127,8 +127,10 @@ double fma_peak_avx2   (void);
 double fma_peak_avx512 (void);
 #endif
 
-/* One core's FMA peak in GFLOP/s for @kernels' instruction set, measured
- * once; 0 where there is none to measure (the portable table). */
+/* One core's FMA peak in GFLOP/s for @kernels' instruction set: the
+ * highest measured so far, measured again at each call, since a shared
+ * VM's speed drifts between cases; 0 where there is none to measure (the
+ * portable table). */
 static double
 fma_peak (const CsKernels *kernels)
 {
@@ -136,9 +138,9 @@ fma_peak (const CsKernels *kernels)
 
 #ifdef CS_FMA_PEAK
   if (strcmp (kernels->name, "avx2") == 0)
-    return avx2 > 0 ? avx2 : (avx2 = fma_peak_avx2 ());
+    return avx2 = MAX (avx2, fma_peak_avx2 ());
   if (strcmp (kernels->name, "avx512") == 0)
-    return avx512 > 0 ? avx512 : (avx512 = fma_peak_avx512 ());
+    return avx512 = MAX (avx512, fma_peak_avx512 ());
 #endif
   return 0.0;
 }
@@ -351,10 +353,6 @@ main (int argc, char **argv)
             continue;
           double total = 0;
 
-          if (t == 1 && fma_peak (kernels) > 0)
-            printf ("# %s: one core's FMA peak %.1f GFLOP/s\n", kernels->name,
-                    fma_peak (kernels));
-
           for (guint c = 0; c < cases->len; c++)
             {
               const ConvCase *cc = &g_array_index (cases, ConvCase, c);
@@ -367,6 +365,9 @@ main (int argc, char **argv)
               bench_dense (&dense_cases[d], kernels, n_threads, runs);
           if (model != NULL)
             printf ("# total convolution CPU time %.3f ms\n", total * 1e3);
+          if (fma_peak (kernels) > 0)
+            printf ("# %s: one core's FMA peak, the highest measured, %.1f GFLOP/s\n",
+                    kernels->name, fma_peak (kernels));
         }
       if (threads > 0)
         break;

@@ -4,10 +4,11 @@
  * ceiling bench-kernels states each kernel's throughput against.
  * Compiled once per instruction set with that set's flags
  * (tests/core/meson.build), which pick the vector type and the function's
- * name below; called only on a CPU that runs that set.  Twelve independent accumulators cover the FMA latency
- * (four cycles) on two FMA ports with room to spare, and with the two
- * operands still fit AVX2's sixteen registers (sixteen accumulators
- * spilled there, and measured half the peak).
+ * name below; called only on a CPU that runs that set.  Twelve
+ * independent accumulators cover the FMA latency (four cycles) on two FMA
+ * ports with room to spare, and with the two operands still fit AVX2's
+ * sixteen registers (sixteen accumulators spilled there, and measured
+ * half the peak).
  */
 #include <glib.h>
 #include <time.h>

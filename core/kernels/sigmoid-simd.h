@@ -109,8 +109,8 @@ silu_vector (CsVec x)
   const CsVec  below = vec_add (one_plus, vec_add (p_minus_one, one_plus_error));
   const CsVec  quotient = vec_div (clamped, vec_select_negative (x, below, above));
 
-  return vec_select_negative (
-      x, vec_exp2_tail (vec_exp2_head (quotient, inverse), inverse), quotient);
+  return vec_select_negative (x, vec_exp2_tail (vec_exp2_head (quotient, inverse), inverse),
+                              quotient);
 }
 
 void

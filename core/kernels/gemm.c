@@ -44,16 +44,30 @@ copy_panels (int      height,
       int    h = (int) MIN (height, rows - r0);
       float *panel = panels + r0 * depth;
 
-      for (int i = 0; i < h; i++)
-        {
-          float *row = matrix + (r0 + i) * row_stride;
+      /* The matrix's nearer stride innermost: along the depth for A as
+       * stored, across the rows for B as stored (Bᵀ's rows). */
+      if (col_stride <= row_stride)
+        for (int i = 0; i < h; i++)
+          {
+            float *row = matrix + (r0 + i) * row_stride;
 
-          for (int64_t p = 0; p < depth; p++)
-            if (to_panels)
-              panel[p * h + i] = row[p * col_stride];
-            else
-              row[p * col_stride] = panel[p * h + i];
-        }
+            for (int64_t p = 0; p < depth; p++)
+              if (to_panels)
+                panel[p * h + i] = row[p * col_stride];
+              else
+                row[p * col_stride] = panel[p * h + i];
+          }
+      else
+        for (int64_t p = 0; p < depth; p++)
+          {
+            float *column = matrix + r0 * row_stride + p * col_stride;
+
+            for (int i = 0; i < h; i++)
+              if (to_panels)
+                panel[p * h + i] = column[i * row_stride];
+              else
+                column[i * row_stride] = panel[p * h + i];
+          }
     }
 }
 

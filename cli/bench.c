@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli.h"
@@ -156,10 +157,26 @@ print_text (const char *path, int64_t macs, int threads, int runs, int warmup,
     }
 }
 
+/* This process's peak resident memory in KiB (VmHWM), or −1 where the
+ * system does not tell.  A parent's count of its child would include the
+ * parent's own memory at the fork, which the child carried until exec. */
+static gint64
+peak_rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
+      || (line = strstr (status, "\nVmHWM:")) == NULL)
+    return -1;
+  return g_ascii_strtoll (line + strlen ("\nVmHWM:"), NULL, 10);
+}
+
 static void
 print_json (const char *path, int64_t macs, int threads, int runs, int warmup,
             gboolean taps, gboolean gradcam, const Timing *t)
 {
+  const gint64 peak = peak_rss_kib ();
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autofree char *shown = cli_printable (path);
   const struct { const char *name; double value; } times[] = {
@@ -187,6 +204,11 @@ print_json (const char *path, int64_t macs, int threads, int runs, int warmup,
     }
   json_builder_set_member_name (builder, "macs");
   json_builder_add_int_value (builder, macs);
+  if (peak >= 0)
+    {
+      json_builder_set_member_name (builder, "peak_rss_kib");
+      json_builder_add_int_value (builder, peak);
+    }
   json_builder_end_object (builder);
   cli_json_print (builder);
 }

@@ -1084,6 +1084,15 @@ test_bench (void)
       g_assert_cmpfloat (median, <=, max);
       g_assert_cmpfloat (min, <=, mean);
       g_assert_cmpfloat (mean, <=, max);
+      /* Its own peak memory, where the system tells it: more than the
+       * megabyte a process takes just to start, less than this machine. */
+      if (g_file_test ("/proc/self/status", G_FILE_TEST_EXISTS))
+        {
+          g_assert_true (json_object_has_member (bench, "peak_rss_kib"));
+          g_assert_cmpint (json_object_get_int_member (bench, "peak_rss_kib"), >, 1024);
+          g_assert_cmpint (json_object_get_int_member (bench, "peak_rss_kib"), <,
+                           G_GINT64_CONSTANT (1) << 32);
+        }
     }
   {
     g_autoptr (Outcome) o = run_cli ("bench", tiny, "--runs", "2", "--warmup", "0", NULL);

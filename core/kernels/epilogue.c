@@ -40,17 +40,6 @@ cs_epilogue_init (CsEpilogue              *ep,
     }
 }
 
-/* Comparisons rather than fminf and fmaxf, which compilers call instead
- * of vectorizing; a NaN comes out as 0 either way. */
-static inline float
-hard_sigmoid (float x, float alpha, float beta)
-{
-  const float v = alpha * x + beta;
-  const float clipped = v > 0.0f ? v : 0.0f;
-
-  return clipped < 1.0f ? clipped : 1.0f;
-}
-
 static inline float
 elu (float x, float alpha)
 {
@@ -91,7 +80,7 @@ cs_activation_scalar (const CsActivation *act,
     case CS_ACT_SIGMOID:
       return cs_sigmoid_scalar (x, FALSE);
     case CS_ACT_HARD_SIGMOID:
-      return hard_sigmoid (x, act->alpha, act->beta);
+      return cs_hard_sigmoid_scalar (x, act->alpha, act->beta);
     case CS_ACT_HARD_SWISH:
       return cs_hard_swish_scalar (x);
     case CS_ACT_TANH:
@@ -148,7 +137,7 @@ cs_activation_map (const CsActivation *act,
       break;
     case CS_ACT_HARD_SIGMOID:
       for (int64_t i = 0; i < n; i++)
-        y[i] = hard_sigmoid (x[i], alpha, beta);
+        y[i] = cs_hard_sigmoid_scalar (x[i], alpha, beta);
       break;
     case CS_ACT_HARD_SWISH:
       cs_kernels_get ()->hard_swish (x, y, n);

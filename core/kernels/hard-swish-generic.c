@@ -18,12 +18,7 @@ cs_hard_swish_generic (CS_HARD_SWISH_PARAMS)
       const int64_t length = MIN ((int64_t) G_N_ELEMENTS (gate), n - start);
 
       for (int64_t i = 0; i < length; i++)
-        {
-          const float v = x[start + i] * (1.0f / 6.0f) + 0.5f;
-          const float above = v > 0.0f ? v : 0.0f;
-
-          gate[i] = above < 1.0f ? above : 1.0f;
-        }
+        gate[i] = cs_hard_sigmoid_scalar (x[start + i], 1.0f / 6.0f, 0.5f);
       for (int64_t i = 0; i < length; i++)
         y[start + i] = x[start + i] * gate[i];
     }

@@ -152,7 +152,7 @@ typedef void (*CsGelu) (CS_GELU_PARAMS);
 /* One value of the portable kernel, in double precision, by erfc so that
  * x·Φ(x) keeps its precision below 0, where 1 + erf(x/√2) cancels.
  * Below −40, where erfc underflows in double and −∞·0 would be NaN, it is
- * −0, as x·Φ(x) rounds to from −14.4 on. */
+ * −0, which x·Φ(x) rounds to from −14.4 on. */
 static inline float
 cs_gelu_scalar (float x)
 {
@@ -167,16 +167,24 @@ cs_gelu_scalar (float x)
 #define CS_HARD_SWISH_PARAMS const float *x, float *y, int64_t n
 typedef void (*CsHardSwish) (CS_HARD_SWISH_PARAMS);
 
-/* One value of it.  Comparisons rather than fminf and fmaxf, which
- * compilers call instead of vectorizing; a NaN gate comes out as 0, and
- * x·0 is NaN again. */
+/* HardSigmoid, min(max(αx + β, 0), 1), of one value.  Comparisons
+ * rather than fminf and fmaxf, which compilers call instead of
+ * vectorizing; a NaN comes out as 0. */
+static inline float
+cs_hard_sigmoid_scalar (float x, float alpha, float beta)
+{
+  const float v = alpha * x + beta;
+  const float clipped = v > 0.0f ? v : 0.0f;
+
+  return clipped < 1.0f ? clipped : 1.0f;
+}
+
+/* One value of HardSwish; for a NaN x the gate is 0, and x·0 is NaN
+ * again. */
 static inline float
 cs_hard_swish_scalar (float x)
 {
-  const float gate = x * (1.0f / 6.0f) + 0.5f;
-  const float above = gate > 0.0f ? gate : 0.0f;
-
-  return x * (above < 1.0f ? above : 1.0f);
+  return x * cs_hard_sigmoid_scalar (x, 1.0f / 6.0f, 0.5f);
 }
 
 typedef struct

@@ -136,8 +136,6 @@ arena_give (GArray *free_blocks, gsize offset, gsize size)
     }
 }
 
-/* Places every computed value that is not a graph output in the arena,
- * reusing a value's memory once its last reader has run. */
 /* Whether node @i, a copy of its input 0 (a reshape), takes that input's
  * memory over as its output's: the input lives in the arena and dies at
  * this node, and the output is no graph output and has its size. */
@@ -159,6 +157,8 @@ hands_input_over (const CsGraph *graph, const CsNode *node, int i, const gssize 
   return TRUE;
 }
 
+/* Places every computed value that is not a graph output in the arena,
+ * reusing a value's memory once its last reader has run. */
 static void
 plan_arena (CsSession *session)
 {

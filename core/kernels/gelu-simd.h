@@ -5,8 +5,9 @@
  * included by gelu-avx2.c and gelu-avx512.c after their vocabulary
  * header.  erf(x/√2) is x·P(x²)/Q(x²), P and Q of degree 5, a rational
  * fit of relative error 5.8·10⁻⁸ on [0, 5.55] with its coefficients
- * rounded to floats (tools/fit-erf.py); no exponential is needed, and the quotient is a division, or on AVX-512 a
- * 14-bit reciprocal and one Newton step.  ½x·(1 + erf) is one fused
+ * rounded to floats (tools/fit-erf.py); no exponential is needed, and
+ * the quotient is a division, or on AVX-512 a 14-bit reciprocal and one
+ * Newton step.  ½x·(1 + erf) is one fused
  * multiply-add, so that for negative x the small 1 + erf is not rounded
  * on its own, as an Erf → Add → Mul graph rounds it.  In floats the
  * roundings of P and Q leave erf within 5 units of 2⁻²⁴.  Measured against

@@ -91,9 +91,6 @@ silu_vector (CsVec x)
   const CsVec floor = vec_set1 (CS_SIGMOID_FLOOR);
   const CsVec clamped = vec_max (floor, x);
   CsVec       n;
-  /* Below 0 the sum p + 2⁻ⁿ is (1 + 2⁻ⁿ) + (p − 1): with 1 + 2⁻ⁿ split
-   * exactly into a float and the part it rounded off (Fast2Sum), added to
-   * the small term first, the sum is rounded about once. */
   const CsVec p_minus_one = exp_reduced (vec_max (floor, vec_sub (vec_zero (), clamped)), &n);
 
   /* Both ways in every lane; each lane keeps the one its sign picks, so
@@ -103,6 +100,9 @@ silu_vector (CsVec x)
   const CsExp2 inverse = vec_exp2_split (vec_sub (vec_zero (), n));
   const CsVec  p = vec_add (p_minus_one, one);
   const CsVec  above = vec_add (one, vec_exp2_tail (vec_exp2_head (p, power), power));
+  /* Below 0 the sum p + 2⁻ⁿ is (1 + 2⁻ⁿ) + (p − 1): with 1 + 2⁻ⁿ split
+   * exactly into a float and the part it rounded off (Fast2Sum), added to
+   * the small term first, the sum is rounded about once. */
   const CsVec  power_of_minus_n = vec_exp2_tail (vec_exp2_head (one, inverse), inverse);
   const CsVec  one_plus = vec_add (one, power_of_minus_n);
   const CsVec  one_plus_error = vec_add (vec_sub (one, one_plus), power_of_minus_n);

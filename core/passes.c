@@ -544,7 +544,8 @@ fuse_erf_gelu (CsGraph *graph, int *readers)
                                           readers)) != NULL)
               scaling = scaling_by_root_half (graph, erf->inputs[0], x, readers);
         }
-      if (scaling == NULL
+      /* The Div or Mul becomes the Gelu and takes its params. */
+      if (scaling == NULL || scaling->params != NULL
           || !cs_shape_equal (&cs_graph_value (graph, x)->shape,
                               &cs_node_output (graph, half, 0)->shape))
         continue;

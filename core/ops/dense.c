@@ -320,9 +320,7 @@ dense_backward (const CsNode *node, CsGradExec *exec, GError **error)
   const CsGemmParams *params = node->params;
   const float *a = cs_exec_in (&exec->exec, node, 0);
   g_autofree float *unpacked = NULL;
-  const float *b = cs_exec_in (&exec->exec, node, 1) != NULL
-                       ? cs_exec_in (&exec->exec, node, 1)
-                       : cs_dense_b (exec->exec.graph, node, &unpacked);
+  const float *b = cs_exec_in (&exec->exec, node, 1);
   const float *dy = cs_grad_out (exec, node, 0);
   float *da = cs_grad_in (exec, node, 0), *db = cs_grad_in (exec, node, 1);
   float *dc = cs_grad_in (exec, node, 2);
@@ -332,6 +330,9 @@ dense_backward (const CsNode *node, CsGradExec *exec, GError **error)
   Product p;
   float *part;
 
+  /* Weights packed at load are no longer in the run's data. */
+  if (b == NULL)
+    b = cs_dense_b (exec->exec.graph, node, &unpacked);
   describe_product (exec->exec.graph, node, &p, NULL);
   part = g_new (float, MAX (1, MAX (p.m, p.n) * p.k));
   for (int64_t matrix = 0; matrix < batch_count (&p); matrix++)

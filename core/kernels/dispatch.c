@@ -12,20 +12,20 @@
 static const CsKernels generic_table = {
   "generic", CS_GENERIC_MR, CS_GENERIC_NR,
   cs_gemm_micro_generic, cs_gemm_dot_generic, cs_depthwise_generic,
-  cs_sigmoid_generic, cs_gelu_generic, cs_hard_swish_generic
+  cs_sigmoid_generic, cs_gelu_generic, cs_hard_swish_generic, cs_fake_quantize_generic
 };
 
 #ifdef CS_KERNELS_X86
 static const CsKernels avx2_table = {
   "avx2", CS_AVX2_MR, CS_AVX2_NR,
   cs_gemm_micro_avx2, cs_gemm_dot_avx2, cs_depthwise_avx2, cs_sigmoid_avx2,
-  cs_gelu_avx2, cs_hard_swish_avx2
+  cs_gelu_avx2, cs_hard_swish_avx2, cs_fake_quantize_avx2
 };
 
 static const CsKernels avx512_table = {
   "avx512", CS_AVX512_MR, CS_AVX512_NR,
   cs_gemm_micro_avx512, cs_gemm_dot_avx512, cs_depthwise_avx512,
-  cs_sigmoid_avx512, cs_gelu_avx512, cs_hard_swish_avx512
+  cs_sigmoid_avx512, cs_gelu_avx512, cs_hard_swish_avx512, cs_fake_quantize_avx512
 };
 #endif
 

@@ -43,6 +43,9 @@ typedef struct
 #define CS_VEC_RCP_BITS 12
 /* Integers to the nearest, ties to even, staying floats. */
 #define vec_round(v) _mm256_round_ps (v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+/* Integers toward zero through an int32 (|v| < 2³¹), so that zero comes
+ * out +0. */
+#define vec_trunc_int32(v) _mm256_cvtepi32_ps (_mm256_cvttps_epi32 (v))
 
 /* 2ᵏ for −126 ≤ k ≤ 127, built in the exponent bits. */
 CS_VEC_INLINE CsVec

@@ -40,6 +40,9 @@ typedef __m512 CsExp2;
 #define CS_VEC_RCP_BITS 14
 /* Integers to the nearest, ties to even, staying floats. */
 #define vec_round(v) _mm512_roundscale_ps (v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+/* Integers toward zero through an int32 (|v| < 2³¹), so that zero comes
+ * out +0. */
+#define vec_trunc_int32(v) _mm512_cvtepi32_ps (_mm512_cvttps_epi32 (v))
 
 /* v·2ⁿ for integral −182 ≤ n ≤ 127 in two steps, head then tail, so that
  * a subnormal result is rounded once, at the tail: here the head is v

@@ -314,35 +314,17 @@ typedef struct
   float                   *y;
 } FakeQuantizeTask;
 
-/* round (x / scale) clamped to [qmin, qmax] − zero point, times scale,
- * written without libm calls so that it vectorizes: it runs on every
- * activation of a quantized network.  Clamping comes before rounding
- * (the bounds are integers, so the result is the same), which keeps the
- * value small enough for an int32 truncation (the types are at most 16
- * bits wide), and rounding halves away from zero follows TFLite's
- * TfLiteRound. */
+/* The kernel (kernels.h) rounds halves away from zero as TFLite's
+ * TfLiteRound does. */
 static void
 fake_quantize_range (void *user, int64_t begin, int64_t end, int thread)
 {
   const FakeQuantizeTask *task = user;
-  const float scale = task->params->scale, zero_point = task->params->zero_point;
-  const float low = task->params->qmin - zero_point, high = task->params->qmax - zero_point;
-  const float *x = task->x;
-  float *y = task->y;
+  const CsFakeQuantParams *params = task->params;
 
-  for (int64_t i = begin; i < end; i++)
-    {
-      float v = x[i] / scale;
-
-      /* Written so that NaN fails the first test and becomes qmin. */
-      v = v > low ? v : low;
-      v = v < high ? v : high;
-
-      float whole = (float) (int32_t) v, rest = v - whole;
-
-      whole += (float) (rest >= 0.5f) - (float) (rest <= -0.5f);
-      y[i] = whole * scale;
-    }
+  cs_kernels_get ()->fake_quantize (task->x + begin, task->y + begin, end - begin, params->scale,
+                                    params->qmin - params->zero_point,
+                                    params->qmax - params->zero_point);
 }
 
 static void

@@ -596,12 +596,20 @@ sample_floats (int64_t *count)
   return x;
 }
 
+/* The grid map_floats rounds to: a uint8 tensor's, zero point 131, a
+ * scale as a calibrated network's are (not a power of two). */
+#define GRID_SCALE 0.0235294122f
+#define GRID_LOW (-131.0f)
+#define GRID_HIGH 124.0f
+
 /* One elementwise kernel of @kernels: the logistic function (@variant 0),
- * SiLU (1), GELU (2) or HardSwish (3). */
+ * SiLU (1), GELU (2), HardSwish (3) or rounding to the grid above (4). */
 static void
 map_floats (const CsKernels *kernels, int variant, const float *x, float *y, int64_t n)
 {
-  if (variant == 3)
+  if (variant == 4)
+    kernels->fake_quantize (x, y, n, GRID_SCALE, GRID_LOW, GRID_HIGH);
+  else if (variant == 3)
     kernels->hard_swish (x, y, n);
   else if (variant == 2)
     kernels->gelu (x, y, n);
@@ -796,6 +804,65 @@ test_hard_swish (void)
   g_free (portable);
 }
 
+/* Rounding to a quantized grid: every 8191st float, the edges, and the
+ * halfway points between grid steps (the quotient x/scale nearest n + ½)
+ * with their float neighbours.  The portable kernel against round half
+ * away from zero of the clamped quotient, in double precision; every
+ * table to its bits. */
+static void
+test_fake_quantize (void)
+{
+  int64_t sampled, count;
+  float *edges = sample_floats (&sampled), *x, *y, *portable;
+  const int64_t halves = 2 * (int64_t) (GRID_HIGH - GRID_LOW + 4);
+
+  count = sampled + 3 * halves;
+  x = g_new (float, count);
+  memcpy (x, edges, sampled * sizeof (float));
+  for (int64_t h = 0; h < halves; h++)
+    {
+      /* Halves from below the low bound to above the high one, of both
+       * signs' rounding. */
+      const float half = (float) ((double) (GRID_LOW - 2.0f) + 0.5 * (double) h + 0.5)
+                         * GRID_SCALE;
+
+      x[sampled + 3 * h] = half;
+      x[sampled + 3 * h + 1] = nextafterf (half, -INFINITY);
+      x[sampled + 3 * h + 2] = nextafterf (half, INFINITY);
+    }
+  y = g_new (float, count + 17);
+  portable = g_new (float, count + 17);
+
+  map_in_runs (cs_kernels_generic (), 4, x, portable, count);
+  for (int64_t i = 0; i < count; i++)
+    {
+      const double quotient = isnan (x[i]) ? GRID_LOW : CLAMP (x[i] / GRID_SCALE, GRID_LOW,
+                                                                GRID_HIGH);
+      const double whole = trunc (quotient);
+      const double q = whole + (quotient - whole >= 0.5) - (quotient - whole <= -0.5);
+      const float want = (float) (q * GRID_SCALE);
+
+      if (portable[i] != want)
+        g_error ("generic: %.9g rounds to %.9g on the grid, not %.9g", x[i], portable[i], want);
+    }
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+      if (kernels == NULL)
+        continue;
+      map_in_runs (kernels, 4, x, y, count);
+      for (int64_t i = 0; i < count; i++)
+        if (memcmp (&y[i], &portable[i], sizeof (float)) != 0)
+          g_error ("%s: %.9g rounds to %.9g on the grid, the portable kernel's %.9g",
+                   kernels->name, x[i], y[i], portable[i]);
+    }
+  g_free (edges);
+  g_free (x);
+  g_free (y);
+  g_free (portable);
+}
+
 /* ---- Dispatch and the Conv op's checks ---- */
 
 static void
@@ -929,5 +996,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/sigmoid", test_sigmoid);
   g_test_add_func ("/kernels/gelu", test_gelu);
   g_test_add_func ("/kernels/hard-swish", test_hard_swish);
+  g_test_add_func ("/kernels/fake-quantize", test_fake_quantize);
   return g_test_run ();
 }

@@ -201,7 +201,7 @@ cam_weights (const CsModel *model, const CsLayerInfo *layer, int64_t element, GE
   g_autofree float   *unpacked = NULL;
   const float        *w = NULL;
 
-  if (node != NULL && node->klass == &cs_op_global_average_pool && node->act.kind == CS_ACT_NONE)
+  if (node != NULL && node->klass == &cs_op_global_average_pool && !cs_activation_is_set (&node->act))
     for (node = sole_reader (graph, node->outputs[0]);
          node != NULL && node->klass->backward == cs_op_backward_pass_through;)
       node = sole_reader (graph, node->outputs[0]);

@@ -68,14 +68,16 @@ post_activation_value (const CsNode *node)
 
 /* Whether the backward pass needs the node's output before its
  * activation and epilogue: for a slope the activation's output cannot
- * tell, an output the epilogue rewrote, or an op reading its own output. */
+ * tell, an output the epilogue or the grid rewrote, or an op reading its
+ * own output. */
 static gboolean
 needs_raw (const CsNode *node)
 {
-  if (node->act.kind == CS_ACT_NONE && !has_epilogue (node))
+  if (!cs_activation_is_set (&node->act) && !has_epilogue (node))
     return FALSE;
   return cs_activation_slope_needs_input (&node->act)
-         || (has_epilogue (node) && node->act.kind != CS_ACT_NONE)
+         || ((has_epilogue (node) || node->act.grid.scale > 0.0f)
+             && node->act.kind != CS_ACT_NONE)
          || (node->klass->backward_reads & CS_GRAD_READS_OUTPUTS);
 }
 
@@ -113,7 +115,8 @@ cs_model_score_value (const CsModel *model, size_t output, gboolean after_softma
 
       if (node->klass == &cs_op_softmax)
         return node->inputs[0];
-      if (node->klass->backward != cs_op_backward_pass_through || node->act.kind != CS_ACT_NONE)
+      if (node->klass->backward != cs_op_backward_pass_through
+          || cs_activation_is_set (&node->act))
         break;
       at = node->inputs[0];
     }
@@ -262,7 +265,7 @@ forward_node (Pass *pass, CsExec *exec, int index)
       CsNode plain = *node;
       void  *out = pass->data[node->outputs[0]];
 
-      plain.act.kind = CS_ACT_NONE;
+      plain.act = (CsActivation) { CS_ACT_NONE };
       pass->raw[index] = g_new (float, n);
       pass->data[node->outputs[0]] = pass->raw[index];
       node->klass->run (&plain, exec);
@@ -272,7 +275,7 @@ forward_node (Pass *pass, CsExec *exec, int index)
   else
     {
       node->klass->run (node, exec);
-      if (node->act.kind != CS_ACT_NONE && !node->klass->fuses_activation)
+      if (cs_activation_is_set (&node->act) && !node->klass->fuses_activation)
         cs_activation_apply (&node->act, pass->data[node->outputs[0]], n);
     }
   for (guint e = 0; node->epilogue != NULL && e < node->epilogue->len; e++)
@@ -350,7 +353,7 @@ backward_node (Pass *pass, CsGradExec *gexec, int index, GError **error)
     }
 
   /* The gradient before the activation, in memory of its own when the
-   * one after it is asked for. */
+   * one after it is asked for; its grid passes it straight through. */
   grad_out = pass->grad[post];
   if (node->act.kind != CS_ACT_NONE)
     {

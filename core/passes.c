@@ -370,8 +370,10 @@ fold_batch_norm (CsGraph *graph, CsNode *conv, CsNode *bn)
   return TRUE;
 }
 
+/* Whether @node applies an activation of its own and has no grid to
+ * round it to yet. */
 static gboolean
-accepts_activation (const CsNode *node)
+accepts_grid (const CsNode *node)
 {
   switch (node->klass->kind)
     {
@@ -379,10 +381,18 @@ accepts_activation (const CsNode *node)
     case CS_LAYER_DENSE:
     case CS_LAYER_ELEMENTWISE:
     case CS_LAYER_NORMALIZATION:
-      return node->act.kind == CS_ACT_NONE;
+      return node->act.grid.scale == 0.0f && node->epilogue == NULL;
     default:
       return FALSE;
     }
+}
+
+/* Whether @node applies an activation of its own, and has none yet:
+ * neither a kind nor a grid, which comes after the kind. */
+static gboolean
+accepts_activation (const CsNode *node)
+{
+  return accepts_grid (node) && node->act.kind == CS_ACT_NONE;
 }
 
 /* The activation x·g(x) amounts to when @gate computes g: x·σ(x) is
@@ -427,7 +437,7 @@ gate_of (CsGraph          *graph,
     return NULL;
   node = cs_graph_node (graph, value->producer);
   if (node->dead || !gated_activation (node, klass, kind) || node->inputs[0] != x
-      || node->outputs[0] != gate || node->act.kind != CS_ACT_NONE || node->epilogue != NULL)
+      || node->outputs[0] != gate || cs_activation_is_set (&node->act) || node->epilogue != NULL)
     return NULL;
   return node;
 }
@@ -448,7 +458,7 @@ fuse_gated_activations (CsGraph *graph, int *readers)
       CsActKind        kind = CS_ACT_NONE;
 
       if (mul->dead || mul->klass != &cs_op_mul || mul->n_inputs != 2
-          || mul->act.kind != CS_ACT_NONE || mul->epilogue != NULL)
+          || cs_activation_is_set (&mul->act) || mul->epilogue != NULL)
         continue;
       for (int side = 0; side < 2 && gate == NULL; side++)
         gate = gate_of (graph, mul->inputs[side], mul->inputs[1 - side], readers, &klass, &kind);
@@ -489,7 +499,7 @@ plain_producer (CsGraph *graph, int value, const CsOpClass *klass, const int *re
     return NULL;
   node = cs_graph_node (graph, v->producer);
   if (node->dead || node->klass != klass || node->n_inputs != (klass == &cs_op_erf ? 1 : 2)
-      || node->outputs[0] != value || node->act.kind != CS_ACT_NONE || node->epilogue != NULL)
+      || node->outputs[0] != value || cs_activation_is_set (&node->act) || node->epilogue != NULL)
     return NULL;
   return node;
 }
@@ -527,7 +537,7 @@ fuse_erf_gelu (CsGraph *graph, int *readers)
       int x = -1;
 
       if (half->dead || half->klass != &cs_op_mul || half->n_inputs != 2
-          || half->act.kind != CS_ACT_NONE || half->epilogue != NULL)
+          || cs_activation_is_set (&half->act) || half->epilogue != NULL)
         continue;
       for (int side = 0; side < 2 && product == NULL; side++)
         if (is_constant (graph, half, 1 - side, 0.5, 0.0))
@@ -602,7 +612,7 @@ cs_graph_fuse (CsGraph *graph, GError **error)
       if (node->dead || (producer = sole_producer (graph, node, readers)) == NULL)
         continue;
       if (node->klass == &cs_op_batch_norm && producer->klass == &cs_op_conv
-          && producer->act.kind == CS_ACT_NONE)
+          && !cs_activation_is_set (&producer->act))
         fold_batch_norm (graph, producer, node);
       else if (node->klass->kind == CS_LAYER_ACTIVATION && node->params != NULL
                && accepts_activation (producer) && producer->epilogue == NULL)
@@ -610,10 +620,19 @@ cs_graph_fuse (CsGraph *graph, GError **error)
           producer->act = *(const CsActivation *) node->params;
           absorb (graph, producer, node);
         }
+      else if (node->klass == &cs_op_fake_quantize && accepts_grid (producer))
+        {
+          /* Rounding to a TFLite grid: the end of the producer's
+           * activation, which its driver applies to each block it
+           * stores while the block is in cache. */
+          producer->act.grid = *(const CsGrid *) node->params;
+          absorb (graph, producer, node);
+        }
       else if (node->klass->elementwise && producer->klass->kind != CS_LAYER_RESHAPE)
         {
-          /* Rounding to a TFLite grid and the like: part of the layer
-           * that produced the value, so its tap shows the result. */
+          /* Elementwise steps after a layer, rounding to a grid the
+           * producer took none of among them: part of the layer, so its
+           * tap shows the result. */
           if (producer->epilogue == NULL)
             producer->epilogue = g_ptr_array_new ();
           g_ptr_array_add (producer->epilogue, node);

@@ -208,7 +208,12 @@ cs_conv_probe_new (const CsModel  *model,
   probe->bias = cs_conv_channel_weights (node, channel, probe->weights);
   multiply (in_shape, input->data, probe);
   probe->pre_activation = (float) (probe->sum + probe->bias);
-  probe->value = cs_activation_scalar (&node->act, probe->pre_activation);
+  {
+    /* Without the re-quantization, as cs-lesson.h says. */
+    const CsActivation act = { node->act.kind, node->act.alpha, node->act.beta };
+
+    probe->value = cs_activation_scalar (&act, probe->pre_activation);
+  }
   describe_activation (&node->act, probe);
   probe->folded_batchnorm = strstr (node->fused->str, "+BatchNormalization") != NULL;
   return probe;

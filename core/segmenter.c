@@ -10,7 +10,6 @@
 #include "model-bundle.h"
 #include "model.h"
 #include "ops/ops.h"
-#include "tflite/tflite-quant.h"
 
 #include <math.h>
 #include <string.h>
@@ -26,7 +25,7 @@ struct _CsSegmenter
   /* The 8-bit grid a quantized model rounds its upsampled scores to
    * before its ArgMax (scale 0: none), so that labels break the ties it
    * makes as it does. */
-  CsFakeQuantParams grid;
+  CsGrid        grid;
 };
 
 struct _CsSegmentation
@@ -36,7 +35,7 @@ struct _CsSegmentation
   int                 n_classes, height, width;
   int                 input_width, input_height;
   CsResizeCoordinates coordinates;
-  CsFakeQuantParams   grid;
+  CsGrid              grid;
   gboolean            probabilities;
 };
 
@@ -71,20 +70,22 @@ finishes_scores (const CsNode *node)
 }
 
 /* The rounding to a quantized grid nearest the ArgMax: a FakeQuantize
- * node, or one its producer absorbed. */
+ * node, or one its producer absorbed into its activation or epilogue. */
 static void
 note_grid (CsSegmenter *s, const CsNode *node)
 {
   if (s->grid.scale != 0.0f)
     return;
   if (node->klass == &cs_op_fake_quantize)
-    s->grid = *(const CsFakeQuantParams *) node->params;
+    s->grid = *(const CsGrid *) node->params;
+  else if (node->act.grid.scale > 0.0f)
+    s->grid = node->act.grid;
   for (guint e = 0; node->epilogue != NULL && e < node->epilogue->len; e++)
     {
       const CsNode *step = g_ptr_array_index (node->epilogue, e);
 
       if (step->klass == &cs_op_fake_quantize && s->grid.scale == 0.0f)
-        s->grid = *(const CsFakeQuantParams *) step->params;
+        s->grid = *(const CsGrid *) step->params;
     }
 }
 
@@ -391,15 +392,12 @@ check_labels_request (const CsResizePlan *plan,
 static inline float
 sample_score (const CsSegmentation *segmentation, const float *scores, int lo, int hi, float weight)
 {
-  const CsFakeQuantParams *grid = &segmentation->grid;
-  float                    v = scores[lo] + (scores[hi] - scores[lo]) * weight;
+  const CsGrid *grid = &segmentation->grid;
+  const float   v = scores[lo] + (scores[hi] - scores[lo]) * weight;
 
   if (grid->scale == 0.0f)
     return v;
-  v /= grid->scale;
-  v = v > grid->qmin - grid->zero_point ? v : grid->qmin - grid->zero_point;
-  v = v < grid->qmax - grid->zero_point ? v : grid->qmax - grid->zero_point;
-  return roundf (v) * grid->scale;
+  return cs_fake_quantize_scalar (v, grid->scale, grid->low, grid->high);
 }
 
 /* The class with the largest score at one pixel, from the row of scores

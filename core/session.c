@@ -571,7 +571,7 @@ cs_session_run (CsSession          *session,
       if (node->dead)
         continue;
       node->klass->run (node, &exec);
-      if (node->act.kind != CS_ACT_NONE && !node->klass->fuses_activation)
+      if (cs_activation_is_set (&node->act) && !node->klass->fuses_activation)
         cs_activation_apply (&node->act, session->data[node->outputs[0]],
                              cs_shape_numel (&cs_node_output (graph, node, 0)->shape));
       for (guint e = 0; node->epilogue != NULL && e < node->epilogue->len; e++)

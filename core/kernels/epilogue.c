@@ -18,6 +18,8 @@ cs_epilogue_init (CsEpilogue              *ep,
   *ep = (CsEpilogue) { alpha, accumulate, FALSE, 0.0f, FALSE, -INFINITY, INFINITY };
   if (act == NULL)
     return TRUE;
+  if (act->grid.scale > 0.0f)
+    return FALSE;
   switch (act->kind)
     {
     case CS_ACT_NONE:
@@ -63,9 +65,9 @@ gelu (float x, float approximate)
   return cs_gelu_scalar (x);
 }
 
-float
-cs_activation_scalar (const CsActivation *act,
-                            float                    x)
+/* The activation of one value, before any grid. */
+static float
+kind_scalar (const CsActivation *act, float x)
 {
   switch (act->kind)
     {
@@ -99,6 +101,53 @@ cs_activation_scalar (const CsActivation *act,
   return x;
 }
 
+float
+cs_activation_scalar (const CsActivation *act,
+                            float                    x)
+{
+  const float y = kind_scalar (act, x);
+  const CsGrid *grid = &act->grid;
+
+  return grid->scale > 0.0f ? cs_fake_quantize_scalar (y, grid->scale, grid->low, grid->high) : y;
+}
+
+/* The step of @grid that @v rounds to, as the kernels round (a NaN to
+ * the low end). */
+static float
+grid_step (float v, const CsGrid *grid)
+{
+  v /= grid->scale;
+  v = v > grid->low ? v : grid->low;
+  v = v < grid->high ? v : grid->high;
+  return roundf (v);
+}
+
+/* Rounds @n floats to @act's grid.  A ReLU or Clip before it becomes the
+ * rounding's clamp: rounding x/scale is monotonic, so it maps clamp (x,
+ * a, b) to the rounded x clamped between the steps of a and b, and one
+ * pass over the floats does both (a NaN then goes to the lower end
+ * rather than through the clip). */
+static void
+map_grid (const CsActivation *act, const float *x, float *y, int64_t n)
+{
+  const CsGrid *grid = &act->grid;
+  float low = grid->low, high = grid->high;
+
+  if (act->kind == CS_ACT_RELU || act->kind == CS_ACT_CLIP)
+    {
+      low = grid_step (act->kind == CS_ACT_RELU ? 0.0f : act->alpha, grid);
+      high = grid_step (act->kind == CS_ACT_RELU ? INFINITY : act->beta, grid);
+    }
+  else if (act->kind != CS_ACT_NONE)
+    {
+      const CsActivation plain = { act->kind, act->alpha, act->beta };
+
+      cs_activation_map (&plain, x, y, n);
+      x = y;
+    }
+  cs_kernels_get ()->fake_quantize (x, y, n, grid->scale, low, high);
+}
+
 /* One loop per kind, so that the common ones vectorize; the sigmoid and
  * the exact GELU have kernels of their own (kernels.h), since compilers
  * vectorize no expf or erff, and so has HardSwish, which the baseline
@@ -111,6 +160,11 @@ cs_activation_map (const CsActivation *act,
 {
   const float alpha = act->alpha, beta = act->beta;
 
+  if (act->grid.scale > 0.0f)
+    {
+      map_grid (act, x, y, n);
+      return;
+    }
   switch (act->kind)
     {
     case CS_ACT_NONE:
@@ -214,7 +268,7 @@ cs_activation_backward (const CsActivation *act,
 {
   for (int64_t i = 0; i < n; i++)
     {
-      const float out = x != NULL ? cs_activation_scalar (act, x[i]) : y[i];
+      const float out = x != NULL ? kind_scalar (act, x[i]) : y[i];
       float slope = 1.0f;
 
       switch (act->kind)

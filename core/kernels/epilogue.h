@@ -31,18 +31,38 @@ typedef enum
   CS_ACT_SILU          /* x·σ(x), which PyTorch exports as Sigmoid → Mul */
 } CsActKind;
 
+/* The grid of a quantized type that values are rounded to after the
+ * activation, as a quantized runtime stores them (kernels.h:
+ * CsFakeQuantize): whole steps of @scale from @low to @high, the zero
+ * point subtracted.  Scale 0: none. */
+typedef struct
+{
+  float scale;
+  float low, high;
+} CsGrid;
+
 /* An activation: the params of the activation ops, and what the fuse
- * pass attaches to the op before one (CsNode's act). */
+ * pass attaches to the op before one (CsNode's act), with the grid of a
+ * FakeQuantize after it. */
 typedef struct
 {
   CsActKind kind;
   float     alpha;
   float     beta;
+  CsGrid    grid;
 } CsActivation;
 
+/* Whether @act changes its input: a kind, a grid or both. */
+static inline gboolean
+cs_activation_is_set (const CsActivation *act)
+{
+  return act->kind != CS_ACT_NONE || act->grid.scale > 0.0f;
+}
+
 /* Fills @ep for @act (NULL: none).  Returns FALSE when the micro-kernels
- * cannot apply @act themselves: the driver then applies it with
- * cs_activation_apply to what was stored. */
+ * cannot apply @act themselves (nor any with a grid): the driver then
+ * applies it with cs_activation_apply to what was stored, block by
+ * block while it is in cache. */
 gboolean cs_epilogue_init           (CsEpilogue              *ep,
                                      const CsActivation *act,
                                      float                    alpha,
@@ -57,7 +77,7 @@ void     cs_activation_map    (const CsActivation *act,
 void     cs_activation_apply  (const CsActivation *act,
                                      float                   *data,
                                      int64_t                  n);
-/* act (x) for one value. */
+/* act (x) for one value, rounded to the grid when it has one. */
 float    cs_activation_scalar (const CsActivation *act,
                                      float                    x);
 
@@ -65,7 +85,8 @@ float    cs_activation_scalar (const CsActivation *act,
  * only its output, to tell the slope. */
 gboolean cs_activation_slope_needs_input (const CsActivation *act);
 /* grad[i] ·= act′ at element i, for @n floats: the gradient after the
- * activation becomes the gradient before it.  The slope is taken from
+ * activation becomes the gradient before it; the rounding to a grid
+ * passes it straight through.  The slope is taken from
  * @x, the activation's input, when it is not NULL, else from @y, its
  * output (not enough when cs_activation_slope_needs_input). */
 void     cs_activation_backward (const CsActivation *act,

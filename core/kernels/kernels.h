@@ -200,6 +200,25 @@ cs_hard_swish_scalar (float x)
   const float *x, float *y, int64_t n, float scale, float low, float high
 typedef void (*CsFakeQuantize) (CS_FAKE_QUANTIZE_PARAMS);
 
+/* One value of it, without libm calls, so that the portable kernel's
+ * loop vectorizes.  Clamping before rounding gives the same result (the
+ * bounds are whole) and keeps the value within an int32 truncation; then
+ * a rest of at least one half moves the truncated value away from zero.
+ * Written so that NaN fails the first test and becomes low. */
+static inline float
+cs_fake_quantize_scalar (float x, float scale, float low, float high)
+{
+  float v = x / scale;
+
+  v = v > low ? v : low;
+  v = v < high ? v : high;
+
+  float whole = (float) (int32_t) v, rest = v - whole;
+
+  whole += (float) (rest >= 0.5f) - (float) (rest <= -0.5f);
+  return whole * scale;
+}
+
 typedef struct
 {
   const char      *name;   /* "generic", "avx2", "avx512" */

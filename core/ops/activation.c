@@ -4,7 +4,8 @@
  * their own (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh,
  * Elu, Selu, Softplus, Gelu; and Silu, which no importer makes: the fuse
  * pass makes it of a Sigmoid → Mul pair) and as the CsActivation that the
- * fuse pass attaches to the op before them.  Both run on the kernels' loops (kernels/epilogue.h), which conv
+ * fuse pass attaches to the op before them; so is FakeQuantize, the
+ * rounding to a quantized grid that the activation ends with.  Both run on the kernels' loops (kernels/epilogue.h), which conv
  * and dense apply in their epilogue; this file translates a node's
  * activation into the kernels' form.
  */
@@ -154,3 +155,46 @@ ACTIVATION_CLASS (cs_op_selu, "Selu");
 ACTIVATION_CLASS (cs_op_softplus, "Softplus");
 ACTIVATION_CLASS (cs_op_gelu, "Gelu");
 ACTIVATION_CLASS (cs_op_silu, "Silu");
+
+/* FakeQuantize: rounding to the grid of a quantized type, which the fuse
+ * pass folds into the activation of the op before it.  No kind of its
+ * own: a grid with an identity activation. */
+static gboolean
+fake_quantize_infer (CsGraph *graph, CsNode *node, GError **error)
+{
+  const CsGrid *grid = node->params;
+
+  if (!cs_op_check_arity (graph, node, 1, 1, 1, error)
+      || !cs_op_check_float (graph, node, 0, 0, CS_MAX_RANK, error))
+    return FALSE;
+  if (grid == NULL || !(grid->scale > 0.0f) || !isfinite (grid->scale)
+      || !(grid->low <= grid->high))
+    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
+                          "needs a positive quantization scale and a range");
+  return cs_op_set_output (graph, node, 0, CS_DTYPE_FLOAT32,
+                           &cs_node_input (graph, node, 0)->shape, error);
+}
+
+static void
+fake_quantize_run (const CsNode *node, CsExec *exec)
+{
+  const CsValue *y = cs_node_output (exec->graph, node, 0);
+  ActivationTask task = {
+    .act = { CS_ACT_NONE, .grid = *(const CsGrid *) node->params },
+    .x = cs_exec_in (exec, node, 0),
+    .y = cs_exec_out (exec, node, 0),
+  };
+
+  cs_parallel_for (exec->pool, cs_shape_numel (&y->shape), 16384, activation_range, &task);
+}
+
+const CsOpClass cs_op_fake_quantize = {
+  .name = "FakeQuantize",
+  .kind = CS_LAYER_OTHER,
+  .elementwise = TRUE,
+  .infer = fake_quantize_infer,
+  .run = fake_quantize_run,
+  .footprint = cs_op_footprint_same,
+  /* Straight through: rounding has no useful slope. */
+  .backward = cs_op_backward_pass_through,
+};

@@ -376,7 +376,7 @@ binary_run (const CsNode *node, CsExec *exec)
   if (node->n_inputs == 1)
     {
       cs_op_copy_input (node, exec);
-      if (node->act.kind != CS_ACT_NONE && first->dtype == CS_DTYPE_FLOAT32)
+      if (cs_activation_is_set (&node->act) && first->dtype == CS_DTYPE_FLOAT32)
         cs_activation_apply (&node->act, task.y, n);
       return;
     }
@@ -391,7 +391,7 @@ binary_run (const CsNode *node, CsExec *exec)
         task.b = exponent = float_exponent (b, task.b);
       if (last && node->klass == &cs_op_mean)
         task.scale = 1.0f / (float) node->n_inputs;
-      if (last && node->act.kind != CS_ACT_NONE)
+      if (last && cs_activation_is_set (&node->act))
         task.act = &node->act;
       broadcast_plan (a_shape, &b->shape, &y->shape, &task.plan);
       cs_parallel_for (exec->pool, n, 16384, binary_range, &task);

@@ -236,7 +236,7 @@ transpose_range (void *user, int64_t begin, int64_t end, int thread)
           cs_gemm_run (&gemm, NULL, &gemm_scratch);
           cs_col2im_add (&layout->col2im, columns, row0, rows, n_co, planes);
         }
-      if (task->act->kind != CS_ACT_NONE)
+      if (cs_activation_is_set (task->act))
         cs_activation_apply (task->act, planes, n_co * out_plane);
     }
 }

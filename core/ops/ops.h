@@ -325,6 +325,8 @@ extern const CsOpClass cs_op_softplus;
 extern const CsOpClass cs_op_gelu;
 /* x·σ(x): made by the fuse pass from Sigmoid → Mul, by no importer. */
 extern const CsOpClass cs_op_silu;
+/* Rounding to a quantized grid; params are a CsGrid (epilogue.h). */
+extern const CsOpClass cs_op_fake_quantize;
 
 /* Elementwise math (unary.c), no params. */
 extern const CsOpClass cs_op_erf;

@@ -834,10 +834,10 @@ cs_tflite_fake_quantize (CsTfliteImport *imp,
                          int             dest,
                          GError        **error)
 {
-  CsFakeQuantParams *params = g_new0 (CsFakeQuantParams, 1);
+  CsGrid *params = g_new0 (CsGrid, 1);
   const char *reason = NULL;
 
-  if (!cs_tflite_fake_quant_params (imp->out->type, &imp->out->quant, params, &reason))
+  if (!cs_tflite_grid (imp->out->type, &imp->out->quant, params, &reason))
     {
       g_free (params);
       return cs_tflite_error (error, CS_ERROR_UNSUPPORTED, imp, "output '%s' (%s): %s",

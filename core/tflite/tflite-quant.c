@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * tflite-quant.c — dequantizing TFLite constants to float32 at load and
- * the FakeQuantize op that emulates a quantized runtime's activation
- * rounding.  TFLite rounds half away from zero (std::round), as roundf
- * does.
+ * the grids that emulate a quantized runtime's activation rounding.
  */
 #include "tflite-quant.h"
 
@@ -251,21 +249,23 @@ cs_tflite_dequantize (const guint8              *raw,
 }
 
 gboolean
-cs_tflite_fake_quant_params (int                        type,
-                             const CsTfliteTensorQuant *quant,
-                             CsFakeQuantParams         *params,
-                             const char               **reason)
+cs_tflite_grid (int                        type,
+                const CsTfliteTensorQuant *quant,
+                CsGrid                    *grid,
+                const char               **reason)
 {
+  float qmin, qmax;
+
   switch (type)
     {
     case CS_TFLITE_UINT8:
-      params->qmin = 0.0f, params->qmax = 255.0f;
+      qmin = 0.0f, qmax = 255.0f;
       break;
     case CS_TFLITE_INT8:
-      params->qmin = -128.0f, params->qmax = 127.0f;
+      qmin = -128.0f, qmax = 127.0f;
       break;
     case CS_TFLITE_INT16:
-      params->qmin = -32768.0f, params->qmax = 32767.0f;
+      qmin = -32768.0f, qmax = 32767.0f;
       break;
     default:
       *reason = "only UINT8, INT8 and INT16 activations can be quantized";
@@ -281,72 +281,13 @@ cs_tflite_fake_quant_params (int                        type,
       *reason = "the quantization scale must be positive and finite";
       return FALSE;
     }
-  if ((float) quant->zero_point[0] < params->qmin
-      || (float) quant->zero_point[0] > params->qmax)
+  if ((float) quant->zero_point[0] < qmin || (float) quant->zero_point[0] > qmax)
     {
       *reason = "the zero point lies outside the type's range";
       return FALSE;
     }
-  params->scale = quant->scale[0];
-  params->zero_point = (float) quant->zero_point[0];
+  grid->scale = quant->scale[0];
+  grid->low = qmin - (float) quant->zero_point[0];
+  grid->high = qmax - (float) quant->zero_point[0];
   return TRUE;
 }
-
-static gboolean
-fake_quantize_infer (CsGraph *graph, CsNode *node, GError **error)
-{
-  const CsFakeQuantParams *params = node->params;
-
-  if (!cs_op_check_arity (graph, node, 1, 1, 1, error)
-      || !cs_op_check_float (graph, node, 0, 0, CS_MAX_RANK, error))
-    return FALSE;
-  if (params == NULL || !(params->scale > 0.0f))
-    return cs_node_error (error, CS_ERROR_INVALID, graph, node,
-                          "needs a positive quantization scale");
-  return cs_op_set_output (graph, node, 0, CS_DTYPE_FLOAT32,
-                           &cs_node_input (graph, node, 0)->shape, error);
-}
-
-typedef struct
-{
-  const CsFakeQuantParams *params;
-  const float             *x;
-  float                   *y;
-} FakeQuantizeTask;
-
-/* The kernel (kernels.h) rounds halves away from zero as TFLite's
- * TfLiteRound does. */
-static void
-fake_quantize_range (void *user, int64_t begin, int64_t end, int thread)
-{
-  const FakeQuantizeTask *task = user;
-  const CsFakeQuantParams *params = task->params;
-
-  cs_kernels_get ()->fake_quantize (task->x + begin, task->y + begin, end - begin, params->scale,
-                                    params->qmin - params->zero_point,
-                                    params->qmax - params->zero_point);
-}
-
-static void
-fake_quantize_run (const CsNode *node, CsExec *exec)
-{
-  FakeQuantizeTask task = {
-    .params = node->params,
-    .x = cs_exec_in (exec, node, 0),
-    .y = cs_exec_out (exec, node, 0),
-  };
-
-  cs_parallel_for (exec->pool, cs_shape_numel (&cs_node_output (exec->graph, node, 0)->shape),
-                   16384, fake_quantize_range, &task);
-}
-
-const CsOpClass cs_op_fake_quantize = {
-  .name = "FakeQuantize",
-  .kind = CS_LAYER_OTHER,
-  .elementwise = TRUE,
-  .infer = fake_quantize_infer,
-  .run = fake_quantize_run,
-  .footprint = cs_op_footprint_same,
-  /* Straight through: rounding has no useful slope. */
-  .backward = cs_op_backward_pass_through,
-};

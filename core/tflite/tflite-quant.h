@@ -2,8 +2,9 @@
 /*
  * tflite-quant.h — TFLite quantization in a float engine: turning
  * quantized (and float16) constant data into float32 at load, and the
- * FakeQuantize op that rounds activations to a quantized tensor's grid so
- * that float inference tracks a quantized runtime.
+ * grid of the FakeQuantize ops (ops.h) that round activations to a
+ * quantized tensor's values so that float inference tracks a quantized
+ * runtime.
  */
 #ifndef CS_TFLITE_QUANT_H
 #define CS_TFLITE_QUANT_H
@@ -46,24 +47,14 @@ gboolean    cs_tflite_dequantize          (const guint8              *raw,
                                            float                     *out,
                                            const char               **reason);
 
-/* Rounds to the grid of a per-tensor quantized @type:
- * x → (clamp(round(x/scale) + zero_point, qmin, qmax) − zero_point)·scale. */
-typedef struct
-{
-  float scale;
-  float zero_point;
-  float qmin, qmax;
-} CsFakeQuantParams;
-
-/* Fills @params for tensors of @type quantized by @quant (per tensor,
- * positive finite scale).  Returns FALSE with a reason otherwise. */
-gboolean    cs_tflite_fake_quant_params   (int                        type,
+/* Fills @grid (epilogue.h) for tensors of @type quantized by @quant (per
+ * tensor, positive finite scale): a FakeQuantize op's, which rounds x
+ * to (clamp(round(x/scale) + zero_point, qmin, qmax) − zero_point)·scale.
+ * Returns FALSE with a reason otherwise. */
+gboolean    cs_tflite_grid                (int                        type,
                                            const CsTfliteTensorQuant *quant,
-                                           CsFakeQuantParams         *params,
+                                           CsGrid                    *grid,
                                            const char               **reason);
-
-/* inputs: X; params: CsFakeQuantParams. */
-extern const CsOpClass cs_op_fake_quantize;
 
 G_END_DECLS
 

@@ -863,6 +863,60 @@ test_fake_quantize (void)
   g_free (portable);
 }
 
+/* An activation that ends on a grid against the activation and then the
+ * rounding, apart: the same bits for every sampled float and halfway
+ * point, ReLU and Clip folded into the rounding's clamp included (a
+ * Clip's NaN goes to the clamp's low end there, which the apart way
+ * does not reach, and is checked as that); and one value at a time the
+ * same as the loop, NaN aside (fmaxf makes a signalling NaN a NaN, where
+ * the loops' comparisons make it 0). */
+static void
+test_activation_grid (void)
+{
+  static const CsActivation kinds[] = {
+    { CS_ACT_NONE }, { CS_ACT_RELU }, { CS_ACT_CLIP, 0.0f, 6.0f },
+    { CS_ACT_CLIP, -1.0f, 1.0f }, { CS_ACT_CLIP, 2.0f, -2.0f },
+    { CS_ACT_CLIP, -INFINITY, 0.01f }, { CS_ACT_SIGMOID }, { CS_ACT_HARD_SWISH },
+  };
+  int64_t count;
+  float *x = sample_floats (&count), *apart = g_new (float, count), *fused = g_new (float, count);
+
+  /* The grid's halfway points, as in test_fake_quantize. */
+  for (int64_t i = 0; i + 1 < count && i < 2 * (int64_t) (GRID_HIGH - GRID_LOW); i++)
+    x[i] = (float) ((double) GRID_LOW + 0.5 * (double) i) * GRID_SCALE;
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      CsActivation act = kinds[k];
+
+      cs_activation_map (&act, x, apart, count);
+      cs_fake_quantize_generic (apart, apart, count, GRID_SCALE, GRID_LOW, GRID_HIGH);
+      act.grid = (CsGrid) { GRID_SCALE, GRID_LOW, GRID_HIGH };
+      cs_activation_map (&act, x, fused, count);
+      for (int64_t i = 0; i < count; i++)
+        {
+          float want = apart[i];
+
+          if (isnan (x[i]) && act.kind == CS_ACT_CLIP)
+            {
+              const CsActivation low_end = { CS_ACT_NONE, .grid = act.grid };
+
+              want = cs_activation_scalar (&low_end, act.alpha);
+              want = MIN (want, cs_activation_scalar (&low_end, act.beta));
+            }
+          if (memcmp (&fused[i], &want, sizeof (float)) != 0)
+            g_error ("kind %d (%g, %g) then the grid: %.9g gives %.9g, apart %.9g", act.kind,
+                     act.alpha, act.beta, x[i], fused[i], want);
+          want = cs_activation_scalar (&act, x[i]);
+          if (!isnan (x[i]) && memcmp (&fused[i], &want, sizeof (float)) != 0)
+            g_error ("kind %d (%g, %g) then the grid: %.9g gives %.9g, alone %.9g", act.kind,
+                     act.alpha, act.beta, x[i], fused[i], want);
+        }
+    }
+  g_free (x);
+  g_free (apart);
+  g_free (fused);
+}
+
 /* ---- Dispatch and the Conv op's checks ---- */
 
 static void
@@ -997,5 +1051,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/gelu", test_gelu);
   g_test_add_func ("/kernels/hard-swish", test_hard_swish);
   g_test_add_func ("/kernels/fake-quantize", test_fake_quantize);
+  g_test_add_func ("/kernels/activation-grid", test_activation_grid);
   return g_test_run ();
 }

@@ -68,8 +68,14 @@ void cli_warning (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* Sets a usage error (exit status 2). */
 void cli_usage_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
-/* Loads @path with default options; the caller frees the model. */
-CsModel *cli_load_model (const char *path, GError **error);
+/* Loads @path with default options, or with a quantized TFLite model's
+ * convolutions in float (--quantized-in-float); the caller frees the
+ * model. */
+CsModel *cli_load_model (const char *path, gboolean quantized_in_float, GError **error);
+/* The --quantized-in-float option's help. */
+#define CLI_QUANTIZED_IN_FLOAT_HELP \
+  N_("Run a quantized TFLite model's convolutions in float, rounding to the grid after each, " \
+     "instead of in 8-bit integers: a check on the one against the other")
 /* Reads one .npy of @paths per input of @model (loaded from @model_path)
  * and checks it against the input's shape.  Fills @tensors (n_inputs of
  * them, zeroed by the caller), which the caller clears with

@@ -110,9 +110,11 @@ cli_usage_error (GError **error, const char *format, ...)
 }
 
 CsModel *
-cli_load_model (const char *path, GError **error)
+cli_load_model (const char *path, gboolean quantized_in_float, GError **error)
 {
-  return cs_model_load_file (path, NULL, error);
+  const CsLoadOptions options = { .quantized_in_float = quantized_in_float };
+
+  return cs_model_load_file (path, &options, error);
 }
 
 gboolean

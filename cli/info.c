@@ -529,7 +529,7 @@ cli_info (int argc, char **argv)
                              "Example:\n  convscope info resnet18.onnx | less -S"),
                           1, 1, &error))
     return cli_fail (error);
-  model = cli_load_model (argv[1], &error);
+  model = cli_load_model (argv[1], FALSE, &error);
   if (model == NULL)
     return cli_fail (error);
 

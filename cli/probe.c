@@ -268,7 +268,7 @@ probe_model (const char        *model_path,
              gboolean           json,
              GError           **error)
 {
-  g_autoptr (CsModel) model = cli_load_model (model_path, error);
+  g_autoptr (CsModel) model = cli_load_model (model_path, FALSE, error);
   CsTensor *inputs;
   size_t    n_inputs;
   int       layer;

@@ -124,6 +124,7 @@ run_model (const char        *model_path,
            const char *const *input_paths,
            const char *const *output_paths,
            const char        *taps_dir,
+           gboolean           quantized_in_float,
            GError           **error)
 {
   CsModel      *model;
@@ -134,7 +135,7 @@ run_model (const char        *model_path,
   CsRunOptions  options = { .tap_all = taps_dir != NULL };
   gboolean      ok;
 
-  model = cli_load_model (model_path, error);
+  model = cli_load_model (model_path, quantized_in_float, error);
   if (model == NULL)
     return FALSE;
   n_inputs = cs_model_n_inputs (model);
@@ -163,6 +164,7 @@ cli_run (int argc, char **argv)
   g_auto (GStrv)   input_paths = NULL;
   g_auto (GStrv)   output_paths = NULL;
   g_autofree char *taps_dir = NULL;
+  gboolean         quantized_in_float = FALSE;
   const GOptionEntry entries[] = {
     { "in", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &input_paths,
       N_("Input tensor (.npy, float32, C order); once per model input, in order"),
@@ -172,6 +174,8 @@ cli_run (int argc, char **argv)
       "FILE" },
     { "taps", 't', 0, G_OPTION_ARG_FILENAME, &taps_dir,
       N_("Write every layer's output into DIR as NNN_<layer>.npy"), "DIR" },
+    { "quantized-in-float", 0, 0, G_OPTION_ARG_NONE, &quantized_in_float,
+      CLI_QUANTIZED_IN_FLOAT_HELP, NULL },
     { NULL }
   };
   GError *error = NULL;
@@ -200,7 +204,7 @@ cli_run (int argc, char **argv)
     return cli_fail (error);
 
   if (!run_model (argv[1], (const char *const *) input_paths,
-                  (const char *const *) output_paths, taps_dir, &error))
+                  (const char *const *) output_paths, taps_dir, quantized_in_float, &error))
     return cli_fail (error);
   return 0;
 }

@@ -79,6 +79,10 @@ typedef struct
   /* Graph inputs to freeze as constants before folding (by name). */
   const CsTensor *bind;
   size_t          n_bind;
+  /* Runs a quantized TFLite model's convolutions in float, rounding
+   * their outputs to the grid, rather than in 8-bit integers as TFLite
+   * does: for checking the one against the other. */
+  gboolean        quantized_in_float;
 } CsLoadOptions;
 
 typedef struct _CsModel CsModel;

@@ -12,7 +12,8 @@
 static const CsKernels generic_table = {
   "generic", CS_GENERIC_MR, CS_GENERIC_NR,
   cs_gemm_micro_generic, cs_gemm_dot_generic, cs_depthwise_generic,
-  cs_sigmoid_generic, cs_gelu_generic, cs_hard_swish_generic, cs_fake_quantize_generic
+  cs_sigmoid_generic, cs_gelu_generic, cs_hard_swish_generic, cs_fake_quantize_generic,
+  cs_qgemm_micro_generic, cs_qpack_generic
 };
 
 #ifdef CS_KERNELS_X86
@@ -27,6 +28,15 @@ static const CsKernels avx512_table = {
   cs_gemm_micro_avx512, cs_gemm_dot_avx512, cs_depthwise_avx512,
   cs_sigmoid_avx512, cs_gelu_avx512, cs_hard_swish_avx512, cs_fake_quantize_avx512
 };
+
+/* AVX-512 with the byte dot products of VNNI, which the 8-bit
+ * convolution needs to beat the float one. */
+static const CsKernels avx512_vnni_table = {
+  "avx512-vnni", CS_AVX512_MR, CS_AVX512_NR,
+  cs_gemm_micro_avx512, cs_gemm_dot_avx512, cs_depthwise_avx512,
+  cs_sigmoid_avx512, cs_gelu_avx512, cs_hard_swish_avx512, cs_fake_quantize_avx512,
+  cs_qgemm_micro_avx512_vnni, cs_qpack_avx512_vnni
+};
 #endif
 
 /* Best first. */
@@ -34,11 +44,17 @@ static const CsKernels *
 supported_table (int index)
 {
 #ifdef CS_KERNELS_X86
+  gboolean avx2, avx512;
+
   __builtin_cpu_init ();
-  if (index == 0 && __builtin_cpu_supports ("avx512f")
-      && __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
+  avx2 = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+  avx512 = avx2 && __builtin_cpu_supports ("avx512f");
+  if (index == 0 && avx512 && __builtin_cpu_supports ("avx512bw")
+      && __builtin_cpu_supports ("avx512vnni"))
+    return &avx512_vnni_table;
+  if (index <= 1 && avx512)
     return &avx512_table;
-  if (index <= 1 && __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
+  if (index <= 2 && avx2)
     return &avx2_table;
 #endif
   return &generic_table;
@@ -69,7 +85,7 @@ cs_kernels_by_name (const char *name)
 {
   if (name == NULL)
     return NULL;
-  for (int index = 0; index < 3; index++)
+  for (int index = 0; index < 4; index++)
     {
       const CsKernels *table = supported_table (index);
 

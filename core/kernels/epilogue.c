@@ -111,41 +111,38 @@ cs_activation_scalar (const CsActivation *act,
   return grid->scale > 0.0f ? cs_fake_quantize_scalar (y, grid->scale, grid->low, grid->high) : y;
 }
 
-/* The step of @grid that @v rounds to, as the kernels round (a NaN to
- * the low end). */
-static float
-grid_step (float v, const CsGrid *grid)
+gboolean
+cs_activation_folded_grid (const CsActivation *act, CsGrid *grid)
 {
-  v /= grid->scale;
-  v = v > grid->low ? v : grid->low;
-  v = v < grid->high ? v : grid->high;
-  return roundf (v);
+  *grid = act->grid;
+  if (!(grid->scale > 0.0f))
+    return FALSE;
+  if (act->kind == CS_ACT_RELU || act->kind == CS_ACT_CLIP)
+    {
+      grid->low = cs_grid_step_scalar (act->kind == CS_ACT_RELU ? 0.0f : act->alpha,
+                                       act->grid.scale, act->grid.low, act->grid.high);
+      grid->high = cs_grid_step_scalar (act->kind == CS_ACT_RELU ? INFINITY : act->beta,
+                                        act->grid.scale, act->grid.low, act->grid.high);
+    }
+  return act->kind == CS_ACT_NONE || act->kind == CS_ACT_RELU || act->kind == CS_ACT_CLIP;
 }
 
-/* Rounds @n floats to @act's grid.  A ReLU or Clip before it becomes the
- * rounding's clamp: rounding x/scale is monotonic, so it maps clamp (x,
- * a, b) to the rounded x clamped between the steps of a and b, and one
- * pass over the floats does both (a NaN then goes to the lower end
- * rather than through the clip). */
+/* Rounds @n floats to @act's grid, in one pass with a ReLU or Clip
+ * before it (a NaN then goes to the lower end rather than through the
+ * clip). */
 static void
 map_grid (const CsActivation *act, const float *x, float *y, int64_t n)
 {
-  const CsGrid *grid = &act->grid;
-  float low = grid->low, high = grid->high;
+  CsGrid grid;
 
-  if (act->kind == CS_ACT_RELU || act->kind == CS_ACT_CLIP)
-    {
-      low = grid_step (act->kind == CS_ACT_RELU ? 0.0f : act->alpha, grid);
-      high = grid_step (act->kind == CS_ACT_RELU ? INFINITY : act->beta, grid);
-    }
-  else if (act->kind != CS_ACT_NONE)
+  if (!cs_activation_folded_grid (act, &grid))
     {
       const CsActivation plain = { act->kind, act->alpha, act->beta };
 
       cs_activation_map (&plain, x, y, n);
       x = y;
     }
-  cs_kernels_get ()->fake_quantize (x, y, n, grid->scale, low, high);
+  cs_kernels_get ()->fake_quantize (x, y, n, grid.scale, grid.low, grid.high);
 }
 
 /* One loop per kind, so that the common ones vectorize; the sigmoid and

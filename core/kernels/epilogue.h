@@ -68,6 +68,13 @@ gboolean cs_epilogue_init           (CsEpilogue              *ep,
                                      float                    alpha,
                                      gboolean                 accumulate);
 
+/* The grid @act rounds to with the clamp of a ReLU or Clip before it
+ * folded into its low and high: rounding x/scale is monotonic, so it
+ * maps clamp (x, a, b) to the rounded x clamped between the steps of a
+ * and b.  FALSE when @act has no grid, or another activation before it. */
+gboolean cs_activation_folded_grid (const CsActivation *act,
+                                    CsGrid             *grid);
+
 /* y[i] = act (x[i]) for @n floats; @x and @y may be the same array. */
 void     cs_activation_map    (const CsActivation *act,
                                      const float             *x,

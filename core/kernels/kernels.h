@@ -200,13 +200,14 @@ cs_hard_swish_scalar (float x)
   const float *x, float *y, int64_t n, float scale, float low, float high
 typedef void (*CsFakeQuantize) (CS_FAKE_QUANTIZE_PARAMS);
 
-/* One value of it, without libm calls, so that the portable kernel's
- * loop vectorizes.  Clamping before rounding gives the same result (the
- * bounds are whole) and keeps the value within an int32 truncation; then
- * a rest of at least one half moves the truncated value away from zero.
- * Written so that NaN fails the first test and becomes low. */
+/* The step of the grid one value rounds to, round (clamp (x / scale,
+ * low, high)), without libm calls, so that the portable loops vectorize.
+ * Clamping before rounding gives the same result (the bounds are whole)
+ * and keeps the value within an int32 truncation; then a rest of at
+ * least one half moves the truncated value away from zero.  Written so
+ * that NaN fails the first test and becomes low. */
 static inline float
-cs_fake_quantize_scalar (float x, float scale, float low, float high)
+cs_grid_step_scalar (float x, float scale, float low, float high)
 {
   float v = x / scale;
 
@@ -215,13 +216,88 @@ cs_fake_quantize_scalar (float x, float scale, float low, float high)
 
   float whole = (float) (int32_t) v, rest = v - whole;
 
-  whole += (float) (rest >= 0.5f) - (float) (rest <= -0.5f);
-  return whole * scale;
+  return whole + ((float) (rest >= 0.5f) - (float) (rest <= -0.5f));
 }
+
+/* One value of the kernel: the step times the scale. */
+static inline float
+cs_fake_quantize_scalar (float x, float scale, float low, float high)
+{
+  return cs_grid_step_scalar (x, scale, low, high) * scale;
+}
+
+/* What the 8-bit GEMM micro-kernel does to a tile of exact int32 sums
+ * before it stores them, as TFLite requantizes a quantized convolution's
+ * accumulators (per row: an output channel):
+ *   v = sum + offset[i] − weight_zero[i]·colsum[j]
+ *   q = RoundingDivideByPOT (SaturatingRoundingDoublingHighMul (v,
+ *         multiplier[i]), right_shift[i])
+ *   c = clamp (q, low, high) · scale
+ * The rows' arrays start at the tile's first row, colsum at its first
+ * column; weight_zero may be NULL (all zero), and colsum is then not
+ * read.  low and high are the output grid's ends minus its zero point,
+ * so c is the float the grid's step stands for. */
+typedef struct
+{
+  const int32_t *offset;
+  const int32_t *multiplier;   /* in [2³⁰, 2³¹) */
+  const int32_t *right_shift;  /* in [0, 31] */
+  const int32_t *weight_zero;
+  const int32_t *colsum;
+  int32_t        low, high;
+  float          scale;
+} CsRequant;
+
+/* SaturatingRoundingDoublingHighMul (gemmlowp, TFLite) for a multiplier
+ * m > 0, where it never saturates: (x·m + 2³⁰) / 2³¹ rounded toward zero,
+ * which for every sign is (x·m + 2³⁰) >> 31 (the nudge is 1 − 2³⁰ below
+ * zero, and truncating then adds 2³¹ − 1). */
+static inline int32_t
+cs_requant_high_mul (int32_t x, int32_t m)
+{
+  return (int32_t) (((int64_t) x * m + ((int64_t) 1 << 30)) >> 31);
+}
+
+/* RoundingDivideByPOT: x / 2^e rounded to nearest, halves away from
+ * zero, 0 ≤ e ≤ 31. */
+static inline int32_t
+cs_requant_shift (int32_t x, int e)
+{
+  const int32_t mask = (int32_t) (((uint32_t) 1 << e) - 1u);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0);
+
+  return (x >> e) + (remainder > threshold);
+}
+
+/* The 8-bit GEMM micro-kernel: the m × n tile (m ≤ mr, n ≤ nr) of
+ *   sum[i][j] = Σ_p a[i][p] · b[p][j]
+ * (a signed, b unsigned bytes; exact in int32 for depth below 2¹⁶),
+ * requantized by @rq into c[i·ldc + j].  A and B are packed in groups of
+ * four depth steps: a[i][4g + t] at a + (g·mr + i)·4 + t and b[4g + t][j]
+ * at b + (g·nr + j)·4 + t, @depth4 groups, zero past the depth. */
+#define CS_QGEMM_MICRO_PARAMS \
+  int64_t depth4, const int8_t *a, const uint8_t *b, float *c, int64_t ldc, int m, int n, \
+  const CsRequant *rq
+typedef void (*CsQGemmMicro) (CS_QGEMM_MICRO_PARAMS);
+
+/* Quantizes a @depth × @n block of floats (row p at x + p·x_stride, n ≤
+ * nr) into one B panel of the 8-bit micro-kernel (its layout above,
+ * ⌈depth/4⌉ groups, the rows past @depth zero):
+ *   b = clamp (round (x · inverse_scale) + zero, 0, 255)
+ * rounding halves away from zero, a NaN to 0; and sets colsum[j] to the
+ * sum of column j.  A product rather than TFLite's quotient: the values
+ * it meets lie on the grid, (q − zero)·scale rounded to a float, and
+ * come back as q either way, the product being within 2⁻²² of q − zero
+ * relatively, far from a half. */
+#define CS_QPACK_PARAMS \
+  const float *x, int64_t x_stride, int64_t depth, int n, float inverse_scale, int32_t zero, \
+  uint8_t *b, int32_t *colsum
+typedef void (*CsQPack) (CS_QPACK_PARAMS);
 
 typedef struct
 {
-  const char      *name;   /* "generic", "avx2", "avx512" */
+  const char      *name;   /* "generic", "avx2", "avx512", "avx512-vnni" */
   int              mr;     /* rows of a micro-tile (A panel height) */
   int              nr;     /* columns of a micro-tile (B panel width) */
   CsGemmMicro      gemm;
@@ -231,6 +307,10 @@ typedef struct
   CsGelu           gelu;
   CsHardSwish      hard_swish;
   CsFakeQuantize   fake_quantize;
+  /* The 8-bit convolution's kernels, on the same tile (mr × nr); NULL
+   * where they would not beat the float ones, which then run. */
+  CsQGemmMicro     qgemm;
+  CsQPack          qpack;
 } CsKernels;
 
 /* The epilogue of one sum; @start is the bias, or C's value when
@@ -259,7 +339,7 @@ const CsKernels *cs_kernels_generic (void);
 const CsKernels *cs_kernels_by_name (const char *name);
 
 /* The implementations (gemm-*.c, dot-*.c, depthwise-*.c, sigmoid-*.c,
- * gelu-*.c, hard-swish-*.c, fake-quantize-*.c). */
+ * gelu-*.c, hard-swish-*.c, fake-quantize-*.c, qgemm-*.c). */
 void cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS);
 void cs_gemm_dot_generic   (CS_GEMM_DOT_PARAMS);
 void cs_depthwise_generic  (CS_DEPTHWISE_PARAMS);
@@ -267,6 +347,8 @@ void cs_sigmoid_generic    (CS_SIGMOID_PARAMS);
 void cs_gelu_generic       (CS_GELU_PARAMS);
 void cs_hard_swish_generic (CS_HARD_SWISH_PARAMS);
 void cs_fake_quantize_generic (CS_FAKE_QUANTIZE_PARAMS);
+void cs_qgemm_micro_generic (CS_QGEMM_MICRO_PARAMS);
+void cs_qpack_generic (CS_QPACK_PARAMS);
 #define CS_GENERIC_MR 4
 #define CS_GENERIC_NR 16
 /* The epilogue of one row of @n sums into @out (start_value: the bias). */
@@ -291,6 +373,9 @@ void cs_sigmoid_avx512    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx512       (CS_GELU_PARAMS);
 void cs_hard_swish_avx512 (CS_HARD_SWISH_PARAMS);
 void cs_fake_quantize_avx512 (CS_FAKE_QUANTIZE_PARAMS);
+/* VNNI's byte dot products (vpdpbusd), with AVX-512 BW. */
+void cs_qgemm_micro_avx512_vnni (CS_QGEMM_MICRO_PARAMS);
+void cs_qpack_avx512_vnni (CS_QPACK_PARAMS);
 #define CS_AVX512_MR 12
 #define CS_AVX512_NR 32
 #endif

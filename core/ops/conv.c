@@ -4,7 +4,11 @@
  * dilation, asymmetric or automatic padding, an optional bias and the
  * activation the fuse pass attached, on the kernels of
  * kernels/convolution.h.  Weights must be constant: prepare packs them
- * once into a plan kept in CsConvParams.packed.
+ * once into a plan kept in CsConvParams.packed.  A convolution an
+ * importer read quantized, whose activation ends on its output's grid,
+ * runs in 8-bit integers instead (kernels/qconvolution.h), holding its
+ * weights as bytes; the float plan is then made from them only for what
+ * needs one (a gradient's pass without the activation).
  */
 #include "op-common.h"
 #include "../kernels/convolution.h"
@@ -80,29 +84,78 @@ conv_infer (CsGraph *graph, CsNode *node, GError **error)
   return TRUE;
 }
 
-/* A plan that copies the weights: @taken NULL.  Otherwise the plan takes
- * over @taken, the weights' own memory. */
+/* A float plan that copies the weights: @taken NULL.  Otherwise the plan
+ * takes over @taken, the weights' own memory.  An 8-bit convolution's
+ * are made from its bytes. */
 static CsConvPlan *
 new_plan (const CsGraph *graph, const CsNode *node, float *taken)
 {
+  const CsConvParams *params = node->params;
   const CsValue *b = cs_node_input (graph, node, 2);
   const float *bias = b != NULL ? b->constant : NULL;
   CsConvShape shape;
 
   conv_shape (graph, node, &shape);
+  if (params->is_8_bit)
+    {
+      const int64_t depth = shape.in_channels * shape.kernel[0] * shape.kernel[1];
+      float *weights = g_new (float, shape.out_channels * depth);
+      g_autofree float *channel_bias = g_new (float, shape.out_channels);
+
+      for (int64_t m = 0; m < shape.out_channels; m++)
+        channel_bias[m] = cs_qconv_plan_channel (params->packed, m, weights + m * depth);
+      return cs_conv_plan_new_taking (cs_kernels_get (), &shape, weights, channel_bias);
+    }
   if (taken != NULL)
     return cs_conv_plan_new_taking (cs_kernels_get (), &shape, taken, bias);
   return cs_conv_plan_new (cs_kernels_get (), &shape, cs_node_input (graph, node, 1)->constant,
                            bias);
 }
 
+/* The 8-bit plan for @node, when it has the grids and its activation
+ * ends on a grid (with at most a ReLU or Clip before it), and TFLite's
+ * arithmetic can express it; else NULL. */
+static CsQConvPlan *
+new_8_bit_plan (const CsGraph *graph, const CsNode *node)
+{
+  const CsConvParams *params = node->params;
+  const char *reason;
+  CsConvShape shape;
+  CsGrid out;
+
+  if (params->quant == NULL || !cs_activation_folded_grid (&node->act, &out))
+    return NULL;
+  conv_shape (graph, node, &shape);
+  return cs_qconv_plan_new (cs_kernels_get (), &shape, params->quant, &out, &reason);
+}
+
+static void
+free_plan (CsConvParams *params)
+{
+  if (params->is_8_bit)
+    cs_qconv_plan_free (params->packed);
+  else
+    cs_conv_plan_free (params->packed);
+  params->packed = NULL;
+  params->is_8_bit = FALSE;
+}
+
 static gboolean
 conv_prepare (CsGraph *graph, CsNode *node, GError **error)
 {
   CsConvParams *params = node->params;
+  CsQConvPlan *plan_8_bit;
 
-  cs_conv_plan_free (params->packed);
-  params->packed = new_plan (graph, node, cs_graph_take_constant (graph, node, 1));
+  free_plan (params);
+  if ((plan_8_bit = new_8_bit_plan (graph, node)) != NULL)
+    {
+      params->packed = plan_8_bit;
+      params->is_8_bit = TRUE;
+    }
+  else
+    params->packed = new_plan (graph, node, cs_graph_take_constant (graph, node, 1));
+  /* Either plan holds the weights now, as bytes or floats. */
+  g_clear_pointer (&params->quant, cs_conv_quant_free);
   /* The plan holds the weights and its own copy of the bias. */
   node->packed_inputs = (1u << 1) | (1u << 2);
   return TRUE;
@@ -112,9 +165,19 @@ static void
 conv_run (const CsNode *node, CsExec *exec)
 {
   const CsConvParams *params = node->params;
-  /* Folding at load runs nodes that were never prepared. */
-  CsConvPlan *plan = params->packed != NULL ? params->packed : new_plan (exec->graph, node, NULL);
+  CsConvPlan *plan;
 
+  /* The 8-bit plan rounds to the grid it was made for: a node without
+   * it is a gradient's pass for the output before the activation. */
+  if (params->is_8_bit && node->act.grid.scale > 0.0f)
+    {
+      cs_qconv_plan_run (params->packed, cs_exec_in (exec, node, 0), cs_exec_out (exec, node, 0),
+                         exec->pool, exec->scratch);
+      return;
+    }
+  /* Folding at load runs nodes that were never prepared. */
+  plan = params->packed != NULL && !params->is_8_bit ? params->packed
+                                                     : new_plan (exec->graph, node, NULL);
   cs_conv_plan_run (plan, cs_exec_in (exec, node, 0), cs_exec_out (exec, node, 0),
                     &node->act, exec->pool, exec->scratch);
   if (plan != params->packed)
@@ -124,29 +187,42 @@ conv_run (const CsNode *node, CsExec *exec)
 float
 cs_conv_channel_weights (const CsNode *node, int64_t m, float *weights)
 {
-  return cs_conv_plan_channel (((const CsConvParams *) node->params)->packed, m, weights);
+  const CsConvParams *params = node->params;
+
+  if (params->is_8_bit)
+    return cs_qconv_plan_channel (params->packed, m, weights);
+  return cs_conv_plan_channel (params->packed, m, weights);
 }
 
 /* The bias drops out and the weights are constant: only the input's
- * gradient, on the plan's own weights. */
+ * gradient, on the plan's own weights (an 8-bit plan's, made float). */
 static gboolean
 conv_backward (const CsNode *node, CsGradExec *exec, GError **error)
 {
   const CsConvParams *params = node->params;
   float *dx = cs_grad_in (exec, node, 0);
+  CsConvPlan *plan;
 
-  if (dx != NULL)
-    cs_conv_plan_backward (params->packed, cs_grad_out (exec, node, 0), dx, exec->exec.pool);
+  if (dx == NULL)
+    return TRUE;
+  plan = params->is_8_bit ? new_plan (exec->exec.graph, node, NULL) : params->packed;
+  cs_conv_plan_backward (plan, cs_grad_out (exec, node, 0), dx, exec->exec.pool);
+  if (plan != params->packed)
+    cs_conv_plan_free (plan);
   return TRUE;
 }
 
 static size_t
 conv_scratch_bytes (const CsGraph *graph, const CsNode *node)
 {
+  const CsConvParams *params = node->params;
   CsConvShape shape;
 
   conv_shape (graph, node, &shape);
-  return cs_conv_scratch_bytes (cs_kernels_get (), &shape);
+  if (params->quant == NULL && !params->is_8_bit)
+    return cs_conv_scratch_bytes (cs_kernels_get (), &shape);
+  return MAX (cs_conv_scratch_bytes (cs_kernels_get (), &shape),
+              cs_qconv_scratch_bytes (cs_kernels_get (), &shape));
 }
 
 static void
@@ -188,7 +264,10 @@ conv_free_params (void *data)
   CsConvParams *params = data;
 
   if (params != NULL)
-    cs_conv_plan_free (params->packed);
+    {
+      free_plan (params);
+      cs_conv_quant_free (params->quant);
+    }
   g_free (params);
 }
 

@@ -15,6 +15,7 @@
 #define CS_OPS_H
 
 #include "../graph.h"
+#include "../kernels/qconvolution.h"
 
 G_BEGIN_DECLS
 
@@ -66,9 +67,16 @@ void     cs_window_footprint (const CsWindow *window,
 
 typedef struct
 {
-  CsWindow window;
-  int      groups;
-  void    *packed;      /* kernel-private packed weights, set by prepare */
+  CsWindow     window;
+  int          groups;
+  void        *packed;   /* kernel-private packed weights, set by prepare */
+  /* The grids of the input and weights of a convolution an importer read
+   * quantized (kernels/qconvolution.h), owned, or NULL.  With them, and
+   * the output's grid in the activation, prepare may run it in 8-bit
+   * integers: packed is then that plan and is_8_bit TRUE.  Prepare frees
+   * them either way, the plan holding the weights. */
+  CsConvQuant *quant;
+  gboolean     is_8_bit;
 } CsConvParams;
 
 /* The weights of output channel @m of the prepared Conv @node as it runs

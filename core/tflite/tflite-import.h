@@ -53,6 +53,7 @@ typedef struct
   CsFbVector      op_inputs;
   CsFbTable       options;
   CsTfliteTensor *out;         /* its output tensor */
+  gboolean        float_only;  /* CsLoadOptions.quantized_in_float */
 } CsTfliteImport;
 
 /* Sets @error to "SOURCE: operator N (OP): MESSAGE" while an operator is

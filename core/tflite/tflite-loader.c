@@ -415,6 +415,7 @@ cs_tflite_load_full (const guint8        *data,
   if (input_quant_out != NULL)
     *input_quant_out = NULL;
   imp.source = source != NULL ? source : "model";
+  imp.float_only = options != NULL && options->quantized_in_float;
   if (!cs_fb_reader_init (&imp.fb, data, size, "TFL3", &local_error))
     {
       g_propagate_prefixed_error (error, local_error, "%s: ", imp.source);

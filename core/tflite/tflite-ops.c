@@ -148,6 +148,78 @@ bias_value (CsTfliteImport       *imp,
   return TRUE;
 }
 
+/* One little-endian int32 of @t's data (an INT32 tensor's). */
+static int32_t
+tensor_int32 (const CsTfliteTensor *t, int64_t i)
+{
+  guint32 bits;
+
+  memcpy (&bits, t->data + 4 * i, 4);
+  return (int32_t) GUINT32_FROM_LE (bits);
+}
+
+/* The grids of a convolution whose input and weights are 8-bit
+ * quantized, its input per tensor, its weights per tensor or per output
+ * channel, its bias (if any) INT32 on the scale TFLite requires, for the
+ * Conv op to run in integers (kernels/qconvolution.h); NULL for any
+ * other, which runs in float.  The weights O×kH×kW×I become O×I×kH×kW,
+ * as signed bytes. */
+static CsConvQuant *
+conv_quant (CsTfliteImport       *imp,
+            const CsTfliteTensor *input,
+            const CsTfliteTensor *weights,
+            const CsTfliteTensor *bias)
+{
+  const CsTfliteTensor *w = weights->alias >= 0 ? &imp->tensors[weights->alias] : weights;
+  const int64_t out_channels = w->shape.dims[0], kh = w->shape.dims[1], kw = w->shape.dims[2];
+  const int64_t in_channels = w->shape.dims[3];
+  const int w_shift = w->type == CS_TFLITE_UINT8 ? 128 : 0;
+  CsConvQuant *quant;
+
+  if (imp->float_only || (input->type != CS_TFLITE_UINT8 && input->type != CS_TFLITE_INT8)
+      || input->quant.n != 1 || !(input->quant.scale[0] > 0.0f)
+      || (w->type != CS_TFLITE_UINT8 && w->type != CS_TFLITE_INT8) || w->data == NULL
+      || (w->quant.n != 1 && (w->quant.n != out_channels || w->quant.dimension != 0))
+      || (bias != NULL && (bias->type != CS_TFLITE_INT32 || bias->data == NULL)))
+    return NULL;
+  for (int i = 0; i < w->quant.n; i++)
+    if (!(w->quant.scale[i] > 0.0f) || !isfinite (w->quant.scale[i])
+        || w->quant.zero_point[i] < (w_shift != 0 ? 0 : -128)
+        || w->quant.zero_point[i] > (w_shift != 0 ? 255 : 127))
+      return NULL;
+  if (input->quant.zero_point[0] < (input->type == CS_TFLITE_UINT8 ? 0 : -128)
+      || input->quant.zero_point[0] > (input->type == CS_TFLITE_UINT8 ? 255 : 127))
+    return NULL;
+
+  quant = g_new0 (CsConvQuant, 1);
+  quant->input_scale = input->quant.scale[0];
+  quant->input_zero = (int32_t) input->quant.zero_point[0]
+                      + (input->type == CS_TFLITE_INT8 ? 128 : 0);
+  quant->depth = in_channels * kh * kw;
+  quant->weights = g_new (int8_t, out_channels * quant->depth);
+  quant->weight_scale = g_new (float, out_channels);
+  quant->weight_zero = g_new (int32_t, out_channels);
+  for (int64_t o = 0; o < out_channels; o++)
+    {
+      const int q = w->quant.n > 1 ? (int) o : 0;
+
+      quant->weight_scale[o] = w->quant.scale[q];
+      quant->weight_zero[o] = (int32_t) w->quant.zero_point[q] - w_shift;
+      for (int64_t c = 0; c < in_channels; c++)
+        for (int64_t y = 0; y < kh; y++)
+          for (int64_t x = 0; x < kw; x++)
+            quant->weights[((o * in_channels + c) * kh + y) * kw + x] =
+                (int8_t) ((int) w->data[((o * kh + y) * kw + x) * in_channels + c] - w_shift);
+    }
+  if (bias != NULL)
+    {
+      quant->bias = g_new (int32_t, out_channels);
+      for (int64_t o = 0; o < out_channels; o++)
+        quant->bias[o] = tensor_int32 (bias, o);
+    }
+  return quant;
+}
+
 static gboolean
 translate_conv (CsTfliteImport *imp,
                 int             dest,
@@ -220,6 +292,9 @@ translate_conv (CsTfliteImport *imp,
     }
   if (inputs[2] >= 0)
     n_inputs = 3;
+  if (!depthwise)
+    params->quant = conv_quant (imp, input, weights,
+                                n_inputs == 3 ? cs_tflite_input_tensor (imp, 2, NULL) : NULL);
   node = cs_tflite_add_node (imp, &cs_op_conv, NULL, inputs, n_inputs, dest, params);
   return set_fused_activation (imp, node, activation, error);
 }

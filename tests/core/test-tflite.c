@@ -13,6 +13,7 @@
 #include "tflite/flatbuf.h"
 #include "tflite/tflite.h"
 #include "tflite/tflite-quant.h"
+#include "tflite-reference.h"
 
 #include <math.h>
 #include <string.h>
@@ -311,7 +312,7 @@ nchw_to_nhwc (const float *src, int h, int w, int c, float *dst)
  * of the spec's tensors (NCHW for 4-D ones), runs it on @input given in
  * the file's layout and returns the output in the file's layout. */
 static float *
-run_model (GBytes *model, const Spec *spec, const float *input)
+run_model_with (GBytes *model, const Spec *spec, const float *input, const CsLoadOptions *options)
 {
   const SpecTensor *in = &spec->tensors[spec->input], *out = &spec->tensors[spec->output];
   g_autoptr (GError) error = NULL;
@@ -324,7 +325,7 @@ run_model (GBytes *model, const Spec *spec, const float *input)
   float *output = g_new (float, out_n);
 
   loaded = cs_model_load_memory (g_bytes_get_data (model, NULL), g_bytes_get_size (model),
-                                 "spec.tflite", NULL, &error);
+                                 "spec.tflite", options, &error);
   g_assert_no_error (error);
   g_assert_cmpint (cs_model_format (loaded), ==, CS_FORMAT_TFLITE);
   g_assert_cmpuint (cs_model_n_inputs (loaded), ==, 1);
@@ -366,6 +367,12 @@ run_model (GBytes *model, const Spec *spec, const float *input)
   cs_session_free (session);
   cs_model_free (loaded);
   return output;
+}
+
+static float *
+run_model (GBytes *model, const Spec *spec, const float *input)
+{
+  return run_model_with (model, spec, input, NULL);
 }
 
 static void
@@ -873,9 +880,14 @@ test_dequantize_overflow (void)
     }
 }
 
-/* A uint8 conv: the graph input takes real values, weights and the INT32
- * bias (scale input·weight, as the file leaves it out) are dequantized,
- * and the output is rounded to its grid. */
+/* A uint8 conv: the graph input takes real values, and the output is
+ * TFLite's: sums of the bytes' products in integers, requantized by a
+ * fixed-point multiplier.  With quantized_in_float the weights and the
+ * INT32 bias (scale input·weight, as the file leaves it out) are
+ * dequantized and the float sum is rounded to the output's grid; the
+ * first output is a tie, 7.5 on a grid of 0.2, where the two part: the
+ * multiplier 0.5·0.25/0.2f is just below 0.625 and TFLite rounds 37.49…
+ * down, the float quotient rounds to 37.5 and then up. */
 static void
 test_quantized_conv (void)
 {
@@ -895,21 +907,39 @@ test_quantized_conv (void)
   g_autoptr (GBytes) model = write_model (&spec);
   g_autoptr (GError) error = NULL;
   g_autofree CsQuantization *input_quant = NULL;
+  const CsLoadOptions in_float = { .quantized_in_float = TRUE };
+  g_autofree float *got = NULL;
+  float want_integer[4];
+  int32_t multiplier;
+  int shift;
   CsGraph *graph;
 
+  tflite_quantize_multiplier ((double) 0.5f * (double) 0.25f / (double) 0.2f, &multiplier, &shift);
   for (int oy = 0; oy < 2; oy++)
     for (int ox = 0; ox < 2; ox++)
       {
         const float w[4] = { 0.0f, 1.0f, -1.0f, 5.0f };
         float sum = 1.0f, q;
+        int32_t acc = b_q[0];
 
         for (int ky = 0; ky < 2; ky++)
           for (int kx = 0; kx < 2; kx++)
-            sum += x[(oy + ky) * 3 + ox + kx] * w[ky * 2 + kx];
+            {
+              const float v = x[(oy + ky) * 3 + ox + kx];
+
+              sum += v * w[ky * 2 + kx];
+              acc += ((int32_t) roundf (v / 0.5f)) * (w_q[ky * 2 + kx] - 100);
+            }
         q = fminf (fmaxf (roundf (sum / 0.2f) + 3.0f, 0.0f), 255.0f);
         want[oy * 2 + ox] = (q - 3.0f) * 0.2f;
+        acc = CLAMP (tflite_multiply_by_quantized_multiplier (acc, multiplier, shift) + 3, 0, 255);
+        want_integer[oy * 2 + ox] = (float) (acc - 3) * 0.2f;
       }
-  check_spec (&spec, x, want, 1e-6f);
+  g_assert_cmpfloat (want_integer[0], ==, 37 * 0.2f);
+  g_assert_cmpfloat (want[0], ==, 38 * 0.2f);
+  check_spec (&spec, x, want_integer, 1e-6f);
+  got = run_model_with (model, &spec, x, &in_float);
+  assert_close (got, want, 4, 1e-6f);
 
   graph = cs_tflite_load_full (g_bytes_get_data (model, NULL), g_bytes_get_size (model),
                                "spec.tflite", NULL, NULL, &input_quant, &error);

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * qconvolution.c — the 8-bit convolution (qconvolution.h).  The weights
+ * are packed once into the micro-kernel's A panels; a run takes the
+ * output pixels in blocks of a few B panels, quantizes each block's
+ * columns into them (through a float im2col block unless the convolution
+ * is 1 × 1, stride 1, without padding, when the input's rows are the
+ * columns) and runs every row panel of weights over it.  The constant
+ * terms of the zero points are folded into one offset per output channel
+ * at plan time.
+ */
+#include "qconvolution.h"
+
+#include <math.h>
+#include <string.h>
+
+/* B panels per block: a block of a 1 × 1 convolution with 960 input
+ * channels is 120 KiB of bytes, which stays in a core's L2 while every
+ * row panel reads it. */
+#define BLOCK_PANELS 4
+
+struct _CsQConvPlan
+{
+  const CsKernels *kernels;
+  CsConvShape      shape;
+  int64_t          depth;      /* in_channels · kH · kW */
+  int64_t          depth4;     /* ⌈depth / 4⌉ */
+  gboolean         pointwise;  /* 1 × 1, stride 1, no padding: no im2col */
+  int8_t          *a;          /* ⌈out_channels / mr⌉ panels of depth4 · mr · 4 bytes */
+  int32_t         *offset, *multiplier, *right_shift;
+  int32_t         *weight_zero; /* NULL when all are 0 */
+  float            input_scale;
+  int32_t          input_zero;
+  CsGrid           out;
+  /* For cs_qconv_plan_channel. */
+  float           *weight_scale;
+  int32_t         *zero_points;
+  int32_t         *bias;        /* NULL without one */
+};
+
+void
+cs_conv_quant_free (CsConvQuant *quant)
+{
+  if (quant == NULL)
+    return;
+  g_free (quant->weights);
+  g_free (quant->weight_scale);
+  g_free (quant->weight_zero);
+  g_free (quant->bias);
+  g_free (quant);
+}
+
+static int64_t
+block_columns (const CsKernels *kernels)
+{
+  return (int64_t) kernels->nr * BLOCK_PANELS;
+}
+
+size_t
+cs_qconv_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
+{
+  const int64_t depth = shape->in_channels * shape->kernel[0] * shape->kernel[1];
+  const int64_t columns = block_columns (kernels);
+
+  /* The B panels, their column sums and the float im2col block. */
+  return (size_t) ((depth + 3) / 4 * 4 * columns + columns * 4 + depth * columns * 4)
+         + 3 * CS_SCRATCH_SLACK;
+}
+
+/* TFLite's QuantizeMultiplier: @real as q·2^shift, q in [2³⁰, 2³¹)
+ * rounded from the fraction, shift ≤ 0 here; FALSE for a multiplier of 1
+ * or more, which would need a left shift. */
+static gboolean
+quantize_multiplier (double real, int32_t *multiplier, int32_t *right_shift)
+{
+  int exponent;
+  double fraction;
+  int64_t fixed;
+
+  if (!(real >= 0.0) || !isfinite (real))
+    return FALSE;
+  if (real == 0.0)
+    {
+      *multiplier = *right_shift = 0;
+      return TRUE;
+    }
+  fraction = frexp (real, &exponent);
+  fixed = (int64_t) round (fraction * (double) ((int64_t) 1 << 31));
+  if (fixed == (int64_t) 1 << 31)
+    {
+      fixed /= 2;
+      exponent++;
+    }
+  if (exponent > 0)
+    return FALSE;
+  if (exponent < -31)
+    fixed = exponent = 0;
+  *multiplier = (int32_t) fixed;
+  *right_shift = -exponent;
+  return TRUE;
+}
+
+CsQConvPlan *
+cs_qconv_plan_new (const CsKernels   *kernels,
+                   const CsConvShape *shape,
+                   const CsConvQuant *quant,
+                   const CsGrid      *out,
+                   const char       **reason)
+{
+  const int64_t depth = shape->in_channels * shape->kernel[0] * shape->kernel[1];
+  const int64_t m = shape->out_channels, mr = kernels->mr;
+  g_autoptr (GArray) zeros = NULL;
+  CsQConvPlan *plan;
+  gboolean any_weight_zero = FALSE;
+
+  if (kernels->qgemm == NULL || kernels->qpack == NULL)
+    {
+      *reason = "the kernels have no 8-bit convolution";
+      return NULL;
+    }
+  if (shape->groups != 1 || depth != quant->depth || depth >= 1 << 16 || !(out->scale > 0.0f)
+      || !(out->low >= -65536.0f && out->high <= 65536.0f && out->low <= out->high))
+    {
+      *reason = "the convolution is grouped, too deep, or its output grid is not an 8-bit one";
+      return NULL;
+    }
+
+  plan = g_new0 (CsQConvPlan, 1);
+  plan->kernels = kernels;
+  plan->shape = *shape;
+  plan->depth = depth;
+  plan->depth4 = (depth + 3) / 4;
+  plan->pointwise = shape->kernel[0] == 1 && shape->kernel[1] == 1 && shape->stride[0] == 1
+                    && shape->stride[1] == 1 && shape->pads[0] == 0 && shape->pads[1] == 0
+                    && shape->pads[2] == 0 && shape->pads[3] == 0;
+  plan->a = g_new0 (int8_t, (m + mr - 1) / mr * plan->depth4 * mr * 4);
+  plan->offset = g_new (int32_t, m);
+  plan->multiplier = g_new (int32_t, m);
+  plan->right_shift = g_new (int32_t, m);
+  plan->weight_zero = g_new (int32_t, m);
+  plan->weight_scale = g_memdup2 (quant->weight_scale, m * sizeof (float));
+  plan->zero_points = g_memdup2 (quant->weight_zero, m * sizeof (int32_t));
+  plan->bias = quant->bias != NULL ? g_memdup2 (quant->bias, m * sizeof (int32_t)) : NULL;
+  plan->input_scale = quant->input_scale;
+  plan->input_zero = quant->input_zero;
+  plan->out = *out;
+
+  for (int64_t o = 0; o < m; o++)
+    {
+      const int8_t *w = quant->weights + o * depth;
+      int64_t weight_sum = 0, offset;
+
+      for (int64_t p = 0; p < depth; p++)
+        {
+          plan->a[((o / mr * plan->depth4 + p / 4) * mr + o % mr) * 4 + p % 4] = w[p];
+          weight_sum += w[p];
+        }
+      /* Σ (x − zx)(w − zw) = Σ x·w − zw·Σ x − zx·Σ w + depth·zx·zw. */
+      offset = (quant->bias != NULL ? quant->bias[o] : 0) - (int64_t) quant->input_zero * weight_sum
+               + depth * (int64_t) quant->input_zero * quant->weight_zero[o];
+      if (offset < INT32_MIN || offset > INT32_MAX
+          || !quantize_multiplier ((double) quant->input_scale * (double) quant->weight_scale[o]
+                                   / (double) out->scale,
+                                   &plan->multiplier[o], &plan->right_shift[o]))
+        {
+          *reason = "a requantization multiplier is 1 or more, or an offset leaves int32";
+          cs_qconv_plan_free (plan);
+          return NULL;
+        }
+      plan->offset[o] = (int32_t) offset;
+      plan->weight_zero[o] = quant->weight_zero[o];
+      any_weight_zero |= quant->weight_zero[o] != 0;
+    }
+  if (!any_weight_zero)
+    g_clear_pointer (&plan->weight_zero, g_free);
+  return plan;
+}
+
+void
+cs_qconv_plan_free (CsQConvPlan *plan)
+{
+  if (plan == NULL)
+    return;
+  g_free (plan->a);
+  g_free (plan->offset);
+  g_free (plan->multiplier);
+  g_free (plan->right_shift);
+  g_free (plan->weight_zero);
+  g_free (plan->weight_scale);
+  g_free (plan->zero_points);
+  g_free (plan->bias);
+  g_free (plan);
+}
+
+typedef struct
+{
+  const CsQConvPlan *plan;
+  const float       *x;
+  float             *y;
+  void             **scratch;
+  int64_t            blocks;   /* per image */
+} QConvRun;
+
+/* Columns [j0, j0 + n) of the im2col matrix of image @x into @cols
+ * (depth rows of @stride floats), the padding as 0, whose step is the
+ * input's zero point: TFLite's padding.  A run of columns on one output
+ * row reads one input row per tap, through the columns its tap falls
+ * inside (kernels.h: cs_depthwise_columns), without a test per value. */
+static void
+im2col_block (const CsConvShape *s, const float *x, int64_t j0, int64_t n, float *cols,
+              int64_t stride)
+{
+  for (int64_t j = 0; j < n;)
+    {
+      const int64_t oh = (j0 + j) / s->out_w, ow0 = (j0 + j) % s->out_w;
+      const int64_t run = MIN (s->out_w - ow0, n - j);
+      int64_t p = 0;
+
+      for (int64_t c = 0; c < s->in_channels; c++)
+        for (int kh = 0; kh < s->kernel[0]; kh++)
+          {
+            const int64_t ih = oh * s->stride[0] - s->pads[0] + (int64_t) kh * s->dilation[0];
+            const gboolean inside = ih >= 0 && ih < s->in_h;
+            const float *in = inside ? x + (c * s->in_h + ih) * s->in_w : NULL;
+
+            for (int kw = 0; kw < s->kernel[1]; kw++, p++)
+              {
+                const CsDepthwiseGeometry g = {
+                  s->in_h, s->in_w, s->out_w, { s->kernel[0], s->kernel[1] },
+                  { s->stride[0], s->stride[1] }, { s->dilation[0], s->dilation[1] },
+                  s->pads[0], s->pads[1],
+                };
+                const int64_t offset = (int64_t) kw * s->dilation[1] - s->pads[1];
+                float *row = cols + p * stride + j - ow0;
+                int64_t lo = 0, hi = 0, ow = ow0;
+
+                if (inside)
+                  cs_depthwise_columns (&g, kw, &lo, &hi);
+                for (; ow < ow0 + run && ow < lo; ow++)
+                  row[ow] = 0.0f;
+                for (; ow < ow0 + run && ow < hi; ow++)
+                  row[ow] = in[ow * s->stride[1] + offset];
+                for (; ow < ow0 + run; ow++)
+                  row[ow] = 0.0f;
+              }
+          }
+      j += run;
+    }
+}
+
+static void
+qconv_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const QConvRun *run = user;
+  const CsQConvPlan *plan = run->plan;
+  const CsKernels *kernels = plan->kernels;
+  const CsConvShape *s = &plan->shape;
+  const int64_t pixels = s->out_h * s->out_w, columns = block_columns (kernels);
+  const int64_t panel_bytes = plan->depth4 * 4 * kernels->nr;
+  uint8_t *b = (uint8_t *) cs_scratch_floats (run->scratch[thread]);
+  int32_t *colsum = (int32_t *) cs_scratch_floats (b + panel_bytes * BLOCK_PANELS);
+  float *cols = cs_scratch_floats (colsum + columns);
+
+  for (int64_t task = begin; task < end; task++)
+    {
+      const int64_t img = task / run->blocks, j0 = task % run->blocks * columns;
+      const int64_t n_block = MIN (columns, pixels - j0);
+      const float *x = run->x + img * s->in_channels * s->in_h * s->in_w;
+      float *y = run->y + img * s->out_channels * pixels;
+      const float *rows = x + j0;
+      int64_t row_stride = pixels;
+
+      if (!plan->pointwise)
+        {
+          im2col_block (s, x, j0, n_block, cols, columns);
+          rows = cols;
+          row_stride = columns;
+        }
+      for (int64_t j = 0; j < n_block; j += kernels->nr)
+        kernels->qpack (rows + j, row_stride, plan->depth, (int) MIN (kernels->nr, n_block - j),
+                        1.0f / plan->input_scale, plan->input_zero,
+                        b + j / kernels->nr * panel_bytes,
+                        colsum + j);
+      for (int64_t i = 0; i < s->out_channels; i += kernels->mr)
+        {
+          const CsRequant rq = {
+            plan->offset + i, plan->multiplier + i, plan->right_shift + i,
+            plan->weight_zero != NULL ? plan->weight_zero + i : NULL, NULL,
+            (int32_t) plan->out.low, (int32_t) plan->out.high, plan->out.scale,
+          };
+          const int h = (int) MIN (kernels->mr, s->out_channels - i);
+
+          for (int64_t j = 0; j < n_block; j += kernels->nr)
+            {
+              CsRequant tile_rq = rq;
+
+              tile_rq.colsum = colsum + j;
+              kernels->qgemm (plan->depth4, plan->a + i * plan->depth4 * 4,
+                              b + j / kernels->nr * panel_bytes, y + i * pixels + j0 + j, pixels,
+                              h, (int) MIN (kernels->nr, n_block - j), &tile_rq);
+            }
+        }
+    }
+}
+
+void
+cs_qconv_plan_run (const CsQConvPlan *plan,
+                   const float       *x,
+                   float             *y,
+                   CsThreadPool      *pool,
+                   void             **scratch)
+{
+  const int64_t columns = block_columns (plan->kernels);
+  QConvRun run = { plan, x, y, scratch, 0 };
+
+  run.blocks = (plan->shape.out_h * plan->shape.out_w + columns - 1) / columns;
+  cs_parallel_for (pool, plan->shape.batch * run.blocks, 1, qconv_range, &run);
+}
+
+float
+cs_qconv_plan_channel (const CsQConvPlan *plan, int64_t m, float *weights)
+{
+  const int64_t mr = plan->kernels->mr;
+
+  for (int64_t p = 0; p < plan->depth; p++)
+    {
+      const int8_t w = plan->a[((m / mr * plan->depth4 + p / 4) * mr + m % mr) * 4 + p % 4];
+
+      weights[p] = (float) (((double) w - plan->zero_points[m]) * plan->weight_scale[m]);
+    }
+  return plan->bias != NULL
+         ? (float) ((double) plan->bias[m] * (double) (plan->input_scale * plan->weight_scale[m]))
+         : 0.0f;
+}

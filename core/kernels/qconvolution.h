@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * qconvolution.h — 2-D convolution of one group (NCHW) in 8-bit integers,
+ * exactly as TFLite runs a quantized CONV_2D: the input rounded to its
+ * grid, sums of byte products in int32, and the requantization of
+ * kernels.h: CsRequant onto the output's grid.  It reads and writes
+ * floats, the values the grids' steps stand for, so that it takes the
+ * place of a float convolution followed by the rounding of a FakeQuantize
+ * and every tap and consumer stays as it was; only the weights are held
+ * as bytes.  The Conv op (ops/conv.c) makes a plan at prepare when the
+ * importer gave it the grids and the kernel table has 8-bit kernels.
+ */
+#ifndef CS_QCONVOLUTION_H
+#define CS_QCONVOLUTION_H
+
+#include "convolution.h"
+
+G_BEGIN_DECLS
+
+/* The grids of a convolution's input and weights.  Bytes are taken as
+ * unsigned for the input and signed for the weights, as VNNI multiplies
+ * them: int8 inputs and uint8 weights come shifted by 128, their zero
+ * points with them. */
+typedef struct
+{
+  float    input_scale;
+  int32_t  input_zero;     /* of the unsigned input bytes */
+  int64_t  depth;          /* weights per output channel: in_channels × kH × kW */
+  int8_t  *weights;        /* out_channels × depth */
+  float   *weight_scale;   /* per output channel */
+  int32_t *weight_zero;    /* per output channel, of the signed bytes */
+  int32_t *bias;           /* per output channel, in input × weight scale; may be NULL */
+} CsConvQuant;
+
+void         cs_conv_quant_free        (CsConvQuant *quant);
+
+typedef struct _CsQConvPlan CsQConvPlan;
+
+/* Per-thread scratch a plan for @shape on @kernels needs. */
+size_t       cs_qconv_scratch_bytes    (const CsKernels   *kernels,
+                                        const CsConvShape *shape);
+/* A plan for @shape (groups 1) from @quant (copied) whose output is
+ * rounded to @out with the clamp of a preceding ReLU or Clip already in
+ * its low and high (epilogue.h: cs_activation_map's folding); NULL with
+ * a reason in *@reason (static) when TFLite's arithmetic cannot express
+ * it: @kernels without 8-bit kernels, a requantization multiplier of 1
+ * or more, an offset beyond int32, a depth of 2¹⁶ or more.  Free with
+ * cs_qconv_plan_free. */
+CsQConvPlan *cs_qconv_plan_new         (const CsKernels   *kernels,
+                                        const CsConvShape *shape,
+                                        const CsConvQuant *quant,
+                                        const CsGrid      *out,
+                                        const char       **reason);
+void         cs_qconv_plan_free        (CsQConvPlan *plan);
+/* y = the convolution of x, on the output grid, over @pool (NULL:
+ * serially); @scratch holds one buffer of cs_qconv_scratch_bytes per
+ * thread. */
+void         cs_qconv_plan_run         (const CsQConvPlan *plan,
+                                        const float       *x,
+                                        float             *y,
+                                        CsThreadPool      *pool,
+                                        void             **scratch);
+
+/* Output channel @m's weights as the floats their grid stands for,
+ * (w − zero)·scale in double rounded once, into @weights (in_channels ×
+ * kH × kW, in the order the plan was given them); returns its bias on
+ * the input × weight scale (0 without one).  The plan keeps only the
+ * bytes: this is for what needs floats (a gradient, a lesson's probe). */
+float        cs_qconv_plan_channel     (const CsQConvPlan *plan,
+                                        int64_t            m,
+                                        float             *weights);
+
+G_END_DECLS
+
+#endif /* CS_QCONVOLUTION_H */

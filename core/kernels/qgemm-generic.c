@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * qgemm-generic.c — the portable kernels of the 8-bit convolution
+ * (kernels.h): the micro-kernel with TFLite's requantization, and the
+ * quantizing packer of its B panels.  Both are the reference the vector
+ * ones must match to the bit.
+ */
+#include "kernels.h"
+
+void
+cs_qgemm_micro_generic (CS_QGEMM_MICRO_PARAMS)
+{
+  int32_t sums[CS_GENERIC_MR][CS_GENERIC_NR] = { { 0 } };
+
+  for (int64_t g = 0; g < depth4; g++)
+    {
+      const int8_t *a_group = a + g * CS_GENERIC_MR * 4;
+      const uint8_t *b_group = b + g * CS_GENERIC_NR * 4;
+
+      for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+          for (int t = 0; t < 4; t++)
+            sums[i][j] += (int32_t) a_group[i * 4 + t] * (int32_t) b_group[j * 4 + t];
+    }
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++)
+      {
+        int32_t v = sums[i][j] + rq->offset[i];
+
+        if (rq->weight_zero != NULL)
+          v -= rq->weight_zero[i] * rq->colsum[j];
+        v = cs_requant_shift (cs_requant_high_mul (v, rq->multiplier[i]), rq->right_shift[i]);
+        v = v < rq->low ? rq->low : v > rq->high ? rq->high : v;
+        c[i * ldc + j] = (float) v * rq->scale;
+      }
+}
+
+/* round (x · inverse_scale) + zero in [0, 255]. */
+static inline int32_t
+quantize (float x, float inverse_scale, int32_t zero)
+{
+  return (int32_t) cs_grid_step_scalar (x * inverse_scale, 1.0f, (float) -zero,
+                                        (float) (255 - zero)) + zero;
+}
+
+void
+cs_qpack_generic (CS_QPACK_PARAMS)
+{
+  for (int j = 0; j < n; j++)
+    colsum[j] = 0;
+  for (int64_t p = 0; p < (depth + 3) / 4 * 4; p++)
+    for (int j = 0; j < CS_GENERIC_NR; j++)
+      {
+        const int32_t q = p < depth && j < n ? quantize (x[p * x_stride + j], inverse_scale, zero)
+                                             : 0;
+
+        b[(p / 4 * CS_GENERIC_NR + j) * 4 + p % 4] = (uint8_t) q;
+        if (j < n)
+          colsum[j] += q;
+      }
+}

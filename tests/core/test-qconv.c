@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test-qconv.c — the 8-bit convolution (kernels/qconvolution.h) against
+ * TFLite's reference arithmetic (tflite-reference.c): the requantization
+ * helpers on edge and random values, every table's micro-kernel and
+ * packer on random panels, and whole plans on random convolutions of
+ * uint8 and int8 models, to the bit.
+ */
+#include "kernels/qconvolution.h"
+#include "threadpool.h"
+#include "tflite-reference.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Every table the 8-bit kernels may run on; those this build or CPU
+ * lacks, or that have no 8-bit kernels, are skipped. */
+static const char *const table_names[] = { "generic", "avx2", "avx512", "avx512-vnni" };
+
+static const CsKernels *
+table_with_8_bit (guint t)
+{
+  const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+  return kernels != NULL && kernels->qgemm != NULL ? kernels : NULL;
+}
+
+/* A multiplier below 1 in TFLite's fixed point, *@right_shift ≥ 0, that
+ * maps sums up to @largest in magnitude to about ±200, as a convolution's
+ * input·weight/output scales do, so that most outputs fall inside the
+ * grid rather than on its clamp.  A third are powers of two, 2³⁰ in
+ * fixed point, whose products with odd sums are ties of the high
+ * multiplication. */
+static void
+random_multiplier (GRand *rand, int64_t largest, int32_t *multiplier, int32_t *right_shift)
+{
+  const int exponent = (int) floor (log2 (200.0 / (double) MAX (largest, 1)));
+  const double fraction = g_rand_int_range (rand, 0, 3) == 0 ? 0.5
+                          : g_rand_double_range (rand, 0.5, 1.0);
+  int shift;
+
+  tflite_quantize_multiplier (ldexp (fraction, MIN (exponent, 0)), multiplier, &shift);
+  g_assert_cmpint (shift, <=, 0);
+  *right_shift = -shift;
+}
+
+/* cs_requant_high_mul and cs_requant_shift together are TFLite's
+ * MultiplyByQuantizedMultiplier: at the ends of int32, at the ties of
+ * both roundings, and on random values. */
+static void
+test_requant_helpers (void)
+{
+  static const int32_t edges[] = {
+    0, 1, -1, 2, -2, 3, -3, 1 << 30, -(1 << 30), (1 << 30) + 1, -(1 << 30) - 1, INT32_MAX,
+    INT32_MIN, INT32_MIN + 1, 12345678, -12345678,
+  };
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (int i = 0; i < 200000; i++)
+    {
+      const int32_t x = i < (int) G_N_ELEMENTS (edges) * 32 ? edges[i % G_N_ELEMENTS (edges)]
+                        : (int32_t) g_rand_int (rand) >> g_rand_int_range (rand, 0, 31);
+      const int32_t multiplier = i % 3 == 0 ? (int32_t) (1u << 30)
+                                 : g_rand_int_range (rand, 1 << 30, INT32_MAX);
+      const int e = i % 32;
+      const int32_t got = cs_requant_shift (cs_requant_high_mul (x, multiplier), e);
+      const int32_t want = tflite_multiply_by_quantized_multiplier (x, multiplier, -e);
+
+      if (got != want)
+        g_error ("x %d, multiplier %d, shift %d: %d, TFLite %d", x, multiplier, e, got, want);
+    }
+  g_rand_free (rand);
+}
+
+/* One random tile of every table's micro-kernel against the sums of
+ * products requantized by TFLite's arithmetic; the stores must stay in
+ * the tile, the rest of c untouched. */
+static void
+test_micro_kernels (void)
+{
+  GRand *rand = g_rand_new_with_seed (11);
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = table_with_8_bit (t);
+
+      if (kernels == NULL)
+        continue;
+      for (int trial = 0; trial < 300; trial++)
+        {
+          const int m = g_rand_int_range (rand, 1, kernels->mr + 1);
+          const int n = g_rand_int_range (rand, 1, kernels->nr + 1);
+          const int64_t depth = trial % 5 == 0 ? g_rand_int_range (rand, 1, 9)
+                                : g_rand_int_range (rand, 1, 700);
+          const int64_t depth4 = (depth + 3) / 4, ldc = n + 3;
+          const gboolean zeros = trial % 2 == 0;
+          int8_t *a = g_new0 (int8_t, depth4 * 4 * kernels->mr);
+          uint8_t *b = g_new0 (uint8_t, depth4 * 4 * kernels->nr);
+          float *c = g_new (float, kernels->mr * ldc);
+          int32_t offset[16], multiplier[16], right_shift[16], weight_zero[16], colsum[32] = { 0 };
+          const float scale = (float) g_rand_double_range (rand, 0.001, 0.5);
+          const int32_t low = -g_rand_int_range (rand, 0, 256), high = low + 255;
+          CsRequant rq = { offset, multiplier, right_shift, zeros ? weight_zero : NULL, colsum,
+                           low, high, scale };
+
+          for (int i = 0; i < m; i++)
+            {
+              offset[i] = g_rand_int_range (rand, -1000, 1000);
+              weight_zero[i] = g_rand_int_range (rand, -128, 128);
+            }
+          for (int64_t p = 0; p < depth; p++)
+            {
+              for (int i = 0; i < m; i++)
+                a[(p / 4 * kernels->mr + i) * 4 + p % 4] = (int8_t) g_rand_int_range (rand, -128, 128);
+              for (int j = 0; j < n; j++)
+                {
+                  const uint8_t v = (uint8_t) g_rand_int_range (rand, 0, 256);
+
+                  b[(p / 4 * kernels->nr + j) * 4 + p % 4] = v;
+                  colsum[j] += v;
+                }
+            }
+          for (int i = 0; i < m; i++)
+            {
+              /* Σ a·b is at most 255·128 a step; and the zero point's
+               * share of it. */
+              int64_t largest = depth * 255 * 128;
+
+              if (zeros)
+                largest += (int64_t) ABS (weight_zero[i]) * depth * 255;
+              random_multiplier (rand, largest / 8, &multiplier[i], &right_shift[i]);
+            }
+          for (int64_t i = 0; i < kernels->mr * ldc; i++)
+            c[i] = -7.0f;
+
+          kernels->qgemm (depth4, a, b, c, ldc, m, n, &rq);
+          for (int i = 0; i < kernels->mr; i++)
+            for (int64_t j = 0; j < ldc; j++)
+              {
+                float want = -7.0f;
+
+                if (i < m && j < n)
+                  {
+                    int32_t sum = offset[i], q;
+
+                    for (int64_t p = 0; p < depth; p++)
+                      sum += a[(p / 4 * kernels->mr + i) * 4 + p % 4]
+                             * b[(p / 4 * kernels->nr + j) * 4 + p % 4];
+                    if (zeros)
+                      sum -= weight_zero[i] * colsum[j];
+                    q = tflite_multiply_by_quantized_multiplier (sum, multiplier[i],
+                                                                 -right_shift[i]);
+                    want = (float) CLAMP (q, low, high) * scale;
+                  }
+                if (memcmp (&c[i * ldc + j], &want, sizeof want) != 0)
+                  g_error ("%s: tile %d×%d, depth %" G_GINT64_FORMAT ": (%d, %" G_GINT64_FORMAT
+                           ") is %g, not %g", kernels->name, m, n, depth, i, j, c[i * ldc + j],
+                           want);
+              }
+          g_free (a);
+          g_free (b);
+          g_free (c);
+        }
+    }
+  g_rand_free (rand);
+}
+
+/* The packers against round half away from zero of x·(1/scale), clamped
+ * to the bytes: values on the grid, between its steps, beyond it, NaN
+ * and the infinities; the rows and columns past the block zero. */
+static void
+test_pack (void)
+{
+  GRand *rand = g_rand_new_with_seed (13);
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = table_with_8_bit (t);
+
+      if (kernels == NULL)
+        continue;
+      for (int trial = 0; trial < 200; trial++)
+        {
+          const int n = g_rand_int_range (rand, 1, kernels->nr + 1);
+          const int64_t depth = g_rand_int_range (rand, 1, 40), stride = n + 5;
+          const int64_t size = (depth + 3) / 4 * 4 * kernels->nr;
+          const float scale = (float) g_rand_double_range (rand, 0.002, 0.1);
+          const int32_t zero = g_rand_int_range (rand, 0, 256);
+          float *x = g_new (float, depth * stride);
+          uint8_t *b = g_new (uint8_t, size);
+          int32_t colsum[32];
+
+          for (int64_t i = 0; i < depth * stride; i++)
+            switch (g_rand_int_range (rand, 0, 8))
+              {
+              case 0:
+                x[i] = (float) g_rand_double_range (rand, -400.0, 400.0) * scale;
+                break;
+              case 1:
+                x[i] = (float) ((g_rand_int_range (rand, -300, 300) + 0.5) * scale);
+                break;
+              case 2:
+                x[i] = (float[]) { NAN, INFINITY, -INFINITY, 1e30f } [g_rand_int_range (rand, 0, 4)];
+                break;
+              default:
+                x[i] = (float) (g_rand_int_range (rand, 0, 256) - zero) * scale;
+                break;
+              }
+          memset (b, 0xa5, size);
+          kernels->qpack (x, stride, depth, n, 1.0f / scale, zero, b, colsum);
+          for (int j = 0; j < kernels->nr; j++)
+            {
+              int32_t sum = 0;
+
+              for (int64_t p = 0; p < (depth + 3) / 4 * 4; p++)
+                {
+                  int32_t want = 0;
+                  const uint8_t got = b[(p / 4 * kernels->nr + j) * 4 + p % 4];
+
+                  if (p < depth && j < n)
+                    {
+                      const float v = x[p * stride + j] * (1.0f / scale);
+
+                      want = isnan (v) ? 0 : (int32_t) CLAMP (round ((double) v) + zero, 0, 255);
+                      sum += want;
+                    }
+                  if (got != want)
+                    g_error ("%s: %.9g (scale %g, zero %d) packs as %d, not %d", kernels->name,
+                             p < depth && j < n ? x[p * stride + j] : 0.0f, scale, zero, got,
+                             want);
+                }
+              if (j < n && colsum[j] != sum)
+                g_error ("%s: column %d sums to %d, not %d", kernels->name, j, colsum[j], sum);
+            }
+          g_free (x);
+          g_free (b);
+        }
+    }
+  g_rand_free (rand);
+}
+
+typedef struct
+{
+  CsConvShape shape;
+  gboolean    int8;    /* int8 per-channel weights and activations; else uint8 */
+  gboolean    relu6;
+} Case;
+
+/* TFLite's reference_ops::Conv (uint8) or integer_ops::ConvPerChannel
+ * (int8) in NCHW: the sums over the taps inside the input, the bias, the
+ * requantization, the output's zero point and the activation's clamp,
+ * as the float each output byte stands for; image by image. */
+static void
+reference_conv (const CsConvShape *s, const int32_t *x_q, int32_t x_zero, const int32_t *w_q,
+                const int32_t *w_zero, const int32_t *bias, const int32_t *multiplier,
+                const int *shift, int32_t out_zero, int32_t act_min, int32_t act_max,
+                float out_scale, float *y)
+{
+  for (int64_t img = 0; img < s->batch; img++)
+  for (int64_t o = 0; o < s->out_channels; o++)
+    for (int64_t oh = 0; oh < s->out_h; oh++)
+      for (int64_t ow = 0; ow < s->out_w; ow++)
+        {
+          int32_t acc = bias[o], q;
+
+          for (int64_t c = 0; c < s->in_channels; c++)
+            for (int kh = 0; kh < s->kernel[0]; kh++)
+              for (int kw = 0; kw < s->kernel[1]; kw++)
+                {
+                  const int64_t ih = oh * s->stride[0] - s->pads[0] + kh * s->dilation[0];
+                  const int64_t iw = ow * s->stride[1] - s->pads[1] + kw * s->dilation[1];
+                  const int32_t w = w_q[((o * s->in_channels + c) * s->kernel[0] + kh)
+                                        * s->kernel[1] + kw];
+
+                  if (ih >= 0 && ih < s->in_h && iw >= 0 && iw < s->in_w)
+                    acc += (x_q[((img * s->in_channels + c) * s->in_h + ih) * s->in_w + iw]
+                            - x_zero) * (w - w_zero[o]);
+                }
+          q = tflite_multiply_by_quantized_multiplier (acc, multiplier[o], shift[o]) + out_zero;
+          q = CLAMP (q, act_min, act_max);
+          y[((img * s->out_channels + o) * s->out_h + oh) * s->out_w + ow] =
+              (float) (q - out_zero) * out_scale;
+        }
+}
+
+/* One convolution on every table with 8-bit kernels, serially and on two
+ * threads, against the reference above. */
+static void
+check_plan (GRand *rand, const Case *test, CsThreadPool *pool)
+{
+  const CsConvShape *s = &test->shape;
+  const int64_t depth = s->in_channels * s->kernel[0] * s->kernel[1];
+  const int64_t n_x = s->batch * s->in_channels * s->in_h * s->in_w;
+  const int64_t n_y = s->batch * s->out_channels * s->out_h * s->out_w;
+  /* TFLite's byte values (uint8 or int8) and their zero points. */
+  const int32_t byte_min = test->int8 ? -128 : 0, byte_max = byte_min + 255;
+  const int32_t x_zero = g_rand_int_range (rand, byte_min, byte_max + 1);
+  const int32_t out_zero = g_rand_int_range (rand, byte_min, byte_max + 1);
+  const float x_scale = (float) g_rand_double_range (rand, 0.005, 0.05);
+  const float out_scale = (float) g_rand_double_range (rand, 0.02, 0.2);
+  int32_t *x_q = g_new (int32_t, n_x), *w_q = g_new (int32_t, s->out_channels * depth);
+  int32_t *w_zero = g_new (int32_t, s->out_channels), *bias = g_new (int32_t, s->out_channels);
+  int32_t *multiplier = g_new (int32_t, s->out_channels);
+  int *shift = g_new (int, s->out_channels);
+  float *x = g_new (float, n_x), *want = g_new (float, n_y), *got = g_new (float, n_y);
+  CsConvQuant quant = { x_scale, x_zero - byte_min, depth, g_new (int8_t, s->out_channels * depth),
+                        g_new (float, s->out_channels), g_new (int32_t, s->out_channels), bias };
+  int32_t act_min = byte_min, act_max = byte_max;
+  CsGrid out;
+
+  for (int64_t i = 0; i < n_x; i++)
+    {
+      x_q[i] = g_rand_int_range (rand, byte_min, byte_max + 1);
+      x[i] = (float) (x_q[i] - x_zero) * x_scale;
+    }
+  for (int64_t o = 0; o < s->out_channels; o++)
+    {
+      const float w_scale = (float) g_rand_double_range (rand, 0.001, 0.02);
+
+      /* int8 weights are symmetric, per channel; uint8 ones share one
+       * scale and zero point. */
+      w_zero[o] = test->int8 ? 0 : o == 0 ? g_rand_int_range (rand, 0, 256) : w_zero[0];
+      quant.weight_scale[o] = test->int8 || o == 0 ? w_scale : quant.weight_scale[0];
+      quant.weight_zero[o] = w_zero[o] - (test->int8 ? 0 : 128);
+      for (int64_t p = 0; p < depth; p++)
+        {
+          w_q[o * depth + p] = g_rand_int_range (rand, test->int8 ? -127 : 0, byte_max + 1);
+          quant.weights[o * depth + p] = (int8_t) (w_q[o * depth + p] - (test->int8 ? 0 : 128));
+        }
+      bias[o] = g_rand_int_range (rand, -20000, 20000);
+      tflite_quantize_multiplier ((double) x_scale * (double) quant.weight_scale[o]
+                                  / (double) out_scale, &multiplier[o], &shift[o]);
+    }
+  if (test->relu6)
+    {
+      /* CalculateActivationRangeQuantized: zero point + round (f / scale). */
+      act_min = MAX (act_min, out_zero + (int32_t) roundf (0.0f / out_scale));
+      act_max = MIN (act_max, out_zero + (int32_t) roundf (6.0f / out_scale));
+    }
+  reference_conv (s, x_q, x_zero, w_q, w_zero, bias, multiplier, shift, out_zero, act_min,
+                  act_max, out_scale, want);
+  out = (CsGrid) { out_scale, (float) (act_min - out_zero), (float) (act_max - out_zero) };
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = table_with_8_bit (t);
+      const char *reason = NULL;
+      CsQConvPlan *plan;
+      void *scratch[2];
+
+      if (kernels == NULL)
+        continue;
+      plan = cs_qconv_plan_new (kernels, s, &quant, &out, &reason);
+      g_assert_null (reason);
+      g_assert_nonnull (plan);
+      for (int threads = 1; threads <= 2; threads++)
+        {
+          for (int i = 0; i < 2; i++)
+            scratch[i] = g_malloc (cs_qconv_scratch_bytes (kernels, s));
+          memset (got, 0xff, n_y * sizeof (float));
+          cs_qconv_plan_run (plan, x, got, threads == 2 ? pool : NULL, scratch);
+          for (int64_t i = 0; i < n_y; i++)
+            if (memcmp (&got[i], &want[i], sizeof (float)) != 0)
+              g_error ("%s, %d thread(s): %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT " from %"
+                       G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT ", kernel %d×%d"
+                       " stride %d, %s: output %" G_GINT64_FORMAT " is %g, TFLite's %g",
+                       kernels->name, threads, s->out_channels, s->out_h * s->out_w,
+                       s->in_channels, s->in_h, s->in_w, s->kernel[0], s->kernel[1],
+                       s->stride[0], test->int8 ? "int8" : "uint8", i, got[i], want[i]);
+          for (int i = 0; i < 2; i++)
+            g_free (scratch[i]);
+        }
+      cs_qconv_plan_free (plan);
+    }
+  g_free (x_q);
+  g_free (w_q);
+  g_free (w_zero);
+  g_free (multiplier);
+  g_free (shift);
+  g_free (x);
+  g_free (want);
+  g_free (got);
+  quant.bias = NULL;
+  g_free (quant.weights);
+  g_free (quant.weight_scale);
+  g_free (quant.weight_zero);
+  g_free (bias);
+}
+
+/* Pointwise convolutions as MobileNets have them, the 3×3 stride-2
+ * first layer with TFLite's SAME padding (one more at the end), a
+ * dilated one, and random shapes; uint8 and int8, with and without
+ * ReLU6. */
+static void
+test_plans (void)
+{
+  static const CsConvShape shapes[] = {
+    { 1, 16, 12, 12, 96, 12, 12, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 144, 7, 7, 24, 7, 7, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 3, 17, 17, 32, 9, 9, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 0, 0, 1, 1 }, 1 },
+    { 2, 5, 9, 11, 7, 9, 11, { 3, 3 }, { 1, 1 }, { 2, 2 }, { 2, 2, 2, 2 }, 1 },
+    { 1, 1280, 1, 1, 37, 1, 1, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+  };
+  GRand *rand = g_rand_new_with_seed (17);
+  CsThreadPool *pool = cs_thread_pool_new (2);
+
+  for (int i = 0; i < 40; i++)
+    {
+      Case test = { .int8 = i % 2 == 1, .relu6 = i % 3 != 0 };
+
+      if (i < (int) G_N_ELEMENTS (shapes) * 2)
+        test.shape = shapes[i / 2];
+      else
+        {
+          CsConvShape *s = &test.shape;
+          const int k = g_rand_int_range (rand, 1, 4);
+
+          *s = (CsConvShape) { 1, g_rand_int_range (rand, 1, 70), g_rand_int_range (rand, k, 15),
+                               g_rand_int_range (rand, k, 15), g_rand_int_range (rand, 1, 40),
+                               0, 0, { k, k }, { g_rand_int_range (rand, 1, 3), 1 }, { 1, 1 },
+                               { k / 2, k / 2, k / 2, k / 2 }, 1 };
+          s->stride[1] = s->stride[0];
+          s->out_h = cs_conv_output_size (s->in_h, k, s->stride[0], 1, k / 2, k / 2, FALSE);
+          s->out_w = cs_conv_output_size (s->in_w, k, s->stride[1], 1, k / 2, k / 2, FALSE);
+        }
+      check_plan (rand, &test, pool);
+    }
+  cs_thread_pool_free (pool);
+  g_rand_free (rand);
+}
+
+/* What TFLite's arithmetic cannot express gets no plan, with a reason:
+ * a multiplier of 1 or more, a grouped convolution. */
+static void
+test_refusals (void)
+{
+  const CsConvShape shape = { 1, 4, 3, 3, 2, 3, 3, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0 }, 1 };
+  CsConvShape grouped = shape;
+  int8_t weights[8] = { 0 };
+  float weight_scale[2] = { 1.0f, 1.0f };
+  int32_t weight_zero[2] = { 0, 0 };
+  CsConvQuant quant = { 0.5f, 128, 4, weights, weight_scale, weight_zero, NULL };
+  const CsGrid out = { 0.25f, -128.0f, 127.0f };
+  const CsKernels *kernels = cs_kernels_generic ();
+  const char *reason = NULL;
+
+  g_assert_null (cs_qconv_plan_new (kernels, &shape, &quant, &out, &reason));
+  g_assert_nonnull (strstr (reason, "multiplier"));
+  grouped.groups = 2;
+  reason = NULL;
+  quant.input_scale = 0.01f;
+  g_assert_null (cs_qconv_plan_new (kernels, &grouped, &quant, &out, &reason));
+  g_assert_nonnull (strstr (reason, "grouped"));
+  reason = NULL;
+  g_assert_null (cs_qconv_plan_new (cs_kernels_by_name ("avx2") != NULL
+                                    ? cs_kernels_by_name ("avx2") : kernels,
+                                    &grouped, &quant, &out, &reason));
+  g_assert_nonnull (reason);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/qconv/requant-helpers", test_requant_helpers);
+  g_test_add_func ("/qconv/micro-kernels", test_micro_kernels);
+  g_test_add_func ("/qconv/pack", test_pack);
+  g_test_add_func ("/qconv/plans", test_plans);
+  g_test_add_func ("/qconv/refusals", test_refusals);
+  return g_test_run ();
+}

@@ -109,7 +109,6 @@ cs_qconv_plan_new (const CsKernels   *kernels,
 {
   const int64_t depth = shape->in_channels * shape->kernel[0] * shape->kernel[1];
   const int64_t m = shape->out_channels, mr = kernels->mr;
-  g_autoptr (GArray) zeros = NULL;
   CsQConvPlan *plan;
   gboolean any_weight_zero = FALSE;
 

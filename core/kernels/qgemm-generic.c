@@ -7,10 +7,13 @@
  */
 #include "kernels.h"
 
+/* The sums wrap modulo 2³² as the vector kernels' lanes do: the terms
+ * of the zero points may leave int32 on the way to a total that is back
+ * inside it, as TFLite's own accumulator is. */
 void
 cs_qgemm_micro_generic (CS_QGEMM_MICRO_PARAMS)
 {
-  int32_t sums[CS_GENERIC_MR][CS_GENERIC_NR] = { { 0 } };
+  uint32_t sums[CS_GENERIC_MR][CS_GENERIC_NR] = { { 0 } };
 
   for (int64_t g = 0; g < depth4; g++)
     {
@@ -20,15 +23,17 @@ cs_qgemm_micro_generic (CS_QGEMM_MICRO_PARAMS)
       for (int i = 0; i < m; i++)
         for (int j = 0; j < n; j++)
           for (int t = 0; t < 4; t++)
-            sums[i][j] += (int32_t) a_group[i * 4 + t] * (int32_t) b_group[j * 4 + t];
+            sums[i][j] += (uint32_t) ((int32_t) a_group[i * 4 + t] * (int32_t) b_group[j * 4 + t]);
     }
   for (int i = 0; i < m; i++)
     for (int j = 0; j < n; j++)
       {
-        int32_t v = sums[i][j] + rq->offset[i];
+        uint32_t total = sums[i][j] + (uint32_t) rq->offset[i];
+        int32_t v;
 
         if (rq->weight_zero != NULL)
-          v -= rq->weight_zero[i] * rq->colsum[j];
+          total -= (uint32_t) rq->weight_zero[i] * (uint32_t) rq->colsum[j];
+        v = (int32_t) total;
         v = cs_requant_shift (cs_requant_high_mul (v, rq->multiplier[i]), rq->right_shift[i]);
         v = v < rq->low ? rq->low : v > rq->high ? rq->high : v;
         c[i * ldc + j] = (float) v * rq->scale;

@@ -16,7 +16,7 @@
  * from its layer descriptions), and a total at the end.
  */
 #include "convscope.h"
-#include "kernels/convolution.h"
+#include "kernels/qconvolution.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,7 +139,7 @@ fma_peak (const CsKernels *kernels)
 #ifdef CS_FMA_PEAK
   if (strcmp (kernels->name, "avx2") == 0)
     return avx2 = MAX (avx2, fma_peak_avx2 ());
-  if (strcmp (kernels->name, "avx512") == 0)
+  if (g_str_has_prefix (kernels->name, "avx512"))
     return avx512 = MAX (avx512, fma_peak_avx512 ());
 #endif
   return 0.0;
@@ -161,6 +161,7 @@ print_timing (const char *name, const CsKernels *kernels, int threads, Timing ti
 typedef struct
 {
   CsConvPlan   *plan;
+  CsQConvPlan  *qplan;
   const float  *x;
   float        *y;
   CsThreadPool *pool;
@@ -175,6 +176,14 @@ run_conv (gpointer data)
   CsActivation relu = { CS_ACT_RELU, 0, 0 };
 
   cs_conv_plan_run (job->plan, job->x, job->y, &relu, job->pool, job->scratch);
+}
+
+static void
+run_qconv (gpointer data)
+{
+  Job *job = data;
+
+  cs_qconv_plan_run (job->qplan, job->x, job->y, job->pool, job->scratch);
 }
 
 static void
@@ -234,8 +243,46 @@ bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
   job.scratch = new_scratch (threads, cs_conv_scratch_bytes (kernels, &shape));
   timing = time_median (run_conv, &job, runs);
   print_timing (cc->name, kernels, threads, timing, 2.0 * macs);
-
   free_scratch (job.scratch, threads);
+
+  if (cc->groups == 1)
+    {
+      /* The same convolution in 8-bit integers (GOP/s: two operations
+       * per byte product), input on the grid of scale 1/64 around 128,
+       * weights in bytes with a uint8 model's zero point. */
+      const int64_t depth = weights_n / cc->m;
+      int8_t *bytes = g_new (int8_t, weights_n);
+      float *scale = g_new (float, cc->m);
+      int32_t *zero = g_new (int32_t, cc->m);
+      CsConvQuant quant = { 1.0f / 64, 128, depth, bytes, scale, zero, NULL };
+      const CsGrid out = { 0.05f, -128.0f, 127.0f };
+      g_autofree char *name = g_strdup_printf ("%s [8-bit]", cc->name);
+      const char *reason = NULL;
+      Timing qtiming;
+
+      for (int64_t i = 0; i < weights_n; i++)
+        bytes[i] = (int8_t) (w[i] * 127.0f);
+      for (int64_t o = 0; o < cc->m; o++)
+        {
+          scale[o] = 0.02f;
+          zero[o] = -7;
+        }
+      for (int64_t i = 0; i < cc->c * cc->h * cc->w; i++)
+        x[i] = roundf (x[i] * 64.0f) / 64.0f;
+      job.qplan = cs_qconv_plan_new (kernels, &shape, &quant, &out, &reason);
+      g_assert_nonnull (job.qplan);
+      job.scratch = new_scratch (threads, cs_qconv_scratch_bytes (kernels, &shape));
+      qtiming = time_median (run_qconv, &job, runs);
+      printf ("%-28s %-8s %d  %8.3f ms  %7.1f GOP/s     %.2f× the float time\n", name,
+              kernels->name, threads, qtiming.wall * 1e3, 2.0 * macs / qtiming.wall * 1e-9,
+              qtiming.wall / timing.wall);
+      free_scratch (job.scratch, threads);
+      cs_qconv_plan_free (job.qplan);
+      g_free (bytes);
+      g_free (scale);
+      g_free (zero);
+    }
+
   cs_thread_pool_free (job.pool);
   cs_conv_plan_free (job.plan);
   g_free (x);
@@ -322,7 +369,7 @@ main (int argc, char **argv)
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("— kernel throughput");
   g_autoptr (GError) error = NULL;
-  const char *names[] = { "avx512", "avx2", "generic" };
+  const char *names[] = { "avx512-vnni", "avx512", "avx2", "generic" };
   CsModel *model = NULL;
   GArray *cases;
 

@@ -10,32 +10,41 @@
 #include <string.h>
 
 static const CsKernels generic_table = {
-  "generic", CS_GENERIC_MR, CS_GENERIC_NR,
-  cs_gemm_micro_generic, cs_gemm_dot_generic, cs_depthwise_generic,
-  cs_sigmoid_generic, cs_gelu_generic, cs_hard_swish_generic, cs_fake_quantize_generic,
-  cs_qgemm_micro_generic, cs_qpack_generic
+  .name = "generic", .mr = CS_GENERIC_MR, .nr = CS_GENERIC_NR,
+  .gemm = cs_gemm_micro_generic, .dot = cs_gemm_dot_generic,
+  .depthwise = cs_depthwise_generic, .sigmoid = cs_sigmoid_generic, .gelu = cs_gelu_generic,
+  .hard_swish = cs_hard_swish_generic, .fake_quantize = cs_fake_quantize_generic,
+  .qgemm = cs_qgemm_micro_generic, .qpack = cs_qpack_generic,
+  .qmr = CS_GENERIC_MR, .qnr = CS_GENERIC_NR,
 };
 
 #ifdef CS_KERNELS_X86
 static const CsKernels avx2_table = {
-  "avx2", CS_AVX2_MR, CS_AVX2_NR,
-  cs_gemm_micro_avx2, cs_gemm_dot_avx2, cs_depthwise_avx2, cs_sigmoid_avx2,
-  cs_gelu_avx2, cs_hard_swish_avx2, cs_fake_quantize_avx2
+  .name = "avx2", .mr = CS_AVX2_MR, .nr = CS_AVX2_NR,
+  .gemm = cs_gemm_micro_avx2, .dot = cs_gemm_dot_avx2,
+  .depthwise = cs_depthwise_avx2, .sigmoid = cs_sigmoid_avx2, .gelu = cs_gelu_avx2,
+  .hard_swish = cs_hard_swish_avx2, .fake_quantize = cs_fake_quantize_avx2,
+  .qgemm = cs_qgemm_micro_avx2, .qpack = cs_qpack_avx2,
+  .qmr = CS_AVX2_QMR, .qnr = CS_AVX2_QNR,
 };
 
 static const CsKernels avx512_table = {
-  "avx512", CS_AVX512_MR, CS_AVX512_NR,
-  cs_gemm_micro_avx512, cs_gemm_dot_avx512, cs_depthwise_avx512,
-  cs_sigmoid_avx512, cs_gelu_avx512, cs_hard_swish_avx512, cs_fake_quantize_avx512
+  .name = "avx512", .mr = CS_AVX512_MR, .nr = CS_AVX512_NR,
+  .gemm = cs_gemm_micro_avx512, .dot = cs_gemm_dot_avx512,
+  .depthwise = cs_depthwise_avx512, .sigmoid = cs_sigmoid_avx512, .gelu = cs_gelu_avx512,
+  .hard_swish = cs_hard_swish_avx512, .fake_quantize = cs_fake_quantize_avx512,
+  .qgemm = cs_qgemm_micro_avx2, .qpack = cs_qpack_avx2,
+  .qmr = CS_AVX2_QMR, .qnr = CS_AVX2_QNR,
 };
 
-/* AVX-512 with the byte dot products of VNNI, which the 8-bit
- * convolution needs to beat the float one. */
+/* AVX-512 with VNNI's byte dot products for the 8-bit convolution. */
 static const CsKernels avx512_vnni_table = {
-  "avx512-vnni", CS_AVX512_MR, CS_AVX512_NR,
-  cs_gemm_micro_avx512, cs_gemm_dot_avx512, cs_depthwise_avx512,
-  cs_sigmoid_avx512, cs_gelu_avx512, cs_hard_swish_avx512, cs_fake_quantize_avx512,
-  cs_qgemm_micro_avx512_vnni, cs_qpack_avx512_vnni
+  .name = "avx512-vnni", .mr = CS_AVX512_MR, .nr = CS_AVX512_NR,
+  .gemm = cs_gemm_micro_avx512, .dot = cs_gemm_dot_avx512,
+  .depthwise = cs_depthwise_avx512, .sigmoid = cs_sigmoid_avx512, .gelu = cs_gelu_avx512,
+  .hard_swish = cs_hard_swish_avx512, .fake_quantize = cs_fake_quantize_avx512,
+  .qgemm = cs_qgemm_micro_avx512_vnni, .qpack = cs_qpack_avx512,
+  .qmr = CS_AVX512_MR, .qnr = CS_AVX512_NR,
 };
 #endif
 

@@ -270,19 +270,20 @@ cs_requant_shift (int32_t x, int e)
   return (x >> e) + (remainder > threshold);
 }
 
-/* The 8-bit GEMM micro-kernel: the m × n tile (m ≤ mr, n ≤ nr) of
+/* The 8-bit GEMM micro-kernel: the m × n tile of
  *   sum[i][j] = Σ_p a[i][p] · b[p][j]
  * (a signed, b unsigned bytes; exact in int32 for depth below 2¹⁶),
- * requantized by @rq into c[i·ldc + j].  A and B are packed in groups of
- * four depth steps: a[i][4g + t] at a + (g·mr + i)·4 + t and b[4g + t][j]
- * at b + (g·nr + j)·4 + t, @depth4 groups, zero past the depth. */
+ * requantized by @rq into c[i·ldc + j], m ≤ qmr, n ≤ qnr.  A and B are
+ * packed in groups of four depth steps: a[i][4g + t] at a + (g·qmr +
+ * i)·4 + t and b[4g + t][j] at b + (g·qnr + j)·4 + t, @depth4 groups,
+ * zero past the depth. */
 #define CS_QGEMM_MICRO_PARAMS \
   int64_t depth4, const int8_t *a, const uint8_t *b, float *c, int64_t ldc, int m, int n, \
   const CsRequant *rq
 typedef void (*CsQGemmMicro) (CS_QGEMM_MICRO_PARAMS);
 
 /* Quantizes a @depth × @n block of floats (row p at x + p·x_stride, n ≤
- * nr) into one B panel of the 8-bit micro-kernel (its layout above,
+ * qnr) into one B panel of the 8-bit micro-kernel (its layout above,
  * ⌈depth/4⌉ groups, the rows past @depth zero):
  *   b = clamp (round (x · inverse_scale) + zero, 0, 255)
  * rounding halves away from zero, a NaN to 0; and sets colsum[j] to the
@@ -307,10 +308,12 @@ typedef struct
   CsGelu           gelu;
   CsHardSwish      hard_swish;
   CsFakeQuantize   fake_quantize;
-  /* The 8-bit convolution's kernels, on the same tile (mr × nr); NULL
-   * where they would not beat the float ones, which then run. */
+  /* The 8-bit convolution's kernels, on a tile of their own (qmr ×
+   * qnr), in every table: a quantized model gives the same bytes on
+   * every CPU. */
   CsQGemmMicro     qgemm;
   CsQPack          qpack;
+  int              qmr, qnr;
 } CsKernels;
 
 /* The epilogue of one sum; @start is the bias, or C's value when
@@ -363,6 +366,12 @@ void cs_sigmoid_avx2    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx2       (CS_GELU_PARAMS);
 void cs_hard_swish_avx2 (CS_HARD_SWISH_PARAMS);
 void cs_fake_quantize_avx2 (CS_FAKE_QUANTIZE_PARAMS);
+/* Bytes widened to 16 bits (qgemm-avx2.c); the AVX-512 table without
+ * VNNI runs them too. */
+void cs_qgemm_micro_avx2 (CS_QGEMM_MICRO_PARAMS);
+void cs_qpack_avx2 (CS_QPACK_PARAMS);
+#define CS_AVX2_QMR 4
+#define CS_AVX2_QNR 16
 #define CS_AVX2_MR 6
 #define CS_AVX2_NR 16
 
@@ -373,9 +382,10 @@ void cs_sigmoid_avx512    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx512       (CS_GELU_PARAMS);
 void cs_hard_swish_avx512 (CS_HARD_SWISH_PARAMS);
 void cs_fake_quantize_avx512 (CS_FAKE_QUANTIZE_PARAMS);
-/* VNNI's byte dot products (vpdpbusd), with AVX-512 BW. */
+/* VNNI's byte dot products (vpdpbusd), with AVX-512 BW, on the float
+ * tile's shape. */
 void cs_qgemm_micro_avx512_vnni (CS_QGEMM_MICRO_PARAMS);
-void cs_qpack_avx512_vnni (CS_QPACK_PARAMS);
+void cs_qpack_avx512 (CS_QPACK_PARAMS);
 #define CS_AVX512_MR 12
 #define CS_AVX512_NR 32
 #endif

@@ -53,7 +53,7 @@ cs_conv_quant_free (CsConvQuant *quant)
 static int64_t
 block_columns (const CsKernels *kernels)
 {
-  return (int64_t) kernels->nr * BLOCK_PANELS;
+  return (int64_t) kernels->qnr * BLOCK_PANELS;
 }
 
 size_t
@@ -108,15 +108,10 @@ cs_qconv_plan_new (const CsKernels   *kernels,
                    const char       **reason)
 {
   const int64_t depth = shape->in_channels * shape->kernel[0] * shape->kernel[1];
-  const int64_t m = shape->out_channels, mr = kernels->mr;
+  const int64_t m = shape->out_channels, mr = kernels->qmr;
   CsQConvPlan *plan;
   gboolean any_weight_zero = FALSE;
 
-  if (kernels->qgemm == NULL || kernels->qpack == NULL)
-    {
-      *reason = "the kernels have no 8-bit convolution";
-      return NULL;
-    }
   if (shape->groups != 1 || depth != quant->depth || depth >= 1 << 16 || !(out->scale > 0.0f)
       || !(out->low >= -65536.0f && out->high <= 65536.0f && out->low <= out->high))
     {
@@ -255,7 +250,7 @@ qconv_range (void *user, int64_t begin, int64_t end, int thread)
   const CsKernels *kernels = plan->kernels;
   const CsConvShape *s = &plan->shape;
   const int64_t pixels = s->out_h * s->out_w, columns = block_columns (kernels);
-  const int64_t panel_bytes = plan->depth4 * 4 * kernels->nr;
+  const int64_t panel_bytes = plan->depth4 * 4 * kernels->qnr;
   uint8_t *b = (uint8_t *) cs_scratch_floats (run->scratch[thread]);
   int32_t *colsum = (int32_t *) cs_scratch_floats (b + panel_bytes * BLOCK_PANELS);
   float *cols = cs_scratch_floats (colsum + columns);
@@ -275,28 +270,28 @@ qconv_range (void *user, int64_t begin, int64_t end, int thread)
           rows = cols;
           row_stride = columns;
         }
-      for (int64_t j = 0; j < n_block; j += kernels->nr)
-        kernels->qpack (rows + j, row_stride, plan->depth, (int) MIN (kernels->nr, n_block - j),
+      for (int64_t j = 0; j < n_block; j += kernels->qnr)
+        kernels->qpack (rows + j, row_stride, plan->depth, (int) MIN (kernels->qnr, n_block - j),
                         1.0f / plan->input_scale, plan->input_zero,
-                        b + j / kernels->nr * panel_bytes,
+                        b + j / kernels->qnr * panel_bytes,
                         colsum + j);
-      for (int64_t i = 0; i < s->out_channels; i += kernels->mr)
+      for (int64_t i = 0; i < s->out_channels; i += kernels->qmr)
         {
           const CsRequant rq = {
             plan->offset + i, plan->multiplier + i, plan->right_shift + i,
             plan->weight_zero != NULL ? plan->weight_zero + i : NULL, NULL,
             (int32_t) plan->out.low, (int32_t) plan->out.high, plan->out.scale,
           };
-          const int h = (int) MIN (kernels->mr, s->out_channels - i);
+          const int h = (int) MIN (kernels->qmr, s->out_channels - i);
 
-          for (int64_t j = 0; j < n_block; j += kernels->nr)
+          for (int64_t j = 0; j < n_block; j += kernels->qnr)
             {
               CsRequant tile_rq = rq;
 
               tile_rq.colsum = colsum + j;
               kernels->qgemm (plan->depth4, plan->a + i * plan->depth4 * 4,
-                              b + j / kernels->nr * panel_bytes, y + i * pixels + j0 + j, pixels,
-                              h, (int) MIN (kernels->nr, n_block - j), &tile_rq);
+                              b + j / kernels->qnr * panel_bytes, y + i * pixels + j0 + j, pixels,
+                              h, (int) MIN (kernels->qnr, n_block - j), &tile_rq);
             }
         }
     }
@@ -319,7 +314,7 @@ cs_qconv_plan_run (const CsQConvPlan *plan,
 float
 cs_qconv_plan_channel (const CsQConvPlan *plan, int64_t m, float *weights)
 {
-  const int64_t mr = plan->kernels->mr;
+  const int64_t mr = plan->kernels->qmr;
 
   for (int64_t p = 0; p < plan->depth; p++)
     {

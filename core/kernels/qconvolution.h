@@ -8,7 +8,8 @@
  * place of a float convolution followed by the rounding of a FakeQuantize
  * and every tap and consumer stays as it was; only the weights are held
  * as bytes.  The Conv op (ops/conv.c) makes a plan at prepare when the
- * importer gave it the grids and the kernel table has 8-bit kernels.
+ * importer gave it the grids; every kernel table has 8-bit kernels, so
+ * a quantized model gives the same bytes on every CPU.
  */
 #ifndef CS_QCONVOLUTION_H
 #define CS_QCONVOLUTION_H
@@ -41,10 +42,10 @@ size_t       cs_qconv_scratch_bytes    (const CsKernels   *kernels,
                                         const CsConvShape *shape);
 /* A plan for @shape (groups 1) from @quant (copied) whose output is
  * rounded to @out with the clamp of a preceding ReLU or Clip already in
- * its low and high (epilogue.h: cs_activation_map's folding); NULL with
- * a reason in *@reason (static) when TFLite's arithmetic cannot express
- * it: @kernels without 8-bit kernels, a requantization multiplier of 1
- * or more, an offset beyond int32, a depth of 2¹⁶ or more.  Free with
+ * its low and high (epilogue.h: cs_activation_folded_grid); NULL with a
+ * reason in *@reason (static) when TFLite's arithmetic cannot express
+ * it: a requantization multiplier of 1 or more, an offset beyond int32,
+ * a depth of 2¹⁶ or more, groups.  Free with
  * cs_qconv_plan_free. */
 CsQConvPlan *cs_qconv_plan_new         (const CsKernels   *kernels,
                                         const CsConvShape *shape,

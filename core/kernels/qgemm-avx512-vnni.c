@@ -15,6 +15,9 @@
 
 #include <string.h>
 
+#define CS_QMR CS_AVX512_MR
+#define CS_QNR CS_AVX512_NR
+
 /* acc += the byte dot products of @bytes (unsigned) and @weights
  * (signed), four per lane.  In assembly: GCC 12 copies the accumulator
  * of the intrinsic to a fresh register and back, and the tile's
@@ -92,8 +95,8 @@ tile (const int rows, const gboolean wide, CS_QGEMM_MICRO_PARAMS)
         }
       EACH_ROW (STEP)
 #undef STEP
-      a += CS_AVX512_MR * 4;
-      b += CS_AVX512_NR * 4;
+      a += CS_QMR * 4;
+      b += CS_QNR * 4;
     }
 
   const __m512i colsum0 = rq->weight_zero != NULL ? _mm512_maskz_loadu_epi32 (mask0, rq->colsum)
@@ -119,54 +122,9 @@ void
 cs_qgemm_micro_avx512_vnni (CS_QGEMM_MICRO_PARAMS)
 {
   if (n > 16)
-    CS_ROW_SWITCH (m, CS_AVX512_MR, WIDE_TILE)
+    CS_ROW_SWITCH (m, CS_QMR, WIDE_TILE)
   else
-    CS_ROW_SWITCH (m, CS_AVX512_MR, NARROW_TILE)
+    CS_ROW_SWITCH (m, CS_QMR, NARROW_TILE)
 }
 
-/* Sixteen columns of one row quantized, as int32 lanes (0 outside
- * @lanes); the portable packer's rounding, vector by vector (see
- * fake-quantize-simd.h). */
-CS_VEC_INLINE __m512i
-quantize_row (const float *x, __mmask16 lanes, __m512 inverse_scale, __m512 low, __m512 high,
-              __m512i zero)
-{
-  const __m512 product = _mm512_mul_ps (_mm512_maskz_loadu_ps (lanes, x), inverse_scale);
-  const __m512 v = _mm512_min_ps (_mm512_max_ps (product, low), high);
-  const __m512 whole = vec_trunc_int32 (v);
-  const __m512 rest = _mm512_sub_ps (v, whole);
-  const __m512 step = _mm512_add_ps (whole, vec_trunc_int32 (_mm512_add_ps (rest, rest)));
-  const __m512i q = _mm512_cvttps_epi32 (step);
-
-  return _mm512_maskz_add_epi32 (lanes, q, zero);
-}
-
-void
-cs_qpack_avx512_vnni (CS_QPACK_PARAMS)
-{
-  const __m512 inverse = _mm512_set1_ps (inverse_scale);
-  const __m512 low = _mm512_set1_ps ((float) -zero), high = _mm512_set1_ps ((float) (255 - zero));
-  const __m512i zero_v = _mm512_set1_epi32 (zero);
-
-  for (int half = 0; half < CS_AVX512_NR / 16; half++)
-    {
-      const __mmask16 lanes = vec_lanes (0, n - half * 16);
-      __m512i sum = _mm512_setzero_si512 ();
-
-      for (int64_t p = 0; p < depth; p += 4)
-        {
-          __m512i packed = _mm512_setzero_si512 ();
-
-          for (int t = 0; t < 4 && p + t < depth; t++)
-            {
-              const __m512i q = quantize_row (x + (p + t) * x_stride + half * 16, lanes, inverse,
-                                              low, high, zero_v);
-
-              sum = _mm512_add_epi32 (sum, q);
-              packed = _mm512_or_si512 (packed, _mm512_slli_epi32 (q, 8 * t));
-            }
-          _mm512_storeu_si512 (b + (p / 4 * CS_AVX512_NR + half * 16) * 4, packed);
-        }
-      _mm512_mask_storeu_epi32 (colsum + half * 16, lanes, sum);
-    }
-}
+#include "qpack-simd.h"

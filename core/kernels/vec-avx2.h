@@ -43,6 +43,20 @@ typedef struct
 #define CS_VEC_RCP_BITS 12
 /* Integers to the nearest, ties to even, staying floats. */
 #define vec_round(v) _mm256_round_ps (v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+/* int32 lanes, for the 8-bit convolution's packer (qpack-simd.h). */
+typedef __m256i CsVecInt;
+#define vec_int_zero       _mm256_setzero_si256
+#define vec_int_set1       _mm256_set1_epi32
+#define vec_int_add        _mm256_add_epi32
+#define vec_int_or         _mm256_or_si256
+#define vec_int_shift_left _mm256_slli_epi32
+/* Whole-number floats to int32 lanes. */
+#define vec_to_int32       _mm256_cvttps_epi32
+/* @v in @lanes, 0 elsewhere. */
+#define vec_int_only(lanes, v) _mm256_and_si256 (lanes, v)
+#define vec_int_store(to, v) _mm256_storeu_si256 ((__m256i *) (to), v)
+#define vec_int_store_lanes(to, lanes, v) _mm256_maskstore_epi32 ((int *) (to), lanes, v)
+
 /* Integers toward zero through an int32 (|v| < 2³¹), so that zero comes
  * out +0. */
 #define vec_trunc_int32(v) _mm256_cvtepi32_ps (_mm256_cvttps_epi32 (v))

@@ -40,6 +40,20 @@ typedef __m512 CsExp2;
 #define CS_VEC_RCP_BITS 14
 /* Integers to the nearest, ties to even, staying floats. */
 #define vec_round(v) _mm512_roundscale_ps (v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+/* int32 lanes, for the 8-bit convolution's packer (qpack-simd.h). */
+typedef __m512i CsVecInt;
+#define vec_int_zero       _mm512_setzero_si512
+#define vec_int_set1       _mm512_set1_epi32
+#define vec_int_add        _mm512_add_epi32
+#define vec_int_or         _mm512_or_si512
+#define vec_int_shift_left _mm512_slli_epi32
+/* Whole-number floats to int32 lanes. */
+#define vec_to_int32       _mm512_cvttps_epi32
+/* @v in @lanes, 0 elsewhere. */
+#define vec_int_only(lanes, v) _mm512_maskz_mov_epi32 (lanes, v)
+#define vec_int_store(to, v) _mm512_storeu_si512 (to, v)
+#define vec_int_store_lanes(to, lanes, v) _mm512_mask_storeu_epi32 (to, lanes, v)
+
 /* Integers toward zero through an int32 (|v| < 2³¹), so that zero comes
  * out +0. */
 #define vec_trunc_int32(v) _mm512_cvtepi32_ps (_mm512_cvttps_epi32 (v))

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * qgemm-avx2.c — the 8-bit convolution's kernels (kernels.h) on AVX2,
+ * without VNNI, compiled with -mavx2 and called only after dispatch.c
+ * has checked the CPU; the AVX-512 table without VNNI takes them too.
+ *
+ * AVX2's byte multiply-add (vpmaddubsw) saturates its sums of two
+ * products at 16 bits, so the bytes are widened instead: the even and
+ * odd bytes of each group of four, as 16-bit lanes, multiplied and added
+ * in pairs into int32 by vpmaddwd, which is exact.  That is half the
+ * float tile's multiply-adds per instruction, and twice its bytes per
+ * register: the tile is 4 × 16, eight accumulators, within AVX2's
+ * sixteen registers with the widened operands.  The requantization is
+ * the VNNI kernel's, with logical 64-bit shifts (AVX2 has no arithmetic
+ * ones), which leave the same low 32 bits.
+ */
+#include "vec-avx2.h"
+
+#include <string.h>
+
+#define CS_QMR CS_AVX2_QMR
+#define CS_QNR CS_AVX2_QNR
+
+#define EACH_ROW(X) X (0) X (1) X (2) X (3)
+
+/* cs_requant_high_mul on every lane, one multiplier. */
+CS_VEC_INLINE __m256i
+high_mul (__m256i x, __m256i multiplier)
+{
+  const __m256i nudge = _mm256_set1_epi64x ((int64_t) 1 << 30);
+  __m256i even = _mm256_mul_epi32 (x, multiplier);
+  __m256i odd = _mm256_mul_epi32 (_mm256_srli_epi64 (x, 32), multiplier);
+
+  even = _mm256_srli_epi64 (_mm256_add_epi64 (even, nudge), 31);
+  odd = _mm256_srli_epi64 (_mm256_add_epi64 (odd, nudge), 31);
+  return _mm256_blend_epi32 (even, _mm256_slli_epi64 (odd, 32), 0xAA);
+}
+
+/* cs_requant_shift on every lane. */
+CS_VEC_INLINE __m256i
+rounding_shift (__m256i x, int e)
+{
+  const __m256i mask = _mm256_set1_epi32 ((int32_t) (((uint32_t) 1 << e) - 1u));
+  const __m256i remainder = _mm256_and_si256 (x, mask);
+  const __m256i threshold = _mm256_add_epi32 (_mm256_srai_epi32 (mask, 1),
+                                              _mm256_srli_epi32 (x, 31));
+  const __m256i shifted = _mm256_sra_epi32 (x, _mm_cvtsi32_si128 (e));
+
+  /* The comparison is −1 where the remainder passes the threshold. */
+  return _mm256_sub_epi32 (shifted, _mm256_cmpgt_epi32 (remainder, threshold));
+}
+
+/* One row of sums through the requantization into @out's lanes. */
+CS_VEC_INLINE void
+store_row (float *out, __m256i lanes, __m256i sums, int i, __m256i colsum, const CsRequant *rq)
+{
+  __m256i v = _mm256_add_epi32 (sums, _mm256_set1_epi32 (rq->offset[i]));
+
+  if (rq->weight_zero != NULL)
+    v = _mm256_sub_epi32 (v, _mm256_mullo_epi32 (colsum, _mm256_set1_epi32 (rq->weight_zero[i])));
+  v = rounding_shift (high_mul (v, _mm256_set1_epi32 (rq->multiplier[i])), rq->right_shift[i]);
+  v = _mm256_min_epi32 (_mm256_max_epi32 (v, _mm256_set1_epi32 (rq->low)),
+                        _mm256_set1_epi32 (rq->high));
+  _mm256_maskstore_ps (out, lanes, _mm256_mul_ps (_mm256_cvtepi32_ps (v),
+                                                  _mm256_set1_ps (rq->scale)));
+}
+
+CS_VEC_INLINE void
+tile (const int rows, CS_QGEMM_MICRO_PARAMS)
+{
+  const __m256i low_bytes = _mm256_set1_epi16 (0x00ff);
+#define DECLARE(i) __m256i left##i = _mm256_setzero_si256 (), right##i = _mm256_setzero_si256 ();
+  EACH_ROW (DECLARE)
+#undef DECLARE
+
+  for (int64_t g = 0; g < depth4; g++)
+    {
+      const __m256i b0 = _mm256_loadu_si256 ((const __m256i *) b);
+      const __m256i b1 = _mm256_loadu_si256 ((const __m256i *) (b + 32));
+      /* Bytes 0 and 2, 1 and 3 of each column's four, as 16-bit lanes. */
+      const __m256i b0_even = _mm256_and_si256 (b0, low_bytes), b0_odd = _mm256_srli_epi16 (b0, 8);
+      const __m256i b1_even = _mm256_and_si256 (b1, low_bytes), b1_odd = _mm256_srli_epi16 (b1, 8);
+#define STEP(i) \
+      if (i < rows) \
+        { \
+          int32_t weights; \
+          memcpy (&weights, a + i * 4, 4); \
+          const __m256i w = _mm256_set1_epi32 (weights); \
+          const __m256i w_even = _mm256_srai_epi16 (_mm256_slli_epi16 (w, 8), 8); \
+          const __m256i w_odd = _mm256_srai_epi16 (w, 8); \
+          left##i = _mm256_add_epi32 (left##i, _mm256_madd_epi16 (b0_even, w_even)); \
+          left##i = _mm256_add_epi32 (left##i, _mm256_madd_epi16 (b0_odd, w_odd)); \
+          right##i = _mm256_add_epi32 (right##i, _mm256_madd_epi16 (b1_even, w_even)); \
+          right##i = _mm256_add_epi32 (right##i, _mm256_madd_epi16 (b1_odd, w_odd)); \
+        }
+      EACH_ROW (STEP)
+#undef STEP
+      a += CS_QMR * 4;
+      b += CS_QNR * 4;
+    }
+
+  const __m256i lanes0 = vec_lanes (0, n), lanes1 = vec_lanes (0, n - 8);
+  const __m256i colsum0 = rq->weight_zero != NULL ? _mm256_maskload_epi32 (rq->colsum, lanes0)
+                                                  : _mm256_setzero_si256 ();
+  const __m256i colsum1 = rq->weight_zero != NULL
+                          ? _mm256_maskload_epi32 (rq->colsum + 8, lanes1)
+                          : _mm256_setzero_si256 ();
+#define STORE(i) \
+  if (i < rows) \
+    { \
+      store_row (c + i * ldc, lanes0, left##i, i, colsum0, rq); \
+      store_row (c + i * ldc + 8, lanes1, right##i, i, colsum1, rq); \
+    }
+  EACH_ROW (STORE)
+#undef STORE
+}
+
+#define TILE(r) tile (r, depth4, a, b, c, ldc, m, n, rq)
+
+void
+cs_qgemm_micro_avx2 (CS_QGEMM_MICRO_PARAMS)
+{
+  CS_ROW_SWITCH (m, CS_QMR, TILE)
+}
+
+#include "qpack-simd.h"

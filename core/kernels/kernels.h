@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * kernels.h — the innermost compute loops of convolution and matrix
- * products, and the table that selects one implementation of them per CPU
- * (a portable C one, AVX2/FMA, AVX-512).  The table is the only global
+ * products, in float and in 8-bit integers, and the table that selects
+ * one implementation of them per CPU (a portable C one, AVX2/FMA,
+ * AVX-512, AVX-512 with VNNI).  The table is the only global
  * state in the engine; everything else receives the table it should use,
  * so tests and benchmarks can run two implementations side by side.
  *
@@ -240,7 +241,7 @@ cs_fake_quantize_scalar (float x, float scale, float low, float high)
 typedef struct
 {
   const int32_t *offset;
-  const int32_t *multiplier;   /* in [2³⁰, 2³¹) */
+  const int32_t *multiplier;   /* in [2³⁰, 2³¹), or 0 */
   const int32_t *right_shift;  /* in [0, 31] */
   const int32_t *weight_zero;
   const int32_t *colsum;

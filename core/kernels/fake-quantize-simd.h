@@ -8,19 +8,10 @@
  * exact arithmetic on both.
  */
 
-/* v − trunc(v) is exact and lies in (−1, 1), so trunc of twice it is 1
- * from one half up, −1 from minus one half down and 0 between: the step
- * away from zero that rounds halves as TFLite does.  Truncating through
- * an int32, as the portable kernel does, makes a zero +0.  max and min
- * return their second operand for a NaN, which makes it low. */
 CS_VEC_INLINE CsVec
 fake_quantize_vector (CsVec x, CsVec scale, CsVec low, CsVec high)
 {
-  const CsVec v = vec_min (vec_max (vec_div (x, scale), low), high);
-  const CsVec whole = vec_trunc_int32 (v);
-  const CsVec rest = vec_sub (v, whole);
-
-  return vec_mul (vec_add (whole, vec_trunc_int32 (vec_add (rest, rest))), scale);
+  return vec_mul (vec_grid_step (vec_div (x, scale), low, high), scale);
 }
 
 void

@@ -4,7 +4,8 @@
  * written once in the vector vocabulary (vec-avx2.h, vec-avx512.h) for a
  * B panel of CS_QNR columns, which the including file defines with its
  * micro-kernel.  It gives the portable packer's bytes: the same product,
- * and the rounding of fake-quantize-simd.h, exact arithmetic on both.
+ * and the rounding of vec_grid_step (vec-simd.h), exact arithmetic on
+ * both.
  */
 
 /* One row of a vector's columns quantized, as int32 lanes, 0 outside
@@ -13,11 +14,8 @@ CS_VEC_INLINE CsVecInt
 quantize_row (const float *x, CsLaneMask lanes, CsVec inverse_scale, CsVec low, CsVec high,
               CsVecInt zero)
 {
-  const CsVec v = vec_min (vec_max (vec_mul (vec_load_lanes (x, lanes), inverse_scale), low),
-                           high);
-  const CsVec whole = vec_trunc_int32 (v);
-  const CsVec rest = vec_sub (v, whole);
-  const CsVec step = vec_add (whole, vec_trunc_int32 (vec_add (rest, rest)));
+  const CsVec step = vec_grid_step (vec_mul (vec_load_lanes (x, lanes), inverse_scale), low,
+                                    high);
 
   return vec_int_only (lanes, vec_int_add (vec_to_int32 (step), zero));
 }

@@ -74,6 +74,23 @@ vec_store_wrapped (float *out, int n, const CsColumnWrap *wrap, CsVec low, CsVec
     }
 }
 
+/* The step of a grid that @quotient (x over the grid's scale) rounds to:
+ * clamped to [@low, @high] (whole numbers; a NaN becomes low, since max
+ * and min return their second operand for one), then rounded half away
+ * from zero as TFLite does.  v − trunc(v) is exact and lies in (−1, 1),
+ * so trunc of twice it is 1 from one half up, −1 from minus one half
+ * down and 0 between.  Truncating through an int32, as the portable
+ * kernels do (kernels.h: cs_grid_step_scalar), makes a zero +0. */
+CS_VEC_INLINE CsVec
+vec_grid_step (CsVec quotient, CsVec low, CsVec high)
+{
+  const CsVec v = vec_min (vec_max (quotient, low), high);
+  const CsVec whole = vec_trunc_int32 (v);
+  const CsVec rest = vec_sub (v, whole);
+
+  return vec_add (whole, vec_trunc_int32 (vec_add (rest, rest)));
+}
+
 /* TILE (r) with the constant r = @rows, for 1 ≤ @rows ≤ @max_rows ≤ 16:
  * a tile whose row count is a constant keeps its accumulators in
  * registers and drops the unused ones.  Other @rows do nothing. */

@@ -23,6 +23,13 @@
  * little work per input pixel, so staging would cost as much as the
  * arithmetic: the depthwise kernel reads the input plane in place.
  *
+ * A 3×3 convolution with stride 1, one group and 16 channels or more in
+ * and out, on maps of 8×8 pixels or more, runs by Winograd's F(4×4,
+ * 3×3) instead (winograd.h: cs_winograd_suits): a quarter of the
+ * multiplications, for transformed weights four times the size, kept
+ * beside the packed ones that cs_conv_plan_channel and the backward pass
+ * read.
+ *
  * A dilation as large as the input (DeepLab's atrous pyramid on a small
  * feature map) leaves the outer kernel rows or columns in the zero
  * padding at every output pixel.  Such a plan runs a second one made of
@@ -31,6 +38,7 @@
  */
 #include "convolution.h"
 #include "col2im.h"
+#include "winograd.h"
 
 #include <string.h>
 
@@ -82,6 +90,7 @@ struct _CsConvPlan
   CsDepthwiseGeometry window;  /* depthwise */
   CsConvPlan         *live;    /* what runs when some taps never reach the
                               * input (see above), else NULL */
+  CsWinogradPlan     *winograd;  /* what runs where winograd.h pays, else NULL */
 };
 
 static int64_t
@@ -302,6 +311,9 @@ cs_conv_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
   if (live_shape (shape, &live, first))
     return MAX ((size_t) l.stage_floats * sizeof (float) + CS_SCRATCH_SLACK,
                 cs_conv_scratch_bytes (kernels, &live));
+  if (cs_winograd_suits (shape))
+    return MAX ((size_t) l.stage_floats * sizeof (float) + CS_SCRATCH_SLACK,
+                cs_winograd_scratch_bytes (kernels, shape));
   return (size_t) l.stage_floats * sizeof (float) + CS_SCRATCH_SLACK;
 }
 
@@ -374,6 +386,8 @@ cs_conv_plan_new_taking (const CsKernels   *kernels,
   if (live_shape (shape, &live, first))
     plan->live =
         cs_conv_plan_new_taking (kernels, &live, live_weights (shape, &live, first, weights), bias);
+  else if (cs_winograd_suits (shape))
+    plan->winograd = cs_winograd_plan_new (kernels, shape, weights, bias);
   plan->kernels = kernels;
   plan->shape = *shape;
   plan_layout (kernels, shape, &plan->layout);
@@ -441,6 +455,7 @@ cs_conv_plan_free (CsConvPlan *plan)
   g_free (plan->bias);
   g_free (plan->koff);
   cs_conv_plan_free (plan->live);
+  cs_winograd_plan_free (plan->winograd);
   g_free (plan);
 }
 
@@ -651,6 +666,11 @@ cs_conv_plan_run (const CsConvPlan        *plan,
   if (plan->live != NULL)
     {
       cs_conv_plan_run (plan->live, x, y, act, pool, scratch);
+      return;
+    }
+  if (plan->winograd != NULL)
+    {
+      cs_winograd_plan_run (plan->winograd, x, y, act, pool, scratch);
       return;
     }
   run.act_done = cs_epilogue_init (&run.ep, act, 1.0f, FALSE);

@@ -10,20 +10,10 @@
 #ifndef CS_CONVOLUTION_H
 #define CS_CONVOLUTION_H
 
+#include "conv-shape.h"
 #include "gemm.h"
 
 G_BEGIN_DECLS
-
-typedef struct
-{
-  int64_t batch, in_channels, in_h, in_w;
-  int64_t out_channels, out_h, out_w;
-  int     kernel[2];     /* H, W */
-  int     stride[2];
-  int     dilation[2];
-  int     pads[4];       /* top, left, bottom, right */
-  int     groups;
-} CsConvShape;
 
 typedef struct _CsConvPlan CsConvPlan;
 

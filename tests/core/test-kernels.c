@@ -15,6 +15,7 @@
  * agree with the portable one to the bit.
  */
 #include "kernels/convolution.h"
+#include "kernels/winograd.h"
 #include "ops/ops.h"
 
 #include <float.h>
@@ -332,6 +333,36 @@ test_conv_atrous (void)
 
       g_assert_true (complete_shape (&s));
       check_conv (rand, &s, TRUE, &activations[i % G_N_ELEMENTS (activations)]);
+    }
+  g_rand_free (rand);
+}
+
+/* 3×3 layers with stride 1, which run by Winograd's F(4×4, 3×3): sizes
+ * that are not multiples of the 4×4 tile, paddings of none or one pixel
+ * on each side, one side at a time, two images, output channels
+ * past one micro-kernel panel, and inputs deep and wide enough to take
+ * several blocks of tiles. */
+static void
+test_conv_winograd (void)
+{
+  /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
+  static const CsConvShape cases[] = {
+    { 2, 16, 13, 19, 20, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
+    { 1, 24, 10, 30, 17, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 32, 10, 11, 40, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 0, 0, 1 }, 1 },
+    { 1, 17, 9, 9, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 0, 1, 1, 0 }, 1 },
+    { 2, 128, 28, 28, 128, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
+    { 1, 256, 14, 14, 256, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
+  };
+  GRand *rand = g_rand_new_with_seed (43);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      CsConvShape s = cases[i];
+
+      g_assert_true (complete_shape (&s));
+      g_assert_true (cs_winograd_suits (&s));
+      check_conv (rand, &s, i % 2 == 0, &activations[i % G_N_ELEMENTS (activations)]);
     }
   g_rand_free (rand);
 }
@@ -1043,6 +1074,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/random", test_conv_random);
   g_test_add_func ("/kernels/conv/network-layers", test_conv_network_layers);
   g_test_add_func ("/kernels/conv/atrous", test_conv_atrous);
+  g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);
   g_test_add_func ("/kernels/gemm/random", test_gemm_random);
   g_test_add_func ("/kernels/gemm/wrapped-columns", test_gemm_wrapped_columns);
   g_test_add_func ("/kernels/conv/op-errors", test_conv_op_errors);

@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * winograd.c — the F(4×4, 3×3) convolution driver (winograd.h).
+ *
+ * With Bᵀ, G and Aᵀ the transforms of Lavin and Gray's F(4, 3) (points
+ * 0, ±1, ±2 and ∞), a 4×4 tile of output channel o is
+ *   Aᵀ [Σ_c (G g_oc Gᵀ) ⊙ (Bᵀ d_c B)] A
+ * for the 6×6 input patch d_c under it in channel c.  Summed over c, the
+ * element-wise products at each of the 36 points are a matrix product:
+ * U_t (out × in channels, the weights transformed at load) times V_t
+ * (in channels × tiles, the input transformed at run time).
+ *
+ * A task takes a block of tiles, transforms the input under them for
+ * every channel (V, sized to stay in L2), then for each panel of mr
+ * output channels runs the 36 products on the micro-kernel into a buffer
+ * that stays in L1 and transforms it into output pixels at once.  The
+ * transforms run over the tiles of the block in their innermost loops,
+ * so that compilers vectorize them.
+ */
+#include "winograd.h"
+
+#include <string.h>
+
+/* Four floats, in the vector extension GCC and Clang share: the
+ * transforms' loops in vectors at every optimization level, on the
+ * baseline instruction set. */
+typedef float Quad __attribute__ ((vector_size (16)));
+#define QUAD 4
+
+static inline Quad
+load_quad (const float *p)
+{
+  Quad v;
+
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline void
+store_quad (float *p, Quad v)
+{
+  memcpy (p, &v, sizeof v);
+}
+
+/* Transposes the 4×4 matrix whose rows are @q[0..3], in place. */
+static inline void
+transpose_quads (Quad q[4])
+{
+  const Quad t0 = __builtin_shufflevector (q[0], q[1], 0, 4, 1, 5);
+  const Quad t1 = __builtin_shufflevector (q[0], q[1], 2, 6, 3, 7);
+  const Quad t2 = __builtin_shufflevector (q[2], q[3], 0, 4, 1, 5);
+  const Quad t3 = __builtin_shufflevector (q[2], q[3], 2, 6, 3, 7);
+
+  q[0] = __builtin_shufflevector (t0, t2, 0, 1, 4, 5);
+  q[1] = __builtin_shufflevector (t0, t2, 2, 3, 6, 7);
+  q[2] = __builtin_shufflevector (t1, t3, 0, 1, 4, 5);
+  q[3] = __builtin_shufflevector (t1, t3, 2, 3, 6, 7);
+}
+
+#define TILE 4    /* output pixels along a tile's side */
+#define PATCH 6   /* input pixels along a patch's side: TILE + 3 − 1 */
+#define POINTS 36 /* PATCH² */
+
+/* The transformed input of a block (36 × in_channels × tiles) should stay
+ * in L2 while every output channel reads it. */
+#define BLOCK_FLOATS (256 * 1024)
+#define MIN_BLOCK_TILES 16
+#define MAX_BLOCK_TILES 64
+/* Tasks wanted before splitting the output channels, which repeats the
+ * input transform for each share. */
+#define MIN_TASKS 4
+
+typedef struct
+{
+  int64_t tiles_w, tiles; /* per image */
+  int64_t block;          /* tiles per block, at most */
+  int64_t stride;         /* floats from one row of the scratch to the
+                               * next: block rounded up to whole quads */
+  int64_t blocks;         /* per image */
+  int64_t panels;         /* of mr output channels */
+  int64_t panels_per_task;
+  int64_t m_blocks;
+} Layout;
+
+struct _CsWinogradPlan
+{
+  const CsKernels *kernels;
+  CsConvShape      shape;
+  Layout           layout;
+  float           *u;    /* per panel of h ≤ mr output channels, the 36 A panels
+                           * (h × in_channels) of its U_t, one after another */
+  float           *bias; /* NULL without bias */
+};
+
+static void
+plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
+{
+  int64_t most =
+      CLAMP (BLOCK_FLOATS / (POINTS * s->in_channels) / 16 * 16, MIN_BLOCK_TILES, MAX_BLOCK_TILES);
+  int64_t images = MAX (s->batch, 1);
+
+  l->tiles_w = (s->out_w + TILE - 1) / TILE;
+  l->tiles = (s->out_h + TILE - 1) / TILE * l->tiles_w;
+  /* Blocks of even size: 49 tiles go as 13, 12, 12, 12, not 16, 16, 16, 1. */
+  l->blocks = (l->tiles + most - 1) / most;
+  l->block = (l->tiles + l->blocks - 1) / l->blocks;
+  l->stride = (l->block + QUAD - 1) / QUAD * QUAD;
+  l->panels = (s->out_channels + kernels->mr - 1) / kernels->mr;
+  l->m_blocks = CLAMP ((MIN_TASKS + images * l->blocks - 1) / (images * l->blocks), 1, l->panels);
+  l->panels_per_task = (l->panels + l->m_blocks - 1) / l->m_blocks;
+  l->m_blocks = (l->panels + l->panels_per_task - 1) / l->panels_per_task;
+}
+
+gboolean
+cs_winograd_suits (const CsConvShape *s)
+{
+  return s->kernel[0] == 3 && s->kernel[1] == 3 && s->stride[0] == 1 && s->stride[1] == 1
+         && s->dilation[0] == 1 && s->dilation[1] == 1 && s->groups == 1 && s->pads[0] <= 1
+         && s->pads[1] <= 1 && s->pads[2] <= 1 && s->pads[3] <= 1 && s->in_channels >= 16
+         && s->out_channels >= 16 && s->out_h >= 8 && s->out_w >= 8;
+}
+
+/* The scratch of one thread, at 64-byte boundaries: the block's V (36 ×
+ * in_channels rows of stride floats); one padded input row (4·block + 4
+ * floats) and the rows of the patches transformed (36 rows); a panel's
+ * 36 products (36 × mr rows); their rows transformed (24 rows) and the
+ * 16 rows of output pixels. */
+typedef struct
+{
+  float *v, *line, *patch_rows, *products, *product_rows, *pixels;
+} Scratch;
+
+static int64_t
+aligned (int64_t floats)
+{
+  return (floats + 15) / 16 * 16;
+}
+
+static int64_t
+scratch_layout (const CsKernels   *kernels,
+                const CsConvShape *s,
+                const Layout      *l,
+                float             *base,
+                Scratch           *scratch)
+{
+  const int64_t sizes[] = {
+    POINTS * s->in_channels * l->stride, TILE * l->block + QUAD, POINTS * l->stride,
+    POINTS * kernels->mr * l->stride,    24 * l->stride,         16 * l->stride
+  };
+  float **parts[] = { &scratch->v,        &scratch->line,         &scratch->patch_rows,
+                      &scratch->products, &scratch->product_rows, &scratch->pixels };
+  int64_t at = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      if (base != NULL)
+        *parts[i] = base + at;
+      at += aligned (sizes[i]);
+    }
+  return at;
+}
+
+size_t
+cs_winograd_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
+{
+  Layout  l;
+  Scratch scratch;
+
+  plan_layout (kernels, shape, &l);
+  return (size_t) scratch_layout (kernels, shape, &l, NULL, &scratch) * sizeof (float)
+         + CS_SCRATCH_SLACK;
+}
+
+/* U = G g Gᵀ for one 3×3 kernel @g into @u (36 floats, row-major), in
+ * double and rounded once. */
+static void
+transform_weights (const float *g, float *u)
+{
+  static const double G[PATCH][3] = {
+    { 1.0 / 4, 0, 0 },
+    { -1.0 / 6, -1.0 / 6, -1.0 / 6 },
+    { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+    { 1.0 / 24, 1.0 / 12, 1.0 / 6 },
+    { 1.0 / 24, -1.0 / 12, 1.0 / 6 },
+    { 0, 0, 1 },
+  };
+  double gg[PATCH][3];
+
+  for (int i = 0; i < PATCH; i++)
+    for (int j = 0; j < 3; j++)
+      gg[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
+  for (int i = 0; i < PATCH; i++)
+    for (int j = 0; j < PATCH; j++)
+      u[i * PATCH + j] = (float) (gg[i][0] * G[j][0] + gg[i][1] * G[j][1] + gg[i][2] * G[j][2]);
+}
+
+CsWinogradPlan *
+cs_winograd_plan_new (const CsKernels   *kernels,
+                      const CsConvShape *shape,
+                      const float       *weights,
+                      const float       *bias)
+{
+  CsWinogradPlan *plan = g_new0 (CsWinogradPlan, 1);
+  const int64_t   in = shape->in_channels, out = shape->out_channels, mr = kernels->mr;
+  /* One panel's transformed kernels at a time, 36 per channel pair. */
+  float *panel_u = g_new (float, mr *in *POINTS);
+
+  plan->kernels = kernels;
+  plan->shape = *shape;
+  plan_layout (kernels, shape, &plan->layout);
+  plan->u = g_new (float, out *in *POINTS);
+  if (bias != NULL)
+    plan->bias = g_memdup2 (bias, sizeof (float) * out);
+  for (int64_t o0 = 0; o0 < out; o0 += mr)
+    {
+      const int64_t h = MIN (mr, out - o0);
+
+      for (int64_t i = 0; i < h * in; i++)
+        transform_weights (weights + (o0 * in + i) * 9, panel_u + i * POINTS);
+      for (int t = 0; t < POINTS; t++)
+        cs_pack_a (kernels, plan->u + (o0 * POINTS + t * h) * in, panel_u + t, h, in, in * POINTS,
+                   POINTS);
+    }
+  g_free (panel_u);
+  return plan;
+}
+
+void
+cs_winograd_plan_free (CsWinogradPlan *plan)
+{
+  if (plan == NULL)
+    return;
+  g_free (plan->u);
+  g_free (plan->bias);
+  g_free (plan);
+}
+
+/* o_i = (Bᵀ d)_i for the six arrays d_i = d + i·ds, o_i = o + i·os, of
+ * @n floats each, rounded up to a whole number of quads (the scratch's
+ * rows are). */
+static void
+transform_b (const float *d, int64_t ds, float *o, int64_t os, int64_t n)
+{
+  for (int64_t k = 0; k < n; k += QUAD)
+    {
+      const Quad d0 = load_quad (d + k), d1 = load_quad (d + ds + k);
+      const Quad d2 = load_quad (d + 2 * ds + k), d3 = load_quad (d + 3 * ds + k);
+      const Quad d4 = load_quad (d + 4 * ds + k), d5 = load_quad (d + 5 * ds + k);
+
+      store_quad (o + k, 4.0f * d0 - 5.0f * d2 + d4);
+      store_quad (o + os + k, -4.0f * (d1 + d2) + d3 + d4);
+      store_quad (o + 2 * os + k, 4.0f * (d1 - d2) - d3 + d4);
+      store_quad (o + 3 * os + k, 2.0f * (d3 - d1) - d2 + d4);
+      store_quad (o + 4 * os + k, 2.0f * (d1 - d3) - d2 + d4);
+      store_quad (o + 5 * os + k, 4.0f * d1 - 5.0f * d3 + d5);
+    }
+}
+
+/* o_i = (Aᵀ m)_i, i < 4, for the six arrays m_i = m + i·ms, as above. */
+static void
+transform_a (const float *m, int64_t ms, float *o, int64_t os, int64_t n)
+{
+  for (int64_t k = 0; k < n; k += QUAD)
+    {
+      const Quad m1 = load_quad (m + ms + k), m2 = load_quad (m + 2 * ms + k);
+      const Quad m3 = load_quad (m + 3 * ms + k), m4 = load_quad (m + 4 * ms + k);
+      const Quad sum12 = m1 + m2, diff12 = m1 - m2, sum34 = m3 + m4, diff34 = m3 - m4;
+
+      store_quad (o + k, load_quad (m + k) + sum12 + sum34);
+      store_quad (o + os + k, diff12 + 2.0f * diff34);
+      store_quad (o + 2 * os + k, sum12 + 4.0f * sum34);
+      store_quad (o + 3 * os + k, diff12 + 8.0f * diff34 + load_quad (m + 5 * ms + k));
+    }
+}
+
+typedef struct
+{
+  const CsWinogradPlan *plan;
+  const float          *x;
+  float                *y;
+  const CsActivation   *act;
+  CsEpilogue            ep;
+  gboolean              act_done; /* ep applies act */
+  void                **scratch;
+} WinogradRun;
+
+/* o_j = (Bᵀ d)_j for the patches of @n tiles along one padded input row
+ * @line, d_m = line[4k + m] for tile k: the first transform, along rows,
+ * read straight from the row, four tiles at a time through a transpose;
+ * @line holds 4·n + 4 floats. */
+static void
+transform_b_row (const float *line, float *o, int64_t os, int64_t n)
+{
+  int64_t k = 0;
+
+  for (; k + QUAD <= n; k += QUAD)
+    {
+      Quad       d[4] = { load_quad (line + 4 * k), load_quad (line + 4 * k + 4),
+                          load_quad (line + 4 * k + 8), load_quad (line + 4 * k + 12) };
+      const Quad next = load_quad (line + 4 * k + 16);
+      Quad       d4, d5;
+
+      transpose_quads (d);
+      /* Columns 4 and 5 of tile k are columns 0 and 1 of tile k + 1. */
+      d4 = __builtin_shufflevector (d[0], next, 1, 2, 3, 4);
+      d5 = __builtin_shufflevector (d[1], next, 1, 2, 3, 5);
+      store_quad (o + k, 4.0f * d[0] - 5.0f * d[2] + d4);
+      store_quad (o + os + k, -4.0f * (d[1] + d[2]) + d[3] + d4);
+      store_quad (o + 2 * os + k, 4.0f * (d[1] - d[2]) - d[3] + d4);
+      store_quad (o + 3 * os + k, 2.0f * (d[3] - d[1]) - d[2] + d4);
+      store_quad (o + 4 * os + k, 2.0f * (d[1] - d[3]) - d[2] + d4);
+      store_quad (o + 5 * os + k, 4.0f * d[1] - 5.0f * d[3] + d5);
+    }
+  for (; k < n; k++)
+    {
+      const float d0 = line[4 * k], d1 = line[4 * k + 1], d2 = line[4 * k + 2];
+      const float d3 = line[4 * k + 3], d4 = line[4 * k + 4], d5 = line[4 * k + 5];
+
+      o[k] = 4.0f * d0 - 5.0f * d2 + d4;
+      o[os + k] = -4.0f * (d1 + d2) + d3 + d4;
+      o[2 * os + k] = 4.0f * (d1 - d2) - d3 + d4;
+      o[3 * os + k] = 2.0f * (d3 - d1) - d2 + d4;
+      o[4 * os + k] = 2.0f * (d1 - d3) - d2 + d4;
+      o[5 * os + k] = 4.0f * d1 - 5.0f * d3 + d5;
+    }
+}
+
+/* Row @iy of @plane from column @x0 on, @width floats into @line, zero
+ * where it lies in the padding. */
+static void
+padded_row (const CsConvShape *s,
+            const float       *plane,
+            int64_t            iy,
+            int64_t            x0,
+            int64_t            width,
+            float             *line)
+{
+  const int64_t lo = CLAMP (-x0, 0, width), hi = CLAMP (s->in_w - x0, lo, width);
+
+  if (iy < 0 || iy >= s->in_h)
+    {
+      memset (line, 0, sizeof (float) * width);
+      return;
+    }
+  memset (line, 0, sizeof (float) * lo);
+  memcpy (line + lo, plane + iy * s->in_w + x0 + lo, sizeof (float) * (hi - lo));
+  memset (line + hi, 0, sizeof (float) * (width - hi));
+}
+
+/* V_t for tiles [tile0, tile0 + n) of image @img, every input channel:
+ * point t of channel c at v[(t·in_channels + c)·stride + k].  Bᵀ runs
+ * along the six input rows under each run of tiles in one tile row, then
+ * down the columns of the result. */
+static void
+transform_input (const WinogradRun *run,
+                 const Scratch     *scratch,
+                 int64_t            img,
+                 int64_t            tile0,
+                 int64_t            n)
+{
+  const CsConvShape *s = &run->plan->shape;
+  const int64_t      stride = run->plan->layout.stride, tiles_w = run->plan->layout.tiles_w;
+  const int64_t      in = s->in_channels, plane_floats = s->in_h * s->in_w;
+
+  for (int64_t c = 0; c < in; c++)
+    {
+      const float *plane = run->x + (img * in + c) * plane_floats;
+
+      for (int64_t k0 = 0; k0 < n;)
+        {
+          const int64_t th = (tile0 + k0) / tiles_w, tw = (tile0 + k0) % tiles_w;
+          const int64_t count = MIN (n - k0, tiles_w - tw);
+
+          for (int r = 0; r < PATCH; r++)
+            {
+              padded_row (s, plane, th * TILE - s->pads[0] + r, tw * TILE - s->pads[1],
+                          TILE * count + QUAD, scratch->line);
+              transform_b_row (scratch->line, scratch->patch_rows + r * PATCH * stride + k0, stride,
+                               count);
+            }
+          k0 += count;
+        }
+      for (int col = 0; col < PATCH; col++)
+        transform_b (scratch->patch_rows + col * stride, PATCH * stride,
+                     scratch->v + (col * in + c) * stride, PATCH * in * stride, n);
+    }
+}
+
+/* The epilogue (alpha 1) of @n pixels, in loops that compilers
+ * vectorize, as cs_epilogue_scalar computes it. */
+static void
+finish_pixels (const CsEpilogue *ep, float bias, float *restrict row, int64_t n)
+{
+  const float slope = ep->slope, lo = ep->lo, hi = ep->hi;
+
+  for (int64_t k = 0; k < n; k++)
+    row[k] += bias;
+  if (ep->leaky)
+    for (int64_t k = 0; k < n; k++)
+      row[k] = row[k] < 0.0f ? row[k] * slope : row[k];
+  if (ep->clamp)
+    for (int64_t k = 0; k < n; k++)
+      {
+        const float v = row[k] < lo ? lo : row[k];
+
+        row[k] = v > hi ? hi : v;
+      }
+}
+
+/* The 4×4 tiles [tile0, tile0 + n) of one output plane @y from @pixels
+ * (pixel (a, b) of tile k at pixels[(a·4 + b)·stride + k]), cut at the
+ * plane's edges. */
+static void
+scatter_tiles (const CsWinogradPlan *plan, const float *pixels, int64_t tile0, int64_t n, float *y)
+{
+  const CsConvShape *s = &plan->shape;
+  const int64_t      stride = plan->layout.stride, tiles_w = plan->layout.tiles_w;
+
+  for (int64_t k0 = 0; k0 < n;)
+    {
+      const int64_t th = (tile0 + k0) / tiles_w, tw = (tile0 + k0) % tiles_w;
+      const int64_t count = MIN (n - k0, tiles_w - tw);
+      const int64_t oy = th * TILE, rows = MIN (TILE, s->out_h - oy);
+      /* Tiles whose four columns are all inside the plane. */
+      const int64_t whole = MIN (count, s->out_w / TILE - tw);
+
+      for (int64_t a = 0; a < rows; a++)
+        {
+          const float *p0 = pixels + a * TILE * stride + k0, *p1 = p0 + stride;
+          const float *p2 = p1 + stride, *p3 = p2 + stride;
+          float       *to = y + (oy + a) * s->out_w + tw * TILE;
+
+          int64_t k = 0;
+
+          for (; k + QUAD <= whole; k += QUAD)
+            {
+              Quad q[4] = { load_quad (p0 + k), load_quad (p1 + k), load_quad (p2 + k),
+                            load_quad (p3 + k) };
+
+              transpose_quads (q);
+              for (int i = 0; i < QUAD; i++)
+                store_quad (to + 4 * (k + i), q[i]);
+            }
+          for (; k < whole; k++)
+            {
+              to[4 * k] = p0[k];
+              to[4 * k + 1] = p1[k];
+              to[4 * k + 2] = p2[k];
+              to[4 * k + 3] = p3[k];
+            }
+          for (; k < count; k++)
+            for (int64_t b = 0; b < MIN (TILE, s->out_w - (tw + k) * TILE); b++)
+              to[4 * k + b] = p0[b * stride + k];
+        }
+      k0 += count;
+    }
+}
+
+/* Output channels [o0, o0 + h) (panel @q) for tiles [tile0, tile0 + n). */
+static void
+multiply_panel (const WinogradRun *run,
+                const Scratch     *scratch,
+                int64_t            img,
+                int64_t            q,
+                int64_t            tile0,
+                int64_t            n)
+{
+  const CsWinogradPlan   *plan = run->plan;
+  const CsKernels        *kernels = plan->kernels;
+  const CsConvShape      *s = &plan->shape;
+  const Layout           *l = &plan->layout;
+  const int64_t           in = s->in_channels, stride = l->stride, mr = kernels->mr;
+  const int64_t           o0 = q * mr, h = MIN (mr, s->out_channels - o0);
+  const int64_t           out_plane = s->out_h * s->out_w;
+  const float            *u = plan->u + o0 * POINTS * in;
+  static const CsEpilogue plain = { 1.0f, FALSE, FALSE, 0.0f, FALSE, 0.0f, 0.0f };
+
+  /* The 36 products: row i of product t at products[(t·mr + i)·stride]. */
+  for (int t = 0; t < POINTS; t++)
+    for (int64_t j = 0; j < n; j += kernels->nr)
+      kernels->gemm (in, u + t * h * in, h, scratch->v + t * in * stride + j, NULL, stride,
+                     scratch->products + t * mr * stride + j, stride, (int) h,
+                     (int) MIN (kernels->nr, n - j), NULL, &plain, NULL);
+
+  for (int64_t i = 0; i < h; i++)
+    {
+      const float bias = plan->bias != NULL ? plan->bias[o0 + i] : 0.0f;
+      float      *y = run->y + (img * s->out_channels + o0 + i) * out_plane;
+
+      /* Aᵀ along each row of points, then along each column. */
+      for (int r = 0; r < PATCH; r++)
+        transform_a (scratch->products + (r * PATCH * mr + i) * stride, mr * stride,
+                     scratch->product_rows + r * TILE * stride, stride, n);
+      for (int col = 0; col < TILE; col++)
+        transform_a (scratch->product_rows + col * stride, TILE * stride,
+                     scratch->pixels + col * stride, TILE * stride, n);
+      for (int p = 0; p < TILE * TILE; p++)
+        {
+          finish_pixels (&run->ep, bias, scratch->pixels + p * stride, n);
+          if (!run->act_done)
+            cs_activation_apply (run->act, scratch->pixels + p * stride, n);
+        }
+      scatter_tiles (plan, scratch->pixels, tile0, n, y);
+    }
+}
+
+/* Tasks are (image, block, share of the output channels), the share
+ * varying fastest so that consecutive tasks reuse the transformed input. */
+static void
+winograd_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const WinogradRun    *run = user;
+  const CsWinogradPlan *plan = run->plan;
+  const Layout         *l = &plan->layout;
+  Scratch               scratch;
+  int64_t               staged = -1;
+
+  scratch_layout (plan->kernels, &plan->shape, l, cs_scratch_floats (run->scratch[thread]),
+                  &scratch);
+  for (int64_t task = begin; task < end; task++)
+    {
+      const int64_t image_block = task / l->m_blocks, share = task % l->m_blocks;
+      const int64_t img = image_block / l->blocks;
+      const int64_t tile0 = image_block % l->blocks * l->block;
+      const int64_t n = MIN (l->block, l->tiles - tile0);
+      const int64_t q1 = MIN ((share + 1) * l->panels_per_task, l->panels);
+
+      if (image_block != staged)
+        transform_input (run, &scratch, img, tile0, n);
+      staged = image_block;
+      for (int64_t q = share * l->panels_per_task; q < q1; q++)
+        multiply_panel (run, &scratch, img, q, tile0, n);
+    }
+}
+
+void
+cs_winograd_plan_run (const CsWinogradPlan *plan,
+                      const float          *x,
+                      float                *y,
+                      const CsActivation   *act,
+                      CsThreadPool         *pool,
+                      void                **scratch)
+{
+  const Layout *l = &plan->layout;
+  WinogradRun   run = { plan, x, y, act };
+
+  run.act_done = cs_epilogue_init (&run.ep, act, 1.0f, FALSE);
+  run.scratch = scratch;
+  cs_parallel_for (pool, plan->shape.batch * l->blocks * l->m_blocks, 1, winograd_range, &run);
+}

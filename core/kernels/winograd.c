@@ -66,6 +66,9 @@ transpose_quads (Quad q[4])
 #define BLOCK_FLOATS (256 * 1024)
 #define MIN_BLOCK_TILES 16
 #define MAX_BLOCK_TILES 64
+/* Beyond this (four times what networks have), a block's V would no
+ * longer fit in a sane scratch (36 × 16 tiles × channels floats). */
+#define MAX_IN_CHANNELS 8192
 /* Tasks wanted before splitting the output channels, which repeats the
  * input transform for each share. */
 #define MIN_TASKS 4
@@ -75,7 +78,7 @@ typedef struct
   int64_t tiles_w, tiles; /* per image */
   int64_t block;          /* tiles per block, at most */
   int64_t stride;         /* floats from one row of the scratch to the
-                               * next: block rounded up to whole quads */
+                           * next: block rounded up to whole quads */
   int64_t blocks;         /* per image */
   int64_t panels;         /* of mr output channels */
   int64_t panels_per_task;
@@ -87,8 +90,8 @@ struct _CsWinogradPlan
   const CsKernels *kernels;
   CsConvShape      shape;
   Layout           layout;
-  float           *u;    /* per panel of h ≤ mr output channels, the 36 A panels
-                           * (h × in_channels) of its U_t, one after another */
+  float           *u;    /* per panel of h ≤ mr output channels, the 36 A
+                          * panels (h × in_channels) of its U_t in turn */
   float           *bias; /* NULL without bias */
 };
 
@@ -117,7 +120,8 @@ cs_winograd_suits (const CsConvShape *s)
   return s->kernel[0] == 3 && s->kernel[1] == 3 && s->stride[0] == 1 && s->stride[1] == 1
          && s->dilation[0] == 1 && s->dilation[1] == 1 && s->groups == 1 && s->pads[0] <= 1
          && s->pads[1] <= 1 && s->pads[2] <= 1 && s->pads[3] <= 1 && s->in_channels >= 16
-         && s->out_channels >= 16 && s->out_h >= 8 && s->out_w >= 8;
+         && s->in_channels <= MAX_IN_CHANNELS && s->out_channels >= 16 && s->out_h >= 8
+         && s->out_w >= 8;
 }
 
 /* The scratch of one thread, at 64-byte boundaries: the block's V (36 ×

@@ -69,9 +69,10 @@ transpose_quads (Quad q[4])
 /* Beyond this (four times what networks have), a block's V would no
  * longer fit in a sane scratch (36 × 16 tiles × channels floats). */
 #define MAX_IN_CHANNELS 8192
-/* Tasks wanted before splitting the output channels, which repeats the
- * input transform for each share. */
+/* Tasks wanted before splitting the output channels among threads. */
 #define MIN_TASKS 4
+/* Input channels per task of the input transform, when it runs apart. */
+#define TRANSFORM_CHANNELS 32
 
 typedef struct
 {
@@ -82,7 +83,10 @@ typedef struct
   int64_t blocks;         /* per image */
   int64_t panels;         /* of mr output channels */
   int64_t panels_per_task;
-  int64_t m_blocks;
+  int64_t m_blocks; /* shares of the output channels */
+  int64_t v_blocks; /* blocks a buffer's V holds: one, or an image's
+                           * all when there are shares (see below) */
+  int64_t c_chunks; /* tasks per block of the separate input transform */
 } Layout;
 
 struct _CsWinogradPlan
@@ -112,6 +116,8 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   l->m_blocks = CLAMP ((MIN_TASKS + images * l->blocks - 1) / (images * l->blocks), 1, l->panels);
   l->panels_per_task = (l->panels + l->m_blocks - 1) / l->m_blocks;
   l->m_blocks = (l->panels + l->panels_per_task - 1) / l->panels_per_task;
+  l->v_blocks = l->m_blocks > 1 ? l->blocks : 1;
+  l->c_chunks = (s->in_channels + TRANSFORM_CHANNELS - 1) / TRANSFORM_CHANNELS;
 }
 
 gboolean
@@ -124,8 +130,8 @@ cs_winograd_suits (const CsConvShape *s)
          && s->out_w >= 8;
 }
 
-/* The scratch of one thread, at 64-byte boundaries: the block's V (36 ×
- * in_channels rows of stride floats); one padded input row (4·block + 4
+/* The scratch of one thread, at 64-byte boundaries: V of v_blocks blocks
+ * (36 × in_channels rows of stride floats each); one padded input row (4·block + 4
  * floats) and the rows of the patches transformed (36 rows); a panel's
  * 36 products (36 × mr rows); their rows transformed (24 rows) and the
  * 16 rows of output pixels. */
@@ -147,13 +153,15 @@ scratch_layout (const CsKernels   *kernels,
                 float             *base,
                 Scratch           *scratch)
 {
-  const int64_t sizes[] = {
-    POINTS * s->in_channels * l->stride, TILE * l->block + QUAD, POINTS * l->stride,
-    POINTS * kernels->mr * l->stride,    24 * l->stride,         16 * l->stride
-  };
-  float **parts[] = { &scratch->v,        &scratch->line,         &scratch->patch_rows,
-                      &scratch->products, &scratch->product_rows, &scratch->pixels };
-  int64_t at = 0;
+  const int64_t sizes[] = { l->v_blocks * POINTS * s->in_channels * l->stride,
+                            TILE * l->block + QUAD,
+                            POINTS * l->stride,
+                            POINTS * kernels->mr * l->stride,
+                            24 * l->stride,
+                            16 * l->stride };
+  float       **parts[] = { &scratch->v,        &scratch->line,         &scratch->patch_rows,
+                            &scratch->products, &scratch->product_rows, &scratch->pixels };
+  int64_t       at = 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
     {
@@ -286,6 +294,7 @@ typedef struct
   CsEpilogue            ep;
   gboolean              act_done; /* ep applies act */
   void                **scratch;
+  int64_t               img; /* while the transform runs apart */
 } WinogradRun;
 
 /* o_j = (Bᵀ d)_j for the patches of @n tiles along one padded input row
@@ -351,22 +360,25 @@ padded_row (const CsConvShape *s,
   memset (line + hi, 0, sizeof (float) * (width - hi));
 }
 
-/* V_t for tiles [tile0, tile0 + n) of image @img, every input channel:
- * point t of channel c at v[(t·in_channels + c)·stride + k].  Bᵀ runs
- * along the six input rows under each run of tiles in one tile row, then
- * down the columns of the result. */
+/* V_t for tiles [tile0, tile0 + n) of image @img, input channels [c0,
+ * c1), into @v: point t of channel c at v[(t·in_channels + c)·stride + k].
+ * Bᵀ runs along the six input rows under each run of tiles in one tile
+ * row, then down the columns of the result. */
 static void
 transform_input (const WinogradRun *run,
                  const Scratch     *scratch,
+                 float             *v,
                  int64_t            img,
                  int64_t            tile0,
-                 int64_t            n)
+                 int64_t            n,
+                 int64_t            c0,
+                 int64_t            c1)
 {
   const CsConvShape *s = &run->plan->shape;
   const int64_t      stride = run->plan->layout.stride, tiles_w = run->plan->layout.tiles_w;
   const int64_t      in = s->in_channels, plane_floats = s->in_h * s->in_w;
 
-  for (int64_t c = 0; c < in; c++)
+  for (int64_t c = c0; c < c1; c++)
     {
       const float *plane = run->x + (img * in + c) * plane_floats;
 
@@ -386,7 +398,7 @@ transform_input (const WinogradRun *run,
         }
       for (int col = 0; col < PATCH; col++)
         transform_b (scratch->patch_rows + col * stride, PATCH * stride,
-                     scratch->v + (col * in + c) * stride, PATCH * in * stride, n);
+                     v + (col * in + c) * stride, PATCH * in * stride, n);
     }
 }
 
@@ -460,10 +472,12 @@ scatter_tiles (const CsWinogradPlan *plan, const float *pixels, int64_t tile0, i
     }
 }
 
-/* Output channels [o0, o0 + h) (panel @q) for tiles [tile0, tile0 + n). */
+/* Output channels [o0, o0 + h) (panel @q) for tiles [tile0, tile0 + n),
+ * from their V at @v. */
 static void
 multiply_panel (const WinogradRun *run,
                 const Scratch     *scratch,
+                const float       *v,
                 int64_t            img,
                 int64_t            q,
                 int64_t            tile0,
@@ -482,7 +496,7 @@ multiply_panel (const WinogradRun *run,
   /* The 36 products: row i of product t at products[(t·mr + i)·stride]. */
   for (int t = 0; t < POINTS; t++)
     for (int64_t j = 0; j < n; j += kernels->nr)
-      kernels->gemm (in, u + t * h * in, h, scratch->v + t * in * stride + j, NULL, stride,
+      kernels->gemm (in, u + t * h * in, h, v + t * in * stride + j, NULL, stride,
                      scratch->products + t * mr * stride + j, stride, (int) h,
                      (int) MIN (kernels->nr, n - j), NULL, &plain, NULL);
 
@@ -508,32 +522,79 @@ multiply_panel (const WinogradRun *run,
     }
 }
 
-/* Tasks are (image, block, share of the output channels), the share
- * varying fastest so that consecutive tasks reuse the transformed input. */
 static void
-winograd_range (void *user, int64_t begin, int64_t end, int thread)
+thread_scratch (const WinogradRun *run, int thread, Scratch *scratch)
 {
-  const WinogradRun    *run = user;
-  const CsWinogradPlan *plan = run->plan;
-  const Layout         *l = &plan->layout;
-  Scratch               scratch;
-  int64_t               staged = -1;
+  scratch_layout (run->plan->kernels, &run->plan->shape, &run->plan->layout,
+                  cs_scratch_floats (run->scratch[thread]), scratch);
+}
 
-  scratch_layout (plan->kernels, &plan->shape, l, cs_scratch_floats (run->scratch[thread]),
-                  &scratch);
+/* Without shares of the output channels, a task is an (image, block):
+ * its input transformed into the thread's own V, then every panel. */
+static void
+block_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const WinogradRun *run = user;
+  const Layout      *l = &run->plan->layout;
+  Scratch            scratch;
+
+  thread_scratch (run, thread, &scratch);
   for (int64_t task = begin; task < end; task++)
     {
-      const int64_t image_block = task / l->m_blocks, share = task % l->m_blocks;
-      const int64_t img = image_block / l->blocks;
-      const int64_t tile0 = image_block % l->blocks * l->block;
+      const int64_t img = task / l->blocks, tile0 = task % l->blocks * l->block;
       const int64_t n = MIN (l->block, l->tiles - tile0);
+
+      transform_input (run, &scratch, scratch.v, img, tile0, n, 0, run->plan->shape.in_channels);
+      for (int64_t q = 0; q < l->panels; q++)
+        multiply_panel (run, &scratch, scratch.v, img, q, tile0, n);
+    }
+}
+
+/* With too few blocks for the threads, their output channels are shared
+ * out, and each block's V is made once, by every thread, in the first
+ * thread's buffer (which holds the V of all blocks of an image then) for
+ * all of them to read.  A task of the transform is a block's channels
+ * [c0, c1) of image run->img. */
+static void
+transform_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const WinogradRun *run = user;
+  const Layout      *l = &run->plan->layout;
+  const int64_t      in = run->plan->shape.in_channels;
+  Scratch            scratch, shared;
+
+  thread_scratch (run, thread, &scratch);
+  thread_scratch (run, 0, &shared);
+  for (int64_t task = begin; task < end; task++)
+    {
+      const int64_t b = task / l->c_chunks, c0 = task % l->c_chunks * TRANSFORM_CHANNELS;
+
+      transform_input (run, &scratch, shared.v + b * POINTS * in * l->stride, run->img,
+                       b * l->block, MIN (l->block, l->tiles - b * l->block), c0,
+                       MIN (c0 + TRANSFORM_CHANNELS, in));
+    }
+}
+
+/* A task after the transform is a (block, share of the output channels)
+ * of image run->img. */
+static void
+share_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const WinogradRun *run = user;
+  const Layout      *l = &run->plan->layout;
+  const int64_t      in = run->plan->shape.in_channels;
+  Scratch            scratch, shared;
+
+  thread_scratch (run, thread, &scratch);
+  thread_scratch (run, 0, &shared);
+  for (int64_t task = begin; task < end; task++)
+    {
+      const int64_t b = task / l->m_blocks, share = task % l->m_blocks;
       const int64_t q1 = MIN ((share + 1) * l->panels_per_task, l->panels);
 
-      if (image_block != staged)
-        transform_input (run, &scratch, img, tile0, n);
-      staged = image_block;
       for (int64_t q = share * l->panels_per_task; q < q1; q++)
-        multiply_panel (run, &scratch, img, q, tile0, n);
+        multiply_panel (run, &scratch, shared.v + b * POINTS * in * l->stride, run->img, q,
+                        b * l->block, MIN (l->block, l->tiles - b * l->block));
     }
 }
 
@@ -550,5 +611,14 @@ cs_winograd_plan_run (const CsWinogradPlan *plan,
 
   run.act_done = cs_epilogue_init (&run.ep, act, 1.0f, FALSE);
   run.scratch = scratch;
-  cs_parallel_for (pool, plan->shape.batch * l->blocks * l->m_blocks, 1, winograd_range, &run);
+  if (l->m_blocks == 1)
+    {
+      cs_parallel_for (pool, plan->shape.batch * l->blocks, 1, block_range, &run);
+      return;
+    }
+  for (run.img = 0; run.img < plan->shape.batch; run.img++)
+    {
+      cs_parallel_for (pool, l->blocks * l->c_chunks, 1, transform_range, &run);
+      cs_parallel_for (pool, l->blocks * l->m_blocks, 1, share_range, &run);
+    }
 }

@@ -14,6 +14,7 @@ static const CsKernels generic_table = {
   .gemm = cs_gemm_micro_generic, .dot = cs_gemm_dot_generic,
   .depthwise = cs_depthwise_generic, .sigmoid = cs_sigmoid_generic, .gelu = cs_gelu_generic,
   .hard_swish = cs_hard_swish_generic, .fake_quantize = cs_fake_quantize_generic,
+  .winograd_bt = cs_winograd_bt_generic, .winograd_at = cs_winograd_at_generic,
   .qgemm = cs_qgemm_micro_generic, .qpack = cs_qpack_generic,
   .qmr = CS_GENERIC_MR, .qnr = CS_GENERIC_NR,
 };
@@ -24,6 +25,7 @@ static const CsKernels avx2_table = {
   .gemm = cs_gemm_micro_avx2, .dot = cs_gemm_dot_avx2,
   .depthwise = cs_depthwise_avx2, .sigmoid = cs_sigmoid_avx2, .gelu = cs_gelu_avx2,
   .hard_swish = cs_hard_swish_avx2, .fake_quantize = cs_fake_quantize_avx2,
+  .winograd_bt = cs_winograd_bt_avx2, .winograd_at = cs_winograd_at_avx2,
   .qgemm = cs_qgemm_micro_avx2, .qpack = cs_qpack_avx2,
   .qmr = CS_AVX2_QMR, .qnr = CS_AVX2_QNR,
 };
@@ -33,6 +35,7 @@ static const CsKernels avx512_table = {
   .gemm = cs_gemm_micro_avx512, .dot = cs_gemm_dot_avx512,
   .depthwise = cs_depthwise_avx512, .sigmoid = cs_sigmoid_avx512, .gelu = cs_gelu_avx512,
   .hard_swish = cs_hard_swish_avx512, .fake_quantize = cs_fake_quantize_avx512,
+  .winograd_bt = cs_winograd_bt_avx512, .winograd_at = cs_winograd_at_avx512,
   .qgemm = cs_qgemm_micro_avx2, .qpack = cs_qpack_avx2,
   .qmr = CS_AVX2_QMR, .qnr = CS_AVX2_QNR,
 };
@@ -43,6 +46,7 @@ static const CsKernels avx512_vnni_table = {
   .gemm = cs_gemm_micro_avx512, .dot = cs_gemm_dot_avx512,
   .depthwise = cs_depthwise_avx512, .sigmoid = cs_sigmoid_avx512, .gelu = cs_gelu_avx512,
   .hard_swish = cs_hard_swish_avx512, .fake_quantize = cs_fake_quantize_avx512,
+  .winograd_bt = cs_winograd_bt_avx512, .winograd_at = cs_winograd_at_avx512,
   .qgemm = cs_qgemm_micro_avx512_vnni, .qpack = cs_qpack_avx512,
   .qmr = CS_AVX512_MR, .qnr = CS_AVX512_NR,
 };

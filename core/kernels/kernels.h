@@ -191,6 +191,13 @@ cs_hard_swish_scalar (float x)
   return x * cs_hard_sigmoid_scalar (x, 1.0f / 6.0f, 0.5f);
 }
 
+/* The transforms of Winograd's F(4×4, 3×3) (winograd.c) down the
+ * columns of six rows, the rows of @n floats at d + i·ds, the result's
+ * at o + i·os: Bᵀ (six rows out), the input's, and Aᵀ (four), the
+ * output's.  Each kernel sums in its own order, as the micro-kernels do. */
+#define CS_WINOGRAD_PARAMS const float *d, int64_t ds, float *o, int64_t os, int64_t n
+typedef void (*CsWinogradColumns) (CS_WINOGRAD_PARAMS);
+
 /* Rounding @n floats to the grid of a quantized type, as a quantized
  * runtime rounds each activation it stores:
  *   y[i] = (round (clamp (x[i] / scale, low, high))) · scale,
@@ -309,6 +316,8 @@ typedef struct
   CsGelu           gelu;
   CsHardSwish      hard_swish;
   CsFakeQuantize   fake_quantize;
+  CsWinogradColumns winograd_bt;
+  CsWinogradColumns winograd_at;
   /* The 8-bit convolution's kernels, on a tile of their own (qmr ×
    * qnr), in every table: a quantized model gives the same bytes on
    * every CPU. */
@@ -343,7 +352,7 @@ const CsKernels *cs_kernels_generic (void);
 const CsKernels *cs_kernels_by_name (const char *name);
 
 /* The implementations (gemm-*.c, dot-*.c, depthwise-*.c, sigmoid-*.c,
- * gelu-*.c, hard-swish-*.c, fake-quantize-*.c, qgemm-*.c). */
+ * gelu-*.c, hard-swish-*.c, fake-quantize-*.c, winograd-*.c, qgemm-*.c). */
 void cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS);
 void cs_gemm_dot_generic   (CS_GEMM_DOT_PARAMS);
 void cs_depthwise_generic  (CS_DEPTHWISE_PARAMS);
@@ -351,6 +360,8 @@ void cs_sigmoid_generic    (CS_SIGMOID_PARAMS);
 void cs_gelu_generic       (CS_GELU_PARAMS);
 void cs_hard_swish_generic (CS_HARD_SWISH_PARAMS);
 void cs_fake_quantize_generic (CS_FAKE_QUANTIZE_PARAMS);
+void cs_winograd_bt_generic (CS_WINOGRAD_PARAMS);
+void cs_winograd_at_generic (CS_WINOGRAD_PARAMS);
 void cs_qgemm_micro_generic (CS_QGEMM_MICRO_PARAMS);
 void cs_qpack_generic (CS_QPACK_PARAMS);
 #define CS_GENERIC_MR 4
@@ -367,6 +378,8 @@ void cs_sigmoid_avx2    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx2       (CS_GELU_PARAMS);
 void cs_hard_swish_avx2 (CS_HARD_SWISH_PARAMS);
 void cs_fake_quantize_avx2 (CS_FAKE_QUANTIZE_PARAMS);
+void cs_winograd_bt_avx2 (CS_WINOGRAD_PARAMS);
+void cs_winograd_at_avx2 (CS_WINOGRAD_PARAMS);
 /* Bytes widened to 16 bits (qgemm-avx2.c); the AVX-512 table without
  * VNNI runs them too. */
 void cs_qgemm_micro_avx2 (CS_QGEMM_MICRO_PARAMS);
@@ -383,6 +396,8 @@ void cs_sigmoid_avx512    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx512       (CS_GELU_PARAMS);
 void cs_hard_swish_avx512 (CS_HARD_SWISH_PARAMS);
 void cs_fake_quantize_avx512 (CS_FAKE_QUANTIZE_PARAMS);
+void cs_winograd_bt_avx512 (CS_WINOGRAD_PARAMS);
+void cs_winograd_at_avx512 (CS_WINOGRAD_PARAMS);
 /* VNNI's byte dot products (vpdpbusd), with AVX-512 BW, on the float
  * tile's shape. */
 void cs_qgemm_micro_avx512_vnni (CS_QGEMM_MICRO_PARAMS);

@@ -14,16 +14,18 @@
  * every channel (V, sized to about L2), then for each panel of mr
  * output channels runs the 36 products on the micro-kernel into a buffer
  * that stays in L1 and transforms it into output pixels at once.  The
- * transforms run over the tiles of the block in their innermost loops,
- * so that compilers vectorize them.
+ * transforms run over the tiles of the block in their innermost loops:
+ * down the columns of the block's rows in the kernel table's vectors
+ * (kernels.h: winograd_bt, winograd_at), along each input row here, in
+ * four-float vectors through transposes.
  */
 #include "winograd.h"
 
 #include <string.h>
 
-/* Four floats, in the vector extension GCC and Clang share: the
- * transforms' loops in vectors at every optimization level, on the
- * baseline instruction set. */
+/* Four floats, in the vector extension GCC and Clang share: the row
+ * transform and the scatter of tiles in vectors at every optimization
+ * level, on the baseline instruction set. */
 typedef float Quad __attribute__ ((vector_size (16)));
 #define QUAD 4
 
@@ -249,44 +251,6 @@ cs_winograd_plan_free (CsWinogradPlan *plan)
   g_free (plan);
 }
 
-/* o_i = (Bᵀ d)_i for the six arrays d_i = d + i·ds, o_i = o + i·os, of
- * @n floats each, rounded up to a whole number of quads (the scratch's
- * rows are). */
-static void
-transform_b (const float *d, int64_t ds, float *o, int64_t os, int64_t n)
-{
-  for (int64_t k = 0; k < n; k += QUAD)
-    {
-      const Quad d0 = load_quad (d + k), d1 = load_quad (d + ds + k);
-      const Quad d2 = load_quad (d + 2 * ds + k), d3 = load_quad (d + 3 * ds + k);
-      const Quad d4 = load_quad (d + 4 * ds + k), d5 = load_quad (d + 5 * ds + k);
-
-      store_quad (o + k, 4.0f * d0 - 5.0f * d2 + d4);
-      store_quad (o + os + k, -4.0f * (d1 + d2) + d3 + d4);
-      store_quad (o + 2 * os + k, 4.0f * (d1 - d2) - d3 + d4);
-      store_quad (o + 3 * os + k, 2.0f * (d3 - d1) - d2 + d4);
-      store_quad (o + 4 * os + k, 2.0f * (d1 - d3) - d2 + d4);
-      store_quad (o + 5 * os + k, 4.0f * d1 - 5.0f * d3 + d5);
-    }
-}
-
-/* o_i = (Aᵀ m)_i, i < 4, for the six arrays m_i = m + i·ms, as above. */
-static void
-transform_a (const float *m, int64_t ms, float *o, int64_t os, int64_t n)
-{
-  for (int64_t k = 0; k < n; k += QUAD)
-    {
-      const Quad m1 = load_quad (m + ms + k), m2 = load_quad (m + 2 * ms + k);
-      const Quad m3 = load_quad (m + 3 * ms + k), m4 = load_quad (m + 4 * ms + k);
-      const Quad sum12 = m1 + m2, diff12 = m1 - m2, sum34 = m3 + m4, diff34 = m3 - m4;
-
-      store_quad (o + k, load_quad (m + k) + sum12 + sum34);
-      store_quad (o + os + k, diff12 + 2.0f * diff34);
-      store_quad (o + 2 * os + k, sum12 + 4.0f * sum34);
-      store_quad (o + 3 * os + k, diff12 + 8.0f * diff34 + load_quad (m + 5 * ms + k));
-    }
-}
-
 typedef struct
 {
   const CsWinogradPlan *plan;
@@ -377,6 +341,7 @@ transform_input (const WinogradRun *run,
                  int64_t            c1)
 {
   const CsConvShape *s = &run->plan->shape;
+  const CsKernels   *kernels = run->plan->kernels;
   const int64_t      stride = run->plan->layout.stride, tiles_w = run->plan->layout.tiles_w;
   const int64_t      in = s->in_channels, plane_floats = s->in_h * s->in_w;
 
@@ -399,8 +364,8 @@ transform_input (const WinogradRun *run,
           k0 += count;
         }
       for (int col = 0; col < PATCH; col++)
-        transform_b (scratch->patch_rows + col * stride, PATCH * stride,
-                     v + (col * in + c) * stride, PATCH * in * stride, n);
+        kernels->winograd_bt (scratch->patch_rows + col * stride, PATCH * stride,
+                              v + (col * in + c) * stride, PATCH * in * stride, n);
     }
 }
 
@@ -509,11 +474,11 @@ multiply_panel (const WinogradRun *run,
 
       /* Aᵀ along each row of points, then along each column. */
       for (int r = 0; r < PATCH; r++)
-        transform_a (scratch->products + (r * PATCH * mr + i) * stride, mr * stride,
-                     scratch->product_rows + r * TILE * stride, stride, n);
+        kernels->winograd_at (scratch->products + (r * PATCH * mr + i) * stride, mr * stride,
+                              scratch->product_rows + r * TILE * stride, stride, n);
       for (int col = 0; col < TILE; col++)
-        transform_a (scratch->product_rows + col * stride, TILE * stride,
-                     scratch->pixels + col * stride, TILE * stride, n);
+        kernels->winograd_at (scratch->product_rows + col * stride, TILE * stride,
+                              scratch->pixels + col * stride, TILE * stride, n);
       for (int p = 0; p < TILE * TILE; p++)
         {
           finish_pixels (&run->ep, bias, scratch->pixels + p * stride, n);

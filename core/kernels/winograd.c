@@ -82,14 +82,16 @@ typedef struct
 {
   int64_t tiles_w, tiles; /* per image */
   int64_t block;          /* tiles per block, at most */
-  int64_t stride;         /* floats from one row of the scratch to the
-                           * next: block rounded up to whole quads */
-  int64_t blocks;         /* per image */
-  int64_t panels;         /* of mr output channels */
+  /* Floats from one row of the scratch to the next: block rounded up to
+   * whole quads, and a quad more (transform_b_row). */
+  int64_t stride;
+  int64_t blocks; /* per image */
+  int64_t panels; /* of mr output channels */
   int64_t panels_per_task;
   int64_t m_blocks; /* shares of the output channels */
-  int64_t v_blocks; /* blocks a buffer's V holds: one, or an image's
-                           * all when there are shares (see below) */
+  /* Blocks a buffer's V holds: one, or all of an image's when there are
+   * shares (see transform_range). */
+  int64_t v_blocks;
   int64_t c_chunks; /* tasks per block of the separate input transform */
 } Layout;
 
@@ -112,10 +114,11 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
 
   l->tiles_w = (s->out_w + TILE - 1) / TILE;
   l->tiles = (s->out_h + TILE - 1) / TILE * l->tiles_w;
-  /* Blocks of even size: 49 tiles go as 13, 12, 12, 12, not 16, 16, 16, 1. */
+  /* Blocks of even size: 49 tiles, at most 16 a block, go as 13, 13, 13
+   * and 10, not 16, 16, 16 and 1. */
   l->blocks = (l->tiles + most - 1) / most;
   l->block = (l->tiles + l->blocks - 1) / l->blocks;
-  l->stride = (l->block + QUAD - 1) / QUAD * QUAD;
+  l->stride = (l->block + QUAD - 1) / QUAD * QUAD + QUAD;
   l->panels = (s->out_channels + kernels->mr - 1) / kernels->mr;
   l->m_blocks = CLAMP ((MIN_TASKS + images * l->blocks - 1) / (images * l->blocks), 1, l->panels);
   l->panels_per_task = (l->panels + l->m_blocks - 1) / l->m_blocks;
@@ -134,11 +137,11 @@ cs_winograd_suits (const CsConvShape *s)
          && s->out_w >= 8;
 }
 
-/* The scratch of one thread, at 64-byte boundaries: V of v_blocks blocks
- * (36 × in_channels rows of stride floats each); one padded input row (4·block + 4
- * floats) and the rows of the patches transformed (36 rows); a panel's
- * 36 products (36 × mr rows); their rows transformed (24 rows) and the
- * 16 rows of output pixels. */
+/* The scratch of one thread, at 64-byte boundaries: V of v_blocks
+ * blocks (36 × in_channels rows of stride floats each); one padded input
+ * row (4·block + 16 floats) and the rows of the patches transformed (36
+ * rows); a panel's 36 products (36 × mr rows); their rows transformed
+ * (24 rows) and the 16 rows of output pixels. */
 typedef struct
 {
   float *v, *line, *patch_rows, *products, *product_rows, *pixels;
@@ -158,7 +161,7 @@ scratch_layout (const CsKernels   *kernels,
                 Scratch           *scratch)
 {
   const int64_t sizes[] = { l->v_blocks * POINTS * s->in_channels * l->stride,
-                            TILE * l->block + QUAD,
+                            TILE * l->block + TILE * QUAD,
                             POINTS * l->stride,
                             POINTS * kernels->mr * l->stride,
                             24 * l->stride,
@@ -265,14 +268,14 @@ typedef struct
 
 /* o_j = (Bᵀ d)_j for the patches of @n tiles along one padded input row
  * @line, d_m = line[4k + m] for tile k: the first transform, along rows,
- * read straight from the row, four tiles at a time through a transpose;
- * @line holds 4·n + 4 floats. */
+ * read straight from the row, four tiles at a time through a transpose.
+ * It runs on to a whole number of quads: @line holds 4·n + 16 floats,
+ * and the rows of @o take the extra tiles, which the next run of tiles
+ * along the block overwrites. */
 static void
 transform_b_row (const float *line, float *o, int64_t os, int64_t n)
 {
-  int64_t k = 0;
-
-  for (; k + QUAD <= n; k += QUAD)
+  for (int64_t k = 0; k < n; k += QUAD)
     {
       Quad       d[4] = { load_quad (line + 4 * k), load_quad (line + 4 * k + 4),
                           load_quad (line + 4 * k + 8), load_quad (line + 4 * k + 12) };
@@ -289,18 +292,6 @@ transform_b_row (const float *line, float *o, int64_t os, int64_t n)
       store_quad (o + 3 * os + k, 2.0f * (d[3] - d[1]) - d[2] + d4);
       store_quad (o + 4 * os + k, 2.0f * (d[1] - d[3]) - d[2] + d4);
       store_quad (o + 5 * os + k, 4.0f * d[1] - 5.0f * d[3] + d5);
-    }
-  for (; k < n; k++)
-    {
-      const float d0 = line[4 * k], d1 = line[4 * k + 1], d2 = line[4 * k + 2];
-      const float d3 = line[4 * k + 3], d4 = line[4 * k + 4], d5 = line[4 * k + 5];
-
-      o[k] = 4.0f * d0 - 5.0f * d2 + d4;
-      o[os + k] = -4.0f * (d1 + d2) + d3 + d4;
-      o[2 * os + k] = 4.0f * (d1 - d2) - d3 + d4;
-      o[3 * os + k] = 2.0f * (d3 - d1) - d2 + d4;
-      o[4 * os + k] = 2.0f * (d1 - d3) - d2 + d4;
-      o[5 * os + k] = 4.0f * d1 - 5.0f * d3 + d5;
     }
 }
 
@@ -357,7 +348,7 @@ transform_input (const WinogradRun *run,
           for (int r = 0; r < PATCH; r++)
             {
               padded_row (s, plane, th * TILE - s->pads[0] + r, tw * TILE - s->pads[1],
-                          TILE * count + QUAD, scratch->line);
+                          TILE * count + TILE * QUAD, scratch->line);
               transform_b_row (scratch->line, scratch->patch_rows + r * PATCH * stride + k0, stride,
                                count);
             }

@@ -487,6 +487,13 @@ thread_scratch (const WinogradRun *run, int thread, Scratch *scratch)
                   cs_scratch_floats (run->scratch[thread]), scratch);
 }
 
+/* The tiles of block @b. */
+static int64_t
+block_tiles (const Layout *l, int64_t b)
+{
+  return MIN (l->block, l->tiles - b * l->block);
+}
+
 /* Without shares of the output channels, a task is an (image, block):
  * its input transformed into the thread's own V, then every panel. */
 static void
@@ -499,8 +506,8 @@ block_range (void *user, int64_t begin, int64_t end, int thread)
   thread_scratch (run, thread, &scratch);
   for (int64_t task = begin; task < end; task++)
     {
-      const int64_t img = task / l->blocks, tile0 = task % l->blocks * l->block;
-      const int64_t n = MIN (l->block, l->tiles - tile0);
+      const int64_t img = task / l->blocks, b = task % l->blocks;
+      const int64_t tile0 = b * l->block, n = block_tiles (l, b);
 
       transform_input (run, &scratch, scratch.v, img, tile0, n, 0, run->plan->shape.in_channels);
       for (int64_t q = 0; q < l->panels; q++)
@@ -511,48 +518,54 @@ block_range (void *user, int64_t begin, int64_t end, int thread)
 /* With too few blocks for the threads, their output channels are shared
  * out, and each block's V is made once, by every thread, in the first
  * thread's buffer (which holds the V of all blocks of an image then) for
- * all of them to read.  A task of the transform is a block's channels
- * [c0, c1) of image run->img. */
+ * all of them to read: block @b's there. */
+static float *
+shared_v (const WinogradRun *run, int64_t b)
+{
+  Scratch first;
+
+  thread_scratch (run, 0, &first);
+  return first.v + b * POINTS * run->plan->shape.in_channels * run->plan->layout.stride;
+}
+
+/* A task of the separate transform is a block's input channels [c0, c0 +
+ * TRANSFORM_CHANNELS) of image run->img. */
 static void
 transform_range (void *user, int64_t begin, int64_t end, int thread)
 {
   const WinogradRun *run = user;
   const Layout      *l = &run->plan->layout;
   const int64_t      in = run->plan->shape.in_channels;
-  Scratch            scratch, shared;
+  Scratch            scratch;
 
   thread_scratch (run, thread, &scratch);
-  thread_scratch (run, 0, &shared);
   for (int64_t task = begin; task < end; task++)
     {
       const int64_t b = task / l->c_chunks, c0 = task % l->c_chunks * TRANSFORM_CHANNELS;
 
-      transform_input (run, &scratch, shared.v + b * POINTS * in * l->stride, run->img,
-                       b * l->block, MIN (l->block, l->tiles - b * l->block), c0,
-                       MIN (c0 + TRANSFORM_CHANNELS, in));
+      transform_input (run, &scratch, shared_v (run, b), run->img, b * l->block, block_tiles (l, b),
+                       c0, MIN (c0 + TRANSFORM_CHANNELS, in));
     }
 }
 
-/* A task after the transform is a (block, share of the output channels)
- * of image run->img. */
+/* A task after it is a (block, share of the output channels) of image
+ * run->img. */
 static void
 share_range (void *user, int64_t begin, int64_t end, int thread)
 {
   const WinogradRun *run = user;
   const Layout      *l = &run->plan->layout;
-  const int64_t      in = run->plan->shape.in_channels;
-  Scratch            scratch, shared;
+  Scratch            scratch;
 
   thread_scratch (run, thread, &scratch);
-  thread_scratch (run, 0, &shared);
   for (int64_t task = begin; task < end; task++)
     {
       const int64_t b = task / l->m_blocks, share = task % l->m_blocks;
       const int64_t q1 = MIN ((share + 1) * l->panels_per_task, l->panels);
 
       for (int64_t q = share * l->panels_per_task; q < q1; q++)
-        multiply_panel (run, &scratch, shared.v + b * POINTS * in * l->stride, run->img, q,
-                        b * l->block, MIN (l->block, l->tiles - b * l->block));
+        multiply_panel (run, &scratch, shared_v (run, b), run->img, q, b * l->block,
+                        block_tiles (l, b));
     }
 }
 

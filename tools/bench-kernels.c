@@ -7,7 +7,10 @@
  * wall time and of CPU time, so kernel changes can be judged without
  * running whole networks, even on a busy machine; and the CPU-time figure
  * as a share of one core's FMA peak for the table's instruction set
- * (tools/fma-peak.c), the highest measured before each case.
+ * (tools/fma-peak.c), the highest measured before each case.  A layer
+ * that runs by Winograd's F(4×4, 3×3) is marked "[winograd]": its rate
+ * counts a direct convolution's multiply-adds, four times what it does,
+ * and can pass the peak.
  *
  *   bench-kernels [--runs N] [--threads N] [--table NAME] [--filter TEXT]
  *                 [--model FILE.onnx]
@@ -17,6 +20,7 @@
  */
 #include "convscope.h"
 #include "kernels/qconvolution.h"
+#include "kernels/winograd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,7 +246,14 @@ bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
   job.pool = cs_thread_pool_new (threads);
   job.scratch = new_scratch (threads, cs_conv_scratch_bytes (kernels, &shape));
   timing = time_median (run_conv, &job, runs);
-  print_timing (cc->name, kernels, threads, timing, 2.0 * macs);
+  {
+    /* A Winograd layer's rate counts the direct convolution's
+     * multiply-adds, a quarter of which it does: it can pass the peak. */
+    g_autofree char *name = g_strdup_printf (
+        "%s%s", cc->name, cs_winograd_suits (&shape) ? " [winograd]" : "");
+
+    print_timing (name, kernels, threads, timing, 2.0 * macs);
+  }
   free_scratch (job.scratch, threads);
 
   if (cc->groups == 1)

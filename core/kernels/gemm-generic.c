@@ -8,13 +8,31 @@
 #include "kernels.h"
 
 /* The epilogue of one row of sums (kernels.h: CsEpilogue); shared with
- * the portable depthwise kernel. */
+ * the portable depthwise kernel and the Winograd driver.  It computes
+ * what cs_epilogue_scalar does, step by step over the row, in loops
+ * without branches, which compilers vectorize. */
 void
 cs_epilogue_row_generic (const float *sums, float *out, int n, float start_value,
                          const CsEpilogue *ep)
 {
-  for (int j = 0; j < n; j++)
-    out[j] = cs_epilogue_scalar (ep, sums[j], ep->accumulate ? out[j] : start_value);
+  const float alpha = ep->alpha, slope = ep->slope, lo = ep->lo, hi = ep->hi;
+
+  if (ep->accumulate)
+    for (int j = 0; j < n; j++)
+      out[j] = alpha * sums[j] + out[j];
+  else
+    for (int j = 0; j < n; j++)
+      out[j] = alpha * sums[j] + start_value;
+  if (ep->leaky)
+    for (int j = 0; j < n; j++)
+      out[j] = out[j] < 0.0f ? out[j] * slope : out[j];
+  if (ep->clamp)
+    for (int j = 0; j < n; j++)
+      {
+        const float v = out[j] < lo ? lo : out[j];
+
+        out[j] = v > hi ? hi : v;
+      }
 }
 
 void

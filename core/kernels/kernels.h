@@ -366,7 +366,8 @@ void cs_qgemm_micro_generic (CS_QGEMM_MICRO_PARAMS);
 void cs_qpack_generic (CS_QPACK_PARAMS);
 #define CS_GENERIC_MR 4
 #define CS_GENERIC_NR 16
-/* The epilogue of one row of @n sums into @out (start_value: the bias). */
+/* The epilogue of one row of @n sums into @out (start_value: the bias);
+ * @sums may be @out. */
 void cs_epilogue_row_generic (const float *sums, float *out, int n,
                               float start_value, const CsEpilogue *ep);
 

@@ -222,12 +222,12 @@ cs_winograd_plan_new (const CsKernels   *kernels,
   CsWinogradPlan *plan = g_new0 (CsWinogradPlan, 1);
   const int64_t   in = shape->in_channels, out = shape->out_channels, mr = kernels->mr;
   /* One panel's transformed kernels at a time, 36 per channel pair. */
-  float *panel_u = g_new (float, mr *in *POINTS);
+  float *panel_u = g_new (float, POINTS * (mr * in));
 
   plan->kernels = kernels;
   plan->shape = *shape;
   plan_layout (kernels, shape, &plan->layout);
-  plan->u = g_new (float, out *in *POINTS);
+  plan->u = g_new (float, POINTS * (out * in));
   if (bias != NULL)
     plan->bias = g_memdup2 (bias, sizeof (float) * out);
   for (int64_t o0 = 0; o0 < out; o0 += mr)
@@ -360,27 +360,6 @@ transform_input (const WinogradRun *run,
     }
 }
 
-/* The epilogue (alpha 1) of @n pixels, in loops that compilers
- * vectorize, as cs_epilogue_scalar computes it. */
-static void
-finish_pixels (const CsEpilogue *ep, float bias, float *restrict row, int64_t n)
-{
-  const float slope = ep->slope, lo = ep->lo, hi = ep->hi;
-
-  for (int64_t k = 0; k < n; k++)
-    row[k] += bias;
-  if (ep->leaky)
-    for (int64_t k = 0; k < n; k++)
-      row[k] = row[k] < 0.0f ? row[k] * slope : row[k];
-  if (ep->clamp)
-    for (int64_t k = 0; k < n; k++)
-      {
-        const float v = row[k] < lo ? lo : row[k];
-
-        row[k] = v > hi ? hi : v;
-      }
-}
-
 /* The 4×4 tiles [tile0, tile0 + n) of one output plane @y from @pixels
  * (pixel (a, b) of tile k at pixels[(a·4 + b)·stride + k]), cut at the
  * plane's edges. */
@@ -403,8 +382,7 @@ scatter_tiles (const CsWinogradPlan *plan, const float *pixels, int64_t tile0, i
           const float *p0 = pixels + a * TILE * stride + k0, *p1 = p0 + stride;
           const float *p2 = p1 + stride, *p3 = p2 + stride;
           float       *to = y + (oy + a) * s->out_w + tw * TILE;
-
-          int64_t k = 0;
+          int64_t      k = 0;
 
           for (; k + QUAD <= whole; k += QUAD)
             {
@@ -415,13 +393,7 @@ scatter_tiles (const CsWinogradPlan *plan, const float *pixels, int64_t tile0, i
               for (int i = 0; i < QUAD; i++)
                 store_quad (to + 4 * (k + i), q[i]);
             }
-          for (; k < whole; k++)
-            {
-              to[4 * k] = p0[k];
-              to[4 * k + 1] = p1[k];
-              to[4 * k + 2] = p2[k];
-              to[4 * k + 3] = p3[k];
-            }
+          /* The rest a pixel at a time, cut at the plane's right edge. */
           for (; k < count; k++)
             for (int64_t b = 0; b < MIN (TILE, s->out_w - (tw + k) * TILE); b++)
               to[4 * k + b] = p0[b * stride + k];
@@ -472,9 +444,11 @@ multiply_panel (const WinogradRun *run,
                               scratch->pixels + col * stride, TILE * stride, n);
       for (int p = 0; p < TILE * TILE; p++)
         {
-          finish_pixels (&run->ep, bias, scratch->pixels + p * stride, n);
+          float *row = scratch->pixels + p * stride;
+
+          cs_epilogue_row_generic (row, row, (int) n, bias, &run->ep);
           if (!run->act_done)
-            cs_activation_apply (run->act, scratch->pixels + p * stride, n);
+            cs_activation_apply (run->act, row, n);
         }
       scatter_tiles (plan, scratch->pixels, tile0, n, y);
     }

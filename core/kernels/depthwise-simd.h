@@ -153,11 +153,16 @@ planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
             {
               CsVec sum = vec_zero ();
 
-              if (fixed > 0 && stride > 0 && sh == stride && dh == 1 && oh + ROWS <= oh1)
+              /* The last block of rows ends at @oh1, recomputing rows
+               * the one before it wrote (to the same bits): a row alone
+               * would wait on the FMA latency at every tap. */
+              if (fixed > 0 && stride > 0 && sh == stride && dh == 1 && oh1 - oh0 >= ROWS)
                 {
-                  rows_together (fixed, stride, plane, in_h, in_w, oh * sh - pad_top, weight,
-                                 kept, start, epv, full, out_lanes, out + oh * out_w, out_w);
-                  oh += ROWS - 1;
+                  const int64_t first = MIN (oh, oh1 - ROWS);
+
+                  rows_together (fixed, stride, plane, in_h, in_w, first * sh - pad_top, weight,
+                                 kept, start, epv, full, out_lanes, out + first * out_w, out_w);
+                  oh = first + ROWS - 1;
                   continue;
                 }
 
@@ -187,6 +192,107 @@ planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
     }
 }
 
+/* Output blocks summed together by flat_kernel, each its own chain of
+ * FMAs. */
+#define FLAT_BLOCKS 4
+
+/* Whether flat_kernel serves @g: stride 1, no dilation, an input row as
+ * wide as the output row, and an output row so narrow that row by row
+ * more than half of every vector would be wasted. */
+static inline gboolean
+flat_suits (const CsDepthwiseGeometry *g)
+{
+  return g->stride[0] == 1 && g->stride[1] == 1 && g->dilation[0] == 1 && g->dilation[1] == 1
+         && g->in_w == g->out_w && 2 * g->out_w <= CS_VEC_LANES;
+}
+
+/* A @size × @size kernel over output rows [oh0, oh1) taken as one run of
+ * pixels.  Where flat_suits, tap (kh, kw) of output pixel o (counted
+ * along the plane) is input pixel o + (kh − pad_top)·in_w + kw − pad_left,
+ * so a vector of consecutive outputs that spans several rows reads
+ * consecutive inputs.  The lanes whose tap falls in the padding, or
+ * whose output lies past @oh1, are masked off; the masks depend on the
+ * block and the tap only, and are worked out once for every channel.
+ * Each output sums its taps in the order planes_kernel does, so the
+ * results are the same to the bit. */
+CS_VEC_INLINE void
+flat_kernel (const int size, CS_DEPTHWISE_PARAMS)
+{
+  const int64_t in_h = g->in_h, in_w = g->in_w, out_w = g->out_w;
+  const int64_t pad_top = g->pad_top, pad_left = g->pad_left;
+  const int64_t end = oh1 * out_w;
+  CsEpilogue    plain = *ep;
+  CsEpilogueVec epv;
+  CsLaneMask    masks[49][FLAT_BLOCKS];
+
+  plain.alpha = 1.0f;
+  epv = vec_epilogue_load (&plain);
+  for (int64_t o0 = oh0 * out_w; o0 < end; o0 += FLAT_BLOCKS * CS_VEC_LANES)
+    {
+      int64_t oh = o0 / out_w, ow = o0 % out_w;
+
+      for (int b = 0; b < FLAT_BLOCKS; b++)
+        {
+          uint32_t row_in[7] = { 0 }, column_in[7] = { 0 };
+
+          for (int lane = 0; lane < CS_VEC_LANES && o0 + b * CS_VEC_LANES + lane < end; lane++)
+            {
+              for (int k = 0; k < size; k++)
+                {
+                  const int64_t ih = oh + k - pad_top, iw = ow + k - pad_left;
+
+                  row_in[k] |= (uint32_t) (ih >= 0 && ih < in_h) << lane;
+                  column_in[k] |= (uint32_t) (iw >= 0 && iw < in_w) << lane;
+                }
+              if (++ow == out_w)
+                {
+                  ow = 0;
+                  oh++;
+                }
+            }
+          for (int t = 0; t < size * size; t++)
+            masks[t][b] = vec_lanes_of_bits (row_in[t / size] & column_in[t % size]);
+        }
+      for (int64_t c = 0; c < channels; c++)
+        {
+          const float *plane = x + c * x_stride + o0;
+          const float *wc = w + c * size * size;
+          float       *out = y + c * y_stride + o0;
+          const CsVec  start = vec_set1 (bias != NULL ? bias[c] : 0.0f);
+          CsVec sum0 = vec_zero (), sum1 = vec_zero (), sum2 = vec_zero (), sum3 = vec_zero ();
+
+          for (int kh = 0; kh < size; kh++)
+            {
+              const float      *row = shifted (plane, (kh - pad_top) * in_w - pad_left);
+              const CsLaneMask *row_masks = masks[kh * size];
+
+#pragma GCC unroll 7
+              for (int kw = 0; kw < size; kw++)
+                {
+                  const CsVec       weight = vec_set1 (wc[kh * size + kw]);
+                  const CsLaneMask *m = row_masks + kw * FLAT_BLOCKS;
+
+                  /* A block wholly past @oh1 loads nothing: its masks
+                   * are 0. */
+                  sum0 = vec_fmadd (weight, vec_load_lanes (row + kw, m[0]), sum0);
+                  sum1 = vec_fmadd (weight, vec_load_lanes (row + kw + CS_VEC_LANES, m[1]), sum1);
+                  sum2 =
+                      vec_fmadd (weight, vec_load_lanes (row + kw + 2 * CS_VEC_LANES, m[2]), sum2);
+                  sum3 =
+                      vec_fmadd (weight, vec_load_lanes (row + kw + 3 * CS_VEC_LANES, m[3]), sum3);
+                }
+            }
+#define BLOCK_STORE(b)                                                                             \
+  if (end - o0 > b * CS_VEC_LANES)                                                                 \
+    vec_store_edge (end - o0 >= (b + 1) * CS_VEC_LANES, out + b * CS_VEC_LANES,                    \
+                    vec_lanes (0, end - o0 - b * CS_VEC_LANES),                                    \
+                    vec_epilogue (sum##b, start, epv));
+          BLOCK_STORE (0) BLOCK_STORE (1) BLOCK_STORE (2) BLOCK_STORE (3)
+#undef BLOCK_STORE
+        }
+    }
+}
+
 void
 CS_VEC_NAME (cs_depthwise) (CS_DEPTHWISE_PARAMS)
 {
@@ -194,7 +300,13 @@ CS_VEC_NAME (cs_depthwise) (CS_DEPTHWISE_PARAMS)
   gboolean five = g->kernel[0] == 5 && g->kernel[1] == 5;
   gboolean seven = g->kernel[0] == 7 && g->kernel[1] == 7;
 
-  if (three && g->stride[1] == 1)
+  gboolean flat = flat_suits (g);
+
+  if (flat && five)
+    flat_kernel (5, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
+  else if (flat && seven)
+    flat_kernel (7, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
+  else if (three && g->stride[1] == 1)
     planes_kernel (3, 1, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
   else if (three && g->stride[1] == 2)
     planes_kernel (3, 2, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);

@@ -139,6 +139,15 @@ vec_lanes (int64_t lo, int64_t hi)
                               _mm256_cmpgt_epi32 (_mm256_set1_epi32 ((int) hi), lane));
 }
 
+/* The lanes whose bits are set in @bits. */
+CS_VEC_INLINE CsLaneMask
+vec_lanes_of_bits (uint32_t bits)
+{
+  const __m256i bit = _mm256_setr_epi32 (1, 2, 4, 8, 16, 32, 64, 128);
+
+  return _mm256_cmpeq_epi32 (_mm256_and_si256 (_mm256_set1_epi32 ((int) bits), bit), bit);
+}
+
 /* The lanes of @lanes only; a masked-off lane is never touched. */
 CS_VEC_INLINE CsVec
 vec_load_lanes (const float *from, CsLaneMask lanes)

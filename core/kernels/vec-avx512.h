@@ -119,6 +119,13 @@ vec_lanes (int64_t lo, int64_t hi)
   return (__mmask16) (((1u << hi) - 1) & ~((1u << lo) - 1));
 }
 
+/* The lanes whose bits are set in @bits. */
+CS_VEC_INLINE CsLaneMask
+vec_lanes_of_bits (uint32_t bits)
+{
+  return (__mmask16) bits;
+}
+
 /* The lanes of @lanes only; a masked-off lane is never touched. */
 CS_VEC_INLINE CsVec
 vec_load_lanes (const float *from, CsLaneMask lanes)

@@ -337,6 +337,34 @@ test_conv_atrous (void)
   g_rand_free (rand);
 }
 
+/* Depthwise layers on maps narrower than half a vector (8 columns with
+ * AVX-512, 4 with AVX2), whose 5×5 and 7×7 kernels run over the plane as
+ * one run of pixels: paddings that differ per side, an output shorter
+ * than the input, taps that all miss the plane, several tasks' rows, two
+ * images and a depth multiplier. */
+static void
+test_conv_depthwise_narrow (void)
+{
+  /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
+  static const CsConvShape cases[] = {
+    { 1, 64, 4, 4, 64, 0, 0, { 5, 5 }, { 1, 1 }, { 1, 1 }, { 2, 2, 2, 2 }, 64 },
+    { 2, 24, 6, 8, 24, 0, 0, { 5, 5 }, { 1, 1 }, { 1, 1 }, { 0, 1, 1, 3 }, 24 },
+    { 1, 40, 3, 3, 40, 0, 0, { 7, 7 }, { 1, 1 }, { 1, 1 }, { 3, 3, 3, 3 }, 40 },
+    { 1, 16, 30, 2, 16, 0, 0, { 5, 5 }, { 1, 1 }, { 1, 1 }, { 2, 2, 2, 2 }, 16 },
+    { 1, 12, 7, 7, 36, 0, 0, { 7, 7 }, { 1, 1 }, { 1, 1 }, { 3, 0, 3, 6 }, 12 },
+  };
+  GRand *rand = g_rand_new_with_seed (13);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      CsConvShape s = cases[i];
+
+      g_assert_true (complete_shape (&s));
+      check_conv (rand, &s, i % 2 == 0, &activations[i % G_N_ELEMENTS (activations)]);
+    }
+  g_rand_free (rand);
+}
+
 /* 3×3 layers with stride 1, which run by Winograd's F(4×4, 3×3): sizes
  * that are not multiples of the 4×4 tile, paddings of none or one pixel
  * on each side, one side at a time, two images, output channels
@@ -1074,6 +1102,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/random", test_conv_random);
   g_test_add_func ("/kernels/conv/network-layers", test_conv_network_layers);
   g_test_add_func ("/kernels/conv/atrous", test_conv_atrous);
+  g_test_add_func ("/kernels/conv/depthwise-narrow", test_conv_depthwise_narrow);
   g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);
   g_test_add_func ("/kernels/gemm/random", test_gemm_random);
   g_test_add_func ("/kernels/gemm/wrapped-columns", test_gemm_wrapped_columns);

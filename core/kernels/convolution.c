@@ -23,6 +23,14 @@
  * little work per input pixel, so staging would cost as much as the
  * arithmetic: the depthwise kernel reads the input plane in place.
  *
+ * A 1×1 convolution with stride 1 on a map smaller than two tiles' width
+ * (7×7 and less with AVX-512) would leave much of every tile's last
+ * vector empty.  It swaps the roles instead (Layout.transposed): the
+ * tile's rows are pixels, broadcast straight from the input, whose row p
+ * holds depth step p of every pixel, and its columns output channels,
+ * from the weights packed as B panels; each tile goes back into place
+ * transposed.  The sums are the same, in the same order.
+ *
  * A 3×3 convolution with stride 1, one group and 16 channels or more in
  * and out, on maps of 8×8 pixels or more, runs by Winograd's F(4×4,
  * 3×3) instead (winograd.h: cs_winograd_suits): a quarter of the
@@ -64,6 +72,7 @@ typedef struct
 {
   gboolean depthwise;     /* one input channel per group: no GEMM, no staging */
   gboolean direct;        /* stride 1 without padding: x is the block */
+  gboolean transposed;    /* 1×1 on a small map: pixels are the tiles' rows */
   int64_t  cg, mg;        /* input and output channels per group */
   int64_t  depth;         /* cg·kH·kW */
   int64_t  period[2];     /* stride phases repeat every period taps */
@@ -76,7 +85,8 @@ typedef struct
   int64_t  g_blocks;
   int64_t  mc;            /* output channels per task (GEMM) */
   int64_t  m_blocks;
-  int64_t  stage_floats;  /* per thread, 0 when direct or depthwise */
+  int64_t  stage_floats;  /* per thread: the staged block, or one tile
+                           * when transposed; 0 when direct or depthwise */
 } Layout;
 
 struct _CsConvPlan
@@ -84,7 +94,8 @@ struct _CsConvPlan
   const CsKernels *kernels;
   CsConvShape      shape;
   Layout           layout;
-  float           *weights;  /* packed A panels per group; depthwise: as given */
+  float           *weights;  /* packed A panels per group; transposed: B
+                              * panels; depthwise: as given */
   float           *bias;     /* NULL without bias */
   int64_t         *koff;     /* per depth index, its offset in the block (GEMM) */
   CsDepthwiseGeometry window;  /* depthwise */
@@ -148,6 +159,19 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
     return FALSE;
 
   l->groups_per_task = 1;
+  l->transposed = l->direct && s->groups == 1 && s->kernel[0] == 1 && s->kernel[1] == 1
+                  && s->out_h * s->out_w < 2 * kernels->nr;
+  if (l->transposed)
+    {
+      /* Every pixel in one task, the output channels shared out in
+       * whole B panels. */
+      l->rows = s->out_h;
+      l->chunks = l->g_blocks = 1;
+      l->mc = round_up (MAX (1, l->mg / MIN_TASKS), kernels->nr);
+      l->m_blocks = (l->mg + l->mc - 1) / l->mc;
+      l->stage_floats = (int64_t) kernels->mr * kernels->nr;
+      return TRUE;
+    }
   if (l->depthwise)
     {
       l->rows = CLAMP (DEPTHWISE_COLUMNS / s->out_w, 1, s->out_h);
@@ -404,7 +428,15 @@ cs_conv_plan_new_taking (const CsKernels   *kernels,
       return plan;
     }
 
-  pack_in_place (kernels, shape, l, weights);
+  if (l->transposed)
+    {
+      float *rows = g_memdup2 (weights, sizeof (float) * l->mg * l->depth);
+
+      cs_pack_b (kernels, weights, rows, l->depth, l->mg, 1, l->depth);
+      g_free (rows);
+    }
+  else
+    pack_in_place (kernels, shape, l, weights);
   plan->koff = g_new (int64_t, l->depth);
   for (int64_t p = 0; p < l->depth; p++)
     {
@@ -433,6 +465,16 @@ cs_conv_plan_channel (const CsConvPlan *plan, int64_t m, float *weights)
 
   if (l->depthwise)
     memcpy (weights, plan->weights + m * l->depth, sizeof (float) * l->depth);
+  else if (l->transposed)
+    {
+      /* cs_pack_b's panels: column j of a panel w wide is every w-th float. */
+      const int64_t nr = plan->kernels->nr, j0 = m / nr * nr;
+      const int64_t w = MIN (nr, l->mg - j0);
+      const float  *panel = plan->weights + j0 * l->depth;
+
+      for (int64_t p = 0; p < l->depth; p++)
+        weights[p] = panel[p * w + m - j0];
+    }
   else
     {
       /* cs_pack_a's panels: row i of a panel of h rows is every h-th float. */
@@ -607,6 +649,43 @@ depthwise_task (const ConvRun *run, int64_t img, int64_t g0, int64_t g1, int64_t
                                  n_rows * s->out_w);
 }
 
+/* Output channels [m0, m1) of image @img, every pixel, where the layout
+ * is transposed: @tile (mr × nr floats) takes each tile before it goes
+ * back into place; the epilogue follows per output channel. */
+static void
+transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, float *tile)
+{
+  const CsConvPlan  *plan = run->plan;
+  const CsConvShape *s = &plan->shape;
+  const CsKernels   *kernels = plan->kernels;
+  const int64_t      plane = s->out_h * s->out_w, depth = plan->layout.depth;
+  const float       *x = run->x + img * s->in_channels * plane;
+  float             *y = run->y + img * s->out_channels * plane;
+  const CsEpilogue   plain = { .alpha = 1.0f };
+
+  for (int64_t j0 = m0; j0 < m1; j0 += kernels->nr)
+    {
+      const int    n = (int) MIN (kernels->nr, m1 - j0);
+      const float *panel = plan->weights + j0 * depth;
+
+      for (int64_t i0 = 0; i0 < plane; i0 += kernels->mr)
+        {
+          const int h = (int) MIN (kernels->mr, plane - i0);
+
+          kernels->gemm (depth, x + i0, plane, panel, NULL, n, tile, kernels->nr, h, n, NULL,
+                         &plain, NULL);
+          for (int j = 0; j < n; j++)
+            for (int i = 0; i < h; i++)
+              y[(j0 + j) * plane + i0 + i] = tile[i * kernels->nr + j];
+        }
+      for (int j = 0; j < n; j++)
+        cs_epilogue_row_generic (y + (j0 + j) * plane, y + (j0 + j) * plane, (int) plane,
+                                 plan->bias != NULL ? plan->bias[j0 + j] : 0.0f, &run->ep);
+    }
+  if (!run->act_done)
+    cs_activation_apply (run->act, y + m0 * plane, (m1 - m0) * plane);
+}
+
 /* Tasks are (image, group, row chunk, channel block), the channel block
  * varying fastest so consecutive tasks share a staged block. */
 static void
@@ -634,6 +713,11 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
       if (l->depthwise)
         {
           depthwise_task (run, img, g, MIN (g + l->groups_per_task, s->groups), oh0, n_rows);
+          continue;
+        }
+      if (l->transposed)
+        {
+          transposed_task (run, img, mb * l->mc, MIN ((mb + 1) * l->mc, l->mg), stage);
           continue;
         }
       if (l->direct)
@@ -702,6 +786,11 @@ unpacked_weights (const CsConvPlan *plan)
   if (l->depthwise)
     {
       memcpy (w, plan->weights, sizeof (float) * plan->shape.out_channels * l->depth);
+      return w;
+    }
+  if (l->transposed)
+    {
+      cs_unpack_b (plan->kernels, w, plan->weights, l->depth, l->mg, 1, l->depth);
       return w;
     }
   for (int g = 0; g < plan->shape.groups; g++)

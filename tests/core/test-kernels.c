@@ -337,6 +337,35 @@ test_conv_atrous (void)
   g_rand_free (rand);
 }
 
+/* 1×1 layers on maps smaller than two tiles' width, whose pixels become
+ * the tiles' rows: a squeeze-excitation layer's single pixel, a 7×7
+ * map, maps of 20 and 9 pixels (fewer than two tiles on every kernel
+ * table), output channels that fill no panel or end in part of one, and
+ * two images. */
+static void
+test_conv_pointwise_small (void)
+{
+  /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
+  static const CsConvShape cases[] = {
+    { 1, 1152, 1, 1, 48, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 300, 7, 7, 70, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 2, 40, 4, 5, 37, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 24, 3, 3, 5, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 2, 8, 1, 1, 1200, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+  };
+  GRand *rand = g_rand_new_with_seed (17);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (guint a = 0; a < G_N_ELEMENTS (activations); a += 2)
+      {
+        CsConvShape s = cases[i];
+
+        g_assert_true (complete_shape (&s));
+        check_conv (rand, &s, (i + a) % 2 == 0, &activations[(i + a) % G_N_ELEMENTS (activations)]);
+      }
+  g_rand_free (rand);
+}
+
 /* Depthwise layers on maps narrower than half a vector (8 columns with
  * AVX-512, 4 with AVX2), whose 5×5 and 7×7 kernels run over the plane as
  * one run of pixels: paddings that differ per side, an output shorter
@@ -1102,6 +1131,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/random", test_conv_random);
   g_test_add_func ("/kernels/conv/network-layers", test_conv_network_layers);
   g_test_add_func ("/kernels/conv/atrous", test_conv_atrous);
+  g_test_add_func ("/kernels/conv/pointwise-small", test_conv_pointwise_small);
   g_test_add_func ("/kernels/conv/depthwise-narrow", test_conv_depthwise_narrow);
   g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);
   g_test_add_func ("/kernels/gemm/random", test_gemm_random);

@@ -10,6 +10,7 @@
  * at plan time.
  */
 #include "qconvolution.h"
+#include "im2col.h"
 
 #include <math.h>
 #include <string.h>
@@ -195,53 +196,6 @@ typedef struct
   int64_t            blocks;   /* per image */
 } QConvRun;
 
-/* Columns [j0, j0 + n) of the im2col matrix of image @x into @cols
- * (depth rows of @stride floats), the padding as 0, whose step is the
- * input's zero point: TFLite's padding.  A run of columns on one output
- * row reads one input row per tap, through the columns its tap falls
- * inside (kernels.h: cs_depthwise_columns), without a test per value. */
-static void
-im2col_block (const CsConvShape *s, const float *x, int64_t j0, int64_t n, float *cols,
-              int64_t stride)
-{
-  for (int64_t j = 0; j < n;)
-    {
-      const int64_t oh = (j0 + j) / s->out_w, ow0 = (j0 + j) % s->out_w;
-      const int64_t run = MIN (s->out_w - ow0, n - j);
-      int64_t p = 0;
-
-      for (int64_t c = 0; c < s->in_channels; c++)
-        for (int kh = 0; kh < s->kernel[0]; kh++)
-          {
-            const int64_t ih = oh * s->stride[0] - s->pads[0] + (int64_t) kh * s->dilation[0];
-            const gboolean inside = ih >= 0 && ih < s->in_h;
-            const float *in = inside ? x + (c * s->in_h + ih) * s->in_w : NULL;
-
-            for (int kw = 0; kw < s->kernel[1]; kw++, p++)
-              {
-                const CsDepthwiseGeometry g = {
-                  s->in_h, s->in_w, s->out_w, { s->kernel[0], s->kernel[1] },
-                  { s->stride[0], s->stride[1] }, { s->dilation[0], s->dilation[1] },
-                  s->pads[0], s->pads[1],
-                };
-                const int64_t offset = (int64_t) kw * s->dilation[1] - s->pads[1];
-                float *row = cols + p * stride + j - ow0;
-                int64_t lo = 0, hi = 0, ow = ow0;
-
-                if (inside)
-                  cs_depthwise_columns (&g, kw, &lo, &hi);
-                for (; ow < ow0 + run && ow < lo; ow++)
-                  row[ow] = 0.0f;
-                for (; ow < ow0 + run && ow < hi; ow++)
-                  row[ow] = in[ow * s->stride[1] + offset];
-                for (; ow < ow0 + run; ow++)
-                  row[ow] = 0.0f;
-              }
-          }
-      j += run;
-    }
-}
-
 static void
 qconv_range (void *user, int64_t begin, int64_t end, int thread)
 {
@@ -264,9 +218,11 @@ qconv_range (void *user, int64_t begin, int64_t end, int thread)
       const float *rows = x + j0;
       int64_t row_stride = pixels;
 
+      /* The padding's 0 quantizes to the input's zero point: TFLite's
+       * padding. */
       if (!plan->pointwise)
         {
-          im2col_block (s, x, j0, n_block, cols, columns);
+          cs_im2col_columns (s, x, j0, n_block, cols, columns);
           rows = cols;
           row_stride = columns;
         }

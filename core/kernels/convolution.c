@@ -23,13 +23,16 @@
  * little work per input pixel, so staging would cost as much as the
  * arithmetic: the depthwise kernel reads the input plane in place.
  *
- * A 1×1 convolution with stride 1 on a map smaller than two tiles' width
+ * A convolution with one group on a map smaller than two tiles' width
  * (7×7 and less with AVX-512) would leave much of every tile's last
  * vector empty.  It swaps the roles instead (Layout.transposed): the
- * tile's rows are pixels, broadcast straight from the input, whose row p
- * holds depth step p of every pixel, and its columns output channels,
- * from the weights packed as B panels; each tile goes back into place
- * transposed.  The sums are the same, in the same order.
+ * tile's rows are pixels and its columns output channels, from the
+ * weights packed as B panels; each tile goes back into place transposed.
+ * The pixels are broadcast from a matrix whose row p holds depth step p
+ * of every pixel: the input itself for a 1×1 convolution with stride 1
+ * and no padding, else its im2col matrix (im2col.h), small on such a
+ * map, which the threads build together before they share out the
+ * output channels.  The sums are the same, in the same order.
  *
  * A 3×3 convolution with stride 1, one group and 16 channels or more in
  * and out, on maps of 8×8 pixels or more, runs by Winograd's F(4×4,
@@ -46,6 +49,7 @@
  */
 #include "convolution.h"
 #include "col2im.h"
+#include "im2col.h"
 #include "winograd.h"
 
 #include <string.h>
@@ -63,6 +67,8 @@
 #define A_BLOCK_FLOATS (128 * 1024)
 /* Enough tasks that threads finishing at different times even out. */
 #define MIN_TASKS 16
+/* The largest im2col matrix a transposed layout builds (4 MiB). */
+#define IM2COL_MAX_FLOATS (1 << 20)
 /* Multiply-adds worth waking another thread for. */
 #define MIN_PARALLEL_MACS (256 * 1024)
 
@@ -72,7 +78,8 @@ typedef struct
 {
   gboolean depthwise;     /* one input channel per group: no GEMM, no staging */
   gboolean direct;        /* stride 1 without padding: x is the block */
-  gboolean transposed;    /* 1×1 on a small map: pixels are the tiles' rows */
+  gboolean transposed;    /* a small map: pixels are the tiles' rows */
+  gboolean im2col;        /* transposed, reading an im2col matrix, not x */
   int64_t  cg, mg;        /* input and output channels per group */
   int64_t  depth;         /* cg·kH·kW */
   int64_t  period[2];     /* stride phases repeat every period taps */
@@ -85,8 +92,10 @@ typedef struct
   int64_t  g_blocks;
   int64_t  mc;            /* output channels per task (GEMM) */
   int64_t  m_blocks;
-  int64_t  stage_floats;  /* per thread: the staged block, or one tile
-                           * when transposed; 0 when direct or depthwise */
+  int64_t  stage_floats;  /* per thread: the staged block, or when
+                           * transposed one tile and the im2col matrix
+                           * (thread 0's serves all); 0 when direct or
+                           * depthwise */
 } Layout;
 
 struct _CsConvPlan
@@ -159,8 +168,9 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
     return FALSE;
 
   l->groups_per_task = 1;
-  l->transposed = l->direct && s->groups == 1 && s->kernel[0] == 1 && s->kernel[1] == 1
-                  && s->out_h * s->out_w < 2 * kernels->nr;
+  l->im2col = !(l->direct && s->kernel[0] == 1 && s->kernel[1] == 1);
+  l->transposed = !l->depthwise && s->groups == 1 && s->out_h * s->out_w < 2 * kernels->nr
+                  && (!l->im2col || l->depth * s->out_h * s->out_w <= IM2COL_MAX_FLOATS);
   if (l->transposed)
     {
       /* Every pixel in one task, the output channels shared out in
@@ -169,7 +179,8 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
       l->chunks = l->g_blocks = 1;
       l->mc = round_up (MAX (1, l->mg / MIN_TASKS), kernels->nr);
       l->m_blocks = (l->mg + l->mc - 1) / l->mc;
-      l->stage_floats = (int64_t) kernels->mr * kernels->nr;
+      l->stage_floats =
+          (int64_t) kernels->mr * kernels->nr + (l->im2col ? l->depth * s->out_h * s->out_w : 0);
       return TRUE;
     }
   if (l->depthwise)
@@ -510,6 +521,8 @@ typedef struct
   CsEpilogue               ep;
   gboolean                 act_done;   /* the kernels apply act */
   void                   **scratch;
+  const float             *columns;  /* transposed: the image's im2col
+                                      * matrix, or NULL to read x */
 } ConvRun;
 
 /* dst[x] = src[x·stride] for x < n; stride 2 gets a loop of its own that
@@ -659,9 +672,12 @@ transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, float 
   const CsConvShape *s = &plan->shape;
   const CsKernels   *kernels = plan->kernels;
   const int64_t      plane = s->out_h * s->out_w, depth = plan->layout.depth;
-  const float       *x = run->x + img * s->in_channels * plane;
+  const float       *x = run->columns;
   float             *y = run->y + img * s->out_channels * plane;
   const CsEpilogue   plain = { .alpha = 1.0f };
+
+  if (x == NULL)
+    x = run->x + img * s->in_channels * plane;
 
   for (int64_t j0 = m0; j0 < m1; j0 += kernels->nr)
     {
@@ -734,6 +750,47 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
     }
 }
 
+/* Input channels [begin, end) of the image at run->x into the rows of the
+ * im2col matrix at run->columns that they make. */
+static void
+im2col_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const ConvRun     *run = user;
+  const CsConvShape *s = &run->plan->shape;
+  const int64_t      plane = s->out_h * s->out_w;
+  CsConvShape        part = *s;
+
+  part.in_channels = end - begin;
+  cs_im2col_columns (&part, run->x + begin * s->in_h * s->in_w, 0, plane,
+                     (float *) run->columns + begin * s->kernel[0] * s->kernel[1] * plane, plane);
+}
+
+/* A transposed layout over an im2col matrix, one image at a time: the
+ * threads build the matrix in thread 0's scratch, then share out the
+ * output channels. */
+static void
+run_on_columns (ConvRun *run, CsThreadPool *pool)
+{
+  const CsConvPlan  *plan = run->plan;
+  const CsConvShape *s = &plan->shape;
+  const Layout      *l = &plan->layout;
+  const int64_t      plane = s->out_h * s->out_w, taps = s->kernel[0] * s->kernel[1];
+  const float       *x = run->x;
+  float             *y = run->y;
+
+  run->columns = cs_scratch_floats (run->scratch[0]) + plan->kernels->mr * plan->kernels->nr;
+  for (int64_t img = 0; img < s->batch; img++)
+    {
+      run->x = x + img * s->in_channels * s->in_h * s->in_w;
+      run->y = y + img * s->out_channels * plane;
+      cs_parallel_for (pool, s->in_channels, MAX (1, 4096 / MAX (taps * plane, 1)), im2col_range,
+                       run);
+      cs_parallel_for (pool, l->m_blocks,
+                       MAX (1, MIN_PARALLEL_MACS / MAX (l->mc * plane * l->depth, 1)), conv_range,
+                       run);
+    }
+}
+
 void
 cs_conv_plan_run (const CsConvPlan        *plan,
                   const float             *x,
@@ -759,6 +816,11 @@ cs_conv_plan_run (const CsConvPlan        *plan,
     }
   run.act_done = cs_epilogue_init (&run.ep, act, 1.0f, FALSE);
   run.scratch = scratch;
+  if (l->im2col && l->transposed)
+    {
+      run_on_columns (&run, pool);
+      return;
+    }
   cs_parallel_for (pool, count_tasks (&plan->shape, l), MAX (1, MIN_PARALLEL_MACS / MAX (task_macs, 1)),
                    conv_range, &run);
 }

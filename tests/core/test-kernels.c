@@ -337,13 +337,15 @@ test_conv_atrous (void)
   g_rand_free (rand);
 }
 
-/* 1×1 layers on maps smaller than two tiles' width, whose pixels become
- * the tiles' rows: a squeeze-excitation layer's single pixel, a 7×7
- * map, maps of 20 and 9 pixels (fewer than two tiles on every kernel
- * table), output channels that fill no panel or end in part of one, and
- * two images. */
+/* Layers with one group on maps smaller than two tiles' width, whose
+ * pixels become the tiles' rows: 1×1 ones read the input as it stands
+ * (a squeeze-excitation layer's single pixel, a 7×7 map, maps of 20 and
+ * 9 pixels, fewer than two tiles on every kernel table), the others an
+ * im2col matrix (3×3 with padding, stride 2, dilation, a 1×1 with stride
+ * 2, a kernel wider than the input); output channels that fill no panel
+ * or end in part of one, and two images. */
 static void
-test_conv_pointwise_small (void)
+test_conv_small_maps (void)
 {
   /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
   static const CsConvShape cases[] = {
@@ -352,6 +354,11 @@ test_conv_pointwise_small (void)
     { 2, 40, 4, 5, 37, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 1, 24, 3, 3, 5, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 2, 8, 1, 1, 1200, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 2, 20, 4, 5, 45, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
+    { 1, 33, 9, 9, 64, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 0, 1, 2 }, 1 },
+    { 1, 16, 6, 6, 40, 0, 0, { 3, 3 }, { 1, 1 }, { 2, 2 }, { 2, 2, 2, 2 }, 1 },
+    { 1, 48, 10, 10, 24, 0, 0, { 1, 1 }, { 2, 2 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 6, 3, 4, 35, 0, 0, { 5, 7 }, { 1, 1 }, { 1, 1 }, { 2, 3, 2, 3 }, 1 },
   };
   GRand *rand = g_rand_new_with_seed (17);
 
@@ -1131,7 +1138,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/random", test_conv_random);
   g_test_add_func ("/kernels/conv/network-layers", test_conv_network_layers);
   g_test_add_func ("/kernels/conv/atrous", test_conv_atrous);
-  g_test_add_func ("/kernels/conv/pointwise-small", test_conv_pointwise_small);
+  g_test_add_func ("/kernels/conv/small-maps", test_conv_small_maps);
   g_test_add_func ("/kernels/conv/depthwise-narrow", test_conv_depthwise_narrow);
   g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);
   g_test_add_func ("/kernels/gemm/random", test_gemm_random);

@@ -237,6 +237,10 @@ typedef struct
   float     value;      /* input 2 overrides */
 } CsPadParams;
 
+/* Whether the prepared Pad @node adds zeros around H and W of an N×C×H×W
+ * tensor and nothing else; if so, the pads as top, left, bottom, right. */
+gboolean cs_pad_is_spatial_zeros (const CsGraph *graph, const CsNode *node, int pads[4]);
+
 typedef struct
 {
   int64_t start, end;   /* Shape's slice of dims; end INT64_MAX = to the end */

@@ -99,6 +99,31 @@ pad_plan (const CsGraph *graph, const CsNode *node, PadPlan *plan,
   return TRUE;
 }
 
+gboolean
+cs_pad_is_spatial_zeros (const CsGraph *graph, const CsNode *node, int pads[4])
+{
+  const CsShape *in = &cs_node_input (graph, node, 0)->shape;
+  PadPlan        plan;
+
+  if (in->rank != 4 || !pad_plan (graph, node, &plan, NULL) || plan.mode != CS_PAD_CONSTANT
+      || plan.value != 0.0 || signbit (plan.value))
+    return FALSE;
+  for (int d = 0; d < 4; d++)
+    {
+      const int64_t begin = plan.begin[d], end = plan.out.dims[d] - in->dims[d] - begin;
+
+      if (d < 2 ? begin != 0 || end != 0
+                : begin < 0 || end < 0 || begin > G_MAXINT / 4 || end > G_MAXINT / 4)
+        return FALSE;
+      if (d >= 2)
+        {
+          pads[d - 2] = (int) begin;
+          pads[d] = (int) end;
+        }
+    }
+  return TRUE;
+}
+
 static gboolean
 pad_infer (CsGraph *graph, CsNode *node, GError **error)
 {

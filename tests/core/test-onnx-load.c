@@ -941,6 +941,98 @@ erf_gelu_conv_output (const float *values)
   return conv;
 }
 
+/* X → Pad (@pads, @mode, the constant @value) → P → @pool_op (3×3,
+ * stride 1, its own @pool_pads, AveragePool's @count_pad) → Y; with
+ * @pad_is_output P is a graph output too. */
+static GBytes *
+padded_pool_model (const char *mode, float value, const int64_t *pads, const char *pool_op,
+                   const int64_t *pool_pads, int64_t count_pad, gboolean pad_is_output)
+{
+  static const int64_t     x_dims[] = { 1, 2, 5, 6 }, kernel[] = { 3, 3 };
+  static const char *const pad_io[] = { "X", "pads", "value", NULL, "P", NULL };
+  static const char *const pool_io[] = { "P", NULL, "Y", NULL };
+  g_autoptr (Fixture) f = fixture_new (13);
+  Onnx__NodeProto *pool;
+
+  add_input (f, "X", 4, x_dims);
+  add_int64_initializer (f, "pads", pads, 8, FALSE);
+  add_initializer (f, "value", 0, NULL, sizeof (float), value);
+  add_string (f, add_node (f, "Pad", "pad", pad_io), "mode", mode);
+  pool = add_node (f, pool_op, "pool", pool_io);
+  add_ints (f, pool, "kernel_shape", 2, kernel);
+  add_ints (f, pool, "pads", 4, pool_pads);
+  if (strcmp (pool_op, "AveragePool") == 0)
+    add_int (f, pool, "count_include_pad", count_pad);
+  add_output (f, "Y");
+  if (pad_is_output)
+    add_output (f, "P");
+  return fixture_pack (f);
+}
+
+/* A Pad of zeros around H and W becomes the padding of an AveragePool
+ * after it that counts its padding or has none, and gives what the two
+ * give apart (the same graph with P also a graph output, which must not
+ * fold); not a Pad of another value or mode, not before an AveragePool
+ * whose own padding is not counted, not before a MaxPool. */
+static void
+test_zero_pad_into_pool (void)
+{
+  static const int64_t pads[] = { 0, 0, 1, 2, 0, 0, 2, 1 };
+  static const int64_t none[] = { 0, 0, 0, 0 }, one[] = { 1, 1, 1, 1 };
+  static const struct
+  {
+    const char    *mode;
+    float          value;
+    const char    *pool;
+    const int64_t *pool_pads;
+    int64_t        count_pad;
+    const char    *ops;
+  } cases[] = {
+    { "constant", 0.0f, "AveragePool", none, 0, "AveragePool" },
+    { "constant", 0.0f, "AveragePool", one, 1, "AveragePool" },
+    { "constant", 0.0f, "AveragePool", one, 0, "Pad AveragePool" },
+    { "constant", 0.5f, "AveragePool", none, 0, "Pad AveragePool" },
+    { "reflect", 0.0f, "AveragePool", none, 0, "Pad AveragePool" },
+    { "constant", 0.0f, "MaxPool", none, 0, "Pad MaxPool" },
+  };
+  g_autoptr (GError) error = NULL;
+  float values[60];
+
+  for (int i = 0; i < 60; i++)
+    values[i] = (float) ((i * 23) % 60) / 8.0f - 3.0f;
+  for (size_t c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr (GBytes) bytes = padded_pool_model (cases[c].mode, cases[c].value, pads,
+                                                    cases[c].pool, cases[c].pool_pads,
+                                                    cases[c].count_pad, FALSE);
+      g_autoptr (GBytes) apart_bytes = padded_pool_model (cases[c].mode, cases[c].value, pads,
+                                                          cases[c].pool, cases[c].pool_pads,
+                                                          cases[c].count_pad, TRUE);
+      CsModel *model = load_bytes (bytes, NULL, &error);
+      g_assert_no_error (error);
+      CsModel *apart = load_bytes (apart_bytes, NULL, &error);
+      g_assert_no_error (error);
+      g_autofree char *ops = layer_ops (model);
+      g_autofree char *apart_ops = layer_ops (apart);
+      g_autofree char *apart_want = g_strconcat ("Pad ", cases[c].pool, NULL);
+      CsResult *got = run_values (model, values), *want = run_values (apart, values);
+      const int64_t n = cs_shape_numel (&want->outputs[0].shape);
+
+      g_assert_cmpstr (ops, ==, cases[c].ops);
+      g_assert_cmpstr (apart_ops, ==, apart_want);
+      /* 1×2×(5 + 3 − 2)×(6 + 3 − 2), or 2 more each way with the pool's
+       * own padding. */
+      g_assert_cmpint (n, ==, cases[c].pool_pads == one ? 2 * 8 * 9 : 2 * 6 * 7);
+      g_assert_cmpint (cs_shape_numel (&got->outputs[0].shape), ==, n);
+      g_assert_cmpmem (got->outputs[0].data, n * sizeof (float), want->outputs[0].data,
+                       n * sizeof (float));
+      cs_result_free (got);
+      cs_result_free (want);
+      cs_model_free (model);
+      cs_model_free (apart);
+    }
+}
+
 /* The five nodes of an exported GELU become one Gelu in the conv before
  * them, with the Div or a Mul by 1/√2 and either operand order; a Div by
  * another constant, or an Erf whose output is also read elsewhere, keep
@@ -1086,6 +1178,7 @@ main (int    argc,
   g_test_add_func ("/onnx/load/legacy-resizes", test_legacy_resizes);
   g_test_add_func ("/onnx/load/gated-activation-fusion", test_gated_activation_fusion);
   g_test_add_func ("/onnx/load/erf-gelu-fusion", test_erf_gelu_fusion);
+  g_test_add_func ("/onnx/load/zero-pad-into-pool", test_zero_pad_into_pool);
   g_test_add_func ("/onnx/load/reshape-shares-memory", test_reshape_shares_memory);
   return g_test_run ();
 }

@@ -306,6 +306,24 @@ test_conv_network_layers (void)
   g_rand_free (rand);
 }
 
+/* Each of the @n shapes, out_h and out_w left to complete_shape, through
+ * check_conv with the activations in turn, with a bias in every
+ * @bias_every-th case. */
+static void
+check_conv_cases (const CsConvShape *cases, guint n, guint32 seed, guint bias_every)
+{
+  GRand *rand = g_rand_new_with_seed (seed);
+
+  for (guint i = 0; i < n; i++)
+    {
+      CsConvShape s = cases[i];
+
+      g_assert_true (complete_shape (&s));
+      check_conv (rand, &s, i % bias_every == 0, &activations[i % G_N_ELEMENTS (activations)]);
+    }
+  g_rand_free (rand);
+}
+
 /* Dilations as large as the input, as in DeepLab's atrous pyramid: the
  * outer taps never reach the input and the plan runs on the others
  * alone, which must change nothing; also where dropping them would
@@ -325,16 +343,7 @@ test_conv_atrous (void)
     /* No tap reaches the input: the output is the bias. */
     { 1, 4, 3, 3, 4, 0, 0, { 3, 3 }, { 1, 1 }, { 9, 9 }, { 9, 9, 9, 9 }, 1 },
   };
-  GRand *rand = g_rand_new_with_seed (11);
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      CsConvShape s = cases[i];
-
-      g_assert_true (complete_shape (&s));
-      check_conv (rand, &s, TRUE, &activations[i % G_N_ELEMENTS (activations)]);
-    }
-  g_rand_free (rand);
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 11, 1);
 }
 
 /* Layers with one group on maps smaller than two tiles' width, whose
@@ -360,17 +369,7 @@ test_conv_small_maps (void)
     { 1, 48, 10, 10, 24, 0, 0, { 1, 1 }, { 2, 2 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 1, 6, 3, 4, 35, 0, 0, { 5, 7 }, { 1, 1 }, { 1, 1 }, { 2, 3, 2, 3 }, 1 },
   };
-  GRand *rand = g_rand_new_with_seed (17);
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    for (guint a = 0; a < G_N_ELEMENTS (activations); a += 2)
-      {
-        CsConvShape s = cases[i];
-
-        g_assert_true (complete_shape (&s));
-        check_conv (rand, &s, (i + a) % 2 == 0, &activations[(i + a) % G_N_ELEMENTS (activations)]);
-      }
-  g_rand_free (rand);
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 17, 2);
 }
 
 /* Depthwise layers on maps narrower than half a vector (8 columns with
@@ -389,16 +388,7 @@ test_conv_depthwise_narrow (void)
     { 1, 16, 30, 2, 16, 0, 0, { 5, 5 }, { 1, 1 }, { 1, 1 }, { 2, 2, 2, 2 }, 16 },
     { 1, 12, 7, 7, 36, 0, 0, { 7, 7 }, { 1, 1 }, { 1, 1 }, { 3, 0, 3, 6 }, 12 },
   };
-  GRand *rand = g_rand_new_with_seed (13);
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      CsConvShape s = cases[i];
-
-      g_assert_true (complete_shape (&s));
-      check_conv (rand, &s, i % 2 == 0, &activations[i % G_N_ELEMENTS (activations)]);
-    }
-  g_rand_free (rand);
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 13, 2);
 }
 
 /* 3×3 layers with stride 1, which run by Winograd's F(4×4, 3×3): sizes
@@ -418,17 +408,14 @@ test_conv_winograd (void)
     { 2, 128, 28, 28, 128, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 256, 14, 14, 256, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
   };
-  GRand *rand = g_rand_new_with_seed (43);
-
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       CsConvShape s = cases[i];
 
       g_assert_true (complete_shape (&s));
       g_assert_true (cs_winograd_suits (&s));
-      check_conv (rand, &s, i % 2 == 0, &activations[i % G_N_ELEMENTS (activations)]);
     }
-  g_rand_free (rand);
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 43, 2);
 }
 
 /* ---- GEMM ---- */

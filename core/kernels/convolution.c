@@ -656,10 +656,15 @@ depthwise_task (const ConvRun *run, int64_t img, int64_t g0, int64_t g1, int64_t
                                 plan->bias != NULL ? plan->bias + g * l->mg : NULL,
                                 y + (g - g0) * l->mg * out_plane, out_plane, l->mg,
                                 oh0, oh0 + n_rows, &run->ep);
-  if (!run->act_done)
+  if (run->act_done)
+    return;
+  /* Whole planes lie end to end: one call for all, not one per plane of
+   * a small map. */
+  if (n_rows == s->out_h)
+    cs_activation_apply (run->act, y, (g1 - g0) * l->mg * out_plane);
+  else
     for (int64_t m = 0; m < (g1 - g0) * l->mg; m++)
-      cs_activation_apply (run->act, y + m * out_plane + oh0 * s->out_w,
-                                 n_rows * s->out_w);
+      cs_activation_apply (run->act, y + m * out_plane + oh0 * s->out_w, n_rows * s->out_w);
 }
 
 /* Output channels [m0, m1) of image @img, every pixel, where the layout

@@ -521,7 +521,7 @@ typedef struct
   CsEpilogue               ep;
   gboolean                 act_done;   /* the kernels apply act */
   void                   **scratch;
-  const float             *columns;  /* transposed: the image's im2col
+  float                   *columns;  /* transposed: the image's im2col
                                       * matrix, or NULL to read x */
 } ConvRun;
 
@@ -767,7 +767,7 @@ im2col_range (void *user, int64_t begin, int64_t end, int thread)
 
   part.in_channels = end - begin;
   cs_im2col_columns (&part, run->x + begin * s->in_h * s->in_w, 0, plane,
-                     (float *) run->columns + begin * s->kernel[0] * s->kernel[1] * plane, plane);
+                     run->columns + begin * s->kernel[0] * s->kernel[1] * plane, plane);
 }
 
 /* A transposed layout over an im2col matrix, one image at a time: the

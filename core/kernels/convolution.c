@@ -106,7 +106,8 @@ struct _CsConvPlan
   float           *weights;  /* packed A panels per group; transposed: B
                               * panels; depthwise: as given */
   float           *bias;     /* NULL without bias */
-  int64_t         *koff;     /* per depth index, its offset in the block (GEMM) */
+  int64_t         *koff;     /* per depth index, its offset in the block (GEMM
+                              * tiles; NULL when transposed) */
   CsDepthwiseGeometry window;  /* depthwise */
   CsConvPlan         *live;    /* what runs when some taps never reach the
                               * input (see above), else NULL */
@@ -441,13 +442,14 @@ cs_conv_plan_new_taking (const CsKernels   *kernels,
 
   if (l->transposed)
     {
+      /* Its tiles read no staged block, so it needs no koff. */
       float *rows = g_memdup2 (weights, sizeof (float) * l->mg * l->depth);
 
       cs_pack_b (kernels, weights, rows, l->depth, l->mg, 1, l->depth);
       g_free (rows);
+      return plan;
     }
-  else
-    pack_in_place (kernels, shape, l, weights);
+  pack_in_place (kernels, shape, l, weights);
   plan->koff = g_new (int64_t, l->depth);
   for (int64_t p = 0; p < l->depth; p++)
     {

@@ -57,10 +57,27 @@ def wait_for_window(title_regex, ignore=(), patience_s=PATIENCE_S):
     return _first_new(lambda: find_windows(title_regex), ignore, patience_s)
 
 
+def focused_window():
+    """The id of the window that has the keyboard focus, as xdotool
+    prints window ids."""
+    return subprocess.run(["xdotool", "getwindowfocus"], stdout=subprocess.PIPE,
+                          text=True, check=True).stdout.strip()
+
+
 def press(window, keys):
     """Focuses @window and types @keys there (xdotool key names, several
-    separated by spaces)."""
-    subprocess.run(["xdotool", "windowfocus", "--sync", window], check=True)
+    separated by spaces).  A window GIMP has just mapped (the image an
+    Export opens) can take the focus a moment after it shows, so the
+    keys go only once the focus has stayed on @window for one settling
+    step."""
+    deadline = time.monotonic() + PATIENCE_S
+    while True:
+        subprocess.run(["xdotool", "windowfocus", "--sync", window], check=True)
+        time.sleep(SETTLE_STEP_S)
+        if focused_window() == window:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"window {window} does not keep the keyboard focus")
     subprocess.run(["xdotool", "key", "--clearmodifiers"] + keys.split(), check=True)
 
 

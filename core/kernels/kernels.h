@@ -12,7 +12,8 @@
  * ConvNeXt in the second, MobileNet v3 8 % of its run in the third.
  * So is the rounding to a quantized grid that quantized models run after
  * every layer: a third of MobileNet v2's 8-bit run while it was a scalar
- * loop.
+ * loop.  And pooling, whose loops ran four floats wide as baseline code
+ * in the ops.
  *
  * These files depend on nothing but GLib's types: the ISA-specific ones
  * are compiled with their own instruction-set flags, and nothing compiled
@@ -191,6 +192,78 @@ cs_hard_swish_scalar (float x)
   return x * cs_hard_sigmoid_scalar (x, 1.0f / 6.0f, 0.5f);
 }
 
+/* A pooling window over planes of in_h × in_w floats.  Output (oy, ox)
+ * folds the taps iy = oy·stride[0] − pads[0] + ky·dilation[0], ky <
+ * kernel[0], and ix likewise, that fall inside the plane: into their
+ * maximum (−∞ for none), or unless is_max into their mean: their sum
+ * over their count, or with count_include_pad over the count of taps
+ * inside the padded extent (0 for none), as the sum times the count's
+ * inverse, whichever way the kernel goes. */
+typedef struct
+{
+  int64_t  in_h, in_w, out_h, out_w;
+  int      kernel[2];   /* H, W */
+  int      stride[2];
+  int      dilation[2];
+  int      pads[4];     /* top, left, bottom, right */
+  gboolean is_max;
+  gboolean count_include_pad;
+} CsPoolGeometry;
+
+/* Pools @planes planes, x + p·in_h·in_w into y + p·out_h·out_w, in
+ * @scratch of cs_pool_scratch_floats (@g) floats.  Sums run down the
+ * window's rows first, then along its columns, in tap order: every table
+ * gives the same floats. */
+#define CS_POOL_PARAMS \
+  const CsPoolGeometry *g, const float *x, float *y, int64_t planes, float *scratch
+typedef void (*CsPool) (CS_POOL_PARAMS);
+
+/* The maximum, or unless @is_max the mean (summed in double, eight
+ * partial sums side by side), of each of @planes planes of @plane_size
+ * floats at x + p·plane_size, into y[p]. */
+#define CS_GLOBAL_POOL_PARAMS \
+  const float *x, float *y, int64_t planes, int64_t plane_size, gboolean is_max
+typedef void (*CsGlobalPool) (CS_GLOBAL_POOL_PARAMS);
+
+/* The taps [*first, *last) of a window starting at @start, @dilation
+ * apart, that land in [@lo, @hi). */
+static inline void
+cs_pool_taps (int64_t start, int dilation, int kernel, int64_t lo, int64_t hi, int *first,
+              int *last)
+{
+  int64_t a = start >= lo ? 0 : (lo - start + dilation - 1) / dilation;
+  int64_t b = start >= hi ? 0 : (hi - start + dilation - 1) / dilation;
+
+  *first = (int) MIN (a, kernel);
+  *last = (int) MAX (MIN (b, kernel), *first);
+}
+
+/* Whether @g runs as passes over whole planes: stride 1 and an output
+ * the input's size (a 3×3/1 pool with a pixel of padding), where rows
+ * are too short for a loop each. */
+static inline gboolean
+cs_pool_is_flat (const CsPoolGeometry *g)
+{
+  return g->stride[0] == 1 && g->stride[1] == 1 && g->out_h == g->in_h
+         && g->out_w == g->in_w;
+}
+
+/* How many planes the flat way takes at once: about 64 KiB of them, or
+ * one. */
+static inline int64_t
+cs_pool_flat_batch (const CsPoolGeometry *g)
+{
+  return MAX (1, 16384 / MAX (1, g->in_h * g->in_w));
+}
+
+/* The scratch a pool kernel needs: when flat, a batch of planes folded
+ * down the window's rows and the scales of a mean; else one row. */
+static inline int64_t
+cs_pool_scratch_floats (const CsPoolGeometry *g)
+{
+  return cs_pool_is_flat (g) ? (cs_pool_flat_batch (g) + 1) * g->in_h * g->in_w : g->in_w;
+}
+
 /* The transforms of Winograd's F(4×4, 3×3) (winograd.c) down the
  * columns of six rows, the rows of @n floats at d + i·ds, the result's
  * at o + i·os: Bᵀ (six rows out), the input's, and Aᵀ (four), the
@@ -315,6 +388,8 @@ typedef struct
   CsSigmoid        sigmoid;
   CsGelu           gelu;
   CsHardSwish      hard_swish;
+  CsPool           pool;
+  CsGlobalPool     global_pool;
   CsFakeQuantize   fake_quantize;
   CsWinogradColumns winograd_bt;
   CsWinogradColumns winograd_at;
@@ -352,13 +427,15 @@ const CsKernels *cs_kernels_generic (void);
 const CsKernels *cs_kernels_by_name (const char *name);
 
 /* The implementations (gemm-*.c, dot-*.c, depthwise-*.c, sigmoid-*.c,
- * gelu-*.c, hard-swish-*.c, fake-quantize-*.c, winograd-*.c, qgemm-*.c). */
+ * gelu-*.c, hard-swish-*.c, pool-*.c, fake-quantize-*.c, winograd-*.c, qgemm-*.c). */
 void cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS);
 void cs_gemm_dot_generic   (CS_GEMM_DOT_PARAMS);
 void cs_depthwise_generic  (CS_DEPTHWISE_PARAMS);
 void cs_sigmoid_generic    (CS_SIGMOID_PARAMS);
 void cs_gelu_generic       (CS_GELU_PARAMS);
 void cs_hard_swish_generic (CS_HARD_SWISH_PARAMS);
+void cs_pool_generic (CS_POOL_PARAMS);
+void cs_global_pool_generic (CS_GLOBAL_POOL_PARAMS);
 void cs_fake_quantize_generic (CS_FAKE_QUANTIZE_PARAMS);
 void cs_winograd_bt_generic (CS_WINOGRAD_PARAMS);
 void cs_winograd_at_generic (CS_WINOGRAD_PARAMS);
@@ -378,6 +455,8 @@ void cs_depthwise_avx2  (CS_DEPTHWISE_PARAMS);
 void cs_sigmoid_avx2    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx2       (CS_GELU_PARAMS);
 void cs_hard_swish_avx2 (CS_HARD_SWISH_PARAMS);
+void cs_pool_avx2 (CS_POOL_PARAMS);
+void cs_global_pool_avx2 (CS_GLOBAL_POOL_PARAMS);
 void cs_fake_quantize_avx2 (CS_FAKE_QUANTIZE_PARAMS);
 void cs_winograd_bt_avx2 (CS_WINOGRAD_PARAMS);
 void cs_winograd_at_avx2 (CS_WINOGRAD_PARAMS);
@@ -396,6 +475,8 @@ void cs_depthwise_avx512  (CS_DEPTHWISE_PARAMS);
 void cs_sigmoid_avx512    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx512       (CS_GELU_PARAMS);
 void cs_hard_swish_avx512 (CS_HARD_SWISH_PARAMS);
+void cs_pool_avx512 (CS_POOL_PARAMS);
+void cs_global_pool_avx512 (CS_GLOBAL_POOL_PARAMS);
 void cs_fake_quantize_avx512 (CS_FAKE_QUANTIZE_PARAMS);
 void cs_winograd_bt_avx512 (CS_WINOGRAD_PARAMS);
 void cs_winograd_at_avx512 (CS_WINOGRAD_PARAMS);

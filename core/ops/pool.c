@@ -4,10 +4,9 @@
  * ONNX's pads, auto_pad, ceil_mode, dilations, count_include_pad and
  * MaxPool's optional row-major Indices output; and GlobalAveragePool and
  * GlobalMaxPool over all spatial axes.  Every N·C plane is independent,
- * so planes are spread over the thread pool.  Within a plane windows are
- * applied separably, down their rows and then along their columns, in
- * passes that vectorize; windows that straddle the borders check their
- * taps one by one.
+ * so planes are spread over the thread pool, and the kernels (kernels.h:
+ * CsPool, CsGlobalPool) pool them; MaxPool's Indices and the gradients
+ * go window by window here.
  */
 #include "op-common.h"
 
@@ -61,159 +60,6 @@ pool_infer (CsGraph *graph, CsNode *node, GError **error)
          || cs_op_set_output (graph, node, 1, CS_DTYPE_INT64, &out, error);
 }
 
-/* The taps [*first, *last) of a window starting at @start that land in
- * [@lo, @hi). */
-static inline void
-tap_range (int64_t start, int dilation, int kernel, int64_t lo, int64_t hi,
-           int *first, int *last)
-{
-  int64_t a = start >= lo ? 0 : (lo - start + dilation - 1) / dilation;
-  int64_t b = start >= hi ? 0 : (hi - start + dilation - 1) / dilation;
-
-  *first = (int) MIN (a, kernel);
-  *last = (int) MAX (MIN (b, kernel), *first);
-}
-
-/* One pass of fold_taps over @count ≤ 3 taps, the constants spelled out
- * at each call so that every loop vectorizes. */
-static inline __attribute__ ((always_inline)) void
-fold_pass (const gboolean is_max, const gboolean first, const int count, float *acc,
-           const float *src, int64_t tap_step, int64_t n, const int64_t stride)
-{
-  const float init = is_max ? -INFINITY : 0.0f;
-
-#define FOLD(a, b) (is_max ? ((b) > (a) ? (b) : (a)) : (a) + (b))
-  for (int64_t i = 0; i < n; i++)
-    {
-      float v = FOLD (first ? init : acc[i], src[i * stride]);
-
-      if (count > 1)
-        v = FOLD (v, src[tap_step + i * stride]);
-      if (count > 2)
-        v = FOLD (v, src[2 * tap_step + i * stride]);
-      acc[i] = v;
-    }
-#undef FOLD
-}
-
-/* acc[i] = the fold (maximum, or sum in tap order) of src[t·tap_step +
- * i·stride] over the @taps taps, −∞ or 0 for none.  Three taps a pass,
- * so that @acc is written once per three taps rather than once per tap;
- * strides 1 and 2 (nearly every CNN pool) get loops of their own. */
-static void
-fold_taps (gboolean is_max, float *acc, const float *src, int64_t tap_step, int taps,
-           int64_t n, int64_t stride)
-{
-  if (taps <= 0)
-    for (int64_t i = 0; i < n; i++)
-      acc[i] = is_max ? -INFINITY : 0.0f;
-  for (int t = 0; t < taps; t += 3)
-    {
-      const float *at = src + t * tap_step;
-      const int count = MIN (3, taps - t);
-
-#define PASS(MAX, FIRST, COUNT)                                                      \
-  do                                                                                \
-    {                                                                               \
-      if (stride == 1)                                                              \
-        fold_pass (MAX, FIRST, COUNT, acc, at, tap_step, n, 1);                     \
-      else if (stride == 2)                                                         \
-        fold_pass (MAX, FIRST, COUNT, acc, at, tap_step, n, 2);                     \
-      else                                                                          \
-        fold_pass (MAX, FIRST, COUNT, acc, at, tap_step, n, stride);                \
-    }                                                                               \
-  while (0)
-#define BY_COUNT(MAX, FIRST)                                                        \
-  do                                                                                \
-    {                                                                               \
-      if (count == 3)                                                               \
-        PASS (MAX, FIRST, 3);                                                       \
-      else if (count == 2)                                                          \
-        PASS (MAX, FIRST, 2);                                                       \
-      else                                                                          \
-        PASS (MAX, FIRST, 1);                                                       \
-    }                                                                               \
-  while (0)
-      if (is_max && t == 0)
-        BY_COUNT (TRUE, TRUE);
-      else if (is_max)
-        BY_COUNT (TRUE, FALSE);
-      else if (t == 0)
-        BY_COUNT (FALSE, TRUE);
-      else
-        BY_COUNT (FALSE, FALSE);
-#undef BY_COUNT
-#undef PASS
-    }
-}
-
-/* Output row @oy of one plane, separably: the window's rows that fall in
- * the input are folded into @column (one value per input column), then
- * each output folds its columns of that.  Outputs [@lo, @hi) have their
- * whole window inside the input horizontally and run as passes along the
- * row; the few at the borders check each tap. */
-static void
-pool_row (const PoolTask *task, const float *x, float *out, float *column,
-          int64_t oy, int64_t lo, int64_t hi)
-{
-  const CsWindow *w = &task->params->window;
-  const gboolean is_max = task->is_max;
-  const float init = is_max ? -INFINITY : 0.0f;
-  const int64_t y0 = oy * w->stride[0] - w->pads[0];
-  const int64_t stride = w->stride[1], dilation = w->dilation[1];
-  int ky0, ky1, py0, py1;
-  int64_t rows;
-
-  tap_range (y0, w->dilation[0], w->kernel[0], 0, task->in_h, &ky0, &ky1);
-  tap_range (y0, w->dilation[0], w->kernel[0], -w->pads[0],
-             task->in_h + w->pads[2], &py0, &py1);
-  rows = task->params->count_include_pad ? py1 - py0 : ky1 - ky0;
-
-  fold_taps (is_max, column, x + (y0 + (int64_t) ky0 * w->dilation[0]) * task->in_w,
-             (int64_t) w->dilation[0] * task->in_w, ky1 - ky0, task->in_w, 1);
-
-  for (int64_t ox = 0; ox < task->out_w; ox++)
-    {
-      const int64_t x0 = ox * stride - w->pads[1];
-      float acc = init;
-      int64_t inside = 0, padded = 0;
-
-      if (ox == lo && hi > lo)
-        {
-          fold_taps (is_max, out + lo, column + x0, dilation, w->kernel[1], hi - lo, stride);
-          if (!is_max)
-            {
-              const float scale = rows > 0
-                                  ? 1.0f / (float) (rows * w->kernel[1]) : 0.0f;
-
-              for (int64_t i = lo; i < hi; i++)
-                out[i] *= scale;
-            }
-          ox = hi - 1;
-          continue;
-        }
-
-      for (int kx = 0; kx < w->kernel[1]; kx++)
-        {
-          const int64_t ix = x0 + kx * dilation;
-
-          padded += ix < task->in_w + w->pads[3];
-          if (ix < 0 || ix >= task->in_w)
-            continue;
-          inside++;
-          acc = is_max ? (column[ix] > acc ? column[ix] : acc) : acc + column[ix];
-        }
-      if (!is_max)
-        {
-          const int64_t count = rows * (task->params->count_include_pad
-                                        ? padded : inside);
-
-          acc = count > 0 ? acc / (float) count : 0.0f;
-        }
-      out[ox] = acc;
-    }
-}
-
 /* MaxPool with its Indices output, window by window: the row-major
  * position of each maximum within the input (planes included). */
 static void
@@ -234,8 +80,8 @@ max_pool_plane_indices (const PoolTask *task, int64_t plane)
         int64_t where = -1;
         int ky0, ky1, kx0, kx1;
 
-        tap_range (y0, w->dilation[0], w->kernel[0], 0, task->in_h, &ky0, &ky1);
-        tap_range (x0, w->dilation[1], w->kernel[1], 0, task->in_w, &kx0, &kx1);
+        cs_pool_taps (y0, w->dilation[0], w->kernel[0], 0, task->in_h, &ky0, &ky1);
+        cs_pool_taps (x0, w->dilation[1], w->kernel[1], 0, task->in_w, &kx0, &kx1);
         for (int ky = ky0; ky < ky1; ky++)
           for (int kx = kx0; kx < kx1; kx++)
             {
@@ -253,78 +99,29 @@ max_pool_plane_indices (const PoolTask *task, int64_t plane)
       }
 }
 
-/* Stride-1 windows (GoogLeNet's 3×3/1 pools over 14×14 and 7×7 maps)
- * do so little per output row that loop overhead dominates the row-wise
- * way.  For them the plane is first copied into a padded buffer of
- * *@hp × *@wp in which every window lies whole, so each tap becomes one
- * pass over the entire plane.  Only while that buffer stays close to the
- * plane's size, which hostile pads cannot change. */
-static gboolean
-flat_layout (const CsWindow *w, int64_t in_h, int64_t in_w, int64_t out_h,
-             int64_t out_w, int64_t *hp, int64_t *wp)
+/* The kernels' geometry of @params between @in and @out. */
+static CsPoolGeometry
+pool_geometry (const CsPoolParams *params, const CsShape *in, const CsShape *out,
+               gboolean is_max)
 {
-  *hp = out_h + (int64_t) (w->kernel[0] - 1) * w->dilation[0];
-  *wp = out_w + (int64_t) (w->kernel[1] - 1) * w->dilation[1];
-  return w->stride[0] == 1 && w->stride[1] == 1
-         && *hp * *wp <= 4 * in_h * in_w + 4096;
-}
+  const CsWindow *w = &params->window;
 
-/* The flat way for one plane.  @padded holds hp × wp floats, @folded
- * out_h × wp, @column_counts the AveragePool divisor share of each output
- * column. */
-static void
-pool_plane_flat (const PoolTask *task, const float *x, float *y,
-                 float *padded, float *folded, const float *column_counts,
-                 int64_t hp, int64_t wp)
-{
-  const CsWindow *w = &task->params->window;
-  const gboolean is_max = task->is_max;
-  const int64_t top = w->pads[0], left = w->pads[1];
-  const int64_t rows = CLAMP (hp - top, 0, task->in_h);
-  const int64_t cols = CLAMP (wp - left, 0, task->in_w);
-  const int64_t n = task->out_h * wp;
-  const int64_t span = (int64_t) (w->kernel[1] - 1) * w->dilation[1];
-
-  for (int64_t i = 0; i < hp * wp; i++)
-    padded[i] = is_max ? -INFINITY : 0.0f;
-  for (int64_t r = 0; r < rows; r++)
-    memcpy (padded + (r + top) * wp + left, x + r * task->in_w,
-            sizeof (float) * (size_t) cols);
-
-  /* Down the window's rows, then along its columns back into @padded. */
-  fold_taps (is_max, folded, padded, (int64_t) w->dilation[0] * wp, w->kernel[0], n, 1);
-  fold_taps (is_max, padded, folded, w->dilation[1], w->kernel[1], n - span, 1);
-
-  for (int64_t oy = 0; oy < task->out_h; oy++)
-    {
-      const float *src = padded + oy * wp;
-      float *dst = y + oy * task->out_w;
-      int ky0, ky1;
-
-      if (is_max)
-        {
-          memcpy (dst, src, sizeof (float) * (size_t) task->out_w);
-          continue;
-        }
-      if (task->params->count_include_pad)
-        tap_range (oy - top, w->dilation[0], w->kernel[0], -top,
-                   task->in_h + w->pads[2], &ky0, &ky1);
-      else
-        tap_range (oy - top, w->dilation[0], w->kernel[0], 0, task->in_h,
-                   &ky0, &ky1);
-      for (int64_t ox = 0; ox < task->out_w; ox++)
-        {
-          const float count = (float) (ky1 - ky0) * column_counts[ox];
-
-          dst[ox] = count > 0.0f ? src[ox] / count : 0.0f;
-        }
-    }
+  return (CsPoolGeometry) {
+    .in_h = in->dims[2], .in_w = in->dims[3], .out_h = out->dims[2], .out_w = out->dims[3],
+    .kernel = { w->kernel[0], w->kernel[1] },
+    .stride = { w->stride[0], w->stride[1] },
+    .dilation = { w->dilation[0], w->dilation[1] },
+    .pads = { w->pads[0], w->pads[1], w->pads[2], w->pads[3] },
+    .is_max = is_max,
+    .count_include_pad = params->count_include_pad,
+  };
 }
 
 typedef struct
 {
-  const PoolTask *task;
-  CsExec         *exec;
+  const PoolTask       *task;
+  const CsPoolGeometry *geometry;
+  CsExec               *exec;
 } PoolRange;
 
 static void
@@ -332,64 +129,24 @@ pool_range (void *user, int64_t begin, int64_t end, int thread)
 {
   const PoolRange *range = user;
   const PoolTask *task = range->task;
-  const CsWindow *w = &task->params->window;
-  const int64_t stride = w->stride[1], left = w->pads[1];
-  const int64_t span = (int64_t) (w->kernel[1] - 1) * w->dilation[1];
-  float *scratch = range->exec->scratch[thread];
-  /* Outputs [lo, hi) of every row have their window inside the input
-   * horizontally. */
-  const int64_t lo = MIN ((left + stride - 1) / stride, task->out_w);
-  const int64_t hi = task->in_w - 1 + left - span < 0 ? lo
-                     : CLAMP ((task->in_w - 1 + left - span) / stride + 1,
-                              lo, task->out_w);
-  int64_t hp = 0, wp = 0;
-  const gboolean flat = task->indices == NULL
-                        && flat_layout (w, task->in_h, task->in_w, task->out_h,
-                                        task->out_w, &hp, &wp);
-  float *column_counts = flat ? scratch + hp * wp + task->out_h * wp : NULL;
 
-  for (int64_t ox = 0; flat && ox < task->out_w; ox++)
-    {
-      int kx0, kx1;
-
-      if (task->params->count_include_pad)
-        tap_range (ox - left, w->dilation[1], w->kernel[1], -left,
-                   task->in_w + w->pads[3], &kx0, &kx1);
-      else
-        tap_range (ox - left, w->dilation[1], w->kernel[1], 0, task->in_w,
-                   &kx0, &kx1);
-      column_counts[ox] = (float) (kx1 - kx0);
-    }
-
-  for (int64_t plane = begin; plane < end; plane++)
-    {
-      const float *x = task->x + plane * task->in_h * task->in_w;
-      float *y = task->y + plane * task->out_h * task->out_w;
-
-      if (task->indices != NULL)
-        max_pool_plane_indices (task, plane);
-      else if (flat)
-        pool_plane_flat (task, x, y, scratch, scratch + hp * wp,
-                         column_counts, hp, wp);
-      else
-        for (int64_t oy = 0; oy < task->out_h; oy++)
-          pool_row (task, x, y + oy * task->out_w, scratch, oy, lo, hi);
-    }
+  if (task->indices != NULL)
+    for (int64_t plane = begin; plane < end; plane++)
+      max_pool_plane_indices (task, plane);
+  else
+    cs_kernels_get ()->pool (range->geometry, task->x + begin * task->in_h * task->in_w,
+                             task->y + begin * task->out_h * task->out_w, end - begin,
+                             range->exec->scratch[thread]);
 }
 
-/* A row of column folds, or the flat way's buffers. */
 static size_t
 pool_scratch_bytes (const CsGraph *graph, const CsNode *node)
 {
-  const CsPoolParams *params = node->params;
-  const CsShape *in = &cs_node_input (graph, node, 0)->shape;
-  const CsShape *out = &cs_node_output (graph, node, 0)->shape;
-  int64_t hp, wp;
+  const CsPoolGeometry geometry =
+      pool_geometry (node->params, &cs_node_input (graph, node, 0)->shape,
+                     &cs_node_output (graph, node, 0)->shape, node->klass == &cs_op_max_pool);
 
-  if (flat_layout (&params->window, in->dims[2], in->dims[3], out->dims[2],
-                   out->dims[3], &hp, &wp))
-    return sizeof (float) * (size_t) (hp * wp + out->dims[2] * wp + out->dims[3]);
-  return sizeof (float) * (size_t) in->dims[3];
+  return sizeof (float) * (size_t) cs_pool_scratch_floats (&geometry);
 }
 
 static void
@@ -408,7 +165,8 @@ pool_run (const CsNode *node, CsExec *exec)
     .out_h = out->dims[2],
     .out_w = out->dims[3],
   };
-  PoolRange range = { &task, exec };
+  const CsPoolGeometry geometry = pool_geometry (node->params, in, out, task.is_max);
+  PoolRange range = { &task, &geometry, exec };
 
   cs_parallel_for (exec->pool, in->dims[0] * in->dims[1], 1, pool_range, &range);
 }
@@ -428,8 +186,8 @@ window_taps (int64_t start, int dilation, int kernel, int64_t in, int pad_begin,
 {
   int lo, hi;
 
-  tap_range (start, dilation, kernel, 0, in, first, last);
-  tap_range (start, dilation, kernel, -pad_begin, in + pad_end, &lo, &hi);
+  cs_pool_taps (start, dilation, kernel, 0, in, first, last);
+  cs_pool_taps (start, dilation, kernel, -pad_begin, in + pad_end, &lo, &hi);
   *count = include_pad ? hi - lo : *last - *first;
 }
 
@@ -552,37 +310,8 @@ global_pool_range (void *user, int64_t begin, int64_t end, int thread)
 {
   const GlobalPoolTask *task = user;
 
-  for (int64_t plane = begin; plane < end; plane++)
-    {
-      const float *x = task->x + plane * task->plane_size;
-
-      if (task->is_max)
-        {
-          float best = -INFINITY;
-
-          for (int64_t i = 0; i < task->plane_size; i++)
-            best = x[i] > best ? x[i] : best;
-          task->y[plane] = best;
-        }
-      else
-        {
-          /* Eight sums side by side: one alone waits on each addition
-           * before the next (the SE blocks of EfficientNet spent 6 % of
-           * a run here); in double, their order hardly matters. */
-          double  part[8] = { 0.0 }, sum = 0.0;
-          int64_t i = 0;
-
-          for (; i + 8 <= task->plane_size; i += 8)
-            for (int k = 0; k < 8; k++)
-              part[k] += x[i + k];
-          for (; i < task->plane_size; i++)
-            part[0] += x[i];
-          for (int k = 0; k < 8; k++)
-            sum += part[k];
-          task->y[plane] = task->plane_size > 0
-                           ? (float) (sum / (double) task->plane_size) : 0.0f;
-        }
-    }
+  cs_kernels_get ()->global_pool (task->x + begin * task->plane_size, task->y + begin,
+                                  end - begin, task->plane_size, task->is_max);
 }
 
 static void

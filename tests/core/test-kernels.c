@@ -11,8 +11,8 @@
  * is measured against Σ|terms| of its sum, the scale float rounding works
  * at.  Also: the Conv op refuses what it cannot run with the right error
  * codes, and the logistic-function and GELU kernels are within their
- * stated ulps of σ and x·Φ(x) in double precision, the HardSwish kernels
- * agree with the portable one to the bit.
+ * stated ulps of σ and x·Φ(x) in double precision, the HardSwish and
+ * pooling kernels agree with the portable ones to the bit.
  */
 #include "kernels/convolution.h"
 #include "kernels/winograd.h"
@@ -999,6 +999,155 @@ test_activation_grid (void)
   g_free (fused);
 }
 
+/* ---- Pooling ---- */
+
+/* Output @o of @g on @plane, window by window in double. */
+static double
+pool_reference (const CsPoolGeometry *g, const float *plane, int64_t oy, int64_t ox,
+                double *magnitude)
+{
+  double fold = g->is_max ? -INFINITY : 0.0;
+  int64_t inside = 0, padded = 0;
+
+  *magnitude = 0.0;
+  for (int ky = 0; ky < g->kernel[0]; ky++)
+    for (int kx = 0; kx < g->kernel[1]; kx++)
+      {
+        const int64_t iy = oy * g->stride[0] - g->pads[0] + (int64_t) ky * g->dilation[0];
+        const int64_t ix = ox * g->stride[1] - g->pads[1] + (int64_t) kx * g->dilation[1];
+
+        padded += iy < g->in_h + g->pads[2] && ix < g->in_w + g->pads[3];
+        if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w)
+          continue;
+        inside++;
+        fold = g->is_max ? MAX (fold, plane[iy * g->in_w + ix]) : fold + plane[iy * g->in_w + ix];
+        *magnitude += fabs (plane[iy * g->in_w + ix]);
+      }
+  if (g->is_max)
+    return fold;
+  if (g->count_include_pad)
+    inside = padded;
+  *magnitude /= MAX (inside, 1);
+  return inside > 0 ? fold / (double) inside : 0.0;
+}
+
+/* Every table against the window-by-window reference, and against the
+ * portable table to the bit, on pools of every way the kernels take:
+ * the flat way over batches of planes (a last batch short, planes of one
+ * pixel and of one row, dilation, wide kernels, windows that miss the
+ * plane), the row-wise way (strides, ceil_mode's extra padding, windows
+ * wider than the row), and global pooling. */
+static void
+test_pool (void)
+{
+  /* planes, in H, W, kernel, stride, dilation, pads */
+  static const struct
+  {
+    int64_t planes, h, w;
+    int kernel[2], stride[2], dilation[2], pads[4];
+  } cases[] = {
+    { 300, 8, 8, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 } },
+    { 40, 35, 35, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 } },
+    { 19, 1, 1, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 } },
+    { 7, 1, 23, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 } },
+    { 5, 9, 11, { 5, 3 }, { 1, 1 }, { 2, 1 }, { 4, 0, 4, 2 } },
+    { 6, 4, 5, { 7, 7 }, { 1, 1 }, { 1, 1 }, { 3, 3, 3, 3 } },
+    { 3, 6, 6, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 5, 0, 0, 2 } },
+    { 4, 17, 17, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 0, 0, 0, 0 } },
+    { 3, 20, 21, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 2, 2 } },
+    { 2, 13, 10, { 2, 4 }, { 3, 1 }, { 1, 2 }, { 0, 1, 1, 0 } },
+    { 2, 5, 3, { 4, 6 }, { 2, 3 }, { 1, 1 }, { 2, 3, 2, 3 } },
+    { 2, 9, 9, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 } },
+  };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (61);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (int kind = 0; kind < 3; kind++)
+      {
+        const int64_t planes = cases[i].planes, h = cases[i].h, w = cases[i].w;
+        CsPoolGeometry g = {
+          .in_h = h, .in_w = w,
+          .kernel = { cases[i].kernel[0], cases[i].kernel[1] },
+          .stride = { cases[i].stride[0], cases[i].stride[1] },
+          .dilation = { cases[i].dilation[0], cases[i].dilation[1] },
+          .pads = { cases[i].pads[0], cases[i].pads[1], cases[i].pads[2], cases[i].pads[3] },
+          .is_max = kind == 0, .count_include_pad = kind == 2,
+        };
+        float *x, *y, *first, *scratch;
+        int64_t out_size;
+
+        g.out_h = (h + g.pads[0] + g.pads[2] - (int64_t) (g.kernel[0] - 1) * g.dilation[0] - 1)
+                  / g.stride[0] + 1;
+        g.out_w = (w + g.pads[1] + g.pads[3] - (int64_t) (g.kernel[1] - 1) * g.dilation[1] - 1)
+                  / g.stride[1] + 1;
+        out_size = planes * g.out_h * g.out_w;
+        x = g_new (float, planes * h * w);
+        y = g_new (float, out_size);
+        first = g_new (float, out_size);
+        scratch = g_new (float, cs_pool_scratch_floats (&g));
+        fill_random (rand, x, planes * h * w);
+        for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+          {
+            const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+            if (kernels == NULL)
+              continue;
+            kernels->pool (&g, x, y, planes, scratch);
+            for (int64_t p = 0; p < planes; p++)
+              for (int64_t oy = 0; oy < g.out_h; oy++)
+                for (int64_t ox = 0; ox < g.out_w; ox++)
+                  {
+                    double magnitude;
+                    const double want = pool_reference (&g, x + p * h * w, oy, ox, &magnitude);
+                    const float got = y[(p * g.out_h + oy) * g.out_w + ox];
+
+                    if (g.is_max)
+                      g_assert_cmpfloat (got, ==, want);
+                    else
+                      g_assert_cmpfloat (fabs (got - want), <=, 4 * FLT_EPSILON * magnitude);
+                  }
+            if (t == 0)
+              memcpy (first, y, sizeof (float) * out_size);
+            else
+              g_assert_cmpmem (y, sizeof (float) * out_size, first, sizeof (float) * out_size);
+          }
+        g_free (x);
+        g_free (y);
+        g_free (first);
+        g_free (scratch);
+      }
+
+  for (int64_t size = 1; size <= 200; size += 33)
+    for (int is_max = 0; is_max < 2; is_max++)
+      {
+        const int64_t planes = 5;
+        float *x = g_new (float, planes * size), y[5], first[5];
+
+        fill_random (rand, x, planes * size);
+        for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+          {
+            const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+            if (kernels == NULL)
+              continue;
+            kernels->global_pool (x, y, planes, size, is_max);
+            for (int64_t p = 0; p < planes; p++)
+              {
+                double fold = is_max ? -INFINITY : 0.0;
+
+                for (int64_t i = 0; i < size; i++)
+                  fold = is_max ? MAX (fold, x[p * size + i]) : fold + x[p * size + i];
+                g_assert_cmpfloat (y[p], ==, (float) (is_max ? fold : fold / (double) size));
+              }
+            if (t == 0)
+              memcpy (first, y, sizeof y);
+            else
+              g_assert_cmpmem (y, sizeof y, first, sizeof first);
+          }
+        g_free (x);
+      }
+}
+
 /* ---- Dispatch and the Conv op's checks ---- */
 
 static void
@@ -1136,6 +1285,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/gelu", test_gelu);
   g_test_add_func ("/kernels/hard-swish", test_hard_swish);
   g_test_add_func ("/kernels/fake-quantize", test_fake_quantize);
+  g_test_add_func ("/kernels/pool", test_pool);
   g_test_add_func ("/kernels/activation-grid", test_activation_grid);
   return g_test_run ();
 }

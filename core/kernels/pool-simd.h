@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * pool-simd.h — the pooling kernels (kernels.h): windows over planes and
+ * global pooling.  Plain C loops that the compiler vectorizes with the
+ * flags of the file that includes it (pool-generic.c, pool-avx2.c,
+ * pool-avx512.c, after defining CS_VEC_NAME), so one source serves every
+ * table: ops are baseline code, and their loops ran four floats wide.
+ * Windows apply separably, down their rows and then along their columns,
+ * in passes over whole rows; windows that straddle a border check their
+ * taps one by one.
+ */
+
+#include <string.h>
+
+/* One pass of fold_taps over @count ≤ 3 taps, the constants spelled out
+ * at each call so that every loop vectorizes. */
+static inline __attribute__ ((always_inline)) void
+fold_pass (const gboolean is_max, const gboolean first, const int count, float *acc,
+           const float *src, int64_t tap_step, int64_t n, const int64_t stride)
+{
+  const float init = is_max ? -INFINITY : 0.0f;
+
+#define FOLD(a, b) (is_max ? ((b) > (a) ? (b) : (a)) : (a) + (b))
+  for (int64_t i = 0; i < n; i++)
+    {
+      float v = FOLD (first ? init : acc[i], src[i * stride]);
+
+      if (count > 1)
+        v = FOLD (v, src[tap_step + i * stride]);
+      if (count > 2)
+        v = FOLD (v, src[2 * tap_step + i * stride]);
+      acc[i] = v;
+    }
+#undef FOLD
+}
+
+/* acc[i] = the fold (maximum, or sum in tap order) of src[t·tap_step +
+ * i·stride] over the @taps taps, −∞ or 0 for none.  Three taps a pass,
+ * so that @acc is written once per three taps rather than once per tap;
+ * strides 1 and 2 (nearly every CNN pool) get loops of their own. */
+static void
+fold_taps (gboolean is_max, float *acc, const float *src, int64_t tap_step, int taps,
+           int64_t n, int64_t stride)
+{
+  if (taps <= 0)
+    for (int64_t i = 0; i < n; i++)
+      acc[i] = is_max ? -INFINITY : 0.0f;
+  for (int t = 0; t < taps; t += 3)
+    {
+      const float *at = src + t * tap_step;
+      const int count = MIN (3, taps - t);
+
+#define PASS(MAX, FIRST, COUNT)                                                      \
+  do                                                                                \
+    {                                                                               \
+      if (stride == 1)                                                              \
+        fold_pass (MAX, FIRST, COUNT, acc, at, tap_step, n, 1);                     \
+      else if (stride == 2)                                                         \
+        fold_pass (MAX, FIRST, COUNT, acc, at, tap_step, n, 2);                     \
+      else                                                                          \
+        fold_pass (MAX, FIRST, COUNT, acc, at, tap_step, n, stride);                \
+    }                                                                               \
+  while (0)
+#define BY_COUNT(MAX, FIRST)                                                        \
+  do                                                                                \
+    {                                                                               \
+      if (count == 3)                                                               \
+        PASS (MAX, FIRST, 3);                                                       \
+      else if (count == 2)                                                          \
+        PASS (MAX, FIRST, 2);                                                       \
+      else                                                                          \
+        PASS (MAX, FIRST, 1);                                                       \
+    }                                                                               \
+  while (0)
+      if (is_max && t == 0)
+        BY_COUNT (TRUE, TRUE);
+      else if (is_max)
+        BY_COUNT (TRUE, FALSE);
+      else if (t == 0)
+        BY_COUNT (FALSE, TRUE);
+      else
+        BY_COUNT (FALSE, FALSE);
+#undef BY_COUNT
+#undef PASS
+    }
+}
+
+/* The fold of output column @ox from the row @folded, tap by tap, only
+ * those inside the row; *@count: the taps a mean divides by along the
+ * row. */
+static float
+border_column (const CsPoolGeometry *g, const float *folded, int64_t ox, int64_t *count)
+{
+  const int64_t x0 = ox * g->stride[1] - g->pads[1];
+  float acc = g->is_max ? -INFINITY : 0.0f;
+  int64_t inside = 0, padded = 0;
+
+  for (int kx = 0; kx < g->kernel[1]; kx++)
+    {
+      const int64_t ix = x0 + (int64_t) kx * g->dilation[1];
+
+      padded += ix < g->in_w + g->pads[3];
+      if (ix < 0 || ix >= g->in_w)
+        continue;
+      inside++;
+      acc = g->is_max ? (folded[ix] > acc ? folded[ix] : acc) : acc + folded[ix];
+    }
+  *count = g->count_include_pad ? padded : inside;
+  return acc;
+}
+
+/* The output columns [*lo, *hi) whose whole window lies inside the row. */
+static void
+inner_columns (const CsPoolGeometry *g, int64_t *lo, int64_t *hi)
+{
+  const int64_t stride = g->stride[1], left = g->pads[1];
+  const int64_t span = (int64_t) (g->kernel[1] - 1) * g->dilation[1];
+
+  *lo = MIN ((left + stride - 1) / stride, g->out_w);
+  *hi = g->in_w - 1 + left - span < 0
+        ? *lo : CLAMP ((g->in_w - 1 + left - span) / stride + 1, *lo, g->out_w);
+}
+
+/* The window rows of output row @oy inside the plane, [*first, *last),
+ * and the count a mean divides by down the rows. */
+static int64_t
+window_rows (const CsPoolGeometry *g, int64_t oy, int *first, int *last)
+{
+  const int64_t y0 = oy * g->stride[0] - g->pads[0];
+  int padded_first, padded_last;
+
+  cs_pool_taps (y0, g->dilation[0], g->kernel[0], 0, g->in_h, first, last);
+  cs_pool_taps (y0, g->dilation[0], g->kernel[0], -g->pads[0], g->in_h + g->pads[2],
+                &padded_first, &padded_last);
+  return g->count_include_pad ? padded_last - padded_first : *last - *first;
+}
+
+/* Output row @oy of one plane: the window's rows that fall in the input
+ * are folded into @folded (one value per input column), then outputs
+ * [@lo, @hi) fold their columns of that in passes along the row. */
+static void
+pool_row (const CsPoolGeometry *g, const float *x, float *out, float *folded, int64_t oy,
+          int64_t lo, int64_t hi)
+{
+  const int64_t y0 = oy * g->stride[0] - g->pads[0];
+  int ky0, ky1;
+  const int64_t rows = window_rows (g, oy, &ky0, &ky1);
+
+  fold_taps (g->is_max, folded, x + (y0 + (int64_t) ky0 * g->dilation[0]) * g->in_w,
+             (int64_t) g->dilation[0] * g->in_w, ky1 - ky0, g->in_w, 1);
+  if (hi > lo)
+    {
+      fold_taps (g->is_max, out + lo, folded + lo * g->stride[1] - g->pads[1],
+                 g->dilation[1], g->kernel[1], hi - lo, g->stride[1]);
+      if (!g->is_max)
+        {
+          const float scale = rows > 0 ? 1.0f / (float) (rows * g->kernel[1]) : 0.0f;
+
+          for (int64_t i = lo; i < hi; i++)
+            out[i] *= scale;
+        }
+    }
+  for (int64_t ox = 0; ox < g->out_w; ox++)
+    {
+      int64_t cols;
+
+      if (ox == lo && hi > lo)
+        ox = hi;
+      if (ox == g->out_w)
+        break;
+      out[ox] = border_column (g, folded, ox, &cols);
+      if (!g->is_max)
+        out[ox] *= rows * cols > 0 ? 1.0f / (float) (rows * cols) : 0.0f;
+    }
+}
+
+/* What every output of a flat mean is multiplied by, the inverse of its
+ * row count times its column count (0 for none), into @scales (out_h ×
+ * out_w): a product, as the row-wise way's inner columns, since one
+ * division per output cost a third of the time. */
+static void
+flat_scales (const CsPoolGeometry *g, float *scales)
+{
+  for (int64_t oy = 0; oy < g->out_h; oy++)
+    {
+      int ky0, ky1;
+      const int64_t rows = window_rows (g, oy, &ky0, &ky1);
+
+      for (int64_t ox = 0; ox < g->out_w; ox++)
+        {
+          const int64_t x0 = ox - g->pads[1];
+          int kx0, kx1;
+
+          if (g->count_include_pad)
+            cs_pool_taps (x0, g->dilation[1], g->kernel[1], -g->pads[1],
+                          g->in_w + g->pads[3], &kx0, &kx1);
+          else
+            cs_pool_taps (x0, g->dilation[1], g->kernel[1], 0, g->in_w, &kx0, &kx1);
+          scales[oy * g->out_w + ox] =
+              rows * (kx1 - kx0) > 0 ? 1.0f / (float) (rows * (kx1 - kx0)) : 0.0f;
+        }
+    }
+}
+
+/* @planes planes the flat way (cs_pool_is_flat), stacked into one tall
+ * plane of planes·height rows: down the window's rows into @folded in one
+ * pass, then along its columns into @y in one pass as if all were a
+ * single row.  Both are right but at the borders, where windows reach
+ * into the neighbouring plane or row; those rows and columns are redone
+ * with the taps that fall inside, a column at a time down every row, as
+ * a loop per row cost more than the passes on a small map.  A mean is
+ * then multiplied by @scales. */
+static void
+pool_planes_flat (const CsPoolGeometry *g, const float *x, float *y, int64_t planes,
+                  float *folded, const float *scales)
+{
+  const int64_t width = g->in_w, height = g->in_h, top = g->pads[0], left = g->pads[1];
+  const int64_t rows = planes * height, plane = height * width;
+  const int64_t span_rows = (int64_t) (g->kernel[0] - 1) * g->dilation[0];
+  const int64_t span_cols = (int64_t) (g->kernel[1] - 1) * g->dilation[1];
+  const int64_t whole_lo = MIN (top, height);
+  const int64_t whole_hi = CLAMP (height - span_rows + top, whole_lo, height);
+  const float init = g->is_max ? -INFINITY : 0.0f;
+  int64_t lo, hi;
+
+  if (rows - span_rows > 0)
+    fold_taps (g->is_max, folded + top * width, x, (int64_t) g->dilation[0] * width,
+               g->kernel[0], (rows - span_rows) * width, 1);
+  for (int64_t oy = 0; oy < height; oy++)
+    {
+      int ky0, ky1;
+
+      if (oy == whole_lo && whole_hi > whole_lo)
+        oy = whole_hi;
+      if (oy == height)
+        break;
+      window_rows (g, oy, &ky0, &ky1);
+      for (int64_t p = 0; p < planes; p++)
+        fold_taps (g->is_max, folded + p * plane + oy * width,
+                   x + p * plane + (oy - top + (int64_t) ky0 * g->dilation[0]) * width,
+                   (int64_t) g->dilation[0] * width, ky1 - ky0, width, 1);
+    }
+
+  inner_columns (g, &lo, &hi);
+  if (rows * width - span_cols > 0)
+    fold_taps (g->is_max, y + left, folded, g->dilation[1], g->kernel[1],
+               rows * width - span_cols, 1);
+  for (int64_t ox = 0; ox < width; ox++)
+    {
+      int kx0, kx1;
+
+      if (ox == lo && hi > lo)
+        ox = hi;
+      if (ox == width)
+        break;
+      cs_pool_taps (ox - left, g->dilation[1], g->kernel[1], 0, width, &kx0, &kx1);
+      for (int64_t r = 0; r < rows; r++)
+        y[r * width + ox] = init;
+      /* Tap by tap down the column: the rows are independent. */
+      for (int kx = kx0; kx < kx1; kx++)
+        {
+          const float *at = folded + ox - left + (int64_t) kx * g->dilation[1];
+
+          for (int64_t r = 0; r < rows; r++)
+            {
+              const float v = at[r * width], acc = y[r * width + ox];
+
+              y[r * width + ox] = g->is_max ? (v > acc ? v : acc) : acc + v;
+            }
+        }
+    }
+
+  for (int64_t p = 0; !g->is_max && p < planes; p++)
+    {
+      float *out = y + p * plane;
+
+      for (int64_t i = 0; i < plane; i++)
+        out[i] *= scales[i];
+    }
+}
+
+void
+CS_VEC_NAME (cs_pool) (CS_POOL_PARAMS)
+{
+  const int64_t in_plane = g->in_h * g->in_w, out_plane = g->out_h * g->out_w;
+  int64_t lo, hi;
+
+  if (cs_pool_is_flat (g))
+    {
+      const int64_t batch = cs_pool_flat_batch (g);
+      float *scales = scratch + batch * in_plane;
+
+      if (!g->is_max)
+        flat_scales (g, scales);
+      for (int64_t p = 0; p < planes; p += batch)
+        pool_planes_flat (g, x + p * in_plane, y + p * out_plane, MIN (batch, planes - p),
+                          scratch, scales);
+      return;
+    }
+  inner_columns (g, &lo, &hi);
+  for (int64_t p = 0; p < planes; p++)
+    for (int64_t oy = 0; oy < g->out_h; oy++)
+      pool_row (g, x + p * in_plane, y + p * out_plane + oy * g->out_w, scratch, oy, lo, hi);
+}
+
+void
+CS_VEC_NAME (cs_global_pool) (CS_GLOBAL_POOL_PARAMS)
+{
+  for (int64_t p = 0; p < planes; p++)
+    {
+      const float *plane = x + p * plane_size;
+
+      if (is_max)
+        {
+          float best = -INFINITY;
+
+          for (int64_t i = 0; i < plane_size; i++)
+            best = plane[i] > best ? plane[i] : best;
+          y[p] = best;
+        }
+      else
+        {
+          /* Eight sums side by side: one alone waits on each addition
+           * before the next (the SE blocks of EfficientNet spent 6 % of
+           * a run here); in double, their order hardly matters. */
+          double  part[8] = { 0.0 }, sum = 0.0;
+          int64_t i = 0;
+
+          for (; i + 8 <= plane_size; i += 8)
+            for (int k = 0; k < 8; k++)
+              part[k] += plane[i + k];
+          for (; i < plane_size; i++)
+            part[0] += plane[i];
+          for (int k = 0; k < 8; k++)
+            sum += part[k];
+          y[p] = plane_size > 0 ? (float) (sum / (double) plane_size) : 0.0f;
+        }
+    }
+}

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench-kernels.c — throughput of the convolution and dense kernels on
- * the layer shapes of resnet18, mobilenet_v2 and a classifier head, for
+ * the layer shapes of resnet18, mobilenet_v2 and a classifier head, and
+ * of the pooling kernels on those of ResNet, GoogLeNet and Inception v3
+ * (in GB/s of input read, on one thread), for
  * every kernel table this CPU runs, on 1 and 2 threads (or those given).
  * Prints the median of repeated runs in GFLOP/s (2 per multiply-add) of
  * wall time and of CPU time, so kernel changes can be judged without
@@ -48,6 +50,28 @@ static const ConvCase conv_cases[] = {
   { "mobilenet dw 3x3 144", 144, 56, 56, 144, 3, 1, 1, 144 },
   { "mobilenet dw 3x3/2 144", 144, 56, 56, 144, 3, 2, 1, 144 },
   { "mobilenet dw 3x3 32 @112", 32, 112, 112, 32, 3, 1, 1, 32 },
+};
+
+/* count_include_pad as Inception v3's exported pools; kernel 0 is global
+ * pooling. */
+typedef struct
+{
+  const char *name;
+  int64_t c, h, w;
+  int k, stride, pad;
+  gboolean is_max;
+} PoolCase;
+
+static const PoolCase pool_cases[] = {
+  { "pool resnet max 3x3/2 @112", 64, 112, 112, 3, 2, 1, TRUE },
+  { "pool inception max 3x3/2 @147", 64, 147, 147, 3, 2, 0, TRUE },
+  { "pool inception max 3x3/2 @17", 768, 17, 17, 3, 2, 0, TRUE },
+  { "pool inception avg 3x3 @35", 288, 35, 35, 3, 1, 1, FALSE },
+  { "pool inception avg 3x3 @17", 768, 17, 17, 3, 1, 1, FALSE },
+  { "pool inception avg 3x3 @8", 2048, 8, 8, 3, 1, 1, FALSE },
+  { "pool googlenet max 3x3 @14", 480, 14, 14, 3, 1, 1, TRUE },
+  { "pool global avg @112", 96, 112, 112, 0, 1, 0, FALSE },
+  { "pool global avg @7", 1280, 7, 7, 0, 1, 0, FALSE },
 };
 
 typedef struct
@@ -365,6 +389,55 @@ bench_dense (const DenseCase *dc, const CsKernels *kernels, int threads, int run
   g_free (c);
 }
 
+typedef struct
+{
+  const CsKernels      *kernels;
+  const PoolCase       *pc;
+  const CsPoolGeometry *geometry;
+  const float          *x;
+  float                *y, *scratch;
+} PoolJob;
+
+static void
+run_pool (gpointer data)
+{
+  const PoolJob *job = data;
+
+  if (job->pc->k == 0)
+    job->kernels->global_pool (job->x, job->y, job->pc->c, job->pc->h * job->pc->w,
+                               job->pc->is_max);
+  else
+    job->kernels->pool (job->geometry, job->x, job->y, job->pc->c, job->scratch);
+}
+
+/* One thread, the kernel over all planes as the op's one task would; in
+ * GB/s of input read. */
+static void
+bench_pool (const PoolCase *pc, const CsKernels *kernels, int runs)
+{
+  const int k = pc->k, s = pc->stride, p = pc->pad;
+  CsPoolGeometry geometry = {
+    .in_h = pc->h, .in_w = pc->w,
+    .out_h = k == 0 ? 1 : (pc->h + 2 * p - k) / s + 1,
+    .out_w = k == 0 ? 1 : (pc->w + 2 * p - k) / s + 1,
+    .kernel = { k, k }, .stride = { s, s }, .dilation = { 1, 1 }, .pads = { p, p, p, p },
+    .is_max = pc->is_max, .count_include_pad = TRUE,
+  };
+  float *x = g_new (float, pc->c * pc->h * pc->w);
+  float *y = g_new (float, pc->c * geometry.out_h * geometry.out_w);
+  float *scratch = g_new (float, cs_pool_scratch_floats (&geometry));
+  PoolJob job = { kernels, pc, &geometry, x, y, scratch };
+  Timing timing;
+
+  fill_random (x, pc->c * pc->h * pc->w, 6);
+  timing = time_median (run_pool, &job, runs);
+  printf ("%-28s %-8s 1  %8.3f ms  %7.1f GB/s\n", pc->name, kernels->name,
+          timing.wall * 1e3, sizeof (float) * pc->c * pc->h * pc->w / timing.wall * 1e-9);
+  g_free (x);
+  g_free (y);
+  g_free (scratch);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -421,6 +494,9 @@ main (int argc, char **argv)
           for (guint d = 0; model == NULL && d < G_N_ELEMENTS (dense_cases); d++)
             if (filter == NULL || strstr (dense_cases[d].name, filter) != NULL)
               bench_dense (&dense_cases[d], kernels, n_threads, runs);
+          for (guint q = 0; model == NULL && n_threads == 1 && q < G_N_ELEMENTS (pool_cases); q++)
+            if (filter == NULL || strstr (pool_cases[q].name, filter) != NULL)
+              bench_pool (&pool_cases[q], kernels, runs);
           if (model != NULL)
             printf ("# total convolution CPU time %.3f ms\n", total * 1e3);
           if (fma_peak (kernels) > 0)

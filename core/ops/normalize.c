@@ -34,15 +34,10 @@ norm_range (void *user, int64_t begin, int64_t end, int thread)
     {
       const float *x = task->x + g * n;
       float       *y = task->y + g * n;
-      double       sum = 0.0, squares = 0.0;
-      float        mean, inv_std;
+      const float  mean = (float) (cs_sum_double (x, n, 0.0, FALSE) / (double) n);
+      const double squares = cs_sum_double (x, n, mean, TRUE);
+      const float  inv_std = (float) (1.0 / sqrt (squares / (double) n + task->epsilon));
 
-      for (int64_t i = 0; i < n; i++)
-        sum += x[i];
-      mean = (float) (sum / (double) n);
-      for (int64_t i = 0; i < n; i++)
-        squares += ((double) x[i] - mean) * ((double) x[i] - mean);
-      inv_std = (float) (1.0 / sqrt (squares / (double) n + task->epsilon));
       if (task->means != NULL)
         task->means[g] = mean;
       if (task->inv_stds != NULL)

@@ -192,6 +192,15 @@ cs_hard_swish_scalar (float x)
   return x * cs_hard_sigmoid_scalar (x, 1.0f / 6.0f, 0.5f);
 }
 
+/* The transpose of a block of floats: dst[r·dst_stride + c] =
+ * src[c·src_stride + r] for r < @rows, c < @cols.  ConvNeXt turns every
+ * block's maps to channels-last and back (1.2 MB at a time), which a
+ * copy element by element made a twentieth of its run. */
+#define CS_TRANSPOSE_PARAMS \
+  const float *src, int64_t src_stride, float *dst, int64_t dst_stride, int64_t rows, \
+  int64_t cols
+typedef void (*CsTranspose) (CS_TRANSPOSE_PARAMS);
+
 /* Σ (x[i] − center) over @n floats, or Σ (x[i] − center)² when
  * @squared, in double: eight partial sums side by side, as one alone
  * waits on each addition before the next (a LayerNormalization over 96
@@ -418,6 +427,7 @@ typedef struct
   CsHardSwish      hard_swish;
   CsPool           pool;
   CsGlobalPool     global_pool;
+  CsTranspose      transpose;
   CsFakeQuantize   fake_quantize;
   CsWinogradColumns winograd_bt;
   CsWinogradColumns winograd_at;
@@ -455,7 +465,7 @@ const CsKernels *cs_kernels_generic (void);
 const CsKernels *cs_kernels_by_name (const char *name);
 
 /* The implementations (gemm-*.c, dot-*.c, depthwise-*.c, sigmoid-*.c,
- * gelu-*.c, hard-swish-*.c, pool-*.c, fake-quantize-*.c, winograd-*.c, qgemm-*.c). */
+ * gelu-*.c, hard-swish-*.c, pool-*.c, transpose-*.c, fake-quantize-*.c, winograd-*.c, qgemm-*.c). */
 void cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS);
 void cs_gemm_dot_generic   (CS_GEMM_DOT_PARAMS);
 void cs_depthwise_generic  (CS_DEPTHWISE_PARAMS);
@@ -464,6 +474,7 @@ void cs_gelu_generic       (CS_GELU_PARAMS);
 void cs_hard_swish_generic (CS_HARD_SWISH_PARAMS);
 void cs_pool_generic (CS_POOL_PARAMS);
 void cs_global_pool_generic (CS_GLOBAL_POOL_PARAMS);
+void cs_transpose_generic (CS_TRANSPOSE_PARAMS);
 void cs_fake_quantize_generic (CS_FAKE_QUANTIZE_PARAMS);
 void cs_winograd_bt_generic (CS_WINOGRAD_PARAMS);
 void cs_winograd_at_generic (CS_WINOGRAD_PARAMS);
@@ -485,6 +496,8 @@ void cs_gelu_avx2       (CS_GELU_PARAMS);
 void cs_hard_swish_avx2 (CS_HARD_SWISH_PARAMS);
 void cs_pool_avx2 (CS_POOL_PARAMS);
 void cs_global_pool_avx2 (CS_GLOBAL_POOL_PARAMS);
+/* In 8×8 blocks of ymm registers; the AVX-512 tables run it too. */
+void cs_transpose_avx2 (CS_TRANSPOSE_PARAMS);
 void cs_fake_quantize_avx2 (CS_FAKE_QUANTIZE_PARAMS);
 void cs_winograd_bt_avx2 (CS_WINOGRAD_PARAMS);
 void cs_winograd_at_avx2 (CS_WINOGRAD_PARAMS);

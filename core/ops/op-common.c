@@ -335,13 +335,20 @@ copy_run (char *dst, int64_t dst_step, const char *src, int64_t src_step, int64_
 
 /* dst[r·dst_row + c] = src[r·src_row + c·src_column] for r < rows and
  * c < columns, in square tiles: a transpose (src_row 1) read a column at
- * a time would pull a cache line of the source for every element. */
+ * a time would pull a cache line of the source for every element.  A
+ * transpose of floats is the kernels'. */
 static void
 copy_plane (char *dst, int64_t dst_row, const char *src, int64_t src_row, int64_t src_column,
             int64_t rows, int64_t columns, size_t size)
 {
   enum { TILE = 16 };
 
+  if (size == sizeof (float) && src_row == 1)
+    {
+      cs_kernels_get ()->transpose ((const float *) src, src_column, (float *) dst, dst_row, rows,
+                                    columns);
+      return;
+    }
   for (int64_t r0 = 0; r0 < rows; r0 += TILE)
     for (int64_t c0 = 0; c0 < columns; c0 += TILE)
       for (int64_t r = r0; r < MIN (r0 + TILE, rows); r++)

@@ -697,9 +697,7 @@ transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, float 
 
           kernels->gemm (depth, x + i0, plane, panel, NULL, n, tile, kernels->nr, h, n, NULL,
                          &plain, NULL);
-          for (int j = 0; j < n; j++)
-            for (int i = 0; i < h; i++)
-              y[(j0 + j) * plane + i0 + i] = tile[i * kernels->nr + j];
+          kernels->transpose (tile, kernels->nr, y + j0 * plane + i0, plane, n, h);
         }
       for (int j = 0; j < n; j++)
         cs_epilogue_row_generic (y + (j0 + j) * plane, y + (j0 + j) * plane, (int) plane,

@@ -12,8 +12,8 @@
  * ConvNeXt in the second, MobileNet v3 8 % of its run in the third.
  * So is the rounding to a quantized grid that quantized models run after
  * every layer: a third of MobileNet v2's 8-bit run while it was a scalar
- * loop.  And pooling, whose loops ran four floats wide as baseline code
- * in the ops.
+ * loop.  And pooling and transposes, whose loops ran four floats wide,
+ * or one, as baseline code in the ops.
  *
  * These files depend on nothing but GLib's types: the ISA-specific ones
  * are compiled with their own instruction-set flags, and nothing compiled
@@ -465,7 +465,8 @@ const CsKernels *cs_kernels_generic (void);
 const CsKernels *cs_kernels_by_name (const char *name);
 
 /* The implementations (gemm-*.c, dot-*.c, depthwise-*.c, sigmoid-*.c,
- * gelu-*.c, hard-swish-*.c, pool-*.c, transpose-*.c, fake-quantize-*.c, winograd-*.c, qgemm-*.c). */
+ * gelu-*.c, hard-swish-*.c, pool-*.c, transpose-*.c, fake-quantize-*.c,
+ * winograd-*.c, qgemm-*.c). */
 void cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS);
 void cs_gemm_dot_generic   (CS_GEMM_DOT_PARAMS);
 void cs_depthwise_generic  (CS_DEPTHWISE_PARAMS);

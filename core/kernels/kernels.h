@@ -275,6 +275,21 @@ cs_pool_taps (int64_t start, int dilation, int kernel, int64_t lo, int64_t hi, i
   *last = (int) MAX (MIN (b, kernel), *first);
 }
 
+/* The taps [*first, *last) of a window starting at @start, @dilation
+ * apart, that fall in [0, @in), and the count a mean divides by: those,
+ * or with @include_pad those inside the padded extent [−@pad_begin,
+ * @in + @pad_end). */
+static inline int64_t
+cs_pool_window_taps (int64_t start, int dilation, int kernel, int64_t in, int pad_begin,
+                     int pad_end, gboolean include_pad, int *first, int *last)
+{
+  int lo, hi;
+
+  cs_pool_taps (start, dilation, kernel, 0, in, first, last);
+  cs_pool_taps (start, dilation, kernel, -pad_begin, in + pad_end, &lo, &hi);
+  return include_pad ? hi - lo : *last - *first;
+}
+
 /* Whether @g runs as passes over whole planes: stride 1 and an output
  * the input's size (a 3×3/1 pool with a pixel of padding), where rows
  * are too short for a loop each. */

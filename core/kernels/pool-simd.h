@@ -10,8 +10,6 @@
  * taps one by one.
  */
 
-#include <string.h>
-
 /* One pass of fold_taps over @count ≤ 3 taps, the constants spelled out
  * at each call so that every loop vectorizes. */
 static inline __attribute__ ((always_inline)) void
@@ -85,6 +83,16 @@ fold_taps (gboolean is_max, float *acc, const float *src, int64_t tap_step, int 
     }
 }
 
+/* The count a mean divides by along the row for output column @ox,
+ * whose taps that fall in the row are [*first, *last). */
+static int64_t
+window_columns (const CsPoolGeometry *g, int64_t ox, int *first, int *last)
+{
+  return cs_pool_window_taps (ox * g->stride[1] - g->pads[1], g->dilation[1], g->kernel[1],
+                              g->in_w, g->pads[1], g->pads[3], g->count_include_pad, first,
+                              last);
+}
+
 /* The fold of output column @ox from the row @folded, tap by tap, only
  * those inside the row; *@count: the taps a mean divides by along the
  * row. */
@@ -93,19 +101,15 @@ border_column (const CsPoolGeometry *g, const float *folded, int64_t ox, int64_t
 {
   const int64_t x0 = ox * g->stride[1] - g->pads[1];
   float acc = g->is_max ? -INFINITY : 0.0f;
-  int64_t inside = 0, padded = 0;
+  int kx0, kx1;
 
-  for (int kx = 0; kx < g->kernel[1]; kx++)
+  *count = window_columns (g, ox, &kx0, &kx1);
+  for (int kx = kx0; kx < kx1; kx++)
     {
-      const int64_t ix = x0 + (int64_t) kx * g->dilation[1];
+      const float v = folded[x0 + (int64_t) kx * g->dilation[1]];
 
-      padded += ix < g->in_w + g->pads[3];
-      if (ix < 0 || ix >= g->in_w)
-        continue;
-      inside++;
-      acc = g->is_max ? (folded[ix] > acc ? folded[ix] : acc) : acc + folded[ix];
+      acc = g->is_max ? (v > acc ? v : acc) : acc + v;
     }
-  *count = g->count_include_pad ? padded : inside;
   return acc;
 }
 
@@ -126,13 +130,9 @@ inner_columns (const CsPoolGeometry *g, int64_t *lo, int64_t *hi)
 static int64_t
 window_rows (const CsPoolGeometry *g, int64_t oy, int *first, int *last)
 {
-  const int64_t y0 = oy * g->stride[0] - g->pads[0];
-  int padded_first, padded_last;
-
-  cs_pool_taps (y0, g->dilation[0], g->kernel[0], 0, g->in_h, first, last);
-  cs_pool_taps (y0, g->dilation[0], g->kernel[0], -g->pads[0], g->in_h + g->pads[2],
-                &padded_first, &padded_last);
-  return g->count_include_pad ? padded_last - padded_first : *last - *first;
+  return cs_pool_window_taps (oy * g->stride[0] - g->pads[0], g->dilation[0], g->kernel[0],
+                              g->in_h, g->pads[0], g->pads[2], g->count_include_pad, first,
+                              last);
 }
 
 /* Output row @oy of one plane: the window's rows that fall in the input
@@ -188,16 +188,10 @@ flat_scales (const CsPoolGeometry *g, float *scales)
 
       for (int64_t ox = 0; ox < g->out_w; ox++)
         {
-          const int64_t x0 = ox - g->pads[1];
           int kx0, kx1;
+          const int64_t count = rows * window_columns (g, ox, &kx0, &kx1);
 
-          if (g->count_include_pad)
-            cs_pool_taps (x0, g->dilation[1], g->kernel[1], -g->pads[1],
-                          g->in_w + g->pads[3], &kx0, &kx1);
-          else
-            cs_pool_taps (x0, g->dilation[1], g->kernel[1], 0, g->in_w, &kx0, &kx1);
-          scales[oy * g->out_w + ox] =
-              rows * (kx1 - kx0) > 0 ? 1.0f / (float) (rows * (kx1 - kx0)) : 0.0f;
+          scales[oy * g->out_w + ox] = count > 0 ? 1.0f / (float) count : 0.0f;
         }
     }
 }
@@ -253,7 +247,7 @@ pool_planes_flat (const CsPoolGeometry *g, const float *x, float *y, int64_t pla
         ox = hi;
       if (ox == width)
         break;
-      cs_pool_taps (ox - left, g->dilation[1], g->kernel[1], 0, width, &kx0, &kx1);
+      window_columns (g, ox, &kx0, &kx1);
       for (int64_t r = 0; r < rows; r++)
         y[r * width + ox] = init;
       /* Tap by tap down the column: the rows are independent. */

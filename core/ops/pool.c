@@ -12,7 +12,6 @@
 
 #include <float.h>
 #include <math.h>
-#include <string.h>
 
 typedef struct
 {
@@ -178,19 +177,6 @@ typedef struct
   float       *dx;
 } PoolBackward;
 
-/* The taps of one window that fall in [0, @in) and, for AveragePool's
- * divisor, in the padded extent [−pad_begin, in + pad_end). */
-static void
-window_taps (int64_t start, int dilation, int kernel, int64_t in, int pad_begin,
-             int pad_end, gboolean include_pad, int *first, int *last, int64_t *count)
-{
-  int lo, hi;
-
-  cs_pool_taps (start, dilation, kernel, 0, in, first, last);
-  cs_pool_taps (start, dilation, kernel, -pad_begin, in + pad_end, &lo, &hi);
-  *count = include_pad ? hi - lo : *last - *first;
-}
-
 /* How far below a window's maximum a value still ties with it.  Equal
  * inputs (a maximum that an overlapping pool repeated, then a pointwise
  * convolution) come out of the kernels a few ulps apart, depending on
@@ -227,10 +213,12 @@ pool_backward_range (void *user, int64_t begin, int64_t end, int thread)
             int64_t rows, cols, best = -1;
             float best_value = -INFINITY;
 
-            window_taps (y0, w->dilation[0], w->kernel[0], task->in_h, w->pads[0],
-                         w->pads[2], task->params->count_include_pad, &ky0, &ky1, &rows);
-            window_taps (x0, w->dilation[1], w->kernel[1], task->in_w, w->pads[1],
-                         w->pads[3], task->params->count_include_pad, &kx0, &kx1, &cols);
+            rows = cs_pool_window_taps (y0, w->dilation[0], w->kernel[0], task->in_h,
+                                        w->pads[0], w->pads[2],
+                                        task->params->count_include_pad, &ky0, &ky1);
+            cols = cs_pool_window_taps (x0, w->dilation[1], w->kernel[1], task->in_w,
+                                        w->pads[1], w->pads[3],
+                                        task->params->count_include_pad, &kx0, &kx1);
             for (int pass = 0; pass < (task->is_max ? 2 : 1); pass++)
               for (int ky = ky0; ky < ky1; ky++)
                 for (int kx = kx0; kx < kx1; kx++)

@@ -83,14 +83,14 @@ fold_taps (gboolean is_max, float *acc, const float *src, int64_t tap_step, int 
     }
 }
 
-/* The count a mean divides by along the row for output column @ox,
- * whose taps that fall in the row are [*first, *last). */
+/* Output @o's taps along @axis (0: rows, 1: columns) that fall in the
+ * plane, [*first, *last), and the count a mean divides by along it. */
 static int64_t
-window_columns (const CsPoolGeometry *g, int64_t ox, int *first, int *last)
+window_axis (const CsPoolGeometry *g, int axis, int64_t o, int *first, int *last)
 {
-  return cs_pool_window_taps (ox * g->stride[1] - g->pads[1], g->dilation[1], g->kernel[1],
-                              g->in_w, g->pads[1], g->pads[3], g->count_include_pad, first,
-                              last);
+  return cs_pool_window_taps (o * g->stride[axis] - g->pads[axis], g->dilation[axis],
+                              g->kernel[axis], axis == 0 ? g->in_h : g->in_w, g->pads[axis],
+                              g->pads[axis + 2], g->count_include_pad, first, last);
 }
 
 /* The fold of output column @ox from the row @folded, tap by tap, only
@@ -103,7 +103,7 @@ border_column (const CsPoolGeometry *g, const float *folded, int64_t ox, int64_t
   float acc = g->is_max ? -INFINITY : 0.0f;
   int kx0, kx1;
 
-  *count = window_columns (g, ox, &kx0, &kx1);
+  *count = window_axis (g, 1, ox, &kx0, &kx1);
   for (int kx = kx0; kx < kx1; kx++)
     {
       const float v = folded[x0 + (int64_t) kx * g->dilation[1]];
@@ -125,16 +125,6 @@ inner_columns (const CsPoolGeometry *g, int64_t *lo, int64_t *hi)
         ? *lo : CLAMP ((g->in_w - 1 + left - span) / stride + 1, *lo, g->out_w);
 }
 
-/* The window rows of output row @oy inside the plane, [*first, *last),
- * and the count a mean divides by down the rows. */
-static int64_t
-window_rows (const CsPoolGeometry *g, int64_t oy, int *first, int *last)
-{
-  return cs_pool_window_taps (oy * g->stride[0] - g->pads[0], g->dilation[0], g->kernel[0],
-                              g->in_h, g->pads[0], g->pads[2], g->count_include_pad, first,
-                              last);
-}
-
 /* Output row @oy of one plane: the window's rows that fall in the input
  * are folded into @folded (one value per input column), then outputs
  * [@lo, @hi) fold their columns of that in passes along the row. */
@@ -144,7 +134,7 @@ pool_row (const CsPoolGeometry *g, const float *x, float *out, float *folded, in
 {
   const int64_t y0 = oy * g->stride[0] - g->pads[0];
   int ky0, ky1;
-  const int64_t rows = window_rows (g, oy, &ky0, &ky1);
+  const int64_t rows = window_axis (g, 0, oy, &ky0, &ky1);
 
   fold_taps (g->is_max, folded, x + (y0 + (int64_t) ky0 * g->dilation[0]) * g->in_w,
              (int64_t) g->dilation[0] * g->in_w, ky1 - ky0, g->in_w, 1);
@@ -184,12 +174,12 @@ flat_scales (const CsPoolGeometry *g, float *scales)
   for (int64_t oy = 0; oy < g->out_h; oy++)
     {
       int ky0, ky1;
-      const int64_t rows = window_rows (g, oy, &ky0, &ky1);
+      const int64_t rows = window_axis (g, 0, oy, &ky0, &ky1);
 
       for (int64_t ox = 0; ox < g->out_w; ox++)
         {
           int kx0, kx1;
-          const int64_t count = rows * window_columns (g, ox, &kx0, &kx1);
+          const int64_t count = rows * window_axis (g, 1, ox, &kx0, &kx1);
 
           scales[oy * g->out_w + ox] = count > 0 ? 1.0f / (float) count : 0.0f;
         }
@@ -228,7 +218,7 @@ pool_planes_flat (const CsPoolGeometry *g, const float *x, float *y, int64_t pla
         oy = whole_hi;
       if (oy == height)
         break;
-      window_rows (g, oy, &ky0, &ky1);
+      window_axis (g, 0, oy, &ky0, &ky1);
       for (int64_t p = 0; p < planes; p++)
         fold_taps (g->is_max, folded + p * plane + oy * width,
                    x + p * plane + (oy - top + (int64_t) ky0 * g->dilation[0]) * width,
@@ -247,7 +237,7 @@ pool_planes_flat (const CsPoolGeometry *g, const float *x, float *y, int64_t pla
         ox = hi;
       if (ox == width)
         break;
-      window_columns (g, ox, &kx0, &kx1);
+      window_axis (g, 1, ox, &kx0, &kx1);
       for (int64_t r = 0; r < rows; r++)
         y[r * width + ox] = init;
       /* Tap by tap down the column: the rows are independent. */

@@ -41,6 +41,10 @@
  * beside the packed ones that cs_conv_plan_channel and the backward pass
  * read.
  *
+ * An input whose channels a squeeze-excitation scales per image runs on
+ * weights scaled the same way instead (cs_conv_plan_run_scaled): W·(s·x)
+ * = (W·s)·x, the scaled copy made per run in thread 0's scratch.
+ *
  * A dilation as large as the input (DeepLab's atrous pyramid on a small
  * feature map) leaves the outer kernel rows or columns in the zero
  * padding at every output pixel.  Such a plan runs a second one made of
@@ -71,6 +75,8 @@
 #define IM2COL_MAX_FLOATS (1 << 20)
 /* Multiply-adds worth waking another thread for. */
 #define MIN_PARALLEL_MACS (256 * 1024)
+/* The floats in the 64 bytes cs_scratch_floats aligns to. */
+#define ALIGNED_FLOATS 16
 
 /* How the work is cut up; a function of the shape and kernel table only,
  * so the scratch size is known before a plan exists. */
@@ -520,6 +526,9 @@ typedef struct
   const float             *x;
   float                   *y;
   const CsActivation *act;
+  const float             *weights;       /* the plan's, or scaled copies */
+  int64_t                  image_weights; /* floats between images' scaled
+                                           * copies; 0 for the plan's */
   CsEpilogue               ep;
   gboolean                 act_done;   /* the kernels apply act */
   void                   **scratch;
@@ -604,7 +613,7 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
   int64_t plane = s->out_h * s->out_w, wq = l->wq, depth = l->depth;
   int64_t n_cols = (n_rows - 1) * wq + s->out_w;
   float *y_group = run->y + (img * s->out_channels + g * l->mg) * plane;
-  const float *w_group = plan->weights + g * l->mg * depth;
+  const float *w_group = run->weights + img * run->image_weights + g * l->mg * depth;
   const float *bias_group = plan->bias != NULL ? plan->bias + g * l->mg : NULL;
 
   for (int64_t i = m0; i < m1; i += kernels->mr)
@@ -644,17 +653,18 @@ depthwise_task (const ConvRun *run, int64_t img, int64_t g0, int64_t g1, int64_t
   int taps = s->kernel[0] * s->kernel[1];
   const float *x = run->x + (img * s->in_channels + g0) * in_plane;
   float *y = run->y + (img * s->out_channels + g0 * l->mg) * out_plane;
+  const float *weights = run->weights + img * run->image_weights;
 
   /* One call per block of planes; with a depth multiplier the mg outputs
    * of a group all read its one plane. */
   if (l->mg == 1)
-    plan->kernels->depthwise (x, in_plane, &plan->window, plan->weights + g0 * taps,
+    plan->kernels->depthwise (x, in_plane, &plan->window, weights + g0 * taps,
                               plan->bias != NULL ? plan->bias + g0 : NULL, y, out_plane,
                               g1 - g0, oh0, oh0 + n_rows, &run->ep);
   else
     for (int64_t g = g0; g < g1; g++)
       plan->kernels->depthwise (x + (g - g0) * in_plane, 0, &plan->window,
-                                plan->weights + g * l->mg * taps,
+                                weights + g * l->mg * taps,
                                 plan->bias != NULL ? plan->bias + g * l->mg : NULL,
                                 y + (g - g0) * l->mg * out_plane, out_plane, l->mg,
                                 oh0, oh0 + n_rows, &run->ep);
@@ -689,7 +699,7 @@ transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, float 
   for (int64_t j0 = m0; j0 < m1; j0 += kernels->nr)
     {
       const int    n = (int) MIN (kernels->nr, m1 - j0);
-      const float *panel = plan->weights + j0 * depth;
+      const float *panel = run->weights + img * run->image_weights + j0 * depth;
 
       for (int64_t i0 = 0; i0 < plane; i0 += kernels->mr)
         {
@@ -780,20 +790,42 @@ run_on_columns (ConvRun *run, CsThreadPool *pool)
   const CsConvShape *s = &plan->shape;
   const Layout      *l = &plan->layout;
   const int64_t      plane = s->out_h * s->out_w, taps = s->kernel[0] * s->kernel[1];
-  const float       *x = run->x;
+  const float       *x = run->x, *weights = run->weights;
   float             *y = run->y;
 
   run->columns = cs_scratch_floats (run->scratch[0]) + plan->kernels->mr * plan->kernels->nr;
+  /* The tasks see each image as image 0. */
   for (int64_t img = 0; img < s->batch; img++)
     {
       run->x = x + img * s->in_channels * s->in_h * s->in_w;
       run->y = y + img * s->out_channels * plane;
+      run->weights = weights + img * run->image_weights;
       cs_parallel_for (pool, s->in_channels, MAX (1, 4096 / MAX (taps * plane, 1)), im2col_range,
                        run);
       cs_parallel_for (pool, l->m_blocks,
                        MAX (1, MIN_PARALLEL_MACS / MAX (l->mc * plane * l->depth, 1)), conv_range,
                        run);
     }
+}
+
+/* Runs @run's plan on @run's x, y, act and weights. */
+static void
+run_plan (ConvRun *run, CsThreadPool *pool, void **scratch)
+{
+  const CsConvPlan *plan = run->plan;
+  const Layout *l = &plan->layout;
+  int64_t task_macs = l->groups_per_task * l->mc * l->rows * plan->shape.out_w
+                      * plan->shape.kernel[0] * plan->shape.kernel[1] * l->cg;
+
+  run->act_done = cs_epilogue_init (&run->ep, run->act, 1.0f, FALSE);
+  run->scratch = scratch;
+  if (l->im2col && l->transposed)
+    {
+      run_on_columns (run, pool);
+      return;
+    }
+  cs_parallel_for (pool, count_tasks (&plan->shape, l), MAX (1, MIN_PARALLEL_MACS / MAX (task_macs, 1)),
+                   conv_range, run);
 }
 
 void
@@ -804,10 +836,7 @@ cs_conv_plan_run (const CsConvPlan        *plan,
                   CsThreadPool            *pool,
                   void                   **scratch)
 {
-  const Layout *l = &plan->layout;
-  int64_t task_macs = l->groups_per_task * l->mc * l->rows * plan->shape.out_w
-                      * plan->shape.kernel[0] * plan->shape.kernel[1] * l->cg;
-  ConvRun run = { plan, x, y, act };
+  ConvRun run = { plan, x, y, act, plan->weights, 0 };
 
   if (plan->live != NULL)
     {
@@ -819,15 +848,106 @@ cs_conv_plan_run (const CsConvPlan        *plan,
       cs_winograd_plan_run (plan->winograd, x, y, act, pool, scratch);
       return;
     }
-  run.act_done = cs_epilogue_init (&run.ep, act, 1.0f, FALSE);
-  run.scratch = scratch;
-  if (l->im2col && l->transposed)
+  run_plan (&run, pool, scratch);
+}
+
+gboolean
+cs_conv_scales_input (const CsConvShape *shape)
+{
+  CsConvShape live;
+  int         first[2];
+
+  /* As cs_conv_plan_new_taking chooses what runs. */
+  if (live_shape (shape, &live, first))
+    return cs_conv_scales_input (&live);
+  return !cs_winograd_suits (shape);
+}
+
+size_t
+cs_conv_scaled_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
+{
+  const int64_t weights = shape->out_channels * (shape->in_channels / shape->groups)
+                          * shape->kernel[0] * shape->kernel[1];
+
+  return cs_conv_scratch_bytes (kernels, shape)
+         + (size_t) (shape->batch * weights + ALIGNED_FLOATS) * sizeof (float);
+}
+
+/* The plan's weights, scaled per image by the input channels they
+ * multiply, into @weights (batch · out_channels · depth floats). */
+typedef struct
+{
+  const CsConvPlan *plan;
+  const float      *scale;
+  float            *weights;
+} Scaling;
+
+/* Rows per panel of the plan's packed weights: cs_pack_a's mr, cs_pack_b's
+ * nr when transposed, one output channel when depthwise.  In each panel,
+ * depth step p holds its rows side by side. */
+static int64_t
+panel_height (const CsConvPlan *plan)
+{
+  const Layout *l = &plan->layout;
+
+  return l->depthwise ? 1 : l->transposed ? plan->kernels->nr : plan->kernels->mr;
+}
+
+/* Panels [begin, end) of every image and group, in that order. */
+static void
+scale_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const Scaling     *job = user;
+  const CsConvPlan  *plan = job->plan;
+  const CsConvShape *s = &plan->shape;
+  const Layout      *l = &plan->layout;
+  const int64_t      height = panel_height (plan), panels = (l->mg + height - 1) / height;
+  const int64_t      taps = (int64_t) s->kernel[0] * s->kernel[1];
+
+  for (int64_t task = begin; task < end; task++)
     {
-      run_on_columns (&run, pool);
+      const int64_t img = task / panels / s->groups, g = task / panels % s->groups;
+      const int64_t r0 = task % panels * height, rows = MIN (height, l->mg - r0);
+      const int64_t offset = (g * l->mg + r0) * l->depth;
+      const float  *from = plan->weights + offset;
+      const float  *scale = job->scale + img * s->in_channels + g * l->cg;
+      float        *to = job->weights + img * s->out_channels * l->depth + offset;
+
+      for (int64_t p = 0; p < l->depth; p++)
+        for (int64_t r = 0; r < rows; r++)
+          to[p * rows + r] = from[p * rows + r] * scale[p / taps];
+    }
+}
+
+void
+cs_conv_plan_run_scaled (const CsConvPlan   *plan,
+                         const float        *x,
+                         const float        *scale,
+                         float              *y,
+                         const CsActivation *act,
+                         CsThreadPool       *pool,
+                         void              **scratch)
+{
+  const CsConvShape *s = &plan->shape;
+  const Layout      *l = &plan->layout;
+  const int64_t      panels = (l->mg + panel_height (plan) - 1) / panel_height (plan);
+  float             *weights;
+  ConvRun            run = { plan, x, y, act };
+
+  if (plan->live != NULL)
+    {
+      cs_conv_plan_run_scaled (plan->live, x, scale, y, act, pool, scratch);
       return;
     }
-  cs_parallel_for (pool, count_tasks (&plan->shape, l), MAX (1, MIN_PARALLEL_MACS / MAX (task_macs, 1)),
-                   conv_range, &run);
+  g_return_if_fail (plan->winograd == NULL);
+  /* After what thread 0's tasks use of the same buffer. */
+  weights = cs_scratch_floats (scratch[0]) + round_up (l->stage_floats, ALIGNED_FLOATS);
+  cs_parallel_for (pool, s->batch * s->groups * panels,
+                   MAX (1, MIN_PARALLEL_MACS / MAX (panel_height (plan) * l->depth, 1)),
+                   scale_range, &(Scaling) { plan, scale, weights });
+  run.weights = weights;
+  run.image_weights = s->out_channels * l->depth;
+  run_plan (&run, pool, scratch);
 }
 
 /* ---- Backward ---- */

@@ -79,6 +79,27 @@ void        cs_conv_plan_run      (const CsConvPlan        *plan,
                                    CsThreadPool            *pool,
                                    void                   **scratch);
 
+/* Whether cs_conv_plan_run_scaled can run a plan for @shape: all but
+ * those that run by Winograd's transform (winograd.h). */
+gboolean    cs_conv_scales_input  (const CsConvShape *shape);
+/* Per-thread scratch cs_conv_plan_run_scaled needs for @shape; thread 0's
+ * holds the scaled weights of every image. */
+size_t      cs_conv_scaled_scratch_bytes (const CsKernels   *kernels,
+                                          const CsConvShape *shape);
+/* cs_conv_plan_run on x with input channel c of image i multiplied by
+ * @scale[i·in_channels + c], as a squeeze-excitation scales it: the
+ * factors go into a copy of the weights instead, which costs less than
+ * scaling x where the weights are fewer than x's floats.  @scratch holds
+ * cs_conv_scaled_scratch_bytes per thread; @shape must pass
+ * cs_conv_scales_input. */
+void        cs_conv_plan_run_scaled (const CsConvPlan   *plan,
+                                     const float        *x,
+                                     const float        *scale,
+                                     float              *y,
+                                     const CsActivation *act,
+                                     CsThreadPool       *pool,
+                                     void              **scratch);
+
 /* The backward pass through the convolution without its bias and
  * activation: dx += convᵀ (dy), the input's share of a gradient @dy
  * of the output, over @pool (NULL: serially); the scratch (the columns

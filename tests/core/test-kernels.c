@@ -151,15 +151,19 @@ check_unpacked (const CsConvPlan *plan, const CsConvShape *s, const float *w, co
 }
 
 /* Runs @s on every kernel table, serially and on two threads, and checks
- * each against the reference. */
+ * each against the reference; @scaled, with the input's channels
+ * multiplied by factors per image (cs_conv_plan_run_scaled), against the
+ * reference on the scaled input. */
 static void
-check_conv (GRand *rand, const CsConvShape *s, gboolean with_bias, const CsActivation *act)
+check_conv (GRand *rand, const CsConvShape *s, gboolean with_bias, const CsActivation *act,
+            gboolean scaled)
 {
   int64_t x_n = s->batch * s->in_channels * s->in_h * s->in_w;
   int64_t w_n = s->out_channels * (s->in_channels / s->groups) * s->kernel[0] * s->kernel[1];
   int64_t y_n = s->batch * s->out_channels * s->out_h * s->out_w;
   float *x = g_new (float, x_n), *w = g_new (float, w_n), *b = g_new (float, s->out_channels);
-  float *y = g_new (float, y_n);
+  float *y = g_new (float, y_n), *factors = g_new (float, s->batch * s->in_channels);
+  float *x_scaled = g_new (float, x_n);
   double *want = g_new (double, y_n), *scale = g_new (double, y_n);
   GError *error = NULL;
 
@@ -168,7 +172,10 @@ check_conv (GRand *rand, const CsConvShape *s, gboolean with_bias, const CsActiv
   fill_random (rand, x, x_n);
   fill_random (rand, w, w_n);
   fill_random (rand, b, s->out_channels);
-  reference_conv (s, x, w, with_bias ? b : NULL, act, want, scale);
+  fill_random (rand, factors, s->batch * s->in_channels);
+  for (int64_t i = 0; i < x_n; i++)
+    x_scaled[i] = scaled ? x[i] * factors[i / (s->in_h * s->in_w)] : x[i];
+  reference_conv (s, x_scaled, w, with_bias ? b : NULL, act, want, scale);
 
   for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
     {
@@ -182,27 +189,33 @@ check_conv (GRand *rand, const CsConvShape *s, gboolean with_bias, const CsActiv
       for (int threads = 1; threads <= 2; threads++)
         {
           CsThreadPool *pool = threads > 1 ? cs_thread_pool_new (threads) : NULL;
-          void **scratch = new_scratch (threads, cs_conv_scratch_bytes (kernels, s));
+          void **scratch = new_scratch (threads, scaled ? cs_conv_scaled_scratch_bytes (kernels, s)
+                                                        : cs_conv_scratch_bytes (kernels, s));
           double error_seen;
 
           memset (y, 0xff, sizeof (float) * y_n);   /* NaN: unwritten outputs fail */
-          cs_conv_plan_run (plan, x, y, act, pool, scratch);
+          if (scaled)
+            cs_conv_plan_run_scaled (plan, x, factors, y, act, pool, scratch);
+          else
+            cs_conv_plan_run (plan, x, y, act, pool, scratch);
           error_seen = max_error (y, want, scale, y_n);
           if (error_seen > MAX_ERROR)
             g_error ("%s, %d thread(s): conv %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%"
                      G_GINT64_FORMAT "×%" G_GINT64_FORMAT " → %" G_GINT64_FORMAT
                      " channels, kernel %d×%d, stride %d×%d, dilation %d×%d, pads %d,%d,%d,%d,"
-                     " groups %d, act %d: relative error %g",
+                     " groups %d, act %d%s: relative error %g",
                      kernels->name, threads, s->batch, s->in_channels, s->in_h, s->in_w,
                      s->out_channels, s->kernel[0], s->kernel[1], s->stride[0], s->stride[1],
                      s->dilation[0], s->dilation[1], s->pads[0], s->pads[1], s->pads[2],
-                     s->pads[3], s->groups, act->kind, error_seen);
+                     s->pads[3], s->groups, act->kind, scaled ? ", scaled input" : "", error_seen);
           free_scratch (scratch, threads);
           cs_thread_pool_free (pool);
         }
       cs_conv_plan_free (plan);
     }
   g_free (x);
+  g_free (x_scaled);
+  g_free (factors);
   g_free (w);
   g_free (b);
   g_free (y);
@@ -220,53 +233,70 @@ complete_shape (CsConvShape *s)
   return s->out_h > 0 && s->out_w > 0;
 }
 
-static void
-test_conv_random (void)
+/* A random convolution in *@s: FALSE when its window does not fit. */
+static gboolean
+random_shape (GRand *rand, CsConvShape *s_out)
 {
-  GRand *rand = g_rand_new_with_seed (20240601);
+  CsConvShape s = { 0 };
+  int kind = g_rand_int_range (rand, 0, 4);
+  int64_t cg = g_rand_int_range (rand, 1, 10), mg = g_rand_int_range (rand, 1, 40);
+
+  s.batch = g_rand_int_range (rand, 1, 3);
+  /* 0: plain, 1: grouped, 2: depthwise (with multiplier), 3: one input channel. */
+  s.groups = kind == 1 ? g_rand_int_range (rand, 2, 4)
+             : kind == 2 ? g_rand_int_range (rand, 1, 20) : 1;
+  if (kind >= 2)
+    {
+      cg = 1;
+      mg = g_rand_int_range (rand, 1, 4);
+    }
+  s.in_channels = cg * s.groups;
+  s.out_channels = mg * s.groups;
+  s.in_h = g_rand_int_range (rand, 1, 24);
+  s.in_w = g_rand_int_range (rand, 1, 40);
+  for (int axis = 0; axis < 2; axis++)
+    {
+      s.kernel[axis] = g_rand_int_range (rand, 1, 6);
+      s.stride[axis] = g_rand_int_range (rand, 1, 4);
+      s.dilation[axis] = g_rand_int_range (rand, 1, 4);
+      s.pads[axis] = g_rand_int_range (rand, 0, 4);
+      s.pads[axis + 2] = g_rand_int_range (rand, 0, 4);
+    }
+  /* A third of the cases without padding and with stride 1, where the
+   * input is read in place. */
+  if (g_rand_int_range (rand, 0, 3) == 0)
+    {
+      memset (s.pads, 0, sizeof s.pads);
+      s.stride[0] = s.stride[1] = 1;
+    }
+  *s_out = s;
+  return complete_shape (s_out);
+}
+
+/* @n random convolutions, with their inputs @scaled or not. */
+static void
+check_random_convs (guint32 seed, int n, gboolean scaled)
+{
+  GRand *rand = g_rand_new_with_seed (seed);
   int checked = 0;
 
-  while (checked < 150)
+  while (checked < n)
     {
-      CsConvShape s = { 0 };
-      int kind = g_rand_int_range (rand, 0, 4);
-      int64_t cg = g_rand_int_range (rand, 1, 10), mg = g_rand_int_range (rand, 1, 40);
+      CsConvShape s;
 
-      s.batch = g_rand_int_range (rand, 1, 3);
-      /* 0: plain, 1: grouped, 2: depthwise (with multiplier), 3: one input channel. */
-      s.groups = kind == 1 ? g_rand_int_range (rand, 2, 4)
-                 : kind == 2 ? g_rand_int_range (rand, 1, 20) : 1;
-      if (kind >= 2)
-        {
-          cg = 1;
-          mg = g_rand_int_range (rand, 1, 4);
-        }
-      s.in_channels = cg * s.groups;
-      s.out_channels = mg * s.groups;
-      s.in_h = g_rand_int_range (rand, 1, 24);
-      s.in_w = g_rand_int_range (rand, 1, 40);
-      for (int axis = 0; axis < 2; axis++)
-        {
-          s.kernel[axis] = g_rand_int_range (rand, 1, 6);
-          s.stride[axis] = g_rand_int_range (rand, 1, 4);
-          s.dilation[axis] = g_rand_int_range (rand, 1, 4);
-          s.pads[axis] = g_rand_int_range (rand, 0, 4);
-          s.pads[axis + 2] = g_rand_int_range (rand, 0, 4);
-        }
-      /* A third of the cases without padding and with stride 1, where the
-       * input is read in place. */
-      if (g_rand_int_range (rand, 0, 3) == 0)
-        {
-          memset (s.pads, 0, sizeof s.pads);
-          s.stride[0] = s.stride[1] = 1;
-        }
-      if (!complete_shape (&s))
+      if (!random_shape (rand, &s) || (scaled && !cs_conv_scales_input (&s)))
         continue;
       check_conv (rand, &s, g_rand_boolean (rand),
-                  &activations[g_rand_int_range (rand, 0, G_N_ELEMENTS (activations))]);
+                  &activations[g_rand_int_range (rand, 0, G_N_ELEMENTS (activations))], scaled);
       checked++;
     }
   g_rand_free (rand);
+}
+
+static void
+test_conv_random (void)
+{
+  check_random_convs (20240601, 150, FALSE);
 }
 
 /* The layer shapes the networks use, full size: long depths, many tiles,
@@ -302,16 +332,17 @@ test_conv_network_layers (void)
                         { 1, 1 }, { c[5], c[5], c[5], c[5] }, c[6] };
 
       g_assert_true (complete_shape (&s));
-      check_conv (rand, &s, TRUE, &activations[i % G_N_ELEMENTS (activations)]);
+      check_conv (rand, &s, TRUE, &activations[i % G_N_ELEMENTS (activations)], FALSE);
     }
   g_rand_free (rand);
 }
 
 /* Each of the @n shapes, out_h and out_w left to complete_shape, through
  * check_conv with the activations in turn, with a bias in every
- * @bias_every-th case. */
+ * @bias_every-th case, the inputs @scaled or not. */
 static void
-check_conv_cases (const CsConvShape *cases, guint n, guint32 seed, guint bias_every)
+check_conv_cases (const CsConvShape *cases, guint n, guint32 seed, guint bias_every,
+                  gboolean scaled)
 {
   GRand *rand = g_rand_new_with_seed (seed);
 
@@ -320,7 +351,10 @@ check_conv_cases (const CsConvShape *cases, guint n, guint32 seed, guint bias_ev
       CsConvShape s = cases[i];
 
       g_assert_true (complete_shape (&s));
-      check_conv (rand, &s, i % bias_every == 0, &activations[i % G_N_ELEMENTS (activations)]);
+      if (scaled && !cs_conv_scales_input (&s))
+        continue;
+      check_conv (rand, &s, i % bias_every == 0, &activations[i % G_N_ELEMENTS (activations)],
+                  scaled);
     }
   g_rand_free (rand);
 }
@@ -344,7 +378,8 @@ test_conv_atrous (void)
     /* No tap reaches the input: the output is the bias. */
     { 1, 4, 3, 3, 4, 0, 0, { 3, 3 }, { 1, 1 }, { 9, 9 }, { 9, 9, 9, 9 }, 1 },
   };
-  check_conv_cases (cases, G_N_ELEMENTS (cases), 11, 1);
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 11, 1, FALSE);
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 12, 1, TRUE);
 }
 
 /* Layers with one group on maps smaller than two tiles' width, whose
@@ -370,7 +405,8 @@ test_conv_small_maps (void)
     { 1, 48, 10, 10, 24, 0, 0, { 1, 1 }, { 2, 2 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 1, 6, 3, 4, 35, 0, 0, { 5, 7 }, { 1, 1 }, { 1, 1 }, { 2, 3, 2, 3 }, 1 },
   };
-  check_conv_cases (cases, G_N_ELEMENTS (cases), 17, 2);
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 17, 2, FALSE);
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 18, 2, TRUE);
 }
 
 /* Depthwise layers on maps narrower than half a vector (8 columns with
@@ -389,7 +425,7 @@ test_conv_depthwise_narrow (void)
     { 1, 16, 30, 2, 16, 0, 0, { 5, 5 }, { 1, 1 }, { 1, 1 }, { 2, 2, 2, 2 }, 16 },
     { 1, 12, 7, 7, 36, 0, 0, { 7, 7 }, { 1, 1 }, { 1, 1 }, { 3, 0, 3, 6 }, 12 },
   };
-  check_conv_cases (cases, G_N_ELEMENTS (cases), 13, 2);
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 13, 2, FALSE);
 }
 
 /* 3×3 layers with stride 1, which run by Winograd's F(4×4, 3×3): sizes
@@ -416,7 +452,26 @@ test_conv_winograd (void)
       g_assert_true (complete_shape (&s));
       g_assert_true (cs_winograd_suits (&s));
     }
-  check_conv_cases (cases, G_N_ELEMENTS (cases), 43, 2);
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 43, 2, FALSE);
+}
+
+/* Inputs whose channels a squeeze-excitation scales per image, folded
+ * into the weights: random shapes of every layout (staged, read in
+ * place, depthwise, grouped, one input channel), and the projections of
+ * EfficientNet's blocks after one, on a large map and on a 7×7 one whose
+ * pixels are the tiles' rows; the transposed and atrous layouts are in
+ * those tests' scaled halves. */
+static void
+test_conv_scaled (void)
+{
+  /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
+  static const CsConvShape cases[] = {
+    { 1, 96, 56, 56, 24, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 2, 672, 7, 7, 40, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+  };
+
+  check_random_convs (515, 60, TRUE);
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 19, 1, TRUE);
 }
 
 /* ---- GEMM ---- */
@@ -1318,6 +1373,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/small-maps", test_conv_small_maps);
   g_test_add_func ("/kernels/conv/depthwise-narrow", test_conv_depthwise_narrow);
   g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);
+  g_test_add_func ("/kernels/conv/scaled", test_conv_scaled);
   g_test_add_func ("/kernels/gemm/random", test_gemm_random);
   g_test_add_func ("/kernels/gemm/wrapped-columns", test_gemm_wrapped_columns);
   g_test_add_func ("/kernels/conv/op-errors", test_conv_op_errors);

@@ -105,7 +105,9 @@ int          cs_model_layer_source (const CsModel *model,
  * column @x, computed from @input, the tensor that layer read in a run
  * (the tap of cs_model_layer_source, or the model's input).  NULL with
  * CS_ERROR_ARGUMENT for a layer that is not a convolution, an input of
- * the wrong shape or a position outside the output. */
+ * the wrong shape or a position outside the output; with
+ * CS_ERROR_UNSUPPORTED for one whose input channels a squeeze-excitation
+ * scales first (folded into it at load), which that input cannot show. */
 CsConvProbe *cs_conv_probe_new     (const CsModel  *model,
                                     size_t          layer,
                                     const CsTensor *input,

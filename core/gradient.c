@@ -78,7 +78,7 @@ needs_raw (const CsNode *node)
   return cs_activation_slope_needs_input (&node->act)
          || ((has_epilogue (node) || node->act.grid.scale > 0.0f)
              && node->act.kind != CS_ACT_NONE)
-         || (node->klass->backward_reads & CS_GRAD_READS_OUTPUTS);
+         || (cs_node_backward_reads (node) & CS_GRAD_READS_OUTPUTS);
 }
 
 static gboolean
@@ -187,7 +187,7 @@ plan_paths (Pass                    *pass,
           /* A step runs in place: its input is saved for its backward,
            * its output is overwritten by the next step. */
           if (step->klass->backward == NULL
-              || (step->klass->backward_reads & CS_GRAD_READS_OUTPUTS))
+              || (cs_node_backward_reads (step) & CS_GRAD_READS_OUTPUTS))
             return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, step, "has no gradient");
         }
     }
@@ -218,11 +218,11 @@ plan_memory (Pass *pass)
           pass->state[node->inputs[j]].last_reader = (int) i;
       if (!on_path (pass, node))
         continue;
-      for (int j = 0; (node->klass->backward_reads & CS_GRAD_READS_INPUTS) && j < node->n_inputs;
+      for (int j = 0; (cs_node_backward_reads (node) & CS_GRAD_READS_INPUTS) && j < node->n_inputs;
            j++)
         if (node->inputs[j] >= 0)
           pass->state[node->inputs[j]].keep = TRUE;
-      for (int j = 0; (node->klass->backward_reads & CS_GRAD_READS_OUTPUTS) && j < node->n_outputs;
+      for (int j = 0; (cs_node_backward_reads (node) & CS_GRAD_READS_OUTPUTS) && j < node->n_outputs;
            j++)
         pass->state[node->outputs[j]].keep = TRUE;
       /* Without the raw output, the slope comes from the activation's. */
@@ -284,7 +284,7 @@ forward_node (Pass *pass, CsExec *exec, int index)
 
       pass->data[step->inputs[0]] = pass->data[node->outputs[0]];
       pass->data[step->outputs[0]] = pass->data[node->outputs[0]];
-      if ((step->klass->backward_reads & CS_GRAD_READS_INPUTS) && on_path (pass, node))
+      if ((cs_node_backward_reads (step) & CS_GRAD_READS_INPUTS) && on_path (pass, node))
         {
           if (pass->step_inputs[index] == NULL)
             {

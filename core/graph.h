@@ -143,7 +143,19 @@ struct _CsOpClass
    * without it has no gradient. */
   gboolean   (*backward)      (const CsNode *node, CsGradExec *exec, GError **error);
   CsGradReads  backward_reads;
+  /* What backward reads of a node whose needs differ from its class's
+   * (a Conv that a pass gave an input scale).  Optional: backward_reads
+   * otherwise; read through cs_node_backward_reads. */
+  CsGradReads (*node_backward_reads) (const CsNode *node);
 };
+
+/* What @node's backward reads of the forward run. */
+static inline CsGradReads
+cs_node_backward_reads (const CsNode *node)
+{
+  return node->klass->node_backward_reads != NULL ? node->klass->node_backward_reads (node)
+                                                  : node->klass->backward_reads;
+}
 
 /* ---- Building (graph.c) ---- */
 

@@ -398,6 +398,48 @@ fold_batch_norm (CsGraph *graph, CsNode *conv, CsNode *bn)
   return TRUE;
 }
 
+/* Whether @scale (N×C×1×1) holds a factor per image and channel of
+ * @x (N×C×H×W), as a squeeze-excitation's gate does. */
+static gboolean
+scales_channels (const CsValue *x, const CsValue *scale)
+{
+  return x->dtype == CS_DTYPE_FLOAT32 && scale->dtype == CS_DTYPE_FLOAT32 && x->shape.rank == 4
+         && scale->shape.rank == 4 && scale->shape.dims[0] == x->shape.dims[0]
+         && scale->shape.dims[1] == x->shape.dims[1] && scale->shape.dims[2] == 1
+         && scale->shape.dims[3] == 1;
+}
+
+/* A Mul scaling each channel of x, a squeeze-excitation's output, read
+ * only by a Conv: where cs_conv_scale_pays, the Conv reads x and the
+ * factors (its input 3) and scales its weights instead, and the pass
+ * over x goes. */
+static void
+fold_channel_scale (CsGraph *graph, CsNode *mul, CsNode *conv)
+{
+  const CsValue *out = cs_node_output (graph, mul, 0);
+
+  if (mul->n_inputs != 2 || cs_activation_is_set (&mul->act) || mul->epilogue != NULL
+      || !cs_conv_scale_pays (graph, conv))
+    return;
+  for (int side = 0; side < 2; side++)
+    {
+      const CsValue *x = cs_node_input (graph, mul, side);
+      const CsValue *scale = cs_node_input (graph, mul, 1 - side);
+
+      if (!cs_shape_equal (&x->shape, &out->shape) || !scales_channels (x, scale))
+        continue;
+      conv->inputs = g_renew (int, conv->inputs, 4);
+      if (conv->n_inputs < 3)
+        conv->inputs[2] = -1;
+      conv->inputs[0] = mul->inputs[side];
+      conv->inputs[3] = mul->inputs[1 - side];
+      conv->n_inputs = 4;
+      g_string_append (conv->fused, "+Mul");
+      mul->dead = TRUE;
+      return;
+    }
+}
+
 /* Whether @node applies an activation of its own and has no grid to
  * round it to yet. */
 static gboolean
@@ -644,6 +686,8 @@ cs_graph_fuse (CsGraph *graph, GError **error)
         fold_batch_norm (graph, producer, node);
       else if (node->klass == &cs_op_average_pool && producer->klass == &cs_op_pad)
         fold_zero_pad (graph, producer, node);
+      else if (node->klass == &cs_op_conv && producer->klass == &cs_op_mul)
+        fold_channel_scale (graph, producer, node);
       else if (node->klass->kind == CS_LAYER_ACTIVATION && node->params != NULL
                && accepts_activation (producer) && producer->epilogue == NULL)
         {

@@ -165,6 +165,14 @@ cs_conv_probe_new (const CsModel  *model,
 
   if (node == NULL)
     return NULL;
+  if (cs_conv_has_channel_scale (node))
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED,
+                   "%s: layer %s scales its input's channels by a squeeze-excitation's"
+                   " factors first, which its input alone does not give",
+                   model->name, info->name);
+      return NULL;
+    }
   params = node->params;
   in_shape = &cs_node_input (graph, node, 0)->shape;
   out_shape = &cs_node_output (graph, node, 0)->shape;

@@ -989,7 +989,12 @@ map_clicked (CsuiFeatureGrid *grid, int channel, int y, int x, CsuiInspector *in
   if (probe == NULL)
     {
       clear_probe (inspector);
-      gtk_label_set_text (GTK_LABEL (inspector->probe_hint), error->message);
+      gtk_label_set_text (GTK_LABEL (inspector->probe_hint),
+                          g_error_matches (error, CS_ERROR, CS_ERROR_UNSUPPORTED)
+                              ? _("This convolution first scales its input's channels by a "
+                                  "squeeze-excitation, which its input map alone does not show: "
+                                  "pick another layer.")
+                              : error->message);
       return;
     }
   csui_probe_view_set_probe (inspector->probe_view, tap->name, probe,

@@ -8,10 +8,19 @@
  * importer read quantized, whose activation ends on its output's grid,
  * runs in 8-bit integers instead (kernels/qconvolution.h), holding its
  * weights as bytes; the float plan is then made from them only for what
- * needs one (a gradient's pass without the activation).
+ * needs one (a gradient's pass without the activation).  The fuse pass
+ * may give a Conv a fourth input: factors per image and input channel
+ * (N×C×1×1) that a squeeze-excitation's Mul applied to its input, which
+ * the run folds into the weights instead.
  */
 #include "op-common.h"
 #include "../kernels/convolution.h"
+
+gboolean
+cs_conv_has_channel_scale (const CsNode *node)
+{
+  return node->n_inputs > 3 && node->inputs[3] >= 0;
+}
 
 /* The convolution @node computes, from its (inferred) value shapes. */
 static void
@@ -178,8 +187,12 @@ conv_run (const CsNode *node, CsExec *exec)
   /* Folding at load runs nodes that were never prepared. */
   plan = params->packed != NULL && !params->is_8_bit ? params->packed
                                                      : new_plan (exec->graph, node, NULL);
-  cs_conv_plan_run (plan, cs_exec_in (exec, node, 0), cs_exec_out (exec, node, 0),
-                    &node->act, exec->pool, exec->scratch);
+  if (cs_conv_has_channel_scale (node))
+    cs_conv_plan_run_scaled (plan, cs_exec_in (exec, node, 0), cs_exec_in (exec, node, 3),
+                             cs_exec_out (exec, node, 0), &node->act, exec->pool, exec->scratch);
+  else
+    cs_conv_plan_run (plan, cs_exec_in (exec, node, 0), cs_exec_out (exec, node, 0),
+                      &node->act, exec->pool, exec->scratch);
   if (plan != params->packed)
     cs_conv_plan_free (plan);
 }
@@ -194,22 +207,77 @@ cs_conv_channel_weights (const CsNode *node, int64_t m, float *weights)
   return cs_conv_plan_channel (params->packed, m, weights);
 }
 
+gboolean
+cs_conv_scale_pays (const CsGraph *graph, const CsNode *node)
+{
+  const CsConvParams *params = node->params;
+  const CsShape      *x = &cs_node_input (graph, node, 0)->shape;
+  CsConvShape         shape;
+
+  conv_shape (graph, node, &shape);
+  return params->quant == NULL && node->n_inputs <= 3 && cs_conv_scales_input (&shape)
+         && cs_shape_numel (&cs_node_input (graph, node, 1)->shape)
+                <= cs_shape_numel (x) / MAX (x->dims[0], 1);
+}
+
+/* With a channel scale s, the convolution reads x·s: its gradient
+ * g = Wᵀ·dy goes to x as s·g and to s as Σ g·x over each plane. */
+static void
+scaled_input_backward (const CsNode *node, CsGradExec *exec, const CsConvPlan *plan,
+                       float *dx, float *dscale)
+{
+  const CsShape *x_shape = &cs_node_input (exec->exec.graph, node, 0)->shape;
+  const int64_t  planes = x_shape->dims[0] * x_shape->dims[1];
+  const int64_t  plane = x_shape->dims[2] * x_shape->dims[3];
+  const float   *x = cs_exec_in (&exec->exec, node, 0);
+  const float   *scale = cs_exec_in (&exec->exec, node, 3);
+  g_autofree float *gradient = g_new0 (float, planes * plane);
+
+  cs_conv_plan_backward (plan, cs_grad_out (exec, node, 0), gradient, exec->exec.pool);
+  for (int64_t i = 0; i < planes; i++)
+    {
+      const float *g = gradient + i * plane;
+      double       sum = 0.0;
+
+      for (int64_t k = 0; k < plane; k++)
+        {
+          if (dx != NULL)
+            dx[i * plane + k] += scale[i] * g[k];
+          sum += (double) g[k] * x[i * plane + k];
+        }
+      if (dscale != NULL)
+        dscale[i] += (float) sum;
+    }
+}
+
 /* The bias drops out and the weights are constant: only the input's
- * gradient, on the plan's own weights (an 8-bit plan's, made float). */
+ * gradient (and a channel scale's), on the plan's own weights (an 8-bit
+ * plan's, made float). */
 static gboolean
 conv_backward (const CsNode *node, CsGradExec *exec, GError **error)
 {
   const CsConvParams *params = node->params;
   float *dx = cs_grad_in (exec, node, 0);
+  float *dscale = cs_conv_has_channel_scale (node) ? cs_grad_in (exec, node, 3) : NULL;
   CsConvPlan *plan;
 
-  if (dx == NULL)
+  if (dx == NULL && dscale == NULL)
     return TRUE;
   plan = params->is_8_bit ? new_plan (exec->exec.graph, node, NULL) : params->packed;
-  cs_conv_plan_backward (plan, cs_grad_out (exec, node, 0), dx, exec->exec.pool);
+  if (cs_conv_has_channel_scale (node))
+    scaled_input_backward (node, exec, plan, dx, dscale);
+  else
+    cs_conv_plan_backward (plan, cs_grad_out (exec, node, 0), dx, exec->exec.pool);
   if (plan != params->packed)
     cs_conv_plan_free (plan);
   return TRUE;
+}
+
+/* Only the channel scale needs what the forward run read. */
+static CsGradReads
+conv_backward_reads (const CsNode *node)
+{
+  return cs_conv_has_channel_scale (node) ? CS_GRAD_READS_INPUTS : CS_GRAD_READS_NOTHING;
 }
 
 static size_t
@@ -219,6 +287,8 @@ conv_scratch_bytes (const CsGraph *graph, const CsNode *node)
   CsConvShape shape;
 
   conv_shape (graph, node, &shape);
+  if (cs_conv_has_channel_scale (node))
+    return cs_conv_scaled_scratch_bytes (cs_kernels_get (), &shape);
   if (params->quant == NULL && !params->is_8_bit)
     return cs_conv_scratch_bytes (cs_kernels_get (), &shape);
   return MAX (cs_conv_scratch_bytes (cs_kernels_get (), &shape),
@@ -241,7 +311,8 @@ conv_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
 }
 
 /* An output channel reads the input channels of its group only: one for
- * a depthwise convolution, all of them for an ordinary one. */
+ * a depthwise convolution, all of them for an ordinary one; and their
+ * factors in a channel scale. */
 static gboolean
 conv_footprint (const CsGraph *graph, const CsNode *node, int j, const CsRegion *out,
                 int i, CsRegion *in)
@@ -250,9 +321,12 @@ conv_footprint (const CsGraph *graph, const CsNode *node, int j, const CsRegion 
   const int64_t out_per_group = cs_node_output (graph, node, 0)->shape.dims[1] / params->groups;
   const int64_t in_per_group = cs_node_input (graph, node, 0)->shape.dims[1] / params->groups;
 
-  if (i != 0)
+  if (i == 3)
+    *in = (CsRegion) { { 0, 0, 0 }, { 0, 0, 0 } };
+  else if (i == 0)
+    cs_window_footprint (&params->window, out, in);
+  else
     return FALSE;
-  cs_window_footprint (&params->window, out, in);
   in->lo[0] = out->lo[0] / out_per_group * in_per_group;
   in->hi[0] = (out->hi[0] / out_per_group + 1) * in_per_group - 1;
   return TRUE;
@@ -279,6 +353,7 @@ const CsOpClass cs_op_conv = {
   .prepare = conv_prepare,
   .run = conv_run,
   .backward = conv_backward,
+  .node_backward_reads = conv_backward_reads,
   .scratch_bytes = conv_scratch_bytes,
   .describe = conv_describe,
   .free_params = conv_free_params,

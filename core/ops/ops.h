@@ -83,7 +83,14 @@ typedef struct
  * (BatchNormalization folded in), C/groups × kH × kW floats into
  * @weights; returns the channel's bias. */
 float    cs_conv_channel_weights (const CsNode *node, int64_t m, float *weights);
-/* inputs: X (N×C×H×W), W (M×C/groups×kH×kW, constant), B (M, optional constant) */
+/* Whether folding a scale of each input channel (a squeeze-excitation's
+ * Mul) into the float Conv @node costs less than the Mul: its plan can
+ * take one, and its weights are no more than an image's input floats. */
+gboolean cs_conv_scale_pays (const CsGraph *graph, const CsNode *node);
+/* Whether the fuse pass gave the Conv @node such a scale (input 3). */
+gboolean cs_conv_has_channel_scale (const CsNode *node);
+/* inputs: X (N×C×H×W), W (M×C/groups×kH×kW, constant), B (M, optional
+ * constant), and from the fuse pass only S (N×C×1×1), X's channel scale */
 
 typedef struct
 {

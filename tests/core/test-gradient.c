@@ -7,7 +7,8 @@
  * asymmetric padding, fused activations and folded batch norms; dense
  * layers; pooling in ceil mode; every activation; broadcasting
  * arithmetic; the data movers; ReduceMean, LRN, Softmax; the unary
- * math, also as a fused epilogue; the variadic ops, Pow and PRelu; the
+ * math, also as a fused epilogue; a squeeze-excitation's scale folded
+ * into a Conv; the variadic ops, Pow and PRelu; the
  * other reductions; the normalizations and Expand; Resize in each mode;
  * ConvTranspose).  Also: CAM
  * equals Grad-CAM up to a constant under a global-average-pool + dense
@@ -258,6 +259,49 @@ static void
 test_conv_batch_norm_leaky (void)
 {
   conv_case (2, 3, 1, 1, 1, (const int64_t[]){ 1, 1, 1, 1 }, TRUE, "LeakyRelu");
+}
+
+/* A squeeze-excitation block on two images, x → Conv → c, then c ·
+ * σ(fc2 (ReLU (fc1 (GlobalAveragePool (c))))) → Conv 1×1 → Conv 3×3 →
+ * Conv 1×1 → y, whose Mul the fuse pass folds into the 1×1 Conv as a channel
+ * scale (checked): the gradient reaches c both through the scale and
+ * through the pool.  The layers after it take c's memory in the run,
+ * so the backward pass must have kept c. */
+static void
+test_squeeze_excitation (void)
+{
+  g_autoptr (Fixture) f = fixture_new (13);
+  static const int64_t elements[] = { 0, 17, 50, 95, 100, 133, 170, -1 };
+  g_autoptr (CsModel) model = NULL;
+  gboolean folded = FALSE;
+
+  add_input (f, "x", 4, (const int64_t[]){ 2, 4, 5, 6 });
+  add_output (f, "y");
+  random_initializer (f, "w", 4, (const int64_t[]){ 4, 4, 3, 3 }, 1);
+  random_initializer (f, "w1", 4, (const int64_t[]){ 2, 4, 1, 1 }, 2);
+  random_initializer (f, "b1", 1, (const int64_t[]){ 2 }, 3);
+  random_initializer (f, "w2", 4, (const int64_t[]){ 4, 2, 1, 1 }, 4);
+  random_initializer (f, "b2", 1, (const int64_t[]){ 4 }, 5);
+  random_initializer (f, "wp", 4, (const int64_t[]){ 3, 4, 1, 1 }, 6);
+  random_initializer (f, "wt", 4, (const int64_t[]){ 3, 3, 3, 3 }, 7);
+  add_ints (f, add_node (f, "Conv", "conv", N_IO ("x", "w", NULL, "c", NULL)), "pads", 4,
+            (const int64_t[]){ 1, 1, 1, 1 });
+  add_node (f, "GlobalAveragePool", "pool", N_IO ("c", NULL, "p", NULL));
+  add_node (f, "Conv", "fc1", N_IO ("p", "w1", "b1", NULL, "q", NULL));
+  add_node (f, "Relu", "relu", N_IO ("q", NULL, "r", NULL));
+  add_node (f, "Conv", "fc2", N_IO ("r", "w2", "b2", NULL, "t", NULL));
+  add_node (f, "Sigmoid", "gate", N_IO ("t", NULL, "s", NULL));
+  add_node (f, "Mul", "scale", N_IO ("c", "s", NULL, "m", NULL));
+  add_node (f, "Conv", "project", N_IO ("m", "wp", NULL, "z", NULL));
+  add_ints (f, add_node (f, "Conv", "tail", N_IO ("z", "wt", NULL, "u", NULL)), "pads", 4,
+            (const int64_t[]){ 1, 1, 1, 1 });
+  random_initializer (f, "wt2", 4, (const int64_t[]){ 3, 3, 1, 1 }, 8);
+  add_node (f, "Conv", "tail2", N_IO ("u", "wt2", NULL, "y", NULL));
+  model = load (f);
+  for (size_t i = 0; i < cs_model_n_layers (model); i++)
+    folded |= strcmp (cs_model_layer (model, i)->op, "Conv+Mul") == 0;
+  g_assert_true (folded);
+  check_gradient (f, elements);
 }
 
 /* The smooth activations fused into a conv: ELU and SELU (slopes from
@@ -854,6 +898,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gradient/conv-batch-norm-gated-hard-swish",
                    test_conv_batch_norm_gated_hard_swish);
   g_test_add_func ("/gradient/conv-batch-norm-leaky", test_conv_batch_norm_leaky);
+  g_test_add_func ("/gradient/squeeze-excitation", test_squeeze_excitation);
   g_test_add_func ("/gradient/conv-smooth-activations", test_conv_smooth_activations);
   g_test_add_func ("/gradient/dense", test_dense);
   g_test_add_func ("/gradient/max-pool-ceil", test_max_pool_ceil);

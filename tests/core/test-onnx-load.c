@@ -862,6 +862,121 @@ test_gated_activation_fusion (void)
     }
 }
 
+/* What channel_scale_model makes of its squeeze-excitation's Mul. */
+typedef enum
+{
+  SCALE_FOLDS,         /* Mul (X, S) read by the projection alone */
+  SCALE_SWAPPED,       /* Mul (S, X) */
+  SCALE_AN_OUTPUT,     /* the Mul's output is a graph output too */
+  SCALE_WIDE_WEIGHTS,  /* the projection has more weights than an image inputs */
+} ScaleCase;
+
+/* X (2×4×5×5), S = σ (Conv 1×1 (GlobalAveragePool (X))), then Mul (X, S)
+ * → Conv → Y: a squeeze-excitation before its block's projection, a 1×1
+ * to 3 channels (12 weights, fewer than the 100 floats of an image), or
+ * with SCALE_WIDE_WEIGHTS a 3×3 to 8 (288). */
+static GBytes *
+channel_scale_model (ScaleCase how)
+{
+  static const int64_t x_dims[] = { 2, 4, 5, 5 }, fc_dims[] = { 4, 4, 1, 1 }, ones[] = { 1, 1, 1, 1 };
+  const gboolean wide = how == SCALE_WIDE_WEIGHTS;
+  const int64_t  w_dims[] = { wide ? 8 : 3, 4, wide ? 3 : 1, wide ? 3 : 1 };
+  const int64_t  n_weights = w_dims[0] * 4 * w_dims[2] * w_dims[3];
+  g_autoptr (Fixture) f = fixture_new (13);
+  Onnx__TensorProto *fc, *w;
+  Onnx__NodeProto   *projection;
+
+  add_input (f, "X", 4, x_dims);
+  fc = add_initializer (f, "F", 4, fc_dims, 16 * sizeof (float), 0.0f);
+  w = add_initializer (f, "W", 4, w_dims, (size_t) n_weights * sizeof (float), 0.0f);
+  for (int i = 0; i < 16; i++)
+    ((float *) fc->raw_data.data)[i] = (float) ((i * 7) % 11 - 5) / 4.0f;
+  for (int64_t i = 0; i < n_weights; i++)
+    ((float *) w->raw_data.data)[i] = (float) ((i * 37) % 17 - 8) / 8.0f;
+  add_node (f, "GlobalAveragePool", "pool", (const char *const[]){ "X", NULL, "P", NULL });
+  add_node (f, "Conv", "fc", (const char *const[]){ "P", "F", NULL, "Q", NULL });
+  add_node (f, "Sigmoid", "gate", (const char *const[]){ "Q", NULL, "S", NULL });
+  add_node (f, "Mul", "scale",
+            how == SCALE_SWAPPED ? (const char *const[]){ "S", "X", NULL, "M", NULL }
+                                 : (const char *const[]){ "X", "S", NULL, "M", NULL });
+  projection = add_node (f, "Conv", "project", (const char *const[]){ "M", "W", NULL, "Y", NULL });
+  if (wide)
+    add_ints (f, projection, "pads", 4, ones);
+  add_output (f, "Y");
+  if (how == SCALE_AN_OUTPUT)
+    add_output (f, "M");
+  return fixture_pack (f);
+}
+
+/* A squeeze-excitation's Mul folds into the projection after it as a
+ * channel scale, with either operand order, and gives what the two give
+ * apart (the Mul's output also a graph output, which must not fold); nor
+ * may it fold where the projection has more weights than the map has
+ * floats.  The folded layer cannot be probed from its input alone. */
+static void
+test_channel_scale_fusion (void)
+{
+  static const struct
+  {
+    ScaleCase   how;
+    const char *ops;
+  } cases[] = {
+    { SCALE_FOLDS, "GlobalAveragePool Conv+Sigmoid Conv+Mul" },
+    { SCALE_SWAPPED, "GlobalAveragePool Conv+Sigmoid Conv+Mul" },
+    { SCALE_WIDE_WEIGHTS, "GlobalAveragePool Conv+Sigmoid Mul Conv" },
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) apart_bytes = channel_scale_model (SCALE_AN_OUTPUT);
+  CsModel *apart = load_bytes (apart_bytes, NULL, &error);
+  g_autofree char *apart_ops = NULL;
+  float values[200];
+  CsResult *want;
+
+  g_assert_no_error (error);
+  apart_ops = layer_ops (apart);
+  g_assert_cmpstr (apart_ops, ==, "GlobalAveragePool Conv+Sigmoid Mul Conv");
+  for (int i = 0; i < 200; i++)
+    values[i] = (float) ((i * 29) % 200) / 40.0f - 2.5f;
+  want = run_values (apart, values);
+
+  for (size_t c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr (GBytes) bytes = channel_scale_model (cases[c].how);
+      CsModel *model = load_bytes (bytes, NULL, &error);
+      g_autofree char *ops = NULL;
+      size_t last;
+
+      g_assert_no_error (error);
+      ops = layer_ops (model);
+      g_assert_cmpstr (ops, ==, cases[c].ops);
+      last = cs_model_n_layers (model) - 1;
+      g_assert_null (cs_conv_probe_new (model, last, NULL, 0, 0, 0, &error));
+      if (cases[c].how == SCALE_WIDE_WEIGHTS)
+        g_assert_error (error, CS_ERROR, CS_ERROR_ARGUMENT);
+      else
+        {
+          CsResult    *got = run_values (model, values);
+          const float *y = got->outputs[0].data, *y_want = want->outputs[0].data;
+          double       largest = 0.0;
+
+          g_assert_error (error, CS_ERROR, CS_ERROR_UNSUPPORTED);
+          g_assert_cmpint (cs_shape_numel (&got->outputs[0].shape), ==, 150);
+          for (int i = 0; i < 150; i++)
+            largest = MAX (largest, fabsf (y_want[i]));
+          g_assert_cmpfloat (largest, >, 0.1);
+          for (int i = 0; i < 150; i++)
+            if (fabsf (y[i] - y_want[i]) > 1e-6 * largest)
+              g_error ("%s: element %d folded is %.9g, apart %.9g", cases[c].ops, i, y[i],
+                       y_want[i]);
+          cs_result_free (got);
+        }
+      g_clear_error (&error);
+      cs_model_free (model);
+    }
+  cs_result_free (want);
+  cs_model_free (apart);
+}
+
 /* How erf_gelu_model writes x·Φ(x). */
 typedef enum
 {
@@ -1177,6 +1292,7 @@ main (int    argc,
   g_test_add_func ("/onnx/load/upsampling-receptive-fields", test_upsampling_receptive_fields);
   g_test_add_func ("/onnx/load/legacy-resizes", test_legacy_resizes);
   g_test_add_func ("/onnx/load/gated-activation-fusion", test_gated_activation_fusion);
+  g_test_add_func ("/onnx/load/channel-scale-fusion", test_channel_scale_fusion);
   g_test_add_func ("/onnx/load/erf-gelu-fusion", test_erf_gelu_fusion);
   g_test_add_func ("/onnx/load/zero-pad-into-pool", test_zero_pad_into_pool);
   g_test_add_func ("/onnx/load/reshape-shares-memory", test_reshape_shares_memory);

@@ -3,8 +3,8 @@
  * depthwise-avx2.c — the AVX2/FMA depthwise-convolution kernel
  * (kernels.h; the loop is depthwise-simd.h's), compiled with -mavx2
  * -mfma and called only after dispatch.c has checked the CPU.  Here are
- * its two AVX2 steps: the even columns of a stride-2 pair of loads, and
- * the gather of other strides.
+ * its AVX2 steps: the even and the odd columns of a stride-2 pair of
+ * loads, and the gather of other strides.
  */
 #include "vec-avx2.h"
 
@@ -16,6 +16,15 @@ even_lanes (CsVec low, CsVec high)
   __m256 even = _mm256_shuffle_ps (low, high, _MM_SHUFFLE (2, 0, 2, 0));
 
   return _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (even),
+                                                  _MM_SHUFFLE (3, 1, 2, 0)));
+}
+
+CS_VEC_INLINE CsVec
+odd_lanes (CsVec low, CsVec high)
+{
+  __m256 odd = _mm256_shuffle_ps (low, high, _MM_SHUFFLE (3, 1, 3, 1));
+
+  return _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (odd),
                                                   _MM_SHUFFLE (3, 1, 2, 0)));
 }
 

@@ -2,9 +2,9 @@
 /*
  * depthwise-avx512.c — the AVX-512 depthwise-convolution kernel
  * (kernels.h; the loop is depthwise-simd.h's), compiled with -mavx512f
- * and called only after dispatch.c has checked the CPU.  Here are its two
- * AVX-512 steps: the even columns of a stride-2 pair of loads, and the
- * gather of other strides.
+ * and called only after dispatch.c has checked the CPU.  Here are its
+ * AVX-512 steps: the even and the odd columns of a stride-2 pair of
+ * loads, and the gather of other strides.
  */
 #include "vec-avx512.h"
 
@@ -16,6 +16,15 @@ even_lanes (CsVec low, CsVec high)
                                           16, 18, 20, 22, 24, 26, 28, 30);
 
   return _mm512_permutex2var_ps (low, even, high);
+}
+
+CS_VEC_INLINE CsVec
+odd_lanes (CsVec low, CsVec high)
+{
+  const __m512i odd = _mm512_setr_epi32 (1, 3, 5, 7, 9, 11, 13, 15,
+                                         17, 19, 21, 23, 25, 27, 29, 31);
+
+  return _mm512_permutex2var_ps (low, odd, high);
 }
 
 CS_VEC_INLINE CsVec

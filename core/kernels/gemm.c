@@ -165,6 +165,27 @@ typedef struct
   void        **scratch;
 } GemmTasks;
 
+/* Rows [m0, m1), columns [n0, n1) of C once the kernels stored them, while
+ * they are in cache: the column bias, then the activation unless the
+ * kernels applied it (they do not where there is a bias, which comes
+ * first). */
+static void
+finish_block (const GemmTasks *tasks, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+{
+  const CsGemm *gemm = tasks->gemm;
+
+  for (int64_t i = m0; i < m1; i++)
+    {
+      float *row = gemm->c + i * gemm->ldc;
+
+      if (gemm->column_bias != NULL)
+        for (int64_t j = n0; j < n1; j++)
+          row[j] += gemm->column_bias[j];
+      if (!tasks->act_done)
+        cs_activation_apply (gemm->act, row + n0, n1 - n0);
+    }
+}
+
 static void
 choose_blocks (const CsGemm *gemm, int64_t *mc, int64_t *nc)
 {
@@ -261,9 +282,7 @@ gemm_task (const GemmTasks *tasks, int64_t task, int thread)
                          gemm->ldc, h, w, NULL, &tasks->ep, NULL);
         }
     }
-  if (!tasks->act_done)
-    for (int64_t i = m0; i < m1; i++)
-      cs_activation_apply (gemm->act, gemm->c + i * gemm->ldc + n0, n1 - n0);
+  finish_block (tasks, m0, m1, n0, n1);
 }
 
 static void
@@ -284,9 +303,7 @@ dot_range (void *user, int64_t begin, int64_t end, int thread)
   gemm->kernels->dot (gemm->k, gemm->a.data, gemm->a.row_stride, (int) gemm->m,
                       gemm->b.data + n0 * gemm->b.col_stride, gemm->b.col_stride,
                       (int) (n1 - n0), gemm->c + n0, gemm->ldc, &tasks->ep);
-  if (!tasks->act_done)
-    for (int64_t i = 0; i < gemm->m; i++)
-      cs_activation_apply (gemm->act, gemm->c + i * gemm->ldc + n0, n1 - n0);
+  finish_block (tasks, 0, gemm->m, n0, n1);
 }
 
 void
@@ -296,7 +313,10 @@ cs_gemm_run (const CsGemm *gemm, CsThreadPool *pool, void **scratch)
 
   if (gemm->m <= 0 || gemm->n <= 0)
     return;
-  tasks.act_done = cs_epilogue_init (&tasks.ep, gemm->act, gemm->alpha, gemm->accumulate);
+  tasks.act_done = cs_epilogue_init (&tasks.ep, gemm->column_bias != NULL ? NULL : gemm->act,
+                                     gemm->alpha, gemm->accumulate)
+                   && (gemm->column_bias == NULL || gemm->act == NULL
+                       || !cs_activation_is_set (gemm->act));
   tasks.scratch = scratch;
   if (uses_dot (gemm))
     {

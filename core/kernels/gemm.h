@@ -68,8 +68,10 @@ typedef struct
   gboolean     packed;
 } CsMatrix;
 
-/* C = alpha · A·B (+ C when accumulate), then act; A is m × k, B k × n,
- * C m × n with row stride ldc; act may be NULL.  Borrows every pointer. */
+/* C = alpha · A·B (+ C when accumulate) (+ column_bias on every row),
+ * then act; A is m × k, B k × n, C m × n with row stride ldc; act and
+ * column_bias (n floats, a dense layer's bias) may be NULL.  Borrows
+ * every pointer. */
 typedef struct
 {
   const CsKernels         *kernels;
@@ -81,6 +83,7 @@ typedef struct
   float                    alpha;
   gboolean                 accumulate;
   const CsActivation *act;
+  const float             *column_bias;
 } CsGemm;
 
 /* Whether packing @gemm's B (not packed yet) at load speeds it up; not

@@ -478,9 +478,10 @@ test_conv_scaled (void)
 
 static void
 check_gemm (GRand *rand, int64_t m, int64_t n, int64_t k, gboolean trans_a, int b_form,
-            float alpha, gboolean accumulate, const CsActivation *act)
+            float alpha, gboolean accumulate, gboolean with_bias, const CsActivation *act)
 {
   float *a = g_new (float, MAX (m * k, 1)), *b = g_new (float, MAX (k * n, 1));
+  float *bias = with_bias ? g_new (float, n) : NULL;
   float *packed = g_new (float, MAX (k * n, 1)), *c0 = g_new (float, m * n);
   float *c = g_new (float, m * n);
   double *want = g_new (double, m * n), *scale = g_new (double, m * n);
@@ -491,6 +492,8 @@ check_gemm (GRand *rand, int64_t m, int64_t n, int64_t k, gboolean trans_a, int 
   fill_random (rand, a, m * k);
   fill_random (rand, b, k * n);
   fill_random (rand, c0, m * n);
+  if (with_bias)
+    fill_random (rand, bias, n);
   for (int64_t i = 0; i < m; i++)
     for (int64_t j = 0; j < n; j++)
       {
@@ -503,10 +506,10 @@ check_gemm (GRand *rand, int64_t m, int64_t n, int64_t k, gboolean trans_a, int 
             sum += term;
             magnitude += fabs (term);
           }
-        sum = alpha * sum + (accumulate ? c0[i * n + j] : 0);
+        sum = alpha * sum + (accumulate ? c0[i * n + j] : 0) + (with_bias ? bias[j] : 0);
         want[i * n + j] = activate (act, sum);
         scale[i * n + j] = fabs (alpha) * magnitude + (accumulate ? fabs (c0[i * n + j]) : 0)
-                           + fabs (want[i * n + j]);
+                           + (with_bias ? fabs (bias[j]) : 0) + fabs (want[i * n + j]);
       }
 
   for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
@@ -529,7 +532,7 @@ check_gemm (GRand *rand, int64_t m, int64_t n, int64_t k, gboolean trans_a, int 
         {
           CsGemm gemm = { kernels, m, n, k, { a, a_row, a_col, FALSE },
                           { b_form == 2 ? packed : b, b_row, b_col, b_form == 2 },
-                          c, n, alpha, accumulate, act };
+                          c, n, alpha, accumulate, act, bias };
           CsThreadPool *pool = threads > 1 ? cs_thread_pool_new (threads) : NULL;
           void **scratch = new_scratch (threads, cs_gemm_scratch_bytes (&gemm));
           double error_seen;
@@ -540,14 +543,15 @@ check_gemm (GRand *rand, int64_t m, int64_t n, int64_t k, gboolean trans_a, int 
           if (error_seen > MAX_ERROR)
             g_error ("%s, %d thread(s): gemm %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%"
                      G_GINT64_FORMAT ", trans_a %d, B form %d, alpha %g, accumulate %d,"
-                     " act %d: relative error %g", kernels->name, threads, m, n, k,
-                     trans_a, b_form, alpha, accumulate, act->kind, error_seen);
+                     " bias %d, act %d: relative error %g", kernels->name, threads, m, n, k,
+                     trans_a, b_form, alpha, accumulate, with_bias, act->kind, error_seen);
           free_scratch (scratch, threads);
           cs_thread_pool_free (pool);
         }
     }
   g_free (a);
   g_free (b);
+  g_free (bias);
   g_free (packed);
   g_free (c0);
   g_free (c);
@@ -571,14 +575,19 @@ test_gemm_random (void)
 
       check_gemm (rand, m, n, k, g_rand_boolean (rand), g_rand_int_range (rand, 0, 3),
                   g_rand_boolean (rand) ? 1.0f : -0.75f, g_rand_boolean (rand),
+                  g_rand_boolean (rand),
                   &activations[g_rand_int_range (rand, 0, G_N_ELEMENTS (activations))]);
     }
   /* Classifier heads, with their weights packed or read as stored (the
    * dot kernel), and a product large enough for many tasks. */
-  check_gemm (rand, 1, 1000, 512, FALSE, 2, 1.0f, TRUE, &activations[0]);
-  check_gemm (rand, 1, 1000, 512, FALSE, 1, 1.0f, TRUE, &activations[1]);
-  check_gemm (rand, 4, 71, 37, FALSE, 1, 0.5f, FALSE, &activations[3]);
-  check_gemm (rand, 130, 200, 700, FALSE, 0, 1.0f, FALSE, &activations[1]);
+  check_gemm (rand, 1, 1000, 512, FALSE, 2, 1.0f, TRUE, FALSE, &activations[0]);
+  check_gemm (rand, 1, 1000, 512, FALSE, 1, 1.0f, TRUE, FALSE, &activations[1]);
+  check_gemm (rand, 1, 1000, 512, FALSE, 1, 1.0f, FALSE, TRUE, &activations[1]);
+  check_gemm (rand, 4, 71, 37, FALSE, 1, 0.5f, FALSE, TRUE, &activations[3]);
+  check_gemm (rand, 130, 200, 700, FALSE, 0, 1.0f, FALSE, FALSE, &activations[1]);
+  /* ConvNeXt's first MatMul of each block, with its bias: rows split,
+   * weights packed at load. */
+  check_gemm (rand, 3136, 384, 96, FALSE, 2, 1.0f, FALSE, TRUE, &activations[1]);
   g_rand_free (rand);
 }
 

@@ -544,6 +544,58 @@ fuse_gated_activations (CsGraph *graph, int *readers)
     }
 }
 
+/* Whether @value is a float constant of @n elements along its last axis
+ * only, as a dense layer's bias is. */
+static gboolean
+is_row_constant (const CsValue *value, int64_t n)
+{
+  if (value->constant == NULL || value->dtype != CS_DTYPE_FLOAT32 || value->shape.rank < 1
+      || value->shape.dims[value->shape.rank - 1] != n)
+    return FALSE;
+  return cs_shape_numel (&value->shape) == n;
+}
+
+/* MatMul → Add of a bias on every row, as PyTorch exports a Linear layer
+ * (ConvNeXt's, a transformer's): the MatMul takes the bias as its input 2
+ * and the Add's output, and its GEMM adds the bias while each block is in
+ * cache, not in another pass over the output.  An activation after the
+ * Add then folds into the MatMul like any other. */
+static void
+fold_dense_biases (CsGraph *graph, int *readers)
+{
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *add = cs_graph_node (graph, i);
+
+      if (add->dead || add->klass != &cs_op_add || add->n_inputs != 2
+          || cs_activation_is_set (&add->act) || add->epilogue != NULL)
+        continue;
+      for (int side = 0; side < 2; side++)
+        {
+          const CsValue *product = cs_node_input (graph, add, side);
+          const CsValue *bias = cs_node_input (graph, add, 1 - side);
+          const CsValue *sum = cs_node_output (graph, add, 0);
+          CsNode        *matmul;
+
+          if (product->producer < 0 || product->is_output || readers[add->inputs[side]] != 1
+              || product->shape.rank < 1 || !cs_shape_equal (&product->shape, &sum->shape))
+            continue;
+          matmul = cs_graph_node (graph, product->producer);
+          if (matmul->dead || matmul->klass != &cs_op_matmul || matmul->n_inputs != 2
+              || matmul->outputs[0] != add->inputs[side] || cs_activation_is_set (&matmul->act)
+              || matmul->epilogue != NULL
+              || !is_row_constant (bias, product->shape.dims[product->shape.rank - 1]))
+            continue;
+          matmul->inputs = g_renew (int, matmul->inputs, 3);
+          matmul->inputs[2] = add->inputs[1 - side];
+          matmul->n_inputs = 3;
+          readers[add->inputs[side]]--;
+          absorb (graph, matmul, add);
+          break;
+        }
+    }
+}
+
 /* Whether input @side of @node is the float constant @want, to within
  * @tolerance (relative). */
 static gboolean
@@ -672,6 +724,7 @@ cs_graph_fuse (CsGraph *graph, GError **error)
 {
   int *readers = count_readers (graph);
 
+  fold_dense_biases (graph, readers);
   fuse_gated_activations (graph, readers);
   fuse_erf_gelu (graph, readers);
   for (guint i = 0; i < graph->nodes->len; i++)

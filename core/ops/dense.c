@@ -5,7 +5,10 @@
  * operands promoted and their axis dropped), on the GEMM driver of
  * kernels/gemm.h.  A constant B — the weights of a fully connected layer —
  * is packed into the micro-kernel's panels at prepare; a MatMul whose B is
- * one matrix runs its whole batch as one GEMM.
+ * one matrix runs its whole batch as one GEMM.  The fuse pass may give a
+ * MatMul a third input, the bias an Add after it put on every row (a
+ * PyTorch Linear layer's), which the GEMM adds while each block is in
+ * cache.
  */
 #include "op-common.h"
 #include "../kernels/gemm.h"
@@ -289,6 +292,8 @@ dense_run (const CsNode *node, CsExec *exec)
   /* Shapes were checked by infer. */
   describe_product (exec->graph, node, &product, NULL);
   product_gemm (node, &product, &node->act, &gemm);
+  if (!is_gemm (node) && node->n_inputs > 2)
+    gemm.column_bias = cs_exec_in (exec, node, 2);
   if (is_gemm (node) && node->n_inputs > 2 && node->inputs[2] >= 0 && params->beta != 0.0f)
     {
       fill_with_c (exec->graph, node, cs_exec_in (exec, node, 2), y, product.m, product.n);

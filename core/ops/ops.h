@@ -140,7 +140,9 @@ typedef struct
   float alpha, beta;
   int   trans_a, trans_b;
   void *packed;         /* kernel-private, set by prepare when B is constant */
-} CsGemmParams;         /* MatMul uses it too, with alpha 1, no C */
+} CsGemmParams;         /* MatMul uses it too, with alpha 1, no C; a
+                         * MatMul's input 2, from the fuse pass only, is
+                         * a bias (N floats) added to every row */
 
 /* B of a Gemm or MatMul node as loaded (B's shape, row-major), also once
  * prepare has packed it and released the constant: then unpacked into a

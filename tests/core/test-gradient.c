@@ -315,7 +315,8 @@ test_conv_smooth_activations (void)
     conv_case (2, 3, 1, 1, 1, (const int64_t[]){ 1, 1, 1, 1 }, i % 2 == 1, acts[i]);
 }
 
-/* x (2×5) → Gemm (transB, bias) → Sigmoid, and x → MatMul → Tanh. */
+/* x (2×5) → Gemm (transB, bias) → Sigmoid, and x → MatMul → Add (bias)
+ * → HardSwish. */
 static void
 test_dense (void)
 {
@@ -339,7 +340,20 @@ test_dense (void)
           add_int (f, node, "transB", 1);
           add_float (f, node, "alpha", 0.5f);
         }
-      add_node (f, matmul ? "Tanh" : "Sigmoid", "act", N_IO ("d", NULL, "y", NULL));
+      if (matmul)
+        {
+          g_autoptr (CsModel) model = NULL;
+
+          /* A Linear layer as PyTorch exports it, whose bias the fuse
+           * pass folds into the MatMul (checked), with an activation
+           * whose slope needs the sum before it. */
+          add_node (f, "Add", "bias", N_IO ("b", "d", NULL, "e", NULL));
+          add_node (f, "HardSwish", "act", N_IO ("e", NULL, "y", NULL));
+          model = load (f);
+          g_assert_cmpstr (cs_model_layer (model, 0)->op, ==, "MatMul+Add+HardSwish");
+        }
+      else
+        add_node (f, "Sigmoid", "act", N_IO ("d", NULL, "y", NULL));
       check_gradient (f, (const int64_t[]) { 0, 3, 5, 7, -1 });
     }
 }

@@ -977,6 +977,116 @@ test_channel_scale_fusion (void)
   cs_model_free (apart);
 }
 
+/* How dense_bias_model adds its bias. */
+typedef enum
+{
+  BIAS_AFTER,        /* Add (D, B): folds */
+  BIAS_BEFORE,       /* Add (B, D), as PyTorch exports a Linear layer: folds */
+  BIAS_AN_OUTPUT,    /* D is a graph output too */
+  BIAS_PER_ELEMENT,  /* B is 3×4, not one row */
+  BIAS_AN_INPUT,     /* B is a graph input, not a constant */
+} BiasCase;
+
+/* X (2×3×5) → MatMul (W, 5×4) → D, then Add with B → Relu → Y. */
+static GBytes *
+dense_bias_model (BiasCase how)
+{
+  static const int64_t x_dims[] = { 2, 3, 5 }, w_dims[] = { 5, 4 }, row[] = { 4 };
+  static const int64_t per_element[] = { 3, 4 };
+  g_autoptr (Fixture) f = fixture_new (13);
+  Onnx__TensorProto *w;
+
+  add_input (f, "X", 3, x_dims);
+  w = add_initializer (f, "W", 2, w_dims, 20 * sizeof (float), 0.0f);
+  for (int i = 0; i < 20; i++)
+    ((float *) w->raw_data.data)[i] = (float) ((i * 7) % 11 - 5) / 4.0f;
+  if (how == BIAS_AN_INPUT)
+    add_input (f, "B", 1, row);
+  else
+    {
+      Onnx__TensorProto *b =
+          how == BIAS_PER_ELEMENT ? add_initializer (f, "B", 2, per_element, 12 * sizeof (float), 0.0f)
+                                  : add_initializer (f, "B", 1, row, 4 * sizeof (float), 0.0f);
+
+      for (size_t i = 0; i < b->raw_data.len / sizeof (float); i++)
+        ((float *) b->raw_data.data)[i] = (float) i * 0.25f - 0.5f;
+    }
+  add_node (f, "MatMul", "dense", (const char *const[]){ "X", "W", NULL, "D", NULL });
+  add_node (f, "Add", "bias",
+            how == BIAS_BEFORE ? (const char *const[]){ "B", "D", NULL, "S", NULL }
+                               : (const char *const[]){ "D", "B", NULL, "S", NULL });
+  add_node (f, "Relu", "relu", (const char *const[]){ "S", NULL, "Y", NULL });
+  add_output (f, "Y");
+  if (how == BIAS_AN_OUTPUT)
+    add_output (f, "D");
+  return fixture_pack (f);
+}
+
+/* A bias added to every row of a MatMul's output folds into the MatMul,
+ * with either operand order, and the ReLU after it too; the result is
+ * what the ops give apart (the MatMul's output also a graph output,
+ * which must not fold).  Nor may it fold a bias per element or one that
+ * is no constant. */
+static void
+test_dense_bias_fusion (void)
+{
+  static const struct
+  {
+    BiasCase    how;
+    const char *ops;
+  } cases[] = {
+    { BIAS_AFTER, "MatMul+Add+Relu" },
+    { BIAS_BEFORE, "MatMul+Add+Relu" },
+    { BIAS_PER_ELEMENT, "MatMul Add+Relu" },
+    { BIAS_AN_INPUT, "MatMul Add+Relu" },
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) apart_bytes = dense_bias_model (BIAS_AN_OUTPUT);
+  CsModel *apart = load_bytes (apart_bytes, NULL, &error);
+  g_autofree char *apart_ops = NULL;
+  float values[30];
+  CsResult *want;
+
+  g_assert_no_error (error);
+  apart_ops = layer_ops (apart);
+  g_assert_cmpstr (apart_ops, ==, "MatMul Add+Relu");
+  for (int i = 0; i < 30; i++)
+    values[i] = (float) ((i * 13) % 30) / 6.0f - 2.5f;
+  want = run_values (apart, values);
+
+  for (size_t c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr (GBytes) bytes = dense_bias_model (cases[c].how);
+      CsModel *model = load_bytes (bytes, NULL, &error);
+      g_autofree char *ops = NULL;
+
+      g_assert_no_error (error);
+      ops = layer_ops (model);
+      g_assert_cmpstr (ops, ==, cases[c].ops);
+      if (cases[c].how == BIAS_AFTER || cases[c].how == BIAS_BEFORE)
+        {
+          CsResult    *got = run_values (model, values);
+          const float *y = got->outputs[0].data, *y_want = want->outputs[0].data;
+          int          positive = 0;
+
+          g_assert_cmpint (cs_shape_numel (&got->outputs[0].shape), ==, 24);
+          for (int i = 0; i < 24; i++)
+            {
+              positive += y_want[i] > 0.0f;
+              if (y[i] != y_want[i])
+                g_error ("%s: element %d folded is %.9g, apart %.9g", cases[c].ops, i, y[i],
+                         y_want[i]);
+            }
+          g_assert_cmpint (positive, >, 4);
+          g_assert_cmpint (positive, <, 20);
+          cs_result_free (got);
+        }
+      cs_model_free (model);
+    }
+  cs_result_free (want);
+  cs_model_free (apart);
+}
+
 /* How erf_gelu_model writes x·Φ(x). */
 typedef enum
 {
@@ -1293,6 +1403,7 @@ main (int    argc,
   g_test_add_func ("/onnx/load/legacy-resizes", test_legacy_resizes);
   g_test_add_func ("/onnx/load/gated-activation-fusion", test_gated_activation_fusion);
   g_test_add_func ("/onnx/load/channel-scale-fusion", test_channel_scale_fusion);
+  g_test_add_func ("/onnx/load/dense-bias-fusion", test_dense_bias_fusion);
   g_test_add_func ("/onnx/load/erf-gelu-fusion", test_erf_gelu_fusion);
   g_test_add_func ("/onnx/load/zero-pad-into-pool", test_zero_pad_into_pool);
   g_test_add_func ("/onnx/load/reshape-shares-memory", test_reshape_shares_memory);

@@ -35,7 +35,6 @@ struct _CsThreadPool
   CsRangeFunc      func;
   void            *user;
   int64_t          n;
-  int64_t          chunk;
   /* Read by late workers while it may change: atomic, but only meaningful
    * to a claim that then succeeds. */
   atomic_int_fast64_t n_chunks;
@@ -76,8 +75,11 @@ run_chunks (CsThreadPool *pool, int thread)
                                                   memory_order_acq_rel,
                                                   memory_order_acquire))
         continue;
-      begin = (int64_t) index * pool->chunk;
-      end = MIN (begin + pool->chunk, pool->n);
+      /* Sizes within one of each other: the last of ceil-sized chunks
+       * could be nearly empty, and a thread with it idle (17 tasks in
+       * chunks of 5, 5, 5 and 2 gave one thread 10 and the other 7). */
+      begin = (int64_t) index * pool->n / pool->n_chunks;
+      end = (int64_t) (index + 1) * pool->n / pool->n_chunks;
       pool->func (pool->user, begin, end, thread);
       /* Sequentially consistent with the caller's store to sleeping and
        * load of done, so one of the two sees the other. */
@@ -176,7 +178,7 @@ cs_parallel_for (CsThreadPool *pool,
                  CsRangeFunc   func,
                  void         *user)
 {
-  int64_t chunk;
+  int64_t n_chunks;
   uint64_t job;
 
   if (n <= 0)
@@ -189,10 +191,10 @@ cs_parallel_for (CsThreadPool *pool,
     }
   /* Two chunks per thread still even out a thread that starts late.
    * Four ran networks 3–9 % slower on two threads, sixteen 10 %: a
-   * convolution restages its input block at every chunk boundary. */
-  chunk = MAX (grain, (n + pool->n_threads * 2 - 1) / (pool->n_threads * 2));
-  if ((n + chunk - 1) / chunk > G_MAXINT / 2)
-    chunk = (n + G_MAXINT / 2 - 1) / (G_MAXINT / 2);
+   * convolution restages its input block at every chunk boundary.  A
+   * range of more than @grain still splits, into chunks of @grain / 2 or
+   * more. */
+  n_chunks = MIN (pool->n_threads * 2, (n + grain - 1) / grain);
 
   /* The previous job is closed (see the end): its late workers find
    * nothing to claim while the fields change. */
@@ -200,8 +202,7 @@ cs_parallel_for (CsThreadPool *pool,
   pool->func = func;
   pool->user = user;
   pool->n = n;
-  pool->chunk = chunk;
-  atomic_store (&pool->n_chunks, (n + chunk - 1) / chunk);
+  atomic_store (&pool->n_chunks, n_chunks);
   atomic_store (&pool->done, 0);
   atomic_store_explicit (&pool->claim, job << CHUNK_BITS, memory_order_release);
 

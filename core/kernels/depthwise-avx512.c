@@ -3,8 +3,9 @@
  * depthwise-avx512.c — the AVX-512 depthwise-convolution kernel
  * (kernels.h; the loop is depthwise-simd.h's), compiled with -mavx512f
  * and called only after dispatch.c has checked the CPU.  Here are its
- * AVX-512 steps: the even and the odd columns of a stride-2 pair of
- * loads, and the gather of other strides.
+ * AVX-512 steps: the even columns of a stride-2 pair of loads in order,
+ * the even and the odd ones in a shuffled order and the permute that
+ * orders a vector of them, and the gather of other strides.
  */
 #include "vec-avx512.h"
 
@@ -18,13 +19,29 @@ even_lanes (CsVec low, CsVec high)
   return _mm512_permutex2var_ps (low, even, high);
 }
 
+/* The evens and the odds of two vectors in an order of their own
+ * (within each 128-bit lane: two of @low's, then two of @high's), by an
+ * in-lane shuffle, which costs less than a permute across the vector;
+ * shuffled_order puts a vector of them back in order. */
 CS_VEC_INLINE CsVec
-odd_lanes (CsVec low, CsVec high)
+even_lanes_shuffled (CsVec low, CsVec high)
 {
-  const __m512i odd = _mm512_setr_epi32 (1, 3, 5, 7, 9, 11, 13, 15,
-                                         17, 19, 21, 23, 25, 27, 29, 31);
+  return _mm512_shuffle_ps (low, high, _MM_SHUFFLE (2, 0, 2, 0));
+}
 
-  return _mm512_permutex2var_ps (low, odd, high);
+CS_VEC_INLINE CsVec
+odd_lanes_shuffled (CsVec low, CsVec high)
+{
+  return _mm512_shuffle_ps (low, high, _MM_SHUFFLE (3, 1, 3, 1));
+}
+
+CS_VEC_INLINE CsVec
+shuffled_order (CsVec v)
+{
+  const __m512i order = _mm512_setr_epi32 (0, 1, 4, 5, 8, 9, 12, 13,
+                                           2, 3, 6, 7, 10, 11, 14, 15);
+
+  return _mm512_permutexvar_ps (order, v);
 }
 
 CS_VEC_INLINE CsVec

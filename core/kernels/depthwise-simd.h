@@ -5,7 +5,10 @@
  * depthwise-avx2.c and depthwise-avx512.c after their vocabulary header
  * and their instruction-specific steps:
  *   even_lanes (low, high): the even elements of two vectors in order;
- *   odd_lanes (low, high): the odd ones;
+ *   even_lanes_shuffled, odd_lanes_shuffled (low, high): the even and
+ *     the odd elements in one fixed order of the instruction set's
+ *     choosing, the cheapest to make there, and shuffled_order (v),
+ *     which puts a vector in that order right;
  *   gather_taps (row, first, stride, lanes): row[first + l·stride] in the
  *     lanes l of @lanes, else 0.
  *
@@ -83,8 +86,10 @@ load_taps (const float *row, int stride, const TapMasks *masks)
  * FMA latency at every step.  With stride 2 and adjacent taps, tap kw + 1
  * reads the odd columns of the pair of loads whose even ones tap kw
  * reads, which saves a third of the loads of a 3×3 kernel and two
- * fifths of a 5×5 one.  The taps are summed in the order the one-row
- * loop sums them, so the results are the same to the bit. */
+ * fifths of a 5×5 one; and the taps stay in the shuffled order, each
+ * lane summing its own output column, put in order once per output row
+ * rather than once per tap.  The taps are summed in the order the
+ * one-row loop sums them, so the results are the same to the bit. */
 CS_VEC_INLINE void
 rows_together (const int size, const int stride, gboolean adjacent, const float *plane,
                int64_t in_h,
@@ -122,9 +127,9 @@ rows_together (const int size, const int stride, gboolean adjacent, const float 
               const CsVec high =
                   vec_load_edge (m->whole, shifted (row, m->first + CS_VEC_LANES), m->high);
 
-              taps[kw] = even_lanes (low, high);
+              taps[kw] = even_lanes_shuffled (low, high);
               if (kw + 1 < size)
-                taps[kw + 1] = odd_lanes (low, high);
+                taps[kw + 1] = odd_lanes_shuffled (low, high);
             }
         }
       else
@@ -139,6 +144,13 @@ rows_together (const int size, const int stride, gboolean adjacent, const float 
 #undef ROW_TAPS
     }
 #undef WEIGHT
+  if (stride == 2 && adjacent)
+    {
+      sum0 = shuffled_order (sum0);
+      sum1 = shuffled_order (sum1);
+      sum2 = shuffled_order (sum2);
+      sum3 = shuffled_order (sum3);
+    }
 #define ROW_STORE(r) \
   vec_store_edge (full, out + r * out_w, out_lanes, vec_epilogue (sum##r, start, epv));
   ROW_STORE (0) ROW_STORE (1) ROW_STORE (2) ROW_STORE (3)

@@ -8,15 +8,20 @@
  */
 #include "vec-avx2.h"
 
-/* AVX2's shuffle works within 128-bit halves, so the evens come out as
- * low[0,2] high[0,2] low[4,6] high[4,6] and a permute puts them in order. */
+/* AVX2's shuffle works within 128-bit halves, so the evens (or the odds)
+ * of two vectors come out as low[0,2] high[0,2] low[4,6] high[4,6], and
+ * a permute of 64-bit pairs puts them in order. */
+CS_VEC_INLINE CsVec
+in_order (__m256 halves)
+{
+  return _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (halves),
+                                                  _MM_SHUFFLE (3, 1, 2, 0)));
+}
+
 CS_VEC_INLINE CsVec
 even_lanes (CsVec low, CsVec high)
 {
-  __m256 even = _mm256_shuffle_ps (low, high, _MM_SHUFFLE (2, 0, 2, 0));
-
-  return _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (even),
-                                                  _MM_SHUFFLE (3, 1, 2, 0)));
+  return in_order (_mm256_shuffle_ps (low, high, _MM_SHUFFLE (2, 0, 2, 0)));
 }
 
 /* The shuffled order is the natural one here: leaving the permute to the
@@ -31,10 +36,7 @@ even_lanes_shuffled (CsVec low, CsVec high)
 CS_VEC_INLINE CsVec
 odd_lanes_shuffled (CsVec low, CsVec high)
 {
-  __m256 odd = _mm256_shuffle_ps (low, high, _MM_SHUFFLE (3, 1, 3, 1));
-
-  return _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (odd),
-                                                  _MM_SHUFFLE (3, 1, 2, 0)));
+  return in_order (_mm256_shuffle_ps (low, high, _MM_SHUFFLE (3, 1, 3, 1)));
 }
 
 CS_VEC_INLINE CsVec

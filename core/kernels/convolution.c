@@ -893,6 +893,13 @@ panel_height (const CsConvPlan *plan)
   return l->depthwise ? 1 : l->transposed ? plan->kernels->nr : plan->kernels->mr;
 }
 
+/* Panels of panel_height rows per group. */
+static int64_t
+count_panels (const CsConvPlan *plan)
+{
+  return (plan->layout.mg + panel_height (plan) - 1) / panel_height (plan);
+}
+
 /* Panels [begin, end) of every image and group, in that order. */
 static void
 scale_range (void *user, int64_t begin, int64_t end, int thread)
@@ -901,7 +908,7 @@ scale_range (void *user, int64_t begin, int64_t end, int thread)
   const CsConvPlan  *plan = job->plan;
   const CsConvShape *s = &plan->shape;
   const Layout      *l = &plan->layout;
-  const int64_t      height = panel_height (plan), panels = (l->mg + height - 1) / height;
+  const int64_t      height = panel_height (plan), panels = count_panels (plan);
   const int64_t      taps = (int64_t) s->kernel[0] * s->kernel[1];
 
   for (int64_t task = begin; task < end; task++)
@@ -930,7 +937,6 @@ cs_conv_plan_run_scaled (const CsConvPlan   *plan,
 {
   const CsConvShape *s = &plan->shape;
   const Layout      *l = &plan->layout;
-  const int64_t      panels = (l->mg + panel_height (plan) - 1) / panel_height (plan);
   float             *weights;
   ConvRun            run = { plan, x, y, act };
 
@@ -942,7 +948,7 @@ cs_conv_plan_run_scaled (const CsConvPlan   *plan,
   g_return_if_fail (plan->winograd == NULL);
   /* After what thread 0's tasks use of the same buffer. */
   weights = cs_scratch_floats (scratch[0]) + round_up (l->stage_floats, ALIGNED_FLOATS);
-  cs_parallel_for (pool, s->batch * s->groups * panels,
+  cs_parallel_for (pool, s->batch * s->groups * count_panels (plan),
                    MAX (1, MIN_PARALLEL_MACS / MAX (panel_height (plan) * l->depth, 1)),
                    scale_range, &(Scaling) { plan, scale, weights });
   run.weights = weights;

@@ -313,10 +313,15 @@ cs_gemm_run (const CsGemm *gemm, CsThreadPool *pool, void **scratch)
 
   if (gemm->m <= 0 || gemm->n <= 0)
     return;
-  tasks.act_done = cs_epilogue_init (&tasks.ep, gemm->column_bias != NULL ? NULL : gemm->act,
-                                     gemm->alpha, gemm->accumulate)
-                   && (gemm->column_bias == NULL || gemm->act == NULL
-                       || !cs_activation_is_set (gemm->act));
+  /* A column bias comes before the activation: with one, finish_block
+   * applies both. */
+  if (gemm->column_bias != NULL)
+    {
+      cs_epilogue_init (&tasks.ep, NULL, gemm->alpha, gemm->accumulate);
+      tasks.act_done = gemm->act == NULL || !cs_activation_is_set (gemm->act);
+    }
+  else
+    tasks.act_done = cs_epilogue_init (&tasks.ep, gemm->act, gemm->alpha, gemm->accumulate);
   tasks.scratch = scratch;
   if (uses_dot (gemm))
     {

@@ -23,16 +23,17 @@
  * little work per input pixel, so staging would cost as much as the
  * arithmetic: the depthwise kernel reads the input plane in place.
  *
- * A convolution with one group on a map smaller than two tiles' width
- * (7×7 and less with AVX-512) would leave much of every tile's last
- * vector empty.  It swaps the roles instead (Layout.transposed): the
- * tile's rows are pixels and its columns output channels, from the
+ * Where those thrown-away columns and the partial vectors at the end of
+ * each task's columns would leave much of the tiles empty (a map of 7×7,
+ * or 17 columns with a 1×7 kernel's padding), a convolution with one
+ * group swaps the roles instead (Layout.transposed, transposed_pays):
+ * the tile's rows are pixels and its columns output channels, from the
  * weights packed as B panels; each tile goes back into place transposed.
  * The pixels are broadcast from a matrix whose row p holds depth step p
  * of every pixel: the input itself for a 1×1 convolution with stride 1
- * and no padding, else its im2col matrix (im2col.h), small on such a
- * map, which the threads build together before they share out the
- * output channels.  The sums are the same, in the same order.
+ * and no padding, else its im2col matrix (im2col.h), which the threads
+ * build together before they share out the output channels and pixels.
+ * The sums are the same, in the same order.
  *
  * A 3×3 convolution with stride 1, one group and 16 channels or more in
  * and out, on maps of 8×8 pixels or more, runs by Winograd's F(4×4,
@@ -84,7 +85,7 @@ typedef struct
 {
   gboolean depthwise;     /* one input channel per group: no GEMM, no staging */
   gboolean direct;        /* stride 1 without padding: x is the block */
-  gboolean transposed;    /* a small map: pixels are the tiles' rows */
+  gboolean transposed;    /* pixels are the tiles' rows (transposed_pays) */
   gboolean im2col;        /* transposed, reading an im2col matrix, not x */
   int64_t  cg, mg;        /* input and output channels per group */
   int64_t  depth;         /* cg·kH·kW */
@@ -93,6 +94,9 @@ typedef struct
   int64_t  halo;          /* staged rows beyond the output rows */
   int64_t  wq;            /* staged row width */
   int64_t  rows;          /* output rows per task */
+  int64_t  pixels;        /* transposed: output pixels per task, whole tiles */
+  gboolean pixels_fastest;   /* transposed: tasks go down the pixel chunks
+                              * of a channel block, not across the blocks */
   int64_t  chunks;        /* tasks down the image */
   int64_t  groups_per_task;  /* depthwise; 1 for GEMM */
   int64_t  g_blocks;
@@ -145,11 +149,53 @@ count_tasks (const CsConvShape *s, const Layout *l)
   return s->batch * l->g_blocks * l->chunks * l->m_blocks;
 }
 
+/* The share of the vector lanes a layout's tiles compute that hold an
+ * output: GEMM tiles compute wq − Wo thrown-away columns per output row
+ * and round each task's columns up to whole vectors; transposed tiles
+ * round the output channels up instead.  The micro-kernels are two
+ * vectors wide, and a tile of one vector's columns or fewer skips the
+ * second. */
+static double
+gemm_lanes_used (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
+{
+  const int64_t lanes = kernels->nr / 2;
+  const int64_t last = s->out_h - (l->chunks - 1) * l->rows;
+  int64_t computed = (l->chunks - 1) * round_up ((l->rows - 1) * l->wq + s->out_w, lanes)
+                     + round_up ((last - 1) * l->wq + s->out_w, lanes);
+
+  return (double) (s->out_h * s->out_w) / (double) computed;
+}
+
+/* What a transposed tile costs beyond its multiply-adds, fitted on this
+ * project's thirteen benchmark networks (AVX-512, 2026-12-05; see
+ * docs/benchmarks.md): putting a tile back in place takes about as long
+ * as TRANSPOSE_STEPS of its depth steps, and the im2col matrix about
+ * IM2COL_CHANNELS output channels' worth of multiply-adds. */
+#define TRANSPOSE_STEPS 12.0
+#define IM2COL_CHANNELS 24.0
+
+/* Whether the transposed layout computes @s faster than the GEMM layout
+ * @l: on maps whose rows leave much of the GEMM tiles' vectors empty (a
+ * small map, a map of 17 columns with padding), when the depth is large
+ * enough to pay for the transposes. */
+static gboolean
+transposed_pays (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
+{
+  const int64_t lanes = kernels->nr / 2;
+  double channels_used = (double) l->mg / (double) round_up (l->mg, lanes);
+  double overhead = TRANSPOSE_STEPS / (double) l->depth
+                    + (l->im2col ? IM2COL_CHANNELS / (double) l->mg : 0.0);
+
+  return channels_used / (1.0 + overhead) > gemm_lanes_used (kernels, s, l);
+}
+
 /* Fills @l; FALSE when the staged block would be too large. */
 static gboolean
 plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
 {
+  const int64_t plane = s->out_h * s->out_w;
   int64_t per_row;
+  gboolean staged_fits;
 
   memset (l, 0, sizeof *l);
   l->cg = s->in_channels / s->groups;
@@ -176,20 +222,6 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
 
   l->groups_per_task = 1;
   l->im2col = !(l->direct && s->kernel[0] == 1 && s->kernel[1] == 1);
-  l->transposed = !l->depthwise && s->groups == 1 && s->out_h * s->out_w < 2 * kernels->nr
-                  && (!l->im2col || l->depth * s->out_h * s->out_w <= IM2COL_MAX_FLOATS);
-  if (l->transposed)
-    {
-      /* Every pixel in one task, the output channels shared out in
-       * whole B panels. */
-      l->rows = s->out_h;
-      l->chunks = l->g_blocks = 1;
-      l->mc = round_up (MAX (1, l->mg / MIN_TASKS), kernels->nr);
-      l->m_blocks = (l->mg + l->mc - 1) / l->mc;
-      l->stage_floats =
-          (int64_t) kernels->mr * kernels->nr + (l->im2col ? l->depth * s->out_h * s->out_w : 0);
-      return TRUE;
-    }
   if (l->depthwise)
     {
       l->rows = CLAMP (DEPTHWISE_COLUMNS / s->out_w, 1, s->out_h);
@@ -221,10 +253,33 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
       else
         break;
     }
-  if (l->halo > STAGE_MAX_FLOATS)
-    return FALSE;
-  l->stage_floats = per_row * (l->rows + l->halo);
-  return l->stage_floats <= STAGE_MAX_FLOATS;
+  staged_fits = l->halo <= STAGE_MAX_FLOATS && per_row * (l->rows + l->halo) <= STAGE_MAX_FLOATS;
+  l->stage_floats = staged_fits ? per_row * (l->rows + l->halo) : 0;
+
+  l->transposed = !l->depthwise && s->groups == 1
+                  && (!l->im2col || l->depth * plane <= IM2COL_MAX_FLOATS)
+                  && (!staged_fits || transposed_pays (kernels, s, l));
+  if (l->transposed)
+    {
+      /* The output channels shared out in whole B panels, and on a large
+       * map the pixels too, in whole tiles. */
+      l->mc = round_up (MAX (1, l->mg / MIN_TASKS), kernels->nr);
+      l->m_blocks = MAX (1, (l->mg + l->mc - 1) / l->mc);
+      l->chunks = CLAMP ((MIN_TASKS + l->m_blocks - 1) / l->m_blocks, 1,
+                         (plane + kernels->mr - 1) / kernels->mr);
+      l->pixels = round_up ((plane + l->chunks - 1) / l->chunks, kernels->mr);
+      l->chunks = (plane + l->pixels - 1) / l->pixels;
+      /* A thread takes a run of tasks, and so reads all of one operand
+       * and its share of the other: it shares out the larger.  The
+       * weights are out_channels × depth, the pixels' matrix
+       * plane × depth. */
+      l->pixels_fastest = plane < l->mg;
+      l->rows = s->out_h;
+      l->g_blocks = 1;
+      l->stage_floats = (int64_t) kernels->mr * kernels->nr + (l->im2col ? l->depth * plane : 0);
+      return TRUE;
+    }
+  return staged_fits;
 }
 
 G_DEFINE_QUARK (cs-conv-error-quark, cs_conv_error)
@@ -679,11 +734,12 @@ depthwise_task (const ConvRun *run, int64_t img, int64_t g0, int64_t g1, int64_t
       cs_activation_apply (run->act, y + m * out_plane + oh0 * s->out_w, n_rows * s->out_w);
 }
 
-/* Output channels [m0, m1) of image @img, every pixel, where the layout
- * is transposed: @tile (mr × nr floats) takes each tile before it goes
- * back into place; the epilogue follows per output channel. */
+/* Output channels [m0, m1) of image @img, pixels [i_begin, i_end), where
+ * the layout is transposed: @tile (mr × nr floats) takes each tile before
+ * it goes back into place. */
 static void
-transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, float *tile)
+transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, int64_t i_begin,
+                 int64_t i_end, float *tile)
 {
   const CsConvPlan  *plan = run->plan;
   const CsConvShape *s = &plan->shape;
@@ -691,34 +747,43 @@ transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, float 
   const int64_t      plane = s->out_h * s->out_w, depth = plan->layout.depth;
   const float       *x = run->columns;
   float             *y = run->y + img * s->out_channels * plane;
-  const CsEpilogue   plain = { .alpha = 1.0f };
+  CsEpilogue         onto_bias = run->ep;
 
   if (x == NULL)
     x = run->x + img * s->in_channels * plane;
+  /* The biases lie along the tile's rows, not down its columns as the
+   * micro-kernel adds them: each tile starts as rows of biases that the
+   * sums accumulate onto, so the epilogue runs while it is in L1. */
+  onto_bias.accumulate = TRUE;
 
   for (int64_t j0 = m0; j0 < m1; j0 += kernels->nr)
     {
       const int    n = (int) MIN (kernels->nr, m1 - j0);
       const float *panel = run->weights + img * run->image_weights + j0 * depth;
 
-      for (int64_t i0 = 0; i0 < plane; i0 += kernels->mr)
+      for (int64_t i0 = i_begin; i0 < i_end; i0 += kernels->mr)
         {
-          const int h = (int) MIN (kernels->mr, plane - i0);
+          const int h = (int) MIN (kernels->mr, i_end - i0);
 
+          for (int i = 0; i < h; i++)
+            if (plan->bias != NULL)
+              memcpy (tile + i * kernels->nr, plan->bias + j0, sizeof (float) * n);
+            else
+              zero_floats (tile + i * kernels->nr, n);
           kernels->gemm (depth, x + i0, plane, panel, NULL, n, tile, kernels->nr, h, n, NULL,
-                         &plain, NULL);
+                         &onto_bias, NULL);
           kernels->transpose (tile, kernels->nr, y + j0 * plane + i0, plane, n, h);
         }
-      for (int j = 0; j < n; j++)
-        cs_epilogue_row_generic (y + (j0 + j) * plane, y + (j0 + j) * plane, (int) plane,
-                                 plan->bias != NULL ? plan->bias[j0 + j] : 0.0f, &run->ep);
     }
   if (!run->act_done)
-    cs_activation_apply (run->act, y + m0 * plane, (m1 - m0) * plane);
+    for (int64_t m = m0; m < m1; m++)
+      cs_activation_apply (run->act, y + m * plane + i_begin, i_end - i_begin);
 }
 
 /* Tasks are (image, group, row chunk, channel block), the channel block
- * varying fastest so consecutive tasks share a staged block. */
+ * varying fastest so consecutive tasks share a staged block; transposed,
+ * (image, pixel chunk, channel block) or (image, channel block, pixel
+ * chunk). */
 static void
 conv_range (void *user, int64_t begin, int64_t end, int thread)
 {
@@ -731,6 +796,18 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
 
   for (int64_t task = begin; task < end; task++)
     {
+      if (l->transposed)
+        {
+          int64_t per_image = l->chunks * l->m_blocks, within = task % per_image;
+          int64_t mb = l->pixels_fastest ? within / l->chunks : within % l->m_blocks;
+          int64_t chunk = l->pixels_fastest ? within % l->chunks : within / l->m_blocks;
+          int64_t m0 = mb * l->mc, i0 = chunk * l->pixels;
+
+          transposed_task (run, task / per_image, m0, MIN (m0 + l->mc, l->mg), i0,
+                           MIN (i0 + l->pixels, s->out_h * s->out_w), stage);
+          continue;
+        }
+
       int64_t block = task / l->m_blocks;   /* (image, group block, chunk) */
       int64_t mb = task % l->m_blocks;
       int64_t chunk = block % l->chunks;
@@ -744,11 +821,6 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
       if (l->depthwise)
         {
           depthwise_task (run, img, g, MIN (g + l->groups_per_task, s->groups), oh0, n_rows);
-          continue;
-        }
-      if (l->transposed)
-        {
-          transposed_task (run, img, mb * l->mc, MIN ((mb + 1) * l->mc, l->mg), stage);
           continue;
         }
       if (l->direct)
@@ -802,9 +874,9 @@ run_on_columns (ConvRun *run, CsThreadPool *pool)
       run->weights = weights + img * run->image_weights;
       cs_parallel_for (pool, s->in_channels, MAX (1, 4096 / MAX (taps * plane, 1)), im2col_range,
                        run);
-      cs_parallel_for (pool, l->m_blocks,
-                       MAX (1, MIN_PARALLEL_MACS / MAX (l->mc * plane * l->depth, 1)), conv_range,
-                       run);
+      cs_parallel_for (pool, l->chunks * l->m_blocks,
+                       MAX (1, MIN_PARALLEL_MACS / MAX (l->mc * l->pixels * l->depth, 1)),
+                       conv_range, run);
     }
 }
 
@@ -814,7 +886,8 @@ run_plan (ConvRun *run, CsThreadPool *pool, void **scratch)
 {
   const CsConvPlan *plan = run->plan;
   const Layout *l = &plan->layout;
-  int64_t task_macs = l->groups_per_task * l->mc * l->rows * plan->shape.out_w
+  int64_t task_macs = l->groups_per_task * l->mc
+                      * (l->transposed ? l->pixels : l->rows * plan->shape.out_w)
                       * plan->shape.kernel[0] * plan->shape.kernel[1] * l->cg;
 
   run->act_done = cs_epilogue_init (&run->ep, run->act, 1.0f, FALSE);
@@ -849,6 +922,19 @@ cs_conv_plan_run (const CsConvPlan        *plan,
       return;
     }
   run_plan (&run, pool, scratch);
+}
+
+gboolean
+cs_conv_transposes (const CsKernels *kernels, const CsConvShape *shape)
+{
+  CsConvShape live;
+  int         first[2];
+  Layout      l;
+
+  /* As cs_conv_plan_new_taking chooses what runs. */
+  if (live_shape (shape, &live, first))
+    return cs_conv_transposes (kernels, &live);
+  return !cs_winograd_suits (shape) && plan_layout (kernels, shape, &l) && l.transposed;
 }
 
 gboolean

@@ -79,6 +79,12 @@ void        cs_conv_plan_run      (const CsConvPlan        *plan,
                                    CsThreadPool            *pool,
                                    void                   **scratch);
 
+/* Whether a plan for @shape on @kernels computes its tiles with pixels
+ * as rows and output channels as columns (convolution.c), not the other
+ * way round; for the tests and benchmarks to tell which layout ran. */
+gboolean    cs_conv_transposes    (const CsKernels   *kernels,
+                                   const CsConvShape *shape);
+
 /* Whether cs_conv_plan_run_scaled can run a plan for @shape: all but
  * those that run by Winograd's transform (winograd.h). */
 gboolean    cs_conv_scales_input  (const CsConvShape *shape);

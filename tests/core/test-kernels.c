@@ -382,13 +382,14 @@ test_conv_atrous (void)
   check_conv_cases (cases, G_N_ELEMENTS (cases), 12, 1, TRUE);
 }
 
-/* Layers with one group on maps smaller than two tiles' width, whose
- * pixels become the tiles' rows: 1×1 ones read the input as it stands
+/* Layers with one group on maps smaller than two tiles' width, where
+ * the pixels become the tiles' rows on some kernel tables and not on
+ * others (transposed_pays): 1×1 ones that read the input as it stands
  * (a squeeze-excitation layer's single pixel, a 7×7 map, maps of 20 and
- * 9 pixels, fewer than two tiles on every kernel table), the others an
- * im2col matrix (3×3 with padding, stride 2, dilation, a 1×1 with stride
- * 2, a kernel wider than the input); output channels that fill no panel
- * or end in part of one, and two images. */
+ * 9 pixels), the others through an im2col matrix (3×3 with padding,
+ * stride 2, dilation, a 1×1 with stride 2, a kernel wider than the
+ * input); output channels that fill no panel or end in part of one, and
+ * two images. */
 static void
 test_conv_small_maps (void)
 {
@@ -407,6 +408,73 @@ test_conv_small_maps (void)
   };
   check_conv_cases (cases, G_N_ELEMENTS (cases), 17, 2, FALSE);
   check_conv_cases (cases, G_N_ELEMENTS (cases), 18, 2, TRUE);
+}
+
+/* Which layout a layer takes, on every kernel table: Inception v3's 1×7
+ * layers on 17×17 maps, whose padding leaves 6 of every 23 columns of a
+ * GEMM tile empty, its 1×3 layers on 8×8 maps and a squeeze-excitation's
+ * single pixel transpose; its 7×1 layers, whose rows fill the tiles, and
+ * a shallow 1×1 layer on a large map, where putting the tiles back costs
+ * more than empty columns, do not.  The 1×7 and 1×3 layers then run in
+ * chunks of pixels (the last one short) beside their blocks of output
+ * channels, the one with more pixels than channels across the blocks
+ * first, the other down the chunks first; on two images the first.
+ * Inception's 3×3 layer with stride 2 onto a 17×17 map transposes with
+ * AVX-512 and not with narrower vectors. */
+static void
+test_conv_transposed_layout (void)
+{
+  /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
+  static const CsConvShape transposed[] = {
+    { 2, 128, 17, 17, 128, 0, 0, { 1, 7 }, { 1, 1 }, { 1, 1 }, { 0, 3, 0, 3 }, 1 },
+    { 1, 96, 8, 8, 320, 0, 0, { 1, 3 }, { 1, 1 }, { 1, 1 }, { 0, 1, 0, 1 }, 1 },
+    { 1, 1152, 1, 1, 48, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+  };
+  static const CsConvShape gemm[] = {
+    { 1, 128, 17, 17, 128, 0, 0, { 7, 1 }, { 1, 1 }, { 1, 1 }, { 3, 0, 3, 0 }, 1 },
+    { 1, 16, 112, 112, 96, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+  };
+  CsConvShape either = { 1, 160, 35, 35, 192, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 },
+                         { 0, 0, 0, 0 }, 1 };
+  GRand *rand;
+
+  g_assert_true (complete_shape (&either));
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+      if (kernels == NULL)
+        continue;
+      for (guint i = 0; i < G_N_ELEMENTS (transposed); i++)
+        {
+          CsConvShape s = transposed[i];
+
+          g_assert_true (complete_shape (&s));
+          g_assert_true (cs_conv_transposes (kernels, &s));
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (gemm); i++)
+        {
+          CsConvShape s = gemm[i];
+
+          g_assert_true (complete_shape (&s));
+          g_assert_false (cs_conv_transposes (kernels, &s));
+        }
+      g_assert_true (cs_conv_transposes (kernels, &either)
+                     == (strcmp (kernels->name, "avx512") == 0));
+    }
+  /* A sigmoid, which the driver applies to each chunk after the tiles;
+   * a clip and a leaky slope, which the micro-kernels do. */
+  rand = g_rand_new_with_seed (19);
+  for (guint i = 0; i < G_N_ELEMENTS (transposed); i++)
+    {
+      CsConvShape s = transposed[i];
+
+      g_assert_true (complete_shape (&s));
+      check_conv (rand, &s, TRUE, &activations[i < 2 ? 4 : 2], FALSE);
+    }
+  check_conv (rand, &either, TRUE, &activations[3], FALSE);
+  g_rand_free (rand);
 }
 
 /* Depthwise layers on maps narrower than half a vector (8 columns with
@@ -1380,6 +1448,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/network-layers", test_conv_network_layers);
   g_test_add_func ("/kernels/conv/atrous", test_conv_atrous);
   g_test_add_func ("/kernels/conv/small-maps", test_conv_small_maps);
+  g_test_add_func ("/kernels/conv/transposed-layout", test_conv_transposed_layout);
   g_test_add_func ("/kernels/conv/depthwise-narrow", test_conv_depthwise_narrow);
   g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);
   g_test_add_func ("/kernels/conv/scaled", test_conv_scaled);

@@ -12,13 +12,15 @@
  * (tools/fma-peak.c), the highest measured before each case.  A layer
  * that runs by Winograd's F(4×4, 3×3) is marked "[winograd]": its rate
  * counts a direct convolution's multiply-adds, four times what it does,
- * and can pass the peak.
+ * and can pass the peak; one whose tiles' rows are pixels is marked
+ * "[transposed]".
  *
  *   bench-kernels [--runs N] [--threads N] [--table NAME] [--filter TEXT]
  *                 [--model FILE.onnx]
  *
  * With --model, the cases are that network's convolutions instead (shapes
- * from its layer descriptions), and a total at the end.
+ * from its layer descriptions, kernels of any height and width), and a
+ * total at the end.
  */
 #include "convscope.h"
 #include "kernels/qconvolution.h"
@@ -33,23 +35,23 @@ typedef struct
 {
   const char *name;
   int64_t c, h, w, m;
-  int k, stride, pad, groups;
+  int k[2], stride, pad[2], groups;  /* per axis: height, width */
 } ConvCase;
 
 static const ConvCase conv_cases[] = {
-  { "resnet18 conv1 7x7/2", 3, 224, 224, 64, 7, 2, 3, 1 },
-  { "resnet18 layer1 3x3", 64, 56, 56, 64, 3, 1, 1, 1 },
-  { "resnet18 layer2 3x3/2", 64, 56, 56, 128, 3, 2, 1, 1 },
-  { "resnet18 layer2 3x3", 128, 28, 28, 128, 3, 1, 1, 1 },
-  { "resnet18 layer2 1x1/2", 64, 56, 56, 128, 1, 2, 0, 1 },
-  { "resnet18 layer3 3x3", 256, 14, 14, 256, 3, 1, 1, 1 },
-  { "resnet18 layer4 3x3", 512, 7, 7, 512, 3, 1, 1, 1 },
-  { "mobilenet 1x1 24->144", 24, 56, 56, 144, 1, 1, 0, 1 },
-  { "mobilenet 1x1 144->24", 144, 56, 56, 24, 1, 1, 0, 1 },
-  { "mobilenet 1x1 960->160", 960, 7, 7, 160, 1, 1, 0, 1 },
-  { "mobilenet dw 3x3 144", 144, 56, 56, 144, 3, 1, 1, 144 },
-  { "mobilenet dw 3x3/2 144", 144, 56, 56, 144, 3, 2, 1, 144 },
-  { "mobilenet dw 3x3 32 @112", 32, 112, 112, 32, 3, 1, 1, 32 },
+  { "resnet18 conv1 7x7/2", 3, 224, 224, 64, { 7, 7 }, 2, { 3, 3 }, 1 },
+  { "resnet18 layer1 3x3", 64, 56, 56, 64, { 3, 3 }, 1, { 1, 1 }, 1 },
+  { "resnet18 layer2 3x3/2", 64, 56, 56, 128, { 3, 3 }, 2, { 1, 1 }, 1 },
+  { "resnet18 layer2 3x3", 128, 28, 28, 128, { 3, 3 }, 1, { 1, 1 }, 1 },
+  { "resnet18 layer2 1x1/2", 64, 56, 56, 128, { 1, 1 }, 2, { 0, 0 }, 1 },
+  { "resnet18 layer3 3x3", 256, 14, 14, 256, { 3, 3 }, 1, { 1, 1 }, 1 },
+  { "resnet18 layer4 3x3", 512, 7, 7, 512, { 3, 3 }, 1, { 1, 1 }, 1 },
+  { "mobilenet 1x1 24->144", 24, 56, 56, 144, { 1, 1 }, 1, { 0, 0 }, 1 },
+  { "mobilenet 1x1 144->24", 144, 56, 56, 24, { 1, 1 }, 1, { 0, 0 }, 1 },
+  { "mobilenet 1x1 960->160", 960, 7, 7, 160, { 1, 1 }, 1, { 0, 0 }, 1 },
+  { "mobilenet dw 3x3 144", 144, 56, 56, 144, { 3, 3 }, 1, { 1, 1 }, 144 },
+  { "mobilenet dw 3x3/2 144", 144, 56, 56, 144, { 3, 3 }, 2, { 1, 1 }, 144 },
+  { "mobilenet dw 3x3 32 @112", 32, 112, 112, 32, { 3, 3 }, 1, { 1, 1 }, 32 },
 };
 
 /* count_include_pad as Inception v3's exported pools; kernel 0 is global
@@ -244,17 +246,17 @@ free_scratch (void **scratch, int threads)
 static double
 bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
 {
-  CsConvShape shape = { 1, cc->c, cc->h, cc->w, cc->m, 0, 0, { cc->k, cc->k },
+  CsConvShape shape = { 1, cc->c, cc->h, cc->w, cc->m, 0, 0, { cc->k[0], cc->k[1] },
                         { cc->stride, cc->stride }, { 1, 1 },
-                        { cc->pad, cc->pad, cc->pad, cc->pad }, cc->groups };
+                        { cc->pad[0], cc->pad[1], cc->pad[0], cc->pad[1] }, cc->groups };
   int64_t weights_n, macs;
   float *x, *w, *b, *y;
   Job job = { 0 };
   Timing timing;
 
-  shape.out_h = cs_window_output_size (cc->h, cc->k, cc->stride, 1, cc->pad, cc->pad, FALSE);
-  shape.out_w = cs_window_output_size (cc->w, cc->k, cc->stride, 1, cc->pad, cc->pad, FALSE);
-  weights_n = cc->m * (cc->c / cc->groups) * cc->k * cc->k;
+  shape.out_h = cs_window_output_size (cc->h, cc->k[0], cc->stride, 1, cc->pad[0], cc->pad[0], FALSE);
+  shape.out_w = cs_window_output_size (cc->w, cc->k[1], cc->stride, 1, cc->pad[1], cc->pad[1], FALSE);
+  weights_n = cc->m * (cc->c / cc->groups) * cc->k[0] * cc->k[1];
   macs = shape.out_h * shape.out_w * weights_n;
   x = g_new (float, cc->c * cc->h * cc->w);
   w = g_new (float, weights_n);
@@ -274,7 +276,9 @@ bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
     /* A Winograd layer's rate counts the direct convolution's
      * multiply-adds, a quarter of which it does: it can pass the peak. */
     g_autofree char *name = g_strdup_printf (
-        "%s%s", cc->name, cs_winograd_suits (&shape) ? " [winograd]" : "");
+        "%s%s", cc->name,
+        cs_winograd_suits (&shape) ? " [winograd]"
+        : cs_conv_transposes (kernels, &shape) ? " [transposed]" : "");
 
     print_timing (name, kernels, threads, timing, 2.0 * macs);
   }
@@ -346,14 +350,14 @@ model_cases (const char *path, CsModel **model)
       const CsLayerInfo *info = cs_model_layer (*model, i);
       ConvCase cc;
 
-      if (info->kind != CS_LAYER_CONV || info->kernel[0] != info->kernel[1]
-          || info->stride[0] != info->stride[1] || info->pads[0] != info->pads[2]
-          || info->pads[1] != info->pads[3] || info->pads[0] != info->pads[1]
+      if (info->kind != CS_LAYER_CONV || info->stride[0] != info->stride[1]
+          || info->pads[0] != info->pads[2] || info->pads[1] != info->pads[3]
           || info->dilation[0] != 1 || info->dilation[1] != 1)
         continue;
       cc = (ConvCase) { info->name, info->in_shape.dims[1], info->in_shape.dims[2],
-                        info->in_shape.dims[3], info->out_shape.dims[1], info->kernel[0],
-                        info->stride[0], info->pads[0], info->groups };
+                        info->in_shape.dims[3], info->out_shape.dims[1],
+                        { info->kernel[0], info->kernel[1] }, info->stride[0],
+                        { info->pads[0], info->pads[1] }, info->groups };
       g_array_append_val (cases, cc);
     }
   return cases;

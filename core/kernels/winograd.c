@@ -75,7 +75,8 @@ transpose_quads (Quad q[4])
 #define MAX_IN_CHANNELS 8192
 /* Tasks wanted before splitting the output channels among threads. */
 #define MIN_TASKS 4
-/* Input channels per task of the input transform, when it runs apart. */
+/* Input channels per task of the input transform, when it runs apart:
+ * at most this many, and fewer where that leaves under MIN_TASKS tasks. */
 #define TRANSFORM_CHANNELS 32
 
 typedef struct
@@ -92,7 +93,9 @@ typedef struct
   /* Blocks a buffer's V holds: one, or all of an image's when there are
    * shares (see transform_range). */
   int64_t v_blocks;
-  int64_t c_chunks; /* tasks per block of the separate input transform */
+  int64_t chunk_channels; /* input channels per task of the separate
+                           * input transform */
+  int64_t c_chunks;       /* tasks per block of it */
 } Layout;
 
 struct _CsWinogradPlan
@@ -124,7 +127,9 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   l->panels_per_task = (l->panels + l->m_blocks - 1) / l->m_blocks;
   l->m_blocks = (l->panels + l->panels_per_task - 1) / l->panels_per_task;
   l->v_blocks = l->m_blocks > 1 ? l->blocks : 1;
-  l->c_chunks = (s->in_channels + TRANSFORM_CHANNELS - 1) / TRANSFORM_CHANNELS;
+  l->chunk_channels =
+      CLAMP ((s->in_channels + MIN_TASKS - 1) / MIN_TASKS, 1, TRANSFORM_CHANNELS);
+  l->c_chunks = (s->in_channels + l->chunk_channels - 1) / l->chunk_channels;
 }
 
 gboolean
@@ -503,7 +508,7 @@ shared_v (const WinogradRun *run, int64_t b)
 }
 
 /* A task of the separate transform is a block's input channels [c0, c0 +
- * TRANSFORM_CHANNELS) of image run->img. */
+ * chunk_channels) of image run->img. */
 static void
 transform_range (void *user, int64_t begin, int64_t end, int thread)
 {
@@ -515,10 +520,10 @@ transform_range (void *user, int64_t begin, int64_t end, int thread)
   thread_scratch (run, thread, &scratch);
   for (int64_t task = begin; task < end; task++)
     {
-      const int64_t b = task / l->c_chunks, c0 = task % l->c_chunks * TRANSFORM_CHANNELS;
+      const int64_t b = task / l->c_chunks, c0 = task % l->c_chunks * l->chunk_channels;
 
       transform_input (run, &scratch, shared_v (run, b), run->img, b * l->block, block_tiles (l, b),
-                       c0, MIN (c0 + TRANSFORM_CHANNELS, in));
+                       c0, MIN (c0 + l->chunk_channels, in));
     }
 }
 

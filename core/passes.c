@@ -596,6 +596,101 @@ fold_dense_biases (CsGraph *graph, int *readers)
     }
 }
 
+/* The live node of class @klass, with @n_inputs inputs (any number when
+ * negative), neither activation nor epilogue, that makes @value, when
+ * @value has one reader and is no graph output. */
+static CsNode *
+plain_producer (CsGraph *graph, int value, const CsOpClass *klass, int n_inputs,
+                const int *readers)
+{
+  const CsValue *v = value >= 0 ? cs_graph_value (graph, value) : NULL;
+  CsNode        *node;
+
+  if (v == NULL || v->producer < 0 || v->is_output || readers[value] != 1)
+    return NULL;
+  node = cs_graph_node (graph, v->producer);
+  if (node->dead || node->klass != klass || (n_inputs >= 0 && node->n_inputs != n_inputs)
+      || node->outputs[0] != value || cs_activation_is_set (&node->act) || node->epilogue != NULL)
+    return NULL;
+  return node;
+}
+
+/* Whether @perm moves the last of four axes to axis 1, NHWC to NCHW. */
+static gboolean
+is_nhwc_to_nchw (const CsTransposeParams *perm)
+{
+  return perm != NULL && perm->n_perm == 4 && perm->perm[0] == 0 && perm->perm[1] == 3
+         && perm->perm[2] == 1 && perm->perm[3] == 2;
+}
+
+/* A dense layer on NHWC pixels, its output moved back to NCHW and scaled
+ * per channel, as ConvNeXt's blocks end (MatMul → Add of the bias →
+ * Transpose → Mul by the layer scale γ, C×1×1): the MatMul takes
+ * weights and bias scaled by γ, so the pass of the Mul over the map
+ * goes, and the Transpose writes the Mul's output. */
+static void
+fold_layer_scales (CsGraph *graph, int *readers)
+{
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *mul = cs_graph_node (graph, i);
+
+      if (mul->dead || mul->klass != &cs_op_mul || mul->n_inputs != 2
+          || cs_activation_is_set (&mul->act) || mul->epilogue != NULL)
+        continue;
+      for (int side = 0; side < 2; side++)
+        {
+          const CsValue *moved = cs_node_input (graph, mul, side);
+          const CsValue *gamma = cs_node_input (graph, mul, 1 - side);
+          const CsValue *weights, *bias;
+          CsNode        *transpose, *matmul;
+          const float   *factors;
+          int64_t        k, c;
+          float         *scaled;
+
+          transpose = plain_producer (graph, mul->inputs[side], &cs_op_transpose, 1, readers);
+          if (transpose == NULL || !is_nhwc_to_nchw (transpose->params)
+              || moved->shape.rank != 4
+              || !cs_shape_equal (&moved->shape, &cs_node_output (graph, mul, 0)->shape))
+            continue;
+          matmul = plain_producer (graph, transpose->inputs[0], &cs_op_matmul, -1, readers);
+          c = moved->shape.dims[1];
+          weights = matmul != NULL ? cs_node_input (graph, matmul, 1) : NULL;
+          bias = matmul != NULL && matmul->n_inputs > 2 ? cs_node_input (graph, matmul, 2) : NULL;
+          if (weights == NULL || weights->constant == NULL || weights->dtype != CS_DTYPE_FLOAT32
+              || weights->shape.rank != 2 || weights->shape.dims[1] != c
+              || gamma->constant == NULL || gamma->dtype != CS_DTYPE_FLOAT32
+              || gamma->shape.rank < 3 || gamma->shape.dims[gamma->shape.rank - 3] != c
+              || cs_shape_numel (&gamma->shape) != c
+              || (bias != NULL && (bias->constant == NULL || cs_shape_numel (&bias->shape) != c)))
+            continue;
+
+          factors = gamma->constant;
+          k = weights->shape.dims[0];
+          scaled = g_memdup2 (weights->constant, sizeof (float) * k * c);
+          for (int64_t row = 0; row < k; row++)
+            for (int64_t col = 0; col < c; col++)
+              scaled[row * c + col] *= factors[col];
+          matmul->inputs[1] = cs_graph_add_value (graph, weights->name, CS_DTYPE_FLOAT32,
+                                                  &weights->shape, scaled);
+          if (bias != NULL)
+            {
+              scaled = g_memdup2 (bias->constant, sizeof (float) * c);
+              for (int64_t col = 0; col < c; col++)
+                scaled[col] *= factors[col];
+              matmul->inputs[2] = cs_graph_add_value (graph, bias->name, CS_DTYPE_FLOAT32,
+                                                      &bias->shape, scaled);
+            }
+          g_string_append (matmul->fused, "+Mul");
+          transpose->outputs[0] = mul->outputs[0];
+          cs_node_output (graph, mul, 0)->producer = cs_node_input (graph, mul, side)->producer;
+          readers[mul->inputs[side]]--;
+          mul->dead = TRUE;
+          break;
+        }
+    }
+}
+
 /* Whether input @side of @node is the float constant @want, to within
  * @tolerance (relative). */
 static gboolean
@@ -608,33 +703,15 @@ is_constant (const CsGraph *graph, const CsNode *node, int side, double want, do
          && fabs (*(const float *) value->constant - want) <= tolerance * fabs (want);
 }
 
-/* The live node of class @klass, with two inputs (one for Erf), neither
- * activation nor epilogue, that makes @value, when @value has one reader
- * and is no graph output. */
-static CsNode *
-plain_producer (CsGraph *graph, int value, const CsOpClass *klass, const int *readers)
-{
-  const CsValue *v = value >= 0 ? cs_graph_value (graph, value) : NULL;
-  CsNode        *node;
-
-  if (v == NULL || v->producer < 0 || v->is_output || readers[value] != 1)
-    return NULL;
-  node = cs_graph_node (graph, v->producer);
-  if (node->dead || node->klass != klass || node->n_inputs != (klass == &cs_op_erf ? 1 : 2)
-      || node->outputs[0] != value || cs_activation_is_set (&node->act) || node->epilogue != NULL)
-    return NULL;
-  return node;
-}
-
 /* The Div (by √2) or Mul (by 1/√2) that makes @value from @x. */
 static CsNode *
 scaling_by_root_half (CsGraph *graph, int value, int x, const int *readers)
 {
-  CsNode *node = plain_producer (graph, value, &cs_op_div, readers);
+  CsNode *node = plain_producer (graph, value, &cs_op_div, 2, readers);
 
   if (node != NULL)
     return node->inputs[0] == x && is_constant (graph, node, 1, G_SQRT2, 1e-6) ? node : NULL;
-  node = plain_producer (graph, value, &cs_op_mul, readers);
+  node = plain_producer (graph, value, &cs_op_mul, 2, readers);
   if (node == NULL)
     return NULL;
   for (int side = 0; side < 2; side++)
@@ -663,16 +740,16 @@ fuse_erf_gelu (CsGraph *graph, int *readers)
         continue;
       for (int side = 0; side < 2 && product == NULL; side++)
         if (is_constant (graph, half, 1 - side, 0.5, 0.0))
-          product = plain_producer (graph, half->inputs[side], &cs_op_mul, readers);
+          product = plain_producer (graph, half->inputs[side], &cs_op_mul, 2, readers);
       for (int side = 0; product != NULL && side < 2 && scaling == NULL; side++)
         {
           x = product->inputs[side];
-          plus_one = plain_producer (graph, product->inputs[1 - side], &cs_op_add, readers);
+          plus_one = plain_producer (graph, product->inputs[1 - side], &cs_op_add, 2, readers);
           if (plus_one == NULL)
             continue;
           for (int one = 0; one < 2 && scaling == NULL; one++)
             if (is_constant (graph, plus_one, one, 1.0, 0.0)
-                && (erf = plain_producer (graph, plus_one->inputs[1 - one], &cs_op_erf,
+                && (erf = plain_producer (graph, plus_one->inputs[1 - one], &cs_op_erf, 1,
                                           readers)) != NULL)
               scaling = scaling_by_root_half (graph, erf->inputs[0], x, readers);
         }
@@ -725,6 +802,7 @@ cs_graph_fuse (CsGraph *graph, GError **error)
   int *readers = count_readers (graph);
 
   fold_dense_biases (graph, readers);
+  fold_layer_scales (graph, readers);
   fuse_gated_activations (graph, readers);
   fuse_erf_gelu (graph, readers);
   for (guint i = 0; i < graph->nodes->len; i++)

@@ -1086,6 +1086,96 @@ test_dense_bias_fusion (void)
   cs_model_free (apart);
 }
 
+/* How layer_scale_model ends its block. */
+typedef enum
+{
+  SCALE_AFTER,        /* Mul (T, G), G 5×1×1: folds */
+  SCALE_BEFORE,       /* Mul (G, T), G 1×5×1×1, the MatMul without bias: folds */
+  SCALE_OTHER_PERM,   /* Transpose to N×C×W×H, not N×C×H×W */
+  SCALE_PER_ELEMENT,  /* G is 5×2×3, not one factor a channel */
+} LayerScaleCase;
+
+/* X (1×2×3×4, NHWC) → MatMul (W, 4×5) → Add (B) → Transpose to NCHW →
+ * Mul by the layer scale G → Y, as ConvNeXt's blocks end; with
+ * @moved_an_output the Transpose's output T is a graph output too,
+ * which must keep the Mul apart. */
+static GBytes *
+layer_scale_model (LayerScaleCase how, gboolean moved_an_output)
+{
+  static const int64_t x_dims[] = { 1, 2, 3, 4 }, w_dims[] = { 4, 5 }, b_dims[] = { 5 };
+  static const int64_t per_channel[] = { 5, 1, 1 }, per_image_channel[] = { 1, 5, 1, 1 };
+  static const int64_t per_element[] = { 5, 2, 3 };
+  static const int64_t to_nchw[] = { 0, 3, 1, 2 }, to_ncwh[] = { 0, 3, 2, 1 };
+  const gboolean biased = how != SCALE_BEFORE;
+  g_autoptr (Fixture) f = fixture_new (13);
+  Onnx__TensorProto *w, *b, *g;
+
+  add_input (f, "X", 4, x_dims);
+  w = add_initializer (f, "W", 2, w_dims, 20 * sizeof (float), 0.0f);
+  for (int i = 0; i < 20; i++)
+    ((float *) w->raw_data.data)[i] = (float) ((i * 7) % 11 - 5) / 4.0f;
+  b = add_initializer (f, "B", 1, b_dims, 5 * sizeof (float), 0.0f);
+  for (int i = 0; i < 5; i++)
+    ((float *) b->raw_data.data)[i] = (float) i * 0.25f - 0.5f;
+  g = how == SCALE_PER_ELEMENT ? add_initializer (f, "G", 3, per_element, 30 * sizeof (float), 0.0f)
+      : how == SCALE_BEFORE    ? add_initializer (f, "G", 4, per_image_channel, 5 * sizeof (float), 0.0f)
+                               : add_initializer (f, "G", 3, per_channel, 5 * sizeof (float), 0.0f);
+  for (size_t i = 0; i < g->raw_data.len / sizeof (float); i++)
+    ((float *) g->raw_data.data)[i] = 0.5f + (float) i * 0.375f;
+  add_node (f, "MatMul", "dense",
+            (const char *const[]){ "X", "W", NULL, biased ? "D" : "S", NULL });
+  if (biased)
+    add_node (f, "Add", "bias", (const char *const[]){ "B", "D", NULL, "S", NULL });
+  add_ints (f, add_node (f, "Transpose", "to_nchw", (const char *const[]){ "S", NULL, "T", NULL }),
+            "perm", 4, how == SCALE_OTHER_PERM ? to_ncwh : to_nchw);
+  add_node (f, "Mul", "layer_scale",
+            how == SCALE_BEFORE ? (const char *const[]){ "G", "T", NULL, "Y", NULL }
+                                : (const char *const[]){ "T", "G", NULL, "Y", NULL });
+  add_output (f, "Y");
+  if (moved_an_output)
+    add_output (f, "T");
+  return fixture_pack (f);
+}
+
+/* A per-channel scale after a dense layer's output is moved back to
+ * NCHW folds into the layer's weights and bias, with either operand
+ * order and without a bias: the Transpose writes the product, which is
+ * what the ops give apart (to float rounding: each product is now
+ * Σ x·(w·γ) for (Σ x·w)·γ).  Nor may it fold after another
+ * permutation, a scale per element, or when the moved map is read as a
+ * graph output. */
+static void
+test_layer_scale_fusion (void)
+{
+  static const struct
+  {
+    LayerScaleCase how;
+    const char    *ops, *apart_ops;
+  } cases[] = {
+    { SCALE_AFTER, "MatMul+Add+Mul Transpose", "MatMul+Add Transpose Mul" },
+    { SCALE_BEFORE, "MatMul+Mul Transpose", "MatMul Transpose Mul" },
+    { SCALE_OTHER_PERM, "MatMul+Add Transpose Mul", "MatMul+Add Transpose Mul" },
+    { SCALE_PER_ELEMENT, "MatMul+Add Transpose Mul", "MatMul+Add Transpose Mul" },
+  };
+  float values[24];
+
+  for (int i = 0; i < 24; i++)
+    values[i] = (float) ((i * 13) % 24) / 6.0f - 2.0f;
+  for (size_t c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr (GBytes) bytes = layer_scale_model (cases[c].how, FALSE);
+      g_autoptr (GBytes) apart_bytes = layer_scale_model (cases[c].how, TRUE);
+      CsModel *model = load_with_ops (bytes, cases[c].ops);
+      CsModel *apart = load_with_ops (apart_bytes, cases[c].apart_ops);
+      CsResult *want = run_values (apart, values);
+
+      assert_output_matches (model, values, want, 30, 1e-6, cases[c].ops);
+      cs_result_free (want);
+      cs_model_free (apart);
+      cs_model_free (model);
+    }
+}
+
 /* How erf_gelu_model writes x·Φ(x). */
 typedef enum
 {
@@ -1403,6 +1493,7 @@ main (int    argc,
   g_test_add_func ("/onnx/load/gated-activation-fusion", test_gated_activation_fusion);
   g_test_add_func ("/onnx/load/channel-scale-fusion", test_channel_scale_fusion);
   g_test_add_func ("/onnx/load/dense-bias-fusion", test_dense_bias_fusion);
+  g_test_add_func ("/onnx/load/layer-scale-fusion", test_layer_scale_fusion);
   g_test_add_func ("/onnx/load/erf-gelu-fusion", test_erf_gelu_fusion);
   g_test_add_func ("/onnx/load/zero-pad-into-pool", test_zero_pad_into_pool);
   g_test_add_func ("/onnx/load/reshape-shares-memory", test_reshape_shares_memory);

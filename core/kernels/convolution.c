@@ -156,14 +156,20 @@ count_tasks (const CsConvShape *s, const Layout *l)
  * vectors wide, and a tile of one vector's columns or fewer skips the
  * second. */
 static double
-gemm_lanes_used (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
+lanes_used_by_rows (const CsKernels *kernels, const CsConvShape *s, int64_t wq, int64_t rows)
 {
   const int64_t lanes = kernels->nr / 2;
-  const int64_t last = s->out_h - (l->chunks - 1) * l->rows;
-  int64_t computed = (l->chunks - 1) * round_up ((l->rows - 1) * l->wq + s->out_w, lanes)
-                     + round_up ((last - 1) * l->wq + s->out_w, lanes);
+  const int64_t chunks = (s->out_h + rows - 1) / rows, last = s->out_h - (chunks - 1) * rows;
+  int64_t computed = (chunks - 1) * round_up ((rows - 1) * wq + s->out_w, lanes)
+                     + round_up ((last - 1) * wq + s->out_w, lanes);
 
   return (double) (s->out_h * s->out_w) / (double) computed;
+}
+
+static double
+gemm_lanes_used (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
+{
+  return lanes_used_by_rows (kernels, s, l->wq, l->rows);
 }
 
 /* What a transposed tile costs beyond its multiply-adds, fitted on this
@@ -231,9 +237,17 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
     }
   else
     {
-      l->rows = CLAMP ((TARGET_COLUMNS + l->wq - 1) / l->wq, 1, s->out_h);
-      if (per_row > 0)
-        l->rows = MIN (l->rows, MAX (1, GEMM_STAGE_FLOATS / per_row - l->halo));
+      int64_t most = per_row > 0 ? MAX (1, GEMM_STAGE_FLOATS / per_row - l->halo) : s->out_h;
+      int64_t target = CLAMP ((TARGET_COLUMNS + l->wq - 1) / l->wq, 1, MIN (most, s->out_h));
+
+      /* Of the row counts up to twice the target, the one whose tasks'
+       * columns leave the fewest lanes empty; not fewer, which would
+       * stage the halo rows more often. */
+      l->rows = target;
+      for (int64_t rows = target + 1; rows <= MIN (2 * target, MIN (most, s->out_h)); rows++)
+        if (lanes_used_by_rows (kernels, s, l->wq, rows)
+            > lanes_used_by_rows (kernels, s, l->wq, l->rows) + 0.005)
+          l->rows = rows;
       l->mc = MIN (MAX (kernels->mr, A_BLOCK_FLOATS / MAX (l->depth, 1) / kernels->mr * kernels->mr),
                    round_up (l->mg, kernels->mr));
     }

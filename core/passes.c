@@ -285,6 +285,15 @@ fold_zero_pad (CsGraph *graph, CsNode *pad, CsNode *pool)
   pad->dead = TRUE;
 }
 
+/* Whether @node is live, of class @klass with @n_inputs inputs (any
+ * number when negative), and has no activation or epilogue fused in. */
+static gboolean
+is_plain (const CsNode *node, const CsOpClass *klass, int n_inputs)
+{
+  return !node->dead && node->klass == klass && (n_inputs < 0 || node->n_inputs == n_inputs)
+         && !cs_activation_is_set (&node->act) && node->epilogue == NULL;
+}
+
 /* How many live nodes read each value; graph outputs count as a reader. */
 static int *
 count_readers (const CsGraph *graph)
@@ -418,8 +427,7 @@ fold_channel_scale (CsGraph *graph, CsNode *mul, CsNode *conv)
 {
   const CsValue *out = cs_node_output (graph, mul, 0);
 
-  if (mul->n_inputs != 2 || cs_activation_is_set (&mul->act) || mul->epilogue != NULL
-      || !cs_conv_scale_pays (graph, conv))
+  if (!is_plain (mul, &cs_op_mul, 2) || !cs_conv_scale_pays (graph, conv))
     return;
   for (int side = 0; side < 2; side++)
     {
@@ -527,8 +535,7 @@ fuse_gated_activations (CsGraph *graph, int *readers)
       const CsOpClass *klass = NULL;
       CsActKind        kind = CS_ACT_NONE;
 
-      if (mul->dead || mul->klass != &cs_op_mul || mul->n_inputs != 2
-          || cs_activation_is_set (&mul->act) || mul->epilogue != NULL)
+      if (!is_plain (mul, &cs_op_mul, 2))
         continue;
       for (int side = 0; side < 2 && gate == NULL; side++)
         gate = gate_of (graph, mul->inputs[side], mul->inputs[1 - side], readers, &klass, &kind);
@@ -567,8 +574,7 @@ fold_dense_biases (CsGraph *graph, int *readers)
     {
       CsNode *add = cs_graph_node (graph, i);
 
-      if (add->dead || add->klass != &cs_op_add || add->n_inputs != 2
-          || cs_activation_is_set (&add->act) || add->epilogue != NULL)
+      if (!is_plain (add, &cs_op_add, 2))
         continue;
       for (int side = 0; side < 2; side++)
         {
@@ -581,9 +587,7 @@ fold_dense_biases (CsGraph *graph, int *readers)
               || product->shape.rank < 1 || !cs_shape_equal (&product->shape, &sum->shape))
             continue;
           matmul = cs_graph_node (graph, product->producer);
-          if (matmul->dead || matmul->klass != &cs_op_matmul || matmul->n_inputs != 2
-              || matmul->outputs[0] != add->inputs[side] || cs_activation_is_set (&matmul->act)
-              || matmul->epilogue != NULL
+          if (!is_plain (matmul, &cs_op_matmul, 2) || matmul->outputs[0] != add->inputs[side]
               || !is_row_constant (bias, product->shape.dims[product->shape.rank - 1]))
             continue;
           matmul->inputs = g_renew (int, matmul->inputs, 3);
@@ -609,8 +613,7 @@ plain_producer (CsGraph *graph, int value, const CsOpClass *klass, int n_inputs,
   if (v == NULL || v->producer < 0 || v->is_output || readers[value] != 1)
     return NULL;
   node = cs_graph_node (graph, v->producer);
-  if (node->dead || node->klass != klass || (n_inputs >= 0 && node->n_inputs != n_inputs)
-      || node->outputs[0] != value || cs_activation_is_set (&node->act) || node->epilogue != NULL)
+  if (!is_plain (node, klass, n_inputs) || node->outputs[0] != value)
     return NULL;
   return node;
 }
@@ -635,8 +638,7 @@ fold_layer_scales (CsGraph *graph, int *readers)
     {
       CsNode *mul = cs_graph_node (graph, i);
 
-      if (mul->dead || mul->klass != &cs_op_mul || mul->n_inputs != 2
-          || cs_activation_is_set (&mul->act) || mul->epilogue != NULL)
+      if (!is_plain (mul, &cs_op_mul, 2))
         continue;
       for (int side = 0; side < 2; side++)
         {
@@ -735,8 +737,7 @@ fuse_erf_gelu (CsGraph *graph, int *readers)
       CsActivation *act;
       int x = -1;
 
-      if (half->dead || half->klass != &cs_op_mul || half->n_inputs != 2
-          || cs_activation_is_set (&half->act) || half->epilogue != NULL)
+      if (!is_plain (half, &cs_op_mul, 2))
         continue;
       for (int side = 0; side < 2 && product == NULL; side++)
         if (is_constant (graph, half, 1 - side, 0.5, 0.0))

@@ -626,6 +626,29 @@ is_nhwc_to_nchw (const CsTransposeParams *perm)
          && perm->perm[2] == 1 && perm->perm[3] == 2;
 }
 
+/* Multiplies each column of @node's float constant input @input (rows of
+ * n floats, n the length of @factors) by its factor: in place when @node
+ * alone reads it, so that a model never holds both, else into a new
+ * value @node reads instead. */
+static void
+scale_columns (CsGraph *graph, CsNode *node, int input, int *readers, const float *factors)
+{
+  CsValue *value = cs_node_input (graph, node, input);
+  const int64_t n = value->shape.dims[value->shape.rank - 1];
+  const int64_t count = cs_shape_numel (&value->shape);
+  float *scaled = value->constant;
+
+  if (readers[node->inputs[input]] != 1 || value->is_output)
+    {
+      scaled = g_memdup2 (value->constant, sizeof (float) * count);
+      readers[node->inputs[input]]--;
+      node->inputs[input] = cs_graph_add_value (graph, value->name, CS_DTYPE_FLOAT32,
+                                                &value->shape, scaled);
+    }
+  for (int64_t i = 0; i < count; i++)
+    scaled[i] *= factors[i % n];
+}
+
 /* A dense layer on NHWC pixels, its output moved back to NCHW and scaled
  * per channel, as ConvNeXt's blocks end (MatMul → Add of the bias →
  * Transpose → Mul by the layer scale γ, C×1×1): the MatMul takes
@@ -646,9 +669,7 @@ fold_layer_scales (CsGraph *graph, int *readers)
           const CsValue *gamma = cs_node_input (graph, mul, 1 - side);
           const CsValue *weights, *bias;
           CsNode        *transpose, *matmul;
-          const float   *factors;
-          int64_t        k, c;
-          float         *scaled;
+          int64_t        c;
 
           transpose = plain_producer (graph, mul->inputs[side], &cs_op_transpose, 1, readers);
           if (transpose == NULL || !is_nhwc_to_nchw (transpose->params)
@@ -667,22 +688,9 @@ fold_layer_scales (CsGraph *graph, int *readers)
               || (bias != NULL && (bias->constant == NULL || cs_shape_numel (&bias->shape) != c)))
             continue;
 
-          factors = gamma->constant;
-          k = weights->shape.dims[0];
-          scaled = g_memdup2 (weights->constant, sizeof (float) * k * c);
-          for (int64_t row = 0; row < k; row++)
-            for (int64_t col = 0; col < c; col++)
-              scaled[row * c + col] *= factors[col];
-          matmul->inputs[1] = cs_graph_add_value (graph, weights->name, CS_DTYPE_FLOAT32,
-                                                  &weights->shape, scaled);
+          scale_columns (graph, matmul, 1, readers, gamma->constant);
           if (bias != NULL)
-            {
-              scaled = g_memdup2 (bias->constant, sizeof (float) * c);
-              for (int64_t col = 0; col < c; col++)
-                scaled[col] *= factors[col];
-              matmul->inputs[2] = cs_graph_add_value (graph, bias->name, CS_DTYPE_FLOAT32,
-                                                      &bias->shape, scaled);
-            }
+            scale_columns (graph, matmul, 2, readers, gamma->constant);
           g_string_append (matmul->fused, "+Mul");
           transpose->outputs[0] = mul->outputs[0];
           cs_node_output (graph, mul, 0)->producer = cs_node_input (graph, mul, side)->producer;

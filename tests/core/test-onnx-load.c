@@ -1093,6 +1093,8 @@ typedef enum
   SCALE_BEFORE,       /* Mul (G, T), G 1×5×1×1, the MatMul without bias: folds */
   SCALE_OTHER_PERM,   /* Transpose to N×C×W×H, not N×C×H×W */
   SCALE_PER_ELEMENT,  /* G is 5×2×3, not one factor a channel */
+  SCALE_SHARED,       /* another MatMul reads W too, into output Z: folds
+                       * into a copy of W */
 } LayerScaleCase;
 
 /* X (1×2×3×4, NHWC) → MatMul (W, 4×5) → Add (B) → Transpose to NCHW →
@@ -1132,6 +1134,11 @@ layer_scale_model (LayerScaleCase how, gboolean moved_an_output)
             how == SCALE_BEFORE ? (const char *const[]){ "G", "T", NULL, "Y", NULL }
                                 : (const char *const[]){ "T", "G", NULL, "Y", NULL });
   add_output (f, "Y");
+  if (how == SCALE_SHARED)
+    {
+      add_node (f, "MatMul", "twin", (const char *const[]){ "X", "W", NULL, "Z", NULL });
+      add_output (f, "Z");
+    }
   if (moved_an_output)
     add_output (f, "T");
   return fixture_pack (f);
@@ -1139,7 +1146,8 @@ layer_scale_model (LayerScaleCase how, gboolean moved_an_output)
 
 /* A per-channel scale after a dense layer's output is moved back to
  * NCHW folds into the layer's weights and bias, with either operand
- * order and without a bias: the Transpose writes the product, which is
+ * order, without a bias, and into a copy of weights another layer reads
+ * as they are: the Transpose writes the product, which is
  * what the ops give apart (to float rounding: each product is now
  * Σ x·(w·γ) for (Σ x·w)·γ).  Nor may it fold after another
  * permutation, a scale per element, or when the moved map is read as a
@@ -1156,6 +1164,7 @@ test_layer_scale_fusion (void)
     { SCALE_BEFORE, "MatMul+Mul Transpose", "MatMul Transpose Mul" },
     { SCALE_OTHER_PERM, "MatMul+Add Transpose Mul", "MatMul+Add Transpose Mul" },
     { SCALE_PER_ELEMENT, "MatMul+Add Transpose Mul", "MatMul+Add Transpose Mul" },
+    { SCALE_SHARED, "MatMul+Add+Mul Transpose MatMul", "MatMul+Add Transpose Mul MatMul" },
   };
   float values[24];
 
@@ -1170,6 +1179,15 @@ test_layer_scale_fusion (void)
       CsResult *want = run_values (apart, values);
 
       assert_output_matches (model, values, want, 30, 1e-6, cases[c].ops);
+      if (cases[c].how == SCALE_SHARED)
+        {
+          /* The other reader of W still reads it unscaled. */
+          CsResult *got = run_values (model, values);
+
+          g_assert_cmpmem (got->outputs[1].data, 30 * sizeof (float), want->outputs[1].data,
+                           30 * sizeof (float));
+          cs_result_free (got);
+        }
       cs_result_free (want);
       cs_model_free (apart);
       cs_model_free (model);

@@ -149,12 +149,11 @@ count_tasks (const CsConvShape *s, const Layout *l)
   return s->batch * l->g_blocks * l->chunks * l->m_blocks;
 }
 
-/* The share of the vector lanes a layout's tiles compute that hold an
- * output: GEMM tiles compute wq − Wo thrown-away columns per output row
- * and round each task's columns up to whole vectors; transposed tiles
- * round the output channels up instead.  The micro-kernels are two
- * vectors wide, and a tile of one vector's columns or fewer skips the
- * second. */
+/* The share of the vector lanes that GEMM tiles over tasks of @rows
+ * output rows compute that hold an output: they compute wq − Wo
+ * thrown-away columns per output row and round each task's columns up
+ * to whole vectors.  The micro-kernels are two vectors wide, and a tile
+ * of one vector's columns or fewer skips the second. */
 static double
 lanes_used_by_rows (const CsKernels *kernels, const CsConvShape *s, int64_t wq, int64_t rows)
 {
@@ -164,12 +163,6 @@ lanes_used_by_rows (const CsKernels *kernels, const CsConvShape *s, int64_t wq, 
                      + round_up ((last - 1) * wq + s->out_w, lanes);
 
   return (double) (s->out_h * s->out_w) / (double) computed;
-}
-
-static double
-gemm_lanes_used (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
-{
-  return lanes_used_by_rows (kernels, s, l->wq, l->rows);
 }
 
 /* What a transposed tile costs beyond its multiply-adds, fitted on this
@@ -183,7 +176,8 @@ gemm_lanes_used (const CsKernels *kernels, const CsConvShape *s, const Layout *l
 /* Whether the transposed layout computes @s faster than the GEMM layout
  * @l: on maps whose rows leave much of the GEMM tiles' vectors empty (a
  * small map, a map of 17 columns with padding), when the depth is large
- * enough to pay for the transposes. */
+ * enough to pay for the transposes.  Transposed tiles round the output
+ * channels up to whole vectors instead. */
 static gboolean
 transposed_pays (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
 {
@@ -192,7 +186,7 @@ transposed_pays (const CsKernels *kernels, const CsConvShape *s, const Layout *l
   double overhead = TRANSPOSE_STEPS / (double) l->depth
                     + (l->im2col ? IM2COL_CHANNELS / (double) l->mg : 0.0);
 
-  return channels_used / (1.0 + overhead) > gemm_lanes_used (kernels, s, l);
+  return channels_used / (1.0 + overhead) > lanes_used_by_rows (kernels, s, l->wq, l->rows);
 }
 
 /* Fills @l; FALSE when the staged block would be too large. */

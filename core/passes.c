@@ -682,7 +682,7 @@ fold_layer_scales (CsGraph *graph, int *readers)
           bias = matmul != NULL && matmul->n_inputs > 2 ? cs_node_input (graph, matmul, 2) : NULL;
           if (weights == NULL || weights->constant == NULL || weights->dtype != CS_DTYPE_FLOAT32
               || weights->shape.rank != 2 || weights->shape.dims[1] != c
-              || gamma->constant == NULL || gamma->dtype != CS_DTYPE_FLOAT32
+              || gamma == NULL || gamma->constant == NULL || gamma->dtype != CS_DTYPE_FLOAT32
               || gamma->shape.rank < 3 || gamma->shape.dims[gamma->shape.rank - 3] != c
               || cs_shape_numel (&gamma->shape) != c
               || (bias != NULL && (bias->constant == NULL || cs_shape_numel (&bias->shape) != c)))

@@ -695,6 +695,7 @@ fold_layer_scales (CsGraph *graph, int *readers)
           transpose->outputs[0] = mul->outputs[0];
           cs_node_output (graph, mul, 0)->producer = cs_node_input (graph, mul, side)->producer;
           readers[mul->inputs[side]]--;
+          readers[mul->inputs[1 - side]]--;
           mul->dead = TRUE;
           break;
         }

@@ -237,11 +237,19 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
       /* Of the row counts up to twice the target, the one whose tasks'
        * columns leave the fewest lanes empty; not fewer, which would
        * stage the halo rows more often. */
+      double best = lanes_used_by_rows (kernels, s, l->wq, target);
+
       l->rows = target;
       for (int64_t rows = target + 1; rows <= MIN (2 * target, MIN (most, s->out_h)); rows++)
-        if (lanes_used_by_rows (kernels, s, l->wq, rows)
-            > lanes_used_by_rows (kernels, s, l->wq, l->rows) + 0.005)
-          l->rows = rows;
+        {
+          double used = lanes_used_by_rows (kernels, s, l->wq, rows);
+
+          if (used > best + 0.005)
+            {
+              l->rows = rows;
+              best = used;
+            }
+        }
       l->mc = MIN (MAX (kernels->mr, A_BLOCK_FLOATS / MAX (l->depth, 1) / kernels->mr * kernels->mr),
                    round_up (l->mg, kernels->mr));
     }

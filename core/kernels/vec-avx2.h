@@ -117,6 +117,13 @@ vec_scale_negative (CsVec v, CsVec slope)
                            _mm256_cmp_ps (v, _mm256_setzero_ps (), _CMP_LT_OQ));
 }
 
+/* Whether no lane of @v is below @bound (a NaN lane is not). */
+CS_VEC_INLINE gboolean
+vec_none_below (CsVec v, CsVec bound)
+{
+  return _mm256_movemask_ps (_mm256_cmp_ps (v, bound, _CMP_LT_OQ)) == 0;
+}
+
 CS_VEC_INLINE float
 vec_sum (CsVec v)
 {

@@ -104,6 +104,13 @@ vec_scale_negative (CsVec v, CsVec slope)
                              v, slope);
 }
 
+/* Whether no lane of @v is below @bound (a NaN lane is not). */
+CS_VEC_INLINE gboolean
+vec_none_below (CsVec v, CsVec bound)
+{
+  return _mm512_cmp_ps_mask (v, bound, _CMP_LT_OQ) == 0;
+}
+
 CS_VEC_INLINE float
 vec_sum (CsVec v)
 {

@@ -781,8 +781,11 @@ ulp (double want)
   return ldexp (1.0, MAX (exponent - 24, -149));
 }
 
-/* The edges of float arithmetic and every 8191st float; the caller frees
- * them. */
+/* The edges of float arithmetic, 64 floats in a row from −16.6954784
+ * down, and every 8191st float; the caller frees them.  Runs of the 64
+ * fill whole vectors of their own (map_in_runs), which take
+ * sigmoid-simd.h's direct way for x·σ(x) where it is least exact: just
+ * above its floor of −16 it would be 2.3 ulp off there. */
 static float *
 sample_floats (int64_t *count)
 {
@@ -797,10 +800,15 @@ sample_floats (int64_t *count)
   float *x;
   int64_t filled = 0;
 
-  *count = G_N_ELEMENTS (edges) + ((int64_t) 1 << 32) / 8191 + 1;
+  const int in_a_row = 64;
+  float     next = -16.6954784f;
+
+  *count = G_N_ELEMENTS (edges) + in_a_row + ((int64_t) 1 << 32) / 8191 + 1;
   x = g_new (float, *count);
   for (guint e = 0; e < G_N_ELEMENTS (edges); e++)
     x[filled++] = edges[e];
+  for (int i = 0; i < in_a_row; i++, next = nextafterf (next, -INFINITY))
+    x[filled++] = next;
   for (uint64_t bits = 0; bits < ((uint64_t) 1 << 32); bits += 8191)
     {
       uint32_t word = (uint32_t) bits;

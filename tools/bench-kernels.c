@@ -88,6 +88,11 @@ static const DenseCase dense_cases[] = {
   { "fc 4096->4096 as stored", 1, 4096, 4096, FALSE },
   { "fc 4096->4096 packed", 1, 4096, 4096, TRUE },
   { "gemm 256x256x256", 256, 256, 256, TRUE },
+  /* ConvNeXt-Tiny's dense layers, on 56×56 and 14×14 maps. */
+  { "matmul 3136x96->384", 3136, 384, 96, TRUE },
+  { "matmul 3136x384->96", 3136, 96, 384, TRUE },
+  { "matmul 196x384->1536", 196, 1536, 384, TRUE },
+  { "matmul 196x1536->384", 196, 384, 1536, TRUE },
 };
 
 static void

@@ -2,8 +2,8 @@
 /*
  * transpose-avx2.c — the AVX2 transpose kernel (kernels.h): 8×8 blocks,
  * eight rows loaded whole and turned into eight columns by unpacks,
- * shuffles and lane permutes in registers; the ragged edges element by
- * element.  Compiled with -mavx2 and called only after dispatch.c has
+ * shuffles and lane permutes in registers, then 4×8 blocks; the ragged
+ * edges element by element.  Compiled with -mavx2 and called only after dispatch.c has
  * checked the CPU.
  */
 #include "kernels.h"
@@ -44,18 +44,41 @@ transpose_8x8 (const float *src, int64_t src_stride, float *dst, int64_t dst_str
     }
 }
 
+/* dst rows 0–7 ← columns 0–7 of the 4×8 block at @src, four floats of
+ * each: two 4×4 transposes, as a GEMM panel of 12 rows leaves over. */
+static inline void
+transpose_4x8 (const float *src, int64_t src_stride, float *dst, int64_t dst_stride)
+{
+  for (int half = 0; half < 8; half += 4)
+    {
+      __m128 r0 = _mm_loadu_ps (src + half), r1 = _mm_loadu_ps (src + src_stride + half);
+      __m128 r2 = _mm_loadu_ps (src + 2 * src_stride + half);
+      __m128 r3 = _mm_loadu_ps (src + 3 * src_stride + half);
+
+      _MM_TRANSPOSE4_PS (r0, r1, r2, r3);
+      _mm_storeu_ps (dst + half * dst_stride, r0);
+      _mm_storeu_ps (dst + (half + 1) * dst_stride, r1);
+      _mm_storeu_ps (dst + (half + 2) * dst_stride, r2);
+      _mm_storeu_ps (dst + (half + 3) * dst_stride, r3);
+    }
+}
+
 void
 cs_transpose_avx2 (CS_TRANSPOSE_PARAMS)
 {
   const int64_t whole_rows = rows / 8 * 8, whole_cols = cols / 8 * 8;
+  const int64_t quad_cols = cols / 4 * 4;
 
   for (int64_t r0 = 0; r0 < whole_rows; r0 += 8)
     {
       for (int64_t c0 = 0; c0 < whole_cols; c0 += 8)
         transpose_8x8 (src + c0 * src_stride + r0, src_stride, dst + r0 * dst_stride + c0,
                        dst_stride);
+      if (quad_cols > whole_cols)
+        transpose_4x8 (src + whole_cols * src_stride + r0, src_stride,
+                       dst + r0 * dst_stride + whole_cols, dst_stride);
       for (int64_t r = r0; r < r0 + 8; r++)
-        for (int64_t c = whole_cols; c < cols; c++)
+        for (int64_t c = quad_cols; c < cols; c++)
           dst[r * dst_stride + c] = src[c * src_stride + r];
     }
   for (int64_t r = whole_rows; r < rows; r++)

@@ -1290,15 +1290,16 @@ test_pool (void)
 }
 
 /* Every table's transpose against its definition, on blocks whole
- * multiples of 8×8, ragged on either side or both, of one row or one
- * column, and with strides wider than the block. */
+ * multiples of 8×8, ragged on either side or both (by four columns or
+ * more, as a GEMM panel of 12 rows is packed, or fewer), of one row or
+ * one column, and with strides wider than the block. */
 static void
 test_transpose (void)
 {
   /* rows, cols, extra source stride, extra destination stride */
   static const int64_t cases[][4] = {
     { 8, 8, 0, 0 }, { 96, 56, 0, 0 }, { 13, 8, 3, 0 }, { 8, 21, 0, 5 }, { 19, 23, 1, 2 },
-    { 1, 40, 0, 0 }, { 40, 1, 0, 7 }, { 7, 7, 0, 0 },
+    { 1, 40, 0, 0 }, { 40, 1, 0, 7 }, { 7, 7, 0, 0 }, { 40, 12, 2, 0 },
   };
   g_autoptr (GRand) rand = g_rand_new_with_seed (62);
 

@@ -2,7 +2,8 @@
 /*
  * bench-kernels.c — throughput of the convolution and dense kernels on
  * the layer shapes of resnet18, mobilenet_v2 and a classifier head, and
- * of the pooling kernels on those of ResNet, GoogLeNet and Inception v3
+ * of the pooling kernels on those of ResNet, GoogLeNet, Inception v3, VGG
+ * and SqueezeNet
  * (in GB/s of input read, on one thread), for
  * every kernel table this CPU runs, on 1 and 2 threads (or those given).
  * Prints the median of repeated runs in GFLOP/s (2 per multiply-add) of
@@ -72,6 +73,8 @@ static const PoolCase pool_cases[] = {
   { "pool inception avg 3x3 @17", 768, 17, 17, 3, 1, 1, FALSE },
   { "pool inception avg 3x3 @8", 2048, 8, 8, 3, 1, 1, FALSE },
   { "pool googlenet max 3x3 @14", 480, 14, 14, 3, 1, 1, TRUE },
+  { "pool vgg max 2x2/2 @224", 64, 224, 224, 2, 2, 0, TRUE },
+  { "pool squeezenet max 3x3/2 @111", 64, 111, 111, 3, 2, 0, TRUE },
   { "pool global avg @112", 96, 112, 112, 0, 1, 0, FALSE },
   { "pool global avg @7", 1280, 7, 7, 0, 1, 0, FALSE },
 };

@@ -3,21 +3,11 @@
  * depthwise-avx512.c — the AVX-512 depthwise-convolution kernel
  * (kernels.h; the loop is depthwise-simd.h's), compiled with -mavx512f
  * and called only after dispatch.c has checked the CPU.  Here are its
- * AVX-512 steps: the even columns of a stride-2 pair of loads in order,
- * the even and the odd ones in a shuffled order and the permute that
- * orders a vector of them, and the gather of other strides.
+ * AVX-512 steps: the even and the odd columns of a stride-2 pair of
+ * loads in a shuffled order and the permute that orders a vector of
+ * them, and the gather of other strides.
  */
 #include "vec-avx512.h"
-
-/* One two-source permute picks the evens of both vectors in order. */
-CS_VEC_INLINE CsVec
-even_lanes (CsVec low, CsVec high)
-{
-  const __m512i even = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14,
-                                          16, 18, 20, 22, 24, 26, 28, 30);
-
-  return _mm512_permutex2var_ps (low, even, high);
-}
 
 /* The evens and the odds of two vectors in an order of their own
  * (within each 128-bit lane: two of @low's, then two of @high's), by an

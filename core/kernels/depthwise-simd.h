@@ -4,7 +4,6 @@
  * once in the vector vocabulary (vec-avx2.h, vec-avx512.h); included by
  * depthwise-avx2.c and depthwise-avx512.c after their vocabulary header
  * and their instruction-specific steps:
- *   even_lanes (low, high): the even elements of two vectors in order;
  *   even_lanes_shuffled, odd_lanes_shuffled (low, high): the even and
  *     the odd elements in one fixed order of the instruction set's
  *     choosing, the cheapest to make there, and shuffled_order (v),
@@ -24,14 +23,6 @@
 
 /* Tap columns whose masks are kept per block; wider kernels recompute. */
 #define KEPT_MASKS 16
-
-/* @row + @offset floats; as an integer sum, since the masked lanes may
- * put it before the start of the plane, where C forbids pointing. */
-static inline const float *
-shifted (const float *row, int64_t offset)
-{
-  return (const float *) ((uintptr_t) row + (uintptr_t) (offset * (int64_t) sizeof (float)));
-}
 
 /* How one tap column reads a block of output columns: the lanes inside
  * the plane, for stride 2 the masks of its two loads, and whether every
@@ -68,7 +59,7 @@ load_taps (const float *row, int stride, const TapMasks *masks)
   if (stride == 2)
     /* The loads' masks keep them inside the row; the even elements are
      * the taps, and lanes outside the plane read padding, i.e. zero. */
-    return even_lanes (vec_load_edge (masks->whole, shifted (row, first), masks->low),
+    return vec_even_lanes (vec_load_edge (masks->whole, shifted (row, first), masks->low),
                        vec_load_edge (masks->whole, shifted (row, first + CS_VEC_LANES),
                                       masks->high));
   return gather_taps (row, first, stride, masks->lanes);

@@ -117,6 +117,40 @@ vec_scale_negative (CsVec v, CsVec slope)
                            _mm256_cmp_ps (v, _mm256_setzero_ps (), _CMP_LT_OQ));
 }
 
+/* AVX2's shuffle works within 128-bit halves, so the evens (or the odds)
+ * of two vectors come out as low[0,2] high[0,2] low[4,6] high[4,6], and
+ * a permute of 64-bit pairs puts them in order. */
+CS_VEC_INLINE CsVec
+vec_halves_in_order (__m256 halves)
+{
+  return _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (halves),
+                                                  _MM_SHUFFLE (3, 1, 2, 0)));
+}
+
+/* The even elements of @low then of @high, in order (the taps of a
+ * stride-2 window from a pair of loads). */
+CS_VEC_INLINE CsVec
+vec_even_lanes (CsVec low, CsVec high)
+{
+  return vec_halves_in_order (_mm256_shuffle_ps (low, high, _MM_SHUFFLE (2, 0, 2, 0)));
+}
+
+/* The odd elements of @low then of @high, in order. */
+CS_VEC_INLINE CsVec
+vec_odd_lanes (CsVec low, CsVec high)
+{
+  return vec_halves_in_order (_mm256_shuffle_ps (low, high, _MM_SHUFFLE (3, 1, 3, 1)));
+}
+
+/* Lanes @n (1 or 2) to 7 of @low, then lanes 0 to @n − 1 of @high: the
+ * vector @n floats further along a row that the two hold.  Byte
+ * alignment works within 128-bit halves, so its upper source is the
+ * halves in between, @low's upper and @high's lower. */
+#define vec_shift_in(high, low, n) \
+  _mm256_castsi256_ps (_mm256_alignr_epi8 ( \
+      _mm256_castps_si256 (_mm256_permute2f128_ps ((low), (high), 0x21)), \
+      _mm256_castps_si256 (low), 4 * (n)))
+
 /* Whether no lane of @v is below @bound (a NaN lane is not). */
 CS_VEC_INLINE gboolean
 vec_none_below (CsVec v, CsVec bound)

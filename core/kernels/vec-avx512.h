@@ -104,6 +104,33 @@ vec_scale_negative (CsVec v, CsVec slope)
                              v, slope);
 }
 
+/* The even elements of @low then of @high, in order (the taps of a
+ * stride-2 window from a pair of loads): one two-source permute. */
+CS_VEC_INLINE CsVec
+vec_even_lanes (CsVec low, CsVec high)
+{
+  const __m512i even = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14,
+                                          16, 18, 20, 22, 24, 26, 28, 30);
+
+  return _mm512_permutex2var_ps (low, even, high);
+}
+
+/* The odd elements of @low then of @high, in order. */
+CS_VEC_INLINE CsVec
+vec_odd_lanes (CsVec low, CsVec high)
+{
+  const __m512i odd = _mm512_setr_epi32 (1, 3, 5, 7, 9, 11, 13, 15,
+                                         17, 19, 21, 23, 25, 27, 29, 31);
+
+  return _mm512_permutex2var_ps (low, odd, high);
+}
+
+/* Lanes @n (1 or 2) to 15 of @low, then lanes 0 to @n − 1 of @high: the
+ * vector @n floats further along a row that the two hold. */
+#define vec_shift_in(high, low, n) \
+  _mm512_castsi512_ps (_mm512_alignr_epi32 (_mm512_castps_si512 (high), \
+                                            _mm512_castps_si512 (low), (n)))
+
 /* Whether no lane of @v is below @bound (a NaN lane is not). */
 CS_VEC_INLINE gboolean
 vec_none_below (CsVec v, CsVec bound)

@@ -26,6 +26,15 @@ vec_epilogue_load (const CsEpilogue *ep)
                            ep->leaky, ep->clamp };
 }
 
+/* @row + @offset floats; as an integer sum, since the masked lanes of a
+ * load there may put it before the start of the plane, where C forbids
+ * pointing. */
+static inline const float *
+shifted (const float *row, int64_t offset)
+{
+  return (const float *) ((uintptr_t) row + (uintptr_t) (offset * (int64_t) sizeof (float)));
+}
+
 /* alpha · sums + start, then the activation. */
 CS_VEC_INLINE CsVec
 vec_epilogue (CsVec sums, CsVec start, CsEpilogueVec ep)

@@ -264,6 +264,18 @@ pool_planes_flat (const CsPoolGeometry *g, const float *x, float *y, int64_t pla
 }
 
 #ifdef CS_VEC_LANES
+/* Max pooling in vectors of CS_VEC_LANES output columns, separably in
+ * registers: the window's rows folded first, into three vectors of input
+ * columns loaded straight from the rows (lanes outside the plane −∞, so
+ * the borders and ceil_mode's extra padding need no columns of their
+ * own), then its columns, shifted out of those or, with stride 2, their
+ * even and odd elements.  The folding loops spent half their time in row
+ * tails and border columns, element by element (ResNet's 3×3/2 pool on
+ * 112×112: 13 GB/s).  Each fold keeps the first of equal maxima in the
+ * order pool_row takes them: the same floats as every table, ±0
+ * included.  A mean the same way was slower than the flat passes
+ * (Inception's 3×3 pools on 35×35: 0.17 → 0.22 ms at best). */
+
 /* Output columns of max_pool_plane, in vectors. */
 #define MAX_POOL_BLOCKS 64
 
@@ -277,9 +289,9 @@ pool_planes_flat (const CsPoolGeometry *g, const float *x, float *y, int64_t pla
 static inline gboolean
 max_vector_suits (const CsPoolGeometry *g)
 {
-  return CS_VEC_LANES == 16 && g->is_max && (g->stride[1] == 1 || g->stride[1] == 2) && g->dilation[0] == 1
-         && g->dilation[1] == 1 && g->kernel[1] <= 3 && g->kernel[1] >= g->stride[1]
-         && g->out_w <= MAX_POOL_BLOCKS * CS_VEC_LANES;
+  return CS_VEC_LANES == 16 && g->is_max && (g->stride[1] == 1 || g->stride[1] == 2)
+         && g->dilation[0] == 1 && g->dilation[1] == 1 && g->kernel[1] <= 3
+         && g->kernel[1] >= g->stride[1] && g->out_w <= MAX_POOL_BLOCKS * CS_VEC_LANES;
 }
 
 /* How a vector of output columns reads its input row: from @first, in
@@ -292,17 +304,6 @@ typedef struct
   gboolean   used[3], whole[3];
 } MaxPoolColumns;
 
-/* The maximum over windows of one plane, CS_VEC_LANES output columns at
- * a time, separably in registers: the window's rows folded first, into
- * three vectors of input columns loaded straight from the rows (lanes
- * outside the plane −∞, so the borders and ceil_mode's extra padding
- * need no columns of their own), then its columns, shifted out of those
- * or, with stride 2, their even and odd elements.  Row by row, so that
- * the plane is read in order.  The folding loops spent half their time
- * in row tails and border columns, element by element (ResNet's 3×3/2
- * pool on 112×112: 13 GB/s).  Each fold keeps the first of equal maxima
- * in the order pool_row takes them: the same floats as every table, ±0
- * included. */
 /* The MaxPoolColumns of @g's output vectors into @blocks; how many. */
 static int64_t
 max_pool_columns (const CsPoolGeometry *g, MaxPoolColumns *blocks)

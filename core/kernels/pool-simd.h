@@ -263,7 +263,7 @@ pool_planes_flat (const CsPoolGeometry *g, const float *x, float *y, int64_t pla
     }
 }
 
-#ifdef CS_VEC_LANES
+#if defined(CS_VEC_LANES) && CS_VEC_LANES == 16
 /* Max pooling in vectors of CS_VEC_LANES output columns, separably in
  * registers: the window's rows folded first, into three vectors of input
  * columns loaded straight from the rows (lanes outside the plane −∞, so
@@ -274,34 +274,34 @@ pool_planes_flat (const CsPoolGeometry *g, const float *x, float *y, int64_t pla
  * 112×112: 13 GB/s).  Each fold keeps the first of equal maxima in the
  * order pool_row takes them: the same floats as every table, ±0
  * included.  A mean the same way was slower than the flat passes
- * (Inception's 3×3 pools on 35×35: 0.17 → 0.22 ms at best). */
+ * (Inception's 3×3 pools on 35×35: 0.17 → 0.22 ms at best), and so was
+ * the maximum with AVX2, whose masked loads nearly every vector of a
+ * narrow plane needs (GoogLeNet's and Inception's pools 10–35 % slower
+ * on this AMD CPU, Inception's 3×3/2 pool on 17×17 excepted): AVX-512
+ * only. */
 
 /* Output columns of max_pool_plane, in vectors. */
 #define MAX_POOL_BLOCKS 64
 
 /* Whether max_pool_plane serves @g: a maximum over windows up to 3
  * columns wide, with row stride 1 or 2 and no dilation, on rows up to
- * MAX_POOL_BLOCKS vectors wide; nearly every CNN's max pooling.  With
- * AVX-512 only: AVX2's masked loads, which nearly every vector of a
- * narrow plane needs, made GoogLeNet's and Inception's pools 10–35 %
- * slower than the folding loops on this AMD CPU, Inception's 3×3/2 pool
- * on 17×17 excepted. */
+ * MAX_POOL_BLOCKS vectors wide; nearly every CNN's max pooling. */
 static inline gboolean
 max_vector_suits (const CsPoolGeometry *g)
 {
-  return CS_VEC_LANES == 16 && g->is_max && (g->stride[1] == 1 || g->stride[1] == 2)
-         && g->dilation[0] == 1 && g->dilation[1] == 1 && g->kernel[1] <= 3
-         && g->kernel[1] >= g->stride[1] && g->out_w <= MAX_POOL_BLOCKS * CS_VEC_LANES;
+  return g->is_max && (g->stride[1] == 1 || g->stride[1] == 2) && g->dilation[0] == 1
+         && g->dilation[1] == 1 && g->kernel[1] <= 3 && g->kernel[1] >= g->stride[1]
+         && g->out_w <= MAX_POOL_BLOCKS * CS_VEC_LANES;
 }
 
 /* How a vector of output columns reads its input row: from @first, in
  * three vectors, the lanes of each inside the plane and read by some
- * window, whether it has any (else it is not loaded) and all. */
+ * window, and whether it has any (else it is not loaded). */
 typedef struct
 {
   int64_t    first;
   CsLaneMask lanes[3];
-  gboolean   used[3], whole[3];
+  gboolean   used[3];
 } MaxPoolColumns;
 
 /* The MaxPoolColumns of @g's output vectors into @blocks; how many. */
@@ -328,7 +328,6 @@ max_pool_columns (const CsPoolGeometry *g, MaxPoolColumns *blocks)
 
           block->lanes[j] = vec_lanes (lo, hi);
           block->used[j] = j == 0 || hi > lo;
-          block->whole[j] = lo == 0 && hi == CS_VEC_LANES;
         }
     }
   return n_blocks;
@@ -357,11 +356,7 @@ max_pool_vector (const CsPoolGeometry *g, const MaxPoolColumns *block, const flo
           {
             const float *from = shifted (row, block->first + j * CS_VEC_LANES);
 
-            /* Masked loads are slow on some AVX2 CPUs. */
-            column[j] = vec_max (block->whole[j] ? vec_load_edge (TRUE, from, block->lanes[j])
-                                                 : vec_load_lanes_over (lowest, from,
-                                                                        block->lanes[j]),
-                                 column[j]);
+            column[j] = vec_max (vec_load_lanes_over (lowest, from, block->lanes[j]), column[j]);
           }
     }
   if (g->stride[1] == 1)
@@ -424,7 +419,7 @@ CS_VEC_NAME (cs_pool) (CS_POOL_PARAMS)
   const int64_t in_plane = g->in_h * g->in_w, out_plane = g->out_h * g->out_w;
   int64_t lo, hi;
 
-#ifdef CS_VEC_LANES
+#if defined(CS_VEC_LANES) && CS_VEC_LANES == 16
   if (max_vector_suits (g))
     {
       MaxPoolColumns blocks[MAX_POOL_BLOCKS];

@@ -102,42 +102,41 @@ silu_direct_vector (CsVec x)
   return vec_div (x, vec_fmadd (power_of_n, p_minus_one, vec_add (one, power_of_n)));
 }
 
-/* x·σ(x) of one vector, by silu_direct_vector when it can (activations
- * below −16 are rare, and this way takes twice its steps).  Otherwise
- * −x is clamped to [CS_SIGMOID_FLOOR, −CS_SIGMOID_FLOOR]; at or above 0
- * the quotient is x/(1 + 2ⁿ·p); below 0, where 2ⁿ may overflow, it is
- * x/(p + 2⁻ⁿ)·2⁻ⁿ, the same number, scaled in two steps so that a
- * subnormal result is rounded once. */
+/* x·σ(x) of one vector.  Each lane at or above CS_SILU_DIRECT_FLOOR
+ * keeps silu_direct_vector's quotient whatever the other lanes hold, so
+ * that a value's result does not depend on the vector it falls in.  The
+ * lanes below, rare in activations, go the far way, only when there are
+ * any: there 2ⁿ may overflow and the result be subnormal, so with −x
+ * clamped to −CS_SIGMOID_FLOOR the quotient is x/(p + 2⁻ⁿ)·2⁻ⁿ, the same
+ * number, scaled in two steps so that a subnormal result is rounded
+ * once. */
 CS_VEC_INLINE CsVec
 silu_vector (CsVec x)
 {
-  const CsVec floor = vec_set1 (CS_SIGMOID_FLOOR);
+  const CsVec direct_floor = vec_set1 (CS_SILU_DIRECT_FLOOR);
+  const CsVec direct = silu_direct_vector (x);
 
-  if (vec_none_below (x, vec_set1 (CS_SILU_DIRECT_FLOOR)))
-    return silu_direct_vector (x);
+  if (vec_none_below (x, direct_floor))
+    return direct;
 
-  const CsVec clamped = vec_max (floor, x);
-  CsVec       n;
-  const CsVec p_minus_one = exp_reduced (vec_max (floor, vec_sub (vec_zero (), clamped)), &n);
-
-  /* Both ways in every lane; each lane keeps the one its sign picks, so
-   * the powers out of range in the other are never used. */
+  const CsVec  floor = vec_set1 (CS_SIGMOID_FLOOR);
+  const CsVec  clamped = vec_max (floor, x);
+  CsVec        n;
+  const CsVec  p_minus_one = exp_reduced (vec_max (floor, vec_sub (vec_zero (), clamped)), &n);
   const CsVec  one = vec_set1 (1.0f);
-  const CsExp2 power = vec_exp2_split (n);
   const CsExp2 inverse = vec_exp2_split (vec_sub (vec_zero (), n));
-  const CsVec  p = vec_add (p_minus_one, one);
-  const CsVec  above = vec_add (one, vec_exp2_tail (vec_exp2_head (p, power), power));
-  /* Below 0 the sum p + 2⁻ⁿ is (1 + 2⁻ⁿ) + (p − 1): with 1 + 2⁻ⁿ split
-   * exactly into a float and the part it rounded off (Fast2Sum), added to
-   * the small term first, the sum is rounded about once. */
+  /* The sum p + 2⁻ⁿ is (1 + 2⁻ⁿ) + (p − 1): with 1 + 2⁻ⁿ split exactly
+   * into a float and the part it rounded off (Fast2Sum), added to the
+   * small term first, the sum is rounded about once. */
   const CsVec  power_of_minus_n = vec_exp2_tail (vec_exp2_head (one, inverse), inverse);
   const CsVec  one_plus = vec_add (one, power_of_minus_n);
   const CsVec  one_plus_error = vec_add (vec_sub (one, one_plus), power_of_minus_n);
-  const CsVec  below = vec_add (one_plus, vec_add (p_minus_one, one_plus_error));
-  const CsVec  quotient = vec_div (clamped, vec_select_negative (x, below, above));
+  const CsVec  quotient =
+      vec_div (clamped, vec_add (one_plus, vec_add (p_minus_one, one_plus_error)));
+  const CsVec  far = vec_exp2_tail (vec_exp2_head (quotient, inverse), inverse);
 
-  return vec_select_negative (x, vec_exp2_tail (vec_exp2_head (quotient, inverse), inverse),
-                              quotient);
+  /* x − (−16) is exact near −16 and below 0 just where x is below it. */
+  return vec_select_negative (vec_sub (x, direct_floor), far, direct);
 }
 
 void

@@ -868,9 +868,30 @@ map_in_runs (const CsKernels *kernels, int variant, const float *x, float *y, in
     }
 }
 
+/* x·σ(x) of a value is the same float whatever shares its vector: 32
+ * values in [−16, 16) alone, then with every fifth below −16, which
+ * takes those lanes' vectors the far way. */
+static void
+check_silu_lanes_apart (const CsKernels *kernels)
+{
+  float x[32], alone[32], mixed[32];
+
+  for (int i = 0; i < 32; i++)
+    x[i] = -16.0f + (float) i * 0.987654f;
+  kernels->sigmoid (x, alone, 32, TRUE);
+  for (int i = 0; i < 32; i += 5)
+    x[i] = -40.0f - (float) i;
+  kernels->sigmoid (x, mixed, 32, TRUE);
+  for (int i = 0; i < 32; i++)
+    if (i % 5 != 0 && memcmp (&alone[i], &mixed[i], sizeof (float)) != 0)
+      g_error ("%s: silu of %.9g is %.9g beside values below -16, %.9g without", kernels->name,
+               x[i], mixed[i], alone[i]);
+}
+
 /* Every 8191st float and the edges through every kernel table, against
  * σ(x) and x·σ(x) in double precision: within 2 ulp and 2·10⁻⁷ of
- * themselves, subnormal results too; NaN for NaN, ±∞ exact. */
+ * themselves, subnormal results too; NaN for NaN, ±∞ exact.  And x·σ(x)
+ * independent of its neighbours (check_silu_lanes_apart). */
 static void
 test_sigmoid (void)
 {
@@ -917,6 +938,7 @@ test_sigmoid (void)
                      kernels->name, times_input ? "silu" : "sigmoid", worst_x, worst,
                      worst_relative);
         }
+      check_silu_lanes_apart (kernels);
     }
   g_free (x);
   g_free (y);

@@ -7,7 +7,8 @@
  * table: ops are baseline code, and their loops ran four floats wide.
  * Windows apply separably, down their rows and then along their columns,
  * in passes over whole rows; windows that straddle a border check their
- * taps one by one.
+ * taps one by one.  With AVX-512, max pooling goes in vectors of output
+ * columns instead, in the vector vocabulary (max_pool_plane).
  */
 
 /* One pass of fold_taps over @count ≤ 3 taps, the constants spelled out

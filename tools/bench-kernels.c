@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench-kernels.c — throughput of the convolution and dense kernels on
- * the layer shapes of resnet18, mobilenet_v2 and a classifier head, and
- * of the pooling kernels on those of ResNet, GoogLeNet, Inception v3, VGG
- * and SqueezeNet
- * (in GB/s of input read, on one thread), for
+ * the layer shapes of resnet18, mobilenet_v2, ConvNeXt's dense layers
+ * and a classifier head, and of the pooling kernels on those of ResNet,
+ * GoogLeNet, Inception v3, VGG and SqueezeNet (in GB/s of input read, on
+ * one thread), for
  * every kernel table this CPU runs, on 1 and 2 threads (or those given).
  * Prints the median of repeated runs in GFLOP/s (2 per multiply-add) of
  * wall time and of CPU time, so kernel changes can be judged without

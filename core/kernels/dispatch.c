@@ -11,7 +11,7 @@
 
 static const CsKernels generic_table = {
   .name = "generic", .mr = CS_GENERIC_MR, .nr = CS_GENERIC_NR,
-  .gemm = cs_gemm_micro_generic, .dot = cs_gemm_dot_generic,
+  .gemm = cs_gemm_micro_generic, .gemv = cs_gemv_generic,
   .depthwise = cs_depthwise_generic, .sigmoid = cs_sigmoid_generic, .gelu = cs_gelu_generic,
   .hard_swish = cs_hard_swish_generic, .fake_quantize = cs_fake_quantize_generic,
   .pool = cs_pool_generic, .global_pool = cs_global_pool_generic,
@@ -24,7 +24,7 @@ static const CsKernels generic_table = {
 #ifdef CS_KERNELS_X86
 static const CsKernels avx2_table = {
   .name = "avx2", .mr = CS_AVX2_MR, .nr = CS_AVX2_NR,
-  .gemm = cs_gemm_micro_avx2, .dot = cs_gemm_dot_avx2,
+  .gemm = cs_gemm_micro_avx2, .gemv = cs_gemv_avx2,
   .depthwise = cs_depthwise_avx2, .sigmoid = cs_sigmoid_avx2, .gelu = cs_gelu_avx2,
   .hard_swish = cs_hard_swish_avx2, .fake_quantize = cs_fake_quantize_avx2,
   .pool = cs_pool_avx2, .global_pool = cs_global_pool_avx2,
@@ -36,7 +36,7 @@ static const CsKernels avx2_table = {
 
 static const CsKernels avx512_table = {
   .name = "avx512", .mr = CS_AVX512_MR, .nr = CS_AVX512_NR,
-  .gemm = cs_gemm_micro_avx512, .dot = cs_gemm_dot_avx512,
+  .gemm = cs_gemm_micro_avx512, .gemv = cs_gemv_avx512,
   .depthwise = cs_depthwise_avx512, .sigmoid = cs_sigmoid_avx512, .gelu = cs_gelu_avx512,
   .hard_swish = cs_hard_swish_avx512, .fake_quantize = cs_fake_quantize_avx512,
   .pool = cs_pool_avx512, .global_pool = cs_global_pool_avx512,
@@ -49,7 +49,7 @@ static const CsKernels avx512_table = {
 /* AVX-512 with VNNI's byte dot products for the 8-bit convolution. */
 static const CsKernels avx512_vnni_table = {
   .name = "avx512-vnni", .mr = CS_AVX512_MR, .nr = CS_AVX512_NR,
-  .gemm = cs_gemm_micro_avx512, .dot = cs_gemm_dot_avx512,
+  .gemm = cs_gemm_micro_avx512, .gemv = cs_gemv_avx512,
   .depthwise = cs_depthwise_avx512, .sigmoid = cs_sigmoid_avx512, .gelu = cs_gelu_avx512,
   .hard_swish = cs_hard_swish_avx512, .fake_quantize = cs_fake_quantize_avx512,
   .pool = cs_pool_avx512, .global_pool = cs_global_pool_avx512,

@@ -11,9 +11,9 @@
  * the deeper products (48 KB for ConvNeXt's 384 → 96 layers: 2.62 →
  * 2.45 ms by this order alone).
  *
- * A product of a few rows with a B stored transposed — a dense layer on
- * one image — is a row of dot products instead: the dot kernel streams
- * the weights as they are stored, so they need no packed copy.
+ * A product of a few rows with B packed — a dense layer on one image —
+ * would compute a single row of every tile; the GEMV kernel runs it
+ * instead, reading the panels in one stream.
  */
 #include "gemm.h"
 
@@ -24,8 +24,8 @@
 #define MIN_TASKS 16
 /* Multiply-adds worth waking another thread for. */
 #define MIN_PARALLEL_MACS (256 * 1024)
-/* Columns per task of the dot kernel. */
-#define DOT_COLUMNS 64
+/* B panels per task of the GEMV kernel. */
+#define GEMV_PANELS 4
 
 /* Copies between a strided matrix (rows × depth, element (i, p) at
  * matrix[i·row_stride + p·col_stride]) and panels of @height rows, in
@@ -153,18 +153,12 @@ b_in_place (const CsGemm *gemm)
   return gemm->b.packed || gemm->b.col_stride == 1;
 }
 
-/* Whether @gemm is a few rows of dot products with B's columns. */
+/* Whether the GEMV kernel runs @gemm: a few rows, each dense along the
+ * depth, against B packed. */
 static gboolean
-uses_dot (const CsGemm *gemm)
+uses_gemv (const CsGemm *gemm)
 {
-  return !gemm->b.packed && gemm->b.row_stride == 1 && gemm->a.col_stride == 1
-         && gemm->m <= CS_DOT_ROWS;
-}
-
-gboolean
-cs_gemm_packing_pays (const CsGemm *gemm)
-{
-  return !uses_dot (gemm);
+  return gemm->b.packed && gemm->a.col_stride == 1 && gemm->m <= CS_GEMV_ROWS;
 }
 
 typedef struct
@@ -232,7 +226,7 @@ cs_gemm_scratch_bytes (const CsGemm *gemm)
   int64_t mc, nc;
   size_t floats = 0;
 
-  if (uses_dot (gemm))
+  if (uses_gemv (gemm))
     return CS_SCRATCH_SLACK;
   choose_blocks (gemm, &mc, &nc);
   if (!a_in_place (gemm))
@@ -303,17 +297,18 @@ gemm_range (void *user, int64_t begin, int64_t end, int thread)
     gemm_task (user, task, thread);
 }
 
-/* Columns [begin · DOT_COLUMNS, end · DOT_COLUMNS) by the dot kernel. */
+/* Panels [begin · GEMV_PANELS, end · GEMV_PANELS) by the GEMV kernel. */
 static void
-dot_range (void *user, int64_t begin, int64_t end, int thread)
+gemv_range (void *user, int64_t begin, int64_t end, int thread)
 {
   const GemmTasks *tasks = user;
   const CsGemm *gemm = tasks->gemm;
-  int64_t n0 = begin * DOT_COLUMNS, n1 = MIN (end * DOT_COLUMNS, gemm->n);
+  const int64_t columns = GEMV_PANELS * gemm->kernels->nr;
+  int64_t n0 = begin * columns, n1 = MIN (end * columns, gemm->n);
 
-  gemm->kernels->dot (gemm->k, gemm->a.data, gemm->a.row_stride, (int) gemm->m,
-                      gemm->b.data + n0 * gemm->b.col_stride, gemm->b.col_stride,
-                      (int) (n1 - n0), gemm->c + n0, gemm->ldc, &tasks->ep);
+  gemm->kernels->gemv (gemm->k, gemm->a.data, gemm->a.row_stride, (int) gemm->m,
+                       gemm->b.data + n0 * gemm->k, (int) (n1 - n0), gemm->c + n0, gemm->ldc,
+                       &tasks->ep);
   finish_block (tasks, 0, gemm->m, n0, n1);
 }
 
@@ -334,11 +329,13 @@ cs_gemm_run (const CsGemm *gemm, CsThreadPool *pool, void **scratch)
   else
     tasks.act_done = cs_epilogue_init (&tasks.ep, gemm->act, gemm->alpha, gemm->accumulate);
   tasks.scratch = scratch;
-  if (uses_dot (gemm))
+  if (uses_gemv (gemm))
     {
-      cs_parallel_for (pool, (gemm->n + DOT_COLUMNS - 1) / DOT_COLUMNS,
-                       MAX (1, MIN_PARALLEL_MACS / MAX (DOT_COLUMNS * gemm->m * gemm->k, 1)),
-                       dot_range, &tasks);
+      const int64_t columns = GEMV_PANELS * gemm->kernels->nr;
+
+      cs_parallel_for (pool, (gemm->n + columns - 1) / columns,
+                       MAX (1, MIN_PARALLEL_MACS / MAX (columns * gemm->m * gemm->k, 1)),
+                       gemv_range, &tasks);
       return;
     }
   choose_blocks (gemm, &tasks.mc, &tasks.nc);

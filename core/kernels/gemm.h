@@ -86,10 +86,6 @@ typedef struct
   const float             *column_bias;
 } CsGemm;
 
-/* Whether packing @gemm's B (not packed yet) at load speeds it up; not
- * when it is read as stored, as a dense layer's transposed weights are
- * for a few rows. */
-gboolean cs_gemm_packing_pays (const CsGemm *gemm);
 /* Per-thread scratch cs_gemm_run needs for @gemm. */
 size_t cs_gemm_scratch_bytes (const CsGemm *gemm);
 /* Runs @gemm over @pool (NULL: serially); @scratch holds one buffer of

@@ -110,15 +110,18 @@ cs_depthwise_columns (const CsDepthwiseGeometry *g, int kw, int64_t *lo, int64_t
   *hi = CLAMP (*hi, *lo, g->out_w);
 }
 
-/* Dot products for a matrix product with few rows whose B is stored
- * transposed, as dense layers keep their weights:
- *   y[i·ldy + j] = Σ_p a[i·lda + p] · b[j·ldb + p]  for i < m ≤ CS_DOT_ROWS, j < n,
- * plus y's current value when ep->accumulate, then @ep. */
-#define CS_GEMM_DOT_PARAMS \
-  int64_t depth, const float *a, int64_t lda, int m, const float *b, int64_t ldb, \
-  int n, float *y, int64_t ldy, const CsEpilogue *ep
-typedef void (*CsGemmDot) (CS_GEMM_DOT_PARAMS);
-#define CS_DOT_ROWS 4
+/* A matrix product of a few rows with B packed in panels (gemm.h:
+ * cs_pack_b with the table's nr), as a dense layer on a few images reads
+ * its weights:
+ *   y[i·ldy + j] = Σ_p a[i·lda + p] · B(p, j)  for i < m ≤ CS_GEMV_ROWS, j < n,
+ * plus y's current value when ep->accumulate, then @ep.  @b is the panel
+ * of column 0; every panel is nr columns wide but the last, which ends
+ * at column n. */
+#define CS_GEMV_PARAMS \
+  int64_t depth, const float *a, int64_t lda, int m, const float *b, int n, float *y, \
+  int64_t ldy, const CsEpilogue *ep
+typedef void (*CsGemv) (CS_GEMV_PARAMS);
+#define CS_GEMV_ROWS 4
 
 /* The logistic function of @n floats, y[i] = σ(x[i]) = 1/(1 + e^−x[i]), or
  * with @times_input y[i] = x[i]·σ(x[i]) (SiLU, which PyTorch exports as
@@ -435,7 +438,7 @@ typedef struct
   int              mr;     /* rows of a micro-tile (A panel height) */
   int              nr;     /* columns of a micro-tile (B panel width) */
   CsGemmMicro      gemm;
-  CsGemmDot        dot;
+  CsGemv           gemv;
   CsDepthwise      depthwise;
   CsSigmoid        sigmoid;
   CsGelu           gelu;
@@ -479,11 +482,11 @@ const CsKernels *cs_kernels_generic (void);
  * NULL; for tests and benchmarks. */
 const CsKernels *cs_kernels_by_name (const char *name);
 
-/* The implementations (gemm-*.c, dot-*.c, depthwise-*.c, sigmoid-*.c,
+/* The implementations (gemm-*.c, gemv-*.c, depthwise-*.c, sigmoid-*.c,
  * gelu-*.c, hard-swish-*.c, pool-*.c, transpose-*.c, fake-quantize-*.c,
  * winograd-*.c, qgemm-*.c). */
 void cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS);
-void cs_gemm_dot_generic   (CS_GEMM_DOT_PARAMS);
+void cs_gemv_generic       (CS_GEMV_PARAMS);
 void cs_depthwise_generic  (CS_DEPTHWISE_PARAMS);
 void cs_sigmoid_generic    (CS_SIGMOID_PARAMS);
 void cs_gelu_generic       (CS_GELU_PARAMS);
@@ -505,7 +508,7 @@ void cs_epilogue_row_generic (const float *sums, float *out, int n,
 
 #ifdef CS_KERNELS_X86
 void cs_gemm_micro_avx2 (CS_GEMM_MICRO_PARAMS);
-void cs_gemm_dot_avx2   (CS_GEMM_DOT_PARAMS);
+void cs_gemv_avx2       (CS_GEMV_PARAMS);
 void cs_depthwise_avx2  (CS_DEPTHWISE_PARAMS);
 void cs_sigmoid_avx2    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx2       (CS_GELU_PARAMS);
@@ -527,7 +530,7 @@ void cs_qpack_avx2 (CS_QPACK_PARAMS);
 #define CS_AVX2_NR 16
 
 void cs_gemm_micro_avx512 (CS_GEMM_MICRO_PARAMS);
-void cs_gemm_dot_avx512   (CS_GEMM_DOT_PARAMS);
+void cs_gemv_avx512       (CS_GEMV_PARAMS);
 void cs_depthwise_avx512  (CS_DEPTHWISE_PARAMS);
 void cs_sigmoid_avx512    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx512       (CS_GELU_PARAMS);

@@ -222,15 +222,12 @@ dense_prepare (CsGraph *graph, CsNode *node, GError **error)
   CsGemmParams *params = node->params;
   const CsValue *b = cs_node_input (graph, node, 1);
   Product product;
-  CsGemm gemm;
 
   g_clear_pointer (&params->packed, g_free);
   if (!describe_product (graph, node, &product, error))
     return FALSE;
-  product_gemm (node, &product, &node->act, &gemm);
   /* A constant B with a single matrix: the weights of a dense layer. */
-  if (b->constant != NULL && single_b (&product) && product.k * product.n > 0
-      && cs_gemm_packing_pays (&gemm))
+  if (b->constant != NULL && single_b (&product) && product.k * product.n > 0)
     {
       params->packed = g_new (float, product.k * product.n);
       cs_pack_b (cs_kernels_get (), params->packed, b->constant, product.k, product.n,

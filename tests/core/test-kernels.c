@@ -646,12 +646,15 @@ test_gemm_random (void)
                   g_rand_boolean (rand),
                   &activations[g_rand_int_range (rand, 0, G_N_ELEMENTS (activations))]);
     }
-  /* Classifier heads, with their weights packed or read as stored (the
-   * dot kernel), and a product large enough for many tasks. */
+  /* Classifier heads, with their weights packed (the GEMV kernel, up to
+   * four rows) or read as stored, and a product large enough for many
+   * tasks. */
   check_gemm (rand, 1, 1000, 512, FALSE, 2, 1.0f, TRUE, FALSE, &activations[0]);
   check_gemm (rand, 1, 1000, 512, FALSE, 1, 1.0f, TRUE, FALSE, &activations[1]);
   check_gemm (rand, 1, 1000, 512, FALSE, 1, 1.0f, FALSE, TRUE, &activations[1]);
   check_gemm (rand, 4, 71, 37, FALSE, 1, 0.5f, FALSE, TRUE, &activations[3]);
+  check_gemm (rand, 4, 71, 37, FALSE, 2, 0.5f, TRUE, TRUE, &activations[3]);
+  check_gemm (rand, 2, 1000, 1283, FALSE, 2, 1.0f, FALSE, TRUE, &activations[2]);
   check_gemm (rand, 130, 200, 700, FALSE, 0, 1.0f, FALSE, FALSE, &activations[1]);
   /* ConvNeXt's first MatMul of each block, with its bias: rows split,
    * weights packed at load. */

@@ -283,10 +283,13 @@ bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
   {
     /* A Winograd layer's rate counts the direct convolution's
      * multiply-adds, a quarter of which it does: it can pass the peak. */
-    g_autofree char *name = g_strdup_printf (
-        "%s%s", cc->name,
-        cs_winograd_suits (&shape) ? " [winograd]"
-        : cs_conv_transposes (kernels, &shape) ? " [transposed]" : "");
+    static const char *const labels[] = {
+      [CS_CONV_LAYOUT_TRANSPOSED] = " [transposed]",
+      [CS_CONV_LAYOUT_DENSE] = " [dense]",
+      [CS_CONV_LAYOUT_WINOGRAD] = " [winograd]",
+    };
+    const char *label = labels[cs_conv_layout (kernels, &shape)];
+    g_autofree char *name = g_strdup_printf ("%s%s", cc->name, label != NULL ? label : "");
 
     print_timing (name, kernels, threads, timing, 2.0 * macs);
   }

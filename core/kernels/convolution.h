@@ -79,10 +79,22 @@ void        cs_conv_plan_run      (const CsConvPlan        *plan,
                                    CsThreadPool            *pool,
                                    void                   **scratch);
 
-/* Whether a plan for @shape on @kernels computes its tiles with pixels
- * as rows and output channels as columns (convolution.c), not the other
- * way round; for the tests and benchmarks to tell which layout ran. */
-gboolean    cs_conv_transposes    (const CsKernels   *kernels,
+/* How a plan computes (convolution.c): GEMM tiles of output channels by
+ * pixels, or transposed ones of pixels by output channels, the depthwise
+ * kernel, the GEMV kernel for an output of one pixel (dense), or
+ * Winograd's transform. */
+typedef enum
+{
+  CS_CONV_LAYOUT_GEMM,
+  CS_CONV_LAYOUT_TRANSPOSED,
+  CS_CONV_LAYOUT_DEPTHWISE,
+  CS_CONV_LAYOUT_DENSE,
+  CS_CONV_LAYOUT_WINOGRAD
+} CsConvLayout;
+
+/* The layout a plan for @shape on @kernels runs in; for the tests and
+ * benchmarks to tell which ran. */
+CsConvLayout cs_conv_layout       (const CsKernels   *kernels,
                                    const CsConvShape *shape);
 
 /* Whether cs_conv_plan_run_scaled can run a plan for @shape: all but

@@ -412,8 +412,7 @@ test_conv_small_maps (void)
 
 /* Which layout a layer takes, on every kernel table: Inception v3's 1×7
  * layers on 17×17 maps, whose padding leaves 6 of every 23 columns of a
- * GEMM tile empty, its 1×3 layers on 8×8 maps and a squeeze-excitation's
- * single pixel transpose; its 7×1 layers, whose rows fill the tiles, and
+ * GEMM tile empty, and its 1×3 layers on 8×8 maps transpose; its 7×1 layers, whose rows fill the tiles, and
  * a shallow 1×1 layer on a large map, where putting the tiles back costs
  * more than empty columns, do not.  The 1×7 and 1×3 layers then run in
  * chunks of pixels (the last one short) beside their blocks of output
@@ -428,7 +427,6 @@ test_conv_transposed_layout (void)
   static const CsConvShape transposed[] = {
     { 2, 128, 17, 17, 128, 0, 0, { 1, 7 }, { 1, 1 }, { 1, 1 }, { 0, 3, 0, 3 }, 1 },
     { 1, 96, 8, 8, 320, 0, 0, { 1, 3 }, { 1, 1 }, { 1, 1 }, { 0, 1, 0, 1 }, 1 },
-    { 1, 1152, 1, 1, 48, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
   };
   static const CsConvShape gemm[] = {
     { 1, 128, 17, 17, 128, 0, 0, { 7, 1 }, { 1, 1 }, { 1, 1 }, { 3, 0, 3, 0 }, 1 },
@@ -451,17 +449,18 @@ test_conv_transposed_layout (void)
           CsConvShape s = transposed[i];
 
           g_assert_true (complete_shape (&s));
-          g_assert_true (cs_conv_transposes (kernels, &s));
+          g_assert_cmpint (cs_conv_layout (kernels, &s), ==, CS_CONV_LAYOUT_TRANSPOSED);
         }
       for (guint i = 0; i < G_N_ELEMENTS (gemm); i++)
         {
           CsConvShape s = gemm[i];
 
           g_assert_true (complete_shape (&s));
-          g_assert_false (cs_conv_transposes (kernels, &s));
+          g_assert_cmpint (cs_conv_layout (kernels, &s), ==, CS_CONV_LAYOUT_GEMM);
         }
-      g_assert_true (cs_conv_transposes (kernels, &either)
-                     == (strcmp (kernels->name, "avx512") == 0));
+      g_assert_cmpint (cs_conv_layout (kernels, &either), ==,
+                       strcmp (kernels->name, "avx512") == 0 ? CS_CONV_LAYOUT_TRANSPOSED
+                                                             : CS_CONV_LAYOUT_GEMM);
     }
   /* A sigmoid, which the driver applies to each chunk after the tiles;
    * a clip and a leaky slope, which the micro-kernels do. */
@@ -475,6 +474,48 @@ test_conv_transposed_layout (void)
     }
   check_conv (rand, &either, TRUE, &activations[3], FALSE);
   g_rand_free (rand);
+}
+
+/* Layers whose output is one pixel per image, a dot product of each
+ * filter with the whole input (the dense layout, on every kernel table):
+ * EfficientNet's squeeze-excitation layers, 1152 → 48 on one image and
+ * 48 → 1152 on three, a 3×5 kernel on a 3×5 map, a single input channel
+ * (otherwise depthwise) and the stride of a 1×1 kernel, which changes
+ * nothing on one pixel.  Five images are more than the GEMV kernel takes
+ * and go through GEMM tiles. */
+static void
+test_conv_dense (void)
+{
+  /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
+  static const CsConvShape dense[] = {
+    { 1, 1152, 1, 1, 48, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 3, 48, 1, 1, 1152, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 2, 7, 3, 5, 40, 0, 0, { 3, 5 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 1, 1, 1, 20, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 2, 33, 1, 1, 17, 0, 0, { 1, 1 }, { 2, 3 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+  };
+  const CsConvShape five = { 5, 40, 1, 1, 24, 1, 1, { 1, 1 }, { 1, 1 }, { 1, 1 },
+                             { 0, 0, 0, 0 }, 1 };
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+      if (kernels == NULL)
+        continue;
+      for (guint i = 0; i < G_N_ELEMENTS (dense); i++)
+        {
+          CsConvShape s = dense[i];
+
+          g_assert_true (complete_shape (&s));
+          g_assert_cmpint (cs_conv_layout (kernels, &s), ==, CS_CONV_LAYOUT_DENSE);
+        }
+      g_assert_cmpint (cs_conv_layout (kernels, &five), !=, CS_CONV_LAYOUT_DENSE);
+    }
+  check_conv_cases (dense, G_N_ELEMENTS (dense), 23, 2, FALSE);
+  check_conv_cases (dense, G_N_ELEMENTS (dense), 24, 2, TRUE);
+  check_conv_cases (&five, 1, 25, 1, FALSE);
+  check_conv_cases (&five, 1, 26, 1, TRUE);
 }
 
 /* Depthwise layers on maps narrower than half a vector (8 columns with
@@ -1492,6 +1533,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/atrous", test_conv_atrous);
   g_test_add_func ("/kernels/conv/small-maps", test_conv_small_maps);
   g_test_add_func ("/kernels/conv/transposed-layout", test_conv_transposed_layout);
+  g_test_add_func ("/kernels/conv/dense", test_conv_dense);
   g_test_add_func ("/kernels/conv/depthwise-narrow", test_conv_depthwise_narrow);
   g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);
   g_test_add_func ("/kernels/conv/scaled", test_conv_scaled);

@@ -3,7 +3,8 @@
  * batchnorm.c — BatchNormalization in inference mode, for the cases the
  * fuse pass could not fold into a preceding Conv: per channel of an
  * N×C×… tensor, y = scale·(x − mean)/√(var + ε) + B, computed as one
- * multiply-add per element.
+ * multiply-add per element, then the activation the fuse pass gave it
+ * (DenseNet's ReLU), plane by plane while each is in cache.
  */
 #include "op-common.h"
 
@@ -11,8 +12,9 @@
 
 typedef struct
 {
-  const float *x, *scale, *bias, *mean, *var;
-  float       *y;
+  const float        *x, *scale, *bias, *mean, *var;
+  float              *y;
+  const CsActivation *act;
   float        epsilon;
   int64_t      channels;
   int64_t      plane_size;
@@ -66,6 +68,7 @@ batch_norm_range (void *user, int64_t begin, int64_t end, int thread)
 
       for (int64_t i = 0; i < task->plane_size; i++)
         y[i] = a * x[i] + b;
+      cs_activation_apply (task->act, y, task->plane_size);
     }
 }
 
@@ -81,6 +84,7 @@ batch_norm_run (const CsNode *node, CsExec *exec)
     .mean = cs_exec_in (exec, node, 3),
     .var = cs_exec_in (exec, node, 4),
     .y = cs_exec_out (exec, node, 0),
+    .act = &node->act,
     .epsilon = params->epsilon,
     .channels = in->dims[1],
     .plane_size = 1,
@@ -136,6 +140,7 @@ const CsOpClass cs_op_batch_norm = {
   .kind = CS_LAYER_NORMALIZATION,
   .infer = batch_norm_infer,
   .run = batch_norm_run,
+  .fuses_activation = TRUE,
   .backward = batch_norm_backward,
   .describe = batch_norm_describe,
   .footprint = cs_op_footprint_same,

@@ -1113,6 +1113,47 @@ test_batch_norm (void)
   g_assert_cmpint (info.params, ==, 4);
 }
 
+/* A normalization the fuse pass could not fold, before a ReLU it took
+ * (DenseNet's, on a concatenation): planes shared out among threads, each
+ * activated as it is normalized; the pool changes nothing. */
+static void
+test_batch_norm_activation (void)
+{
+  const int64_t channels = 96, plane = 28 * 28, n = channels * plane;
+  g_autofree float *x = iota (n, -40000);
+  g_autofree float *scale = iota (channels, -48), *bias = iota (channels, 5);
+  g_autofree float *mean = iota (channels, -3), *var = iota (channels, 1);
+  g_autofree float *want = g_new (float, n);
+  CsThreadPool *pool = cs_thread_pool_new (2);
+
+  for (int64_t c = 0; c < channels; c++)
+    {
+      const float a = scale[c] / sqrtf (var[c] + 1e-5f), b = bias[c] - mean[c] * a;
+
+      for (int64_t i = c * plane; i < (c + 1) * plane; i++)
+        want[i] = fmaxf (a * x[i] + b, 0.0f);
+    }
+  for (int threaded = 0; threaded < 2; threaded++)
+    {
+      g_autoptr (Net) net = net_new ();
+      int ix = add_input (net, "x", CS_DTYPE_FLOAT32, SHAPE (1, channels, 28, 28));
+      int is = add_floats (net, "scale", SHAPE (channels), scale);
+      int ib = add_floats (net, "bias", SHAPE (channels), bias);
+      int im = add_floats (net, "mean", SHAPE (channels), mean);
+      int iv = add_floats (net, "var", SHAPE (channels), var);
+      int y = add_value (net, "y");
+      CsBatchNormParams *params = g_new0 (CsBatchNormParams, 1);
+      CsNode *node;
+
+      params->epsilon = 1e-5f;
+      node = add_node (net, &cs_op_batch_norm, "bn", params, IDS (ix, is, ib, im, iv), IDS (y));
+      node->act.kind = CS_ACT_RELU;
+      run_net (net, (const void *[]) { x }, threaded ? pool : NULL);
+      expect_floats (net, y, SHAPE (1, channels, 28, 28), want);
+    }
+  cs_thread_pool_free (pool);
+}
+
 static void
 test_batch_norm_errors (void)
 {
@@ -1947,6 +1988,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops/reduce-mean", test_reduce_mean);
   g_test_add_func ("/ops/reduce-noop-and-errors", test_reduce_noop_and_errors);
   g_test_add_func ("/ops/batch-norm", test_batch_norm);
+  g_test_add_func ("/ops/batch-norm-activation", test_batch_norm_activation);
   g_test_add_func ("/ops/batch-norm-errors", test_batch_norm_errors);
   g_test_add_func ("/ops/lrn", test_lrn);
   g_test_add_func ("/ops/lrn-planes", test_lrn_planes);

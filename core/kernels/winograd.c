@@ -13,7 +13,12 @@
  * A task takes a block of tiles, transforms the input under them for
  * every channel (V, sized to about L2), then for each panel of mr
  * output channels runs the 36 products on the micro-kernel into a buffer
- * that stays in L1 and transforms it into output pixels at once.  The
+ * that stays in L1 and transforms it into output pixels at once.  With
+ * too few blocks for the threads, the input is transformed first, and
+ * each task then takes one panel and one micro-tile's columns of tiles:
+ * the panels are made lower where there would be too few such tasks to
+ * share out evenly (DenseNet's 32 output channels on a 14×14 map scaled
+ * 1.33× on two threads in three panels of 12, 12 and 8).  The
  * transforms run over the tiles of the block in their innermost loops:
  * down the columns of the block's rows in the kernel table's vectors
  * (kernels.h: winograd_bt, winograd_at), along each input row here, in
@@ -73,7 +78,8 @@ transpose_quads (Quad q[4])
 /* Beyond this (four times what networks have), a block's V would no
  * longer fit in a sane scratch (36 × 16 tiles × channels floats). */
 #define MAX_IN_CHANNELS 8192
-/* Tasks wanted before splitting the output channels among threads. */
+/* Tasks wanted on several threads: fewer blocks are made smaller, and a
+ * single one shares out its panels. */
 #define MIN_TASKS 4
 /* Input channels per task of the input transform, when it runs apart:
  * at most this many, and fewer where that leaves under MIN_TASKS tasks. */
@@ -87,12 +93,15 @@ typedef struct
    * whole quads, and a quad more (transform_b_row). */
   int64_t stride;
   int64_t blocks; /* per image */
-  int64_t panels; /* of mr output channels */
-  int64_t panels_per_task;
-  int64_t m_blocks; /* shares of the output channels */
-  /* Blocks a buffer's V holds: one, or all of an image's when there are
-   * shares (see transform_range). */
-  int64_t v_blocks;
+  int64_t panel_rows; /* output channels per panel, at most mr */
+  int64_t panels;
+  /* Whether the input is transformed first and the panels shared out
+   * (see share_range); a buffer's V then holds all of an image's blocks,
+   * else one. */
+  gboolean shared;
+  int64_t  v_blocks;
+  int64_t  parts;     /* shared: tasks per block and panel, each over one
+                       * micro-tile's columns of tiles */
   int64_t chunk_channels; /* input channels per task of the separate
                            * input transform */
   int64_t c_chunks;       /* tasks per block of it */
@@ -102,14 +111,17 @@ struct _CsWinogradPlan
 {
   const CsKernels *kernels;
   CsConvShape      shape;
-  Layout           layout;
-  float           *u;    /* per panel of h ≤ mr output channels, the 36 A
+  Layout           layouts[2]; /* for one thread, and for several */
+  float           *u;    /* per panel of h ≤ panel_rows output channels, the 36 A
                           * panels (h × in_channels) of its U_t in turn */
   float           *bias; /* NULL without bias */
 };
 
+/* Fills @l for runs on one thread or, when @threaded, on several; the
+ * panels are the threaded layout's either way, since the plan packs U
+ * once. */
 static void
-plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
+plan_layout (const CsKernels *kernels, const CsConvShape *s, gboolean threaded, Layout *l)
 {
   int64_t most =
       CLAMP (BLOCK_FLOATS / (POINTS * s->in_channels) / 16 * 16, MIN_BLOCK_TILES, MAX_BLOCK_TILES);
@@ -120,13 +132,43 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   /* Blocks of even size: 49 tiles, at most 16 a block, go as 13, 13, 13
    * and 10, not 16, 16, 16 and 1. */
   l->blocks = (l->tiles + most - 1) / most;
+  /* Too few blocks for several threads: smaller ones, as many as leave
+   * each within one micro-tile's columns, which the products take
+   * anyway (49 tiles as 25 and 24, not as 32 and 17 in one block).  On
+   * one thread that would only read U more often (DenseNet's 28×28
+   * layers 5 % slower). */
+  if (threaded && images * l->blocks < MIN_TASKS)
+    l->blocks = MAX (l->blocks, MIN ((l->tiles + kernels->nr - 1) / kernels->nr,
+                                     (MIN_TASKS + images - 1) / images));
   l->block = (l->tiles + l->blocks - 1) / l->blocks;
   l->stride = (l->block + QUAD - 1) / QUAD * QUAD + QUAD;
-  l->panels = (s->out_channels + kernels->mr - 1) / kernels->mr;
-  l->m_blocks = CLAMP ((MIN_TASKS + images * l->blocks - 1) / (images * l->blocks), 1, l->panels);
-  l->panels_per_task = (l->panels + l->m_blocks - 1) / l->m_blocks;
-  l->m_blocks = (l->panels + l->panels_per_task - 1) / l->panels_per_task;
-  l->v_blocks = l->m_blocks > 1 ? l->blocks : 1;
+  /* A single block is transformed by every thread together, into a V
+   * they then all read; separate blocks are not: the V of each stays in
+   * its thread's cache (a shared one came in from the other core:
+   * DenseNet's 28×28 layers 0.245 → 0.193 ms on two threads as two
+   * blocks). */
+  l->shared = threaded && images * l->blocks < 2;
+  l->parts = l->shared ? (l->block + kernels->nr - 1) / kernels->nr : 1;
+  l->v_blocks = l->shared ? l->blocks : 1;
+  if (!threaded)
+    {
+      Layout several;
+
+      plan_layout (kernels, s, TRUE, &several);
+      l->panels = several.panels;
+      l->panel_rows = several.panel_rows;
+    }
+  else
+    {
+      /* Panels of even height, as many as MIN_TASKS tasks need when
+       * shared. */
+      l->panels = (s->out_channels + kernels->mr - 1) / kernels->mr;
+      if (l->shared)
+        l->panels = CLAMP ((MIN_TASKS + l->blocks * l->parts - 1) / (l->blocks * l->parts),
+                           l->panels, s->out_channels);
+      l->panel_rows = (s->out_channels + l->panels - 1) / l->panels;
+      l->panels = (s->out_channels + l->panel_rows - 1) / l->panel_rows;
+    }
   l->chunk_channels =
       CLAMP ((s->in_channels + MIN_TASKS - 1) / MIN_TASKS, 1, TRANSFORM_CHANNELS);
   l->c_chunks = (s->in_channels + l->chunk_channels - 1) / l->chunk_channels;
@@ -187,12 +229,17 @@ scratch_layout (const CsKernels   *kernels,
 size_t
 cs_winograd_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
 {
-  Layout  l;
-  Scratch scratch;
+  int64_t floats = 0;
 
-  plan_layout (kernels, shape, &l);
-  return (size_t) scratch_layout (kernels, shape, &l, NULL, &scratch) * sizeof (float)
-         + CS_SCRATCH_SLACK;
+  for (int threaded = 0; threaded < 2; threaded++)
+    {
+      Layout  l;
+      Scratch scratch;
+
+      plan_layout (kernels, shape, threaded, &l);
+      floats = MAX (floats, scratch_layout (kernels, shape, &l, NULL, &scratch));
+    }
+  return (size_t) floats * sizeof (float) + CS_SCRATCH_SLACK;
 }
 
 /* U = G g Gᵀ for one 3×3 kernel @g into @u (36 floats, row-major), in
@@ -225,19 +272,22 @@ cs_winograd_plan_new (const CsKernels   *kernels,
                       const float       *bias)
 {
   CsWinogradPlan *plan = g_new0 (CsWinogradPlan, 1);
-  const int64_t   in = shape->in_channels, out = shape->out_channels, mr = kernels->mr;
-  /* One panel's transformed kernels at a time, 36 per channel pair. */
-  float *panel_u = g_new (float, POINTS * (mr * in));
+  const int64_t   in = shape->in_channels, out = shape->out_channels;
+  const Layout   *l = &plan->layouts[1];
+  float          *panel_u;
 
   plan->kernels = kernels;
   plan->shape = *shape;
-  plan_layout (kernels, shape, &plan->layout);
+  plan_layout (kernels, shape, FALSE, &plan->layouts[0]);
+  plan_layout (kernels, shape, TRUE, &plan->layouts[1]);
+  /* One panel's transformed kernels at a time, 36 per channel pair. */
+  panel_u = g_new (float, POINTS * (l->panel_rows * in));
   plan->u = g_new (float, POINTS * (out * in));
   if (bias != NULL)
     plan->bias = g_memdup2 (bias, sizeof (float) * out);
-  for (int64_t o0 = 0; o0 < out; o0 += mr)
+  for (int64_t o0 = 0; o0 < out; o0 += l->panel_rows)
     {
-      const int64_t h = MIN (mr, out - o0);
+      const int64_t h = MIN (l->panel_rows, out - o0);
 
       for (int64_t i = 0; i < h * in; i++)
         transform_weights (weights + (o0 * in + i) * 9, panel_u + i * POINTS);
@@ -262,6 +312,7 @@ cs_winograd_plan_free (CsWinogradPlan *plan)
 typedef struct
 {
   const CsWinogradPlan *plan;
+  const Layout         *layout; /* the plan's for the pool's threads */
   const float          *x;
   float                *y;
   const CsActivation   *act;
@@ -338,7 +389,7 @@ transform_input (const WinogradRun *run,
 {
   const CsConvShape *s = &run->plan->shape;
   const CsKernels   *kernels = run->plan->kernels;
-  const int64_t      stride = run->plan->layout.stride, tiles_w = run->plan->layout.tiles_w;
+  const int64_t      stride = run->layout->stride, tiles_w = run->layout->tiles_w;
   const int64_t      in = s->in_channels, plane_floats = s->in_h * s->in_w;
 
   for (int64_t c = c0; c < c1; c++)
@@ -369,10 +420,10 @@ transform_input (const WinogradRun *run,
  * (pixel (a, b) of tile k at pixels[(a·4 + b)·stride + k]), cut at the
  * plane's edges. */
 static void
-scatter_tiles (const CsWinogradPlan *plan, const float *pixels, int64_t tile0, int64_t n, float *y)
+scatter_tiles (const WinogradRun *run, const float *pixels, int64_t tile0, int64_t n, float *y)
 {
-  const CsConvShape *s = &plan->shape;
-  const int64_t      stride = plan->layout.stride, tiles_w = plan->layout.tiles_w;
+  const CsConvShape *s = &run->plan->shape;
+  const int64_t      stride = run->layout->stride, tiles_w = run->layout->tiles_w;
 
   for (int64_t k0 = 0; k0 < n;)
     {
@@ -421,9 +472,9 @@ multiply_panel (const WinogradRun *run,
   const CsWinogradPlan   *plan = run->plan;
   const CsKernels        *kernels = plan->kernels;
   const CsConvShape      *s = &plan->shape;
-  const Layout           *l = &plan->layout;
+  const Layout           *l = run->layout;
   const int64_t           in = s->in_channels, stride = l->stride, mr = kernels->mr;
-  const int64_t           o0 = q * mr, h = MIN (mr, s->out_channels - o0);
+  const int64_t           o0 = q * l->panel_rows, h = MIN (l->panel_rows, s->out_channels - o0);
   const int64_t           out_plane = s->out_h * s->out_w;
   const float            *u = plan->u + o0 * POINTS * in;
   static const CsEpilogue plain = { 1.0f, FALSE, FALSE, 0.0f, FALSE, 0.0f, 0.0f };
@@ -455,14 +506,14 @@ multiply_panel (const WinogradRun *run,
           if (!run->act_done)
             cs_activation_apply (run->act, row, n);
         }
-      scatter_tiles (plan, scratch->pixels, tile0, n, y);
+      scatter_tiles (run, scratch->pixels, tile0, n, y);
     }
 }
 
 static void
 thread_scratch (const WinogradRun *run, int thread, Scratch *scratch)
 {
-  scratch_layout (run->plan->kernels, &run->plan->shape, &run->plan->layout,
+  scratch_layout (run->plan->kernels, &run->plan->shape, run->layout,
                   cs_scratch_floats (run->scratch[thread]), scratch);
 }
 
@@ -473,13 +524,13 @@ block_tiles (const Layout *l, int64_t b)
   return MIN (l->block, l->tiles - b * l->block);
 }
 
-/* Without shares of the output channels, a task is an (image, block):
+/* Unless shared, a task is an (image, block):
  * its input transformed into the thread's own V, then every panel. */
 static void
 block_range (void *user, int64_t begin, int64_t end, int thread)
 {
   const WinogradRun *run = user;
-  const Layout      *l = &run->plan->layout;
+  const Layout      *l = run->layout;
   Scratch            scratch;
 
   thread_scratch (run, thread, &scratch);
@@ -504,7 +555,7 @@ shared_v (const WinogradRun *run, int64_t b)
   Scratch first;
 
   thread_scratch (run, 0, &first);
-  return first.v + b * POINTS * run->plan->shape.in_channels * run->plan->layout.stride;
+  return first.v + b * POINTS * run->plan->shape.in_channels * run->layout->stride;
 }
 
 /* A task of the separate transform is a block's input channels [c0, c0 +
@@ -513,7 +564,7 @@ static void
 transform_range (void *user, int64_t begin, int64_t end, int thread)
 {
   const WinogradRun *run = user;
-  const Layout      *l = &run->plan->layout;
+  const Layout      *l = run->layout;
   const int64_t      in = run->plan->shape.in_channels;
   Scratch            scratch;
 
@@ -527,24 +578,26 @@ transform_range (void *user, int64_t begin, int64_t end, int thread)
     }
 }
 
-/* A task after it is a (block, share of the output channels) of image
- * run->img. */
+/* A task after it is a (block, panel, part) of image run->img: the
+ * panel over one micro-tile's columns of the block's tiles, the parts
+ * of a panel in turn, so that a thread's next task reads the same
+ * panel of U. */
 static void
 share_range (void *user, int64_t begin, int64_t end, int thread)
 {
   const WinogradRun *run = user;
-  const Layout      *l = &run->plan->layout;
+  const Layout      *l = run->layout;
+  const int64_t      nr = run->plan->kernels->nr;
   Scratch            scratch;
 
   thread_scratch (run, thread, &scratch);
   for (int64_t task = begin; task < end; task++)
     {
-      const int64_t b = task / l->m_blocks, share = task % l->m_blocks;
-      const int64_t q1 = MIN ((share + 1) * l->panels_per_task, l->panels);
+      const int64_t b = task / (l->panels * l->parts), q = task / l->parts % l->panels;
+      const int64_t j0 = task % l->parts * nr;
 
-      for (int64_t q = share * l->panels_per_task; q < q1; q++)
-        multiply_panel (run, &scratch, shared_v (run, b), run->img, q, b * l->block,
-                        block_tiles (l, b));
+      multiply_panel (run, &scratch, shared_v (run, b) + j0, run->img, q, b * l->block + j0,
+                      MIN (nr, block_tiles (l, b) - j0));
     }
 }
 
@@ -556,12 +609,12 @@ cs_winograd_plan_run (const CsWinogradPlan *plan,
                       CsThreadPool         *pool,
                       void                **scratch)
 {
-  const Layout *l = &plan->layout;
-  WinogradRun   run = { plan, x, y, act };
+  const Layout *l = &plan->layouts[cs_thread_pool_n_threads (pool) > 1];
+  WinogradRun   run = { plan, l, x, y, act };
 
   run.act_done = cs_epilogue_init (&run.ep, act, 1.0f, FALSE);
   run.scratch = scratch;
-  if (l->m_blocks == 1)
+  if (!l->shared)
     {
       cs_parallel_for (pool, plan->shape.batch * l->blocks, 1, block_range, &run);
       return;
@@ -569,6 +622,6 @@ cs_winograd_plan_run (const CsWinogradPlan *plan,
   for (run.img = 0; run.img < plan->shape.batch; run.img++)
     {
       cs_parallel_for (pool, l->blocks * l->c_chunks, 1, transform_range, &run);
-      cs_parallel_for (pool, l->blocks * l->m_blocks, 1, share_range, &run);
+      cs_parallel_for (pool, l->blocks * l->panels * l->parts, 1, share_range, &run);
     }
 }

@@ -544,10 +544,7 @@ cs_conv_plan_new_taking (const CsKernels   *kernels,
   if (l->transposed || l->dense)
     {
       /* Its tiles read no staged block, so it needs no koff. */
-      float *rows = g_memdup2 (weights, sizeof (float) * l->mg * l->depth);
-
-      cs_pack_b (kernels, weights, rows, l->depth, l->mg, 1, l->depth);
-      g_free (rows);
+      cs_pack_b_in_place (kernels, weights, l->depth, l->mg);
       return plan;
     }
   pack_in_place (kernels, shape, l, weights);

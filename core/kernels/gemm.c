@@ -121,6 +121,22 @@ cs_pack_b (const CsKernels *kernels,
 }
 
 void
+cs_pack_b_in_place (const CsKernels *kernels, float *matrix, int64_t depth, int64_t cols)
+{
+  float *columns = g_new (float, MIN (kernels->nr, cols) * depth);
+
+  for (int64_t j0 = 0; j0 < cols; j0 += kernels->nr)
+    {
+      const int64_t w = MIN (kernels->nr, cols - j0);
+      float        *panel = matrix + j0 * depth;
+
+      memcpy (columns, panel, sizeof (float) * w * depth);
+      cs_pack_b (kernels, panel, columns, depth, w, 1, depth);
+    }
+  g_free (columns);
+}
+
+void
 cs_unpack_b (const CsKernels *kernels,
              float           *dst,
              const float     *src,

@@ -48,6 +48,16 @@ void cs_pack_b (const CsKernels *kernels,
                 int64_t          row_stride,
                 int64_t          col_stride);
 
+/* cs_pack_b of a B stored transposed (element (p, j) at matrix[j·depth +
+ * p], as dense layers and convolutions keep their weights), where it
+ * lies: each panel takes the memory of the columns it holds, so only one
+ * panel at a time needs a copy, and a model never holds its weights
+ * twice. */
+void cs_pack_b_in_place (const CsKernels *kernels,
+                         float           *matrix,
+                         int64_t          depth,
+                         int64_t          cols);
+
 /* The inverse of cs_pack_b with the same arguments: writes the matrix
  * back from the panels at @src to @dst, strided as cs_pack_b read it. */
 void cs_unpack_b (const CsKernels *kernels,

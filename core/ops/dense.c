@@ -229,9 +229,24 @@ dense_prepare (CsGraph *graph, CsNode *node, GError **error)
   /* A constant B with a single matrix: the weights of a dense layer. */
   if (b->constant != NULL && single_b (&product) && product.k * product.n > 0)
     {
-      params->packed = g_new (float, product.k * product.n);
-      cs_pack_b (cs_kernels_get (), params->packed, b->constant, product.k, product.n,
-                 product.b_row, product.b_col);
+      /* Weights stored as the layer's rows (a Gemm with transB, as
+       * PyTorch's Linear exports) that no other node reads pack where
+       * they lie: VGG-11's would otherwise peak at twice their 0.5 GB. */
+      float *taken = product.b_row == 1 && product.b_col == product.k
+                         ? cs_graph_take_constant (graph, node, 1)
+                         : NULL;
+
+      if (taken != NULL)
+        {
+          cs_pack_b_in_place (cs_kernels_get (), taken, product.k, product.n);
+          params->packed = taken;
+        }
+      else
+        {
+          params->packed = g_new (float, product.k * product.n);
+          cs_pack_b (cs_kernels_get (), params->packed, b->constant, product.k, product.n,
+                     product.b_row, product.b_col);
+        }
       /* Only the backward pass and CAM read B again, unpacked for them
        * (cs_dense_b): a ConvNeXt's weights are nearly all here. */
       node->packed_inputs |= 1u << 1;

@@ -132,22 +132,21 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, gboolean threaded, 
   /* Blocks of even size: 49 tiles, at most 16 a block, go as 13, 13, 13
    * and 10, not 16, 16, 16 and 1. */
   l->blocks = (l->tiles + most - 1) / most;
-  /* Too few blocks for several threads: smaller ones, as many as leave
-   * each within one micro-tile's columns, which the products take
-   * anyway (49 tiles as 25 and 24, not as 32 and 17 in one block).  On
-   * one thread that would only read U more often (DenseNet's 28×28
-   * layers 5 % slower). */
-  if (threaded && images * l->blocks < MIN_TASKS)
-    l->blocks = MAX (l->blocks, MIN ((l->tiles + kernels->nr - 1) / kernels->nr,
-                                     (MIN_TASKS + images - 1) / images));
+  /* A single block with more than a micro-tile's columns of tiles, on
+   * several threads: two, which the products take as many micro-tiles
+   * for (49 tiles as 25 and 24, not as 32 and 17).  On one thread that
+   * would only read U more often (DenseNet's 28×28 layers 5 % slower). */
+  if (threaded && images * l->blocks == 1 && l->tiles > kernels->nr)
+    l->blocks = 2;
   l->block = (l->tiles + l->blocks - 1) / l->blocks;
   l->stride = (l->block + QUAD - 1) / QUAD * QUAD + QUAD;
-  /* A single block is transformed by every thread together, into a V
-   * they then all read; separate blocks are not: the V of each stays in
+  /* Blocks too few or odd in number to share out evenly are transformed
+   * by every thread together, into a V they then all read, and their
+   * panels shared out.  Other blocks are not: the V of each stays in
    * its thread's cache (a shared one came in from the other core:
    * DenseNet's 28×28 layers 0.245 → 0.193 ms on two threads as two
    * blocks). */
-  l->shared = threaded && images * l->blocks < 2;
+  l->shared = threaded && images * l->blocks < MIN_TASKS && images * l->blocks % 2 == 1;
   l->parts = l->shared ? (l->block + kernels->nr - 1) / kernels->nr : 1;
   l->v_blocks = l->shared ? l->blocks : 1;
   if (!threaded)

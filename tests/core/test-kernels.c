@@ -541,7 +541,10 @@ test_conv_depthwise_narrow (void)
  * that are not multiples of the 4×4 tile, paddings of none or one pixel
  * on each side, one side at a time, two images, output channels
  * past one micro-kernel panel, and inputs deep and wide enough to take
- * several blocks of tiles. */
+ * several blocks of tiles.  On two threads, the blocks of each layout:
+ * one of 49 tiles, split in two; three of 48, transformed together and
+ * shared out by panel and micro-tile of columns; one of 16 whose 32
+ * output channels go in four panels of 8. */
 static void
 test_conv_winograd (void)
 {
@@ -553,6 +556,9 @@ test_conv_winograd (void)
     { 1, 17, 9, 9, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 0, 1, 1, 0 }, 1 },
     { 2, 128, 28, 28, 128, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 256, 14, 14, 256, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
+    { 1, 128, 28, 28, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
+    { 1, 16, 48, 48, 24, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
+    { 1, 128, 14, 14, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {

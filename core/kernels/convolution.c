@@ -100,7 +100,8 @@ typedef struct
   int64_t  halo;          /* staged rows beyond the output rows */
   int64_t  wq;            /* staged row width */
   int64_t  rows;          /* output rows per task */
-  int64_t  pixels;        /* transposed: output pixels per task, whole tiles */
+  int64_t  pixels;        /* transposed: output pixels per task at most,
+                           * whole tiles (chunk_pixels) */
   gboolean pixels_fastest;   /* transposed: tasks go down the pixel chunks
                               * of a channel block, not across the blocks */
   int64_t  chunks;        /* tasks down the image */
@@ -307,8 +308,8 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
       l->m_blocks = MAX (1, (l->mg + l->mc - 1) / l->mc);
       l->chunks = CLAMP ((MIN_TASKS + l->m_blocks - 1) / l->m_blocks, 1,
                          (plane + kernels->mr - 1) / kernels->mr);
-      l->pixels = round_up ((plane + l->chunks - 1) / l->chunks, kernels->mr);
-      l->chunks = (plane + l->pixels - 1) / l->pixels;
+      l->pixels = ((plane + kernels->mr - 1) / kernels->mr + l->chunks - 1) / l->chunks
+                  * kernels->mr;
       /* A thread takes a run of tasks, and so reads all of one operand
        * and its share of the other: it shares out the larger.  The
        * weights are out_channels × depth, the pixels' matrix
@@ -771,6 +772,20 @@ depthwise_task (const ConvRun *run, int64_t img, int64_t g0, int64_t g1, int64_t
       cs_activation_apply (run->act, y + m * out_plane + oh0 * s->out_w, n_rows * s->out_w);
 }
 
+/* The pixels [*begin, *end) of chunk @chunk of a transposed layout: the
+ * plane's tiles shared out as evenly as they go.  Chunks of equal pixels
+ * but the last left DenseNet's 14×14 layers (17 tiles, as 5, 5, 5 and
+ * 2) one thread of two 10 of 17 tiles; now 4, 4, 4 and 5. */
+static void
+chunk_pixels (const CsConvPlan *plan, int64_t chunk, int64_t *begin, int64_t *end)
+{
+  const int64_t mr = plan->kernels->mr, chunks = plan->layout.chunks;
+  const int64_t plane = plan->shape.out_h * plan->shape.out_w, tiles = (plane + mr - 1) / mr;
+
+  *begin = chunk * tiles / chunks * mr;
+  *end = MIN ((chunk + 1) * tiles / chunks * mr, plane);
+}
+
 /* Output channels [m0, m1) of image @img, pixels [i_begin, i_end), where
  * the layout is transposed: @tile (mr × nr floats) takes each tile before
  * it goes back into place. */
@@ -838,10 +853,10 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
           int64_t per_image = l->chunks * l->m_blocks, within = task % per_image;
           int64_t mb = l->pixels_fastest ? within / l->chunks : within % l->m_blocks;
           int64_t chunk = l->pixels_fastest ? within % l->chunks : within / l->m_blocks;
-          int64_t m0 = mb * l->mc, i0 = chunk * l->pixels;
+          int64_t m0 = mb * l->mc, i0, i1;
 
-          transposed_task (run, task / per_image, m0, MIN (m0 + l->mc, l->mg), i0,
-                           MIN (i0 + l->pixels, s->out_h * s->out_w), stage);
+          chunk_pixels (plan, chunk, &i0, &i1);
+          transposed_task (run, task / per_image, m0, MIN (m0 + l->mc, l->mg), i0, i1, stage);
           continue;
         }
 

@@ -412,11 +412,11 @@ test_conv_small_maps (void)
 
 /* Which layout a layer takes, on every kernel table: Inception v3's 1×7
  * layers on 17×17 maps, whose padding leaves 6 of every 23 columns of a
- * GEMM tile empty, and its 1×3 layers on 8×8 maps transpose; its 7×1 layers, whose rows fill the tiles, and
- * a shallow 1×1 layer on a large map, where putting the tiles back costs
- * more than empty columns, do not.  The 1×7 and 1×3 layers then run in
- * chunks of pixels (the last one short) beside their blocks of output
- * channels, the one with more pixels than channels across the blocks
+ * GEMM tile empty, and its 1×3 layers on 8×8 maps transpose; its 7×1
+ * layers, whose rows fill the tiles, and a shallow 1×1 layer on a large
+ * map, where putting the tiles back costs more than empty columns, do
+ * not.  The 1×7 and 1×3 layers then run in chunks of pixels (whole tiles,
+ * as even as they go) beside their blocks of output channels, the one with more pixels than channels across the blocks
  * first, the other down the chunks first; on two images the first.
  * Inception's 3×3 layer with stride 2 onto a 17×17 map transposes with
  * AVX-512 and not with narrower vectors. */

@@ -3,7 +3,7 @@
  * vec-avx2.h — the vector vocabulary of the AVX2/FMA kernels: eight
  * floats in a ymm, lane masks as vectors, and the loads and stores of
  * partial vectors.  The code the SIMD kernels share (vec-simd.h,
- * depthwise-simd.h, dot-simd.h, sigmoid-simd.h, gelu-simd.h) is written
+ * depthwise-simd.h, gemv-simd.h, sigmoid-simd.h, gelu-simd.h) is written
  * once in these words; include only from files built with -mavx2 -mfma.
  */
 #ifndef CS_VEC_AVX2_H

@@ -3,7 +3,7 @@
  * vec-avx512.h — the vector vocabulary of the AVX-512 kernels: sixteen
  * floats in a zmm, lane masks in mask registers, and the loads and stores
  * of partial vectors.  The code the SIMD kernels share (vec-simd.h,
- * depthwise-simd.h, dot-simd.h, sigmoid-simd.h, gelu-simd.h) is written
+ * depthwise-simd.h, gemv-simd.h, sigmoid-simd.h, gelu-simd.h) is written
  * once in these words; include only from files built with -mavx512f.
  */
 #ifndef CS_VEC_AVX512_H

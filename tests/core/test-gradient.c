@@ -702,8 +702,8 @@ test_conv_transpose (void)
 
 /* conv → Relu → GlobalAveragePool → Flatten → Gemm: CAM's map and
  * Grad-CAM's agree up to 1 / (H·W) where CAM is positive, with the
- * Gemm's weights transposed (read in place by the dot kernel) or not
- * (packed at load, the loaded copy released, and unpacked for both). */
+ * Gemm's weights transposed (packed where they lie) or not (packed into
+ * a copy, the loaded one released), and unpacked for both. */
 static void
 cam_case (gboolean trans_b)
 {

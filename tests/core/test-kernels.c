@@ -6,8 +6,8 @@
  * many random shapes: odd sizes, groups and depthwise with multipliers,
  * dilations, strides, asymmetric padding, channel counts and widths that
  * are not multiples of the tiles, depth 1, every fused activation, and
- * for GEMM every operand layout (transposed, packed, read as stored by
- * the dot kernel), scaling and accumulation.  The error of each output
+ * for GEMM every operand layout (transposed, packed, read as stored, a
+ * few rows on the GEMV kernel), scaling and accumulation.  The error of each output
  * is measured against Σ|terms| of its sum, the scale float rounding works
  * at.  Also: the Conv op refuses what it cannot run with the right error
  * codes, and the logistic-function and GELU kernels are within their

@@ -201,7 +201,7 @@ transposed_pays (const CsKernels *kernels, const CsConvShape *s, const Layout *l
  * of the unpadded input (a squeeze-excitation's 1×1 layers on one pixel),
  * and few enough images for the GEMV kernel.  GEMM tiles would compute a
  * single column of every tile, and transposed ones a single row, whose
- * multiply-adds wait on one another: 42 against 15 µs for each of
+ * multiply-adds wait on one another: 42 against 10 µs for each of
  * EfficientNet-B0's 48 → 1152 layers in the network. */
 static gboolean
 dense_suits (const CsConvShape *s)
@@ -932,7 +932,6 @@ run_on_columns (ConvRun *run, CsThreadPool *pool)
     }
 }
 
-/* Runs @run's plan on @run's x, y, act and weights. */
 /* A dense plan by the GEMM driver: the images at once on the plan's
  * weights, or one by one on their scaled copies. */
 static void
@@ -955,6 +954,7 @@ run_dense (const ConvRun *run, CsThreadPool *pool, void **scratch)
     }
 }
 
+/* Runs @run's plan on @run's x, y, act and weights. */
 static void
 run_plan (ConvRun *run, CsThreadPool *pool, void **scratch)
 {
@@ -1054,8 +1054,8 @@ typedef struct
 } Scaling;
 
 /* Rows per panel of the plan's packed weights: cs_pack_a's mr, cs_pack_b's
- * nr when transposed or dense, one output channel when depthwise.  In each panel,
- * depth step p holds its rows side by side. */
+ * nr when transposed or dense, one output channel when depthwise.  In
+ * each panel, depth step p holds its rows side by side. */
 static int64_t
 panel_height (const CsConvPlan *plan)
 {

@@ -13,12 +13,14 @@
  * A task takes a block of tiles, transforms the input under them for
  * every channel (V, sized to about L2), then for each panel of mr
  * output channels runs the 36 products on the micro-kernel into a buffer
- * that stays in L1 and transforms it into output pixels at once.  With
- * too few blocks for the threads, the input is transformed first, and
- * each task then takes one panel and one micro-tile's columns of tiles:
- * the panels are made lower where there would be too few such tasks to
- * share out evenly (DenseNet's 32 output channels on a 14×14 map scaled
- * 1.33× on two threads in three panels of 12, 12 and 8).  The
+ * that stays in L1 and transforms it into output pixels at once.  On
+ * several threads, a single block of more than one micro-tile's columns
+ * splits in two; blocks too few and odd in number are transformed
+ * first, by all threads together, and each task then takes one panel
+ * over one micro-tile's columns of tiles, the panels made lower where
+ * there would be too few such tasks to share out evenly (DenseNet's 32
+ * output channels on a 14×14 map scaled 1.33× on two threads in three
+ * panels of 12, 12 and 8).  The
  * transforms run over the tiles of the block in their innermost loops:
  * down the columns of the block's rows in the kernel table's vectors
  * (kernels.h: winograd_bt, winograd_at), along each input row here, in
@@ -78,8 +80,8 @@ transpose_quads (Quad q[4])
 /* Beyond this (four times what networks have), a block's V would no
  * longer fit in a sane scratch (36 × 16 tiles × channels floats). */
 #define MAX_IN_CHANNELS 8192
-/* Tasks wanted on several threads: fewer blocks are made smaller, and a
- * single one shares out its panels. */
+/* Tasks wanted on several threads: fewer blocks, if odd in number,
+ * share out their panels. */
 #define MIN_TASKS 4
 /* Input channels per task of the input transform, when it runs apart:
  * at most this many, and fewer where that leaves under MIN_TASKS tasks. */
@@ -112,8 +114,9 @@ struct _CsWinogradPlan
   const CsKernels *kernels;
   CsConvShape      shape;
   Layout           layouts[2]; /* for one thread, and for several */
-  float           *u;    /* per panel of h ≤ panel_rows output channels, the 36 A
-                          * panels (h × in_channels) of its U_t in turn */
+  float           *u;    /* per panel of h ≤ panel_rows output channels,
+                          * the 36 A panels (h × in_channels) of its U_t
+                          * in turn */
   float           *bias; /* NULL without bias */
 };
 

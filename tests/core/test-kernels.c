@@ -410,14 +410,30 @@ test_conv_small_maps (void)
   check_conv_cases (cases, G_N_ELEMENTS (cases), 18, 2, TRUE);
 }
 
+/* Each of the @n shapes, out_h and out_w left to complete_shape, runs in
+ * @layout on @kernels. */
+static void
+assert_layouts (const CsKernels *kernels, const CsConvShape *cases, guint n,
+                CsConvLayout layout)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      CsConvShape s = cases[i];
+
+      g_assert_true (complete_shape (&s));
+      g_assert_cmpint (cs_conv_layout (kernels, &s), ==, layout);
+    }
+}
+
 /* Which layout a layer takes, on every kernel table: Inception v3's 1×7
  * layers on 17×17 maps, whose padding leaves 6 of every 23 columns of a
  * GEMM tile empty, and its 1×3 layers on 8×8 maps transpose; its 7×1
  * layers, whose rows fill the tiles, and a shallow 1×1 layer on a large
  * map, where putting the tiles back costs more than empty columns, do
- * not.  The 1×7 and 1×3 layers then run in chunks of pixels (whole tiles,
- * as even as they go) beside their blocks of output channels, the one with more pixels than channels across the blocks
- * first, the other down the chunks first; on two images the first.
+ * not.  The 1×7 and 1×3 layers then run in chunks of pixels (whole
+ * tiles, as even as they go) beside their blocks of output channels, the
+ * one with more pixels than channels across the blocks first, the other
+ * down the chunks first; on two images the first.
  * Inception's 3×3 layer with stride 2 onto a 17×17 map transposes with
  * AVX-512 and not with narrower vectors. */
 static void
@@ -444,20 +460,8 @@ test_conv_transposed_layout (void)
 
       if (kernels == NULL)
         continue;
-      for (guint i = 0; i < G_N_ELEMENTS (transposed); i++)
-        {
-          CsConvShape s = transposed[i];
-
-          g_assert_true (complete_shape (&s));
-          g_assert_cmpint (cs_conv_layout (kernels, &s), ==, CS_CONV_LAYOUT_TRANSPOSED);
-        }
-      for (guint i = 0; i < G_N_ELEMENTS (gemm); i++)
-        {
-          CsConvShape s = gemm[i];
-
-          g_assert_true (complete_shape (&s));
-          g_assert_cmpint (cs_conv_layout (kernels, &s), ==, CS_CONV_LAYOUT_GEMM);
-        }
+      assert_layouts (kernels, transposed, G_N_ELEMENTS (transposed), CS_CONV_LAYOUT_TRANSPOSED);
+      assert_layouts (kernels, gemm, G_N_ELEMENTS (gemm), CS_CONV_LAYOUT_GEMM);
       g_assert_cmpint (cs_conv_layout (kernels, &either), ==,
                        strcmp (kernels->name, "avx512") == 0 ? CS_CONV_LAYOUT_TRANSPOSED
                                                              : CS_CONV_LAYOUT_GEMM);
@@ -503,13 +507,7 @@ test_conv_dense (void)
 
       if (kernels == NULL)
         continue;
-      for (guint i = 0; i < G_N_ELEMENTS (dense); i++)
-        {
-          CsConvShape s = dense[i];
-
-          g_assert_true (complete_shape (&s));
-          g_assert_cmpint (cs_conv_layout (kernels, &s), ==, CS_CONV_LAYOUT_DENSE);
-        }
+      assert_layouts (kernels, dense, G_N_ELEMENTS (dense), CS_CONV_LAYOUT_DENSE);
       g_assert_cmpint (cs_conv_layout (kernels, &five), !=, CS_CONV_LAYOUT_DENSE);
     }
   check_conv_cases (dense, G_N_ELEMENTS (dense), 23, 2, FALSE);

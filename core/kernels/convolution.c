@@ -474,27 +474,6 @@ live_weights (const CsConvShape *s,
   return kept;
 }
 
-/* Packs each group's rows × depth weights into A panels where they lie:
- * a panel takes exactly the memory of the rows it holds, so only one
- * panel's rows at a time need a copy. */
-static void
-pack_in_place (const CsKernels *kernels, const CsConvShape *shape, const Layout *l,
-               float *weights)
-{
-  float *panel_rows = g_new (float, kernels->mr * l->depth);
-
-  for (int g = 0; g < shape->groups; g++)
-    for (int64_t r0 = 0; r0 < l->mg; r0 += kernels->mr)
-      {
-        const int64_t h = MIN (kernels->mr, l->mg - r0);
-        float *panel = weights + (g * l->mg + r0) * l->depth;
-
-        memcpy (panel_rows, panel, sizeof (float) * h * l->depth);
-        cs_pack_a (kernels, panel, panel_rows, h, l->depth, l->depth, 1);
-      }
-  g_free (panel_rows);
-}
-
 CsConvPlan *
 cs_conv_plan_new (const CsKernels   *kernels,
                   const CsConvShape *shape,
@@ -548,7 +527,8 @@ cs_conv_plan_new_taking (const CsKernels   *kernels,
       cs_pack_b_in_place (kernels, weights, l->depth, l->mg);
       return plan;
     }
-  pack_in_place (kernels, shape, l, weights);
+  for (int g = 0; g < shape->groups; g++)
+    cs_pack_a_in_place (kernels, weights + g * l->mg * l->depth, l->mg, l->depth);
   plan->koff = g_new (int64_t, l->depth);
   for (int64_t p = 0; p < l->depth; p++)
     {
@@ -1142,7 +1122,7 @@ typedef struct
 } ConvBackward;
 
 /* The weights as given (out_channels × depth), out of the A panels
- * pack_in_place made.  The caller frees them. */
+ * cs_pack_a_in_place made.  The caller frees them. */
 static float *
 unpacked_weights (const CsConvPlan *plan)
 {

@@ -121,6 +121,22 @@ cs_pack_b (const CsKernels *kernels,
 }
 
 void
+cs_pack_a_in_place (const CsKernels *kernels, float *matrix, int64_t rows, int64_t depth)
+{
+  float *panel_rows = g_new (float, MIN (kernels->mr, rows) * depth);
+
+  for (int64_t r0 = 0; r0 < rows; r0 += kernels->mr)
+    {
+      const int64_t h = MIN (kernels->mr, rows - r0);
+      float        *panel = matrix + r0 * depth;
+
+      memcpy (panel_rows, panel, sizeof (float) * h * depth);
+      cs_pack_a (kernels, panel, panel_rows, h, depth, depth, 1);
+    }
+  g_free (panel_rows);
+}
+
+void
 cs_pack_b_in_place (const CsKernels *kernels, float *matrix, int64_t depth, int64_t cols)
 {
   float *columns = g_new (float, MIN (kernels->nr, cols) * depth);

@@ -48,6 +48,14 @@ void cs_pack_b (const CsKernels *kernels,
                 int64_t          row_stride,
                 int64_t          col_stride);
 
+/* cs_pack_a of a row-major A (@rows × @depth, as convolutions keep their
+ * weights), where it lies: each panel takes the memory of the rows it
+ * holds, so only one panel at a time needs a copy. */
+void cs_pack_a_in_place (const CsKernels *kernels,
+                         float           *matrix,
+                         int64_t          rows,
+                         int64_t          depth);
+
 /* cs_pack_b of a B stored transposed (element (p, j) at matrix[j·depth +
  * p], as dense layers and convolutions keep their weights), where it
  * lies: each panel takes the memory of the columns it holds, so only one

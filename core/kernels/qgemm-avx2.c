@@ -11,8 +11,7 @@
  * float tile's multiply-adds per instruction, and twice its bytes per
  * register: the tile is 4 × 16, eight accumulators, within AVX2's
  * sixteen registers with the widened operands.  The requantization is
- * the VNNI kernel's, with logical 64-bit shifts (AVX2 has no arithmetic
- * ones), which leave the same low 32 bits.
+ * the VNNI kernel's.
  */
 #include "vec-avx2.h"
 
@@ -23,46 +22,58 @@
 
 #define EACH_ROW(X) X (0) X (1) X (2) X (3)
 
-/* cs_requant_high_mul on every lane, one multiplier. */
+/* cs_requant_shift (cs_requant_high_mul (x, m), e) on every lane, for
+ * the row's m, e, mask = 2^e − 1 and half = mask >> 1, as the VNNI
+ * kernel computes it. */
 CS_VEC_INLINE __m256i
-high_mul (__m256i x, __m256i multiplier)
+requantize (__m256i x, __m256i m, __m128i e, __m256i mask, __m256i half)
 {
   const __m256i nudge = _mm256_set1_epi64x ((int64_t) 1 << 30);
-  __m256i even = _mm256_mul_epi32 (x, multiplier);
-  __m256i odd = _mm256_mul_epi32 (_mm256_srli_epi64 (x, 32), multiplier);
-
-  even = _mm256_srli_epi64 (_mm256_add_epi64 (even, nudge), 31);
-  odd = _mm256_srli_epi64 (_mm256_add_epi64 (odd, nudge), 31);
-  return _mm256_blend_epi32 (even, _mm256_slli_epi64 (odd, 32), 0xAA);
-}
-
-/* cs_requant_shift on every lane. */
-CS_VEC_INLINE __m256i
-rounding_shift (__m256i x, int e)
-{
-  const __m256i mask = _mm256_set1_epi32 ((int32_t) (((uint32_t) 1 << e) - 1u));
-  const __m256i remainder = _mm256_and_si256 (x, mask);
-  const __m256i threshold = _mm256_add_epi32 (_mm256_srai_epi32 (mask, 1),
-                                              _mm256_srli_epi32 (x, 31));
-  const __m256i shifted = _mm256_sra_epi32 (x, _mm_cvtsi32_si128 (e));
+  const __m256i even = _mm256_srli_epi64 (_mm256_add_epi64 (_mm256_mul_epi32 (x, m), nudge), 31);
+  const __m256i odd = _mm256_slli_epi64 (
+    _mm256_add_epi64 (_mm256_mul_epi32 (_mm256_srli_epi64 (x, 32), m), nudge), 1);
+  const __m256i product = _mm256_blend_epi32 (even, odd, 0xAA);
+  const __m256i threshold = _mm256_add_epi32 (half, _mm256_srli_epi32 (product, 31));
 
   /* The comparison is −1 where the remainder passes the threshold. */
-  return _mm256_sub_epi32 (shifted, _mm256_cmpgt_epi32 (remainder, threshold));
+  return _mm256_sub_epi32 (_mm256_sra_epi32 (product, e),
+                           _mm256_cmpgt_epi32 (_mm256_and_si256 (product, mask), threshold));
 }
 
-/* One row of sums through the requantization into @out's lanes. */
-CS_VEC_INLINE void
-store_row (float *out, __m256i lanes, __m256i sums, int i, __m256i colsum, const CsRequant *rq)
+/* The requantization's fields, copied out of CsRequant once per tile,
+ * for the VNNI kernel's reason. */
+typedef struct
 {
-  __m256i v = _mm256_add_epi32 (sums, _mm256_set1_epi32 (rq->offset[i]));
+  const int32_t *offset, *multiplier, *right_shift, *weight_zero;
+  __m256i        colsum0, colsum1, low, high;
+  __m256         scale;
+} TileRequant;
 
-  if (rq->weight_zero != NULL)
-    v = _mm256_sub_epi32 (v, _mm256_mullo_epi32 (colsum, _mm256_set1_epi32 (rq->weight_zero[i])));
-  v = rounding_shift (high_mul (v, _mm256_set1_epi32 (rq->multiplier[i])), rq->right_shift[i]);
-  v = _mm256_min_epi32 (_mm256_max_epi32 (v, _mm256_set1_epi32 (rq->low)),
-                        _mm256_set1_epi32 (rq->high));
-  _mm256_maskstore_ps (out, lanes, _mm256_mul_ps (_mm256_cvtepi32_ps (v),
-                                                  _mm256_set1_ps (rq->scale)));
+/* Row @i's sums (@left_sums, @right_sums) through the requantization
+ * into the lanes of @out. */
+CS_VEC_INLINE void
+store_row (float *out, __m256i lanes0, __m256i lanes1, __m256i left_sums, __m256i right_sums,
+           int i, const TileRequant *rq)
+{
+  const int e = rq->right_shift[i];
+  const __m256i offset = _mm256_set1_epi32 (rq->offset[i]);
+  const __m256i m = _mm256_set1_epi32 (rq->multiplier[i]);
+  const __m256i mask = _mm256_set1_epi32 ((int32_t) (((uint32_t) 1 << e) - 1u));
+  const __m256i half = _mm256_srli_epi32 (mask, 1);
+  const __m128i count = _mm_cvtsi32_si128 (e);
+
+  for (int h = 0; h < 2; h++)
+    {
+      __m256i v = _mm256_add_epi32 (h == 0 ? left_sums : right_sums, offset);
+
+      if (rq->weight_zero != NULL)
+        v = _mm256_sub_epi32 (v, _mm256_mullo_epi32 (h == 0 ? rq->colsum0 : rq->colsum1,
+                                                     _mm256_set1_epi32 (rq->weight_zero[i])));
+      v = _mm256_min_epi32 (_mm256_max_epi32 (requantize (v, m, count, mask, half), rq->low),
+                            rq->high);
+      _mm256_maskstore_ps (out + 8 * h, h == 0 ? lanes0 : lanes1,
+                           _mm256_mul_ps (_mm256_cvtepi32_ps (v), rq->scale));
+    }
 }
 
 CS_VEC_INLINE void
@@ -100,17 +111,22 @@ tile (const int rows, CS_QGEMM_MICRO_PARAMS)
     }
 
   const __m256i lanes0 = vec_lanes (0, n), lanes1 = vec_lanes (0, n - 8);
-  const __m256i colsum0 = rq->weight_zero != NULL ? _mm256_maskload_epi32 (rq->colsum, lanes0)
-                                                  : _mm256_setzero_si256 ();
-  const __m256i colsum1 = rq->weight_zero != NULL
-                          ? _mm256_maskload_epi32 (rq->colsum + 8, lanes1)
-                          : _mm256_setzero_si256 ();
+  const TileRequant tile_rq = {
+    .offset = rq->offset,
+    .multiplier = rq->multiplier,
+    .right_shift = rq->right_shift,
+    .weight_zero = rq->weight_zero,
+    .colsum0 = rq->weight_zero != NULL ? _mm256_maskload_epi32 (rq->colsum, lanes0)
+                                       : _mm256_setzero_si256 (),
+    .colsum1 = rq->weight_zero != NULL ? _mm256_maskload_epi32 (rq->colsum + 8, lanes1)
+                                       : _mm256_setzero_si256 (),
+    .low = _mm256_set1_epi32 (rq->low),
+    .high = _mm256_set1_epi32 (rq->high),
+    .scale = _mm256_set1_ps (rq->scale),
+  };
 #define STORE(i) \
   if (i < rows) \
-    { \
-      store_row (c + i * ldc, lanes0, left##i, i, colsum0, rq); \
-      store_row (c + i * ldc + 8, lanes1, right##i, i, colsum1, rq); \
-    }
+    store_row (c + i * ldc, lanes0, lanes1, left##i, right##i, i, &tile_rq);
   EACH_ROW (STORE)
 #undef STORE
 }

@@ -28,47 +28,61 @@
 #define EACH_ROW(X) \
   X (0) X (1) X (2) X (3) X (4) X (5) X (6) X (7) X (8) X (9) X (10) X (11)
 
-/* cs_requant_high_mul on every lane, one multiplier. */
+/* cs_requant_shift (cs_requant_high_mul (x, m), e) on every lane, for
+ * the row's m, e, mask = 2^e − 1 and half = mask >> 1.  Bits 31 to 62 of
+ * each 64-bit product are the high multiply: the even lanes' shifted
+ * down into their low halves, the odd lanes' up by one into their high
+ * halves. */
 CS_VEC_INLINE __m512i
-high_mul (__m512i x, __m512i multiplier)
+requantize (__m512i x, __m512i m, __m128i e, __m512i mask, __m512i half)
 {
   const __m512i nudge = _mm512_set1_epi64 ((int64_t) 1 << 30);
-  __m512i even = _mm512_mul_epi32 (x, multiplier);
-  __m512i odd = _mm512_mul_epi32 (_mm512_srli_epi64 (x, 32), multiplier);
+  const __m512i even = _mm512_srli_epi64 (_mm512_add_epi64 (_mm512_mul_epi32 (x, m), nudge), 31);
+  const __m512i odd = _mm512_slli_epi64 (
+    _mm512_add_epi64 (_mm512_mul_epi32 (_mm512_srli_epi64 (x, 32), m), nudge), 1);
+  const __m512i product = _mm512_mask_blend_epi32 (0xAAAA, even, odd);
+  const __m512i threshold = _mm512_add_epi32 (half, _mm512_srli_epi32 (product, 31));
+  const __mmask16 up = _mm512_cmpgt_epi32_mask (_mm512_and_si512 (product, mask), threshold);
+  const __m512i shifted = _mm512_sra_epi32 (product, e);
 
-  even = _mm512_srai_epi64 (_mm512_add_epi64 (even, nudge), 31);
-  odd = _mm512_srai_epi64 (_mm512_add_epi64 (odd, nudge), 31);
-  return _mm512_mask_blend_epi32 (0xAAAA, even, _mm512_slli_epi64 (odd, 32));
+  return _mm512_mask_sub_epi32 (shifted, up, shifted, _mm512_set1_epi32 (-1));
 }
 
-/* cs_requant_shift on every lane. */
-CS_VEC_INLINE __m512i
-rounding_shift (__m512i x, int e)
+/* The requantization's fields, copied out of CsRequant once per tile:
+ * the float stores could alias them, and the compiler would load and
+ * broadcast each one again for every row. */
+typedef struct
 {
-  const __m512i mask = _mm512_set1_epi32 ((int32_t) (((uint32_t) 1 << e) - 1u));
-  const __m512i remainder = _mm512_and_si512 (x, mask);
-  const __m512i threshold = _mm512_add_epi32 (_mm512_srai_epi32 (mask, 1),
-                                              _mm512_srli_epi32 (x, 31));
-  const __m512i shifted = _mm512_sra_epi32 (x, _mm_cvtsi32_si128 (e));
+  const int32_t *offset, *multiplier, *right_shift, *weight_zero;
+  __m512i        colsum0, colsum1, low, high;
+  __m512         scale;
+} TileRequant;
 
-  return _mm512_mask_add_epi32 (shifted, _mm512_cmpgt_epi32_mask (remainder, threshold), shifted,
-                                _mm512_set1_epi32 (1));
-}
-
-/* One row of sums through the requantization into @out's lanes. */
+/* Row @i's sums (@low_sums, and @high_sums when @wide) through the
+ * requantization into the lanes of @out. */
 CS_VEC_INLINE void
-store_row (float *out, __mmask16 lanes, __m512i sums, int i, __m512i colsum,
-           const CsRequant *rq)
+store_row (float *out, __mmask16 mask0, __mmask16 mask1, gboolean wide, __m512i low_sums,
+           __m512i high_sums, int i, const TileRequant *rq)
 {
-  __m512i v = _mm512_add_epi32 (sums, _mm512_set1_epi32 (rq->offset[i]));
+  const int e = rq->right_shift[i];
+  const __m512i offset = _mm512_set1_epi32 (rq->offset[i]);
+  const __m512i m = _mm512_set1_epi32 (rq->multiplier[i]);
+  const __m512i mask = _mm512_set1_epi32 ((int32_t) (((uint32_t) 1 << e) - 1u));
+  const __m512i half = _mm512_srli_epi32 (mask, 1);
+  const __m128i count = _mm_cvtsi32_si128 (e);
 
-  if (rq->weight_zero != NULL)
-    v = _mm512_sub_epi32 (v, _mm512_mullo_epi32 (colsum, _mm512_set1_epi32 (rq->weight_zero[i])));
-  v = rounding_shift (high_mul (v, _mm512_set1_epi32 (rq->multiplier[i])), rq->right_shift[i]);
-  v = _mm512_min_epi32 (_mm512_max_epi32 (v, _mm512_set1_epi32 (rq->low)),
-                        _mm512_set1_epi32 (rq->high));
-  _mm512_mask_storeu_ps (out, lanes, _mm512_mul_ps (_mm512_cvtepi32_ps (v),
-                                                    _mm512_set1_ps (rq->scale)));
+  for (int h = 0; h < (wide ? 2 : 1); h++)
+    {
+      __m512i v = _mm512_add_epi32 (h == 0 ? low_sums : high_sums, offset);
+
+      if (rq->weight_zero != NULL)
+        v = _mm512_sub_epi32 (v, _mm512_mullo_epi32 (h == 0 ? rq->colsum0 : rq->colsum1,
+                                                     _mm512_set1_epi32 (rq->weight_zero[i])));
+      v = _mm512_min_epi32 (_mm512_max_epi32 (requantize (v, m, count, mask, half), rq->low),
+                            rq->high);
+      _mm512_mask_storeu_ps (out + 16 * h, h == 0 ? mask0 : mask1,
+                             _mm512_mul_ps (_mm512_cvtepi32_ps (v), rq->scale));
+    }
 }
 
 CS_VEC_INLINE void
@@ -99,18 +113,22 @@ tile (const int rows, const gboolean wide, CS_QGEMM_MICRO_PARAMS)
       b += CS_QNR * 4;
     }
 
-  const __m512i colsum0 = rq->weight_zero != NULL ? _mm512_maskz_loadu_epi32 (mask0, rq->colsum)
-                                                  : _mm512_setzero_si512 ();
-  const __m512i colsum1 = rq->weight_zero != NULL && wide
-                          ? _mm512_maskz_loadu_epi32 (mask1, rq->colsum + 16)
-                          : _mm512_setzero_si512 ();
+  const TileRequant tile_rq = {
+    .offset = rq->offset,
+    .multiplier = rq->multiplier,
+    .right_shift = rq->right_shift,
+    .weight_zero = rq->weight_zero,
+    .colsum0 = rq->weight_zero != NULL ? _mm512_maskz_loadu_epi32 (mask0, rq->colsum)
+                                       : _mm512_setzero_si512 (),
+    .colsum1 = rq->weight_zero != NULL && wide ? _mm512_maskz_loadu_epi32 (mask1, rq->colsum + 16)
+                                               : _mm512_setzero_si512 (),
+    .low = _mm512_set1_epi32 (rq->low),
+    .high = _mm512_set1_epi32 (rq->high),
+    .scale = _mm512_set1_ps (rq->scale),
+  };
 #define STORE(i) \
   if (i < rows) \
-    { \
-      store_row (c + i * ldc, mask0, low##i, i, colsum0, rq); \
-      if (wide) \
-        store_row (c + i * ldc + 16, mask1, high##i, i, colsum1, rq); \
-    }
+    store_row (c + i * ldc, mask0, mask1, wide, low##i, high##i, i, &tile_rq);
   EACH_ROW (STORE)
 #undef STORE
 }

@@ -215,7 +215,7 @@ print_json (const char *path, int64_t macs, int threads, int runs, int warmup,
 
 static gboolean
 bench (const char *path, int threads, int runs, int warmup, gboolean taps,
-       gboolean gradcam, gboolean json, gboolean quantized_in_float, GError **error)
+       gboolean gradcam, gboolean json, const CsLoadOptions *load_options, GError **error)
 {
   CsModel      *model;
   CsSession    *session = NULL;
@@ -225,7 +225,7 @@ bench (const char *path, int threads, int runs, int warmup, gboolean taps,
   CsRunOptions  options = { .tap_all = taps };
   gboolean      ok;
 
-  model = cli_load_model (path, quantized_in_float, error);
+  model = cs_model_load_file (path, load_options, error);
   if (model == NULL)
     {
       g_free (ms);
@@ -262,7 +262,8 @@ int
 cli_bench (int argc, char **argv)
 {
   int      threads = 0, runs = DEFAULT_RUNS, warmup = DEFAULT_WARMUP;
-  gboolean taps = FALSE, gradcam = FALSE, json = FALSE, quantized_in_float = FALSE;
+  gboolean taps = FALSE, gradcam = FALSE, json = FALSE;
+  CsLoadOptions load_options = { 0 };
   const GOptionEntry entries[] = {
     { "threads", 'j', 0, G_OPTION_ARG_INT, &threads,
       N_("Threads to run on (default 0: every core)"), "N" },
@@ -276,8 +277,11 @@ cli_bench (int argc, char **argv)
       N_("Time Grad-CAM of class 0 at the default layer (a forward and a backward pass) "
          "instead"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the timings as JSON"), NULL },
-    { "quantized-in-float", 0, 0, G_OPTION_ARG_NONE, &quantized_in_float,
+    { "quantized-in-float", 0, 0, G_OPTION_ARG_NONE, &load_options.quantized_in_float,
       CLI_QUANTIZED_IN_FLOAT_HELP, NULL },
+    { "activations-in-float", 0, 0, G_OPTION_ARG_NONE, &load_options.activations_in_float,
+      N_("Hold a quantized model's activations as floats between its layers, not as bytes "
+         "where two layers can pass them so: to time the one against the other"), NULL },
     { NULL }
   };
   GError *error = NULL;
@@ -303,7 +307,7 @@ cli_bench (int argc, char **argv)
   if (error != NULL)
     return cli_fail (error);
 
-  if (!bench (argv[1], threads, runs, warmup, taps, gradcam, json, quantized_in_float, &error))
+  if (!bench (argv[1], threads, runs, warmup, taps, gradcam, json, &load_options, &error))
     return cli_fail (error);
   return 0;
 }

@@ -68,11 +68,7 @@ void cli_warning (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* Sets a usage error (exit status 2). */
 void cli_usage_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
-/* Loads @path with default options, or with a quantized TFLite model's
- * convolutions in float (--quantized-in-float); the caller frees the
- * model. */
-CsModel *cli_load_model (const char *path, gboolean quantized_in_float, GError **error);
-/* The --quantized-in-float option's help. */
+/* The --quantized-in-float option's help (CsLoadOptions). */
 #define CLI_QUANTIZED_IN_FLOAT_HELP \
   N_("Run a quantized TFLite model's convolutions in float, rounding to the grid after each, " \
      "instead of in 8-bit integers: a check on the one against the other")

@@ -109,14 +109,6 @@ cli_usage_error (GError **error, const char *format, ...)
   va_end (args);
 }
 
-CsModel *
-cli_load_model (const char *path, gboolean quantized_in_float, GError **error)
-{
-  const CsLoadOptions options = { .quantized_in_float = quantized_in_float };
-
-  return cs_model_load_file (path, &options, error);
-}
-
 gboolean
 cli_read_inputs (const char        *model_path,
                  const CsModel     *model,

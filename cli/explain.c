@@ -116,7 +116,7 @@ numbered_path (const char *path, gboolean several, int image, int64_t klass)
 static gboolean
 explain_tensor (const char *model_path, Options *options, GError **error)
 {
-  g_autoptr (CsModel) model = cli_load_model (model_path, FALSE, error);
+  g_autoptr (CsModel) model = cs_model_load_file (model_path, NULL, error);
   g_autoptr (CsSession) session = NULL;
   g_autoptr (CsExplanation) explanation = NULL;
   CsTensor input = { 0 };

@@ -529,7 +529,7 @@ cli_info (int argc, char **argv)
                              "Example:\n  convscope info resnet18.onnx | less -S"),
                           1, 1, &error))
     return cli_fail (error);
-  model = cli_load_model (argv[1], FALSE, &error);
+  model = cs_model_load_file (argv[1], NULL, &error);
   if (model == NULL)
     return cli_fail (error);
 

@@ -268,7 +268,7 @@ probe_model (const char        *model_path,
              gboolean           json,
              GError           **error)
 {
-  g_autoptr (CsModel) model = cli_load_model (model_path, FALSE, error);
+  g_autoptr (CsModel) model = cs_model_load_file (model_path, NULL, error);
   CsTensor *inputs;
   size_t    n_inputs;
   int       layer;

@@ -133,9 +133,10 @@ run_model (const char        *model_path,
   CsTensor     *inputs = NULL;
   size_t        n_inputs = 0;
   CsRunOptions  options = { .tap_all = taps_dir != NULL };
+  const CsLoadOptions load_options = { .quantized_in_float = quantized_in_float };
   gboolean      ok;
 
-  model = cli_load_model (model_path, quantized_in_float, error);
+  model = cs_model_load_file (model_path, &load_options, error);
   if (model == NULL)
     return FALSE;
   n_inputs = cs_model_n_inputs (model);

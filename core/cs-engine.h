@@ -83,6 +83,11 @@ typedef struct
    * their outputs to the grid, rather than in 8-bit integers as TFLite
    * does: for checking the one against the other. */
   gboolean        quantized_in_float;
+  /* Holds every activation as floats, also where two layers of a
+   * quantized model could pass it on as the bytes of its grid, as a
+   * session otherwise does: for checking the one against the other,
+   * which give the same values. */
+  gboolean        activations_in_float;
 } CsLoadOptions;
 
 typedef struct _CsModel CsModel;

@@ -78,6 +78,10 @@ typedef struct
   void         **data;        /* per value index: where this run keeps it */
   CsThreadPool  *pool;        /* NULL runs serially */
   void         **scratch;     /* per thread, klass->scratch_bytes each */
+  /* Per value index: the grid of a value held as bytes between two layers
+   * (kernels.h: CsGridToBytes), NULL for one held as floats; NULL when
+   * every value is floats. */
+  const CsGrid *const *bytes;
 } CsExec;
 
 /* What a vector-Jacobian product sees: the forward run's values in
@@ -137,6 +141,15 @@ struct _CsOpClass
                                const CsRegion *out,
                                int             i,
                                CsRegion       *in);
+  /* Whether run can write output 0 as bytes, and on which grid (kernels.h:
+   * CsGridToBytes): the session then holds it so where every reader can
+   * read it so.  Optional: floats only. */
+  gboolean   (*writes_bytes)  (const CsGraph *graph, const CsNode *node, CsGrid *grid);
+  /* Whether run can read input @i held as the bytes of @grid, to the
+   * result it gives for the floats they stand for.  Optional: floats
+   * only. */
+  gboolean   (*reads_bytes)   (const CsGraph *graph, const CsNode *node, int i,
+                               const CsGrid *grid);
   /* The vector-Jacobian product: adds the gradient of the outputs times
    * the op's Jacobian into the gradient of every input that has one.  The
    * fused activation and epilogue are the caller's.  Optional: an op
@@ -148,6 +161,14 @@ struct _CsOpClass
    * otherwise; read through cs_node_backward_reads. */
   CsGradReads (*node_backward_reads) (const CsNode *node);
 };
+
+/* The grid value @index is held as bytes on in @exec's run, NULL when it
+ * is floats. */
+static inline const CsGrid *
+cs_exec_bytes (const CsExec *exec, int index)
+{
+  return exec->bytes != NULL && index >= 0 ? exec->bytes[index] : NULL;
+}
 
 /* What @node's backward reads of the forward run. */
 static inline CsGradReads

@@ -173,6 +173,7 @@ typedef struct
   CsFormat        format;
   char          **labels;
   CsQuantization *input_quant;
+  gboolean        activations_in_float;
 } Imported;
 
 /* Translates @data into a graph; the graph keeps nothing of @data.
@@ -183,9 +184,9 @@ import (const void *data, size_t size, const char *name, const CsLoadOptions *op
 {
   static const CsLoadOptions defaults = { 0 };
 
-  *imported = (Imported) { NULL, CS_FORMAT_ONNX, NULL, NULL };
   if (options == NULL)
     options = &defaults;
+  *imported = (Imported) { NULL, CS_FORMAT_ONNX, NULL, NULL, options->activations_in_float };
   if (data == NULL || size == 0)
     {
       g_set_error (error, CS_ERROR, CS_ERROR_FORMAT, "%s: the file is empty", name);
@@ -229,6 +230,7 @@ finish (Imported *imported, const char *name, GError **error)
   model->name = g_strdup (name);
   model->labels = imported->labels;
   model->input_quant = imported->input_quant;
+  model->activations_in_float = imported->activations_in_float;
   describe_io (model);
   describe_layers (model);
   return model;

@@ -20,6 +20,7 @@ struct _CsModel
   GArray   *layer_nodes;  /* int: the node index behind each layer */
   int64_t   total_params;
   int64_t   total_macs;
+  gboolean  activations_in_float;  /* CsLoadOptions */
 };
 
 /* For the backward pass (gradient.c), which runs the forward pass its
@@ -29,7 +30,8 @@ const CsModel *cs_session_model   (const CsSession *session);
 CsThreadPool  *cs_session_pool    (const CsSession *session);
 void         **cs_session_scratch (const CsSession *session);
 /* Where a run keeps value @index in the session's activation arena, or
- * NULL when it is not there (inputs, outputs, constants).  Reused as
+ * NULL when it is not there (inputs, outputs, constants) or is held
+ * there as bytes.  Reused as
  * soon as the value's last reader has run. */
 void          *cs_session_arena_value (const CsSession *session,
                                        int              index);

@@ -6,7 +6,10 @@
  * run.  Graph outputs and tapped layers are written straight into buffers
  * the result owns, so taps cost no copies and never alias reused memory.
  * A reshape whose input dies there takes the input's memory over, and
- * copies nothing.
+ * copies nothing.  A quantized model's activation passes from one layer
+ * to the next as the bytes of its grid where the writer and every reader
+ * can do so, a quarter of the memory traffic of floats; a tap of it is
+ * the floats they stand for.
  * All taps of a run share one block; a freed result hands its block back
  * to the session for the next run, because fresh pages for tens of
  * megabytes on every run cost more than the network itself.
@@ -49,6 +52,8 @@ struct _CsSession
   guint8        *arena;
   gssize        *offsets;        /* per value: arena offset, −1 outside it */
   void         **data;           /* per value, rebuilt on each run */
+  CsGrid        *grids;          /* per value held as bytes: its grid */
+  const CsGrid **bytes;          /* per value: &grids[v] when held as bytes */
 };
 
 typedef struct
@@ -58,11 +63,28 @@ typedef struct
 } Block;
 
 static gsize
+round_to_alignment (gsize bytes)
+{
+  return (bytes + ALIGNMENT - 1) & ~(gsize) (ALIGNMENT - 1);
+}
+
+static gsize
 value_bytes (const CsValue *value)
 {
-  gsize bytes = (gsize) MAX (1, cs_shape_numel (&value->shape)) * cs_dtype_size (value->dtype);
+  return round_to_alignment ((gsize) MAX (1, cs_shape_numel (&value->shape))
+                             * cs_dtype_size (value->dtype));
+}
 
-  return (bytes + ALIGNMENT - 1) & ~(gsize) (ALIGNMENT - 1);
+/* What value @v takes in the session's arena: a byte per element when
+ * the session holds it as bytes. */
+static gsize
+arena_bytes (const CsSession *session, int v)
+{
+  const CsValue *value = cs_graph_value (session->model->graph, v);
+
+  return session->bytes[v] != NULL
+         ? round_to_alignment ((gsize) MAX (1, cs_shape_numel (&value->shape)))
+         : value_bytes (value);
 }
 
 /* First fit in a list of free blocks kept sorted by offset; grows the
@@ -140,21 +162,75 @@ arena_give (GArray *free_blocks, gsize offset, gsize size)
  * memory over as its output's: the input lives in the arena and dies at
  * this node, and the output is no graph output and has its size. */
 static gboolean
-hands_input_over (const CsGraph *graph, const CsNode *node, int i, const gssize *offsets,
-                  const int *last_reader)
+hands_input_over (const CsSession *session, const CsNode *node, int i, const int *last_reader)
 {
+  const CsGraph *graph = session->model->graph;
   int in;
 
   if (node->dead || !node->klass->copies_input || node->n_inputs < 1 || node->n_outputs < 1
-      || (in = node->inputs[0]) < 0 || offsets[in] < 0 || last_reader[in] != i
+      || (in = node->inputs[0]) < 0 || session->offsets[in] < 0 || last_reader[in] != i
       || cs_node_output (graph, node, 0)->is_output
-      || value_bytes (cs_graph_value (graph, in))
-             != value_bytes (cs_node_output (graph, node, 0)))
+      || arena_bytes (session, in) != arena_bytes (session, node->outputs[0]))
     return FALSE;
   for (int j = 1; j < node->n_inputs; j++)
     if (node->inputs[j] == in)
       return FALSE;
   return TRUE;
+}
+
+/* Whether every reader of value @v reads it as the bytes of @grid, and
+ * there is one.  Dead nodes count too: one a pass absorbed into another
+ * as an epilogue step still runs. */
+static gboolean
+readers_take_bytes (const CsGraph *graph, int v, const CsGrid *grid)
+{
+  int readers = 0;
+
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *node = cs_graph_node (graph, i);
+
+      for (int j = 0; j < node->n_inputs; j++)
+        if (node->inputs[j] == v)
+          {
+            if (node->klass->reads_bytes == NULL
+                || !node->klass->reads_bytes (graph, node, j, grid))
+              return FALSE;
+            readers++;
+          }
+    }
+  return readers > 0;
+}
+
+/* Which values the session holds as bytes: those a node writes so and
+ * every reader reads so, none of them a graph output or written by a
+ * node with an epilogue (whose steps run on floats). */
+static void
+plan_bytes (CsSession *session)
+{
+  const CsGraph *graph = session->model->graph;
+
+  session->grids = g_new0 (CsGrid, graph->values->len);
+  session->bytes = g_new0 (const CsGrid *, graph->values->len);
+  if (session->model->activations_in_float)
+    return;
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      CsNode *node = cs_graph_node (graph, i);
+      CsGrid grid;
+      int v;
+
+      if (node->dead || node->klass->writes_bytes == NULL || node->n_outputs != 1
+          || (node->epilogue != NULL && node->epilogue->len > 0))
+        continue;
+      v = node->outputs[0];
+      if (cs_graph_value (graph, v)->is_output || cs_graph_value (graph, v)->constant != NULL
+          || !node->klass->writes_bytes (graph, node, &grid)
+          || !readers_take_bytes (graph, v, &grid))
+        continue;
+      session->grids[v] = grid;
+      session->bytes[v] = &session->grids[v];
+    }
 }
 
 /* Places every computed value that is not a graph output in the arena,
@@ -185,8 +261,7 @@ plan_arena (CsSession *session)
   for (guint i = 0; i < graph->nodes->len; i++)
     {
       CsNode *node = cs_graph_node (graph, i);
-      const gboolean hands_over = hands_input_over (graph, node, (int) i, session->offsets,
-                                                    last_reader);
+      const gboolean hands_over = hands_input_over (session, node, (int) i, last_reader);
 
       if (node->dead)
         continue;
@@ -198,7 +273,8 @@ plan_arena (CsSession *session)
             session->offsets[node->outputs[0]] = session->offsets[node->inputs[0]];
           else if (!value->is_output && value->constant == NULL)
             session->offsets[node->outputs[j]] =
-              (gssize) arena_take (free_blocks, &session->arena_size, value_bytes (value));
+              (gssize) arena_take (free_blocks, &session->arena_size,
+                                   arena_bytes (session, node->outputs[j]));
         }
       /* Outputs nobody reads die at once; inputs after their last reader. */
       for (int j = 0; j < node->n_outputs; j++)
@@ -206,7 +282,7 @@ plan_arena (CsSession *session)
           int v = node->outputs[j];
 
           if (session->offsets[v] >= 0 && last_reader[v] < 0)
-            arena_give (free_blocks, session->offsets[v], value_bytes (cs_graph_value (graph, v)));
+            arena_give (free_blocks, session->offsets[v], arena_bytes (session, v));
         }
       for (int j = 0; j < node->n_inputs; j++)
         {
@@ -219,7 +295,7 @@ plan_arena (CsSession *session)
           for (int k = 0; k < j; k++)
             seen_before |= node->inputs[k] == v;
           if (!seen_before)
-            arena_give (free_blocks, session->offsets[v], value_bytes (cs_graph_value (graph, v)));
+            arena_give (free_blocks, session->offsets[v], arena_bytes (session, v));
         }
     }
   g_array_unref (free_blocks);
@@ -252,6 +328,7 @@ cs_session_new (const CsModel *model, int n_threads, GError **error)
   g_mutex_init (&session->store->lock);
   session->pool = cs_thread_pool_new (n_threads);
   session->n_threads = cs_thread_pool_n_threads (session->pool);
+  plan_bytes (session);
   plan_arena (session);
   session->arena = try_alloc_aligned0 (session->arena_size);
   for (guint i = 0; i < graph->nodes->len; i++)
@@ -293,6 +370,8 @@ cs_session_free (CsSession *session)
   free (session->arena);
   g_free (session->offsets);
   g_free (session->data);
+  g_free (session->grids);
+  g_free (session->bytes);
   g_free (session);
 }
 
@@ -408,7 +487,9 @@ cs_session_scratch (const CsSession *session)
 void *
 cs_session_arena_value (const CsSession *session, int index)
 {
-  return session->offsets[index] >= 0 ? session->arena + session->offsets[index] : NULL;
+  return session->offsets[index] >= 0 && session->bytes[index] == NULL
+         ? session->arena + session->offsets[index]
+         : NULL;
 }
 
 gboolean
@@ -485,10 +566,11 @@ cs_session_run (CsSession          *session,
 {
   const CsModel *model = session->model;
   const CsGraph *graph = model->graph;
-  CsExec exec = { graph, session->data, session->pool, session->scratch };
+  CsExec exec = { graph, session->data, session->pool, session->scratch, session->bytes };
   ResultPrivate *priv;
   CsResult *result;
   gboolean *tapped;
+  float **tap_floats;   /* per value held as bytes and tapped: the tap */
   size_t n_taps, tap = 0;
   gsize tap_bytes = 0, tap_offset = 0;
 
@@ -504,6 +586,7 @@ cs_session_run (CsSession          *session,
   result->outputs = g_new0 (CsTensor, result->n_outputs);
   result->n_taps = n_taps;
   result->taps = g_new0 (CsTensor, MAX (n_taps, 1));
+  tap_floats = g_new0 (float *, graph->values->len);
 
   for (guint v = 0; v < graph->values->len; v++)
     {
@@ -559,7 +642,9 @@ cs_session_run (CsSession          *session,
       result->taps[tap] = (CsTensor) { g_strdup (node->name), value->dtype, value->shape,
                                        (guint8 *) priv->block + tap_offset };
       tap_offset += value_bytes (value);
-      if (!value->is_output)
+      if (session->bytes[node->outputs[0]] != NULL)
+        tap_floats[node->outputs[0]] = result->taps[tap].data;
+      else if (!value->is_output)
         session->data[node->outputs[0]] = result->taps[tap].data;
       tap++;
     }
@@ -582,6 +667,14 @@ cs_session_run (CsSession          *session,
           session->data[step->outputs[0]] = session->data[node->outputs[0]];
           step->klass->run (step, &exec);
         }
+      if (node->n_outputs > 0 && tap_floats[node->outputs[0]] != NULL)
+        {
+          const CsGrid *grid = session->bytes[node->outputs[0]];
+
+          cs_kernels_get ()->grid_from_bytes (
+            session->data[node->outputs[0]], tap_floats[node->outputs[0]],
+            cs_shape_numel (&cs_node_output (graph, node, 0)->shape), grid->scale, grid->low);
+        }
     }
 
   tap = 0;
@@ -598,11 +691,13 @@ cs_session_run (CsSession          *session,
       tap++;
     }
   g_free (tapped);
+  g_free (tap_floats);
   *result_out = result;
   return TRUE;
 
 failed:
   g_free (tapped);
+  g_free (tap_floats);
   cs_result_free (result);
   return FALSE;
 }

@@ -221,7 +221,7 @@ run_qconv (gpointer data)
 {
   Job *job = data;
 
-  cs_qconv_plan_run (job->qplan, job->x, job->y, job->pool, job->scratch);
+  cs_qconv_plan_run (job->qplan, job->x, NULL, job->y, FALSE, job->pool, job->scratch);
 }
 
 static void

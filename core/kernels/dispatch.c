@@ -14,10 +14,12 @@ static const CsKernels generic_table = {
   .gemm = cs_gemm_micro_generic, .gemv = cs_gemv_generic,
   .depthwise = cs_depthwise_generic, .sigmoid = cs_sigmoid_generic, .gelu = cs_gelu_generic,
   .hard_swish = cs_hard_swish_generic, .fake_quantize = cs_fake_quantize_generic,
+  .grid_to_bytes = cs_grid_to_bytes_generic, .grid_from_bytes = cs_grid_from_bytes_generic,
   .pool = cs_pool_generic, .global_pool = cs_global_pool_generic,
   .transpose = cs_transpose_generic,
   .winograd_bt = cs_winograd_bt_generic, .winograd_at = cs_winograd_at_generic,
   .qgemm = cs_qgemm_micro_generic, .qpack = cs_qpack_generic,
+  .qpack_bytes = cs_qpack_bytes_generic,
   .qmr = CS_GENERIC_MR, .qnr = CS_GENERIC_NR,
 };
 
@@ -27,10 +29,12 @@ static const CsKernels avx2_table = {
   .gemm = cs_gemm_micro_avx2, .gemv = cs_gemv_avx2,
   .depthwise = cs_depthwise_avx2, .sigmoid = cs_sigmoid_avx2, .gelu = cs_gelu_avx2,
   .hard_swish = cs_hard_swish_avx2, .fake_quantize = cs_fake_quantize_avx2,
+  .grid_to_bytes = cs_grid_to_bytes_avx2, .grid_from_bytes = cs_grid_from_bytes_avx2,
   .pool = cs_pool_avx2, .global_pool = cs_global_pool_avx2,
   .transpose = cs_transpose_avx2,
   .winograd_bt = cs_winograd_bt_avx2, .winograd_at = cs_winograd_at_avx2,
   .qgemm = cs_qgemm_micro_avx2, .qpack = cs_qpack_avx2,
+  .qpack_bytes = cs_qpack_bytes_avx2,
   .qmr = CS_AVX2_QMR, .qnr = CS_AVX2_QNR,
 };
 
@@ -39,10 +43,12 @@ static const CsKernels avx512_table = {
   .gemm = cs_gemm_micro_avx512, .gemv = cs_gemv_avx512,
   .depthwise = cs_depthwise_avx512, .sigmoid = cs_sigmoid_avx512, .gelu = cs_gelu_avx512,
   .hard_swish = cs_hard_swish_avx512, .fake_quantize = cs_fake_quantize_avx512,
+  .grid_to_bytes = cs_grid_to_bytes_avx512, .grid_from_bytes = cs_grid_from_bytes_avx512,
   .pool = cs_pool_avx512, .global_pool = cs_global_pool_avx512,
   .transpose = cs_transpose_avx2,
   .winograd_bt = cs_winograd_bt_avx512, .winograd_at = cs_winograd_at_avx512,
   .qgemm = cs_qgemm_micro_avx2, .qpack = cs_qpack_avx2,
+  .qpack_bytes = cs_qpack_bytes_avx2,
   .qmr = CS_AVX2_QMR, .qnr = CS_AVX2_QNR,
 };
 
@@ -52,10 +58,12 @@ static const CsKernels avx512_vnni_table = {
   .gemm = cs_gemm_micro_avx512, .gemv = cs_gemv_avx512,
   .depthwise = cs_depthwise_avx512, .sigmoid = cs_sigmoid_avx512, .gelu = cs_gelu_avx512,
   .hard_swish = cs_hard_swish_avx512, .fake_quantize = cs_fake_quantize_avx512,
+  .grid_to_bytes = cs_grid_to_bytes_avx512, .grid_from_bytes = cs_grid_from_bytes_avx512,
   .pool = cs_pool_avx512, .global_pool = cs_global_pool_avx512,
   .transpose = cs_transpose_avx2,
   .winograd_bt = cs_winograd_bt_avx512, .winograd_at = cs_winograd_at_avx512,
   .qgemm = cs_qgemm_micro_avx512_vnni, .qpack = cs_qpack_avx512,
+  .qpack_bytes = cs_qpack_bytes_avx512,
   .qmr = CS_AVX512_MR, .qnr = CS_AVX512_NR,
 };
 #endif

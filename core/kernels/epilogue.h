@@ -41,6 +41,16 @@ typedef struct
   float low, high;
 } CsGrid;
 
+/* Whether the values of @grid fit in bytes as kernels.h: CsGridToBytes
+ * holds them: at most 256 whole steps. */
+static inline gboolean
+cs_grid_fits_bytes (const CsGrid *grid)
+{
+  return grid->scale > 0.0f && grid->low >= -65536.0f && grid->low <= grid->high
+         && grid->high - grid->low <= 255.0f && grid->low == (float) (int32_t) grid->low
+         && grid->high == (float) (int32_t) grid->high;
+}
+
 /* An activation: the params of the activation ops, and what the fuse
  * pass attaches to the op before one (CsNode's act), with the grid of a
  * FakeQuantize after it. */

@@ -336,6 +336,18 @@ typedef void (*CsWinogradColumns) (CS_WINOGRAD_PARAMS);
   const float *x, float *y, int64_t n, float scale, float low, float high
 typedef void (*CsFakeQuantize) (CS_FAKE_QUANTIZE_PARAMS);
 
+/* A value held as bytes between two layers of a quantized model counts
+ * the steps of its grid from the lowest: byte = step − low for the value
+ * step·scale, high − low ≤ 255.  These two kernels convert @n values;
+ * the first rounds as CsFakeQuantize does (y[i] = its step − low), the
+ * second gives the float CsFakeQuantize would have stored, (x[i] + low)
+ * · scale. */
+#define CS_GRID_TO_BYTES_PARAMS \
+  const float *x, uint8_t *y, int64_t n, float scale, float low, float high
+typedef void (*CsGridToBytes) (CS_GRID_TO_BYTES_PARAMS);
+#define CS_GRID_FROM_BYTES_PARAMS const uint8_t *x, float *y, int64_t n, float scale, float low
+typedef void (*CsGridFromBytes) (CS_GRID_FROM_BYTES_PARAMS);
+
 /* The step of the grid one value rounds to, round (clamp (x / scale,
  * low, high)), without libm calls, so that the portable loops vectorize.
  * Clamping before rounding gives the same result (the bounds are whole)
@@ -372,7 +384,8 @@ cs_fake_quantize_scalar (float x, float scale, float low, float high)
  * The rows' arrays start at the tile's first row, colsum at its first
  * column; weight_zero may be NULL (all zero), and colsum is then not
  * read.  low and high are the output grid's ends minus its zero point,
- * so c is the float the grid's step stands for. */
+ * so c is the float the grid's step stands for; or, with @bytes, the
+ * byte clamp (q, low, high) − low (CsGridToBytes). */
 typedef struct
 {
   const int32_t *offset;
@@ -382,6 +395,7 @@ typedef struct
   const int32_t *colsum;
   int32_t        low, high;
   float          scale;
+  gboolean       bytes;        /* c is uint8_t, not float */
 } CsRequant;
 
 /* SaturatingRoundingDoublingHighMul (gemmlowp, TFLite) for a multiplier
@@ -414,7 +428,7 @@ cs_requant_shift (int32_t x, int e)
  * i)·4 + t and b[4g + t][j] at b + (g·qnr + j)·4 + t, @depth4 groups,
  * zero past the depth. */
 #define CS_QGEMM_MICRO_PARAMS \
-  int64_t depth4, const int8_t *a, const uint8_t *b, float *c, int64_t ldc, int m, int n, \
+  int64_t depth4, const int8_t *a, const uint8_t *b, void *c, int64_t ldc, int m, int n, \
   const CsRequant *rq
 typedef void (*CsQGemmMicro) (CS_QGEMM_MICRO_PARAMS);
 
@@ -432,6 +446,16 @@ typedef void (*CsQGemmMicro) (CS_QGEMM_MICRO_PARAMS);
   uint8_t *b, int32_t *colsum
 typedef void (*CsQPack) (CS_QPACK_PARAMS);
 
+/* CsQPack for an input held as bytes (CsGridToBytes) on a grid whose
+ * scale is the convolution's input scale: b = x + @add (the grid's low
+ * plus the input's zero point), which the caller keeps within [0, 255]
+ * for every byte; the float packer gives the same for the float the
+ * byte stands for. */
+#define CS_QPACK_BYTES_PARAMS \
+  const uint8_t *x, int64_t x_stride, int64_t depth, int n, int32_t add, uint8_t *b, \
+  int32_t *colsum
+typedef void (*CsQPackBytes) (CS_QPACK_BYTES_PARAMS);
+
 typedef struct
 {
   const char      *name;   /* "generic", "avx2", "avx512", "avx512-vnni" */
@@ -447,6 +471,8 @@ typedef struct
   CsGlobalPool     global_pool;
   CsTranspose      transpose;
   CsFakeQuantize   fake_quantize;
+  CsGridToBytes    grid_to_bytes;
+  CsGridFromBytes  grid_from_bytes;
   CsWinogradColumns winograd_bt;
   CsWinogradColumns winograd_at;
   /* The 8-bit convolution's kernels, on a tile of their own (qmr ×
@@ -454,6 +480,7 @@ typedef struct
    * every CPU. */
   CsQGemmMicro     qgemm;
   CsQPack          qpack;
+  CsQPackBytes     qpack_bytes;
   int              qmr, qnr;
 } CsKernels;
 
@@ -495,10 +522,13 @@ void cs_pool_generic (CS_POOL_PARAMS);
 void cs_global_pool_generic (CS_GLOBAL_POOL_PARAMS);
 void cs_transpose_generic (CS_TRANSPOSE_PARAMS);
 void cs_fake_quantize_generic (CS_FAKE_QUANTIZE_PARAMS);
+void cs_grid_to_bytes_generic (CS_GRID_TO_BYTES_PARAMS);
+void cs_grid_from_bytes_generic (CS_GRID_FROM_BYTES_PARAMS);
 void cs_winograd_bt_generic (CS_WINOGRAD_PARAMS);
 void cs_winograd_at_generic (CS_WINOGRAD_PARAMS);
 void cs_qgemm_micro_generic (CS_QGEMM_MICRO_PARAMS);
 void cs_qpack_generic (CS_QPACK_PARAMS);
+void cs_qpack_bytes_generic (CS_QPACK_BYTES_PARAMS);
 #define CS_GENERIC_MR 4
 #define CS_GENERIC_NR 16
 /* The epilogue of one row of @n sums into @out (start_value: the bias);
@@ -518,12 +548,15 @@ void cs_global_pool_avx2 (CS_GLOBAL_POOL_PARAMS);
 /* In 8×8 blocks of ymm registers; the AVX-512 tables run it too. */
 void cs_transpose_avx2 (CS_TRANSPOSE_PARAMS);
 void cs_fake_quantize_avx2 (CS_FAKE_QUANTIZE_PARAMS);
+void cs_grid_to_bytes_avx2 (CS_GRID_TO_BYTES_PARAMS);
+void cs_grid_from_bytes_avx2 (CS_GRID_FROM_BYTES_PARAMS);
 void cs_winograd_bt_avx2 (CS_WINOGRAD_PARAMS);
 void cs_winograd_at_avx2 (CS_WINOGRAD_PARAMS);
 /* Bytes widened to 16 bits (qgemm-avx2.c); the AVX-512 table without
  * VNNI runs them too. */
 void cs_qgemm_micro_avx2 (CS_QGEMM_MICRO_PARAMS);
 void cs_qpack_avx2 (CS_QPACK_PARAMS);
+void cs_qpack_bytes_avx2 (CS_QPACK_BYTES_PARAMS);
 #define CS_AVX2_QMR 4
 #define CS_AVX2_QNR 16
 #define CS_AVX2_MR 6
@@ -538,12 +571,15 @@ void cs_hard_swish_avx512 (CS_HARD_SWISH_PARAMS);
 void cs_pool_avx512 (CS_POOL_PARAMS);
 void cs_global_pool_avx512 (CS_GLOBAL_POOL_PARAMS);
 void cs_fake_quantize_avx512 (CS_FAKE_QUANTIZE_PARAMS);
+void cs_grid_to_bytes_avx512 (CS_GRID_TO_BYTES_PARAMS);
+void cs_grid_from_bytes_avx512 (CS_GRID_FROM_BYTES_PARAMS);
 void cs_winograd_bt_avx512 (CS_WINOGRAD_PARAMS);
 void cs_winograd_at_avx512 (CS_WINOGRAD_PARAMS);
 /* VNNI's byte dot products (vpdpbusd), with AVX-512 BW, on the float
  * tile's shape. */
 void cs_qgemm_micro_avx512_vnni (CS_QGEMM_MICRO_PARAMS);
 void cs_qpack_avx512 (CS_QPACK_PARAMS);
+void cs_qpack_bytes_avx512 (CS_QPACK_BYTES_PARAMS);
 #define CS_AVX512_MR 12
 #define CS_AVX512_NR 32
 #endif

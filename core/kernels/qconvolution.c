@@ -190,8 +190,10 @@ cs_qconv_plan_free (CsQConvPlan *plan)
 typedef struct
 {
   const CsQConvPlan *plan;
-  const float       *x;
-  float             *y;
+  const void        *x;
+  const CsGrid      *x_bytes;  /* the grid of x's bytes, or NULL: floats */
+  void              *y;
+  gboolean           y_bytes;
   void             **scratch;
   int64_t            blocks;   /* per image */
 } QConvRun;
@@ -213,32 +215,44 @@ qconv_range (void *user, int64_t begin, int64_t end, int thread)
     {
       const int64_t img = task / run->blocks, j0 = task % run->blocks * columns;
       const int64_t n_block = MIN (columns, pixels - j0);
-      const float *x = run->x + img * s->in_channels * s->in_h * s->in_w;
-      float *y = run->y + img * s->out_channels * pixels;
-      const float *rows = x + j0;
-      int64_t row_stride = pixels;
+      const int64_t x_offset = img * s->in_channels * s->in_h * s->in_w;
+      const int64_t y_offset = img * s->out_channels * pixels;
 
-      /* The padding's 0 quantizes to the input's zero point: TFLite's
-       * padding. */
-      if (!plan->pointwise)
+      if (run->x_bytes != NULL)
+        /* A pointwise plan's input rows are its columns, as bytes. */
+        for (int64_t j = 0; j < n_block; j += kernels->qnr)
+          kernels->qpack_bytes ((const uint8_t *) run->x + x_offset + j0 + j, pixels, plan->depth,
+                                (int) MIN (kernels->qnr, n_block - j),
+                                (int32_t) run->x_bytes->low + plan->input_zero,
+                                b + j / kernels->qnr * panel_bytes, colsum + j);
+      else
         {
-          cs_im2col_columns (s, x, j0, n_block, cols, columns);
-          rows = cols;
-          row_stride = columns;
+          const float *x = (const float *) run->x + x_offset;
+          const float *rows = x + j0;
+          int64_t row_stride = pixels;
+
+          /* The padding's 0 quantizes to the input's zero point: TFLite's
+           * padding. */
+          if (!plan->pointwise)
+            {
+              cs_im2col_columns (s, x, j0, n_block, cols, columns);
+              rows = cols;
+              row_stride = columns;
+            }
+          for (int64_t j = 0; j < n_block; j += kernels->qnr)
+            kernels->qpack (rows + j, row_stride, plan->depth,
+                            (int) MIN (kernels->qnr, n_block - j), 1.0f / plan->input_scale,
+                            plan->input_zero, b + j / kernels->qnr * panel_bytes, colsum + j);
         }
-      for (int64_t j = 0; j < n_block; j += kernels->qnr)
-        kernels->qpack (rows + j, row_stride, plan->depth, (int) MIN (kernels->qnr, n_block - j),
-                        1.0f / plan->input_scale, plan->input_zero,
-                        b + j / kernels->qnr * panel_bytes,
-                        colsum + j);
       for (int64_t i = 0; i < s->out_channels; i += kernels->qmr)
         {
           const CsRequant rq = {
             plan->offset + i, plan->multiplier + i, plan->right_shift + i,
             plan->weight_zero != NULL ? plan->weight_zero + i : NULL, NULL,
-            (int32_t) plan->out.low, (int32_t) plan->out.high, plan->out.scale,
+            (int32_t) plan->out.low, (int32_t) plan->out.high, plan->out.scale, run->y_bytes,
           };
           const int h = (int) MIN (kernels->qmr, s->out_channels - i);
+          const int64_t first = y_offset + i * pixels + j0;
 
           for (int64_t j = 0; j < n_block; j += kernels->qnr)
             {
@@ -246,22 +260,43 @@ qconv_range (void *user, int64_t begin, int64_t end, int thread)
 
               tile_rq.colsum = colsum + j;
               kernels->qgemm (plan->depth4, plan->a + i * plan->depth4 * 4,
-                              b + j / kernels->qnr * panel_bytes, y + i * pixels + j0 + j, pixels,
-                              h, (int) MIN (kernels->qnr, n_block - j), &tile_rq);
+                              b + j / kernels->qnr * panel_bytes,
+                              run->y_bytes ? (void *) ((uint8_t *) run->y + first + j)
+                                           : (void *) ((float *) run->y + first + j),
+                              pixels, h, (int) MIN (kernels->qnr, n_block - j), &tile_rq);
             }
         }
     }
 }
 
+gboolean
+cs_qconv_plan_reads_bytes (const CsQConvPlan *plan, const CsGrid *grid)
+{
+  return plan->pointwise && cs_grid_fits_bytes (grid) && grid->scale == plan->input_scale
+         && grid->low + (float) plan->input_zero >= 0.0f
+         && grid->high + (float) plan->input_zero <= 255.0f;
+}
+
+const CsGrid *
+cs_qconv_plan_grid (const CsQConvPlan *plan)
+{
+  return &plan->out;
+}
+
 void
 cs_qconv_plan_run (const CsQConvPlan *plan,
-                   const float       *x,
-                   float             *y,
+                   const void        *x,
+                   const CsGrid      *x_bytes,
+                   void              *y,
+                   gboolean           y_bytes,
                    CsThreadPool      *pool,
                    void             **scratch)
 {
   const int64_t columns = block_columns (plan->kernels);
-  QConvRun run = { plan, x, y, scratch, 0 };
+  QConvRun run = { plan, x, x_bytes, y, y_bytes, scratch, 0 };
+
+  g_return_if_fail (x_bytes == NULL || cs_qconv_plan_reads_bytes (plan, x_bytes));
+  g_return_if_fail (!y_bytes || cs_grid_fits_bytes (&plan->out));
 
   run.blocks = (plan->shape.out_h * plan->shape.out_w + columns - 1) / columns;
   cs_parallel_for (pool, plan->shape.batch * run.blocks, 1, qconv_range, &run);

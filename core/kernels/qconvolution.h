@@ -6,8 +6,8 @@
  * kernels.h: CsRequant onto the output's grid.  It reads and writes
  * floats, the values the grids' steps stand for, so that it takes the
  * place of a float convolution followed by the rounding of a FakeQuantize
- * and every tap and consumer stays as it was; only the weights are held
- * as bytes.  The Conv op (ops/conv.c) makes a plan at prepare when the
+ * and every tap and consumer stays as it was; or, where the session holds
+ * a value between two layers as bytes, reads or writes those.  The Conv op (ops/conv.c) makes a plan at prepare when the
  * importer gave it the grids; every kernel table has 8-bit kernels, so
  * a quantized model gives the same bytes on every CPU.
  */
@@ -55,13 +55,26 @@ CsQConvPlan *cs_qconv_plan_new         (const CsKernels   *kernels,
 void         cs_qconv_plan_free        (CsQConvPlan *plan);
 /* y = the convolution of x, on the output grid, over @pool (NULL:
  * serially); @scratch holds one buffer of cs_qconv_scratch_bytes per
- * thread. */
+ * thread.  @x holds floats, or the bytes of @x_bytes when that is not
+ * NULL (cs_qconv_plan_reads_bytes must allow it); @y gets floats, or
+ * with @y_bytes the bytes of the output grid (kernels.h: CsGridToBytes;
+ * cs_grid_fits_bytes must allow it).  Bytes or floats, the result
+ * stands for the same values. */
 void         cs_qconv_plan_run         (const CsQConvPlan *plan,
-                                        const float       *x,
-                                        float             *y,
+                                        const void        *x,
+                                        const CsGrid      *x_bytes,
+                                        void              *y,
+                                        gboolean           y_bytes,
                                         CsThreadPool      *pool,
                                         void             **scratch);
-
+/* Whether the plan reads an input held as bytes on @grid to the result
+ * it gives for their floats: a 1 × 1 convolution without stride or
+ * padding whose input scale is @grid's, every byte within the input's
+ * unsigned bytes after its zero point. */
+gboolean     cs_qconv_plan_reads_bytes (const CsQConvPlan *plan,
+                                        const CsGrid      *grid);
+/* The grid of the plan's output. */
+const CsGrid *cs_qconv_plan_grid       (const CsQConvPlan *plan);
 /* Output channel @m's weights as the floats their grid stands for,
  * (w − zero)·scale in double rounded once, into @weights (in_channels ×
  * kH × kW, in the order the plan was given them); returns its bias on

@@ -47,13 +47,14 @@ typedef struct
   const int32_t *offset, *multiplier, *right_shift, *weight_zero;
   __m256i        colsum0, colsum1, low, high;
   __m256         scale;
+  gboolean       bytes;
 } TileRequant;
 
 /* Row @i's sums (@left_sums, @right_sums) through the requantization
- * into the lanes of @out. */
+ * into the lanes of row @i of @c, floats or bytes (the first @n). */
 CS_VEC_INLINE void
-store_row (float *out, __m256i lanes0, __m256i lanes1, __m256i left_sums, __m256i right_sums,
-           int i, const TileRequant *rq)
+store_row (void *c, int64_t ldc, int n, __m256i lanes0, __m256i lanes1, __m256i left_sums,
+           __m256i right_sums, int i, const TileRequant *rq)
 {
   const int e = rq->right_shift[i];
   const __m256i offset = _mm256_set1_epi32 (rq->offset[i]);
@@ -71,8 +72,12 @@ store_row (float *out, __m256i lanes0, __m256i lanes1, __m256i left_sums, __m256
                                                      _mm256_set1_epi32 (rq->weight_zero[i])));
       v = _mm256_min_epi32 (_mm256_max_epi32 (requantize (v, m, count, mask, half), rq->low),
                             rq->high);
-      _mm256_maskstore_ps (out + 8 * h, h == 0 ? lanes0 : lanes1,
-                           _mm256_mul_ps (_mm256_cvtepi32_ps (v), rq->scale));
+      if (rq->bytes)
+        vec_int_store_bytes ((uint8_t *) c + i * ldc + 8 * h, n - 8 * h,
+                             _mm256_sub_epi32 (v, rq->low));
+      else
+        _mm256_maskstore_ps ((float *) c + i * ldc + 8 * h, h == 0 ? lanes0 : lanes1,
+                             _mm256_mul_ps (_mm256_cvtepi32_ps (v), rq->scale));
     }
 }
 
@@ -123,10 +128,11 @@ tile (const int rows, CS_QGEMM_MICRO_PARAMS)
     .low = _mm256_set1_epi32 (rq->low),
     .high = _mm256_set1_epi32 (rq->high),
     .scale = _mm256_set1_ps (rq->scale),
+    .bytes = rq->bytes,
   };
 #define STORE(i) \
   if (i < rows) \
-    store_row (c + i * ldc, lanes0, lanes1, left##i, right##i, i, &tile_rq);
+    store_row (c, ldc, n, lanes0, lanes1, left##i, right##i, i, &tile_rq);
   EACH_ROW (STORE)
 #undef STORE
 }

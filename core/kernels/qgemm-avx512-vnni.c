@@ -56,13 +56,15 @@ typedef struct
   const int32_t *offset, *multiplier, *right_shift, *weight_zero;
   __m512i        colsum0, colsum1, low, high;
   __m512         scale;
+  gboolean       bytes;
 } TileRequant;
 
 /* Row @i's sums (@low_sums, and @high_sums when @wide) through the
- * requantization into the lanes of @out. */
+ * requantization into the lanes of row @i of @c, floats or bytes (the
+ * first @n). */
 CS_VEC_INLINE void
-store_row (float *out, __mmask16 mask0, __mmask16 mask1, gboolean wide, __m512i low_sums,
-           __m512i high_sums, int i, const TileRequant *rq)
+store_row (void *c, int64_t ldc, int n, __mmask16 mask0, __mmask16 mask1, gboolean wide,
+           __m512i low_sums, __m512i high_sums, int i, const TileRequant *rq)
 {
   const int e = rq->right_shift[i];
   const __m512i offset = _mm512_set1_epi32 (rq->offset[i]);
@@ -80,8 +82,12 @@ store_row (float *out, __mmask16 mask0, __mmask16 mask1, gboolean wide, __m512i 
                                                      _mm512_set1_epi32 (rq->weight_zero[i])));
       v = _mm512_min_epi32 (_mm512_max_epi32 (requantize (v, m, count, mask, half), rq->low),
                             rq->high);
-      _mm512_mask_storeu_ps (out + 16 * h, h == 0 ? mask0 : mask1,
-                             _mm512_mul_ps (_mm512_cvtepi32_ps (v), rq->scale));
+      if (rq->bytes)
+        vec_int_store_bytes ((uint8_t *) c + i * ldc + 16 * h, n - 16 * h,
+                             _mm512_sub_epi32 (v, rq->low));
+      else
+        _mm512_mask_storeu_ps ((float *) c + i * ldc + 16 * h, h == 0 ? mask0 : mask1,
+                               _mm512_mul_ps (_mm512_cvtepi32_ps (v), rq->scale));
     }
 }
 
@@ -125,10 +131,11 @@ tile (const int rows, const gboolean wide, CS_QGEMM_MICRO_PARAMS)
     .low = _mm512_set1_epi32 (rq->low),
     .high = _mm512_set1_epi32 (rq->high),
     .scale = _mm512_set1_ps (rq->scale),
+    .bytes = rq->bytes,
   };
 #define STORE(i) \
   if (i < rows) \
-    store_row (c + i * ldc, mask0, mask1, wide, low##i, high##i, i, &tile_rq);
+    store_row (c, ldc, n, mask0, mask1, wide, low##i, high##i, i, &tile_rq);
   EACH_ROW (STORE)
 #undef STORE
 }

@@ -2,8 +2,8 @@
 /*
  * qgemm-generic.c — the portable kernels of the 8-bit convolution
  * (kernels.h): the micro-kernel with TFLite's requantization, and the
- * quantizing packer of its B panels.  Both are the reference the vector
- * ones must match to the bit.
+ * packers of its B panels from floats and from bytes.  They are the
+ * reference the vector ones must match to the bit.
  */
 #include "kernels.h"
 
@@ -36,7 +36,10 @@ cs_qgemm_micro_generic (CS_QGEMM_MICRO_PARAMS)
         v = (int32_t) total;
         v = cs_requant_shift (cs_requant_high_mul (v, rq->multiplier[i]), rq->right_shift[i]);
         v = v < rq->low ? rq->low : v > rq->high ? rq->high : v;
-        c[i * ldc + j] = (float) v * rq->scale;
+        if (rq->bytes)
+          ((uint8_t *) c)[i * ldc + j] = (uint8_t) (v - rq->low);
+        else
+          ((float *) c)[i * ldc + j] = (float) v * rq->scale;
       }
 }
 
@@ -58,6 +61,22 @@ cs_qpack_generic (CS_QPACK_PARAMS)
       {
         const int32_t q = p < depth && j < n ? quantize (x[p * x_stride + j], inverse_scale, zero)
                                              : 0;
+
+        b[(p / 4 * CS_GENERIC_NR + j) * 4 + p % 4] = (uint8_t) q;
+        if (j < n)
+          colsum[j] += q;
+      }
+}
+
+void
+cs_qpack_bytes_generic (CS_QPACK_BYTES_PARAMS)
+{
+  for (int j = 0; j < n; j++)
+    colsum[j] = 0;
+  for (int64_t p = 0; p < (depth + 3) / 4 * 4; p++)
+    for (int j = 0; j < CS_GENERIC_NR; j++)
+      {
+        const int32_t q = p < depth && j < n ? x[p * x_stride + j] + add : 0;
 
         b[(p / 4 * CS_GENERIC_NR + j) * 4 + p % 4] = (uint8_t) q;
         if (j < n)

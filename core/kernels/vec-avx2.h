@@ -12,6 +12,7 @@
 #include "kernels.h"
 
 #include <immintrin.h>
+#include <string.h>
 
 #define CS_VEC_LANES 8
 /* The name of this instruction set's variant of a kernel. */
@@ -56,6 +57,41 @@ typedef __m256i CsVecInt;
 #define vec_int_only(lanes, v) _mm256_and_si256 (lanes, v)
 #define vec_int_store(to, v) _mm256_storeu_si256 ((__m256i *) (to), v)
 #define vec_int_store_lanes(to, lanes, v) _mm256_maskstore_epi32 ((int *) (to), lanes, v)
+
+#define vec_int_to_float   _mm256_cvtepi32_ps
+
+/* The first @count (at most CS_VEC_LANES) bytes at @from as int32 lanes,
+ * 0 in the others; reads only those bytes. */
+CS_VEC_INLINE CsVecInt
+vec_int_load_bytes (const uint8_t *from, int64_t count)
+{
+  uint8_t part[8] = { 0 };
+
+  if (count >= CS_VEC_LANES)
+    return _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) from));
+  memcpy (part, from, (size_t) MAX (count, 0));
+  return _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) part));
+}
+
+/* The low bytes of the first @count lanes of @v to @to. */
+CS_VEC_INLINE void
+vec_int_store_bytes (uint8_t *to, int64_t count, CsVecInt v)
+{
+  const __m256i low_bytes = _mm256_shuffle_epi8 (
+    v, _mm256_setr_epi8 (0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                         0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
+  const __m128i bytes = _mm_unpacklo_epi32 (_mm256_castsi256_si128 (low_bytes),
+                                            _mm256_extracti128_si256 (low_bytes, 1));
+  uint8_t part[8];
+
+  if (count >= CS_VEC_LANES)
+    {
+      _mm_storel_epi64 ((__m128i *) to, bytes);
+      return;
+    }
+  _mm_storel_epi64 ((__m128i *) part, bytes);
+  memcpy (to, part, (size_t) MAX (count, 0));
+}
 
 /* Integers toward zero through an int32 (|v| < 2³¹), so that zero comes
  * out +0. */

@@ -1156,6 +1156,56 @@ test_fake_quantize (void)
   g_free (portable);
 }
 
+/* A grid's values as bytes: on every table, each sampled float and
+ * halfway point (as in test_fake_quantize) goes to the byte whose value
+ * back from bytes is the float rounding to the grid gives, to its bits,
+ * in runs of every length up to 38 with nothing written past a run. */
+static void
+test_grid_bytes (void)
+{
+  int64_t count;
+  float *x = sample_floats (&count), *rounded = g_new (float, count);
+  float *back = g_new (float, count + 17);
+  uint8_t *bytes = g_new (uint8_t, count + 17);
+
+  for (int64_t i = 0; i + 1 < count && i < 2 * (int64_t) (GRID_HIGH - GRID_LOW + 4); i++)
+    x[i] = (float) ((double) GRID_LOW - 2.0 + 0.5 * (double) i) * GRID_SCALE;
+  cs_fake_quantize_generic (x, rounded, count, GRID_SCALE, GRID_LOW, GRID_HIGH);
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+      if (kernels == NULL)
+        continue;
+      for (int64_t start = 0, length = 1; start < count; start += length, length = length % 37 + 2)
+        {
+          const int64_t n = MIN (length, count - start);
+
+          memset (bytes + start, 0xa5, n + 17);
+          kernels->grid_to_bytes (x + start, bytes + start, n, GRID_SCALE, GRID_LOW, GRID_HIGH);
+          for (int64_t i = n; i < n + 17 && start + i < count + 17; i++)
+            if (bytes[start + i] != 0xa5)
+              g_error ("%s: a run of %" G_GINT64_FORMAT " bytes wrote past its end",
+                       kernels->name, n);
+          for (int64_t i = 0; i < n + 17; i++)
+            back[start + i] = 1234.5f;
+          kernels->grid_from_bytes (bytes + start, back + start, n, GRID_SCALE, GRID_LOW);
+          for (int64_t i = n; i < n + 17; i++)
+            if (back[start + i] != 1234.5f)
+              g_error ("%s: a run of %" G_GINT64_FORMAT " floats wrote past its end",
+                       kernels->name, n);
+        }
+      for (int64_t i = 0; i < count; i++)
+        if (memcmp (&back[i], &rounded[i], sizeof (float)) != 0)
+          g_error ("%s: %.9g goes to byte %d, which stands for %.9g, not %.9g", kernels->name,
+                   x[i], bytes[i], back[i], rounded[i]);
+    }
+  g_free (x);
+  g_free (rounded);
+  g_free (back);
+  g_free (bytes);
+}
+
 /* An activation that ends on a grid against the activation and then the
  * rounding, apart: the same bits for every sampled float and halfway
  * point, ReLU and Clip folded into the rounding's clamp included (a
@@ -1549,6 +1599,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/gelu", test_gelu);
   g_test_add_func ("/kernels/hard-swish", test_hard_swish);
   g_test_add_func ("/kernels/fake-quantize", test_fake_quantize);
+  g_test_add_func ("/kernels/grid-bytes", test_grid_bytes);
   g_test_add_func ("/kernels/pool", test_pool);
   g_test_add_func ("/kernels/transpose", test_transpose);
   g_test_add_func ("/kernels/activation-grid", test_activation_grid);

@@ -93,15 +93,16 @@ test_micro_kernels (void)
           const int64_t depth = trial % 5 == 0 ? g_rand_int_range (rand, 1, 9)
                                 : g_rand_int_range (rand, 1, 700);
           const int64_t depth4 = (depth + 3) / 4, ldc = n + 3;
-          const gboolean zeros = trial % 2 == 0;
+          const gboolean zeros = trial % 2 == 0, bytes = trial % 3 == 0;
           int8_t *a = g_new0 (int8_t, depth4 * 4 * kernels->qmr);
           uint8_t *b = g_new0 (uint8_t, depth4 * 4 * kernels->qnr);
           float *c = g_new (float, kernels->qmr * ldc);
+          uint8_t *c_bytes = g_new (uint8_t, kernels->qmr * ldc);
           int32_t offset[16], multiplier[16], right_shift[16], weight_zero[16], colsum[32] = { 0 };
           const float scale = (float) g_rand_double_range (rand, 0.001, 0.5);
           const int32_t low = -g_rand_int_range (rand, 0, 256), high = low + 255;
           CsRequant rq = { offset, multiplier, right_shift, zeros ? weight_zero : NULL, colsum,
-                           low, high, scale };
+                           low, high, scale, bytes };
 
           for (int i = 0; i < m; i++)
             {
@@ -132,12 +133,14 @@ test_micro_kernels (void)
             }
           for (int64_t i = 0; i < kernels->qmr * ldc; i++)
             c[i] = -7.0f;
+          memset (c_bytes, 0xa5, kernels->qmr * ldc);
 
-          kernels->qgemm (depth4, a, b, c, ldc, m, n, &rq);
+          kernels->qgemm (depth4, a, b, bytes ? (void *) c_bytes : c, ldc, m, n, &rq);
           for (int i = 0; i < kernels->qmr; i++)
             for (int64_t j = 0; j < ldc; j++)
               {
                 float want = -7.0f;
+                uint8_t want_byte = 0xa5;
 
                 if (i < m && j < n)
                   {
@@ -151,8 +154,13 @@ test_micro_kernels (void)
                     q = tflite_multiply_by_quantized_multiplier (sum, multiplier[i],
                                                                  -right_shift[i]);
                     want = (float) CLAMP (q, low, high) * scale;
+                    want_byte = (uint8_t) (CLAMP (q, low, high) - low);
                   }
-                if (memcmp (&c[i * ldc + j], &want, sizeof want) != 0)
+                if (bytes && c_bytes[i * ldc + j] != want_byte)
+                  g_error ("%s: tile %d×%d, depth %" G_GINT64_FORMAT ": byte (%d, %" G_GINT64_FORMAT
+                           ") is %d, not %d", kernels->name, m, n, depth, i, j,
+                           c_bytes[i * ldc + j], want_byte);
+                if (!bytes && memcmp (&c[i * ldc + j], &want, sizeof want) != 0)
                   g_error ("%s: tile %d×%d, depth %" G_GINT64_FORMAT ": (%d, %" G_GINT64_FORMAT
                            ") is %g, not %g", kernels->name, m, n, depth, i, j, c[i * ldc + j],
                            want);
@@ -160,6 +168,7 @@ test_micro_kernels (void)
           g_free (a);
           g_free (b);
           g_free (c);
+          g_free (c_bytes);
         }
     }
   g_rand_free (rand);
@@ -239,6 +248,57 @@ test_pack (void)
   g_rand_free (rand);
 }
 
+/* The packers of bytes against the float packer on the floats the bytes
+ * stand for, (byte + low)·scale with the grid's scale the input's: the
+ * same panels and sums, whatever the grid's low and the input's zero
+ * point, the rows and columns past the block zero. */
+static void
+test_pack_bytes (void)
+{
+  GRand *rand = g_rand_new_with_seed (17);
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = table_with_8_bit (t);
+
+      if (kernels == NULL)
+        continue;
+      for (int trial = 0; trial < 200; trial++)
+        {
+          const int n = g_rand_int_range (rand, 1, kernels->qnr + 1);
+          const int64_t depth = g_rand_int_range (rand, 1, 40), stride = n + 5;
+          const int64_t size = (depth + 3) / 4 * 4 * kernels->qnr;
+          const float scale = (float) g_rand_double_range (rand, 0.002, 0.1);
+          const int32_t zero = g_rand_int_range (rand, 0, 256);
+          /* Steps low … low + span, all within the input's bytes. */
+          const int32_t span = g_rand_int_range (rand, 0, 256);
+          const int32_t low = g_rand_int_range (rand, -zero, 256 - zero - span);
+          uint8_t *x = g_new (uint8_t, depth * stride);
+          float *x_floats = g_new (float, depth * stride);
+          uint8_t *b = g_new (uint8_t, size), *b_floats = g_new (uint8_t, size);
+          int32_t colsum[32], colsum_floats[32];
+
+          for (int64_t i = 0; i < depth * stride; i++)
+            {
+              x[i] = (uint8_t) g_rand_int_range (rand, 0, span + 1);
+              x_floats[i] = ((float) x[i] + (float) low) * scale;
+            }
+          memset (b, 0xa5, size);
+          memset (b_floats, 0x5a, size);
+          kernels->qpack_bytes (x, stride, depth, n, low + zero, b, colsum);
+          kernels->qpack (x_floats, stride, depth, n, 1.0f / scale, zero, b_floats, colsum_floats);
+          if (memcmp (b, b_floats, size) != 0 || memcmp (colsum, colsum_floats, n * sizeof *colsum))
+            g_error ("%s: %d columns, depth %" G_GINT64_FORMAT ", low %d, zero %d: the bytes "
+                     "pack otherwise than their floats", kernels->name, n, depth, low, zero);
+          g_free (x);
+          g_free (x_floats);
+          g_free (b);
+          g_free (b_floats);
+        }
+    }
+  g_rand_free (rand);
+}
+
 typedef struct
 {
   CsConvShape shape;
@@ -283,6 +343,44 @@ reference_conv (const CsConvShape *s, const int32_t *x_q, int32_t x_zero, const 
         }
 }
 
+/* @plan writing its output as bytes, from the input as floats and, when
+ * it is pointwise (and then only), from the input as bytes: the bytes
+ * stand for @want to the bit. */
+static void
+check_plan_bytes (const CsQConvPlan *plan, const CsConvShape *s, const uint8_t *x_bytes,
+                  const CsGrid *x_grid, const CsGrid *out, const float *want, CsThreadPool *pool,
+                  void **scratch, const char *table)
+{
+  const int64_t n_x = s->batch * s->in_channels * s->in_h * s->in_w;
+  const int64_t n_y = s->batch * s->out_channels * s->out_h * s->out_w;
+  const gboolean pointwise = s->kernel[0] == 1 && s->kernel[1] == 1 && s->stride[0] == 1
+                             && s->stride[1] == 1 && s->pads[0] == 0 && s->pads[1] == 0
+                             && s->pads[2] == 0 && s->pads[3] == 0;
+  float *x = g_new (float, n_x);
+  uint8_t *got = g_new (uint8_t, n_y);
+
+  g_assert_cmpint (cs_qconv_plan_reads_bytes (plan, x_grid), ==, pointwise);
+  cs_kernels_generic ()->grid_from_bytes (x_bytes, x, n_x, x_grid->scale, x_grid->low);
+  for (int from_bytes = 0; from_bytes <= pointwise; from_bytes++)
+    {
+      memset (got, 0xa5, n_y);
+      cs_qconv_plan_run (plan, from_bytes ? (const void *) x_bytes : x,
+                         from_bytes ? x_grid : NULL, got, TRUE, pool, scratch);
+      for (int64_t i = 0; i < n_y; i++)
+        {
+          const float value = ((float) got[i] + out->low) * out->scale;
+
+          if (memcmp (&value, &want[i], sizeof value) != 0)
+            g_error ("%s, %s: %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT " from %" G_GINT64_FORMAT
+                     " channels: output byte %" G_GINT64_FORMAT " %d stands for %g, not %g",
+                     table, from_bytes ? "bytes in" : "floats in", s->out_channels,
+                     s->out_h * s->out_w, s->in_channels, i, got[i], value, want[i]);
+        }
+    }
+  g_free (x);
+  g_free (got);
+}
+
 /* One convolution on every table with 8-bit kernels, serially and on two
  * threads, against the reference above. */
 static void
@@ -306,12 +404,18 @@ check_plan (GRand *rand, const Case *test, CsThreadPool *pool)
   CsConvQuant quant = { x_scale, x_zero - byte_min, depth, g_new (int8_t, s->out_channels * depth),
                         g_new (float, s->out_channels), g_new (int32_t, s->out_channels), bias };
   int32_t act_min = byte_min, act_max = byte_max;
+  /* The input as the session holds it between layers: steps from the
+   * lowest, here a few above the type's, as after a ReLU. */
+  const int32_t x_min = byte_min + g_rand_int_range (rand, 0, 20);
+  const CsGrid x_grid = { x_scale, (float) (x_min - x_zero), (float) (byte_max - x_zero) };
+  uint8_t *x_bytes = g_new (uint8_t, n_x);
   CsGrid out;
 
   for (int64_t i = 0; i < n_x; i++)
     {
-      x_q[i] = g_rand_int_range (rand, byte_min, byte_max + 1);
+      x_q[i] = g_rand_int_range (rand, x_min, byte_max + 1);
       x[i] = (float) (x_q[i] - x_zero) * x_scale;
+      x_bytes[i] = (uint8_t) (x_q[i] - x_min);
     }
   for (int64_t o = 0; o < s->out_channels; o++)
     {
@@ -358,7 +462,7 @@ check_plan (GRand *rand, const Case *test, CsThreadPool *pool)
           for (int i = 0; i < 2; i++)
             scratch[i] = g_malloc (cs_qconv_scratch_bytes (kernels, s));
           memset (got, 0xff, n_y * sizeof (float));
-          cs_qconv_plan_run (plan, x, got, threads == 2 ? pool : NULL, scratch);
+          cs_qconv_plan_run (plan, x, NULL, got, FALSE, threads == 2 ? pool : NULL, scratch);
           for (int64_t i = 0; i < n_y; i++)
             if (memcmp (&got[i], &want[i], sizeof (float)) != 0)
               g_error ("%s, %d thread(s): %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT " from %"
@@ -367,12 +471,15 @@ check_plan (GRand *rand, const Case *test, CsThreadPool *pool)
                        kernels->name, threads, s->out_channels, s->out_h * s->out_w,
                        s->in_channels, s->in_h, s->in_w, s->kernel[0], s->kernel[1],
                        s->stride[0], test->int8 ? "int8" : "uint8", i, got[i], want[i]);
+          check_plan_bytes (plan, s, x_bytes, &x_grid, &out, want, threads == 2 ? pool : NULL,
+                            scratch, kernels->name);
           for (int i = 0; i < 2; i++)
             g_free (scratch[i]);
         }
       cs_qconv_plan_free (plan);
     }
   g_free (x_q);
+  g_free (x_bytes);
   g_free (w_q);
   g_free (w_zero);
   g_free (multiplier);
@@ -460,6 +567,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qconv/requant-helpers", test_requant_helpers);
   g_test_add_func ("/qconv/micro-kernels", test_micro_kernels);
   g_test_add_func ("/qconv/pack", test_pack);
+  g_test_add_func ("/qconv/pack-bytes", test_pack_bytes);
   g_test_add_func ("/qconv/plans", test_plans);
   g_test_add_func ("/qconv/refusals", test_refusals);
   return g_test_run ();

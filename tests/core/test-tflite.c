@@ -10,6 +10,7 @@
  * never read out of bounds.
  */
 #include "convscope.h"
+#include "model.h"
 #include "tflite/flatbuf.h"
 #include "tflite/tflite.h"
 #include "tflite/tflite-quant.h"
@@ -949,6 +950,135 @@ test_quantized_conv (void)
   cs_graph_free (graph);
 }
 
+/* Runs @model on @input (the model's input shape) on @threads threads,
+ * every layer tapped with @tap_all.  The values named in @byte_values
+ * must be held as bytes (no place of their own in the arena), or not
+ * when the model holds its activations as floats. */
+static CsResult *
+run_loaded (const CsModel *model, const float *input, int threads, gboolean tap_all,
+            const char *const *byte_values)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CsSession) session = cs_session_new (model, threads, &error);
+  CsRunOptions run_options = { .tap_all = tap_all };
+  CsResult *result = NULL;
+  CsTensor tensor;
+
+  g_assert_no_error (error);
+  for (int i = 0; byte_values != NULL && byte_values[i] != NULL; i++)
+    {
+      const int v = cs_graph_find_value (model->graph, byte_values[i]);
+
+      g_assert_cmpint (v, >=, 0);
+      g_assert_cmpint (cs_session_arena_value (session, v) == NULL, ==,
+                       !model->activations_in_float);
+    }
+  tensor = *cs_model_input (model, 0);
+  tensor.data = (void *) input;
+  cs_session_run (session, &tensor, 1, &run_options, &result, &error);
+  g_assert_no_error (error);
+  return result;
+}
+
+/* @a and @b hold the same outputs and taps to the bit. */
+static void
+assert_same_results (const CsResult *a, const CsResult *b, const char *what)
+{
+  g_assert_cmpuint (a->n_outputs, ==, b->n_outputs);
+  g_assert_cmpuint (a->n_taps, ==, b->n_taps);
+  for (size_t i = 0; i < a->n_outputs + a->n_taps; i++)
+    {
+      const CsTensor *x = i < a->n_outputs ? &a->outputs[i] : &a->taps[i - a->n_outputs];
+      const CsTensor *y = i < a->n_outputs ? &b->outputs[i] : &b->taps[i - a->n_outputs];
+      const int64_t n = cs_shape_numel (&x->shape);
+
+      g_assert_true (cs_shape_equal (&x->shape, &y->shape));
+      for (int64_t j = 0; j < n; j++)
+        if (memcmp ((const float *) x->data + j, (const float *) y->data + j, sizeof (float)))
+          g_error ("%s: %s[%" G_GINT64_FORMAT "] is %.9g with bytes between layers, %.9g with "
+                   "floats", what, x->name != NULL ? x->name : "output", j,
+                   ((const float *) x->data)[j], ((const float *) y->data)[j]);
+    }
+}
+
+/* A uint8 inverted residual block as MobileNet v2 has them, and a
+ * pointwise layer after it: the depthwise layer's output and the
+ * projection's pass to the next layer as bytes, and every output and tap
+ * is what the run with floats between the layers gives, to the bit, on
+ * one thread and on two. */
+static void
+test_byte_values (void)
+{
+  static const char *const byte_values[] = { "dw", "projected", NULL };
+  const CsLoadOptions bytes = { 0 }, floats = { .activations_in_float = TRUE };
+  GRand *rand = g_rand_new_with_seed (23);
+  guint8 w_expand[12 * 4], w_dw[9 * 12], w_project[6 * 12], w_out[5 * 6];
+  gint32 b_expand[12], b_dw[12], b_project[6], b_out[5];
+  SpecTensor tensors[13] = {
+    { "pixels", T_UINT8, 4, { 1, 6, 7, 4 }, NULL, 0, 0.02f, 128 },
+    { "w_expand", T_UINT8, 4, { 12, 1, 1, 4 }, w_expand, sizeof w_expand, 0.01f, 120 },
+    { "b_expand", T_INT32, 1, { 12 }, b_expand, sizeof b_expand },
+    { "expanded", T_UINT8, 4, { 1, 6, 7, 12 }, NULL, 0, 6.0f / 255.0f, 0 },
+    { "w_dw", T_UINT8, 4, { 1, 3, 3, 12 }, w_dw, sizeof w_dw, 0.02f, 130 },
+    { "b_dw", T_INT32, 1, { 12 }, b_dw, sizeof b_dw },
+    { "dw", T_UINT8, 4, { 1, 6, 7, 12 }, NULL, 0, 6.0f / 255.0f, 0 },
+    { "w_project", T_UINT8, 4, { 6, 1, 1, 12 }, w_project, sizeof w_project, 0.01f, 125 },
+    { "b_project", T_INT32, 1, { 6 }, b_project, sizeof b_project },
+    { "projected", T_UINT8, 4, { 1, 6, 7, 6 }, NULL, 0, 0.05f, 128 },
+    { "w_out", T_UINT8, 4, { 5, 1, 1, 6 }, w_out, sizeof w_out, 0.02f, 128 },
+    { "b_out", T_INT32, 1, { 5 }, b_out, sizeof b_out },
+    { "out", T_UINT8, 4, { 1, 6, 7, 5 }, NULL, 0, 0.06f, 120 },
+  };
+  SpecOp ops[4] = {
+    { OP_CONV_2D, 3, { 0, 1, 2 }, 3, O_CONV, 4, { BYTE (1), INT (1), INT (1), BYTE (3) } },
+    { OP_DEPTHWISE_CONV_2D, 3, { 3, 4, 5 }, 6, O_DEPTHWISE, 5,
+      { BYTE (0), INT (1), INT (1), INT (1), BYTE (3) } },
+    { OP_CONV_2D, 3, { 6, 7, 8 }, 9, O_CONV, 4, { BYTE (1), INT (1), INT (1), BYTE (0) } },
+    { OP_CONV_2D, 3, { 9, 10, 11 }, 12, O_CONV, 4, { BYTE (1), INT (1), INT (1), BYTE (0) } },
+  };
+  Spec spec = { 13, tensors, 4, ops, 0, 12 };
+  g_autoptr (GBytes) model = NULL;
+  g_autofree float *input = pattern (6 * 7 * 4, 150);
+
+  for (gsize i = 0; i < sizeof w_expand; i++)
+    w_expand[i] = (guint8) g_rand_int_range (rand, 0, 256);
+  for (gsize i = 0; i < sizeof w_dw; i++)
+    w_dw[i] = (guint8) g_rand_int_range (rand, 0, 256);
+  for (gsize i = 0; i < sizeof w_project; i++)
+    w_project[i] = (guint8) g_rand_int_range (rand, 0, 256);
+  for (gsize i = 0; i < sizeof w_out; i++)
+    w_out[i] = (guint8) g_rand_int_range (rand, 0, 256);
+  for (int i = 0; i < 12; i++)
+    {
+      b_expand[i] = g_rand_int_range (rand, -3000, 3000);
+      b_dw[i] = g_rand_int_range (rand, -3000, 3000);
+    }
+  for (int i = 0; i < 6; i++)
+    b_project[i] = g_rand_int_range (rand, -3000, 3000);
+  for (int i = 0; i < 5; i++)
+    b_out[i] = g_rand_int_range (rand, -3000, 3000);
+  g_rand_free (rand);
+  model = write_model (&spec);
+
+  for (int threads = 1; threads <= 2; threads++)
+    {
+      g_autoptr (CsModel) with_bytes = cs_model_load_memory (
+        g_bytes_get_data (model, NULL), g_bytes_get_size (model), "spec.tflite", &bytes, NULL);
+      g_autoptr (CsModel) with_floats = cs_model_load_memory (
+        g_bytes_get_data (model, NULL), g_bytes_get_size (model), "spec.tflite", &floats, NULL);
+      g_autoptr (CsResult) a = run_loaded (with_bytes, input, threads, TRUE, byte_values);
+      g_autoptr (CsResult) b = run_loaded (with_floats, input, threads, TRUE, byte_values);
+      gboolean varied = FALSE;
+
+      assert_same_results (a, b, "the block");
+      /* Not a run of clamped zeros: the bytes carry something. */
+      for (size_t t = 0; t < a->n_taps; t++)
+        for (int64_t j = 1; j < cs_shape_numel (&a->taps[t].shape); j++)
+          varied |= ((const float *) a->taps[t].data)[j] != ((const float *) a->taps[t].data)[0];
+      g_assert_true (varied);
+    }
+}
+
 /* int8 weights with one scale per output channel: dimension 0 for conv,
  * 3 for depthwise; the activations stay float. */
 static void
@@ -1642,6 +1772,42 @@ test_classifier (gconstpointer data)
   cs_model_free (model);
 }
 
+/* Every quantized model of ../shared gives the same outputs to the bit
+ * with its activations passed between layers as bytes as with floats,
+ * on two threads, for a random image. */
+static void
+test_shared_byte_values (void)
+{
+  static const char *const files[] = {
+    "mobilenet_v1_0.25_128_quant.tflite", "mobilenet_v1_0.5_160_quant.tflite",
+    "mobilenet_v1_0.75_192_quant.tflite", "mobilenet_v2_1.0_224_quant.tflite",
+    "mobilenet_v2_1.0_224_inat_bird_quant.tflite", "deeplabv3_mnv2_pascal_quant.tflite",
+  };
+  const CsLoadOptions floats = { .activations_in_float = TRUE };
+
+  for (gsize f = 0; f < G_N_ELEMENTS (files); f++)
+    {
+      g_autofree char *path = shared_model (files[f]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (CsModel) with_bytes = NULL;
+      g_autoptr (CsModel) with_floats = NULL;
+      g_autoptr (CsResult) a = NULL;
+      g_autoptr (CsResult) b = NULL;
+      g_autofree float *input = NULL;
+
+      if (path == NULL)
+        return;
+      with_bytes = cs_model_load_file (path, NULL, &error);
+      g_assert_no_error (error);
+      with_floats = cs_model_load_file (path, &floats, &error);
+      g_assert_no_error (error);
+      input = pattern (cs_shape_numel (&cs_model_input (with_bytes, 0)->shape), 160 + f);
+      a = run_loaded (with_bytes, input, 2, FALSE, NULL);
+      b = run_loaded (with_floats, input, 2, FALSE, NULL);
+      assert_same_results (a, b, files[f]);
+    }
+}
+
 /* The Coral DeepLab v3 in ../shared ends in RESIZE_BILINEAR from 33×33
  * to 513×513: the layer table says so with its numbers, and the network
  * runs; its last operator, ARG_MAX, is another part of the work. */
@@ -1901,6 +2067,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tflite/quantize/dequantize-overflow", test_dequantize_overflow);
   g_test_add_func ("/tflite/quantize/conv", test_quantized_conv);
   g_test_add_func ("/tflite/quantize/per-channel-weights", test_per_channel_weights);
+  g_test_add_func ("/tflite/quantize/byte-values", test_byte_values);
   g_test_add_func ("/tflite/activations", test_activations);
   g_test_add_func ("/tflite/silu", test_silu);
   g_test_add_func ("/tflite/unsupported-operators", test_unsupported_operators);
@@ -1909,6 +2076,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tflite/resize", test_resize);
   g_test_add_func ("/tflite/transpose-conv", test_transpose_conv);
   g_test_add_func ("/tflite/deeplab", test_deeplab);
+  g_test_add_func ("/tflite/shared-byte-values", test_shared_byte_values);
   g_test_add_func ("/tflite/labels/deflated", test_deflated_labels);
   g_test_add_func ("/tflite/hostile/small-model", test_hostile_small_model);
   g_test_add_func ("/tflite/hostile/zero-size-input", test_zero_size_input);

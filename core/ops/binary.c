@@ -13,6 +13,10 @@
  * either advances by one or stands still, which covers the common CNN
  * cases (same shape, a scalar, a per-channel 1×C×1×1 operand) with plain
  * vectorizable loops; any other pattern walks the outer dimensions.
+ *
+ * An Add of two operands of its output's shape (a residual connection)
+ * also reads and writes the bytes a session holds a quantized model's
+ * values as between layers, through floats a short run at a time.
  */
 #include "op-common.h"
 
@@ -343,6 +347,104 @@ binary_range (void *user, int64_t begin, int64_t end, int thread)
     }
 }
 
+/* An Add of two float operands of its output's shape, whose activation
+ * ends on a grid of bytes when @grid is not NULL (then set to it): the
+ * one that reads and writes bytes. */
+static gboolean
+adds_on_bytes (const CsGraph *graph, const CsNode *node, CsGrid *grid)
+{
+  const CsShape *y = &cs_node_output (graph, node, 0)->shape;
+
+  if (node->klass != &cs_op_add || node->n_inputs != 2)
+    return FALSE;
+  for (int i = 0; i < 2; i++)
+    if (cs_node_input (graph, node, i)->dtype != CS_DTYPE_FLOAT32
+        || !cs_shape_equal (&cs_node_input (graph, node, i)->shape, y))
+      return FALSE;
+  return grid == NULL
+         || (cs_activation_folded_grid (&node->act, grid) && cs_grid_fits_bytes (grid));
+}
+
+static gboolean
+binary_writes_bytes (const CsGraph *graph, const CsNode *node, CsGrid *grid)
+{
+  return adds_on_bytes (graph, node, grid);
+}
+
+static gboolean
+binary_reads_bytes (const CsGraph *graph, const CsNode *node, int i, const CsGrid *grid)
+{
+  return i < 2 && cs_grid_fits_bytes (grid) && adds_on_bytes (graph, node, NULL);
+}
+
+/* Floats per run of the Add on bytes: three such buffers stay in L1. */
+#define BYTES_RUN 1024
+
+typedef struct
+{
+  const void   *a, *b;
+  void         *y;
+  const CsGrid *a_grid, *b_grid, *y_grid;   /* NULL: floats */
+  CsGrid        y_folded;
+  const CsActivation *act;
+} AddBytesTask;
+
+/* Elements [@pos, @pos + @n) of an operand as floats: where it lies, or
+ * the floats its bytes stand for in @buffer. */
+static const float *
+operand_floats (const void *data, const CsGrid *grid, int64_t pos, int64_t n, float *buffer)
+{
+  if (grid == NULL)
+    return (const float *) data + pos;
+  cs_kernels_get ()->grid_from_bytes ((const uint8_t *) data + pos, buffer, n, grid->scale,
+                                      grid->low);
+  return buffer;
+}
+
+/* The sums of the float run, then the activation, or the rounding of
+ * its folded grid into bytes: the values binary_range gives. */
+static void
+add_bytes_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const AddBytesTask *task = user;
+  float a_buffer[BYTES_RUN], b_buffer[BYTES_RUN], sums[BYTES_RUN];
+
+  (void) thread;
+  for (int64_t pos = begin; pos < end; pos += BYTES_RUN)
+    {
+      const int64_t n = MIN (BYTES_RUN, end - pos);
+      const float *a = operand_floats (task->a, task->a_grid, pos, n, a_buffer);
+      const float *b = operand_floats (task->b, task->b_grid, pos, n, b_buffer);
+      float *y = task->y_grid != NULL ? sums : (float *) task->y + pos;
+
+      for (int64_t i = 0; i < n; i++)
+        y[i] = a[i] + b[i];
+      if (task->y_grid != NULL)
+        cs_kernels_get ()->grid_to_bytes (sums, (uint8_t *) task->y + pos, n,
+                                          task->y_folded.scale, task->y_folded.low,
+                                          task->y_folded.high);
+      else if (task->act != NULL)
+        cs_activation_apply (task->act, y, n);
+    }
+}
+
+static void
+add_bytes_run (const CsNode *node, CsExec *exec)
+{
+  AddBytesTask task = {
+    exec->data[node->inputs[0]], exec->data[node->inputs[1]], exec->data[node->outputs[0]],
+    cs_exec_bytes (exec, node->inputs[0]), cs_exec_bytes (exec, node->inputs[1]),
+    cs_exec_bytes (exec, node->outputs[0]),
+  };
+
+  if (task.y_grid != NULL)
+    g_return_if_fail (cs_activation_folded_grid (&node->act, &task.y_folded));
+  if (cs_activation_is_set (&node->act))
+    task.act = &node->act;
+  cs_parallel_for (exec->pool, cs_shape_numel (&cs_node_output (exec->graph, node, 0)->shape),
+                   16 * BYTES_RUN, add_bytes_range, &task);
+}
+
 /* A float copy of an int64 exponent; the caller frees it. */
 static float *
 float_exponent (const CsValue *value, const int64_t *data)
@@ -373,6 +475,14 @@ binary_run (const CsNode *node, CsExec *exec)
   };
   const CsShape *a_shape = &first->shape;
 
+  if (node->n_inputs == 2
+      && (cs_exec_bytes (exec, node->inputs[0]) != NULL
+          || cs_exec_bytes (exec, node->inputs[1]) != NULL
+          || cs_exec_bytes (exec, node->outputs[0]) != NULL))
+    {
+      add_bytes_run (node, exec);
+      return;
+    }
   if (node->n_inputs == 1)
     {
       cs_op_copy_input (node, exec);
@@ -550,6 +660,8 @@ binary_backward (const CsNode *node, CsGradExec *exec, GError **error)
     .run = binary_run,                          \
     .describe = binary_describe,                \
     .footprint = binary_footprint,              \
+    .writes_bytes = binary_writes_bytes,        \
+    .reads_bytes = binary_reads_bytes,          \
     .backward = gradient,                       \
     .backward_reads = reads,                    \
   }

@@ -1001,22 +1001,30 @@ assert_same_results (const CsResult *a, const CsResult *b, const char *what)
     }
 }
 
-/* A uint8 inverted residual block as MobileNet v2 has them, and a
- * pointwise layer after it: the depthwise layer's output and the
- * projection's pass to the next layer as bytes, and every output and tap
- * is what the run with floats between the layers gives, to the bit, on
- * one thread and on two. */
+/* A uint8 inverted residual block as MobileNet v2 has them, between two
+ * pointwise layers: the first layer's output, the depthwise output, the
+ * projection and the residual sum pass to the next layer as bytes, and
+ * every output and tap is what the run with floats between the layers
+ * gives, to the bit, on one thread and on two. */
 static void
 test_byte_values (void)
 {
-  static const char *const byte_values[] = { "dw", "projected", NULL };
+  static const char *const byte_values[] = { "stem", "dw", "projected", "sum", NULL };
   const CsLoadOptions bytes = { 0 }, floats = { .activations_in_float = TRUE };
   GRand *rand = g_rand_new_with_seed (23);
-  guint8 w_expand[12 * 4], w_dw[9 * 12], w_project[6 * 12], w_out[5 * 6];
-  gint32 b_expand[12], b_dw[12], b_project[6], b_out[5];
-  SpecTensor tensors[13] = {
+  guint8 w_stem[6 * 4], w_expand[12 * 6], w_dw[9 * 12], w_project[6 * 12], w_out[5 * 6];
+  gint32 b_stem[6], b_expand[12], b_dw[12], b_project[6], b_out[5];
+  guint8 *weights[] = { w_stem, w_expand, w_dw, w_project, w_out };
+  const gsize weight_sizes[] = { sizeof w_stem, sizeof w_expand, sizeof w_dw, sizeof w_project,
+                                 sizeof w_out };
+  gint32 *biases[] = { b_stem, b_expand, b_dw, b_project, b_out };
+  const int bias_sizes[] = { 6, 12, 12, 6, 5 };
+  SpecTensor tensors[17] = {
     { "pixels", T_UINT8, 4, { 1, 6, 7, 4 }, NULL, 0, 0.02f, 128 },
-    { "w_expand", T_UINT8, 4, { 12, 1, 1, 4 }, w_expand, sizeof w_expand, 0.01f, 120 },
+    { "w_stem", T_UINT8, 4, { 6, 1, 1, 4 }, w_stem, sizeof w_stem, 0.02f, 127 },
+    { "b_stem", T_INT32, 1, { 6 }, b_stem, sizeof b_stem },
+    { "stem", T_UINT8, 4, { 1, 6, 7, 6 }, NULL, 0, 0.04f, 118 },
+    { "w_expand", T_UINT8, 4, { 12, 1, 1, 6 }, w_expand, sizeof w_expand, 0.01f, 120 },
     { "b_expand", T_INT32, 1, { 12 }, b_expand, sizeof b_expand },
     { "expanded", T_UINT8, 4, { 1, 6, 7, 12 }, NULL, 0, 6.0f / 255.0f, 0 },
     { "w_dw", T_UINT8, 4, { 1, 3, 3, 12 }, w_dw, sizeof w_dw, 0.02f, 130 },
@@ -1025,38 +1033,31 @@ test_byte_values (void)
     { "w_project", T_UINT8, 4, { 6, 1, 1, 12 }, w_project, sizeof w_project, 0.01f, 125 },
     { "b_project", T_INT32, 1, { 6 }, b_project, sizeof b_project },
     { "projected", T_UINT8, 4, { 1, 6, 7, 6 }, NULL, 0, 0.05f, 128 },
+    { "sum", T_UINT8, 4, { 1, 6, 7, 6 }, NULL, 0, 0.07f, 131 },
     { "w_out", T_UINT8, 4, { 5, 1, 1, 6 }, w_out, sizeof w_out, 0.02f, 128 },
     { "b_out", T_INT32, 1, { 5 }, b_out, sizeof b_out },
     { "out", T_UINT8, 4, { 1, 6, 7, 5 }, NULL, 0, 0.06f, 120 },
   };
-  SpecOp ops[4] = {
-    { OP_CONV_2D, 3, { 0, 1, 2 }, 3, O_CONV, 4, { BYTE (1), INT (1), INT (1), BYTE (3) } },
-    { OP_DEPTHWISE_CONV_2D, 3, { 3, 4, 5 }, 6, O_DEPTHWISE, 5,
+  SpecOp ops[6] = {
+    { OP_CONV_2D, 3, { 0, 1, 2 }, 3, O_CONV, 4, { BYTE (1), INT (1), INT (1), BYTE (0) } },
+    { OP_CONV_2D, 3, { 3, 4, 5 }, 6, O_CONV, 4, { BYTE (1), INT (1), INT (1), BYTE (3) } },
+    { OP_DEPTHWISE_CONV_2D, 3, { 6, 7, 8 }, 9, O_DEPTHWISE, 5,
       { BYTE (0), INT (1), INT (1), INT (1), BYTE (3) } },
-    { OP_CONV_2D, 3, { 6, 7, 8 }, 9, O_CONV, 4, { BYTE (1), INT (1), INT (1), BYTE (0) } },
     { OP_CONV_2D, 3, { 9, 10, 11 }, 12, O_CONV, 4, { BYTE (1), INT (1), INT (1), BYTE (0) } },
+    { OP_ADD, 2, { 3, 12 }, 13, O_ADD, 1, { BYTE (0) } },
+    { OP_CONV_2D, 3, { 13, 14, 15 }, 16, O_CONV, 4, { BYTE (1), INT (1), INT (1), BYTE (0) } },
   };
-  Spec spec = { 13, tensors, 4, ops, 0, 12 };
+  Spec spec = { 17, tensors, 6, ops, 0, 16 };
   g_autoptr (GBytes) model = NULL;
   g_autofree float *input = pattern (6 * 7 * 4, 150);
 
-  for (gsize i = 0; i < sizeof w_expand; i++)
-    w_expand[i] = (guint8) g_rand_int_range (rand, 0, 256);
-  for (gsize i = 0; i < sizeof w_dw; i++)
-    w_dw[i] = (guint8) g_rand_int_range (rand, 0, 256);
-  for (gsize i = 0; i < sizeof w_project; i++)
-    w_project[i] = (guint8) g_rand_int_range (rand, 0, 256);
-  for (gsize i = 0; i < sizeof w_out; i++)
-    w_out[i] = (guint8) g_rand_int_range (rand, 0, 256);
-  for (int i = 0; i < 12; i++)
+  for (gsize l = 0; l < G_N_ELEMENTS (weights); l++)
     {
-      b_expand[i] = g_rand_int_range (rand, -3000, 3000);
-      b_dw[i] = g_rand_int_range (rand, -3000, 3000);
+      for (gsize i = 0; i < weight_sizes[l]; i++)
+        weights[l][i] = (guint8) g_rand_int_range (rand, 0, 256);
+      for (int i = 0; i < bias_sizes[l]; i++)
+        biases[l][i] = g_rand_int_range (rand, -3000, 3000);
     }
-  for (int i = 0; i < 6; i++)
-    b_project[i] = g_rand_int_range (rand, -3000, 3000);
-  for (int i = 0; i < 5; i++)
-    b_out[i] = g_rand_int_range (rand, -3000, 3000);
   g_rand_free (rand);
   model = write_model (&spec);
 

@@ -19,6 +19,8 @@
  * channels is 120 KiB of bytes, which stays in a core's L2 while every
  * row panel reads it. */
 #define BLOCK_PANELS 4
+/* Enough tasks that threads finishing at different times even out. */
+#define MIN_TASKS 8
 
 struct _CsQConvPlan
 {
@@ -196,7 +198,48 @@ typedef struct
   gboolean           y_bytes;
   void             **scratch;
   int64_t            blocks;   /* per image */
+  int64_t            parts;    /* of the output channels, per block */
 } QConvRun;
+
+/* Packs the @n_block columns from @j0 on of image @img's input into the
+ * B panels at @b, their sums into @colsum. */
+static void
+pack_block (const QConvRun *run, int64_t img, int64_t j0, int64_t n_block, uint8_t *b,
+            int32_t *colsum, float *cols)
+{
+  const CsQConvPlan *plan = run->plan;
+  const CsKernels *kernels = plan->kernels;
+  const CsConvShape *s = &plan->shape;
+  const int64_t pixels = s->out_h * s->out_w, columns = block_columns (kernels);
+  const int64_t panel_bytes = plan->depth4 * 4 * kernels->qnr;
+  const int64_t x_offset = img * s->in_channels * s->in_h * s->in_w;
+  const float *x = (const float *) run->x + x_offset;
+  const float *rows = x + j0;
+  int64_t row_stride = pixels;
+
+  if (run->x_bytes != NULL)
+    {
+      /* A pointwise plan's input rows are its columns, as bytes. */
+      for (int64_t j = 0; j < n_block; j += kernels->qnr)
+        kernels->qpack_bytes ((const uint8_t *) run->x + x_offset + j0 + j, pixels, plan->depth,
+                              (int) MIN (kernels->qnr, n_block - j),
+                              (int32_t) run->x_bytes->low + plan->input_zero,
+                              b + j / kernels->qnr * panel_bytes, colsum + j);
+      return;
+    }
+  /* The padding's 0 quantizes to the input's zero point: TFLite's
+   * padding. */
+  if (!plan->pointwise)
+    {
+      cs_im2col_columns (s, x, j0, n_block, cols, columns);
+      rows = cols;
+      row_stride = columns;
+    }
+  for (int64_t j = 0; j < n_block; j += kernels->qnr)
+    kernels->qpack (rows + j, row_stride, plan->depth, (int) MIN (kernels->qnr, n_block - j),
+                    1.0f / plan->input_scale, plan->input_zero,
+                    b + j / kernels->qnr * panel_bytes, colsum + j);
+}
 
 static void
 qconv_range (void *user, int64_t begin, int64_t end, int thread)
@@ -207,44 +250,26 @@ qconv_range (void *user, int64_t begin, int64_t end, int thread)
   const CsConvShape *s = &plan->shape;
   const int64_t pixels = s->out_h * s->out_w, columns = block_columns (kernels);
   const int64_t panel_bytes = plan->depth4 * 4 * kernels->qnr;
+  const int64_t part_rows = (s->out_channels + run->parts * kernels->qmr - 1)
+                            / (run->parts * kernels->qmr) * kernels->qmr;
   uint8_t *b = (uint8_t *) cs_scratch_floats (run->scratch[thread]);
   int32_t *colsum = (int32_t *) cs_scratch_floats (b + panel_bytes * BLOCK_PANELS);
   float *cols = cs_scratch_floats (colsum + columns);
+  /* A block packed for one part serves the next part this thread takes. */
+  int64_t packed = -1;
 
   for (int64_t task = begin; task < end; task++)
     {
-      const int64_t img = task / run->blocks, j0 = task % run->blocks * columns;
+      const int64_t part = task % run->parts, block = task / run->parts;
+      const int64_t img = block / run->blocks, j0 = block % run->blocks * columns;
       const int64_t n_block = MIN (columns, pixels - j0);
-      const int64_t x_offset = img * s->in_channels * s->in_h * s->in_w;
       const int64_t y_offset = img * s->out_channels * pixels;
 
-      if (run->x_bytes != NULL)
-        /* A pointwise plan's input rows are its columns, as bytes. */
-        for (int64_t j = 0; j < n_block; j += kernels->qnr)
-          kernels->qpack_bytes ((const uint8_t *) run->x + x_offset + j0 + j, pixels, plan->depth,
-                                (int) MIN (kernels->qnr, n_block - j),
-                                (int32_t) run->x_bytes->low + plan->input_zero,
-                                b + j / kernels->qnr * panel_bytes, colsum + j);
-      else
-        {
-          const float *x = (const float *) run->x + x_offset;
-          const float *rows = x + j0;
-          int64_t row_stride = pixels;
-
-          /* The padding's 0 quantizes to the input's zero point: TFLite's
-           * padding. */
-          if (!plan->pointwise)
-            {
-              cs_im2col_columns (s, x, j0, n_block, cols, columns);
-              rows = cols;
-              row_stride = columns;
-            }
-          for (int64_t j = 0; j < n_block; j += kernels->qnr)
-            kernels->qpack (rows + j, row_stride, plan->depth,
-                            (int) MIN (kernels->qnr, n_block - j), 1.0f / plan->input_scale,
-                            plan->input_zero, b + j / kernels->qnr * panel_bytes, colsum + j);
-        }
-      for (int64_t i = 0; i < s->out_channels; i += kernels->qmr)
+      if (block != packed)
+        pack_block (run, img, j0, n_block, b, colsum, cols);
+      packed = block;
+      for (int64_t i = part * part_rows; i < MIN ((part + 1) * part_rows, s->out_channels);
+           i += kernels->qmr)
         {
           const CsRequant rq = {
             plan->offset + i, plan->multiplier + i, plan->right_shift + i,
@@ -293,13 +318,21 @@ cs_qconv_plan_run (const CsQConvPlan *plan,
                    void             **scratch)
 {
   const int64_t columns = block_columns (plan->kernels);
-  QConvRun run = { plan, x, x_bytes, y, y_bytes, scratch, 0 };
+  const int64_t row_panels = (plan->shape.out_channels + plan->kernels->qmr - 1)
+                             / plan->kernels->qmr;
+  QConvRun run = { plan, x, x_bytes, y, y_bytes, scratch, 0, 1 };
 
   g_return_if_fail (x_bytes == NULL || cs_qconv_plan_reads_bytes (plan, x_bytes));
   g_return_if_fail (!y_bytes || cs_grid_fits_bytes (&plan->out));
 
   run.blocks = (plan->shape.out_h * plan->shape.out_w + columns - 1) / columns;
-  cs_parallel_for (pool, plan->shape.batch * run.blocks, 1, qconv_range, &run);
+  /* Too few blocks to share out (a 7 × 7 map is one): each is also cut
+   * along the output channels, every part packing the block for itself. */
+  if (pool != NULL && cs_thread_pool_n_threads (pool) > 1
+      && plan->shape.batch * run.blocks < MIN_TASKS)
+    run.parts = MIN (row_panels, (MIN_TASKS + plan->shape.batch * run.blocks - 1)
+                                   / (plan->shape.batch * run.blocks));
+  cs_parallel_for (pool, plan->shape.batch * run.blocks * run.parts, 1, qconv_range, &run);
 }
 
 float

@@ -174,9 +174,71 @@ test_micro_kernels (void)
   g_rand_free (rand);
 }
 
+/* A random block for a packer: @n columns of a B panel, @depth rows
+ * @stride apart, the panel's @size in bytes, an input scale and zero
+ * point. */
+typedef struct
+{
+  int     n;
+  int64_t depth, stride, size;
+  float   scale;
+  int32_t zero;
+} PackBlock;
+
+static PackBlock
+random_pack_block (GRand *rand, const CsKernels *kernels)
+{
+  PackBlock block;
+
+  block.n = g_rand_int_range (rand, 1, kernels->qnr + 1);
+  block.depth = g_rand_int_range (rand, 1, 40);
+  block.stride = block.n + 5;
+  block.size = (block.depth + 3) / 4 * 4 * kernels->qnr;
+  block.scale = (float) g_rand_double_range (rand, 0.002, 0.1);
+  block.zero = g_rand_int_range (rand, 0, 256);
+  return block;
+}
+
+/* The packer of bytes against the float packer on the floats the bytes
+ * stand for, (byte + low)·scale with the grid's scale the input's: the
+ * same panels and sums, whatever the grid's low and the input's zero
+ * point, the rows and columns past the block zero. */
+static void
+check_pack_bytes (GRand *rand, const CsKernels *kernels, const PackBlock *block)
+{
+  const int n = block->n;
+  const int64_t depth = block->depth, stride = block->stride, size = block->size;
+  /* Steps low … low + span, all within the input's bytes. */
+  const int32_t span = g_rand_int_range (rand, 0, 256);
+  const int32_t low = g_rand_int_range (rand, -block->zero, 256 - block->zero - span);
+  uint8_t *x = g_new (uint8_t, depth * stride);
+  float *x_floats = g_new (float, depth * stride);
+  uint8_t *b = g_new (uint8_t, size), *b_floats = g_new (uint8_t, size);
+  int32_t colsum[32], colsum_floats[32];
+
+  for (int64_t i = 0; i < depth * stride; i++)
+    {
+      x[i] = (uint8_t) g_rand_int_range (rand, 0, span + 1);
+      x_floats[i] = ((float) x[i] + (float) low) * block->scale;
+    }
+  memset (b, 0xa5, size);
+  memset (b_floats, 0x5a, size);
+  kernels->qpack_bytes (x, stride, depth, n, low + block->zero, b, colsum);
+  kernels->qpack (x_floats, stride, depth, n, 1.0f / block->scale, block->zero, b_floats,
+                  colsum_floats);
+  if (memcmp (b, b_floats, size) != 0 || memcmp (colsum, colsum_floats, n * sizeof *colsum))
+    g_error ("%s: %d columns, depth %" G_GINT64_FORMAT ", low %d, zero %d: the bytes "
+             "pack otherwise than their floats", kernels->name, n, depth, low, block->zero);
+  g_free (x);
+  g_free (x_floats);
+  g_free (b);
+  g_free (b_floats);
+}
+
 /* The packers against round half away from zero of x·(1/scale), clamped
  * to the bytes: values on the grid, between its steps, beyond it, NaN
- * and the infinities; the rows and columns past the block zero. */
+ * and the infinities; the rows and columns past the block zero.  And on
+ * each block the packer of bytes (check_pack_bytes). */
 static void
 test_pack (void)
 {
@@ -190,11 +252,11 @@ test_pack (void)
         continue;
       for (int trial = 0; trial < 200; trial++)
         {
-          const int n = g_rand_int_range (rand, 1, kernels->qnr + 1);
-          const int64_t depth = g_rand_int_range (rand, 1, 40), stride = n + 5;
-          const int64_t size = (depth + 3) / 4 * 4 * kernels->qnr;
-          const float scale = (float) g_rand_double_range (rand, 0.002, 0.1);
-          const int32_t zero = g_rand_int_range (rand, 0, 256);
+          const PackBlock block = random_pack_block (rand, kernels);
+          const int n = block.n;
+          const int64_t depth = block.depth, stride = block.stride, size = block.size;
+          const float scale = block.scale;
+          const int32_t zero = block.zero;
           float *x = g_new (float, depth * stride);
           uint8_t *b = g_new (uint8_t, size);
           int32_t colsum[32];
@@ -243,57 +305,7 @@ test_pack (void)
             }
           g_free (x);
           g_free (b);
-        }
-    }
-  g_rand_free (rand);
-}
-
-/* The packers of bytes against the float packer on the floats the bytes
- * stand for, (byte + low)·scale with the grid's scale the input's: the
- * same panels and sums, whatever the grid's low and the input's zero
- * point, the rows and columns past the block zero. */
-static void
-test_pack_bytes (void)
-{
-  GRand *rand = g_rand_new_with_seed (17);
-
-  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
-    {
-      const CsKernels *kernels = table_with_8_bit (t);
-
-      if (kernels == NULL)
-        continue;
-      for (int trial = 0; trial < 200; trial++)
-        {
-          const int n = g_rand_int_range (rand, 1, kernels->qnr + 1);
-          const int64_t depth = g_rand_int_range (rand, 1, 40), stride = n + 5;
-          const int64_t size = (depth + 3) / 4 * 4 * kernels->qnr;
-          const float scale = (float) g_rand_double_range (rand, 0.002, 0.1);
-          const int32_t zero = g_rand_int_range (rand, 0, 256);
-          /* Steps low … low + span, all within the input's bytes. */
-          const int32_t span = g_rand_int_range (rand, 0, 256);
-          const int32_t low = g_rand_int_range (rand, -zero, 256 - zero - span);
-          uint8_t *x = g_new (uint8_t, depth * stride);
-          float *x_floats = g_new (float, depth * stride);
-          uint8_t *b = g_new (uint8_t, size), *b_floats = g_new (uint8_t, size);
-          int32_t colsum[32], colsum_floats[32];
-
-          for (int64_t i = 0; i < depth * stride; i++)
-            {
-              x[i] = (uint8_t) g_rand_int_range (rand, 0, span + 1);
-              x_floats[i] = ((float) x[i] + (float) low) * scale;
-            }
-          memset (b, 0xa5, size);
-          memset (b_floats, 0x5a, size);
-          kernels->qpack_bytes (x, stride, depth, n, low + zero, b, colsum);
-          kernels->qpack (x_floats, stride, depth, n, 1.0f / scale, zero, b_floats, colsum_floats);
-          if (memcmp (b, b_floats, size) != 0 || memcmp (colsum, colsum_floats, n * sizeof *colsum))
-            g_error ("%s: %d columns, depth %" G_GINT64_FORMAT ", low %d, zero %d: the bytes "
-                     "pack otherwise than their floats", kernels->name, n, depth, low, zero);
-          g_free (x);
-          g_free (x_floats);
-          g_free (b);
-          g_free (b_floats);
+          check_pack_bytes (rand, kernels, &block);
         }
     }
   g_rand_free (rand);
@@ -567,7 +579,6 @@ main (int argc, char **argv)
   g_test_add_func ("/qconv/requant-helpers", test_requant_helpers);
   g_test_add_func ("/qconv/micro-kernels", test_micro_kernels);
   g_test_add_func ("/qconv/pack", test_pack);
-  g_test_add_func ("/qconv/pack-bytes", test_pack_bytes);
   g_test_add_func ("/qconv/plans", test_plans);
   g_test_add_func ("/qconv/refusals", test_refusals);
   return g_test_run ();

@@ -213,32 +213,33 @@ pack_block (const QConvRun *run, int64_t img, int64_t j0, int64_t n_block, uint8
   const int64_t pixels = s->out_h * s->out_w, columns = block_columns (kernels);
   const int64_t panel_bytes = plan->depth4 * 4 * kernels->qnr;
   const int64_t x_offset = img * s->in_channels * s->in_h * s->in_w;
-  const float *x = (const float *) run->x + x_offset;
-  const float *rows = x + j0;
-  int64_t row_stride = pixels;
 
   if (run->x_bytes != NULL)
+    /* A pointwise plan's input rows are its columns, as bytes. */
+    for (int64_t j = 0; j < n_block; j += kernels->qnr)
+      kernels->qpack_bytes ((const uint8_t *) run->x + x_offset + j0 + j, pixels, plan->depth,
+                            (int) MIN (kernels->qnr, n_block - j),
+                            (int32_t) run->x_bytes->low + plan->input_zero,
+                            b + j / kernels->qnr * panel_bytes, colsum + j);
+  else
     {
-      /* A pointwise plan's input rows are its columns, as bytes. */
+      const float *x = (const float *) run->x + x_offset;
+      const float *rows = x + j0;
+      int64_t row_stride = pixels;
+
+      /* The padding's 0 quantizes to the input's zero point: TFLite's
+       * padding. */
+      if (!plan->pointwise)
+        {
+          cs_im2col_columns (s, x, j0, n_block, cols, columns);
+          rows = cols;
+          row_stride = columns;
+        }
       for (int64_t j = 0; j < n_block; j += kernels->qnr)
-        kernels->qpack_bytes ((const uint8_t *) run->x + x_offset + j0 + j, pixels, plan->depth,
-                              (int) MIN (kernels->qnr, n_block - j),
-                              (int32_t) run->x_bytes->low + plan->input_zero,
-                              b + j / kernels->qnr * panel_bytes, colsum + j);
-      return;
+        kernels->qpack (rows + j, row_stride, plan->depth, (int) MIN (kernels->qnr, n_block - j),
+                        1.0f / plan->input_scale, plan->input_zero,
+                        b + j / kernels->qnr * panel_bytes, colsum + j);
     }
-  /* The padding's 0 quantizes to the input's zero point: TFLite's
-   * padding. */
-  if (!plan->pointwise)
-    {
-      cs_im2col_columns (s, x, j0, n_block, cols, columns);
-      rows = cols;
-      row_stride = columns;
-    }
-  for (int64_t j = 0; j < n_block; j += kernels->qnr)
-    kernels->qpack (rows + j, row_stride, plan->depth, (int) MIN (kernels->qnr, n_block - j),
-                    1.0f / plan->input_scale, plan->input_zero,
-                    b + j / kernels->qnr * panel_bytes, colsum + j);
 }
 
 static void

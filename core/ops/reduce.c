@@ -377,6 +377,9 @@ arg_infer (CsGraph *graph, CsNode *node, GError **error)
   if (x->shape.dims[axis] == 0)
     return cs_node_error (error, CS_ERROR_INVALID, graph, node,
                           "axis %d is empty: there is no extreme to find", axis);
+  if (x->shape.dims[axis] > INT32_MAX)
+    return cs_node_error (error, CS_ERROR_UNSUPPORTED, graph, node,
+                          "axis %d is longer than 2³¹ − 1", axis);
   for (int d = 0; d < x->shape.rank; d++)
     if (d != axis)
       out.dims[out.rank++] = x->shape.dims[d];
@@ -385,39 +388,86 @@ arg_infer (CsGraph *graph, CsNode *node, GError **error)
   return cs_op_set_output (graph, node, 0, CS_DTYPE_INT64, &out, error);
 }
 
+/* Positions of the output per run of ArgMax: their best values and
+ * indices stay in L1 while each line of the axis streams past. */
+#define ARG_RUN 256
+
+typedef struct
+{
+  const float *x;
+  int64_t     *y;
+  int64_t      length, inner;
+  float        sign;          /* −1 for ArgMin: the maximum of −x */
+  gboolean     select_last;
+} ArgTask;
+
+/* Line @k of the axis against the best so far: taken where it is
+ * greater (or equal, with @or_equal) or NaN, unless the best is a NaN.
+ * Branch-free, so that it vectorizes. */
+static inline void
+arg_line (float *restrict best, int32_t *restrict index, const float *restrict row, int64_t n,
+          float sign, int32_t k, gboolean or_equal)
+{
+  for (int64_t j = 0; j < n; j++)
+    {
+      const float v = sign * row[j], b = best[j];
+      const int take = (b == b) & ((v != v) | (v > b) | (or_equal & (v == b)));
+
+      best[j] = take ? v : b;
+      index[j] = take ? k : index[j];
+    }
+}
+
 /* The first extreme along the axis, or the last with select_last_index;
- * a NaN counts as the extreme, as in NumPy. */
+ * a NaN counts as the extreme, as in NumPy.  A run of neighbouring
+ * positions at a time, so that the axis' lines are read along their
+ * length rather than one float a plane apart. */
+static void
+arg_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const ArgTask *task = user;
+  float best[ARG_RUN];
+  int32_t index[ARG_RUN];
+
+  (void) thread;
+  for (int64_t pos = begin; pos < end;)
+    {
+      const int64_t o = pos / task->inner, i0 = pos % task->inner;
+      const int64_t n = MIN (ARG_RUN, MIN (task->inner - i0, end - pos));
+      const float *line = task->x + o * task->length * task->inner + i0;
+
+      for (int64_t j = 0; j < n; j++)
+        {
+          best[j] = task->sign * line[j];
+          index[j] = 0;
+        }
+      for (int64_t k = 1; k < task->length; k++)
+        if (task->select_last)
+          arg_line (best, index, line + k * task->inner, n, task->sign, (int32_t) k, TRUE);
+        else
+          arg_line (best, index, line + k * task->inner, n, task->sign, (int32_t) k, FALSE);
+      for (int64_t j = 0; j < n; j++)
+        task->y[pos + j] = index[j];
+      pos += n;
+    }
+}
+
 static void
 arg_run (const CsNode *node, CsExec *exec)
 {
   const CsArgParams *params = node->params;
   const CsShape *in = &cs_node_input (exec->graph, node, 0)->shape;
-  const float *x = cs_exec_in (exec, node, 0);
-  int64_t *y = exec->data[node->outputs[0]];
-  const gboolean maximum = node->klass == &cs_op_arg_max;
-  const int64_t length = in->dims[params->axis];
-  int64_t outer = 1, inner = 1;
+  ArgTask task = {
+    cs_exec_in (exec, node, 0), exec->data[node->outputs[0]], in->dims[params->axis], 1,
+    node->klass == &cs_op_arg_max ? 1.0f : -1.0f, params->select_last_index,
+  };
+  int64_t outer = 1;
 
   for (int d = 0; d < params->axis; d++)
     outer *= in->dims[d];
   for (int d = params->axis + 1; d < in->rank; d++)
-    inner *= in->dims[d];
-  for (int64_t o = 0; o < outer; o++)
-    for (int64_t i = 0; i < inner; i++)
-      {
-        const float *line = x + o * length * inner + i;
-        int64_t best = 0;
-
-        for (int64_t k = 1; k < length && !isnan (line[best * inner]); k++)
-          {
-            float v = line[k * inner], b = line[best * inner];
-
-            if (isnan (v) || (maximum ? v > b : v < b)
-                || (params->select_last_index && v == b))
-              best = k;
-          }
-        y[o * inner + i] = best;
-      }
+    task.inner *= in->dims[d];
+  cs_parallel_for (exec->pool, outer * task.inner, 16 * ARG_RUN, arg_range, &task);
 }
 
 #define ARG_CLASS(var, op_name)                 \

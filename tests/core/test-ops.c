@@ -1031,10 +1031,70 @@ test_upsampling_describe (void)
     g_free ((char *) info.arithmetic[i]);
 }
 
+/* ArgMax and ArgMin along each axis of a 3×21×37×41 tensor with ties,
+ * NaNs and runs that straddle the planes' ends, first and last index of
+ * equal extremes, serially and on two threads, against the definition
+ * walked one line at a time. */
+static void
+test_arg_extremes (void)
+{
+  const int64_t dims[4] = { 3, 21, 37, 41 };
+  const int64_t n = 3 * 21 * 37 * 41;
+  g_autofree float *x = g_new (float, n);
+  GRand *rand = g_rand_new_with_seed (29);
+  CsThreadPool *pool = cs_thread_pool_new (2);
+
+  for (int64_t i = 0; i < n; i++)
+    x[i] = g_rand_int_range (rand, 0, 200) == 0 ? NAN : (float) g_rand_int_range (rand, -6, 7);
+  g_rand_free (rand);
+  for (int variant = 0; variant < 16; variant++)
+    {
+      const int axis = variant % 4;
+      const gboolean maximum = variant / 4 % 2 == 0, last = variant / 8 == 1;
+      int64_t outer = 1, inner = 1;
+      g_autofree int64_t *want = NULL;
+
+      for (int d = 0; d < axis; d++)
+        outer *= dims[d];
+      for (int d = axis + 1; d < 4; d++)
+        inner *= dims[d];
+      want = g_new (int64_t, outer * inner);
+      for (int64_t o = 0; o < outer; o++)
+        for (int64_t i = 0; i < inner; i++)
+          {
+            const float *line = x + o * dims[axis] * inner + i;
+            int64_t best = 0;
+
+            for (int64_t k = 1; k < dims[axis] && !isnan (line[best * inner]); k++)
+              {
+                const float v = line[k * inner], b = line[best * inner];
+
+                if (isnan (v) || (maximum ? v > b : v < b) || (last && v == b))
+                  best = k;
+              }
+            want[o * inner + i] = best;
+          }
+      for (int threaded = 0; threaded < 2; threaded++)
+        {
+          g_autoptr (Net) net = net_new ();
+          CsArgParams *params = g_new0 (CsArgParams, 1);
+          int ix = add_input (net, "x", CS_DTYPE_FLOAT32, SHAPE (3, 21, 37, 41));
+          int y = add_value (net, "y");
+
+          *params = (CsArgParams) { axis, FALSE, last };
+          add_node (net, maximum ? &cs_op_arg_max : &cs_op_arg_min, "arg", params, IDS (ix),
+                    IDS (y));
+          run_net (net, (const void *[]) { x }, threaded ? pool : NULL);
+          assert_ints (net->data[y], want, outer * inner);
+        }
+    }
+  cs_thread_pool_free (pool);
+}
+
 static void
 test_reduce_mean (void)
 {
-  /* x = 0…11 as 2×3×2. */
+/* x = 0…11 as 2×3×2. */
   check_reduce (INTS (2), 1, TRUE, FALSE, SHAPE (2, 3, 1),
                 FLOATS (0.5f, 2.5f, 4.5f, 6.5f, 8.5f, 10.5f));
   check_reduce (INTS (-1), 1, TRUE, TRUE, SHAPE (2, 3, 1),
@@ -1987,6 +2047,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops/upsampling-describe", test_upsampling_describe);
   g_test_add_func ("/ops/reduce-mean", test_reduce_mean);
   g_test_add_func ("/ops/reduce-noop-and-errors", test_reduce_noop_and_errors);
+  g_test_add_func ("/ops/arg-extremes", test_arg_extremes);
   g_test_add_func ("/ops/batch-norm", test_batch_norm);
   g_test_add_func ("/ops/batch-norm-activation", test_batch_norm_activation);
   g_test_add_func ("/ops/batch-norm-errors", test_batch_norm_errors);

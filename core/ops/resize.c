@@ -7,14 +7,21 @@
  * source indices and weights once per run, and every output row is one
  * weighted sum of input rows (vertical pass, into a row of scratch)
  * followed by a gather along it (horizontal pass): no intermediate
- * tensor, and the rows run in parallel.  Axes before the last two must
- * keep their size, as in every network that resizes images.
+ * tensor, and the rows run in parallel.  Upsampling rows, the gathers
+ * instead run once per input row a band of output rows reads, and each
+ * output row is a weighted sum of those, whole rows at a time
+ * (DeepLab's 33 × 33 to 513 × 513 gathered 16 times as often before).
+ * Axes before the last two must keep their size, as in every network
+ * that resizes images.
  */
 #include "op-common.h"
 #include "../kernels/gemm.h"
 
 #include <math.h>
 #include <string.h>
+
+/* Output rows per band when the rows are upsampled. */
+#define BAND_ROWS 32
 
 /* Weights per output sample beyond this (an antialiased shrink by
  * hundreds of millions) are refused rather than allocated. */
@@ -509,6 +516,89 @@ resize_range (void *user, int64_t begin, int64_t end, int thread)
     resize_row (task, r / task->out_h, r % task->out_h, mixed);
 }
 
+/* Whether the rows are upsampled by interpolation, with nothing
+ * extrapolated: then the bands of resize_band serve. */
+static gboolean
+upsamples_rows (const AxisGeometry *plane, const CsResizeParams *params)
+{
+  return params->mode != CS_RESIZE_NEAREST && plane[0].out > plane[0].in
+         && params->coordinates != CS_RESIZE_TF_CROP_AND_RESIZE;
+}
+
+/* Output rows [oy0, oy1) of @plane: the horizontal pass of each input
+ * row they read into @gathered, then each output row the weighted sum of
+ * its taps' gathered rows. */
+static void
+resize_band (const ResizeTask *task, int64_t plane, int64_t oy0, int64_t oy1, float *gathered)
+{
+  const AxisTable *rows = &task->rows, *cols = &task->cols;
+  const float *x = task->x + plane * task->in_h * task->in_w;
+  int64_t first = task->in_h, last = -1;
+
+  for (int64_t i = oy0 * rows->taps; i < oy1 * rows->taps; i++)
+    {
+      first = MIN (first, rows->index[i]);
+      last = MAX (last, rows->index[i]);
+    }
+  /* More rows than the scratch holds: a scale that does not match the
+   * sizes.  Row by row, then. */
+  if (last - first + 1 > BAND_ROWS + rows->taps)
+    {
+      for (int64_t oy = oy0; oy < oy1; oy++)
+        resize_row (task, plane, oy, gathered);
+      return;
+    }
+  for (int64_t iy = first; iy <= last; iy++)
+    {
+      const float *row = x + iy * task->in_w;
+      float *out = gathered + (iy - first) * task->out_w;
+
+      for (int64_t ox = 0; ox < task->out_w; ox++)
+        {
+          const int64_t *index = cols->index + ox * cols->taps;
+          const float *weight = cols->weight + ox * cols->taps;
+          float sum = 0.0f;
+
+          for (int t = 0; t < cols->taps; t++)
+            sum += weight[t] * row[index[t]];
+          out[ox] = sum;
+        }
+    }
+  for (int64_t oy = oy0; oy < oy1; oy++)
+    {
+      const int64_t *index = rows->index + oy * rows->taps;
+      const float *weight = rows->weight + oy * rows->taps;
+      float *y = task->y + (plane * task->out_h + oy) * task->out_w;
+      const float *top = gathered + (index[0] - first) * task->out_w;
+
+      for (int64_t ox = 0; ox < task->out_w; ox++)
+        y[ox] = weight[0] * top[ox];
+      for (int t = 1; t < rows->taps; t++)
+        {
+          const float *src = gathered + (index[t] - first) * task->out_w;
+          const float w = weight[t];
+
+          for (int64_t ox = 0; ox < task->out_w; ox++)
+            y[ox] += w * src[ox];
+        }
+    }
+}
+
+static void
+band_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const ResizeTask *task = user;
+  const int64_t bands = (task->out_h + BAND_ROWS - 1) / BAND_ROWS;
+  float *gathered = cs_scratch_floats (task->scratch[thread]);
+
+  for (int64_t b = begin; b < end; b++)
+    {
+      const int64_t oy0 = b % bands * BAND_ROWS;
+
+      resize_band (task, b / bands, oy0, MIN (oy0 + BAND_ROWS, task->out_h), gathered);
+    }
+}
+
 static void
 resize_run (const CsNode *node, CsExec *exec)
 {
@@ -529,8 +619,12 @@ resize_run (const CsNode *node, CsExec *exec)
   };
   axis_table_init (&task.rows, params, &plane[0]);
   axis_table_init (&task.cols, params, &plane[1]);
-  cs_parallel_for (exec->pool, planes * task.out_h,
-                   MAX (1, 16384 / (task.out_w * task.cols.taps)), resize_range, &task);
+  if (upsamples_rows (plane, params))
+    cs_parallel_for (exec->pool, planes * ((task.out_h + BAND_ROWS - 1) / BAND_ROWS), 1,
+                     band_range, &task);
+  else
+    cs_parallel_for (exec->pool, planes * task.out_h,
+                     MAX (1, 16384 / (task.out_w * task.cols.taps)), resize_range, &task);
   axis_table_clear (&task.rows);
   axis_table_clear (&task.cols);
 }
@@ -591,9 +685,17 @@ resize_backward (const CsNode *node, CsGradExec *exec, GError **error)
 static size_t
 resize_scratch_bytes (const CsGraph *graph, const CsNode *node)
 {
+  const CsResizeParams *params = node->params;
   AxisGeometry plane[2];
 
   run_geometry (graph, node, plane);
+  /* A band reads at most BAND_ROWS − 1 rows apart plus its taps when the
+   * rows upsample. */
+  if (upsamples_rows (plane, params))
+    return (size_t) MAX ((BAND_ROWS + axis_taps (params, plane[0].scale)) * plane[1].out,
+                         plane[1].in)
+             * sizeof (float)
+           + CS_SCRATCH_SLACK;
   return (size_t) plane[1].in * sizeof (float) + CS_SCRATCH_SLACK;
 }
 

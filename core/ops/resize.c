@@ -447,6 +447,48 @@ typedef struct
   void       **scratch;
 } ResizeTask;
 
+/* The vertical pass of output row @oy: @out[i] = Σ_t weight·row[i] over
+ * its taps' rows, row index[t] − @first of @n floats at @rows. */
+static void
+mix_rows (const AxisTable *table, int64_t oy, const float *rows, int64_t first, int64_t n,
+          float *out)
+{
+  const int64_t *index = table->index + oy * table->taps;
+  const float *weight = table->weight + oy * table->taps;
+  const float *top = rows + (index[0] - first) * n;
+
+  for (int64_t i = 0; i < n; i++)
+    out[i] = weight[0] * top[i];
+  for (int t = 1; t < table->taps; t++)
+    {
+      const float *src = rows + (index[t] - first) * n;
+      const float w = weight[t];
+
+      for (int64_t i = 0; i < n; i++)
+        out[i] += w * src[i];
+    }
+}
+
+/* The horizontal pass: a gather along @row into the @n floats of @out. */
+static void
+gather_row (const AxisTable *cols, const float *row, int64_t n, float *out)
+{
+  if (cols->weight == NULL)
+    for (int64_t ox = 0; ox < n; ox++)
+      out[ox] = row[cols->index[ox]];
+  else
+    for (int64_t ox = 0; ox < n; ox++)
+      {
+        const int64_t *index = cols->index + ox * cols->taps;
+        const float *weight = cols->weight + ox * cols->taps;
+        float sum = 0.0f;
+
+        for (int t = 0; t < cols->taps; t++)
+          sum += weight[t] * row[index[t]];
+        out[ox] = sum;
+      }
+}
+
 static void
 resize_row (const ResizeTask *task, int64_t plane, int64_t oy, float *mixed)
 {
@@ -468,38 +510,10 @@ resize_row (const ResizeTask *task, int64_t plane, int64_t oy, float *mixed)
     row = x + rows->index[oy] * task->in_w;
   else
     {
-      const int64_t *index = rows->index + oy * rows->taps;
-      const float *weight = rows->weight + oy * rows->taps;
-      const float *first = x + index[0] * task->in_w;
-
-      for (int64_t i = 0; i < task->in_w; i++)
-        mixed[i] = weight[0] * first[i];
-      for (int t = 1; t < rows->taps; t++)
-        {
-          const float *src = x + index[t] * task->in_w;
-          const float w = weight[t];
-
-          for (int64_t i = 0; i < task->in_w; i++)
-            mixed[i] += w * src[i];
-        }
+      mix_rows (rows, oy, x, 0, task->in_w, mixed);
       row = mixed;
     }
-
-  /* The horizontal pass, a gather along the row. */
-  if (cols->weight == NULL)
-    for (int64_t ox = 0; ox < task->out_w; ox++)
-      y[ox] = row[cols->index[ox]];
-  else
-    for (int64_t ox = 0; ox < task->out_w; ox++)
-      {
-        const int64_t *index = cols->index + ox * cols->taps;
-        const float *weight = cols->weight + ox * cols->taps;
-        float sum = 0.0f;
-
-        for (int t = 0; t < cols->taps; t++)
-          sum += weight[t] * row[index[t]];
-        y[ox] = sum;
-      }
+  gather_row (cols, row, task->out_w, y);
   if (cols->outside != NULL)
     for (int64_t ox = 0; ox < task->out_w; ox++)
       if (cols->outside[ox])
@@ -531,7 +545,7 @@ upsamples_rows (const AxisGeometry *plane, const CsResizeParams *params)
 static void
 resize_band (const ResizeTask *task, int64_t plane, int64_t oy0, int64_t oy1, float *gathered)
 {
-  const AxisTable *rows = &task->rows, *cols = &task->cols;
+  const AxisTable *rows = &task->rows;
   const float *x = task->x + plane * task->in_h * task->in_w;
   int64_t first = task->in_h, last = -1;
 
@@ -549,39 +563,11 @@ resize_band (const ResizeTask *task, int64_t plane, int64_t oy0, int64_t oy1, fl
       return;
     }
   for (int64_t iy = first; iy <= last; iy++)
-    {
-      const float *row = x + iy * task->in_w;
-      float *out = gathered + (iy - first) * task->out_w;
-
-      for (int64_t ox = 0; ox < task->out_w; ox++)
-        {
-          const int64_t *index = cols->index + ox * cols->taps;
-          const float *weight = cols->weight + ox * cols->taps;
-          float sum = 0.0f;
-
-          for (int t = 0; t < cols->taps; t++)
-            sum += weight[t] * row[index[t]];
-          out[ox] = sum;
-        }
-    }
+    gather_row (&task->cols, x + iy * task->in_w, task->out_w,
+                gathered + (iy - first) * task->out_w);
   for (int64_t oy = oy0; oy < oy1; oy++)
-    {
-      const int64_t *index = rows->index + oy * rows->taps;
-      const float *weight = rows->weight + oy * rows->taps;
-      float *y = task->y + (plane * task->out_h + oy) * task->out_w;
-      const float *top = gathered + (index[0] - first) * task->out_w;
-
-      for (int64_t ox = 0; ox < task->out_w; ox++)
-        y[ox] = weight[0] * top[ox];
-      for (int t = 1; t < rows->taps; t++)
-        {
-          const float *src = gathered + (index[t] - first) * task->out_w;
-          const float w = weight[t];
-
-          for (int64_t ox = 0; ox < task->out_w; ox++)
-            y[ox] += w * src[ox];
-        }
-    }
+    mix_rows (rows, oy, gathered, first, task->out_w,
+              task->y + (plane * task->out_h + oy) * task->out_w);
 }
 
 static void

@@ -120,36 +120,40 @@ cs_pack_b (const CsKernels *kernels,
   copy_panels (kernels, kernels->nr, dst, (float *) src, cols, depth, col_stride, row_stride, TRUE);
 }
 
+/* Packs the @lines lines of @depth floats at @matrix where they lie,
+ * @width lines a panel (A's rows or B's columns): each panel takes the
+ * memory of the lines it holds, so one panel at a time needs a copy. */
+static void
+pack_in_place (const CsKernels *kernels, float *matrix, int64_t lines, int64_t depth,
+               gboolean b)
+{
+  const int64_t width = b ? kernels->nr : kernels->mr;
+  float *copy = g_new (float, MIN (width, lines) * depth);
+
+  for (int64_t l0 = 0; l0 < lines; l0 += width)
+    {
+      const int64_t n = MIN (width, lines - l0);
+      float        *panel = matrix + l0 * depth;
+
+      memcpy (copy, panel, sizeof (float) * n * depth);
+      if (b)
+        cs_pack_b (kernels, panel, copy, depth, n, 1, depth);
+      else
+        cs_pack_a (kernels, panel, copy, n, depth, depth, 1);
+    }
+  g_free (copy);
+}
+
 void
 cs_pack_a_in_place (const CsKernels *kernels, float *matrix, int64_t rows, int64_t depth)
 {
-  float *panel_rows = g_new (float, MIN (kernels->mr, rows) * depth);
-
-  for (int64_t r0 = 0; r0 < rows; r0 += kernels->mr)
-    {
-      const int64_t h = MIN (kernels->mr, rows - r0);
-      float        *panel = matrix + r0 * depth;
-
-      memcpy (panel_rows, panel, sizeof (float) * h * depth);
-      cs_pack_a (kernels, panel, panel_rows, h, depth, depth, 1);
-    }
-  g_free (panel_rows);
+  pack_in_place (kernels, matrix, rows, depth, FALSE);
 }
 
 void
 cs_pack_b_in_place (const CsKernels *kernels, float *matrix, int64_t depth, int64_t cols)
 {
-  float *columns = g_new (float, MIN (kernels->nr, cols) * depth);
-
-  for (int64_t j0 = 0; j0 < cols; j0 += kernels->nr)
-    {
-      const int64_t w = MIN (kernels->nr, cols - j0);
-      float        *panel = matrix + j0 * depth;
-
-      memcpy (columns, panel, sizeof (float) * w * depth);
-      cs_pack_b (kernels, panel, columns, depth, w, 1, depth);
-    }
-  g_free (columns);
+  pack_in_place (kernels, matrix, cols, depth, TRUE);
 }
 
 void

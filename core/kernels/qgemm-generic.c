@@ -51,17 +51,22 @@ quantize (float x, float inverse_scale, int32_t zero)
                                         (float) (255 - zero)) + zero;
 }
 
-void
-cs_qpack_generic (CS_QPACK_PARAMS)
+/* One B panel from floats, or from bytes when @bytes is not NULL: the
+ * layout and sums both packers share. */
+static inline void
+pack_panel (const float *x, const uint8_t *bytes, int64_t x_stride, int64_t depth, int n,
+            float inverse_scale, int32_t zero, int32_t add, uint8_t *b, int32_t *colsum)
 {
   for (int j = 0; j < n; j++)
     colsum[j] = 0;
   for (int64_t p = 0; p < (depth + 3) / 4 * 4; p++)
     for (int j = 0; j < CS_GENERIC_NR; j++)
       {
-        const int32_t q = p < depth && j < n ? quantize (x[p * x_stride + j], inverse_scale, zero)
-                                             : 0;
+        int32_t q = 0;
 
+        if (p < depth && j < n)
+          q = bytes != NULL ? bytes[p * x_stride + j] + add
+                            : quantize (x[p * x_stride + j], inverse_scale, zero);
         b[(p / 4 * CS_GENERIC_NR + j) * 4 + p % 4] = (uint8_t) q;
         if (j < n)
           colsum[j] += q;
@@ -69,17 +74,13 @@ cs_qpack_generic (CS_QPACK_PARAMS)
 }
 
 void
+cs_qpack_generic (CS_QPACK_PARAMS)
+{
+  pack_panel (x, NULL, x_stride, depth, n, inverse_scale, zero, 0, b, colsum);
+}
+
+void
 cs_qpack_bytes_generic (CS_QPACK_BYTES_PARAMS)
 {
-  for (int j = 0; j < n; j++)
-    colsum[j] = 0;
-  for (int64_t p = 0; p < (depth + 3) / 4 * 4; p++)
-    for (int j = 0; j < CS_GENERIC_NR; j++)
-      {
-        const int32_t q = p < depth && j < n ? x[p * x_stride + j] + add : 0;
-
-        b[(p / 4 * CS_GENERIC_NR + j) * 4 + p % 4] = (uint8_t) q;
-        if (j < n)
-          colsum[j] += q;
-      }
+  pack_panel (NULL, x, x_stride, depth, n, 0.0f, 0, add, b, colsum);
 }

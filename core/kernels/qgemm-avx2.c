@@ -40,6 +40,21 @@ requantize (__m256i x, __m256i m, __m128i e, __m256i mask, __m256i half)
                            _mm256_cmpgt_epi32 (_mm256_and_si256 (product, mask), threshold));
 }
 
+/* requantize () for a rectified row, as the VNNI kernel's
+ * requantize_rectified (): AVX2 has no 64-bit arithmetic shift, and the
+ * products of x clamped at zero need none. */
+CS_VEC_INLINE __m256i
+requantize_rectified (__m256i x, __m256i m, __m128i count, __m256i add)
+{
+  const __m256i nonnegative = _mm256_max_epi32 (x, _mm256_setzero_si256 ());
+  const __m256i even = _mm256_srl_epi64 (_mm256_add_epi64 (_mm256_mul_epu32 (nonnegative, m), add),
+                                         count);
+  const __m256i odd = _mm256_srl_epi64 (
+    _mm256_add_epi64 (_mm256_mul_epu32 (_mm256_srli_epi64 (nonnegative, 32), m), add), count);
+
+  return _mm256_blend_epi32 (even, _mm256_slli_epi64 (odd, 32), 0xAA);
+}
+
 /* The requantization's fields, copied out of CsRequant once per tile,
  * for the VNNI kernel's reason. */
 typedef struct
@@ -47,7 +62,7 @@ typedef struct
   const int32_t *offset, *multiplier, *right_shift, *weight_zero;
   __m256i        colsum0, colsum1, low, high;
   __m256         scale;
-  gboolean       bytes;
+  gboolean       bytes, rectified;
 } TileRequant;
 
 /* Row @i's sums (@left_sums, @right_sums) through the requantization
@@ -62,6 +77,9 @@ store_row (void *c, int64_t ldc, int n, __m256i lanes0, __m256i lanes1, __m256i 
   const __m256i mask = _mm256_set1_epi32 ((int32_t) (((uint32_t) 1 << e) - 1u));
   const __m256i half = _mm256_srli_epi32 (mask, 1);
   const __m128i count = _mm_cvtsi32_si128 (e);
+  const __m256i rectified_add = _mm256_set1_epi64x (((int64_t) 1 << 30)
+                                                    + (e > 0 ? (int64_t) 1 << (30 + e) : 0));
+  const __m128i rectified_count = _mm_cvtsi32_si128 (31 + e);
 
   for (int h = 0; h < 2; h++)
     {
@@ -70,8 +88,9 @@ store_row (void *c, int64_t ldc, int n, __m256i lanes0, __m256i lanes1, __m256i 
       if (rq->weight_zero != NULL)
         v = _mm256_sub_epi32 (v, _mm256_mullo_epi32 (h == 0 ? rq->colsum0 : rq->colsum1,
                                                      _mm256_set1_epi32 (rq->weight_zero[i])));
-      v = _mm256_min_epi32 (_mm256_max_epi32 (requantize (v, m, count, mask, half), rq->low),
-                            rq->high);
+      v = rq->rectified ? requantize_rectified (v, m, rectified_count, rectified_add)
+                        : requantize (v, m, count, mask, half);
+      v = _mm256_min_epi32 (_mm256_max_epi32 (v, rq->low), rq->high);
       if (rq->bytes)
         vec_int_store_bytes ((uint8_t *) c + i * ldc + 8 * h, n - 8 * h,
                              _mm256_sub_epi32 (v, rq->low));
@@ -129,6 +148,7 @@ tile (const int rows, CS_QGEMM_MICRO_PARAMS)
     .high = _mm256_set1_epi32 (rq->high),
     .scale = _mm256_set1_ps (rq->scale),
     .bytes = rq->bytes,
+    .rectified = rq->low >= 0,
   };
 #define STORE(i) \
   if (i < rows) \

@@ -48,6 +48,26 @@ requantize (__m512i x, __m512i m, __m128i e, __m512i mask, __m512i half)
   return _mm512_mask_sub_epi32 (shifted, up, shifted, _mm512_set1_epi32 (-1));
 }
 
+/* requantize () for a row whose clamp starts at zero or above (a
+ * rectified output), where a negative x ends at the clamp's low either
+ * way: from x clamped at zero, the two roundings are one shift of the
+ * 64-bit product p = x·m, and @add is 2³⁰ + 2³⁰⁺ᵉ (2³⁰ when e = 0).
+ * For s = (p + 2³⁰) >> 31 ≥ 0, rounding s / 2ᵉ halves up is
+ * (s + 2ᵉ⁻¹) >> e, and ⌊(⌊y⌋ + k) / 2ᵉ⌋ = ⌊(y + k) / 2ᵉ⌋ for an integer
+ * k, so the result is (p + @add) >> (31 + e), @count. */
+CS_VEC_INLINE __m512i
+requantize_rectified (__m512i x, __m512i m, __m128i count, __m512i add)
+{
+  const __m512i nonnegative = _mm512_max_epi32 (x, _mm512_setzero_si512 ());
+  const __m512i even = _mm512_srl_epi64 (_mm512_add_epi64 (_mm512_mul_epu32 (nonnegative, m), add),
+                                         count);
+  const __m512i odd = _mm512_srl_epi64 (
+    _mm512_add_epi64 (_mm512_mul_epu32 (_mm512_srli_epi64 (nonnegative, 32), m), add), count);
+
+  /* The odd products' low halves up into the odd lanes. */
+  return _mm512_mask_shuffle_epi32 (even, 0xAAAA, odd, _MM_PERM_CDAB);
+}
+
 /* The requantization's fields, copied out of CsRequant once per tile:
  * the float stores could alias them, and the compiler would load and
  * broadcast each one again for every row. */
@@ -56,7 +76,7 @@ typedef struct
   const int32_t *offset, *multiplier, *right_shift, *weight_zero;
   __m512i        colsum0, colsum1, low, high;
   __m512         scale;
-  gboolean       bytes;
+  gboolean       bytes, rectified;
 } TileRequant;
 
 /* Row @i's sums (@low_sums, and @high_sums when @wide) through the
@@ -72,6 +92,9 @@ store_row (void *c, int64_t ldc, int n, __mmask16 mask0, __mmask16 mask1, gboole
   const __m512i mask = _mm512_set1_epi32 ((int32_t) (((uint32_t) 1 << e) - 1u));
   const __m512i half = _mm512_srli_epi32 (mask, 1);
   const __m128i count = _mm_cvtsi32_si128 (e);
+  const __m512i rectified_add = _mm512_set1_epi64 (((int64_t) 1 << 30)
+                                                  + (e > 0 ? (int64_t) 1 << (30 + e) : 0));
+  const __m128i rectified_count = _mm_cvtsi32_si128 (31 + e);
 
   for (int h = 0; h < (wide ? 2 : 1); h++)
     {
@@ -80,8 +103,9 @@ store_row (void *c, int64_t ldc, int n, __mmask16 mask0, __mmask16 mask1, gboole
       if (rq->weight_zero != NULL)
         v = _mm512_sub_epi32 (v, _mm512_mullo_epi32 (h == 0 ? rq->colsum0 : rq->colsum1,
                                                      _mm512_set1_epi32 (rq->weight_zero[i])));
-      v = _mm512_min_epi32 (_mm512_max_epi32 (requantize (v, m, count, mask, half), rq->low),
-                            rq->high);
+      v = rq->rectified ? requantize_rectified (v, m, rectified_count, rectified_add)
+                        : requantize (v, m, count, mask, half);
+      v = _mm512_min_epi32 (_mm512_max_epi32 (v, rq->low), rq->high);
       if (rq->bytes)
         vec_int_store_bytes ((uint8_t *) c + i * ldc + 16 * h, n - 16 * h,
                              _mm512_sub_epi32 (v, rq->low));
@@ -132,6 +156,7 @@ tile (const int rows, const gboolean wide, CS_QGEMM_MICRO_PARAMS)
     .high = _mm512_set1_epi32 (rq->high),
     .scale = _mm512_set1_ps (rq->scale),
     .bytes = rq->bytes,
+    .rectified = rq->low >= 0,
   };
 #define STORE(i) \
   if (i < rows) \

@@ -100,7 +100,11 @@ test_micro_kernels (void)
           uint8_t *c_bytes = g_new (uint8_t, kernels->qmr * ldc);
           int32_t offset[16], multiplier[16], right_shift[16], weight_zero[16], colsum[32] = { 0 };
           const float scale = (float) g_rand_double_range (rand, 0.001, 0.5);
-          const int32_t low = -g_rand_int_range (rand, 0, 256), high = low + 255;
+          /* A quarter of the tiles clamp from zero up, as a rectified
+           * output does. */
+          const int32_t low = trial % 4 == 1 ? g_rand_int_range (rand, 0, 32)
+                                             : -g_rand_int_range (rand, 0, 256);
+          const int32_t high = low + 255;
           CsRequant rq = { offset, multiplier, right_shift, zeros ? weight_zero : NULL, colsum,
                            low, high, scale, bytes };
 

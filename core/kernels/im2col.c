@@ -51,8 +51,17 @@ cs_im2col_columns (const CsConvShape *s, const float *x, int64_t j0, int64_t n, 
 
                   for (; ow < lo; ow++)
                     row[ow] = 0.0f;
-                  for (; ow < hi; ow++)
-                    row[ow] = in[ow * sw];
+                  /* Strides 1 and 2 as constants, for the compiler to
+                   * copy them in vectors. */
+                  if (sw == 1)
+                    for (; ow < hi; ow++)
+                      row[ow] = in[ow];
+                  else if (sw == 2)
+                    for (; ow < hi; ow++)
+                      row[ow] = in[ow * 2];
+                  else
+                    for (; ow < hi; ow++)
+                      row[ow] = in[ow * sw];
                   for (; ow < end; ow++)
                     row[ow] = 0.0f;
                 }

@@ -19,7 +19,7 @@ static const CsKernels generic_table = {
   .transpose = cs_transpose_generic,
   .winograd_bt = cs_winograd_bt_generic, .winograd_at = cs_winograd_at_generic,
   .qgemm = cs_qgemm_micro_generic, .qpack = cs_qpack_generic,
-  .qpack_bytes = cs_qpack_bytes_generic,
+  .qpack_bytes = cs_qpack_bytes_generic, .qdepthwise = cs_qdepthwise_generic,
   .qmr = CS_GENERIC_MR, .qnr = CS_GENERIC_NR,
 };
 
@@ -34,7 +34,7 @@ static const CsKernels avx2_table = {
   .transpose = cs_transpose_avx2,
   .winograd_bt = cs_winograd_bt_avx2, .winograd_at = cs_winograd_at_avx2,
   .qgemm = cs_qgemm_micro_avx2, .qpack = cs_qpack_avx2,
-  .qpack_bytes = cs_qpack_bytes_avx2,
+  .qpack_bytes = cs_qpack_bytes_avx2, .qdepthwise = cs_qdepthwise_avx2,
   .qmr = CS_AVX2_QMR, .qnr = CS_AVX2_QNR,
 };
 
@@ -48,11 +48,12 @@ static const CsKernels avx512_table = {
   .transpose = cs_transpose_avx2,
   .winograd_bt = cs_winograd_bt_avx512, .winograd_at = cs_winograd_at_avx512,
   .qgemm = cs_qgemm_micro_avx2, .qpack = cs_qpack_avx2,
-  .qpack_bytes = cs_qpack_bytes_avx2,
+  .qpack_bytes = cs_qpack_bytes_avx2, .qdepthwise = cs_qdepthwise_avx2,
   .qmr = CS_AVX2_QMR, .qnr = CS_AVX2_QNR,
 };
 
-/* AVX-512 with VNNI's byte dot products for the 8-bit convolution. */
+/* AVX-512 with VNNI's byte dot products for the 8-bit convolution (and
+ * BW and VL for its byte shuffles and stores). */
 static const CsKernels avx512_vnni_table = {
   .name = "avx512-vnni", .mr = CS_AVX512_MR, .nr = CS_AVX512_NR,
   .gemm = cs_gemm_micro_avx512, .gemv = cs_gemv_avx512,
@@ -63,7 +64,7 @@ static const CsKernels avx512_vnni_table = {
   .transpose = cs_transpose_avx2,
   .winograd_bt = cs_winograd_bt_avx512, .winograd_at = cs_winograd_at_avx512,
   .qgemm = cs_qgemm_micro_avx512_vnni, .qpack = cs_qpack_avx512,
-  .qpack_bytes = cs_qpack_bytes_avx512,
+  .qpack_bytes = cs_qpack_bytes_avx512, .qdepthwise = cs_qdepthwise_avx512_vnni,
   .qmr = CS_AVX512_MR, .qnr = CS_AVX512_NR,
 };
 #endif
@@ -79,7 +80,7 @@ supported_table (int index)
   avx2 = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
   avx512 = avx2 && __builtin_cpu_supports ("avx512f");
   if (index == 0 && avx512 && __builtin_cpu_supports ("avx512bw")
-      && __builtin_cpu_supports ("avx512vnni"))
+      && __builtin_cpu_supports ("avx512vl") && __builtin_cpu_supports ("avx512vnni"))
     return &avx512_vnni_table;
   if (index <= 1 && avx512)
     return &avx512_table;

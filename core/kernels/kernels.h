@@ -420,6 +420,21 @@ cs_requant_shift (int32_t x, int e)
   return (x >> e) + (remainder > threshold);
 }
 
+/* Row @i's requantization of one int32 @total (the sum with its offset
+ * and zero points' terms) into element @at of @c, floats or bytes. */
+static inline void
+cs_requant_store_scalar (const CsRequant *rq, int i, int32_t total, void *c, int64_t at)
+{
+  int32_t v = cs_requant_shift (cs_requant_high_mul (total, rq->multiplier[i]),
+                                rq->right_shift[i]);
+
+  v = v < rq->low ? rq->low : v > rq->high ? rq->high : v;
+  if (rq->bytes)
+    ((uint8_t *) c)[at] = (uint8_t) (v - rq->low);
+  else
+    ((float *) c)[at] = (float) v * rq->scale;
+}
+
 /* The 8-bit GEMM micro-kernel: the m × n tile of
  *   sum[i][j] = Σ_p a[i][p] · b[p][j]
  * (a signed, b unsigned bytes; exact in int32 for depth below 2¹⁶),
@@ -456,6 +471,32 @@ typedef void (*CsQPack) (CS_QPACK_PARAMS);
   int32_t *colsum
 typedef void (*CsQPackBytes) (CS_QPACK_BYTES_PARAMS);
 
+/* One channel of an 8-bit depthwise convolution over its input plane
+ * padded on every side (rows @row bytes apart, the padding its zero
+ * point), so that every tap falls inside:
+ *   sum[oh][ow] = Σ w[kh·kW + kw] · x[(oh·sh + kh·dh)·row + ow·sw + kw·dw]
+ * (x unsigned bytes, w a byte less its zero point, in [−255, 255]),
+ * through the first row of @rq (its
+ * weight_zero NULL) into y[oh·out_w + ow], floats or bytes.  The vector
+ * kernels load whole vectors: x must be readable CS_QDEPTHWISE_SLACK
+ * bytes past the padded plane's end. */
+typedef struct
+{
+  int64_t out_h, out_w;
+  int64_t row;
+  int     kernel[2];    /* H, W */
+  int     stride[2];
+  int     dilation[2];
+} CsQDepthwiseGeometry;
+#define CS_QDEPTHWISE_PARAMS \
+  const uint8_t *x, const CsQDepthwiseGeometry *g, const int16_t *w, void *y, \
+  const CsRequant *rq
+typedef void (*CsQDepthwise) (CS_QDEPTHWISE_PARAMS);
+#define CS_QDEPTHWISE_SLACK 64
+/* The most taps a kernel takes: the float sums of qdepthwise-avx2.c stay
+ * exact, and its weights fit its stack. */
+#define CS_QDEPTHWISE_MAX_TAPS 64
+
 typedef struct
 {
   const char      *name;   /* "generic", "avx2", "avx512", "avx512-vnni" */
@@ -481,6 +522,7 @@ typedef struct
   CsQGemmMicro     qgemm;
   CsQPack          qpack;
   CsQPackBytes     qpack_bytes;
+  CsQDepthwise     qdepthwise;
   int              qmr, qnr;
 } CsKernels;
 
@@ -511,7 +553,7 @@ const CsKernels *cs_kernels_by_name (const char *name);
 
 /* The implementations (gemm-*.c, gemv-*.c, depthwise-*.c, sigmoid-*.c,
  * gelu-*.c, hard-swish-*.c, pool-*.c, transpose-*.c, fake-quantize-*.c,
- * winograd-*.c, qgemm-*.c). */
+ * winograd-*.c, qgemm-*.c, qdepthwise-*.c). */
 void cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS);
 void cs_gemv_generic       (CS_GEMV_PARAMS);
 void cs_depthwise_generic  (CS_DEPTHWISE_PARAMS);
@@ -529,6 +571,7 @@ void cs_winograd_at_generic (CS_WINOGRAD_PARAMS);
 void cs_qgemm_micro_generic (CS_QGEMM_MICRO_PARAMS);
 void cs_qpack_generic (CS_QPACK_PARAMS);
 void cs_qpack_bytes_generic (CS_QPACK_BYTES_PARAMS);
+void cs_qdepthwise_generic (CS_QDEPTHWISE_PARAMS);
 #define CS_GENERIC_MR 4
 #define CS_GENERIC_NR 16
 /* The epilogue of one row of @n sums into @out (start_value: the bias);
@@ -557,6 +600,9 @@ void cs_winograd_at_avx2 (CS_WINOGRAD_PARAMS);
 void cs_qgemm_micro_avx2 (CS_QGEMM_MICRO_PARAMS);
 void cs_qpack_avx2 (CS_QPACK_PARAMS);
 void cs_qpack_bytes_avx2 (CS_QPACK_BYTES_PARAMS);
+/* In floats, whose sums of byte products are exact below 2²⁴; the
+ * AVX-512 tables fall back to it. */
+void cs_qdepthwise_avx2 (CS_QDEPTHWISE_PARAMS);
 #define CS_AVX2_QMR 4
 #define CS_AVX2_QNR 16
 #define CS_AVX2_MR 6
@@ -580,6 +626,9 @@ void cs_winograd_at_avx512 (CS_WINOGRAD_PARAMS);
 void cs_qgemm_micro_avx512_vnni (CS_QGEMM_MICRO_PARAMS);
 void cs_qpack_avx512 (CS_QPACK_PARAMS);
 void cs_qpack_bytes_avx512 (CS_QPACK_BYTES_PARAMS);
+/* Four taps of a kernel row per vpdpbusd, sixteen output pixels a
+ * vector. */
+void cs_qdepthwise_avx512_vnni (CS_QDEPTHWISE_PARAMS);
 #define CS_AVX512_MR 12
 #define CS_AVX512_NR 32
 #endif

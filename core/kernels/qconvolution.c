@@ -5,9 +5,11 @@
  * output pixels in blocks of a few B panels, quantizes each block's
  * columns into them (through a float im2col block unless the convolution
  * is 1 × 1, stride 1, without padding, when the input's rows are the
- * columns) and runs every row panel of weights over it.  The constant
- * terms of the zero points are folded into one offset per output channel
- * at plan time.
+ * columns) and runs every row panel of weights over it.  A depthwise
+ * convolution runs instead plane by plane: the input plane, padded with
+ * its zero point, as bytes, through the table's depthwise kernel.  The
+ * constant terms of the zero points are folded into one offset per
+ * output channel at plan time.
  */
 #include "qconvolution.h"
 #include "im2col.h"
@@ -29,7 +31,9 @@ struct _CsQConvPlan
   int64_t          depth;      /* in_channels · kH · kW */
   int64_t          depth4;     /* ⌈depth / 4⌉ */
   gboolean         pointwise;  /* 1 × 1, stride 1, no padding: no im2col */
+  gboolean         depthwise;  /* one input channel a group, one output channel */
   int8_t          *a;          /* ⌈out_channels / mr⌉ panels of depth4 · mr · 4 bytes */
+  int16_t         *taps;       /* depthwise: out_channels × depth, w − zw */
   int32_t         *offset, *multiplier, *right_shift;
   int32_t         *weight_zero; /* NULL when all are 0 */
   float            input_scale;
@@ -59,12 +63,35 @@ block_columns (const CsKernels *kernels)
   return (int64_t) kernels->qnr * BLOCK_PANELS;
 }
 
+static gboolean
+is_depthwise (const CsConvShape *shape)
+{
+  return shape->groups > 1 && shape->groups == shape->in_channels
+         && shape->groups == shape->out_channels;
+}
+
+/* The depthwise kernel's view of @shape's input plane padded on every
+ * side. */
+static CsQDepthwiseGeometry
+padded_geometry (const CsConvShape *shape)
+{
+  return (CsQDepthwiseGeometry) {
+    shape->out_h, shape->out_w, shape->pads[1] + shape->in_w + shape->pads[3],
+    { shape->kernel[0], shape->kernel[1] }, { shape->stride[0], shape->stride[1] },
+    { shape->dilation[0], shape->dilation[1] },
+  };
+}
+
 size_t
 cs_qconv_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
 {
   const int64_t depth = shape->in_channels * shape->kernel[0] * shape->kernel[1];
   const int64_t columns = block_columns (kernels);
 
+  if (is_depthwise (shape))
+    return (size_t) ((shape->pads[0] + shape->in_h + shape->pads[2])
+                     * padded_geometry (shape).row)
+           + CS_QDEPTHWISE_SLACK + CS_SCRATCH_SLACK;
   /* The B panels, their column sums and the float im2col block. */
   return (size_t) ((depth + 3) / 4 * 4 * columns + columns * 4 + depth * columns * 4)
          + 3 * CS_SCRATCH_SLACK;
@@ -110,18 +137,24 @@ cs_qconv_plan_new (const CsKernels   *kernels,
                    const CsGrid      *out,
                    const char       **reason)
 {
-  const int64_t depth = shape->in_channels * shape->kernel[0] * shape->kernel[1];
+  const gboolean depthwise = is_depthwise (shape);
+  const int64_t depth = (depthwise ? 1 : shape->in_channels) * shape->kernel[0] * shape->kernel[1];
   const int64_t m = shape->out_channels, mr = kernels->qmr;
   CsQConvPlan *plan;
   gboolean any_weight_zero = FALSE;
 
-  if (shape->groups != 1 || depth != quant->depth || depth >= 1 << 16 || !(out->scale > 0.0f)
+  if ((shape->groups != 1 && !depthwise) || depth != quant->depth || depth >= 1 << 16
+      || !(out->scale > 0.0f)
       || !(out->low >= -65536.0f && out->high <= 65536.0f && out->low <= out->high))
     {
       *reason = "the convolution is grouped, too deep, or its output grid is not an 8-bit one";
       return NULL;
     }
-
+  if (depthwise && depth > CS_QDEPTHWISE_MAX_TAPS)
+    {
+      *reason = "the depthwise kernel has too many taps";
+      return NULL;
+    }
   plan = g_new0 (CsQConvPlan, 1);
   plan->kernels = kernels;
   plan->shape = *shape;
@@ -129,8 +162,12 @@ cs_qconv_plan_new (const CsKernels   *kernels,
   plan->depth4 = (depth + 3) / 4;
   plan->pointwise = shape->kernel[0] == 1 && shape->kernel[1] == 1 && shape->stride[0] == 1
                     && shape->stride[1] == 1 && shape->pads[0] == 0 && shape->pads[1] == 0
-                    && shape->pads[2] == 0 && shape->pads[3] == 0;
-  plan->a = g_new0 (int8_t, (m + mr - 1) / mr * plan->depth4 * mr * 4);
+                    && shape->pads[2] == 0 && shape->pads[3] == 0 && !depthwise;
+  plan->depthwise = depthwise;
+  if (depthwise)
+    plan->taps = g_new (int16_t, m * depth);
+  else
+    plan->a = g_new0 (int8_t, (m + mr - 1) / mr * plan->depth4 * mr * 4);
   plan->offset = g_new (int32_t, m);
   plan->multiplier = g_new (int32_t, m);
   plan->right_shift = g_new (int32_t, m);
@@ -149,10 +186,15 @@ cs_qconv_plan_new (const CsKernels   *kernels,
 
       for (int64_t p = 0; p < depth; p++)
         {
-          plan->a[((o / mr * plan->depth4 + p / 4) * mr + o % mr) * 4 + p % 4] = w[p];
+          if (depthwise)
+            plan->taps[o * depth + p] = (int16_t) (w[p] - quant->weight_zero[o]);
+          else
+            plan->a[((o / mr * plan->depth4 + p / 4) * mr + o % mr) * 4 + p % 4] = w[p];
           weight_sum += w[p];
         }
-      /* Σ (x − zx)(w − zw) = Σ x·w − zw·Σ x − zx·Σ w + depth·zx·zw. */
+      /* Σ (x − zx)(w − zw) = Σ x·w − zw·Σ x − zx·Σ w + depth·zx·zw; the
+       * depthwise kernels' w is w − zw already, and their padding is zx
+       * as TFLite's: Σ x·(w − zw) − zx·Σ (w − zw). */
       offset = (quant->bias != NULL ? quant->bias[o] : 0) - (int64_t) quant->input_zero * weight_sum
                + depth * (int64_t) quant->input_zero * quant->weight_zero[o];
       if (offset < INT32_MIN || offset > INT32_MAX
@@ -166,7 +208,7 @@ cs_qconv_plan_new (const CsKernels   *kernels,
         }
       plan->offset[o] = (int32_t) offset;
       plan->weight_zero[o] = quant->weight_zero[o];
-      any_weight_zero |= quant->weight_zero[o] != 0;
+      any_weight_zero |= quant->weight_zero[o] != 0 && !depthwise;
     }
   if (!any_weight_zero)
     g_clear_pointer (&plan->weight_zero, g_free);
@@ -179,6 +221,7 @@ cs_qconv_plan_free (CsQConvPlan *plan)
   if (plan == NULL)
     return;
   g_free (plan->a);
+  g_free (plan->taps);
   g_free (plan->offset);
   g_free (plan->multiplier);
   g_free (plan->right_shift);
@@ -295,10 +338,91 @@ qconv_range (void *user, int64_t begin, int64_t end, int thread)
     }
 }
 
+/* @n bytes from @from to @to, in copies of a fixed size the compiler
+ * makes a move or two each (the last overlapping the one before): a
+ * call to memcpy for each of a small plane's rows cost more than the
+ * copy. */
+static inline void
+copy_row (uint8_t *to, const uint8_t *from, int64_t n)
+{
+  int64_t i = 0;
+
+  if (n >= 16)
+    {
+      for (; i + 16 <= n; i += 16)
+        memcpy (to + i, from + i, 16);
+      memcpy (to + n - 16, from + n - 16, 16);
+    }
+  else if (n >= 8)
+    {
+      memcpy (to, from, 8);
+      memcpy (to + n - 8, from + n - 8, 8);
+    }
+  else
+    for (; i < n; i++)
+      to[i] = from[i];
+}
+
+/* Image and channel @plane's input into the inside of @padded, whose
+ * borders hold the input's zero point, then through the depthwise
+ * kernel. */
+static void
+qdepthwise_plane (const QConvRun *run, int64_t plane, uint8_t *padded)
+{
+  const CsQConvPlan *plan = run->plan;
+  const CsConvShape *s = &plan->shape;
+  const CsQDepthwiseGeometry g = padded_geometry (s);
+  const int64_t in_w = s->in_w, in_plane = s->in_h * in_w, c = plane % s->out_channels;
+  /* Input bytes to the kernel's: their grid's low plus the zero point. */
+  const uint8_t add = run->x_bytes != NULL
+                      ? (uint8_t) ((int32_t) run->x_bytes->low + plan->input_zero) : 0;
+  uint8_t *row = padded + s->pads[0] * g.row + s->pads[1];
+  const CsRequant rq = {
+    plan->offset + c, plan->multiplier + c, plan->right_shift + c, NULL, NULL,
+    (int32_t) plan->out.low, (int32_t) plan->out.high, plan->out.scale, run->y_bytes,
+  };
+
+  for (int64_t ih = 0; ih < s->in_h; ih++, row += g.row)
+    if (run->x_bytes == NULL)
+      /* The input's bytes are the steps of the grid from −zx on. */
+      plan->kernels->grid_to_bytes ((const float *) run->x + plane * in_plane + ih * in_w, row,
+                                    in_w, plan->input_scale, (float) -plan->input_zero,
+                                    (float) (255 - plan->input_zero));
+    else
+      {
+        const uint8_t *from = (const uint8_t *) run->x + plane * in_plane + ih * in_w;
+
+        if (add == 0)
+          copy_row (row, from, in_w);
+        else
+          for (int64_t iw = 0; iw < in_w; iw++)
+            row[iw] = (uint8_t) (from[iw] + add);
+      }
+  plan->kernels->qdepthwise (padded, &g, plan->taps + c * plan->depth,
+                             run->y_bytes ? (void *) ((uint8_t *) run->y + plane * g.out_h * g.out_w)
+                                          : (void *) ((float *) run->y + plane * g.out_h * g.out_w),
+                             &rq);
+}
+
+static void
+qdepthwise_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const QConvRun *run = user;
+  const CsConvShape *s = &run->plan->shape;
+  uint8_t *padded = (uint8_t *) cs_scratch_floats (run->scratch[thread]);
+
+  /* The borders, and the slack past them, once: every plane writes only
+   * the inside. */
+  memset (padded, run->plan->input_zero,
+          (s->pads[0] + s->in_h + s->pads[2]) * padded_geometry (s).row + CS_QDEPTHWISE_SLACK);
+  for (int64_t plane = begin; plane < end; plane++)
+    qdepthwise_plane (run, plane, padded);
+}
+
 gboolean
 cs_qconv_plan_reads_bytes (const CsQConvPlan *plan, const CsGrid *grid)
 {
-  return plan->pointwise && cs_grid_fits_bytes (grid) && grid->scale == plan->input_scale
+  return (plan->pointwise || plan->depthwise) && cs_grid_fits_bytes (grid) && grid->scale == plan->input_scale
          && grid->low + (float) plan->input_zero >= 0.0f
          && grid->high + (float) plan->input_zero <= 255.0f;
 }
@@ -326,6 +450,13 @@ cs_qconv_plan_run (const CsQConvPlan *plan,
   g_return_if_fail (x_bytes == NULL || cs_qconv_plan_reads_bytes (plan, x_bytes));
   g_return_if_fail (!y_bytes || cs_grid_fits_bytes (&plan->out));
 
+  if (plan->depthwise)
+    {
+      cs_parallel_for (pool, plan->shape.batch * plan->shape.out_channels, 1, qdepthwise_range,
+                       &run);
+      return;
+    }
+
   run.blocks = (plan->shape.out_h * plan->shape.out_w + columns - 1) / columns;
   /* Too few blocks to share out (a 7 × 7 map is one): each is also cut
    * along the output channels, every part packing the block for itself. */
@@ -343,9 +474,12 @@ cs_qconv_plan_channel (const CsQConvPlan *plan, int64_t m, float *weights)
 
   for (int64_t p = 0; p < plan->depth; p++)
     {
-      const int8_t w = plan->a[((m / mr * plan->depth4 + p / 4) * mr + m % mr) * 4 + p % 4];
+      const double w = plan->depthwise
+                       ? plan->taps[m * plan->depth + p]
+                       : (double) plan->a[((m / mr * plan->depth4 + p / 4) * mr + m % mr) * 4
+                                          + p % 4] - plan->zero_points[m];
 
-      weights[p] = (float) (((double) w - plan->zero_points[m]) * plan->weight_scale[m]);
+      weights[p] = (float) (w * plan->weight_scale[m]);
     }
   return plan->bias != NULL
          ? (float) ((double) plan->bias[m] * (double) (plan->input_scale * plan->weight_scale[m]))

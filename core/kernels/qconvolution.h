@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * qconvolution.h — 2-D convolution of one group (NCHW) in 8-bit integers,
- * exactly as TFLite runs a quantized CONV_2D: the input rounded to its
+ * qconvolution.h — 2-D convolution of one group, or depthwise, (NCHW) in
+ * 8-bit integers, exactly as TFLite runs a quantized CONV_2D or
+ * DEPTHWISE_CONV_2D: the input rounded to its
  * grid, sums of byte products in int32, and the requantization of
  * kernels.h: CsRequant onto the output's grid.  It reads and writes
  * floats, the values the grids' steps stand for, so that it takes the
@@ -40,12 +41,14 @@ typedef struct _CsQConvPlan CsQConvPlan;
 /* Per-thread scratch a plan for @shape on @kernels needs. */
 size_t       cs_qconv_scratch_bytes    (const CsKernels   *kernels,
                                         const CsConvShape *shape);
-/* A plan for @shape (groups 1) from @quant (copied) whose output is
+/* A plan for @shape (groups 1, or one input and one output channel a
+ * group) from @quant (copied) whose output is
  * rounded to @out with the clamp of a preceding ReLU or Clip already in
  * its low and high (epilogue.h: cs_activation_folded_grid); NULL with a
  * reason in *@reason (static) when TFLite's arithmetic cannot express
  * it: a requantization multiplier of 1 or more, an offset beyond int32,
- * a depth of 2¹⁶ or more, groups.  Free with
+ * a depth of 2¹⁶ or more, other groups, a depthwise kernel of more than
+ * CS_QDEPTHWISE_MAX_TAPS taps.  Free with
  * cs_qconv_plan_free. */
 CsQConvPlan *cs_qconv_plan_new         (const CsKernels   *kernels,
                                         const CsConvShape *shape,
@@ -69,8 +72,8 @@ void         cs_qconv_plan_run         (const CsQConvPlan *plan,
                                         void             **scratch);
 /* Whether the plan reads an input held as bytes on @grid to the result
  * it gives for their floats: a 1 × 1 convolution without stride or
- * padding whose input scale is @grid's, every byte within the input's
- * unsigned bytes after its zero point. */
+ * padding, or a depthwise one, whose input scale is @grid's, every byte
+ * within the input's unsigned bytes after its zero point. */
 gboolean     cs_qconv_plan_reads_bytes (const CsQConvPlan *plan,
                                         const CsGrid      *grid);
 /* The grid of the plan's output. */

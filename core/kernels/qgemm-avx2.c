@@ -11,9 +11,9 @@
  * float tile's multiply-adds per instruction, and twice its bytes per
  * register: the tile is 4 × 16, eight accumulators, within AVX2's
  * sixteen registers with the widened operands.  The requantization is
- * the VNNI kernel's.
+ * qrequant-avx2.h's.
  */
-#include "vec-avx2.h"
+#include "qrequant-avx2.h"
 
 #include <string.h>
 
@@ -22,39 +22,6 @@
 
 #define EACH_ROW(X) X (0) X (1) X (2) X (3)
 
-/* cs_requant_shift (cs_requant_high_mul (x, m), e) on every lane, for
- * the row's m, e, mask = 2^e − 1 and half = mask >> 1, as the VNNI
- * kernel computes it. */
-CS_VEC_INLINE __m256i
-requantize (__m256i x, __m256i m, __m128i e, __m256i mask, __m256i half)
-{
-  const __m256i nudge = _mm256_set1_epi64x ((int64_t) 1 << 30);
-  const __m256i even = _mm256_srli_epi64 (_mm256_add_epi64 (_mm256_mul_epi32 (x, m), nudge), 31);
-  const __m256i odd = _mm256_slli_epi64 (
-    _mm256_add_epi64 (_mm256_mul_epi32 (_mm256_srli_epi64 (x, 32), m), nudge), 1);
-  const __m256i product = _mm256_blend_epi32 (even, odd, 0xAA);
-  const __m256i threshold = _mm256_add_epi32 (half, _mm256_srli_epi32 (product, 31));
-
-  /* The comparison is −1 where the remainder passes the threshold. */
-  return _mm256_sub_epi32 (_mm256_sra_epi32 (product, e),
-                           _mm256_cmpgt_epi32 (_mm256_and_si256 (product, mask), threshold));
-}
-
-/* requantize () for a rectified row, as the VNNI kernel's
- * requantize_rectified (): AVX2 has no 64-bit arithmetic shift, and the
- * products of x clamped at zero need none. */
-CS_VEC_INLINE __m256i
-requantize_rectified (__m256i x, __m256i m, __m128i count, __m256i add)
-{
-  const __m256i nonnegative = _mm256_max_epi32 (x, _mm256_setzero_si256 ());
-  const __m256i even = _mm256_srl_epi64 (_mm256_add_epi64 (_mm256_mul_epu32 (nonnegative, m), add),
-                                         count);
-  const __m256i odd = _mm256_srl_epi64 (
-    _mm256_add_epi64 (_mm256_mul_epu32 (_mm256_srli_epi64 (nonnegative, 32), m), add), count);
-
-  return _mm256_blend_epi32 (even, _mm256_slli_epi64 (odd, 32), 0xAA);
-}
-
 /* The requantization's fields, copied out of CsRequant once per tile,
  * for the VNNI kernel's reason. */
 typedef struct
@@ -62,7 +29,8 @@ typedef struct
   const int32_t *offset, *multiplier, *right_shift, *weight_zero;
   __m256i        colsum0, colsum1, low, high;
   __m256         scale;
-  gboolean       bytes, rectified;
+  int32_t        low_end;
+  gboolean       bytes;
 } TileRequant;
 
 /* Row @i's sums (@left_sums, @right_sums) through the requantization
@@ -71,32 +39,20 @@ CS_VEC_INLINE void
 store_row (void *c, int64_t ldc, int n, __m256i lanes0, __m256i lanes1, __m256i left_sums,
            __m256i right_sums, int i, const TileRequant *rq)
 {
-  const int e = rq->right_shift[i];
+  const RowRequant row = row_requant (rq->multiplier[i], rq->right_shift[i], rq->low_end);
   const __m256i offset = _mm256_set1_epi32 (rq->offset[i]);
-  const __m256i m = _mm256_set1_epi32 (rq->multiplier[i]);
-  const __m256i mask = _mm256_set1_epi32 ((int32_t) (((uint32_t) 1 << e) - 1u));
-  const __m256i half = _mm256_srli_epi32 (mask, 1);
-  const __m128i count = _mm_cvtsi32_si128 (e);
-  const __m256i rectified_add = _mm256_set1_epi64x (((int64_t) 1 << 30)
-                                                    + (e > 0 ? (int64_t) 1 << (30 + e) : 0));
-  const __m128i rectified_count = _mm_cvtsi32_si128 (31 + e);
 
   for (int h = 0; h < 2; h++)
     {
+      const int64_t at = i * ldc + 8 * h;
       __m256i v = _mm256_add_epi32 (h == 0 ? left_sums : right_sums, offset);
 
       if (rq->weight_zero != NULL)
         v = _mm256_sub_epi32 (v, _mm256_mullo_epi32 (h == 0 ? rq->colsum0 : rq->colsum1,
                                                      _mm256_set1_epi32 (rq->weight_zero[i])));
-      v = rq->rectified ? requantize_rectified (v, m, rectified_count, rectified_add)
-                        : requantize (v, m, count, mask, half);
-      v = _mm256_min_epi32 (_mm256_max_epi32 (v, rq->low), rq->high);
-      if (rq->bytes)
-        vec_int_store_bytes ((uint8_t *) c + i * ldc + 8 * h, n - 8 * h,
-                             _mm256_sub_epi32 (v, rq->low));
-      else
-        _mm256_maskstore_ps ((float *) c + i * ldc + 8 * h, h == 0 ? lanes0 : lanes1,
-                             _mm256_mul_ps (_mm256_cvtepi32_ps (v), rq->scale));
+      store_requantized (rq->bytes ? (void *) ((uint8_t *) c + at) : (void *) ((float *) c + at),
+                         n - 8 * h, h == 0 ? lanes0 : lanes1, row_requantize (&row, v), rq->low,
+                         rq->high, rq->scale, rq->bytes);
     }
 }
 
@@ -147,8 +103,8 @@ tile (const int rows, CS_QGEMM_MICRO_PARAMS)
     .low = _mm256_set1_epi32 (rq->low),
     .high = _mm256_set1_epi32 (rq->high),
     .scale = _mm256_set1_ps (rq->scale),
+    .low_end = rq->low,
     .bytes = rq->bytes,
-    .rectified = rq->low >= 0,
   };
 #define STORE(i) \
   if (i < rows) \

@@ -29,17 +29,10 @@ cs_qgemm_micro_generic (CS_QGEMM_MICRO_PARAMS)
     for (int j = 0; j < n; j++)
       {
         uint32_t total = sums[i][j] + (uint32_t) rq->offset[i];
-        int32_t v;
 
         if (rq->weight_zero != NULL)
           total -= (uint32_t) rq->weight_zero[i] * (uint32_t) rq->colsum[j];
-        v = (int32_t) total;
-        v = cs_requant_shift (cs_requant_high_mul (v, rq->multiplier[i]), rq->right_shift[i]);
-        v = v < rq->low ? rq->low : v > rq->high ? rq->high : v;
-        if (rq->bytes)
-          ((uint8_t *) c)[i * ldc + j] = (uint8_t) (v - rq->low);
-        else
-          ((float *) c)[i * ldc + j] = (float) v * rq->scale;
+        cs_requant_store_scalar (rq, i, (int32_t) total, c, i * ldc + j);
       }
 }
 

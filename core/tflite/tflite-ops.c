@@ -162,24 +162,29 @@ tensor_int32 (const CsTfliteTensor *t, int64_t i)
  * quantized, its input per tensor, its weights per tensor or per output
  * channel, its bias (if any) INT32 on the scale TFLite requires, for the
  * Conv op to run in integers (kernels/qconvolution.h); NULL for any
- * other, which runs in float.  The weights O×kH×kW×I become O×I×kH×kW,
- * as signed bytes. */
+ * other, which runs in float.  The weights O×kH×kW×I (a depthwise
+ * layer's 1×kH×kW×O, one input channel per output channel) become
+ * O×I×kH×kW, as signed bytes. */
 static CsConvQuant *
 conv_quant (CsTfliteImport       *imp,
             const CsTfliteTensor *input,
             const CsTfliteTensor *weights,
-            const CsTfliteTensor *bias)
+            const CsTfliteTensor *bias,
+            gboolean              depthwise)
 {
   const CsTfliteTensor *w = weights->alias >= 0 ? &imp->tensors[weights->alias] : weights;
-  const int64_t out_channels = w->shape.dims[0], kh = w->shape.dims[1], kw = w->shape.dims[2];
-  const int64_t in_channels = w->shape.dims[3];
+  const int channel_axis = depthwise ? 3 : 0;
+  const int64_t out_channels = w->shape.dims[channel_axis];
+  const int64_t kh = w->shape.dims[1], kw = w->shape.dims[2];
+  const int64_t in_channels = depthwise ? 1 : w->shape.dims[3];
   const int w_shift = w->type == CS_TFLITE_UINT8 ? 128 : 0;
   CsConvQuant *quant;
 
   if (imp->float_only || (input->type != CS_TFLITE_UINT8 && input->type != CS_TFLITE_INT8)
       || input->quant.n != 1 || !(input->quant.scale[0] > 0.0f)
       || (w->type != CS_TFLITE_UINT8 && w->type != CS_TFLITE_INT8) || w->data == NULL
-      || (w->quant.n != 1 && (w->quant.n != out_channels || w->quant.dimension != 0))
+      || (w->quant.n != 1
+          && (w->quant.n != out_channels || w->quant.dimension != channel_axis))
       || (bias != NULL && (bias->type != CS_TFLITE_INT32 || bias->data == NULL)))
     return NULL;
   for (int i = 0; i < w->quant.n; i++)
@@ -208,8 +213,13 @@ conv_quant (CsTfliteImport       *imp,
       for (int64_t c = 0; c < in_channels; c++)
         for (int64_t y = 0; y < kh; y++)
           for (int64_t x = 0; x < kw; x++)
-            quant->weights[((o * in_channels + c) * kh + y) * kw + x] =
-                (int8_t) ((int) w->data[((o * kh + y) * kw + x) * in_channels + c] - w_shift);
+            {
+              const int64_t at = depthwise ? (y * kw + x) * out_channels + o
+                                           : ((o * kh + y) * kw + x) * in_channels + c;
+
+              quant->weights[((o * in_channels + c) * kh + y) * kw + x] =
+                  (int8_t) ((int) w->data[at] - w_shift);
+            }
     }
   if (bias != NULL)
     {
@@ -292,9 +302,9 @@ translate_conv (CsTfliteImport *imp,
     }
   if (inputs[2] >= 0)
     n_inputs = 3;
-  if (!depthwise)
-    params->quant = conv_quant (imp, input, weights,
-                                n_inputs == 3 ? cs_tflite_input_tensor (imp, 2, NULL) : NULL);
+  params->quant = conv_quant (imp, input, weights,
+                              n_inputs == 3 ? cs_tflite_input_tensor (imp, 2, NULL) : NULL,
+                              depthwise);
   node = cs_tflite_add_node (imp, &cs_op_conv, NULL, inputs, n_inputs, dest, params);
   return set_fused_activation (imp, node, activation, error);
 }

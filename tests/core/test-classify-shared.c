@@ -331,16 +331,18 @@ test_antialias (void)
    * GEGL's mipmaps first): 0.012 (three steps of the 8-bit output)
    * against 0.059 for nearest; with GEGL's LoHalo it was 0.020 to 0.035
    * against 0.086 to 0.090, depending on babl's conversions; with the
-   * convolutions in 8-bit integers as TFLite runs them, 0.0117 against
-   * 0.0391 (ten steps), where the float convolutions gave 0.04 or more.
-   * Which steps of a quantized network flip depends on the last bits of
-   * the input, so the bounds leave room on both sides. */
+   * convolutions but the depthwise ones in 8-bit integers as TFLite runs
+   * them, 0.0117 against 0.0391 (ten steps), where the float convolutions
+   * gave 0.04 or more; with every one in integers, 0.0156 against 0.0352
+   * (four steps against nine).  Which steps of a quantized network flip
+   * depends on the last bits of the input, so the bounds leave room on
+   * both sides. */
   g_assert_cmpuint (top, ==, 286);
   g_assert_cmpuint (argmax (p_huge, n_classes), ==, top);
   g_assert_cmpfloat (smoothed, <=, 0.025);
   /* Without averaging, the large image tells a different story. */
-  g_assert_cmpfloat (aliased, >=, 0.035);
-  g_assert_cmpfloat (aliased, >=, 3 * smoothed);
+  g_assert_cmpfloat (aliased, >=, 0.03);
+  g_assert_cmpfloat (aliased, >=, 2 * smoothed);
 }
 
 /* ---- The command-line tool ---- */

@@ -101,10 +101,11 @@ test_micro_kernels (void)
           int32_t offset[16], multiplier[16], right_shift[16], weight_zero[16], colsum[32] = { 0 };
           const float scale = (float) g_rand_double_range (rand, 0.001, 0.5);
           /* A quarter of the tiles clamp from zero up, as a rectified
-           * output does. */
+           * output does; a fifth to fewer than 256 steps, as a ReLU6's
+           * may. */
           const int32_t low = trial % 4 == 1 ? g_rand_int_range (rand, 0, 32)
                                              : -g_rand_int_range (rand, 0, 256);
-          const int32_t high = low + 255;
+          const int32_t high = low + (trial % 5 == 2 ? g_rand_int_range (rand, 0, 255) : 255);
           CsRequant rq = { offset, multiplier, right_shift, zeros ? weight_zero : NULL, colsum,
                            low, high, scale, bytes };
 
@@ -315,15 +316,27 @@ test_pack (void)
   g_rand_free (rand);
 }
 
+/* How far uint8 weights stray from their zero point: anywhere in the
+ * bytes; within a signed byte of it (a depthwise kernel's weights whole);
+ * or the zero point 0 with a weight of 255 (no two signed bytes). */
+typedef enum
+{
+  WEIGHTS_ANY,
+  WEIGHTS_NEAR_ZERO,
+  WEIGHTS_MAXIMAL,
+} WeightSpread;
+
 typedef struct
 {
-  CsConvShape shape;
-  gboolean    int8;    /* int8 per-channel weights and activations; else uint8 */
-  gboolean    relu6;
+  CsConvShape  shape;
+  gboolean     int8;    /* int8 per-channel weights and activations; else uint8 */
+  gboolean     relu6;
+  WeightSpread spread;
 } Case;
 
 /* TFLite's reference_ops::Conv (uint8) or integer_ops::ConvPerChannel
- * (int8) in NCHW: the sums over the taps inside the input, the bias, the
+ * (int8), and their DepthwiseConv twins when @s has groups, in NCHW: the
+ * sums over the taps inside the input, the bias, the
  * requantization, the output's zero point and the activation's clamp,
  * as the float each output byte stands for; image by image. */
 static void
@@ -337,20 +350,22 @@ reference_conv (const CsConvShape *s, const int32_t *x_q, int32_t x_zero, const 
     for (int64_t oh = 0; oh < s->out_h; oh++)
       for (int64_t ow = 0; ow < s->out_w; ow++)
         {
+          const int64_t group_in = s->in_channels / s->groups;
+          const int64_t first = o / (s->out_channels / s->groups) * group_in;
           int32_t acc = bias[o], q;
 
-          for (int64_t c = 0; c < s->in_channels; c++)
+          for (int64_t c = 0; c < group_in; c++)
             for (int kh = 0; kh < s->kernel[0]; kh++)
               for (int kw = 0; kw < s->kernel[1]; kw++)
                 {
                   const int64_t ih = oh * s->stride[0] - s->pads[0] + kh * s->dilation[0];
                   const int64_t iw = ow * s->stride[1] - s->pads[1] + kw * s->dilation[1];
-                  const int32_t w = w_q[((o * s->in_channels + c) * s->kernel[0] + kh)
+                  const int32_t w = w_q[((o * group_in + c) * s->kernel[0] + kh)
                                         * s->kernel[1] + kw];
 
                   if (ih >= 0 && ih < s->in_h && iw >= 0 && iw < s->in_w)
-                    acc += (x_q[((img * s->in_channels + c) * s->in_h + ih) * s->in_w + iw]
-                            - x_zero) * (w - w_zero[o]);
+                    acc += (x_q[((img * s->in_channels + first + c) * s->in_h + ih) * s->in_w
+                                + iw] - x_zero) * (w - w_zero[o]);
                 }
           q = tflite_multiply_by_quantized_multiplier (acc, multiplier[o], shift[o]) + out_zero;
           q = CLAMP (q, act_min, act_max);
@@ -360,8 +375,8 @@ reference_conv (const CsConvShape *s, const int32_t *x_q, int32_t x_zero, const 
 }
 
 /* @plan writing its output as bytes, from the input as floats and, when
- * it is pointwise (and then only), from the input as bytes: the bytes
- * stand for @want to the bit. */
+ * it is pointwise or depthwise (and then only), from the input as bytes:
+ * the bytes stand for @want to the bit. */
 static void
 check_plan_bytes (const CsQConvPlan *plan, const CsConvShape *s, const uint8_t *x_bytes,
                   const CsGrid *x_grid, const CsGrid *out, const float *want, CsThreadPool *pool,
@@ -369,15 +384,16 @@ check_plan_bytes (const CsQConvPlan *plan, const CsConvShape *s, const uint8_t *
 {
   const int64_t n_x = s->batch * s->in_channels * s->in_h * s->in_w;
   const int64_t n_y = s->batch * s->out_channels * s->out_h * s->out_w;
-  const gboolean pointwise = s->kernel[0] == 1 && s->kernel[1] == 1 && s->stride[0] == 1
-                             && s->stride[1] == 1 && s->pads[0] == 0 && s->pads[1] == 0
-                             && s->pads[2] == 0 && s->pads[3] == 0;
+  const gboolean reads_bytes = s->groups > 1
+                               || (s->kernel[0] == 1 && s->kernel[1] == 1 && s->stride[0] == 1
+                                   && s->stride[1] == 1 && s->pads[0] == 0 && s->pads[1] == 0
+                                   && s->pads[2] == 0 && s->pads[3] == 0);
   float *x = g_new (float, n_x);
   uint8_t *got = g_new (uint8_t, n_y);
 
-  g_assert_cmpint (cs_qconv_plan_reads_bytes (plan, x_grid), ==, pointwise);
+  g_assert_cmpint (cs_qconv_plan_reads_bytes (plan, x_grid), ==, reads_bytes);
   cs_kernels_generic ()->grid_from_bytes (x_bytes, x, n_x, x_grid->scale, x_grid->low);
-  for (int from_bytes = 0; from_bytes <= pointwise; from_bytes++)
+  for (int from_bytes = 0; from_bytes <= reads_bytes; from_bytes++)
     {
       memset (got, 0xa5, n_y);
       cs_qconv_plan_run (plan, from_bytes ? (const void *) x_bytes : x,
@@ -403,7 +419,7 @@ static void
 check_plan (GRand *rand, const Case *test, CsThreadPool *pool)
 {
   const CsConvShape *s = &test->shape;
-  const int64_t depth = s->in_channels * s->kernel[0] * s->kernel[1];
+  const int64_t depth = s->in_channels / s->groups * s->kernel[0] * s->kernel[1];
   const int64_t n_x = s->batch * s->in_channels * s->in_h * s->in_w;
   const int64_t n_y = s->batch * s->out_channels * s->out_h * s->out_w;
   /* TFLite's byte values (uint8 or int8) and their zero points. */
@@ -439,12 +455,17 @@ check_plan (GRand *rand, const Case *test, CsThreadPool *pool)
 
       /* int8 weights are symmetric, per channel; uint8 ones share one
        * scale and zero point. */
-      w_zero[o] = test->int8 ? 0 : o == 0 ? g_rand_int_range (rand, 0, 256) : w_zero[0];
+      w_zero[o] = test->int8 || test->spread == WEIGHTS_MAXIMAL ? 0
+                  : o == 0 ? g_rand_int_range (rand, 0, 256) : w_zero[0];
       quant.weight_scale[o] = test->int8 || o == 0 ? w_scale : quant.weight_scale[0];
       quant.weight_zero[o] = w_zero[o] - (test->int8 ? 0 : 128);
       for (int64_t p = 0; p < depth; p++)
         {
           w_q[o * depth + p] = g_rand_int_range (rand, test->int8 ? -127 : 0, byte_max + 1);
+          if (!test->int8 && test->spread == WEIGHTS_NEAR_ZERO)
+            w_q[o * depth + p] = CLAMP (w_q[o * depth + p], w_zero[o] - 128, w_zero[o] + 127);
+          if (!test->int8 && test->spread == WEIGHTS_MAXIMAL && p == depth / 2)
+            w_q[o * depth + p] = 255;
           quant.weights[o * depth + p] = (int8_t) (w_q[o * depth + p] - (test->int8 ? 0 : 128));
         }
       bias[o] = g_rand_int_range (rand, -20000, 20000);
@@ -508,6 +529,52 @@ check_plan (GRand *rand, const Case *test, CsThreadPool *pool)
   g_free (quant.weight_scale);
   g_free (quant.weight_zero);
   g_free (bias);
+}
+
+/* The depthwise plans: 3 × 3 at stride 1 and 2 as MobileNets have them
+ * (TFLite's SAME padding, one more at the end at stride 2) and dilated
+ * as DeepLab's, on rows of fewer, exactly and more than sixteen pixels
+ * and heights that leave rows past the kernels' blocks of four; 5 × 5
+ * and 7 × 7 (two groups of four taps a row), stride 3, a 3 × 9 kernel
+ * and a dilation of 6 (each beyond the VNNI kernel's shuffles: the
+ * fallback's), 1 × 1; each with uint8 weights of every spread and int8
+ * ones, with and without ReLU6. */
+static void
+test_depthwise_plans (void)
+{
+  static const CsConvShape shapes[] = {
+    { 1, 5, 13, 37, 5, 13, 37, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 5 },
+    { 1, 3, 11, 16, 3, 11, 16, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 3 },
+    { 2, 3, 7, 7, 3, 7, 7, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 3 },
+    { 1, 4, 14, 35, 4, 7, 17, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 0, 0, 1, 1 }, 4 },
+    { 1, 3, 9, 21, 3, 9, 21, { 3, 3 }, { 1, 1 }, { 2, 2 }, { 2, 2, 2, 2 }, 3 },
+    { 1, 3, 12, 19, 3, 12, 19, { 5, 5 }, { 1, 1 }, { 1, 1 }, { 2, 2, 2, 2 }, 3 },
+    { 1, 2, 15, 33, 2, 8, 17, { 5, 5 }, { 2, 2 }, { 1, 1 }, { 2, 2, 2, 2 }, 2 },
+    { 1, 2, 14, 40, 2, 7, 20, { 7, 7 }, { 2, 2 }, { 1, 1 }, { 2, 3, 3, 3 }, 2 },
+    { 1, 2, 10, 50, 2, 4, 17, { 3, 3 }, { 3, 3 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+    { 1, 2, 11, 20, 2, 11, 20, { 3, 9 }, { 1, 1 }, { 1, 1 }, { 1, 4, 1, 4 }, 2 },
+    { 1, 2, 14, 30, 2, 14, 30, { 3, 3 }, { 1, 1 }, { 6, 6 }, { 6, 6, 6, 6 }, 2 },
+    { 1, 6, 5, 9, 6, 5, 9, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 6 },
+  };
+  GRand *rand = g_rand_new_with_seed (23);
+  CsThreadPool *pool = cs_thread_pool_new (2);
+
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    for (int variant = 0; variant < 4; variant++)
+      {
+        Case test = { shapes[i], variant == 3, (variant + i) % 2 == 0, (WeightSpread) variant % 3 };
+        CsConvShape *s = &test.shape;
+
+        g_assert_cmpint (s->out_h, ==, cs_conv_output_size (s->in_h, s->kernel[0], s->stride[0],
+                                                            s->dilation[0], s->pads[0],
+                                                            s->pads[2], FALSE));
+        g_assert_cmpint (s->out_w, ==, cs_conv_output_size (s->in_w, s->kernel[1], s->stride[1],
+                                                            s->dilation[1], s->pads[1],
+                                                            s->pads[3], FALSE));
+        check_plan (rand, &test, pool);
+      }
+  cs_thread_pool_free (pool);
+  g_rand_free (rand);
 }
 
 /* Pointwise convolutions as MobileNets have them, the 3×3 stride-2
@@ -584,6 +651,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qconv/micro-kernels", test_micro_kernels);
   g_test_add_func ("/qconv/pack", test_pack);
   g_test_add_func ("/qconv/plans", test_plans);
+  g_test_add_func ("/qconv/depthwise-plans", test_depthwise_plans);
   g_test_add_func ("/qconv/refusals", test_refusals);
   return g_test_run ();
 }

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * qdepthwise-avx512-vnni.c — the 8-bit depthwise kernel (kernels.h:
+ * CsQDepthwise) on AVX-512 with VNNI, compiled with -mavx512vnni
+ * -mavx512bw -mavx512vl and called only after dispatch.c has checked the
+ * CPU.
+ *
+ * Sixteen output pixels a vector, one int32 lane each.  A kernel row's
+ * taps go four at a time into one vpdpbusd: a lane's four bytes are its
+ * pixel's four taps, gathered from one 64-byte load of the input row in
+ * two shuffles (vpermd gives each 128-bit lane the sixteen bytes from its
+ * first pixel on, vpshufb picks each pixel's taps among them, zero past
+ * the kernel), and the weights are the same four bytes in every lane.
+ * A weight less its zero point that is no signed byte is split in two
+ * halves that are, each taking its own vpdpbusd.  That needs a lane's
+ * taps within its sixteen bytes: 3·sw + (kW − 1)·dw ≤ 15; other
+ * kernels, those with more than two such groups a row, and a weight of
+ * 255 (no two signed bytes) go to the AVX2 kernel.
+ */
+#include "qrequant-avx512.h"
+
+/* Rows and groups of four taps a row this kernel holds in registers,
+ * and output rows it makes at once. */
+#define MAX_ROWS 8
+#define MAX_GROUPS 2
+#define MAX_BLOCK 4
+
+/* acc += the byte dot products of @bytes (unsigned) and @weights
+ * (signed), four per lane; in assembly for qgemm-avx512-vnni.c's
+ * reason. */
+#define DPBUSD(acc, bytes, weights) \
+  __asm__ ("vpdpbusd %2, %1, %0" : "+v" (acc) : "v" (bytes), "v" (weights))
+
+static gboolean
+fits (const CsQDepthwiseGeometry *g)
+{
+  return g->kernel[0] <= MAX_ROWS && g->kernel[1] <= 4 * MAX_GROUPS && g->stride[1] <= 4
+         && 3 * g->stride[1] + (g->kernel[1] - 1) * g->dilation[1] <= 15;
+}
+
+/* Whether every weight is a signed byte, and in *@halves whether each is
+ * the sum of two (all but 255). */
+static gboolean
+signed_bytes (const int16_t *w, int taps, gboolean *halves)
+{
+  gboolean bytes = TRUE;
+
+  *halves = TRUE;
+  for (int t = 0; t < taps; t++)
+    {
+      bytes &= w[t] >= INT8_MIN && w[t] <= INT8_MAX;
+      *halves &= w[t] < 2 * INT8_MAX + 1;
+    }
+  return bytes;
+}
+
+/* Four weights (zero past the row's taps) as the same four bytes in
+ * every lane: the weights themselves, or with @half 0 and 1 the halves
+ * ⌊w/2⌋ and w − ⌊w/2⌋. */
+static __m512i
+four_weights (const int16_t *row, int taps, int first, int half)
+{
+  int8_t four[4] = { 0 };
+  int32_t packed;
+
+  for (int t = 0; t < 4 && first + t < taps; t++)
+    {
+      const int w = row[first + t], low = w >> 1;
+
+      four[t] = (int8_t) (half < 0 ? w : half == 0 ? low : w - low);
+    }
+  memcpy (&packed, four, 4);
+  return _mm512_set1_epi32 (packed);
+}
+
+/* The requantization of one channel. */
+typedef struct
+{
+  RowRequant row;
+  __m512i    offset;
+} ChannelRequant;
+
+/* Output rows [@oh0, @oh1) of the plane, @block at a time, with @rows
+ * kernel rows @sh and @dh apart of @groups groups of four taps, each
+ * weight in two halves when @split.  The block's output rows share the
+ * input rows they read, gathered once: constants where the kernel's
+ * shape is common, for the compiler to unroll the block and keep the
+ * weights in registers. */
+CS_VEC_INLINE void
+plane_rows (const int block, const int rows, const int groups, const gboolean split,
+            const int sh, const int dh, int64_t oh0, int64_t oh1, const uint8_t *x,
+            const CsQDepthwiseGeometry *g, void *y, __m512i lane_starts,
+            const __m512i taps_of[MAX_GROUPS], const __m512i weights[MAX_ROWS][MAX_GROUPS][2],
+            const ChannelRequant *rq)
+{
+  const int sw = g->stride[1];
+  const int inputs = (block - 1) * sh + (rows - 1) * dh + 1;
+
+  for (int64_t oh = oh0; oh + block <= oh1; oh += block)
+    {
+      const uint8_t *window_row = x + oh * sh * g->row;
+
+      for (int64_t ow = 0; ow < g->out_w; ow += 16)
+        {
+          __m512i sums[MAX_BLOCK];
+
+          for (int r = 0; r < block; r++)
+            sums[r] = rq->offset;
+          for (int i = 0; i < inputs; i++)
+            {
+              gboolean read = FALSE;
+              __m512i line;
+
+              /* Input row i is kernel row kh of output row r when
+               * i = r·sh + kh·dh. */
+              for (int r = 0; r < block; r++)
+                read |= i >= r * sh && (i - r * sh) % dh == 0 && (i - r * sh) / dh < rows;
+              if (!read)
+                continue;
+              line = _mm512_permutexvar_epi32 (
+                lane_starts, _mm512_loadu_si512 (window_row + i * g->row + ow * sw));
+              for (int group = 0; group < groups; group++)
+                {
+                  const __m512i taps = _mm512_shuffle_epi8 (line, taps_of[group]);
+
+                  for (int r = 0; r < block; r++)
+                    {
+                      const int kh = (i - r * sh) / dh;
+
+                      if (i < r * sh || (i - r * sh) % dh != 0 || kh >= rows)
+                        continue;
+                      DPBUSD (sums[r], taps, weights[kh][group][0]);
+                      if (split)
+                        DPBUSD (sums[r], taps, weights[kh][group][1]);
+                    }
+                }
+            }
+          for (int r = 0; r < block; r++)
+            {
+              const int64_t at = (oh + r) * g->out_w + ow;
+
+              requantize_store (&rq->row, sums[r],
+                                rq->row.bytes ? (void *) ((uint8_t *) y + at)
+                                              : (void *) ((float *) y + at),
+                                g->out_w - ow, vec_lanes (0, g->out_w - ow));
+            }
+        }
+    }
+}
+
+/* The plane: blocks of output rows where the kernel is 3 × 3, then the
+ * rows left one at a time. */
+CS_VEC_INLINE void
+plane (const int rows, const int groups, const gboolean split, const uint8_t *x,
+       const CsQDepthwiseGeometry *g, void *y, __m512i lane_starts,
+       const __m512i taps_of[MAX_GROUPS], const __m512i weights[MAX_ROWS][MAX_GROUPS][2],
+       const ChannelRequant *rq)
+{
+  const int64_t out_h = g->out_h;
+  int64_t done = 0;
+
+  if (rows == 3 && groups == 1 && g->dilation[0] == 1 && g->stride[0] == 1)
+    {
+      done = out_h / MAX_BLOCK * MAX_BLOCK;
+      plane_rows (MAX_BLOCK, 3, 1, split, 1, 1, 0, done, x, g, y, lane_starts, taps_of, weights,
+                  rq);
+    }
+  else if (rows == 3 && groups == 1 && g->dilation[0] == 1 && g->stride[0] == 2)
+    {
+      done = out_h / 2 * 2;
+      plane_rows (2, 3, 1, split, 2, 1, 0, done, x, g, y, lane_starts, taps_of, weights, rq);
+    }
+  plane_rows (1, rows, groups, split, g->stride[0], g->dilation[0], done, out_h, x, g, y,
+              lane_starts, taps_of, weights, rq);
+}
+
+void
+cs_qdepthwise_avx512_vnni (CS_QDEPTHWISE_PARAMS)
+{
+  const int rows = g->kernel[0], groups = (g->kernel[1] + 3) / 4, sw = g->stride[1];
+  const ChannelRequant channel = {
+    row_requant (rq->multiplier[0], rq->right_shift[0], rq->low, rq->high, rq->scale, rq->bytes),
+    _mm512_set1_epi32 (rq->offset[0]),
+  };
+  gboolean split = FALSE, halves;
+  int32_t first_dwords[16];
+  int8_t picks[MAX_GROUPS][64];
+  __m512i lane_starts, taps_of[MAX_GROUPS], weights[MAX_ROWS][MAX_GROUPS][2];
+
+  if (fits (g))
+    split = !signed_bytes (w, rows * g->kernel[1], &halves);
+  if (!fits (g) || (split && !halves))
+    {
+      cs_qdepthwise_avx2 (x, g, w, y, rq);
+      return;
+    }
+  /* 128-bit lane L starts at pixel 4L's first byte, 4L·sw. */
+  for (int i = 0; i < 16; i++)
+    first_dwords[i] = i / 4 * sw + i % 4;
+  lane_starts = _mm512_loadu_si512 (first_dwords);
+  for (int group = 0; group < groups; group++)
+    {
+      for (int i = 0; i < 64; i++)
+        {
+          const int pixel = i % 16 / 4, tap = 4 * group + i % 4;
+
+          picks[group][i] = (int8_t) (tap < g->kernel[1] ? pixel * sw + tap * g->dilation[1]
+                                                         : -128);
+        }
+      taps_of[group] = _mm512_loadu_si512 (picks[group]);
+      for (int kh = 0; kh < rows; kh++)
+        for (int half = 0; half < 2; half++)
+          weights[kh][group][half] = four_weights (w + kh * g->kernel[1], g->kernel[1],
+                                                   4 * group, split ? half : half - 1);
+    }
+
+  if (rows == 3 && groups == 1 && split)
+    plane (3, 1, TRUE, x, g, y, lane_starts, taps_of, weights, &channel);
+  else if (rows == 3 && groups == 1)
+    plane (3, 1, FALSE, x, g, y, lane_starts, taps_of, weights, &channel);
+  else
+    plane (rows, groups, split, x, g, y, lane_starts, taps_of, weights, &channel);
+}

@@ -607,6 +607,10 @@ typedef struct
   void                   **scratch;
   float                   *columns;  /* transposed: the image's im2col
                                       * matrix, or NULL to read x */
+  /* Depthwise only: y written as bytes on y_grid (act's folded grid);
+   * NULL for floats. */
+  uint8_t                 *y_bytes;
+  CsGrid                   y_grid;
 } ConvRun;
 
 /* dst[x] = src[x·stride] for x < n; stride 2 gets a loop of its own that
@@ -714,18 +718,21 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
 }
 
 /* Every output channel of depthwise groups [g0, g1), output rows
- * [oh0, oh0 + n_rows). */
+ * [oh0, oh0 + n_rows).  An output written as bytes goes through floats
+ * in @stage, laid out as the planes are. */
 static void
 depthwise_task (const ConvRun *run, int64_t img, int64_t g0, int64_t g1, int64_t oh0,
-                int64_t n_rows)
+                int64_t n_rows, float *stage)
 {
   const CsConvPlan *plan = run->plan;
+  const CsKernels *kernels = plan->kernels;
   const CsConvShape *s = &plan->shape;
   const Layout *l = &plan->layout;
   int64_t in_plane = s->in_h * s->in_w, out_plane = s->out_h * s->out_w;
   int taps = s->kernel[0] * s->kernel[1];
+  const int64_t y_first = (img * s->out_channels + g0 * l->mg) * out_plane;
   const float *x = run->x + (img * s->in_channels + g0) * in_plane;
-  float *y = run->y + (img * s->out_channels + g0 * l->mg) * out_plane;
+  float *y = run->y_bytes != NULL ? stage : run->y + y_first;
   const float *weights = run->weights + img * run->image_weights;
 
   /* One call per block of planes; with a depth multiplier the mg outputs
@@ -741,6 +748,16 @@ depthwise_task (const ConvRun *run, int64_t img, int64_t g0, int64_t g1, int64_t
                                 plan->bias != NULL ? plan->bias + g * l->mg : NULL,
                                 y + (g - g0) * l->mg * out_plane, out_plane, l->mg,
                                 oh0, oh0 + n_rows, &run->ep);
+  if (run->y_bytes != NULL)
+    {
+      /* The folded grid rounds as the activation then its grid would. */
+      for (int64_t c = 0; c < g1 - g0; c++)
+        kernels->grid_to_bytes (y + c * out_plane + oh0 * s->out_w,
+                                run->y_bytes + y_first + c * out_plane + oh0 * s->out_w,
+                                n_rows * s->out_w, run->y_grid.scale, run->y_grid.low,
+                                run->y_grid.high);
+      return;
+    }
   if (run->act_done)
     return;
   /* Whole planes lie end to end: one call for all, not one per plane of
@@ -852,7 +869,8 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
 
       if (l->depthwise)
         {
-          depthwise_task (run, img, g, MIN (g + l->groups_per_task, s->groups), oh0, n_rows);
+          depthwise_task (run, img, g, MIN (g + l->groups_per_task, s->groups), oh0, n_rows,
+                          stage);
           continue;
         }
       if (l->direct)
@@ -980,6 +998,41 @@ cs_conv_plan_run (const CsConvPlan        *plan,
       cs_winograd_plan_run (plan->winograd, x, y, act, pool, scratch);
       return;
     }
+  run_plan (&run, pool, scratch);
+}
+
+gboolean
+cs_conv_plan_writes_bytes (const CsConvPlan *plan)
+{
+  return plan->live == NULL && plan->winograd == NULL && plan->layout.depthwise
+         && !plan->layout.dense && plan->layout.mg == 1;
+}
+
+size_t
+cs_conv_bytes_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
+{
+  Layout l;
+
+  if (!plan_layout (kernels, shape, &l) || !l.depthwise)
+    return 0;
+  return (size_t) (l.groups_per_task * shape->out_h * shape->out_w) * sizeof (float)
+         + CS_SCRATCH_SLACK;
+}
+
+void
+cs_conv_plan_run_to_bytes (const CsConvPlan   *plan,
+                           const float        *x,
+                           uint8_t            *y,
+                           const CsActivation *act,
+                           CsThreadPool       *pool,
+                           void              **scratch)
+{
+  ConvRun run = { plan, x, NULL, act, plan->weights, 0 };
+
+  g_return_if_fail (cs_conv_plan_writes_bytes (plan));
+  if (!cs_activation_folded_grid (act, &run.y_grid) || !cs_grid_fits_bytes (&run.y_grid))
+    g_return_if_reached ();
+  run.y_bytes = y;
   run_plan (&run, pool, scratch);
 }
 

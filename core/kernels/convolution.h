@@ -79,6 +79,24 @@ void        cs_conv_plan_run      (const CsConvPlan        *plan,
                                    CsThreadPool            *pool,
                                    void                   **scratch);
 
+/* Whether cs_conv_plan_run_to_bytes runs @plan: a depthwise convolution
+ * without a depth multiplier. */
+gboolean    cs_conv_plan_writes_bytes (const CsConvPlan *plan);
+/* cs_conv_plan_run with y written as the bytes of the grid @act ends on
+ * (kernels.h: CsGridToBytes; epilogue.h: cs_activation_folded_grid,
+ * which must fit bytes): the values cs_conv_plan_run gives, through
+ * floats a few planes at a time.  @scratch holds per thread the larger of
+ * cs_conv_scratch_bytes and cs_conv_bytes_scratch_bytes; @plan must pass
+ * cs_conv_plan_writes_bytes. */
+void        cs_conv_plan_run_to_bytes (const CsConvPlan   *plan,
+                                       const float        *x,
+                                       uint8_t            *y,
+                                       const CsActivation *act,
+                                       CsThreadPool       *pool,
+                                       void              **scratch);
+size_t      cs_conv_bytes_scratch_bytes (const CsKernels   *kernels,
+                                         const CsConvShape *shape);
+
 /* How a plan computes (convolution.c): GEMM tiles of output channels by
  * pixels, or transposed ones of pixels by output channels, the depthwise
  * kernel, the GEMV kernel for an output of one pixel (dense), or

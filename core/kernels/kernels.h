@@ -475,7 +475,8 @@ typedef void (*CsQPackBytes) (CS_QPACK_BYTES_PARAMS);
  * padded on every side (rows @row bytes apart, the padding its zero
  * point), so that every tap falls inside:
  *   sum[oh][ow] = Σ w[kh·kW + kw] · x[(oh·sh + kh·dh)·row + ow·sw + kw·dw]
- * (x unsigned bytes, w a byte less its zero point, in [−255, 255]),
+ * (x unsigned bytes, w a byte less its zero point, times a power of two
+ * where the requantization's multiplier is above 1; 255·Σ |w| < 2²⁴),
  * through the first row of @rq (its
  * weight_zero NULL) into y[oh·out_w + ow], floats or bytes.  The vector
  * kernels load whole vectors: x must be readable CS_QDEPTHWISE_SLACK
@@ -493,8 +494,8 @@ typedef struct
   const CsRequant *rq
 typedef void (*CsQDepthwise) (CS_QDEPTHWISE_PARAMS);
 #define CS_QDEPTHWISE_SLACK 64
-/* The most taps a kernel takes: the float sums of qdepthwise-avx2.c stay
- * exact, and its weights fit its stack. */
+/* The most taps a kernel takes: its weights fit qdepthwise-avx2.c's
+ * stack. */
 #define CS_QDEPTHWISE_MAX_TAPS 64
 
 typedef struct

@@ -33,8 +33,9 @@ struct _CsQConvPlan
   gboolean         pointwise;  /* 1 × 1, stride 1, no padding: no im2col */
   gboolean         depthwise;  /* one input channel a group, one output channel */
   int8_t          *a;          /* ⌈out_channels / mr⌉ panels of depth4 · mr · 4 bytes */
-  int16_t         *taps;       /* depthwise: out_channels × depth, w − zw */
+  int16_t         *taps;       /* depthwise: out_channels × depth, (w − zw)·2^left_shift */
   int32_t         *offset, *multiplier, *right_shift;
+  int             *left_shift;  /* depthwise only: in its taps and offset */
   int32_t         *weight_zero; /* NULL when all are 0 */
   float            input_scale;
   int32_t          input_zero;
@@ -98,10 +99,10 @@ cs_qconv_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
 }
 
 /* TFLite's QuantizeMultiplier: @real as q·2^shift, q in [2³⁰, 2³¹)
- * rounded from the fraction, shift ≤ 0 here; FALSE for a multiplier of 1
- * or more, which would need a left shift. */
+ * rounded from the fraction, shift = *@left_shift − *@right_shift, one
+ * of them 0; FALSE for a multiplier of 2¹⁵ or more. */
 static gboolean
-quantize_multiplier (double real, int32_t *multiplier, int32_t *right_shift)
+quantize_multiplier (double real, int32_t *multiplier, int32_t *right_shift, int *left_shift)
 {
   int exponent;
   double fraction;
@@ -109,6 +110,7 @@ quantize_multiplier (double real, int32_t *multiplier, int32_t *right_shift)
 
   if (!(real >= 0.0) || !isfinite (real))
     return FALSE;
+  *left_shift = 0;
   if (real == 0.0)
     {
       *multiplier = *right_shift = 0;
@@ -121,12 +123,13 @@ quantize_multiplier (double real, int32_t *multiplier, int32_t *right_shift)
       fixed /= 2;
       exponent++;
     }
-  if (exponent > 0)
+  if (exponent > 15)
     return FALSE;
   if (exponent < -31)
     fixed = exponent = 0;
   *multiplier = (int32_t) fixed;
-  *right_shift = -exponent;
+  *right_shift = MAX (-exponent, 0);
+  *left_shift = MAX (exponent, 0);
   return TRUE;
 }
 
@@ -171,6 +174,7 @@ cs_qconv_plan_new (const CsKernels   *kernels,
   plan->offset = g_new (int32_t, m);
   plan->multiplier = g_new (int32_t, m);
   plan->right_shift = g_new (int32_t, m);
+  plan->left_shift = g_new (int, m);
   plan->weight_zero = g_new (int32_t, m);
   plan->weight_scale = g_memdup2 (quant->weight_scale, m * sizeof (float));
   plan->zero_points = g_memdup2 (quant->weight_zero, m * sizeof (int32_t));
@@ -182,12 +186,32 @@ cs_qconv_plan_new (const CsKernels   *kernels,
   for (int64_t o = 0; o < m; o++)
     {
       const int8_t *w = quant->weights + o * depth;
-      int64_t weight_sum = 0, offset;
+      int64_t weight_sum = 0, magnitude = 0, largest = 0, offset;
+      int left_shift;
 
+      if (!quantize_multiplier ((double) quant->input_scale * (double) quant->weight_scale[o]
+                                / (double) out->scale,
+                                &plan->multiplier[o], &plan->right_shift[o], &left_shift)
+          || (left_shift > 0 && !depthwise))
+        {
+          *reason = "a requantization multiplier is 1 or more";
+          cs_qconv_plan_free (plan);
+          return NULL;
+        }
+      /* TFLite multiplies the sums by 2^left_shift before the rest of the
+       * requantization; a depthwise plan does it in its weights and
+       * offset. */
+      plan->left_shift[o] = left_shift;
       for (int64_t p = 0; p < depth; p++)
         {
           if (depthwise)
-            plan->taps[o * depth + p] = (int16_t) (w[p] - quant->weight_zero[o]);
+            {
+              const int64_t tap = (int64_t) (w[p] - quant->weight_zero[o]) << left_shift;
+
+              plan->taps[o * depth + p] = (int16_t) CLAMP (tap, INT16_MIN, INT16_MAX);
+              magnitude += ABS (tap);
+              largest = MAX (largest, ABS (tap));
+            }
           else
             plan->a[((o / mr * plan->depth4 + p / 4) * mr + o % mr) * 4 + p % 4] = w[p];
           weight_sum += w[p];
@@ -195,14 +219,14 @@ cs_qconv_plan_new (const CsKernels   *kernels,
       /* Σ (x − zx)(w − zw) = Σ x·w − zw·Σ x − zx·Σ w + depth·zx·zw; the
        * depthwise kernels' w is w − zw already, and their padding is zx
        * as TFLite's: Σ x·(w − zw) − zx·Σ (w − zw). */
-      offset = (quant->bias != NULL ? quant->bias[o] : 0) - (int64_t) quant->input_zero * weight_sum
-               + depth * (int64_t) quant->input_zero * quant->weight_zero[o];
-      if (offset < INT32_MIN || offset > INT32_MAX
-          || !quantize_multiplier ((double) quant->input_scale * (double) quant->weight_scale[o]
-                                   / (double) out->scale,
-                                   &plan->multiplier[o], &plan->right_shift[o]))
+      offset = ((quant->bias != NULL ? quant->bias[o] : 0)
+                - (int64_t) quant->input_zero * weight_sum
+                + depth * (int64_t) quant->input_zero * quant->weight_zero[o])
+               * ((int64_t) 1 << left_shift);
+      if (offset < INT32_MIN || offset > INT32_MAX || largest > INT16_MAX
+          || 255 * magnitude >= 1 << 24)
         {
-          *reason = "a requantization multiplier is 1 or more, or an offset leaves int32";
+          *reason = "an offset leaves int32, or depthwise weights or sums grow too large";
           cs_qconv_plan_free (plan);
           return NULL;
         }
@@ -225,6 +249,7 @@ cs_qconv_plan_free (CsQConvPlan *plan)
   g_free (plan->offset);
   g_free (plan->multiplier);
   g_free (plan->right_shift);
+  g_free (plan->left_shift);
   g_free (plan->weight_zero);
   g_free (plan->weight_scale);
   g_free (plan->zero_points);
@@ -475,7 +500,7 @@ cs_qconv_plan_channel (const CsQConvPlan *plan, int64_t m, float *weights)
   for (int64_t p = 0; p < plan->depth; p++)
     {
       const double w = plan->depthwise
-                       ? plan->taps[m * plan->depth + p]
+                       ? ldexp (plan->taps[m * plan->depth + p], -plan->left_shift[m])
                        : (double) plan->a[((m / mr * plan->depth4 + p / 4) * mr + m % mr) * 4
                                           + p % 4] - plan->zero_points[m];
 

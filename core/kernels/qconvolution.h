@@ -46,9 +46,10 @@ size_t       cs_qconv_scratch_bytes    (const CsKernels   *kernels,
  * rounded to @out with the clamp of a preceding ReLU or Clip already in
  * its low and high (epilogue.h: cs_activation_folded_grid); NULL with a
  * reason in *@reason (static) when TFLite's arithmetic cannot express
- * it: a requantization multiplier of 1 or more, an offset beyond int32,
- * a depth of 2¹⁶ or more, other groups, a depthwise kernel of more than
- * CS_QDEPTHWISE_MAX_TAPS taps.  Free with
+ * it: a requantization multiplier of 1 or more (2¹⁵ or more, or sums
+ * beyond the depthwise kernels', for a depthwise one), an offset beyond
+ * int32, a depth of 2¹⁶ or more, other groups, a depthwise kernel of
+ * more than CS_QDEPTHWISE_MAX_TAPS taps.  Free with
  * cs_qconv_plan_free. */
 CsQConvPlan *cs_qconv_plan_new         (const CsKernels   *kernels,
                                         const CsConvShape *shape,

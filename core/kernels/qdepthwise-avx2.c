@@ -7,9 +7,9 @@
  * Without VNNI there is no byte dot product worth its shuffles, so the
  * sums are made in floats: eight output pixels a vector, each tap's
  * bytes widened and converted, multiplied by the tap's weight and added.
- * Every product is a whole number below 2¹⁶ in magnitude and a sum of at
- * most CS_QDEPTHWISE_MAX_TAPS of them stays below 2²⁴, so the floats
- * hold the int32 sums exactly.
+ * Every product is a whole number and their sums stay below 2²⁴ in
+ * magnitude (255·Σ |w|, as the plan makes sure), so the floats hold the
+ * int32 sums exactly.
  */
 #include "qrequant-avx2.h"
 

@@ -14,8 +14,9 @@
  * A weight less its zero point that is no signed byte is split in two
  * halves that are, each taking its own vpdpbusd.  That needs a lane's
  * taps within its sixteen bytes: 3·sw + (kW − 1)·dw ≤ 15; other
- * kernels, those with more than two such groups a row, and a weight of
- * 255 (no two signed bytes) go to the AVX2 kernel.
+ * kernels, those with more than two such groups a row, and weights
+ * beyond two signed bytes (255, or those a requantization multiplier
+ * above 1 doubles more than once) go to the AVX2 kernel.
  */
 #include "qrequant-avx512.h"
 
@@ -39,7 +40,7 @@ fits (const CsQDepthwiseGeometry *g)
 }
 
 /* Whether every weight is a signed byte, and in *@halves whether each is
- * the sum of two (all but 255). */
+ * the sum of two, ⌊w/2⌋ and w − ⌊w/2⌋ (from −256 to 254). */
 static gboolean
 signed_bytes (const int16_t *w, int taps, gboolean *halves)
 {
@@ -49,7 +50,7 @@ signed_bytes (const int16_t *w, int taps, gboolean *halves)
   for (int t = 0; t < taps; t++)
     {
       bytes &= w[t] >= INT8_MIN && w[t] <= INT8_MAX;
-      *halves &= w[t] < 2 * INT8_MAX + 1;
+      *halves &= w[t] >= 2 * INT8_MIN && w[t] <= 2 * INT8_MAX;
     }
   return bytes;
 }

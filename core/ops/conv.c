@@ -174,16 +174,23 @@ static void
 conv_run (const CsNode *node, CsExec *exec)
 {
   const CsConvParams *params = node->params;
+  const CsGrid *x_bytes = cs_exec_bytes (exec, node->inputs[0]);
+  const gboolean y_bytes = cs_exec_bytes (exec, node->outputs[0]) != NULL;
   CsConvPlan *plan;
 
   /* The 8-bit plan rounds to the grid it was made for: a node without
    * it is a gradient's pass for the output before the activation. */
   if (params->is_8_bit && node->act.grid.scale > 0.0f)
     {
-      cs_qconv_plan_run (params->packed, exec->data[node->inputs[0]],
-                         cs_exec_bytes (exec, node->inputs[0]), exec->data[node->outputs[0]],
-                         cs_exec_bytes (exec, node->outputs[0]) != NULL, exec->pool,
-                         exec->scratch);
+      cs_qconv_plan_run (params->packed, exec->data[node->inputs[0]], x_bytes,
+                         exec->data[node->outputs[0]], y_bytes, exec->pool, exec->scratch);
+      return;
+    }
+  if (y_bytes)
+    {
+      cs_conv_plan_run_to_bytes (params->packed, cs_exec_in (exec, node, 0),
+                                 exec->data[node->outputs[0]], &node->act, exec->pool,
+                                 exec->scratch);
       return;
     }
   /* Folding at load runs nodes that were never prepared. */
@@ -199,16 +206,32 @@ conv_run (const CsNode *node, CsExec *exec)
     cs_conv_plan_free (plan);
 }
 
+/* A depthwise float plan (one the 8-bit plan refused, such as the
+ * first of the bird model of ../shared, whose requantization multiplier
+ * is above 1) whose activation ends on a grid of bytes: one that can
+ * write its output as them, and @grid that grid. */
+static gboolean
+depthwise_to_bytes (const CsNode *node, CsGrid *grid)
+{
+  const CsConvParams *params = node->params;
+
+  return params->packed != NULL && !params->is_8_bit && !cs_conv_has_channel_scale (node)
+         && cs_conv_plan_writes_bytes (params->packed)
+         && cs_activation_folded_grid (&node->act, grid) && cs_grid_fits_bytes (grid);
+}
+
 static gboolean
 conv_writes_bytes (const CsGraph *graph, const CsNode *node, CsGrid *grid)
 {
   const CsConvParams *params = node->params;
 
   (void) graph;
-  if (!params->is_8_bit || !(node->act.grid.scale > 0.0f))
-    return FALSE;
-  *grid = *cs_qconv_plan_grid (params->packed);
-  return cs_grid_fits_bytes (grid);
+  if (params->is_8_bit && node->act.grid.scale > 0.0f)
+    {
+      *grid = *cs_qconv_plan_grid (params->packed);
+      return cs_grid_fits_bytes (grid);
+    }
+  return depthwise_to_bytes (node, grid);
 }
 
 static gboolean
@@ -314,7 +337,15 @@ conv_scratch_bytes (const CsGraph *graph, const CsNode *node)
   if (cs_conv_has_channel_scale (node))
     return cs_conv_scaled_scratch_bytes (cs_kernels_get (), &shape);
   if (params->quant == NULL && !params->is_8_bit)
-    return cs_conv_scratch_bytes (cs_kernels_get (), &shape);
+    {
+      CsGrid grid;
+
+      /* A quantized model's depthwise layers may write bytes. */
+      if (depthwise_to_bytes (node, &grid))
+        return MAX (cs_conv_scratch_bytes (cs_kernels_get (), &shape),
+                    cs_conv_bytes_scratch_bytes (cs_kernels_get (), &shape));
+      return cs_conv_scratch_bytes (cs_kernels_get (), &shape);
+    }
   return MAX (cs_conv_scratch_bytes (cs_kernels_get (), &shape),
               cs_qconv_scratch_bytes (cs_kernels_get (), &shape));
 }

@@ -240,6 +240,82 @@ check_pack_bytes (GRand *rand, const CsKernels *kernels, const PackBlock *block)
   g_free (b_floats);
 }
 
+/* Every table's depthwise kernel against the portable one on random
+ * padded planes: kernels up to 7 × 8, strides up to 3, dilations up to 5
+ * (some just within the VNNI kernel's shuffles, some just past them),
+ * weights that are signed bytes, that are two (down to −256, up to 254),
+ * at those bounds and just past them, and beyond (a multiplier above 1
+ * shifts them left), clamps from below and above zero, floats and bytes;
+ * nothing written past the plane. */
+static void
+test_depthwise_kernels (void)
+{
+  static const int16_t edges[] = { -258, -257, -256, -255, -129, -128, 127, 128, 254, 255 };
+  GRand *rand = g_rand_new_with_seed (29);
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = table_with_8_bit (t);
+
+      if (kernels == NULL)
+        continue;
+      for (int trial = 0; trial < 1000; trial++)
+        {
+          CsQDepthwiseGeometry g = {
+            g_rand_int_range (rand, 1, 9), g_rand_int_range (rand, 1, 40), 0,
+            { g_rand_int_range (rand, 1, 8), g_rand_int_range (rand, 1, 9) },
+            { g_rand_int_range (rand, 1, 4), g_rand_int_range (rand, 1, 4) },
+            { trial % 3 == 0 ? g_rand_int_range (rand, 1, 6) : 1,
+              trial % 3 == 0 ? g_rand_int_range (rand, 1, 6) : 1 },
+          };
+          const int taps = g.kernel[0] * g.kernel[1];
+          const int64_t rows = (g.out_h - 1) * g.stride[0] + (g.kernel[0] - 1) * g.dilation[0] + 1;
+          const int64_t n = g.out_h * g.out_w;
+          const int spread = trial % 4;
+          const gboolean bytes = trial % 2 == 1;
+          int32_t offset = g_rand_int_range (rand, -30000, 30000), multiplier, right_shift;
+          int16_t w[64];
+          uint8_t *x, *want = g_new (uint8_t, 4 * n + 16), *got = g_new (uint8_t, 4 * n + 16);
+          const int32_t low = trial % 3 == 1 ? g_rand_int_range (rand, 0, 20)
+                                             : -g_rand_int_range (rand, 0, 256);
+          CsRequant rq = { &offset, &multiplier, &right_shift, NULL, NULL, low,
+                           low + (trial % 5 == 2 ? g_rand_int_range (rand, 0, 255) : 255),
+                           0.25f, bytes };
+          int64_t largest = 0;
+
+          g.row = (g.out_w - 1) * g.stride[1] + (g.kernel[1] - 1) * g.dilation[1] + 1
+                  + g_rand_int_range (rand, 0, 3);
+          x = g_new (uint8_t, rows * g.row + CS_QDEPTHWISE_SLACK);
+          for (int64_t i = 0; i < rows * g.row + CS_QDEPTHWISE_SLACK; i++)
+            x[i] = (uint8_t) g_rand_int_range (rand, 0, 256);
+          for (int i = 0; i < taps; i++)
+            {
+              const int bound = spread == 0 ? 128 : spread == 2 ? 1000 : 256;
+
+              w[i] = (int16_t) g_rand_int_range (rand, -bound, bound - 1);
+              if (spread == 3 && i % 3 == 0)
+                w[i] = edges[g_rand_int_range (rand, 0, G_N_ELEMENTS (edges))];
+              largest += 255 * ABS (w[i]);
+            }
+          random_multiplier (rand, largest / 4, &multiplier, &right_shift);
+          memset (want, 0xa5, 4 * n + 16);
+          memset (got, 0xa5, 4 * n + 16);
+          cs_qdepthwise_generic (x, &g, w, want, &rq);
+          kernels->qdepthwise (x, &g, w, got, &rq);
+          if (memcmp (got, want, 4 * n + 16) != 0)
+            g_error ("%s: %s, kernel %d×%d, stride %d×%d, dilation %d×%d, %" G_GINT64_FORMAT
+                     "×%" G_GINT64_FORMAT " out, weights of spread %d: not the portable "
+                     "kernel's", kernels->name, bytes ? "bytes" : "floats", g.kernel[0],
+                     g.kernel[1], g.stride[0], g.stride[1], g.dilation[0], g.dilation[1],
+                     g.out_h, g.out_w, spread);
+          g_free (x);
+          g_free (want);
+          g_free (got);
+        }
+    }
+  g_rand_free (rand);
+}
+
 /* The packers against round half away from zero of x·(1/scale), clamped
  * to the bytes: values on the grid, between its steps, beyond it, NaN
  * and the infinities; the rows and columns past the block zero.  And on
@@ -332,6 +408,7 @@ typedef struct
   gboolean     int8;    /* int8 per-channel weights and activations; else uint8 */
   gboolean     relu6;
   WeightSpread spread;
+  gboolean     gain;    /* requantization multipliers up to 5, many above 1 */
 } Case;
 
 /* TFLite's reference_ops::Conv (uint8) or integer_ops::ConvPerChannel
@@ -427,7 +504,8 @@ check_plan (GRand *rand, const Case *test, CsThreadPool *pool)
   const int32_t x_zero = g_rand_int_range (rand, byte_min, byte_max + 1);
   const int32_t out_zero = g_rand_int_range (rand, byte_min, byte_max + 1);
   const float x_scale = (float) g_rand_double_range (rand, 0.005, 0.05);
-  const float out_scale = (float) g_rand_double_range (rand, 0.02, 0.2);
+  const float out_scale = test->gain ? x_scale * 0.004f
+                                     : (float) g_rand_double_range (rand, 0.02, 0.2);
   int32_t *x_q = g_new (int32_t, n_x), *w_q = g_new (int32_t, s->out_channels * depth);
   int32_t *w_zero = g_new (int32_t, s->out_channels), *bias = g_new (int32_t, s->out_channels);
   int32_t *multiplier = g_new (int32_t, s->out_channels);
@@ -538,7 +616,8 @@ check_plan (GRand *rand, const Case *test, CsThreadPool *pool)
  * and 7 × 7 (two groups of four taps a row), stride 3, a 3 × 9 kernel
  * and a dilation of 6 (each beyond the VNNI kernel's shuffles: the
  * fallback's), 1 × 1; each with uint8 weights of every spread and int8
- * ones, with and without ReLU6. */
+ * ones, with and without ReLU6, some with requantization multipliers
+ * above 1 (TFLite's left shift). */
 static void
 test_depthwise_plans (void)
 {
@@ -562,7 +641,8 @@ test_depthwise_plans (void)
   for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
     for (int variant = 0; variant < 4; variant++)
       {
-        Case test = { shapes[i], variant == 3, (variant + i) % 2 == 0, (WeightSpread) variant % 3 };
+        Case test = { shapes[i], variant == 3, (variant + i) % 2 == 0, (WeightSpread) variant % 3,
+                      (variant + i) % 3 == 1 };
         CsConvShape *s = &test.shape;
 
         g_assert_cmpint (s->out_h, ==, cs_conv_output_size (s->in_h, s->kernel[0], s->stride[0],
@@ -650,6 +730,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qconv/requant-helpers", test_requant_helpers);
   g_test_add_func ("/qconv/micro-kernels", test_micro_kernels);
   g_test_add_func ("/qconv/pack", test_pack);
+  g_test_add_func ("/qconv/depthwise-kernels", test_depthwise_kernels);
   g_test_add_func ("/qconv/plans", test_plans);
   g_test_add_func ("/qconv/depthwise-plans", test_depthwise_plans);
   g_test_add_func ("/qconv/refusals", test_refusals);

@@ -206,7 +206,8 @@ cs_qconv_plan_new (const CsKernels   *kernels,
         {
           if (depthwise)
             {
-              const int64_t tap = (int64_t) (w[p] - quant->weight_zero[o]) << left_shift;
+              const int64_t tap = (int64_t) (w[p] - quant->weight_zero[o])
+                                  * ((int64_t) 1 << left_shift);
 
               plan->taps[o * depth + p] = (int16_t) CLAMP (tap, INT16_MIN, INT16_MAX);
               magnitude += ABS (tap);

@@ -65,6 +65,7 @@ static const CsKernels avx512_vnni_table = {
   .winograd_bt = cs_winograd_bt_avx512, .winograd_at = cs_winograd_at_avx512,
   .qgemm = cs_qgemm_micro_avx512_vnni, .qpack = cs_qpack_avx512,
   .qpack_bytes = cs_qpack_bytes_avx512, .qdepthwise = cs_qdepthwise_avx512_vnni,
+  .qgemv = cs_qgemv_avx512_vnni,
   .qmr = CS_AVX512_MR, .qnr = CS_AVX512_NR,
 };
 #endif

@@ -471,6 +471,21 @@ typedef void (*CsQPack) (CS_QPACK_PARAMS);
   int32_t *colsum
 typedef void (*CsQPackBytes) (CS_QPACK_BYTES_PARAMS);
 
+/* The 8-bit GEMM of a single output pixel (a GEMV), for a convolution
+ * whose output is one pixel (a classifier's last layer):
+ *   sum[o] = Σ_p w[o][p] · b[p]   for o < m
+ * (w signed, b unsigned bytes), requantized by @rq, row o of it for
+ * channel o (colsum[0] the column's sum), into c[o], floats or bytes.
+ * w is packed in groups of four depth steps with the channels along
+ * them, w[o][4g + t] at w + (g·ldw + o)·4 + t (ldw ≥ m a multiple of
+ * 64, zero past m and past the depth); b is one column of a B panel,
+ * b[4g + t] at b + g·4·qnr + t, @depth4 groups. */
+#define CS_QGEMV_PARAMS \
+  int64_t depth4, const int8_t *w, int64_t ldw, const uint8_t *b, void *c, int m, \
+  const CsRequant *rq
+typedef void (*CsQGemv) (CS_QGEMV_PARAMS);
+#define CS_QGEMV_CHANNELS 64
+
 /* One channel of an 8-bit depthwise convolution over its input plane
  * padded on every side (rows @row bytes apart, the padding its zero
  * point), so that every tap falls inside:
@@ -524,6 +539,7 @@ typedef struct
   CsQPack          qpack;
   CsQPackBytes     qpack_bytes;
   CsQDepthwise     qdepthwise;
+  CsQGemv          qgemv;      /* NULL: the micro-kernel's single column */
   int              qmr, qnr;
 } CsKernels;
 
@@ -630,6 +646,8 @@ void cs_qpack_bytes_avx512 (CS_QPACK_BYTES_PARAMS);
 /* Four taps of a kernel row per vpdpbusd, sixteen output pixels a
  * vector. */
 void cs_qdepthwise_avx512_vnni (CS_QDEPTHWISE_PARAMS);
+/* Sixty-four channels a step, one weight vector each. */
+void cs_qgemv_avx512_vnni (CS_QGEMV_PARAMS);
 #define CS_AVX512_MR 12
 #define CS_AVX512_NR 32
 #endif

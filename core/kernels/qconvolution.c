@@ -32,6 +32,10 @@ struct _CsQConvPlan
   int64_t          depth4;     /* ⌈depth / 4⌉ */
   gboolean         pointwise;  /* 1 × 1, stride 1, no padding: no im2col */
   gboolean         depthwise;  /* one input channel a group, one output channel */
+  /* One output pixel on a table with a GEMV: the weights in its layout,
+   * ldw channels a group of four depth steps, instead of panels. */
+  gboolean         gemv;
+  int64_t          ldw;
   int8_t          *a;          /* ⌈out_channels / mr⌉ panels of depth4 · mr · 4 bytes */
   int16_t         *taps;       /* depthwise: out_channels × depth, (w − zw)·2^left_shift */
   int32_t         *offset, *multiplier, *right_shift;
@@ -62,6 +66,17 @@ static int64_t
 block_columns (const CsKernels *kernels)
 {
   return (int64_t) kernels->qnr * BLOCK_PANELS;
+}
+
+/* Where weight @p of output channel @o lies in plan->a. */
+static int64_t
+weight_at (const CsQConvPlan *plan, int64_t o, int64_t p)
+{
+  const int64_t mr = plan->kernels->qmr;
+
+  if (plan->gemv)
+    return (p / 4 * plan->ldw + o) * 4 + p % 4;
+  return ((o / mr * plan->depth4 + p / 4) * mr + o % mr) * 4 + p % 4;
 }
 
 static gboolean
@@ -167,8 +182,12 @@ cs_qconv_plan_new (const CsKernels   *kernels,
                     && shape->stride[1] == 1 && shape->pads[0] == 0 && shape->pads[1] == 0
                     && shape->pads[2] == 0 && shape->pads[3] == 0 && !depthwise;
   plan->depthwise = depthwise;
+  plan->gemv = !depthwise && shape->out_h * shape->out_w == 1 && kernels->qgemv != NULL;
+  plan->ldw = (m + CS_QGEMV_CHANNELS - 1) / CS_QGEMV_CHANNELS * CS_QGEMV_CHANNELS;
   if (depthwise)
     plan->taps = g_new (int16_t, m * depth);
+  else if (plan->gemv)
+    plan->a = g_new0 (int8_t, plan->depth4 * plan->ldw * 4);
   else
     plan->a = g_new0 (int8_t, (m + mr - 1) / mr * plan->depth4 * mr * 4);
   plan->offset = g_new (int32_t, m);
@@ -214,7 +233,7 @@ cs_qconv_plan_new (const CsKernels   *kernels,
               largest = MAX (largest, ABS (tap));
             }
           else
-            plan->a[((o / mr * plan->depth4 + p / 4) * mr + o % mr) * 4 + p % 4] = w[p];
+            plan->a[weight_at (plan, o, p)] = w[p];
           weight_sum += w[p];
         }
       /* Σ (x − zx)(w − zw) = Σ x·w − zw·Σ x − zx·Σ w + depth·zx·zw; the
@@ -445,6 +464,56 @@ qdepthwise_range (void *user, int64_t begin, int64_t end, int thread)
     qdepthwise_plane (run, plane, padded);
 }
 
+typedef struct
+{
+  const QConvRun *run;
+  const uint8_t  *b;       /* the image's column, packed */
+  const int32_t  *colsum;
+  int64_t         image;
+} QGemvRun;
+
+static void
+qgemv_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const QGemvRun *gemv = user;
+  const CsQConvPlan *plan = gemv->run->plan;
+  const int64_t o0 = begin * CS_QGEMV_CHANNELS;
+  const int64_t o1 = MIN (end * CS_QGEMV_CHANNELS, plan->shape.out_channels);
+  const int64_t first = gemv->image * plan->shape.out_channels + o0;
+  const CsRequant rq = {
+    plan->offset + o0, plan->multiplier + o0, plan->right_shift + o0,
+    plan->weight_zero != NULL ? plan->weight_zero + o0 : NULL, gemv->colsum,
+    (int32_t) plan->out.low, (int32_t) plan->out.high, plan->out.scale, gemv->run->y_bytes,
+  };
+
+  (void) thread;
+  plan->kernels->qgemv (plan->depth4, plan->a + o0 * 4, plan->ldw, gemv->b,
+                        gemv->run->y_bytes ? (void *) ((uint8_t *) gemv->run->y + first)
+                                           : (void *) ((float *) gemv->run->y + first),
+                        (int) (o1 - o0), &rq);
+}
+
+/* A one-pixel output image by image: its column packed once on this
+ * thread, then the GEMV over the pool in groups of channels. */
+static void
+qgemv_run (const QConvRun *run, CsThreadPool *pool)
+{
+  const CsQConvPlan *plan = run->plan;
+  const int64_t columns = block_columns (plan->kernels);
+  const int64_t panel_bytes = plan->depth4 * 4 * plan->kernels->qnr;
+  uint8_t *b = (uint8_t *) cs_scratch_floats (run->scratch[0]);
+  int32_t *colsum = (int32_t *) cs_scratch_floats (b + panel_bytes * BLOCK_PANELS);
+  float *cols = cs_scratch_floats (colsum + columns);
+
+  for (int64_t img = 0; img < plan->shape.batch; img++)
+    {
+      const QGemvRun gemv = { run, b, colsum, img };
+
+      pack_block (run, img, 0, 1, b, colsum, cols);
+      cs_parallel_for (pool, plan->ldw / CS_QGEMV_CHANNELS, 1, qgemv_range, (void *) &gemv);
+    }
+}
+
 gboolean
 cs_qconv_plan_reads_bytes (const CsQConvPlan *plan, const CsGrid *grid)
 {
@@ -482,6 +551,11 @@ cs_qconv_plan_run (const CsQConvPlan *plan,
                        &run);
       return;
     }
+  if (plan->gemv)
+    {
+      qgemv_run (&run, pool);
+      return;
+    }
 
   run.blocks = (plan->shape.out_h * plan->shape.out_w + columns - 1) / columns;
   /* Too few blocks to share out (a 7 × 7 map is one): each is also cut
@@ -496,14 +570,11 @@ cs_qconv_plan_run (const CsQConvPlan *plan,
 float
 cs_qconv_plan_channel (const CsQConvPlan *plan, int64_t m, float *weights)
 {
-  const int64_t mr = plan->kernels->qmr;
-
   for (int64_t p = 0; p < plan->depth; p++)
     {
       const double w = plan->depthwise
                        ? ldexp (plan->taps[m * plan->depth + p], -plan->left_shift[m])
-                       : (double) plan->a[((m / mr * plan->depth4 + p / 4) * mr + m % mr) * 4
-                                          + p % 4] - plan->zero_points[m];
+                       : (double) plan->a[weight_at (plan, m, p)] - plan->zero_points[m];
 
       weights[p] = (float) (w * plan->weight_scale[m]);
     }

@@ -126,4 +126,54 @@ cs_qgemm_micro_avx512_vnni (CS_QGEMM_MICRO_PARAMS)
     CS_ROW_SWITCH (m, CS_QMR, NARROW_TILE)
 }
 
+/* Sixty-four channels at a time, four accumulators: per group of four
+ * depth steps the column's four bytes broadcast and one vpdpbusd per
+ * accumulator against the channels' weights. */
+void
+cs_qgemv_avx512_vnni (CS_QGEMV_PARAMS)
+{
+  const __m512i low = _mm512_set1_epi32 (rq->low), high = _mm512_set1_epi32 (rq->high);
+  const __m512 scale = _mm512_set1_ps (rq->scale);
+  const int32_t colsum = rq->weight_zero != NULL ? rq->colsum[0] : 0;
+
+  for (int o0 = 0; o0 < m; o0 += CS_QGEMV_CHANNELS)
+    {
+      __m512i sums[CS_QGEMV_CHANNELS / 16];
+
+      for (int v = 0; v < CS_QGEMV_CHANNELS / 16; v++)
+        sums[v] = _mm512_setzero_si512 ();
+      for (int64_t g = 0; g < depth4; g++)
+        {
+          int32_t four;
+          __m512i column;
+
+          memcpy (&four, b + g * 4 * CS_QNR, 4);
+          column = _mm512_set1_epi32 (four);
+          for (int v = 0; v < CS_QGEMV_CHANNELS / 16; v++)
+            DPBUSD (sums[v], column, _mm512_loadu_si512 (w + (g * ldw + o0 + 16 * v) * 4));
+        }
+      for (int v = 0; v < CS_QGEMV_CHANNELS / 16 && o0 + 16 * v < m; v++)
+        {
+          const int o = o0 + 16 * v;
+          const __mmask16 lanes = vec_lanes (0, m - o);
+          __m512i x = _mm512_add_epi32 (sums[v], _mm512_maskz_loadu_epi32 (lanes, rq->offset + o));
+          __m512i q;
+
+          if (rq->weight_zero != NULL)
+            x = _mm512_sub_epi32 (x, _mm512_mullo_epi32 (_mm512_maskz_loadu_epi32 (lanes,
+                                                                                    rq->weight_zero + o),
+                                                         _mm512_set1_epi32 (colsum)));
+          q = requantize_lanes (x, _mm512_maskz_loadu_epi32 (lanes, rq->multiplier + o),
+                                _mm512_maskz_loadu_epi32 (lanes, rq->right_shift + o));
+          q = _mm512_min_epi32 (_mm512_max_epi32 (q, low), high);
+          if (rq->bytes)
+            _mm_mask_storeu_epi8 ((uint8_t *) c + o, lanes,
+                                  _mm512_cvtepi32_epi8 (_mm512_sub_epi32 (q, low)));
+          else
+            _mm512_mask_storeu_ps ((float *) c + o, lanes,
+                                   _mm512_mul_ps (_mm512_cvtepi32_ps (q), scale));
+        }
+    }
+}
+
 #include "qpack-simd.h"

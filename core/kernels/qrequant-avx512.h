@@ -2,8 +2,9 @@
 /*
  * qrequant-avx512.h — TFLite's requantization of int32 sums (kernels.h:
  * CsRequant) sixteen lanes at a time, for the 8-bit kernels on AVX-512
- * with VNNI: the micro-kernel's tiles (qgemm-avx512-vnni.c) and the
- * depthwise kernel's rows (qdepthwise-avx512-vnni.c).
+ * with VNNI: the micro-kernel's tiles and the GEMV's channels
+ * (qgemm-avx512-vnni.c) and the depthwise kernel's rows
+ * (qdepthwise-avx512-vnni.c).
  */
 #ifndef CS_QREQUANT_AVX512_H
 #define CS_QREQUANT_AVX512_H
@@ -48,6 +49,28 @@ requantize_rectified (__m512i x, __m512i m, __m128i count, __m512i add)
 
   /* The odd products' low halves up into the odd lanes. */
   return _mm512_mask_shuffle_epi32 (even, 0xAAAA, odd, _MM_PERM_CDAB);
+}
+
+/* requantize () with a multiplier @m and right shift @e of its own in
+ * every lane: the odd lanes' multipliers shifted down as their sums
+ * are, and the shifts by lane. */
+CS_VEC_INLINE __m512i
+requantize_lanes (__m512i x, __m512i m, __m512i e)
+{
+  const __m512i nudge = _mm512_set1_epi64 ((int64_t) 1 << 30);
+  const __m512i one = _mm512_set1_epi32 (1);
+  const __m512i even = _mm512_srli_epi64 (_mm512_add_epi64 (_mm512_mul_epi32 (x, m), nudge), 31);
+  const __m512i odd = _mm512_slli_epi64 (
+    _mm512_add_epi64 (_mm512_mul_epi32 (_mm512_srli_epi64 (x, 32), _mm512_srli_epi64 (m, 32)),
+                      nudge), 1);
+  const __m512i product = _mm512_mask_blend_epi32 (0xAAAA, even, odd);
+  const __m512i mask = _mm512_sub_epi32 (_mm512_sllv_epi32 (one, e), one);
+  const __m512i threshold = _mm512_add_epi32 (_mm512_srli_epi32 (mask, 1),
+                                              _mm512_srli_epi32 (product, 31));
+  const __mmask16 up = _mm512_cmpgt_epi32_mask (_mm512_and_si512 (product, mask), threshold);
+  const __m512i shifted = _mm512_srav_epi32 (product, e);
+
+  return _mm512_mask_sub_epi32 (shifted, up, shifted, _mm512_set1_epi32 (-1));
 }
 
 /* One row's requantization (CsRequant's, for row i), its constants

@@ -240,6 +240,99 @@ check_pack_bytes (GRand *rand, const CsKernels *kernels, const PackBlock *block)
   g_free (b_floats);
 }
 
+/* The GEMV of the tables that have one against TFLite's arithmetic on
+ * random channels and columns: channel counts across several groups of
+ * CS_QGEMV_CHANNELS and not, shallow and deep, with and without weight
+ * zero points, clamps from below and above zero, floats and bytes;
+ * nothing written past the channels. */
+static void
+test_gemv (void)
+{
+  GRand *rand = g_rand_new_with_seed (31);
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = table_with_8_bit (t);
+
+      if (kernels == NULL || kernels->qgemv == NULL)
+        continue;
+      for (int trial = 0; trial < 300; trial++)
+        {
+          const int m = g_rand_int_range (rand, 1, 200);
+          const int64_t depth = trial % 3 == 0 ? g_rand_int_range (rand, 1, 9)
+                                : g_rand_int_range (rand, 1, 700);
+          const int64_t depth4 = (depth + 3) / 4;
+          const int64_t ldw = (m + CS_QGEMV_CHANNELS - 1) / CS_QGEMV_CHANNELS * CS_QGEMV_CHANNELS;
+          const gboolean zeros = trial % 2 == 0, bytes = trial % 3 == 1;
+          const int32_t low = trial % 4 == 1 ? g_rand_int_range (rand, 0, 32)
+                                             : -g_rand_int_range (rand, 0, 256);
+          const int32_t high = low + (trial % 5 == 2 ? g_rand_int_range (rand, 0, 255) : 255);
+          int8_t *w = g_new0 (int8_t, depth4 * ldw * 4);
+          uint8_t *b = g_new0 (uint8_t, depth4 * 4 * kernels->qnr);
+          int32_t *offset = g_new (int32_t, m), *multiplier = g_new (int32_t, m);
+          int32_t *right_shift = g_new (int32_t, m), *weight_zero = g_new (int32_t, m);
+          int32_t colsum = 0;
+          float *c = g_new (float, m + 16);
+          uint8_t *c_bytes = g_new (uint8_t, m + 16);
+          const CsRequant rq = { offset, multiplier, right_shift, zeros ? weight_zero : NULL,
+                                 &colsum, low, high, 0.125f, bytes };
+
+          for (int64_t p = 0; p < depth; p++)
+            {
+              b[p / 4 * 4 * kernels->qnr + p % 4] = (uint8_t) g_rand_int_range (rand, 0, 256);
+              colsum += b[p / 4 * 4 * kernels->qnr + p % 4];
+              for (int o = 0; o < m; o++)
+                w[(p / 4 * ldw + o) * 4 + p % 4] = (int8_t) g_rand_int_range (rand, -128, 128);
+            }
+          for (int o = 0; o < m; o++)
+            {
+              int64_t largest = depth * 255 * 128;
+
+              offset[o] = g_rand_int_range (rand, -1000, 1000);
+              weight_zero[o] = g_rand_int_range (rand, -128, 128);
+              if (zeros)
+                largest += (int64_t) ABS (weight_zero[o]) * depth * 255;
+              random_multiplier (rand, largest / 8, &multiplier[o], &right_shift[o]);
+            }
+          for (int i = 0; i < m + 16; i++)
+            c[i] = -7.0f;
+          memset (c_bytes, 0xa5, m + 16);
+          kernels->qgemv (depth4, w, ldw, b, bytes ? (void *) c_bytes : c, m, &rq);
+          for (int o = 0; o < m + 16; o++)
+            {
+              float want = -7.0f;
+              uint8_t want_byte = 0xa5;
+
+              if (o < m)
+                {
+                  int32_t sum = offset[o], q;
+
+                  for (int64_t p = 0; p < depth; p++)
+                    sum += w[(p / 4 * ldw + o) * 4 + p % 4] * b[p / 4 * 4 * kernels->qnr + p % 4];
+                  if (zeros)
+                    sum -= weight_zero[o] * colsum;
+                  q = tflite_multiply_by_quantized_multiplier (sum, multiplier[o], -right_shift[o]);
+                  want = (float) CLAMP (q, low, high) * 0.125f;
+                  want_byte = (uint8_t) (CLAMP (q, low, high) - low);
+                }
+              if (bytes ? c_bytes[o] != want_byte : memcmp (&c[o], &want, sizeof want) != 0)
+                g_error ("%s: %d channels, depth %" G_GINT64_FORMAT ": channel %d is %g, not %g",
+                         kernels->name, m, depth, o, bytes ? c_bytes[o] : c[o],
+                         bytes ? want_byte : want);
+            }
+          g_free (w);
+          g_free (b);
+          g_free (offset);
+          g_free (multiplier);
+          g_free (right_shift);
+          g_free (weight_zero);
+          g_free (c);
+          g_free (c_bytes);
+        }
+    }
+  g_rand_free (rand);
+}
+
 /* Every table's depthwise kernel against the portable one on random
  * padded planes: kernels up to 7 × 8, strides up to 3, dilations up to 5
  * (some just within the VNNI kernel's shuffles, some just past them),
@@ -659,8 +752,9 @@ test_depthwise_plans (void)
 
 /* Pointwise convolutions as MobileNets have them, the 3×3 stride-2
  * first layer with TFLite's SAME padding (one more at the end), a
- * dilated one, and random shapes; uint8 and int8, with and without
- * ReLU6. */
+ * dilated one, a classifier's on one pixel and two images of one pixel
+ * out of 3×3 (the GEMV's, where a table has one), and random shapes;
+ * uint8 and int8, with and without ReLU6. */
 static void
 test_plans (void)
 {
@@ -670,6 +764,7 @@ test_plans (void)
     { 1, 3, 17, 17, 32, 9, 9, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 0, 0, 1, 1 }, 1 },
     { 2, 5, 9, 11, 7, 9, 11, { 3, 3 }, { 1, 1 }, { 2, 2 }, { 2, 2, 2, 2 }, 1 },
     { 1, 1280, 1, 1, 37, 1, 1, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 2, 20, 3, 3, 150, 1, 1, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
   };
   GRand *rand = g_rand_new_with_seed (17);
   CsThreadPool *pool = cs_thread_pool_new (2);
@@ -731,6 +826,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qconv/micro-kernels", test_micro_kernels);
   g_test_add_func ("/qconv/pack", test_pack);
   g_test_add_func ("/qconv/depthwise-kernels", test_depthwise_kernels);
+  g_test_add_func ("/qconv/gemv", test_gemv);
   g_test_add_func ("/qconv/plans", test_plans);
   g_test_add_func ("/qconv/depthwise-plans", test_depthwise_plans);
   g_test_add_func ("/qconv/refusals", test_refusals);

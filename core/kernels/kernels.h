@@ -486,16 +486,17 @@ typedef void (*CsQPackBytes) (CS_QPACK_BYTES_PARAMS);
 typedef void (*CsQGemv) (CS_QGEMV_PARAMS);
 #define CS_QGEMV_CHANNELS 64
 
-/* One channel of an 8-bit depthwise convolution over its input plane
- * padded on every side (rows @row bytes apart, the padding its zero
- * point), so that every tap falls inside:
+/* @channels channels of an 8-bit depthwise convolution, each over its
+ * input plane padded on every side (rows @row bytes apart, the padding
+ * its zero point), so that every tap falls inside: for channel c, its
+ * plane at x + c·x_stride, weights at w + c·kH·kW,
  *   sum[oh][ow] = Σ w[kh·kW + kw] · x[(oh·sh + kh·dh)·row + ow·sw + kw·dw]
  * (x unsigned bytes, w a byte less its zero point, times a power of two
  * where the requantization's multiplier is above 1; 255·Σ |w| < 2²⁴),
- * through the first row of @rq (its
- * weight_zero NULL) into y[oh·out_w + ow], floats or bytes.  The vector
- * kernels load whole vectors: x must be readable CS_QDEPTHWISE_SLACK
- * bytes past the padded plane's end. */
+ * through row c of @rq (its weight_zero NULL) into element
+ * c·y_stride + oh·out_w + ow of @y, floats or bytes.  The vector kernels
+ * load whole vectors: x must be readable CS_QDEPTHWISE_SLACK bytes past
+ * the last padded plane's end. */
 typedef struct
 {
   int64_t out_h, out_w;
@@ -505,8 +506,8 @@ typedef struct
   int     dilation[2];
 } CsQDepthwiseGeometry;
 #define CS_QDEPTHWISE_PARAMS \
-  const uint8_t *x, const CsQDepthwiseGeometry *g, const int16_t *w, void *y, \
-  const CsRequant *rq
+  const uint8_t *x, int64_t x_stride, const CsQDepthwiseGeometry *g, const int16_t *w, \
+  void *y, int64_t y_stride, int64_t channels, const CsRequant *rq
 typedef void (*CsQDepthwise) (CS_QDEPTHWISE_PARAMS);
 #define CS_QDEPTHWISE_SLACK 64
 /* The most taps a kernel takes: its weights fit qdepthwise-avx2.c's

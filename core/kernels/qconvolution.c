@@ -98,6 +98,21 @@ padded_geometry (const CsConvShape *shape)
   };
 }
 
+/* Bytes of padded planes a call of the depthwise kernel takes at most,
+ * as many planes of a small map as fit: each call prepares its shuffles
+ * once for them all. */
+#define DEPTHWISE_BATCH_BYTES 16384
+
+/* Padded input planes a call of the depthwise kernel takes. */
+static int64_t
+depthwise_batch (const CsConvShape *shape)
+{
+  const int64_t plane = (shape->pads[0] + shape->in_h + shape->pads[2])
+                        * padded_geometry (shape).row;
+
+  return MAX (1, DEPTHWISE_BATCH_BYTES / MAX (plane, 1));
+}
+
 size_t
 cs_qconv_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
 {
@@ -105,7 +120,7 @@ cs_qconv_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
   const int64_t columns = block_columns (kernels);
 
   if (is_depthwise (shape))
-    return (size_t) ((shape->pads[0] + shape->in_h + shape->pads[2])
+    return (size_t) (depthwise_batch (shape) * (shape->pads[0] + shape->in_h + shape->pads[2])
                      * padded_geometry (shape).row)
            + CS_QDEPTHWISE_SLACK + CS_SCRATCH_SLACK;
   /* The B panels, their column sums and the float im2col block. */
@@ -408,45 +423,53 @@ copy_row (uint8_t *to, const uint8_t *from, int64_t n)
       to[i] = from[i];
 }
 
-/* Image and channel @plane's input into the inside of @padded, whose
- * borders hold the input's zero point, then through the depthwise
- * kernel. */
+/* Image @img's input planes [@c0, @c0 + @n) into the insides of the
+ * padded planes at @padded (@stride bytes apart), whose borders hold the
+ * input's zero point, then through the depthwise kernel. */
 static void
-qdepthwise_plane (const QConvRun *run, int64_t plane, uint8_t *padded)
+qdepthwise_planes (const QConvRun *run, int64_t img, int64_t c0, int64_t n, uint8_t *padded,
+                   int64_t stride)
 {
   const CsQConvPlan *plan = run->plan;
   const CsConvShape *s = &plan->shape;
   const CsQDepthwiseGeometry g = padded_geometry (s);
-  const int64_t in_w = s->in_w, in_plane = s->in_h * in_w, c = plane % s->out_channels;
+  const int64_t in_w = s->in_w, in_plane = s->in_h * in_w;
+  const int64_t first = img * s->out_channels + c0;
   /* Input bytes to the kernel's: their grid's low plus the zero point. */
   const uint8_t add = run->x_bytes != NULL
                       ? (uint8_t) ((int32_t) run->x_bytes->low + plan->input_zero) : 0;
-  uint8_t *row = padded + s->pads[0] * g.row + s->pads[1];
   const CsRequant rq = {
-    plan->offset + c, plan->multiplier + c, plan->right_shift + c, NULL, NULL,
+    plan->offset + c0, plan->multiplier + c0, plan->right_shift + c0, NULL, NULL,
     (int32_t) plan->out.low, (int32_t) plan->out.high, plan->out.scale, run->y_bytes,
   };
 
-  for (int64_t ih = 0; ih < s->in_h; ih++, row += g.row)
-    if (run->x_bytes == NULL)
-      /* The input's bytes are the steps of the grid from −zx on. */
-      plan->kernels->grid_to_bytes ((const float *) run->x + plane * in_plane + ih * in_w, row,
-                                    in_w, plan->input_scale, (float) -plan->input_zero,
-                                    (float) (255 - plan->input_zero));
-    else
-      {
-        const uint8_t *from = (const uint8_t *) run->x + plane * in_plane + ih * in_w;
+  for (int64_t c = 0; c < n; c++)
+    {
+      uint8_t *row = padded + c * stride + s->pads[0] * g.row + s->pads[1];
 
-        if (add == 0)
-          copy_row (row, from, in_w);
+      for (int64_t ih = 0; ih < s->in_h; ih++, row += g.row)
+        if (run->x_bytes == NULL)
+          /* The input's bytes are the steps of the grid from −zx on. */
+          plan->kernels->grid_to_bytes ((const float *) run->x + (first + c) * in_plane
+                                        + ih * in_w, row, in_w, plan->input_scale,
+                                        (float) -plan->input_zero,
+                                        (float) (255 - plan->input_zero));
         else
-          for (int64_t iw = 0; iw < in_w; iw++)
-            row[iw] = (uint8_t) (from[iw] + add);
-      }
-  plan->kernels->qdepthwise (padded, &g, plan->taps + c * plan->depth,
-                             run->y_bytes ? (void *) ((uint8_t *) run->y + plane * g.out_h * g.out_w)
-                                          : (void *) ((float *) run->y + plane * g.out_h * g.out_w),
-                             &rq);
+          {
+            const uint8_t *from = (const uint8_t *) run->x + (first + c) * in_plane + ih * in_w;
+
+            if (add == 0)
+              copy_row (row, from, in_w);
+            else
+              for (int64_t iw = 0; iw < in_w; iw++)
+                row[iw] = (uint8_t) (from[iw] + add);
+          }
+    }
+  plan->kernels->qdepthwise (padded, stride, &g, plan->taps + c0 * plan->depth,
+                             run->y_bytes
+                             ? (void *) ((uint8_t *) run->y + first * g.out_h * g.out_w)
+                             : (void *) ((float *) run->y + first * g.out_h * g.out_w),
+                             g.out_h * g.out_w, n, &rq);
 }
 
 static void
@@ -454,14 +477,22 @@ qdepthwise_range (void *user, int64_t begin, int64_t end, int thread)
 {
   const QConvRun *run = user;
   const CsConvShape *s = &run->plan->shape;
+  const int64_t stride = (s->pads[0] + s->in_h + s->pads[2]) * padded_geometry (s).row;
+  const int64_t batch = depthwise_batch (s);
   uint8_t *padded = (uint8_t *) cs_scratch_floats (run->scratch[thread]);
 
   /* The borders, and the slack past them, once: every plane writes only
-   * the inside. */
+   * its inside. */
   memset (padded, run->plan->input_zero,
-          (s->pads[0] + s->in_h + s->pads[2]) * padded_geometry (s).row + CS_QDEPTHWISE_SLACK);
-  for (int64_t plane = begin; plane < end; plane++)
-    qdepthwise_plane (run, plane, padded);
+          MIN (batch, end - begin) * stride + CS_QDEPTHWISE_SLACK);
+  for (int64_t plane = begin; plane < end;)
+    {
+      const int64_t img = plane / s->out_channels, c0 = plane % s->out_channels;
+      const int64_t n = MIN (MIN (batch, end - plane), s->out_channels - c0);
+
+      qdepthwise_planes (run, img, c0, n, padded, stride);
+      plane += n;
+    }
 }
 
 typedef struct

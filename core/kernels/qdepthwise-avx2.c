@@ -41,8 +41,6 @@ void
 cs_qdepthwise_avx2 (CS_QDEPTHWISE_PARAMS)
 {
   const int taps = g->kernel[0] * g->kernel[1], sw = g->stride[1];
-  const RowRequant row = row_requant (rq->multiplier[0], rq->right_shift[0], rq->low);
-  const __m256i offset = _mm256_set1_epi32 (rq->offset[0]);
   const __m256i low = _mm256_set1_epi32 (rq->low), high = _mm256_set1_epi32 (rq->high);
   const __m256 scale = _mm256_set1_ps (rq->scale);
   const gboolean bytes = rq->bytes;
@@ -52,28 +50,35 @@ cs_qdepthwise_avx2 (CS_QDEPTHWISE_PARAMS)
   g_return_if_fail (taps <= CS_QDEPTHWISE_MAX_TAPS);
   for (int kh = 0; kh < g->kernel[0]; kh++)
     for (int kw = 0; kw < g->kernel[1]; kw++)
-      {
-        weights[kh * g->kernel[1] + kw] = _mm256_set1_ps ((float) w[kh * g->kernel[1] + kw]);
-        tap_offset[kh * g->kernel[1] + kw] = (int64_t) kh * g->dilation[0] * g->row
-                                             + (int64_t) kw * g->dilation[1];
-      }
-  for (int64_t oh = 0; oh < g->out_h; oh++)
+      tap_offset[kh * g->kernel[1] + kw] = (int64_t) kh * g->dilation[0] * g->row
+                                           + (int64_t) kw * g->dilation[1];
+  for (int64_t c = 0; c < channels; c++)
     {
-      const uint8_t *window_row = x + oh * g->stride[0] * g->row;
+      const RowRequant row = row_requant (rq->multiplier[c], rq->right_shift[c], rq->low);
+      const __m256i offset = _mm256_set1_epi32 (rq->offset[c]);
+      const uint8_t *plane = x + c * x_stride;
 
-      for (int64_t ow = 0; ow < g->out_w; ow += 8)
+      for (int t = 0; t < taps; t++)
+        weights[t] = _mm256_set1_ps ((float) w[c * taps + t]);
+      for (int64_t oh = 0; oh < g->out_h; oh++)
         {
-          const uint8_t *window = window_row + ow * sw;
-          const int64_t at = oh * g->out_w + ow;
-          __m256 sums = _mm256_setzero_ps ();
-          __m256i q;
+          const uint8_t *window_row = plane + oh * g->stride[0] * g->row;
 
-          for (int t = 0; t < taps; t++)
-            sums = _mm256_fmadd_ps (load_taps (window + tap_offset[t], sw), weights[t], sums);
-          q = row_requantize (&row, _mm256_add_epi32 (_mm256_cvtps_epi32 (sums), offset));
-          store_requantized (bytes ? (void *) ((uint8_t *) y + at) : (void *) ((float *) y + at),
-                             g->out_w - ow, vec_lanes (0, g->out_w - ow), q, low, high, scale,
-                             bytes);
+          for (int64_t ow = 0; ow < g->out_w; ow += 8)
+            {
+              const uint8_t *window = window_row + ow * sw;
+              const int64_t at = c * y_stride + oh * g->out_w + ow;
+              __m256 sums = _mm256_setzero_ps ();
+              __m256i q;
+
+              for (int t = 0; t < taps; t++)
+                sums = _mm256_fmadd_ps (load_taps (window + tap_offset[t], sw), weights[t], sums);
+              q = row_requantize (&row, _mm256_add_epi32 (_mm256_cvtps_epi32 (sums), offset));
+              store_requantized (bytes ? (void *) ((uint8_t *) y + at)
+                                       : (void *) ((float *) y + at),
+                                 g->out_w - ow, vec_lanes (0, g->out_w - ow), q, low, high,
+                                 scale, bytes);
+            }
         }
     }
 }

@@ -179,20 +179,14 @@ void
 cs_qdepthwise_avx512_vnni (CS_QDEPTHWISE_PARAMS)
 {
   const int rows = g->kernel[0], groups = (g->kernel[1] + 3) / 4, sw = g->stride[1];
-  const ChannelRequant channel = {
-    row_requant (rq->multiplier[0], rq->right_shift[0], rq->low, rq->high, rq->scale, rq->bytes),
-    _mm512_set1_epi32 (rq->offset[0]),
-  };
-  gboolean split = FALSE, halves;
+  const int taps = rows * g->kernel[1];
   int32_t first_dwords[16];
   int8_t picks[MAX_GROUPS][64];
-  __m512i lane_starts, taps_of[MAX_GROUPS], weights[MAX_ROWS][MAX_GROUPS][2];
+  __m512i lane_starts, taps_of[MAX_GROUPS];
 
-  if (fits (g))
-    split = !signed_bytes (w, rows * g->kernel[1], &halves);
-  if (!fits (g) || (split && !halves))
+  if (!fits (g))
     {
-      cs_qdepthwise_avx2 (x, g, w, y, rq);
+      cs_qdepthwise_avx2 (x, x_stride, g, w, y, y_stride, channels, rq);
       return;
     }
   /* 128-bit lane L starts at pixel 4L's first byte, 4L·sw. */
@@ -209,16 +203,45 @@ cs_qdepthwise_avx512_vnni (CS_QDEPTHWISE_PARAMS)
                                                          : -128);
         }
       taps_of[group] = _mm512_loadu_si512 (picks[group]);
-      for (int kh = 0; kh < rows; kh++)
-        for (int half = 0; half < 2; half++)
-          weights[kh][group][half] = four_weights (w + kh * g->kernel[1], g->kernel[1],
-                                                   4 * group, split ? half : half - 1);
     }
 
-  if (rows == 3 && groups == 1 && split)
-    plane (3, 1, TRUE, x, g, y, lane_starts, taps_of, weights, &channel);
-  else if (rows == 3 && groups == 1)
-    plane (3, 1, FALSE, x, g, y, lane_starts, taps_of, weights, &channel);
-  else
-    plane (rows, groups, split, x, g, y, lane_starts, taps_of, weights, &channel);
+  for (int64_t c = 0; c < channels; c++)
+    {
+      const int16_t *channel_w = w + c * taps;
+      const ChannelRequant channel = {
+        row_requant (rq->multiplier[c], rq->right_shift[c], rq->low, rq->high, rq->scale,
+                     rq->bytes),
+        _mm512_set1_epi32 (rq->offset[c]),
+      };
+      const uint8_t *plane_x = x + c * x_stride;
+      void *plane_y = rq->bytes ? (void *) ((uint8_t *) y + c * y_stride)
+                                : (void *) ((float *) y + c * y_stride);
+      __m512i weights[MAX_ROWS][MAX_GROUPS][2];
+      gboolean halves;
+      const gboolean split = !signed_bytes (channel_w, taps, &halves);
+
+      if (split && !halves)
+        {
+          CsRequant one = *rq;
+
+          one.offset += c;
+          one.multiplier += c;
+          one.right_shift += c;
+          cs_qdepthwise_avx2 (plane_x, x_stride, g, channel_w, plane_y, y_stride, 1, &one);
+          continue;
+        }
+      for (int group = 0; group < groups; group++)
+        for (int kh = 0; kh < rows; kh++)
+          for (int half = 0; half < 2; half++)
+            weights[kh][group][half] = four_weights (channel_w + kh * g->kernel[1],
+                                                     g->kernel[1], 4 * group,
+                                                     split ? half : half - 1);
+      if (rows == 3 && groups == 1 && split)
+        plane (3, 1, TRUE, plane_x, g, plane_y, lane_starts, taps_of, weights, &channel);
+      else if (rows == 3 && groups == 1)
+        plane (3, 1, FALSE, plane_x, g, plane_y, lane_starts, taps_of, weights, &channel);
+      else
+        plane (rows, groups, split, plane_x, g, plane_y, lane_starts, taps_of, weights,
+               &channel);
+    }
 }

@@ -334,12 +334,13 @@ test_gemv (void)
 }
 
 /* Every table's depthwise kernel against the portable one on random
- * padded planes: kernels up to 7 × 8, strides up to 3, dilations up to 5
- * (some just within the VNNI kernel's shuffles, some just past them),
- * weights that are signed bytes, that are two (down to −256, up to 254),
- * at those bounds and just past them, and beyond (a multiplier above 1
- * shifts them left), clamps from below and above zero, floats and bytes;
- * nothing written past the plane. */
+ * padded planes, one to four channels a call: kernels up to 7 × 8,
+ * strides up to 3, dilations up to 5 (some just within the VNNI
+ * kernel's shuffles, some just past them), weights that are signed
+ * bytes, that are two (down to −256, up to 254), at those bounds and
+ * just past them, and beyond (a multiplier above 1 shifts them left),
+ * clamps from below and above zero, floats and bytes; nothing written
+ * between or past the channels' outputs. */
 static void
 test_depthwise_kernels (void)
 {
@@ -361,46 +362,56 @@ test_depthwise_kernels (void)
             { trial % 3 == 0 ? g_rand_int_range (rand, 1, 6) : 1,
               trial % 3 == 0 ? g_rand_int_range (rand, 1, 6) : 1 },
           };
-          const int taps = g.kernel[0] * g.kernel[1];
+          const int taps = g.kernel[0] * g.kernel[1], channels = g_rand_int_range (rand, 1, 5);
           const int64_t rows = (g.out_h - 1) * g.stride[0] + (g.kernel[0] - 1) * g.dilation[0] + 1;
-          const int64_t n = g.out_h * g.out_w;
+          const int64_t n = g.out_h * g.out_w, y_stride = n + g_rand_int_range (rand, 0, 3);
+          const int64_t y_size = 4 * (channels * y_stride + 16);
           const int spread = trial % 4;
           const gboolean bytes = trial % 2 == 1;
-          int32_t offset = g_rand_int_range (rand, -30000, 30000), multiplier, right_shift;
-          int16_t w[64];
-          uint8_t *x, *want = g_new (uint8_t, 4 * n + 16), *got = g_new (uint8_t, 4 * n + 16);
+          int32_t offset[4], multiplier[4], right_shift[4];
+          int16_t w[4 * 64];
+          uint8_t *x, *want = g_new (uint8_t, y_size), *got = g_new (uint8_t, y_size);
           const int32_t low = trial % 3 == 1 ? g_rand_int_range (rand, 0, 20)
                                              : -g_rand_int_range (rand, 0, 256);
-          CsRequant rq = { &offset, &multiplier, &right_shift, NULL, NULL, low,
+          CsRequant rq = { offset, multiplier, right_shift, NULL, NULL, low,
                            low + (trial % 5 == 2 ? g_rand_int_range (rand, 0, 255) : 255),
                            0.25f, bytes };
-          int64_t largest = 0;
+          int64_t x_stride;
 
           g.row = (g.out_w - 1) * g.stride[1] + (g.kernel[1] - 1) * g.dilation[1] + 1
                   + g_rand_int_range (rand, 0, 3);
-          x = g_new (uint8_t, rows * g.row + CS_QDEPTHWISE_SLACK);
-          for (int64_t i = 0; i < rows * g.row + CS_QDEPTHWISE_SLACK; i++)
+          x_stride = rows * g.row + g_rand_int_range (rand, 0, 5);
+          x = g_new (uint8_t, channels * x_stride + CS_QDEPTHWISE_SLACK);
+          for (int64_t i = 0; i < channels * x_stride + CS_QDEPTHWISE_SLACK; i++)
             x[i] = (uint8_t) g_rand_int_range (rand, 0, 256);
-          for (int i = 0; i < taps; i++)
+          for (int c = 0; c < channels; c++)
             {
-              const int bound = spread == 0 ? 128 : spread == 2 ? 1000 : 256;
+              int64_t largest = 0;
 
-              w[i] = (int16_t) g_rand_int_range (rand, -bound, bound - 1);
-              if (spread == 3 && i % 3 == 0)
-                w[i] = edges[g_rand_int_range (rand, 0, G_N_ELEMENTS (edges))];
-              largest += 255 * ABS (w[i]);
+              for (int i = 0; i < taps; i++)
+                {
+                  const int bound = spread == 0 ? 128 : spread == 2 ? 1000 : 256;
+                  int16_t *tap = &w[c * taps + i];
+
+                  *tap = (int16_t) g_rand_int_range (rand, -bound, bound - 1);
+                  /* Past the signed bytes in some channels only. */
+                  if (spread == 3 && i % 3 == 0 && (c + trial) % 2 == 0)
+                    *tap = edges[g_rand_int_range (rand, 0, G_N_ELEMENTS (edges))];
+                  largest += 255 * ABS (*tap);
+                }
+              offset[c] = g_rand_int_range (rand, -30000, 30000);
+              random_multiplier (rand, largest / 4, &multiplier[c], &right_shift[c]);
             }
-          random_multiplier (rand, largest / 4, &multiplier, &right_shift);
-          memset (want, 0xa5, 4 * n + 16);
-          memset (got, 0xa5, 4 * n + 16);
-          cs_qdepthwise_generic (x, &g, w, want, &rq);
-          kernels->qdepthwise (x, &g, w, got, &rq);
-          if (memcmp (got, want, 4 * n + 16) != 0)
-            g_error ("%s: %s, kernel %d×%d, stride %d×%d, dilation %d×%d, %" G_GINT64_FORMAT
-                     "×%" G_GINT64_FORMAT " out, weights of spread %d: not the portable "
-                     "kernel's", kernels->name, bytes ? "bytes" : "floats", g.kernel[0],
-                     g.kernel[1], g.stride[0], g.stride[1], g.dilation[0], g.dilation[1],
-                     g.out_h, g.out_w, spread);
+          memset (want, 0xa5, y_size);
+          memset (got, 0xa5, y_size);
+          cs_qdepthwise_generic (x, x_stride, &g, w, want, y_stride, channels, &rq);
+          kernels->qdepthwise (x, x_stride, &g, w, got, y_stride, channels, &rq);
+          if (memcmp (got, want, y_size) != 0)
+            g_error ("%s: %s, %d channel(s), kernel %d×%d, stride %d×%d, dilation %d×%d, %"
+                     G_GINT64_FORMAT "×%" G_GINT64_FORMAT " out, weights of spread %d: not the "
+                     "portable kernel's", kernels->name, bytes ? "bytes" : "floats", channels,
+                     g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], g.dilation[0],
+                     g.dilation[1], g.out_h, g.out_w, spread);
           g_free (x);
           g_free (want);
           g_free (got);

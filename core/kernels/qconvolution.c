@@ -23,6 +23,9 @@
 #define BLOCK_PANELS 4
 /* Enough tasks that threads finishing at different times even out. */
 #define MIN_TASKS 8
+/* The largest padded input plane a depthwise plan takes (bytes): a
+ * 16384² map. */
+#define MAX_PADDED_PLANE ((int64_t) 1 << 28)
 
 struct _CsQConvPlan
 {
@@ -186,6 +189,13 @@ cs_qconv_plan_new (const CsKernels   *kernels,
   if (depthwise && depth > CS_QDEPTHWISE_MAX_TAPS)
     {
       *reason = "the depthwise kernel has too many taps";
+      return NULL;
+    }
+  /* A hostile file's padding could ask for gigabytes of padded plane. */
+  if (depthwise && (shape->pads[0] + shape->in_h + shape->pads[2]) * padded_geometry (shape).row
+                       > MAX_PADDED_PLANE)
+    {
+      *reason = "the depthwise input's padded plane is too large";
       return NULL;
     }
   plan = g_new0 (CsQConvPlan, 1);

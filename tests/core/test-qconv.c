@@ -806,7 +806,8 @@ test_plans (void)
 }
 
 /* What TFLite's arithmetic cannot express gets no plan, with a reason:
- * a multiplier of 1 or more, a grouped convolution. */
+ * a multiplier of 1 or more, a grouped convolution; and depthwise ones
+ * beyond the kernels' taps or a sane padded plane. */
 static void
 test_refusals (void)
 {
@@ -827,6 +828,24 @@ test_refusals (void)
   quant.input_scale = 0.01f;
   g_assert_null (cs_qconv_plan_new (kernels, &grouped, &quant, &out, &reason));
   g_assert_nonnull (strstr (reason, "grouped"));
+
+  /* Depthwise: 81 taps, and padding that would take 4 GiB a plane. */
+  {
+    const CsConvShape wide = { 1, 2, 1, 1, 2, 1, 1, { 9, 9 }, { 1, 1 }, { 1, 1 },
+                               { 4, 4, 4, 4 }, 2 };
+    const CsConvShape padded = { 1, 2, 1, 1, 2, 2, 2, { 1, 1 }, { 40000, 40000 }, { 1, 1 },
+                                 { 32000, 32000, 32000, 32000 }, 2 };
+    int8_t dw_weights[2 * 81] = { 0 };
+    CsConvQuant dw = { 0.01f, 128, 81, dw_weights, weight_scale, weight_zero, NULL };
+
+    reason = NULL;
+    g_assert_null (cs_qconv_plan_new (kernels, &wide, &dw, &out, &reason));
+    g_assert_nonnull (strstr (reason, "taps"));
+    dw.depth = 1;
+    reason = NULL;
+    g_assert_null (cs_qconv_plan_new (kernels, &padded, &dw, &out, &reason));
+    g_assert_nonnull (strstr (reason, "padded plane"));
+  }
 }
 
 int

@@ -148,6 +148,35 @@ pool_scratch_bytes (const CsGraph *graph, const CsNode *node)
   return sizeof (float) * (size_t) cs_pool_scratch_floats (&geometry);
 }
 
+typedef struct
+{
+  gboolean     is_max;
+  const float *x;
+  float       *y;
+  int64_t      plane_size;
+} GlobalPoolTask;
+
+static void
+global_pool_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const GlobalPoolTask *task = user;
+
+  cs_kernels_get ()->global_pool (task->x + begin * task->plane_size, task->y + begin,
+                                  end - begin, task->plane_size, task->is_max);
+}
+
+/* The maximum or mean of each of @planes planes of @plane_size floats
+ * over the pool. */
+static void
+global_pool_planes (CsExec *exec, gboolean is_max, const float *x, float *y, int64_t planes,
+                    int64_t plane_size)
+{
+  GlobalPoolTask task = { is_max, x, y, plane_size };
+
+  cs_parallel_for (exec->pool, planes, MAX (1, 16384 / MAX (plane_size, 1)),
+                   global_pool_range, &task);
+}
+
 static void
 pool_run (const CsNode *node, CsExec *exec)
 {
@@ -165,8 +194,21 @@ pool_run (const CsNode *node, CsExec *exec)
     .out_w = out->dims[3],
   };
   const CsPoolGeometry geometry = pool_geometry (node->params, in, out, task.is_max);
+  const CsWindow *w = &task.params->window;
   PoolRange range = { &task, &geometry, exec };
 
+  /* One window over the whole unpadded plane (a TFLite classifier's
+   * AVERAGE_POOL_2D before its logits) is a global pool, whose kernel
+   * takes the planes whole rather than row by row. */
+  if (task.indices == NULL && task.out_h == 1 && task.out_w == 1
+      && w->kernel[0] == task.in_h && w->kernel[1] == task.in_w && w->dilation[0] == 1
+      && w->dilation[1] == 1 && w->pads[0] == 0 && w->pads[1] == 0 && w->pads[2] == 0
+      && w->pads[3] == 0)
+    {
+      global_pool_planes (exec, task.is_max, task.x, task.y, in->dims[0] * in->dims[1],
+                          task.in_h * task.in_w);
+      return;
+    }
   cs_parallel_for (exec->pool, in->dims[0] * in->dims[1], 1, pool_range, &range);
 }
 
@@ -269,13 +311,6 @@ pool_describe (const CsGraph *graph, const CsNode *node, CsLayerInfo *info)
 
 /* ---- Global pooling ---- */
 
-typedef struct
-{
-  gboolean     is_max;
-  const float *x;
-  float       *y;
-  int64_t      plane_size;
-} GlobalPoolTask;
 
 static gboolean
 global_pool_infer (CsGraph *graph, CsNode *node, GError **error)
@@ -294,30 +329,15 @@ global_pool_infer (CsGraph *graph, CsNode *node, GError **error)
 }
 
 static void
-global_pool_range (void *user, int64_t begin, int64_t end, int thread)
-{
-  const GlobalPoolTask *task = user;
-
-  cs_kernels_get ()->global_pool (task->x + begin * task->plane_size, task->y + begin,
-                                  end - begin, task->plane_size, task->is_max);
-}
-
-static void
 global_pool_run (const CsNode *node, CsExec *exec)
 {
   const CsShape *in = &cs_node_input (exec->graph, node, 0)->shape;
-  GlobalPoolTask task = {
-    .is_max = node->klass == &cs_op_global_max_pool,
-    .x = cs_exec_in (exec, node, 0),
-    .y = cs_exec_out (exec, node, 0),
-    .plane_size = 1,
-  };
-  const int64_t planes = in->dims[0] * in->dims[1];
+  int64_t plane_size = 1;
 
   for (int d = 2; d < in->rank; d++)
-    task.plane_size *= in->dims[d];
-  cs_parallel_for (exec->pool, planes, MAX (1, 16384 / MAX (task.plane_size, 1)),
-                   global_pool_range, &task);
+    plane_size *= in->dims[d];
+  global_pool_planes (exec, node->klass == &cs_op_global_max_pool, cs_exec_in (exec, node, 0),
+                      cs_exec_out (exec, node, 0), in->dims[0] * in->dims[1], plane_size);
 }
 
 /* Described as the window it amounts to, one as large as the input, so

@@ -610,6 +610,11 @@ test_pools (void)
   /* Dilation 2: taps (0,0), (0,2), (2,0), (2,2) from each corner. */
   check_pool (&cs_op_max_pool, pool_params (2, 1, 0, 2, FALSE, FALSE), -1,
               SHAPE (1, 1, 2, 2), FLOATS (-1, -2, -5, -6));
+  /* One window over the whole plane (run as a global pool). */
+  check_pool (&cs_op_average_pool, pool_params (4, 1, 0, 1, FALSE, FALSE), -1,
+              SHAPE (1, 1, 1, 1), FLOATS (-136.0f / 16));
+  check_pool (&cs_op_max_pool, pool_params (4, 3, 0, 1, FALSE, FALSE), -1,
+              SHAPE (1, 1, 1, 1), FLOATS (-1));
 }
 
 /* Planes of 2×2 images, with the Indices output and the thread pool. */

@@ -639,7 +639,7 @@ void cs_grid_to_bytes_avx512 (CS_GRID_TO_BYTES_PARAMS);
 void cs_grid_from_bytes_avx512 (CS_GRID_FROM_BYTES_PARAMS);
 void cs_winograd_bt_avx512 (CS_WINOGRAD_PARAMS);
 void cs_winograd_at_avx512 (CS_WINOGRAD_PARAMS);
-/* VNNI's byte dot products (vpdpbusd), with AVX-512 BW, on the float
+/* VNNI's byte dot products (vpdpbusd), with AVX-512 BW and VL, on the float
  * tile's shape. */
 void cs_qgemm_micro_avx512_vnni (CS_QGEMM_MICRO_PARAMS);
 void cs_qpack_avx512 (CS_QPACK_PARAMS);

@@ -90,12 +90,13 @@ is_depthwise (const CsConvShape *shape)
 }
 
 /* The depthwise kernel's view of @shape's input plane padded on every
- * side. */
+ * side, its rows a whole number of dwords (the VNNI kernel puts two
+ * short rows in one vector by dwords). */
 static CsQDepthwiseGeometry
 padded_geometry (const CsConvShape *shape)
 {
   return (CsQDepthwiseGeometry) {
-    shape->out_h, shape->out_w, shape->pads[1] + shape->in_w + shape->pads[3],
+    shape->out_h, shape->out_w, (shape->pads[1] + shape->in_w + shape->pads[3] + 3) / 4 * 4,
     { shape->kernel[0], shape->kernel[1] }, { shape->stride[0], shape->stride[1] },
     { shape->dilation[0], shape->dilation[1] },
   };

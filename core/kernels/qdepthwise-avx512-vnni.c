@@ -74,6 +74,13 @@ four_weights (const int16_t *row, int taps, int first, int half)
   return _mm512_set1_epi32 (packed);
 }
 
+/* Element @i of @y, bytes or floats. */
+static inline void *
+at (void *y, gboolean bytes, int64_t i)
+{
+  return bytes ? (void *) ((uint8_t *) y + i) : (void *) ((float *) y + i);
+}
+
 /* The requantization of one channel. */
 typedef struct
 {
@@ -81,15 +88,17 @@ typedef struct
   __m512i    offset;
 } ChannelRequant;
 
-/* Output rows [@oh0, @oh1) of the plane, @block at a time, with @rows
+/* Vector rows [@oh0, @oh1) of the plane, @block at a time, with @rows
  * kernel rows @sh and @dh apart of @groups groups of four taps, each
- * weight in two halves when @split.  The block's output rows share the
- * input rows they read, gathered once: constants where the kernel's
- * shape is common, for the compiler to unroll the block and keep the
- * weights in registers. */
+ * weight in two halves when @split.  A vector row is an output row, or
+ * with @paired two (lanes 0–7 and 8–15, @sh then the two's stride).
+ * The block's vector rows share the input rows they read, gathered
+ * once: constants where the kernel's shape is common, for the compiler
+ * to unroll the block and keep the weights in registers. */
 CS_VEC_INLINE void
-plane_rows (const int block, const int rows, const int groups, const gboolean split,
-            const int sh, const int dh, int64_t oh0, int64_t oh1, const uint8_t *x,
+plane_rows (const gboolean paired, const int block, const int rows, const int groups,
+            const gboolean split, const int sh, const int dh, int64_t oh0, int64_t oh1,
+            const uint8_t *x,
             const CsQDepthwiseGeometry *g, void *y, __m512i lane_starts,
             const __m512i taps_of[MAX_GROUPS], const __m512i weights[MAX_ROWS][MAX_GROUPS][2],
             const ChannelRequant *rq)
@@ -138,40 +147,46 @@ plane_rows (const int block, const int rows, const int groups, const gboolean sp
             }
           for (int r = 0; r < block; r++)
             {
-              const int64_t at = (oh + r) * g->out_w + ow;
+              const int64_t row = paired ? 2 * (oh + r) : oh + r;
+              const int64_t n = g->out_w - ow;
+              const __mmask16 lanes = vec_lanes (0, n);
+              const __m512i q = row_requantize (&rq->row, sums[r]);
 
-              requantize_store (&rq->row, sums[r],
-                                rq->row.bytes ? (void *) ((uint8_t *) y + at)
-                                              : (void *) ((float *) y + at),
-                                g->out_w - ow, vec_lanes (0, g->out_w - ow));
+              store_lanes (&rq->row, q, at (y, rq->row.bytes, row * g->out_w + ow), n, lanes);
+              /* The second row's lanes down to the first's. */
+              if (paired && row + 1 < g->out_h)
+                store_lanes (&rq->row, _mm512_alignr_epi32 (q, q, 8),
+                             at (y, rq->row.bytes, (row + 1) * g->out_w), n, lanes);
             }
         }
     }
 }
 
-/* The plane: blocks of output rows where the kernel is 3 × 3, then the
- * rows left one at a time. */
+/* The plane: blocks of vector rows where the kernel is 3 × 3, then the
+ * rows left one at a time; two output rows a vector row when @paired. */
 CS_VEC_INLINE void
-plane (const int rows, const int groups, const gboolean split, const uint8_t *x,
-       const CsQDepthwiseGeometry *g, void *y, __m512i lane_starts,
+plane (const gboolean paired, const int rows, const int groups, const gboolean split,
+       const uint8_t *x, const CsQDepthwiseGeometry *g, void *y, __m512i lane_starts,
        const __m512i taps_of[MAX_GROUPS], const __m512i weights[MAX_ROWS][MAX_GROUPS][2],
        const ChannelRequant *rq)
 {
-  const int64_t out_h = g->out_h;
+  const int64_t vector_rows = paired ? (g->out_h + 1) / 2 : g->out_h;
+  const int sh = (paired ? 2 : 1) * g->stride[0];
   int64_t done = 0;
 
-  if (rows == 3 && groups == 1 && g->dilation[0] == 1 && g->stride[0] == 1)
+  if (rows == 3 && groups == 1 && g->dilation[0] == 1 && sh == 1)
     {
-      done = out_h / MAX_BLOCK * MAX_BLOCK;
-      plane_rows (MAX_BLOCK, 3, 1, split, 1, 1, 0, done, x, g, y, lane_starts, taps_of, weights,
+      done = vector_rows / MAX_BLOCK * MAX_BLOCK;
+      plane_rows (paired, MAX_BLOCK, 3, 1, split, 1, 1, 0, done, x, g, y, lane_starts, taps_of,
+                  weights, rq);
+    }
+  else if (rows == 3 && groups == 1 && g->dilation[0] == 1 && sh == 2)
+    {
+      done = vector_rows / 2 * 2;
+      plane_rows (paired, 2, 3, 1, split, 2, 1, 0, done, x, g, y, lane_starts, taps_of, weights,
                   rq);
     }
-  else if (rows == 3 && groups == 1 && g->dilation[0] == 1 && g->stride[0] == 2)
-    {
-      done = out_h / 2 * 2;
-      plane_rows (2, 3, 1, split, 2, 1, 0, done, x, g, y, lane_starts, taps_of, weights, rq);
-    }
-  plane_rows (1, rows, groups, split, g->stride[0], g->dilation[0], done, out_h, x, g, y,
+  plane_rows (paired, 1, rows, groups, split, sh, g->dilation[0], done, vector_rows, x, g, y,
               lane_starts, taps_of, weights, rq);
 }
 
@@ -184,14 +199,22 @@ cs_qdepthwise_avx512_vnni (CS_QDEPTHWISE_PARAMS)
   int8_t picks[MAX_GROUPS][64];
   __m512i lane_starts, taps_of[MAX_GROUPS];
 
+  /* Rows of at most 8 pixels two to a vector, where one load reaches
+   * the second row's last tap and its start is a whole dword. */
+  const gboolean paired = g->out_w <= 8 && g->row % 4 == 0
+                          && g->stride[0] * g->row + 4 * sw + 15 <= 63;
+
   if (!fits (g))
     {
       cs_qdepthwise_avx2 (x, x_stride, g, w, y, y_stride, channels, rq);
       return;
     }
-  /* 128-bit lane L starts at pixel 4L's first byte, 4L·sw. */
+  /* 128-bit lane L starts at pixel 4L's first byte, 4L·sw; paired, lanes
+   * 2 and 3 at the next output row's pixels 0 and 4. */
   for (int i = 0; i < 16; i++)
-    first_dwords[i] = i / 4 * sw + i % 4;
+    first_dwords[i] = (paired ? i / 4 % 2 * sw + i / 8 * g->stride[0] * (int) (g->row / 4)
+                              : i / 4 * sw)
+                      + i % 4;
   lane_starts = _mm512_loadu_si512 (first_dwords);
   for (int group = 0; group < groups; group++)
     {
@@ -237,11 +260,13 @@ cs_qdepthwise_avx512_vnni (CS_QDEPTHWISE_PARAMS)
                                                      g->kernel[1], 4 * group,
                                                      split ? half : half - 1);
       if (rows == 3 && groups == 1 && split)
-        plane (3, 1, TRUE, plane_x, g, plane_y, lane_starts, taps_of, weights, &channel);
+        plane (paired, 3, 1, TRUE, plane_x, g, plane_y, lane_starts, taps_of, weights,
+               &channel);
       else if (rows == 3 && groups == 1)
-        plane (3, 1, FALSE, plane_x, g, plane_y, lane_starts, taps_of, weights, &channel);
+        plane (paired, 3, 1, FALSE, plane_x, g, plane_y, lane_starts, taps_of, weights,
+               &channel);
       else
-        plane (rows, groups, split, plane_x, g, plane_y, lane_starts, taps_of, weights,
+        plane (paired, rows, groups, split, plane_x, g, plane_y, lane_starts, taps_of, weights,
                &channel);
     }
 }

@@ -112,15 +112,22 @@ row_requant (int32_t m, int e, int32_t low, int32_t high, float scale, gboolean 
   return r;
 }
 
-/* The sums @x (with their offset and zero points' terms) through @r into
- * the first @n lanes (@lanes, n ≤ 16 or more) at @c: the bytes
- * clamp (q, low, high) − low, or the floats clamp (q, low, high)·scale.
- * The clamp and the subtraction are left out where they change nothing. */
-CS_VEC_INLINE void
-requantize_store (const RowRequant *r, __m512i x, void *c, int64_t n, __mmask16 lanes)
+/* The sums @x (with their offset and zero points' terms) through @r's
+ * roundings, before the clamp. */
+CS_VEC_INLINE __m512i
+row_requantize (const RowRequant *r, __m512i x)
 {
-  __m512i q = r->rectified ? requantize_rectified (x, r->multiplier, r->count, r->add)
-                           : requantize (x, r->multiplier, r->count, r->mask, r->half);
+  return r->rectified ? requantize_rectified (x, r->multiplier, r->count, r->add)
+                      : requantize (x, r->multiplier, r->count, r->mask, r->half);
+}
+
+/* The first @n lanes (@lanes, n ≤ 16 or more) of @q, from
+ * row_requantize, at @c: the bytes clamp (q, low, high) − low, or the
+ * floats clamp (q, low, high)·scale.  The clamp and the subtraction are
+ * left out where they change nothing. */
+CS_VEC_INLINE void
+store_lanes (const RowRequant *r, __m512i q, void *c, int64_t n, __mmask16 lanes)
+{
   __m128i bytes;
 
   if (r->bytes && r->saturating)
@@ -144,6 +151,13 @@ requantize_store (const RowRequant *r, __m512i x, void *c, int64_t n, __mmask16 
     _mm_storeu_si128 ((__m128i *) c, bytes);
   else
     _mm_mask_storeu_epi8 (c, lanes, bytes);
+}
+
+/* The sums @x through @r into the first @n lanes at @c. */
+CS_VEC_INLINE void
+requantize_store (const RowRequant *r, __m512i x, void *c, int64_t n, __mmask16 lanes)
+{
+  store_lanes (r, row_requantize (r, x), c, n, lanes);
 }
 
 #endif /* CS_QREQUANT_AVX512_H */

@@ -53,6 +53,7 @@ static const ConvCase conv_cases[] = {
   { "mobilenet dw 3x3 144", 144, 56, 56, 144, { 3, 3 }, 1, { 1, 1 }, 144 },
   { "mobilenet dw 3x3/2 144", 144, 56, 56, 144, { 3, 3 }, 2, { 1, 1 }, 144 },
   { "mobilenet dw 3x3 32 @112", 32, 112, 112, 32, { 3, 3 }, 1, { 1, 1 }, 32 },
+  { "mobilenet dw 3x3 960 @7", 960, 7, 7, 960, { 3, 3 }, 1, { 1, 1 }, 960 },
 };
 
 /* count_include_pad as Inception v3's exported pools; kernel 0 is global
@@ -202,6 +203,10 @@ typedef struct
   CsQConvPlan  *qplan;
   const float  *x;
   float        *y;
+  /* The 8-bit run's input as bytes on this grid, where the plan reads
+   * them, and its output as bytes: as between two layers of a network. */
+  const uint8_t *x_bytes;
+  const CsGrid  *x_grid;
   CsThreadPool *pool;
   void        **scratch;
   CsGemm        gemm;
@@ -221,7 +226,9 @@ run_qconv (gpointer data)
 {
   Job *job = data;
 
-  cs_qconv_plan_run (job->qplan, job->x, NULL, job->y, FALSE, job->pool, job->scratch);
+  cs_qconv_plan_run (job->qplan, job->x_bytes != NULL ? (const void *) job->x_bytes : job->x,
+                     job->x_bytes != NULL ? job->x_grid : NULL, job->y, TRUE, job->pool,
+                     job->scratch);
 }
 
 static void
@@ -295,16 +302,20 @@ bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
   }
   free_scratch (job.scratch, threads);
 
-  if (cc->groups == 1)
+  if (cc->groups == 1 || (cc->groups == cc->c && cc->groups == cc->m))
     {
       /* The same convolution in 8-bit integers (GOP/s: two operations
-       * per byte product), input on the grid of scale 1/64 around 128,
-       * weights in bytes with a uint8 model's zero point. */
+       * per byte product), input on the grid of scale 1/64 around 128
+       * (as its bytes where the plan reads them), output as bytes,
+       * weights in bytes with a uint8 model's zero point; ordinary or
+       * depthwise. */
       const int64_t depth = weights_n / cc->m;
       int8_t *bytes = g_new (int8_t, weights_n);
       float *scale = g_new (float, cc->m);
       int32_t *zero = g_new (int32_t, cc->m);
       CsConvQuant quant = { 1.0f / 64, 128, depth, bytes, scale, zero, NULL };
+      const CsGrid x_grid = { 1.0f / 64, -128.0f, 127.0f };
+      g_autofree uint8_t *x_bytes = g_new (uint8_t, cc->c * cc->h * cc->w);
       const CsGrid out = { 0.05f, -128.0f, 127.0f };
       g_autofree char *name = g_strdup_printf ("%s [8-bit]", cc->name);
       const char *reason = NULL;
@@ -321,6 +332,10 @@ bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
         x[i] = roundf (x[i] * 64.0f) / 64.0f;
       job.qplan = cs_qconv_plan_new (kernels, &shape, &quant, &out, &reason);
       g_assert_nonnull (job.qplan);
+      cs_kernels_generic ()->grid_to_bytes (x, x_bytes, cc->c * cc->h * cc->w, x_grid.scale,
+                                            x_grid.low, x_grid.high);
+      job.x_bytes = cs_qconv_plan_reads_bytes (job.qplan, &x_grid) ? x_bytes : NULL;
+      job.x_grid = &x_grid;
       job.scratch = new_scratch (threads, cs_qconv_scratch_bytes (kernels, &shape));
       qtiming = time_median (run_qconv, &job, runs);
       printf ("%-28s %-8s %d  %8.3f ms  %7.1f GOP/s     %.2f× the float time\n", name,
@@ -328,6 +343,7 @@ bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
               qtiming.wall / timing.wall);
       free_scratch (job.scratch, threads);
       cs_qconv_plan_free (job.qplan);
+      job.x_bytes = NULL;
       g_free (bytes);
       g_free (scale);
       g_free (zero);

@@ -420,6 +420,14 @@ cs_requant_shift (int32_t x, int e)
   return (x >> e) + (remainder > threshold);
 }
 
+/* Element @i of an output held as bytes, or with @bytes FALSE as floats
+ * (CsRequant.bytes). */
+static inline void *
+cs_output_at (void *base, gboolean bytes, int64_t i)
+{
+  return bytes ? (void *) ((uint8_t *) base + i) : (void *) ((float *) base + i);
+}
+
 /* Row @i's requantization of one int32 @total (the sum with its offset
  * and zero points' terms) into element @at of @c, floats or bytes. */
 static inline void

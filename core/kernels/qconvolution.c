@@ -401,8 +401,7 @@ qconv_range (void *user, int64_t begin, int64_t end, int thread)
               tile_rq.colsum = colsum + j;
               kernels->qgemm (plan->depth4, plan->a + i * plan->depth4 * 4,
                               b + j / kernels->qnr * panel_bytes,
-                              run->y_bytes ? (void *) ((uint8_t *) run->y + first + j)
-                                           : (void *) ((float *) run->y + first + j),
+                              cs_output_at (run->y, run->y_bytes, first + j),
                               pixels, h, (int) MIN (kernels->qnr, n_block - j), &tile_rq);
             }
         }
@@ -477,9 +476,7 @@ qdepthwise_planes (const QConvRun *run, int64_t img, int64_t c0, int64_t n, uint
           }
     }
   plan->kernels->qdepthwise (padded, stride, &g, plan->taps + c0 * plan->depth,
-                             run->y_bytes
-                             ? (void *) ((uint8_t *) run->y + first * g.out_h * g.out_w)
-                             : (void *) ((float *) run->y + first * g.out_h * g.out_w),
+                             cs_output_at (run->y, run->y_bytes, first * g.out_h * g.out_w),
                              g.out_h * g.out_w, n, &rq);
 }
 
@@ -530,8 +527,7 @@ qgemv_range (void *user, int64_t begin, int64_t end, int thread)
 
   (void) thread;
   plan->kernels->qgemv (plan->depth4, plan->a + o0 * 4, plan->ldw, gemv->b,
-                        gemv->run->y_bytes ? (void *) ((uint8_t *) gemv->run->y + first)
-                                           : (void *) ((float *) gemv->run->y + first),
+                        cs_output_at (gemv->run->y, gemv->run->y_bytes, first),
                         (int) (o1 - o0), &rq);
 }
 

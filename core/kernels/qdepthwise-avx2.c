@@ -74,9 +74,7 @@ cs_qdepthwise_avx2 (CS_QDEPTHWISE_PARAMS)
               for (int t = 0; t < taps; t++)
                 sums = _mm256_fmadd_ps (load_taps (window + tap_offset[t], sw), weights[t], sums);
               q = row_requantize (&row, _mm256_add_epi32 (_mm256_cvtps_epi32 (sums), offset));
-              store_requantized (bytes ? (void *) ((uint8_t *) y + at)
-                                       : (void *) ((float *) y + at),
-                                 g->out_w - ow, vec_lanes (0, g->out_w - ow), q, low, high,
+              store_requantized (cs_output_at (y, bytes, at), g->out_w - ow, vec_lanes (0, g->out_w - ow), q, low, high,
                                  scale, bytes);
             }
         }

@@ -74,13 +74,6 @@ four_weights (const int16_t *row, int taps, int first, int half)
   return _mm512_set1_epi32 (packed);
 }
 
-/* Element @i of @y, bytes or floats. */
-static inline void *
-at (void *y, gboolean bytes, int64_t i)
-{
-  return bytes ? (void *) ((uint8_t *) y + i) : (void *) ((float *) y + i);
-}
-
 /* The requantization of one channel. */
 typedef struct
 {
@@ -152,11 +145,11 @@ plane_rows (const gboolean paired, const int block, const int rows, const int gr
               const __mmask16 lanes = vec_lanes (0, n);
               const __m512i q = row_requantize (&rq->row, sums[r]);
 
-              store_lanes (&rq->row, q, at (y, rq->row.bytes, row * g->out_w + ow), n, lanes);
+              store_lanes (&rq->row, q, cs_output_at (y, rq->row.bytes, row * g->out_w + ow), n, lanes);
               /* The second row's lanes down to the first's. */
               if (paired && row + 1 < g->out_h)
                 store_lanes (&rq->row, _mm512_alignr_epi32 (q, q, 8),
-                             at (y, rq->row.bytes, (row + 1) * g->out_w), n, lanes);
+                             cs_output_at (y, rq->row.bytes, (row + 1) * g->out_w), n, lanes);
             }
         }
     }
@@ -237,8 +230,7 @@ cs_qdepthwise_avx512_vnni (CS_QDEPTHWISE_PARAMS)
         _mm512_set1_epi32 (rq->offset[c]),
       };
       const uint8_t *plane_x = x + c * x_stride;
-      void *plane_y = rq->bytes ? (void *) ((uint8_t *) y + c * y_stride)
-                                : (void *) ((float *) y + c * y_stride);
+      void *plane_y = cs_output_at (y, rq->bytes, c * y_stride);
       __m512i weights[MAX_ROWS][MAX_GROUPS][2];
       gboolean halves;
       const gboolean split = !signed_bytes (channel_w, taps, &halves);

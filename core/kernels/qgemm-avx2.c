@@ -50,7 +50,7 @@ store_row (void *c, int64_t ldc, int n, __m256i lanes0, __m256i lanes1, __m256i 
       if (rq->weight_zero != NULL)
         v = _mm256_sub_epi32 (v, _mm256_mullo_epi32 (h == 0 ? rq->colsum0 : rq->colsum1,
                                                      _mm256_set1_epi32 (rq->weight_zero[i])));
-      store_requantized (rq->bytes ? (void *) ((uint8_t *) c + at) : (void *) ((float *) c + at),
+      store_requantized (cs_output_at (c, rq->bytes, at),
                          n - 8 * h, h == 0 ? lanes0 : lanes1, row_requantize (&row, v), rq->low,
                          rq->high, rq->scale, rq->bytes);
     }

@@ -60,7 +60,7 @@ store_row (void *c, int64_t ldc, int n, __mmask16 mask0, __mmask16 mask1, gboole
         v = _mm512_sub_epi32 (v, _mm512_mullo_epi32 (h == 0 ? rq->colsum0 : rq->colsum1,
                                                      _mm512_set1_epi32 (rq->weight_zero[i])));
       requantize_store (&row, v,
-                        rq->bytes ? (void *) ((uint8_t *) c + at) : (void *) ((float *) c + at),
+                        cs_output_at (c, rq->bytes, at),
                         n - 16 * h, h == 0 ? mask0 : mask1);
     }
 }

@@ -41,9 +41,6 @@ void
 cs_qdepthwise_avx2 (CS_QDEPTHWISE_PARAMS)
 {
   const int taps = g->kernel[0] * g->kernel[1], sw = g->stride[1];
-  const __m256i low = _mm256_set1_epi32 (rq->low), high = _mm256_set1_epi32 (rq->high);
-  const __m256 scale = _mm256_set1_ps (rq->scale);
-  const gboolean bytes = rq->bytes;
   __m256 weights[CS_QDEPTHWISE_MAX_TAPS];
   int64_t tap_offset[CS_QDEPTHWISE_MAX_TAPS];
 
@@ -54,7 +51,8 @@ cs_qdepthwise_avx2 (CS_QDEPTHWISE_PARAMS)
                                            + (int64_t) kw * g->dilation[1];
   for (int64_t c = 0; c < channels; c++)
     {
-      const RowRequant row = row_requant (rq->multiplier[c], rq->right_shift[c], rq->low);
+      const RowRequant row = row_requant (rq->multiplier[c], rq->right_shift[c], rq->low,
+                                          rq->high, rq->scale, rq->bytes);
       const __m256i offset = _mm256_set1_epi32 (rq->offset[c]);
       const uint8_t *plane = x + c * x_stride;
 
@@ -69,13 +67,12 @@ cs_qdepthwise_avx2 (CS_QDEPTHWISE_PARAMS)
               const uint8_t *window = window_row + ow * sw;
               const int64_t at = c * y_stride + oh * g->out_w + ow;
               __m256 sums = _mm256_setzero_ps ();
-              __m256i q;
 
               for (int t = 0; t < taps; t++)
                 sums = _mm256_fmadd_ps (load_taps (window + tap_offset[t], sw), weights[t], sums);
-              q = row_requantize (&row, _mm256_add_epi32 (_mm256_cvtps_epi32 (sums), offset));
-              store_requantized (cs_output_at (y, bytes, at), g->out_w - ow, vec_lanes (0, g->out_w - ow), q, low, high,
-                                 scale, bytes);
+              requantize_store (&row, _mm256_add_epi32 (_mm256_cvtps_epi32 (sums), offset),
+                                cs_output_at (y, rq->bytes, at), g->out_w - ow,
+                                vec_lanes (0, g->out_w - ow));
             }
         }
     }

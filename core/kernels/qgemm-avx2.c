@@ -27,9 +27,9 @@
 typedef struct
 {
   const int32_t *offset, *multiplier, *right_shift, *weight_zero;
-  __m256i        colsum0, colsum1, low, high;
-  __m256         scale;
-  int32_t        low_end;
+  __m256i        colsum0, colsum1;
+  int32_t        low, high;
+  float          scale;
   gboolean       bytes;
 } TileRequant;
 
@@ -39,7 +39,8 @@ CS_VEC_INLINE void
 store_row (void *c, int64_t ldc, int n, __m256i lanes0, __m256i lanes1, __m256i left_sums,
            __m256i right_sums, int i, const TileRequant *rq)
 {
-  const RowRequant row = row_requant (rq->multiplier[i], rq->right_shift[i], rq->low_end);
+  const RowRequant row = row_requant (rq->multiplier[i], rq->right_shift[i], rq->low, rq->high,
+                                      rq->scale, rq->bytes);
   const __m256i offset = _mm256_set1_epi32 (rq->offset[i]);
 
   for (int h = 0; h < 2; h++)
@@ -50,9 +51,8 @@ store_row (void *c, int64_t ldc, int n, __m256i lanes0, __m256i lanes1, __m256i 
       if (rq->weight_zero != NULL)
         v = _mm256_sub_epi32 (v, _mm256_mullo_epi32 (h == 0 ? rq->colsum0 : rq->colsum1,
                                                      _mm256_set1_epi32 (rq->weight_zero[i])));
-      store_requantized (cs_output_at (c, rq->bytes, at),
-                         n - 8 * h, h == 0 ? lanes0 : lanes1, row_requantize (&row, v), rq->low,
-                         rq->high, rq->scale, rq->bytes);
+      requantize_store (&row, v, cs_output_at (c, rq->bytes, at), n - 8 * h,
+                        h == 0 ? lanes0 : lanes1);
     }
 }
 
@@ -100,10 +100,9 @@ tile (const int rows, CS_QGEMM_MICRO_PARAMS)
                                        : _mm256_setzero_si256 (),
     .colsum1 = rq->weight_zero != NULL ? _mm256_maskload_epi32 (rq->colsum + 8, lanes1)
                                        : _mm256_setzero_si256 (),
-    .low = _mm256_set1_epi32 (rq->low),
-    .high = _mm256_set1_epi32 (rq->high),
-    .scale = _mm256_set1_ps (rq->scale),
-    .low_end = rq->low,
+    .low = rq->low,
+    .high = rq->high,
+    .scale = rq->scale,
     .bytes = rq->bytes,
   };
 #define STORE(i) \

@@ -42,21 +42,28 @@ requantize_rectified (__m256i x, __m256i m, __m128i count, __m256i add)
   return _mm256_blend_epi32 (even, _mm256_slli_epi64 (odd, 32), 0xAA);
 }
 
-/* One row's constants for either, broadcast once. */
+/* One row's requantization (CsRequant's, for row i), its constants
+ * broadcast once. */
 typedef struct
 {
-  __m256i  multiplier, mask, half, add;
+  __m256i  multiplier, mask, half, add, low, high;
   __m128i  count;
-  gboolean rectified;
+  __m256   scale;
+  gboolean bytes;
+  gboolean rectified;   /* the clamp starts at zero or above */
 } RowRequant;
 
-/* The constants of a row with multiplier @m and right shift @e whose
- * clamp starts at @low. */
+/* The constants of a row with multiplier @m and right shift @e, clamped
+ * to [@low, @high], stored as bytes or as floats times @scale. */
 CS_VEC_INLINE RowRequant
-row_requant (int32_t m, int e, int32_t low)
+row_requant (int32_t m, int e, int32_t low, int32_t high, float scale, gboolean bytes)
 {
   const int32_t mask = (int32_t) (((uint32_t) 1 << e) - 1u);
-  RowRequant r = { .multiplier = _mm256_set1_epi32 (m), .rectified = low >= 0 };
+  RowRequant r = {
+    .multiplier = _mm256_set1_epi32 (m), .low = _mm256_set1_epi32 (low),
+    .high = _mm256_set1_epi32 (high), .scale = _mm256_set1_ps (scale), .bytes = bytes,
+    .rectified = low >= 0,
+  };
 
   if (r.rectified)
     {
@@ -72,25 +79,20 @@ row_requant (int32_t m, int e, int32_t low)
   return r;
 }
 
-CS_VEC_INLINE __m256i
-row_requantize (const RowRequant *r, __m256i x)
-{
-  return r->rectified ? requantize_rectified (x, r->multiplier, r->count, r->add)
-                      : requantize (x, r->multiplier, r->count, r->mask, r->half);
-}
-
-/* The first @n lanes of @q (@lanes, with n ≤ 8), clamped to [@low,
- * @high], at @c: the bytes q − low, or with @bytes FALSE the floats
- * q·@scale. */
+/* The sums @x (with their offset and zero points' terms) through @r into
+ * the first @n lanes (@lanes, n ≤ 8 or more) at @c: the bytes
+ * clamp (q, low, high) − low, or the floats clamp (q, low, high)·scale. */
 CS_VEC_INLINE void
-store_requantized (void *c, int64_t n, __m256i lanes, __m256i q, __m256i low, __m256i high,
-                   __m256 scale, gboolean bytes)
+requantize_store (const RowRequant *r, __m256i x, void *c, int64_t n, __m256i lanes)
 {
-  q = _mm256_min_epi32 (_mm256_max_epi32 (q, low), high);
-  if (bytes)
-    vec_int_store_bytes ((uint8_t *) c, n, _mm256_sub_epi32 (q, low));
+  __m256i q = r->rectified ? requantize_rectified (x, r->multiplier, r->count, r->add)
+                           : requantize (x, r->multiplier, r->count, r->mask, r->half);
+
+  q = _mm256_min_epi32 (_mm256_max_epi32 (q, r->low), r->high);
+  if (r->bytes)
+    vec_int_store_bytes ((uint8_t *) c, n, _mm256_sub_epi32 (q, r->low));
   else
-    _mm256_maskstore_ps ((float *) c, lanes, _mm256_mul_ps (_mm256_cvtepi32_ps (q), scale));
+    _mm256_maskstore_ps ((float *) c, lanes, _mm256_mul_ps (_mm256_cvtepi32_ps (q), r->scale));
 }
 
 #endif /* CS_QREQUANT_AVX2_H */

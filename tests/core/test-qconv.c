@@ -44,6 +44,16 @@ random_multiplier (GRand *rand, int64_t largest, int32_t *multiplier, int32_t *r
   *right_shift = -shift;
 }
 
+/* The clamp of a kernel test's trial @trial, in *@low and *@high: a
+ * quarter from zero up, as a rectified output's, the rest from below
+ * it; a fifth of fewer than 256 steps, as a ReLU6's may be. */
+static void
+random_clamp (GRand *rand, int trial, int32_t *low, int32_t *high)
+{
+  *low = trial % 4 == 1 ? g_rand_int_range (rand, 0, 32) : -g_rand_int_range (rand, 0, 256);
+  *high = *low + (trial % 5 == 2 ? g_rand_int_range (rand, 0, 255) : 255);
+}
+
 /* cs_requant_high_mul and cs_requant_shift together are TFLite's
  * MultiplyByQuantizedMultiplier: at the ends of int32, at the ties of
  * both roundings, and on random values. */
@@ -100,15 +110,10 @@ test_micro_kernels (void)
           uint8_t *c_bytes = g_new (uint8_t, kernels->qmr * ldc);
           int32_t offset[16], multiplier[16], right_shift[16], weight_zero[16], colsum[32] = { 0 };
           const float scale = (float) g_rand_double_range (rand, 0.001, 0.5);
-          /* A quarter of the tiles clamp from zero up, as a rectified
-           * output does; a fifth to fewer than 256 steps, as a ReLU6's
-           * may. */
-          const int32_t low = trial % 4 == 1 ? g_rand_int_range (rand, 0, 32)
-                                             : -g_rand_int_range (rand, 0, 256);
-          const int32_t high = low + (trial % 5 == 2 ? g_rand_int_range (rand, 0, 255) : 255);
           CsRequant rq = { offset, multiplier, right_shift, zeros ? weight_zero : NULL, colsum,
-                           low, high, scale, bytes };
+                           0, 0, scale, bytes };
 
+          random_clamp (rand, trial, &rq.low, &rq.high);
           for (int i = 0; i < m; i++)
             {
               offset[i] = g_rand_int_range (rand, -1000, 1000);
@@ -158,8 +163,8 @@ test_micro_kernels (void)
                       sum -= weight_zero[i] * colsum[j];
                     q = tflite_multiply_by_quantized_multiplier (sum, multiplier[i],
                                                                  -right_shift[i]);
-                    want = (float) CLAMP (q, low, high) * scale;
-                    want_byte = (uint8_t) (CLAMP (q, low, high) - low);
+                    want = (float) CLAMP (q, rq.low, rq.high) * scale;
+                    want_byte = (uint8_t) (CLAMP (q, rq.low, rq.high) - rq.low);
                   }
                 if (bytes && c_bytes[i * ldc + j] != want_byte)
                   g_error ("%s: tile %d×%d, depth %" G_GINT64_FORMAT ": byte (%d, %" G_GINT64_FORMAT
@@ -264,9 +269,6 @@ test_gemv (void)
           const int64_t depth4 = (depth + 3) / 4;
           const int64_t ldw = (m + CS_QGEMV_CHANNELS - 1) / CS_QGEMV_CHANNELS * CS_QGEMV_CHANNELS;
           const gboolean zeros = trial % 2 == 0, bytes = trial % 3 == 1;
-          const int32_t low = trial % 4 == 1 ? g_rand_int_range (rand, 0, 32)
-                                             : -g_rand_int_range (rand, 0, 256);
-          const int32_t high = low + (trial % 5 == 2 ? g_rand_int_range (rand, 0, 255) : 255);
           int8_t *w = g_new0 (int8_t, depth4 * ldw * 4);
           uint8_t *b = g_new0 (uint8_t, depth4 * 4 * kernels->qnr);
           int32_t *offset = g_new (int32_t, m), *multiplier = g_new (int32_t, m);
@@ -274,9 +276,10 @@ test_gemv (void)
           int32_t colsum = 0;
           float *c = g_new (float, m + 16);
           uint8_t *c_bytes = g_new (uint8_t, m + 16);
-          const CsRequant rq = { offset, multiplier, right_shift, zeros ? weight_zero : NULL,
-                                 &colsum, low, high, 0.125f, bytes };
+          CsRequant rq = { offset, multiplier, right_shift, zeros ? weight_zero : NULL, &colsum,
+                           0, 0, 0.125f, bytes };
 
+          random_clamp (rand, trial, &rq.low, &rq.high);
           for (int64_t p = 0; p < depth; p++)
             {
               b[p / 4 * 4 * kernels->qnr + p % 4] = (uint8_t) g_rand_int_range (rand, 0, 256);
@@ -312,8 +315,8 @@ test_gemv (void)
                   if (zeros)
                     sum -= weight_zero[o] * colsum;
                   q = tflite_multiply_by_quantized_multiplier (sum, multiplier[o], -right_shift[o]);
-                  want = (float) CLAMP (q, low, high) * 0.125f;
-                  want_byte = (uint8_t) (CLAMP (q, low, high) - low);
+                  want = (float) CLAMP (q, rq.low, rq.high) * 0.125f;
+                  want_byte = (uint8_t) (CLAMP (q, rq.low, rq.high) - rq.low);
                 }
               if (bytes ? c_bytes[o] != want_byte : memcmp (&c[o], &want, sizeof want) != 0)
                 g_error ("%s: %d channels, depth %" G_GINT64_FORMAT ": channel %d is %g, not %g",
@@ -372,17 +375,15 @@ test_depthwise_kernels (void)
           int32_t offset[4], multiplier[4], right_shift[4];
           int16_t w[4 * 64];
           uint8_t *x, *want = g_new (uint8_t, y_size), *got = g_new (uint8_t, y_size);
-          const int32_t low = trial % 3 == 1 ? g_rand_int_range (rand, 0, 20)
-                                             : -g_rand_int_range (rand, 0, 256);
-          CsRequant rq = { offset, multiplier, right_shift, NULL, NULL, low,
-                           low + (trial % 5 == 2 ? g_rand_int_range (rand, 0, 255) : 255),
-                           0.25f, bytes };
+          CsRequant rq = { offset, multiplier, right_shift, NULL, NULL, 0, 0, 0.25f, bytes };
           int64_t x_stride;
 
+          random_clamp (rand, trial, &rq.low, &rq.high);
           /* Some rows far longer than the outputs need, about where
            * two short rows stop fitting one load. */
           g.row = (g.out_w - 1) * g.stride[1] + (g.kernel[1] - 1) * g.dilation[1] + 1
-                  + g_rand_int_range (rand, 0, 3) + (trial % 7 == 3 ? g_rand_int_range (rand, 0, 50) : 0);
+                  + g_rand_int_range (rand, 0, 3)
+                  + (trial % 7 == 3 ? g_rand_int_range (rand, 0, 50) : 0);
           x_stride = rows * g.row + g_rand_int_range (rand, 0, 5);
           x = g_new (uint8_t, channels * x_stride + CS_QDEPTHWISE_SLACK);
           for (int64_t i = 0; i < channels * x_stride + CS_QDEPTHWISE_SLACK; i++)

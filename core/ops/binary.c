@@ -301,6 +301,11 @@ int64_row (BinaryOp op, const void *a, gboolean a_moves, const void *b,
     }
 }
 
+/* Outputs per run at most, so that the scaling and the activation find
+ * the run in L1: equal shapes make one row of the whole tensor, and an
+ * Add → Relu of ResNet-50 went over its 3 MB output twice. */
+#define FLOAT_RUN 2048
+
 static void
 binary_range (void *user, int64_t begin, int64_t end, int thread)
 {
@@ -314,7 +319,7 @@ binary_range (void *user, int64_t begin, int64_t end, int thread)
   for (int64_t pos = begin; pos < end;)
     {
       int64_t row = pos / row_length, column = pos % row_length;
-      int64_t n = MIN (row_length - column, end - pos);
+      int64_t n = MIN (MIN (row_length - column, end - pos), FLOAT_RUN);
       int64_t a_offset = column * plan->a_strides[inner];
       int64_t b_offset = column * plan->b_strides[inner];
       const char *a, *b;

@@ -542,16 +542,23 @@ test_conv_depthwise_narrow (void)
  * several blocks of tiles.  On two threads, the blocks of each layout:
  * one of 49 tiles, split in two; three of 48, transformed together and
  * shared out by panel and micro-tile of columns; one of 16 whose 32
- * output channels go in four panels of 8. */
+ * output channels go in four panels of 8.  Not on maps of four tiles
+ * (8×8: Inception v3's last blocks), where the GEMM is faster; on 8×12,
+ * six tiles. */
 static void
 test_conv_winograd (void)
 {
+  CsConvShape four_tiles = { 1, 448, 8, 8, 384, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 },
+                             { 1, 1, 1, 1 }, 1 };
+  CsConvShape six_tiles = { 1, 448, 8, 12, 384, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 },
+                            { 1, 1, 1, 1 }, 1 };
+
   /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
   static const CsConvShape cases[] = {
     { 2, 16, 13, 19, 20, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 24, 10, 30, 17, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 1, 32, 10, 11, 40, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 0, 0, 1 }, 1 },
-    { 1, 17, 9, 9, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 0, 1, 1, 0 }, 1 },
+    { 1, 17, 10, 9, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 0, 1, 1, 0 }, 1 },
     { 2, 128, 28, 28, 128, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 256, 14, 14, 256, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 128, 28, 28, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
@@ -565,6 +572,9 @@ test_conv_winograd (void)
       g_assert_true (complete_shape (&s));
       g_assert_true (cs_winograd_suits (&s));
     }
+  g_assert_true (complete_shape (&four_tiles) && complete_shape (&six_tiles));
+  g_assert_false (cs_winograd_suits (&four_tiles));
+  g_assert_true (cs_winograd_suits (&six_tiles));
   check_conv_cases (cases, G_N_ELEMENTS (cases), 43, 2, FALSE);
 }
 

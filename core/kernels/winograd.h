@@ -23,11 +23,11 @@ typedef struct _CsWinogradPlan CsWinogradPlan;
 /* Whether @shape (which must pass convolution.h: cs_conv_shape_check)
  * is a 3×3 convolution with stride and dilation 1, one group, and
  * enough channels (16 to 8192) and pixels (8 rows and columns, more
- * than four tiles: not 8×8) for the transforms to pay, padded by at
- * most one pixel on each side: a pixel whose window
- * lies mostly in a wider padding sums few terms, and the transforms'
- * rounding, which scales with the whole 6×6 patch, would no longer be
- * small beside them. */
+ * than four 4×4 tiles: not 8×8) for the transforms to pay, padded by at
+ * most one pixel on each side: a pixel whose window lies mostly in a
+ * wider padding sums few terms, and the transforms' rounding, which
+ * scales with the whole 6×6 patch, would no longer be small beside
+ * them. */
 gboolean cs_winograd_suits (const CsConvShape *shape);
 /* Per-thread scratch a plan for @shape on @kernels needs. */
 size_t cs_winograd_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape);

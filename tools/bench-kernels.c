@@ -15,9 +15,11 @@
  * counts a direct convolution's multiply-adds, four times what it does,
  * and can pass the peak; one whose tiles' rows are pixels is marked
  * "[transposed]".
+ * With --cold, each run starts with only its input in the caches, as
+ * in a network, where the weights come from memory.
  *
  *   bench-kernels [--runs N] [--threads N] [--table NAME] [--filter TEXT]
- *                 [--model FILE.onnx]
+ *                 [--model FILE.onnx] [--cold]
  *
  * With --model, the cases are that network's convolutions instead (shapes
  * from its layer descriptions, kernels of any height and width), and a
@@ -134,18 +136,46 @@ cpu_seconds (void)
   return now.tv_sec + now.tv_nsec * 1e-9;
 }
 
+/* With --cold, a buffer larger than the caches that each timed run
+ * follows a pass over: as in a network, where a layer's weights come
+ * from memory and only its input is still cached, from the layer that
+ * wrote it. */
+#define COLD_BYTES (64 << 20)
+static guint8 *cold_buffer;
+
+/* Reads @bytes at @data, so that they are cached. */
+static guint8
+touch (const guint8 *data, gsize bytes)
+{
+  guint8 sum = 0;
+
+  for (gsize i = 0; i < bytes; i += 64)
+    sum += data[i];
+  return sum;
+}
+
 /* The median wall time and the least CPU time over @runs timed calls after
  * one warm-up.  The least CPU time shows the kernels' own speed on a
- * machine shared with other work, whose caches other processes flush. */
+ * machine shared with other work, whose caches other processes flush.
+ * With --cold, each call starts with only the @input_bytes at @input
+ * cached. */
 static Timing
-time_median (RunFunc func, gpointer data, int runs)
+time_median (RunFunc func, gpointer data, int runs, gconstpointer input, gsize input_bytes)
 {
   double *wall = g_new (double, runs), *cpu = g_new (double, runs);
+  volatile guint8 sink = 0;
   Timing median;
 
   func (data);
   for (int i = 0; i < runs; i++)
     {
+      if (cold_buffer != NULL)
+        {
+          /* Written, not only read: dirty lines leave the caches too. */
+          for (gsize b = 0; b < COLD_BYTES; b += 64)
+            cold_buffer[b]++;
+          sink += touch (input, input_bytes);
+        }
       double cpu_start = cpu_seconds ();
       gint64 start = g_get_monotonic_time ();
 
@@ -286,7 +316,7 @@ bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
   job.y = y;
   job.pool = cs_thread_pool_new (threads);
   job.scratch = new_scratch (threads, cs_conv_scratch_bytes (kernels, &shape));
-  timing = time_median (run_conv, &job, runs);
+  timing = time_median (run_conv, &job, runs, x, sizeof (float) * cc->c * cc->h * cc->w);
   {
     /* A Winograd layer's rate counts the direct convolution's
      * multiply-adds, a quarter of which it does: it can pass the peak. */
@@ -337,7 +367,9 @@ bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
       job.x_bytes = cs_qconv_plan_reads_bytes (job.qplan, &x_grid) ? x_bytes : NULL;
       job.x_grid = &x_grid;
       job.scratch = new_scratch (threads, cs_qconv_scratch_bytes (kernels, &shape));
-      qtiming = time_median (run_qconv, &job, runs);
+      qtiming = time_median (run_qconv, &job, runs,
+                             job.x_bytes != NULL ? (gconstpointer) x_bytes : x,
+                             (job.x_bytes != NULL ? 1 : sizeof (float)) * cc->c * cc->h * cc->w);
       printf ("%-28s %-8s %d  %8.3f ms  %7.1f GOP/s     %.2f× the float time\n", name,
               kernels->name, threads, qtiming.wall * 1e3, 2.0 * macs / qtiming.wall * 1e-9,
               qtiming.wall / timing.wall);
@@ -409,7 +441,7 @@ bench_dense (const DenseCase *dc, const CsKernels *kernels, int threads, int run
                         FALSE, NULL };
   job.pool = cs_thread_pool_new (threads);
   job.scratch = new_scratch (threads, cs_gemm_scratch_bytes (&job.gemm));
-  timing = time_median (run_gemm, &job, runs);
+  timing = time_median (run_gemm, &job, runs, a, sizeof (float) * dc->m * dc->k);
   print_timing (dc->name, kernels, threads, timing, 2.0 * dc->m * dc->n * dc->k);
 
   free_scratch (job.scratch, threads);
@@ -461,7 +493,7 @@ bench_pool (const PoolCase *pc, const CsKernels *kernels, int runs)
   Timing timing;
 
   fill_random (x, pc->c * pc->h * pc->w, 6);
-  timing = time_median (run_pool, &job, runs);
+  timing = time_median (run_pool, &job, runs, x, sizeof (float) * pc->c * pc->h * pc->w);
   printf ("%-28s %-8s 1  %8.3f ms  %7.1f GB/s\n", pc->name, kernels->name,
           timing.wall * 1e3, sizeof (float) * pc->c * pc->h * pc->w / timing.wall * 1e-9);
   g_free (x);
@@ -473,6 +505,7 @@ int
 main (int argc, char **argv)
 {
   int runs = 21, threads = 0;
+  gboolean cold = FALSE;
   g_autofree char *table = NULL, *filter = NULL, *model_path = NULL;
   GOptionEntry entries[] = {
     { "runs", 'n', 0, G_OPTION_ARG_INT, &runs, "Timed runs per case (default 21)", "N" },
@@ -480,6 +513,7 @@ main (int argc, char **argv)
     { "table", 't', 0, G_OPTION_ARG_STRING, &table, "Only this kernel table", "NAME" },
     { "filter", 'f', 0, G_OPTION_ARG_STRING, &filter, "Only cases whose name contains TEXT", "TEXT" },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "The convolutions of this ONNX model", "FILE" },
+    { "cold", 'c', 0, G_OPTION_ARG_NONE, &cold, "Start each run with only the input cached", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("— kernel throughput");
@@ -495,6 +529,8 @@ main (int argc, char **argv)
       return 2;
     }
   runs = MAX (runs, 1);
+  if (cold)
+    cold_buffer = g_malloc0 (COLD_BYTES);
   if (model_path != NULL)
     cases = model_cases (model_path, &model);
   else

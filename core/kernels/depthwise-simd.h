@@ -19,6 +19,9 @@
  * worked out once per block for all rows; 3×3, 5×5 and 7×7 have loops
  * of their own, with weights held in vectors and ROWS output rows summed
  * together.
+ *
+ * And the interleaved kernel, CS_VEC_LANES channels of one pixel a
+ * vector: no masks, no shuffles, every lane an output.
  */
 
 /* Tap columns whose masks are kept per block; wider kernels recompute. */
@@ -327,6 +330,105 @@ flat_kernel (const int size, CS_DEPTHWISE_PARAMS)
 #undef BLOCK_STORE
         }
     }
+}
+
+/* Output row @oh of the interleaved kernel: @n pixels and, when not 0,
+ * a @size × @size kernel of column stride @stride and no dilation,
+ * constants in each instantiation so that the sums live in registers,
+ * the taps' loops unroll and their addresses are offsets.  Rows outside
+ * the plane are skipped; columns outside it read the rows' zero
+ * padding. */
+CS_VEC_INLINE void
+interleaved_row (const int n, const int size, const int stride, const float *x,
+                 int64_t first_row, int64_t width, const CsDepthwiseGeometry *g, const float *w,
+                 int64_t oh, CsVec start, CsEpilogueVec epv, float *out)
+{
+  const int        kh_n = size > 0 ? size : g->kernel[0], kw_n = size > 0 ? size : g->kernel[1];
+  const int64_t    dh = size > 0 ? 1 : g->dilation[0];
+  const int64_t    column_step = (int64_t) (size > 0 ? stride : g->stride[1]) * CS_VEC_LANES;
+  const int64_t    tap_step = (int64_t) (size > 0 ? 1 : g->dilation[1]) * CS_VEC_LANES;
+  const CsLaneMask all = vec_lanes (0, CS_VEC_LANES);
+  CsVec sum0 = vec_zero (), sum1 = vec_zero (), sum2 = vec_zero (), sum3 = vec_zero ();
+  CsVec sum4 = vec_zero (), sum5 = vec_zero (), sum6 = vec_zero (), sum7 = vec_zero ();
+
+  for (int kh = 0; kh < kh_n; kh++)
+    {
+      const int64_t ih = oh * g->stride[0] - g->pad_top + kh * dh;
+      const float  *row;
+
+      if (ih < 0 || ih >= g->in_h)
+        continue;
+      row = x + (ih - first_row) * width * CS_VEC_LANES;
+#pragma GCC unroll 7
+      for (int kw = 0; kw < kw_n; kw++)
+        {
+          const float *tap = row + kw * tap_step;
+          const CsVec  weight = vec_load_edge (TRUE, w + (kh * kw_n + kw) * CS_VEC_LANES, all);
+
+#define COLUMN(i) \
+          if (i < n) \
+            sum##i = vec_fmadd (weight, vec_load_edge (TRUE, tap + i * column_step, all), sum##i);
+          COLUMN (0) COLUMN (1) COLUMN (2) COLUMN (3) COLUMN (4) COLUMN (5) COLUMN (6) COLUMN (7)
+#undef COLUMN
+        }
+    }
+#define STORE(i) \
+  if (i < n) \
+    vec_store_edge (TRUE, out + i * CS_VEC_LANES, all, vec_epilogue (sum##i, start, epv));
+  STORE (0) STORE (1) STORE (2) STORE (3) STORE (4) STORE (5) STORE (6) STORE (7)
+#undef STORE
+}
+
+/* @size and @stride: the kernel's and its column stride, as constants
+ * (interleaved_row), else 0. */
+CS_VEC_INLINE void
+interleaved_rows (const int size, const int stride, CS_DEPTHWISE_INTERLEAVED_PARAMS)
+{
+  const CsVec   start = bias != NULL ? vec_load_edge (TRUE, bias, vec_lanes (0, CS_VEC_LANES))
+                                     : vec_zero ();
+  CsEpilogue    plain = *ep;
+  CsEpilogueVec epv;
+
+  plain.alpha = 1.0f;
+  epv = vec_epilogue_load (&plain);
+  for (int64_t oh = oh0; oh < oh1; oh++)
+    {
+      float *out = y + (oh - oh0) * g->out_w * CS_VEC_LANES;
+
+      switch (g->out_w)
+        {
+#define CASE(n) \
+        case n: \
+          interleaved_row (n, size, stride, x, first_row, width, g, w, oh, start, epv, out); \
+          break;
+        CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7) CASE (8)
+#undef CASE
+        }
+    }
+}
+
+void
+CS_VEC_NAME (cs_depthwise_interleaved) (CS_DEPTHWISE_INTERLEAVED_PARAMS)
+{
+  const gboolean square = g->kernel[0] == g->kernel[1] && g->dilation[0] == 1
+                          && g->dilation[1] == 1;
+  const int      size = square ? g->kernel[0] : 0, stride = g->stride[1];
+
+#define ROWS_OF(size, stride) \
+  interleaved_rows (size, stride, x, first_row, width, g, w, bias, y, oh0, oh1, ep)
+  if (size == 3 && stride == 1)
+    ROWS_OF (3, 1);
+  else if (size == 3 && stride == 2)
+    ROWS_OF (3, 2);
+  else if (size == 5 && stride == 1)
+    ROWS_OF (5, 1);
+  else if (size == 5 && stride == 2)
+    ROWS_OF (5, 2);
+  else if (size == 7 && stride == 1)
+    ROWS_OF (7, 1);
+  else
+    ROWS_OF (0, 0);
+#undef ROWS_OF
 }
 
 void

@@ -27,7 +27,9 @@ static const CsKernels generic_table = {
 static const CsKernels avx2_table = {
   .name = "avx2", .mr = CS_AVX2_MR, .nr = CS_AVX2_NR,
   .gemm = cs_gemm_micro_avx2, .gemv = cs_gemv_avx2,
-  .depthwise = cs_depthwise_avx2, .sigmoid = cs_sigmoid_avx2, .gelu = cs_gelu_avx2,
+  .depthwise = cs_depthwise_avx2,
+  .depthwise_interleaved = cs_depthwise_interleaved_avx2, .interleave = 8,
+  .sigmoid = cs_sigmoid_avx2, .gelu = cs_gelu_avx2,
   .hard_swish = cs_hard_swish_avx2, .fake_quantize = cs_fake_quantize_avx2,
   .grid_to_bytes = cs_grid_to_bytes_avx2, .grid_from_bytes = cs_grid_from_bytes_avx2,
   .pool = cs_pool_avx2, .global_pool = cs_global_pool_avx2,
@@ -41,7 +43,9 @@ static const CsKernels avx2_table = {
 static const CsKernels avx512_table = {
   .name = "avx512", .mr = CS_AVX512_MR, .nr = CS_AVX512_NR,
   .gemm = cs_gemm_micro_avx512, .gemv = cs_gemv_avx512,
-  .depthwise = cs_depthwise_avx512, .sigmoid = cs_sigmoid_avx512, .gelu = cs_gelu_avx512,
+  .depthwise = cs_depthwise_avx512,
+  .depthwise_interleaved = cs_depthwise_interleaved_avx512, .interleave = 16,
+  .sigmoid = cs_sigmoid_avx512, .gelu = cs_gelu_avx512,
   .hard_swish = cs_hard_swish_avx512, .fake_quantize = cs_fake_quantize_avx512,
   .grid_to_bytes = cs_grid_to_bytes_avx512, .grid_from_bytes = cs_grid_from_bytes_avx512,
   .pool = cs_pool_avx512, .global_pool = cs_global_pool_avx512,
@@ -57,7 +61,9 @@ static const CsKernels avx512_table = {
 static const CsKernels avx512_vnni_table = {
   .name = "avx512-vnni", .mr = CS_AVX512_MR, .nr = CS_AVX512_NR,
   .gemm = cs_gemm_micro_avx512, .gemv = cs_gemv_avx512,
-  .depthwise = cs_depthwise_avx512, .sigmoid = cs_sigmoid_avx512, .gelu = cs_gelu_avx512,
+  .depthwise = cs_depthwise_avx512,
+  .depthwise_interleaved = cs_depthwise_interleaved_avx512, .interleave = 16,
+  .sigmoid = cs_sigmoid_avx512, .gelu = cs_gelu_avx512,
   .hard_swish = cs_hard_swish_avx512, .fake_quantize = cs_fake_quantize_avx512,
   .grid_to_bytes = cs_grid_to_bytes_avx512, .grid_from_bytes = cs_grid_from_bytes_avx512,
   .pool = cs_pool_avx512, .global_pool = cs_global_pool_avx512,

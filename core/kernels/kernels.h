@@ -97,6 +97,27 @@ typedef struct
   int64_t oh1, const CsEpilogue *ep
 typedef void (*CsDepthwise) (CS_DEPTHWISE_PARAMS);
 
+/* The same convolution over one block of channels laid out pixel by
+ * pixel, channels innermost: as many channels as the table's
+ * `interleave`, a vector, on an output at most
+ * CS_DEPTHWISE_INTERLEAVED_COLUMNS wide.  The input rows the outputs
+ * read inside the plane, from @first_row on, lie @width pixels apart
+ * with their columns zero-padded: input pixel (ih, iw) is at
+ * x + ((ih − first_row)·width + pad_left + iw)·interleave, and the row
+ * holds every column the taps reach.  Output pixel (oh, ow), oh0 ≤ oh <
+ * oh1, is written at y + ((oh − oh0)·out_w + ow)·interleave: each lane
+ * c is
+ *   bias[c] + Σ w[(kh·kW + kw)·interleave + c] · x(ih, iw)[c]
+ * with ih and iw as for CsDepthwise, rows outside the plane skipped,
+ * followed by @ep (whose alpha and accumulate are ignored); summed in
+ * CsDepthwise's order, to the same bits for finite weights.  @bias may
+ * be NULL. */
+#define CS_DEPTHWISE_INTERLEAVED_PARAMS \
+  const float *x, int64_t first_row, int64_t width, const CsDepthwiseGeometry *g, \
+  const float *w, const float *bias, float *y, int64_t oh0, int64_t oh1, const CsEpilogue *ep
+#define CS_DEPTHWISE_INTERLEAVED_COLUMNS 8
+typedef void (*CsDepthwiseInterleaved) (CS_DEPTHWISE_INTERLEAVED_PARAMS);
+
 /* The output columns [*lo, *hi) whose tap @kw falls inside the plane. */
 static inline void
 cs_depthwise_columns (const CsDepthwiseGeometry *g, int kw, int64_t *lo, int64_t *hi)
@@ -530,6 +551,9 @@ typedef struct
   CsGemmMicro      gemm;
   CsGemv           gemv;
   CsDepthwise      depthwise;
+  /* NULL where the table has none; interleave: its channels a block. */
+  CsDepthwiseInterleaved depthwise_interleaved;
+  int              interleave;
   CsSigmoid        sigmoid;
   CsGelu           gelu;
   CsHardSwish      hard_swish;
@@ -609,6 +633,7 @@ void cs_epilogue_row_generic (const float *sums, float *out, int n,
 void cs_gemm_micro_avx2 (CS_GEMM_MICRO_PARAMS);
 void cs_gemv_avx2       (CS_GEMV_PARAMS);
 void cs_depthwise_avx2  (CS_DEPTHWISE_PARAMS);
+void cs_depthwise_interleaved_avx2 (CS_DEPTHWISE_INTERLEAVED_PARAMS);
 void cs_sigmoid_avx2    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx2       (CS_GELU_PARAMS);
 void cs_hard_swish_avx2 (CS_HARD_SWISH_PARAMS);
@@ -637,6 +662,7 @@ void cs_qdepthwise_avx2 (CS_QDEPTHWISE_PARAMS);
 void cs_gemm_micro_avx512 (CS_GEMM_MICRO_PARAMS);
 void cs_gemv_avx512       (CS_GEMV_PARAMS);
 void cs_depthwise_avx512  (CS_DEPTHWISE_PARAMS);
+void cs_depthwise_interleaved_avx512 (CS_DEPTHWISE_INTERLEAVED_PARAMS);
 void cs_sigmoid_avx512    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx512       (CS_GELU_PARAMS);
 void cs_hard_swish_avx512 (CS_HARD_SWISH_PARAMS);

@@ -518,9 +518,15 @@ test_conv_dense (void)
 
 /* Depthwise layers on maps narrower than half a vector (8 columns with
  * AVX-512, 4 with AVX2), whose 5×5 and 7×7 kernels run over the plane as
- * one run of pixels: paddings that differ per side, an output shorter
- * than the input, taps that all miss the plane, several tasks' rows, two
- * images and a depth multiplier. */
+ * one run of pixels, or, with a vector's worth of channels or more, on
+ * blocks of channels interleaved pixel by pixel (asserted on the tables
+ * that have that kernel): paddings that differ per side, an output
+ * shorter than the input, taps that all miss the plane, several tasks'
+ * rows, two images and a depth multiplier; MNASNet's 5×5/2 and
+ * MobileNet's 3×3/2 onto 7×7, ConvNeXt's 7×7 on 7×7, channels left over
+ * past the last whole block, dilation, a 3×5 kernel, strides of 3 and
+ * 4, input rows and columns no tap reaches, and a tall map cut into
+ * tasks of rows. */
 static void
 test_conv_depthwise_narrow (void)
 {
@@ -532,7 +538,43 @@ test_conv_depthwise_narrow (void)
     { 1, 16, 30, 2, 16, 0, 0, { 5, 5 }, { 1, 1 }, { 1, 1 }, { 2, 2, 2, 2 }, 16 },
     { 1, 12, 7, 7, 36, 0, 0, { 7, 7 }, { 1, 1 }, { 1, 1 }, { 3, 0, 3, 6 }, 12 },
   };
+  static const CsConvShape interleaved[] = {
+    { 1, 48, 14, 14, 48, 0, 0, { 5, 5 }, { 2, 2 }, { 1, 1 }, { 2, 2, 2, 2 }, 48 },
+    { 2, 40, 13, 13, 40, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 40 },
+    { 1, 32, 7, 7, 32, 0, 0, { 7, 7 }, { 1, 1 }, { 1, 1 }, { 3, 3, 3, 3 }, 32 },
+    { 1, 16, 9, 6, 16, 0, 0, { 3, 5 }, { 1, 1 }, { 2, 2 }, { 2, 0, 1, 3 }, 16 },
+    { 1, 17, 20, 20, 17, 0, 0, { 3, 3 }, { 3, 3 }, { 1, 1 }, { 0, 0, 0, 0 }, 17 },
+    { 1, 16, 8, 30, 16, 0, 0, { 5, 5 }, { 4, 4 }, { 1, 1 }, { 2, 2, 0, 0 }, 16 },
+    { 2, 32, 200, 4, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 32 },
+    { 1, 20, 6, 6, 20, 0, 0, { 5, 5 }, { 2, 2 }, { 1, 1 }, { 2, 2, 1, 1 }, 20 },
+  };
+
+  /* Interleaved where the output fills at most half a vector (AVX2: the
+   * 3×5 kernel, the tall map and the last), on planes otherwise. */
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+      guint blocked = 0;
+
+      if (kernels == NULL || kernels->depthwise_interleaved == NULL)
+        continue;
+      for (guint i = 0; i < G_N_ELEMENTS (interleaved); i++)
+        {
+          CsConvShape s = interleaved[i];
+          gboolean narrow;
+
+          g_assert_true (complete_shape (&s));
+          narrow = 2 * s.out_w <= kernels->interleave;
+          g_assert_cmpint (cs_conv_layout (kernels, &s), ==,
+                           narrow ? CS_CONV_LAYOUT_DEPTHWISE_INTERLEAVED
+                                  : CS_CONV_LAYOUT_DEPTHWISE);
+          blocked += narrow;
+        }
+      g_assert_cmpuint (blocked, >=, 2);
+    }
   check_conv_cases (cases, G_N_ELEMENTS (cases), 13, 2, FALSE);
+  check_conv_cases (interleaved, G_N_ELEMENTS (interleaved), 14, 2, FALSE);
+  check_conv_cases (interleaved, G_N_ELEMENTS (interleaved), 15, 3, TRUE);
 }
 
 /* 3×3 layers with stride 1, which run by Winograd's F(4×4, 3×3): sizes

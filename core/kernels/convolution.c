@@ -96,8 +96,8 @@
 typedef struct
 {
   gboolean depthwise;     /* one input channel per group: no GEMM, no staging */
-  gboolean interleaved;   /* depthwise, staged in blocks of channels
-                           * (interleaved_suits) */
+  gboolean interleaved;   /* depthwise or grouped, staged in blocks of
+                           * channels (interleaved_suits) */
   gboolean dense;         /* one output pixel from the whole input (dense_suits) */
   gboolean direct;        /* stride 1 without padding: x is the block */
   gboolean transposed;    /* pixels are the tiles' rows (transposed_pays) */
@@ -134,7 +134,7 @@ struct _CsConvPlan
   float           *bias;     /* NULL without bias */
   int64_t         *koff;     /* per depth index, its offset in the block (GEMM
                               * tiles; NULL when transposed) */
-  CsDepthwiseGeometry window;  /* depthwise */
+  CsDepthwiseGeometry window;  /* depthwise and interleaved */
   CsConvPlan         *live;    /* what runs when some taps never reach the
                               * input (see above), else NULL */
   CsWinogradPlan     *winograd;  /* what runs where winograd.h pays, else NULL */
@@ -239,6 +239,16 @@ interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const Layout 
          && s->out_w <= CS_DEPTHWISE_INTERLEAVED_COLUMNS;
 }
 
+/* Whether a grouped convolution runs on its groups staged pixel by pixel
+ * (kernels.h: CsGroupedInterleaved): groups of the table's interleave
+ * channels in and out, …. */
+static gboolean
+grouped_interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
+{
+  return !l->depthwise && s->groups > 1 && kernels->grouped_interleaved != NULL
+         && l->cg == kernels->interleave && l->mg == kernels->interleave;
+}
+
 /* The floats a task of @l->rows output rows stages when interleaved
  * (interleaved_task), interleave channels a pixel; 0 when they would
  * not stay in cache.  Sets @l->wq to the padded rows' width. */
@@ -258,8 +268,7 @@ interleaved_floats (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   height = MIN (height, s->in_h);
   /* The padded rows, the rows as transposed, the output, the weights. */
   if (__builtin_mul_overflow (width + s->in_w, height, &floats)
-      || __builtin_add_overflow (floats, l->rows * s->out_w + (int64_t) s->kernel[0] * s->kernel[1],
-                                 &floats)
+      || __builtin_add_overflow (floats, l->rows * s->out_w + l->depth, &floats)
       || __builtin_mul_overflow (floats, (int64_t) kernels->interleave, &floats)
       || floats > INTERLEAVED_MAX_FLOATS)
     return 0;
@@ -338,6 +347,12 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
         }
       l->mc = MIN (MAX (kernels->mr, A_BLOCK_FLOATS / MAX (l->depth, 1) / kernels->mr * kernels->mr),
                    round_up (l->mg, kernels->mr));
+      l->interleaved = grouped_interleaved_suits (kernels, s, l);
+      if (l->interleaved)
+        {
+          l->rows = CLAMP (DEPTHWISE_COLUMNS / (s->out_w * kernels->interleave), 1, s->out_h);
+          l->mc = l->mg;
+        }
     }
   for (;;)
     {
@@ -346,7 +361,7 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
       l->m_blocks = (l->mg + l->mc - 1) / l->mc;
       if (count_tasks (s, l) >= MIN_TASKS)
         break;
-      if (!l->depthwise && l->mc > kernels->mr)
+      if (!l->depthwise && !l->interleaved && l->mc > kernels->mr)
         l->mc = round_up (l->mc / 2, kernels->mr);
       else if (l->interleaved && l->groups_per_task > kernels->interleave)
         l->groups_per_task = (l->groups_per_task / kernels->interleave + 1) / 2
@@ -362,8 +377,13 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   l->stage_floats = staged_fits ? per_row * (l->rows + l->halo) : 0;
   if (l->interleaved)
     {
-      l->stage_floats = interleaved_floats (kernels, s, l);
-      l->interleaved = l->stage_floats > 0;
+      /* Too large a block: the plain layout, as it would have been but
+       * for the rows and channels per task. */
+      int64_t floats = interleaved_floats (kernels, s, l);
+
+      l->interleaved = floats > 0;
+      if (l->interleaved)
+        l->stage_floats = floats;
     }
 
   l->transposed = !l->depthwise && s->groups == 1
@@ -580,15 +600,13 @@ cs_conv_plan_new_taking (const CsKernels   *kernels,
   plan->weights = weights;
   if (bias != NULL)
     plan->bias = g_memdup2 (bias, sizeof (float) * shape->out_channels);
+  plan->window = (CsDepthwiseGeometry) {
+    shape->in_h, shape->in_w, shape->out_w,
+    { kh_n, kw_n }, { shape->stride[0], shape->stride[1] },
+    { shape->dilation[0], shape->dilation[1] }, shape->pads[0], shape->pads[1]
+  };
   if (l->depthwise)
-    {
-      plan->window = (CsDepthwiseGeometry) {
-        shape->in_h, shape->in_w, shape->out_w,
-        { kh_n, kw_n }, { shape->stride[0], shape->stride[1] },
-        { shape->dilation[0], shape->dilation[1] }, shape->pads[0], shape->pads[1]
-      };
-      return plan;
-    }
+    return plan;
 
   if (l->transposed || l->dense)
     {
@@ -820,9 +838,28 @@ interleaved_task (const CsConvPlan *plan, const float *x, const float *weights,
       memcpy (padded + left, rows + r * row_floats, sizeof (float) * row_floats);
       zero_floats (padded + left + row_floats, width * lanes - left - row_floats);
     }
-  kernels->transpose (weights, taps, w, lanes, taps, lanes);
-  kernels->depthwise_interleaved (block, first, width, &plan->window, w, bias, out, oh0,
-                                  oh0 + n_rows, ep);
+  if (plan->layout.depthwise)
+    {
+      kernels->transpose (weights, taps, w, lanes, taps, lanes);
+      kernels->depthwise_interleaved (block, first, width, &plan->window, w, bias, out, oh0,
+                                      oh0 + n_rows, ep);
+    }
+  else
+    {
+      /* The group's A panels (cs_pack_a) as depth steps of its output
+       * channels. */
+      const int64_t depth = plan->layout.depth;
+
+      for (int64_t r0 = 0; r0 < lanes; r0 += kernels->mr)
+        {
+          const int64_t h = MIN (kernels->mr, lanes - r0);
+
+          for (int64_t p = 0; p < depth; p++)
+            memcpy (w + p * lanes + r0, weights + r0 * depth + p * h, sizeof (float) * h);
+        }
+      kernels->grouped_interleaved (block, first, width, &plan->window, w, bias, out, oh0,
+                                    oh0 + n_rows, ep);
+    }
   kernels->transpose (out, lanes, y + oh0 * s->out_w, out_plane, lanes, n_rows * s->out_w);
 }
 
@@ -995,6 +1032,20 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
         {
           depthwise_task (run, img, g, MIN (g + l->groups_per_task, s->groups), oh0, n_rows,
                           stage);
+          continue;
+        }
+      if (l->interleaved)
+        {
+          float *y_group = run->y + (img * s->out_channels + g * l->mg) * s->out_h * s->out_w;
+
+          interleaved_task (plan, x_group,
+                            run->weights + img * run->image_weights + g * l->mg * l->depth,
+                            plan->bias != NULL ? plan->bias + g * l->mg : NULL, y_group, oh0,
+                            n_rows, stage, &run->ep);
+          if (!run->act_done)
+            for (int64_t m = 0; m < l->mg; m++)
+              cs_activation_apply (run->act, y_group + m * s->out_h * s->out_w + oh0 * s->out_w,
+                                   n_rows * s->out_w);
           continue;
         }
       if (l->direct)
@@ -1175,7 +1226,7 @@ cs_conv_layout (const CsKernels *kernels, const CsConvShape *shape)
     return CS_CONV_LAYOUT_WINOGRAD;
   plan_layout (kernels, shape, &l);
   return l.dense        ? CS_CONV_LAYOUT_DENSE
-         : l.interleaved ? CS_CONV_LAYOUT_DEPTHWISE_INTERLEAVED
+         : l.interleaved ? CS_CONV_LAYOUT_INTERLEAVED
          : l.depthwise  ? CS_CONV_LAYOUT_DEPTHWISE
          : l.transposed ? CS_CONV_LAYOUT_TRANSPOSED
                         : CS_CONV_LAYOUT_GEMM;

@@ -566,7 +566,7 @@ test_conv_depthwise_narrow (void)
           g_assert_true (complete_shape (&s));
           narrow = 2 * s.out_w <= kernels->interleave;
           g_assert_cmpint (cs_conv_layout (kernels, &s), ==,
-                           narrow ? CS_CONV_LAYOUT_DEPTHWISE_INTERLEAVED
+                           narrow ? CS_CONV_LAYOUT_INTERLEAVED
                                   : CS_CONV_LAYOUT_DEPTHWISE);
           blocked += narrow;
         }
@@ -575,6 +575,52 @@ test_conv_depthwise_narrow (void)
   check_conv_cases (cases, G_N_ELEMENTS (cases), 13, 2, FALSE);
   check_conv_cases (interleaved, G_N_ELEMENTS (interleaved), 14, 2, FALSE);
   check_conv_cases (interleaved, G_N_ELEMENTS (interleaved), 15, 3, TRUE);
+}
+
+/* Grouped layers whose groups are a vector's worth of channels in and
+ * out (16 with AVX-512, 8 with AVX2), which run on blocks staged pixel
+ * by pixel (asserted on the tables that have that kernel), and others
+ * beside them that do not: RegNet-X-400MF's 3×3 layers on 7×7 and its
+ * 3×3/2 onto 7×7, a map tall enough for several tasks' rows, two images,
+ * dilation with a 3×5 kernel and uneven paddings, 1×1 and 5×5 kernels,
+ * groups of 8 channels, and 16 in with 32 out. */
+static void
+test_conv_grouped_interleaved (void)
+{
+  /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
+  static const CsConvShape cases[] = {
+    { 1, 400, 7, 7, 400, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 25 },
+    { 1, 160, 14, 14, 160, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 10 },
+    { 2, 32, 61, 30, 32, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+    { 1, 32, 10, 12, 32, 0, 0, { 3, 5 }, { 1, 2 }, { 2, 1 }, { 1, 2, 0, 1 }, 2 },
+    { 1, 48, 8, 8, 48, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 3 },
+    { 1, 32, 11, 9, 32, 0, 0, { 5, 5 }, { 1, 1 }, { 1, 1 }, { 2, 2, 2, 2 }, 2 },
+    { 1, 64, 9, 9, 64, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 8 },
+    { 1, 32, 9, 9, 64, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+  };
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+      guint blocked = 0;
+
+      if (kernels == NULL || kernels->grouped_interleaved == NULL)
+        continue;
+      for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+        {
+          CsConvShape s = cases[i];
+          gboolean fits;
+
+          g_assert_true (complete_shape (&s));
+          fits = s.in_channels / s.groups == kernels->interleave
+                 && s.out_channels / s.groups == kernels->interleave;
+          g_assert_cmpint (cs_conv_layout (kernels, &s) == CS_CONV_LAYOUT_INTERLEAVED, ==, fits);
+          blocked += fits;
+        }
+      g_assert_cmpuint (blocked, >=, 1);
+    }
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 16, 2, FALSE);
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 17, 3, TRUE);
 }
 
 /* 3×3 layers with stride 1, which run by Winograd's F(4×4, 3×3): sizes
@@ -1641,6 +1687,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/transposed-layout", test_conv_transposed_layout);
   g_test_add_func ("/kernels/conv/dense", test_conv_dense);
   g_test_add_func ("/kernels/conv/depthwise-narrow", test_conv_depthwise_narrow);
+  g_test_add_func ("/kernels/conv/grouped-interleaved", test_conv_grouped_interleaved);
   g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);
   g_test_add_func ("/kernels/conv/scaled", test_conv_scaled);
   g_test_add_func ("/kernels/gemm/random", test_gemm_random);

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * grouped-simd.h — the kernel of a grouped convolution whose groups are a
- * vector's worth of channels in and out, on a block stored pixel by pixel
+ * grouped-simd.h — the kernel of a grouped convolution on a group stored
+ * pixel by pixel, a vector's worth of its output channels at a time
  * (kernels.h: CsGroupedInterleaved), written once in the vector
  * vocabulary (vec-avx2.h, vec-avx512.h); included by grouped-avx2.c and
  * grouped-avx512.c after their vocabulary header.
  *
- * A vector is one output pixel of every output channel of the group: each
- * input value of a tap is broadcast and multiplies the vector of the
- * output channels' weights for that input channel and tap.  Eight output
+ * A vector is one output pixel of a block of the group's output
+ * channels: each input value of a tap is broadcast and multiplies the
+ * vector of those channels' weights for that input channel and tap.  Eight output
  * pixels of a row are summed together, each its own chain of FMAs, and
  * share each weight vector.
  */
@@ -17,25 +17,28 @@
 #define GROUPED_COLUMNS 8
 
 /* Output row @oh: @n pixels and, when not 0, a @size × @size kernel of
- * column stride @stride and no dilation, constants in each instantiation
- * so that the sums live in registers and the taps' addresses are
- * offsets.  Rows outside the plane are skipped; columns outside it read
- * the rows' zero padding. */
+ * column stride @stride and no dilation, and when @fixed a vector's
+ * worth of input channels, constants in each instantiation so that the
+ * sums live in registers and the taps' addresses are offsets.  Rows
+ * outside the plane are skipped; columns outside it read the rows' zero
+ * padding. */
 CS_VEC_INLINE void
-grouped_row (const int n, const int size, const int stride, const float *x, int64_t first_row,
-             int64_t width, const CsDepthwiseGeometry *g, const float *w, int64_t oh,
-             CsVec start, CsEpilogueVec epv, float *out)
+grouped_row (const int n, const int size, const int stride, const gboolean fixed,
+             const float *x, int64_t channels, int64_t first_row, int64_t width,
+             const CsDepthwiseGeometry *g, const float *w, int64_t oh, CsVec start,
+             CsEpilogueVec epv, float *out)
 {
   const int        kh_n = size > 0 ? size : g->kernel[0], kw_n = size > 0 ? size : g->kernel[1];
+  const int64_t    pixel = fixed ? CS_VEC_LANES : channels;   /* floats a pixel */
   const int64_t    dh = size > 0 ? 1 : g->dilation[0];
-  const int64_t    column_step = (int64_t) (size > 0 ? stride : g->stride[1]) * CS_VEC_LANES;
-  const int64_t    tap_step = (int64_t) (size > 0 ? 1 : g->dilation[1]) * CS_VEC_LANES;
+  const int64_t    column_step = (int64_t) (size > 0 ? stride : g->stride[1]) * pixel;
+  const int64_t    tap_step = (int64_t) (size > 0 ? 1 : g->dilation[1]) * pixel;
   const CsLaneMask all = vec_lanes (0, CS_VEC_LANES);
   CsVec sum0 = vec_zero (), sum1 = vec_zero (), sum2 = vec_zero (), sum3 = vec_zero ();
   CsVec sum4 = vec_zero (), sum5 = vec_zero (), sum6 = vec_zero (), sum7 = vec_zero ();
 
   /* The GEMM's order over its depth: input channel, kernel row, column. */
-  for (int c = 0; c < CS_VEC_LANES; c++)
+  for (int64_t c = 0; c < pixel; c++)
     for (int kh = 0; kh < kh_n; kh++)
       {
         const int64_t ih = oh * g->stride[0] - g->pad_top + kh * dh;
@@ -43,7 +46,7 @@ grouped_row (const int n, const int size, const int stride, const float *x, int6
 
         if (ih < 0 || ih >= g->in_h)
           continue;
-        row = x + (ih - first_row) * width * CS_VEC_LANES + c;
+        row = x + (ih - first_row) * width * pixel + c;
 #pragma GCC unroll 7
         for (int kw = 0; kw < kw_n; kw++)
           {
@@ -66,9 +69,10 @@ grouped_row (const int n, const int size, const int stride, const float *x, int6
 }
 
 /* @size and @stride: the kernel's and its column stride, as constants
- * (grouped_row), else 0. */
+ * (grouped_row), else 0; @fixed: whether @channels is a vector's worth. */
 CS_VEC_INLINE void
-grouped_rows (const int size, const int stride, CS_DEPTHWISE_INTERLEAVED_PARAMS)
+grouped_rows (const int size, const int stride, const gboolean fixed,
+              CS_GROUPED_INTERLEAVED_PARAMS)
 {
   const CsLaneMask all = vec_lanes (0, CS_VEC_LANES);
   const CsVec      start = bias != NULL ? vec_load_edge (TRUE, bias, all) : vec_zero ();
@@ -77,14 +81,15 @@ grouped_rows (const int size, const int stride, CS_DEPTHWISE_INTERLEAVED_PARAMS)
   for (int64_t oh = oh0; oh < oh1; oh++)
     for (int64_t ow0 = 0; ow0 < g->out_w; ow0 += GROUPED_COLUMNS)
       {
-        const float *taps = x + ow0 * g->stride[1] * CS_VEC_LANES;
+        const float *taps = x + ow0 * g->stride[1] * channels;
         float       *out = y + ((oh - oh0) * g->out_w + ow0) * CS_VEC_LANES;
 
         switch (MIN (g->out_w - ow0, GROUPED_COLUMNS))
           {
 #define CASE(n) \
           case n: \
-            grouped_row (n, size, stride, taps, first_row, width, g, w, oh, start, epv, out); \
+            grouped_row (n, size, stride, fixed, taps, channels, first_row, width, g, w, oh, \
+                         start, epv, out); \
             break;
           CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7) CASE (8)
 #undef CASE
@@ -93,16 +98,23 @@ grouped_rows (const int size, const int stride, CS_DEPTHWISE_INTERLEAVED_PARAMS)
 }
 
 void
-CS_VEC_NAME (cs_grouped_interleaved) (CS_DEPTHWISE_INTERLEAVED_PARAMS)
+CS_VEC_NAME (cs_grouped_interleaved) (CS_GROUPED_INTERLEAVED_PARAMS)
 {
   const gboolean square = g->kernel[0] == g->kernel[1] && g->dilation[0] == 1
                           && g->dilation[1] == 1;
   const int      size = square ? g->kernel[0] : 0, stride = g->stride[1];
 
-  if (size == 3 && stride == 1)
-    grouped_rows (3, 1, x, first_row, width, g, w, bias, y, oh0, oh1, ep);
+#define ROWS_OF(size, stride, fixed) \
+  grouped_rows (size, stride, fixed, x, channels, first_row, width, g, w, bias, y, oh0, oh1, ep)
+  if (size == 3 && stride == 1 && channels == CS_VEC_LANES)
+    ROWS_OF (3, 1, TRUE);
+  else if (size == 3 && stride == 2 && channels == CS_VEC_LANES)
+    ROWS_OF (3, 2, TRUE);
+  else if (size == 3 && stride == 1)
+    ROWS_OF (3, 1, FALSE);
   else if (size == 3 && stride == 2)
-    grouped_rows (3, 2, x, first_row, width, g, w, bias, y, oh0, oh1, ep);
+    ROWS_OF (3, 2, FALSE);
   else
-    grouped_rows (0, 0, x, first_row, width, g, w, bias, y, oh0, oh1, ep);
+    ROWS_OF (0, 0, FALSE);
+#undef ROWS_OF
 }

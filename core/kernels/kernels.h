@@ -117,14 +117,19 @@ typedef void (*CsDepthwise) (CS_DEPTHWISE_PARAMS);
   const float *w, const float *bias, float *y, int64_t oh0, int64_t oh1, const CsEpilogue *ep
 #define CS_DEPTHWISE_INTERLEAVED_COLUMNS 8
 
-/* A grouped convolution's group of `interleave` input and as many
- * output channels on a block laid out as for CsDepthwiseInterleaved:
- * each lane o of output pixel (oh, ow) is
+/* A grouped convolution's group, @channels input channels, on a block
+ * laid out as for CsDepthwiseInterleaved but @channels floats a pixel,
+ * for `interleave` of its output channels: each lane o of output pixel
+ * (oh, ow) is
  *   bias[o] + Σ w[((c·kH + kh)·kW + kw)·interleave + o] · x(ih, iw)[c]
  * over the input channels c and the taps inside the plane, summed from
  * zero in that order (the GEMM's over its depth), then @ep.  Any output
  * width. */
-typedef void (*CsGroupedInterleaved) (CS_DEPTHWISE_INTERLEAVED_PARAMS);
+#define CS_GROUPED_INTERLEAVED_PARAMS \
+  const float *x, int64_t channels, int64_t first_row, int64_t width, \
+  const CsDepthwiseGeometry *g, const float *w, const float *bias, float *y, int64_t oh0, \
+  int64_t oh1, const CsEpilogue *ep
+typedef void (*CsGroupedInterleaved) (CS_GROUPED_INTERLEAVED_PARAMS);
 typedef void (*CsDepthwiseInterleaved) (CS_DEPTHWISE_INTERLEAVED_PARAMS);
 
 /* The output columns [*lo, *hi) whose tap @kw falls inside the plane. */
@@ -644,7 +649,7 @@ void cs_gemm_micro_avx2 (CS_GEMM_MICRO_PARAMS);
 void cs_gemv_avx2       (CS_GEMV_PARAMS);
 void cs_depthwise_avx2  (CS_DEPTHWISE_PARAMS);
 void cs_depthwise_interleaved_avx2 (CS_DEPTHWISE_INTERLEAVED_PARAMS);
-void cs_grouped_interleaved_avx2 (CS_DEPTHWISE_INTERLEAVED_PARAMS);
+void cs_grouped_interleaved_avx2 (CS_GROUPED_INTERLEAVED_PARAMS);
 void cs_sigmoid_avx2    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx2       (CS_GELU_PARAMS);
 void cs_hard_swish_avx2 (CS_HARD_SWISH_PARAMS);
@@ -674,7 +679,7 @@ void cs_gemm_micro_avx512 (CS_GEMM_MICRO_PARAMS);
 void cs_gemv_avx512       (CS_GEMV_PARAMS);
 void cs_depthwise_avx512  (CS_DEPTHWISE_PARAMS);
 void cs_depthwise_interleaved_avx512 (CS_DEPTHWISE_INTERLEAVED_PARAMS);
-void cs_grouped_interleaved_avx512 (CS_DEPTHWISE_INTERLEAVED_PARAMS);
+void cs_grouped_interleaved_avx512 (CS_GROUPED_INTERLEAVED_PARAMS);
 void cs_sigmoid_avx512    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx512       (CS_GELU_PARAMS);
 void cs_hard_swish_avx512 (CS_HARD_SWISH_PARAMS);

@@ -577,13 +577,15 @@ test_conv_depthwise_narrow (void)
   check_conv_cases (interleaved, G_N_ELEMENTS (interleaved), 15, 3, TRUE);
 }
 
-/* Grouped layers whose groups are a vector's worth of channels in and
- * out (16 with AVX-512, 8 with AVX2), which run on blocks staged pixel
- * by pixel (asserted on the tables that have that kernel), and others
- * beside them that do not: RegNet-X-400MF's 3×3 layers on 7×7 and its
- * 3×3/2 onto 7×7, a map tall enough for several tasks' rows, two images,
- * dilation with a 3×5 kernel and uneven paddings, 1×1 and 5×5 kernels,
- * groups of 8 channels, and 16 in with 32 out. */
+/* Grouped layers whose groups are one vector of channels in and out (16
+ * with AVX-512, 8 with AVX2), or two on maps of at most 8 columns, which
+ * run on blocks staged pixel by pixel (asserted on the tables that have
+ * that kernel), and others beside them that do not: RegNet-X-400MF's
+ * 3×3 layers on 7×7 and its 3×3/2 onto 7×7, ResNeXt-50's groups of 32
+ * on 7×7 and 3×3/2 with them onto 7×7, a map tall enough for several
+ * tasks' rows, two images, dilation with a 3×5 kernel and uneven
+ * paddings, 1×1 and 5×5 kernels, groups of 8 channels, 16 in with 32
+ * out, 24 (a vector and a half) and 64. */
 static void
 test_conv_grouped_interleaved (void)
 {
@@ -597,6 +599,10 @@ test_conv_grouped_interleaved (void)
     { 1, 32, 11, 9, 32, 0, 0, { 5, 5 }, { 1, 1 }, { 1, 1 }, { 2, 2, 2, 2 }, 2 },
     { 1, 64, 9, 9, 64, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 8 },
     { 1, 32, 9, 9, 64, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+    { 1, 256, 7, 7, 256, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 8 },
+    { 1, 128, 14, 14, 128, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 4 },
+    { 1, 72, 7, 7, 72, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 3 },
+    { 1, 128, 7, 7, 128, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
   };
 
   for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
@@ -610,14 +616,17 @@ test_conv_grouped_interleaved (void)
         {
           CsConvShape s = cases[i];
           gboolean fits;
+          int64_t most;
 
           g_assert_true (complete_shape (&s));
-          fits = s.in_channels / s.groups == kernels->interleave
-                 && s.out_channels / s.groups == kernels->interleave;
+          most = s.out_w <= 8 ? 2 * kernels->interleave : kernels->interleave;
+          fits = s.in_channels / s.groups % kernels->interleave == 0
+                 && s.out_channels / s.groups % kernels->interleave == 0
+                 && s.in_channels / s.groups <= most && s.out_channels / s.groups <= most;
           g_assert_cmpint (cs_conv_layout (kernels, &s) == CS_CONV_LAYOUT_INTERLEAVED, ==, fits);
           blocked += fits;
         }
-      g_assert_cmpuint (blocked, >=, 1);
+      g_assert_cmpuint (blocked, >=, 4);
     }
   check_conv_cases (cases, G_N_ELEMENTS (cases), 16, 2, FALSE);
   check_conv_cases (cases, G_N_ELEMENTS (cases), 17, 3, TRUE);

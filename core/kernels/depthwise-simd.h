@@ -372,11 +372,7 @@ interleaved_row (const int n, const int size, const int stride, const float *x,
 #undef COLUMN
         }
     }
-#define STORE(i) \
-  if (i < n) \
-    vec_store_edge (TRUE, out + i * CS_VEC_LANES, all, vec_epilogue (sum##i, start, epv));
-  STORE (0) STORE (1) STORE (2) STORE (3) STORE (4) STORE (5) STORE (6) STORE (7)
-#undef STORE
+  vec_store_pixels (n, out, start, epv, sum0, sum1, sum2, sum3, sum4, sum5, sum6, sum7);
 }
 
 /* @size and @stride: the kernel's and its column stride, as constants
@@ -395,15 +391,9 @@ interleaved_rows (const int size, const int stride, CS_DEPTHWISE_INTERLEAVED_PAR
     {
       float *out = y + (oh - oh0) * g->out_w * CS_VEC_LANES;
 
-      switch (g->out_w)
-        {
-#define CASE(n) \
-        case n: \
-          interleaved_row (n, size, stride, x, first_row, width, g, w, oh, start, epv, out); \
-          break;
-        CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7) CASE (8)
-#undef CASE
-        }
+#define ROW(n) interleaved_row (n, size, stride, x, first_row, width, g, w, oh, start, epv, out)
+      CS_ROW_SWITCH (g->out_w, CS_DEPTHWISE_INTERLEAVED_COLUMNS, ROW)
+#undef ROW
     }
 }
 

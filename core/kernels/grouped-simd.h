@@ -8,13 +8,10 @@
  *
  * A vector is one output pixel of a block of the group's output
  * channels: each input value of a tap is broadcast and multiplies the
- * vector of those channels' weights for that input channel and tap.  Eight output
- * pixels of a row are summed together, each its own chain of FMAs, and
- * share each weight vector.
+ * vector of those channels' weights for that input channel and tap;
+ * CS_VEC_PIXELS output pixels of a row are summed together and share each
+ * weight vector.
  */
-
-/* Output pixels of a row summed together by grouped_row. */
-#define GROUPED_COLUMNS 8
 
 /* Output row @oh: @n pixels and, when not 0, a @size × @size kernel of
  * column stride @stride and no dilation, and when @fixed a vector's
@@ -61,11 +58,7 @@ grouped_row (const int n, const int size, const int stride, const gboolean fixed
 #undef COLUMN
           }
       }
-#define STORE(i) \
-  if (i < n) \
-    vec_store_edge (TRUE, out + i * CS_VEC_LANES, all, vec_epilogue (sum##i, start, epv));
-  STORE (0) STORE (1) STORE (2) STORE (3) STORE (4) STORE (5) STORE (6) STORE (7)
-#undef STORE
+  vec_store_pixels (n, out, start, epv, sum0, sum1, sum2, sum3, sum4, sum5, sum6, sum7);
 }
 
 /* @size and @stride: the kernel's and its column stride, as constants
@@ -79,21 +72,15 @@ grouped_rows (const int size, const int stride, const gboolean fixed,
   const CsEpilogueVec epv = vec_epilogue_load (ep);
 
   for (int64_t oh = oh0; oh < oh1; oh++)
-    for (int64_t ow0 = 0; ow0 < g->out_w; ow0 += GROUPED_COLUMNS)
+    for (int64_t ow0 = 0; ow0 < g->out_w; ow0 += CS_VEC_PIXELS)
       {
         const float *taps = x + ow0 * g->stride[1] * channels;
         float       *out = y + ((oh - oh0) * g->out_w + ow0) * CS_VEC_LANES;
 
-        switch (MIN (g->out_w - ow0, GROUPED_COLUMNS))
-          {
-#define CASE(n) \
-          case n: \
-            grouped_row (n, size, stride, fixed, taps, channels, first_row, width, g, w, oh, \
-                         start, epv, out); \
-            break;
-          CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6) CASE (7) CASE (8)
-#undef CASE
-          }
+#define ROW(n) \
+  grouped_row (n, size, stride, fixed, taps, channels, first_row, width, g, w, oh, start, epv, out)
+        CS_ROW_SWITCH (MIN (g->out_w - ow0, CS_VEC_PIXELS), CS_VEC_PIXELS, ROW)
+#undef ROW
       }
 }
 

@@ -123,6 +123,26 @@ vec_grid_step (CsVec quotient, CsVec low, CsVec high)
       TILE (r); \
     break;
 
+/* Output pixels the interleaved kernels sum together in a row
+ * (depthwise-simd.h, grouped-simd.h), each its own chain of FMAs. */
+#define CS_VEC_PIXELS 8
+
+/* The first @n of those pixels' sums through the epilogue into @out, a
+ * vector a pixel. */
+CS_VEC_INLINE void
+vec_store_pixels (const int n, float *out, CsVec start, CsEpilogueVec epv, CsVec sum0,
+                  CsVec sum1, CsVec sum2, CsVec sum3, CsVec sum4, CsVec sum5, CsVec sum6,
+                  CsVec sum7)
+{
+  const CsLaneMask all = vec_lanes (0, CS_VEC_LANES);
+
+#define STORE(i) \
+  if (i < n) \
+    vec_store_edge (TRUE, out + i * CS_VEC_LANES, all, vec_epilogue (sum##i, start, epv));
+  STORE (0) STORE (1) STORE (2) STORE (3) STORE (4) STORE (5) STORE (6) STORE (7)
+#undef STORE
+}
+
 /* y[i] = FUNC (x[i]) for i < n, whole vectors and then a masked tail;
  * FUNC is an expression of one CsVec (a macro or an inline function), so
  * that each kernel's loop is compiled around its own arithmetic. */

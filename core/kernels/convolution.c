@@ -135,6 +135,9 @@ struct _CsConvPlan
   int64_t         *koff;     /* per depth index, its offset in the block (GEMM
                               * tiles; NULL when transposed) */
   CsDepthwiseGeometry window;  /* depthwise and interleaved */
+  float             *interleaved;  /* interleaved: the weights as its kernels
+                                    * read them (interleaved_weights), per
+                                    * whole block of channels; else NULL */
   CsConvPlan         *live;    /* what runs when some taps never reach the
                               * input (see above), else NULL */
   CsWinogradPlan     *winograd;  /* what runs where winograd.h pays, else NULL */
@@ -588,6 +591,55 @@ cs_conv_plan_new (const CsKernels   *kernels,
                                   g_memdup2 (weights, sizeof (float) * n_weights), bias);
 }
 
+/* The weights of one block of the interleaved kernels into @w, as they
+ * read them: depthwise, those of the interleave channels at @weights (as
+ * given), tap by tap; grouped, those of output channels [o0, o0 +
+ * interleave) of the group whose A panels (cs_pack_a) are at @weights,
+ * depth step by depth step. */
+static void
+interleaved_weights (const CsConvPlan *plan, const float *weights, int64_t o0, float *w)
+{
+  const CsKernels *kernels = plan->kernels;
+  const Layout    *l = &plan->layout;
+  const int64_t    lanes = kernels->interleave;
+
+  if (l->depthwise)
+    {
+      kernels->transpose (weights, l->depth, w, lanes, l->depth, lanes);
+      return;
+    }
+  for (int64_t r0 = o0 / kernels->mr * kernels->mr; r0 < o0 + lanes; r0 += kernels->mr)
+    {
+      const int64_t h = MIN (kernels->mr, l->mg - r0);
+      const int64_t from = MAX (r0, o0), to = MIN (r0 + h, o0 + lanes);
+
+      for (int64_t p = 0; p < l->depth; p++)
+        memcpy (w + p * lanes + from - o0, weights + r0 * l->depth + p * h + from - r0,
+                sizeof (float) * (to - from));
+    }
+}
+
+/* The plan's weights as the interleaved kernels read them, once, for
+ * every whole block of channels (depthwise) or group (grouped): a run on
+ * them makes none. */
+static void
+prepare_interleaved (CsConvPlan *plan)
+{
+  const Layout *l = &plan->layout;
+  const int64_t lanes = plan->kernels->interleave;
+  int64_t       blocks, outputs;   /* and the output channels of each */
+
+  if (!l->interleaved)
+    return;
+  blocks = l->depthwise ? plan->shape.groups / lanes : plan->shape.groups;
+  outputs = l->depthwise ? lanes : l->mg;
+  plan->interleaved = g_new (float, blocks * outputs * l->depth);
+  for (int64_t b = 0; b < blocks; b++)
+    for (int64_t o0 = 0; o0 < outputs; o0 += lanes)
+      interleaved_weights (plan, plan->weights + b * outputs * l->depth, o0,
+                           plan->interleaved + (b * outputs + o0) * l->depth);
+}
+
 CsConvPlan *
 cs_conv_plan_new_taking (const CsKernels   *kernels,
                          const CsConvShape *shape,
@@ -618,7 +670,10 @@ cs_conv_plan_new_taking (const CsKernels   *kernels,
     { shape->dilation[0], shape->dilation[1] }, shape->pads[0], shape->pads[1]
   };
   if (l->depthwise)
-    return plan;
+    {
+      prepare_interleaved (plan);
+      return plan;
+    }
 
   if (l->transposed || l->dense)
     {
@@ -628,6 +683,7 @@ cs_conv_plan_new_taking (const CsKernels   *kernels,
     }
   for (int g = 0; g < shape->groups; g++)
     cs_pack_a_in_place (kernels, weights + g * l->mg * l->depth, l->mg, l->depth);
+  prepare_interleaved (plan);
   plan->koff = g_new (int64_t, l->depth);
   for (int64_t p = 0; p < l->depth; p++)
     {
@@ -687,6 +743,7 @@ cs_conv_plan_free (CsConvPlan *plan)
   g_free (plan->weights);
   g_free (plan->bias);
   g_free (plan->koff);
+  g_free (plan->interleaved);
   cs_conv_plan_free (plan->live);
   cs_winograd_plan_free (plan->winograd);
   g_free (plan);
@@ -819,16 +876,17 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
 /* Output rows [oh0, oh0 + n_rows) of a block of channels by the
  * interleaved kernels (interleaved_suits): depthwise, the interleave
  * channels whose first input and output planes are at @x and @y; grouped,
- * the group's, whose A panels (cs_pack_a) are at @weights, interleave
- * output channels at a time.  On blocks in @block: the input rows the
- * outputs read, a pixel a run of input channels and zero-padded at each
- * end, the same rows as transposed, the output and the weights.  The
- * kernel table's transposes move the blocks in and out, on runs of whole
- * rows. */
+ * the group's, interleave output channels at a time.  Their weights are
+ * at @prepared as interleaved_weights leaves them, or when NULL (scaled
+ * copies) made here from @weights.  On blocks in @block: the input rows
+ * the outputs read, a pixel a run of input channels and zero-padded at
+ * each end, the same rows as transposed, the output and the weights.
+ * The kernel table's transposes move the blocks in and out, on runs of
+ * whole rows. */
 static void
 interleaved_task (const CsConvPlan *plan, const float *x, const float *weights,
-                  const float *bias, float *y, int64_t oh0, int64_t n_rows, float *block,
-                  const CsEpilogue *ep)
+                  const float *prepared, const float *bias, float *y, int64_t oh0,
+                  int64_t n_rows, float *block, const CsEpilogue *ep)
 {
   const CsKernels   *kernels = plan->kernels;
   const CsConvShape *s = &plan->shape;
@@ -843,7 +901,8 @@ interleaved_task (const CsConvPlan *plan, const float *x, const float *weights,
   const int64_t      left = s->pads[1] * channels, row_floats = s->in_w * channels;
   float             *rows = block + (end - first) * width * channels;
   float             *out = rows + (end - first) * row_floats;
-  float             *w = out + n_rows * s->out_w * lanes;
+  float             *made = out + n_rows * s->out_w * lanes;
+  const int64_t      outputs = l->depthwise ? lanes : l->mg;
 
   kernels->transpose (x + first * s->in_w, in_plane, rows, channels, (end - first) * s->in_w,
                       channels);
@@ -855,31 +914,19 @@ interleaved_task (const CsConvPlan *plan, const float *x, const float *weights,
       memcpy (padded + left, rows + r * row_floats, sizeof (float) * row_floats);
       zero_floats (padded + left + row_floats, width * channels - left - row_floats);
     }
-  if (l->depthwise)
+  for (int64_t o0 = 0; o0 < outputs; o0 += lanes)
     {
-      const int taps = s->kernel[0] * s->kernel[1];
+      const float *w = prepared != NULL ? prepared + o0 * l->depth : made;
 
-      kernels->transpose (weights, taps, w, lanes, taps, lanes);
-      kernels->depthwise_interleaved (block, first, width, &plan->window, w, bias, out, oh0,
-                                      oh0 + n_rows, ep);
-      kernels->transpose (out, lanes, y + oh0 * s->out_w, out_plane, lanes, n_rows * s->out_w);
-      return;
-    }
-  for (int64_t o0 = 0; o0 < l->mg; o0 += lanes)
-    {
-      /* Output channels [o0, o0 + lanes) as depth steps, from the A
-       * panels of mr rows that hold them. */
-      for (int64_t r0 = o0 / kernels->mr * kernels->mr; r0 < o0 + lanes; r0 += kernels->mr)
-        {
-          const int64_t h = MIN (kernels->mr, l->mg - r0);
-          const int64_t from = MAX (r0, o0), to = MIN (r0 + h, o0 + lanes);
-
-          for (int64_t p = 0; p < l->depth; p++)
-            memcpy (w + p * lanes + from - o0, weights + r0 * l->depth + p * h + from - r0,
-                    sizeof (float) * (to - from));
-        }
-      kernels->grouped_interleaved (block, channels, first, width, &plan->window, w,
-                                    bias != NULL ? bias + o0 : NULL, out, oh0, oh0 + n_rows, ep);
+      if (prepared == NULL)
+        interleaved_weights (plan, weights, o0, made);
+      if (l->depthwise)
+        kernels->depthwise_interleaved (block, first, width, &plan->window, w, bias, out, oh0,
+                                        oh0 + n_rows, ep);
+      else
+        kernels->grouped_interleaved (block, channels, first, width, &plan->window, w,
+                                      bias != NULL ? bias + o0 : NULL, out, oh0, oh0 + n_rows,
+                                      ep);
       kernels->transpose (out, lanes, y + o0 * out_plane + oh0 * s->out_w, out_plane, lanes,
                           n_rows * s->out_w);
     }
@@ -915,6 +962,7 @@ depthwise_task (const ConvRun *run, int64_t img, int64_t g0, int64_t g1, int64_t
 
       for (int64_t c = 0; c < blocked; c += lanes)
         interleaved_task (plan, x + c * in_plane, weights + (g0 + c) * taps,
+                          run->image_weights == 0 ? plan->interleaved + (g0 + c) * taps : NULL,
                           plan->bias != NULL ? plan->bias + g0 + c : NULL, y + c * out_plane, oh0,
                           n_rows, block, &run->ep);
       if (blocked < g1 - g0)
@@ -1062,6 +1110,8 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
 
           interleaved_task (plan, x_group,
                             run->weights + img * run->image_weights + g * l->mg * l->depth,
+                            run->image_weights == 0 ? plan->interleaved + g * l->mg * l->depth
+                                                    : NULL,
                             plan->bias != NULL ? plan->bias + g * l->mg : NULL, y_group, oh0,
                             n_rows, stage, &run->ep);
           if (!run->act_done)

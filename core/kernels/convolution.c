@@ -239,7 +239,7 @@ interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const Layout 
 {
   return l->depthwise && l->mg == 1 && kernels->depthwise_interleaved != NULL
          && s->groups >= kernels->interleave && 2 * s->out_w <= kernels->interleave
-         && s->out_w <= CS_DEPTHWISE_INTERLEAVED_COLUMNS;
+         && s->out_w <= CS_INTERLEAVED_PIXELS;
 }
 
 /* Whether a grouped convolution runs on its groups staged pixel by pixel

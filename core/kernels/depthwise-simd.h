@@ -392,7 +392,7 @@ interleaved_rows (const int size, const int stride, CS_DEPTHWISE_INTERLEAVED_PAR
       float *out = y + (oh - oh0) * g->out_w * CS_VEC_LANES;
 
 #define ROW(n) interleaved_row (n, size, stride, x, first_row, width, g, w, oh, start, epv, out)
-      CS_ROW_SWITCH (g->out_w, CS_DEPTHWISE_INTERLEAVED_COLUMNS, ROW)
+      CS_ROW_SWITCH (g->out_w, CS_INTERLEAVED_PIXELS, ROW)
 #undef ROW
     }
 }

@@ -9,8 +9,8 @@
  * A vector is one output pixel of a block of the group's output
  * channels: each input value of a tap is broadcast and multiplies the
  * vector of those channels' weights for that input channel and tap;
- * CS_VEC_PIXELS output pixels of a row are summed together and share each
- * weight vector.
+ * CS_INTERLEAVED_PIXELS output pixels of a row are summed together and
+ * share each weight vector.
  */
 
 /* Output row @oh: @n pixels and, when not 0, a @size × @size kernel of
@@ -72,14 +72,15 @@ grouped_rows (const int size, const int stride, const gboolean fixed,
   const CsEpilogueVec epv = vec_epilogue_load (ep);
 
   for (int64_t oh = oh0; oh < oh1; oh++)
-    for (int64_t ow0 = 0; ow0 < g->out_w; ow0 += CS_VEC_PIXELS)
+    for (int64_t ow0 = 0; ow0 < g->out_w; ow0 += CS_INTERLEAVED_PIXELS)
       {
         const float *taps = x + ow0 * g->stride[1] * channels;
         float       *out = y + ((oh - oh0) * g->out_w + ow0) * CS_VEC_LANES;
 
 #define ROW(n) \
   grouped_row (n, size, stride, fixed, taps, channels, first_row, width, g, w, oh, start, epv, out)
-        CS_ROW_SWITCH (MIN (g->out_w - ow0, CS_VEC_PIXELS), CS_VEC_PIXELS, ROW)
+        CS_ROW_SWITCH (MIN (g->out_w - ow0, CS_INTERLEAVED_PIXELS), CS_INTERLEAVED_PIXELS,
+                       ROW)
 #undef ROW
       }
 }

@@ -99,9 +99,9 @@ typedef void (*CsDepthwise) (CS_DEPTHWISE_PARAMS);
 
 /* The same convolution over one block of channels laid out pixel by
  * pixel, channels innermost: as many channels as the table's
- * `interleave`, a vector, on an output at most
- * CS_DEPTHWISE_INTERLEAVED_COLUMNS wide.  The input rows the outputs
- * read inside the plane, from @first_row on, lie @width pixels apart
+ * `interleave`, a vector, on an output at most CS_INTERLEAVED_PIXELS
+ * wide.  The input rows the outputs read inside the plane, from
+ * @first_row on, lie @width pixels apart
  * with their columns zero-padded: input pixel (ih, iw) is at
  * x + ((ih − first_row)·width + pad_left + iw)·interleave, and the row
  * holds every column the taps reach.  Output pixel (oh, ow), oh0 ≤ oh <
@@ -115,7 +115,10 @@ typedef void (*CsDepthwise) (CS_DEPTHWISE_PARAMS);
 #define CS_DEPTHWISE_INTERLEAVED_PARAMS \
   const float *x, int64_t first_row, int64_t width, const CsDepthwiseGeometry *g, \
   const float *w, const float *bias, float *y, int64_t oh0, int64_t oh1, const CsEpilogue *ep
-#define CS_DEPTHWISE_INTERLEAVED_COLUMNS 8
+typedef void (*CsDepthwiseInterleaved) (CS_DEPTHWISE_INTERLEAVED_PARAMS);
+/* Output pixels of a row the interleaved kernels sum together, each its
+ * own chain of FMAs; the depthwise one takes outputs no wider. */
+#define CS_INTERLEAVED_PIXELS 8
 
 /* A grouped convolution's group, @channels input channels, on a block
  * laid out as for CsDepthwiseInterleaved but @channels floats a pixel,
@@ -130,7 +133,6 @@ typedef void (*CsDepthwise) (CS_DEPTHWISE_PARAMS);
   const CsDepthwiseGeometry *g, const float *w, const float *bias, float *y, int64_t oh0, \
   int64_t oh1, const CsEpilogue *ep
 typedef void (*CsGroupedInterleaved) (CS_GROUPED_INTERLEAVED_PARAMS);
-typedef void (*CsDepthwiseInterleaved) (CS_DEPTHWISE_INTERLEAVED_PARAMS);
 
 /* The output columns [*lo, *hi) whose tap @kw falls inside the plane. */
 static inline void

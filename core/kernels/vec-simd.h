@@ -123,12 +123,9 @@ vec_grid_step (CsVec quotient, CsVec low, CsVec high)
       TILE (r); \
     break;
 
-/* Output pixels the interleaved kernels sum together in a row
- * (depthwise-simd.h, grouped-simd.h), each its own chain of FMAs. */
-#define CS_VEC_PIXELS 8
-
-/* The first @n of those pixels' sums through the epilogue into @out, a
- * vector a pixel. */
+/* The first @n of the CS_INTERLEAVED_PIXELS sums of a row of the
+ * interleaved kernels (depthwise-simd.h, grouped-simd.h) through the
+ * epilogue into @out, a vector a pixel. */
 CS_VEC_INLINE void
 vec_store_pixels (const int n, float *out, CsVec start, CsEpilogueVec epv, CsVec sum0,
                   CsVec sum1, CsVec sum2, CsVec sum3, CsVec sum4, CsVec sum5, CsVec sum6,

@@ -155,13 +155,40 @@ touch (const guint8 *data, gsize bytes)
   return sum;
 }
 
+typedef struct
+{
+  const guint8 *input;
+  gsize         input_bytes;
+  gint          sink;   /* what the threads read, so that they read it */
+} ColdPass;
+
+/* Share [begin, end) of 4 KiB pages of the cold buffer, then the same
+ * share of the input: each thread empties its own core's caches and
+ * leaves its part of the input there, as the layer before would. */
+static void
+cold_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  ColdPass *pass = user;
+  const int64_t pages = COLD_BYTES >> 12;
+  gsize from = pass->input_bytes * begin / pages, to = pass->input_bytes * end / pages;
+
+  (void) thread;
+  /* Written, not only read: dirty lines leave the caches too. */
+  for (gsize b = (gsize) begin << 12; b < (gsize) end << 12; b += 64)
+    cold_buffer[b]++;
+  g_atomic_int_add (&pass->sink, touch (pass->input + from, to - from));
+}
+
 /* The median wall time and the least CPU time over @runs timed calls after
  * one warm-up.  The least CPU time shows the kernels' own speed on a
  * machine shared with other work, whose caches other processes flush.
  * With --cold, each call starts with only the @input_bytes at @input
- * cached. */
+ * cached, the pass that flushes the rest run on @pool (may be NULL), so
+ * that its threads are awake when the call starts: a worker left waiting
+ * out the pass would go to sleep, and the call would time its wake-up. */
 static Timing
-time_median (RunFunc func, gpointer data, int runs, gconstpointer input, gsize input_bytes)
+time_median (RunFunc func, gpointer data, CsThreadPool *pool, int runs, gconstpointer input,
+             gsize input_bytes)
 {
   double *wall = g_new (double, runs), *cpu = g_new (double, runs);
   volatile guint8 sink = 0;
@@ -172,10 +199,10 @@ time_median (RunFunc func, gpointer data, int runs, gconstpointer input, gsize i
     {
       if (cold_buffer != NULL)
         {
-          /* Written, not only read: dirty lines leave the caches too. */
-          for (gsize b = 0; b < COLD_BYTES; b += 64)
-            cold_buffer[b]++;
-          sink += touch (input, input_bytes);
+          ColdPass pass = { input, input_bytes, 0 };
+
+          cs_parallel_for (pool, COLD_BYTES >> 12, 1, cold_range, &pass);
+          sink += (guint8) pass.sink;
         }
       double cpu_start = cpu_seconds ();
       gint64 start = g_get_monotonic_time ();
@@ -317,7 +344,7 @@ bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
   job.y = y;
   job.pool = cs_thread_pool_new (threads);
   job.scratch = new_scratch (threads, cs_conv_scratch_bytes (kernels, &shape));
-  timing = time_median (run_conv, &job, runs, x, sizeof (float) * cc->c * cc->h * cc->w);
+  timing = time_median (run_conv, &job, job.pool, runs, x, sizeof (float) * cc->c * cc->h * cc->w);
   {
     /* A Winograd layer's rate counts the direct convolution's
      * multiply-adds, a quarter of which it does: it can pass the peak. */
@@ -369,7 +396,7 @@ bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
       job.x_bytes = cs_qconv_plan_reads_bytes (job.qplan, &x_grid) ? x_bytes : NULL;
       job.x_grid = &x_grid;
       job.scratch = new_scratch (threads, cs_qconv_scratch_bytes (kernels, &shape));
-      qtiming = time_median (run_qconv, &job, runs,
+      qtiming = time_median (run_qconv, &job, job.pool, runs,
                              job.x_bytes != NULL ? (gconstpointer) x_bytes : x,
                              (job.x_bytes != NULL ? 1 : sizeof (float)) * cc->c * cc->h * cc->w);
       printf ("%-28s %-8s %d  %8.3f ms  %7.1f GOP/s     %.2f× the float time\n", name,
@@ -443,7 +470,7 @@ bench_dense (const DenseCase *dc, const CsKernels *kernels, int threads, int run
                         FALSE, NULL };
   job.pool = cs_thread_pool_new (threads);
   job.scratch = new_scratch (threads, cs_gemm_scratch_bytes (&job.gemm));
-  timing = time_median (run_gemm, &job, runs, a, sizeof (float) * dc->m * dc->k);
+  timing = time_median (run_gemm, &job, job.pool, runs, a, sizeof (float) * dc->m * dc->k);
   print_timing (dc->name, kernels, threads, timing, 2.0 * dc->m * dc->n * dc->k);
 
   free_scratch (job.scratch, threads);
@@ -495,7 +522,7 @@ bench_pool (const PoolCase *pc, const CsKernels *kernels, int runs)
   Timing timing;
 
   fill_random (x, pc->c * pc->h * pc->w, 6);
-  timing = time_median (run_pool, &job, runs, x, sizeof (float) * pc->c * pc->h * pc->w);
+  timing = time_median (run_pool, &job, NULL, runs, x, sizeof (float) * pc->c * pc->h * pc->w);
   printf ("%-28s %-8s 1  %8.3f ms  %7.1f GB/s\n", pc->name, kernels->name,
           timing.wall * 1e3, sizeof (float) * pc->c * pc->h * pc->w / timing.wall * 1e-9);
   g_free (x);

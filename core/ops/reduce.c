@@ -125,6 +125,42 @@ reduce_infer (CsGraph *graph, CsNode *node, GError **error)
   return cs_op_set_output (graph, node, 0, CS_DTYPE_FLOAT32, &out, error);
 }
 
+typedef struct
+{
+  Reducer      reducer;
+  const float *x;
+  float       *y;
+  int64_t      length;
+} RowTask;
+
+/* Rows [begin, end) of a reduction over each row's @length floats.  The
+ * sums go through cs_sum_double's eight partial sums: one sum alone waits
+ * on each addition (MNASNet's mean over 1280 maps of 7×7 took 37 µs). */
+static void
+row_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const RowTask *task = user;
+
+  (void) thread;
+  for (int64_t o = begin; o < end; o++)
+    {
+      const float *row = task->x + o * task->length;
+      double acc;
+
+      if (task->reducer == REDUCE_MEAN || task->reducer == REDUCE_SUM)
+        acc = cs_sum_double (row, task->length, 0.0, FALSE);
+      else if (task->reducer == REDUCE_L2)
+        acc = cs_sum_double (row, task->length, 0.0, TRUE);
+      else
+        {
+          acc = reduce_start (task->reducer);
+          for (int64_t i = 0; i < task->length; i++)
+            acc = reduce_step (task->reducer, acc, row[i]);
+        }
+      task->y[o] = reduce_finish (task->reducer, acc, task->length);
+    }
+}
+
 static void
 reduce_run (const CsNode *node, CsExec *exec)
 {
@@ -160,15 +196,9 @@ reduce_run (const CsNode *node, CsExec *exec)
 
   if (mask == ((2u << last) - (1u << first)) && inner == 1)
     {
-      for (int64_t o = 0; o < outer; o++)
-        {
-          const float *row = x + o * reduced;
-          double acc = reduce_start (reducer);
+      RowTask task = { reducer, x, y, reduced };
 
-          for (int64_t i = 0; i < reduced; i++)
-            acc = reduce_step (reducer, acc, row[i]);
-          y[o] = reduce_finish (reducer, acc, reduced);
-        }
+      cs_parallel_for (exec->pool, outer, MAX (1, 16384 / MAX (reduced, 1)), row_range, &task);
     }
   else if (mask == ((2u << last) - (1u << first)))
     {

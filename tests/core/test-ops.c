@@ -1113,6 +1113,61 @@ test_reduce_mean (void)
   check_reduce (NULL, 0, FALSE, FALSE, SCALAR, FLOATS (5.5f));
 }
 
+/* Reductions over H and W of a map as MNASNet's head takes its mean
+ * (1280 planes of 7×7, shared out among threads), for every reducer,
+ * against one running double sum per plane; a NaN wins the maximum. */
+static void
+test_reduce_planes (void)
+{
+  const CsOpClass *const classes[] = { &cs_op_reduce_mean, &cs_op_reduce_sum,
+                                       &cs_op_reduce_max, &cs_op_reduce_l2 };
+  const int64_t planes = 1280, plane = 49;
+  CsThreadPool *pool = cs_thread_pool_new (2);
+  g_autofree float *x = g_new (float, planes * plane);
+  g_autofree float *want = g_new (float, planes);
+  GRand *rand = g_rand_new_with_seed (17);
+
+  for (int64_t i = 0; i < planes * plane; i++)
+    x[i] = (float) g_rand_double_range (rand, -3.0, 3.0);
+  x[5 * plane + 20] = NAN;
+  for (guint k = 0; k < G_N_ELEMENTS (classes); k++)
+    {
+      g_autoptr (Net) net = net_new ();
+      int ix = add_input (net, "x", CS_DTYPE_FLOAT32, SHAPE (1, planes, 7, 7));
+      int y = add_value (net, "y");
+      CsReduceParams *params = g_new0 (CsReduceParams, 1);
+
+      for (int64_t p = 0; p < planes; p++)
+        {
+          double acc = classes[k] == &cs_op_reduce_max ? -INFINITY : 0.0;
+
+          for (int64_t i = p * plane; i < (p + 1) * plane; i++)
+            if (classes[k] == &cs_op_reduce_max)
+              acc = x[i] > acc || isnan (x[i]) ? x[i] : acc;
+            else
+              acc += classes[k] == &cs_op_reduce_l2 ? (double) x[i] * x[i] : x[i];
+          want[p] = classes[k] == &cs_op_reduce_mean ? (float) (acc / plane)
+                    : classes[k] == &cs_op_reduce_l2 ? (float) sqrt (acc)
+                                                     : (float) acc;
+        }
+      params->n_axes = 2;
+      params->axes[0] = 2;
+      params->axes[1] = 3;
+      params->keepdims = TRUE;
+      add_node (net, classes[k], "reduce", params, IDS (ix), IDS (y));
+      run_net (net, (const void *[]) { x }, pool);
+      assert_shape (net, y, SHAPE (1, planes, 1, 1));
+      for (int64_t p = 0; p < planes; p++)
+        if (p == 5)
+          g_assert_true (isnan (((float *) net->data[y])[p]));
+        else
+          g_assert_cmpfloat_with_epsilon (((float *) net->data[y])[p], want[p],
+                                         1e-6f * MAX (1.0f, fabsf (want[p])));
+    }
+  g_rand_free (rand);
+  cs_thread_pool_free (pool);
+}
+
 static void
 test_reduce_noop_and_errors (void)
 {
@@ -2051,6 +2106,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops/resize-reference", test_resize_reference);
   g_test_add_func ("/ops/upsampling-describe", test_upsampling_describe);
   g_test_add_func ("/ops/reduce-mean", test_reduce_mean);
+  g_test_add_func ("/ops/reduce-planes", test_reduce_planes);
   g_test_add_func ("/ops/reduce-noop-and-errors", test_reduce_noop_and_errors);
   g_test_add_func ("/ops/arg-extremes", test_arg_extremes);
   g_test_add_func ("/ops/batch-norm", test_batch_norm);

@@ -243,22 +243,28 @@ interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const Layout 
 }
 
 /* Whether a grouped convolution runs on its groups staged pixel by pixel
- * (kernels.h: CsGroupedInterleaved): groups of one vector of channels in
- * and out (the table's interleave), to which the GEMM layout gives short
- * tiles of few rows over a staged block, or of two on maps of at most
- * eight columns.  One thread: RegNet-X-400MF's groups of 16 on 7×7
- * 0.105 → 0.072 ms with AVX-512, RegNet-Y-400MF's of 8 on 7×7 0.118 →
- * 0.065 with AVX2, ResNeXt-50's of 32 on 7×7 0.430 → 0.373 with AVX-512;
- * but AVX2's groups of 16 on 14×14 0.138 → 0.181, and AVX-512's of 48
- * 0.62 → 0.88 ms. */
+ * (kernels.h: CsGroupedInterleaved): groups of whole vectors of channels
+ * in and out (the table's interleave), to which the GEMM layout gives
+ * short tiles of few rows, or tiles whose columns run past the ends of
+ * the rows of a small map.  With 8-channel vectors (AVX2), whose GEMM
+ * tiles of 6 × 16 lose less of a wide map, only groups of one vector, or
+ * maps of at most CS_INTERLEAVED_PIXELS columns.  One thread, with
+ * AVX-512: RegNet-X-400MF's groups of 16 on 7×7 0.105 → 0.072 ms,
+ * RegNet-X-3.2GF's of 48 on 14×14 0.80 → 0.645 and on 7×7 0.59 → 0.36,
+ * ResNeXt-101 32×8d's of 32 on 14×14 1.37 → 1.04 and of 64 on 7×7 1.55
+ * → 0.98, RegNet-Y-16GF's of 112 on 28×28 and 56×56 0.94–1.06 times
+ * their time; with AVX2, RegNet-Y-400MF's groups of 8 on 7×7 0.118 →
+ * 0.065, ResNeXt-50's of 32 on 7×7 0.77 times their time, but groups of
+ * 48 on 14×14 and of 56 on 28×28 1.2–1.6 times. */
 static gboolean
 grouped_interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
 {
   const int64_t lanes = kernels->interleave;
-  const int64_t most = s->out_w <= 8 ? 2 * lanes : lanes;
 
   return !l->depthwise && s->groups > 1 && kernels->grouped_interleaved != NULL
-         && l->cg % lanes == 0 && l->mg % lanes == 0 && l->cg <= most && l->mg <= most;
+         && l->cg % lanes == 0 && l->mg % lanes == 0
+         && (lanes >= 16 || s->out_w <= CS_INTERLEAVED_PIXELS
+             || (l->cg == lanes && l->mg == lanes));
 }
 
 /* The floats a task of @l->rows output rows stages when interleaved

@@ -577,15 +577,17 @@ test_conv_depthwise_narrow (void)
   check_conv_cases (interleaved, G_N_ELEMENTS (interleaved), 15, 3, TRUE);
 }
 
-/* Grouped layers whose groups are one vector of channels in and out (16
- * with AVX-512, 8 with AVX2), or two on maps of at most 8 columns, which
- * run on blocks staged pixel by pixel (asserted on the tables that have
- * that kernel), and others beside them that do not: RegNet-X-400MF's
- * 3×3 layers on 7×7 and its 3×3/2 onto 7×7, ResNeXt-50's groups of 32
- * on 7×7 and 3×3/2 with them onto 7×7, a map tall enough for several
- * tasks' rows, two images, dilation with a 3×5 kernel and uneven
- * paddings, 1×1 and 5×5 kernels, groups of 8 channels, 16 in with 32
- * out, 24 (a vector and a half) and 64. */
+/* Grouped layers whose groups are whole vectors of channels in and out
+ * (16 with AVX-512; 8 with AVX2, one vector or a map of at most 8
+ * columns), which run on blocks staged pixel by pixel (asserted on the
+ * tables that have that kernel), and others beside them that do not:
+ * RegNet-X-400MF's 3×3 layers on 7×7 and its 3×3/2 onto 7×7,
+ * ResNeXt-50's groups of 32 on 7×7 and 3×3/2 with them onto 7×7, a map
+ * tall enough for several tasks' rows, two images, dilation with a 3×5
+ * kernel and uneven paddings, 1×1 and 5×5 kernels, groups of 8
+ * channels, 16 in with 32 out, 24 (a vector and a half) and 64;
+ * RegNet-X-3.2GF's groups of 48 on 14×14, groups of 32 on 14×14 over two
+ * images, and of 96 with stride 2 onto 9×15. */
 static void
 test_conv_grouped_interleaved (void)
 {
@@ -603,6 +605,9 @@ test_conv_grouped_interleaved (void)
     { 1, 128, 14, 14, 128, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 4 },
     { 1, 72, 7, 7, 72, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 3 },
     { 1, 128, 7, 7, 128, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+    { 1, 432, 14, 14, 432, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 9 },
+    { 2, 64, 14, 14, 64, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+    { 1, 192, 17, 30, 192, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
   };
 
   for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
@@ -615,14 +620,17 @@ test_conv_grouped_interleaved (void)
       for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
         {
           CsConvShape s = cases[i];
+          const int64_t lanes = kernels->interleave;
+          int64_t cg, mg;
           gboolean fits;
-          int64_t most;
 
           g_assert_true (complete_shape (&s));
-          most = s.out_w <= 8 ? 2 * kernels->interleave : kernels->interleave;
-          fits = s.in_channels / s.groups % kernels->interleave == 0
-                 && s.out_channels / s.groups % kernels->interleave == 0
-                 && s.in_channels / s.groups <= most && s.out_channels / s.groups <= most;
+          cg = s.in_channels / s.groups;
+          mg = s.out_channels / s.groups;
+          /* Whole vectors in and out; with 8-lane vectors, one, or a map
+           * of at most eight columns. */
+          fits = cg % lanes == 0 && mg % lanes == 0
+                 && (lanes >= 16 || s.out_w <= 8 || (cg == lanes && mg == lanes));
           g_assert_cmpint (cs_conv_layout (kernels, &s) == CS_CONV_LAYOUT_INTERLEAVED, ==, fits);
           blocked += fits;
         }

@@ -870,7 +870,7 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
 
           kernels->gemm (depth, w_group + i * depth, h, base + j, plan->koff, 0,
                          y_group + i * plane + offset, plane, h, n, bias, &run->ep,
-                         in_place ? NULL : &wrap);
+                         in_place ? NULL : &wrap, NULL);
         }
     }
   if (!run->act_done)
@@ -1046,18 +1046,29 @@ transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, int64_
     {
       const int    n = (int) MIN (kernels->nr, m1 - j0);
       const float *panel = run->weights + img * run->image_weights + j0 * depth;
+      /* The next panel of the layer, a share over each tile of this one
+       * (CsPrefetch): in a network it comes from memory, and the first
+       * tile over it would wait for it (RegNet-X-800MF's 672 → 672 on
+       * 7×7 with its weights not cached: 0.515 → 0.461 ms with AVX-512,
+       * 0.758 → 0.673 with AVX2). */
+      const int64_t tiles = (i_end - i_begin + kernels->mr - 1) / kernels->mr;
+      const int64_t next_bytes = (int64_t) sizeof (float) * depth
+                                 * MAX (0, MIN (kernels->nr, plan->layout.mg - j0 - kernels->nr));
+      const int64_t share = (next_bytes + tiles - 1) / tiles;
+      CsPrefetch fetch = { NULL, share / depth };
 
-      for (int64_t i0 = i_begin; i0 < i_end; i0 += kernels->mr)
+      for (int64_t i0 = i_begin, t = 0; i0 < i_end; i0 += kernels->mr, t++)
         {
           const int h = (int) MIN (kernels->mr, i_end - i0);
 
+          fetch.next = (const char *) (panel + kernels->nr * depth) + t * share;
           for (int i = 0; i < h; i++)
             if (plan->bias != NULL)
               memcpy (tile + i * kernels->nr, plan->bias + j0, sizeof (float) * n);
             else
               zero_floats (tile + i * kernels->nr, n);
           kernels->gemm (depth, x + i0, plane, panel, NULL, n, tile, kernels->nr, h, n, NULL,
-                         &onto_bias, NULL);
+                         &onto_bias, NULL, fetch.step > 0 ? &fetch : NULL);
           kernels->transpose (tile, kernels->nr, y + j0 * plane + i0, plane, n, h);
         }
     }

@@ -25,9 +25,14 @@ tile (const int rows, const gboolean indexed, const gboolean full, CS_GEMM_MICRO
   EACH_ROW (DECLARE)
 #undef DECLARE
 
+  const char *fetch = prefetch != NULL ? prefetch->next : NULL;
+  const int64_t fetch_step = prefetch != NULL ? prefetch->step : 0;
+
 #pragma GCC unroll 2
   for (int64_t p = 0; p < depth; p++)
     {
+      if (fetch != NULL)
+        __builtin_prefetch (fetch + p * fetch_step, 0, 2);
       const float *row = b + (indexed ? koff[p] : p * ldb);
       CsVec b0 = vec_load_edge (full, row, mask0);
       CsVec b1 = vec_load_edge (full, row + 8, mask1);
@@ -69,7 +74,7 @@ tile (const int rows, const gboolean indexed, const gboolean full, CS_GEMM_MICRO
 
 /* The tile for each row count and form of B, in registers (vec-simd.h). */
 #define TILE(r, indexed, full) \
-  tile (r, indexed, full, depth, a, a_stride, b, koff, ldb, c, ldc, m, n, bias, ep, wrap)
+  tile (r, indexed, full, depth, a, a_stride, b, koff, ldb, c, ldc, m, n, bias, ep, wrap, prefetch)
 #define INDEXED_FULL_TILE(r) TILE (r, TRUE, TRUE)
 #define INDEXED_PARTIAL_TILE(r) TILE (r, TRUE, FALSE)
 #define FULL_TILE(r) TILE (r, FALSE, TRUE)

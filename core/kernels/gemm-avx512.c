@@ -30,9 +30,14 @@ tile (const int rows, const gboolean indexed, const gboolean wide, CS_GEMM_MICRO
   EACH_ROW (DECLARE)
 #undef DECLARE
 
+  const char *fetch = prefetch != NULL ? prefetch->next : NULL;
+  const int64_t fetch_step = prefetch != NULL ? prefetch->step : 0;
+
 #pragma GCC unroll 2
   for (int64_t p = 0; p < depth; p++)
     {
+      if (fetch != NULL)
+        __builtin_prefetch (fetch + p * fetch_step, 0, 2);
       const float *row = b + (indexed ? koff[p] : p * ldb);
       CsVec b0 = vec_load_lanes (row, mask0);
       CsVec b1 = wide ? vec_load_lanes (row + 16, mask1) : vec_zero ();
@@ -76,7 +81,7 @@ tile (const int rows, const gboolean indexed, const gboolean wide, CS_GEMM_MICRO
 
 /* The tile for each row count and form of B, in registers (vec-simd.h). */
 #define TILE(r, indexed, wide) \
-  tile (r, indexed, wide, depth, a, a_stride, b, koff, ldb, c, ldc, m, n, bias, ep, wrap)
+  tile (r, indexed, wide, depth, a, a_stride, b, koff, ldb, c, ldc, m, n, bias, ep, wrap, prefetch)
 #define INDEXED_WIDE_TILE(r) TILE (r, TRUE, TRUE)
 #define INDEXED_NARROW_TILE(r) TILE (r, TRUE, FALSE)
 #define WIDE_TILE(r) TILE (r, FALSE, TRUE)

@@ -44,6 +44,9 @@ cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS)
     {
       const float *row = b + (koff != NULL ? koff[p] : p * ldb);
 
+      if (prefetch != NULL)
+        __builtin_prefetch ((const char *) prefetch->next + p * prefetch->step, 0, 2);
+
       for (int i = 0; i < m; i++)
         {
           float ai = a[p * a_stride + i];

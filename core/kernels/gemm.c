@@ -320,7 +320,7 @@ gemm_task (const GemmTasks *tasks, int64_t task, int thread)
           else
             b = packed_b + (j - n0) * k, ldb = w;
           kernels->gemm (k, a, a_stride, b, NULL, ldb, gemm->c + i * gemm->ldc + j,
-                         gemm->ldc, h, w, NULL, &tasks->ep, NULL);
+                         gemm->ldc, h, w, NULL, &tasks->ep, NULL, NULL);
         }
     }
   finish_block (tasks, m0, m1, n0, n1);

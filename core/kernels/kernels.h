@@ -56,6 +56,18 @@ typedef struct
   int64_t width;
 } CsColumnWrap;
 
+/* Memory its caller reads after a tile, which the tile asks to be
+ * brought into L2 as it goes: at depth step p, the line at next + p·step
+ * (bytes).  Weights that come from memory arrive at one core's share of
+ * the memory's pace, slower than the first tile over them consumes
+ * them; fetched during the tiles before, which read theirs from cache,
+ * they are there in time. */
+typedef struct
+{
+  const void *next;
+  int64_t     step;
+} CsPrefetch;
+
 /* The GEMM micro-kernel: an m × n tile of C (m ≤ mr, n ≤ nr, row stride
  * ldc) from
  *   A: a[p·a_stride + i] for row i < m, depth p < depth (a packed panel);
@@ -63,13 +75,15 @@ typedef struct
  *      n floats are read (an im2col row read in place, a packed panel, or
  *      a row-major matrix);
  * bias (m floats, may be NULL) is used unless ep->accumulate; with @wrap
- * (may be NULL) the columns of each row of C wrap as it says.
+ * (may be NULL) the columns of each row of C wrap as it says; with
+ * @prefetch (may be NULL) the tile fetches what it says.
  * Each kernel's parameter list is a macro, so the implementations of
  * every instruction set spell it once, here. */
 #define CS_GEMM_MICRO_PARAMS \
   int64_t depth, const float *a, int64_t a_stride, const float *b, \
   const int64_t *koff, int64_t ldb, float *c, int64_t ldc, int m, int n, \
-  const float *bias, const CsEpilogue *ep, const CsColumnWrap *wrap
+  const float *bias, const CsEpilogue *ep, const CsColumnWrap *wrap, \
+  const CsPrefetch *prefetch
 typedef void (*CsGemmMicro) (CS_GEMM_MICRO_PARAMS);
 
 /* Where a depthwise kernel's window falls on one input plane. */

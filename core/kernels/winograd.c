@@ -494,7 +494,7 @@ multiply_panel (const WinogradRun *run,
     for (int64_t j = 0; j < n; j += kernels->nr)
       kernels->gemm (in, u + t * h * in, h, v + t * in * stride + j, NULL, stride,
                      scratch->products + t * mr * stride + j, stride, (int) h,
-                     (int) MIN (kernels->nr, n - j), NULL, &plain, NULL);
+                     (int) MIN (kernels->nr, n - j), NULL, &plain, NULL, NULL);
 
   for (int64_t i = 0; i < h; i++)
     {

@@ -872,7 +872,7 @@ test_gemm_wrapped_columns (void)
                    + (wrap.first + j) % wrap.period] = (float) g_rand_double_range (rand, -1, 1);
           memcpy (c, c0, sizeof (float) * m * ldc);
           g_assert_true (cs_epilogue_init (&ep, act, 1.0f, accumulate));
-          kernels->gemm (depth, a, m, b, NULL, n, c + wrap.first, ldc, m, n, bias, &ep, &wrap);
+          kernels->gemm (depth, a, m, b, NULL, n, c + wrap.first, ldc, m, n, bias, &ep, &wrap, NULL);
 
           for (int i = 0; i < m; i++)
             for (int64_t e = 0; e < ldc; e++)

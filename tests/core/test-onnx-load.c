@@ -1194,6 +1194,56 @@ test_layer_scale_fusion (void)
     }
 }
 
+/* X → Conv a → BatchNormalization → Y, X → Conv b → Z, both convs of
+ * the same 3×3 ones W (or each its own): the fold scales a's weights in
+ * place only when a alone reads them, and b still reads W unscaled. */
+static void
+test_batch_norm_fold (void)
+{
+  static const char *const a_io[] = { "X", "W", NULL, "A", NULL };
+  static const char *const bn_io[] = { "A", "S", "T", "M", "V", NULL, "Y", NULL };
+  static const int64_t kernel[] = { 3, 3 }, pads[] = { 1, 1, 1, 1 }, channel[] = { 1 };
+  const float factor = 2.0f / sqrtf (0.25f + 1e-5f), shift = 0.5f - 1.5f * factor;
+
+  for (int shared = 0; shared < 2; shared++)
+    {
+      const char *const b_io[] = { "X", shared ? "W" : "W2", NULL, "Z", NULL };
+      g_autoptr (Fixture) f = fixture_new (13);
+      Onnx__NodeProto *a, *b;
+      CsModel *model;
+      CsResult *result;
+
+      add_input (f, "X", 4, image_dims);
+      add_initializer (f, "W", 4, kernel_dims, 9 * sizeof (float), 1.0f);
+      add_initializer (f, "W2", 4, kernel_dims, 9 * sizeof (float), 1.0f);
+      add_initializer (f, "S", 1, channel, sizeof (float), 2.0f);
+      add_initializer (f, "T", 1, channel, sizeof (float), 0.5f);
+      add_initializer (f, "M", 1, channel, sizeof (float), 1.5f);
+      add_initializer (f, "V", 1, channel, sizeof (float), 0.25f);
+      a = add_node (f, "Conv", "a", a_io);
+      add_node (f, "BatchNormalization", "bn", bn_io);
+      b = add_node (f, "Conv", "b", b_io);
+      add_ints (f, a, "kernel_shape", 2, kernel);
+      add_ints (f, a, "pads", 4, pads);
+      add_ints (f, b, "kernel_shape", 2, kernel);
+      add_ints (f, b, "pads", 4, pads);
+      add_output (f, "Y");
+      add_output (f, "Z");
+
+      g_autoptr (GBytes) bytes = fixture_pack (f);
+      model = load_with_ops (bytes, "Conv+BatchNormalization Conv");
+      result = run_filled (model, 1.0f);
+      for (int i = 0; i < 16; i++)
+        {
+          g_assert_cmpfloat_with_epsilon (((const float *) result->outputs[0].data)[i],
+                                          window_counts[i] * factor + shift, 1e-4);
+          g_assert_cmpfloat (((const float *) result->outputs[1].data)[i], ==, window_counts[i]);
+        }
+      cs_result_free (result);
+      cs_model_free (model);
+    }
+}
+
 /* How erf_gelu_model writes x·Φ(x). */
 typedef enum
 {
@@ -1512,6 +1562,7 @@ main (int    argc,
   g_test_add_func ("/onnx/load/channel-scale-fusion", test_channel_scale_fusion);
   g_test_add_func ("/onnx/load/dense-bias-fusion", test_dense_bias_fusion);
   g_test_add_func ("/onnx/load/layer-scale-fusion", test_layer_scale_fusion);
+  g_test_add_func ("/onnx/load/batch-norm-fold", test_batch_norm_fold);
   g_test_add_func ("/onnx/load/erf-gelu-fusion", test_erf_gelu_fusion);
   g_test_add_func ("/onnx/load/zero-pad-into-pool", test_zero_pad_into_pool);
   g_test_add_func ("/onnx/load/reshape-shares-memory", test_reshape_shares_memory);

@@ -1054,14 +1054,17 @@ transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, int64_
       const int64_t tiles = (i_end - i_begin + kernels->mr - 1) / kernels->mr;
       const int64_t next_bytes = (int64_t) sizeof (float) * depth
                                  * MAX (0, MIN (kernels->nr, plan->layout.mg - j0 - kernels->nr));
-      const int64_t share = (next_bytes + tiles - 1) / tiles;
+      const int64_t share = next_bytes / tiles;
       CsPrefetch fetch = { NULL, share / depth };
 
       for (int64_t i0 = i_begin, t = 0; i0 < i_end; i0 += kernels->mr, t++)
         {
           const int h = (int) MIN (kernels->mr, i_end - i0);
 
-          fetch.next = (const char *) (panel + kernels->nr * depth) + t * share;
+          /* Every line fetched lies in the next panel: t·share plus
+           * depth steps of share / depth bytes stays below next_bytes. */
+          if (fetch.step > 0)
+            fetch.next = (const char *) (panel + kernels->nr * depth) + t * share;
           for (int i = 0; i < h; i++)
             if (plan->bias != NULL)
               memcpy (tile + i * kernels->nr, plan->bias + j0, sizeof (float) * n);

@@ -25,7 +25,10 @@
  * on a map whose rows fill at most half a vector, blocks of a vector's
  * worth of channels are transposed to lie pixel by pixel, so that each
  * vector holds one pixel of every channel of the block, and back
- * (interleaved_suits).
+ * (interleaved_suits).  Grouped convolutions whose groups are whole
+ * vectors of channels run on such blocks too, a group at a time, which
+ * spares the GEMM tiles their few rows and their columns past the ends
+ * of a small map's rows (grouped_interleaved_suits).
  *
  * Where those thrown-away columns and the partial vectors at the end of
  * each task's columns would leave much of the tiles empty (a map of 7×7,

@@ -5,8 +5,8 @@
  * opset 13 or 18), with keepdims and noop_with_empty_axes, and ArgMax and
  * ArgMin along one axis.  When the reduced axes are adjacent, the tensor
  * is viewed as outer × reduced × inner, and a reduction over H and W
- * (inner = 1) is a plain row loop; other axis sets accumulate element by
- * element.
+ * (inner = 1) is a loop over rows shared among threads; other axis sets
+ * accumulate element by element.
  */
 #include "op-common.h"
 

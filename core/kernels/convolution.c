@@ -842,6 +842,25 @@ stage_input (const CsConvPlan *plan, const float *x_group, int64_t oh0,
         }
 }
 
+/* The activation the epilogue left to the run (run->act_done FALSE) on
+ * output rows [oh0, oh0 + n_rows) of the @planes output planes at @y.
+ * Whole planes lie end to end: one call for all, not one per plane of a
+ * small map. */
+static void
+activate_rows (const ConvRun *run, float *y, int64_t planes, int64_t oh0, int64_t n_rows)
+{
+  const CsConvShape *s = &run->plan->shape;
+  const int64_t      out_plane = s->out_h * s->out_w;
+
+  if (run->act_done)
+    return;
+  if (n_rows == s->out_h)
+    cs_activation_apply (run->act, y, planes * out_plane);
+  else
+    for (int64_t m = 0; m < planes; m++)
+      cs_activation_apply (run->act, y + m * out_plane + oh0 * s->out_w, n_rows * s->out_w);
+}
+
 /* Output channels [m0, m1) of group @g, output rows [oh0, oh0 + n_rows),
  * by GEMM tiles over the block at @base. */
 static void
@@ -876,10 +895,7 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
                          in_place ? NULL : &wrap, NULL);
         }
     }
-  if (!run->act_done)
-    for (int64_t i = m0; i < m1; i++)
-      cs_activation_apply (run->act, y_group + i * plane + oh0 * s->out_w,
-                                 n_rows * s->out_w);
+  activate_rows (run, y_group + m0 * plane, m1 - m0, oh0, n_rows);
 }
 
 /* Output rows [oh0, oh0 + n_rows) of a block of channels by the
@@ -998,15 +1014,7 @@ depthwise_task (const ConvRun *run, int64_t img, int64_t g0, int64_t g1, int64_t
                                 run->y_grid.high);
       return;
     }
-  if (run->act_done)
-    return;
-  /* Whole planes lie end to end: one call for all, not one per plane of
-   * a small map. */
-  if (n_rows == s->out_h)
-    cs_activation_apply (run->act, y, (g1 - g0) * l->mg * out_plane);
-  else
-    for (int64_t m = 0; m < (g1 - g0) * l->mg; m++)
-      cs_activation_apply (run->act, y + m * out_plane + oh0 * s->out_w, n_rows * s->out_w);
+  activate_rows (run, y, (g1 - g0) * l->mg, oh0, n_rows);
 }
 
 /* The pixels [*begin, *end) of chunk @chunk of a transposed layout: the
@@ -1137,10 +1145,7 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
                                                     : NULL,
                             plan->bias != NULL ? plan->bias + g * l->mg : NULL, y_group, oh0,
                             n_rows, stage, &run->ep);
-          if (!run->act_done)
-            for (int64_t m = 0; m < l->mg; m++)
-              cs_activation_apply (run->act, y_group + m * s->out_h * s->out_w + oh0 * s->out_w,
-                                   n_rows * s->out_w);
+          activate_rows (run, y_group, l->mg, oh0, n_rows);
           continue;
         }
       if (l->direct)

@@ -28,7 +28,8 @@
  * (interleaved_suits).  Grouped convolutions whose groups are whole
  * vectors of channels run on such blocks too, a group at a time, which
  * spares the GEMM tiles their few rows and their columns past the ends
- * of a small map's rows (grouped_interleaved_suits).
+ * of a small map's rows (grouped_interleaved_suits); on wide maps their
+ * input stays planes, copied with its padding (planar_suits).
  *
  * Where those thrown-away columns and the partial vectors at the end of
  * each task's columns would leave much of the tiles empty (a map of 7×7,
@@ -83,6 +84,9 @@
 /* The most an interleaved depthwise task stages (1 MiB); a task of rows
  * whose input rows are longer reads the planes in place. */
 #define INTERLEAVED_MAX_FLOATS (256 * 1024)
+/* A grouped interleaved task copies its input rows as planes when their
+ * width times the stride reaches this (planar_suits). */
+#define PLANAR_MIN_READ 56
 /* Packed weights (mc × depth) that stay in L2 across a task's tiles. */
 #define A_BLOCK_FLOATS (128 * 1024)
 /* Enough tasks that threads finishing at different times even out. */
@@ -101,6 +105,8 @@ typedef struct
   gboolean depthwise;     /* one input channel per group: no GEMM, no staging */
   gboolean interleaved;   /* depthwise or grouped, staged in blocks of
                            * channels (interleaved_suits) */
+  gboolean planar;        /* interleaved, but its input staged as planes
+                           * (planar_suits) */
   gboolean dense;         /* one output pixel from the whole input (dense_suits) */
   gboolean direct;        /* stride 1 without padding: x is the block */
   gboolean transposed;    /* pixels are the tiles' rows (transposed_pays) */
@@ -270,6 +276,23 @@ grouped_interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const
              || (l->cg == lanes && l->mg == lanes));
 }
 
+/* Whether a grouped convolution on interleaved blocks stages its input
+ * rows as planes, copied, rather than transposed to a pixel a run of
+ * channels: when its output rows read long input rows, which the
+ * transpose moves at a fraction of a copy's speed, while every row
+ * copied costs a call, which adds up on narrow maps.  The kernel reads
+ * either alike, a broadcast a value.  One thread, AVX-512: RegNet-X-
+ * 3.2GF's groups of 48 by stride 2 from 112×112 0.88 times their time,
+ * from 56×56 0.69–0.94, from 28×28 0.93, on 56×56 0.93–0.95; RegNet-X-
+ * and -Y-16GF's stride 2 from 112, 56 and 28 0.86–0.97; on 28×28
+ * 0.99–1.00, on 14×14 1.04.  AVX2, RegNet-Y-400MF's groups of 8 by
+ * stride 2 from 112, 56 and 28: 0.73, 0.79, 0.95, but on 28×28 1.08. */
+static gboolean
+planar_suits (const CsConvShape *s)
+{
+  return (int64_t) s->in_w * s->stride[1] >= PLANAR_MIN_READ;
+}
+
 /* The floats a task of @l->rows output rows stages when interleaved
  * (interleaved_task), interleave channels a pixel; 0 when they would
  * not stay in cache.  Sets @l->wq to the padded rows' width. */
@@ -287,9 +310,9 @@ interleaved_floats (const CsKernels *kernels, const CsConvShape *s, Layout *l)
     return 0;
   width = MAX (width, s->pads[1] + s->in_w);
   height = MIN (height, s->in_h);
-  /* The padded rows and the rows as transposed, the input channels a
-   * pixel; the output and the weights, interleave channels a pixel. */
-  if (__builtin_mul_overflow (width + s->in_w, height, &floats)
+  /* The padded rows, and but for planes the rows as transposed; the
+   * output and the weights, interleave channels a pixel. */
+  if (__builtin_mul_overflow (l->planar ? width : width + s->in_w, height, &floats)
       || __builtin_mul_overflow (floats, l->depthwise ? (int64_t) kernels->interleave : l->cg,
                                  &floats)
       || __builtin_add_overflow (floats,
@@ -372,6 +395,7 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
       l->mc = MIN (MAX (kernels->mr, A_BLOCK_FLOATS / MAX (l->depth, 1) / kernels->mr * kernels->mr),
                    round_up (l->mg, kernels->mr));
       l->interleaved = grouped_interleaved_suits (kernels, s, l);
+      l->planar = l->interleaved && planar_suits (s);
       if (l->interleaved)
         {
           l->rows = CLAMP (DEPTHWISE_COLUMNS / (s->out_w * kernels->interleave), 1, s->out_h);
@@ -898,16 +922,26 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
   activate_rows (run, y_group + m0 * plane, m1 - m0, oh0, n_rows);
 }
 
+/* The @n floats at @src into @dst, after @left zeros and before as many
+ * as make @width. */
+static void
+pad_row (const float *src, int64_t n, int64_t left, int64_t width, float *dst)
+{
+  zero_floats (dst, left);
+  memcpy (dst + left, src, sizeof (float) * n);
+  zero_floats (dst + left + n, width - left - n);
+}
+
 /* Output rows [oh0, oh0 + n_rows) of a block of channels by the
  * interleaved kernels (interleaved_suits): depthwise, the interleave
  * channels whose first input and output planes are at @x and @y; grouped,
  * the group's, interleave output channels at a time.  Their weights are
  * at @prepared as interleaved_weights leaves them, or when NULL (scaled
  * copies) made here from @weights.  On blocks in @block: the input rows
- * the outputs read, a pixel a run of input channels and zero-padded at
- * each end, the same rows as transposed, the output and the weights.
- * The kernel table's transposes move the blocks in and out, on runs of
- * whole rows. */
+ * the outputs read, zero-padded at each end (a pixel a run of input
+ * channels, then the same rows as transposed; or, @l->planar, a plane a
+ * channel), the output and the weights.  The kernel table's transposes
+ * move the blocks in and out, on runs of whole rows. */
 static void
 interleaved_task (const CsConvPlan *plan, const float *x, const float *weights,
                   const float *prepared, const float *bias, float *y, int64_t oh0,
@@ -917,28 +951,35 @@ interleaved_task (const CsConvPlan *plan, const float *x, const float *weights,
   const CsConvShape *s = &plan->shape;
   const Layout      *l = &plan->layout;
   const int64_t      lanes = kernels->interleave, width = l->wq;
-  const int64_t      channels = l->depthwise ? lanes : l->cg;   /* in a pixel */
+  const int64_t      channels = l->depthwise ? lanes : l->cg;
   const int64_t      in_plane = s->in_h * s->in_w, out_plane = s->out_h * s->out_w;
   const int64_t      top = oh0 * s->stride[0] - s->pads[0];   /* the first row read */
   const int64_t      bottom = top + (n_rows - 1) * s->stride[0]
                               + (int64_t) (s->kernel[0] - 1) * s->dilation[0];
   const int64_t      first = MAX (top, 0), end = MAX (MIN (bottom + 1, s->in_h), first);
-  const int64_t      left = s->pads[1] * channels, row_floats = s->in_w * channels;
-  float             *rows = block + (end - first) * width * channels;
-  float             *out = rows + (end - first) * row_floats;
-  float             *made = out + n_rows * s->out_w * lanes;
+  const int64_t      staged = (end - first) * width;   /* padded pixels a channel */
   const int64_t      outputs = l->depthwise ? lanes : l->mg;
+  float             *out = block + channels * staged;
+  float             *made;
 
-  kernels->transpose (x + first * s->in_w, in_plane, rows, channels, (end - first) * s->in_w,
-                      channels);
-  for (int64_t r = 0; r < end - first; r++)
+  if (l->planar)
+    for (int64_t c = 0; c < channels; c++)
+      for (int64_t r = 0; r < end - first; r++)
+        pad_row (x + c * in_plane + (first + r) * s->in_w, s->in_w, s->pads[1], width,
+                 block + c * staged + r * width);
+  else
     {
-      float *padded = block + r * width * channels;
+      const int64_t row_floats = s->in_w * channels;
+      float        *rows = out;
 
-      zero_floats (padded, left);
-      memcpy (padded + left, rows + r * row_floats, sizeof (float) * row_floats);
-      zero_floats (padded + left + row_floats, width * channels - left - row_floats);
+      out = rows + (end - first) * row_floats;
+      kernels->transpose (x + first * s->in_w, in_plane, rows, channels,
+                          (end - first) * s->in_w, channels);
+      for (int64_t r = 0; r < end - first; r++)
+        pad_row (rows + r * row_floats, row_floats, s->pads[1] * channels, width * channels,
+                 block + r * width * channels);
     }
+  made = out + n_rows * s->out_w * lanes;
   for (int64_t o0 = 0; o0 < outputs; o0 += lanes)
     {
       const float *w = prepared != NULL ? prepared + o0 * l->depth : made;
@@ -949,9 +990,9 @@ interleaved_task (const CsConvPlan *plan, const float *x, const float *weights,
         kernels->depthwise_interleaved (block, first, width, &plan->window, w, bias, out, oh0,
                                         oh0 + n_rows, ep);
       else
-        kernels->grouped_interleaved (block, channels, first, width, &plan->window, w,
-                                      bias != NULL ? bias + o0 : NULL, out, oh0, oh0 + n_rows,
-                                      ep);
+        kernels->grouped_interleaved (block, channels, l->planar ? staged : 0, first, width,
+                                      &plan->window, w, bias != NULL ? bias + o0 : NULL, out,
+                                      oh0, oh0 + n_rows, ep);
       kernels->transpose (out, lanes, y + o0 * out_plane + oh0 * s->out_w, out_plane, lanes,
                           n_rows * s->out_w);
     }
@@ -1326,6 +1367,7 @@ cs_conv_layout (const CsKernels *kernels, const CsConvShape *shape)
     return CS_CONV_LAYOUT_WINOGRAD;
   plan_layout (kernels, shape, &l);
   return l.dense        ? CS_CONV_LAYOUT_DENSE
+         : l.planar     ? CS_CONV_LAYOUT_PLANAR
          : l.interleaved ? CS_CONV_LAYOUT_INTERLEAVED
          : l.depthwise  ? CS_CONV_LAYOUT_DEPTHWISE
          : l.transposed ? CS_CONV_LAYOUT_TRANSPOSED

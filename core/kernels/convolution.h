@@ -100,14 +100,16 @@ size_t      cs_conv_bytes_scratch_bytes (const CsKernels   *kernels,
 /* How a plan computes (convolution.c): GEMM tiles of output channels by
  * pixels, or transposed ones of pixels by output channels, the depthwise
  * kernel on the planes, the depthwise or grouped kernel on blocks of
- * channels interleaved pixel by pixel, the GEMV kernel for an output of
- * one pixel (dense), or Winograd's transform. */
+ * channels interleaved pixel by pixel, the grouped one on such blocks
+ * whose inputs it reads as planes, the GEMV kernel for an output of one
+ * pixel (dense), or Winograd's transform. */
 typedef enum
 {
   CS_CONV_LAYOUT_GEMM,
   CS_CONV_LAYOUT_TRANSPOSED,
   CS_CONV_LAYOUT_DEPTHWISE,
   CS_CONV_LAYOUT_INTERLEAVED,
+  CS_CONV_LAYOUT_PLANAR,
   CS_CONV_LAYOUT_DENSE,
   CS_CONV_LAYOUT_WINOGRAD
 } CsConvLayout;

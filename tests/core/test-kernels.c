@@ -587,7 +587,11 @@ test_conv_depthwise_narrow (void)
  * kernel and uneven paddings, 1×1 and 5×5 kernels, groups of 8
  * channels, 16 in with 32 out, 24 (a vector and a half) and 64;
  * RegNet-X-3.2GF's groups of 48 on 14×14, groups of 32 on 14×14 over two
- * images, and of 96 with stride 2 onto 9×15. */
+ * images, and of 96 with stride 2 onto 9×15.  Rows of 56 columns or
+ * more, or of 28 read by stride 2, are staged as planes: stride 2 from
+ * 61×30 and 17×30, groups of 48 and of one or two 8-lane vectors on 60
+ * and 66 columns, of one by stride 2 from 60, and the dilated 3×5
+ * kernel with column stride 2 on 40. */
 static void
 test_conv_grouped_interleaved (void)
 {
@@ -608,12 +612,18 @@ test_conv_grouped_interleaved (void)
     { 1, 432, 14, 14, 432, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 9 },
     { 2, 64, 14, 14, 64, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
     { 1, 192, 17, 30, 192, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+    { 1, 96, 20, 60, 96, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+    { 1, 32, 9, 66, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+    { 1, 32, 10, 40, 32, 0, 0, { 3, 5 }, { 1, 2 }, { 2, 1 }, { 1, 2, 0, 1 }, 2 },
+    { 1, 16, 9, 66, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+    { 1, 16, 12, 60, 16, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+    { 1, 16, 10, 40, 16, 0, 0, { 3, 5 }, { 1, 2 }, { 2, 1 }, { 1, 2, 0, 1 }, 2 },
   };
 
   for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
     {
       const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
-      guint blocked = 0;
+      guint blocked = 0, planar = 0;
 
       if (kernels == NULL || kernels->grouped_interleaved == NULL)
         continue;
@@ -623,6 +633,7 @@ test_conv_grouped_interleaved (void)
           const int64_t lanes = kernels->interleave;
           int64_t cg, mg;
           gboolean fits;
+          CsConvLayout layout;
 
           g_assert_true (complete_shape (&s));
           cg = s.in_channels / s.groups;
@@ -631,10 +642,16 @@ test_conv_grouped_interleaved (void)
            * of at most eight columns. */
           fits = cg % lanes == 0 && mg % lanes == 0
                  && (lanes >= 16 || s.out_w <= 8 || (cg == lanes && mg == lanes));
-          g_assert_cmpint (cs_conv_layout (kernels, &s) == CS_CONV_LAYOUT_INTERLEAVED, ==, fits);
+          layout = cs_conv_layout (kernels, &s);
+          g_assert_cmpint (layout == CS_CONV_LAYOUT_INTERLEAVED || layout == CS_CONV_LAYOUT_PLANAR,
+                           ==, fits);
+          g_assert_cmpint (layout == CS_CONV_LAYOUT_PLANAR, ==,
+                           fits && s.in_w * s.stride[1] >= 56);
           blocked += fits;
+          planar += layout == CS_CONV_LAYOUT_PLANAR;
         }
       g_assert_cmpuint (blocked, >=, 4);
+      g_assert_cmpuint (planar, >=, 3);
     }
   check_conv_cases (cases, G_N_ELEMENTS (cases), 16, 2, FALSE);
   check_conv_cases (cases, G_N_ELEMENTS (cases), 17, 3, TRUE);

@@ -311,12 +311,13 @@ interleaved_floats (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   width = MAX (width, s->pads[1] + s->in_w);
   height = MIN (height, s->in_h);
   /* The padded rows, and but for planes the rows as transposed; the
-   * output and the weights, interleave channels a pixel. */
+   * depthwise output and the weights, interleave channels a pixel. */
   if (__builtin_mul_overflow (l->planar ? width : width + s->in_w, height, &floats)
       || __builtin_mul_overflow (floats, l->depthwise ? (int64_t) kernels->interleave : l->cg,
                                  &floats)
       || __builtin_add_overflow (floats,
-                                 (l->rows * s->out_w + l->depth) * kernels->interleave, &floats)
+                                 ((l->depthwise ? l->rows * s->out_w : 0) + l->depth)
+                                 * kernels->interleave, &floats)
       || floats > INTERLEAVED_MAX_FLOATS)
     return 0;
   l->wq = width;
@@ -940,8 +941,9 @@ pad_row (const float *src, int64_t n, int64_t left, int64_t width, float *dst)
  * copies) made here from @weights.  On blocks in @block: the input rows
  * the outputs read, zero-padded at each end (a pixel a run of input
  * channels, then the same rows as transposed; or, @l->planar, a plane a
- * channel), the output and the weights.  The kernel table's transposes
- * move the blocks in and out, on runs of whole rows. */
+ * channel), the depthwise kernel's output, a pixel a vector, and the
+ * weights.  The kernel table's transposes move the blocks in and out, on
+ * runs of whole rows; the grouped kernel stores its planes itself. */
 static void
 interleaved_task (const CsConvPlan *plan, const float *x, const float *weights,
                   const float *prepared, const float *bias, float *y, int64_t oh0,
@@ -979,22 +981,24 @@ interleaved_task (const CsConvPlan *plan, const float *x, const float *weights,
         pad_row (rows + r * row_floats, row_floats, s->pads[1] * channels, width * channels,
                  block + r * width * channels);
     }
-  made = out + n_rows * s->out_w * lanes;
+  made = l->depthwise ? out + n_rows * s->out_w * lanes : out;
   for (int64_t o0 = 0; o0 < outputs; o0 += lanes)
     {
       const float *w = prepared != NULL ? prepared + o0 * l->depth : made;
+      float       *y_rows = y + o0 * out_plane + oh0 * s->out_w;
 
       if (prepared == NULL)
         interleaved_weights (plan, weights, o0, made);
       if (l->depthwise)
-        kernels->depthwise_interleaved (block, first, width, &plan->window, w, bias, out, oh0,
-                                        oh0 + n_rows, ep);
+        {
+          kernels->depthwise_interleaved (block, first, width, &plan->window, w, bias, out, oh0,
+                                          oh0 + n_rows, ep);
+          kernels->transpose (out, lanes, y_rows, out_plane, lanes, n_rows * s->out_w);
+        }
       else
         kernels->grouped_interleaved (block, channels, l->planar ? staged : 0, first, width,
-                                      &plan->window, w, bias != NULL ? bias + o0 : NULL, out,
-                                      oh0, oh0 + n_rows, ep);
-      kernels->transpose (out, lanes, y + o0 * out_plane + oh0 * s->out_w, out_plane, lanes,
-                          n_rows * s->out_w);
+                                      &plan->window, w, bias != NULL ? bias + o0 : NULL, y_rows,
+                                      out_plane, oh0, oh0 + n_rows, ep);
     }
 }
 

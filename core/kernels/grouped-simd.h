@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * grouped-simd.h — the kernel of a grouped convolution writing a group's
- * outputs pixel by pixel, a vector's worth of its output channels at a
- * time (kernels.h: CsGroupedInterleaved), written once in the vector
- * vocabulary (vec-avx2.h, vec-avx512.h); included by grouped-avx2.c and
+ * grouped-simd.h — the kernel of a grouped convolution, a vector's worth
+ * of a group's output channels at a time (kernels.h:
+ * CsGroupedInterleaved), written once in the vector vocabulary
+ * (vec-avx2.h, vec-avx512.h); included by grouped-avx2.c and
  * grouped-avx512.c after their vocabulary header.
  *
  * A vector is one output pixel of a block of the group's output
  * channels: each input value of a tap is broadcast and multiplies the
  * vector of those channels' weights for that input channel and tap;
  * CS_INTERLEAVED_PIXELS output pixels of a row are summed together and
- * share each weight vector.  Broadcasting one value at a time, the
- * kernel reads its input pixel by pixel or as planes alike.
+ * share each weight vector, then turned into the channels' rows in
+ * registers and stored to their planes.  Broadcasting one value at a
+ * time, the kernel reads its input pixel by pixel or as planes alike.
  */
 
 /* Output row @oh: @n pixels and, when not 0, a @size × @size kernel of
@@ -25,7 +26,7 @@ grouped_row (const int n, const int size, const int stride, const gboolean fixed
              const gboolean planar,
              const float *x, int64_t channels, int64_t plane, int64_t first_row, int64_t width,
              const CsDepthwiseGeometry *g, const float *w, int64_t oh, CsVec start,
-             CsEpilogueVec epv, float *out)
+             CsEpilogueVec epv, float *out, int64_t out_plane)
 {
   const int        kh_n = size > 0 ? size : g->kernel[0], kw_n = size > 0 ? size : g->kernel[1];
   const int64_t    depth = fixed ? CS_VEC_LANES : channels;
@@ -62,7 +63,14 @@ grouped_row (const int n, const int size, const int stride, const gboolean fixed
 #undef COLUMN
           }
       }
-  vec_store_pixels (n, out, start, epv, sum0, sum1, sum2, sum3, sum4, sum5, sum6, sum7);
+  {
+    CsVec done[8] = { vec_epilogue (sum0, start, epv), vec_epilogue (sum1, start, epv),
+                      vec_epilogue (sum2, start, epv), vec_epilogue (sum3, start, epv),
+                      vec_epilogue (sum4, start, epv), vec_epilogue (sum5, start, epv),
+                      vec_epilogue (sum6, start, epv), vec_epilogue (sum7, start, epv) };
+
+    vec_store_columns (n, out, out_plane, done);
+  }
 }
 
 /* @size and @stride: the kernel's and its column stride, as constants
@@ -80,11 +88,11 @@ grouped_rows (const int size, const int stride, const gboolean fixed, const gboo
     for (int64_t ow0 = 0; ow0 < g->out_w; ow0 += CS_INTERLEAVED_PIXELS)
       {
         const float *taps = x + ow0 * g->stride[1] * (planar ? 1 : channels);
-        float       *out = y + ((oh - oh0) * g->out_w + ow0) * CS_VEC_LANES;
+        float       *out = y + (oh - oh0) * g->out_w + ow0;
 
 #define ROW(n) \
   grouped_row (n, size, stride, fixed, planar, taps, channels, plane, first_row, width, g, w, oh, \
-               start, epv, out)
+               start, epv, out, y_plane)
         CS_ROW_SWITCH (MIN (g->out_w - ow0, CS_INTERLEAVED_PIXELS), CS_INTERLEAVED_PIXELS,
                        ROW)
 #undef ROW
@@ -98,7 +106,7 @@ grouped_rows (const int size, const int stride, const gboolean fixed, const gboo
   static __attribute__ ((noinline)) void name (CS_GROUPED_INTERLEAVED_PARAMS) \
   { \
     grouped_rows (size, stride, fixed, planar, x, channels, plane, first_row, width, g, w, \
-                  bias, y, oh0, oh1, ep); \
+                  bias, y, y_plane, oh0, oh1, ep); \
   }
 VARIANT (pixels_3x3_1_vector, 3, 1, TRUE, FALSE)
 VARIANT (pixels_3x3_2_vector, 3, 2, TRUE, FALSE)
@@ -129,5 +137,5 @@ CS_VEC_NAME (cs_grouped_interleaved) (CS_GROUPED_INTERLEAVED_PARAMS)
     run = size == 3 && stride == 1 ? (vector ? pixels_3x3_1_vector : pixels_3x3_1)
           : size == 3 && stride == 2 ? (vector ? pixels_3x3_2_vector : pixels_3x3_2)
           : pixels_any;
-  run (x, channels, plane, first_row, width, g, w, bias, y, oh0, oh1, ep);
+  run (x, channels, plane, first_row, width, g, w, bias, y, y_plane, oh0, oh1, ep);
 }

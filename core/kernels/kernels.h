@@ -135,20 +135,21 @@ typedef void (*CsDepthwiseInterleaved) (CS_DEPTHWISE_INTERLEAVED_PARAMS);
 #define CS_INTERLEAVED_PIXELS 8
 
 /* A grouped convolution's group, @channels input channels, for
- * `interleave` of its output channels, written pixel by pixel as
- * CsDepthwiseInterleaved writes them.  Its input rows are padded as for
+ * `interleave` of its output channels, written as planes @y_plane floats
+ * apart: output channel o's pixel (oh, ow), oh0 ≤ oh < oh1, at y +
+ * o·y_plane + (oh − oh0)·out_w + ow.  Its input rows are padded as for
  * CsDepthwiseInterleaved, either pixel by pixel, @channels floats a
  * pixel (@plane 0), or as planes, a channel's rows @plane floats after
  * the previous channel's: input pixel (ih, iw) of channel c is then at
- * x + c·plane + (ih − first_row)·width + pad_left + iw.  Each lane o of output pixel (oh, ow) is
+ * x + c·plane + (ih − first_row)·width + pad_left + iw.  Each output is
  *   bias[o] + Σ w[((c·kH + kh)·kW + kw)·interleave + o] · x(ih, iw)[c]
  * over the input channels c and the taps inside the plane, summed from
  * zero in that order (the GEMM's over its depth), then @ep.  Any output
  * width. */
 #define CS_GROUPED_INTERLEAVED_PARAMS \
   const float *x, int64_t channels, int64_t plane, int64_t first_row, int64_t width, \
-  const CsDepthwiseGeometry *g, const float *w, const float *bias, float *y, int64_t oh0, \
-  int64_t oh1, const CsEpilogue *ep
+  const CsDepthwiseGeometry *g, const float *w, const float *bias, float *y, int64_t y_plane, \
+  int64_t oh0, int64_t oh1, const CsEpilogue *ep
 typedef void (*CsGroupedInterleaved) (CS_GROUPED_INTERLEAVED_PARAMS);
 
 /* The output columns [*lo, *hi) whose tap @kw falls inside the plane. */

@@ -1,47 +1,24 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * transpose-avx2.c — the AVX2 transpose kernel (kernels.h): 8×8 blocks,
- * eight rows loaded whole and turned into eight columns by unpacks,
- * shuffles and lane permutes in registers, then 4×8 blocks; the ragged
- * edges element by element.  Compiled with -mavx2 and called only after
+ * eight rows loaded whole and turned into eight columns in registers
+ * (vec_transpose8), then 4×8 blocks; the ragged edges element by
+ * element.  Compiled with -mavx2 and called only after
  * dispatch.c has checked the CPU.
  */
-#include "kernels.h"
-
-#include <immintrin.h>
+#include "vec-avx2.h"
 
 /* dst row k ← column k of the 8×8 block at @src. */
 static inline void
 transpose_8x8 (const float *src, int64_t src_stride, float *dst, int64_t dst_stride)
 {
-  __m256 row[8], pair[8], quad[8];
+  CsVec v[8];
 
   for (int i = 0; i < 8; i++)
-    row[i] = _mm256_loadu_ps (src + i * src_stride);
-  /* Rows 2i and 2i + 1 interleaved: (r0₀ r1₀ r0₁ r1₁ | r0₄ r1₄ r0₅ r1₅)… */
-  for (int i = 0; i < 4; i++)
-    {
-      pair[2 * i] = _mm256_unpacklo_ps (row[2 * i], row[2 * i + 1]);
-      pair[2 * i + 1] = _mm256_unpackhi_ps (row[2 * i], row[2 * i + 1]);
-    }
-  /* Four rows' elements of one column in each half: (r0₀ r1₀ r2₀ r3₀ | r0₄ …)… */
-  for (int i = 0; i < 2; i++)
-    {
-      quad[4 * i] = _mm256_shuffle_ps (pair[4 * i], pair[4 * i + 2], _MM_SHUFFLE (1, 0, 1, 0));
-      quad[4 * i + 1] = _mm256_shuffle_ps (pair[4 * i], pair[4 * i + 2], _MM_SHUFFLE (3, 2, 3, 2));
-      quad[4 * i + 2] =
-          _mm256_shuffle_ps (pair[4 * i + 1], pair[4 * i + 3], _MM_SHUFFLE (1, 0, 1, 0));
-      quad[4 * i + 3] =
-          _mm256_shuffle_ps (pair[4 * i + 1], pair[4 * i + 3], _MM_SHUFFLE (3, 2, 3, 2));
-    }
-  /* The low halves of rows 0–3's and 4–7's quads are columns 0–3, the
-   * high halves columns 4–7. */
-  for (int k = 0; k < 4; k++)
-    {
-      _mm256_storeu_ps (dst + k * dst_stride, _mm256_permute2f128_ps (quad[k], quad[4 + k], 0x20));
-      _mm256_storeu_ps (dst + (k + 4) * dst_stride,
-                        _mm256_permute2f128_ps (quad[k], quad[4 + k], 0x31));
-    }
+    v[i] = _mm256_loadu_ps (src + i * src_stride);
+  vec_transpose8 (v);
+  for (int k = 0; k < 8; k++)
+    _mm256_storeu_ps (dst + k * dst_stride, v[k]);
 }
 
 /* dst rows 0–7 ← columns 0–7 of the 4×8 block at @src, four floats of

@@ -254,6 +254,77 @@ vec_store_edge (gboolean whole, float *to, CsLaneMask lanes, CsVec v)
     vec_store_lanes (to, lanes, v);
 }
 
+/* v[k] ← column k of the 8×8 block whose rows are v[0..7]: rows paired
+ * by unpacks, quads by shuffles, halves by lane permutes. */
+CS_VEC_INLINE void
+vec_transpose8 (CsVec v[8])
+{
+  CsVec pair[8], quad[8];
+
+  /* Rows 2i and 2i + 1 interleaved: (r0₀ r1₀ r0₁ r1₁ | r0₄ r1₄ r0₅ r1₅)… */
+  for (int i = 0; i < 4; i++)
+    {
+      pair[2 * i] = _mm256_unpacklo_ps (v[2 * i], v[2 * i + 1]);
+      pair[2 * i + 1] = _mm256_unpackhi_ps (v[2 * i], v[2 * i + 1]);
+    }
+  /* Four rows' elements of one column in each half: (r0₀ r1₀ r2₀ r3₀ | r0₄ …)… */
+  for (int i = 0; i < 2; i++)
+    {
+      quad[4 * i] = _mm256_shuffle_ps (pair[4 * i], pair[4 * i + 2], _MM_SHUFFLE (1, 0, 1, 0));
+      quad[4 * i + 1] = _mm256_shuffle_ps (pair[4 * i], pair[4 * i + 2], _MM_SHUFFLE (3, 2, 3, 2));
+      quad[4 * i + 2] =
+          _mm256_shuffle_ps (pair[4 * i + 1], pair[4 * i + 3], _MM_SHUFFLE (1, 0, 1, 0));
+      quad[4 * i + 3] =
+          _mm256_shuffle_ps (pair[4 * i + 1], pair[4 * i + 3], _MM_SHUFFLE (3, 2, 3, 2));
+    }
+  /* The low halves of rows 0–3's and 4–7's quads are columns 0–3, the
+   * high halves columns 4–7. */
+  for (int k = 0; k < 4; k++)
+    {
+      v[k] = _mm256_permute2f128_ps (quad[k], quad[4 + k], 0x20);
+      v[k + 4] = _mm256_permute2f128_ps (quad[k], quad[4 + k], 0x31);
+    }
+}
+
+/* The first @n lanes of @v (a constant, at most 8) to @to, by plain
+ * stores of four, two and one: a masked store takes many times as long
+ * on AMD's cores. */
+CS_VEC_INLINE void
+vec_store_first (const int n, float *to, CsVec v)
+{
+  __m128 part = _mm256_castps256_ps128 (v);
+
+  if (n == 8)
+    {
+      _mm256_storeu_ps (to, v);
+      return;
+    }
+  if (n >= 4)
+    {
+      _mm_storeu_ps (to, part);
+      part = _mm256_extractf128_ps (v, 1);
+      to += 4;
+    }
+  if (n % 4 >= 2)
+    {
+      _mm_storel_pi ((__m64 *) to, part);
+      part = _mm_movehl_ps (part, part);
+      to += 2;
+    }
+  if (n % 2 == 1)
+    _mm_store_ss (to, part);
+}
+
+/* Eight vectors as columns: lane c of v[i] to to[c·stride + i], for i <
+ * @n (a constant, at most 8). */
+CS_VEC_INLINE void
+vec_store_columns (const int n, float *to, int64_t stride, CsVec v[8])
+{
+  vec_transpose8 (v);
+  for (int c = 0; c < 8; c++)
+    vec_store_first (n, to + c * stride, v[c]);
+}
+
 #include "vec-simd.h"
 
 #endif /* CS_VEC_AVX2_H */

@@ -231,6 +231,58 @@ vec_store_edge (gboolean whole, float *to, CsLaneMask lanes, CsVec v)
   vec_store_lanes (to, lanes, v);
 }
 
+/* Eight vectors as columns: lane c of v[i] to to[c·stride + i], for i <
+ * @n (a constant, at most 8).  Pairs of vectors by unpacks and quads by
+ * shuffles leave, in 128-bit lane k of quad j, four vectors' lane 4k + j;
+ * a two-source permute joins the halves of two channels' rows. */
+CS_VEC_INLINE void
+vec_store_columns (const int n, float *to, int64_t stride, CsVec v[8])
+{
+  /* Channels j and 4 + j (lanes 0–7, 8–15), or 8 + j and 12 + j. */
+  const __m512i  low = _mm512_setr_epi32 (0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+  const __m512i  high = _mm512_setr_epi32 (8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29,
+                                           30, 31);
+  const __mmask16 first = vec_lanes (0, n);
+  CsVec           pair[8], quad[8];
+
+  for (int i = 0; i < 4; i++)
+    {
+      pair[2 * i] = _mm512_unpacklo_ps (v[2 * i], v[2 * i + 1]);
+      pair[2 * i + 1] = _mm512_unpackhi_ps (v[2 * i], v[2 * i + 1]);
+    }
+  for (int i = 0; i < 2; i++)
+    {
+      quad[4 * i] = _mm512_shuffle_ps (pair[4 * i], pair[4 * i + 2], _MM_SHUFFLE (1, 0, 1, 0));
+      quad[4 * i + 1] = _mm512_shuffle_ps (pair[4 * i], pair[4 * i + 2], _MM_SHUFFLE (3, 2, 3, 2));
+      quad[4 * i + 2] =
+          _mm512_shuffle_ps (pair[4 * i + 1], pair[4 * i + 3], _MM_SHUFFLE (1, 0, 1, 0));
+      quad[4 * i + 3] =
+          _mm512_shuffle_ps (pair[4 * i + 1], pair[4 * i + 3], _MM_SHUFFLE (3, 2, 3, 2));
+    }
+  for (int j = 0; j < 4; j++)
+    {
+      const CsVec rows[2] = { _mm512_permutex2var_ps (quad[j], low, quad[4 + j]),
+                              _mm512_permutex2var_ps (quad[j], high, quad[4 + j]) };
+
+      for (int h = 0; h < 2; h++)
+        {
+          float *channel = to + (8 * h + j) * stride;
+          CsVec  upper = _mm512_shuffle_f32x4 (rows[h], rows[h], _MM_SHUFFLE (3, 2, 3, 2));
+
+          if (n == 8)
+            {
+              _mm256_storeu_ps (channel, _mm512_castps512_ps256 (rows[h]));
+              _mm256_storeu_ps (channel + 4 * stride, _mm512_castps512_ps256 (upper));
+            }
+          else
+            {
+              _mm512_mask_storeu_ps (channel, first, rows[h]);
+              _mm512_mask_storeu_ps (channel + 4 * stride, first, upper);
+            }
+        }
+    }
+}
+
 #include "vec-simd.h"
 
 #endif /* CS_VEC_AVX512_H */

@@ -251,31 +251,6 @@ interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const Layout 
          && s->out_w <= CS_INTERLEAVED_PIXELS;
 }
 
-/* Whether a grouped convolution runs on its groups staged pixel by pixel
- * (kernels.h: CsGroupedInterleaved): groups of whole vectors of channels
- * in and out (the table's interleave), to which the GEMM layout gives
- * short tiles of few rows, or tiles whose columns run past the ends of
- * the rows of a small map.  With 8-channel vectors (AVX2), whose GEMM
- * tiles of 6 × 16 lose less of a wide map, only groups of one vector, or
- * maps of at most CS_INTERLEAVED_PIXELS columns.  One thread, with
- * AVX-512: RegNet-X-400MF's groups of 16 on 7×7 0.105 → 0.072 ms,
- * RegNet-X-3.2GF's of 48 on 14×14 0.80 → 0.645 and on 7×7 0.59 → 0.36,
- * ResNeXt-101 32×8d's of 32 on 14×14 1.37 → 1.04 and of 64 on 7×7 1.55
- * → 0.98, RegNet-Y-16GF's of 112 on 28×28 and 56×56 0.94–1.06 times
- * their time; with AVX2, RegNet-Y-400MF's groups of 8 on 7×7 0.118 →
- * 0.065, ResNeXt-50's of 32 on 7×7 0.77 times their time, but groups of
- * 48 on 14×14 and of 56 on 28×28 1.2–1.6 times. */
-static gboolean
-grouped_interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
-{
-  const int64_t lanes = kernels->interleave;
-
-  return !l->depthwise && s->groups > 1 && kernels->grouped_interleaved != NULL
-         && l->cg % lanes == 0 && l->mg % lanes == 0
-         && (lanes >= 16 || s->out_w <= CS_INTERLEAVED_PIXELS
-             || (l->cg == lanes && l->mg == lanes));
-}
-
 /* Whether a grouped convolution on interleaved blocks stages its input
  * rows as planes, copied, rather than transposed to a pixel a run of
  * channels: when its output rows read long input rows, which the
@@ -291,6 +266,43 @@ static gboolean
 planar_suits (const CsConvShape *s)
 {
   return (int64_t) s->in_w * s->stride[1] >= PLANAR_MIN_READ;
+}
+
+/* Whether a grouped convolution runs on its groups staged pixel by pixel
+ * (kernels.h: CsGroupedInterleaved): groups of whole vectors of channels
+ * in and out (the table's interleave), to which the GEMM layout gives
+ * short tiles of few rows, or tiles whose columns run past the ends of
+ * the rows of a small map.  So does a network's first layer, one group
+ * on fewer channels than a vector (an image's three planes) by a 3×3 or
+ * 7×7 kernel of stride 2, read as planes, whose GEMM's depth of 27 or
+ * 147 pays little for building its im2col matrix (one thread, AVX-512:
+ * ResNet's 7×7/2 2.29 → 2.17 ms, RegNet's 3×3/2 0.28–0.35 → 0.26,
+ * MNASNet's 0.16–0.21 → 0.14; AVX2 0.75–0.97 times their time; but
+ * VGG's 3×3/1 1.01–1.10, AlexNet's 11×11/4 1.10 and ConvNeXt's 4×4/4
+ * 1.20 times, without a kernel of their own).  With 8-channel vectors (AVX2), whose GEMM
+ * tiles of 6 × 16 lose less of a wide map, only groups of one vector, or
+ * maps of at most CS_INTERLEAVED_PIXELS columns.  One thread, with
+ * AVX-512: RegNet-X-400MF's groups of 16 on 7×7 0.105 → 0.072 ms,
+ * RegNet-X-3.2GF's of 48 on 14×14 0.80 → 0.645 and on 7×7 0.59 → 0.36,
+ * ResNeXt-101 32×8d's of 32 on 14×14 1.37 → 1.04 and of 64 on 7×7 1.55
+ * → 0.98, RegNet-Y-16GF's of 112 on 28×28 and 56×56 0.94–1.06 times
+ * their time; with AVX2, RegNet-Y-400MF's groups of 8 on 7×7 0.118 →
+ * 0.065, ResNeXt-50's of 32 on 7×7 0.77 times their time, but groups of
+ * 48 on 14×14 and of 56 on 28×28 1.2–1.6 times. */
+static gboolean
+grouped_interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
+{
+  const int64_t lanes = kernels->interleave;
+
+  if (l->depthwise || kernels->grouped_interleaved == NULL || l->mg % lanes != 0)
+    return FALSE;
+  if (s->groups == 1)
+    return l->cg < lanes && planar_suits (s) && s->kernel[0] == s->kernel[1]
+           && (s->kernel[0] == 3 || s->kernel[0] == 7) && s->stride[0] == 2 && s->stride[1] == 2
+           && s->dilation[0] == 1 && s->dilation[1] == 1;
+  return l->cg % lanes == 0
+         && (lanes >= 16 || s->out_w <= CS_INTERLEAVED_PIXELS
+             || (l->cg == lanes && l->mg == lanes));
 }
 
 /* The floats a task of @l->rows output rows stages when interleaved
@@ -435,7 +447,7 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
         l->stage_floats = floats;
     }
 
-  l->transposed = !l->depthwise && s->groups == 1
+  l->transposed = !l->depthwise && !l->interleaved && s->groups == 1
                   && (!l->im2col || l->depth * plane <= IM2COL_MAX_FLOATS)
                   && (!staged_fits || transposed_pays (kernels, s, l));
   if (l->transposed)

@@ -1446,7 +1446,8 @@ pool_reference (const CsPoolGeometry *g, const float *plane, int64_t oy, int64_t
  * the flat way over batches of planes (a last batch short, planes of one
  * pixel and of one row, dilation, wide kernels, windows that miss the
  * plane), the row-wise way (strides, ceil_mode's extra padding, windows
- * wider than the row), and global pooling. */
+ * wider than the row), AVX-512's max pooling down small planes and
+ * along the rows of a larger one (70×66), and global pooling. */
 static void
 test_pool (void)
 {
@@ -1471,6 +1472,7 @@ test_pool (void)
     { 3, 7, 75, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 0, 1, 1, 2 } },
     { 3, 10, 40, { 2, 2 }, { 2, 2 }, { 1, 1 }, { 0, 0, 0, 0 } },
     { 2, 6, 37, { 2, 2 }, { 1, 1 }, { 1, 1 }, { 1, 0, 0, 0 } },
+    { 2, 70, 66, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 } },
   };
   g_autoptr (GRand) rand = g_rand_new_with_seed (61);
 

@@ -38,6 +38,11 @@ typedef struct
 #define vec_max   _mm256_max_ps
 #define vec_mul   _mm256_mul_ps
 #define vec_sub   _mm256_sub_ps
+/* Within each 128-bit lane, as _mm_unpacklo_ps, _mm_unpackhi_ps and
+ * _mm_shuffle_ps. */
+#define vec_unpack_low  _mm256_unpacklo_ps
+#define vec_unpack_high _mm256_unpackhi_ps
+#define vec_shuffle     _mm256_shuffle_ps
 #define vec_div   _mm256_div_ps
 /* 1/v to CS_VEC_RCP_BITS bits. */
 #define vec_rcp   _mm256_rcp_ps
@@ -254,31 +259,18 @@ vec_store_edge (gboolean whole, float *to, CsLaneMask lanes, CsVec v)
     vec_store_lanes (to, lanes, v);
 }
 
-/* v[k] ← column k of the 8×8 block whose rows are v[0..7]: rows paired
- * by unpacks, quads by shuffles, halves by lane permutes. */
+#include "vec-simd.h"
+
+/* v[k] ← column k of the 8×8 block whose rows are v[0..7]: the 4×4
+ * blocks within each half (vec_lane_quads), then halves by lane
+ * permutes: the low halves of rows 0–3's and 4–7's quads are columns
+ * 0–3, the high halves columns 4–7. */
 CS_VEC_INLINE void
 vec_transpose8 (CsVec v[8])
 {
-  CsVec pair[8], quad[8];
+  CsVec quad[8];
 
-  /* Rows 2i and 2i + 1 interleaved: (r0₀ r1₀ r0₁ r1₁ | r0₄ r1₄ r0₅ r1₅)… */
-  for (int i = 0; i < 4; i++)
-    {
-      pair[2 * i] = _mm256_unpacklo_ps (v[2 * i], v[2 * i + 1]);
-      pair[2 * i + 1] = _mm256_unpackhi_ps (v[2 * i], v[2 * i + 1]);
-    }
-  /* Four rows' elements of one column in each half: (r0₀ r1₀ r2₀ r3₀ | r0₄ …)… */
-  for (int i = 0; i < 2; i++)
-    {
-      quad[4 * i] = _mm256_shuffle_ps (pair[4 * i], pair[4 * i + 2], _MM_SHUFFLE (1, 0, 1, 0));
-      quad[4 * i + 1] = _mm256_shuffle_ps (pair[4 * i], pair[4 * i + 2], _MM_SHUFFLE (3, 2, 3, 2));
-      quad[4 * i + 2] =
-          _mm256_shuffle_ps (pair[4 * i + 1], pair[4 * i + 3], _MM_SHUFFLE (1, 0, 1, 0));
-      quad[4 * i + 3] =
-          _mm256_shuffle_ps (pair[4 * i + 1], pair[4 * i + 3], _MM_SHUFFLE (3, 2, 3, 2));
-    }
-  /* The low halves of rows 0–3's and 4–7's quads are columns 0–3, the
-   * high halves columns 4–7. */
+  vec_lane_quads (v, quad);
   for (int k = 0; k < 4; k++)
     {
       v[k] = _mm256_permute2f128_ps (quad[k], quad[4 + k], 0x20);
@@ -324,7 +316,5 @@ vec_store_columns (const int n, float *to, int64_t stride, CsVec v[8])
   for (int c = 0; c < 8; c++)
     vec_store_first (n, to + c * stride, v[c]);
 }
-
-#include "vec-simd.h"
 
 #endif /* CS_VEC_AVX2_H */

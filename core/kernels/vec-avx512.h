@@ -35,6 +35,11 @@ typedef __m512 CsExp2;
 #define vec_max   _mm512_max_ps
 #define vec_mul   _mm512_mul_ps
 #define vec_sub   _mm512_sub_ps
+/* Within each 128-bit lane, as _mm_unpacklo_ps, _mm_unpackhi_ps and
+ * _mm_shuffle_ps. */
+#define vec_unpack_low  _mm512_unpacklo_ps
+#define vec_unpack_high _mm512_unpackhi_ps
+#define vec_shuffle     _mm512_shuffle_ps
 #define vec_div   _mm512_div_ps
 /* 1/v to CS_VEC_RCP_BITS bits. */
 #define vec_rcp   _mm512_rcp14_ps
@@ -231,10 +236,12 @@ vec_store_edge (gboolean whole, float *to, CsLaneMask lanes, CsVec v)
   vec_store_lanes (to, lanes, v);
 }
 
+#include "vec-simd.h"
+
 /* Eight vectors as columns: lane c of v[i] to to[c·stride + i], for i <
- * @n (a constant, at most 8).  Pairs of vectors by unpacks and quads by
- * shuffles leave, in 128-bit lane k of quad j, four vectors' lane 4k + j;
- * a two-source permute joins the halves of two channels' rows. */
+ * @n (a constant, at most 8).  The 4×4 blocks within each 128-bit lane
+ * (vec_lane_quads) leave, in lane k of quad j, four vectors' lane 4k +
+ * j; a two-source permute joins the halves of two channels' rows. */
 CS_VEC_INLINE void
 vec_store_columns (const int n, float *to, int64_t stride, CsVec v[8])
 {
@@ -243,22 +250,9 @@ vec_store_columns (const int n, float *to, int64_t stride, CsVec v[8])
   const __m512i  high = _mm512_setr_epi32 (8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29,
                                            30, 31);
   const __mmask16 first = vec_lanes (0, n);
-  CsVec           pair[8], quad[8];
+  CsVec           quad[8];
 
-  for (int i = 0; i < 4; i++)
-    {
-      pair[2 * i] = _mm512_unpacklo_ps (v[2 * i], v[2 * i + 1]);
-      pair[2 * i + 1] = _mm512_unpackhi_ps (v[2 * i], v[2 * i + 1]);
-    }
-  for (int i = 0; i < 2; i++)
-    {
-      quad[4 * i] = _mm512_shuffle_ps (pair[4 * i], pair[4 * i + 2], _MM_SHUFFLE (1, 0, 1, 0));
-      quad[4 * i + 1] = _mm512_shuffle_ps (pair[4 * i], pair[4 * i + 2], _MM_SHUFFLE (3, 2, 3, 2));
-      quad[4 * i + 2] =
-          _mm512_shuffle_ps (pair[4 * i + 1], pair[4 * i + 3], _MM_SHUFFLE (1, 0, 1, 0));
-      quad[4 * i + 3] =
-          _mm512_shuffle_ps (pair[4 * i + 1], pair[4 * i + 3], _MM_SHUFFLE (3, 2, 3, 2));
-    }
+  vec_lane_quads (v, quad);
   for (int j = 0; j < 4; j++)
     {
       const CsVec rows[2] = { _mm512_permutex2var_ps (quad[j], low, quad[4 + j]),
@@ -282,7 +276,5 @@ vec_store_columns (const int n, float *to, int64_t stride, CsVec v[8])
         }
     }
 }
-
-#include "vec-simd.h"
 
 #endif /* CS_VEC_AVX512_H */

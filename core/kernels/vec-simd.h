@@ -140,6 +140,30 @@ vec_store_pixels (const int n, float *out, CsVec start, CsEpilogueVec epv, CsVec
 #undef STORE
 }
 
+/* The 4×4 transposes within each 128-bit lane of rows 0–3 and of rows
+ * 4–7 of @v: quad[j] holds, in each 128-bit lane k, element 4k + j of
+ * rows 0–3 (quad[4 + j], of rows 4–7).  Rows paired by unpacks, (r0₀ r1₀
+ * r0₁ r1₁)…, then quads by shuffles, (r0₀ r1₀ r2₀ r3₀)…; the transposes
+ * of eight vectors finish from here (vec_transpose8, vec_store_columns). */
+CS_VEC_INLINE void
+vec_lane_quads (const CsVec v[8], CsVec quad[8])
+{
+  CsVec pair[8];
+
+  for (int i = 0; i < 4; i++)
+    {
+      pair[2 * i] = vec_unpack_low (v[2 * i], v[2 * i + 1]);
+      pair[2 * i + 1] = vec_unpack_high (v[2 * i], v[2 * i + 1]);
+    }
+  for (int i = 0; i < 2; i++)
+    {
+      quad[4 * i] = vec_shuffle (pair[4 * i], pair[4 * i + 2], _MM_SHUFFLE (1, 0, 1, 0));
+      quad[4 * i + 1] = vec_shuffle (pair[4 * i], pair[4 * i + 2], _MM_SHUFFLE (3, 2, 3, 2));
+      quad[4 * i + 2] = vec_shuffle (pair[4 * i + 1], pair[4 * i + 3], _MM_SHUFFLE (1, 0, 1, 0));
+      quad[4 * i + 3] = vec_shuffle (pair[4 * i + 1], pair[4 * i + 3], _MM_SHUFFLE (3, 2, 3, 2));
+    }
+}
+
 /* y[i] = FUNC (x[i]) for i < n, whole vectors and then a masked tail;
  * FUNC is an expression of one CsVec (a macro or an inline function), so
  * that each kernel's loop is compiled around its own arithmetic. */

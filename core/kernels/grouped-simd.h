@@ -99,9 +99,9 @@ grouped_rows (const int size, const int stride, const int fixed, const gboolean 
       }
 }
 
-/* Each instantiation a function of its own: inlined into one, the ten
- * made a function whose code layout slowed the others (AVX2, groups of
- * one vector on 7×7: 0.038 → 0.055 ms).  Besides the groups of a vector
+/* Each instantiation a function of its own: inlined into one function,
+ * the variants slowed each other by its code layout (AVX2, groups of one
+ * vector on 7×7: 0.038 → 0.055 ms).  Besides the groups of a vector
  * and of any size, a network's strided first layer on an image's three
  * planes (ResNet's 7×7/2: 94 % of the FMA peak, against 72 % with the
  * kernel's size and channels variables). */

@@ -279,9 +279,10 @@ planar_suits (const CsConvShape *s)
  * ResNet's 7×7/2 2.29 → 2.17 ms, RegNet's 3×3/2 0.28–0.35 → 0.26,
  * MNASNet's 0.16–0.21 → 0.14; AVX2 0.75–0.97 times their time; but
  * VGG's 3×3/1 1.01–1.10, AlexNet's 11×11/4 1.10 and ConvNeXt's 4×4/4
- * 1.20 times, without a kernel of their own).  With 8-channel vectors (AVX2), whose GEMM
- * tiles of 6 × 16 lose less of a wide map, only groups of one vector, or
- * maps of at most CS_INTERLEAVED_PIXELS columns.  One thread, with
+ * 1.20 times, without a kernel of their own).  With 8-channel vectors
+ * (AVX2), whose GEMM tiles of 6 × 16 lose less of a wide map, only
+ * groups of one vector, or maps of at most CS_INTERLEAVED_PIXELS
+ * columns.  One thread, with
  * AVX-512: RegNet-X-400MF's groups of 16 on 7×7 0.105 → 0.072 ms,
  * RegNet-X-3.2GF's of 48 on 14×14 0.80 → 0.645 and on 7×7 0.59 → 0.36,
  * ResNeXt-101 32×8d's of 32 on 14×14 1.37 → 1.04 and of 64 on 7×7 1.55

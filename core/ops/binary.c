@@ -661,6 +661,7 @@ binary_backward (const CsNode *node, CsGradExec *exec, GError **error)
     .name = op_name,                            \
     .kind = CS_LAYER_ELEMENTWISE,               \
     .fuses_activation = TRUE,                   \
+    .writes_over_inputs = TRUE,                 \
     .infer = binary_infer,                      \
     .run = binary_run,                          \
     .describe = binary_describe,                \

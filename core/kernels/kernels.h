@@ -230,6 +230,11 @@ cs_gelu_scalar (float x)
 #define CS_HARD_SWISH_PARAMS const float *x, float *y, int64_t n
 typedef void (*CsHardSwish) (CS_HARD_SWISH_PARAMS);
 
+/* y[i] = a[i] + b[i] for @n floats, through @ep (its alpha 1, adding
+ * nothing else: a ReLU, Clip or LeakyReLU after); @y may be @a or @b. */
+#define CS_ADD_PARAMS const float *a, const float *b, float *y, int64_t n, const CsEpilogue *ep
+typedef void (*CsAdd) (CS_ADD_PARAMS);
+
 /* HardSigmoid, min(max(αx + β, 0), 1), of one value.  Comparisons
  * rather than fminf and fmaxf, which compilers call instead of
  * vectorizing; a NaN comes out as 0. */
@@ -592,6 +597,7 @@ typedef struct
   CsSigmoid        sigmoid;
   CsGelu           gelu;
   CsHardSwish      hard_swish;
+  CsAdd            add;
   CsPool           pool;
   CsGlobalPool     global_pool;
   CsTranspose      transpose;
@@ -637,7 +643,7 @@ const CsKernels *cs_kernels_generic (void);
 const CsKernels *cs_kernels_by_name (const char *name);
 
 /* The implementations (gemm-*.c, gemv-*.c, depthwise-*.c, sigmoid-*.c,
- * gelu-*.c, hard-swish-*.c, pool-*.c, transpose-*.c, fake-quantize-*.c,
+ * gelu-*.c, hard-swish-*.c, add-*.c, pool-*.c, transpose-*.c, fake-quantize-*.c,
  * winograd-*.c, qgemm-*.c, qdepthwise-*.c). */
 void cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS);
 void cs_gemv_generic       (CS_GEMV_PARAMS);
@@ -645,6 +651,7 @@ void cs_depthwise_generic  (CS_DEPTHWISE_PARAMS);
 void cs_sigmoid_generic    (CS_SIGMOID_PARAMS);
 void cs_gelu_generic       (CS_GELU_PARAMS);
 void cs_hard_swish_generic (CS_HARD_SWISH_PARAMS);
+void cs_add_generic (CS_ADD_PARAMS);
 void cs_pool_generic (CS_POOL_PARAMS);
 void cs_global_pool_generic (CS_GLOBAL_POOL_PARAMS);
 void cs_transpose_generic (CS_TRANSPOSE_PARAMS);
@@ -673,6 +680,7 @@ void cs_grouped_interleaved_avx2 (CS_GROUPED_INTERLEAVED_PARAMS);
 void cs_sigmoid_avx2    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx2       (CS_GELU_PARAMS);
 void cs_hard_swish_avx2 (CS_HARD_SWISH_PARAMS);
+void cs_add_avx2 (CS_ADD_PARAMS);
 void cs_pool_avx2 (CS_POOL_PARAMS);
 void cs_global_pool_avx2 (CS_GLOBAL_POOL_PARAMS);
 /* In 8×8 blocks of ymm registers; the AVX-512 tables run it too. */
@@ -703,6 +711,7 @@ void cs_grouped_interleaved_avx512 (CS_GROUPED_INTERLEAVED_PARAMS);
 void cs_sigmoid_avx512    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx512       (CS_GELU_PARAMS);
 void cs_hard_swish_avx512 (CS_HARD_SWISH_PARAMS);
+void cs_add_avx512 (CS_ADD_PARAMS);
 void cs_pool_avx512 (CS_POOL_PARAMS);
 void cs_global_pool_avx512 (CS_GLOBAL_POOL_PARAMS);
 void cs_fake_quantize_avx512 (CS_FAKE_QUANTIZE_PARAMS);

@@ -53,6 +53,9 @@ typedef struct
   void               *y;
   float               scale;    /* applied to float results (Mean) */
   const CsActivation *act;      /* applied to float results, or NULL */
+  CsAdd               add;      /* the kernel of a float Add whose
+                                 * activation @ep holds, else NULL */
+  CsEpilogue          ep;
 } BinaryTask;
 
 static const struct
@@ -336,6 +339,12 @@ binary_range (void *user, int64_t begin, int64_t end, int thread)
         }
       a = (const char *) task->a + a_offset * (int64_t) elem;
       b = (const char *) task->b + b_offset * (int64_t) elem;
+      if (task->add != NULL && plan->a_strides[inner] != 0 && plan->b_strides[inner] != 0)
+        {
+          task->add ((const float *) a, (const float *) b, (float *) y, n, &task->ep);
+          pos += n;
+          continue;
+        }
       if (task->dtype == CS_DTYPE_INT64)
         int64_row (task->op, a, plan->a_strides[inner] != 0,
                    b, plan->b_strides[inner] != 0, y, n);
@@ -508,6 +517,13 @@ binary_run (const CsNode *node, CsExec *exec)
         task.scale = 1.0f / (float) node->n_inputs;
       if (last && cs_activation_is_set (&node->act))
         task.act = &node->act;
+      /* Residual connections: a vector kernel, the activation in the
+       * same pass (RegNet-X-3.2GF's 25 Adds and ReLUs, one thread: 640
+       * → 395 µs; written over their input already, 919 before). */
+      task.add = task.op == BINARY_ADD && task.dtype == CS_DTYPE_FLOAT32
+                 && b->dtype == task.dtype && task.scale == 1.0f
+                 && cs_epilogue_init (&task.ep, task.act, 1.0f, FALSE)
+                 ? cs_kernels_get ()->add : NULL;
       broadcast_plan (a_shape, &b->shape, &y->shape, &task.plan);
       cs_parallel_for (exec->pool, n, 16384, binary_range, &task);
       task.a = task.y;

@@ -162,7 +162,7 @@ arena_give (GArray *free_blocks, gsize offset, gsize size)
  * of a copy (a reshape), which then copies nothing, or input 0 or 1 of
  * an op that writes over its inputs, each element read before it is
  * written (ResNet's residual Add, onto the convolution's output it
- * ends).  The input lives in the arena and dies at this node, no other
+ * ends: no output lines to fetch before writing them).  The input lives in the arena and dies at this node, no other
  * input of the node is the same value, and output 0 is no graph output
  * and has the input's elements and bytes. */
 static int

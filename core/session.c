@@ -6,10 +6,11 @@
  * run.  Graph outputs and tapped layers are written straight into buffers
  * the result owns, so taps cost no copies and never alias reused memory.
  * A reshape whose input dies there takes the input's memory over, and
- * copies nothing.  A quantized model's activation passes from one layer
- * to the next as the bytes of its grid where the writer and every reader
- * can do so, a quarter of the memory traffic of floats; a tap of it is
- * the floats they stand for.
+ * copies nothing; so does an Add or another binary op, writing over it.
+ * A quantized model's activation passes from one layer to the next as
+ * the bytes of its grid where the writer and every reader can do so, a
+ * quarter of the memory traffic of floats; a tap of it is the floats
+ * they stand for.
  * All taps of a run share one block; a freed result hands its block back
  * to the session for the next run, because fresh pages for tens of
  * megabytes on every run cost more than the network itself.
@@ -161,10 +162,11 @@ arena_give (GArray *free_blocks, gsize offset, gsize size)
 /* Which input of node @i output 0 takes the memory of, −1 none: input 0
  * of a copy (a reshape), which then copies nothing, or input 0 or 1 of
  * an op that writes over its inputs, each element read before it is
- * written (ResNet's residual Add, onto the convolution's output it
- * ends: no output lines to fetch before writing them).  The input lives in the arena and dies at this node, no other
- * input of the node is the same value, and output 0 is no graph output
- * and has the input's elements and bytes. */
+ * written (ResNet's residual Add, onto the convolution's output it ends:
+ * no lines of fresh memory to fetch before writing them).  The input
+ * lives in the arena and dies at this node, no other input of the node
+ * is the same value, and output 0 is no graph output and has the
+ * input's elements and bytes. */
 static int
 input_handed_over (const CsSession *session, const CsNode *node, int i, const int *last_reader)
 {

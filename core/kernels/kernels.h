@@ -230,10 +230,13 @@ cs_gelu_scalar (float x)
 #define CS_HARD_SWISH_PARAMS const float *x, float *y, int64_t n
 typedef void (*CsHardSwish) (CS_HARD_SWISH_PARAMS);
 
-/* y[i] = a[i] + b[i] for @n floats, through @ep (its alpha 1, adding
- * nothing else: a ReLU, Clip or LeakyReLU after); @y may be @a or @b. */
-#define CS_ADD_PARAMS const float *a, const float *b, float *y, int64_t n, const CsEpilogue *ep
-typedef void (*CsAdd) (CS_ADD_PARAMS);
+/* y[i] = α·x[i] + b[i], or + b[0] for every i unless @b_moves, for @n
+ * floats, rounded once, then the ReLU, Clip or LeakyReLU of @ep, whose
+ * alpha is α (and which adds nothing else): an Add of operands of one
+ * shape with α = 1, a channel of BatchNormalization.  @y may be @x or @b. */
+#define CS_SCALE_ADD_PARAMS \
+  const float *x, const float *b, gboolean b_moves, float *y, int64_t n, const CsEpilogue *ep
+typedef void (*CsScaleAdd) (CS_SCALE_ADD_PARAMS);
 
 /* HardSigmoid, min(max(αx + β, 0), 1), of one value.  Comparisons
  * rather than fminf and fmaxf, which compilers call instead of
@@ -597,7 +600,7 @@ typedef struct
   CsSigmoid        sigmoid;
   CsGelu           gelu;
   CsHardSwish      hard_swish;
-  CsAdd            add;
+  CsScaleAdd       scale_add;
   CsPool           pool;
   CsGlobalPool     global_pool;
   CsTranspose      transpose;
@@ -617,13 +620,10 @@ typedef struct
   int              qmr, qnr;
 } CsKernels;
 
-/* The epilogue of one sum; @start is the bias, or C's value when
- * accumulating. */
+/* The leaky slope and the clamp of @ep on one value. */
 static inline float
-cs_epilogue_scalar (const CsEpilogue *ep, float sum, float start)
+cs_epilogue_activate (const CsEpilogue *ep, float v)
 {
-  float v = ep->alpha * sum + start;
-
   if (ep->leaky && v < 0.0f)
     v *= ep->slope;
   if (ep->clamp)
@@ -632,6 +632,14 @@ cs_epilogue_scalar (const CsEpilogue *ep, float sum, float start)
       v = v > ep->hi ? ep->hi : v;
     }
   return v;
+}
+
+/* The epilogue of one sum; @start is the bias, or C's value when
+ * accumulating. */
+static inline float
+cs_epilogue_scalar (const CsEpilogue *ep, float sum, float start)
+{
+  return cs_epilogue_activate (ep, ep->alpha * sum + start);
 }
 
 /* The fastest table this CPU runs, chosen once (thread-safe). */
@@ -643,7 +651,7 @@ const CsKernels *cs_kernels_generic (void);
 const CsKernels *cs_kernels_by_name (const char *name);
 
 /* The implementations (gemm-*.c, gemv-*.c, depthwise-*.c, sigmoid-*.c,
- * gelu-*.c, hard-swish-*.c, add-*.c, pool-*.c, transpose-*.c, fake-quantize-*.c,
+ * gelu-*.c, hard-swish-*.c, scale-add-*.c, pool-*.c, transpose-*.c, fake-quantize-*.c,
  * winograd-*.c, qgemm-*.c, qdepthwise-*.c). */
 void cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS);
 void cs_gemv_generic       (CS_GEMV_PARAMS);
@@ -651,7 +659,7 @@ void cs_depthwise_generic  (CS_DEPTHWISE_PARAMS);
 void cs_sigmoid_generic    (CS_SIGMOID_PARAMS);
 void cs_gelu_generic       (CS_GELU_PARAMS);
 void cs_hard_swish_generic (CS_HARD_SWISH_PARAMS);
-void cs_add_generic (CS_ADD_PARAMS);
+void cs_scale_add_generic (CS_SCALE_ADD_PARAMS);
 void cs_pool_generic (CS_POOL_PARAMS);
 void cs_global_pool_generic (CS_GLOBAL_POOL_PARAMS);
 void cs_transpose_generic (CS_TRANSPOSE_PARAMS);
@@ -680,7 +688,7 @@ void cs_grouped_interleaved_avx2 (CS_GROUPED_INTERLEAVED_PARAMS);
 void cs_sigmoid_avx2    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx2       (CS_GELU_PARAMS);
 void cs_hard_swish_avx2 (CS_HARD_SWISH_PARAMS);
-void cs_add_avx2 (CS_ADD_PARAMS);
+void cs_scale_add_avx2 (CS_SCALE_ADD_PARAMS);
 void cs_pool_avx2 (CS_POOL_PARAMS);
 void cs_global_pool_avx2 (CS_GLOBAL_POOL_PARAMS);
 /* In 8×8 blocks of ymm registers; the AVX-512 tables run it too. */
@@ -711,7 +719,7 @@ void cs_grouped_interleaved_avx512 (CS_GROUPED_INTERLEAVED_PARAMS);
 void cs_sigmoid_avx512    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx512       (CS_GELU_PARAMS);
 void cs_hard_swish_avx512 (CS_HARD_SWISH_PARAMS);
-void cs_add_avx512 (CS_ADD_PARAMS);
+void cs_scale_add_avx512 (CS_SCALE_ADD_PARAMS);
 void cs_pool_avx512 (CS_POOL_PARAMS);
 void cs_global_pool_avx512 (CS_GLOBAL_POOL_PARAMS);
 void cs_fake_quantize_avx512 (CS_FAKE_QUANTIZE_PARAMS);

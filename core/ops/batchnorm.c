@@ -3,8 +3,9 @@
  * batchnorm.c — BatchNormalization in inference mode, for the cases the
  * fuse pass could not fold into a preceding Conv: per channel of an
  * N×C×… tensor, y = scale·(x − mean)/√(var + ε) + B, computed as one
- * multiply-add per element, then the activation the fuse pass gave it
- * (DenseNet's ReLU), plane by plane while each is in cache.
+ * fused multiply-add per element with the activation the fuse pass gave
+ * it (DenseNet's ReLU) in the same pass where the kernel has it, else
+ * after it, plane by plane while each is in cache.
  */
 #include "op-common.h"
 
@@ -15,6 +16,7 @@ typedef struct
   const float        *x, *scale, *bias, *mean, *var;
   float              *y;
   const CsActivation *act;
+  CsScaleAdd          scale_add;
   float        epsilon;
   int64_t      channels;
   int64_t      plane_size;
@@ -65,10 +67,14 @@ batch_norm_range (void *user, int64_t begin, int64_t end, int thread)
       const float b = task->bias[c] - task->mean[c] * a;
       const float *x = task->x + plane * task->plane_size;
       float *y = task->y + plane * task->plane_size;
+      CsEpilogue ep;
+      const gboolean fused = cs_epilogue_init (&ep, task->act, a, FALSE);
 
-      for (int64_t i = 0; i < task->plane_size; i++)
-        y[i] = a * x[i] + b;
-      cs_activation_apply (task->act, y, task->plane_size);
+      if (!fused)
+        cs_epilogue_init (&ep, NULL, a, FALSE);
+      task->scale_add (x, &b, FALSE, y, task->plane_size, &ep);
+      if (!fused)
+        cs_activation_apply (task->act, y, task->plane_size);
     }
 }
 
@@ -85,6 +91,7 @@ batch_norm_run (const CsNode *node, CsExec *exec)
     .var = cs_exec_in (exec, node, 4),
     .y = cs_exec_out (exec, node, 0),
     .act = &node->act,
+    .scale_add = cs_kernels_get ()->scale_add,
     .epsilon = params->epsilon,
     .channels = in->dims[1],
     .plane_size = 1,

@@ -53,7 +53,7 @@ typedef struct
   void               *y;
   float               scale;    /* applied to float results (Mean) */
   const CsActivation *act;      /* applied to float results, or NULL */
-  CsAdd               add;      /* the kernel of a float Add whose
+  CsScaleAdd          add;      /* the kernel of a float Add whose
                                  * activation @ep holds, else NULL */
   CsEpilogue          ep;
 } BinaryTask;
@@ -341,7 +341,7 @@ binary_range (void *user, int64_t begin, int64_t end, int thread)
       b = (const char *) task->b + b_offset * (int64_t) elem;
       if (task->add != NULL && plan->a_strides[inner] != 0 && plan->b_strides[inner] != 0)
         {
-          task->add ((const float *) a, (const float *) b, (float *) y, n, &task->ep);
+          task->add ((const float *) a, (const float *) b, TRUE, (float *) y, n, &task->ep);
           pos += n;
           continue;
         }
@@ -523,7 +523,7 @@ binary_run (const CsNode *node, CsExec *exec)
       task.add = task.op == BINARY_ADD && task.dtype == CS_DTYPE_FLOAT32
                  && b->dtype == task.dtype && task.scale == 1.0f
                  && cs_epilogue_init (&task.ep, task.act, 1.0f, FALSE)
-                 ? cs_kernels_get ()->add : NULL;
+                 ? cs_kernels_get ()->scale_add : NULL;
       broadcast_plan (a_shape, &b->shape, &y->shape, &task.plan);
       cs_parallel_for (exec->pool, n, 16384, binary_range, &task);
       task.a = task.y;

@@ -1193,13 +1193,14 @@ test_gelu (void)
   g_free (y);
 }
 
-/* Every table's Add of two operands of one shape, with no activation,
- * a ReLU, a Clip and a leaky slope: the bits of the float sum put through
- * the activation by comparisons, as the micro-kernels' epilogue does (a
- * NaN passes, −0 stays), in runs of every tail length into fresh memory
- * and in place over either operand; no run writes past its end. */
+/* Every table's α·x + b, rounded once, then no activation, a ReLU, a
+ * Clip or a leaky slope: as an Add (α = 1, b an array) and as a channel
+ * of BatchNormalization (α = −0.7, b one value); the bits of fmaf put
+ * through the activation by comparisons, as the micro-kernels' epilogue
+ * does (a NaN passes, −0 stays), in runs of every tail length into fresh
+ * memory and in place over either operand; no run writes past its end. */
 static void
-test_add (void)
+test_scale_add (void)
 {
   const int64_t count = 2500, margin = 17;
   const float sentinel = 1234.5f;
@@ -1207,58 +1208,65 @@ test_add (void)
     { CS_ACT_NONE }, { CS_ACT_RELU }, { CS_ACT_CLIP, -1.0f, 2.0f }, { CS_ACT_LEAKY_RELU, 0.1f },
   };
   GRand *rand = g_rand_new_with_seed (23);
-  g_autofree float *a = g_new (float, count), *b = g_new (float, count);
+  g_autofree float *x = g_new (float, count), *b = g_new (float, count);
   g_autofree float *y = g_new (float, count + margin);
 
   for (int64_t i = 0; i < count; i++)
     {
-      a[i] = (float) g_rand_double_range (rand, -4.0, 4.0);
-      b[i] = i % 97 == 5 ? -a[i] : (float) g_rand_double_range (rand, -4.0, 4.0);
+      x[i] = (float) g_rand_double_range (rand, -4.0, 4.0);
+      b[i] = i % 97 == 5 ? -x[i] : (float) g_rand_double_range (rand, -4.0, 4.0);
     }
-  a[10] = NAN;
+  x[10] = NAN;
   b[20] = INFINITY;
-  a[30] = -0.0f, b[30] = -0.0f;
+  x[30] = -0.0f, b[30] = -0.0f;
   for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
     {
       const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
 
-      for (guint k = 0; kernels != NULL && k < G_N_ELEMENTS (acts); k++)
+      for (guint k = 0; kernels != NULL && k < 2 * G_N_ELEMENTS (acts); k++)
         {
+          const CsActivation *act = &acts[k / 2];
+          const gboolean moves = k % 2 == 0;
+          const float alpha = moves ? 1.0f : -0.7f;
           CsEpilogue ep;
 
-          g_assert_true (cs_epilogue_init (&ep, &acts[k], 1.0f, FALSE));
+          g_assert_true (cs_epilogue_init (&ep, act, alpha, FALSE));
           for (int64_t start = 0, length = 1, run = 0; start < count;
                start += length, length = length % 37 + 2, run++)
             {
               const int64_t n = MIN (length, count - start);
+              const float *addend = moves ? b + start : b + 30 + run % 2;
               float *out = y + start;
 
               for (int64_t i = 0; i < n + margin; i++)
                 out[i] = sentinel;
-              if (run % 3 == 0)
-                kernels->add (a + start, b + start, out, n, &ep);
+              if (run % 3 == 0 || (!moves && run % 3 == 2))
+                kernels->scale_add (x + start, addend, moves, out, n, &ep);
               else
                 {
-                  memcpy (out, (run % 3 == 1 ? a : b) + start, n * sizeof (float));
-                  kernels->add (run % 3 == 1 ? out : a + start, run % 3 == 2 ? out : b + start,
-                                out, n, &ep);
+                  memcpy (out, (run % 3 == 1 ? x : b) + start, n * sizeof (float));
+                  kernels->scale_add (run % 3 == 1 ? out : x + start,
+                                      run % 3 == 2 ? out : addend, moves, out, n, &ep);
                 }
               for (int64_t i = n; i < n + margin; i++)
                 g_assert_cmpfloat (out[i], ==, sentinel);
             }
-          for (int64_t i = 0; i < count; i++)
+          for (int64_t i = 0, run = 0, end = 1, length = 1; i < count; i++)
             {
-              float want = a[i] + b[i];
+              float want;
 
-              if (acts[k].kind == CS_ACT_LEAKY_RELU && want < 0.0f)
-                want *= acts[k].alpha;
-              if (acts[k].kind == CS_ACT_RELU && want < 0.0f)
+              if (i == end)
+                length = length % 37 + 2, end += length, run++;
+              want = fmaf (alpha, x[i], moves ? b[i] : b[30 + run % 2]);
+              if (act->kind == CS_ACT_LEAKY_RELU && want < 0.0f)
+                want *= act->alpha;
+              if (act->kind == CS_ACT_RELU && want < 0.0f)
                 want = 0.0f;
-              if (acts[k].kind == CS_ACT_CLIP)
-                want = want < acts[k].alpha ? acts[k].alpha : want > acts[k].beta ? acts[k].beta : want;
+              if (act->kind == CS_ACT_CLIP)
+                want = want < act->alpha ? act->alpha : want > act->beta ? act->beta : want;
               if (isnan (want) ? !isnan (y[i]) : memcmp (&y[i], &want, sizeof (float)) != 0)
-                g_error ("%s: add %d of %g and %g is %g, not %g", kernels->name, (int) acts[k].kind,
-                         a[i], b[i], y[i], want);
+                g_error ("%s: %g·%g + b, activation %d, is %g, not %g", kernels->name, alpha,
+                         x[i], (int) act->kind, y[i], want);
             }
         }
     }
@@ -1822,7 +1830,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/sigmoid", test_sigmoid);
   g_test_add_func ("/kernels/gelu", test_gelu);
   g_test_add_func ("/kernels/hard-swish", test_hard_swish);
-  g_test_add_func ("/kernels/add", test_add);
+  g_test_add_func ("/kernels/scale-add", test_scale_add);
   g_test_add_func ("/kernels/fake-quantize", test_fake_quantize);
   g_test_add_func ("/kernels/grid-bytes", test_grid_bytes);
   g_test_add_func ("/kernels/pool", test_pool);

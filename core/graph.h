@@ -118,9 +118,9 @@ struct _CsOpClass
    * there, and the copy becomes none. */
   gboolean     copies_input;
   /* TRUE when element i of output 0 reads element i of inputs 0 and 1,
-   * where they have its size, and only then is written (the binary ops;
-   * further inputs are read after): the session lets output 0 share the
-   * memory of either where it dies there. */
+   * where they have its size, and only then is written (the binary ops,
+   * BatchNormalization; further inputs are read after): the session lets
+   * output 0 share the memory of either where it dies there. */
   gboolean     writes_over_inputs;
   /* Sets the dtype and shape of every output from the inputs (whose
    * constants are visible) and validates params.  Required. */

@@ -148,6 +148,7 @@ const CsOpClass cs_op_batch_norm = {
   .infer = batch_norm_infer,
   .run = batch_norm_run,
   .fuses_activation = TRUE,
+  .writes_over_inputs = TRUE,
   .backward = batch_norm_backward,
   .describe = batch_norm_describe,
   .footprint = cs_op_footprint_same,

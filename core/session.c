@@ -6,7 +6,8 @@
  * run.  Graph outputs and tapped layers are written straight into buffers
  * the result owns, so taps cost no copies and never alias reused memory.
  * A reshape whose input dies there takes the input's memory over, and
- * copies nothing; so does an Add or another binary op, writing over it.
+ * copies nothing; so do the binary ops and BatchNormalization, writing
+ * over it.
  * A quantized model's activation passes from one layer to the next as
  * the bytes of its grid where the writer and every reader can do so, a
  * quarter of the memory traffic of floats; a tap of it is the floats

@@ -651,8 +651,8 @@ const CsKernels *cs_kernels_generic (void);
 const CsKernels *cs_kernels_by_name (const char *name);
 
 /* The implementations (gemm-*.c, gemv-*.c, depthwise-*.c, sigmoid-*.c,
- * gelu-*.c, hard-swish-*.c, scale-add-*.c, pool-*.c, transpose-*.c, fake-quantize-*.c,
- * winograd-*.c, qgemm-*.c, qdepthwise-*.c). */
+ * gelu-*.c, hard-swish-*.c, scale-add-*.c, pool-*.c, transpose-*.c,
+ * fake-quantize-*.c, winograd-*.c, qgemm-*.c, qdepthwise-*.c). */
 void cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS);
 void cs_gemv_generic       (CS_GEMV_PARAMS);
 void cs_depthwise_generic  (CS_DEPTHWISE_PARAMS);

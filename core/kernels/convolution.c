@@ -43,12 +43,13 @@
  * build together before they share out the output channels and pixels.
  * The sums are the same, in the same order.
  *
- * A 3×3 convolution with stride 1, one group and 16 channels or more in
- * and out, on maps of 8×8 pixels or more, runs by Winograd's F(4×4,
- * 3×3) instead (winograd.h: cs_winograd_suits): a quarter of the
- * multiplications, for transformed weights four times the size, kept
- * beside the packed ones that cs_conv_plan_channel and the backward pass
- * read.
+ * A 3×3 convolution with stride 1, 16 channels or more in and out, on
+ * maps of 8×8 pixels or more, one group or groups of 24 channels or more
+ * (48 or more where they are whole vectors) on maps of 40 4×4 tiles or
+ * more, runs by Winograd's F(4×4, 3×3) instead (winograd.h:
+ * cs_winograd_suits): a quarter of the multiplications, for transformed
+ * weights four times the size, kept beside the packed ones that
+ * cs_conv_plan_channel and the backward pass read.
  *
  * A convolution whose output is one pixel per image from the whole input
  * (a squeeze-excitation's 1×1 layers) is a dense layer: its weights are

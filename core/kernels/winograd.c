@@ -8,7 +8,9 @@
  * for the 6×6 input patch d_c under it in channel c.  Summed over c, the
  * element-wise products at each of the 36 points are a matrix product:
  * U_t (out × in channels, the weights transformed at load) times V_t
- * (in channels × tiles, the input transformed at run time).
+ * (in channels × tiles, the input transformed at run time); with
+ * groups, each group's output channels times its input channels' rows
+ * of V_t, panels never spanning two groups.
  *
  * A task takes a block of tiles, transforms the input under them for
  * every channel (V, sized to about L2), then for each panel of mr
@@ -96,6 +98,7 @@ typedef struct
   int64_t stride;
   int64_t blocks; /* per image */
   int64_t panel_rows; /* output channels per panel, at most mr */
+  int64_t group_panels; /* panels per group: none spans two */
   int64_t panels;
   /* Whether the input is transformed first and the panels shared out
    * (see share_range); a buffer's V then holds all of an image's blocks,
@@ -158,18 +161,22 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, gboolean threaded, 
 
       plan_layout (kernels, s, TRUE, &several);
       l->panels = several.panels;
+      l->group_panels = several.group_panels;
       l->panel_rows = several.panel_rows;
     }
   else
     {
-      /* Panels of even height, as many as MIN_TASKS tasks need when
-       * shared. */
-      l->panels = (s->out_channels + kernels->mr - 1) / kernels->mr;
+      /* Panels of even height within each group, as many as MIN_TASKS
+       * tasks need when shared. */
+      const int64_t mg = s->out_channels / s->groups;
+      const int64_t needed = (MIN_TASKS + l->blocks * l->parts - 1) / (l->blocks * l->parts);
+
+      l->group_panels = (mg + kernels->mr - 1) / kernels->mr;
       if (l->shared)
-        l->panels = CLAMP ((MIN_TASKS + l->blocks * l->parts - 1) / (l->blocks * l->parts),
-                           l->panels, s->out_channels);
-      l->panel_rows = (s->out_channels + l->panels - 1) / l->panels;
-      l->panels = (s->out_channels + l->panel_rows - 1) / l->panel_rows;
+        l->group_panels = CLAMP ((needed + s->groups - 1) / s->groups, l->group_panels, mg);
+      l->panel_rows = (mg + l->group_panels - 1) / l->group_panels;
+      l->group_panels = (mg + l->panel_rows - 1) / l->panel_rows;
+      l->panels = s->groups * l->group_panels;
     }
   l->chunk_channels =
       CLAMP ((s->in_channels + MIN_TASKS - 1) / MIN_TASKS, 1, TRANSFORM_CHANNELS);
@@ -184,13 +191,35 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, gboolean threaded, 
  * is faster. */
 #define MIN_TILES 5
 
+/* Whether groups of @cg input channels pay on a map of @tiles tiles
+ * (@groups > 1): the 36 products' depth is @cg, against the grouped
+ * kernel's broadcasts (convolution.c), which suit whole 16-channel
+ * vectors best, and each transformed weight, four times the size of
+ * the kernel's and from memory in a network, serves @tiles tiles.  One
+ * thread, AVX-512, times against that kernel's, in RegNet-X-3.2GF by
+ * the per-node timer: its groups of 48 0.60 on 56×56, 0.64–0.70 on
+ * 28×28, but 1.01–1.04 on 14×14 (0.84 with the weights in cache).  By
+ * bench-kernels: groups of 56, 112 and 128 (RegNet-Y-8GF, -Y-16GF,
+ * -X-16GF) 0.45–0.57 on 56×56 and 28×28; of 24 (RegNet-X- and
+ * -Y-1.6GF) 0.72–0.76 (AVX2 0.60–0.95 for all of these); but of 16
+ * 1.22 on 28×28 and 1.7 on 14×14, of 32 1.22 on 14×14 (RegNet-X-800MF,
+ * ResNeXt). */
+static gboolean
+groups_pay (int64_t groups, int64_t cg, int64_t tiles)
+{
+  return groups == 1 || (tiles >= 40 && (cg >= 48 || (cg >= 24 && cg % 16 != 0)));
+}
+
 gboolean
 cs_winograd_suits (const CsConvShape *s)
 {
   return s->kernel[0] == 3 && s->kernel[1] == 3 && s->stride[0] == 1 && s->stride[1] == 1
-         && s->dilation[0] == 1 && s->dilation[1] == 1 && s->groups == 1 && s->pads[0] <= 1
-         && s->pads[1] <= 1 && s->pads[2] <= 1 && s->pads[3] <= 1 && s->in_channels >= 16
-         && s->in_channels <= MAX_IN_CHANNELS && s->out_channels >= 16 && s->out_h >= 8
+         && s->dilation[0] == 1 && s->dilation[1] == 1 && s->groups >= 1 && s->pads[0] <= 1
+         && s->pads[1] <= 1 && s->pads[2] <= 1 && s->pads[3] <= 1
+         && s->in_channels / s->groups >= 16 && s->out_channels / s->groups >= 16
+         && groups_pay (s->groups, s->in_channels / s->groups,
+                        (s->out_h + 3) / 4 * ((s->out_w + 3) / 4))
+         && s->in_channels <= MAX_IN_CHANNELS && s->out_h >= 8
          && s->out_w >= 8 && (s->out_h + 3) / 4 * ((s->out_w + 3) / 4) >= MIN_TILES;
 }
 
@@ -275,6 +304,18 @@ transform_weights (const float *g, float *u)
       u[i * PATCH + j] = (float) (gg[i][0] * G[j][0] + gg[i][1] * G[j][1] + gg[i][2] * G[j][2]);
 }
 
+/* Panel @q of @l: its group's first input channel *@c0, its first
+ * output channel *@o0 and its height *@h. */
+static void
+panel_of (const CsConvShape *s, const Layout *l, int64_t q, int64_t *c0, int64_t *o0, int64_t *h)
+{
+  const int64_t mg = s->out_channels / s->groups, g = q / l->group_panels;
+
+  *c0 = g * (s->in_channels / s->groups);
+  *o0 = g * mg + q % l->group_panels * l->panel_rows;
+  *h = MIN (l->panel_rows, (g + 1) * mg - *o0);
+}
+
 CsWinogradPlan *
 cs_winograd_plan_new (const CsKernels   *kernels,
                       const CsConvShape *shape,
@@ -282,7 +323,7 @@ cs_winograd_plan_new (const CsKernels   *kernels,
                       const float       *bias)
 {
   CsWinogradPlan *plan = g_new0 (CsWinogradPlan, 1);
-  const int64_t   in = shape->in_channels, out = shape->out_channels;
+  const int64_t   depth = shape->in_channels / shape->groups, out = shape->out_channels;
   const Layout   *l = &plan->layouts[1];
   float          *panel_u;
 
@@ -291,19 +332,20 @@ cs_winograd_plan_new (const CsKernels   *kernels,
   plan_layout (kernels, shape, FALSE, &plan->layouts[0]);
   plan_layout (kernels, shape, TRUE, &plan->layouts[1]);
   /* One panel's transformed kernels at a time, 36 per channel pair. */
-  panel_u = g_new (float, POINTS * (l->panel_rows * in));
-  plan->u = g_new (float, POINTS * (out * in));
+  panel_u = g_new (float, POINTS * (l->panel_rows * depth));
+  plan->u = g_new (float, POINTS * (out * depth));
   if (bias != NULL)
     plan->bias = g_memdup2 (bias, sizeof (float) * out);
-  for (int64_t o0 = 0; o0 < out; o0 += l->panel_rows)
+  for (int64_t q = 0; q < l->panels; q++)
     {
-      const int64_t h = MIN (l->panel_rows, out - o0);
+      int64_t c0, o0, h;
 
-      for (int64_t i = 0; i < h * in; i++)
-        transform_weights (weights + (o0 * in + i) * 9, panel_u + i * POINTS);
+      panel_of (shape, l, q, &c0, &o0, &h);
+      for (int64_t i = 0; i < h * depth; i++)
+        transform_weights (weights + (o0 * depth + i) * 9, panel_u + i * POINTS);
       for (int t = 0; t < POINTS; t++)
-        cs_pack_a (kernels, plan->u + (o0 * POINTS + t * h) * in, panel_u + t, h, in, in * POINTS,
-                   POINTS);
+        cs_pack_a (kernels, plan->u + (o0 * POINTS + t * h) * depth, panel_u + t, h, depth,
+                   depth * POINTS, POINTS);
     }
   g_free (panel_u);
   return plan;
@@ -483,16 +525,20 @@ multiply_panel (const WinogradRun *run,
   const CsKernels        *kernels = plan->kernels;
   const CsConvShape      *s = &plan->shape;
   const Layout           *l = run->layout;
-  const int64_t           in = s->in_channels, stride = l->stride, mr = kernels->mr;
-  const int64_t           o0 = q * l->panel_rows, h = MIN (l->panel_rows, s->out_channels - o0);
+  const int64_t           in = s->in_channels, depth = in / s->groups;
+  const int64_t           stride = l->stride, mr = kernels->mr;
   const int64_t           out_plane = s->out_h * s->out_w;
-  const float            *u = plan->u + o0 * POINTS * in;
+  int64_t                 c0, o0, h;
   static const CsEpilogue plain = { 1.0f, FALSE, FALSE, 0.0f, FALSE, 0.0f, 0.0f };
 
-  /* The 36 products: row i of product t at products[(t·mr + i)·stride]. */
+  panel_of (s, l, q, &c0, &o0, &h);
+  const float *u = plan->u + o0 * POINTS * depth;
+
+  /* The 36 products: row i of product t at products[(t·mr + i)·stride];
+   * a panel's group reads its own input channels' rows of V. */
   for (int t = 0; t < POINTS; t++)
     for (int64_t j = 0; j < n; j += kernels->nr)
-      kernels->gemm (in, u + t * h * in, h, v + t * in * stride + j, NULL, stride,
+      kernels->gemm (depth, u + t * h * depth, h, v + (t * in + c0) * stride + j, NULL, stride,
                      scratch->products + t * mr * stride + j, stride, (int) h,
                      (int) MIN (kernels->nr, n - j), NULL, &plain, NULL, NULL);
 

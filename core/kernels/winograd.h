@@ -21,9 +21,10 @@ G_BEGIN_DECLS
 typedef struct _CsWinogradPlan CsWinogradPlan;
 
 /* Whether @shape (which must pass convolution.h: cs_conv_shape_check)
- * is a 3×3 convolution with stride and dilation 1, one group, and
- * enough channels (16 to 8192) and pixels (8 rows and columns, more
- * than four 4×4 tiles: not 8×8) for the transforms to pay, padded by at
+ * is a 3×3 convolution with stride and dilation 1, one group or groups
+ * wide enough (winograd.c: groups_pay), and enough channels (16 to 8192
+ * in all, 16 a group) and pixels (8 rows and columns, more than four
+ * 4×4 tiles: not 8×8) for the transforms to pay, padded by at
  * most one pixel on each side: a pixel whose window lies mostly in a
  * wider padding sums few terms, and the transforms' rounding, which
  * scales with the whole 6×6 patch, would no longer be small beside
@@ -31,9 +32,9 @@ typedef struct _CsWinogradPlan CsWinogradPlan;
 gboolean cs_winograd_suits (const CsConvShape *shape);
 /* Per-thread scratch a plan for @shape on @kernels needs. */
 size_t cs_winograd_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape);
-/* Transforms @weights (out_channels × in_channels × 3 × 3, not kept) and
- * copies @bias (may be NULL) for a @shape that cs_winograd_suits.  Free
- * with cs_winograd_plan_free. */
+/* Transforms @weights (out_channels × in_channels/groups × 3 × 3, not
+ * kept) and copies @bias (may be NULL) for a @shape that
+ * cs_winograd_suits.  Free with cs_winograd_plan_free. */
 CsWinogradPlan *cs_winograd_plan_new (const CsKernels   *kernels,
                                       const CsConvShape *shape,
                                       const float       *weights,

@@ -586,11 +586,12 @@ test_conv_depthwise_narrow (void)
  * tall enough for several tasks' rows, two images, dilation with a 3×5
  * kernel and uneven paddings, 1×1 and 5×5 kernels, groups of 8
  * channels, 16 in with 32 out, 24 (a vector and a half) and 64;
- * RegNet-X-3.2GF's groups of 48 on 14×14, groups of 32 on 14×14 over two
- * images, and of 96 with stride 2 onto 9×15.  Rows of 56 columns or
+ * RegNet-X-3.2GF's groups of 48 on 7×14 (on 8 rows or more, Winograd
+ * takes them), groups of 32 on 14×14 over two images, and of 96 with
+ * stride 2 onto 9×15.  Rows of 56 columns or
  * more, or of 28 read by stride 2, are staged as planes: stride 2 from
- * 61×30 and 17×30, groups of 48 and of one or two 8-lane vectors on 60
- * and 66 columns, of one by stride 2 from 60, and the dilated 3×5
+ * 61×30 and 17×30, groups of 48 on 60 columns and of one or two 8-lane
+ * vectors on 66, of one by stride 2 from 60, and the dilated 3×5
  * kernel with column stride 2 on 40.  So are the strided first layers of
  * one group on fewer channels than a vector: ResNet's 7×7/2 and the
  * 3×3/2 on three planes, two images with uneven paddings, the 7×7/2 on
@@ -613,10 +614,10 @@ test_conv_grouped_interleaved (void)
     { 1, 128, 14, 14, 128, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 4 },
     { 1, 72, 7, 7, 72, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 3 },
     { 1, 128, 7, 7, 128, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
-    { 1, 432, 14, 14, 432, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 9 },
+    { 1, 432, 7, 14, 432, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 9 },
     { 2, 64, 14, 14, 64, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
     { 1, 192, 17, 30, 192, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
-    { 1, 96, 20, 60, 96, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+    { 1, 96, 7, 60, 96, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
     { 1, 32, 9, 66, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
     { 1, 32, 10, 40, 32, 0, 0, { 3, 5 }, { 1, 2 }, { 2, 1 }, { 1, 2, 0, 1 }, 2 },
     { 1, 16, 9, 66, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
@@ -678,7 +679,10 @@ test_conv_grouped_interleaved (void)
  * that are not multiples of the 4×4 tile, paddings of none or one pixel
  * on each side, one side at a time, two images, output channels
  * past one micro-kernel panel, and inputs deep and wide enough to take
- * several blocks of tiles.  On two threads, the blocks of each layout:
+ * several blocks of tiles; grouped, groups of 48 (RegNet-X-3.2GF's on
+ * 28×28), of 24 over two images with uneven paddings, of 24 in and 48
+ * out in three blocks (shared out on two threads), and three of 56; not
+ * groups of 16 or 32, nor of 48 on 14×14.  On two threads, the blocks of each layout:
  * one of 49 tiles, split in two; three of 48, transformed together and
  * shared out by panel and micro-tile of columns; one of 16 whose 32
  * output channels go in four panels of 8.  Not on maps of four tiles
@@ -703,7 +707,25 @@ test_conv_winograd (void)
     { 1, 128, 28, 28, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 16, 48, 48, 24, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 128, 14, 14, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
+    { 1, 96, 28, 28, 96, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+    { 2, 48, 26, 30, 48, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 0, 0, 1 }, 2 },
+    { 1, 48, 48, 48, 96, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+    { 1, 168, 28, 28, 168, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 3 },
   };
+  /* Groups of 16 and of 32, which the grouped kernel runs faster, and
+   * of 48 on a 14×14 map, too few tiles for their weights. */
+  static const CsConvShape grouped_kernel[] = {
+    { 1, 64, 28, 28, 64, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 4 },
+    { 1, 128, 14, 14, 128, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 4 },
+    { 1, 96, 14, 14, 96, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (grouped_kernel); i++)
+    {
+      CsConvShape s = grouped_kernel[i];
+
+      g_assert_true (complete_shape (&s));
+      g_assert_false (cs_winograd_suits (&s));
+    }
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       CsConvShape s = cases[i];

@@ -191,8 +191,9 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, gboolean threaded, 
  * is faster. */
 #define MIN_TILES 5
 
-/* Whether groups of @cg input channels pay on a map of @tiles tiles
- * (@groups > 1): the 36 products' depth is @cg, against the grouped
+/* Whether @groups groups of @cg input channels pay on a map of @tiles
+ * tiles: one always; several, where the 36 products' depth is @cg,
+ * against the grouped
  * kernel's broadcasts (convolution.c), which suit whole 16-channel
  * vectors best, and each transformed weight, four times the size of
  * the kernel's and from memory in a network, serves @tiles tiles.  One
@@ -213,14 +214,14 @@ groups_pay (int64_t groups, int64_t cg, int64_t tiles)
 gboolean
 cs_winograd_suits (const CsConvShape *s)
 {
+  const int64_t tiles = (s->out_h + TILE - 1) / TILE * ((s->out_w + TILE - 1) / TILE);
+  const int64_t cg = s->in_channels / s->groups;
+
   return s->kernel[0] == 3 && s->kernel[1] == 3 && s->stride[0] == 1 && s->stride[1] == 1
-         && s->dilation[0] == 1 && s->dilation[1] == 1 && s->groups >= 1 && s->pads[0] <= 1
-         && s->pads[1] <= 1 && s->pads[2] <= 1 && s->pads[3] <= 1
-         && s->in_channels / s->groups >= 16 && s->out_channels / s->groups >= 16
-         && groups_pay (s->groups, s->in_channels / s->groups,
-                        (s->out_h + 3) / 4 * ((s->out_w + 3) / 4))
-         && s->in_channels <= MAX_IN_CHANNELS && s->out_h >= 8
-         && s->out_w >= 8 && (s->out_h + 3) / 4 * ((s->out_w + 3) / 4) >= MIN_TILES;
+         && s->dilation[0] == 1 && s->dilation[1] == 1 && s->pads[0] <= 1 && s->pads[1] <= 1
+         && s->pads[2] <= 1 && s->pads[3] <= 1 && cg >= 16 && s->out_channels / s->groups >= 16
+         && s->in_channels <= MAX_IN_CHANNELS && s->out_h >= 8 && s->out_w >= 8
+         && tiles >= MIN_TILES && groups_pay (s->groups, cg, tiles);
 }
 
 /* The scratch of one thread, at 64-byte boundaries: V of v_blocks
@@ -529,10 +530,11 @@ multiply_panel (const WinogradRun *run,
   const int64_t           stride = l->stride, mr = kernels->mr;
   const int64_t           out_plane = s->out_h * s->out_w;
   int64_t                 c0, o0, h;
+  const float            *u;
   static const CsEpilogue plain = { 1.0f, FALSE, FALSE, 0.0f, FALSE, 0.0f, 0.0f };
 
   panel_of (s, l, q, &c0, &o0, &h);
-  const float *u = plan->u + o0 * POINTS * depth;
+  u = plan->u + o0 * POINTS * depth;
 
   /* The 36 products: row i of product t at products[(t·mr + i)·stride];
    * a panel's group reads its own input channels' rows of V. */

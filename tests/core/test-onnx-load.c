@@ -575,6 +575,22 @@ test_legacy_attributes (void)
   cs_model_free (model);
 }
 
+/* @f loaded into *@model, and a session of one thread on it; the caller
+ * frees both. */
+static CsSession *
+load_session (Fixture *f, CsModel **model)
+{
+  g_autoptr (GBytes) bytes = fixture_pack (f);
+  g_autoptr (GError) error = NULL;
+  CsSession *session;
+
+  *model = load_bytes (bytes, NULL, &error);
+  g_assert_no_error (error);
+  session = cs_session_new (*model, 1, &error);
+  g_assert_no_error (error);
+  return session;
+}
+
 /* Reshapes share memory with their input where it dies there (a session
  * detail no output may show).  Relu → Sigmoid → Reshape, the Sigmoid's
  * output dying at the Reshape, whose output a Neg and an Add read after
@@ -613,11 +629,8 @@ test_reshape_shares_memory (void)
   for (int i = 0; i < 24; i++)
     x[i] = (float) (i % 7) - 3.0f;
 
-  g_autoptr (GBytes) bytes = fixture_pack (f);
-  CsModel *model = load_bytes (bytes, NULL, &error);
-  g_assert_no_error (error);
-  CsSession *session = cs_session_new (model, 1, &error);
-  g_assert_no_error (error);
+  CsModel *model = NULL;
+  CsSession *session = load_session (f, &model);
   const CsTensor input = { "X", CS_DTYPE_FLOAT32, { 4, { 1, 2, 3, 4 } }, x };
 
   for (int taps = 0; taps < 3; taps++)
@@ -688,11 +701,8 @@ test_binary_shares_memory (void)
   for (int i = 0; i < 24; i++)
     x[i] = (float) (i % 7) - 3.0f;
 
-  g_autoptr (GBytes) bytes = fixture_pack (f);
-  CsModel *model = load_bytes (bytes, NULL, &error);
-  g_assert_no_error (error);
-  CsSession *session = cs_session_new (model, 1, &error);
-  g_assert_no_error (error);
+  CsModel *model = NULL;
+  CsSession *session = load_session (f, &model);
   const CsTensor input = { "X", CS_DTYPE_FLOAT32, { 4, { 1, 2, 3, 4 } }, x };
 
   for (int taps = 0; taps < 2; taps++)

@@ -15,7 +15,8 @@ typedef struct
 {
   const float        *x, *scale, *bias, *mean, *var;
   float              *y;
-  const CsActivation *act;
+  const CsActivation *act;      /* applied after the kernel, or NULL */
+  CsEpilogue          ep;       /* the kernel's, but for its alpha */
   CsScaleAdd          scale_add;
   float        epsilon;
   int64_t      channels;
@@ -67,13 +68,11 @@ batch_norm_range (void *user, int64_t begin, int64_t end, int thread)
       const float b = task->bias[c] - task->mean[c] * a;
       const float *x = task->x + plane * task->plane_size;
       float *y = task->y + plane * task->plane_size;
-      CsEpilogue ep;
-      const gboolean fused = cs_epilogue_init (&ep, task->act, a, FALSE);
+      CsEpilogue ep = task->ep;
 
-      if (!fused)
-        cs_epilogue_init (&ep, NULL, a, FALSE);
+      ep.alpha = a;
       task->scale_add (x, &b, FALSE, y, task->plane_size, &ep);
-      if (!fused)
+      if (task->act != NULL)
         cs_activation_apply (task->act, y, task->plane_size);
     }
 }
@@ -90,13 +89,18 @@ batch_norm_run (const CsNode *node, CsExec *exec)
     .mean = cs_exec_in (exec, node, 3),
     .var = cs_exec_in (exec, node, 4),
     .y = cs_exec_out (exec, node, 0),
-    .act = &node->act,
     .scale_add = cs_kernels_get ()->scale_add,
     .epsilon = params->epsilon,
     .channels = in->dims[1],
     .plane_size = 1,
   };
 
+  /* The activation in the kernel's pass where it can take it. */
+  if (!cs_epilogue_init (&task.ep, &node->act, 1.0f, FALSE))
+    {
+      cs_epilogue_init (&task.ep, NULL, 1.0f, FALSE);
+      task.act = &node->act;
+    }
   for (int d = 2; d < in->rank; d++)
     task.plane_size *= in->dims[d];
   cs_parallel_for (exec->pool, in->dims[0] * in->dims[1],

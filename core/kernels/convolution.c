@@ -929,7 +929,7 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
           int64_t offset = wq == s->out_w ? oh0 * s->out_w + j : (oh0 + oh) * s->out_w + ow;
           CsColumnWrap wrap = { ow, wq, s->out_w };
 
-          kernels->gemm (depth, w_group + i * depth, h, base + j, plan->koff, 0,
+          kernels->gemm (depth, w_group + i * depth, h, NULL, base + j, plan->koff, 0,
                          y_group + i * plane + offset, plane, h, n, bias, &run->ep,
                          in_place ? NULL : &wrap, NULL);
         }
@@ -1145,8 +1145,8 @@ transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, int64_
               memcpy (tile + i * kernels->nr, plan->bias + j0, sizeof (float) * n);
             else
               zero_floats (tile + i * kernels->nr, n);
-          kernels->gemm (depth, x + i0, plane, panel, NULL, n, tile, kernels->nr, h, n, NULL,
-                         &onto_bias, NULL, fetch.step > 0 ? &fetch : NULL);
+          kernels->gemm (depth, x + i0, plane, NULL, panel, NULL, n, tile, kernels->nr, h, n,
+                         NULL, &onto_bias, NULL, fetch.step > 0 ? &fetch : NULL);
           kernels->transpose (tile, kernels->nr, y + j0 * plane + i0, plane, n, h);
         }
     }

@@ -20,9 +20,11 @@
 #define EACH_ROW(X) \
   X (0) X (1) X (2) X (3) X (4) X (5) X (6) X (7) X (8) X (9) X (10) X (11)
 
-/* @rows: @m, as a constant; @wide: whether @n > 16. */
+/* @rows: @m, as a constant; @indexed and @a_indexed: whether B's rows or
+ * A's depth steps lie at offsets (koff, a_koff); @wide: whether @n > 16. */
 CS_VEC_INLINE void
-tile (const int rows, const gboolean indexed, const gboolean wide, CS_GEMM_MICRO_PARAMS)
+tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gboolean wide,
+      CS_GEMM_MICRO_PARAMS)
 {
   const CsLaneMask mask0 = vec_lanes (0, n);
   const CsLaneMask mask1 = vec_lanes (-16, n - 16);
@@ -39,19 +41,21 @@ tile (const int rows, const gboolean indexed, const gboolean wide, CS_GEMM_MICRO
       if (fetch != NULL)
         __builtin_prefetch (fetch + p * fetch_step, 0, 2);
       const float *row = b + (indexed ? koff[p] : p * ldb);
+      const float *a_row = a_indexed ? a + a_koff[p] : a;
       CsVec b0 = vec_load_lanes (row, mask0);
       CsVec b1 = wide ? vec_load_lanes (row + 16, mask1) : vec_zero ();
 #define STEP(i) \
       if (i < rows) \
         { \
-          CsVec ai = vec_set1 (a[i]); \
+          CsVec ai = vec_set1 (a_row[i]); \
           low##i = vec_fmadd (ai, b0, low##i); \
           if (wide) \
             high##i = vec_fmadd (ai, b1, high##i); \
         }
       EACH_ROW (STEP)
 #undef STEP
-      a += a_stride;
+      if (!a_indexed)
+        a += a_stride;
     }
 
   const CsEpilogueVec epv = vec_epilogue_load (ep);
@@ -80,12 +84,15 @@ tile (const int rows, const gboolean indexed, const gboolean wide, CS_GEMM_MICRO
 }
 
 /* The tile for each row count and form of B, in registers (vec-simd.h). */
-#define TILE(r, indexed, wide) \
-  tile (r, indexed, wide, depth, a, a_stride, b, koff, ldb, c, ldc, m, n, bias, ep, wrap, prefetch)
-#define INDEXED_WIDE_TILE(r) TILE (r, TRUE, TRUE)
-#define INDEXED_NARROW_TILE(r) TILE (r, TRUE, FALSE)
-#define WIDE_TILE(r) TILE (r, FALSE, TRUE)
-#define NARROW_TILE(r) TILE (r, FALSE, FALSE)
+#define TILE(r, indexed, a_indexed, wide) \
+  tile (r, indexed, a_indexed, wide, depth, a, a_stride, a_koff, b, koff, ldb, c, ldc, m, n, bias, \
+        ep, wrap, prefetch)
+#define INDEXED_WIDE_TILE(r) TILE (r, TRUE, FALSE, TRUE)
+#define INDEXED_NARROW_TILE(r) TILE (r, TRUE, FALSE, FALSE)
+#define A_INDEXED_WIDE_TILE(r) TILE (r, FALSE, TRUE, TRUE)
+#define A_INDEXED_NARROW_TILE(r) TILE (r, FALSE, TRUE, FALSE)
+#define WIDE_TILE(r) TILE (r, FALSE, FALSE, TRUE)
+#define NARROW_TILE(r) TILE (r, FALSE, FALSE, FALSE)
 
 void
 cs_gemm_micro_avx512 (CS_GEMM_MICRO_PARAMS)
@@ -94,6 +101,10 @@ cs_gemm_micro_avx512 (CS_GEMM_MICRO_PARAMS)
     CS_ROW_SWITCH (m, CS_AVX512_MR, INDEXED_WIDE_TILE)
   else if (koff != NULL)
     CS_ROW_SWITCH (m, CS_AVX512_MR, INDEXED_NARROW_TILE)
+  else if (a_koff != NULL && n > 16)
+    CS_ROW_SWITCH (m, CS_AVX512_MR, A_INDEXED_WIDE_TILE)
+  else if (a_koff != NULL)
+    CS_ROW_SWITCH (m, CS_AVX512_MR, A_INDEXED_NARROW_TILE)
   else if (n > 16)
     CS_ROW_SWITCH (m, CS_AVX512_MR, WIDE_TILE)
   else

@@ -49,7 +49,7 @@ cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS)
 
       for (int i = 0; i < m; i++)
         {
-          float ai = a[p * a_stride + i];
+          float ai = a[(a_koff != NULL ? a_koff[p] : p * a_stride) + i];
 
           for (int j = 0; j < n; j++)
             acc[i][j] += ai * row[j];

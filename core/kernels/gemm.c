@@ -319,7 +319,7 @@ gemm_task (const GemmTasks *tasks, int64_t task, int thread)
             b = gemm->b.data + j, ldb = gemm->b.row_stride;
           else
             b = packed_b + (j - n0) * k, ldb = w;
-          kernels->gemm (k, a, a_stride, b, NULL, ldb, gemm->c + i * gemm->ldc + j,
+          kernels->gemm (k, a, a_stride, NULL, b, NULL, ldb, gemm->c + i * gemm->ldc + j,
                          gemm->ldc, h, w, NULL, &tasks->ep, NULL, NULL);
         }
     }

@@ -70,18 +70,20 @@ typedef struct
 
 /* The GEMM micro-kernel: an m × n tile of C (m ≤ mr, n ≤ nr, row stride
  * ldc) from
- *   A: a[p·a_stride + i] for row i < m, depth p < depth (a packed panel);
+ *   A: a[(a_koff != NULL ? a_koff[p] : p·a_stride) + i] for row i < m,
+ *      depth p < depth (a packed panel, or pixels of a staged block);
  *   B: row p is b + (koff != NULL ? koff[p] : p·ldb), of which the first
  *      n floats are read (an im2col row read in place, a packed panel, or
  *      a row-major matrix);
  * bias (m floats, may be NULL) is used unless ep->accumulate; with @wrap
  * (may be NULL) the columns of each row of C wrap as it says; with
- * @prefetch (may be NULL) the tile fetches what it says.
+ * @prefetch (may be NULL) the tile fetches what it says.  At most one of
+ * a_koff and koff is set.
  * Each kernel's parameter list is a macro, so the implementations of
  * every instruction set spell it once, here. */
 #define CS_GEMM_MICRO_PARAMS \
-  int64_t depth, const float *a, int64_t a_stride, const float *b, \
-  const int64_t *koff, int64_t ldb, float *c, int64_t ldc, int m, int n, \
+  int64_t depth, const float *a, int64_t a_stride, const int64_t *a_koff, \
+  const float *b, const int64_t *koff, int64_t ldb, float *c, int64_t ldc, int m, int n, \
   const float *bias, const CsEpilogue *ep, const CsColumnWrap *wrap, \
   const CsPrefetch *prefetch
 typedef void (*CsGemmMicro) (CS_GEMM_MICRO_PARAMS);

@@ -540,8 +540,8 @@ multiply_panel (const WinogradRun *run,
    * a panel's group reads its own input channels' rows of V. */
   for (int t = 0; t < POINTS; t++)
     for (int64_t j = 0; j < n; j += kernels->nr)
-      kernels->gemm (depth, u + t * h * depth, h, v + (t * in + c0) * stride + j, NULL, stride,
-                     scratch->products + t * mr * stride + j, stride, (int) h,
+      kernels->gemm (depth, u + t * h * depth, h, NULL, v + (t * in + c0) * stride + j, NULL,
+                     stride, scratch->products + t * mr * stride + j, stride, (int) h,
                      (int) MIN (kernels->nr, n - j), NULL, &plain, NULL, NULL);
 
   for (int64_t i = 0; i < h; i++)

@@ -928,7 +928,8 @@ test_gemm_wrapped_columns (void)
                    + (wrap.first + j) % wrap.period] = (float) g_rand_double_range (rand, -1, 1);
           memcpy (c, c0, sizeof (float) * m * ldc);
           g_assert_true (cs_epilogue_init (&ep, act, 1.0f, accumulate));
-          kernels->gemm (depth, a, m, b, NULL, n, c + wrap.first, ldc, m, n, bias, &ep, &wrap, NULL);
+          kernels->gemm (depth, a, m, NULL, b, NULL, n, c + wrap.first, ldc, m, n, bias, &ep, &wrap,
+                         NULL);
 
           for (int i = 0; i < m; i++)
             for (int64_t e = 0; e < ldc; e++)
@@ -964,6 +965,71 @@ test_gemm_wrapped_columns (void)
           g_free (c);
           g_free (c0);
         }
+    }
+  g_rand_free (rand);
+}
+
+/* The micro-kernel alone with A's depth steps at offsets (a_koff), as
+ * transposed tiles read the pixels of a staged block: every row and
+ * column count, steps that lie out of order and overlap, with and
+ * without accumulation.  Fails when a step is read at p·a_stride, or a
+ * row at another step's offset. */
+static void
+test_gemm_indexed_a (void)
+{
+  GRand *rand = g_rand_new_with_seed (29);
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+      if (kernels == NULL)
+        continue;
+      for (int m = 1; m <= kernels->mr; m++)
+        for (int trial = 0; trial < 12; trial++)
+          {
+            int n = trial < 2 ? kernels->nr - trial : g_rand_int_range (rand, 1, kernels->nr + 1);
+            int64_t depth = g_rand_int_range (rand, 1, 60), pool_n = depth + kernels->mr;
+            gboolean accumulate = g_rand_boolean (rand);
+            const CsActivation *act = &activations[g_rand_int_range (rand, 0, 4)];
+            float *pixels = g_new (float, pool_n), *b = g_new (float, depth * n);
+            float *bias = g_new (float, m), *c = g_new (float, m * n), *c0 = g_new (float, m * n);
+            int64_t *koff = g_new (int64_t, depth);
+            CsEpilogue ep;
+
+            fill_random (rand, pixels, pool_n);
+            fill_random (rand, b, depth * n);
+            fill_random (rand, bias, m);
+            fill_random (rand, c0, m * n);
+            for (int64_t p = 0; p < depth; p++)
+              koff[p] = g_rand_int_range (rand, 0, (gint32) (pool_n - m + 1));
+            memcpy (c, c0, sizeof (float) * m * n);
+            g_assert_true (cs_epilogue_init (&ep, act, 1.0f, accumulate));
+            kernels->gemm (depth, pixels, 1, koff, b, NULL, n, c, n, m, n, bias, &ep, NULL, NULL);
+
+            for (int i = 0; i < m; i++)
+              for (int j = 0; j < n; j++)
+                {
+                  double sum = 0, magnitude = 0, want;
+
+                  for (int64_t p = 0; p < depth; p++)
+                    {
+                      sum += (double) pixels[koff[p] + i] * b[p * n + j];
+                      magnitude += fabs ((double) pixels[koff[p] + i] * b[p * n + j]);
+                    }
+                  want = activate (act, sum + (accumulate ? c0[i * n + j] : bias[i]));
+                  if (fabs (c[i * n + j] - want) > MAX_ERROR * (magnitude + 1 + fabs (want)))
+                    g_error ("%s: %d×%d tile, A by offsets, depth %" G_GINT64_FORMAT
+                             ", accumulate %d: row %d column %d is %g, not %g", kernels->name, m,
+                             n, depth, accumulate, i, j, c[i * n + j], want);
+                }
+            g_free (pixels);
+            g_free (b);
+            g_free (bias);
+            g_free (c);
+            g_free (c0);
+            g_free (koff);
+          }
     }
   g_rand_free (rand);
 }
@@ -1847,6 +1913,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/scaled", test_conv_scaled);
   g_test_add_func ("/kernels/gemm/random", test_gemm_random);
   g_test_add_func ("/kernels/gemm/wrapped-columns", test_gemm_wrapped_columns);
+  g_test_add_func ("/kernels/gemm/indexed-a", test_gemm_indexed_a);
   g_test_add_func ("/kernels/conv/op-errors", test_conv_op_errors);
   g_test_add_func ("/kernels/matmul/broadcast", test_matmul_broadcast);
   g_test_add_func ("/kernels/sigmoid", test_sigmoid);

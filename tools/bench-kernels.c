@@ -350,6 +350,7 @@ bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
      * multiply-adds, a quarter of which it does: it can pass the peak. */
     static const char *const labels[] = {
       [CS_CONV_LAYOUT_TRANSPOSED] = " [transposed]",
+      [CS_CONV_LAYOUT_TRANSPOSED_STAGED] = " [transposed, staged]",
       [CS_CONV_LAYOUT_INTERLEAVED] = " [interleaved]",
       [CS_CONV_LAYOUT_PLANAR] = " [planar]",
       [CS_CONV_LAYOUT_DENSE] = " [dense]",

@@ -37,11 +37,14 @@
  * group swaps the roles instead (Layout.transposed, transposed_pays):
  * the tile's rows are pixels and its columns output channels, from the
  * weights packed as B panels; each tile goes back into place transposed.
- * The pixels are broadcast from a matrix whose row p holds depth step p
- * of every pixel: the input itself for a 1×1 convolution with stride 1
- * and no padding, else its im2col matrix (im2col.h), which the threads
- * build together before they share out the output channels and pixels.
- * The sums are the same, in the same order.
+ * The pixels are broadcast from where depth step p of every pixel lies:
+ * the input itself for a 1×1 convolution with stride 1 and no padding;
+ * else the staged block, where a run of one output row's pixels lies at
+ * koff[p] as for GEMM tiles, so that each tile takes pixels of one row
+ * (from_stage); or, for a 1×1 kernel or a map narrower than half a tile,
+ * whose tiles should run across rows, an im2col matrix (im2col.h), which
+ * the threads build together before they share out the output channels
+ * and pixels.  The sums are the same, in the same order.
  *
  * A 3×3 convolution with stride 1, 16 channels or more in and out, on
  * maps of 8×8 pixels or more, one group or groups of 24 channels or more
@@ -112,6 +115,10 @@ typedef struct
   gboolean direct;        /* stride 1 without padding: x is the block */
   gboolean transposed;    /* pixels are the tiles' rows (transposed_pays) */
   gboolean im2col;        /* transposed, reading an im2col matrix, not x */
+  gboolean from_stage;    /* transposed, reading the staged block (or x
+                           * when direct) by koff, as GEMM tiles do:
+                           * no im2col matrix, a tile within an output
+                           * row (staged_transposed_task) */
   int64_t  cg, mg;        /* input and output channels per group */
   int64_t  depth;         /* cg·kH·kW */
   int64_t  period[2];     /* stride phases repeat every period taps */
@@ -206,14 +213,16 @@ lanes_used_by_rows (const CsKernels *kernels, const CsConvShape *s, int64_t wq, 
  * @l: on maps whose rows leave much of the GEMM tiles' vectors empty (a
  * small map, a map of 17 columns with padding), when the depth is large
  * enough to pay for the transposes.  Transposed tiles round the output
- * channels up to whole vectors instead. */
+ * channels up to whole vectors instead, and over an im2col matrix pay
+ * for building it; over the staged block they read what the GEMM tiles
+ * would (from_stage). */
 static gboolean
 transposed_pays (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
 {
   const int64_t lanes = kernels->nr / 2;
   double channels_used = (double) l->mg / (double) round_up (l->mg, lanes);
   double overhead = TRANSPOSE_STEPS / (double) l->depth
-                    + (l->im2col ? IM2COL_CHANNELS / (double) l->mg : 0.0);
+                    + (l->im2col && !l->from_stage ? IM2COL_CHANNELS / (double) l->mg : 0.0);
 
   return channels_used / (1.0 + overhead) > lanes_used_by_rows (kernels, s, l->wq, l->rows);
 }
@@ -449,9 +458,41 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
         l->stage_floats = floats;
     }
 
-  l->transposed = !l->depthwise && !l->interleaved && s->groups == 1
-                  && (!l->im2col || l->depth * plane <= IM2COL_MAX_FLOATS)
-                  && (!staged_fits || transposed_pays (kernels, s, l));
+  l->transposed = !l->depthwise && !l->interleaved && s->groups == 1;
+  /* Transposed tiles over the staged block where they pay, else over an
+   * im2col matrix where that pays: the matrix copies each input value
+   * once a tap, but lets a tile run across output rows, which a 1×1
+   * kernel (a copy of each value once) or a map narrower than half a
+   * tile's rows wants. */
+  l->from_stage = l->transposed && l->im2col && staged_fits && s->kernel[0] * s->kernel[1] > 1
+                  && 2 * s->out_w >= kernels->mr;
+  l->from_stage = l->from_stage && transposed_pays (kernels, s, l);
+  if (!l->from_stage)
+    l->transposed = l->transposed && (!l->im2col || l->depth * plane <= IM2COL_MAX_FLOATS)
+                    && (!staged_fits || transposed_pays (kernels, s, l));
+  if (l->from_stage)
+    {
+      /* The GEMM layout's tasks and staged rows, the output channels
+       * shared out in whole B panels; scratch for one tile besides. */
+      l->mc = MIN (MAX (kernels->nr, A_BLOCK_FLOATS / l->depth / kernels->nr * kernels->nr),
+                   round_up (l->mg, kernels->nr));
+      for (;;)
+        {
+          l->chunks = (s->out_h + l->rows - 1) / l->rows;
+          l->m_blocks = (l->mg + l->mc - 1) / l->mc;
+          if (count_tasks (s, l) >= MIN_TASKS)
+            break;
+          if (l->mc > kernels->nr)
+            l->mc = round_up (l->mc / 2, kernels->nr);
+          else if (l->rows > 1)
+            l->rows = (l->rows + 1) / 2;
+          else
+            break;
+        }
+      l->stage_floats = round_up (per_row * (l->rows + l->halo), ALIGNED_FLOATS)
+                        + (int64_t) kernels->mr * kernels->nr;
+      return TRUE;
+    }
   if (l->transposed)
     {
       /* The output channels shared out in whole B panels, and on a large
@@ -725,13 +766,17 @@ cs_conv_plan_new_taking (const CsKernels   *kernels,
 
   if (l->transposed || l->dense)
     {
-      /* Its tiles read no staged block, so it needs no koff. */
       cs_pack_b_in_place (kernels, weights, l->depth, l->mg);
-      return plan;
+      /* Only tiles that read a staged block need koff. */
+      if (!l->from_stage)
+        return plan;
     }
-  for (int g = 0; g < shape->groups; g++)
-    cs_pack_a_in_place (kernels, weights + g * l->mg * l->depth, l->mg, l->depth);
-  prepare_interleaved (plan);
+  else
+    {
+      for (int g = 0; g < shape->groups; g++)
+        cs_pack_a_in_place (kernels, weights + g * l->mg * l->depth, l->mg, l->depth);
+      prepare_interleaved (plan);
+    }
   plan->koff = g_new (int64_t, l->depth);
   for (int64_t p = 0; p < l->depth; p++)
     {
@@ -937,6 +982,62 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
   activate_rows (run, y_group + m0 * plane, m1 - m0, oh0, n_rows);
 }
 
+/* The first @h rows of a transposed @tile (row stride nr) as the biases of
+ * output channels [j0, j0 + n), or zeros: the biases lie along a
+ * transposed tile's rows, not down its columns as the micro-kernel adds
+ * them, so the sums accumulate onto them, and the epilogue runs while
+ * the tile is in L1. */
+static void
+start_tile (const CsConvPlan *plan, float *tile, int h, int64_t j0, int n)
+{
+  for (int i = 0; i < h; i++)
+    if (plan->bias != NULL)
+      memcpy (tile + i * plan->kernels->nr, plan->bias + j0, sizeof (float) * n);
+    else
+      zero_floats (tile + i * plan->kernels->nr, n);
+}
+
+/* Output channels [m0, m1) of image @img, output rows [oh0, oh0 +
+ * n_rows), by transposed tiles over the block at @base (from_stage): each
+ * tile is pixels of one output row, which lie in a run of the block at
+ * every depth step, as for GEMM tiles; @tile (mr × nr floats) takes each
+ * before it goes back into place.  The row's pixels are shared evenly
+ * among its tiles. */
+static void
+staged_transposed_task (const ConvRun *run, int64_t img, int64_t oh0, int64_t n_rows,
+                        int64_t m0, int64_t m1, const float *base, float *tile)
+{
+  const CsConvPlan  *plan = run->plan;
+  const CsConvShape *s = &plan->shape;
+  const CsKernels   *kernels = plan->kernels;
+  const int64_t      plane = s->out_h * s->out_w, depth = plan->layout.depth;
+  const int64_t      tiles = (s->out_w + kernels->mr - 1) / kernels->mr;
+  float             *y = run->y + img * s->out_channels * plane;
+  CsEpilogue         onto_bias = run->ep;
+
+  /* Each tile starts as rows of biases (start_tile). */
+  onto_bias.accumulate = TRUE;
+  for (int64_t j0 = m0; j0 < m1; j0 += kernels->nr)
+    {
+      const int    n = (int) MIN (kernels->nr, m1 - j0);
+      const float *panel = run->weights + img * run->image_weights + j0 * depth;
+
+      for (int64_t r = 0; r < n_rows; r++)
+        for (int64_t t = 0; t < tiles; t++)
+          {
+            const int64_t ow0 = t * s->out_w / tiles;
+            const int     h = (int) ((t + 1) * s->out_w / tiles - ow0);
+
+            start_tile (plan, tile, h, j0, n);
+            kernels->gemm (depth, base + r * plan->layout.wq + ow0, 0, plan->koff, panel, NULL, n,
+                           tile, kernels->nr, h, n, NULL, &onto_bias, NULL, NULL);
+            kernels->transpose (tile, kernels->nr, y + j0 * plane + (oh0 + r) * s->out_w + ow0,
+                                plane, n, h);
+          }
+    }
+  activate_rows (run, y + m0 * plane, m1 - m0, oh0, n_rows);
+}
+
 /* The @n floats at @src into @dst, after @left zeros and before as many
  * as make @width. */
 static void
@@ -1107,9 +1208,7 @@ transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, int64_
 
   if (x == NULL)
     x = run->x + img * s->in_channels * plane;
-  /* The biases lie along the tile's rows, not down its columns as the
-   * micro-kernel adds them: each tile starts as rows of biases that the
-   * sums accumulate onto, so the epilogue runs while it is in L1. */
+  /* Each tile starts as rows of biases (start_tile). */
   onto_bias.accumulate = TRUE;
 
   for (int64_t j0 = m0; j0 < m1; j0 += kernels->nr)
@@ -1140,11 +1239,7 @@ transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, int64_
            * depth steps of share / depth bytes stays below next_bytes. */
           if (fetch.step > 0)
             fetch.next = (const char *) (panel + kernels->nr * depth) + t * share;
-          for (int i = 0; i < h; i++)
-            if (plan->bias != NULL)
-              memcpy (tile + i * kernels->nr, plan->bias + j0, sizeof (float) * n);
-            else
-              zero_floats (tile + i * kernels->nr, n);
+          start_tile (plan, tile, h, j0, n);
           kernels->gemm (depth, x + i0, plane, NULL, panel, NULL, n, tile, kernels->nr, h, n,
                          NULL, &onto_bias, NULL, fetch.step > 0 ? &fetch : NULL);
           kernels->transpose (tile, kernels->nr, y + j0 * plane + i0, plane, n, h);
@@ -1171,7 +1266,7 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
 
   for (int64_t task = begin; task < end; task++)
     {
-      if (l->transposed)
+      if (l->transposed && !l->from_stage)
         {
           int64_t per_image = l->chunks * l->m_blocks, within = task % per_image;
           int64_t mb = l->pixels_fastest ? within / l->chunks : within % l->m_blocks;
@@ -1221,8 +1316,14 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
           staged = block;
           base = stage;
         }
-      gemm_task (run, img, g, oh0, n_rows, mb * l->mc, MIN ((mb + 1) * l->mc, l->mg),
-                 base);
+      if (l->from_stage)
+        staged_transposed_task (run, img, oh0, n_rows, mb * l->mc,
+                                MIN ((mb + 1) * l->mc, l->mg), base,
+                                stage + l->stage_floats
+                                - plan->kernels->mr * plan->kernels->nr);
+      else
+        gemm_task (run, img, g, oh0, n_rows, mb * l->mc, MIN ((mb + 1) * l->mc, l->mg),
+                   base);
     }
 }
 
@@ -1298,7 +1399,8 @@ run_plan (ConvRun *run, CsThreadPool *pool, void **scratch)
   const CsConvPlan *plan = run->plan;
   const Layout *l = &plan->layout;
   int64_t task_macs = l->groups_per_task * l->mc
-                      * (l->transposed ? l->pixels : l->rows * plan->shape.out_w)
+                      * (l->transposed && !l->from_stage ? l->pixels
+                                                         : l->rows * plan->shape.out_w)
                       * plan->shape.kernel[0] * plan->shape.kernel[1] * l->cg;
 
   if (l->dense)
@@ -1308,7 +1410,7 @@ run_plan (ConvRun *run, CsThreadPool *pool, void **scratch)
     }
   run->act_done = cs_epilogue_init (&run->ep, run->act, 1.0f, FALSE);
   run->scratch = scratch;
-  if (l->im2col && l->transposed)
+  if (l->im2col && l->transposed && !l->from_stage)
     {
       run_on_columns (run, pool);
       return;
@@ -1393,6 +1495,7 @@ cs_conv_layout (const CsKernels *kernels, const CsConvShape *shape)
          : l.planar     ? CS_CONV_LAYOUT_PLANAR
          : l.interleaved ? CS_CONV_LAYOUT_INTERLEAVED
          : l.depthwise  ? CS_CONV_LAYOUT_DEPTHWISE
+         : l.from_stage ? CS_CONV_LAYOUT_TRANSPOSED_STAGED
          : l.transposed ? CS_CONV_LAYOUT_TRANSPOSED
                         : CS_CONV_LAYOUT_GEMM;
 }

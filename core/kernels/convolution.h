@@ -98,7 +98,9 @@ size_t      cs_conv_bytes_scratch_bytes (const CsKernels   *kernels,
                                          const CsConvShape *shape);
 
 /* How a plan computes (convolution.c): GEMM tiles of output channels by
- * pixels, or transposed ones of pixels by output channels, the depthwise
+ * pixels, or transposed ones of pixels by output channels (over the
+ * input or an im2col matrix, or over the staged block as GEMM tiles
+ * read it), the depthwise
  * kernel on the planes, the depthwise or grouped kernel on blocks of
  * channels interleaved pixel by pixel, the grouped one on such blocks
  * whose inputs it reads as planes, the GEMV kernel for an output of one
@@ -107,6 +109,7 @@ typedef enum
 {
   CS_CONV_LAYOUT_GEMM,
   CS_CONV_LAYOUT_TRANSPOSED,
+  CS_CONV_LAYOUT_TRANSPOSED_STAGED,
   CS_CONV_LAYOUT_DEPTHWISE,
   CS_CONV_LAYOUT_INTERLEAVED,
   CS_CONV_LAYOUT_PLANAR,

@@ -425,58 +425,69 @@ assert_layouts (const CsKernels *kernels, const CsConvShape *cases, guint n,
     }
 }
 
-/* Which layout a layer takes, on every kernel table: Inception v3's 1×7
- * layers on 17×17 maps, whose padding leaves 6 of every 23 columns of a
- * GEMM tile empty, and its 1×3 layers on 8×8 maps transpose; its 7×1
- * layers, whose rows fill the tiles, and a shallow 1×1 layer on a large
- * map, where putting the tiles back costs more than empty columns, do
- * not.  The 1×7 and 1×3 layers then run in chunks of pixels (whole
- * tiles, as even as they go) beside their blocks of output channels, the
- * one with more pixels than channels across the blocks first, the other
- * down the chunks first; on two images the first.
- * Inception's 3×3 layer with stride 2 onto a 17×17 map transposes with
- * AVX-512 and not with narrower vectors. */
+/* Which layout a layer takes, on every kernel table.  Transposed tiles
+ * over the staged block, as GEMM tiles read it: Inception v3's 1×7 layers
+ * on 17×17 maps, whose padding leaves 6 of every 23 columns of a GEMM
+ * tile empty, its 1×3 layers on 8×8 maps, its 7×1 layers on 17×17, its
+ * 3×3 layers of stride 2 onto 17×17 (to 200 channels here, which end in
+ * part of a panel) and DenseNet's 3×3 layers onto 32 channels on 7×7.
+ * GEMM tiles: Inception's 3×1 layers on 8×8, whose rows fill the tiles,
+ * and a shallow 1×1 layer on a large map, where putting the tiles back
+ * costs more than empty columns.  Transposed tiles over an im2col
+ * matrix: a 1×1 layer of stride 2 onto 7×7, whose matrix copies each
+ * input value once, and with AVX-512 a 3×3 layer onto 5 columns, fewer
+ * than half a tile's 12 rows: the matrix lets tiles run across output
+ * rows.  Each staged one runs against the reference, with a sigmoid,
+ * which the driver applies after the tiles, or a clip or leaky slope,
+ * which the micro-kernels do, and the last with its input scaled too. */
 static void
 test_conv_transposed_layout (void)
 {
   /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
-  static const CsConvShape transposed[] = {
+  static const CsConvShape staged[] = {
     { 2, 128, 17, 17, 128, 0, 0, { 1, 7 }, { 1, 1 }, { 1, 1 }, { 0, 3, 0, 3 }, 1 },
     { 1, 96, 8, 8, 320, 0, 0, { 1, 3 }, { 1, 1 }, { 1, 1 }, { 0, 1, 0, 1 }, 1 },
+    { 1, 128, 17, 17, 128, 0, 0, { 7, 1 }, { 1, 1 }, { 1, 1 }, { 3, 0, 3, 0 }, 1 },
+    { 1, 160, 35, 35, 200, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 128, 7, 7, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
   };
   static const CsConvShape gemm[] = {
-    { 1, 128, 17, 17, 128, 0, 0, { 7, 1 }, { 1, 1 }, { 1, 1 }, { 3, 0, 3, 0 }, 1 },
+    { 1, 384, 8, 8, 384, 0, 0, { 3, 1 }, { 1, 1 }, { 1, 1 }, { 1, 0, 1, 0 }, 1 },
     { 1, 16, 112, 112, 96, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
   };
-  CsConvShape either = { 1, 160, 35, 35, 192, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 },
-                         { 0, 0, 0, 0 }, 1 };
+  static const CsConvShape over_im2col[] = {
+    { 1, 1024, 14, 14, 2048, 0, 0, { 1, 1 }, { 2, 2 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+  };
+  CsConvShape narrow = { 1, 33, 9, 9, 64, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 0, 1, 2 }, 1 };
+  const CsKernels *avx512 = cs_kernels_by_name ("avx512");
   GRand *rand;
 
-  g_assert_true (complete_shape (&either));
-
+  g_assert_true (complete_shape (&narrow));
   for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
     {
       const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
 
       if (kernels == NULL)
         continue;
-      assert_layouts (kernels, transposed, G_N_ELEMENTS (transposed), CS_CONV_LAYOUT_TRANSPOSED);
+      assert_layouts (kernels, staged, G_N_ELEMENTS (staged), CS_CONV_LAYOUT_TRANSPOSED_STAGED);
       assert_layouts (kernels, gemm, G_N_ELEMENTS (gemm), CS_CONV_LAYOUT_GEMM);
-      g_assert_cmpint (cs_conv_layout (kernels, &either), ==,
-                       strcmp (kernels->name, "avx512") == 0 ? CS_CONV_LAYOUT_TRANSPOSED
-                                                             : CS_CONV_LAYOUT_GEMM);
+      assert_layouts (kernels, over_im2col, G_N_ELEMENTS (over_im2col),
+                      CS_CONV_LAYOUT_TRANSPOSED);
     }
-  /* A sigmoid, which the driver applies to each chunk after the tiles;
-   * a clip and a leaky slope, which the micro-kernels do. */
+  if (avx512 != NULL)
+    g_assert_cmpint (cs_conv_layout (avx512, &narrow), ==, CS_CONV_LAYOUT_TRANSPOSED);
   rand = g_rand_new_with_seed (19);
-  for (guint i = 0; i < G_N_ELEMENTS (transposed); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (staged); i++)
     {
-      CsConvShape s = transposed[i];
+      CsConvShape s = staged[i];
 
       g_assert_true (complete_shape (&s));
-      check_conv (rand, &s, TRUE, &activations[i < 2 ? 4 : 2], FALSE);
+      check_conv (rand, &s, i != 1, &activations[i < 2 ? 4 : 2 + i % 2], FALSE);
+      /* A squeeze-excitation's scaled input: the scaled copy of the
+       * weights is of B panels too. */
+      if (i == G_N_ELEMENTS (staged) - 1)
+        check_conv (rand, &s, TRUE, &activations[1], TRUE);
     }
-  check_conv (rand, &either, TRUE, &activations[3], FALSE);
   g_rand_free (rand);
 }
 

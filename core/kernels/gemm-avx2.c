@@ -55,7 +55,7 @@ tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gb
   const CsEpilogueVec epv = vec_epilogue_load (ep);
   const gboolean accumulate = ep->accumulate;
 #define STORE(i) \
-  if (i < rows && wrap != NULL) \
+  if (i < rows && !a_indexed && wrap != NULL) \
     vec_store_wrapped (c + i * ldc, n, wrap, low##i, high##i, \
                        bias != NULL ? bias[i] : 0.0f, accumulate, epv); \
   else if (i < rows) \

@@ -78,7 +78,7 @@ typedef struct
  * bias (m floats, may be NULL) is used unless ep->accumulate; with @wrap
  * (may be NULL) the columns of each row of C wrap as it says; with
  * @prefetch (may be NULL) the tile fetches what it says.  At most one of
- * a_koff and koff is set.
+ * a_koff and koff is set, and with a_koff, @wrap is not.
  * Each kernel's parameter list is a macro, so the implementations of
  * every instruction set spell it once, here. */
 #define CS_GEMM_MICRO_PARAMS \

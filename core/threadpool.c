@@ -195,6 +195,13 @@ cs_parallel_for (CsThreadPool *pool,
    * range of more than @grain still splits, into chunks of @grain / 2 or
    * more. */
   n_chunks = MIN (pool->n_threads * 2, (n + grain - 1) / grain);
+  /* Between one and two chunks a thread, whole chunks a thread: of
+   * three on two threads, one thread would run two, taking two thirds
+   * of the time the loop takes on one (MobileNet v2's depthwise layers
+   * on 14×14, 24 tasks in chunks of 8: 22 µs on one thread, 26 on
+   * two). */
+  if (n_chunks > pool->n_threads)
+    n_chunks = n_chunks / pool->n_threads * pool->n_threads;
 
   /* The previous job is closed (see the end): its late workers find
    * nothing to claim while the fields change. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test-threadpool.c — how cs_parallel_for shares out a range: every index
- * exactly once, in at most two chunks a thread, each of half the grain
+ * exactly once, in at most two chunks a thread and as many for each
+ * thread once there are more chunks than threads, each of half the grain
  * or more and within one index of the others in size, on pools of two
  * and three threads; a range no longer than the grain runs whole on the
  * caller.
@@ -69,8 +70,11 @@ test_partition (void)
               {
                 g_assert_cmpint (2 * smallest, >=, grains[g]);
                 g_assert_cmpint (largest - smallest, <=, 1);
+                int64_t want = MIN (2 * threads, (n + grains[g] - 1) / grains[g]);
+
+                /* Whole chunks a thread once there are more than threads. */
                 g_assert_cmpint (record.n_chunks, ==,
-                                 MIN (2 * threads, (n + grains[g] - 1) / grains[g]));
+                                 want > threads ? want / threads * threads : want);
               }
             g_mutex_clear (&record.lock);
           }

@@ -88,43 +88,21 @@ tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gb
 #define PARTIAL_TILE(r) TILE (r, FALSE, FALSE, FALSE)
 
 /* Each form of the operands in a function of its own: in one function
- * of all six, GCC spilled accumulators of the plain tiles to the stack
- * (AVX2: 1×1 layers on 7×7 at 1.8 times their time). */
-static void __attribute__ ((noinline))
-b_indexed_full (CS_GEMM_MICRO_PARAMS)
-{
-  CS_ROW_SWITCH (m, CS_AVX2_MR, INDEXED_FULL_TILE)
-}
-
-static void __attribute__ ((noinline))
-b_indexed_partial (CS_GEMM_MICRO_PARAMS)
-{
-  CS_ROW_SWITCH (m, CS_AVX2_MR, INDEXED_PARTIAL_TILE)
-}
-
-static void __attribute__ ((noinline))
-a_indexed_full (CS_GEMM_MICRO_PARAMS)
-{
-  CS_ROW_SWITCH (m, CS_AVX2_MR, A_INDEXED_FULL_TILE)
-}
-
-static void __attribute__ ((noinline))
-a_indexed_partial (CS_GEMM_MICRO_PARAMS)
-{
-  CS_ROW_SWITCH (m, CS_AVX2_MR, A_INDEXED_PARTIAL_TILE)
-}
-
-static void __attribute__ ((noinline))
-plain_full (CS_GEMM_MICRO_PARAMS)
-{
-  CS_ROW_SWITCH (m, CS_AVX2_MR, FULL_TILE)
-}
-
-static void __attribute__ ((noinline))
-plain_partial (CS_GEMM_MICRO_PARAMS)
-{
-  CS_ROW_SWITCH (m, CS_AVX2_MR, PARTIAL_TILE)
-}
+ * of all six, GCC spilled accumulators of several tiles to the stack
+ * (sixteen registers hold twelve sums, two B vectors, a broadcast and,
+ * masked, two masks), and ResNet-50's layers took 1/0.87 of the time. */
+#define FORM(name, TILE_OF_ROWS) \
+  static void __attribute__ ((noinline)) name (CS_GEMM_MICRO_PARAMS) \
+  { \
+    CS_ROW_SWITCH (m, CS_AVX2_MR, TILE_OF_ROWS) \
+  }
+FORM (b_indexed_full, INDEXED_FULL_TILE)
+FORM (b_indexed_partial, INDEXED_PARTIAL_TILE)
+FORM (a_indexed_full, A_INDEXED_FULL_TILE)
+FORM (a_indexed_partial, A_INDEXED_PARTIAL_TILE)
+FORM (plain_full, FULL_TILE)
+FORM (plain_partial, PARTIAL_TILE)
+#undef FORM
 
 void
 cs_gemm_micro_avx2 (CS_GEMM_MICRO_PARAMS)

@@ -347,6 +347,35 @@ interleaved_floats (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   return floats;
 }
 
+/* Halves a task's output channels (whole @channel_unit of them: A
+ * panels, or transposed B panels), groups (whole vectors of them when
+ * interleaved) or output rows, in that order, until there are MIN_TASKS
+ * tasks or none is left to halve; sets the counts of each. */
+static void
+share_out (const CsKernels *kernels, const CsConvShape *s, Layout *l, int64_t channel_unit)
+{
+  const int64_t interleave = kernels->interleave;
+
+  for (;;)
+    {
+      l->chunks = (s->out_h + l->rows - 1) / l->rows;
+      l->g_blocks = (s->groups + l->groups_per_task - 1) / l->groups_per_task;
+      l->m_blocks = (l->mg + l->mc - 1) / l->mc;
+      if (count_tasks (s, l) >= MIN_TASKS)
+        break;
+      if (!l->depthwise && !l->interleaved && l->mc > channel_unit)
+        l->mc = round_up (l->mc / 2, channel_unit);
+      else if (l->interleaved && l->groups_per_task > interleave)
+        l->groups_per_task = (l->groups_per_task / interleave + 1) / 2 * interleave;
+      else if (!l->interleaved && l->groups_per_task > 1)
+        l->groups_per_task = (l->groups_per_task + 1) / 2;
+      else if (l->rows > 1)
+        l->rows = (l->rows + 1) / 2;
+      else
+        break;
+    }
+}
+
 /* Fills @l; FALSE when the staged block would be too large. */
 static gboolean
 plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
@@ -426,25 +455,7 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
           l->mc = l->mg;
         }
     }
-  for (;;)
-    {
-      l->chunks = (s->out_h + l->rows - 1) / l->rows;
-      l->g_blocks = (s->groups + l->groups_per_task - 1) / l->groups_per_task;
-      l->m_blocks = (l->mg + l->mc - 1) / l->mc;
-      if (count_tasks (s, l) >= MIN_TASKS)
-        break;
-      if (!l->depthwise && !l->interleaved && l->mc > kernels->mr)
-        l->mc = round_up (l->mc / 2, kernels->mr);
-      else if (l->interleaved && l->groups_per_task > kernels->interleave)
-        l->groups_per_task = (l->groups_per_task / kernels->interleave + 1) / 2
-                             * kernels->interleave;
-      else if (!l->interleaved && l->groups_per_task > 1)
-        l->groups_per_task = (l->groups_per_task + 1) / 2;
-      else if (l->rows > 1)
-        l->rows = (l->rows + 1) / 2;
-      else
-        break;
-    }
+  share_out (kernels, s, l, kernels->mr);
   staged_fits = l->halo <= STAGE_MAX_FLOATS && per_row * (l->rows + l->halo) <= STAGE_MAX_FLOATS;
   l->stage_floats = staged_fits ? per_row * (l->rows + l->halo) : 0;
   if (l->interleaved)
@@ -476,19 +487,7 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
        * shared out in whole B panels; scratch for one tile besides. */
       l->mc = MIN (MAX (kernels->nr, A_BLOCK_FLOATS / l->depth / kernels->nr * kernels->nr),
                    round_up (l->mg, kernels->nr));
-      for (;;)
-        {
-          l->chunks = (s->out_h + l->rows - 1) / l->rows;
-          l->m_blocks = (l->mg + l->mc - 1) / l->mc;
-          if (count_tasks (s, l) >= MIN_TASKS)
-            break;
-          if (l->mc > kernels->nr)
-            l->mc = round_up (l->mc / 2, kernels->nr);
-          else if (l->rows > 1)
-            l->rows = (l->rows + 1) / 2;
-          else
-            break;
-        }
+      share_out (kernels, s, l, kernels->nr);
       l->stage_floats = round_up (per_row * (l->rows + l->halo), ALIGNED_FLOATS)
                         + (int64_t) kernels->mr * kernels->nr;
       return TRUE;

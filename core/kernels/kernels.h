@@ -377,11 +377,14 @@ cs_pool_flat_batch (const CsPoolGeometry *g)
 }
 
 /* The scratch a pool kernel needs: when flat, a batch of planes folded
- * down the window's rows and the scales of a mean; else one row. */
+ * down the window's rows and the scales of a mean; else one row, or a
+ * mean's scales if more. */
 static inline int64_t
 cs_pool_scratch_floats (const CsPoolGeometry *g)
 {
-  return cs_pool_is_flat (g) ? (cs_pool_flat_batch (g) + 1) * g->in_h * g->in_w : g->in_w;
+  if (cs_pool_is_flat (g))
+    return (cs_pool_flat_batch (g) + 1) * g->in_h * g->in_w;
+  return MAX (g->in_w, g->is_max ? 0 : g->out_h * g->out_w);
 }
 
 /* The transforms of Winograd's F(4×4, 3×3) (winograd.c) down the

@@ -7,8 +7,8 @@
  * table: ops are baseline code, and their loops ran four floats wide.
  * Windows apply separably, down their rows and then along their columns,
  * in passes over whole rows; windows that straddle a border check their
- * taps one by one.  With AVX-512, max pooling goes in vectors of output
- * columns instead, in the vector vocabulary (max_pool_plane).
+ * taps one by one.  With AVX-512, pooling goes in vectors of output
+ * columns instead, in the vector vocabulary (pool_plane).
  */
 
 /* One pass of fold_taps over @count ≤ 3 taps, the constants spelled out
@@ -165,13 +165,24 @@ pool_row (const CsPoolGeometry *g, const float *x, float *out, float *folded, in
     }
 }
 
-/* What every output of a flat mean is multiplied by, the inverse of its
- * row count times its column count (0 for none), into @scales (out_h ×
- * out_w): a product, as the row-wise way's inner columns, since one
- * division per output cost a third of the time. */
+/* What every output of a mean is multiplied by, the inverse of its row
+ * count times its column count (0 for none), into @scales (out_h ×
+ * out_w): a product, since one division per output cost a third of the
+ * flat passes' time.  The columns' counts wait in the last row's place,
+ * which is filled last. */
 static void
-flat_scales (const CsPoolGeometry *g, float *scales)
+mean_scales (const CsPoolGeometry *g, float *scales)
 {
+  float *cols = scales + (g->out_h - 1) * g->out_w;
+
+  if (g->out_h < 1)
+    return;
+  for (int64_t ox = 0; ox < g->out_w; ox++)
+    {
+      int kx0, kx1;
+
+      cols[ox] = (float) window_axis (g, 1, ox, &kx0, &kx1);
+    }
   for (int64_t oy = 0; oy < g->out_h; oy++)
     {
       int ky0, ky1;
@@ -179,8 +190,7 @@ flat_scales (const CsPoolGeometry *g, float *scales)
 
       for (int64_t ox = 0; ox < g->out_w; ox++)
         {
-          int kx0, kx1;
-          const int64_t count = rows * window_axis (g, 1, ox, &kx0, &kx1);
+          const int64_t count = rows * (int64_t) cols[ox];
 
           scales[oy * g->out_w + ox] = count > 0 ? 1.0f / (float) count : 0.0f;
         }
@@ -265,32 +275,36 @@ pool_planes_flat (const CsPoolGeometry *g, const float *x, float *y, int64_t pla
 }
 
 #if defined(CS_VEC_LANES) && CS_VEC_LANES == 16
-/* Max pooling in vectors of CS_VEC_LANES output columns, separably in
+/* Pooling in vectors of CS_VEC_LANES output columns, separably in
  * registers: the window's rows folded first, into three vectors of input
- * columns loaded straight from the rows (lanes outside the plane −∞, so
- * the borders and ceil_mode's extra padding need no columns of their
- * own), then its columns, shifted out of those or, with stride 2, their
- * even and odd elements.  The folding loops spent half their time in row
- * tails and border columns, element by element (ResNet's 3×3/2 pool on
- * 112×112: 13 GB/s).  Each fold keeps the first of equal maxima in the
- * order pool_row takes them: the same floats as every table, ±0
- * included.  A mean the same way was slower than the flat passes
- * (Inception's 3×3 pools on 35×35: 0.17 → 0.22 ms at best), and so was
- * the maximum with AVX2, whose masked loads nearly every vector of a
- * narrow plane needs (GoogLeNet's and Inception's pools 10–35 % slower
- * on this AMD CPU, Inception's 3×3/2 pool on 17×17 excepted): AVX-512
- * only. */
+ * columns loaded straight from the rows (lanes outside the plane −∞ or
+ * 0, so the borders and ceil_mode's extra padding need no columns of
+ * their own), then its columns, shifted out of those or, with stride 2,
+ * their even and odd elements; a mean is then scaled.  The folding loops
+ * spent half their time in row tails and border columns, element by
+ * element (ResNet's 3×3/2 pool on 112×112: 13 GB/s).  Each fold takes
+ * the taps in the order pool_row does, and a maximum keeps the first of
+ * equal ones: the same floats as every table, ±0 included.  Going down
+ * a plane, a vector holds the window's rows in registers and loads each
+ * input row once: before, a mean this way was slower than the flat
+ * passes (Inception's 3×3 pools on 35×35: 0.17 → 0.22 ms at best), now
+ * 0.132 → 0.090 ms, DenseNet's 2×2/2 on 56×56 0.142 → 0.043, GoogLeNet's
+ * 3×3 max on 28×28 0.082 → 0.044.  The maximum with AVX2, whose masked
+ * loads nearly every vector of a narrow plane needs, was slower
+ * (GoogLeNet's and Inception's pools 10–35 % slower on this AMD CPU,
+ * Inception's 3×3/2 pool on 17×17 excepted): AVX-512 only. */
 
-/* Output columns of max_pool_plane, in vectors. */
+/* Output columns of pool_plane, in vectors. */
 #define MAX_POOL_BLOCKS 64
 
-/* Whether max_pool_plane serves @g: a maximum over windows up to 3
- * columns wide, with row stride 1 or 2 and no dilation, on rows up to
- * MAX_POOL_BLOCKS vectors wide; nearly every CNN's max pooling. */
+/* Whether pool_plane serves @g: windows up to 3 columns wide, with row
+ * stride 1 or 2 and no dilation, on rows up to MAX_POOL_BLOCKS vectors
+ * wide; nearly every CNN's pooling.  A mean also wants its scales in
+ * the kernel's scratch (cs_pool_scratch_floats). */
 static inline gboolean
-max_vector_suits (const CsPoolGeometry *g)
+vector_suits (const CsPoolGeometry *g)
 {
-  return g->is_max && (g->stride[1] == 1 || g->stride[1] == 2) && g->dilation[0] == 1
+  return (g->stride[1] == 1 || g->stride[1] == 2) && g->dilation[0] == 1
          && g->dilation[1] == 1 && g->kernel[1] <= 3 && g->kernel[1] >= g->stride[1]
          && g->out_w <= MAX_POOL_BLOCKS * CS_VEC_LANES;
 }
@@ -303,11 +317,11 @@ typedef struct
   int64_t    first;
   CsLaneMask lanes[3];
   gboolean   used[3];
-} MaxPoolColumns;
+} PoolColumns;
 
-/* The MaxPoolColumns of @g's output vectors into @blocks; how many. */
+/* The PoolColumns of @g's output vectors into @blocks; how many. */
 static int64_t
-max_pool_columns (const CsPoolGeometry *g, MaxPoolColumns *blocks)
+pool_columns (const CsPoolGeometry *g, PoolColumns *blocks)
 {
   const int64_t in_w = g->in_w, stride = g->stride[1];
   /* The columns past the first two vectors: the last tap of the last
@@ -317,7 +331,7 @@ max_pool_columns (const CsPoolGeometry *g, MaxPoolColumns *blocks)
 
   for (int64_t b = 0; b < n_blocks; b++)
     {
-      MaxPoolColumns *block = &blocks[b];
+      PoolColumns *block = &blocks[b];
 
       block->first = b * CS_VEC_LANES * stride - g->pads[1];
       for (int j = 0; j < 3; j++)
@@ -334,85 +348,188 @@ max_pool_columns (const CsPoolGeometry *g, MaxPoolColumns *blocks)
   return n_blocks;
 }
 
-/* Output row @oy's vector @block of one plane. */
-CS_VEC_INLINE CsVec
-max_pool_vector (const CsPoolGeometry *g, const MaxPoolColumns *block, const float *plane,
-                 int64_t oy)
+/* The fold of two vectors: their maximum, or their sum. */
+#define POOL_FOLD(is_max, a, b) ((is_max) ? vec_max (a, b) : vec_add (a, b))
+
+/* One input row as @block reads it, into @v; lanes outside the plane
+ * read as @none: −∞ for a maximum, 0 for a sum, which leaves the sum's
+ * floats alone (it starts from +0, so it is never −0). */
+CS_VEC_INLINE void
+load_row (const PoolColumns *block, const float *row, CsVec none, CsVec v[3])
 {
-  const int64_t in_w = g->in_w;
-  const int     kernel_w = g->kernel[1];
-  const CsVec   lowest = vec_set1 (-INFINITY);
-  /* The window's rows inside the plane (no dilation: no division, as
-   * window_axis makes). */
-  const int64_t y0 = oy * g->stride[0] - g->pads[0];
-  const int64_t ky0 = MAX (0, -y0), ky1 = MIN (g->kernel[0], g->in_h - y0);
-  CsVec         column[3] = { lowest, lowest, lowest }, acc;
+  for (int j = 0; j < 3; j++)
+    v[j] = block->used[j]
+           ? vec_load_lanes_over (none, shifted (row, block->first + j * CS_VEC_LANES),
+                                  block->lanes[j])
+           : none;
+}
 
-  for (int64_t ky = ky0; ky < ky1; ky++)
-    {
-      const float *row = plane + (y0 + ky) * in_w;
+/* The window's columns folded out of @column, its rows folded. */
+CS_VEC_INLINE CsVec
+fold_columns (const gboolean is_max, const CsPoolGeometry *g, const CsVec column[3], CsVec none)
+{
+  const int kernel_w = g->kernel[1];
+  CsVec     acc;
 
-      for (int j = 0; j < 3; j++)
-        if (block->used[j])
-          {
-            const float *from = shifted (row, block->first + j * CS_VEC_LANES);
-
-            column[j] = vec_max (vec_load_lanes_over (lowest, from, block->lanes[j]), column[j]);
-          }
-    }
   if (g->stride[1] == 1)
     {
-      acc = vec_max (column[0], lowest);
+      acc = POOL_FOLD (is_max, column[0], none);
       if (kernel_w > 1)
-        acc = vec_max (vec_shift_in (column[1], column[0], 1), acc);
+        acc = POOL_FOLD (is_max, vec_shift_in (column[1], column[0], 1), acc);
       if (kernel_w > 2)
-        acc = vec_max (vec_shift_in (column[1], column[0], 2), acc);
+        acc = POOL_FOLD (is_max, vec_shift_in (column[1], column[0], 2), acc);
     }
   else
     {
       const CsVec even = vec_even_lanes (column[0], column[1]);
 
-      acc = vec_max (vec_odd_lanes (column[0], column[1]), vec_max (even, lowest));
+      acc = POOL_FOLD (is_max, vec_odd_lanes (column[0], column[1]),
+                       POOL_FOLD (is_max, even, none));
       if (kernel_w > 2)
-        acc = vec_max (vec_shift_in (column[2], even, 1), acc);
+        acc = POOL_FOLD (is_max, vec_shift_in (column[2], even, 1), acc);
     }
   return acc;
 }
 
-/* Planes up to this many floats (16 KB) go vector by vector. */
-#define MAX_POOL_COLUMN_WALK 4096
-
-/* One plane, vector by vector down the plane, each vector's masks in
- * registers throughout (GoogLeNet's 3×3 pools on 14×14: 0.055 ms row by
- * row, 0.032 ms so); row by row, so that it is read in order, when it is
- * larger.  A network's larger planes come from L3 or memory: ResNet's
- * and GoogLeNet's 3×3/2 pools on 112×112, by the per-node timer, take
- * 0.20 ms down the plane and 0.14 along its rows, though 0.134 and 0.154
- * in cache. */
-static void
-max_pool_plane (const CsPoolGeometry *g, const MaxPoolColumns *blocks, int64_t n_blocks,
-                const float *plane, float *out)
+/* Output row @oy's vector @b of one plane into @out, @v times its
+ * @scales (mean_scales') for a mean. */
+CS_VEC_INLINE void
+store_vector (const gboolean is_max, const CsPoolGeometry *g, int64_t b, int64_t n_blocks,
+              const float *scales, int64_t oy, float *out, CsVec v)
 {
-  const int64_t out_w = g->out_w;
+  const int64_t    at = oy * g->out_w + b * CS_VEC_LANES;
+  const gboolean   whole = b < n_blocks - 1 || g->out_w % CS_VEC_LANES == 0;
+  const CsLaneMask lanes = vec_lanes (0, g->out_w - b * CS_VEC_LANES);
 
-  if (g->in_h * g->in_w <= MAX_POOL_COLUMN_WALK)
+  if (!is_max)
+    v = vec_mul (v, vec_load_edge (whole, scales + at, lanes));
+  vec_store_edge (whole, out + at, lanes, v);
+}
+
+/* Output row @oy's vector @b of one plane, its window's rows loaded
+ * one by one, only those inside the plane (no dilation: no division, as
+ * window_axis makes). */
+CS_VEC_INLINE void
+pool_vector (const gboolean is_max, const CsPoolGeometry *g, const PoolColumns *block,
+             int64_t b, int64_t n_blocks, const float *plane, const float *scales, int64_t oy,
+             float *out)
+{
+  const CsVec   none = is_max ? vec_set1 (-INFINITY) : vec_zero ();
+  const int64_t y0 = oy * g->stride[0] - g->pads[0];
+  const int64_t ky0 = MAX (0, -y0), ky1 = MIN (g->kernel[0], g->in_h - y0);
+  CsVec         column[3] = { none, none, none };
+
+  for (int64_t ky = ky0; ky < ky1; ky++)
+    {
+      CsVec row[3];
+
+      load_row (block, plane + (y0 + ky) * g->in_w, none, row);
+      for (int j = 0; j < 3; j++)
+        column[j] = POOL_FOLD (is_max, row[j], column[j]);
+    }
+  store_vector (is_max, g, b, n_blocks, scales, oy, out,
+                fold_columns (is_max, g, column, none));
+}
+
+/* Output rows [@oy_lo, @oy_hi) of vector @b of one plane, whose windows
+ * lie inside the plane's rows, @kernel_h rows @stride_h apart: each input
+ * row is loaded once and held while the window passes over it, folded
+ * in the order pool_vector folds. */
+CS_VEC_INLINE void
+pool_vectors_rolling (const gboolean is_max, const int kernel_h, const int stride_h,
+                      const CsPoolGeometry *g, const PoolColumns *block, int64_t b,
+                      int64_t n_blocks, const float *plane, const float *scales,
+                      int64_t oy_lo, int64_t oy_hi, float *out)
+{
+  const CsVec   none = is_max ? vec_set1 (-INFINITY) : vec_zero ();
+  const int64_t in_w = g->in_w;
+  CsVec         rows[3][3];
+
+  /* The rows the first window shares with the one before it, where the
+   * shift below expects them. */
+  for (int k = 0; k < kernel_h - stride_h; k++)
+    load_row (block, plane + (oy_lo * stride_h - g->pads[0] + k) * in_w, none,
+              rows[k + stride_h]);
+  for (int64_t oy = oy_lo; oy < oy_hi; oy++)
+    {
+      const float *top = plane + (oy * stride_h - g->pads[0]) * in_w;
+      CsVec        column[3];
+
+      for (int k = 0; k < kernel_h - stride_h; k++)
+        for (int j = 0; j < 3; j++)
+          rows[k][j] = rows[k + stride_h][j];
+      for (int k = kernel_h - stride_h; k < kernel_h; k++)
+        load_row (block, top + k * in_w, none, rows[k]);
+      for (int j = 0; j < 3; j++)
+        {
+          column[j] = POOL_FOLD (is_max, rows[0][j], none);
+          for (int k = 1; k < kernel_h; k++)
+            column[j] = POOL_FOLD (is_max, rows[k][j], column[j]);
+        }
+      store_vector (is_max, g, b, n_blocks, scales, oy, out,
+                    fold_columns (is_max, g, column, none));
+    }
+}
+
+/* Vector @b of one plane down output rows [@begin, @end): those whose
+ * windows cross the plane's top or bottom one by one, the rest rolling
+ * when their window is 2 or 3 rows, 1 or 2 apart. */
+CS_VEC_INLINE void
+pool_column (const gboolean is_max, const CsPoolGeometry *g, const PoolColumns *block,
+             int64_t b, int64_t n_blocks, const float *plane, const float *scales,
+             int64_t begin, int64_t end, float *out)
+{
+  const int     kernel_h = g->kernel[0], stride_h = g->stride[0];
+  const int64_t top = g->pads[0];
+  const int64_t inside_lo = CLAMP ((top + stride_h - 1) / stride_h, begin, end);
+  const int64_t inside_hi = g->in_h + top - kernel_h < 0
+                            ? inside_lo
+                            : CLAMP ((g->in_h + top - kernel_h) / stride_h + 1, inside_lo, end);
+  int64_t       oy = begin;
+
+  for (; oy < inside_lo; oy++)
+    pool_vector (is_max, g, block, b, n_blocks, plane, scales, oy, out);
+  if (kernel_h == 3 && stride_h == 1)
+    pool_vectors_rolling (is_max, 3, 1, g, block, b, n_blocks, plane, scales, oy, inside_hi, out);
+  else if (kernel_h == 3 && stride_h == 2)
+    pool_vectors_rolling (is_max, 3, 2, g, block, b, n_blocks, plane, scales, oy, inside_hi, out);
+  else if (kernel_h == 2 && stride_h == 2)
+    pool_vectors_rolling (is_max, 2, 2, g, block, b, n_blocks, plane, scales, oy, inside_hi, out);
+  else
+    for (; oy < inside_hi; oy++)
+      pool_vector (is_max, g, block, b, n_blocks, plane, scales, oy, out);
+  for (oy = inside_hi; oy < end; oy++)
+    pool_vector (is_max, g, block, b, n_blocks, plane, scales, oy, out);
+}
+
+/* The input a strip of output rows reads, at most: 16 KB, half of L1. */
+#define POOL_STRIP_FLOATS 4096
+
+/* One plane in strips of output rows, vector by vector down each strip,
+ * the vector's masks in registers throughout (GoogLeNet's 3×3 pools on
+ * 14×14: 0.055 ms row by row, 0.032 ms so).  A small plane is one strip;
+ * a larger one comes from L3 or memory, where reading it in order beat
+ * walking down it (ResNet's and GoogLeNet's 3×3/2 pools on 112×112:
+ * 0.20 ms down the whole plane, 0.14 ms along its rows), and its strips'
+ * rows stay in L1 from one vector to the next. */
+CS_VEC_INLINE void
+pool_plane (const gboolean is_max, const CsPoolGeometry *g, const PoolColumns *blocks,
+            int64_t n_blocks, const float *plane, const float *scales, float *out)
+{
+  const int64_t strip = g->in_h * g->in_w <= POOL_STRIP_FLOATS
+                        ? g->out_h
+                        : MAX (1, POOL_STRIP_FLOATS / (g->in_w * g->stride[0]));
+
+  for (int64_t oy = 0; oy < g->out_h; oy += strip)
+    {
     for (int64_t b = 0; b < n_blocks; b++)
       {
-        const MaxPoolColumns block = blocks[b];
+        const PoolColumns block = blocks[b];
 
-        for (int64_t oy = 0; oy < g->out_h; oy++)
-          vec_store_edge (b < n_blocks - 1 || out_w % CS_VEC_LANES == 0,
-                          out + oy * out_w + b * CS_VEC_LANES,
-                          vec_lanes (0, out_w - b * CS_VEC_LANES),
-                          max_pool_vector (g, &block, plane, oy));
+        pool_column (is_max, g, &block, b, n_blocks, plane, scales, oy,
+                     MIN (oy + strip, g->out_h), out);
       }
-  else
-    for (int64_t oy = 0; oy < g->out_h; oy++)
-      for (int64_t b = 0; b < n_blocks; b++)
-        vec_store_edge (b < n_blocks - 1 || out_w % CS_VEC_LANES == 0,
-                        out + oy * out_w + b * CS_VEC_LANES,
-                        vec_lanes (0, out_w - b * CS_VEC_LANES),
-                        max_pool_vector (g, &blocks[b], plane, oy));
+    }
 }
 #endif
 
@@ -423,13 +540,18 @@ CS_VEC_NAME (cs_pool) (CS_POOL_PARAMS)
   int64_t lo, hi;
 
 #if defined(CS_VEC_LANES) && CS_VEC_LANES == 16
-  if (max_vector_suits (g))
+  if (vector_suits (g))
     {
-      MaxPoolColumns blocks[MAX_POOL_BLOCKS];
-      const int64_t  n_blocks = max_pool_columns (g, blocks);
+      PoolColumns   blocks[MAX_POOL_BLOCKS];
+      const int64_t n_blocks = pool_columns (g, blocks);
 
+      if (!g->is_max)
+        mean_scales (g, scratch);
       for (int64_t p = 0; p < planes; p++)
-        max_pool_plane (g, blocks, n_blocks, x + p * in_plane, y + p * out_plane);
+        if (g->is_max)
+          pool_plane (TRUE, g, blocks, n_blocks, x + p * in_plane, NULL, y + p * out_plane);
+        else
+          pool_plane (FALSE, g, blocks, n_blocks, x + p * in_plane, scratch, y + p * out_plane);
       return;
     }
 #endif
@@ -439,7 +561,7 @@ CS_VEC_NAME (cs_pool) (CS_POOL_PARAMS)
       float *scales = scratch + batch * in_plane;
 
       if (!g->is_max)
-        flat_scales (g, scales);
+        mean_scales (g, scales);
       for (int64_t p = 0; p < planes; p += batch)
         pool_planes_flat (g, x + p * in_plane, y + p * out_plane, MIN (batch, planes - p),
                           scratch, scales);

@@ -1628,8 +1628,10 @@ pool_reference (const CsPoolGeometry *g, const float *plane, int64_t oy, int64_t
  * the flat way over batches of planes (a last batch short, planes of one
  * pixel and of one row, dilation, wide kernels, windows that miss the
  * plane), the row-wise way (strides, ceil_mode's extra padding, windows
- * wider than the row), AVX-512's max pooling down small planes and
- * along the rows of a larger one (70×66), and global pooling. */
+ * wider than the row), AVX-512's vectors down small planes and down the
+ * strips of larger ones (70×66, 90×50), the window's rows held while it
+ * passes (3 rows 1 or 2 apart, 2 rows 2 apart, an odd row left over),
+ * and global pooling. */
 static void
 test_pool (void)
 {
@@ -1655,6 +1657,8 @@ test_pool (void)
     { 3, 10, 40, { 2, 2 }, { 2, 2 }, { 1, 1 }, { 0, 0, 0, 0 } },
     { 2, 6, 37, { 2, 2 }, { 1, 1 }, { 1, 1 }, { 1, 0, 0, 0 } },
     { 2, 70, 66, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 } },
+    { 2, 90, 50, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 } },
+    { 3, 15, 29, { 2, 2 }, { 2, 2 }, { 1, 1 }, { 0, 0, 0, 0 } },
   };
   g_autoptr (GRand) rand = g_rand_new_with_seed (61);
 

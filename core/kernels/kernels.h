@@ -323,9 +323,9 @@ typedef struct
   const CsPoolGeometry *g, const float *x, float *y, int64_t planes, float *scratch
 typedef void (*CsPool) (CS_POOL_PARAMS);
 
-/* The maximum, or unless @is_max the mean (summed by cs_sum_double), of
- * each of @planes planes of @plane_size floats at x + p·plane_size, into
- * y[p]. */
+/* The maximum, or unless @is_max the mean (summed in doubles, each table
+ * in its own order), of each of @planes planes of @plane_size floats at
+ * x + p·plane_size, into y[p]. */
 #define CS_GLOBAL_POOL_PARAMS \
   const float *x, float *y, int64_t planes, int64_t plane_size, gboolean is_max
 typedef void (*CsGlobalPool) (CS_GLOBAL_POOL_PARAMS);

@@ -590,7 +590,11 @@ CS_VEC_NAME (cs_global_pool) (CS_GLOBAL_POOL_PARAMS)
         }
       else
         {
+#ifdef CS_VEC_LANES
+          const double sum = vec_sum_double (plane, plane_size);
+#else
           const double sum = cs_sum_double (plane, plane_size, 0.0, FALSE);
+#endif
 
           y[p] = plane_size > 0 ? (float) (sum / (double) plane_size) : 0.0f;
         }

@@ -200,6 +200,30 @@ vec_sum (CsVec v)
   return _mm_cvtss_f32 (x);
 }
 
+/* The sum of @n floats at @x in doubles, in 32 partial sums (eight
+ * vectors) so that the adds do not wait on one another. */
+CS_VEC_INLINE double
+vec_sum_double (const float *x, int64_t n)
+{
+  __m256d part[8];
+  __m128d half;
+  double  sum;
+  int64_t i = 0;
+
+  for (int k = 0; k < 8; k++)
+    part[k] = _mm256_setzero_pd ();
+  for (; i + 32 <= n; i += 32)
+    for (int k = 0; k < 8; k++)
+      part[k] = _mm256_add_pd (part[k], _mm256_cvtps_pd (_mm_loadu_ps (x + i + 4 * k)));
+  for (int k = 1; k < 8; k++)
+    part[0] = _mm256_add_pd (part[0], part[k]);
+  half = _mm_add_pd (_mm256_castpd256_pd128 (part[0]), _mm256_extractf128_pd (part[0], 1));
+  sum = _mm_cvtsd_f64 (_mm_add_sd (half, _mm_unpackhi_pd (half, half)));
+  for (; i < n; i++)
+    sum += x[i];
+  return sum;
+}
+
 /* Lanes [lo, hi) ∩ [0, 8). */
 CS_VEC_INLINE CsLaneMask
 vec_lanes (int64_t lo, int64_t hi)

@@ -215,6 +215,8 @@ vec_sum_double (const float *x, int64_t n)
   for (; i + 32 <= n; i += 32)
     for (int k = 0; k < 8; k++)
       part[k] = _mm256_add_pd (part[k], _mm256_cvtps_pd (_mm_loadu_ps (x + i + 4 * k)));
+  for (int k = 0; k < 8 && i + 4 <= n; k++, i += 4)
+    part[k] = _mm256_add_pd (part[k], _mm256_cvtps_pd (_mm_loadu_ps (x + i)));
   for (int k = 1; k < 8; k++)
     part[0] = _mm256_add_pd (part[0], part[k]);
   half = _mm_add_pd (_mm256_castpd256_pd128 (part[0]), _mm256_extractf128_pd (part[0], 1));

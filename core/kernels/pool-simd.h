@@ -364,14 +364,15 @@ load_row (const PoolColumns *block, const float *row, CsVec none, CsVec v[3])
            : none;
 }
 
-/* The window's columns folded out of @column, its rows folded. */
+/* The window's columns, @kernel_w of them @stride_w apart, folded out
+ * of @column, its rows folded. */
 CS_VEC_INLINE CsVec
-fold_columns (const gboolean is_max, const CsPoolGeometry *g, const CsVec column[3], CsVec none)
+fold_columns (const gboolean is_max, const int kernel_w, const int stride_w,
+              const CsVec column[3], CsVec none)
 {
-  const int kernel_w = g->kernel[1];
-  CsVec     acc;
+  CsVec acc;
 
-  if (g->stride[1] == 1)
+  if (stride_w == 1)
     {
       acc = POOL_FOLD (is_max, column[0], none);
       if (kernel_w > 1)
@@ -428,16 +429,17 @@ pool_vector (const gboolean is_max, const CsPoolGeometry *g, const PoolColumns *
         column[j] = POOL_FOLD (is_max, row[j], column[j]);
     }
   store_vector (is_max, g, b, n_blocks, scales, oy, out,
-                fold_columns (is_max, g, column, none));
+                fold_columns (is_max, g->kernel[1], g->stride[1], column, none));
 }
 
 /* Output rows [@oy_lo, @oy_hi) of vector @b of one plane, whose windows
- * lie inside the plane's rows, @kernel_h rows @stride_h apart: each input
- * row is loaded once and held while the window passes over it, folded
- * in the order pool_vector folds. */
+ * lie inside the plane's rows, @kernel_h rows @stride_h apart (and
+ * @kernel_w columns @stride_w apart): each input row is loaded once and
+ * held while the window passes over it, folded in the order pool_vector
+ * folds. */
 CS_VEC_INLINE void
 pool_vectors_rolling (const gboolean is_max, const int kernel_h, const int stride_h,
-                      const CsPoolGeometry *g, const PoolColumns *block, int64_t b,
+                      const int kernel_w, const int stride_w, const CsPoolGeometry *g, const PoolColumns *block, int64_t b,
                       int64_t n_blocks, const float *plane, const float *scales,
                       int64_t oy_lo, int64_t oy_hi, float *out)
 {
@@ -467,13 +469,15 @@ pool_vectors_rolling (const gboolean is_max, const int kernel_h, const int strid
             column[j] = POOL_FOLD (is_max, rows[k][j], column[j]);
         }
       store_vector (is_max, g, b, n_blocks, scales, oy, out,
-                    fold_columns (is_max, g, column, none));
+                    fold_columns (is_max, kernel_w, stride_w, column, none));
     }
 }
 
 /* Vector @b of one plane down output rows [@begin, @end): those whose
  * windows cross the plane's top or bottom one by one, the rest rolling
- * when their window is 2 or 3 rows, 1 or 2 apart. */
+ * when their window is 3 × 3 with stride 1 or 2, or 2 × 2 with stride 2,
+ * the sizes constants there (Inception's 3×3 means on 35×35 0.087 →
+ * 0.076 ms, GoogLeNet's 3×3 maxima on 28×28 0.042 → 0.036). */
 CS_VEC_INLINE void
 pool_column (const gboolean is_max, const CsPoolGeometry *g, const PoolColumns *block,
              int64_t b, int64_t n_blocks, const float *plane, const float *scales,
@@ -489,15 +493,19 @@ pool_column (const gboolean is_max, const CsPoolGeometry *g, const PoolColumns *
 
   for (; oy < inside_lo; oy++)
     pool_vector (is_max, g, block, b, n_blocks, plane, scales, oy, out);
-  if (kernel_h == 3 && stride_h == 1)
-    pool_vectors_rolling (is_max, 3, 1, g, block, b, n_blocks, plane, scales, oy, inside_hi, out);
-  else if (kernel_h == 3 && stride_h == 2)
-    pool_vectors_rolling (is_max, 3, 2, g, block, b, n_blocks, plane, scales, oy, inside_hi, out);
-  else if (kernel_h == 2 && stride_h == 2)
-    pool_vectors_rolling (is_max, 2, 2, g, block, b, n_blocks, plane, scales, oy, inside_hi, out);
+#define ROLLING(KH, SH)                                                                     \
+  pool_vectors_rolling (is_max, KH, SH, KH, SH, g, block, b, n_blocks, plane, scales, oy,      \
+                        inside_hi, out)
+  if (kernel_h == 3 && stride_h == 1 && g->kernel[1] == 3 && g->stride[1] == 1)
+    ROLLING (3, 1);
+  else if (kernel_h == 3 && stride_h == 2 && g->kernel[1] == 3 && g->stride[1] == 2)
+    ROLLING (3, 2);
+  else if (kernel_h == 2 && stride_h == 2 && g->kernel[1] == 2 && g->stride[1] == 2)
+    ROLLING (2, 2);
   else
     for (; oy < inside_hi; oy++)
       pool_vector (is_max, g, block, b, n_blocks, plane, scales, oy, out);
+#undef ROLLING
   for (oy = inside_hi; oy < end; oy++)
     pool_vector (is_max, g, block, b, n_blocks, plane, scales, oy, out);
 }

@@ -439,14 +439,16 @@ pool_vector (const gboolean is_max, const CsPoolGeometry *g, const PoolColumns *
  * folds. */
 CS_VEC_INLINE void
 pool_vectors_rolling (const gboolean is_max, const int kernel_h, const int stride_h,
-                      const int kernel_w, const int stride_w, const CsPoolGeometry *g, const PoolColumns *block, int64_t b,
-                      int64_t n_blocks, const float *plane, const float *scales,
-                      int64_t oy_lo, int64_t oy_hi, float *out)
+                      const int kernel_w, const int stride_w, const CsPoolGeometry *g,
+                      const PoolColumns *block, int64_t b, int64_t n_blocks, const float *plane,
+                      const float *scales, int64_t oy_lo, int64_t oy_hi, float *out)
 {
   const CsVec   none = is_max ? vec_set1 (-INFINITY) : vec_zero ();
   const int64_t in_w = g->in_w;
   CsVec         rows[3][3];
 
+  if (oy_lo >= oy_hi)
+    return;
   /* The rows the first window shares with the one before it, where the
    * shift below expects them. */
   for (int k = 0; k < kernel_h - stride_h; k++)
@@ -473,23 +475,23 @@ pool_vectors_rolling (const gboolean is_max, const int kernel_h, const int strid
     }
 }
 
-/* Vector @b of one plane down output rows [@begin, @end): those whose
+/* Vector @b of one plane down all its output rows: those whose
  * windows cross the plane's top or bottom one by one, the rest rolling
  * when their window is 3 × 3 with stride 1 or 2, or 2 × 2 with stride 2,
  * the sizes constants there (Inception's 3×3 means on 35×35 0.087 →
  * 0.076 ms, GoogLeNet's 3×3 maxima on 28×28 0.042 → 0.036). */
 CS_VEC_INLINE void
 pool_column (const gboolean is_max, const CsPoolGeometry *g, const PoolColumns *block,
-             int64_t b, int64_t n_blocks, const float *plane, const float *scales,
-             int64_t begin, int64_t end, float *out)
+             int64_t b, int64_t n_blocks, const float *plane, const float *scales, float *out)
 {
   const int     kernel_h = g->kernel[0], stride_h = g->stride[0];
   const int64_t top = g->pads[0];
-  const int64_t inside_lo = CLAMP ((top + stride_h - 1) / stride_h, begin, end);
+  const int64_t inside_lo = MIN ((top + stride_h - 1) / stride_h, g->out_h);
   const int64_t inside_hi = g->in_h + top - kernel_h < 0
                             ? inside_lo
-                            : CLAMP ((g->in_h + top - kernel_h) / stride_h + 1, inside_lo, end);
-  int64_t       oy = begin;
+                            : CLAMP ((g->in_h + top - kernel_h) / stride_h + 1, inside_lo,
+                                     g->out_h);
+  int64_t       oy = 0;
 
   for (; oy < inside_lo; oy++)
     pool_vector (is_max, g, block, b, n_blocks, plane, scales, oy, out);
@@ -506,38 +508,39 @@ pool_column (const gboolean is_max, const CsPoolGeometry *g, const PoolColumns *
     for (; oy < inside_hi; oy++)
       pool_vector (is_max, g, block, b, n_blocks, plane, scales, oy, out);
 #undef ROLLING
-  for (oy = inside_hi; oy < end; oy++)
+  for (oy = inside_hi; oy < g->out_h; oy++)
     pool_vector (is_max, g, block, b, n_blocks, plane, scales, oy, out);
 }
 
-/* The input a strip of output rows reads, at most: 16 KB, half of L1. */
-#define POOL_STRIP_FLOATS 4096
+/* Planes up to this many floats (16 KB) go vector by vector. */
+#define POOL_COLUMN_WALK 4096
 
-/* One plane in strips of output rows, vector by vector down each strip,
- * the vector's masks in registers throughout (GoogLeNet's 3×3 pools on
- * 14×14: 0.055 ms row by row, 0.032 ms so).  A small plane is one strip;
- * a larger one comes from L3 or memory, where reading it in order beat
- * walking down it (ResNet's and GoogLeNet's 3×3/2 pools on 112×112:
- * 0.20 ms down the whole plane, 0.14 ms along its rows), and its strips'
- * rows stay in L1 from one vector to the next. */
+/* One plane, vector by vector down the plane, each vector's masks in
+ * registers throughout (GoogLeNet's 3×3 pools on 14×14: 0.055 ms row by
+ * row, 0.032 ms so); row by row, so that it is read in order, when it is
+ * larger.  A network's larger planes come from L3 or memory: ResNet's
+ * and GoogLeNet's 3×3/2 pools on 112×112, by the per-node timer, take
+ * 0.20 ms down the plane and 0.14 along its rows, though 0.134 and 0.154
+ * in cache.  Strips of rows that fit L1, vector by vector down each, ran
+ * faster from L3 (SqueezeNet's 3×3/2 pool on 111×111: 0.170 → 0.108 ms)
+ * but slower in the network, where those planes come from memory
+ * (Inception v3's first pool, on 147×147, 0.35 → 0.43 ms; ResNet-50's
+ * 0.150 → 0.175). */
 CS_VEC_INLINE void
 pool_plane (const gboolean is_max, const CsPoolGeometry *g, const PoolColumns *blocks,
             int64_t n_blocks, const float *plane, const float *scales, float *out)
 {
-  const int64_t strip = g->in_h * g->in_w <= POOL_STRIP_FLOATS
-                        ? g->out_h
-                        : MAX (1, POOL_STRIP_FLOATS / (g->in_w * g->stride[0]));
-
-  for (int64_t oy = 0; oy < g->out_h; oy += strip)
-    {
+  if (g->in_h * g->in_w <= POOL_COLUMN_WALK)
     for (int64_t b = 0; b < n_blocks; b++)
       {
         const PoolColumns block = blocks[b];
 
-        pool_column (is_max, g, &block, b, n_blocks, plane, scales, oy,
-                     MIN (oy + strip, g->out_h), out);
+        pool_column (is_max, g, &block, b, n_blocks, plane, scales, out);
       }
-    }
+  else
+    for (int64_t oy = 0; oy < g->out_h; oy++)
+      for (int64_t b = 0; b < n_blocks; b++)
+        pool_vector (is_max, g, &blocks[b], b, n_blocks, plane, scales, oy, out);
 }
 #endif
 

@@ -253,7 +253,7 @@ vec_sum_double (const float *x, int64_t n)
    * took as long in its tail, float by float, as in its vectors. */
   for (int k = 0; k < 4 && i < n; k++, i += 8)
     {
-      const __m512 v = _mm512_maskz_loadu_ps (vec_lanes (0, n - i), x + i);
+      const __m512 v = _mm512_maskz_loadu_ps (vec_lanes (0, MIN (n - i, 8)), x + i);
 
       part[k] = _mm512_add_pd (part[k], _mm512_cvtps_pd (_mm512_castps512_ps256 (v)));
     }

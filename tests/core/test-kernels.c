@@ -1628,10 +1628,10 @@ pool_reference (const CsPoolGeometry *g, const float *plane, int64_t oy, int64_t
  * the flat way over batches of planes (a last batch short, planes of one
  * pixel and of one row, dilation, wide kernels, windows that miss the
  * plane), the row-wise way (strides, ceil_mode's extra padding, windows
- * wider than the row), AVX-512's vectors down small planes and down the
- * strips of larger ones (70×66, 90×50), the window's rows held while it
- * passes (3 rows 1 or 2 apart, 2 rows 2 apart, an odd row left over),
- * and global pooling. */
+ * wider than the row), AVX-512's vectors down small planes, the
+ * window's rows held while it passes (3 rows 1 or 2 apart, 2 rows 2
+ * apart, an odd row left over), and along the rows of larger ones
+ * (70×66, 90×50), and global pooling. */
 static void
 test_pool (void)
 {

@@ -122,6 +122,12 @@ struct _CsOpClass
    * BatchNormalization; further inputs are read after): the session lets
    * output 0 share the memory of either where it dies there. */
   gboolean     writes_over_inputs;
+  /* Where output 0 is its inputs laid end to end (Concat on an axis with
+   * only ones before it): the element of output 0 at which input @i
+   * starts, or −1 where it is not so.  The session then lets an input
+   * that only this node reads be written there in the first place, and
+   * run copies only an input not already in its place.  Optional. */
+  int64_t    (*input_place)   (const CsGraph *graph, const CsNode *node, int i);
   /* Sets the dtype and shape of every output from the inputs (whose
    * constants are visible) and validates params.  Required. */
   gboolean   (*infer)         (CsGraph *graph, CsNode *node, GError **error);

@@ -165,11 +165,13 @@ arena_give (GArray *free_blocks, gsize offset, gsize size)
  * an op that writes over its inputs, each element read before it is
  * written (ResNet's residual Add, onto the convolution's output it ends:
  * no lines of fresh memory to fetch before writing them).  The input
- * lives in the arena and dies at this node, no other input of the node
- * is the same value, and output 0 is no graph output and has the
- * input's elements and bytes. */
+ * lives in the arena, in memory of its own (not @into another value's,
+ * plan_places), and dies at this node, no other input of the node is
+ * the same value, and output 0 is no graph output and has the input's
+ * elements and bytes. */
 static int
-input_handed_over (const CsSession *session, const CsNode *node, int i, const int *last_reader)
+input_handed_over (const CsSession *session, const CsNode *node, int i, const int *last_reader,
+                   const int *into)
 {
   const CsGraph *graph = session->model->graph;
   const int candidates = node->klass->copies_input ? 1 : node->klass->writes_over_inputs ? 2 : 0;
@@ -181,7 +183,7 @@ input_handed_over (const CsSession *session, const CsNode *node, int i, const in
       const int in = node->inputs[k];
       gboolean repeated = FALSE;
 
-      if (in < 0 || session->offsets[in] < 0 || last_reader[in] != i
+      if (in < 0 || session->offsets[in] < 0 || last_reader[in] != i || into[in] >= 0
           || cs_shape_numel (&cs_graph_value (graph, in)->shape)
              != cs_shape_numel (&cs_node_output (graph, node, 0)->shape)
           || arena_bytes (session, in) != arena_bytes (session, node->outputs[0]))
@@ -249,14 +251,64 @@ plan_bytes (CsSession *session)
     }
 }
 
+/* For each value, the node @into[v] whose output 0 it is written into
+ * in the first place, at element @place[v] (CsOpClass.input_place: a
+ * Concat's parts, which it then need not copy), else −1: a value that
+ * node alone reads, that a node computes, held as floats as the whole
+ * is, and no graph output.  Its producer may yet take the memory of an
+ * input instead (input_handed_over), and plan_arena then lets it be. */
+static void
+plan_places (const CsSession *session, const int *last_reader, int *into, int64_t *place)
+{
+  const CsGraph *graph = session->model->graph;
+
+  for (guint v = 0; v < graph->values->len; v++)
+    into[v] = -1;
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      const CsNode *node = cs_graph_node (graph, i);
+      const CsValue *whole;
+
+      if (node->dead || node->klass->input_place == NULL || node->n_outputs < 1)
+        continue;
+      whole = cs_node_output (graph, node, 0);
+      if (whole->is_output || whole->constant != NULL || session->bytes[node->outputs[0]] != NULL)
+        continue;
+      for (int k = 0; k < node->n_inputs; k++)
+        {
+          const int v = node->inputs[k];
+          const CsValue *part = v >= 0 ? cs_graph_value (graph, v) : NULL;
+          gboolean repeated = FALSE;
+          int64_t at;
+
+          if (part == NULL || part->is_output || part->constant != NULL || part->producer < 0
+              || cs_graph_node (graph, part->producer)->dead || last_reader[v] != (int) i
+              || session->bytes[v] != NULL || part->dtype != whole->dtype)
+            continue;
+          for (int j = 0; j < node->n_inputs; j++)
+            repeated |= j != k && node->inputs[j] == v;
+          at = node->klass->input_place (graph, node, k);
+          if (!repeated && at >= 0)
+            {
+              into[v] = (int) i;
+              place[v] = at;
+            }
+        }
+    }
+}
+
 /* Places every computed value that is not a graph output in the arena,
- * reusing a value's memory once its last reader has run. */
+ * reusing a value's memory once its last reader has run; a value placed
+ * into another (plan_places) takes its part of that one's memory, which
+ * is taken when the first of its parts is written. */
 static void
 plan_arena (CsSession *session)
 {
   const CsGraph *graph = session->model->graph;
   guint n_values = graph->values->len;
   int *last_reader = g_new (int, n_values);
+  int *into = g_new (int, n_values);
+  int64_t *place = g_new (int64_t, n_values);
   GArray *free_blocks = g_array_new (FALSE, FALSE, sizeof (Block));
 
   session->offsets = g_new (gssize, n_values);
@@ -274,30 +326,45 @@ plan_arena (CsSession *session)
           if (node->inputs[j] >= 0)
             last_reader[node->inputs[j]] = (int) i;
     }
+  plan_places (session, last_reader, into, place);
   for (guint i = 0; i < graph->nodes->len; i++)
     {
       CsNode *node = cs_graph_node (graph, i);
-      const int handed = input_handed_over (session, node, (int) i, last_reader);
+      const int handed = input_handed_over (session, node, (int) i, last_reader, into);
 
       if (node->dead)
         continue;
       for (int j = 0; j < node->n_outputs; j++)
         {
-          CsValue *value = cs_node_output (graph, node, j);
+          const int v = node->outputs[j];
+          CsValue *value = cs_graph_value (graph, v);
 
           if (j == 0 && handed >= 0)
-            session->offsets[node->outputs[0]] = session->offsets[node->inputs[handed]];
-          else if (!value->is_output && value->constant == NULL)
-            session->offsets[node->outputs[j]] =
-              (gssize) arena_take (free_blocks, &session->arena_size,
-                                   arena_bytes (session, node->outputs[j]));
+            {
+              session->offsets[v] = session->offsets[node->inputs[handed]];
+              into[v] = -1;
+            }
+          else if (into[v] >= 0)
+            {
+              const int whole = cs_graph_node (graph, into[v])->outputs[0];
+
+              if (session->offsets[whole] < 0)
+                session->offsets[whole] =
+                  (gssize) arena_take (free_blocks, &session->arena_size,
+                                       arena_bytes (session, whole));
+              session->offsets[v] = session->offsets[whole]
+                                    + (gssize) (place[v] * (int64_t) cs_dtype_size (value->dtype));
+            }
+          else if (!value->is_output && value->constant == NULL && session->offsets[v] < 0)
+            session->offsets[v] = (gssize) arena_take (free_blocks, &session->arena_size,
+                                                       arena_bytes (session, v));
         }
       /* Outputs nobody reads die at once; inputs after their last reader. */
       for (int j = 0; j < node->n_outputs; j++)
         {
           int v = node->outputs[j];
 
-          if (session->offsets[v] >= 0 && last_reader[v] < 0)
+          if (session->offsets[v] >= 0 && last_reader[v] < 0 && into[v] < 0)
             arena_give (free_blocks, session->offsets[v], arena_bytes (session, v));
         }
       for (int j = 0; j < node->n_inputs; j++)
@@ -306,7 +373,7 @@ plan_arena (CsSession *session)
           gboolean seen_before = FALSE;
 
           if (v < 0 || last_reader[v] != (int) i || session->offsets[v] < 0
-              || j == handed)
+              || j == handed || into[v] >= 0)
             continue;
           for (int k = 0; k < j; k++)
             seen_before |= node->inputs[k] == v;
@@ -315,6 +382,8 @@ plan_arena (CsSession *session)
         }
     }
   g_array_unref (free_blocks);
+  g_free (place);
+  g_free (into);
   g_free (last_reader);
 }
 

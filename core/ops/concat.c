@@ -2,7 +2,9 @@
 /*
  * concat.c — Concat and its inverse Split along one axis.  Both move
  * each part as a block of the whole tensor through the strided copy, so
- * a part becomes one memcpy per slice of the axes before it.  Split's
+ * a part becomes one memcpy per slice of the axes before it; a Concat
+ * whose parts are runs of the whole tells the session where, so that
+ * their producers can write them there and nothing is copied.  Split's
  * sizes come from the attribute, a constant input 1, or equal parts
  * (with a smaller last part, as opset 18 allows).
  */
@@ -146,17 +148,26 @@ move_parts (const CsGraph *graph,
   g_autofree int64_t *per_piece = g_new (int64_t, MAX (n_parts, 1));
   g_autofree Piece *pieces = NULL;
   MoveTask task = { graph, exec, whole_index, part_indices, axis, gather, offsets, NULL };
-  int64_t offset = 0, n_pieces = 0;
+  int64_t offset = 0, n_pieces = 0, whole_strides[CS_MAX_RANK];
 
+  cs_op_strides (&whole->shape, whole_strides);
   for (int i = 0; i < n_parts; i++)
     {
       const CsValue *part = cs_graph_value (graph, part_indices[i]);
       const int64_t slices = part->shape.dims[axis];
       const int64_t per_slice = slices > 0 ? cs_shape_numel (&part->shape) / slices : 0;
+      /* A part its producer wrote in its place in the whole
+       * (CsOpClass.input_place) is not copied onto itself. */
+      const gboolean in_place =
+          gather
+          && (char *) exec->data[part_indices[i]]
+          == (char *) exec->data[whole_index]
+                 + offset * whole_strides[axis] * (int64_t) cs_dtype_size (whole->dtype);
 
       offsets[i] = offset;
       offset += slices;
-      per_piece[i] = per_slice > 0 ? CLAMP (PIECE_ELEMENTS / per_slice, 1, slices) : 0;
+      per_piece[i] = per_slice > 0 && !in_place ? CLAMP (PIECE_ELEMENTS / per_slice, 1, slices)
+                                                : 0;
       if (per_piece[i] > 0)
         n_pieces += (slices + per_piece[i] - 1) / per_piece[i];
     }
@@ -173,6 +184,36 @@ move_parts (const CsGraph *graph,
                    move_range, &task);
 }
 
+/* Where part @k of @part_indices starts along @axis of the whole. */
+static int64_t
+part_offset (const CsGraph *graph, const int *part_indices, int k, int axis)
+{
+  int64_t offset = 0;
+
+  for (int i = 0; i < k; i++)
+    offset += cs_graph_value (graph, part_indices[i])->shape.dims[axis];
+  return offset;
+}
+
+/* Input @i's first element in the output, where the axes before the
+ * concatenated one are all 1 and so every input is a run of the output
+ * (CsOpClass.input_place); −1 otherwise. */
+static int64_t
+concat_input_place (const CsGraph *graph, const CsNode *node, int i)
+{
+  const CsAxisParams *params = node->params;
+  const CsValue *y = cs_node_output (graph, node, 0);
+  const int axis = checked_axis (params != NULL ? params->axis : 0, y->shape.rank);
+  int64_t outer = 1, slice = 1;
+
+  for (int d = 0; d < y->shape.rank; d++)
+    if (d < axis)
+      outer *= y->shape.dims[d];
+    else if (d > axis)
+      slice *= y->shape.dims[d];
+  return outer == 1 ? part_offset (graph, node->inputs, i, axis) * slice : -1;
+}
+
 static void
 concat_run (const CsNode *node, CsExec *exec)
 {
@@ -185,16 +226,6 @@ concat_run (const CsNode *node, CsExec *exec)
               TRUE);
 }
 
-/* Where part @k of @part_indices starts along @axis of the whole. */
-static int64_t
-part_offset (const CsGraph *graph, const int *part_indices, int k, int axis)
-{
-  int64_t offset = 0;
-
-  for (int i = 0; i < k; i++)
-    offset += cs_graph_value (graph, part_indices[i])->shape.dims[axis];
-  return offset;
-}
 
 /* A block of the output reads, of input @i, the rows of the block that
  * came from it, if any (the branch of an Inception module that made a
@@ -333,6 +364,7 @@ const CsOpClass cs_op_concat = {
   .kind = CS_LAYER_RESHAPE,
   .infer = concat_infer,
   .run = concat_run,
+  .input_place = concat_input_place,
   .footprint = concat_footprint,
   .backward = cs_op_backward_moves,
 };

@@ -7,6 +7,7 @@
  * mangled files (truncated, bit-flipped, absurdly nested) must never crash.
  */
 #include "convscope.h"
+#include "model.h"
 #include "onnx-fixture.h"
 
 #include <float.h>
@@ -719,6 +720,100 @@ test_binary_shares_memory (void)
     }
   cs_session_free (session);
   cs_model_free (model);
+}
+
+/* A Concat's parts are written in their places in its output, which
+ * then copies none of them (a session detail no output may show), where
+ * the Concat alone reads them: of Concat (relu, x, −x, σ, σ, tanh, |x|)
+ * on channels, relu and tanh lie in the output's memory, not x (a graph
+ * input), −x (an Add reads it after), σ (read twice) or |x| (the output
+ * of an Identity, which takes the memory of its input).  The Flatten of
+ * it and −x − x are the outputs, with no taps and with every layer
+ * tapped; and with a batch of two, where a part is no run of the whole,
+ * no part is placed. */
+static void
+test_concat_parts_in_place (void)
+{
+  static const char *const relu_io[] = { "X", NULL, "R", NULL };
+  static const char *const neg_io[] = { "X", NULL, "N", NULL };
+  static const char *const sigmoid_io[] = { "X", NULL, "S", NULL };
+  static const char *const tanh_io[] = { "X", NULL, "T", NULL };
+  static const char *const abs_io[] = { "X", NULL, "A", NULL };
+  static const char *const identity_io[] = { "A", NULL, "I", NULL };
+  static const char *const concat_io[] = { "R", "X", "N", "S", "S", "T", "I", NULL, "C", NULL };
+  static const char *const flatten_io[] = { "C", NULL, "Y", NULL };
+  static const char *const add_io[] = { "N", "N", NULL, "Z", NULL };
+
+  for (int64_t batch = 1; batch <= 2; batch++)
+    {
+      const int64_t dims[] = { batch, 2, 3, 4 };
+      const int64_t n = batch * 24;
+      g_autoptr (Fixture) f = fixture_new (13);
+      g_autoptr (GError) error = NULL;
+      g_autofree float *x = g_new (float, n);
+      CsModel *model = NULL;
+      CsSession *session;
+      Onnx__NodeProto *node;
+      float *whole;
+
+      add_input (f, "X", 4, dims);
+      add_node (f, "Relu", "relu", relu_io);
+      add_node (f, "Neg", "neg", neg_io);
+      add_node (f, "Sigmoid", "sigmoid", sigmoid_io);
+      add_node (f, "Tanh", "tanh", tanh_io);
+      add_node (f, "Abs", "abs", abs_io);
+      add_node (f, "Identity", "identity", identity_io);
+      node = add_node (f, "Concat", "concat", concat_io);
+      add_int (f, node, "axis", 1);
+      add_node (f, "Flatten", "flatten", flatten_io);
+      add_node (f, "Add", "add", add_io);
+      add_output (f, "Y");
+      add_output (f, "Z");
+      for (int64_t i = 0; i < n; i++)
+        x[i] = (float) (i % 7) - 3.0f;
+
+      session = load_session (f, &model);
+#define PLACE(name) cs_session_arena_value (session, cs_graph_find_value (model->graph, name))
+      whole = PLACE ("C");
+      g_assert_nonnull (whole);
+      g_assert_true ((PLACE ("R") == (void *) whole) == (batch == 1));
+      g_assert_true ((PLACE ("T") == (void *) (whole + 5 * 24)) == (batch == 1));
+      g_assert_true (PLACE ("N") != (void *) (whole + 2 * 24));
+      g_assert_true (PLACE ("S") != (void *) (whole + 3 * 24));
+      g_assert_true (PLACE ("I") == PLACE ("A") && PLACE ("I") != (void *) (whole + 6 * 24));
+#undef PLACE
+
+      for (int taps = 0; taps < 2; taps++)
+        {
+          const CsTensor input = { "X", CS_DTYPE_FLOAT32, { 4, { batch, 2, 3, 4 } }, x };
+          const CsRunOptions options = { .tap_all = taps == 1 };
+          CsResult *result = NULL;
+
+          g_assert_true (cs_session_run (session, &input, 1, &options, &result, &error));
+          g_assert_no_error (error);
+          for (int64_t b = 0; b < batch; b++)
+            for (int part = 0; part < 7; part++)
+              for (int i = 0; i < 24; i++)
+                {
+                  const float v = x[b * 24 + i];
+                  const double want = part == 0   ? MAX (v, 0.0f)
+                                      : part == 1 ? v
+                                      : part == 2 ? -v
+                                      : part < 5  ? 1.0 / (1.0 + exp (-v))
+                                      : part == 5 ? tanh (v)
+                                                  : fabsf (v);
+
+                  g_assert_cmpfloat_with_epsilon (
+                      ((const float *) result->outputs[0].data)[(b * 7 + part) * 24 + i], want,
+                      1e-6);
+                }
+          for (int64_t i = 0; i < n; i++)
+            g_assert_cmpfloat (((const float *) result->outputs[1].data)[i], ==, -2.0f * x[i]);
+          cs_result_free (result);
+        }
+      cs_session_free (session);
+      cs_model_free (model);
+    }
 }
 
 /* Receptive fields through upsampling: a stride-2 conv, a 2×2 stride-2
@@ -1632,5 +1727,6 @@ main (int    argc,
   g_test_add_func ("/onnx/load/zero-pad-into-pool", test_zero_pad_into_pool);
   g_test_add_func ("/onnx/load/reshape-shares-memory", test_reshape_shares_memory);
   g_test_add_func ("/onnx/load/binary-shares-memory", test_binary_shares_memory);
+  g_test_add_func ("/onnx/load/concat-parts-in-place", test_concat_parts_in_place);
   return g_test_run ();
 }

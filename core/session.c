@@ -254,9 +254,10 @@ plan_bytes (CsSession *session)
 /* For each value, the node @into[v] whose output 0 it is written into
  * in the first place, at element @place[v] (CsOpClass.input_place: a
  * Concat's parts, which it then need not copy), else −1: a value that
- * node alone reads, that a node computes, held as floats as the whole
- * is, and no graph output.  Its producer may yet take the memory of an
- * input instead (input_handed_over), and plan_arena then lets it be. */
+ * node is the last to read, that a node computes, held as floats as the
+ * whole is, and no graph output.  Its producer may yet take the memory
+ * of an input instead (input_handed_over), and plan_arena then lets it
+ * be. */
 static void
 plan_places (const CsSession *session, const int *last_reader, int *into, int64_t *place)
 {
@@ -293,6 +294,38 @@ plan_places (const CsSession *session, const int *last_reader, int *into, int64_
               into[v] = (int) i;
               place[v] = at;
             }
+        }
+    }
+  /* A node whose inputs all lie in one whole as they lie in its own
+   * output is that run of the whole (DenseNet's Concats, each of the
+   * features so far, which its block's last Concat holds): a view,
+   * where it dies before the whole does. */
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      const CsNode *node = cs_graph_node (graph, i);
+      const int y = node->n_outputs > 0 ? node->outputs[0] : -1;
+      const int first = node->n_inputs > 0 ? node->inputs[0] : -1;
+      gboolean view;
+      int w;
+
+      if (node->dead || node->klass->input_place == NULL || y < 0 || first < 0
+          || into[first] < 0 || into[y] >= 0 || cs_graph_value (graph, y)->is_output
+          || session->bytes[y] != NULL)
+        continue;
+      w = into[first];
+      view = last_reader[y] >= 0
+             && last_reader[y] < last_reader[cs_graph_node (graph, w)->outputs[0]];
+      for (int k = 0; view && k < node->n_inputs; k++)
+        {
+          const int v = node->inputs[k];
+          const int64_t at = node->klass->input_place (graph, node, k);
+
+          view = v >= 0 && into[v] == w && at >= 0 && place[v] == place[first] + at;
+        }
+      if (view)
+        {
+          into[y] = w;
+          place[y] = place[first];
         }
     }
 }

@@ -173,10 +173,11 @@ pool_row (const CsPoolGeometry *g, const float *x, float *out, float *folded, in
 static void
 mean_scales (const CsPoolGeometry *g, float *scales)
 {
-  float *cols = scales + (g->out_h - 1) * g->out_w;
+  float *cols;
 
   if (g->out_h < 1)
     return;
+  cols = scales + (g->out_h - 1) * g->out_w;
   for (int64_t ox = 0; ox < g->out_w; ox++)
     {
       int kx0, kx1;
@@ -288,8 +289,8 @@ pool_planes_flat (const CsPoolGeometry *g, const float *x, float *y, int64_t pla
  * a plane, a vector holds the window's rows in registers and loads each
  * input row once: before, a mean this way was slower than the flat
  * passes (Inception's 3×3 pools on 35×35: 0.17 → 0.22 ms at best), now
- * 0.132 → 0.090 ms, DenseNet's 2×2/2 on 56×56 0.142 → 0.043, GoogLeNet's
- * 3×3 max on 28×28 0.082 → 0.044.  The maximum with AVX2, whose masked
+ * 0.132 → 0.076 ms, DenseNet's 2×2/2 on 56×56 0.142 → 0.040, GoogLeNet's
+ * 3×3 max on 28×28 0.082 → 0.037 (pool_column).  The maximum with AVX2, whose masked
  * loads nearly every vector of a narrow plane needs, was slower
  * (GoogLeNet's and Inception's pools 10–35 % slower on this AMD CPU,
  * Inception's 3×3/2 pool on 17×17 excepted): AVX-512 only. */

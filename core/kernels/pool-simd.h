@@ -290,10 +290,10 @@ pool_planes_flat (const CsPoolGeometry *g, const float *x, float *y, int64_t pla
  * input row once: before, a mean this way was slower than the flat
  * passes (Inception's 3×3 pools on 35×35: 0.17 → 0.22 ms at best), now
  * 0.132 → 0.076 ms, DenseNet's 2×2/2 on 56×56 0.142 → 0.040, GoogLeNet's
- * 3×3 max on 28×28 0.082 → 0.037 (pool_column).  The maximum with AVX2, whose masked
- * loads nearly every vector of a narrow plane needs, was slower
- * (GoogLeNet's and Inception's pools 10–35 % slower on this AMD CPU,
- * Inception's 3×3/2 pool on 17×17 excepted): AVX-512 only. */
+ * 3×3 max on 28×28 0.082 → 0.037 (pool_column).  The maximum with AVX2,
+ * whose masked loads nearly every vector of a narrow plane needs, was
+ * slower (GoogLeNet's and Inception's pools 10–35 % slower on this AMD
+ * CPU, Inception's 3×3/2 pool on 17×17 excepted): AVX-512 only. */
 
 /* Output columns of pool_plane, in vectors. */
 #define MAX_POOL_BLOCKS 64
@@ -434,15 +434,14 @@ pool_vector (const gboolean is_max, const CsPoolGeometry *g, const PoolColumns *
 }
 
 /* Output rows [@oy_lo, @oy_hi) of vector @b of one plane, whose windows
- * lie inside the plane's rows, @kernel_h rows @stride_h apart (and
- * @kernel_w columns @stride_w apart): each input row is loaded once and
- * held while the window passes over it, folded in the order pool_vector
- * folds. */
+ * lie inside the plane's rows, @size × @size with stride @stride both
+ * ways: each input row is loaded once and held while the window passes
+ * over it, folded in the order pool_vector folds. */
 CS_VEC_INLINE void
-pool_vectors_rolling (const gboolean is_max, const int kernel_h, const int stride_h,
-                      const int kernel_w, const int stride_w, const CsPoolGeometry *g,
-                      const PoolColumns *block, int64_t b, int64_t n_blocks, const float *plane,
-                      const float *scales, int64_t oy_lo, int64_t oy_hi, float *out)
+pool_vectors_rolling (const gboolean is_max, const int size, const int stride,
+                      const CsPoolGeometry *g, const PoolColumns *block, int64_t b,
+                      int64_t n_blocks, const float *plane, const float *scales, int64_t oy_lo,
+                      int64_t oy_hi, float *out)
 {
   const CsVec   none = is_max ? vec_set1 (-INFINITY) : vec_zero ();
   const int64_t in_w = g->in_w;
@@ -452,27 +451,27 @@ pool_vectors_rolling (const gboolean is_max, const int kernel_h, const int strid
     return;
   /* The rows the first window shares with the one before it, where the
    * shift below expects them. */
-  for (int k = 0; k < kernel_h - stride_h; k++)
-    load_row (block, plane + (oy_lo * stride_h - g->pads[0] + k) * in_w, none,
-              rows[k + stride_h]);
+  for (int k = 0; k < size - stride; k++)
+    load_row (block, plane + (oy_lo * stride - g->pads[0] + k) * in_w, none,
+              rows[k + stride]);
   for (int64_t oy = oy_lo; oy < oy_hi; oy++)
     {
-      const float *top = plane + (oy * stride_h - g->pads[0]) * in_w;
+      const float *top = plane + (oy * stride - g->pads[0]) * in_w;
       CsVec        column[3];
 
-      for (int k = 0; k < kernel_h - stride_h; k++)
+      for (int k = 0; k < size - stride; k++)
         for (int j = 0; j < 3; j++)
-          rows[k][j] = rows[k + stride_h][j];
-      for (int k = kernel_h - stride_h; k < kernel_h; k++)
+          rows[k][j] = rows[k + stride][j];
+      for (int k = size - stride; k < size; k++)
         load_row (block, top + k * in_w, none, rows[k]);
       for (int j = 0; j < 3; j++)
         {
           column[j] = POOL_FOLD (is_max, rows[0][j], none);
-          for (int k = 1; k < kernel_h; k++)
+          for (int k = 1; k < size; k++)
             column[j] = POOL_FOLD (is_max, rows[k][j], column[j]);
         }
       store_vector (is_max, g, b, n_blocks, scales, oy, out,
-                    fold_columns (is_max, kernel_w, stride_w, column, none));
+                    fold_columns (is_max, size, stride, column, none));
     }
 }
 
@@ -496,8 +495,8 @@ pool_column (const gboolean is_max, const CsPoolGeometry *g, const PoolColumns *
 
   for (; oy < inside_lo; oy++)
     pool_vector (is_max, g, block, b, n_blocks, plane, scales, oy, out);
-#define ROLLING(KH, SH)                                                                     \
-  pool_vectors_rolling (is_max, KH, SH, KH, SH, g, block, b, n_blocks, plane, scales, oy,      \
+#define ROLLING(SIZE, STRIDE)                                                                \
+  pool_vectors_rolling (is_max, SIZE, STRIDE, g, block, b, n_blocks, plane, scales, oy,        \
                         inside_hi, out)
   if (kernel_h == 3 && stride_h == 1 && g->kernel[1] == 3 && g->stride[1] == 1)
     ROLLING (3, 1);

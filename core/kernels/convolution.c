@@ -97,6 +97,11 @@
 #define MIN_TASKS 16
 /* The largest im2col matrix a transposed layout builds (4 MiB). */
 #define IM2COL_MAX_FLOATS (1 << 20)
+/* GEMM tiles ahead whose output lines a tile fetches before it is
+ * stored: a 1×1 layer of depth 16 writes 4.8 MB of EfficientNet-B0's
+ * 112×112 maps, and without it each tile's stores wait on memory
+ * (0.64 → 0.52 ms with the caches cold; one tile ahead 0.55, four 0.55). */
+#define PREFETCH_TILES 2
 /* Multiply-adds worth waking another thread for. */
 #define MIN_PARALLEL_MACS (256 * 1024)
 /* The floats in the 64 bytes cs_scratch_floats aligns to. */
@@ -973,6 +978,17 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
           int64_t offset = wq == s->out_w ? oh0 * s->out_w + j : (oh0 + oh) * s->out_w + ow;
           CsColumnWrap wrap = { ow, wq, s->out_w };
 
+          /* The output lines of the tile PREFETCH_TILES ahead, while
+           * this one computes; as integers, since past the last tile
+           * they point beyond the output, which a prefetch may. */
+          for (int r = 0; r < h; r++)
+            {
+              uintptr_t ahead = (uintptr_t) (y_group + (i + r) * plane + offset)
+                                + PREFETCH_TILES * kernels->nr * sizeof (float);
+
+              __builtin_prefetch ((const void *) ahead, 1, 3);
+              __builtin_prefetch ((const void *) (ahead + kernels->nr / 2 * sizeof (float)), 1, 3);
+            }
           kernels->gemm (depth, w_group + i * depth, h, NULL, base + j, plan->koff, 0,
                          y_group + i * plane + offset, plane, h, n, bias, &run->ep,
                          in_place ? NULL : &wrap, NULL);

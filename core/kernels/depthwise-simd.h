@@ -70,6 +70,13 @@ load_taps (const float *row, int stride, const TapMasks *masks)
 
 /* Output rows computed together by rows_together. */
 #define ROWS 4
+/* Output rows ahead whose line in the column block is fetched before
+ * it is stored: walking down a block, each row's store is to a line of
+ * its own, and on a 112×112 map (EfficientNet-B0's 3×3 layer on 32
+ * planes, the caches cold) they waited on memory: 0.26 → 0.15 ms; 16
+ * rows ahead 0.21, 96 0.18.  Past a plane's end they are the next
+ * plane's first rows, which come next. */
+#define PREFETCH_ROWS 48
 
 /* A @size × @size kernel with equal row and column strides @stride and
  * no dilation down the rows (nor, when @adjacent, across): output rows
@@ -197,6 +204,8 @@ planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
                 {
                   const int64_t first = MIN (oh, oh1 - ROWS);
 
+                  for (int r = 0; r < ROWS; r++)
+                    __builtin_prefetch (shifted (out, (first + PREFETCH_ROWS + r) * out_w), 1, 3);
                   rows_together (fixed, stride, g->dilation[1] == 1, plane, in_h, in_w,
                                  first * sh - pad_top, weight,
                                  wc, kept, start, epv, full, out_lanes, out + first * out_w,

@@ -1044,6 +1044,13 @@ staged_transposed_task (const ConvRun *run, int64_t img, int64_t oh0, int64_t n_
             const int64_t ow0 = t * s->out_w / tiles;
             const int     h = (int) ((t + 1) * s->out_w / tiles - ow0);
 
+            /* As in transposed_task (Inception v3's staged layers, the
+             * caches cold: 48.6 → 47.1 ms in all). */
+            for (int c = 0; c < n; c++)
+              __builtin_prefetch ((const void *) ((uintptr_t) (y + (j0 + c) * plane
+                                                               + (oh0 + r) * s->out_w + ow0)
+                                                  + PREFETCH_TILES * kernels->mr * sizeof (float)),
+                                  1, 3);
             start_tile (plan, tile, h, j0, n);
             kernels->gemm (depth, base + r * plan->layout.wq + ow0, 0, plan->koff, panel, NULL, n,
                            tile, kernels->nr, h, n, NULL, &onto_bias, NULL, NULL);

@@ -1006,6 +1006,28 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
   activate_rows (run, y_group + m0 * plane, m1 - m0, oh0, n_rows);
 }
 
+/* Into @fetch, the share of the B panel after @panel (output channels
+ * [j0, j0 + nr)) that tile @t of the @tiles over @panel fetches while it
+ * computes; FALSE when there is none.  In a network the next panel comes
+ * from memory, and the first tile over it would wait for it
+ * (RegNet-X-800MF's 672 → 672 on 7×7 with its weights not cached: 0.515
+ * → 0.461 ms with AVX-512, 0.758 → 0.673 with AVX2). */
+static gboolean
+next_panel_share (const CsConvPlan *plan, const float *panel, int64_t j0, int64_t tiles,
+                  int64_t t, CsPrefetch *fetch)
+{
+  const int64_t nr = plan->kernels->nr, depth = plan->layout.depth;
+  const int64_t next_bytes = (int64_t) sizeof (float) * depth
+                             * MAX (0, MIN (nr, plan->layout.mg - j0 - nr));
+  const int64_t share = next_bytes / tiles;
+
+  fetch->step = share / depth;
+  /* Every line fetched lies in the next panel: t·share plus depth steps
+   * of share / depth bytes stays below next_bytes. */
+  fetch->next = fetch->step > 0 ? (const char *) (panel + nr * depth) + t * share : NULL;
+  return fetch->step > 0;
+}
+
 /* The first @h rows of a transposed @tile (row stride nr) as the biases of
  * output channels [j0, j0 + n), or zeros: the biases lie along a
  * transposed tile's rows, not down its columns as the micro-kernel adds
@@ -1045,12 +1067,15 @@ staged_transposed_task (const ConvRun *run, int64_t img, int64_t oh0, int64_t n_
     {
       const int    n = (int) MIN (kernels->nr, m1 - j0);
       const float *panel = run->weights + img * run->image_weights + j0 * depth;
+      CsPrefetch   fetch;
 
       for (int64_t r = 0; r < n_rows; r++)
         for (int64_t t = 0; t < tiles; t++)
           {
             const int64_t ow0 = t * s->out_w / tiles;
             const int     h = (int) ((t + 1) * s->out_w / tiles - ow0);
+            const gboolean fetching
+              = next_panel_share (plan, panel, j0, n_rows * tiles, r * tiles + t, &fetch);
 
             /* As in transposed_task (Inception v3's staged layers, the
              * caches cold: 48.6 → 47.1 ms in all). */
@@ -1058,7 +1083,8 @@ staged_transposed_task (const ConvRun *run, int64_t img, int64_t oh0, int64_t n_
                                 PREFETCH_TILES * kernels->mr, 1);
             start_tile (plan, tile, h, j0, n);
             kernels->gemm (depth, base + r * plan->layout.wq + ow0, 0, plan->koff, panel, NULL, n,
-                           tile, kernels->nr, h, n, NULL, &onto_bias, NULL, NULL);
+                           tile, kernels->nr, h, n, NULL, &onto_bias, NULL,
+                           fetching ? &fetch : NULL);
             kernels->transpose (tile, kernels->nr, y + j0 * plane + (oh0 + r) * s->out_w + ow0,
                                 plane, n, h);
           }
@@ -1243,16 +1269,8 @@ transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, int64_
     {
       const int    n = (int) MIN (kernels->nr, m1 - j0);
       const float *panel = run->weights + img * run->image_weights + j0 * depth;
-      /* The next panel of the layer, a share over each tile of this one
-       * (CsPrefetch): in a network it comes from memory, and the first
-       * tile over it would wait for it (RegNet-X-800MF's 672 → 672 on
-       * 7×7 with its weights not cached: 0.515 → 0.461 ms with AVX-512,
-       * 0.758 → 0.673 with AVX2). */
       const int64_t tiles = (i_end - i_begin + kernels->mr - 1) / kernels->mr;
-      const int64_t next_bytes = (int64_t) sizeof (float) * depth
-                                 * MAX (0, MIN (kernels->nr, plan->layout.mg - j0 - kernels->nr));
-      const int64_t share = next_bytes / tiles;
-      CsPrefetch fetch = { NULL, share / depth };
+      CsPrefetch    fetch;
 
       /* The pixels shared out evenly among the tiles: a tile of one
        * row (a 7×7 map's 49 = 4 × 12 + 1) waits on its sums' latency at
@@ -1263,17 +1281,14 @@ transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, int64_
           const int64_t i0 = i_begin + t * (i_end - i_begin) / tiles;
           const int     h = (int) (i_begin + (t + 1) * (i_end - i_begin) / tiles - i0);
 
-          /* Every line fetched lies in the next panel: t·share plus
-           * depth steps of share / depth bytes stays below next_bytes. */
-          if (fetch.step > 0)
-            fetch.next = (const char *) (panel + kernels->nr * depth) + t * share;
+          const gboolean fetching = next_panel_share (plan, panel, j0, tiles, t, &fetch);
           /* The start of each output row's run PREFETCH_TILES tiles on
            * (ResNet-50's 256 → 1024 layers on 14×14, the caches cold:
            * 1.085 → 1.012 ms). */
           prefetch_for_store (y + j0 * plane + i0, n, plane, PREFETCH_TILES * kernels->mr, 1);
           start_tile (plan, tile, h, j0, n);
           kernels->gemm (depth, x + i0, plane, NULL, panel, NULL, n, tile, kernels->nr, h, n,
-                         NULL, &onto_bias, NULL, fetch.step > 0 ? &fetch : NULL);
+                         NULL, &onto_bias, NULL, fetching ? &fetch : NULL);
           kernels->transpose (tile, kernels->nr, y + j0 * plane + i0, plane, n, h);
         }
     }

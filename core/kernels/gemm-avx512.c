@@ -34,16 +34,22 @@ tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gb
 
   const char *fetch = prefetch != NULL ? prefetch->next : NULL;
   const int64_t fetch_step = prefetch != NULL ? prefetch->step : 0;
+  /* Packed A panels step by the tile's rows: a constant, so that A's
+   * loads take displacements and the loop carries fewer adds. */
+  const gboolean a_packed = !a_indexed && a_stride == rows;
 
-#pragma GCC unroll 2
-  for (int64_t p = 0; p < depth; p++)
-    {
-      if (fetch != NULL)
-        __builtin_prefetch (fetch + p * fetch_step, 0, 2);
-      const float *row = b + (indexed ? koff[p] : p * ldb);
-      const float *a_row = a_indexed ? a + a_koff[p] : a;
-      CsVec b0 = vec_load_lanes (row, mask0);
-      CsVec b1 = wide ? vec_load_lanes (row + 16, mask1) : vec_zero ();
+#define DEPTH_LOOP(FETCH, A_STEP) \
+  _Pragma ("GCC unroll 2") \
+  for (int64_t p = 0; p < depth; p++) \
+    { \
+      if (FETCH) \
+        __builtin_prefetch (fetch + p * fetch_step, 0, 2); \
+      const float *row = b + (indexed ? koff[p] : p * ldb); \
+      const float *a_row = a_indexed ? a + a_koff[p] : a + p * (A_STEP); \
+      CsVec b0 = vec_load_lanes (row, mask0); \
+      CsVec b1 = wide ? vec_load_lanes (row + 16, mask1) : vec_zero (); \
+      EACH_ROW (STEP) \
+    }
 #define STEP(i) \
       if (i < rows) \
         { \
@@ -52,11 +58,14 @@ tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gb
           if (wide) \
             high##i = vec_fmadd (ai, b1, high##i); \
         }
-      EACH_ROW (STEP)
+  if (fetch != NULL)
+    DEPTH_LOOP (TRUE, a_stride)
+  else if (a_packed)
+    DEPTH_LOOP (FALSE, rows)
+  else
+    DEPTH_LOOP (FALSE, a_stride)
 #undef STEP
-      if (!a_indexed)
-        a += a_stride;
-    }
+#undef DEPTH_LOOP
 
   const CsEpilogueVec epv = vec_epilogue_load (ep);
   const gboolean accumulate = ep->accumulate;

@@ -4,21 +4,27 @@
  * loops.  A network runs a few hundred short parallel loops, so waking
  * threads must cost microseconds: workers spin briefly on a generation
  * counter before sleeping on a condition, and the calling thread takes a
- * share of the work itself.  Chunks are handed out from an atomic counter
- * and the caller waits for the chunks, not for the workers: a worker the
- * OS has not scheduled (the machine is busy with something else) simply
- * takes no chunk, and never holds a loop up.
+ * share of the work itself.  Chunks are claimed from an atomic word of
+ * one bit per chunk, each thread first its own contiguous share of the
+ * range, then what is left of the others': so a thread writes the same
+ * part of a layer's output from run to run and, where the next layer is
+ * cut up the same way, reads what it wrote itself, from its own cache
+ * (two threads on an Intel AVX-512 host, which moves a line from one
+ * core's L2 to the other's slowly: MobileNet v2 4.2 → 3.9 ms, ResNet-50
+ * 38 → 37).  The caller waits for the chunks, not for the workers: a
+ * worker the OS has not scheduled (the machine is busy with something
+ * else) simply takes no chunk, and never holds a loop up.
  */
 #include "threadpool.h"
 
 #include <stdatomic.h>
 
 #define SPIN_ROUNDS 20000
-/* The claim word: job number above, next chunk below; CLOSED below means
- * the job takes no more claims. */
-#define CHUNK_BITS 32
-#define CHUNK_MASK ((G_GUINT64_CONSTANT (1) << CHUNK_BITS) - 1)
-#define CLOSED CHUNK_MASK
+/* The claim word: a bit per chunk, set once it is claimed; chunks beyond
+ * the job's are set from the start, and CLOSED, every bit, is the word
+ * between jobs. */
+#define MAX_CHUNKS 64
+#define CLOSED G_MAXUINT64
 
 struct _CsThreadPool
 {
@@ -56,34 +62,54 @@ cpu_relax (void)
 #endif
 }
 
+/* The chunk @thread takes of those not yet claimed (@taken clear): the
+ * first of its own share of the @n_chunks, else the first left. */
+static int
+choose_chunk (uint64_t taken, int64_t n_chunks, int thread, int n_threads)
+{
+  int64_t  first = CLAMP (thread * n_chunks / n_threads, 0, MAX_CHUNKS);
+  int64_t  last = CLAMP ((thread + 1) * n_chunks / n_threads, 0, MAX_CHUNKS);
+  uint64_t own = (last >= MAX_CHUNKS ? CLOSED : (G_GUINT64_CONSTANT (1) << last) - 1)
+                 & ~((G_GUINT64_CONSTANT (1) << first) - 1);
+  uint64_t left = ~taken;
+
+  return __builtin_ctzll ((left & own) != 0 ? left & own : left);
+}
+
 /* Runs chunks of whatever job is open until none is left.  A claim only
- * succeeds on the word of an open job, and a job stays open, its fields
- * untouched, until every claimed chunk is done. */
+ * succeeds on the word it chose from, so on a chunk of the job open then
+ * and not yet claimed; a job stays open, its fields untouched, until
+ * every claimed chunk is done, so the fields read after the claim are
+ * its own.  n_chunks read before it only chooses: a late worker's stale
+ * reading picks another chunk, never a wrong one. */
 static void
 run_chunks (CsThreadPool *pool, int thread)
 {
   for (;;)
     {
       uint64_t word = atomic_load_explicit (&pool->claim, memory_order_acquire);
-      uint64_t index = word & CHUNK_MASK;
-      int64_t begin, end;
+      int64_t  begin, end, n_chunks;
+      int      index;
 
-      if (index == CLOSED
-          || (int64_t) index >= atomic_load_explicit (&pool->n_chunks, memory_order_relaxed))
+      if (word == CLOSED)
         return;
-      if (!atomic_compare_exchange_weak_explicit (&pool->claim, &word, word + 1,
+      index = choose_chunk (word, atomic_load_explicit (&pool->n_chunks, memory_order_relaxed),
+                            thread, pool->n_threads);
+      if (!atomic_compare_exchange_weak_explicit (&pool->claim, &word,
+                                                  word | G_GUINT64_CONSTANT (1) << index,
                                                   memory_order_acq_rel,
                                                   memory_order_acquire))
         continue;
       /* Sizes within one of each other: the last of ceil-sized chunks
        * could be nearly empty, and a thread with it idle (17 tasks in
        * chunks of 5, 5, 5 and 2 gave one thread 10 and the other 7). */
-      begin = (int64_t) index * pool->n / pool->n_chunks;
-      end = (int64_t) (index + 1) * pool->n / pool->n_chunks;
+      n_chunks = atomic_load_explicit (&pool->n_chunks, memory_order_relaxed);
+      begin = (int64_t) index * pool->n / n_chunks;
+      end = (int64_t) (index + 1) * pool->n / n_chunks;
       pool->func (pool->user, begin, end, thread);
       /* Sequentially consistent with the caller's store to sleeping and
        * load of done, so one of the two sees the other. */
-      if (atomic_fetch_add (&pool->done, 1) + 1 == atomic_load (&pool->n_chunks)
+      if (atomic_fetch_add (&pool->done, 1) + 1 == n_chunks
           && atomic_load (&pool->sleeping))
         {
           g_mutex_lock (&pool->lock);
@@ -179,7 +205,6 @@ cs_parallel_for (CsThreadPool *pool,
                  void         *user)
 {
   int64_t n_chunks;
-  uint64_t job;
 
   if (n <= 0)
     return;
@@ -193,8 +218,8 @@ cs_parallel_for (CsThreadPool *pool,
    * Four ran networks 3–9 % slower on two threads, sixteen 10 %: a
    * convolution restages its input block at every chunk boundary.  A
    * range of more than @grain still splits, into chunks of @grain / 2 or
-   * more. */
-  n_chunks = MIN (pool->n_threads * 2, (n + grain - 1) / grain);
+   * more; never more chunks than the claim word has bits. */
+  n_chunks = MIN (MIN (pool->n_threads * 2, MAX_CHUNKS), (n + grain - 1) / grain);
   /* Between one and two chunks a thread, whole chunks a thread: of
    * three on two threads, one thread would run two, taking two thirds
    * of the time the loop takes on one (MobileNet v2's depthwise layers
@@ -205,13 +230,14 @@ cs_parallel_for (CsThreadPool *pool,
 
   /* The previous job is closed (see the end): its late workers find
    * nothing to claim while the fields change. */
-  job = (atomic_load (&pool->claim) >> CHUNK_BITS) + 1;
   pool->func = func;
   pool->user = user;
   pool->n = n;
   atomic_store (&pool->n_chunks, n_chunks);
   atomic_store (&pool->done, 0);
-  atomic_store_explicit (&pool->claim, job << CHUNK_BITS, memory_order_release);
+  atomic_store_explicit (&pool->claim,
+                         n_chunks == MAX_CHUNKS ? 0 : CLOSED << n_chunks,
+                         memory_order_release);
 
   g_mutex_lock (&pool->lock);
   atomic_fetch_add (&pool->generation, 1);
@@ -231,5 +257,5 @@ cs_parallel_for (CsThreadPool *pool,
       atomic_store (&pool->sleeping, FALSE);
       g_mutex_unlock (&pool->lock);
     }
-  atomic_store (&pool->claim, (job << CHUNK_BITS) | CLOSED);
+  atomic_store (&pool->claim, CLOSED);
 }

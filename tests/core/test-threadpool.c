@@ -5,7 +5,7 @@
  * thread once there are more chunks than threads, each of half the grain
  * or more and within one index of the others in size, on pools of two
  * and three threads; a range no longer than the grain runs whole on the
- * caller.
+ * caller; a worker starts on its own share of the range.
  */
 #include "threadpool.h"
 
@@ -82,10 +82,58 @@ test_partition (void)
     }
 }
 
+typedef struct
+{
+  GMutex  lock;
+  GCond   ran;
+  int64_t worker_first;  /* where the worker's first chunk began, or -1 */
+} FirstChunk;
+
+/* The caller's first chunk waits (up to 10 s) until the worker has run
+ * one, so the worker chooses while its share and the caller's rest lie
+ * open. */
+static void
+note_first_chunk (void *user, int64_t begin, int64_t end, int thread)
+{
+  FirstChunk *first = user;
+  gint64      deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&first->lock);
+  if (thread != 0 && first->worker_first < 0)
+    {
+      first->worker_first = begin;
+      g_cond_signal (&first->ran);
+    }
+  if (thread == 0 && begin == 0)
+    while (first->worker_first < 0)
+      if (!g_cond_wait_until (&first->ran, &first->lock, deadline))
+        break;
+  g_mutex_unlock (&first->lock);
+}
+
+static void
+test_own_share (void)
+{
+  CsThreadPool *pool = cs_thread_pool_new (2);
+  FirstChunk    first = { .worker_first = -1 };
+
+  g_mutex_init (&first.lock);
+  g_cond_init (&first.ran);
+  /* Four chunks of 25: the caller's share is [0, 50), the worker's
+   * [50, 100), which it starts on though the caller's second chunk,
+   * [25, 50), lies open too. */
+  cs_parallel_for (pool, 100, 1, note_first_chunk, &first);
+  g_assert_cmpint (first.worker_first, ==, 50);
+  g_cond_clear (&first.ran);
+  g_mutex_clear (&first.lock);
+  cs_thread_pool_free (pool);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/threadpool/partition", test_partition);
+  g_test_add_func ("/threadpool/own-share", test_own_share);
   return g_test_run ();
 }

@@ -889,6 +889,11 @@ test_gemm_random (void)
   /* ConvNeXt's first MatMul of each block, with its bias: rows split,
    * weights packed at load. */
   check_gemm (rand, 3136, 384, 96, FALSE, 2, 1.0f, FALSE, TRUE, &activations[1]);
+  /* Weights too large to stay in L2 (k·n above gemm.c's
+   * B_SHARED_FLOATS), as in ConvNeXt's last stages: A packed once for
+   * all tasks, which split the columns too. */
+  check_gemm (rand, 50, 700, 400, FALSE, 2, 1.0f, FALSE, TRUE, &activations[1]);
+  check_gemm (rand, 50, 700, 400, FALSE, 0, 0.5f, TRUE, FALSE, &activations[0]);
   g_rand_free (rand);
 }
 

@@ -259,7 +259,8 @@ choose_blocks (const CsGemm *gemm, int64_t *mc, int64_t *nc)
   /* Every task packs its own block of the operands that need packing, so
    * a split of the columns packs A's rows once per column block.  When
    * only A needs packing (a MatMul of activations by weights packed at
-   * load), a task takes every column and the rows are split instead. */
+   * load), a task takes every column and the rows are split instead,
+   * unless A is packed once for all tasks (shared_a). */
   if (!a_in_place (gemm) && b_in_place (gemm) && !shared_a (gemm))
     {
       *nc = round_up (gemm->n, kernels->nr);

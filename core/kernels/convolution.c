@@ -39,9 +39,10 @@
  * weights packed as B panels; each tile goes back into place transposed.
  * The pixels are broadcast from where depth step p of every pixel lies:
  * the input itself for a 1×1 convolution with stride 1 and no padding;
- * else the staged block, where a run of one output row's pixels lies at
- * koff[p] as for GEMM tiles, so that each tile takes pixels of one row
- * (from_stage); or, for a 1×1 kernel or a map narrower than half a tile,
+ * else the staged block, where a run of the task's columns lies at
+ * koff[p] as for GEMM tiles, so that each tile takes pixels of one row,
+ * or columns across rows with the thrown-away ones between (from_stage);
+ * or, for a 1×1 kernel or a map narrower than half a tile,
  * whose tiles should run across rows, an im2col matrix (im2col.h), which
  * the threads build together before they share out the output channels
  * and pixels.  The sums are the same, in the same order.
@@ -123,8 +124,7 @@ typedef struct
   gboolean im2col;        /* transposed, reading an im2col matrix, not x */
   gboolean from_stage;    /* transposed, reading the staged block (or x
                            * when direct) by koff, as GEMM tiles do:
-                           * no im2col matrix, a tile within an output
-                           * row (staged_transposed_task) */
+                           * no im2col matrix (staged_transposed_task) */
   int64_t  cg, mg;        /* input and output channels per group */
   int64_t  depth;         /* cg·kH·kW */
   int64_t  period[2];     /* stride phases repeat every period taps */
@@ -1043,12 +1043,54 @@ start_tile (const CsConvPlan *plan, float *tile, int h, int64_t j0, int n)
       zero_floats (tile + i * plan->kernels->nr, n);
 }
 
+/* Puts the @h rows of a transposed @tile (row stride nr) back, its
+ * pixels the task's columns [c0, c0 + h) of staged row width @wq (as
+ * GEMM tiles number them), @n output channels from @y_rows: the
+ * thrown-away columns ow ≥ Wo are skipped, each output row's run is
+ * transposed on its own. */
+static void
+put_back_tile (const CsConvPlan *plan, const float *tile, int64_t c0, int h, int n,
+               float *y_rows)
+{
+  const CsConvShape *s = &plan->shape;
+  const int64_t      plane = s->out_h * s->out_w, wq = plan->layout.wq;
+
+  for (int64_t c = c0; c < c0 + h;)
+    {
+      const int64_t oh = c / wq, ow = c % wq;
+      const int64_t run = MIN (s->out_w - ow, c0 + h - c);
+
+      if (run > 0)
+        plan->kernels->transpose (tile + (c - c0) * plan->kernels->nr, plan->kernels->nr,
+                                  y_rows + oh * s->out_w + ow, plane, n, run);
+      c += ow < s->out_w ? run + (wq - s->out_w) : wq - ow;
+    }
+}
+
+/* What @tiles transposed tiles of @mr rows at most sharing @pixels
+ * evenly cost, in depth steps of one tile row: a tile takes at least as
+ * long as one of two thirds of @mr rows would, for each depth step
+ * streams a row of its B panel from L2.  One thread, AVX-512: ResNet-50's
+ * 3×3 layers by stride 2 onto 14×14 and 7×7 as 18 and 5 tiles across
+ * rows 2.10 → 1.87 and 2.42 → 2.20 ms, where 28 and 7 tiles of 7 rows
+ * did fewer multiply-adds; its 3×3 layers on 7×7, 7 tiles of 7 rows or 6
+ * of 10 across rows, 1.77 against 1.91 ms. */
+static int64_t
+tiles_cost (int64_t pixels, int64_t tiles, int64_t mr)
+{
+  return MAX (pixels, tiles * (2 * mr / 3));
+}
+
 /* Output channels [m0, m1) of image @img, output rows [oh0, oh0 +
- * n_rows), by transposed tiles over the block at @base (from_stage): each
- * tile is pixels of one output row, which lie in a run of the block at
- * every depth step, as for GEMM tiles; @tile (mr × nr floats) takes each
- * before it goes back into place.  The row's pixels are shared evenly
- * among its tiles. */
+ * n_rows), by transposed tiles over the block at @base (from_stage),
+ * whose pixels lie in a run of the block at every depth step, as for
+ * GEMM tiles; @tile (mr × nr floats) takes each before it goes back into
+ * place.  A tile takes either pixels of one output row, the row's shared
+ * evenly among its tiles, or the task's columns as GEMM tiles number
+ * them, across output rows and the thrown-away columns between them
+ * (put_back_tile): whichever costs less (tiles_cost).  ResNet-50's 3×3
+ * layers by stride 2 onto 14×14 and 7×7 fill 14 of 24 and 7 of 12 tile
+ * rows a row; across rows, 14 of 15 and 7 of 8. */
 static void
 staged_transposed_task (const ConvRun *run, int64_t img, int64_t oh0, int64_t n_rows,
                         int64_t m0, int64_t m1, const float *base, float *tile)
@@ -1057,7 +1099,13 @@ staged_transposed_task (const ConvRun *run, int64_t img, int64_t oh0, int64_t n_
   const CsConvShape *s = &plan->shape;
   const CsKernels   *kernels = plan->kernels;
   const int64_t      plane = s->out_h * s->out_w, depth = plan->layout.depth;
-  const int64_t      tiles = (s->out_w + kernels->mr - 1) / kernels->mr;
+  const int64_t      wq = plan->layout.wq, mr = kernels->mr;
+  const int64_t      row_tiles = (s->out_w + mr - 1) / mr;
+  const int64_t      n_cols = (n_rows - 1) * wq + s->out_w;
+  const int64_t      across_tiles = (n_cols + mr - 1) / mr;
+  const gboolean     across_rows
+    = tiles_cost (n_cols, across_tiles, mr) < n_rows * tiles_cost (s->out_w, row_tiles, mr);
+  const int64_t      tiles = across_rows ? across_tiles : n_rows * row_tiles;
   float             *y = run->y + img * s->out_channels * plane;
   CsEpilogue         onto_bias = run->ep;
 
@@ -1067,27 +1115,28 @@ staged_transposed_task (const ConvRun *run, int64_t img, int64_t oh0, int64_t n_
     {
       const int    n = (int) MIN (kernels->nr, m1 - j0);
       const float *panel = run->weights + img * run->image_weights + j0 * depth;
+      float       *y_rows = y + j0 * plane + oh0 * s->out_w;
       CsPrefetch   fetch;
 
-      for (int64_t r = 0; r < n_rows; r++)
-        for (int64_t t = 0; t < tiles; t++)
-          {
-            const int64_t ow0 = t * s->out_w / tiles;
-            const int     h = (int) ((t + 1) * s->out_w / tiles - ow0);
-            const gboolean fetching
-              = next_panel_share (plan, panel, j0, n_rows * tiles, r * tiles + t, &fetch);
+      for (int64_t t = 0; t < tiles; t++)
+        {
+          const int64_t r = across_rows ? 0 : t / row_tiles, rt = t % row_tiles;
+          const int64_t c0 = across_rows ? t * n_cols / tiles
+                                         : r * wq + rt * s->out_w / row_tiles;
+          const int     h = (int) (across_rows ? (t + 1) * n_cols / tiles - c0
+                                               : (rt + 1) * s->out_w / row_tiles
+                                                 - rt * s->out_w / row_tiles);
+          const gboolean fetching = next_panel_share (plan, panel, j0, tiles, t, &fetch);
 
-            /* As in transposed_task (Inception v3's staged layers, the
-             * caches cold: 48.6 → 47.1 ms in all). */
-            prefetch_for_store (y + j0 * plane + (oh0 + r) * s->out_w + ow0, n, plane,
-                                PREFETCH_TILES * kernels->mr, 1);
-            start_tile (plan, tile, h, j0, n);
-            kernels->gemm (depth, base + r * plan->layout.wq + ow0, 0, plan->koff, panel, NULL, n,
-                           tile, kernels->nr, h, n, NULL, &onto_bias, NULL,
-                           fetching ? &fetch : NULL);
-            kernels->transpose (tile, kernels->nr, y + j0 * plane + (oh0 + r) * s->out_w + ow0,
-                                plane, n, h);
-          }
+          /* As in transposed_task (Inception v3's staged layers, the
+           * caches cold: 48.6 → 47.1 ms in all). */
+          prefetch_for_store (y_rows + c0 / wq * s->out_w + MIN (c0 % wq, s->out_w - 1), n,
+                              plane, PREFETCH_TILES * mr, 1);
+          start_tile (plan, tile, h, j0, n);
+          kernels->gemm (depth, base + c0, 0, plan->koff, panel, NULL, n, tile, kernels->nr, h,
+                         n, NULL, &onto_bias, NULL, fetching ? &fetch : NULL);
+          put_back_tile (plan, tile, c0, h, n, y_rows);
+        }
     }
   activate_rows (run, y + m0 * plane, m1 - m0, oh0, n_rows);
 }

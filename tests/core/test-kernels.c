@@ -431,8 +431,9 @@ assert_layouts (const CsKernels *kernels, const CsConvShape *cases, guint n,
  * tile empty, its 1×3 layers on 8×8 maps, its 7×1 layers on 17×17, its
  * 3×3 layers of stride 2 onto 17×17 (to 200 channels here, which end in
  * part of a panel), a 3×3 layer without padding on 9×9, whose tiles read
- * the input itself as the block, and DenseNet's 3×3 layers onto 32
- * channels on 7×7.
+ * the input itself as the block, 3×3 layers of stride 2 onto 14×14 and
+ * 7×7, whose tiles run across output rows (with AVX-512 and AVX2), and
+ * DenseNet's 3×3 layers onto 32 channels on 7×7.
  * GEMM tiles: Inception's 3×1 layers on 8×8, whose rows fill the tiles,
  * and a shallow 1×1 layer on a large map, where putting the tiles back
  * costs more than empty columns.  Transposed tiles over an im2col
@@ -452,6 +453,8 @@ test_conv_transposed_layout (void)
     { 1, 128, 17, 17, 128, 0, 0, { 7, 1 }, { 1, 1 }, { 1, 1 }, { 3, 0, 3, 0 }, 1 },
     { 1, 160, 35, 35, 200, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 1, 64, 9, 9, 40, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 64, 28, 28, 256, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
+    { 1, 128, 14, 14, 240, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 128, 7, 7, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
   };
   static const CsConvShape gemm[] = {

@@ -1019,13 +1019,8 @@ next_panel_share (const CsConvPlan *plan, const float *panel, int64_t j0, int64_
   const int64_t nr = plan->kernels->nr, depth = plan->layout.depth;
   const int64_t next_bytes = (int64_t) sizeof (float) * depth
                              * MAX (0, MIN (nr, plan->layout.mg - j0 - nr));
-  const int64_t share = next_bytes / tiles;
 
-  fetch->step = share / depth;
-  /* Every line fetched lies in the next panel: t·share plus depth steps
-   * of share / depth bytes stays below next_bytes. */
-  fetch->next = fetch->step > 0 ? (const char *) (panel + nr * depth) + t * share : NULL;
-  return fetch->step > 0;
+  return cs_prefetch_share (panel + nr * depth, next_bytes, depth, tiles, t, fetch);
 }
 
 /* The first @h rows of a transposed @tile (row stride nr) as the biases of

@@ -68,6 +68,21 @@ typedef struct
   int64_t     step;
 } CsPrefetch;
 
+/* Into @fetch, share @t of @tiles equal shares of the @bytes at @next,
+ * which tile @t of @depth steps fetches; FALSE when a share is less than
+ * a byte a step.  Every line fetched lies in the @bytes: t·share plus
+ * depth steps of share / depth bytes stays below them. */
+static inline gboolean
+cs_prefetch_share (const void *next, int64_t bytes, int64_t depth, int64_t tiles, int64_t t,
+                   CsPrefetch *fetch)
+{
+  const int64_t share = bytes / MAX (tiles, 1);
+
+  fetch->step = share / MAX (depth, 1);
+  fetch->next = fetch->step > 0 ? (const char *) next + t * share : NULL;
+  return fetch->step > 0;
+}
+
 /* The GEMM micro-kernel: an m × n tile of C (m ≤ mr, n ≤ nr, row stride
  * ldc) from
  *   A: a[(a_koff != NULL ? a_koff[p] : p·a_stride) + i] for row i < m,

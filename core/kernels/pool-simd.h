@@ -517,10 +517,10 @@ pool_column (const gboolean is_max, const CsPoolGeometry *g, const PoolColumns *
 /* Output rows ahead whose input a larger plane's row fetches: such a
  * plane comes from L3 or memory, faster so than the prefetchers bring
  * it a row at a time (the per-node timer, one thread: Inception v3's
- * 3×3/2 pools on 147×147 and 71×71 0.62 → 0.43 and 0.45 → 0.30 ms,
- * ResNet-50's on 112×112 0.36 → 0.27, SqueezeNet's on 111×111 0.25 →
- * 0.19, GoogLeNet's 0.29 → 0.22; 1, 2, 6, 8 and 12 rows ahead did no
- * better). */
+ * 3×3/2 pools on 147×147 and 71×71 0.61–0.64 → 0.42–0.48 and 0.44–0.46
+ * → 0.30–0.32 ms, ResNet-50's on 112×112 0.35–0.37 → 0.26–0.28,
+ * SqueezeNet's on 111×111 0.23–0.27 → 0.18–0.20, GoogLeNet's 0.28–0.30
+ * → 0.22; 1, 2, 6, 8 and 12 rows ahead did no better). */
 #define POOL_PREFETCH_ROWS 4
 
 /* One plane, vector by vector down the plane, each vector's masks in

@@ -409,6 +409,13 @@ cs_pool_scratch_floats (const CsPoolGeometry *g)
 #define CS_WINOGRAD_PARAMS const float *d, int64_t ds, float *o, int64_t os, int64_t n
 typedef void (*CsWinogradColumns) (CS_WINOGRAD_PARAMS);
 
+/* Bᵀ of F(4, 3) along one input row: tile k < @n reads line[4k + m], m
+ * < 6, and its six results go to o[m·os + k].  The kernel may read
+ * CS_WINOGRAD_ROW_SLACK floats past 4·n, which the caller fills. */
+#define CS_WINOGRAD_ROW_PARAMS const float *line, float *o, int64_t os, int64_t n
+typedef void (*CsWinogradRow) (CS_WINOGRAD_ROW_PARAMS);
+#define CS_WINOGRAD_ROW_SLACK 68
+
 /* Rounding @n floats to the grid of a quantized type, as a quantized
  * runtime rounds each activation it stores:
  *   y[i] = (round (clamp (x[i] / scale, low, high))) · scale,
@@ -629,6 +636,7 @@ typedef struct
   CsGridFromBytes  grid_from_bytes;
   CsWinogradColumns winograd_bt;
   CsWinogradColumns winograd_at;
+  CsWinogradRow    winograd_bt_row;  /* NULL: winograd.c's, four tiles a step */
   /* The 8-bit convolution's kernels, on a tile of their own (qmr ×
    * qnr), in every table: a quantized model gives the same bytes on
    * every CPU. */
@@ -747,6 +755,7 @@ void cs_grid_to_bytes_avx512 (CS_GRID_TO_BYTES_PARAMS);
 void cs_grid_from_bytes_avx512 (CS_GRID_FROM_BYTES_PARAMS);
 void cs_winograd_bt_avx512 (CS_WINOGRAD_PARAMS);
 void cs_winograd_at_avx512 (CS_WINOGRAD_PARAMS);
+void cs_winograd_bt_row_avx512 (CS_WINOGRAD_ROW_PARAMS);
 /* VNNI's byte dot products (vpdpbusd), with AVX-512 BW and VL, on the float
  * tile's shape. */
 void cs_qgemm_micro_avx512_vnni (CS_QGEMM_MICRO_PARAMS);

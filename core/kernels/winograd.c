@@ -256,7 +256,7 @@ scratch_layout (const CsKernels   *kernels,
                 Scratch           *scratch)
 {
   const int64_t sizes[] = { l->v_blocks * POINTS * s->in_channels * l->stride,
-                            TILE * l->block + TILE * QUAD,
+                            TILE * l->block + CS_WINOGRAD_ROW_SLACK,
                             POINTS * l->stride,
                             POINTS * kernels->mr * l->stride,
                             24 * l->stride,
@@ -385,10 +385,11 @@ typedef struct
 
 /* o_j = (Bᵀ d)_j for the patches of @n tiles along one padded input row
  * @line, d_m = line[4k + m] for tile k: the first transform, along rows,
- * read straight from the row, four tiles at a time through a transpose.
- * It runs on to a whole number of quads: @line holds 4·n + 16 floats,
- * and the rows of @o take the extra tiles, which the next run of tiles
- * along the block overwrites. */
+ * read straight from the row, four tiles at a time through a transpose,
+ * where the kernel table has no row transform of its own (kernels.h:
+ * CsWinogradRow).  It runs on to a whole number of quads: @line holds
+ * 4·n + CS_WINOGRAD_ROW_SLACK floats, and the rows of @o take the extra
+ * tiles, which the next run of tiles along the block overwrites. */
 static void
 transform_b_row (const float *line, float *o, int64_t os, int64_t n)
 {
@@ -465,9 +466,13 @@ transform_input (const WinogradRun *run,
           for (int r = 0; r < PATCH; r++)
             {
               padded_row (s, plane, th * TILE - s->pads[0] + r, tw * TILE - s->pads[1],
-                          TILE * count + TILE * QUAD, scratch->line);
-              transform_b_row (scratch->line, scratch->patch_rows + r * PATCH * stride + k0, stride,
-                               count);
+                          TILE * count + CS_WINOGRAD_ROW_SLACK, scratch->line);
+              if (kernels->winograd_bt_row != NULL)
+                kernels->winograd_bt_row (scratch->line, scratch->patch_rows + r * PATCH * stride + k0,
+                                          stride, count);
+              else
+                transform_b_row (scratch->line, scratch->patch_rows + r * PATCH * stride + k0, stride,
+                                 count);
             }
           k0 += count;
         }

@@ -4,16 +4,16 @@
  * loops.  A network runs a few hundred short parallel loops, so waking
  * threads must cost microseconds: workers spin briefly on a generation
  * counter before sleeping on a condition, and the calling thread takes a
- * share of the work itself.  Chunks are claimed from an atomic word of
- * one bit per chunk, each thread first its own contiguous share of the
- * range, then what is left of the others': so a thread writes the same
- * part of a layer's output from run to run and, where the next layer is
- * cut up the same way, reads what it wrote itself, from its own cache
- * (two threads on an Intel AVX-512 host, which moves a line from one
- * core's L2 to the other's slowly: MobileNet v2 4.29 → 4.06 ms,
- * Inception v3 47.4 → 45.2, ResNet-50 37.0 → 36.4).  The caller waits for the chunks, not for the workers: a
- * worker the OS has not scheduled (the machine is busy with something
- * else) simply takes no chunk, and never holds a loop up.
+ * share of the work itself.  Chunks are claimed from an atomic word of one
+ * bit per chunk, each thread first its own contiguous share of the range,
+ * then what is left of the others': so a thread writes the same part of a
+ * layer's output from run to run and, where the next layer is cut up the
+ * same way, reads what it wrote itself, from its own cache (two threads on
+ * an Intel AVX-512 host, which moves a line from one core's L2 to the
+ * other's slowly: MobileNet v2 4.29 → 4.06 ms, Inception v3 47.4 → 45.2,
+ * ResNet-50 37.0 → 36.4).  The caller waits for the chunks, not for the
+ * workers: a worker the OS has not scheduled (the machine is busy with
+ * something else) simply takes no chunk, and never holds a loop up.
  */
 #include "threadpool.h"
 

@@ -9,7 +9,10 @@
  *     choosing, the cheapest to make there, and shuffled_order (v),
  *     which puts a vector in that order right;
  *   gather_taps (row, first, stride, lanes): row[first + l·stride] in the
- *     lanes l of @lanes, else 0.
+ *     lanes l of @lanes, else 0;
+ *   INTERIOR_BLOCKS: whether column blocks whose every tap loads a whole
+ *     vector run a copy of the loop of their own, free of the masks'
+ *     branches.
  *
  * CS_VEC_LANES output columns per vector, read straight from the input
  * plane: masked loads stand in for the zero padding (a masked-off lane is
@@ -51,20 +54,21 @@ tap_masks (const CsDepthwiseGeometry *g, int kw, int64_t ow0)
                       first >= 0 && first + CS_VEC_LANES * g->stride[1] <= g->in_w };
 }
 
-/* Lane l: row[first + l·stride] inside the plane, else 0. */
+/* Lane l: row[first + l·stride] inside the plane, else 0; @whole: that
+ * the loads are whole whatever @masks say. */
 CS_VEC_INLINE CsVec
-load_taps (const float *row, int stride, const TapMasks *masks)
+load_taps (const float *row, int stride, const gboolean whole, const TapMasks *masks)
 {
   const int64_t first = masks->first;
 
   if (stride == 1)
-    return vec_load_edge (masks->whole, shifted (row, first), masks->lanes);
+    return vec_load_edge (whole || masks->whole, shifted (row, first), masks->lanes);
   if (stride == 2)
     /* The loads' masks keep them inside the row; the even elements are
      * the taps, and lanes outside the plane read padding, i.e. zero. */
-    return vec_even_lanes (vec_load_edge (masks->whole, shifted (row, first), masks->low),
-                       vec_load_edge (masks->whole, shifted (row, first + CS_VEC_LANES),
-                                      masks->high));
+    return vec_even_lanes (
+        vec_load_edge (whole || masks->whole, shifted (row, first), masks->low),
+        vec_load_edge (whole || masks->whole, shifted (row, first + CS_VEC_LANES), masks->high));
   return gather_taps (row, first, stride, masks->lanes);
 }
 
@@ -90,10 +94,12 @@ load_taps (const float *row, int stride, const TapMasks *masks)
  * fifths of a 5×5 one; and the taps stay in the shuffled order, each
  * lane summing its own output column, put in order once per output row
  * rather than once per tap.  The taps are summed in the order the
- * one-row loop sums them, so the results are the same to the bit. */
+ * one-row loop sums them, so the results are the same to the bit.
+ * @whole: that every tap of the block loads whole vectors, a constant
+ * in each copy. */
 CS_VEC_INLINE void
-rows_together (const int size, const int stride, gboolean adjacent, const float *plane,
-               int64_t in_h,
+rows_together (const int size, const int stride, gboolean adjacent, const gboolean whole,
+               const float *plane, int64_t in_h,
                int64_t in_w, int64_t top, const CsVec *weight, const float *scalars,
                const TapMasks *kept,
                CsVec start, CsEpilogueVec epv, gboolean full, CsLaneMask out_lanes, float *out,
@@ -124,9 +130,10 @@ rows_together (const int size, const int stride, gboolean adjacent, const float 
           for (int kw = 0; kw < size; kw += 2)
             {
               const TapMasks *m = &kept[kw];
-              const CsVec low = vec_load_edge (m->whole, shifted (row, m->first), m->low);
-              const CsVec high =
-                  vec_load_edge (m->whole, shifted (row, m->first + CS_VEC_LANES), m->high);
+              const CsVec low =
+                  vec_load_edge (whole || m->whole, shifted (row, m->first), m->low);
+              const CsVec high = vec_load_edge (
+                  whole || m->whole, shifted (row, m->first + CS_VEC_LANES), m->high);
 
               taps[kw] = even_lanes_shuffled (low, high);
               if (kw + 1 < size)
@@ -136,7 +143,7 @@ rows_together (const int size, const int stride, gboolean adjacent, const float 
       else
 #pragma GCC unroll 7
         for (int kw = 0; kw < size; kw++)
-          taps[kw] = load_taps (row, stride, &kept[kw]);
+          taps[kw] = load_taps (row, stride, whole, &kept[kw]);
 #define ROW_TAPS(r) \
       if (q - r * stride >= 0 && q - r * stride < size) \
         for (int kw = 0; kw < size; kw++) \
@@ -182,8 +189,13 @@ planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
       const gboolean full = ow0 + CS_VEC_LANES <= out_w;
       const CsLaneMask out_lanes = vec_lanes (0, out_w - ow0);
 
+      gboolean interior = INTERIOR_BLOCKS && full;
+
       for (int kw = 0; kw < MIN (kw_n, KEPT_MASKS); kw++)
-        kept[kw] = tap_masks (g, kw, ow0);
+        {
+          kept[kw] = tap_masks (g, kw, ow0);
+          interior = interior && kept[kw].whole;
+        }
       for (int64_t c = 0; c < channels; c++)
         {
           const float *plane = x + c * x_stride;
@@ -206,10 +218,15 @@ planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
 
                   for (int r = 0; r < ROWS; r++)
                     __builtin_prefetch (shifted (out, (first + PREFETCH_ROWS + r) * out_w), 1, 3);
-                  rows_together (fixed, stride, g->dilation[1] == 1, plane, in_h, in_w,
-                                 first * sh - pad_top, weight,
-                                 wc, kept, start, epv, full, out_lanes, out + first * out_w,
-                                 out_w);
+#define TOGETHER(whole) \
+  rows_together (fixed, stride, g->dilation[1] == 1, whole, plane, in_h, in_w, \
+                 first * sh - pad_top, weight, wc, kept, start, epv, (whole) || full, \
+                 out_lanes, out + first * out_w, out_w)
+                  if (interior)
+                    TOGETHER (TRUE);
+                  else
+                    TOGETHER (FALSE);
+#undef TOGETHER
                   oh = first + ROWS - 1;
                   continue;
                 }
@@ -230,7 +247,7 @@ planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
                       CsVec wt = fixed > 0 ? weight[kh * fixed + kw]
                                  : vec_set1 (wc[kh * kw_n + kw]);
 
-                      sum = vec_fmadd (wt, load_taps (row, sw, masks), sum);
+                      sum = vec_fmadd (wt, load_taps (row, sw, FALSE, masks), sum);
                     }
                 }
               vec_store_edge (full, out + oh * out_w, out_lanes,

@@ -312,6 +312,8 @@ test_conv_network_layers (void)
     { 256, 7, 512, 3, 1, 1, 1 },
     { 512, 7, 100, 1, 1, 0, 1 },
     { 96, 56, 96, 3, 2, 1, 96 },
+    /* Maps wide enough for blocks whose every load is whole. */
+    { 96, 112, 96, 3, 2, 1, 96 },
     { 32, 112, 32, 3, 1, 1, 32 },
     { 58, 28, 58, 3, 1, 1, 58 },
     /* EfficientNet's 5×5 depthwise layers, 7×7 maps among them, where

@@ -22,8 +22,9 @@
  * single-channel input) has nothing to reuse across output channels and
  * little work per input pixel, so staging would cost as much as the
  * arithmetic: the depthwise kernel reads the input plane in place.  But
- * on a map whose rows fill at most half a vector, blocks of a vector's
- * worth of channels are transposed to lie pixel by pixel, so that each
+ * on narrow maps (as the kernel table says: with AVX-512, rows of at
+ * most half a vector; with AVX2, of up to 32 pixels), blocks of a
+ * vector's worth of channels are transposed to lie pixel by pixel, so that each
  * vector holds one pixel of every channel of the block, and back
  * (interleaved_suits).  Grouped convolutions whose groups are whole
  * vectors of channels run on such blocks too, a group at a time, which
@@ -250,21 +251,27 @@ dense_suits (const CsConvShape *s)
 
 /* Whether a depthwise convolution runs on blocks of the table's
  * interleave channels staged pixel by pixel (kernels.h:
- * CsDepthwiseInterleaved): on maps so narrow that a row fills at most
- * half a vector, which the kernel reading planes in place leaves mostly
- * empty, where a block fills every vector with its channels of one
- * pixel (ORT's NCHWc layout, for one layer).  The transposes in and out
- * cost less than the empty lanes (AVX-512, one thread: MNASNet's 5×5/2
- * layer onto 7×7 0.081 → 0.036 ms, its 5×5 layers on 7×7 0.082 →
- * 0.045, ConvNeXt's 7×7 on 7×7 0.104 → 0.045, MobileNet v2's 3×3/2
- * onto 7×7 0.030 → 0.025, 3×3 on 7×7 unchanged); on wider maps they do
- * not (stride 2 onto 56×56 and 28×28: 1.75 and 1.18 times the time). */
+ * CsDepthwiseInterleaved): on maps narrow enough that the kernel
+ * reading planes in place leaves many lanes empty or loads most of its
+ * vectors under masks at the row's ends, where a block fills every
+ * vector with its channels of one pixel (ORT's NCHWc layout, for one
+ * layer); the table says how narrow.  With AVX-512, rows that fill at
+ * most half a vector: the transposes in and out cost less than the
+ * empty lanes (one thread: MNASNet's 5×5/2 layer onto 7×7 0.081 → 0.036
+ * ms, its 5×5 layers on 7×7 0.082 → 0.045, ConvNeXt's 7×7 on 7×7 0.104
+ * → 0.045, MobileNet v2's 3×3/2 onto 7×7 0.030 → 0.025, 3×3 on 7×7
+ * unchanged), but not on wider maps (stride 2 onto 56×56 and 28×28:
+ * 1.75 and 1.18 times the time).  With AVX2's eight lanes, rows up to 32
+ * wide (Zen 3, one thread, MobileNet v2, caches cold: 3×3 on 28×28
+ * 0.165 → 0.125–0.130 ms, on 14×14 0.079–0.085 → 0.070–0.072, on 7×7
+ * 0.061 → 0.041, 3×3/2 onto 28×28 0.218 → 0.173; on 56×56 the planes
+ * kernel stays faster, 0.25 against 0.30 warm). */
 static gboolean
 interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
 {
   return l->depthwise && l->mg == 1 && kernels->depthwise_interleaved != NULL
-         && s->groups >= kernels->interleave && 2 * s->out_w <= kernels->interleave
-         && s->out_w <= CS_INTERLEAVED_PIXELS;
+         && s->groups >= kernels->interleave
+         && s->out_w <= kernels->depthwise_interleaved_width;
 }
 
 /* Whether a grouped convolution on interleaved blocks stages its input

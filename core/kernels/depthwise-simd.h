@@ -402,25 +402,30 @@ interleaved_row (const int n, const int size, const int stride, const float *x,
 }
 
 /* @size and @stride: the kernel's and its column stride, as constants
- * (interleaved_row), else 0. */
+ * (interleaved_row), else 0.  Rows wider than CS_INTERLEAVED_PIXELS go
+ * that many pixels at a time, the last piece what is left. */
 CS_VEC_INLINE void
 interleaved_rows (const int size, const int stride, CS_DEPTHWISE_INTERLEAVED_PARAMS)
 {
   const CsVec   start = bias != NULL ? vec_load_edge (TRUE, bias, vec_lanes (0, CS_VEC_LANES))
                                      : vec_zero ();
+  /* Pixels ow0 on read from column ow0·stride on. */
+  const int64_t column_step = (int64_t) (size > 0 ? stride : g->stride[1]) * CS_VEC_LANES;
   CsEpilogue    plain = *ep;
   CsEpilogueVec epv;
 
   plain.alpha = 1.0f;
   epv = vec_epilogue_load (&plain);
   for (int64_t oh = oh0; oh < oh1; oh++)
-    {
-      float *out = y + (oh - oh0) * g->out_w * CS_VEC_LANES;
+    for (int64_t ow0 = 0; ow0 < g->out_w; ow0 += CS_INTERLEAVED_PIXELS)
+      {
+        float       *out = y + ((oh - oh0) * g->out_w + ow0) * CS_VEC_LANES;
+        const float *from = x + ow0 * column_step;
 
-#define ROW(n) interleaved_row (n, size, stride, x, first_row, width, g, w, oh, start, epv, out)
-      CS_ROW_SWITCH (g->out_w, CS_INTERLEAVED_PIXELS, ROW)
+#define ROW(n) interleaved_row (n, size, stride, from, first_row, width, g, w, oh, start, epv, out)
+        CS_ROW_SWITCH (MIN (g->out_w - ow0, CS_INTERLEAVED_PIXELS), CS_INTERLEAVED_PIXELS, ROW)
 #undef ROW
-    }
+      }
 }
 
 void

@@ -130,9 +130,9 @@ typedef void (*CsDepthwise) (CS_DEPTHWISE_PARAMS);
 
 /* The same convolution over one block of channels laid out pixel by
  * pixel, channels innermost: as many channels as the table's
- * `interleave`, a vector, on an output at most CS_INTERLEAVED_PIXELS
- * wide.  The input rows the outputs read inside the plane, from
- * @first_row on, lie @width pixels apart
+ * `interleave`, a vector, on an output of any width (its rows taken
+ * CS_INTERLEAVED_PIXELS pixels at a time).  The input rows the outputs
+ * read inside the plane, from @first_row on, lie @width pixels apart
  * with their columns zero-padded: input pixel (ih, iw) is at
  * x + ((ih − first_row)·width + pad_left + iw)·interleave, and the row
  * holds every column the taps reach.  Output pixel (oh, ow), oh0 ≤ oh <
@@ -148,7 +148,7 @@ typedef void (*CsDepthwise) (CS_DEPTHWISE_PARAMS);
   const float *w, const float *bias, float *y, int64_t oh0, int64_t oh1, const CsEpilogue *ep
 typedef void (*CsDepthwiseInterleaved) (CS_DEPTHWISE_INTERLEAVED_PARAMS);
 /* Output pixels of a row the interleaved kernels sum together, each its
- * own chain of FMAs; the depthwise one takes outputs no wider. */
+ * own chain of FMAs. */
 #define CS_INTERLEAVED_PIXELS 8
 
 /* A grouped convolution's group, @channels input channels, for
@@ -624,6 +624,9 @@ typedef struct
   CsDepthwiseInterleaved depthwise_interleaved;
   CsGroupedInterleaved grouped_interleaved;
   int              interleave;
+  /* The widest output rows a depthwise convolution runs interleaved
+   * (convolution.c: interleaved_suits); 0 without the kernel. */
+  int              depthwise_interleaved_width;
   CsSigmoid        sigmoid;
   CsGelu           gelu;
   CsHardSwish      hard_swish;

@@ -566,10 +566,16 @@ test_conv_depthwise_narrow (void)
     { 1, 16, 8, 30, 16, 0, 0, { 5, 5 }, { 4, 4 }, { 1, 1 }, { 2, 2, 0, 0 }, 16 },
     { 2, 32, 200, 4, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 32 },
     { 1, 20, 6, 6, 20, 0, 0, { 5, 5 }, { 2, 2 }, { 1, 1 }, { 2, 2, 1, 1 }, 20 },
+    /* Rows wider than the kernel sums at once, taken in pieces: 14 =
+     * 8 + 6, 27 = 8 + 8 + 8 + 3, and stride 2 onto 28. */
+    { 1, 24, 14, 14, 24, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 24 },
+    { 1, 16, 9, 27, 16, 0, 0, { 5, 5 }, { 1, 1 }, { 1, 1 }, { 2, 2, 2, 2 }, 16 },
+    { 1, 8, 10, 56, 8, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 8 },
   };
 
-  /* Interleaved where the output fills at most half a vector (AVX2: the
-   * 3×5 kernel, the tall map and the last), on planes otherwise. */
+  /* Interleaved where the output is at most as wide as the table says
+   * (AVX-512: half a vector, the first eight; AVX2: 32 pixels, all of
+   * them), on planes otherwise. */
   for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
     {
       const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
@@ -583,7 +589,7 @@ test_conv_depthwise_narrow (void)
           gboolean narrow;
 
           g_assert_true (complete_shape (&s));
-          narrow = 2 * s.out_w <= kernels->interleave;
+          narrow = s.out_w <= kernels->depthwise_interleaved_width;
           g_assert_cmpint (cs_conv_layout (kernels, &s), ==,
                            narrow ? CS_CONV_LAYOUT_INTERLEAVED
                                   : CS_CONV_LAYOUT_DEPTHWISE);

@@ -7,8 +7,9 @@
  * table: ops are baseline code, and their loops ran four floats wide.
  * Windows apply separably, down their rows and then along their columns,
  * in passes over whole rows; windows that straddle a border check their
- * taps one by one.  With AVX-512, pooling goes in vectors of output
- * columns instead, in the vector vocabulary (pool_plane).
+ * taps one by one.  With AVX-512, and with AVX2 where it pays
+ * (vector_suits), pooling goes in vectors of output columns instead, in
+ * the vector vocabulary (pool_plane).
  */
 
 /* One pass of fold_taps over @count ≤ 3 taps, the constants spelled out
@@ -275,7 +276,7 @@ pool_planes_flat (const CsPoolGeometry *g, const float *x, float *y, int64_t pla
     }
 }
 
-#if defined(CS_VEC_LANES) && CS_VEC_LANES == 16
+#if defined(CS_VEC_LANES)
 /* Pooling in vectors of CS_VEC_LANES output columns, separably in
  * registers: the window's rows folded first, into three vectors of input
  * columns loaded straight from the rows (lanes outside the plane −∞ or
@@ -290,24 +291,32 @@ pool_planes_flat (const CsPoolGeometry *g, const float *x, float *y, int64_t pla
  * input row once: before, a mean this way was slower than the flat
  * passes (Inception's 3×3 pools on 35×35: 0.17 → 0.22 ms at best), now
  * 0.132 → 0.076 ms, DenseNet's 2×2/2 on 56×56 0.142 → 0.040, GoogLeNet's
- * 3×3 max on 28×28 0.082 → 0.037 (pool_column).  The maximum with AVX2,
- * whose masked loads nearly every vector of a narrow plane needs, was
- * slower (GoogLeNet's and Inception's pools 10–35 % slower on this AMD
- * CPU, Inception's 3×3/2 pool on 17×17 excepted): AVX-512 only. */
+ * 3×3 max on 28×28 0.082 → 0.037 (pool_column).  With AVX2's eight
+ * lanes, only for stride 2 and for rows of one vector (vector_suits):
+ * on Zen 3, one thread, the output not cached, Inception's 3×3/2 max
+ * pools on 17×17 and 147×147 0.234 → 0.060 ms and 0.74 → 0.44, VGG's
+ * 2×2/2 on 224×224 1.61 → 0.79, ResNet's 3×3/2 on 112×112 0.29 → 0.24,
+ * Inception's 3×3 mean on 8×8 0.174 → 0.123 (in the network 0.097 →
+ * 0.082 and 0.155 → 0.129); but stride 1 on wider rows, whose windows
+ * the flat passes share, slower: Inception's 3×3 means on 35×35 and
+ * 17×17 0.28 → 0.34 and 0.235 → 0.26, GoogLeNet's 3×3 max pools on
+ * 14×14 in the network 0.078–0.091 → 0.086–0.098. */
 
 /* Output columns of pool_plane, in vectors. */
 #define MAX_POOL_BLOCKS 64
 
 /* Whether pool_plane serves @g: windows up to 3 columns wide, with row
  * stride 1 or 2 and no dilation, on rows up to MAX_POOL_BLOCKS vectors
- * wide; nearly every CNN's pooling.  A mean also wants its scales in
- * the kernel's scratch (cs_pool_scratch_floats). */
+ * wide; nearly every CNN's pooling (with eight lanes, stride 2 or rows
+ * of one vector).  A mean also wants its scales in the
+ * kernel's scratch (cs_pool_scratch_floats). */
 static inline gboolean
 vector_suits (const CsPoolGeometry *g)
 {
   return (g->stride[1] == 1 || g->stride[1] == 2) && g->dilation[0] == 1
          && g->dilation[1] == 1 && g->kernel[1] <= 3 && g->kernel[1] >= g->stride[1]
-         && g->out_w <= MAX_POOL_BLOCKS * CS_VEC_LANES;
+         && g->out_w <= MAX_POOL_BLOCKS * CS_VEC_LANES
+         && (CS_VEC_LANES >= 16 || g->stride[1] == 2 || g->out_w <= CS_VEC_LANES);
 }
 
 /* How a vector of output columns reads its input row: from @first, in
@@ -571,7 +580,7 @@ CS_VEC_NAME (cs_pool) (CS_POOL_PARAMS)
   const int64_t in_plane = g->in_h * g->in_w, out_plane = g->out_h * g->out_w;
   int64_t lo, hi;
 
-#if defined(CS_VEC_LANES) && CS_VEC_LANES == 16
+#if defined(CS_VEC_LANES)
   if (vector_suits (g))
     {
       PoolColumns   blocks[MAX_POOL_BLOCKS];

@@ -183,6 +183,13 @@ vec_odd_lanes (CsVec low, CsVec high)
   return vec_halves_in_order (_mm256_shuffle_ps (low, high, _MM_SHUFFLE (3, 1, 3, 1)));
 }
 
+/* Lanes @n (1 or 2) to 7 of @low, then lanes 0 to @n − 1 of @high: the
+ * vector @n floats further along a row that the two hold. */
+#define vec_shift_in(high, low, n) \
+  _mm256_castsi256_ps (_mm256_alignr_epi8 ( \
+      _mm256_castps_si256 (_mm256_permute2f128_ps ((low), (high), 0x21)), \
+      _mm256_castps_si256 (low), 4 * (n)))
+
 /* Whether no lane of @v is below @bound (a NaN lane is not). */
 CS_VEC_INLINE gboolean
 vec_none_below (CsVec v, CsVec bound)

@@ -34,6 +34,12 @@
  * tasks (shared_a): ConvNeXt-Tiny's MatMuls of 384 × 1536 and 768 ×
  * 3072, 2.4 and 9.4 MB, were read again by every 12-row block. */
 #define B_SHARED_FLOATS (256 * 1024)
+/* A column-major A whose columns lie further apart than this (a line of
+ * floats) is packed: read in place, each depth step of a tile reads a
+ * line of its own for a few floats, which the tiles over every B panel
+ * read again (a 1×1 convolution's pixels as rows, convolution.c:
+ * PRODUCT_PIXELS). */
+#define A_IN_PLACE_STEP 16
 /* Enough tasks that threads finishing at different times even out. */
 #define MIN_TASKS 16
 /* Multiply-adds worth waking another thread for. */
@@ -189,12 +195,14 @@ round_up (int64_t value, int64_t multiple)
   return (value + multiple - 1) / multiple * multiple;
 }
 
-/* Whether the micro-kernel can read A's rows [r, r + h) as a panel: packed
- * already, column-major (rows adjacent), or a single row. */
+/* Whether the micro-kernel reads A's rows [r, r + h) as a panel: packed
+ * already, column-major (rows adjacent) with its columns close enough,
+ * or a single row. */
 static gboolean
 a_in_place (const CsGemm *gemm)
 {
-  return gemm->a.packed || gemm->a.row_stride == 1 || gemm->m == 1;
+  return gemm->a.packed || (gemm->a.row_stride == 1 && gemm->a.col_stride <= A_IN_PLACE_STEP)
+         || gemm->m == 1;
 }
 
 static gboolean

@@ -361,6 +361,26 @@ check_conv_cases (const CsConvShape *cases, guint n, guint32 seed, guint bias_ev
   g_rand_free (rand);
 }
 
+/* 1×1 layers deep and wide on a small map, which run as one product by
+ * the GEMM driver and are transposed back (convolution.c:
+ * PRODUCT_PIXELS): ResNet-50's last ones, two images of a smaller one,
+ * and an 8×8 map; with the inputs scaled too, whose weights follow the
+ * driver's scratch and the sums. */
+static void
+test_conv_through_gemm (void)
+{
+  /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
+  static const CsConvShape cases[] = {
+    { 1, 2048, 7, 7, 512, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 512, 7, 7, 2048, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 2, 520, 5, 6, 530, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 600, 8, 8, 600, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+  };
+
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 16, 2, FALSE);
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 17, 2, TRUE);
+}
+
 /* Dilations as large as the input, as in DeepLab's atrous pyramid: the
  * outer taps never reach the input and the plan runs on the others
  * alone, which must change nothing; also where dropping them would
@@ -1944,6 +1964,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/transposed-layout", test_conv_transposed_layout);
   g_test_add_func ("/kernels/conv/dense", test_conv_dense);
   g_test_add_func ("/kernels/conv/depthwise-narrow", test_conv_depthwise_narrow);
+  g_test_add_func ("/kernels/conv/through-gemm", test_conv_through_gemm);
   g_test_add_func ("/kernels/conv/grouped-interleaved", test_conv_grouped_interleaved);
   g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);
   g_test_add_func ("/kernels/conv/scaled", test_conv_scaled);

@@ -115,13 +115,16 @@
  * the B panel (depth × nr, 128 KiB at depth 2048) streams from L2 for
  * every tile.  AVX2 on Zen 3, one thread: ResNet-50's 2048 → 512 and
  * 512 → 2048 on 7×7 1.85–1.92 → 1.20 ms and 1.54–1.81 → 1.22, the
- * network 93.96 → 91.75 ms (two threads 53.5 → 51.2); on shallower or
- * narrower layers (DenseNet-121's 7×7 ones, 128 out; MobileNet v3's)
- * the packing and the transposes back cost more than they save (those
- * networks 2–4 % slower with every transposed 1×1 layer so run). */
+ * network 93.96 → 91.75 ms (two threads 53.5 → 51.2); with depth 320
+ * and 20 panels, MobileNet v2's last two and EfficientNet-B0's too:
+ * 10.77 → 10.51 ms and 16.99 → 16.67 (two threads 6.02 → 5.70 and
+ * 9.25 → 9.18).  On shallower or narrower layers (DenseNet-121's 7×7
+ * ones, 128 out; MobileNet v3's) the packing and the transposes back
+ * cost more than they save (those networks 2–4 % slower with every
+ * transposed 1×1 layer so run). */
 #define PRODUCT_PIXELS 64
-#define PRODUCT_DEPTH  512
-#define PRODUCT_PANELS 32
+#define PRODUCT_DEPTH  320
+#define PRODUCT_PANELS 20
 /* Multiply-adds worth waking another thread for. */
 #define MIN_PARALLEL_MACS (256 * 1024)
 /* The floats in the 64 bytes cs_scratch_floats aligns to. */

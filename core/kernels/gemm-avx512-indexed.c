@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * gemm-avx512-indexed.c — the AVX-512 GEMM micro-kernel's tiles whose B
+ * rows lie at offsets (koff: an im2col row or a 1×1 layer's input read
+ * in place), for each row count (gemm-avx512-tile.h); compiled with
+ * -mavx512f and called only through cs_gemm_micro_avx512.
+ */
+#include "gemm-avx512-tile.h"
+
+void
+cs_gemm_tiles_indexed_avx512 (CS_GEMM_MICRO_PARAMS)
+{
+  if (n > 16)
+    CS_ROW_SWITCH (m, CS_AVX512_MR, INDEXED_WIDE_TILE)
+  else
+    CS_ROW_SWITCH (m, CS_AVX512_MR, INDEXED_NARROW_TILE)
+}

@@ -24,8 +24,8 @@
  * arithmetic: the depthwise kernel reads the input plane in place.  But
  * on narrow maps (as the kernel table says: with AVX-512, rows of at
  * most half a vector; with AVX2, of up to 32 pixels), blocks of a
- * vector's worth of channels are transposed to lie pixel by pixel, so that each
- * vector holds one pixel of every channel of the block, and back
+ * vector's worth of channels are transposed to lie pixel by pixel, so
+ * that each vector holds one pixel of every channel of the block, and back
  * (interleaved_suits).  Grouped convolutions whose groups are whole
  * vectors of channels run on such blocks too, a group at a time, which
  * spares the GEMM tiles their few rows and their columns past the ends
@@ -166,8 +166,9 @@ typedef struct
                            * GEMM driver (run_pixels_product) */
   int64_t  stage_floats;  /* per thread: the staged block, or when
                            * transposed one tile and the im2col matrix
-                           * (thread 0's serves all); 0 when direct or
-                           * depthwise */
+                           * (thread 0's serves all), or through_gemm
+                           * the driver's scratch and the sums (thread
+                           * 0's); 0 when direct or depthwise */
 } Layout;
 
 struct _CsConvPlan
@@ -1526,8 +1527,6 @@ run_on_columns (ConvRun *run, CsThreadPool *pool)
     }
 }
 
-/* A dense plan by the GEMM driver: the images at once on the plan's
- * weights, or one by one on their scaled copies. */
 typedef struct
 {
   const CsKernels *kernels;
@@ -1573,6 +1572,8 @@ run_pixels_product (const ConvRun *run, CsThreadPool *pool, void **scratch)
     }
 }
 
+/* A dense plan by the GEMM driver: the images at once on the plan's
+ * weights, or one by one on their scaled copies. */
 static void
 run_dense (const ConvRun *run, CsThreadPool *pool, void **scratch)
 {

@@ -135,6 +135,15 @@ vec_exp2_tail (CsVec v, CsExp2 power)
   return vec_mul (v, power.tail);
 }
 
+/* The float whose exponent field holds the low 9 bits of @v's, the rest
+ * 0: 2ⁿ where @v is a float of ulp 1 whose low bits hold n + 127, for
+ * −126 ≤ n ≤ 127 (sigmoid-simd.h). */
+CS_VEC_INLINE CsVec
+vec_exponent_bits (CsVec v)
+{
+  return _mm256_castsi256_ps (_mm256_slli_epi32 (_mm256_castps_si256 (v), 23));
+}
+
 /* −|v|, by setting the sign bit; NaN stays NaN. */
 CS_VEC_INLINE CsVec
 vec_minus_abs (CsVec v)

@@ -119,6 +119,15 @@ vec_exp2_tail (CsVec v, CsExp2 power)
   return _mm512_scalef_ps (v, power);
 }
 
+/* The float whose exponent field holds the low 9 bits of @v's, the rest
+ * 0: 2ⁿ where @v is a float of ulp 1 whose low bits hold n + 127, for
+ * −126 ≤ n ≤ 127 (sigmoid-simd.h). */
+CS_VEC_INLINE CsVec
+vec_exponent_bits (CsVec v)
+{
+  return _mm512_castsi512_ps (_mm512_slli_epi32 (_mm512_castps_si512 (v), 23));
+}
+
 /* −|v|, by setting the sign bit; NaN stays NaN. */
 CS_VEC_INLINE CsVec
 vec_minus_abs (CsVec v)

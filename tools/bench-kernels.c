@@ -351,6 +351,7 @@ bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
     static const char *const labels[] = {
       [CS_CONV_LAYOUT_TRANSPOSED] = " [transposed]",
       [CS_CONV_LAYOUT_TRANSPOSED_STAGED] = " [transposed, staged]",
+      [CS_CONV_LAYOUT_TURNED] = " [turned]",
       [CS_CONV_LAYOUT_INTERLEAVED] = " [interleaved]",
       [CS_CONV_LAYOUT_PLANAR] = " [planar]",
       [CS_CONV_LAYOUT_DENSE] = " [dense]",

@@ -67,6 +67,17 @@
  * weights scaled the same way instead (cs_conv_plan_run_scaled): W·(s·x)
  * = (W·s)·x, the scaled copy made per run in thread 0's scratch.
  *
+ * A kernel of one column (Inception v3's 7×1) whose tiles are pixels
+ * over the staged block reads, at every depth step, a staged row of its
+ * own: the taps of a pixel lie a row apart, where a row kernel's (1×7)
+ * lie side by side and seven steps share a line.  Such a plan turns the
+ * planes (rows for columns), runs the row kernel on them (a second plan,
+ * turned_shape, on a copy of the weights, which read the same in either)
+ * and turns its output back.  Inception v3's 7×1 layers on 17×17, in the
+ * network (AVX2, Zen 3): 2.09–2.15 ms, against 1.65–1.68 for its 1×7
+ * ones, → 1.69–1.73; the network 128.3 → 126.4 ms on one thread, 72.9 →
+ * 71.2 on two.
+ *
  * A dilation as large as the input (DeepLab's atrous pyramid on a small
  * feature map) leaves the outer kernel rows or columns in the zero
  * padding at every output pixel.  Such a plan runs a second one made of
@@ -187,6 +198,8 @@ struct _CsConvPlan
                                     * whole block of channels; else NULL */
   CsConvPlan         *live;    /* what runs when some taps never reach the
                               * input (see above), else NULL */
+  CsConvPlan         *turned;  /* what runs a column kernel: a row kernel on
+                              * the planes turned (see above), else NULL */
   CsWinogradPlan     *winograd;  /* what runs where winograd.h pays, else NULL */
 };
 
@@ -696,10 +709,46 @@ live_shape (const CsConvShape *s, CsConvShape *live, int first[2])
   return smaller;
 }
 
+/* A column kernel's convolution with rows and columns swapped, in
+ * *@turned: FALSE unless its tiles would be pixels over a staged block
+ * (@l->from_stage), where each depth step reads a row of its own. */
+static gboolean
+turned_shape (const CsConvShape *s, const Layout *l, CsConvShape *turned)
+{
+  if (!l->from_stage || s->kernel[1] != 1 || s->kernel[0] == 1)
+    return FALSE;
+  *turned = *s;
+  turned->in_h = s->in_w;
+  turned->in_w = s->in_h;
+  turned->out_h = s->out_w;
+  turned->out_w = s->out_h;
+  for (int axis = 0; axis < 2; axis++)
+    {
+      turned->kernel[axis] = s->kernel[1 - axis];
+      turned->stride[axis] = s->stride[1 - axis];
+      turned->dilation[axis] = s->dilation[1 - axis];
+      turned->pads[axis] = s->pads[1 - axis];
+      turned->pads[axis + 2] = s->pads[3 - axis];
+    }
+  return TRUE;
+}
+
+/* The floats a turned plan's run copies, the input's and the output's
+ * planes turned, of every image: after what the plan of @turned takes of
+ * thread 0's scratch (cs_conv_scaled_scratch_bytes, which holds the
+ * unscaled run's too). */
+static int64_t
+turned_floats (const CsConvShape *turned)
+{
+  return round_up (turned->batch * turned->in_channels * turned->in_h * turned->in_w,
+                   ALIGNED_FLOATS)
+         + turned->batch * turned->out_channels * turned->out_h * turned->out_w;
+}
+
 size_t
 cs_conv_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
 {
-  CsConvShape live;
+  CsConvShape live, turned;
   int         first[2];
   Layout      l;
 
@@ -707,6 +756,10 @@ cs_conv_scratch_bytes (const CsKernels *kernels, const CsConvShape *shape)
   if (live_shape (shape, &live, first))
     return MAX ((size_t) l.stage_floats * sizeof (float) + CS_SCRATCH_SLACK,
                 cs_conv_scratch_bytes (kernels, &live));
+  if (turned_shape (shape, &l, &turned))
+    return MAX ((size_t) l.stage_floats * sizeof (float) + CS_SCRATCH_SLACK,
+                cs_conv_scaled_scratch_bytes (kernels, &turned)
+                + (size_t) (turned_floats (&turned) + 2 * ALIGNED_FLOATS) * sizeof (float));
   if (cs_winograd_suits (shape))
     return MAX ((size_t) l.stage_floats * sizeof (float) + CS_SCRATCH_SLACK,
                 cs_winograd_scratch_bytes (kernels, shape));
@@ -804,17 +857,19 @@ cs_conv_plan_new_taking (const CsKernels   *kernels,
   const Layout *l = &plan->layout;
   int kh_n = shape->kernel[0], kw_n = shape->kernel[1];
   int64_t taps = (int64_t) kh_n * kw_n;
-  CsConvShape   live;
+  CsConvShape   live, turned;
   int           first[2];
 
+  plan_layout (kernels, shape, &plan->layout);
   if (live_shape (shape, &live, first))
     plan->live =
         cs_conv_plan_new_taking (kernels, &live, live_weights (shape, &live, first, weights), bias);
   else if (cs_winograd_suits (shape))
     plan->winograd = cs_winograd_plan_new (kernels, shape, weights, bias);
+  else if (turned_shape (shape, l, &turned))
+    plan->turned = cs_conv_plan_new (kernels, &turned, weights, bias);
   plan->kernels = kernels;
   plan->shape = *shape;
-  plan_layout (kernels, shape, &plan->layout);
   plan->weights = weights;
   if (bias != NULL)
     plan->bias = g_memdup2 (bias, sizeof (float) * shape->out_channels);
@@ -903,6 +958,7 @@ cs_conv_plan_free (CsConvPlan *plan)
   g_free (plan->koff);
   g_free (plan->interleaved);
   cs_conv_plan_free (plan->live);
+  cs_conv_plan_free (plan->turned);
   cs_winograd_plan_free (plan->winograd);
   g_free (plan);
 }
@@ -1626,6 +1682,56 @@ run_plan (ConvRun *run, CsThreadPool *pool, void **scratch)
                    conv_range, run);
 }
 
+/* Planes [begin, end) of a TurnJob's, rows for columns. */
+typedef struct
+{
+  const CsKernels *kernels;
+  const float     *from;
+  float           *to;
+  int64_t          h, w;  /* of the planes at @from */
+} TurnJob;
+
+static void
+turn_range (void *user, int64_t begin, int64_t end, int thread)
+{
+  const TurnJob *job = user;
+  const int64_t  plane = job->h * job->w;
+
+  (void) thread;
+  for (int64_t i = begin; i < end; i++)
+    job->kernels->transpose (job->from + i * plane, job->w, job->to + i * plane, job->h, job->w,
+                             job->h);
+}
+
+static void
+turn_planes (const CsKernels *kernels, const float *from, int64_t planes, int64_t h, int64_t w,
+             float *to, CsThreadPool *pool)
+{
+  cs_parallel_for (pool, planes, MAX (1, MIN_PARALLEL_MACS / MAX (h * w, 1)), turn_range,
+                   &(TurnJob) { kernels, from, to, h, w });
+}
+
+/* @plan->turned's run on the planes of x turned, its output turned back
+ * into y; @scale as cs_conv_plan_run_scaled's, or NULL.  The turned
+ * planes lie in thread 0's scratch after what that plan takes of it. */
+static void
+run_turned (const CsConvPlan *plan, const float *x, const float *scale, float *y,
+            const CsActivation *act, CsThreadPool *pool, void **scratch)
+{
+  const CsConvShape *s = &plan->shape, *t = &plan->turned->shape;
+  const int64_t      taken = cs_conv_scaled_scratch_bytes (plan->kernels, t) / sizeof (float);
+  float *x_turned = cs_scratch_floats (scratch[0]) + round_up (taken, ALIGNED_FLOATS);
+  float *y_turned = x_turned + round_up (s->batch * s->in_channels * s->in_h * s->in_w,
+                                         ALIGNED_FLOATS);
+
+  turn_planes (plan->kernels, x, s->batch * s->in_channels, s->in_h, s->in_w, x_turned, pool);
+  if (scale != NULL)
+    cs_conv_plan_run_scaled (plan->turned, x_turned, scale, y_turned, act, pool, scratch);
+  else
+    cs_conv_plan_run (plan->turned, x_turned, y_turned, act, pool, scratch);
+  turn_planes (plan->kernels, y_turned, s->batch * s->out_channels, t->out_h, t->out_w, y, pool);
+}
+
 void
 cs_conv_plan_run (const CsConvPlan        *plan,
                   const float             *x,
@@ -1644,6 +1750,11 @@ cs_conv_plan_run (const CsConvPlan        *plan,
   if (plan->winograd != NULL)
     {
       cs_winograd_plan_run (plan->winograd, x, y, act, pool, scratch);
+      return;
+    }
+  if (plan->turned != NULL)
+    {
+      run_turned (plan, x, NULL, y, act, pool, scratch);
       return;
     }
   run_plan (&run, pool, scratch);
@@ -1688,7 +1799,7 @@ cs_conv_plan_run_to_bytes (const CsConvPlan   *plan,
 CsConvLayout
 cs_conv_layout (const CsKernels *kernels, const CsConvShape *shape)
 {
-  CsConvShape live;
+  CsConvShape live, turned;
   int         first[2];
   Layout      l;
 
@@ -1698,6 +1809,8 @@ cs_conv_layout (const CsKernels *kernels, const CsConvShape *shape)
   if (cs_winograd_suits (shape))
     return CS_CONV_LAYOUT_WINOGRAD;
   plan_layout (kernels, shape, &l);
+  if (turned_shape (shape, &l, &turned))
+    return CS_CONV_LAYOUT_TURNED;
   return l.dense        ? CS_CONV_LAYOUT_DENSE
          : l.planar     ? CS_CONV_LAYOUT_PLANAR
          : l.interleaved ? CS_CONV_LAYOUT_INTERLEAVED
@@ -1801,6 +1914,11 @@ cs_conv_plan_run_scaled (const CsConvPlan   *plan,
   if (plan->live != NULL)
     {
       cs_conv_plan_run_scaled (plan->live, x, scale, y, act, pool, scratch);
+      return;
+    }
+  if (plan->turned != NULL)
+    {
+      run_turned (plan, x, scale, y, act, pool, scratch);
       return;
     }
   g_return_if_fail (plan->winograd == NULL);

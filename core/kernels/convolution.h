@@ -104,12 +104,15 @@ size_t      cs_conv_bytes_scratch_bytes (const CsKernels   *kernels,
  * kernel on the planes, the depthwise or grouped kernel on blocks of
  * channels interleaved pixel by pixel, the grouped one on such blocks
  * whose inputs it reads as planes, the GEMV kernel for an output of one
- * pixel (dense), or Winograd's transform. */
+ * pixel (dense), Winograd's transform, or a column kernel run as a row
+ * kernel on its planes turned (in that kernel's layout, transposed tiles
+ * over the staged block as a rule). */
 typedef enum
 {
   CS_CONV_LAYOUT_GEMM,
   CS_CONV_LAYOUT_TRANSPOSED,
   CS_CONV_LAYOUT_TRANSPOSED_STAGED,
+  CS_CONV_LAYOUT_TURNED,
   CS_CONV_LAYOUT_DEPTHWISE,
   CS_CONV_LAYOUT_INTERLEAVED,
   CS_CONV_LAYOUT_PLANAR,

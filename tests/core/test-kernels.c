@@ -455,8 +455,8 @@ assert_layouts (const CsKernels *kernels, const CsConvShape *cases, guint n,
 /* Which layout a layer takes, on every kernel table.  Transposed tiles
  * over the staged block, as GEMM tiles read it: Inception v3's 1×7 layers
  * on 17×17 maps, whose padding leaves 6 of every 23 columns of a GEMM
- * tile empty, its 1×3 layers on 8×8 maps, its 7×1 layers on 17×17, its
- * 3×3 layers of stride 2 onto 17×17 (to 200 channels here, which end in
+ * tile empty, its 1×3 layers on 8×8 maps, its 3×3 layers of stride 2
+ * onto 17×17 (to 200 channels here, which end in
  * part of a panel), a 3×3 layer without padding on 9×9, whose tiles read
  * the input itself as the block, 3×3 layers of stride 2 onto 14×14 and
  * 7×7, whose tiles run across output rows (with AVX-512 and AVX2), and
@@ -477,7 +477,6 @@ test_conv_transposed_layout (void)
   static const CsConvShape staged[] = {
     { 2, 128, 17, 17, 128, 0, 0, { 1, 7 }, { 1, 1 }, { 1, 1 }, { 0, 3, 0, 3 }, 1 },
     { 1, 96, 8, 8, 320, 0, 0, { 1, 3 }, { 1, 1 }, { 1, 1 }, { 0, 1, 0, 1 }, 1 },
-    { 1, 128, 17, 17, 128, 0, 0, { 7, 1 }, { 1, 1 }, { 1, 1 }, { 3, 0, 3, 0 }, 1 },
     { 1, 160, 35, 35, 200, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 1, 64, 9, 9, 40, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 1, 64, 28, 28, 256, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
@@ -522,6 +521,43 @@ test_conv_transposed_layout (void)
         check_conv (rand, &s, TRUE, &activations[1], TRUE);
     }
   g_rand_free (rand);
+}
+
+/* Column kernels whose tiles would be pixels over the staged block run
+ * as row kernels on their planes turned (convolution.c: turned_shape):
+ * Inception v3's 7×1 layers on 17×17 (two images), on every kernel
+ * table; and on the portable one at least (elsewhere as the table
+ * chooses), a 5×1 kernel on a map taller than wide with uneven padding,
+ * a 3×1 of stride 2 and a dilated one; plain and with the inputs scaled,
+ * whose scaled copy the turned plan makes. */
+static void
+test_conv_turned (void)
+{
+  /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
+  static const CsConvShape inception[] = {
+    { 2, 128, 17, 17, 128, 0, 0, { 7, 1 }, { 1, 1 }, { 1, 1 }, { 3, 0, 3, 0 }, 1 },
+    { 1, 192, 17, 17, 160, 0, 0, { 7, 1 }, { 1, 1 }, { 1, 1 }, { 3, 0, 3, 0 }, 1 },
+  };
+  static const CsConvShape others[] = {
+    { 1, 128, 19, 9, 96, 0, 0, { 5, 1 }, { 1, 1 }, { 1, 1 }, { 1, 0, 3, 0 }, 1 },
+    { 1, 128, 33, 17, 96, 0, 0, { 3, 1 }, { 2, 2 }, { 1, 1 }, { 1, 0, 1, 0 }, 1 },
+    { 2, 128, 13, 9, 96, 0, 0, { 3, 1 }, { 1, 1 }, { 2, 1 }, { 1, 0, 1, 0 }, 1 },
+  };
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+      if (kernels != NULL)
+        assert_layouts (kernels, inception, G_N_ELEMENTS (inception), CS_CONV_LAYOUT_TURNED);
+    }
+  assert_layouts (cs_kernels_by_name ("generic"), others, G_N_ELEMENTS (others),
+                  CS_CONV_LAYOUT_TURNED);
+  for (int scaled = 0; scaled < 2; scaled++)
+    {
+      check_conv_cases (inception, G_N_ELEMENTS (inception), 29 + scaled, 1, scaled);
+      check_conv_cases (others, G_N_ELEMENTS (others), 31 + scaled, 2, scaled);
+    }
 }
 
 /* Layers whose output is one pixel per image, a dot product of each
@@ -1967,6 +2003,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/atrous", test_conv_atrous);
   g_test_add_func ("/kernels/conv/small-maps", test_conv_small_maps);
   g_test_add_func ("/kernels/conv/transposed-layout", test_conv_transposed_layout);
+  g_test_add_func ("/kernels/conv/turned", test_conv_turned);
   g_test_add_func ("/kernels/conv/dense", test_conv_dense);
   g_test_add_func ("/kernels/conv/depthwise-narrow", test_conv_depthwise_narrow);
   g_test_add_func ("/kernels/conv/through-gemm", test_conv_through_gemm);

@@ -138,6 +138,9 @@
 #define PRODUCT_PANELS 20
 /* Multiply-adds worth waking another thread for. */
 #define MIN_PARALLEL_MACS (256 * 1024)
+/* Floats moved worth waking another thread for, as the elementwise ops
+ * take them (turn_planes). */
+#define MIN_PARALLEL_FLOATS 16384
 /* The floats in the 64 bytes cs_scratch_floats aligns to. */
 #define ALIGNED_FLOATS 16
 
@@ -1707,7 +1710,7 @@ static void
 turn_planes (const CsKernels *kernels, const float *from, int64_t planes, int64_t h, int64_t w,
              float *to, CsThreadPool *pool)
 {
-  cs_parallel_for (pool, planes, MAX (1, MIN_PARALLEL_MACS / MAX (h * w, 1)), turn_range,
+  cs_parallel_for (pool, planes, MAX (1, MIN_PARALLEL_FLOATS / MAX (h * w, 1)), turn_range,
                    &(TurnJob) { kernels, from, to, h, w });
 }
 

@@ -187,7 +187,7 @@ planes_together (const int size, const int stride, CS_DEPTHWISE_PARAMS)
   CsEpilogue plain = *ep;
   CsEpilogueVec epv;
   CsVec weight[49];
-  TapMasks kept[BLOCKS_TOGETHER][7];
+  TapMasks kept[BLOCKS_TOGETHER][7];  /* 7: the widest kernel with a loop of its own */
   gboolean interior[BLOCKS_TOGETHER];
 
   plain.alpha = 1.0f;

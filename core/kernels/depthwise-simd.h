@@ -170,8 +170,8 @@ rows_together (const int size, const int stride, gboolean adjacent, const gboole
 /* Column blocks whose masks planes_together keeps at once. */
 #define BLOCKS_TOGETHER 16
 
-/* planes_kernel for a @size × @size kernel that rows_together serves, on
- * at least ROWS output rows: channel by channel, down the rows ROWS at a
+/* A @size × @size kernel that rows_together serves, on at least ROWS
+ * output rows, on the planes: channel by channel, down the rows ROWS at a
  * time, and along them BLOCKS_TOGETHER column blocks at a time, so that
  * the input is read row by row as it lies.  Block by block down the
  * whole plane, each input row was a line or two of its own for every
@@ -244,29 +244,23 @@ planes_together (const int size, const int stride, CS_DEPTHWISE_PARAMS)
     }
 }
 
-/* @fixed: the kernel size when it is a constant (3, 5 or 7), else 0;
- * @stride likewise for the column stride. */
+/* Any kernel, stride and dilation, one output row at a time: what
+ * planes_together and flat_kernel do not serve (kernels without a loop
+ * of their own, unequal strides, a dilation down the rows, tasks of
+ * fewer than ROWS rows).  One copy for every kernel: a copy a kernel
+ * size, as planes_together's, would only lengthen the build. */
 CS_VEC_INLINE void
-planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
+planes_kernel (CS_DEPTHWISE_PARAMS)
 {
   /* Local copies: stores through @y could alias anything read through a
    * pointer, so the compiler would reload those after every store. */
-  const int kh_n = fixed > 0 ? fixed : g->kernel[0];
-  const int kw_n = fixed > 0 ? fixed : g->kernel[1];
-  const int sw = stride > 0 ? stride : g->stride[1];
+  const int kh_n = g->kernel[0], kw_n = g->kernel[1], sw = g->stride[1];
   const int64_t in_h = g->in_h, in_w = g->in_w, out_w = g->out_w;
   const int64_t sh = g->stride[0], dh = g->dilation[0], pad_top = g->pad_top;
   CsEpilogue plain = *ep;
   CsEpilogueVec epv;
-  CsVec weight[49];
   TapMasks kept[KEPT_MASKS];
 
-  if (fixed > 0 && stride > 0 && sh == stride && dh == 1 && oh1 - oh0 >= ROWS)
-    {
-      planes_together (fixed, stride, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1,
-                       ep);
-      return;
-    }
   plain.alpha = 1.0f;
   epv = vec_epilogue_load (&plain);
   for (int64_t ow0 = 0; ow0 < out_w; ow0 += CS_VEC_LANES)
@@ -283,8 +277,6 @@ planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
           float *out = y + c * y_stride + ow0;
           const CsVec start = vec_set1 (bias != NULL ? bias[c] : 0.0f);
 
-          for (int t = 0; t < fixed * fixed; t++)
-            weight[t] = vec_set1 (wc[t]);
           for (int64_t oh = oh0; oh < oh1; oh++)
             {
               CsVec sum = vec_zero ();
@@ -302,10 +294,9 @@ planes_kernel (const int fixed, const int stride, CS_DEPTHWISE_PARAMS)
                       TapMasks wide;
                       const TapMasks *masks = kw < KEPT_MASKS ? &kept[kw]
                                               : (wide = tap_masks (g, kw, ow0), &wide);
-                      CsVec wt = fixed > 0 ? weight[kh * fixed + kw]
-                                 : vec_set1 (wc[kh * kw_n + kw]);
 
-                      sum = vec_fmadd (wt, load_taps (row, sw, FALSE, masks), sum);
+                      sum = vec_fmadd (vec_set1 (wc[kh * kw_n + kw]),
+                                       load_taps (row, sw, FALSE, masks), sum);
                     }
                 }
               vec_store_edge (full, out + oh * out_w, out_lanes,
@@ -516,23 +507,29 @@ CS_VEC_NAME (cs_depthwise) (CS_DEPTHWISE_PARAMS)
   gboolean three = g->kernel[0] == 3 && g->kernel[1] == 3;
   gboolean five = g->kernel[0] == 5 && g->kernel[1] == 5;
   gboolean seven = g->kernel[0] == 7 && g->kernel[1] == 7;
+  /* What planes_together serves: strides equal, no dilation down the
+   * rows, rows enough to sum ROWS at a time. */
+  gboolean together = g->stride[0] == g->stride[1] && g->dilation[0] == 1 && oh1 - oh0 >= ROWS;
 
   gboolean flat = flat_suits (g);
 
+#define TOGETHER(size, stride) \
+  planes_together (size, stride, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep)
   if (flat && five)
     flat_kernel (5, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
   else if (flat && seven)
     flat_kernel (7, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
-  else if (three && g->stride[1] == 1)
-    planes_kernel (3, 1, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
-  else if (three && g->stride[1] == 2)
-    planes_kernel (3, 2, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
-  else if (five && g->stride[1] == 1)
-    planes_kernel (5, 1, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
-  else if (five && g->stride[1] == 2)
-    planes_kernel (5, 2, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
-  else if (seven && g->stride[1] == 1)
-    planes_kernel (7, 1, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
+  else if (together && three && g->stride[1] == 1)
+    TOGETHER (3, 1);
+  else if (together && three && g->stride[1] == 2)
+    TOGETHER (3, 2);
+  else if (together && five && g->stride[1] == 1)
+    TOGETHER (5, 1);
+  else if (together && five && g->stride[1] == 2)
+    TOGETHER (5, 2);
+  else if (together && seven && g->stride[1] == 1)
+    TOGETHER (7, 1);
   else
-    planes_kernel (0, 0, x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
+    planes_kernel (x, x_stride, g, w, bias, y, y_stride, channels, oh0, oh1, ep);
+#undef TOGETHER
 }

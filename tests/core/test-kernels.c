@@ -462,12 +462,17 @@ assert_layouts (const CsKernels *kernels, const CsConvShape *cases, guint n,
  * 7×7, whose tiles run across output rows (with AVX-512 and AVX2), and
  * DenseNet's 3×3 layers onto 32 channels on 7×7.
  * GEMM tiles: Inception's 3×1 layers on 8×8, whose rows fill the tiles,
- * and a shallow 1×1 layer on a large map, where putting the tiles back
- * costs more than empty columns.  Transposed tiles over an im2col
- * matrix: a 1×1 layer of stride 2 onto 7×7, whose matrix copies each
- * input value once, and with AVX-512 a 3×3 layer onto 5 columns, fewer
- * than half a tile's 12 rows: the matrix lets tiles run across output
- * rows.  Each staged one runs against the reference, with a sigmoid,
+ * a shallow 1×1 layer on a large map, where putting the tiles back
+ * costs more than empty columns, and of the 1×1 layers with three input
+ * channels or more for each output, those with few outputs (24), on an
+ * 8×8 map, or with fewer input channels for each (two).  Transposed
+ * tiles over the input: the others of those (MobileNet v2's 576 → 96 on
+ * 14×14, Inception's 288 → 64 on 35×35), whose pixels GEMM tiles would
+ * pass over once for every six outputs.  Transposed tiles over an
+ * im2col matrix: a 1×1 layer of stride 2 onto 7×7, whose matrix copies
+ * each input value once, and with AVX-512 a 3×3 layer onto 5 columns,
+ * fewer than half a tile's 12 rows: the matrix lets tiles run across
+ * output rows.  Each staged one runs against the reference, with a sigmoid,
  * which the driver applies after the tiles, or a clip or leaky slope,
  * which the micro-kernels do, and the last with its input scaled too. */
 static void
@@ -486,6 +491,13 @@ test_conv_transposed_layout (void)
   static const CsConvShape gemm[] = {
     { 1, 384, 8, 8, 384, 0, 0, { 3, 1 }, { 1, 1 }, { 1, 1 }, { 1, 0, 1, 0 }, 1 },
     { 1, 16, 112, 112, 96, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 96, 56, 56, 24, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 2048, 8, 8, 192, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 256, 28, 28, 128, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+  };
+  static const CsConvShape deep[] = {
+    { 1, 576, 14, 14, 96, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 288, 35, 35, 64, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
   };
   static const CsConvShape over_im2col[] = {
     { 1, 1024, 14, 14, 2048, 0, 0, { 1, 1 }, { 2, 2 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
@@ -503,6 +515,7 @@ test_conv_transposed_layout (void)
         continue;
       assert_layouts (kernels, staged, G_N_ELEMENTS (staged), CS_CONV_LAYOUT_TRANSPOSED_STAGED);
       assert_layouts (kernels, gemm, G_N_ELEMENTS (gemm), CS_CONV_LAYOUT_GEMM);
+      assert_layouts (kernels, deep, G_N_ELEMENTS (deep), CS_CONV_LAYOUT_TRANSPOSED);
       assert_layouts (kernels, over_im2col, G_N_ELEMENTS (over_im2col),
                       CS_CONV_LAYOUT_TRANSPOSED);
     }
@@ -519,6 +532,13 @@ test_conv_transposed_layout (void)
        * weights is of B panels too. */
       if (i == G_N_ELEMENTS (staged) - 1)
         check_conv (rand, &s, TRUE, &activations[1], TRUE);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (deep); i++)
+    {
+      CsConvShape s = deep[i];
+
+      g_assert_true (complete_shape (&s));
+      check_conv (rand, &s, TRUE, &activations[2 + i], i == 1);
     }
   g_rand_free (rand);
 }

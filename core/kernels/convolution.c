@@ -413,9 +413,9 @@ interleaved_floats (const CsKernels *kernels, const CsConvShape *s, Layout *l)
     return 0;
   width = MAX (width, s->pads[1] + s->in_w);
   height = MIN (height, s->in_h);
-  /* The padded rows, and but for planes the rows as transposed; the
-   * depthwise output and the weights, interleave channels a pixel. */
-  if (__builtin_mul_overflow (l->planar ? width : width + s->in_w, height, &floats)
+  /* The padded rows; the depthwise output and the weights, interleave
+   * channels a pixel. */
+  if (__builtin_mul_overflow (width, height, &floats)
       || __builtin_mul_overflow (floats, l->depthwise ? (int64_t) kernels->interleave : l->cg,
                                  &floats)
       || __builtin_add_overflow (floats,
@@ -1346,17 +1346,19 @@ interleaved_task (const CsConvPlan *plan, const float *x, const float *weights,
         pad_row (x + c * in_plane + (first + r) * s->in_w, s->in_w, s->pads[1], width,
                  block + c * staged + r * width);
   else
-    {
-      const int64_t row_floats = s->in_w * channels;
-      float        *rows = out;
+    /* Each row transposed into its place between the padding: through a
+     * block of unpadded rows first, the copy took a fifth of MobileNet
+     * v2's 3×3 layer by stride 2 onto 28×28 (AVX2, Zen 3). */
+    for (int64_t r = 0; r < end - first; r++)
+      {
+        float *row = block + r * width * channels;
 
-      out = rows + (end - first) * row_floats;
-      kernels->transpose (x + first * s->in_w, in_plane, rows, channels,
-                          (end - first) * s->in_w, channels);
-      for (int64_t r = 0; r < end - first; r++)
-        pad_row (rows + r * row_floats, row_floats, s->pads[1] * channels, width * channels,
-                 block + r * width * channels);
-    }
+        zero_floats (row, s->pads[1] * channels);
+        kernels->transpose (x + (first + r) * s->in_w, in_plane, row + s->pads[1] * channels,
+                            channels, s->in_w, channels);
+        zero_floats (row + (s->pads[1] + s->in_w) * channels,
+                     (width - s->pads[1] - s->in_w) * channels);
+      }
   made = l->depthwise ? out + n_rows * s->out_w * lanes : out;
   for (int64_t o0 = 0; o0 < outputs; o0 += lanes)
     {

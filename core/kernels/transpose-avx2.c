@@ -2,8 +2,9 @@
 /*
  * transpose-avx2.c — the AVX2 transpose kernel (kernels.h): 8×8 blocks,
  * eight rows loaded whole and turned into eight columns in registers
- * (vec_transpose8), then 4×8 blocks; the ragged edges element by
- * element.  Compiled with -mavx2 and called only after dispatch.c has
+ * (vec_transpose8), then 4×8 blocks, and the rows below the whole
+ * blocks eight columns at a time under masks; the ragged edges element
+ * by element.  Compiled with -mavx2 and called only after dispatch.c has
  * checked the CPU.
  */
 #include "vec-avx2.h"
@@ -18,6 +19,24 @@ transpose_8x8 (const float *src, int64_t src_stride, float *dst, int64_t dst_str
     v[i] = _mm256_loadu_ps (src + i * src_stride);
   vec_transpose8 (v);
   for (int k = 0; k < 8; k++)
+    _mm256_storeu_ps (dst + k * dst_stride, v[k]);
+}
+
+/* dst rows 0 to @n − 1 ← columns 0 to @n − 1 (@n < 8) of the 8 rows at
+ * @src, which are read no further: the rows left below the whole
+ * blocks, in registers, as a depthwise layer's rows of 7, 14 or 28
+ * pixels, transposed one at a time into a padded block, leave them
+ * (convolution.c: interleaved_task). */
+static inline void
+transpose_nx8 (const float *src, int64_t src_stride, float *dst, int64_t dst_stride, int n)
+{
+  const CsLaneMask in = vec_lanes (0, n);
+  CsVec v[8];
+
+  for (int i = 0; i < 8; i++)
+    v[i] = vec_load_lanes (src + i * src_stride, in);
+  vec_transpose8 (v);
+  for (int k = 0; k < n; k++)
     _mm256_storeu_ps (dst + k * dst_stride, v[k]);
 }
 
@@ -58,7 +77,11 @@ cs_transpose_avx2 (CS_TRANSPOSE_PARAMS)
         for (int64_t c = quad_cols; c < cols; c++)
           dst[r * dst_stride + c] = src[c * src_stride + r];
     }
+  if (whole_rows < rows)
+    for (int64_t c0 = 0; c0 < whole_cols; c0 += 8)
+      transpose_nx8 (src + c0 * src_stride + whole_rows, src_stride,
+                     dst + whole_rows * dst_stride + c0, dst_stride, (int) (rows - whole_rows));
   for (int64_t r = whole_rows; r < rows; r++)
-    for (int64_t c = 0; c < cols; c++)
+    for (int64_t c = whole_cols; c < cols; c++)
       dst[r * dst_stride + c] = src[c * src_stride + r];
 }

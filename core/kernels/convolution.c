@@ -118,24 +118,24 @@
  * wait on memory (0.64 → 0.52 ms with the caches cold; one tile ahead
  * 0.55, four 0.55). */
 #define PREFETCH_TILES 2
-/* A transposed 1×1 convolution on a map of at most PRODUCT_PIXELS, of
- * depth PRODUCT_DEPTH or more and at least PRODUCT_PANELS B panels of
- * output channels runs as one product by the GEMM driver
- * (run_pixels_product), which packs the pixels' panels: read in place,
- * each depth step of a tile reads a line of its own for six floats, and
- * the B panel (depth × nr, 128 KiB at depth 2048) streams from L2 for
- * every tile.  AVX2 on Zen 3, one thread: ResNet-50's 2048 → 512 and
- * 512 → 2048 on 7×7 1.85–1.92 → 1.20 ms and 1.54–1.81 → 1.22, the
- * network 93.96 → 91.75 ms (two threads 53.5 → 51.2); with depth 320
- * and 20 panels, MobileNet v2's last two and EfficientNet-B0's too:
- * 10.77 → 10.51 ms and 16.99 → 16.67 (two threads 6.02 → 5.70 and
- * 9.25 → 9.18).  On shallower or narrower layers (DenseNet-121's 7×7
- * ones, 128 out; MobileNet v3's) the packing and the transposes back
- * cost more than they save (those networks 2–4 % slower with every
- * transposed 1×1 layer so run). */
-#define PRODUCT_PIXELS 64
-#define PRODUCT_DEPTH  320
-#define PRODUCT_PANELS 20
+/* A transposed 1×1 convolution on a map of at most PRODUCT_PIXELS, whose
+ * weights are PRODUCT_WEIGHTS floats or more, runs as one product by the
+ * GEMM driver (run_pixels_product), which packs the pixels' panels once
+ * (gemm.c: shared_a, the pixels being fewer than the output channels)
+ * and shares out the output channels: read in place, each depth step of
+ * a tile reads a line of its own for six floats, and the B panel (depth
+ * × nr, 128 KiB at depth 2048) streams from L2 for every tile.  AVX2 on
+ * Zen 3, one thread: ResNet-50's 2048 → 512 and 512 → 2048 on 7×7
+ * 1.85–1.92 → 1.20 ms and 1.54–1.81 → 1.22, the network 93.96 → 91.75
+ * ms (two threads 53.5 → 51.2).  With the pixels packed once, smaller
+ * layers gain too (they had packed them once for every six output
+ * channels, and lost): per node, MobileNet v2's 160 ↔ 960 and 576 → 160
+ * 0.79–0.86 of their time, DenseNet-121's 544–928 → 128 0.86–0.89;
+ * EfficientNet-B0 0.94 of its time, MobileNet v2 and v3 0.98.  Alone
+ * and warm: 480 → 80 0.93, 832 → 48 1.05, 128 → 64 1.15, 240 → 40 1.4,
+ * hence the bound (576 → 96, 55 296 floats: 0.90). */
+#define PRODUCT_PIXELS  64
+#define PRODUCT_WEIGHTS (48 * 1024)
 /* Multiply-adds worth waking another thread for. */
 #define MIN_PARALLEL_MACS (256 * 1024)
 /* Floats moved worth waking another thread for, as the elementwise ops
@@ -626,8 +626,8 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
       l->rows = s->out_h;
       l->g_blocks = 1;
       l->stage_floats = (int64_t) kernels->mr * kernels->nr + (l->im2col ? l->depth * plane : 0);
-      l->through_gemm = !l->im2col && plane <= PRODUCT_PIXELS && l->depth >= PRODUCT_DEPTH
-                        && l->mg >= PRODUCT_PANELS * kernels->nr;
+      l->through_gemm = !l->im2col && plane <= PRODUCT_PIXELS
+                        && l->depth * l->mg >= PRODUCT_WEIGHTS;
       if (l->through_gemm)
         l->stage_floats = product_floats (kernels, s) + plane * s->out_channels;
       return TRUE;

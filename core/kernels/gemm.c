@@ -32,7 +32,10 @@
 #define B_BLOCK_FLOATS (64 * 1024)
 /* B (k × n) beyond this, with only A to pack, has A packed once for all
  * tasks (shared_a): ConvNeXt-Tiny's MatMuls of 384 × 1536 and 768 ×
- * 3072, 2.4 and 9.4 MB, were read again by every 12-row block. */
+ * 3072, 2.4 and 9.4 MB, were read again by every 12-row block.  So has
+ * a product of fewer rows than columns, whose row blocks are few and
+ * small beside B (a 1×1 convolution's 49 pixels by 160 or 960 output
+ * channels: convolution.c, PRODUCT_WEIGHTS). */
 #define B_SHARED_FLOATS (256 * 1024)
 /* A column-major A whose columns lie further apart than this (a line of
  * floats) is packed: read in place, each depth step of a tile reads a
@@ -215,7 +218,8 @@ b_in_place (const CsGemm *gemm)
 static gboolean
 shared_a (const CsGemm *gemm)
 {
-  return !a_in_place (gemm) && b_in_place (gemm) && gemm->k * gemm->n > B_SHARED_FLOATS;
+  return !a_in_place (gemm) && b_in_place (gemm)
+         && (gemm->k * gemm->n > B_SHARED_FLOATS || gemm->m < gemm->n);
 }
 
 /* Whether the GEMV kernel runs @gemm: a few rows, each dense along the

@@ -366,11 +366,13 @@ check_conv_cases (const CsConvShape *cases, guint n, guint32 seed, guint bias_ev
   g_rand_free (rand);
 }
 
-/* 1×1 layers deep and wide on a small map, which run as one product by
- * the GEMM driver and are transposed back (convolution.c:
- * PRODUCT_PIXELS): ResNet-50's last ones, two images of a smaller one,
- * and an 8×8 map; with the inputs scaled too, whose weights follow the
- * driver's scratch and the sums. */
+/* 1×1 layers with many weights on a small map, which run as one product
+ * by the GEMM driver and are transposed back (convolution.c:
+ * PRODUCT_PIXELS): ResNet-50's last ones, MobileNet v2's 160 ↔ 960
+ * (fewer pixels than output channels: the driver packs the pixels once
+ * for all its tasks), two images of a smaller one, and an 8×8 map; with
+ * the inputs scaled too, whose weights follow the driver's scratch and
+ * the sums. */
 static void
 test_conv_through_gemm (void)
 {
@@ -378,6 +380,8 @@ test_conv_through_gemm (void)
   static const CsConvShape cases[] = {
     { 1, 2048, 7, 7, 512, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 1, 512, 7, 7, 2048, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 160, 7, 7, 960, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 960, 7, 7, 160, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 2, 520, 5, 6, 530, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 1, 600, 8, 8, 600, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
   };

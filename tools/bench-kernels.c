@@ -14,8 +14,8 @@
  * that runs by Winograd's F(4×4, 3×3) is marked "[winograd]": its rate
  * counts a direct convolution's multiply-adds, four times what it does,
  * and can pass the peak; one whose tiles' rows are pixels is marked
- * "[transposed]", a depthwise or grouped one on blocks of channels
- * "[interleaved]".
+ * "[transposed]" (or "[product]" where the GEMM driver runs it), a
+ * depthwise or grouped one on blocks of channels "[interleaved]".
  * With --cold, each run starts with only its input in the caches, as
  * in a network, where the weights come from memory.
  *
@@ -351,6 +351,7 @@ bench_conv (const ConvCase *cc, const CsKernels *kernels, int threads, int runs)
     static const char *const labels[] = {
       [CS_CONV_LAYOUT_TRANSPOSED] = " [transposed]",
       [CS_CONV_LAYOUT_TRANSPOSED_STAGED] = " [transposed, staged]",
+      [CS_CONV_LAYOUT_PRODUCT] = " [product]",
       [CS_CONV_LAYOUT_TURNED] = " [turned]",
       [CS_CONV_LAYOUT_INTERLEAVED] = " [interleaved]",
       [CS_CONV_LAYOUT_PLANAR] = " [planar]",

@@ -47,8 +47,9 @@
  * whose tiles should run across rows, an im2col matrix (im2col.h), which
  * the threads build together before they share out the output channels
  * and pixels.  The sums are the same, in the same order.  A 1×1 layer
- * deep and wide on a small map runs as one product by the GEMM driver
- * instead, which packs the pixels too (PRODUCT_PIXELS).
+ * with many weights on a small map, or deep with more output channels
+ * than pixels, runs as one product by the GEMM driver instead, which
+ * packs the pixels too (PRODUCT_PIXELS).
  *
  * A 3×3 convolution with stride 1, 16 channels or more in and out, on
  * maps of 8×8 pixels or more, one group or groups of 24 channels or more
@@ -118,14 +119,17 @@
  * wait on memory (0.64 → 0.52 ms with the caches cold; one tile ahead
  * 0.55, four 0.55). */
 #define PREFETCH_TILES 2
-/* A transposed 1×1 convolution on a map of at most PRODUCT_PIXELS, whose
- * weights are PRODUCT_WEIGHTS floats or more, runs as one product by the
- * GEMM driver (run_pixels_product), which packs the pixels' panels once
- * (gemm.c: shared_a, the pixels being fewer than the output channels)
- * and shares out the output channels: read in place, each depth step of
- * a tile reads a line of its own for six floats, and the B panel (depth
- * × nr, 128 KiB at depth 2048) streams from L2 for every tile.  AVX2 on
- * Zen 3, one thread: ResNet-50's 2048 → 512 and 512 → 2048 on 7×7
+/* A 1×1 convolution read in place whose weights are PRODUCT_WEIGHTS
+ * floats or more runs as one product by the GEMM driver
+ * (run_pixels_product), the pixels its rows, where transposed tiles
+ * would run it on a map of at most PRODUCT_PIXELS, or on a larger map
+ * where it has more output channels than pixels and a depth of
+ * PRODUCT_DEPTH or more.  The driver packs the pixels' panels once (gemm.c:
+ * shared_a, the pixels being fewer than the output channels) and shares
+ * out the output channels: read in place, each depth step of a tile
+ * reads a line of its own for six floats, and the B panel (depth × nr,
+ * 128 KiB at depth 2048) streams from L2 for every tile.  AVX2 on Zen
+ * 3, one thread: ResNet-50's 2048 → 512 and 512 → 2048 on 7×7
  * 1.85–1.92 → 1.20 ms and 1.54–1.81 → 1.22, the network 93.96 → 91.75
  * ms (two threads 53.5 → 51.2).  With the pixels packed once, smaller
  * layers gain too (they had packed them once for every six output
@@ -133,9 +137,15 @@
  * 0.79–0.86 of their time, DenseNet-121's 544–928 → 128 0.86–0.89;
  * EfficientNet-B0 0.94 of its time, MobileNet v2 and v3 0.98.  Alone
  * and warm: 480 → 80 0.93, 832 → 48 1.05, 128 → 64 1.15, 240 → 40 1.4,
- * hence the bound (576 → 96, 55 296 floats: 0.90). */
+ * hence the bound on the weights (576 → 96, 55 296 floats: 0.90).  On
+ * 14×14: ResNet-50's 1024 → 256 and 1024 → 512 0.89–0.92, DenseNet's
+ * 1024 → 512 0.87, GoogLeNet's 528 → 256 0.85, ResNet-50 0.98 of its
+ * time; shallower ones lose (alone and warm, 160 → 960 1.0, 96 → 576
+ * 1.08, 128 → 512 on 28×28 1.13), and on Inception v3's 8×8, whose rows
+ * fill GEMM tiles, so would its 2048 → 192–448 (1.08–1.21). */
 #define PRODUCT_PIXELS  64
 #define PRODUCT_WEIGHTS (48 * 1024)
+#define PRODUCT_DEPTH   512
 /* Multiply-adds worth waking another thread for. */
 #define MIN_PARALLEL_MACS (256 * 1024)
 /* Floats moved worth waking another thread for, as the elementwise ops
@@ -279,6 +289,18 @@ deep_for_outputs (const CsConvShape *s, const Layout *l)
 {
   return !l->im2col && l->mg >= DEEP_MIN_OUTPUTS && l->depth >= DEEP_PER_OUTPUT * l->mg
          && s->out_h * s->out_w > PRODUCT_PIXELS;
+}
+
+/* Whether @s runs as one product by the GEMM driver (see PRODUCT_PIXELS);
+ * @l's transposed: whether transposed tiles would run it otherwise. */
+static gboolean
+product_pays (const CsConvShape *s, const Layout *l)
+{
+  const int64_t plane = s->out_h * s->out_w;
+
+  if (l->im2col || l->depth * l->mg < PRODUCT_WEIGHTS)
+    return FALSE;
+  return plane <= PRODUCT_PIXELS ? l->transposed : plane < l->mg && l->depth >= PRODUCT_DEPTH;
 }
 
 /* Whether the transposed layout computes @s faster than the GEMM layout
@@ -595,8 +617,14 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
                   && 2 * s->out_w >= kernels->mr;
   l->from_stage = l->from_stage && transposed_pays (kernels, s, l);
   if (!l->from_stage)
-    l->transposed = l->transposed && (!l->im2col || l->depth * plane <= IM2COL_MAX_FLOATS)
-                    && (!staged_fits || transposed_pays (kernels, s, l));
+    {
+      const gboolean transposable = l->transposed;
+
+      l->transposed = l->transposed && (!l->im2col || l->depth * plane <= IM2COL_MAX_FLOATS)
+                      && (!staged_fits || transposed_pays (kernels, s, l));
+      l->through_gemm = transposable && product_pays (s, l);
+      l->transposed = l->transposed || l->through_gemm;
+    }
   if (l->from_stage)
     {
       /* The GEMM layout's tasks and staged rows, the output channels
@@ -626,8 +654,6 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
       l->rows = s->out_h;
       l->g_blocks = 1;
       l->stage_floats = (int64_t) kernels->mr * kernels->nr + (l->im2col ? l->depth * plane : 0);
-      l->through_gemm = !l->im2col && plane <= PRODUCT_PIXELS
-                        && l->depth * l->mg >= PRODUCT_WEIGHTS;
       if (l->through_gemm)
         l->stage_floats = product_floats (kernels, s) + plane * s->out_channels;
       return TRUE;
@@ -1859,6 +1885,7 @@ cs_conv_layout (const CsKernels *kernels, const CsConvShape *shape)
          : l.interleaved ? CS_CONV_LAYOUT_INTERLEAVED
          : l.depthwise  ? CS_CONV_LAYOUT_DEPTHWISE
          : l.from_stage ? CS_CONV_LAYOUT_TRANSPOSED_STAGED
+         : l.through_gemm ? CS_CONV_LAYOUT_PRODUCT
          : l.transposed ? CS_CONV_LAYOUT_TRANSPOSED
                         : CS_CONV_LAYOUT_GEMM;
 }

@@ -100,7 +100,8 @@ size_t      cs_conv_bytes_scratch_bytes (const CsKernels   *kernels,
 /* How a plan computes (convolution.c): GEMM tiles of output channels by
  * pixels, or transposed ones of pixels by output channels (over the
  * input or an im2col matrix, or over the staged block as GEMM tiles
- * read it), the depthwise
+ * read it), one product of the pixels by the weights through the GEMM
+ * driver (a 1×1 layer with many weights on a small map), the depthwise
  * kernel on the planes, the depthwise or grouped kernel on blocks of
  * channels interleaved pixel by pixel, the grouped one on such blocks
  * whose inputs it reads as planes, the GEMV kernel for an output of one
@@ -112,6 +113,7 @@ typedef enum
   CS_CONV_LAYOUT_GEMM,
   CS_CONV_LAYOUT_TRANSPOSED,
   CS_CONV_LAYOUT_TRANSPOSED_STAGED,
+  CS_CONV_LAYOUT_PRODUCT,
   CS_CONV_LAYOUT_TURNED,
   CS_CONV_LAYOUT_DEPTHWISE,
   CS_CONV_LAYOUT_INTERLEAVED,

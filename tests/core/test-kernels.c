@@ -366,28 +366,70 @@ check_conv_cases (const CsConvShape *cases, guint n, guint32 seed, guint bias_ev
   g_rand_free (rand);
 }
 
-/* 1×1 layers with many weights on a small map, which run as one product
- * by the GEMM driver and are transposed back (convolution.c:
- * PRODUCT_PIXELS): ResNet-50's last ones, MobileNet v2's 160 ↔ 960
- * (fewer pixels than output channels: the driver packs the pixels once
- * for all its tasks), two images of a smaller one, and an 8×8 map; with
- * the inputs scaled too, whose weights follow the driver's scratch and
- * the sums. */
+/* Each of the @n shapes, out_h and out_w left to complete_shape, runs in
+ * @layout on @kernels. */
+static void
+assert_layouts (const CsKernels *kernels, const CsConvShape *cases, guint n,
+                CsConvLayout layout)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      CsConvShape s = cases[i];
+
+      g_assert_true (complete_shape (&s));
+      g_assert_cmpint (cs_conv_layout (kernels, &s), ==, layout);
+    }
+}
+
+/* 1×1 layers with many weights on a small map, or deep with more output
+ * channels than pixels, which run as one product by the GEMM driver and
+ * are transposed back (convolution.c: PRODUCT_PIXELS), on every table:
+ * ResNet-50's last ones and its 1024 → 512 on 14×14, MobileNet v2's
+ * 160 ↔ 960 (fewer pixels than output channels: the driver packs the
+ * pixels once for all its tasks), two images of a smaller one; with the
+ * inputs scaled too, whose weights follow the driver's scratch and the
+ * sums.  Not: a layer of fewer weights on 7×7 (300 → 70), a deep one
+ * on 14×14 with fewer outputs than pixels (1024 → 128) or a shallower
+ * one with more (256 → 1024), and 8×8 maps where GEMM tiles run (2048 →
+ * 192, 600 → 600), which run against the reference too. */
 static void
 test_conv_through_gemm (void)
 {
   /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
-  static const CsConvShape cases[] = {
+  static const CsConvShape product[] = {
     { 1, 2048, 7, 7, 512, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 1, 512, 7, 7, 2048, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 1024, 14, 14, 512, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 1, 160, 7, 7, 960, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 1, 960, 7, 7, 160, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 2, 520, 5, 6, 530, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+  };
+  static const CsConvShape not_product[] = {
+    { 1, 300, 7, 7, 70, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 1024, 14, 14, 128, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 256, 14, 14, 1024, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
+    { 1, 2048, 8, 8, 192, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 1, 600, 8, 8, 600, 0, 0, { 1, 1 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
   };
 
-  check_conv_cases (cases, G_N_ELEMENTS (cases), 16, 2, FALSE);
-  check_conv_cases (cases, G_N_ELEMENTS (cases), 17, 2, TRUE);
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+      if (kernels == NULL)
+        continue;
+      assert_layouts (kernels, product, G_N_ELEMENTS (product), CS_CONV_LAYOUT_PRODUCT);
+      for (guint i = 0; i < G_N_ELEMENTS (not_product); i++)
+        {
+          CsConvShape s = not_product[i];
+
+          g_assert_true (complete_shape (&s));
+          g_assert_cmpint (cs_conv_layout (kernels, &s), !=, CS_CONV_LAYOUT_PRODUCT);
+        }
+    }
+  check_conv_cases (product, G_N_ELEMENTS (product), 16, 2, FALSE);
+  check_conv_cases (product, G_N_ELEMENTS (product), 17, 2, TRUE);
+  check_conv_cases (not_product, G_N_ELEMENTS (not_product), 18, 2, FALSE);
 }
 
 /* Dilations as large as the input, as in DeepLab's atrous pyramid: the
@@ -439,21 +481,6 @@ test_conv_small_maps (void)
   };
   check_conv_cases (cases, G_N_ELEMENTS (cases), 17, 2, FALSE);
   check_conv_cases (cases, G_N_ELEMENTS (cases), 18, 2, TRUE);
-}
-
-/* Each of the @n shapes, out_h and out_w left to complete_shape, runs in
- * @layout on @kernels. */
-static void
-assert_layouts (const CsKernels *kernels, const CsConvShape *cases, guint n,
-                CsConvLayout layout)
-{
-  for (guint i = 0; i < n; i++)
-    {
-      CsConvShape s = cases[i];
-
-      g_assert_true (complete_shape (&s));
-      g_assert_cmpint (cs_conv_layout (kernels, &s), ==, layout);
-    }
 }
 
 /* Which layout a layer takes, on every kernel table.  Transposed tiles

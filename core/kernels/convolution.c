@@ -46,10 +46,11 @@
  * or, for a 1×1 kernel or a map narrower than half a tile,
  * whose tiles should run across rows, an im2col matrix (im2col.h), which
  * the threads build together before they share out the output channels
- * and pixels.  The sums are the same, in the same order.  A 1×1 layer
- * with many weights on a small map, or deep with more output channels
- * than pixels, runs as one product by the GEMM driver instead, which
- * packs the pixels too (PRODUCT_PIXELS).
+ * and pixels.  The sums are the same, in the same order.  A layer with
+ * many weights on a small map, or deep with more output channels than
+ * pixels, runs as one product by the GEMM driver instead, which packs
+ * the pixels too: of the input where a 1×1 layer reads it in place, of
+ * the im2col matrix where the layer has a stride (PRODUCT_PIXELS).
  *
  * A 3×3 convolution with stride 1, 16 channels or more in and out, on
  * maps of 8×8 pixels or more, one group or groups of 24 channels or more
@@ -119,17 +120,21 @@
  * wait on memory (0.64 → 0.52 ms with the caches cold; one tile ahead
  * 0.55, four 0.55). */
 #define PREFETCH_TILES 2
-/* A 1×1 convolution read in place whose weights are PRODUCT_WEIGHTS
- * floats or more runs as one product by the GEMM driver
- * (run_pixels_product), the pixels its rows, where transposed tiles
- * would run it on a map of at most PRODUCT_PIXELS, or on a larger map
- * where it has more output channels than pixels and a depth of
- * PRODUCT_DEPTH or more.  The driver packs the pixels' panels once (gemm.c:
- * shared_a, the pixels being fewer than the output channels) and shares
- * out the output channels: read in place, each depth step of a tile
- * reads a line of its own for six floats, and the B panel (depth × nr,
- * 128 KiB at depth 2048) streams from L2 for every tile.  AVX2 on Zen
- * 3, one thread: ResNet-50's 2048 → 512 and 512 → 2048 on 7×7
+/* A convolution of one group whose weights are PRODUCT_WEIGHTS floats or
+ * more runs as one product by the GEMM driver (run_pixels_product), the
+ * pixels its rows, where transposed tiles would run it on a map of at
+ * most PRODUCT_PIXELS, or on a larger map where it has more output
+ * channels than pixels and a depth of PRODUCT_DEPTH or more.  The
+ * pixels are those of the input where a 1×1 layer reads it in place,
+ * else of its im2col matrix, built first, where the layer has a stride
+ * and the matrix is at most IM2COL_MAX_FLOATS: with stride 1 it copies
+ * every input value once a tap, and ResNet-50's 3×3 layers on 7×7 took
+ * 1.07–1.09 times as long that way.  The driver packs the pixels'
+ * panels once (gemm.c: shared_a, the pixels being fewer than the output
+ * channels) and shares out the output channels: read in place, each
+ * depth step of a tile reads a line of its own for six floats, and the
+ * B panel (depth × nr, 128 KiB at depth 2048) streams from L2 for every
+ * tile.  AVX2 on Zen 3, one thread: ResNet-50's 2048 → 512 and 512 → 2048 on 7×7
  * 1.85–1.92 → 1.20 ms and 1.54–1.81 → 1.22, the network 93.96 → 91.75
  * ms (two threads 53.5 → 51.2).  With the pixels packed once, smaller
  * layers gain too (they had packed them once for every six output
@@ -142,7 +147,11 @@
  * 1024 → 512 0.87, GoogLeNet's 528 → 256 0.85, ResNet-50 0.98 of its
  * time; shallower ones lose (alone and warm, 160 → 960 1.0, 96 → 576
  * 1.08, 128 → 512 on 28×28 1.13), and on Inception v3's 8×8, whose rows
- * fill GEMM tiles, so would its 2048 → 192–448 (1.08–1.21). */
+ * fill GEMM tiles, so would its 2048 → 192–448 (1.08–1.21).  By a stride
+ * over the im2col matrix: ResNet-50's 3×3 layers onto 14×14 and 7×7
+ * 0.90–0.95, its 1×1 ones onto 14×14 and 7×7 0.92 and 0.74 (ResNet-50
+ * 0.98 of its time, ResNet-18 0.99), Inception v3's 3×3 onto 17×17
+ * 0.95. */
 #define PRODUCT_PIXELS  64
 #define PRODUCT_WEIGHTS (48 * 1024)
 #define PRODUCT_DEPTH   512
@@ -298,9 +307,12 @@ product_pays (const CsConvShape *s, const Layout *l)
 {
   const int64_t plane = s->out_h * s->out_w;
 
-  if (l->im2col || l->depth * l->mg < PRODUCT_WEIGHTS)
+  if (l->depth * l->mg < PRODUCT_WEIGHTS
+      || (l->im2col && (l->depth * plane > IM2COL_MAX_FLOATS
+                        || (s->stride[0] == 1 && s->stride[1] == 1))))
     return FALSE;
-  return plane <= PRODUCT_PIXELS ? l->transposed : plane < l->mg && l->depth >= PRODUCT_DEPTH;
+  return plane <= PRODUCT_PIXELS ? l->transposed || l->from_stage
+                                 : plane < l->mg && l->depth >= PRODUCT_DEPTH;
 }
 
 /* Whether the transposed layout computes @s faster than the GEMM layout
@@ -488,9 +500,10 @@ share_out (const CsKernels *kernels, const CsConvShape *s, Layout *l, int64_t ch
     l->rows = even_rows;
 }
 
-/* A 1×1 convolution's product with the pixels as rows (the transposed
- * layout on its input as it stands), Cᵀ = Xᵀ·Wᵀ, for the GEMM driver:
- * @x one image's input, @weights packed as B panels, @sums the plane ×
+/* A convolution's product with the pixels as rows (the transposed
+ * layout), Cᵀ = Xᵀ·Wᵀ, for the GEMM driver: @x one image's input as it
+ * stands (a 1×1 convolution read in place) or its im2col matrix, depth ×
+ * plane either way, @weights packed as B panels, @sums the plane ×
  * out_channels result, @bias per output channel (may be NULL).  Borrows
  * every pointer. */
 static CsGemm
@@ -498,8 +511,9 @@ pixels_product (const CsKernels *kernels, const CsConvShape *s, const float *x,
                 const float *weights, float *sums, const float *bias)
 {
   const int64_t plane = s->out_h * s->out_w;
+  const int64_t depth = s->in_channels * s->kernel[0] * s->kernel[1];
 
-  return (CsGemm) { kernels, plane, s->out_channels, s->in_channels,
+  return (CsGemm) { kernels, plane, s->out_channels, depth,
                     { x, 1, plane, FALSE }, { weights, 0, 0, TRUE },
                     sums, s->out_channels, 1.0f, FALSE, NULL, bias };
 }
@@ -616,15 +630,16 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   l->from_stage = l->transposed && l->im2col && staged_fits && s->kernel[0] * s->kernel[1] > 1
                   && 2 * s->out_w >= kernels->mr;
   l->from_stage = l->from_stage && transposed_pays (kernels, s, l);
-  if (!l->from_stage)
-    {
-      const gboolean transposable = l->transposed;
+  {
+    const gboolean transposable = l->transposed;
 
+    if (!l->from_stage)
       l->transposed = l->transposed && (!l->im2col || l->depth * plane <= IM2COL_MAX_FLOATS)
                       && (!staged_fits || transposed_pays (kernels, s, l));
-      l->through_gemm = transposable && product_pays (s, l);
-      l->transposed = l->transposed || l->through_gemm;
-    }
+    l->through_gemm = transposable && product_pays (s, l);
+    l->transposed = l->transposed || l->through_gemm;
+    l->from_stage = l->from_stage && !l->through_gemm;
+  }
   if (l->from_stage)
     {
       /* The GEMM layout's tasks and staged rows, the output channels
@@ -655,7 +670,8 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
       l->g_blocks = 1;
       l->stage_floats = (int64_t) kernels->mr * kernels->nr + (l->im2col ? l->depth * plane : 0);
       if (l->through_gemm)
-        l->stage_floats = product_floats (kernels, s) + plane * s->out_channels;
+        l->stage_floats = product_floats (kernels, s) + plane * s->out_channels
+                          + (l->im2col ? l->depth * plane : 0);
       return TRUE;
     }
   return staged_fits;
@@ -1676,21 +1692,28 @@ sums_back_range (void *user, int64_t begin, int64_t end, int thread)
  * (pixels_product), its sums into thread 0's scratch after the driver's,
  * then transposed into the output planes. */
 static void
-run_pixels_product (const ConvRun *run, CsThreadPool *pool, void **scratch)
+run_pixels_product (ConvRun *run, CsThreadPool *pool, void **scratch)
 {
   const CsConvPlan  *plan = run->plan;
   const CsConvShape *s = &plan->shape;
-  const int64_t      plane = s->out_h * s->out_w;
+  const int64_t      plane = s->out_h * s->out_w, taps = s->kernel[0] * s->kernel[1];
+  const float       *x = run->x;
   float             *sums = cs_scratch_floats (scratch[0]) + product_floats (plan->kernels, s);
 
+  /* The im2col matrix, where there is one, after the sums. */
+  run->columns = sums + plane * s->out_channels;
   for (int64_t img = 0; img < s->batch; img++)
     {
       SumsBack back = { plan->kernels, sums, run->y + img * s->out_channels * plane, plane,
                         s->out_channels };
-      CsGemm   product = pixels_product (plan->kernels, s, run->x + img * s->in_channels * plane,
-                                         run->weights + img * run->image_weights, sums,
-                                         plan->bias);
+      CsGemm   product;
 
+      run->x = x + img * s->in_channels * s->in_h * s->in_w;
+      if (plan->layout.im2col)
+        cs_parallel_for (pool, s->in_channels, MAX (1, 4096 / MAX (taps * plane, 1)),
+                         im2col_range, run);
+      product = pixels_product (plan->kernels, s, plan->layout.im2col ? run->columns : run->x,
+                                run->weights + img * run->image_weights, sums, plan->bias);
       product.act = run->act;
       cs_gemm_run (&product, pool, scratch);
       cs_parallel_for (pool, s->out_channels, 64, sums_back_range, &back);

@@ -134,9 +134,9 @@
  * channels) and shares out the output channels: read in place, each
  * depth step of a tile reads a line of its own for six floats, and the
  * B panel (depth × nr, 128 KiB at depth 2048) streams from L2 for every
- * tile.  AVX2 on Zen 3, one thread: ResNet-50's 2048 → 512 and 512 → 2048 on 7×7
- * 1.85–1.92 → 1.20 ms and 1.54–1.81 → 1.22, the network 93.96 → 91.75
- * ms (two threads 53.5 → 51.2).  With the pixels packed once, smaller
+ * tile.  AVX2 on Zen 3, one thread: ResNet-50's 2048 → 512 and 512 →
+ * 2048 on 7×7 1.85–1.92 → 1.20 ms and 1.54–1.81 → 1.22, the network
+ * 93.96 → 91.75 ms (two threads 53.5 → 51.2).  With the pixels packed once, smaller
  * layers gain too (they had packed them once for every six output
  * channels, and lost): per node, MobileNet v2's 160 ↔ 960 and 576 → 160
  * 0.79–0.86 of their time, DenseNet-121's 544–928 → 128 0.86–0.89;
@@ -200,8 +200,9 @@ typedef struct
   int64_t  stage_floats;  /* per thread: the staged block, or when
                            * transposed one tile and the im2col matrix
                            * (thread 0's serves all), or through_gemm
-                           * the driver's scratch and the sums (thread
-                           * 0's); 0 when direct or depthwise */
+                           * the driver's scratch, then in thread 0's the
+                           * sums and any im2col matrix; 0 when direct or
+                           * depthwise */
 } Layout;
 
 struct _CsConvPlan
@@ -301,7 +302,8 @@ deep_for_outputs (const CsConvShape *s, const Layout *l)
 }
 
 /* Whether @s runs as one product by the GEMM driver (see PRODUCT_PIXELS);
- * @l's transposed: whether transposed tiles would run it otherwise. */
+ * @l's transposed: whether transposed tiles (over the input, an im2col
+ * matrix or the staged block) would run it otherwise. */
 static gboolean
 product_pays (const CsConvShape *s, const Layout *l)
 {
@@ -311,8 +313,7 @@ product_pays (const CsConvShape *s, const Layout *l)
       || (l->im2col && (l->depth * plane > IM2COL_MAX_FLOATS
                         || (s->stride[0] == 1 && s->stride[1] == 1))))
     return FALSE;
-  return plane <= PRODUCT_PIXELS ? l->transposed || l->from_stage
-                                 : plane < l->mg && l->depth >= PRODUCT_DEPTH;
+  return plane <= PRODUCT_PIXELS ? l->transposed : plane < l->mg && l->depth >= PRODUCT_DEPTH;
 }
 
 /* Whether the transposed layout computes @s faster than the GEMM layout
@@ -534,7 +535,7 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
 {
   const int64_t plane = s->out_h * s->out_w;
   int64_t per_row;
-  gboolean staged_fits;
+  gboolean staged_fits, transposable;
 
   memset (l, 0, sizeof *l);
   l->cg = s->in_channels / s->groups;
@@ -630,16 +631,13 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   l->from_stage = l->transposed && l->im2col && staged_fits && s->kernel[0] * s->kernel[1] > 1
                   && 2 * s->out_w >= kernels->mr;
   l->from_stage = l->from_stage && transposed_pays (kernels, s, l);
-  {
-    const gboolean transposable = l->transposed;
-
-    if (!l->from_stage)
-      l->transposed = l->transposed && (!l->im2col || l->depth * plane <= IM2COL_MAX_FLOATS)
-                      && (!staged_fits || transposed_pays (kernels, s, l));
-    l->through_gemm = transposable && product_pays (s, l);
-    l->transposed = l->transposed || l->through_gemm;
-    l->from_stage = l->from_stage && !l->through_gemm;
-  }
+  transposable = l->transposed;
+  if (!l->from_stage)
+    l->transposed = l->transposed && (!l->im2col || l->depth * plane <= IM2COL_MAX_FLOATS)
+                    && (!staged_fits || transposed_pays (kernels, s, l));
+  l->through_gemm = transposable && product_pays (s, l);
+  l->transposed = l->transposed || l->through_gemm;
+  l->from_stage = l->from_stage && !l->through_gemm;
   if (l->from_stage)
     {
       /* The GEMM layout's tasks and staged rows, the output channels
@@ -1640,6 +1638,18 @@ im2col_range (void *user, int64_t begin, int64_t end, int thread)
                      run->columns + begin * s->kernel[0] * s->kernel[1] * plane, plane);
 }
 
+/* The im2col matrix of the image at run->x into run->columns, the
+ * threads a share of the input channels each. */
+static void
+build_columns (ConvRun *run, CsThreadPool *pool)
+{
+  const CsConvShape *s = &run->plan->shape;
+  const int64_t      plane = s->out_h * s->out_w, taps = s->kernel[0] * s->kernel[1];
+
+  cs_parallel_for (pool, s->in_channels, MAX (1, 4096 / MAX (taps * plane, 1)), im2col_range,
+                   run);
+}
+
 /* A transposed layout over an im2col matrix, one image at a time: the
  * threads build the matrix in thread 0's scratch, then share out the
  * output channels. */
@@ -1649,7 +1659,7 @@ run_on_columns (ConvRun *run, CsThreadPool *pool)
   const CsConvPlan  *plan = run->plan;
   const CsConvShape *s = &plan->shape;
   const Layout      *l = &plan->layout;
-  const int64_t      plane = s->out_h * s->out_w, taps = s->kernel[0] * s->kernel[1];
+  const int64_t      plane = s->out_h * s->out_w;
   const float       *x = run->x, *weights = run->weights;
   float             *y = run->y;
 
@@ -1660,8 +1670,7 @@ run_on_columns (ConvRun *run, CsThreadPool *pool)
       run->x = x + img * s->in_channels * s->in_h * s->in_w;
       run->y = y + img * s->out_channels * plane;
       run->weights = weights + img * run->image_weights;
-      cs_parallel_for (pool, s->in_channels, MAX (1, 4096 / MAX (taps * plane, 1)), im2col_range,
-                       run);
+      build_columns (run, pool);
       cs_parallel_for (pool, l->chunks * l->m_blocks,
                        MAX (1, MIN_PARALLEL_MACS / MAX (l->mc * l->pixels * l->depth, 1)),
                        conv_range, run);
@@ -1696,7 +1705,7 @@ run_pixels_product (ConvRun *run, CsThreadPool *pool, void **scratch)
 {
   const CsConvPlan  *plan = run->plan;
   const CsConvShape *s = &plan->shape;
-  const int64_t      plane = s->out_h * s->out_w, taps = s->kernel[0] * s->kernel[1];
+  const int64_t      plane = s->out_h * s->out_w;
   const float       *x = run->x;
   float             *sums = cs_scratch_floats (scratch[0]) + product_floats (plan->kernels, s);
 
@@ -1710,8 +1719,7 @@ run_pixels_product (ConvRun *run, CsThreadPool *pool, void **scratch)
 
       run->x = x + img * s->in_channels * s->in_h * s->in_w;
       if (plan->layout.im2col)
-        cs_parallel_for (pool, s->in_channels, MAX (1, 4096 / MAX (taps * plane, 1)),
-                         im2col_range, run);
+        build_columns (run, pool);
       product = pixels_product (plan->kernels, s, plan->layout.im2col ? run->columns : run->x,
                                 run->weights + img * run->image_weights, sums, plan->bias);
       product.act = run->act;

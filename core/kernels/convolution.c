@@ -367,13 +367,17 @@ dense_suits (const CsConvShape *s)
  * wide (Zen 3, one thread, MobileNet v2, caches cold: 3×3 on 28×28
  * 0.165 → 0.125–0.130 ms, on 14×14 0.079–0.085 → 0.070–0.072, on 7×7
  * 0.061 → 0.041, 3×3/2 onto 28×28 0.218 → 0.173; on 56×56 the planes
- * kernel stays faster, 0.25 against 0.30 warm). */
+ * kernel stays faster, 0.25 against 0.30 warm), and by stride 2 onto up
+ * to 56, where the planes kernel spends its time picking even and odd
+ * columns (in the network: MobileNet v3's 3×3/2 from 112×112 0.75–0.79
+ * of its time, EfficientNet-B0's 0.94, MobileNet v2's 0.97). */
 static gboolean
 interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
 {
   return l->depthwise && l->mg == 1 && kernels->depthwise_interleaved != NULL
          && s->groups >= kernels->interleave
-         && s->out_w <= kernels->depthwise_interleaved_width;
+         && s->out_w <= (s->stride[1] > 1 ? kernels->depthwise_interleaved_strided_width
+                                          : kernels->depthwise_interleaved_width);
 }
 
 /* Whether a grouped convolution on interleaved blocks stages its input

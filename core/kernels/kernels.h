@@ -625,8 +625,10 @@ typedef struct
   CsGroupedInterleaved grouped_interleaved;
   int              interleave;
   /* The widest output rows a depthwise convolution runs interleaved
-   * (convolution.c: interleaved_suits); 0 without the kernel. */
+   * (convolution.c: interleaved_suits), by stride 1 and by a larger
+   * stride; 0 without the kernel. */
   int              depthwise_interleaved_width;
+  int              depthwise_interleaved_strided_width;
   CsSigmoid        sigmoid;
   CsGelu           gelu;
   CsHardSwish      hard_swish;

@@ -682,15 +682,18 @@ test_conv_depthwise_narrow (void)
     { 2, 32, 200, 4, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 32 },
     { 1, 20, 6, 6, 20, 0, 0, { 5, 5 }, { 2, 2 }, { 1, 1 }, { 2, 2, 1, 1 }, 20 },
     /* Rows wider than the kernel sums at once, taken in pieces: 14 =
-     * 8 + 6, 27 = 8 + 8 + 8 + 3, and stride 2 onto 28. */
+     * 8 + 6, 27 = 8 + 8 + 8 + 3, and stride 2 onto 28 and onto 56, as
+     * MobileNet's 3×3/2 from 112 (its rows of 112 transposed whole). */
     { 1, 24, 14, 14, 24, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 24 },
     { 1, 16, 9, 27, 16, 0, 0, { 5, 5 }, { 1, 1 }, { 1, 1 }, { 2, 2, 2, 2 }, 16 },
     { 1, 8, 10, 56, 8, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 8 },
+    { 1, 16, 12, 112, 16, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 16 },
   };
 
   /* Interleaved where the output is at most as wide as the table says
    * (AVX-512: half a vector, the first eight; AVX2: 32 pixels, all of
-   * them), on planes otherwise. */
+   * them, and by a stride 56, MobileNet's 3×3/2 from 112×112 too), on
+   * planes otherwise. */
   for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
     {
       const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
@@ -704,13 +707,23 @@ test_conv_depthwise_narrow (void)
           gboolean narrow;
 
           g_assert_true (complete_shape (&s));
-          narrow = s.out_w <= kernels->depthwise_interleaved_width;
+          narrow = s.out_w <= (s.stride[1] > 1 ? kernels->depthwise_interleaved_strided_width
+                                               : kernels->depthwise_interleaved_width);
           g_assert_cmpint (cs_conv_layout (kernels, &s), ==,
                            narrow ? CS_CONV_LAYOUT_INTERLEAVED
                                   : CS_CONV_LAYOUT_DEPTHWISE);
           blocked += narrow;
         }
       g_assert_cmpuint (blocked, >=, 2);
+    }
+  if (cs_kernels_by_name ("avx2") != NULL)
+    {
+      CsConvShape mobile = { 1, 64, 112, 112, 64, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 },
+                             { 1, 1, 1, 1 }, 64 };
+
+      g_assert_true (complete_shape (&mobile));
+      g_assert_cmpint (cs_conv_layout (cs_kernels_by_name ("avx2"), &mobile), ==,
+                       CS_CONV_LAYOUT_INTERLEAVED);
     }
   check_conv_cases (cases, G_N_ELEMENTS (cases), 13, 2, FALSE);
   check_conv_cases (interleaved, G_N_ELEMENTS (interleaved), 14, 2, FALSE);

@@ -329,6 +329,10 @@ test_conv_network_layers (void)
      * BLOCKS_TOGETHER), the last run of blocks short. */
     { 4, 300, 4, 3, 1, 1, 4 },
     { 4, 530, 4, 5, 2, 2, 4 },
+    /* MobileNet v2's projections to few channels, whose first row of
+     * tiles fetches its B rows ahead (FETCH_B_OUTPUTS). */
+    { 96, 56, 24, 1, 1, 0, 1 },
+    { 32, 112, 16, 1, 1, 0, 1 },
   };
   GRand *rand = g_rand_new_with_seed (7);
 

@@ -148,9 +148,9 @@
  * B panel (depth × nr, 128 KiB at depth 2048) streams from L2 for every
  * tile.  AVX2 on Zen 3, one thread: ResNet-50's 2048 → 512 and 512 →
  * 2048 on 7×7 1.85–1.92 → 1.20 ms and 1.54–1.81 → 1.22, the network
- * 93.96 → 91.75 ms (two threads 53.5 → 51.2).  With the pixels packed once, smaller
- * layers gain too (they had packed them once for every six output
- * channels, and lost): per node, MobileNet v2's 160 ↔ 960 and 576 → 160
+ * 93.96 → 91.75 ms (two threads 53.5 → 51.2).  With the pixels packed
+ * once, smaller layers gain too (they had packed them once for every
+ * six output channels, and lost): per node, MobileNet v2's 160 ↔ 960 and 576 → 160
  * 0.79–0.86 of their time, DenseNet-121's 544–928 → 128 0.86–0.89;
  * EfficientNet-B0 0.94 of its time, MobileNet v2 and v3 0.98.  Alone
  * and warm: 480 → 80 0.93, 832 → 48 1.05, 128 → 64 1.15, 240 → 40 1.4,
@@ -1193,8 +1193,7 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
   float *y_group = run->y + (img * s->out_channels + g * l->mg) * plane;
   const float *w_group = run->weights + img * run->image_weights + g * l->mg * depth;
   const float *bias_group = plan->bias != NULL ? plan->bias + g * l->mg : NULL;
-  const gboolean fetch_b = l->direct && s->kernel[0] * s->kernel[1] == 1
-                           && l->mg < FETCH_B_OUTPUTS;
+  const gboolean fetch_b = !l->im2col && l->mg < FETCH_B_OUTPUTS;  /* a 1×1 read in place */
 
   for (int64_t i = m0; i < m1; i += kernels->mr)
     {

@@ -515,9 +515,10 @@ test_conv_small_maps (void)
  * 14×14, Inception's 288 → 64 on 35×35), whose pixels GEMM tiles would
  * pass over once for every six outputs.  Transposed tiles over an
  * im2col matrix: with AVX-512, a 3×3 layer onto 5 columns, fewer than
- * half a tile's 12 rows: the matrix lets tiles run across output rows.  Each staged one runs against the reference, with a sigmoid,
- * which the driver applies after the tiles, or a clip or leaky slope,
- * which the micro-kernels do, and the last with its input scaled too. */
+ * half a tile's 12 rows: the matrix lets tiles run across output rows.
+ * Each staged one runs against the reference, with a sigmoid, which the
+ * driver applies after the tiles, or a clip or leaky slope, which the
+ * micro-kernels do, and the last with its input scaled too. */
 static void
 test_conv_transposed_layout (void)
 {

@@ -31,7 +31,7 @@ static const CsKernels avx2_table = {
   .depthwise = cs_depthwise_avx2,
   .depthwise_interleaved = cs_depthwise_interleaved_avx2,
   .grouped_interleaved = cs_grouped_interleaved_avx2, .interleave = 8,
-  .depthwise_interleaved_width = 32, .depthwise_interleaved_strided_width = 56,
+  .depthwise_interleaved_width = 32, .depthwise_interleaved_strided_width = 28,
   .sigmoid = cs_sigmoid_avx2, .gelu = cs_gelu_avx2,
   .hard_swish = cs_hard_swish_avx2, .scale_add = cs_scale_add_avx2,
   .fake_quantize = cs_fake_quantize_avx2,

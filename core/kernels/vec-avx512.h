@@ -228,6 +228,10 @@ vec_load_lanes_over (CsVec under, const float *from, CsLaneMask lanes)
   return _mm512_mask_loadu_ps (under, lanes, from);
 }
 
+/* The lanes of @lanes from @from, 0 in the others, where the whole
+ * vector may be read (a masked load here, as cheap as a plain one). */
+#define vec_load_only(from, lanes) vec_load_lanes (from, lanes)
+
 /* The loads and stores at the edge of a row.  Masked ones cost no more
  * than plain ones here, so @whole, which the AVX2 kernels need, is not
  * looked at. */

@@ -687,8 +687,9 @@ test_conv_depthwise_narrow (void)
     { 2, 32, 200, 4, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 32 },
     { 1, 20, 6, 6, 20, 0, 0, { 5, 5 }, { 2, 2 }, { 1, 1 }, { 2, 2, 1, 1 }, 20 },
     /* Rows wider than the kernel sums at once, taken in pieces: 14 =
-     * 8 + 6, 27 = 8 + 8 + 8 + 3, and stride 2 onto 28 and onto 56, as
-     * MobileNet's 3×3/2 from 112 (its rows of 112 transposed whole). */
+     * 8 + 6, 27 = 8 + 8 + 8 + 3, and stride 2 onto 28, as MobileNet's
+     * 3×3/2 from 56, and onto 56, as from 112 (its rows of 112
+     * transposed whole). */
     { 1, 24, 14, 14, 24, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 24 },
     { 1, 16, 9, 27, 16, 0, 0, { 5, 5 }, { 1, 1 }, { 1, 1 }, { 2, 2, 2, 2 }, 16 },
     { 1, 8, 10, 56, 8, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 8 },
@@ -696,8 +697,8 @@ test_conv_depthwise_narrow (void)
   };
 
   /* Interleaved where the output is at most as wide as the table says
-   * (AVX-512: half a vector, the first eight; AVX2: 32 pixels, all of
-   * them, and by a stride 56, MobileNet's 3×3/2 from 112×112 too), on
+   * (AVX-512: half a vector, the first eight; AVX2: 32 pixels, and by a
+   * stride 28, MobileNet's 3×3/2 from 56×56 but not from 112×112), on
    * planes otherwise. */
   for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
     {
@@ -723,16 +724,52 @@ test_conv_depthwise_narrow (void)
     }
   if (cs_kernels_by_name ("avx2") != NULL)
     {
-      CsConvShape mobile = { 1, 64, 112, 112, 64, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 },
-                             { 1, 1, 1, 1 }, 64 };
+      CsConvShape from_56 = { 1, 144, 56, 56, 144, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 },
+                              { 1, 1, 1, 1 }, 144 };
+      CsConvShape from_112 = { 1, 64, 112, 112, 64, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 },
+                               { 1, 1, 1, 1 }, 64 };
 
-      g_assert_true (complete_shape (&mobile));
-      g_assert_cmpint (cs_conv_layout (cs_kernels_by_name ("avx2"), &mobile), ==,
+      g_assert_true (complete_shape (&from_56) && complete_shape (&from_112));
+      g_assert_cmpint (cs_conv_layout (cs_kernels_by_name ("avx2"), &from_56), ==,
                        CS_CONV_LAYOUT_INTERLEAVED);
+      g_assert_cmpint (cs_conv_layout (cs_kernels_by_name ("avx2"), &from_112), ==,
+                       CS_CONV_LAYOUT_DEPTHWISE);
     }
   check_conv_cases (cases, G_N_ELEMENTS (cases), 13, 2, FALSE);
   check_conv_cases (interleaved, G_N_ELEMENTS (interleaved), 14, 2, FALSE);
   check_conv_cases (interleaved, G_N_ELEMENTS (interleaved), 15, 3, TRUE);
+}
+
+/* Depthwise layers by stride 2 on planes, whose pairs of output rows
+ * read whole vectors across the rows' ends and zero what lies outside
+ * (depthwise-simd.h: rows_together, rows_inside), on every table: a last
+ * block shorter than a vector and an odd count of rows inside, 5×5 with
+ * pads that differ per side, maps so narrow that a block's loads reach
+ * two rows on, too few rows for any to be inside, a depth multiplier (one
+ * plane read by two output channels), and a tall map cut into tasks. */
+static void
+test_conv_depthwise_strided (void)
+{
+  /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
+  static const CsConvShape cases[] = {
+    { 1, 16, 13, 61, 16, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 16 },
+    { 2, 16, 20, 66, 16, 0, 0, { 5, 5 }, { 2, 2 }, { 1, 1 }, { 2, 1, 1, 2 }, 16 },
+    { 1, 8, 17, 64, 8, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 0, 0, 1, 1 }, 8 },
+    { 1, 4, 9, 9, 4, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 4 },
+    { 1, 3, 15, 7, 3, 0, 0, { 5, 5 }, { 2, 2 }, { 1, 1 }, { 2, 2, 2, 2 }, 3 },
+    { 1, 4, 3, 70, 4, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 4 },
+    { 1, 4, 40, 70, 8, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 4 },
+    { 1, 16, 150, 100, 16, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 16 },
+  };
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+      if (kernels != NULL)
+        assert_layouts (kernels, cases, G_N_ELEMENTS (cases), CS_CONV_LAYOUT_DEPTHWISE);
+    }
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 16, 2, FALSE);
 }
 
 /* Grouped layers whose groups are whole vectors of channels in and out
@@ -2078,6 +2115,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/turned", test_conv_turned);
   g_test_add_func ("/kernels/conv/dense", test_conv_dense);
   g_test_add_func ("/kernels/conv/depthwise-narrow", test_conv_depthwise_narrow);
+  g_test_add_func ("/kernels/conv/depthwise-strided", test_conv_depthwise_strided);
   g_test_add_func ("/kernels/conv/through-gemm", test_conv_through_gemm);
   g_test_add_func ("/kernels/conv/grouped-interleaved", test_conv_grouped_interleaved);
   g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);

@@ -114,12 +114,6 @@
 #define MIN_TASKS 16
 /* The largest im2col matrix a transposed layout builds (4 MiB). */
 #define IM2COL_MAX_FLOATS (1 << 20)
-/* GEMM tiles (or transposed ones) ahead whose output lines a tile
- * fetches before it is stored: a 1×1 layer of depth 16 writes 4.8 MB
- * of EfficientNet-B0's 112×112 maps, and without it each tile's stores
- * wait on memory (0.64 → 0.52 ms with the caches cold; one tile ahead
- * 0.55, four 0.55). */
-#define PREFETCH_TILES 2
 /* A 1×1 layer read in place with fewer output channels than this has the
  * first row of GEMM tiles of each task fetch, at every depth step, the B
  * line that the tile FETCH_B_TILES ahead reads there (the micro-kernel's
@@ -1203,28 +1197,33 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
       int h = (int) MIN (kernels->mr, m1 - i);
       const float *bias = bias_group != NULL ? bias_group + i : NULL;
 
+      if (wq == s->out_w)
+        {
+          /* No columns to throw away: the row of tiles in one call.  A
+           * 1×1 layer's B rows lie a plane apart, one for each depth step
+           * (see FETCH_B_OUTPUTS). */
+          const CsPrefetch b_ahead = { base + FETCH_B_TILES * kernels->nr,
+                                       (int64_t) sizeof (float) * s->in_h * s->in_w };
+
+          kernels->gemm (depth, w_group + i * depth, h, NULL, base, plan->koff, 0,
+                         y_group + i * plane + oh0 * s->out_w, plane, h, (int) n_cols, bias,
+                         &run->ep, NULL, fetch_b && i == m0 ? &b_ahead : NULL);
+          continue;
+        }
       for (int64_t j = 0; j < n_cols; j += kernels->nr)
         {
           int n = (int) MIN (kernels->nr, n_cols - j);
           int64_t oh = j / wq, ow = j % wq;
-          gboolean in_place = wq == s->out_w || ow + n <= s->out_w;
-          int64_t offset = wq == s->out_w ? oh0 * s->out_w + j : (oh0 + oh) * s->out_w + ow;
+          int64_t offset = (oh0 + oh) * s->out_w + ow;
           CsColumnWrap wrap = { ow, wq, s->out_w };
 
-          /* The output lines of the tile PREFETCH_TILES ahead, while
+          /* The output lines of the tile CS_PREFETCH_TILES ahead, while
            * this one computes. */
-          /* A 1×1 layer's B rows lie a plane apart, one for each depth
-           * step (see FETCH_B_OUTPUTS). */
-          const CsPrefetch b_ahead = { base + j + FETCH_B_TILES * kernels->nr,
-                                       (int64_t) sizeof (float) * s->in_h * s->in_w };
-          const gboolean fetching = fetch_b && i == m0
-                                    && j + FETCH_B_TILES * kernels->nr < n_cols;
-
           prefetch_for_store (y_group + i * plane + offset, h, plane,
-                              PREFETCH_TILES * kernels->nr, kernels->nr);
+                              CS_PREFETCH_TILES * kernels->nr, kernels->nr);
           kernels->gemm (depth, w_group + i * depth, h, NULL, base + j, plan->koff, 0,
                          y_group + i * plane + offset, plane, h, n, bias, &run->ep,
-                         in_place ? NULL : &wrap, fetching ? &b_ahead : NULL);
+                         ow + n <= s->out_w ? NULL : &wrap, NULL);
         }
     }
   activate_rows (run, y_group + m0 * plane, m1 - m0, oh0, n_rows);
@@ -1356,7 +1355,7 @@ staged_transposed_task (const ConvRun *run, int64_t img, int64_t oh0, int64_t n_
           /* As in transposed_task (Inception v3's staged layers, the
            * caches cold: 48.6 → 47.1 ms in all). */
           prefetch_for_store (y_rows + c0 / wq * s->out_w + MIN (c0 % wq, s->out_w - 1), n,
-                              plane, PREFETCH_TILES * mr, 1);
+                              plane, CS_PREFETCH_TILES * mr, 1);
           start_tile (plan, tile, h, j0, n);
           kernels->gemm (depth, base + c0, 0, plan->koff, panel, NULL, n, tile, kernels->nr, h,
                          n, NULL, &onto_bias, NULL, fetching ? &fetch : NULL);
@@ -1558,10 +1557,10 @@ transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, int64_
           const int     h = (int) (i_begin + (t + 1) * (i_end - i_begin) / tiles - i0);
 
           const gboolean fetching = next_panel_share (plan, panel, j0, tiles, t, &fetch);
-          /* The start of each output row's run PREFETCH_TILES tiles on
+          /* The start of each output row's run CS_PREFETCH_TILES tiles on
            * (ResNet-50's 256 → 1024 layers on 14×14, the caches cold:
            * 1.085 → 1.012 ms). */
-          prefetch_for_store (y + j0 * plane + i0, n, plane, PREFETCH_TILES * kernels->mr, 1);
+          prefetch_for_store (y + j0 * plane + i0, n, plane, CS_PREFETCH_TILES * kernels->mr, 1);
           start_tile (plan, tile, h, j0, n);
           kernels->gemm (depth, x + i0, plane, NULL, panel, NULL, n, tile, kernels->nr, h, n,
                          NULL, &onto_bias, NULL, fetching ? &fetch : NULL);

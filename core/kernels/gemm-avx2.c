@@ -76,11 +76,25 @@ tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gb
 #undef STORE
 }
 
+/* The whole tiles of a row of @n columns (a multiple of 16; kernels.h)
+ * with B's rows at offsets, each fetching the C lines CS_PREFETCH_TILES
+ * tiles on when there are more. */
+#define INDEXED_ROW_OF_TILES(r) \
+  for (int64_t j0 = 0; j0 < n; j0 += CS_AVX2_NR) \
+    { \
+      const CsPrefetch along = prefetch != NULL ? cs_prefetch_along (prefetch, j0) \
+                                                : (CsPrefetch) { NULL, 0 }; \
+ \
+      if (n > CS_AVX2_NR) \
+        cs_prefetch_c_lines (c, r, ldc, j0 + CS_PREFETCH_TILES * CS_AVX2_NR); \
+      tile (r, TRUE, FALSE, TRUE, depth, a, a_stride, a_koff, b + j0, koff, ldb, c + j0, ldc, m, \
+            CS_AVX2_NR, bias, ep, wrap, prefetch != NULL ? &along : NULL); \
+    }
+
 /* The tile for each row count and form of B, in registers (vec-simd.h). */
 #define TILE(r, indexed, a_indexed, full) \
   tile (r, indexed, a_indexed, full, depth, a, a_stride, a_koff, b, koff, ldb, c, ldc, m, n, bias, \
         ep, wrap, prefetch)
-#define INDEXED_FULL_TILE(r) TILE (r, TRUE, FALSE, TRUE)
 #define INDEXED_PARTIAL_TILE(r) TILE (r, TRUE, FALSE, FALSE)
 #define A_INDEXED_FULL_TILE(r) TILE (r, FALSE, TRUE, TRUE)
 #define A_INDEXED_PARTIAL_TILE(r) TILE (r, FALSE, TRUE, FALSE)
@@ -96,7 +110,7 @@ tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gb
   { \
     CS_ROW_SWITCH (m, CS_AVX2_MR, TILE_OF_ROWS) \
   }
-FORM (b_indexed_full, INDEXED_FULL_TILE)
+FORM (b_indexed_row, INDEXED_ROW_OF_TILES)
 FORM (b_indexed_partial, INDEXED_PARTIAL_TILE)
 FORM (a_indexed_full, A_INDEXED_FULL_TILE)
 FORM (a_indexed_partial, A_INDEXED_PARTIAL_TILE)
@@ -108,8 +122,18 @@ void
 cs_gemm_micro_avx2 (CS_GEMM_MICRO_PARAMS)
 {
 #define ARGS depth, a, a_stride, a_koff, b, koff, ldb, c, ldc, m, n, bias, ep, wrap, prefetch
-  if (koff != NULL && n == CS_AVX2_NR)
-    b_indexed_full (ARGS);
+  if (koff != NULL && n >= CS_AVX2_NR)
+    {
+      const int whole = n / CS_AVX2_NR * CS_AVX2_NR;
+      const CsPrefetch along = prefetch != NULL ? cs_prefetch_along (prefetch, whole)
+                                                : (CsPrefetch) { NULL, 0 };
+
+      b_indexed_row (depth, a, a_stride, a_koff, b, koff, ldb, c, ldc, m, whole, bias, ep, wrap,
+                     prefetch);
+      if (whole < n)
+        b_indexed_partial (depth, a, a_stride, a_koff, b + whole, koff, ldb, c + whole, ldc, m,
+                           n - whole, bias, ep, NULL, prefetch != NULL ? &along : NULL);
+    }
   else if (koff != NULL)
     b_indexed_partial (ARGS);
   else if (a_koff != NULL && n == CS_AVX2_NR)

@@ -20,7 +20,9 @@
   X (0) X (1) X (2) X (3) X (4) X (5) X (6) X (7) X (8) X (9) X (10) X (11)
 
 /* @rows: @m, as a constant; @indexed and @a_indexed: whether B's rows or
- * A's depth steps lie at offsets (koff, a_koff); @wide: whether @n > 16. */
+ * A's depth steps lie at offsets (koff, a_koff); @wide: whether the tile
+ * has a second vector of columns (@n > 16, but for the last tile of a
+ * row, whose columns past @n are masked off). */
 CS_VEC_INLINE void
 tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gboolean wide,
       CS_GEMM_MICRO_PARAMS)
@@ -95,7 +97,6 @@ tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gb
 #define TILE(r, indexed, a_indexed, wide) \
   tile (r, indexed, a_indexed, wide, depth, a, a_stride, a_koff, b, koff, ldb, c, ldc, m, n, bias, \
         ep, wrap, prefetch)
-#define INDEXED_WIDE_TILE(r) TILE (r, TRUE, FALSE, TRUE)
 #define INDEXED_NARROW_TILE(r) TILE (r, TRUE, FALSE, FALSE)
 #define A_INDEXED_WIDE_TILE(r) TILE (r, FALSE, TRUE, TRUE)
 #define A_INDEXED_NARROW_TILE(r) TILE (r, FALSE, TRUE, FALSE)

@@ -40,6 +40,21 @@ cs_gemm_micro_generic (CS_GEMM_MICRO_PARAMS)
 {
   float acc[CS_GENERIC_MR][CS_GENERIC_NR] = { { 0 } };
 
+  if (n > CS_GENERIC_NR)
+    {
+      /* A row of tiles (kernels.h). */
+      for (int j0 = 0; j0 < n; j0 += CS_GENERIC_NR)
+        {
+          const CsPrefetch along = prefetch != NULL ? cs_prefetch_along (prefetch, j0)
+                                                    : (CsPrefetch) { NULL, 0 };
+
+          cs_gemm_micro_generic (depth, a, a_stride, a_koff, b + j0, koff, ldb, c + j0, ldc, m,
+                                 MIN (CS_GENERIC_NR, n - j0), bias, ep, NULL,
+                                 prefetch != NULL ? &along : NULL);
+        }
+      return;
+    }
+
   for (int64_t p = 0; p < depth; p++)
     {
       const float *row = b + (koff != NULL ? koff[p] : p * ldb);

@@ -1171,6 +1171,89 @@ test_gemm_wrapped_columns (void)
   g_rand_free (rand);
 }
 
+/* The micro-kernel alone on a row of tiles (kernels.h), B's rows at
+ * offsets as a 1×1 layer reads its input in place: every row count,
+ * rows of one tile and a column, whole tiles, and whole tiles and a part,
+ * rows of B out of order, with and without accumulation and a prefetch
+ * stream.  Every element of C is checked; past the row's @n columns each
+ * must keep its sentinel. */
+static void
+test_gemm_row_of_tiles (void)
+{
+  const float sentinel = 1234.5f;
+  GRand *rand = g_rand_new_with_seed (31);
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+      if (kernels == NULL)
+        continue;
+      for (int m = 1; m <= kernels->mr; m++)
+        for (int trial = 0; trial < 8; trial++)
+          {
+            const int widths[] = { kernels->nr + 1, 2 * kernels->nr, 3 * kernels->nr + 5 };
+            int n = trial < 3 ? widths[trial] : g_rand_int_range (rand, 1, 6 * kernels->nr);
+            int64_t depth = g_rand_int_range (rand, 1, 40), ldb = n + 7, ldc = n + 9;
+            gboolean accumulate = g_rand_boolean (rand);
+            const CsActivation *act = &activations[g_rand_int_range (rand, 0, 4)];
+            float *a = g_new (float, depth * m), *b = g_new (float, depth * ldb);
+            float *bias = g_new (float, m), *c = g_new (float, m * ldc);
+            float *c0 = g_new (float, m * ldc);
+            int64_t *koff = g_new (int64_t, depth);
+            const CsPrefetch fetch = { b, (int64_t) sizeof (float) };
+            CsEpilogue ep;
+
+            fill_random (rand, a, depth * m);
+            fill_random (rand, b, depth * ldb);
+            fill_random (rand, bias, m);
+            fill_random (rand, c0, m * ldc);
+            for (int i = 0; i < m; i++)
+              for (int64_t j = n; j < ldc; j++)
+                c0[i * ldc + j] = sentinel;
+            /* Row p of B is row depth − 1 − p of the matrix. */
+            for (int64_t p = 0; p < depth; p++)
+              koff[p] = (depth - 1 - p) * ldb;
+            memcpy (c, c0, sizeof (float) * m * ldc);
+            g_assert_true (cs_epilogue_init (&ep, act, 1.0f, accumulate));
+            kernels->gemm (depth, a, m, NULL, b, koff, 0, c, ldc, m, n, bias, &ep, NULL,
+                           g_rand_boolean (rand) ? &fetch : NULL);
+
+            for (int i = 0; i < m; i++)
+              for (int64_t j = 0; j < ldc; j++)
+                {
+                  double sum = 0, magnitude = 0, want;
+                  float got = c[i * ldc + j];
+
+                  if (j >= n)
+                    {
+                      if (got != sentinel)
+                        g_error ("%s: row of %d×%d tiles: row %d column %" G_GINT64_FORMAT
+                                 " past the row was written", kernels->name, m, n, i, j);
+                      continue;
+                    }
+                  for (int64_t p = 0; p < depth; p++)
+                    {
+                      sum += (double) a[p * m + i] * b[koff[p] + j];
+                      magnitude += fabs ((double) a[p * m + i] * b[koff[p] + j]);
+                    }
+                  want = activate (act, sum + (accumulate ? c0[i * ldc + j] : bias[i]));
+                  if (fabs (got - want) > MAX_ERROR * (magnitude + 1 + fabs (want)))
+                    g_error ("%s: row of %d×%d tiles, depth %" G_GINT64_FORMAT
+                             ", accumulate %d: row %d column %" G_GINT64_FORMAT " is %g, not %g",
+                             kernels->name, m, n, depth, accumulate, i, j, got, want);
+                }
+            g_free (a);
+            g_free (b);
+            g_free (bias);
+            g_free (c);
+            g_free (c0);
+            g_free (koff);
+          }
+    }
+  g_rand_free (rand);
+}
+
 /* The micro-kernel alone with A's depth steps at offsets (a_koff), as
  * transposed tiles read the pixels of a staged block: every row and
  * column count, steps that lie out of order and overlap, with and
@@ -2122,6 +2205,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/scaled", test_conv_scaled);
   g_test_add_func ("/kernels/gemm/random", test_gemm_random);
   g_test_add_func ("/kernels/gemm/wrapped-columns", test_gemm_wrapped_columns);
+  g_test_add_func ("/kernels/gemm/row-of-tiles", test_gemm_row_of_tiles);
   g_test_add_func ("/kernels/gemm/indexed-a", test_gemm_indexed_a);
   g_test_add_func ("/kernels/conv/op-errors", test_conv_op_errors);
   g_test_add_func ("/kernels/matmul/broadcast", test_matmul_broadcast);

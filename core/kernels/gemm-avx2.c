@@ -76,20 +76,8 @@ tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gb
 #undef STORE
 }
 
-/* The whole tiles of a row of @n columns (a multiple of 16; kernels.h)
- * with B's rows at offsets, each fetching the C lines CS_PREFETCH_TILES
- * tiles on when there are more. */
-#define INDEXED_ROW_OF_TILES(r) \
-  for (int64_t j0 = 0; j0 < n; j0 += CS_AVX2_NR) \
-    { \
-      const CsPrefetch along = prefetch != NULL ? cs_prefetch_along (prefetch, j0) \
-                                                : (CsPrefetch) { NULL, 0 }; \
- \
-      if (n > CS_AVX2_NR) \
-        cs_prefetch_c_lines (c, r, ldc, j0 + CS_PREFETCH_TILES * CS_AVX2_NR); \
-      tile (r, TRUE, FALSE, TRUE, depth, a, a_stride, a_koff, b + j0, koff, ldb, c + j0, ldc, m, \
-            CS_AVX2_NR, bias, ep, wrap, prefetch != NULL ? &along : NULL); \
-    }
+/* The whole tiles of a row of @n columns, a multiple of 16 (kernels.h). */
+#define INDEXED_ROW_OF_TILES(r) CS_ROW_OF_TILES (r, CS_AVX2_NR, FALSE)
 
 /* The tile for each row count and form of B, in registers (vec-simd.h). */
 #define TILE(r, indexed, a_indexed, full) \

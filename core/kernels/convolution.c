@@ -1197,11 +1197,12 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
       int h = (int) MIN (kernels->mr, m1 - i);
       const float *bias = bias_group != NULL ? bias_group + i : NULL;
 
-      if (wq == s->out_w)
+      if (wq == s->out_w && n_cols <= G_MAXINT)
         {
-          /* No columns to throw away: the row of tiles in one call.  A
-           * 1×1 layer's B rows lie a plane apart, one for each depth step
-           * (see FETCH_B_OUTPUTS). */
+          /* No columns to throw away: the row of tiles in one call (as
+           * many columns as an int holds; a larger map goes tile by tile
+           * below).  A 1×1 layer's B rows lie a plane apart, one for each
+           * depth step (see FETCH_B_OUTPUTS). */
           const CsPrefetch b_ahead = { base + FETCH_B_TILES * kernels->nr,
                                        (int64_t) sizeof (float) * s->in_h * s->in_w };
 

@@ -1101,17 +1101,14 @@ zero_floats (float *dst, int64_t n)
 
 /* Asks for the cache lines of @width floats starting @ahead floats on
  * from each of @rows rows (@row_stride apart) at @start, before a tile
- * is stored there.  As integers: past the last tile they lie beyond the
- * output, where a prefetch may reach but C may not point. */
+ * is stored there (cs_prefetch_c_lines: past the last tile they lie
+ * beyond the output). */
 static void
 prefetch_for_store (const float *start, int64_t rows, int64_t row_stride, int64_t ahead,
                     int64_t width)
 {
-  for (int64_t r = 0; r < rows; r++)
-    for (int64_t c = 0; c < width; c += ALIGNED_FLOATS)
-      __builtin_prefetch ((const void *) ((uintptr_t) (start + r * row_stride)
-                                          + (uintptr_t) (ahead + c) * sizeof (float)),
-                          1, 3);
+  for (int64_t c = 0; c < width; c += ALIGNED_FLOATS)
+    cs_prefetch_c_lines (start, rows, row_stride, ahead + c);
 }
 
 /* Copies what output rows [oh0, oh0 + n_rows) of a group read into

@@ -99,8 +99,9 @@ typedef enum
 /* A @size × @size kernel with equal row and column strides @stride (1,
  * or 2 with no dilation across) and no dilation down the rows: output
  * rows [oh, oh + ROWS) of one channel by stride 1, [oh, oh + 2) by stride
- * 2, whose input rows start at row @top of @plane (by stride 1, rows
- * outside the plane, the zero padding, are skipped).  Each input row's
+ * 2, whose input rows start at row @top of @plane (rows outside the
+ * plane, the zero padding, are skipped; by stride 2 only READ_MASKED
+ * reads have any, rows_inside sees to it).  Each input row's
  * taps are loaded once for every output row that reads them, and the
  * rows' sums are independent chains of FMAs: one row alone waits on the
  * FMA latency at every step.  By stride 2, tap kw + 1 reads the odd
@@ -209,9 +210,9 @@ rows_inside (const CsDepthwiseGeometry *g, int size, int64_t before, int64_t aft
 
 /* A @size × @size kernel that rows_together serves, on at least ROWS
  * output rows, on the planes: channel by channel, down the rows as many
- * at a time as rows_together sums (ROWS, or two by stride 2), and along them
- * BLOCKS_TOGETHER column blocks at a time, so that the input is read row
- * by row as it lies.  Block by block down the whole plane, each input
+ * at a time as rows_together sums (ROWS, or two by stride 2), and along
+ * them BLOCKS_TOGETHER column blocks at a time, so that the input is read
+ * row by row as it lies.  Block by block down the whole plane, each input
  * row was a line or two of its own for every block, and on a 112×112 map
  * MobileNet v2's 3×3/2 layer on 96 planes waited on the caches: 0.45 →
  * 0.37 ms in the network (AVX2, Zen 3).  The last rows of a run end at
@@ -230,11 +231,12 @@ planes_together (const int size, const int stride, CS_DEPTHWISE_PARAMS)
   /* By stride 2, the rows read with whole vectors (rows_inside); the last
    * block's loads end 2·CS_VEC_LANES columns after its last tap's first. */
   const int64_t last_block = (out_w - 1) / CS_VEC_LANES * CS_VEC_LANES;
-  int64_t inside_lo, inside_hi;
+  int64_t inside_lo = 0, inside_hi = 0;
 
-  rows_inside (g, size, g->pad_left,
-               last_block * 2 + size - 1 - g->pad_left + 2 * CS_VEC_LANES - in_w, &inside_lo,
-               &inside_hi);
+  if (stride == 2)
+    rows_inside (g, size, g->pad_left,
+                 last_block * 2 + size - 1 - g->pad_left + 2 * CS_VEC_LANES - in_w, &inside_lo,
+                 &inside_hi);
   plain.alpha = 1.0f;
   epv = vec_epilogue_load (&plain);
   for (int64_t first_column = 0; first_column < out_w;

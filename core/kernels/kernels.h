@@ -83,8 +83,9 @@ cs_prefetch_share (const void *next, int64_t bytes, int64_t depth, int64_t tiles
   return fetch->step > 0;
 }
 
-/* Tiles ahead whose output lines a row of tiles fetches before it stores
- * them: a 1×1 layer of depth 16 writes 4.8 MB of EfficientNet-B0's
+/* Tiles ahead whose output lines a tile fetches before they are stored
+ * (in the micro-kernel's row of tiles, and in convolution.c's loops of
+ * tiles): a 1×1 layer of depth 16 writes 4.8 MB of EfficientNet-B0's
  * 112×112 maps, and without it each tile's stores wait on memory (0.64 →
  * 0.52 ms with the caches cold; one tile ahead 0.55, four 0.55). */
 #define CS_PREFETCH_TILES 2
@@ -99,13 +100,13 @@ cs_prefetch_along (const CsPrefetch *prefetch, int64_t columns)
 }
 
 /* Fetches for writing the line at column @column of each of the @rows
- * rows of C (row stride @ldc): in a row of tiles, the lines that the
- * tile CS_PREFETCH_TILES on stores.  The address is worked out as an
- * integer: past the end of C, C forbids pointing there. */
+ * rows of C (row stride @ldc): the lines that the tile CS_PREFETCH_TILES
+ * on stores.  The address is worked out as an integer: past the end of
+ * C, where a prefetch may reach, C forbids pointing. */
 static inline void
-cs_prefetch_c_lines (const float *c, int rows, int64_t ldc, int64_t column)
+cs_prefetch_c_lines (const float *c, int64_t rows, int64_t ldc, int64_t column)
 {
-  for (int i = 0; i < rows; i++)
+  for (int64_t i = 0; i < rows; i++)
     __builtin_prefetch ((const void *) ((uintptr_t) c
                                         + (uintptr_t) (i * ldc + column) * sizeof (float)),
                         1, 3);

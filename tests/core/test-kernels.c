@@ -1080,6 +1080,30 @@ test_gemm_random (void)
   g_rand_free (rand);
 }
 
+/* Whether @got is the micro-kernel's element whose A column starts at @a
+ * and B column at @b: the activated sum over @depth steps of A's step p,
+ * at a_koff[p] (else p·a_step), times B's, at koff[p] (else p·b_step),
+ * plus @start (the bias, or what C held), to within the rounding its
+ * terms allow; *@want is that value. */
+static gboolean
+tile_element_matches (float got, double *want, int64_t depth, const float *a,
+                      const int64_t *a_koff, int64_t a_step, const float *b, const int64_t *koff,
+                      int64_t b_step, double start, const CsActivation *act)
+{
+  double sum = 0, magnitude = 0;
+
+  for (int64_t p = 0; p < depth; p++)
+    {
+      double term = (double) a[a_koff != NULL ? a_koff[p] : p * a_step]
+                    * b[koff != NULL ? koff[p] : p * b_step];
+
+      sum += term;
+      magnitude += fabs (term);
+    }
+  *want = activate (act, sum + start);
+  return fabs (got - *want) <= MAX_ERROR * (magnitude + 1 + fabs (*want));
+}
+
 /* The micro-kernel alone, on tiles whose columns wrap onto the rows of an
  * output plane (CsColumnWrap), with and without accumulation: every
  * element it should write is checked, and every other one must keep its
@@ -1137,7 +1161,7 @@ test_gemm_wrapped_columns (void)
             for (int64_t e = 0; e < ldc; e++)
               {
                 int64_t row = e / width, col = e % width, j = row * wrap.period + col - wrap.first;
-                double sum = 0, magnitude = 0, want;
+                double want;
                 float got = c[i * ldc + e];
 
                 if (row >= rows || j < 0 || j >= n)
@@ -1149,13 +1173,8 @@ test_gemm_wrapped_columns (void)
                                wrap.period, wrap.first, i, e);
                     continue;
                   }
-                for (int64_t p = 0; p < depth; p++)
-                  {
-                    sum += (double) a[p * m + i] * b[p * n + j];
-                    magnitude += fabs ((double) a[p * m + i] * b[p * n + j]);
-                  }
-                want = activate (act, sum + (accumulate ? c0[i * ldc + e] : bias[i]));
-                if (fabs (got - want) > MAX_ERROR * (magnitude + 1 + fabs (want)))
+                if (!tile_element_matches (got, &want, depth, a + i, NULL, m, b + j, NULL, n,
+                                           accumulate ? c0[i * ldc + e] : bias[i], act))
                   g_error ("%s: %d×%d tile wrapping at %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
                            " from %" G_GINT64_FORMAT ", accumulate %d: row %d column %d is %g,"
                            " not %g", kernels->name, m, n, width, wrap.period, wrap.first,
@@ -1222,7 +1241,7 @@ test_gemm_row_of_tiles (void)
             for (int i = 0; i < m; i++)
               for (int64_t j = 0; j < ldc; j++)
                 {
-                  double sum = 0, magnitude = 0, want;
+                  double want;
                   float got = c[i * ldc + j];
 
                   if (j >= n)
@@ -1232,13 +1251,8 @@ test_gemm_row_of_tiles (void)
                                  " past the row was written", kernels->name, m, n, i, j);
                       continue;
                     }
-                  for (int64_t p = 0; p < depth; p++)
-                    {
-                      sum += (double) a[p * m + i] * b[koff[p] + j];
-                      magnitude += fabs ((double) a[p * m + i] * b[koff[p] + j]);
-                    }
-                  want = activate (act, sum + (accumulate ? c0[i * ldc + j] : bias[i]));
-                  if (fabs (got - want) > MAX_ERROR * (magnitude + 1 + fabs (want)))
+                  if (!tile_element_matches (got, &want, depth, a + i, NULL, m, b + j, koff, 0,
+                                             accumulate ? c0[i * ldc + j] : bias[i], act))
                     g_error ("%s: row of %d×%d tiles, depth %" G_GINT64_FORMAT
                              ", accumulate %d: row %d column %" G_GINT64_FORMAT " is %g, not %g",
                              kernels->name, m, n, depth, accumulate, i, j, got, want);
@@ -1295,15 +1309,11 @@ test_gemm_indexed_a (void)
             for (int i = 0; i < m; i++)
               for (int j = 0; j < n; j++)
                 {
-                  double sum = 0, magnitude = 0, want;
+                  double want;
 
-                  for (int64_t p = 0; p < depth; p++)
-                    {
-                      sum += (double) pixels[koff[p] + i] * b[p * n + j];
-                      magnitude += fabs ((double) pixels[koff[p] + i] * b[p * n + j]);
-                    }
-                  want = activate (act, sum + (accumulate ? c0[i * n + j] : bias[i]));
-                  if (fabs (c[i * n + j] - want) > MAX_ERROR * (magnitude + 1 + fabs (want)))
+                  if (!tile_element_matches (c[i * n + j], &want, depth, pixels + i, koff, 0,
+                                             b + j, NULL, n,
+                                             accumulate ? c0[i * n + j] : bias[i], act))
                     g_error ("%s: %d×%d tile, A by offsets, depth %" G_GINT64_FORMAT
                              ", accumulate %d: row %d column %d is %g, not %g", kernels->name, m,
                              n, depth, accumulate, i, j, c[i * n + j], want);

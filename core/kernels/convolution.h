@@ -101,7 +101,8 @@ size_t      cs_conv_bytes_scratch_bytes (const CsKernels   *kernels,
  * pixels, or transposed ones of pixels by output channels (over the
  * input or an im2col matrix, or over the staged block as GEMM tiles
  * read it), one product of the pixels by the weights through the GEMM
- * driver (a 1×1 layer with many weights on a small map), the depthwise
+ * driver (a layer with many weights on a small map, or deep with more
+ * output channels than pixels), the depthwise
  * kernel on the planes, the depthwise or grouped kernel on blocks of
  * channels interleaved pixel by pixel, the grouped one on such blocks
  * whose inputs it reads as planes, the GEMV kernel for an output of one

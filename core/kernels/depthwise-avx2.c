@@ -3,30 +3,13 @@
  * depthwise-avx2.c — the AVX2/FMA depthwise-convolution kernel
  * (kernels.h; the loop is depthwise-simd.h's), compiled with -mavx2
  * -mfma and called only after dispatch.c has checked the CPU.  Here are
- * its AVX2 steps: the even and the odd columns of a stride-2 pair of
- * loads in a shuffled order and the permute that orders a vector of
- * them, and the gather of other strides.
+ * its AVX2 steps: the permute that puts a vector of a stride-2 pair's
+ * shuffled even or odd columns in order, and the gather of other
+ * strides.
  */
 #include "vec-avx2.h"
 
-/* The evens and the odds of two vectors in an order of their own
- * (within each 128-bit half: two of @low's, then two of @high's), by an
- * in-lane shuffle; shuffled_order puts a vector of them back in order,
- * one permute an output row instead of one a tap (MobileNet v2's 3×3/2
- * layer from 112×112, warm: 0.30 → 0.28 ms before its rows were read
- * two at a time). */
-CS_VEC_INLINE CsVec
-even_lanes_shuffled (CsVec low, CsVec high)
-{
-  return _mm256_shuffle_ps (low, high, _MM_SHUFFLE (2, 0, 2, 0));
-}
-
-CS_VEC_INLINE CsVec
-odd_lanes_shuffled (CsVec low, CsVec high)
-{
-  return _mm256_shuffle_ps (low, high, _MM_SHUFFLE (3, 1, 3, 1));
-}
-
+/* depthwise-simd.h's even_lanes_shuffled order put right. */
 CS_VEC_INLINE CsVec
 shuffled_order (CsVec v)
 {

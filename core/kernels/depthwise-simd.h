@@ -4,10 +4,8 @@
  * once in the vector vocabulary (vec-avx2.h, vec-avx512.h); included by
  * depthwise-avx2.c and depthwise-avx512.c after their vocabulary header
  * and their instruction-specific steps:
- *   even_lanes_shuffled, odd_lanes_shuffled (low, high): the even and
- *     the odd elements in one fixed order of the instruction set's
- *     choosing, the cheapest to make there, and shuffled_order (v),
- *     which puts a vector in that order right;
+ *   shuffled_order (v): a vector of even_lanes_shuffled's order (below)
+ *     put right;
  *   gather_taps (row, first, stride, lanes): row[first + l·stride] in the
  *     lanes l of @lanes, else 0;
  *   INTERIOR_BLOCKS: whether column blocks whose every tap loads a whole
@@ -26,6 +24,24 @@
  * And the interleaved kernel, CS_VEC_LANES channels of one pixel a
  * vector: no masks, no shuffles, every lane an output.
  */
+
+/* The evens and the odds of two vectors in an order of their own (within
+ * each 128-bit lane: two of @low's, then two of @high's), by an in-lane
+ * shuffle, which costs less than a permute across the vector;
+ * shuffled_order puts a vector of them back in order, once an output row
+ * rather than once a tap (MobileNet v2's 3×3/2 layer from 112×112, AVX2,
+ * warm: 0.30 → 0.28 ms before its rows were read two at a time). */
+CS_VEC_INLINE CsVec
+even_lanes_shuffled (CsVec low, CsVec high)
+{
+  return vec_shuffle (low, high, _MM_SHUFFLE (2, 0, 2, 0));
+}
+
+CS_VEC_INLINE CsVec
+odd_lanes_shuffled (CsVec low, CsVec high)
+{
+  return vec_shuffle (low, high, _MM_SHUFFLE (3, 1, 3, 1));
+}
 
 /* Tap columns whose masks are kept per block; wider kernels recompute. */
 #define KEPT_MASKS 16

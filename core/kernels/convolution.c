@@ -219,8 +219,9 @@ struct _CsConvPlan
   float           *weights;  /* packed A panels per group; transposed and
                               * dense: B panels; depthwise: as given */
   float           *bias;     /* NULL without bias */
-  int64_t         *koff;     /* per depth index, its offset in the block (GEMM
-                              * tiles; NULL when transposed) */
+  int64_t         *koff;     /* per depth index, its offset in the block, for
+                              * tiles over a staged block or an input that
+                              * a larger kernel reads in place; else NULL */
   CsDepthwiseGeometry window;  /* depthwise and interleaved */
   float             *interleaved;  /* interleaved: the weights as its kernels
                                     * read them (interleaved_weights), per
@@ -990,6 +991,9 @@ cs_conv_plan_new_taking (const CsKernels   *kernels,
       for (int g = 0; g < shape->groups; g++)
         cs_pack_a_in_place (kernels, weights + g * l->mg * l->depth, l->mg, l->depth);
       prepare_interleaved (plan);
+      /* Nor do those of a 1×1 layer read in place (gemm_task). */
+      if (!l->im2col)
+        return plan;
     }
   plan->koff = g_new (int64_t, l->depth);
   for (int64_t p = 0; p < l->depth; p++)
@@ -1188,6 +1192,12 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
   const float *w_group = run->weights + img * run->image_weights + g * l->mg * depth;
   const float *bias_group = plan->bias != NULL ? plan->bias + g * l->mg : NULL;
   const gboolean fetch_b = !l->im2col && l->mg < FETCH_B_OUTPUTS;  /* a 1×1 read in place */
+  /* A 1×1 layer read in place has B's rows a plane apart: in step, which
+   * the micro-kernel reads without loading an offset at each depth step
+   * (AVX2 on Zen 3, warm: MobileNet v2's 144 → 24 on 56×56 0.286 → 0.259
+   * ms, ResNet-50's 512 → 256 on 28×28 2.66 → 2.45). */
+  const int64_t *koff = l->im2col ? plan->koff : NULL;
+  const int64_t ldb = l->im2col ? 0 : s->in_h * s->in_w;
 
   for (int64_t i = m0; i < m1; i += kernels->mr)
     {
@@ -1203,7 +1213,7 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
           const CsPrefetch b_ahead = { base + FETCH_B_TILES * kernels->nr,
                                        (int64_t) sizeof (float) * s->in_h * s->in_w };
 
-          kernels->gemm (depth, w_group + i * depth, h, NULL, base, plan->koff, 0,
+          kernels->gemm (depth, w_group + i * depth, h, NULL, base, koff, ldb,
                          y_group + i * plane + oh0 * s->out_w, plane, h, (int) n_cols, bias,
                          &run->ep, NULL, fetch_b && i == m0 ? &b_ahead : NULL);
           continue;
@@ -1219,7 +1229,7 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
            * this one computes. */
           prefetch_for_store (y_group + i * plane + offset, h, plane,
                               CS_PREFETCH_TILES * kernels->nr, kernels->nr);
-          kernels->gemm (depth, w_group + i * depth, h, NULL, base + j, plan->koff, 0,
+          kernels->gemm (depth, w_group + i * depth, h, NULL, base + j, koff, ldb,
                          y_group + i * plane + offset, plane, h, n, bias, &run->ep,
                          ow + n <= s->out_w ? NULL : &wrap, NULL);
         }

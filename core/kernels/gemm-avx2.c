@@ -77,7 +77,8 @@ tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gb
 }
 
 /* The whole tiles of a row of @n columns, a multiple of 16 (kernels.h). */
-#define INDEXED_ROW_OF_TILES(r) CS_ROW_OF_TILES (r, CS_AVX2_NR, FALSE)
+#define INDEXED_ROW_OF_TILES(r) CS_ROW_OF_TILES (r, CS_AVX2_NR, FALSE, TRUE)
+#define ROW_OF_TILES(r) CS_ROW_OF_TILES (r, CS_AVX2_NR, FALSE, FALSE)
 
 /* The tile for each row count and form of B, in registers (vec-simd.h). */
 #define TILE(r, indexed, a_indexed, full) \
@@ -102,32 +103,41 @@ FORM (b_indexed_row, INDEXED_ROW_OF_TILES)
 FORM (b_indexed_partial, INDEXED_PARTIAL_TILE)
 FORM (a_indexed_full, A_INDEXED_FULL_TILE)
 FORM (a_indexed_partial, A_INDEXED_PARTIAL_TILE)
+FORM (plain_row, ROW_OF_TILES)
 FORM (plain_full, FULL_TILE)
 FORM (plain_partial, PARTIAL_TILE)
 #undef FORM
+
+/* The @n columns of a row of tiles (kernels.h): the whole tiles by
+ * @whole_tiles, the columns left by @partial_tile. */
+static inline void
+row_of_tiles (CsGemmMicro whole_tiles, CsGemmMicro partial_tile, CS_GEMM_MICRO_PARAMS)
+{
+  const int whole = n / CS_AVX2_NR * CS_AVX2_NR;
+  const CsPrefetch along = prefetch != NULL ? cs_prefetch_along (prefetch, whole)
+                                            : (CsPrefetch) { NULL, 0 };
+
+  whole_tiles (depth, a, a_stride, a_koff, b, koff, ldb, c, ldc, m, whole, bias, ep, wrap,
+               prefetch);
+  if (whole < n)
+    partial_tile (depth, a, a_stride, a_koff, b + whole, koff, ldb, c + whole, ldc, m, n - whole,
+                  bias, ep, NULL, prefetch != NULL ? &along : NULL);
+}
 
 void
 cs_gemm_micro_avx2 (CS_GEMM_MICRO_PARAMS)
 {
 #define ARGS depth, a, a_stride, a_koff, b, koff, ldb, c, ldc, m, n, bias, ep, wrap, prefetch
   if (koff != NULL && n >= CS_AVX2_NR)
-    {
-      const int whole = n / CS_AVX2_NR * CS_AVX2_NR;
-      const CsPrefetch along = prefetch != NULL ? cs_prefetch_along (prefetch, whole)
-                                                : (CsPrefetch) { NULL, 0 };
-
-      b_indexed_row (depth, a, a_stride, a_koff, b, koff, ldb, c, ldc, m, whole, bias, ep, wrap,
-                     prefetch);
-      if (whole < n)
-        b_indexed_partial (depth, a, a_stride, a_koff, b + whole, koff, ldb, c + whole, ldc, m,
-                           n - whole, bias, ep, NULL, prefetch != NULL ? &along : NULL);
-    }
+    row_of_tiles (b_indexed_row, b_indexed_partial, ARGS);
   else if (koff != NULL)
     b_indexed_partial (ARGS);
   else if (a_koff != NULL && n == CS_AVX2_NR)
     a_indexed_full (ARGS);
   else if (a_koff != NULL)
     a_indexed_partial (ARGS);
+  else if (n > CS_AVX2_NR)
+    row_of_tiles (plain_row, plain_partial, ARGS);
   else if (n == CS_AVX2_NR)
     plain_full (ARGS);
   else

@@ -100,8 +100,12 @@ tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gb
 #define INDEXED_NARROW_TILE(r) TILE (r, TRUE, FALSE, FALSE)
 #define A_INDEXED_WIDE_TILE(r) TILE (r, FALSE, TRUE, TRUE)
 #define A_INDEXED_NARROW_TILE(r) TILE (r, FALSE, TRUE, FALSE)
-#define WIDE_TILE(r) TILE (r, FALSE, FALSE, TRUE)
 #define NARROW_TILE(r) TILE (r, FALSE, FALSE, FALSE)
+/* The tiles of a row of more than 16 columns (kernels.h), 32 at a time,
+ * the last one's columns past @n masked off, B's rows at offsets or in
+ * step. */
+#define INDEXED_ROW_OF_WIDE_TILES(r) CS_ROW_OF_TILES (r, CS_AVX512_NR, TRUE, TRUE)
+#define ROW_OF_WIDE_TILES(r) CS_ROW_OF_TILES (r, CS_AVX512_NR, TRUE, FALSE)
 
 /* Every row count's tile with B's rows at offsets (koff), and with A's
  * depth steps at offsets (a_koff; @wrap is not read). */

@@ -26,7 +26,7 @@ cs_gemm_micro_avx512 (CS_GEMM_MICRO_PARAMS)
     cs_gemm_tiles_indexed_avx512 (depth, a, a_stride, a_koff, b, koff, ldb, c, ldc, m, n, bias, ep,
                                   wrap, prefetch);
   else if (n > 16)
-    CS_ROW_SWITCH (m, CS_AVX512_MR, WIDE_TILE)
+    CS_ROW_SWITCH (m, CS_AVX512_MR, ROW_OF_WIDE_TILES)
   else
     CS_ROW_SWITCH (m, CS_AVX512_MR, NARROW_TILE)
 }

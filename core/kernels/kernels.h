@@ -117,13 +117,13 @@ cs_prefetch_c_lines (const float *c, int64_t rows, int64_t ldc, int64_t column)
  *   A: a[(a_koff != NULL ? a_koff[p] : p·a_stride) + i] for row i < m,
  *      depth p < depth (a packed panel, or pixels of a staged block);
  *   B: row p is b + (koff != NULL ? koff[p] : p·ldb), of which the first
- *      n floats are read (an im2col row read in place, a packed panel, or
- *      a row-major matrix);
+ *      n floats are read (an im2col row read in place, a packed panel, a
+ *      row-major matrix, or a 1×1 layer's input channels read in place);
  * bias (m floats, may be NULL) is used unless ep->accumulate; with @wrap
  * (may be NULL) the columns of each row of C wrap as it says; with
  * @prefetch (may be NULL) the tile fetches what it says.  At most one of
- * a_koff and koff is set, and with a_koff, @wrap is not.  With koff set
- * and no @wrap, n may exceed nr: the kernel then runs the row of tiles
+ * a_koff and koff is set, and with a_koff, @wrap is not.  With neither
+ * a_koff nor @wrap, n may exceed nr: the kernel then runs the row of tiles
  * along B's rows and C's, nr columns at a time, each fetching the lines
  * of C that the tile CS_PREFETCH_TILES on stores, and @prefetch's stream
  * for tile t starting t·nr floats on; one call for the row rather than

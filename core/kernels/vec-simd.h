@@ -124,14 +124,15 @@ vec_grid_step (CsVec quotient, CsVec low, CsVec high)
     break;
 
 /* The GEMM micro-kernel's row of tiles (kernels.h) of @rows rows, @nr
- * columns at a time, B's rows at offsets: expanded where `tile` and the
- * micro-kernel's parameters are in scope (gemm-avx2.c and
- * gemm-avx512-indexed.c).  Each tile fetches the C lines that the tile
- * CS_PREFETCH_TILES on stores when the row has more than one.  @ragged:
- * whether the last tile may be narrower, its columns past @n its own to
- * mask off (else every tile is @nr wide, a constant: 16 → 64 on
- * 112×112, AVX2, 0.38 against 0.39 ms with the width worked out). */
-#define CS_ROW_OF_TILES(rows, nr, ragged) \
+ * columns at a time, B's rows at offsets (@indexed) or in step:
+ * expanded where `tile` and the micro-kernel's parameters are in scope
+ * (gemm-avx2.c, gemm-avx512.c and gemm-avx512-indexed.c).  Each tile
+ * fetches the C lines that the tile CS_PREFETCH_TILES on stores when the
+ * row has more than one.  @ragged: whether the last tile may be
+ * narrower, its columns past @n its own to mask off (else every tile is
+ * @nr wide, a constant: 16 → 64 on 112×112, AVX2, 0.38 against 0.39 ms
+ * with the width worked out). */
+#define CS_ROW_OF_TILES(rows, nr, ragged, indexed) \
   for (int64_t j0 = 0; j0 < n; j0 += (nr)) \
     { \
       const CsPrefetch at_tile = prefetch != NULL ? cs_prefetch_along (prefetch, j0) \
@@ -139,8 +140,8 @@ vec_grid_step (CsVec quotient, CsVec low, CsVec high)
  \
       if (n > (nr)) \
         cs_prefetch_c_lines (c, rows, ldc, j0 + CS_PREFETCH_TILES * (nr)); \
-      tile (rows, TRUE, FALSE, TRUE, depth, a, a_stride, a_koff, b + j0, koff, ldb, c + j0, ldc, \
-            m, (ragged) ? (int) MIN ((nr), n - j0) : (nr), bias, ep, wrap, \
+      tile (rows, indexed, FALSE, TRUE, depth, a, a_stride, a_koff, b + j0, koff, ldb, c + j0, \
+            ldc, m, (ragged) ? (int) MIN ((nr), n - j0) : (nr), bias, ep, wrap, \
             prefetch != NULL ? &at_tile : NULL); \
     }
 

@@ -1191,11 +1191,11 @@ test_gemm_wrapped_columns (void)
 }
 
 /* The micro-kernel alone on a row of tiles (kernels.h), B's rows at
- * offsets as a 1×1 layer reads its input in place: every row count,
- * rows of one tile and a column, whole tiles, and whole tiles and a part,
- * rows of B out of order, with and without accumulation and a prefetch
- * stream.  Every element of C is checked; past the row's @n columns each
- * must keep its sentinel. */
+ * offsets (out of order) or in step as a 1×1 layer reads its input in
+ * place: every row count, rows of one tile and a column, whole tiles,
+ * and whole tiles and a part, with and without accumulation and a
+ * prefetch stream.  Every element of C is checked; past the row's @n
+ * columns each must keep its sentinel. */
 static void
 test_gemm_row_of_tiles (void)
 {
@@ -1209,10 +1209,11 @@ test_gemm_row_of_tiles (void)
       if (kernels == NULL)
         continue;
       for (int m = 1; m <= kernels->mr; m++)
-        for (int trial = 0; trial < 8; trial++)
+        for (int trial = 0; trial < 16; trial++)
           {
             const int widths[] = { kernels->nr + 1, 2 * kernels->nr, 3 * kernels->nr + 5 };
-            int n = trial < 3 ? widths[trial] : g_rand_int_range (rand, 1, 6 * kernels->nr);
+            const gboolean indexed = trial < 8;
+            int n = trial % 8 < 3 ? widths[trial % 8] : g_rand_int_range (rand, 1, 6 * kernels->nr);
             int64_t depth = g_rand_int_range (rand, 1, 40), ldb = n + 7, ldc = n + 9;
             gboolean accumulate = g_rand_boolean (rand);
             const CsActivation *act = &activations[g_rand_int_range (rand, 0, 4)];
@@ -1235,8 +1236,8 @@ test_gemm_row_of_tiles (void)
               koff[p] = (depth - 1 - p) * ldb;
             memcpy (c, c0, sizeof (float) * m * ldc);
             g_assert_true (cs_epilogue_init (&ep, act, 1.0f, accumulate));
-            kernels->gemm (depth, a, m, NULL, b, koff, 0, c, ldc, m, n, bias, &ep, NULL,
-                           g_rand_boolean (rand) ? &fetch : NULL);
+            kernels->gemm (depth, a, m, NULL, b, indexed ? koff : NULL, indexed ? 0 : ldb, c, ldc,
+                           m, n, bias, &ep, NULL, g_rand_boolean (rand) ? &fetch : NULL);
 
             for (int i = 0; i < m; i++)
               for (int64_t j = 0; j < ldc; j++)
@@ -1251,11 +1252,13 @@ test_gemm_row_of_tiles (void)
                                  " past the row was written", kernels->name, m, n, i, j);
                       continue;
                     }
-                  if (!tile_element_matches (got, &want, depth, a + i, NULL, m, b + j, koff, 0,
+                  if (!tile_element_matches (got, &want, depth, a + i, NULL, m, b + j,
+                                             indexed ? koff : NULL, indexed ? 0 : ldb,
                                              accumulate ? c0[i * ldc + j] : bias[i], act))
-                    g_error ("%s: row of %d×%d tiles, depth %" G_GINT64_FORMAT
+                    g_error ("%s: row of %d×%d tiles, B %s, depth %" G_GINT64_FORMAT
                              ", accumulate %d: row %d column %" G_GINT64_FORMAT " is %g, not %g",
-                             kernels->name, m, n, depth, accumulate, i, j, got, want);
+                             kernels->name, m, n, indexed ? "at offsets" : "in step", depth,
+                             accumulate, i, j, got, want);
                 }
             g_free (a);
             g_free (b);

@@ -16,7 +16,9 @@
  * Columns ow ≥ Wo are computed and thrown away; a tile that holds some
  * has the micro-kernel wrap its columns onto the output rows
  * (CsColumnWrap).  That costs (wq − Wo) / wq of the work, little next to
- * building an im2col matrix.
+ * building an im2col matrix; with stride 1 along the rows, each staged
+ * row's right padding is the next one's left, which spares a column or
+ * more a row (shared_pads).
  *
  * A convolution with one input channel per group (depthwise, or a
  * single-channel input) has nothing to reuse across output channels and
@@ -196,6 +198,8 @@ typedef struct
   int64_t  n_phases[2];   /* distinct stride phases the taps touch */
   int64_t  halo;          /* staged rows beyond the output rows */
   int64_t  wq;            /* staged row width; interleaved, in pixels */
+  int64_t  overlap;       /* columns the last taps read past a staged row:
+                           * the next row's leading padding (shared_pads) */
   int64_t  rows;          /* output rows per task */
   int64_t  pixels;        /* transposed: output pixels per task at most,
                            * whole tiles (chunk_pixels) */
@@ -549,6 +553,23 @@ product_floats (const CsKernels *kernels, const CsConvShape *s)
 }
 
 /* Fills @l; FALSE when the staged block would be too large. */
+/* Whether the staged rows of @s share their padding columns: with
+ * stride 1 along the rows, a staged row holds its left padding and the
+ * input's columns, and the taps past its end read the next row's left
+ * padding as its right padding (or, after a plane's last row, the left
+ * padding of the next plane's first row, or zeros put there).  That
+ * needs the left padding at least as wide as the right, and at least as
+ * many taps as the right padding, so that the row still holds every
+ * output column.  A 3×3 layer on 7×7 then computes 8 columns a row, not
+ * 9 (ResNet-50's last stage), a 1×7 one on 17×17 20, not 23 (Inception
+ * v3). */
+static gboolean
+shared_pads (const CsConvShape *s)
+{
+  return s->stride[1] == 1 && s->pads[3] > 0 && s->pads[3] <= s->pads[1]
+         && s->pads[3] <= (int64_t) (s->kernel[1] - 1) * s->dilation[1];
+}
+
 static gboolean
 plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
 {
@@ -575,6 +596,11 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   l->halo = (int64_t) (s->kernel[0] - 1) * s->dilation[0] / s->stride[0];
   l->wq = l->direct ? s->in_w
           : s->out_w + (int64_t) (s->kernel[1] - 1) * s->dilation[1] / s->stride[1];
+  if (!l->direct && shared_pads (s))
+    {
+      l->overlap = s->pads[3];
+      l->wq -= l->overlap;
+    }
   /* Hostile strides and kernels could overflow this product. */
   per_row = l->direct || l->depthwise ? 0 : l->cg;
   if (__builtin_mul_overflow (per_row, l->n_phases[0], &per_row)
@@ -629,7 +655,7 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
     }
   share_out (kernels, s, l, kernels->mr);
   staged_fits = l->halo <= STAGE_MAX_FLOATS && per_row * (l->rows + l->halo) <= STAGE_MAX_FLOATS;
-  l->stage_floats = staged_fits ? per_row * (l->rows + l->halo) : 0;
+  l->stage_floats = staged_fits ? per_row * (l->rows + l->halo) + l->overlap : 0;
   if (l->interleaved)
     {
       /* Too large a block: the plain layout, as it would have been but
@@ -664,7 +690,7 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
       l->mc = MIN (MAX (kernels->nr, A_BLOCK_FLOATS / l->depth / kernels->nr * kernels->nr),
                    round_up (l->mg, kernels->nr));
       share_out (kernels, s, l, kernels->nr);
-      l->stage_floats = round_up (per_row * (l->rows + l->halo), ALIGNED_FLOATS)
+      l->stage_floats = round_up (per_row * (l->rows + l->halo) + l->overlap, ALIGNED_FLOATS)
                         + (int64_t) kernels->mr * kernels->nr;
       return TRUE;
     }
@@ -1123,7 +1149,9 @@ prefetch_for_store (const float *start, int64_t rows, int64_t row_stride, int64_
 /* Copies what output rows [oh0, oh0 + n_rows) of a group read into
  * @stage: per input channel and stride phase (ph, pw), the rows
  * y < n_rows + halo of the padded input, Xpad[(oh0 + y)·sh + ph][x·sw + pw]
- * for x < wq. */
+ * for x < wq; with shared padding (shared_pads), zeros where the last
+ * staged row's taps read on: the start of the row after it, and the
+ * overlap after the last plane. */
 static void
 stage_input (const CsConvPlan *plan, const float *x_group, int64_t oh0,
              int64_t n_rows, float *stage)
@@ -1159,7 +1187,10 @@ stage_input (const CsConvPlan *plan, const float *x_group, int64_t oh0,
                             x_hi - x_lo, sw);
               zero_floats (dst + x_hi, wq - x_hi);
             }
+          if (n_rows < l->rows)
+            zero_floats (dst, l->overlap);
         }
+  zero_floats (stage + l->cg * l->n_phases[0] * l->n_phases[1] * plane, l->overlap);
 }
 
 /* The activation the epilogue left to the run (run->act_done FALSE) on

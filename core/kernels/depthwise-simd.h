@@ -19,7 +19,8 @@
  * masks depend on the column block and tap column only, so they are
  * worked out once per block for all rows; 3×3, 5×5 and 7×7 have loops
  * of their own, with weights held in vectors and ROWS output rows summed
- * together.
+ * together, which away from the plane's top and bottom read whole
+ * vectors across the rows' ends and zero what lies outside the row.
  *
  * And the interleaved kernel, CS_VEC_LANES channels of one pixel a
  * vector: no masks, no shuffles, every lane an output.
@@ -100,11 +101,18 @@ load_taps (const float *row, int stride, const gboolean whole, const TapMasks *m
  * caches cold: 0.26 → 0.15 ms; 16 rows ahead 0.21, 96 0.18). */
 #define PREFETCH_ROWS 48
 
-/* How rows_together reads its rows: whole vectors where every tap of the
- * block lies in its row; by stride 2, whole vectors with the columns
- * outside the row zeroed (the padding), where those columns are still
- * inside the plane, read from the rows beside; masked loads, skipping
- * the rows outside the plane. */
+/* Stride 1: input row q's tap column kw, loaded as @tap, into the sum of
+ * output row r of those rows_together and rows_along sum, where it
+ * reads row q: each sum takes its taps row by row, column by column. */
+#define STRIDE_1_TAP(r) \
+  if (r < ROWS && q - r >= 0 && q - r < size) \
+    sum##r = vec_fmadd (WEIGHT ((q - r) * size + kw), tap, sum##r);
+
+/* How rows_together reads its rows, all inside the plane but for
+ * READ_MASKED's: whole vectors where every tap of the block lies in its
+ * row; whole vectors with the columns outside the row zeroed (the
+ * padding), where those columns are still inside the plane, read from
+ * the rows beside; masked loads, skipping the rows outside the plane. */
 typedef enum
 {
   READ_WHOLE,
@@ -116,8 +124,8 @@ typedef enum
  * or 2 with no dilation across) and no dilation down the rows: output
  * rows [oh, oh + ROWS) of one channel by stride 1, [oh, oh + 2) by stride
  * 2, whose input rows start at row @top of @plane (rows outside the
- * plane, the zero padding, are skipped; by stride 2 only READ_MASKED
- * reads have any, rows_inside sees to it).  Each input row's
+ * plane, the zero padding, are skipped; only READ_MASKED reads have any,
+ * rows_inside sees to it).  Each input row's
  * taps are loaded once for every output row that reads them, and the
  * rows' sums are independent chains of FMAs: one row alone waits on the
  * FMA latency at every step.  By stride 2, tap kw + 1 reads the odd
@@ -154,7 +162,7 @@ rows_together (const int size, const int stride, const RowReads reads, const flo
       const float *row;
       CsVec        taps[7];
 
-      if ((stride == 1 || reads == READ_MASKED) && (top + q < 0 || top + q >= in_h))
+      if (reads == READ_MASKED && (top + q < 0 || top + q >= in_h))
         continue;
       row = plane + (top + q) * in_w;
       if (stride == 2)
@@ -182,10 +190,24 @@ rows_together (const int size, const int stride, const RowReads reads, const flo
                 taps[kw + 1] = odd_lanes_shuffled (low, high);
             }
         }
-      else
+      else if (reads == READ_ZEROED)
+        /* A row's taps loaded first: summed as loaded, as below, the
+         * edge blocks made a 5×5 layer 1.4 times as slow (72 planes of
+         * 56×56: 0.35 against 0.25 ms), GCC spilling weights. */
 #pragma GCC unroll 7
         for (int kw = 0; kw < size; kw++)
-          taps[kw] = load_taps (row, 1, reads == READ_WHOLE, &kept[kw]);
+          taps[kw] = vec_load_only (shifted (row, kept[kw].first), kept[kw].lanes);
+      else
+        {
+#pragma GCC unroll 7
+          for (int kw = 0; kw < size; kw++)
+            {
+              const CsVec tap = load_taps (row, 1, reads == READ_WHOLE, &kept[kw]);
+
+              STRIDE_1_TAP (0) STRIDE_1_TAP (1) STRIDE_1_TAP (2) STRIDE_1_TAP (3)
+            }
+          continue;
+        }
 #define ROW_TAPS(r) \
       if (r < rows && q - r * stride >= 0 && q - r * stride < size) \
         for (int kw = 0; kw < size; kw++) \
@@ -202,23 +224,64 @@ rows_together (const int size, const int stride, const RowReads reads, const flo
 #undef ROW_STORE
 }
 
-/* The output rows [*lo, *hi) of a @size × @size kernel of stride 2 whose
- * input rows lie inside the plane, and whose whole-vector loads, which
- * reach from @before columns before a row's start to @after past its
- * end, stay inside it too: there rows_together skips no rows and reads
- * whole vectors, zeroing the columns outside the row (MobileNet v2's
- * 3×3/2 layer from 112×112, AVX2, Zen 3, warm: 0.30 ms with every row
- * read by masked loads, 0.26 with the rows inside read whole but for the
- * first and last block, 0.22 with those zeroed). */
+/* The output rows [*lo, *hi) of a @size × @size kernel of stride
+ * @stride whose input rows lie inside the plane, and whose whole-vector
+ * loads, which reach from @before columns before a row's start to @after
+ * past its end, stay inside it too: there rows_together skips no rows and
+ * reads whole vectors, zeroing the columns outside the row (MobileNet
+ * v2's 3×3/2 layer from 112×112, AVX2, Zen 3, warm: 0.30 ms with every
+ * row read by masked loads, 0.26 with the rows inside read whole but for
+ * the first and last block, 0.22 with those zeroed). */
 static inline void
-rows_inside (const CsDepthwiseGeometry *g, int size, int64_t before, int64_t after,
+rows_inside (const CsDepthwiseGeometry *g, int size, int stride, int64_t before, int64_t after,
              int64_t *lo, int64_t *hi)
 {
   const int64_t first_row = before > 0 ? (before + g->in_w - 1) / g->in_w : 0;
   const int64_t last_row = g->in_h - 1 - (after > 0 ? (after + g->in_w - 1) / g->in_w : 0);
 
-  *lo = (first_row + g->pad_top + 1) / 2;
-  *hi = last_row - size + 1 + g->pad_top >= 0 ? (last_row - size + 1 + g->pad_top) / 2 + 1 : 0;
+  *lo = (first_row + g->pad_top + stride - 1) / stride;
+  *hi = last_row - size + 1 + g->pad_top >= 0 ? (last_row - size + 1 + g->pad_top) / stride + 1
+                                               : 0;
+}
+
+/* Stride 1, no dilation: rows_together's READ_WHOLE sums for a run of
+ * @blocks column blocks side by side, their ROWS output rows at @out,
+ * lane 0 of the first block's first tap at @from, in a loop of its own,
+ * the weights in registers all along: block by block, rows_together
+ * reloaded each block's tap columns and masks, and GCC spilled weights
+ * (with the edge blocks zeroed rather than masked, MobileNet v3's 3×3
+ * layer on 16 planes of 112×112, AVX2, Zen 3, warm: 0.091 → 0.075 ms).
+ * The sums are rows_together's, to the bit. */
+CS_VEC_INLINE void
+rows_along (const int size, const float *from, int64_t in_w, int blocks,
+            const CsVec *weight, const float *scalars, CsVec start, CsEpilogueVec epv,
+            float *out, int64_t out_w)
+{
+  const CsLaneMask all = vec_lanes (0, CS_VEC_LANES);
+
+#define WEIGHT(t) \
+  (size <= 3 || CS_VEC_LANES < 16 ? weight[t] : vec_set1 (scalars[t]))
+  for (int b = 0; b < blocks; b++, from += CS_VEC_LANES, out += CS_VEC_LANES)
+    {
+      CsVec sum0 = vec_zero (), sum1 = vec_zero (), sum2 = vec_zero (), sum3 = vec_zero ();
+
+      for (int r = 0; r < ROWS; r++)
+        __builtin_prefetch (shifted (out, (PREFETCH_ROWS + r) * out_w), 1, 3);
+#pragma GCC unroll 16
+      for (int q = 0; q < ROWS - 1 + size; q++)
+#pragma GCC unroll 7
+        for (int kw = 0; kw < size; kw++)
+          {
+            const CsVec tap = vec_load_edge (TRUE, from + q * in_w + kw, all);
+
+            STRIDE_1_TAP (0) STRIDE_1_TAP (1) STRIDE_1_TAP (2) STRIDE_1_TAP (3)
+          }
+#define ROW_STORE(r) \
+      vec_store_edge (TRUE, out + r * out_w, all, vec_epilogue (sum##r, start, epv));
+      ROW_STORE (0) ROW_STORE (1) ROW_STORE (2) ROW_STORE (3)
+#undef ROW_STORE
+    }
+#undef WEIGHT
 }
 
 /* Column blocks whose masks planes_together keeps at once. */
@@ -244,15 +307,15 @@ planes_together (const int size, const int stride, CS_DEPTHWISE_PARAMS)
   CsVec weight[49];
   TapMasks kept[BLOCKS_TOGETHER][7];  /* 7: the widest kernel with a loop of its own */
   gboolean interior[BLOCKS_TOGETHER];
-  /* By stride 2, the rows read with whole vectors (rows_inside); the last
-   * block's loads end 2·CS_VEC_LANES columns after its last tap's first. */
+  /* The rows read with whole vectors (rows_inside); the last block's
+   * loads end stride·CS_VEC_LANES columns after its last tap's first. */
   const int64_t last_block = (out_w - 1) / CS_VEC_LANES * CS_VEC_LANES;
+  const int64_t last_tap = (int64_t) (size - 1) * g->dilation[1];
   int64_t inside_lo = 0, inside_hi = 0;
 
-  if (stride == 2)
-    rows_inside (g, size, g->pad_left,
-                 last_block * 2 + size - 1 - g->pad_left + 2 * CS_VEC_LANES - in_w, &inside_lo,
-                 &inside_hi);
+  rows_inside (g, size, stride, g->pad_left,
+               last_block * stride + last_tap - g->pad_left + stride * CS_VEC_LANES - in_w,
+               &inside_lo, &inside_hi);
   plain.alpha = 1.0f;
   epv = vec_epilogue_load (&plain);
   for (int64_t first_column = 0; first_column < out_w;
@@ -260,6 +323,7 @@ planes_together (const int size, const int stride, CS_DEPTHWISE_PARAMS)
     {
       const int blocks = (int) MIN (BLOCKS_TOGETHER,
                                     (out_w - first_column + CS_VEC_LANES - 1) / CS_VEC_LANES);
+      int run_lo = 0, run_hi;  /* the interior blocks, side by side */
 
       for (int b = 0; b < blocks; b++)
         {
@@ -272,6 +336,13 @@ planes_together (const int size, const int stride, CS_DEPTHWISE_PARAMS)
               interior[b] = interior[b] && kept[b][kw].whole;
             }
         }
+      while (run_lo < blocks && !interior[run_lo])
+        run_lo++;
+      for (run_hi = run_lo; run_hi < blocks && interior[run_hi]; run_hi++)
+        ;
+      /* 7×7 weights do not stay in registers along the run. */
+      if (stride != 1 || size > 5 || g->dilation[1] != 1)
+        run_lo = run_hi = blocks;
       for (int64_t c = 0; c < channels; c++)
         {
           const float *plane = x + c * x_stride;
@@ -305,14 +376,25 @@ planes_together (const int size, const int stride, CS_DEPTHWISE_PARAMS)
   rows_together (size, stride, reads, plane, in_h, in_w, first * stride - pad_top, weight, wc, \
                  kept[b], start, epv, (reads) == READ_WHOLE || full, vec_lanes (0, out_w - ow0), \
                  out, out_w)
-              if (stride == 1)
-                {
-                  EACH_BLOCK (TRUE, if (interior[b]) TOGETHER (READ_WHOLE);
-                                    else TOGETHER (READ_MASKED))
-                }
-              else if (!inside)
+              if (!inside)
                 {
                   EACH_BLOCK (TRUE, TOGETHER (READ_MASKED))
+                }
+              else if (stride == 1)
+                {
+                  /* The run's blocks, a 7×7 kernel's interior ones block
+                   * by block, the others zeroed. */
+                  const gboolean by_block = size > 5;
+
+                  if (run_hi > run_lo)
+                    rows_along (size, shifted (plane, (first - pad_top) * in_w
+                                                      + kept[run_lo][0].first),
+                                in_w, run_hi - run_lo, weight, wc, start, epv,
+                                y + c * y_stride + first * out_w + first_column
+                                + run_lo * CS_VEC_LANES, out_w);
+                  EACH_BLOCK (by_block && interior[b], TOGETHER (READ_WHOLE))
+                  EACH_BLOCK ((b < run_lo || b >= run_hi) && !(by_block && interior[b]),
+                              TOGETHER (READ_ZEROED))
                 }
               else
                 {

@@ -772,6 +772,49 @@ test_conv_depthwise_strided (void)
   check_conv_cases (cases, G_N_ELEMENTS (cases), 16, 2, FALSE);
 }
 
+/* Depthwise layers by stride 1 on planes, whose groups of rows inside
+ * the plane run their interior column blocks side by side and zero what
+ * the edge blocks' whole loads read outside the row (depthwise-simd.h:
+ * rows_along, rows_inside), on every table: heights that end the last
+ * group of rows inside on either bound and past it, a last block shorter
+ * than a vector, pads that differ per side (none on the left, the top or
+ * the right, where the whole loads reach no column past the row on
+ * either side, so that any row past rows_inside's bounds is misread),
+ * 5×5 and 7×7 kernels, dilation across (no run), a depth
+ * multiplier, two images, and a tall map cut into tasks; 16 planes, so
+ * that each task has rows enough for planes_together. */
+static void
+test_conv_depthwise_rows (void)
+{
+  /* batch, C, H, W, M, (out), kernel, stride, dilation, pads, groups */
+  static const CsConvShape cases[] = {
+    { 1, 16, 13, 61, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 16 },
+    { 1, 16, 14, 64, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 16 },
+    { 1, 16, 15, 70, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 16 },
+    { 1, 16, 16, 57, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 16 },
+    { 1, 16, 12, 66, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 0, 0, 2, 2 }, 16 },
+    { 2, 16, 11, 48, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 2, 2, 0, 0 }, 16 },
+    { 1, 16, 13, 64, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 2, 1, 0 }, 16 },
+    { 2, 16, 14, 64, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 2, 1, 0 }, 16 },
+    { 1, 16, 13, 60, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 0, 1, 2 }, 16 },
+    { 1, 16, 18, 67, 16, 0, 0, { 5, 5 }, { 1, 1 }, { 1, 1 }, { 2, 2, 2, 2 }, 16 },
+    { 1, 16, 17, 60, 16, 0, 0, { 5, 5 }, { 1, 1 }, { 1, 1 }, { 1, 3, 3, 1 }, 16 },
+    { 1, 16, 19, 59, 16, 0, 0, { 7, 7 }, { 1, 1 }, { 1, 1 }, { 3, 3, 3, 3 }, 16 },
+    { 1, 16, 14, 62, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 2 }, { 1, 2, 1, 2 }, 16 },
+    { 1, 16, 13, 50, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 16 },
+    { 1, 8, 200, 120, 8, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 8 },
+  };
+
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+      if (kernels != NULL)
+        assert_layouts (kernels, cases, G_N_ELEMENTS (cases), CS_CONV_LAYOUT_DEPTHWISE);
+    }
+  check_conv_cases (cases, G_N_ELEMENTS (cases), 17, 2, FALSE);
+}
+
 /* Grouped layers whose groups are whole vectors of channels in and out
  * (16 with AVX-512; 8 with AVX2, one vector or a map of at most 8
  * columns), which run on blocks staged pixel by pixel (asserted on the
@@ -2212,6 +2255,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/dense", test_conv_dense);
   g_test_add_func ("/kernels/conv/depthwise-narrow", test_conv_depthwise_narrow);
   g_test_add_func ("/kernels/conv/depthwise-strided", test_conv_depthwise_strided);
+  g_test_add_func ("/kernels/conv/depthwise-rows", test_conv_depthwise_rows);
   g_test_add_func ("/kernels/conv/through-gemm", test_conv_through_gemm);
   g_test_add_func ("/kernels/conv/grouped-interleaved", test_conv_grouped_interleaved);
   g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);

@@ -385,6 +385,21 @@ assert_layouts (const CsKernels *kernels, const CsConvShape *cases, guint n,
     }
 }
 
+/* Each of the @n depthwise shapes runs on the planes on every table
+ * (CS_CONV_LAYOUT_DEPTHWISE), and matches the reference. */
+static void
+check_planes_depthwise (const CsConvShape *cases, guint n, guint32 seed)
+{
+  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
+    {
+      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
+
+      if (kernels != NULL)
+        assert_layouts (kernels, cases, n, CS_CONV_LAYOUT_DEPTHWISE);
+    }
+  check_conv_cases (cases, n, seed, 2, FALSE);
+}
+
 /* Layers with many weights on a small map, or deep with more output
  * channels than pixels, which run as one product by the GEMM driver and
  * are transposed back (convolution.c: PRODUCT_PIXELS), on every table:
@@ -762,14 +777,7 @@ test_conv_depthwise_strided (void)
     { 1, 16, 150, 100, 16, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 16 },
   };
 
-  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
-    {
-      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
-
-      if (kernels != NULL)
-        assert_layouts (kernels, cases, G_N_ELEMENTS (cases), CS_CONV_LAYOUT_DEPTHWISE);
-    }
-  check_conv_cases (cases, G_N_ELEMENTS (cases), 16, 2, FALSE);
+  check_planes_depthwise (cases, G_N_ELEMENTS (cases), 16);
 }
 
 /* Depthwise layers by stride 1 on planes, whose groups of rows inside
@@ -805,14 +813,7 @@ test_conv_depthwise_rows (void)
     { 1, 8, 200, 120, 8, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 8 },
   };
 
-  for (guint t = 0; t < G_N_ELEMENTS (table_names); t++)
-    {
-      const CsKernels *kernels = cs_kernels_by_name (table_names[t]);
-
-      if (kernels != NULL)
-        assert_layouts (kernels, cases, G_N_ELEMENTS (cases), CS_CONV_LAYOUT_DEPTHWISE);
-    }
-  check_conv_cases (cases, G_N_ELEMENTS (cases), 17, 2, FALSE);
+  check_planes_depthwise (cases, G_N_ELEMENTS (cases), 17);
 }
 
 /* Grouped layers whose groups are whole vectors of channels in and out

@@ -171,7 +171,7 @@
 /* What a depthwise multiply-add costs in GEMM tiles' ones, as
  * MIN_PARALLEL_MACS counts them: it reuses nothing across output
  * channels (AVX2, Zen 3: MobileNet v2's 576 channels by 3×3/2 onto 7×7,
- * 254 K of them, 37 µs, ran on one thread of two; in two tasks 21 µs). */
+ * 254 K of them, 37 µs, ran on one thread of two; on both, 18 µs). */
 #define DEPTHWISE_MAC_COST 6
 /* Floats moved worth waking another thread for, as the elementwise ops
  * take them (turn_planes). */
@@ -555,7 +555,6 @@ product_floats (const CsKernels *kernels, const CsConvShape *s)
   return round_up ((int64_t) cs_gemm_scratch_bytes (&product), 64) / sizeof (float);
 }
 
-/* Fills @l; FALSE when the staged block would be too large. */
 /* Whether the staged rows of @s share their padding columns: with
  * stride 1 along the rows, a staged row holds its left padding and the
  * input's columns, and the taps past its end read the next row's left
@@ -573,6 +572,7 @@ shared_pads (const CsConvShape *s)
          && s->pads[3] <= (int64_t) (s->kernel[1] - 1) * s->dilation[1];
 }
 
+/* Fills @l; FALSE when the staged block would be too large. */
 static gboolean
 plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
 {
@@ -599,7 +599,7 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   l->halo = (int64_t) (s->kernel[0] - 1) * s->dilation[0] / s->stride[0];
   l->wq = l->direct ? s->in_w
           : s->out_w + (int64_t) (s->kernel[1] - 1) * s->dilation[1] / s->stride[1];
-  if (!l->direct && shared_pads (s))
+  if (!l->direct && !l->depthwise && shared_pads (s))
     {
       l->overlap = s->pads[3];
       l->wq -= l->overlap;

@@ -125,10 +125,11 @@ typedef enum
  * rows [oh, oh + ROWS) of one channel by stride 1, [oh, oh + 2) by stride
  * 2, whose input rows start at row @top of @plane (rows outside the
  * plane, the zero padding, are skipped; only READ_MASKED reads have any,
- * rows_inside sees to it).  Each input row's
- * taps are loaded once for every output row that reads them, and the
- * rows' sums are independent chains of FMAs: one row alone waits on the
- * FMA latency at every step.  By stride 2, tap kw + 1 reads the odd
+ * rows_inside sees to it).  Each input row's taps are loaded once for
+ * every output row that reads them, and the rows' sums are independent
+ * chains of FMAs: one row alone waits on the FMA latency at every step.
+ * By stride 1 each tap feeds the sums as it is loaded (STRIDE_1_TAP)
+ * but in the zeroed blocks.  By stride 2, tap kw + 1 reads the odd
  * columns of the pair of loads whose even ones tap kw reads, which saves
  * a third of the loads of a 3×3 kernel and two fifths of a 5×5 one, and
  * the taps stay in the shuffled order, each lane summing its own output

@@ -1247,10 +1247,10 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
         {
           /* No columns to throw away: the row of tiles in one call (as
            * many columns as an int holds; a larger map goes tile by tile
-           * below).  A 1×1 layer's B rows lie a plane apart, one for each
-           * depth step (see FETCH_B_OUTPUTS). */
+           * below).  The B stream of a 1×1 layer read in place steps by
+           * its rows (see FETCH_B_OUTPUTS). */
           const CsPrefetch b_ahead = { base + FETCH_B_TILES * kernels->nr,
-                                       (int64_t) sizeof (float) * s->in_h * s->in_w };
+                                       (int64_t) sizeof (float) * ldb };
 
           kernels->gemm (depth, w_group + i * depth, h, NULL, base, koff, ldb,
                          y_group + i * plane + oh0 * s->out_w, plane, h, (int) n_cols, bias,

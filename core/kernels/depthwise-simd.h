@@ -312,7 +312,7 @@ planes_together (const int size, const int stride, CS_DEPTHWISE_PARAMS)
    * loads end stride·CS_VEC_LANES columns after its last tap's first. */
   const int64_t last_block = (out_w - 1) / CS_VEC_LANES * CS_VEC_LANES;
   const int64_t last_tap = (int64_t) (size - 1) * g->dilation[1];
-  int64_t inside_lo = 0, inside_hi = 0;
+  int64_t inside_lo, inside_hi;
 
   rows_inside (g, size, stride, g->pad_left,
                last_block * stride + last_tap - g->pad_left + stride * CS_VEC_LANES - in_w,

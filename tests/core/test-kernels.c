@@ -1121,6 +1121,13 @@ test_gemm_random (void)
    * all tasks, which split the columns too. */
   check_gemm (rand, 50, 700, 400, FALSE, 2, 1.0f, FALSE, TRUE, &activations[1]);
   check_gemm (rand, 50, 700, 400, FALSE, 0, 0.5f, TRUE, FALSE, &activations[0]);
+  /* Rows that leave a last tile short (a 7×7 map's 49 pixels, or 97, as
+   * rows of A that the driver packs), shared out evenly among the tiles:
+   * packed once for all tasks, in one block of rows and in several, and
+   * packed by each task. */
+  check_gemm (rand, 49, 300, 160, TRUE, 2, 1.0f, FALSE, TRUE, &activations[1]);
+  check_gemm (rand, 133, 700, 1100, TRUE, 2, 1.0f, TRUE, FALSE, &activations[2]);
+  check_gemm (rand, 97, 40, 64, TRUE, 0, 1.0f, FALSE, TRUE, &activations[1]);
   g_rand_free (rand);
 }
 

@@ -6,8 +6,13 @@
  * A 6 × 16 tile: twelve ymm accumulators, two B vectors and one broadcast
  * A value fill fifteen of the sixteen registers.  Full tiles use plain
  * loads and stores; partial ones (the right edge of B or C) masked ones,
- * which also keep reads inside a row-major B.  Each row count is its own
- * instantiation, so the accumulators live in registers.
+ * which also keep reads inside a row-major B, and those of one vector's
+ * columns or fewer leave the second vector out, as the lane counts of
+ * convolution.c take them to (warm, Zen 3: GoogLeNet's 512 → 24 on
+ * 14×14, whose 196 columns end in 4, 0.076 → 0.072 ms; a Winograd 3×3
+ * layer of 64 channels on 56×56 1.52 → 1.43).
+ * Each row count is its own instantiation, so the accumulators live in
+ * registers.
  */
 #include "vec-avx2.h"
 
@@ -15,12 +20,22 @@
  * of vectors in memory across the loop's back edge. */
 #define EACH_ROW(X) X (0) X (1) X (2) X (3) X (4) X (5)
 
+/* The columns of a tile: all 16, more than one vector's (masked), or at
+ * most one vector's (masked, the second left out). */
+typedef enum
+{
+  WHOLE,
+  TWO_VECTORS,
+  ONE_VECTOR
+} Width;
+
 /* @rows: @m, as a constant; @indexed and @a_indexed: whether B's rows or
- * A's depth steps lie at offsets (koff, a_koff); @full: whether @n is 16. */
+ * A's depth steps lie at offsets (koff, a_koff); @width: @n's. */
 CS_VEC_INLINE void
-tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gboolean full,
+tile (const int rows, const gboolean indexed, const gboolean a_indexed, const Width width,
       CS_GEMM_MICRO_PARAMS)
 {
+  const gboolean   full = width == WHOLE, two = width != ONE_VECTOR;
   const CsLaneMask mask0 = vec_lanes (0, n);
   const CsLaneMask mask1 = vec_lanes (-8, n - 8);
 #define DECLARE(i) CsVec low##i = vec_zero (), high##i = vec_zero ();
@@ -38,13 +53,14 @@ tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gb
       const float *row = b + (indexed ? koff[p] : p * ldb);
       const float *a_row = a_indexed ? a + a_koff[p] : a;
       CsVec b0 = vec_load_edge (full, row, mask0);
-      CsVec b1 = vec_load_edge (full, row + 8, mask1);
+      CsVec b1 = two ? vec_load_edge (full, row + 8, mask1) : vec_zero ();
 #define STEP(i) \
       if (i < rows) \
         { \
           CsVec ai = _mm256_broadcast_ss (a_row + i); \
           low##i = vec_fmadd (ai, b0, low##i); \
-          high##i = vec_fmadd (ai, b1, high##i); \
+          if (two) \
+            high##i = vec_fmadd (ai, b1, high##i); \
         }
       EACH_ROW (STEP)
 #undef STEP
@@ -65,30 +81,38 @@ tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gb
       if (accumulate) \
         { \
           start0 = vec_load_edge (full, out, mask0); \
-          start1 = vec_load_edge (full, out + 8, mask1); \
+          start1 = two ? vec_load_edge (full, out + 8, mask1) : start0; \
         } \
       else \
         start0 = start1 = vec_set1 (bias != NULL ? bias[i] : 0.0f); \
       vec_store_edge (full, out, mask0, vec_epilogue (low##i, start0, epv)); \
-      vec_store_edge (full, out + 8, mask1, vec_epilogue (high##i, start1, epv)); \
+      if (two) \
+        vec_store_edge (full, out + 8, mask1, vec_epilogue (high##i, start1, epv)); \
     }
   EACH_ROW (STORE)
 #undef STORE
 }
 
 /* The whole tiles of a row of @n columns, a multiple of 16 (kernels.h). */
-#define INDEXED_ROW_OF_TILES(r) CS_ROW_OF_TILES (r, CS_AVX2_NR, FALSE, TRUE)
-#define ROW_OF_TILES(r) CS_ROW_OF_TILES (r, CS_AVX2_NR, FALSE, FALSE)
+#define INDEXED_ROW_OF_TILES(r) CS_ROW_OF_TILES (r, CS_AVX2_NR, FALSE, TRUE, WHOLE)
+#define ROW_OF_TILES(r) CS_ROW_OF_TILES (r, CS_AVX2_NR, FALSE, FALSE, WHOLE)
 
 /* The tile for each row count and form of B, in registers (vec-simd.h). */
-#define TILE(r, indexed, a_indexed, full) \
-  tile (r, indexed, a_indexed, full, depth, a, a_stride, a_koff, b, koff, ldb, c, ldc, m, n, bias, \
-        ep, wrap, prefetch)
-#define INDEXED_PARTIAL_TILE(r) TILE (r, TRUE, FALSE, FALSE)
-#define A_INDEXED_FULL_TILE(r) TILE (r, FALSE, TRUE, TRUE)
-#define A_INDEXED_PARTIAL_TILE(r) TILE (r, FALSE, TRUE, FALSE)
-#define FULL_TILE(r) TILE (r, FALSE, FALSE, TRUE)
-#define PARTIAL_TILE(r) TILE (r, FALSE, FALSE, FALSE)
+#define TILE(r, indexed, a_indexed, width) \
+  tile (r, indexed, a_indexed, width, depth, a, a_stride, a_koff, b, koff, ldb, c, ldc, m, n, \
+        bias, ep, wrap, prefetch)
+#define PARTIAL(r, indexed, a_indexed) \
+  { \
+    if (n > 8) \
+      TILE (r, indexed, a_indexed, TWO_VECTORS); \
+    else \
+      TILE (r, indexed, a_indexed, ONE_VECTOR); \
+  }
+#define INDEXED_PARTIAL_TILE(r) PARTIAL (r, TRUE, FALSE)
+#define A_INDEXED_FULL_TILE(r) TILE (r, FALSE, TRUE, WHOLE)
+#define A_INDEXED_PARTIAL_TILE(r) PARTIAL (r, FALSE, TRUE)
+#define FULL_TILE(r) TILE (r, FALSE, FALSE, WHOLE)
+#define PARTIAL_TILE(r) PARTIAL (r, FALSE, FALSE)
 
 /* Each form of the operands in a function of its own: in one function
  * of all six, GCC spilled accumulators of several tiles to the stack

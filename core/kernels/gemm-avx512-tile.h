@@ -104,8 +104,8 @@ tile (const int rows, const gboolean indexed, const gboolean a_indexed, const gb
 /* The tiles of a row of more than 16 columns (kernels.h), 32 at a time,
  * the last one's columns past @n masked off, B's rows at offsets or in
  * step. */
-#define INDEXED_ROW_OF_WIDE_TILES(r) CS_ROW_OF_TILES (r, CS_AVX512_NR, TRUE, TRUE)
-#define ROW_OF_WIDE_TILES(r) CS_ROW_OF_TILES (r, CS_AVX512_NR, TRUE, FALSE)
+#define INDEXED_ROW_OF_WIDE_TILES(r) CS_ROW_OF_TILES (r, CS_AVX512_NR, TRUE, TRUE, TRUE)
+#define ROW_OF_WIDE_TILES(r) CS_ROW_OF_TILES (r, CS_AVX512_NR, TRUE, FALSE, TRUE)
 
 /* Every row count's tile with B's rows at offsets (koff), and with A's
  * depth steps at offsets (a_koff; @wrap is not read). */

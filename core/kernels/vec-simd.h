@@ -131,8 +131,9 @@ vec_grid_step (CsVec quotient, CsVec low, CsVec high)
  * row has more than one.  @ragged: whether the last tile may be
  * narrower, its columns past @n its own to mask off (else every tile is
  * @nr wide, a constant: 16 → 64 on 112×112, AVX2, 0.38 against 0.39 ms
- * with the width worked out). */
-#define CS_ROW_OF_TILES(rows, nr, ragged, indexed) \
+ * with the width worked out); @width: `tile`'s argument for the columns
+ * of such tiles. */
+#define CS_ROW_OF_TILES(rows, nr, ragged, indexed, width) \
   for (int64_t j0 = 0; j0 < n; j0 += (nr)) \
     { \
       const CsPrefetch at_tile = prefetch != NULL ? cs_prefetch_along (prefetch, j0) \
@@ -140,7 +141,7 @@ vec_grid_step (CsVec quotient, CsVec low, CsVec high)
  \
       if (n > (nr)) \
         cs_prefetch_c_lines (c, rows, ldc, j0 + CS_PREFETCH_TILES * (nr)); \
-      tile (rows, indexed, FALSE, TRUE, depth, a, a_stride, a_koff, b + j0, koff, ldb, c + j0, \
+      tile (rows, indexed, FALSE, width, depth, a, a_stride, a_koff, b + j0, koff, ldb, c + j0, \
             ldc, m, (ragged) ? (int) MIN ((nr), n - j0) : (nr), bias, ep, wrap, \
             prefetch != NULL ? &at_tile : NULL); \
     }

@@ -299,7 +299,7 @@ lanes_used_by_rows (int64_t lanes, const CsConvShape *s, int64_t wq, int64_t row
  * to compute no more than it needs (see lanes_used_by_rows).  AVX2 on
  * Zen 3, warm: tasks of 5 rows of 56 columns, each row of tiles ending
  * in 8, against 6 rows: MobileNet v2's 144 → 24 on 56×56 0.27 → 0.25 ms,
- * ResNet-50's 64 → 256 1.26 → 1.23 and 256 → 128 2.49 → 2.31. */
+ * ResNet-50's 64 → 256 1.30 → 1.23 and 256 → 128 2.51 → 2.31. */
 static int64_t
 whole_tile_lanes (const CsKernels *kernels)
 {
@@ -1315,7 +1315,7 @@ gemm_task (const ConvRun *run, int64_t img, int64_t g, int64_t oh0, int64_t n_ro
 
 /* Into @fetch, the share of the B panel after @panel (output channels
  * [j0, j0 + nr)) that tile @t of the @tiles over @panel fetches while it
- * computes; FALSE when there is none.  In a network the next panel comes
+ * computes its @steps depth steps; FALSE when there is none.  In a network the next panel comes
  * from memory, and the first tile over it would wait for it
  * (RegNet-X-800MF's 672 → 672 on 7×7 with its weights not cached: 0.515
  * → 0.461 ms with AVX-512, 0.758 → 0.673 with AVX2). */

@@ -54,7 +54,8 @@
  * they now take 0.65–0.78 of their time (AVX2, Zen 3), the network 0.95
  * to 0.98. */
 #define MIN_PARALLEL_GEMV_MACS (32 * 1024)
-/* B panels per task of the GEMV kernel. */
+/* B panels per task of the GEMV kernel: one group of the panels it reads
+ * side by side (gemv-simd.h: GEMV_STREAMS), a stream each from memory. */
 #define GEMV_PANELS 4
 
 /* Copies between a strided matrix (rows × depth, element (i, p) at

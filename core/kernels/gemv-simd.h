@@ -9,8 +9,8 @@
  * Each weight is used once, so the panels stream through once per row,
  * with no tile to fill: GEMM tiles of a single row would wait on the
  * latency of their two chains of multiply-adds.  In a network the
- * weights come from memory, and one core reads a single stream of it at
- * a fraction of what it reads from several: whole panels go GEMV_STREAMS
+ * weights come from memory, and one core reads a single stream of them
+ * at a fraction of what it reads from several: whole panels go GEMV_STREAMS
  * at a time, side by side, one chain of multiply-adds a vector (AVX2,
  * Zen 3, the weights not cached: MobileNet v3's 960 → 1280 0.22 → 0.16
  * ms alone; in the network it and 1280 → 1000 0.62–0.71 of their time,

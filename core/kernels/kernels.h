@@ -426,15 +426,27 @@ cs_pool_flat_batch (const CsPoolGeometry *g)
   return MAX (1, 16384 / MAX (1, g->in_h * g->in_w));
 }
 
+/* Floats past a row that a kernel pooling through lines may read (three
+ * of the widest table's vectors), and the floats of the lines it holds
+ * at once, if more than one line. */
+#define CS_POOL_LINE_SLACK  48
+#define CS_POOL_LINES_FLOATS 4096
+
 /* The scratch a pool kernel needs: when flat, a batch of planes folded
- * down the window's rows and the scales of a mean; else one row, or a
- * mean's scales if more. */
+ * down the window's rows and the scales of a mean; else one row; or a
+ * mean's scales and a line a vector-wide table pools through, if
+ * more. */
 static inline int64_t
 cs_pool_scratch_floats (const CsPoolGeometry *g)
 {
+  const int64_t scales = g->is_max ? 0 : g->out_h * g->out_w;
+  const int64_t line = MAX (MAX (g->pads[1] + g->in_w, (g->out_w - 1) * g->stride[1])
+                                + CS_POOL_LINE_SLACK,
+                            CS_POOL_LINES_FLOATS);
+
   if (cs_pool_is_flat (g))
-    return (cs_pool_flat_batch (g) + 1) * g->in_h * g->in_w;
-  return MAX (g->in_w, g->is_max ? 0 : g->out_h * g->out_w);
+    return MAX ((cs_pool_flat_batch (g) + 1) * g->in_h * g->in_w, scales + line);
+  return MAX (g->in_w, scales + line);
 }
 
 /* The transforms of Winograd's F(4×4, 3×3) (winograd.c) down the

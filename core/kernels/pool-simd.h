@@ -7,9 +7,10 @@
  * table: ops are baseline code, and their loops ran four floats wide.
  * Windows apply separably, down their rows and then along their columns,
  * in passes over whole rows; windows that straddle a border check their
- * taps one by one.  With AVX-512, and with AVX2 where it pays
- * (vector_suits), pooling goes in vectors of output columns instead, in
- * the vector vocabulary (pool_plane).
+ * taps one by one.  With AVX-512 and AVX2 (vector_suits), pooling goes
+ * in vectors of output columns instead, in the vector vocabulary: down
+ * each plane (pool_plane), or with AVX2 on rows wider than a vector, a
+ * block of rows at a time through lines (pool_by_lines).
  */
 
 /* One pass of fold_taps over @count ≤ 3 taps, the constants spelled out
@@ -300,23 +301,37 @@ pool_planes_flat (const CsPoolGeometry *g, const float *x, float *y, int64_t pla
  * 0.082 and 0.155 → 0.129); but stride 1 on wider rows, whose windows
  * the flat passes share, slower: Inception's 3×3 means on 35×35 and
  * 17×17 0.28 → 0.34 and 0.235 → 0.26, GoogLeNet's 3×3 max pools on
- * 14×14 in the network 0.078–0.091 → 0.086–0.098. */
+ * 14×14 in the network 0.078–0.091 → 0.086–0.098 (now pool_by_lines'). */
+
+/* Whether a table pools rows wider than a vector through lines
+ * (pool_by_lines) rather than vector by vector down its planes
+ * (pool_plane): with AVX2's eight lanes, whose masked loads, blends and
+ * lane-crossing shifts made pool_plane slower than the flat passes on
+ * such rows, and both slower than lines.  On Zen 3, one thread, by the
+ * per-node timer, the flat passes or pool_plane → lines: Inception v3's
+ * 3×3 means on 17×17 0.25–0.26 → 0.17–0.18 ms, on 35×35 0.18–0.31 →
+ * 0.14–0.23, its 3×3/2 maxima on 147×147 0.47 → 0.39 and on 35×35 0.19
+ * → 0.11; ResNet-50's 3×3/2 on 112×112 0.37 → 0.20, GoogLeNet's on
+ * 56×56 0.38 → 0.20, VGG-11's 2×2/2 on 56×56 0.69 → 0.29, DenseNet's
+ * 2×2/2 means on 56×56 0.14 → 0.075.  Rows of one vector stay with
+ * pool_plane (Inception's 3×3 means on 8×8 slower by lines); AVX-512
+ * keeps pool_plane throughout, as measured where it was written. */
+#define POOL_BY_LINES (CS_VEC_LANES < 16)
 
 /* Output columns of pool_plane, in vectors. */
 #define MAX_POOL_BLOCKS 64
 
-/* Whether pool_plane serves @g: windows up to 3 columns wide, with row
- * stride 1 or 2 and no dilation, on rows up to MAX_POOL_BLOCKS vectors
- * wide; nearly every CNN's pooling (with eight lanes, stride 2 or rows
- * of one vector).  A mean also wants its scales in the
- * kernel's scratch (cs_pool_scratch_floats). */
+/* Whether pool_plane or pool_by_lines serves @g: windows up to 3
+ * columns wide, with row stride 1 or 2 and no dilation, on rows up to
+ * MAX_POOL_BLOCKS vectors wide for pool_plane; nearly every CNN's
+ * pooling.  A mean also wants its scales in the kernel's scratch
+ * (cs_pool_scratch_floats). */
 static inline gboolean
 vector_suits (const CsPoolGeometry *g)
 {
   return (g->stride[1] == 1 || g->stride[1] == 2) && g->dilation[0] == 1
          && g->dilation[1] == 1 && g->kernel[1] <= 3 && g->kernel[1] >= g->stride[1]
-         && g->out_w <= MAX_POOL_BLOCKS * CS_VEC_LANES
-         && (CS_VEC_LANES >= 16 || g->stride[1] == 2 || g->out_w <= CS_VEC_LANES);
+         && (POOL_BY_LINES || g->out_w <= MAX_POOL_BLOCKS * CS_VEC_LANES);
 }
 
 /* How a vector of output columns reads its input row: from @first, in
@@ -572,6 +587,184 @@ pool_plane (const gboolean is_max, const CsPoolGeometry *g, const PoolColumns *b
           pool_vector (is_max, g, &blocks[b], b, n_blocks, plane, scales, oy, out);
       }
 }
+
+/* The floats of one of pool_by_lines' lines: the input row at pads[1]
+ * with room to its left for the left padding, and past the row for the
+ * last output vector's windows (three vectors from its first tap) and
+ * for a whole vector of a row narrower than one, all within
+ * cs_pool_scratch_floats' CS_POOL_LINE_SLACK. */
+static inline int64_t
+pool_line_floats (const CsPoolGeometry *g)
+{
+  const int64_t last = (g->out_w - CS_VEC_LANES) * g->stride[1];
+
+  return MAX (g->pads[1] + MAX (g->in_w, CS_VEC_LANES), last + 3 * CS_VEC_LANES);
+}
+
+/* The window's @count rows from @rows (@in_w floats apart), folded into
+ * @line in vectors, the last overlapping the one before it, or for a
+ * row narrower than a vector, loaded masked (lanes past it −∞ or 0, as
+ * the line's padding is). */
+CS_VEC_INLINE void
+fold_rows_into_line (const gboolean is_max, const int count, const float *restrict rows,
+                     int64_t in_w, float *restrict line)
+{
+  const CsVec      none = is_max ? vec_set1 (-INFINITY) : vec_zero ();
+  const CsLaneMask lanes = vec_lanes (0, in_w);
+
+  if (in_w < CS_VEC_LANES)
+    {
+      CsVec column = none;
+
+      for (int k = 0; k < count; k++)
+        column = POOL_FOLD (is_max, vec_load_lanes_over (none, rows + k * in_w, lanes), column);
+      vec_store_edge (TRUE, line, lanes, column);
+      return;
+    }
+  for (int64_t c = 0;; c += CS_VEC_LANES)
+    {
+      const int64_t at = MIN (c, in_w - CS_VEC_LANES);
+      CsVec         column = none;
+
+      for (int k = 0; k < count; k++)
+        column = POOL_FOLD (is_max, vec_load_edge (TRUE, rows + k * in_w + at, lanes), column);
+      vec_store_edge (TRUE, line + at, lanes, column);
+      if (at == in_w - CS_VEC_LANES)
+        break;
+    }
+}
+
+/* One output row of @out_w ≥ CS_VEC_LANES outputs into @out, folded out
+ * of @line, with stride 1 each tap loaded at its offset, with stride 2
+ * taken apart into even and odd lanes; a mean's times @scales.  The last
+ * vector overlaps the one before it. */
+CS_VEC_INLINE void
+fold_line_into_row (const gboolean is_max, const int kernel_w, const int stride,
+                    const float *restrict line, int64_t out_w, const float *restrict scales,
+                    float *restrict out)
+{
+  const CsVec      none = is_max ? vec_set1 (-INFINITY) : vec_zero ();
+  const CsLaneMask all = vec_lanes (0, CS_VEC_LANES);
+
+  for (int64_t x = 0;; x += CS_VEC_LANES)
+    {
+      const int64_t at = MIN (x, out_w - CS_VEC_LANES);
+      const float  *taps = line + at * stride;
+      CsVec         acc;
+
+      if (stride == 1)
+        {
+          acc = POOL_FOLD (is_max, vec_load_edge (TRUE, taps, all), none);
+          for (int k = 1; k < kernel_w; k++)
+            acc = POOL_FOLD (is_max, vec_load_edge (TRUE, taps + k, all), acc);
+        }
+      else
+        {
+          CsVec column[3];
+
+          for (int j = 0; j < 3; j++)
+            column[j] = j < 2 || kernel_w > 2
+                        ? vec_load_edge (TRUE, taps + j * CS_VEC_LANES, all) : none;
+          acc = fold_columns (is_max, kernel_w, 2, column, none);
+        }
+      if (!is_max)
+        acc = vec_mul (acc, vec_load_edge (TRUE, scales + at, all));
+      vec_store_edge (TRUE, out + at, all, acc);
+      if (at == out_w - CS_VEC_LANES)
+        break;
+    }
+}
+
+/* Output rows [@oy_lo, @oy_hi) of one plane through @lines, one line
+ * (pool_line_floats, its padding −∞ or 0 throughout) a row: the
+ * window's rows inside the plane are folded into each line at pads[1],
+ * then each output row out of its line.  All the block's lines are
+ * folded before any is read, since a load across two recent stores
+ * waits for them to reach the cache (a line a row at a time: Inception
+ * v3's 3×3 means on 17×17 no faster than the flat passes).  The same
+ * folds, in the same order, as pool_vector's; @kernel_h and @kernel_w
+ * are constants at the calls that matter. */
+CS_VEC_INLINE void
+pool_line_rows (const gboolean is_max, const int kernel_h, const int kernel_w,
+                const CsPoolGeometry *g, const float *plane, const float *scales, int64_t oy_lo,
+                int64_t oy_hi, float *lines, float *out)
+{
+  const int64_t in_w = g->in_w, out_w = g->out_w;
+  const int64_t line_floats = pool_line_floats (g);
+  const gboolean fetch_ahead = g->in_h * in_w > POOL_COLUMN_WALK;
+
+  for (int64_t oy = oy_lo; oy < oy_hi; oy++)
+    {
+      const int64_t y0 = oy * g->stride[0] - g->pads[0];
+      const int64_t ky0 = MAX (0, -y0), ky1 = MIN (kernel_h, g->in_h - y0);
+      float *line = lines + (oy - oy_lo) * line_floats + g->pads[1];
+
+      if (fetch_ahead)
+        {
+          /* The rows this one's windows do not share with the row before,
+           * as the row POOL_PREFETCH_ROWS on reads them; past the plane's
+           * end, the next plane's, which comes next. */
+          const int64_t new_rows = MIN (g->stride[0], kernel_h);
+          const int64_t first = y0 + POOL_PREFETCH_ROWS * g->stride[0] + kernel_h - new_rows;
+
+          for (int64_t i = 0; i < new_rows * in_w; i += CS_VEC_LANES)
+            __builtin_prefetch ((const void *) ((uintptr_t) plane
+                                                + (uintptr_t) (first * in_w + i) * sizeof (float)),
+                                0, 3);
+        }
+      if (ky0 == 0 && ky1 == kernel_h)
+        fold_rows_into_line (is_max, kernel_h, plane + y0 * in_w, in_w, line);
+      else if (ky1 > ky0)
+        fold_rows_into_line (is_max, (int) (ky1 - ky0), plane + (y0 + ky0) * in_w, in_w, line);
+      else
+        fold_rows_into_line (is_max, 0, plane, in_w, line);
+    }
+  for (int64_t oy = oy_lo; oy < oy_hi; oy++)
+    {
+      const float *line = lines + (oy - oy_lo) * line_floats;
+      const float *row_scales = is_max ? NULL : scales + oy * out_w;
+
+      if (g->stride[1] == 1)
+        fold_line_into_row (is_max, kernel_w, 1, line, out_w, row_scales, out + oy * out_w);
+      else
+        fold_line_into_row (is_max, kernel_w, 2, line, out_w, row_scales, out + oy * out_w);
+    }
+}
+
+/* @planes planes in blocks of rows through lines at @lines (at most
+ * CS_POOL_LINES_FLOATS floats of them, or one line), a mean's @scales
+ * (mean_scales') beside them; larger planes fetch their rows ahead as
+ * pool_plane does. */
+CS_VEC_INLINE void
+pool_by_lines (const gboolean is_max, const CsPoolGeometry *g, const float *x, float *y,
+               int64_t planes, const float *scales, float *lines)
+{
+  const int64_t in_plane = g->in_h * g->in_w, out_plane = g->out_h * g->out_w;
+  const int64_t line_floats = pool_line_floats (g);
+  const int64_t block = MAX (1, CS_POOL_LINES_FLOATS / line_floats);
+  const float   none = is_max ? -INFINITY : 0.0f;
+
+  for (int64_t i = 0; i < MIN (block, g->out_h) * line_floats; i++)
+    lines[i] = none;
+  for (int64_t p = 0; p < planes; p++)
+    {
+      const float *plane = x + p * in_plane;
+
+      for (int64_t oy = 0; oy < g->out_h; oy += block)
+        {
+          const int64_t oy_hi = MIN (oy + block, g->out_h);
+          float        *out = y + p * out_plane;
+
+          if (g->kernel[0] == 3 && g->kernel[1] == 3)
+            pool_line_rows (is_max, 3, 3, g, plane, scales, oy, oy_hi, lines, out);
+          else if (g->kernel[0] == 2 && g->kernel[1] == 2)
+            pool_line_rows (is_max, 2, 2, g, plane, scales, oy, oy_hi, lines, out);
+          else
+            pool_line_rows (is_max, g->kernel[0], g->kernel[1], g, plane, scales, oy, oy_hi,
+                            lines, out);
+        }
+    }
+}
 #endif
 
 void
@@ -584,10 +777,21 @@ CS_VEC_NAME (cs_pool) (CS_POOL_PARAMS)
   if (vector_suits (g))
     {
       PoolColumns   blocks[MAX_POOL_BLOCKS];
-      const int64_t n_blocks = pool_columns (g, blocks);
+      int64_t       n_blocks;
 
       if (!g->is_max)
         mean_scales (g, scratch);
+      if (POOL_BY_LINES && g->out_w > CS_VEC_LANES)
+        {
+          float *line = scratch + (g->is_max ? 0 : g->out_h * g->out_w);
+
+          if (g->is_max)
+            pool_by_lines (TRUE, g, x, y, planes, NULL, line);
+          else
+            pool_by_lines (FALSE, g, x, y, planes, scratch, line);
+          return;
+        }
+      n_blocks = pool_columns (g, blocks);
       for (int64_t p = 0; p < planes; p++)
         if (g->is_max)
           pool_plane (TRUE, g, blocks, n_blocks, x + p * in_plane, NULL, y + p * out_plane);

@@ -1969,7 +1969,10 @@ pool_reference (const CsPoolGeometry *g, const float *plane, int64_t oy, int64_t
  * wider than the row), AVX-512's vectors down small planes, the
  * window's rows held while it passes (3 rows 1 or 2 apart, 2 rows 2
  * apart, an odd row left over), and along the rows of larger ones
- * (70×66, 90×50), and global pooling. */
+ * (70×66, 90×50); AVX2's lines for rows wider than a vector (a last
+ * vector overlapping, blocks of lines with one left short at 90×50,
+ * rows narrower than a vector padded out to 9 outputs, rows and columns
+ * of different strides); and global pooling. */
 static void
 test_pool (void)
 {
@@ -1997,6 +2000,8 @@ test_pool (void)
     { 2, 70, 66, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 } },
     { 2, 90, 50, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 } },
     { 3, 15, 29, { 2, 2 }, { 2, 2 }, { 1, 1 }, { 0, 0, 0, 0 } },
+    { 3, 6, 5, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 3, 3, 3, 3 } },
+    { 2, 12, 40, { 2, 3 }, { 1, 2 }, { 1, 1 }, { 0, 1, 1, 1 } },
   };
   g_autoptr (GRand) rand = g_rand_new_with_seed (61);
 

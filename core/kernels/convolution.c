@@ -460,7 +460,14 @@ planar_suits (const CsConvShape *s)
  * → 0.98, RegNet-Y-16GF's of 112 on 28×28 and 56×56 0.94–1.06 times
  * their time; with AVX2, RegNet-Y-400MF's groups of 8 on 7×7 0.118 →
  * 0.065, ResNeXt-50's of 32 on 7×7 0.77 times their time, but groups of
- * 48 on 14×14 and of 56 on 28×28 1.2–1.6 times. */
+ * 48 on 14×14 and of 56 on 28×28 1.2–1.6 times.  So with AVX2 wider
+ * groups on wider maps only by stride 2, read as planes: Zen 3, one
+ * thread, warm, 0.64–0.83 of their time (RegNet-Y-800MF's groups of 16
+ * from 112×112, 56×56 and 28×28 1.09 → 0.78, 0.69 → 0.48 and 0.47 →
+ * 0.29 ms, RegNet-Y-1.6GF's of 24 and RegNet-X-3.2GF's of 48 from the
+ * same 0.71–0.79, ResNeXt-50's of 16 from 28×28 0.75 → 0.47), where by
+ * stride 1 groups of 16 on 56×56 and of 48 on 14×14 took 1.25 and 1.34
+ * times. */
 static gboolean
 grouped_interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
 {
@@ -474,7 +481,8 @@ grouped_interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const
            && s->dilation[0] == 1 && s->dilation[1] == 1;
   return l->cg % lanes == 0
          && (lanes >= 16 || s->out_w <= CS_INTERLEAVED_PIXELS
-             || (l->cg == lanes && l->mg == lanes));
+             || (l->cg == lanes && l->mg == lanes)
+             || (s->stride[0] > 1 && s->stride[1] > 1 && planar_suits (s)));
 }
 
 /* The floats a task of @l->rows output rows stages when interleaved

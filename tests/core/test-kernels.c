@@ -820,8 +820,9 @@ test_conv_depthwise_rows (void)
 }
 
 /* Grouped layers whose groups are whole vectors of channels in and out
- * (16 with AVX-512; 8 with AVX2, one vector or a map of at most 8
- * columns), which run on blocks staged pixel by pixel (asserted on the
+ * (16 with AVX-512; 8 with AVX2, one vector, a map of at most 8
+ * columns, or rows read as planes by stride 2), which run on blocks
+ * staged pixel by pixel or as planes (asserted on the
  * tables that have that kernel), and others beside them that do not:
  * RegNet-X-400MF's 3×3 layers on 7×7 and its 3×3/2 onto 7×7,
  * ResNeXt-50's groups of 32 on 7×7 and 3×3/2 with them onto 7×7, a map
@@ -893,15 +894,17 @@ test_conv_grouped_interleaved (void)
           g_assert_true (complete_shape (&s));
           cg = s.in_channels / s.groups;
           mg = s.out_channels / s.groups;
-          /* Whole vectors in and out; with 8-lane vectors, one, or a map
-           * of at most eight columns.  One group: fewer channels than a
-           * vector in, read as planes by stride 2. */
+          /* Whole vectors in and out; with 8-lane vectors, one, a map
+           * of at most eight columns, or rows read as planes by stride 2
+           * both ways.  One group: fewer channels than a vector in, read
+           * as planes by stride 2. */
           if (s.groups == 1)
             fits = cg < lanes && mg % lanes == 0 && s.stride[1] == 2 && s.in_w * 2 >= 56
                    && (s.kernel[0] == 3 || s.kernel[0] == 7);
           else
             fits = cg % lanes == 0 && mg % lanes == 0
-                   && (lanes >= 16 || s.out_w <= 8 || (cg == lanes && mg == lanes));
+                   && (lanes >= 16 || s.out_w <= 8 || (cg == lanes && mg == lanes)
+                       || (s.stride[0] == 2 && s.stride[1] == 2 && s.in_w * 2 >= 56));
           layout = cs_conv_layout (kernels, &s);
           g_assert_cmpint (layout == CS_CONV_LAYOUT_INTERLEAVED || layout == CS_CONV_LAYOUT_PLANAR,
                            ==, fits);

@@ -460,14 +460,15 @@ planar_suits (const CsConvShape *s)
  * → 0.98, RegNet-Y-16GF's of 112 on 28×28 and 56×56 0.94–1.06 times
  * their time; with AVX2, RegNet-Y-400MF's groups of 8 on 7×7 0.118 →
  * 0.065, ResNeXt-50's of 32 on 7×7 0.77 times their time, but groups of
- * 48 on 14×14 and of 56 on 28×28 1.2–1.6 times.  So with AVX2 wider
- * groups on wider maps only by stride 2, read as planes: Zen 3, one
- * thread, warm, 0.64–0.83 of their time (RegNet-Y-800MF's groups of 16
- * from 112×112, 56×56 and 28×28 1.09 → 0.78, 0.69 → 0.48 and 0.47 →
- * 0.29 ms, RegNet-Y-1.6GF's of 24 and RegNet-X-3.2GF's of 48 from the
- * same 0.71–0.79, ResNeXt-50's of 16 from 28×28 0.75 → 0.47), where by
- * stride 1 groups of 16 on 56×56 and of 48 on 14×14 took 1.25 and 1.34
- * times. */
+ * 48 on 14×14 and of 56 on 28×28 1.2–1.6 times, a block of output
+ * channels at a time.  Since the AVX2 kernel takes two blocks at once
+ * (grouped-simd.h), groups of more than a vector in and two or more out
+ * run so on maps of any width: Zen 3, one thread, warm, against the GEMM
+ * layout, RegNet-Y-800MF's groups of 16 by stride 2 from 112×112, 56×56
+ * and 28×28 1.09 → 0.77, 0.69 → 0.43 and 0.47 → 0.29 ms, on 28×28 0.51
+ * → 0.42 and on 14×14 0.35 → 0.23; RegNet-X-400MF's on 14×14 0.17 →
+ * 0.11; groups of 48 on 14×14 1.00 → 0.85, of 16 on 56×56 0.83 →
+ * 0.71, ResNeXt-50's of 16 on 14×14 0.56 → 0.37. */
 static gboolean
 grouped_interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
 {
@@ -481,8 +482,7 @@ grouped_interleaved_suits (const CsKernels *kernels, const CsConvShape *s, const
            && s->dilation[0] == 1 && s->dilation[1] == 1;
   return l->cg % lanes == 0
          && (lanes >= 16 || s->out_w <= CS_INTERLEAVED_PIXELS
-             || (l->cg == lanes && l->mg == lanes)
-             || (s->stride[0] > 1 && s->stride[1] > 1 && planar_suits (s)));
+             || (l->cg == lanes && l->mg == lanes) || (l->cg > lanes && l->mg >= 2 * lanes));
 }
 
 /* The floats a task of @l->rows output rows stages when interleaved
@@ -1518,6 +1518,15 @@ interleaved_task (const CsConvPlan *plan, const float *x, const float *weights,
                      (width - s->pads[1] - s->in_w) * channels);
       }
   made = l->depthwise ? out + n_rows * s->out_w * lanes : out;
+  /* The group's blocks in one call where their weights lie ready one
+   * after another, so that the kernel may take them together. */
+  if (!l->depthwise && prepared != NULL)
+    {
+      kernels->grouped_interleaved (block, channels, l->planar ? staged : 0, first, width,
+                                    &plan->window, prepared, outputs / lanes, bias,
+                                    y + oh0 * s->out_w, out_plane, oh0, oh0 + n_rows, ep);
+      return;
+    }
   for (int64_t o0 = 0; o0 < outputs; o0 += lanes)
     {
       const float *w = prepared != NULL ? prepared + o0 * l->depth : made;
@@ -1533,8 +1542,8 @@ interleaved_task (const CsConvPlan *plan, const float *x, const float *weights,
         }
       else
         kernels->grouped_interleaved (block, channels, l->planar ? staged : 0, first, width,
-                                      &plan->window, w, bias != NULL ? bias + o0 : NULL, y_rows,
-                                      out_plane, oh0, oh0 + n_rows, ep);
+                                      &plan->window, w, 1, bias != NULL ? bias + o0 : NULL,
+                                      y_rows, out_plane, oh0, oh0 + n_rows, ep);
     }
 }
 

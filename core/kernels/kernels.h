@@ -186,10 +186,12 @@ typedef void (*CsDepthwiseInterleaved) (CS_DEPTHWISE_INTERLEAVED_PARAMS);
  * own chain of FMAs. */
 #define CS_INTERLEAVED_PIXELS 8
 
-/* A grouped convolution's group, @channels input channels, for
- * `interleave` of its output channels, written as planes @y_plane floats
- * apart: output channel o's pixel (oh, ow), oh0 ≤ oh < oh1, at y +
- * o·y_plane + (oh − oh0)·out_w + ow.  Its input rows are padded as for
+/* A grouped convolution's group, @channels input channels, for @blocks
+ * blocks of `interleave` of its output channels (block b's weights at w
+ * + b·@channels·kH·kW·interleave, o below counting within its block,
+ * its bias and planes after the blocks before), written as planes @y_plane
+ * floats apart: output channel o's pixel (oh, ow), oh0 ≤ oh < oh1, at y
+ * + o·y_plane + (oh − oh0)·out_w + ow.  Its input rows are padded as for
  * CsDepthwiseInterleaved, either pixel by pixel, @channels floats a
  * pixel (@plane 0), or as planes, a channel's rows @plane floats after
  * the previous channel's: input pixel (ih, iw) of channel c is then at
@@ -200,8 +202,8 @@ typedef void (*CsDepthwiseInterleaved) (CS_DEPTHWISE_INTERLEAVED_PARAMS);
  * width. */
 #define CS_GROUPED_INTERLEAVED_PARAMS \
   const float *x, int64_t channels, int64_t plane, int64_t first_row, int64_t width, \
-  const CsDepthwiseGeometry *g, const float *w, const float *bias, float *y, int64_t y_plane, \
-  int64_t oh0, int64_t oh1, const CsEpilogue *ep
+  const CsDepthwiseGeometry *g, const float *w, int64_t blocks, const float *bias, float *y, \
+  int64_t y_plane, int64_t oh0, int64_t oh1, const CsEpilogue *ep
 typedef void (*CsGroupedInterleaved) (CS_GROUPED_INTERLEAVED_PARAMS);
 
 /* The output columns [*lo, *hi) whose tap @kw falls inside the plane. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * grouped-simd.h — the kernel of a grouped convolution, a vector's worth
- * of a group's output channels at a time (kernels.h:
+ * of a group's output channels at a time, or two (kernels.h:
  * CsGroupedInterleaved), written once in the vector vocabulary
  * (vec-avx2.h, vec-avx512.h); included by grouped-avx2.c and
  * grouped-avx512.c after their vocabulary header.
@@ -10,16 +10,17 @@
  * channels: each input value of a tap is broadcast and multiplies the
  * vector of those channels' weights for that input channel and tap;
  * CS_INTERLEAVED_PIXELS output pixels of a row are summed together and
- * share each weight vector, then turned into the channels' rows in
- * registers and stored to their planes.  Broadcasting one value at a
+ * share each weight vector (with AVX2, fewer pixels of two blocks, which
+ * share each broadcast value too), then turned into the channels' rows
+ * in registers and stored to their planes.  Broadcasting one value at a
  * time, the kernel reads its input pixel by pixel or as planes alike.
  */
 
-/* Output pixels a row of two blocks at a time sums together: twelve
- * sums, two weight vectors and a broadcast fill fifteen of AVX2's
- * sixteen registers; from planes, eight, as GCC spilled sums of six
- * pixels there (RegNet-Y-800MF's groups of 16 by stride 2 from 56×56:
- * 0.61 ms with six, 0.43 with four). */
+/* Output pixels a row of two blocks at a time sums together: six
+ * pixels' twelve sums, two weight vectors and a broadcast fill fifteen
+ * of AVX2's sixteen registers; from planes four, as GCC spilled sums of
+ * six there (RegNet-Y-800MF's groups of 16 by stride 2 from 56×56: 0.61
+ * ms with six, 0.43 with four). */
 #define PAIR_PIXELS(planar) ((planar) ? 4 : 6)
 
 /* Whether this table's kernel takes a group's blocks of output channels
@@ -32,9 +33,9 @@
  * pixels of one block, unmeasured in pairs, stay as they were. */
 #define GROUPED_PAIRS (CS_VEC_LANES < 16)
 
-/* Output row @oh: @n pixels of one block of output channels, or of
- * @two (weights @block_floats after the first's, planes
- * CS_VEC_LANES·@out_plane floats after the first's), and when not 0, a
+/* Output row @oh: @n pixels of one block of output channels, or with
+ * @two of two (the second's weights @block_floats after the first's,
+ * its planes CS_VEC_LANES·@out_plane floats after), and when not 0, a
  * @size × @size kernel of column stride @stride and no dilation, when
  * not 0 the @fixed number of input channels, and whether the input is
  * @planar, constants in each instantiation so that the sums live in
@@ -110,9 +111,10 @@ grouped_row (const int n, const gboolean two, const int size, const int stride,
 }
 
 /* Output rows [@oh0, @oh1) of one block of output channels (@pair
- * FALSE) or of two, at @w, @bias and @y as for the first: one block's
- * rows in runs of CS_INTERLEAVED_PIXELS pixels, two blocks' in as few
- * runs of at most PAIR_PIXELS, shared out evenly (14 = 5 + 5 + 4).
+ * FALSE) or of two, at @w, @bias and @y as for the first (blocks
+ * @block_floats of weights apart): one block's rows in runs of
+ * CS_INTERLEAVED_PIXELS pixels, two blocks' in as few runs of at most
+ * PAIR_PIXELS, shared out evenly (14 = 5 + 5 + 4).
  * @size and @stride: the kernel's and its column stride, as constants
  * (grouped_row), else 0; @fixed: @channels as a constant, else 0;
  * @planar: whether @plane is not 0. */
@@ -120,16 +122,16 @@ CS_VEC_INLINE void
 grouped_block_rows (const gboolean pair, const int size, const int stride, const int fixed,
                     const gboolean planar, const float *x, int64_t channels, int64_t plane,
                     int64_t first_row, int64_t width, const CsDepthwiseGeometry *g,
-                    const float *w, const float *bias, float *y, int64_t y_plane, int64_t oh0,
-                    int64_t oh1, const CsEpilogue *ep)
+                    const float *w, int64_t block_floats, const float *bias, float *y,
+                    int64_t y_plane, int64_t oh0, int64_t oh1, const CsEpilogue *ep)
 {
   const CsLaneMask    all = vec_lanes (0, CS_VEC_LANES);
   const CsVec         start = bias != NULL ? vec_load_edge (TRUE, bias, all) : vec_zero ();
   const CsVec         start_two =
       pair && bias != NULL ? vec_load_edge (TRUE, bias + CS_VEC_LANES, all) : vec_zero ();
   const CsEpilogueVec epv = vec_epilogue_load (ep);
-  const int64_t       kernel_floats = (int64_t) g->kernel[0] * g->kernel[1] * CS_VEC_LANES;
-  const int64_t       runs = pair ? (g->out_w + PAIR_PIXELS (planar) - 1) / PAIR_PIXELS (planar) : 0;
+  const int64_t       most = PAIR_PIXELS (planar);
+  const int64_t       runs = pair ? (g->out_w + most - 1) / most : 0;
 
   for (int64_t oh = oh0; oh < oh1; oh++)
     for (int64_t ow0 = 0, run = 0; ow0 < g->out_w; run++)
@@ -141,7 +143,7 @@ grouped_block_rows (const gboolean pair, const int size, const int stride, const
 
 #define ROW(n) \
   grouped_row (n, pair, size, stride, fixed, planar, taps, channels, plane, first_row, width, g, \
-               w, channels * kernel_floats, oh, start, start_two, epv, out, y_plane)
+               w, block_floats, oh, start, start_two, epv, out, y_plane)
         if (pair)
           CS_ROW_SWITCH (n, PAIR_PIXELS (planar), ROW)
         else
@@ -165,11 +167,13 @@ grouped_rows (const int size, const int stride, const int fixed, const gboolean 
 
   for (; GROUPED_PAIRS && fixed == 0 && b + 2 <= blocks; b += 2)
     grouped_block_rows (TRUE, size, stride, fixed, planar, x, channels, plane, first_row, width,
-                        g, w + b * block_floats, bias != NULL ? bias + b * CS_VEC_LANES : NULL,
+                        g, w + b * block_floats, block_floats,
+                        bias != NULL ? bias + b * CS_VEC_LANES : NULL,
                         y + b * CS_VEC_LANES * y_plane, y_plane, oh0, oh1, ep);
   for (; b < blocks; b++)
     grouped_block_rows (FALSE, size, stride, fixed, planar, x, channels, plane, first_row, width,
-                        g, w + b * block_floats, bias != NULL ? bias + b * CS_VEC_LANES : NULL,
+                        g, w + b * block_floats, block_floats,
+                        bias != NULL ? bias + b * CS_VEC_LANES : NULL,
                         y + b * CS_VEC_LANES * y_plane, y_plane, oh0, oh1, ep);
 }
 

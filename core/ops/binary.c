@@ -233,7 +233,22 @@ float_row (BinaryOp op, const void *a, gboolean a_moves, const void *b,
     case BINARY_SUB: BINARY_ROW (float, float, l - r); break;
     case BINARY_MUL: BINARY_ROW (float, float, l * r); break;
     case BINARY_DIV: BINARY_ROW (float, float, l / r); break;
-    case BINARY_POW: BINARY_ROW (float, float, powf (l, r)); break;
+    case BINARY_POW:
+      /* A square (a variance: LayerNorm as exports before opset 17
+       * spell it out) by one multiply, the exact square rounded once,
+       * rather than powf's general path: ConvNeXt-Small's 52 ms of 302
+       * on one thread (AVX2, Zen 3). */
+      if (!b_moves && n > 0 && *(const float *) b == 2.0f)
+        {
+          const float *base = a;
+          float       *square = y;
+
+          for (int64_t i = 0; i < n; i++)
+            square[i] = base[a_moves ? i : 0] * base[a_moves ? i : 0];
+        }
+      else
+        BINARY_ROW (float, float, powf (l, r));
+      break;
     case BINARY_PRELU: BINARY_ROW (float, float, l < 0.0f ? l * r : l); break;
     case BINARY_EQUAL: BINARY_ROW (float, int64_t, l == r); break;
     case BINARY_MAX: BINARY_ROW (float, float, l > r || isnan (l) ? l : r); break;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * grouped-simd.h — the kernel of a grouped convolution, a vector's worth
- * of a group's output channels at a time, or two (kernels.h:
+ * of a group's output channels at a time, or two or three (kernels.h:
  * CsGroupedInterleaved), written once in the vector vocabulary
  * (vec-avx2.h, vec-avx512.h); included by grouped-avx2.c and
  * grouped-avx512.c after their vocabulary header.
@@ -10,8 +10,8 @@
  * channels: each input value of a tap is broadcast and multiplies the
  * vector of those channels' weights for that input channel and tap;
  * CS_INTERLEAVED_PIXELS output pixels of a row are summed together and
- * share each weight vector (with AVX2, fewer pixels of two blocks, which
- * share each broadcast value too), then turned into the channels' rows
+ * share each weight vector (with AVX2, fewer pixels of two or three
+ * blocks, which share each broadcast value too), then turned into the channels' rows
  * in registers and stored to their planes.  Broadcasting one value at a
  * time, the kernel reads its input pixel by pixel or as planes alike.
  */
@@ -23,30 +23,45 @@
  * ms with six, 0.43 with four). */
 #define PAIR_PIXELS(planar) ((planar) ? 4 : 6)
 
+/* Output pixels a row of three blocks at a time sums together: three
+ * pixels' nine sums, three weight vectors and a broadcast; on rows of
+ * at most TRIO_WIDE_ROW pixels read pixel by pixel, four, whose twelve
+ * sums leave GCC a register short (it spills): on 14×14 five runs of
+ * three take 0.42 ms where runs of up to four take 0.44 (RegNet-X-1.6GF's
+ * 17 groups of 24, Zen 3, one thread, warm), but a row of seven goes in
+ * two runs rather than three, two of them of two pixels, whose six sums
+ * wait on the FMAs' latency (38 groups of 24 on 7×7: 0.30 → 0.24 ms). */
+#define TRIO_PIXELS   3
+#define TRIO_WIDE     4
+#define TRIO_WIDE_ROW 8
+
 /* Whether this table's kernel takes a group's blocks of output channels
- * two at a time, each input value broadcast once for both: with AVX2's
- * sixteen registers, eight pixels of one block load nine times for
- * eight FMAs, six of two eight for twelve (Zen 3, one thread, warm:
+ * two or three at a time, each input value broadcast once for all: with
+ * AVX2's sixteen registers, eight pixels of one block load nine times
+ * for eight FMAs, six of two eight for twelve (Zen 3, one thread, warm:
  * RegNet-Y-800MF's groups of 16 by stride 2 from 56×56 0.48 → 0.43 ms,
  * RegNet-Y-800MF's 49 groups of 16 on 7×7 0.213 → 0.149, ResNeXt's
- * groups of 32 by stride 2 onto 7×7 0.57 → 0.40).  AVX-512's eight
- * pixels of one block, unmeasured in pairs, stay as they were. */
+ * groups of 32 by stride 2 onto 7×7 0.57 → 0.40), three pixels of three
+ * six for nine, where a pair and a single block would each read the
+ * input again.  AVX-512's eight pixels of one block, unmeasured in
+ * pairs, stay as they were. */
 #define GROUPED_PAIRS (CS_VEC_LANES < 16)
 
-/* Output row @oh: @n pixels of one block of output channels, or with
- * @two of two (the second's weights @block_floats after the first's,
- * its planes CS_VEC_LANES·@out_plane floats after), and when not 0, a
- * @size × @size kernel of column stride @stride and no dilation, when
- * not 0 the @fixed number of input channels, and whether the input is
- * @planar, constants in each instantiation so that the sums live in
- * registers and the taps' addresses are offsets.  Rows outside the
- * plane are skipped; columns outside it read the rows' zero padding. */
+/* Output row @oh: @n pixels of @at_once blocks of output channels (1 to
+ * 3; block k's weights k·@block_floats after the first's, its planes
+ * k·CS_VEC_LANES·@out_plane floats after, its bias vector @starts[k]),
+ * and when not 0, a @size × @size kernel of column stride @stride and no
+ * dilation, when not 0 the @fixed number of input channels, and whether
+ * the input is @planar, constants in each instantiation so that the sums
+ * live in registers and the taps' addresses are offsets.  Rows outside
+ * the plane are skipped; columns outside it read the rows' zero
+ * padding. */
 CS_VEC_INLINE void
-grouped_row (const int n, const gboolean two, const int size, const int stride,
+grouped_row (const int n, const int at_once, const int size, const int stride,
              const int fixed, const gboolean planar,
              const float *x, int64_t channels, int64_t plane, int64_t first_row, int64_t width,
              const CsDepthwiseGeometry *g, const float *w, int64_t block_floats, int64_t oh,
-             CsVec start, CsVec start_two, CsEpilogueVec epv, float *out, int64_t out_plane)
+             const CsVec *starts, CsEpilogueVec epv, float *out, int64_t out_plane)
 {
   const int        kh_n = size > 0 ? size : g->kernel[0], kw_n = size > 0 ? size : g->kernel[1];
   const int64_t    depth = fixed > 0 ? fixed : channels;
@@ -58,8 +73,12 @@ grouped_row (const int n, const gboolean two, const int size, const int stride,
   const CsLaneMask all = vec_lanes (0, CS_VEC_LANES);
   CsVec sum0 = vec_zero (), sum1 = vec_zero (), sum2 = vec_zero (), sum3 = vec_zero ();
   CsVec sum4 = vec_zero (), sum5 = vec_zero (), sum6 = vec_zero (), sum7 = vec_zero ();
-  CsVec pair0 = vec_zero (), pair1 = vec_zero (), pair2 = vec_zero (), pair3 = vec_zero ();
-  CsVec pair4 = vec_zero (), pair5 = vec_zero (), pair6 = vec_zero (), pair7 = vec_zero ();
+  CsVec second0 = vec_zero (), second1 = vec_zero (), second2 = vec_zero ();
+  CsVec second3 = vec_zero (), second4 = vec_zero (), second5 = vec_zero ();
+  CsVec second6 = vec_zero (), second7 = vec_zero ();
+  CsVec third0 = vec_zero (), third1 = vec_zero (), third2 = vec_zero ();
+  CsVec third3 = vec_zero (), third4 = vec_zero (), third5 = vec_zero ();
+  CsVec third6 = vec_zero (), third7 = vec_zero ();
 
   /* The GEMM's order over its depth: input channel, kernel row, column. */
   for (int64_t c = 0; c < depth; c++)
@@ -77,74 +96,81 @@ grouped_row (const int n, const gboolean two, const int size, const int stride,
             const float *tap = row + kw * tap_step;
             const float *at = w + ((c * kh_n + kh) * kw_n + kw) * CS_VEC_LANES;
             const CsVec  weight = vec_load_edge (TRUE, at, all);
-            const CsVec  weight_two = two ? vec_load_edge (TRUE, at + block_floats, all) : weight;
+            const CsVec  weight_second
+              = at_once >= 2 ? vec_load_edge (TRUE, at + block_floats, all) : weight;
+            const CsVec  weight_third
+              = at_once >= 3 ? vec_load_edge (TRUE, at + 2 * block_floats, all) : weight;
 
 #define COLUMN(i) \
             if (i < n) \
               { \
                 const CsVec value = vec_set1 (tap[i * column_step]); \
                 sum##i = vec_fmadd (value, weight, sum##i); \
-                if (two) \
-                  pair##i = vec_fmadd (value, weight_two, pair##i); \
+                if (at_once >= 2) \
+                  second##i = vec_fmadd (value, weight_second, second##i); \
+                if (at_once >= 3) \
+                  third##i = vec_fmadd (value, weight_third, third##i); \
               }
             COLUMN (0) COLUMN (1) COLUMN (2) COLUMN (3) COLUMN (4) COLUMN (5) COLUMN (6) COLUMN (7)
 #undef COLUMN
           }
       }
-  {
-    CsVec done[8] = { vec_epilogue (sum0, start, epv), vec_epilogue (sum1, start, epv),
-                      vec_epilogue (sum2, start, epv), vec_epilogue (sum3, start, epv),
-                      vec_epilogue (sum4, start, epv), vec_epilogue (sum5, start, epv),
-                      vec_epilogue (sum6, start, epv), vec_epilogue (sum7, start, epv) };
-
-    vec_store_columns (n, out, out_plane, done);
+#define STORE_BLOCK(k, acc) \
+  { \
+    CsVec done[8] = { vec_epilogue (acc##0, starts[k], epv), vec_epilogue (acc##1, starts[k], epv), \
+                      vec_epilogue (acc##2, starts[k], epv), vec_epilogue (acc##3, starts[k], epv), \
+                      vec_epilogue (acc##4, starts[k], epv), vec_epilogue (acc##5, starts[k], epv), \
+                      vec_epilogue (acc##6, starts[k], epv), vec_epilogue (acc##7, starts[k], epv) }; \
+\
+    vec_store_columns (n, out + (k) * CS_VEC_LANES * out_plane, out_plane, done); \
   }
-  if (two)
-    {
-      CsVec done[8] = { vec_epilogue (pair0, start_two, epv), vec_epilogue (pair1, start_two, epv),
-                        vec_epilogue (pair2, start_two, epv), vec_epilogue (pair3, start_two, epv),
-                        vec_epilogue (pair4, start_two, epv), vec_epilogue (pair5, start_two, epv),
-                        vec_epilogue (pair6, start_two, epv), vec_epilogue (pair7, start_two, epv) };
-
-      vec_store_columns (n, out + CS_VEC_LANES * out_plane, out_plane, done);
-    }
+  STORE_BLOCK (0, sum)
+  if (at_once >= 2)
+    STORE_BLOCK (1, second)
+  if (at_once >= 3)
+    STORE_BLOCK (2, third)
+#undef STORE_BLOCK
 }
 
-/* Output rows [@oh0, @oh1) of one block of output channels (@pair
- * FALSE) or of two, at @w, @bias and @y as for the first (blocks
- * @block_floats of weights apart): one block's rows in runs of
- * CS_INTERLEAVED_PIXELS pixels, two blocks' in as few runs of at most
- * PAIR_PIXELS, shared out evenly (14 = 5 + 5 + 4).
+/* Output rows [@oh0, @oh1) of @at_once blocks of output channels (1 to
+ * 3), at @w, @bias and @y as for the first (blocks @block_floats of
+ * weights apart): one block's rows in runs of CS_INTERLEAVED_PIXELS
+ * pixels, two or three blocks' in as few runs of at most PAIR_PIXELS or
+ * TRIO_PIXELS (TRIO_WIDE), shared out evenly (14 = 5 + 5 + 4).
  * @size and @stride: the kernel's and its column stride, as constants
  * (grouped_row), else 0; @fixed: @channels as a constant, else 0;
  * @planar: whether @plane is not 0. */
 CS_VEC_INLINE void
-grouped_block_rows (const gboolean pair, const int size, const int stride, const int fixed,
+grouped_block_rows (const int at_once, const int size, const int stride, const int fixed,
                     const gboolean planar, const float *x, int64_t channels, int64_t plane,
                     int64_t first_row, int64_t width, const CsDepthwiseGeometry *g,
                     const float *w, int64_t block_floats, const float *bias, float *y,
                     int64_t y_plane, int64_t oh0, int64_t oh1, const CsEpilogue *ep)
 {
   const CsLaneMask    all = vec_lanes (0, CS_VEC_LANES);
-  const CsVec         start = bias != NULL ? vec_load_edge (TRUE, bias, all) : vec_zero ();
-  const CsVec         start_two =
-      pair && bias != NULL ? vec_load_edge (TRUE, bias + CS_VEC_LANES, all) : vec_zero ();
+  CsVec               starts[3];
   const CsEpilogueVec epv = vec_epilogue_load (ep);
-  const int64_t       most = PAIR_PIXELS (planar);
-  const int64_t       runs = pair ? (g->out_w + most - 1) / most : 0;
+  const int64_t       most = at_once == 3 ? (!planar && g->out_w <= TRIO_WIDE_ROW ? TRIO_WIDE
+                                                                               : TRIO_PIXELS)
+                             : PAIR_PIXELS (planar);
+  const int64_t       runs = at_once > 1 ? (g->out_w + most - 1) / most : 0;
 
+  for (int k = 0; k < at_once; k++)
+    starts[k] = bias != NULL ? vec_load_edge (TRUE, bias + k * CS_VEC_LANES, all) : vec_zero ();
   for (int64_t oh = oh0; oh < oh1; oh++)
     for (int64_t ow0 = 0, run = 0; ow0 < g->out_w; run++)
       {
-        const int64_t n = pair ? g->out_w / runs + (run < g->out_w % runs)
-                               : MIN (g->out_w - ow0, CS_INTERLEAVED_PIXELS);
+        const int64_t n = at_once > 1 ? g->out_w / runs + (run < g->out_w % runs)
+                                      : MIN (g->out_w - ow0, CS_INTERLEAVED_PIXELS);
         const float  *taps = x + ow0 * g->stride[1] * (planar ? 1 : channels);
         float        *out = y + (oh - oh0) * g->out_w + ow0;
 
 #define ROW(n) \
-  grouped_row (n, pair, size, stride, fixed, planar, taps, channels, plane, first_row, width, g, \
-               w, block_floats, oh, start, start_two, epv, out, y_plane)
-        if (pair)
+  grouped_row (n, at_once, size, stride, fixed, planar, taps, channels, plane, first_row, width, \
+               g, w, block_floats, oh, starts, epv, out, y_plane)
+        if (at_once == 3)
+          CS_ROW_SWITCH (n, planar ? TRIO_PIXELS : TRIO_WIDE, ROW)
+        else if (at_once == 2)
           CS_ROW_SWITCH (n, PAIR_PIXELS (planar), ROW)
         else
           CS_ROW_SWITCH (n, CS_INTERLEAVED_PIXELS, ROW)
@@ -153,8 +179,8 @@ grouped_block_rows (const gboolean pair, const int size, const int stride, const
       }
 }
 
-/* @blocks blocks of output channels (kernels.h), two at a time where
- * GROUPED_PAIRS, the last alone if odd; one at a time for a @fixed
+/* @blocks blocks of output channels (kernels.h), where GROUPED_PAIRS two
+ * at a time, the last three together if odd; one at a time for a @fixed
  * number of input channels (groups of one vector, whose code in pairs
  * beside it ran groups of one vector in and out 1.4 times as long; an
  * image's planes). */
@@ -165,16 +191,21 @@ grouped_rows (const int size, const int stride, const int fixed, const gboolean 
   const int64_t block_floats = channels * g->kernel[0] * g->kernel[1] * CS_VEC_LANES;
   int64_t       b = 0;
 
-  for (; GROUPED_PAIRS && fixed == 0 && b + 2 <= blocks; b += 2)
-    grouped_block_rows (TRUE, size, stride, fixed, planar, x, channels, plane, first_row, width,
-                        g, w + b * block_floats, block_floats,
-                        bias != NULL ? bias + b * CS_VEC_LANES : NULL,
-                        y + b * CS_VEC_LANES * y_plane, y_plane, oh0, oh1, ep);
+#define BLOCKS(at_once) \
+  grouped_block_rows (at_once, size, stride, fixed, planar, x, channels, plane, first_row, width, \
+                      g, w + b * block_floats, block_floats, \
+                      bias != NULL ? bias + b * CS_VEC_LANES : NULL, \
+                      y + b * CS_VEC_LANES * y_plane, y_plane, oh0, oh1, ep)
+  for (; GROUPED_PAIRS && fixed == 0 && blocks - b >= 2; b += blocks - b == 3 ? 3 : 2)
+    {
+      if (blocks - b == 3)
+        BLOCKS (3);
+      else
+        BLOCKS (2);
+    }
   for (; b < blocks; b++)
-    grouped_block_rows (FALSE, size, stride, fixed, planar, x, channels, plane, first_row, width,
-                        g, w + b * block_floats, block_floats,
-                        bias != NULL ? bias + b * CS_VEC_LANES : NULL,
-                        y + b * CS_VEC_LANES * y_plane, y_plane, oh0, oh1, ep);
+    BLOCKS (1);
+#undef BLOCKS
 }
 
 /* Each instantiation a function of its own: inlined into one function,

@@ -822,7 +822,9 @@ test_conv_depthwise_rows (void)
 /* Grouped layers whose groups are whole vectors of channels in and out
  * (16 with AVX-512; 8 with AVX2, one vector, a map of at most 8
  * columns, or more than one in and two or more out, taken two blocks
- * at a time), which run on blocks staged pixel by pixel or as planes
+ * at a time, the last three together where odd: three blocks on 7×7,
+ * by stride 2 as planes, of 16 in and 24 out on 9 columns, and five,
+ * a pair and three, on 14 columns), which run on blocks staged pixel by pixel or as planes
  * (asserted on the
  * tables that have that kernel), and others beside them that do not:
  * RegNet-X-400MF's 3×3 layers on 7×7 and its 3×3/2 onto 7×7,
@@ -857,6 +859,9 @@ test_conv_grouped_interleaved (void)
     { 1, 256, 7, 7, 256, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 8 },
     { 1, 128, 14, 14, 128, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 4 },
     { 1, 72, 7, 7, 72, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 3 },
+    { 1, 72, 10, 60, 72, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 3 },
+    { 1, 120, 9, 14, 120, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 3 },
+    { 1, 32, 9, 9, 48, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
     { 1, 128, 7, 7, 128, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },
     { 1, 432, 7, 14, 432, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 9 },
     { 2, 64, 14, 14, 64, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 2 },

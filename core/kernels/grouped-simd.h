@@ -11,9 +11,10 @@
  * vector of those channels' weights for that input channel and tap;
  * CS_INTERLEAVED_PIXELS output pixels of a row are summed together and
  * share each weight vector (with AVX2, fewer pixels of two or three
- * blocks, which share each broadcast value too), then turned into the channels' rows
- * in registers and stored to their planes.  Broadcasting one value at a
- * time, the kernel reads its input pixel by pixel or as planes alike.
+ * blocks, which share each broadcast value too), then turned into the
+ * channels' rows in registers and stored to their planes.  Broadcasting
+ * one value at a time, the kernel reads its input pixel by pixel or as
+ * planes alike.
  */
 
 /* Output pixels a row of two blocks at a time sums together: six
@@ -41,10 +42,11 @@
  * for eight FMAs, six of two eight for twelve (Zen 3, one thread, warm:
  * RegNet-Y-800MF's groups of 16 by stride 2 from 56×56 0.48 → 0.43 ms,
  * RegNet-Y-800MF's 49 groups of 16 on 7×7 0.213 → 0.149, ResNeXt's
- * groups of 32 by stride 2 onto 7×7 0.57 → 0.40), three pixels of three
- * six for nine, where a pair and a single block would each read the
- * input again.  AVX-512's eight pixels of one block, unmeasured in
- * pairs, stay as they were. */
+ * groups of 32 by stride 2 onto 7×7 0.57 → 0.40), and three pixels of
+ * three six for nine, where a pair and then a single block would read
+ * the input twice (17 groups of 24 on 14×14 0.50 → 0.43 ms, 3 by stride
+ * 2 from 112×112 1.83 → 1.37).  AVX-512's eight pixels of one block,
+ * unmeasured in pairs, stay as they were. */
 #define GROUPED_PAIRS (CS_VEC_LANES < 16)
 
 /* Output row @oh: @n pixels of @at_once blocks of output channels (1 to
@@ -179,11 +181,11 @@ grouped_block_rows (const int at_once, const int size, const int stride, const i
       }
 }
 
-/* @blocks blocks of output channels (kernels.h), where GROUPED_PAIRS two
- * at a time, the last three together if odd; one at a time for a @fixed
- * number of input channels (groups of one vector, whose code in pairs
- * beside it ran groups of one vector in and out 1.4 times as long; an
- * image's planes). */
+/* @blocks blocks of output channels (kernels.h): where GROUPED_PAIRS,
+ * two at a time and an odd number's last three together; one at a time
+ * for a @fixed number of input channels (groups of one vector, whose
+ * code in pairs beside it ran groups of one vector in and out 1.4 times
+ * as long; an image's planes). */
 CS_VEC_INLINE void
 grouped_rows (const int size, const int stride, const int fixed, const gboolean planar,
               CS_GROUPED_INTERLEAVED_PARAMS)

@@ -198,13 +198,18 @@ grouped_rows (const int size, const int stride, const int fixed, const gboolean 
                       g, w + b * block_floats, block_floats, \
                       bias != NULL ? bias + b * CS_VEC_LANES : NULL, \
                       y + b * CS_VEC_LANES * y_plane, y_plane, oh0, oh1, ep)
-  for (; GROUPED_PAIRS && fixed == 0 && blocks - b >= 2; b += blocks - b == 3 ? 3 : 2)
-    {
-      if (blocks - b == 3)
+  /* Each count a constant, so that its sums live in registers. */
+  while (GROUPED_PAIRS && fixed == 0 && blocks - b >= 2)
+    if (blocks - b == 3)
+      {
         BLOCKS (3);
-      else
+        b += 3;
+      }
+    else
+      {
         BLOCKS (2);
-    }
+        b += 2;
+      }
   for (; b < blocks; b++)
     BLOCKS (1);
 #undef BLOCKS

@@ -167,7 +167,8 @@
 #define PRODUCT_WEIGHTS (48 * 1024)
 #define PRODUCT_DEPTH   512
 /* The most of a B panel that transposed tiles pass over at a time, and
- * the most sums they keep (transposed_task): 192 depth steps and 1024
+ * the most sums they keep (transposed_task; over the staged block,
+ * staged_transposed_task keeps its task's): 192 depth steps and 1024
  * pixels of AVX2's 16 columns. */
 #define TRANSPOSED_DEPTH_BYTES (12 * 1024)
 #define TRANSPOSED_SUMS_BYTES  (64 * 1024)
@@ -532,6 +533,31 @@ transposed_sums_floats (const CsKernels *kernels, const Layout *l)
                    ALIGNED_FLOATS);
 }
 
+/* The depth steps of each block a transposed tile's depth passes in: at
+ * most TRANSPOSED_DEPTH_BYTES of a B panel, the blocks even. */
+static int64_t
+transposed_block_steps (const CsKernels *kernels, int64_t depth)
+{
+  const int64_t most = MAX (1, TRANSPOSED_DEPTH_BYTES / ((int64_t) sizeof (float) * kernels->nr));
+  const int64_t blocks = (depth + most - 1) / most;
+
+  return (depth + blocks - 1) / blocks;
+}
+
+/* The most tiles of a task over the staged block (staged_transposed_task)
+ * whose sums it keeps while the depth passes in blocks: one, where the
+ * depth is a single block. */
+static int64_t
+staged_tiles_most (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
+{
+  const int64_t mr = kernels->mr;
+
+  if (transposed_block_steps (kernels, l->depth) >= l->depth)
+    return 1;
+  return MAX (((l->rows - 1) * l->wq + s->out_w + mr - 1) / mr,
+              l->rows * ((s->out_w + mr - 1) / mr));
+}
+
 /* Halves a task's output channels (whole @channel_unit of them: A
  * panels, or transposed B panels), groups (whole vectors of them when
  * interleaved) or output rows, in that order, until there are MIN_TASKS
@@ -734,12 +760,13 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
   if (l->from_stage)
     {
       /* The GEMM layout's tasks and staged rows, the output channels
-       * shared out in whole B panels; scratch for one tile besides. */
+       * shared out in whole B panels; scratch for the tiles' sums
+       * besides. */
       l->mc = MIN (MAX (kernels->nr, A_BLOCK_FLOATS / l->depth / kernels->nr * kernels->nr),
                    round_up (l->mg, kernels->nr));
       share_out (kernels, s, l, kernels->nr);
       l->stage_floats = round_up (per_row * (l->rows + l->halo) + l->overlap, ALIGNED_FLOATS)
-                        + (int64_t) kernels->mr * kernels->nr;
+                        + staged_tiles_most (kernels, s, l) * kernels->mr * kernels->nr;
       return TRUE;
     }
   if (l->transposed)
@@ -1394,12 +1421,17 @@ tiles_cost (int64_t pixels, int64_t tiles, int64_t mr)
 /* Output channels [m0, m1) of image @img, output rows [oh0, oh0 +
  * n_rows), by transposed tiles over the block at @base (from_stage),
  * whose pixels lie in a run of the block at every depth step, as for
- * GEMM tiles; @tile (mr × nr floats) takes each before it goes back into
- * place.  A tile takes either pixels of one output row, the row's shared
- * evenly among its tiles, or the task's columns as GEMM tiles number
- * them, across output rows and the thrown-away columns between them
- * (put_back_tile): whichever costs less (tiles_cost), or at the same
- * cost makes fewer tiles.  ResNet-50's 3×3 layers by stride 2 onto 14×14
+ * GEMM tiles; @sums (staged_tiles_most tiles of mr × nr floats) takes
+ * them before they go back into place.  A deep panel goes in blocks of
+ * depth, as in transposed_task, each over all the task's tiles: whole, a
+ * panel read by every tile no longer stays in L2 beside the staged block
+ * (ResNet-50's 512 → 512 on 7×7, panels of 288 KiB: 0.87–0.92 of the time
+ * in the network on one thread and on two, AVX2 on Zen 3; its layers by
+ * stride 2, panels of 72–288 KiB, 0.93–1.0).  A tile takes either pixels
+ * of one output row, the row's shared evenly among its tiles, or the
+ * task's columns as GEMM tiles number them, across output rows and the
+ * thrown-away columns between them (put_back_tile): whichever costs less
+ * (tiles_cost), or at the same cost makes fewer tiles.  ResNet-50's 3×3 layers by stride 2 onto 14×14
  * and 7×7 fill 14 of 24 and 7 of 12 tile rows a row; across rows, 14 of
  * 15 and 7 of 8.  Inception v3's 7×1 and 3×1 layers, whose rows have no
  * thrown-away columns, in 1.4 and 0.75 tiles a row rather than 2 and 1
@@ -1407,13 +1439,13 @@ tiles_cost (int64_t pixels, int64_t tiles, int64_t mr)
  * ms). */
 static void
 staged_transposed_task (const ConvRun *run, int64_t img, int64_t oh0, int64_t n_rows,
-                        int64_t m0, int64_t m1, const float *base, float *tile)
+                        int64_t m0, int64_t m1, const float *base, float *sums)
 {
   const CsConvPlan  *plan = run->plan;
   const CsConvShape *s = &plan->shape;
   const CsKernels   *kernels = plan->kernels;
   const int64_t      plane = s->out_h * s->out_w, depth = plan->layout.depth;
-  const int64_t      wq = plan->layout.wq, mr = kernels->mr;
+  const int64_t      wq = plan->layout.wq, mr = kernels->mr, nr = kernels->nr;
   const int64_t      row_tiles = (s->out_w + mr - 1) / mr;
   const int64_t      n_cols = (n_rows - 1) * wq + s->out_w;
   const int64_t      across_tiles = (n_cols + mr - 1) / mr;
@@ -1422,36 +1454,55 @@ staged_transposed_task (const ConvRun *run, int64_t img, int64_t oh0, int64_t n_
   const gboolean     across_rows
     = across_cost < rows_cost || (across_cost == rows_cost && across_tiles < n_rows * row_tiles);
   const int64_t      tiles = across_rows ? across_tiles : n_rows * row_tiles;
+  const int64_t      step = transposed_block_steps (kernels, depth);
+  const int64_t      blocks = (depth + step - 1) / step;
   float             *y = run->y + img * s->out_channels * plane;
-  CsEpilogue         onto_bias = run->ep;
+  CsEpilogue         onto_bias = run->ep, unfinished;
 
-  /* Each tile starts as rows of biases (start_tile). */
+  /* Each tile starts as rows of biases (start_tile) and takes the
+   * activation with the last block. */
   onto_bias.accumulate = TRUE;
-  for (int64_t j0 = m0; j0 < m1; j0 += kernels->nr)
+  unfinished = onto_bias;
+  unfinished.clamp = unfinished.leaky = FALSE;
+  for (int64_t j0 = m0; j0 < m1; j0 += nr)
     {
-      const int    n = (int) MIN (kernels->nr, m1 - j0);
+      const int    n = (int) MIN (nr, m1 - j0);
       const float *panel = run->weights + img * run->image_weights + j0 * depth;
       float       *y_rows = y + j0 * plane + oh0 * s->out_w;
-      CsPrefetch   fetch;
 
-      for (int64_t t = 0; t < tiles; t++)
+      for (int64_t b = 0, p0 = 0; p0 < depth; b++, p0 += step)
         {
-          const int64_t r = across_rows ? 0 : t / row_tiles, rt = t % row_tiles;
-          const int64_t c0 = across_rows ? t * n_cols / tiles
-                                         : r * wq + rt * s->out_w / row_tiles;
-          const int     h = (int) (across_rows ? (t + 1) * n_cols / tiles - c0
-                                               : (rt + 1) * s->out_w / row_tiles
-                                                 - rt * s->out_w / row_tiles);
-          const gboolean fetching = next_panel_share (plan, panel, j0, tiles, t, depth, &fetch);
+          const int64_t  steps = MIN (step, depth - p0);
+          const gboolean first = p0 == 0, last = p0 + steps == depth;
 
-          /* As in transposed_task (Inception v3's staged layers, the
-           * caches cold: 48.6 → 47.1 ms in all). */
-          prefetch_for_store (y_rows + c0 / wq * s->out_w + MIN (c0 % wq, s->out_w - 1), n,
-                              plane, CS_PREFETCH_TILES * mr, 1);
-          start_tile (plan, tile, h, j0, n);
-          kernels->gemm (depth, base + c0, 0, plan->koff, panel, NULL, n, tile, kernels->nr, h,
-                         n, NULL, &onto_bias, NULL, fetching ? &fetch : NULL);
-          put_back_tile (plan, tile, c0, h, n, y_rows);
+          for (int64_t t = 0; t < tiles; t++)
+            {
+              const int64_t r = across_rows ? 0 : t / row_tiles, rt = t % row_tiles;
+              const int64_t c0 = across_rows ? t * n_cols / tiles
+                                             : r * wq + rt * s->out_w / row_tiles;
+              const int     h = (int) (across_rows ? (t + 1) * n_cols / tiles - c0
+                                                   : (rt + 1) * s->out_w / row_tiles
+                                                     - rt * s->out_w / row_tiles);
+              /* One tile's sums when the depth is one block, else each
+               * tile's its own. */
+              float         *tile = sums + (blocks > 1 ? t * mr * nr : 0);
+              CsPrefetch     fetch;
+              const gboolean fetching
+                = next_panel_share (plan, panel, j0, blocks * tiles, b * tiles + t, steps, &fetch);
+
+              /* As in transposed_task (Inception v3's staged layers, the
+               * caches cold: 48.6 → 47.1 ms in all). */
+              if (last)
+                prefetch_for_store (y_rows + c0 / wq * s->out_w + MIN (c0 % wq, s->out_w - 1), n,
+                                    plane, CS_PREFETCH_TILES * mr, 1);
+              if (first)
+                start_tile (plan, tile, h, j0, n);
+              kernels->gemm (steps, base + c0, 0, plan->koff + p0, panel + p0 * n, NULL, n, tile,
+                             nr, h, n, NULL, last ? &onto_bias : &unfinished, NULL,
+                             fetching ? &fetch : NULL);
+              if (last)
+                put_back_tile (plan, tile, c0, h, n, y_rows);
+            }
         }
     }
   activate_rows (run, y + m0 * plane, m1 - m0, oh0, n_rows);
@@ -1642,8 +1693,8 @@ transposed_task (const ConvRun *run, int64_t img, int64_t m0, int64_t m1, int64_
   const CsConvShape *s = &plan->shape;
   const CsKernels   *kernels = plan->kernels;
   const int64_t      plane = s->out_h * s->out_w, depth = plan->layout.depth;
-  const int64_t      most = MAX (1, TRANSPOSED_DEPTH_BYTES / ((int64_t) sizeof (float) * kernels->nr));
-  const int64_t      blocks = (depth + most - 1) / most, step = (depth + blocks - 1) / blocks;
+  const int64_t      step = transposed_block_steps (kernels, depth);
+  const int64_t      blocks = (depth + step - 1) / step;
   const int64_t      passes = (i_end - i_begin + transposed_pass_pixels (kernels) - 1)
                               / transposed_pass_pixels (kernels);
   const float       *x = run->columns;
@@ -1777,7 +1828,8 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
         staged_transposed_task (run, img, oh0, n_rows, mb * l->mc,
                                 MIN ((mb + 1) * l->mc, l->mg), base,
                                 stage + l->stage_floats
-                                - plan->kernels->mr * plan->kernels->nr);
+                                - staged_tiles_most (plan->kernels, s, l) * plan->kernels->mr
+                                  * plan->kernels->nr);
       else
         gemm_task (run, img, g, oh0, n_rows, mb * l->mc, MIN ((mb + 1) * l->mc, l->mg),
                    base);

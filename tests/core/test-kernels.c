@@ -519,7 +519,9 @@ test_conv_small_maps (void)
  * part of a panel), a 3×3 layer without padding on 9×9, whose tiles read
  * the input itself as the block, 3×3 layers of stride 2 onto 14×14 and
  * 7×7 with fewer weights than the GEMM driver's product takes, whose
- * tiles run across output rows (with AVX-512 and AVX2), and DenseNet's
+ * tiles run across output rows (with AVX-512 and AVX2), one of them of
+ * 16 input channels, whose 144 depth steps are a single block where the
+ * others' go in several, each over all of a task's tiles, and DenseNet's
  * 3×3 layers onto 32 channels on 7×7.
  * GEMM tiles: Inception's 3×1 layers on 8×8, whose rows fill the tiles,
  * a shallow 1×1 layer on a large map, where putting the tiles back
@@ -547,6 +549,7 @@ test_conv_transposed_layout (void)
     { 1, 64, 9, 9, 40, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 0, 0, 0, 0 }, 1 },
     { 1, 64, 28, 28, 160, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 32, 14, 14, 40, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
+    { 1, 16, 14, 14, 40, 0, 0, { 3, 3 }, { 2, 2 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 128, 7, 7, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
   };
   static const CsConvShape gemm[] = {

@@ -2,8 +2,9 @@
 /*
  * grouped-avx2.c — the AVX2/FMA kernel of grouped convolutions on blocks of
  * channels interleaved by pixel (kernels.h; the loop is grouped-simd.h's),
- * compiled with -mavx2 -mfma and called only after dispatch.c has
- * checked the CPU.
+ * and its entry, which passes an input staged as planes to
+ * grouped-planes-avx2.c's; compiled with -mavx2 -mfma and called only
+ * after dispatch.c has checked the CPU.
  */
 #include "vec-avx2.h"
 

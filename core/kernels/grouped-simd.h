@@ -3,8 +3,9 @@
  * grouped-simd.h — the kernel of a grouped convolution, a vector's worth
  * of a group's output channels at a time, or two or three (kernels.h:
  * CsGroupedInterleaved), written once in the vector vocabulary
- * (vec-avx2.h, vec-avx512.h); included by grouped-avx2.c and
- * grouped-avx512.c after their vocabulary header.
+ * (vec-avx2.h, vec-avx512.h); included after their vocabulary header by
+ * grouped-<set>.c, and with CS_GROUPED_PLANES defined by
+ * grouped-planes-<set>.c.
  *
  * A vector is one output pixel of a block of the group's output
  * channels: each input value of a tap is broadcast and multiplies the
@@ -220,18 +221,18 @@ grouped_rows (const int size, const int stride, const int fixed, const gboolean 
  * vector on 7×7: 0.038 → 0.055 ms).  Besides the groups of a vector
  * and of any size, a network's strided first layer on an image's three
  * planes (ResNet's 7×7/2: 94 % of the FMA peak, against 72 % with the
- * kernel's size and channels variables). */
+ * kernel's size and channels variables).  The planes' variants are
+ * compiled apart from the pixels' (CS_GROUPED_PLANES: grouped-planes-
+ * <set>.c), in parallel: together, with the sanitizers, the AVX2 file
+ * was the native build's longest by minutes. */
 #define VARIANT(name, size, stride, fixed, planar) \
   static __attribute__ ((noinline)) void name (CS_GROUPED_INTERLEAVED_PARAMS) \
   { \
     grouped_rows (size, stride, fixed, planar, x, channels, plane, first_row, width, g, w, \
                   blocks, bias, y, y_plane, oh0, oh1, ep); \
   }
-VARIANT (pixels_3x3_1_vector, 3, 1, CS_VEC_LANES, FALSE)
-VARIANT (pixels_3x3_2_vector, 3, 2, CS_VEC_LANES, FALSE)
-VARIANT (pixels_3x3_1, 3, 1, 0, FALSE)
-VARIANT (pixels_3x3_2, 3, 2, 0, FALSE)
-VARIANT (pixels_any, 0, 0, 0, FALSE)
+#define ARGS x, channels, plane, first_row, width, g, w, blocks, bias, y, y_plane, oh0, oh1, ep
+#ifdef CS_GROUPED_PLANES
 VARIANT (planes_3x3_1_vector, 3, 1, CS_VEC_LANES, TRUE)
 VARIANT (planes_3x3_2_vector, 3, 2, CS_VEC_LANES, TRUE)
 VARIANT (planes_3x3_1, 3, 1, 0, TRUE)
@@ -239,7 +240,32 @@ VARIANT (planes_3x3_2, 3, 2, 0, TRUE)
 VARIANT (planes_3x3_2_rgb, 3, 2, 3, TRUE)
 VARIANT (planes_7x7_2_rgb, 7, 2, 3, TRUE)
 VARIANT (planes_any, 0, 0, 0, TRUE)
-#undef VARIANT
+
+/* The input as planes (@plane > 0); cs_grouped_interleaved_<set> calls
+ * it. */
+void
+CS_VEC_NAME (cs_grouped_planes) (CS_GROUPED_INTERLEAVED_PARAMS)
+{
+  const gboolean square = g->kernel[0] == g->kernel[1] && g->dilation[0] == 1
+                          && g->dilation[1] == 1;
+  const int      size = square ? g->kernel[0] : 0, stride = g->stride[1];
+  const gboolean vector = channels == CS_VEC_LANES, rgb = channels == 3;
+
+  if (size == 3 && stride == 1)
+    (vector ? planes_3x3_1_vector : planes_3x3_1) (ARGS);
+  else if (size == 3 && stride == 2)
+    (vector ? planes_3x3_2_vector : rgb ? planes_3x3_2_rgb : planes_3x3_2) (ARGS);
+  else if (size == 7 && stride == 2 && rgb)
+    planes_7x7_2_rgb (ARGS);
+  else
+    planes_any (ARGS);
+}
+#else
+VARIANT (pixels_3x3_1_vector, 3, 1, CS_VEC_LANES, FALSE)
+VARIANT (pixels_3x3_2_vector, 3, 2, CS_VEC_LANES, FALSE)
+VARIANT (pixels_3x3_1, 3, 1, 0, FALSE)
+VARIANT (pixels_3x3_2, 3, 2, 0, FALSE)
+VARIANT (pixels_any, 0, 0, 0, FALSE)
 
 void
 CS_VEC_NAME (cs_grouped_interleaved) (CS_GROUPED_INTERLEAVED_PARAMS)
@@ -247,19 +273,17 @@ CS_VEC_NAME (cs_grouped_interleaved) (CS_GROUPED_INTERLEAVED_PARAMS)
   const gboolean square = g->kernel[0] == g->kernel[1] && g->dilation[0] == 1
                           && g->dilation[1] == 1;
   const int      size = square ? g->kernel[0] : 0, stride = g->stride[1];
-  const gboolean vector = channels == CS_VEC_LANES, rgb = channels == 3;
-  void (*run) (CS_GROUPED_INTERLEAVED_PARAMS);
+  const gboolean vector = channels == CS_VEC_LANES;
 
   if (plane > 0)
-    run = size == 3 && stride == 1 ? (vector ? planes_3x3_1_vector : planes_3x3_1)
-          : size == 3 && stride == 2 ? (vector ? planes_3x3_2_vector
-                                        : rgb  ? planes_3x3_2_rgb
-                                               : planes_3x3_2)
-          : size == 7 && stride == 2 && rgb ? planes_7x7_2_rgb
-          : planes_any;
+    CS_VEC_NAME (cs_grouped_planes) (ARGS);
+  else if (size == 3 && stride == 1)
+    (vector ? pixels_3x3_1_vector : pixels_3x3_1) (ARGS);
+  else if (size == 3 && stride == 2)
+    (vector ? pixels_3x3_2_vector : pixels_3x3_2) (ARGS);
   else
-    run = size == 3 && stride == 1 ? (vector ? pixels_3x3_1_vector : pixels_3x3_1)
-          : size == 3 && stride == 2 ? (vector ? pixels_3x3_2_vector : pixels_3x3_2)
-          : pixels_any;
-  run (x, channels, plane, first_row, width, g, w, blocks, bias, y, y_plane, oh0, oh1, ep);
+    pixels_any (ARGS);
 }
+#endif
+#undef ARGS
+#undef VARIANT

@@ -767,6 +767,9 @@ void cs_gemv_avx2       (CS_GEMV_PARAMS);
 void cs_depthwise_avx2  (CS_DEPTHWISE_PARAMS);
 void cs_depthwise_interleaved_avx2 (CS_DEPTHWISE_INTERLEAVED_PARAMS);
 void cs_grouped_interleaved_avx2 (CS_GROUPED_INTERLEAVED_PARAMS);
+/* Its input as planes (@plane > 0), which cs_grouped_interleaved_avx2
+ * passes on; the same for AVX-512 below. */
+void cs_grouped_planes_avx2 (CS_GROUPED_INTERLEAVED_PARAMS);
 void cs_sigmoid_avx2    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx2       (CS_GELU_PARAMS);
 void cs_hard_swish_avx2 (CS_HARD_SWISH_PARAMS);
@@ -798,6 +801,7 @@ void cs_gemv_avx512       (CS_GEMV_PARAMS);
 void cs_depthwise_avx512  (CS_DEPTHWISE_PARAMS);
 void cs_depthwise_interleaved_avx512 (CS_DEPTHWISE_INTERLEAVED_PARAMS);
 void cs_grouped_interleaved_avx512 (CS_GROUPED_INTERLEAVED_PARAMS);
+void cs_grouped_planes_avx512 (CS_GROUPED_INTERLEAVED_PARAMS);
 void cs_sigmoid_avx512    (CS_SIGMOID_PARAMS);
 void cs_gelu_avx512       (CS_GELU_PARAMS);
 void cs_hard_swish_avx512 (CS_HARD_SWISH_PARAMS);

@@ -232,6 +232,17 @@ grouped_rows (const int size, const int stride, const int fixed, const gboolean 
                   blocks, bias, y, y_plane, oh0, oh1, ep); \
   }
 #define ARGS x, channels, plane, first_row, width, g, w, blocks, bias, y, y_plane, oh0, oh1, ep
+
+/* The side of @g's kernel where it is square and undilated, which the
+ * variants take as a constant; else 0. */
+static inline int
+square_size (const CsDepthwiseGeometry *g)
+{
+  return g->kernel[0] == g->kernel[1] && g->dilation[0] == 1 && g->dilation[1] == 1
+         ? g->kernel[0]
+         : 0;
+}
+
 #ifdef CS_GROUPED_PLANES
 VARIANT (planes_3x3_1_vector, 3, 1, CS_VEC_LANES, TRUE)
 VARIANT (planes_3x3_2_vector, 3, 2, CS_VEC_LANES, TRUE)
@@ -246,9 +257,7 @@ VARIANT (planes_any, 0, 0, 0, TRUE)
 void
 CS_VEC_NAME (cs_grouped_planes) (CS_GROUPED_INTERLEAVED_PARAMS)
 {
-  const gboolean square = g->kernel[0] == g->kernel[1] && g->dilation[0] == 1
-                          && g->dilation[1] == 1;
-  const int      size = square ? g->kernel[0] : 0, stride = g->stride[1];
+  const int      size = square_size (g), stride = g->stride[1];
   const gboolean vector = channels == CS_VEC_LANES, rgb = channels == 3;
 
   if (size == 3 && stride == 1)
@@ -270,9 +279,7 @@ VARIANT (pixels_any, 0, 0, 0, FALSE)
 void
 CS_VEC_NAME (cs_grouped_interleaved) (CS_GROUPED_INTERLEAVED_PARAMS)
 {
-  const gboolean square = g->kernel[0] == g->kernel[1] && g->dilation[0] == 1
-                          && g->dilation[1] == 1;
-  const int      size = square ? g->kernel[0] : 0, stride = g->stride[1];
+  const int      size = square_size (g), stride = g->stride[1];
   const gboolean vector = channels == CS_VEC_LANES;
 
   if (plane > 0)

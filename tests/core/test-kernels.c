@@ -936,10 +936,12 @@ test_conv_grouped_interleaved (void)
  * several blocks of tiles; grouped, groups of 48 (RegNet-X-3.2GF's on
  * 28×28), of 24 over two images with uneven paddings, of 24 in and 48
  * out in three blocks (shared out on two threads), and three of 56; not
- * groups of 16 or 32, nor of 48 on 14×14.  On two threads, the blocks of each layout:
- * one of 49 tiles, split in two; three of 48, transformed together and
- * shared out by panel and micro-tile of columns; one of 16 whose 32
- * output channels go in four panels of 8.  Not on maps of four tiles
+ * groups of 16 or 32, nor of 48 on 14×14.  On two threads, the blocks of
+ * each layout: one of 49 tiles, split in two where they outnumber its 32
+ * output channels, and kept whole where 128 outnumber them, its panels
+ * shared out by micro-tile of columns (16, 16, 16 and 1); three of 48,
+ * transformed together and shared out by panel and micro-tile of
+ * columns; one of 16 whose 32 output channels go in four panels of 8.  Not on maps of four tiles
  * (8×8: Inception v3's last blocks), where the GEMM is faster; on 8×12,
  * six tiles. */
 static void
@@ -959,6 +961,7 @@ test_conv_winograd (void)
     { 2, 128, 28, 28, 128, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 256, 14, 14, 256, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 128, 28, 28, 32, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
+    { 1, 96, 28, 28, 128, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 16, 48, 48, 24, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 16, 9, 70, 24, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },
     { 1, 16, 12, 64, 16, 0, 0, { 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1, 1, 1 }, 1 },

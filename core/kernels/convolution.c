@@ -166,12 +166,17 @@
 #define PRODUCT_PIXELS  64
 #define PRODUCT_WEIGHTS (48 * 1024)
 #define PRODUCT_DEPTH   512
-/* The most of a B panel that transposed tiles pass over at a time, and
- * the most sums they keep (transposed_task; over the staged block,
- * staged_transposed_task keeps its task's): 192 depth steps and 1024
- * pixels of AVX2's 16 columns. */
+/* The most of a B panel that transposed tiles pass over at a time (over
+ * the input and over the staged block), and the most sums those over the
+ * input keep (transposed_task): 192 depth steps and 1024 pixels of
+ * AVX2's 16 columns. */
 #define TRANSPOSED_DEPTH_BYTES (12 * 1024)
 #define TRANSPOSED_SUMS_BYTES  (64 * 1024)
+/* The most a task over the staged block keeps of its tiles' sums
+ * (staged_block_steps): real layers' tasks take a few hundred pixels,
+ * tens of KiB of sums, where a hostile shape's could ask for many times
+ * its staged block. */
+#define STAGED_SUMS_BYTES (1024 * 1024)
 /* Multiply-adds worth waking another thread for. */
 #define MIN_PARALLEL_MACS (256 * 1024)
 /* What a depthwise multiply-add costs in GEMM tiles' ones, as
@@ -544,18 +549,38 @@ transposed_block_steps (const CsKernels *kernels, int64_t depth)
   return (depth + blocks - 1) / blocks;
 }
 
-/* The most tiles of a task over the staged block (staged_transposed_task)
- * whose sums it keeps while the depth passes in blocks: one, where the
- * depth is a single block. */
+/* The most tiles of a task over the staged block (staged_transposed_task). */
 static int64_t
-staged_tiles_most (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
+staged_tiles (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
 {
   const int64_t mr = kernels->mr;
 
-  if (transposed_block_steps (kernels, l->depth) >= l->depth)
-    return 1;
   return MAX (((l->rows - 1) * l->wq + s->out_w + mr - 1) / mr,
               l->rows * ((s->out_w + mr - 1) / mr));
+}
+
+/* The depth steps of each block a task over the staged block passes its
+ * panels in: transposed_block_steps', unless the task's tiles' sums,
+ * which it keeps meanwhile, would pass STAGED_SUMS_BYTES, then the whole
+ * depth. */
+static int64_t
+staged_block_steps (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
+{
+  const int64_t step = transposed_block_steps (kernels, l->depth);
+
+  if (step < l->depth
+      && staged_tiles (kernels, s, l) * kernels->mr * kernels->nr * (int64_t) sizeof (float)
+         > STAGED_SUMS_BYTES)
+    return l->depth;
+  return step;
+}
+
+/* The tiles whose sums a task over the staged block keeps: all of them
+ * where the depth goes in several blocks, else one at a time. */
+static int64_t
+staged_sums_tiles (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
+{
+  return staged_block_steps (kernels, s, l) < l->depth ? staged_tiles (kernels, s, l) : 1;
 }
 
 /* Halves a task's output channels (whole @channel_unit of them: A
@@ -766,7 +791,7 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
                    round_up (l->mg, kernels->nr));
       share_out (kernels, s, l, kernels->nr);
       l->stage_floats = round_up (per_row * (l->rows + l->halo) + l->overlap, ALIGNED_FLOATS)
-                        + staged_tiles_most (kernels, s, l) * kernels->mr * kernels->nr;
+                        + staged_sums_tiles (kernels, s, l) * kernels->mr * kernels->nr;
       return TRUE;
     }
   if (l->transposed)
@@ -1421,7 +1446,7 @@ tiles_cost (int64_t pixels, int64_t tiles, int64_t mr)
 /* Output channels [m0, m1) of image @img, output rows [oh0, oh0 +
  * n_rows), by transposed tiles over the block at @base (from_stage),
  * whose pixels lie in a run of the block at every depth step, as for
- * GEMM tiles; @sums (staged_tiles_most tiles of mr × nr floats) takes
+ * GEMM tiles; @sums (staged_sums_tiles tiles of mr × nr floats) takes
  * them before they go back into place.  A deep panel goes in blocks of
  * depth, as in transposed_task, each over all the task's tiles: whole, a
  * panel read by every tile no longer stays in L2 beside the staged block
@@ -1454,7 +1479,7 @@ staged_transposed_task (const ConvRun *run, int64_t img, int64_t oh0, int64_t n_
   const gboolean     across_rows
     = across_cost < rows_cost || (across_cost == rows_cost && across_tiles < n_rows * row_tiles);
   const int64_t      tiles = across_rows ? across_tiles : n_rows * row_tiles;
-  const int64_t      step = transposed_block_steps (kernels, depth);
+  const int64_t      step = staged_block_steps (kernels, s, &plan->layout);
   const int64_t      blocks = (depth + step - 1) / step;
   float             *y = run->y + img * s->out_channels * plane;
   CsEpilogue         onto_bias = run->ep, unfinished;
@@ -1828,7 +1853,7 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
         staged_transposed_task (run, img, oh0, n_rows, mb * l->mc,
                                 MIN ((mb + 1) * l->mc, l->mg), base,
                                 stage + l->stage_floats
-                                - staged_tiles_most (plan->kernels, s, l) * plan->kernels->mr
+                                - staged_sums_tiles (plan->kernels, s, l) * plan->kernels->mr
                                   * plan->kernels->nr);
       else
         gemm_task (run, img, g, oh0, n_rows, mb * l->mc, MIN ((mb + 1) * l->mc, l->mg),

@@ -219,6 +219,10 @@ typedef struct
                            * whole tiles (chunk_pixels) */
   gboolean pixels_fastest;   /* transposed: tasks go down the pixel chunks
                               * of a channel block, not across the blocks */
+  int64_t  block_steps;   /* from_stage: the depth steps its tiles pass the
+                           * panels in at a time (staged_block_steps) */
+  int64_t  sums_floats;   /* from_stage: the tiles' sums a task keeps, at
+                           * the end of its stage_floats */
   int64_t  chunks;        /* tasks down the image */
   int64_t  groups_per_task;  /* depthwise; 1 for GEMM */
   int64_t  g_blocks;
@@ -575,14 +579,6 @@ staged_block_steps (const CsKernels *kernels, const CsConvShape *s, const Layout
   return step;
 }
 
-/* The tiles whose sums a task over the staged block keeps: all of them
- * where the depth goes in several blocks, else one at a time. */
-static int64_t
-staged_sums_tiles (const CsKernels *kernels, const CsConvShape *s, const Layout *l)
-{
-  return staged_block_steps (kernels, s, l) < l->depth ? staged_tiles (kernels, s, l) : 1;
-}
-
 /* Halves a task's output channels (whole @channel_unit of them: A
  * panels, or transposed B panels), groups (whole vectors of them when
  * interleaved) or output rows, in that order, until there are MIN_TASKS
@@ -790,8 +786,13 @@ plan_layout (const CsKernels *kernels, const CsConvShape *s, Layout *l)
       l->mc = MIN (MAX (kernels->nr, A_BLOCK_FLOATS / l->depth / kernels->nr * kernels->nr),
                    round_up (l->mg, kernels->nr));
       share_out (kernels, s, l, kernels->nr);
+      /* Every tile's sums where the depth goes in several blocks, else
+       * one tile's at a time. */
+      l->block_steps = staged_block_steps (kernels, s, l);
+      l->sums_floats = (l->block_steps < l->depth ? staged_tiles (kernels, s, l) : 1)
+                       * kernels->mr * kernels->nr;
       l->stage_floats = round_up (per_row * (l->rows + l->halo) + l->overlap, ALIGNED_FLOATS)
-                        + staged_sums_tiles (kernels, s, l) * kernels->mr * kernels->nr;
+                        + l->sums_floats;
       return TRUE;
     }
   if (l->transposed)
@@ -1446,8 +1447,8 @@ tiles_cost (int64_t pixels, int64_t tiles, int64_t mr)
 /* Output channels [m0, m1) of image @img, output rows [oh0, oh0 +
  * n_rows), by transposed tiles over the block at @base (from_stage),
  * whose pixels lie in a run of the block at every depth step, as for
- * GEMM tiles; @sums (staged_sums_tiles tiles of mr × nr floats) takes
- * them before they go back into place.  A deep panel goes in blocks of
+ * GEMM tiles; @sums (the layout's sums_floats) takes them before they
+ * go back into place.  A deep panel goes in blocks of
  * depth, as in transposed_task, each over all the task's tiles: whole, a
  * panel read by every tile no longer stays in L2 beside the staged block
  * (ResNet-50's 512 → 512 on 7×7, panels of 288 KiB: 0.87–0.92 of the time
@@ -1456,12 +1457,12 @@ tiles_cost (int64_t pixels, int64_t tiles, int64_t mr)
  * of one output row, the row's shared evenly among its tiles, or the
  * task's columns as GEMM tiles number them, across output rows and the
  * thrown-away columns between them (put_back_tile): whichever costs less
- * (tiles_cost), or at the same cost makes fewer tiles.  ResNet-50's 3×3 layers by stride 2 onto 14×14
- * and 7×7 fill 14 of 24 and 7 of 12 tile rows a row; across rows, 14 of
- * 15 and 7 of 8.  Inception v3's 7×1 and 3×1 layers, whose rows have no
- * thrown-away columns, in 1.4 and 0.75 tiles a row rather than 2 and 1
- * (its 39 staged layers, one thread, weights not cached: 41.6 → 39.9
- * ms). */
+ * (tiles_cost), or at the same cost makes fewer tiles.  ResNet-50's 3×3
+ * layers by stride 2 onto 14×14 and 7×7 fill 14 of 24 and 7 of 12 tile
+ * rows a row; across rows, 14 of 15 and 7 of 8.  Inception v3's 7×1 and
+ * 3×1 layers, whose rows have no thrown-away columns, in 1.4 and 0.75
+ * tiles a row rather than 2 and 1 (its 39 staged layers, one thread,
+ * weights not cached: 41.6 → 39.9 ms). */
 static void
 staged_transposed_task (const ConvRun *run, int64_t img, int64_t oh0, int64_t n_rows,
                         int64_t m0, int64_t m1, const float *base, float *sums)
@@ -1479,7 +1480,7 @@ staged_transposed_task (const ConvRun *run, int64_t img, int64_t oh0, int64_t n_
   const gboolean     across_rows
     = across_cost < rows_cost || (across_cost == rows_cost && across_tiles < n_rows * row_tiles);
   const int64_t      tiles = across_rows ? across_tiles : n_rows * row_tiles;
-  const int64_t      step = staged_block_steps (kernels, s, &plan->layout);
+  const int64_t      step = plan->layout.block_steps;
   const int64_t      blocks = (depth + step - 1) / step;
   float             *y = run->y + img * s->out_channels * plane;
   CsEpilogue         onto_bias = run->ep, unfinished;
@@ -1852,9 +1853,7 @@ conv_range (void *user, int64_t begin, int64_t end, int thread)
       if (l->from_stage)
         staged_transposed_task (run, img, oh0, n_rows, mb * l->mc,
                                 MIN ((mb + 1) * l->mc, l->mg), base,
-                                stage + l->stage_floats
-                                - staged_sums_tiles (plan->kernels, s, l) * plan->kernels->mr
-                                  * plan->kernels->nr);
+                                stage + l->stage_floats - l->sums_floats);
       else
         gemm_task (run, img, g, oh0, n_rows, mb * l->mc, MIN ((mb + 1) * l->mc, l->mg),
                    base);
